@@ -1,0 +1,41 @@
+# 问政 Wenzheng — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAGE ?= dev
+
+.PHONY: run test lint bench browser-deps venv clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+## Start the whole platform locally (moto, tables, demo data, API + site on one origin).
+run: venv
+	$(PY) -m infra.local_stack --port $(PORT) $(if $(EMPTY),--empty,)
+
+## Debian's chromium and CJK fonts for the browser tests (never a downloaded browser).
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+		echo "installing chromium and fonts-noto-cjk from Debian"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+## Install what the tests need, then run the whole suite.
+test: venv browser-deps
+	$(PY) -m pytest -q
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m mypy functions infra app.py
+
+bench: venv
+	$(PY) -m pytest -q -s tests/bench --bench
+
+clean:
+	rm -rf $(VENV) build vendor .pytest_cache .mypy_cache .ruff_cache

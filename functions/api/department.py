@@ -1,0 +1,55 @@
+"""Department routes behind a magic link; the token travels in ``X-Link-Token``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from functions.api.http import JSON_HEADERS, body, header, now, route
+from functions.services import handling
+
+department = Blueprint(__name__)
+
+
+def _token() -> str | None:
+    return header(department, "x-link-token")
+
+
+@route(department, "/api/handle")
+def show() -> dict[str, Any]:
+    return handling.show(_token(), now())
+
+
+@route(department, "/api/handle/sign", methods=("POST",))
+def sign() -> dict[str, Any]:
+    body(department, "empty")
+    return handling.sign(_token(), now())
+
+
+@route(department, "/api/handle/reply", methods=("POST",))
+def reply() -> dict[str, Any]:
+    return handling.reply(_token(), body(department, "handle-reply"), now())
+
+
+@route(department, "/api/handle/extension", methods=("POST",))
+def extension() -> dict[str, Any]:
+    return handling.request_extension(_token(), body(department, "handle-extension"), now())
+
+
+@route(department, "/api/handle/return", methods=("POST",))
+def return_case() -> dict[str, Any]:
+    return handling.request_return(_token(), body(department, "handle-return"), now())
+
+
+@route(department, "/api/handle/input", methods=("POST",))
+def co_input() -> dict[str, Any]:
+    return handling.co_input(_token(), body(department, "handle-input"), now())
+
+
+@route(department, "/api/handle/refresh", methods=("POST",))
+def refresh() -> Response:
+    data = body(department, "handle-refresh")
+    handling.refresh(data["department_id"], data["case_id"], now())
+    return Response(body={"message": "如该单位承办此诉求，新的办理链接已发送至其登记邮箱。"},
+                    status_code=202, headers=dict(JSON_HEADERS))

@@ -1,0 +1,65 @@
+"""Local stage only (never registered in dev or prod): the outbox of "sent" messages, the
+platform clock, and running a scheduled job once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from chalice import Blueprint
+
+from functions import clock
+from functions.api.http import body, now, route
+from functions.domain.errors import NotFound, invalid_field
+from functions.jobs import RUNNERS
+from functions.storage import outbox_repo
+from functions.storage.codec import iso
+
+dev = Blueprint(__name__)
+
+
+@route(dev, "/api/dev/outbox")
+def outbox() -> dict[str, Any]:
+    return {"messages": [
+        {"channel": m.channel, "to": m.recipient, "subject": m.subject, "body": m.body,
+         "sent_at": iso(m.sent_at) if m.sent_at else None, "status": m.status,
+         "case_id": m.case_id, "template": m.template}
+        for m in outbox_repo.recent()
+        if m.status == "sent"
+    ]}
+
+
+def _clock_view() -> dict[str, Any]:
+    return {"now": iso(now()), "shifted": clock.is_shifted()}
+
+
+@route(dev, "/api/dev/clock")
+def show_clock() -> dict[str, Any]:
+    return _clock_view()
+
+
+@route(dev, "/api/dev/clock", methods=("POST",))
+def set_clock() -> dict[str, Any]:
+    text = body(dev, "dev-clock")["now"]
+    try:
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid_field("now", "时间格式应为 ISO-8601", "must be ISO-8601") from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    clock.set_now(instant)
+    return _clock_view()
+
+
+@route(dev, "/api/dev/clock", methods=("DELETE",))
+def reset_clock() -> dict[str, Any]:
+    clock.reset()
+    return _clock_view()
+
+
+@route(dev, "/api/dev/jobs/{name}", methods=("POST",))
+def run_job(name: str) -> dict[str, Any]:
+    runner = RUNNERS.get(name)
+    if runner is None:
+        raise NotFound("没有这个定时任务", f"no job {name}", "no_such_job")
+    return {"job": name, "at": iso(now()), "result": runner(now())}

@@ -1,0 +1,92 @@
+"""Public routes: taxonomy, departments, schemas, submission, board, case page, tracking,
+rating. No contact data ever leaves through these except to the tracking-code holder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from functions.api.http import body, header, now, query, route
+from functions.domain.errors import NotFound
+from functions.domain.lifecycle import STATE_LABELS
+from functions.domain.taxonomy import (
+    KIND_HINTS,
+    KIND_LABELS,
+    OUTCOME_LABELS,
+    RATING_LABELS,
+    URGENCY_LABELS,
+    pairs,
+)
+from functions.services import citizen
+from functions.storage import directory
+
+public = Blueprint(__name__)
+
+BOARD_FILTERS = ("state", "kind", "category", "district", "department")
+
+
+@route(public, "/api/taxonomy", cache_seconds=60)
+def taxonomy() -> dict[str, Any]:
+    tax = directory.taxonomy()
+    return {
+        "platform_name": tax.platform_name,
+        "city_name": tax.city_name,
+        "kinds": [{"code": str(k), "label": v, "hint": KIND_HINTS[k]}
+                  for k, v in KIND_LABELS.items()],
+        "categories": [{"code": c, "label": label} for c, label in tax.categories],
+        "districts": [{"code": c, "label": label} for c, label in tax.districts],
+        "states": pairs(dict(STATE_LABELS)),  # type: ignore[arg-type]
+        "urgencies": pairs(dict(URGENCY_LABELS)),  # type: ignore[arg-type]
+        "outcomes": pairs(dict(OUTCOME_LABELS)),  # type: ignore[arg-type]
+        "ratings": pairs(dict(RATING_LABELS)),  # type: ignore[arg-type]
+    }
+
+
+@route(public, "/api/departments", cache_seconds=60)
+def departments() -> dict[str, Any]:
+    tax = directory.taxonomy()
+    return {"items": [
+        {"id": d.id, "name": d.name, "district": d.district,
+         "district_label": tax.district_label(d.district), "categories": list(d.categories)}
+        for d in directory.departments().values()
+    ]}
+
+
+@route(public, "/api/schemas/{name}", cache_seconds=300)
+def schema(name: str) -> dict[str, Any]:
+    import schemas
+
+    try:
+        return schemas.load(name)
+    except KeyError:
+        raise NotFound("没有这个数据格式", "no such schema", "schema_not_found") from None
+
+
+@route(public, "/api/cases", methods=("POST",), status=201)
+def submit() -> dict[str, Any]:
+    data = body(public, "case-submission")
+    data.pop("channel", None)  # only staff enter hotline or mailbox cases
+    return citizen.submit(data, idempotency_key=header(public, "idempotency-key"), now=now())
+
+
+@route(public, "/api/cases")
+def board() -> dict[str, Any]:
+    filters = query(public, *BOARD_FILTERS, "cursor")
+    cursor = filters.pop("cursor", None)
+    return citizen.board(filters, cursor, now())
+
+
+@route(public, "/api/cases/{case_id}")
+def case(case_id: str) -> dict[str, Any]:
+    return citizen.public_case(case_id, now())
+
+
+@route(public, "/api/cases/{case_id}/track", methods=("POST",))
+def track(case_id: str) -> dict[str, Any]:
+    return citizen.track(case_id, body(public, "tracking")["tracking_code"], now())
+
+
+@route(public, "/api/cases/{case_id}/rating", methods=("POST",))
+def rate(case_id: str) -> dict[str, Any]:
+    return citizen.rate(case_id, body(public, "rating"), now())

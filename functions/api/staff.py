@@ -1,0 +1,114 @@
+"""Staff routes: sign-in, session, the coordinator's console and the operator's case entry.
+Every route names the roles it admits (``ROUTE_ROLES``, checked by a table-driven test)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from functions.api.http import JSON_HEADERS, body, header, now, query, route
+from functions.domain.cases import Actor
+from functions.domain.lifecycle import Role
+from functions.services import citizen, coordination, staff_auth
+from functions.services.staff_auth import StaffSession
+
+staff = Blueprint(__name__)
+
+COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
+INTAKE = frozenset({Role.OPERATOR, Role.COORDINATOR, Role.ADMIN})
+ANY_STAFF = frozenset({Role.OPERATOR, Role.COORDINATOR, Role.ADMIN, Role.AUDITOR})
+
+# (method, path) → roles; the route table the authorisation test walks.
+ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {}
+
+
+def _session(roles: frozenset[Role]) -> StaffSession:
+    return staff_auth.authenticate(header(staff, "authorization"), now(), roles)
+
+
+def _guarded(method: str, path: str, roles: frozenset[Role]) -> None:
+    ROUTE_ROLES[(method, path)] = roles
+
+
+@route(staff, "/api/staff/sign-in", methods=("POST",))
+def sign_in() -> Response:
+    staff_auth.request_sign_in(body(staff, "staff-sign-in")["email"], now())
+    return Response(body={"message": "如该邮箱已登记为工作人员，登录链接已发送，请查收邮件。"},
+                    status_code=202, headers=dict(JSON_HEADERS))
+
+
+@route(staff, "/api/staff/session", methods=("POST",))
+def open_session() -> dict[str, Any]:
+    return staff_auth.open_session(body(staff, "staff-session")["token"], now())
+
+
+@route(staff, "/api/staff/sign-out", methods=("POST",))
+def sign_out() -> dict[str, Any]:
+    staff_auth.sign_out(header(staff, "authorization"))
+    return {"signed_out": True}
+
+
+_guarded("GET", "/api/staff/me", ANY_STAFF)
+
+
+@route(staff, "/api/staff/me")
+def me() -> dict[str, Any]:
+    s = _session(ANY_STAFF)
+    return {"email": s.email, "role": s.role.value, "name": s.name}
+
+
+_guarded("GET", "/api/staff/queue", COORDINATORS)
+
+
+@route(staff, "/api/staff/queue")
+def queue() -> dict[str, Any]:
+    _session(COORDINATORS)
+    filters = query(staff, "state", "kind", "category", "district", "department", "pending",
+                    "sort", "cursor")
+    return coordination.queue(filters, now())
+
+
+_guarded("GET", "/api/staff/cases/{case_id}", COORDINATORS)
+
+
+@route(staff, "/api/staff/cases/{case_id}")
+def case(case_id: str) -> dict[str, Any]:
+    _session(COORDINATORS)
+    return coordination.case_view(case_id, now())
+
+
+_guarded("POST", "/api/staff/cases", INTAKE)
+
+
+@route(staff, "/api/staff/cases", methods=("POST",), status=201)
+def enter_case() -> dict[str, Any]:
+    s = _session(INTAKE)
+    data = body(staff, "case-submission")
+    data.setdefault("channel", "hotline")
+    return citizen.submit(data, idempotency_key=header(staff, "idempotency-key"), now=now(),
+                          actor=Actor(s.role, s.email, s.name))
+
+
+_ACTIONS = {
+    # path suffix → (schema, service function)
+    "accept": ("accept", coordination.accept),
+    "reject": ("reject", coordination.reject),
+    "assign": ("assign", coordination.assign),
+    "return-decision": ("return-decision", coordination.decide_return),
+    "extension-decision": ("extension-decision", coordination.decide_extension),
+    "close": ("close", coordination.close),
+}
+for _suffix in _ACTIONS:
+    _guarded("POST", f"/api/staff/cases/{{case_id}}/{_suffix}", COORDINATORS)
+
+
+@route(staff, "/api/staff/cases/{case_id}/{action}", methods=("POST",))
+def act(case_id: str, action: str) -> dict[str, Any]:
+    s = _session(COORDINATORS)
+    if action not in _ACTIONS:
+        from functions.domain.errors import NotFound
+
+        raise NotFound("没有这个操作", f"no action {action}", "no_such_action")
+    schema, service = _ACTIONS[action]
+    return service(case_id, body(staff, schema), s, now())  # type: ignore[no-any-return]

@@ -1,0 +1,581 @@
+"""The case aggregate and its transitions, as pure functions.
+
+Every function takes the case, the actor, the command's values and ``now``, checks the
+lifecycle table and the side-path rules, and returns an ``Outcome``: the new case, the events
+to append and the notices to send. Nothing here reads a clock, the environment or storage;
+the service layer persists an outcome in one conditional transaction.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from functions.domain.calendar import WorkCalendar
+from functions.domain.errors import Conflict, Forbidden, invalid_field
+from functions.domain.lifecycle import (
+    Action,
+    EventType,
+    PUBLIC_EVENTS,
+    PUBLISHABLE,
+    Role,
+    State,
+    TRANSITIONS,
+    WITH_DEPARTMENT,
+    allowed,
+    check,
+)
+from functions.domain.policy import SlaPolicy
+from functions.domain.taxonomy import (
+    Channel,
+    Kind,
+    Outcome,
+    Rating,
+    RejectReason,
+    Urgency,
+)
+
+
+@dataclass(frozen=True)
+class DepartmentRef:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: Role
+    id: str  # staff email, department id, or "citizen"/"system"
+    name: str = ""
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role in (Role.COORDINATOR, Role.ADMIN)
+
+
+CITIZEN = Actor(Role.CITIZEN, "citizen", "留言人")
+SYSTEM = Actor(Role.SYSTEM, "system", "系统")
+
+
+@dataclass
+class Contact:
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass
+class CoHandler:
+    department: DepartmentRef
+    input_due_at: datetime
+    input: str | None = None
+    input_at: datetime | None = None
+
+
+@dataclass
+class Assignment:
+    no: int  # increments on every (re)assignment and reopen; links are bound to it
+    lead: DepartmentRef
+    co_handlers: list[CoHandler]
+    assigned_at: datetime
+    response_due_at: datetime | None  # 签收时限; None once a reopened case is back
+    reply_due_at: datetime  # 答复时限
+    return_window_ends_at: datetime
+    signed_at: datetime | None = None
+    provisional: bool = False  # a deadline lies in a year whose calendar is not confirmed
+
+    def co_handler(self, department_id: str) -> CoHandler | None:
+        return next((c for c in self.co_handlers if c.department.id == department_id), None)
+
+
+@dataclass
+class PendingRequest:
+    type: str  # "return" | "extension"
+    department: DepartmentRef
+    reason: str
+    at: datetime
+    working_days: int | None = None
+
+
+@dataclass
+class Reply:
+    at: datetime
+    department: DepartmentRef
+    outcome: Outcome
+    text: str
+    planned_date: date | None = None
+    rating: Rating | None = None
+    rating_comment: str | None = None
+    rated_at: datetime | None = None
+
+
+@dataclass
+class Rejection:
+    reason_code: RejectReason
+    reason: str
+    duplicate_of: str | None = None
+
+
+@dataclass
+class Case:
+    case_id: str
+    created_at: datetime
+    channel: Channel
+    kind: Kind
+    category: str
+    district: str
+    title: str
+    content: str
+    contact: Contact
+    consent_public: bool  # the citizen agreed to publish
+    tracking_hash: str
+    state: State = State.SUBMITTED
+    approved_public: bool = False  # the coordinator agreed to publish
+    urgency: Urgency | None = None
+    assignment: Assignment | None = None
+    pending: PendingRequest | None = None
+    extensions_used: int = 0
+    replies: list[Reply] = field(default_factory=list)
+    reopen_count: int = 0
+    escalated: bool = False  # unsatisfied after the last allowed reopen: the coordinator decides
+    rejection: Rejection | None = None
+    rating_window_ends_at: datetime | None = None
+    closed_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int = 0
+    event_count: int = 0
+
+    @property
+    def is_public(self) -> bool:
+        return self.consent_public and self.approved_public and self.state in PUBLISHABLE
+
+    @property
+    def lead(self) -> DepartmentRef | None:
+        return self.assignment.lead if self.assignment else None
+
+    @property
+    def last_reply(self) -> Reply | None:
+        return self.replies[-1] if self.replies else None
+
+    def running_deadline(self) -> datetime | None:
+        """The earliest deadline still running: the one a coordinator sorts the queue by."""
+        if self.assignment is None or self.state not in WITH_DEPARTMENT:
+            return None
+        if self.state == State.ASSIGNED and self.assignment.response_due_at is not None:
+            return min(self.assignment.response_due_at, self.assignment.reply_due_at)
+        if self.state == State.REOPENED and self.escalated:
+            return None
+        return self.assignment.reply_due_at
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of a case's timeline (append-only)."""
+
+    type: EventType
+    at: datetime
+    actor: Actor
+    from_state: State | None
+    to_state: State
+    note: str = ""
+    data: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def public(self) -> bool:
+        return self.type in PUBLIC_EVENTS
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message to send. ``audience`` is "citizen" or "department"; a department notice with
+    ``link_role`` carries a fresh magic link for that department in that role."""
+
+    template: str
+    audience: str
+    department: DepartmentRef | None = None
+    link_role: Role | None = None
+
+
+@dataclass
+class TransitionResult:
+    """A transition's result, persisted as one conditional transaction."""
+
+    case: Case
+    expected_state: State | None
+    expected_version: int
+    events: list[Event]
+    notices: list[Notice] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """What deadline arithmetic needs: the working-day calendar and the SLA policy."""
+
+    calendar: WorkCalendar
+    policy: SlaPolicy
+
+
+def _begin(case: Case, action: Action, actor: Actor) -> tuple[Case, State]:
+    check(action, case.state, actor.role)
+    return copy.deepcopy(case), case.state
+
+
+def _finish(
+    old: Case, new: Case, now: datetime, events: list[Event], notices: list[Notice] | None = None
+) -> TransitionResult:
+    new.updated_at = now
+    new.version = old.version + 1
+    new.event_count = old.event_count + len(events)
+    return TransitionResult(new, old.state, old.version, events, notices or [])
+
+
+def new_case(
+    *,
+    case_id: str,
+    tracking_hash: str,
+    kind: Kind,
+    category: str,
+    district: str,
+    title: str,
+    content: str,
+    contact: Contact,
+    consent_public: bool,
+    channel: Channel,
+    actor: Actor,
+    now: datetime,
+) -> TransitionResult:
+    if actor.role not in TRANSITIONS[Action.SUBMIT].actors:
+        raise Forbidden("无权提交诉求", "may not submit", "forbidden")
+    if not (contact.phone or contact.email):
+        raise invalid_field("contact", "请至少填写手机号或电子邮箱之一", "phone or email is required")
+    case = Case(
+        case_id=case_id, created_at=now, channel=channel, kind=kind, category=category,
+        district=district, title=title.strip(), content=content.strip(), contact=contact,
+        consent_public=consent_public, tracking_hash=tracking_hash, updated_at=now,
+        version=1, event_count=1,
+    )
+    event = Event(EventType.SUBMITTED, now, actor, None, State.SUBMITTED)
+    return TransitionResult(case, None, 0, [event])
+
+
+def accept(
+    case: Case, actor: Actor, *, urgency: Urgency, category: str | None, approve_public: bool,
+    now: datetime,
+) -> TransitionResult:
+    new, before = _begin(case, Action.ACCEPT, actor)
+    new.state = State.ACCEPTED
+    new.urgency = urgency
+    if category:
+        new.category = category
+    new.approved_public = approve_public and case.consent_public
+    event = Event(EventType.ACCEPTED, now, actor, before, new.state, data={"urgency": urgency})
+    return _finish(case, new, now, [event], [Notice("accepted", "citizen")])
+
+
+def reject(
+    case: Case, actor: Actor, *, reason_code: RejectReason, reason: str, duplicate_of: str | None,
+    now: datetime,
+) -> TransitionResult:
+    new, before = _begin(case, Action.REJECT, actor)
+    if reason_code == RejectReason.DUPLICATE and not duplicate_of:
+        raise invalid_field("duplicate_of", "重复诉求须注明原诉求编号", "duplicate_of is required")
+    new.state = State.REJECTED
+    new.rejection = Rejection(reason_code, reason.strip(), duplicate_of)
+    new.closed_at = now
+    event = Event(EventType.REJECTED, now, actor, before, new.state, reason.strip(),
+                     {"reason_code": reason_code})
+    return _finish(case, new, now, [event], [Notice("rejected", "citizen")])
+
+
+def _new_assignment(
+    case: Case, lead: DepartmentRef, co_handlers: list[DepartmentRef], now: datetime, clock: Clock,
+) -> Assignment:
+    if case.urgency is None:
+        raise Conflict("案件尚未受理，不能交办", "case not accepted", "not_accepted")
+    if any(c.id == lead.id for c in co_handlers):
+        raise invalid_field("co_handlers", "牵头单位不能同时是协办单位", "lead cannot co-handle")
+    if len({c.id for c in co_handlers}) != len(co_handlers):
+        raise invalid_field("co_handlers", "协办单位重复", "duplicate co-handlers")
+    cal, policy = clock.calendar, clock.policy
+    response = cal.add_working_hours(now, policy.response_working_hours)
+    reply = cal.add_working_days(now, policy.reply_days(case.urgency))
+    co_due = cal.add_working_days(now, policy.co_input_days(case.urgency))
+    window = cal.add_working_days(now, policy.return_window_working_days)
+    previous = case.assignment.no if case.assignment else 0
+    return Assignment(
+        no=previous + 1, lead=lead,
+        co_handlers=[CoHandler(c, co_due.at) for c in co_handlers],
+        assigned_at=now, response_due_at=response.at, reply_due_at=reply.at,
+        return_window_ends_at=window.at,
+        provisional=response.provisional or reply.provisional,
+    )
+
+
+def _assignment_notices(assignment: Assignment) -> list[Notice]:
+    notices = [Notice("assigned_lead", "department", assignment.lead, Role.LEAD)]
+    notices += [
+        Notice("assigned_co_handler", "department", c.department, Role.CO_HANDLER)
+        for c in assignment.co_handlers
+    ]
+    return notices
+
+
+def assign(
+    case: Case, actor: Actor, *, lead: DepartmentRef, co_handlers: list[DepartmentRef],
+    now: datetime, clock: Clock,
+) -> TransitionResult:
+    new, before = _begin(case, Action.ASSIGN, actor)
+    if case.state == State.REOPENED and not case.escalated:
+        raise Conflict("重办案件由原牵头单位办理", "a reopened case stays with its lead",
+                       "not_escalated")
+    new.assignment = _new_assignment(case, lead, co_handlers, now, clock)
+    new.state = State.ASSIGNED
+    new.escalated = False
+    new.pending = None
+    names = "、".join(c.name for c in co_handlers)
+    note = f"牵头单位：{lead.name}" + (f"；协办单位：{names}" if names else "")
+    event = Event(EventType.ASSIGNED, now, actor, before, new.state, note,
+                     {"lead": lead.id, "co_handlers": ",".join(c.id for c in co_handlers)})
+    return _finish(case, new, now, [event], _assignment_notices(new.assignment))
+
+
+def _require_lead(case: Case, actor: Actor) -> Assignment:
+    if case.assignment is None or actor.role != Role.LEAD or case.assignment.lead.id != actor.id:
+        raise Forbidden("只有牵头单位可以执行此操作", "only the lead department may do this",
+                        "not_lead")
+    return case.assignment
+
+
+def sign(case: Case, actor: Actor, *, now: datetime) -> TransitionResult:
+    new, before = _begin(case, Action.SIGN, actor)
+    _require_lead(case, actor)
+    assert new.assignment is not None
+    new.assignment.signed_at = now
+    new.state = State.IN_PROGRESS
+    event = Event(EventType.SIGNED, now, actor, before, new.state, f"{actor.name}已签收")
+    return _finish(case, new, now, [event])
+
+
+def co_input(case: Case, actor: Actor, *, text: str, now: datetime) -> TransitionResult:
+    new, before = _begin(case, Action.INPUT, actor)
+    slot = new.assignment.co_handler(actor.id) if new.assignment else None
+    if slot is None:
+        raise Forbidden("贵单位不是本案协办单位", "not a co-handler of this case", "not_co_handler")
+    if slot.input is not None:
+        raise Conflict("协办意见已提交", "input already given", "input_given")
+    slot.input, slot.input_at = text.strip(), now
+    event = Event(EventType.CO_INPUT, now, actor, before, new.state, text.strip())
+    return _finish(case, new, now, [event], [Notice("co_input", "department", new.lead)])
+
+
+def request_extension(
+    case: Case, actor: Actor, *, working_days: int, reason: str, now: datetime, clock: Clock,
+) -> TransitionResult:
+    new, before = _begin(case, Action.REQUEST_EXTENSION, actor)
+    assignment = _require_lead(case, actor)
+    policy = clock.policy
+    if case.pending is not None:
+        raise Conflict("已有待总平台审核的申请", "a request is already pending", "request_pending")
+    if case.extensions_used >= policy.extensions_allowed:
+        raise Conflict("延期次数已用完", "no extension left", "extension_used")
+    if not 1 <= working_days <= policy.extension_max_working_days:
+        raise invalid_field(
+            "working_days", f"延期天数应为 1 至 {policy.extension_max_working_days} 个工作日",
+            f"must be 1..{policy.extension_max_working_days}",
+        )
+    if now > assignment.reply_due_at:
+        raise Conflict("已超过答复时限，不能申请延期", "the reply is already overdue", "overdue")
+    new.pending = PendingRequest("extension", assignment.lead, reason.strip(), now, working_days)
+    event = Event(EventType.EXTENSION_REQUESTED, now, actor, before, new.state, reason.strip(),
+                     {"working_days": str(working_days)})
+    return _finish(case, new, now, [event])
+
+
+def decide_extension(
+    case: Case, actor: Actor, *, approve: bool, working_days: int | None, note: str,
+    now: datetime, clock: Clock,
+) -> TransitionResult:
+    new, before = _begin(case, Action.DECIDE_EXTENSION, actor)
+    if case.pending is None or case.pending.type != "extension" or new.assignment is None:
+        raise Conflict("没有待审核的延期申请", "no extension request pending", "no_request")
+    days = working_days or case.pending.working_days or 0
+    if approve:
+        if not 1 <= days <= clock.policy.extension_max_working_days:
+            raise invalid_field("working_days", "延期天数超出允许范围", "working_days out of range")
+        moved = clock.calendar.add_working_days(new.assignment.reply_due_at, days)
+        new.assignment.reply_due_at = moved.at
+        new.assignment.provisional = new.assignment.provisional or moved.provisional
+        new.extensions_used += 1
+        event = Event(EventType.EXTENSION_APPROVED, now, actor, before, new.state,
+                         f"答复时限延长 {days} 个工作日", {"working_days": str(days)})
+    else:
+        event = Event(EventType.EXTENSION_REFUSED, now, actor, before, new.state, note.strip())
+    new.pending = None
+    template = "extension_approved" if approve else "extension_refused"
+    return _finish(case, new, now, [event], [Notice(template, "department", new.lead)])
+
+
+def request_return(case: Case, actor: Actor, *, reason: str, now: datetime) -> TransitionResult:
+    new, before = _begin(case, Action.REQUEST_RETURN, actor)
+    assignment = _require_lead(case, actor)
+    if case.pending is not None:
+        raise Conflict("已有待总平台审核的申请", "a request is already pending", "request_pending")
+    if now > assignment.return_window_ends_at:
+        raise Conflict("已超过退回时限（交办后 2 个工作日内）", "the return window has closed",
+                       "return_window_closed")
+    new.pending = PendingRequest("return", assignment.lead, reason.strip(), now)
+    event = Event(EventType.RETURN_REQUESTED, now, actor, before, new.state, reason.strip())
+    return _finish(case, new, now, [event])
+
+
+def decide_return(
+    case: Case, actor: Actor, *, reassign: bool, lead: DepartmentRef | None,
+    co_handlers: list[DepartmentRef], note: str, now: datetime, clock: Clock,
+) -> TransitionResult:
+    new, before = _begin(case, Action.DECIDE_RETURN, actor)
+    if case.pending is None or case.pending.type != "return" or case.assignment is None:
+        raise Conflict("没有待审核的退回申请", "no return request pending", "no_request")
+    new.pending = None
+    if not reassign:
+        event = Event(EventType.RETURN_REFUSED, now, actor, before, new.state, note.strip())
+        return _finish(case, new, now, [event], [Notice("return_refused", "department", new.lead)])
+    if lead is None:
+        raise invalid_field("lead", "改派须指定新的牵头单位", "lead is required to reassign")
+    if lead.id == case.assignment.lead.id:
+        raise invalid_field("lead", "新的牵头单位与原单位相同", "same lead as before")
+    new.assignment = _new_assignment(case, lead, co_handlers, now, clock)
+    new.state = State.ASSIGNED
+    event = Event(EventType.REASSIGNED, now, actor, before, new.state,
+                     f"改派至：{lead.name}", {"lead": lead.id, "previous": case.assignment.lead.id})
+    return _finish(case, new, now, [event], _assignment_notices(new.assignment))
+
+
+def reply(
+    case: Case, actor: Actor, *, outcome: Outcome, text: str, planned_date: date | None,
+    now: datetime, clock: Clock,
+) -> TransitionResult:
+    new, before = _begin(case, Action.REPLY, actor)
+    assignment = _require_lead(case, actor)
+    if outcome == Outcome.SCHEDULED:
+        if planned_date is None:
+            raise invalid_field("planned_date", "列入计划的答复须填写计划完成日期",
+                                "planned_date is required for scheduled")
+        if planned_date < now.date():
+            raise invalid_field("planned_date", "计划完成日期不能早于今天",
+                                "planned_date must not be in the past")
+    elif planned_date is not None:
+        planned_date = None
+    if case.pending is not None:
+        new.pending = None  # a reply settles any open request
+    new.replies.append(Reply(now, assignment.lead, outcome, text.strip(), planned_date))
+    new.state = State.REPLIED
+    new.rating_window_ends_at = now + timedelta(days=clock.policy.rating_window_days)
+    event = Event(EventType.REPLIED, now, actor, before, new.state, "",
+                     {"outcome": outcome, "late": str(now > assignment.reply_due_at).lower()})
+    return _finish(case, new, now, [event], [Notice("replied", "citizen")])
+
+
+def rate(
+    case: Case, *, rating: Rating, comment: str | None, now: datetime, clock: Clock,
+) -> TransitionResult:
+    new, before = _begin(case, Action.RATE, CITIZEN)
+    last = new.last_reply
+    if last is None or last.rating is not None:
+        raise Conflict("该答复已评价", "this reply is already rated", "already_rated")
+    last.rating, last.rating_comment, last.rated_at = rating, (comment or "").strip() or None, now
+    rated = Event(EventType.RATED, now, CITIZEN, before, before, (comment or "").strip(),
+                     {"rating": rating})
+    events = [rated]
+    notices: list[Notice] = []
+    new.rating_window_ends_at = None
+    if rating != Rating.UNSATISFIED:
+        new.state = State.CLOSED
+        new.closed_at = now
+        events.append(Event(EventType.CLOSED, now, SYSTEM, before, new.state, "留言人已评价"))
+        notices.append(Notice("closed", "citizen"))
+    elif case.reopen_count >= clock.policy.reopens_before_escalation:
+        new.state = State.REOPENED
+        new.escalated = True
+        events.append(Event(EventType.ESCALATED, now, SYSTEM, before, new.state,
+                               "多次重办仍不满意，转总平台研究处理"))
+        notices.append(Notice("escalated", "citizen"))
+    else:
+        assert new.assignment is not None
+        new.state = State.REOPENED
+        new.reopen_count += 1
+        urgency = case.urgency or Urgency.GENERAL
+        due = clock.calendar.add_working_days(now, clock.policy.reply_days(urgency))
+        new.assignment.no += 1  # old links end; the lead gets a fresh one
+        new.assignment.response_due_at = None
+        new.assignment.reply_due_at = due.at
+        new.assignment.provisional = due.provisional
+        events.append(Event(EventType.REOPENED, now, SYSTEM, before, new.state,
+                               f"第 {new.reopen_count} 次重办，退回{new.assignment.lead.name}"))
+        notices += [Notice("reopened", "citizen"),
+                    Notice("reopened_lead", "department", new.assignment.lead, Role.LEAD)]
+    return _finish(case, new, now, events, notices)
+
+
+def close(case: Case, actor: Actor, *, note: str, now: datetime) -> TransitionResult:
+    new, before = _begin(case, Action.CLOSE, actor)
+    if not case.escalated:
+        raise Conflict("只有转总平台的重办案件可由总平台办结", "only an escalated case",
+                       "not_escalated")
+    new.state = State.CLOSED
+    new.escalated = False
+    new.closed_at = now
+    event = Event(EventType.CLOSED, now, actor, before, new.state, note.strip())
+    return _finish(case, new, now, [event], [Notice("closed", "citizen")])
+
+
+def expire_rating(case: Case, *, now: datetime) -> TransitionResult:
+    new, before = _begin(case, Action.EXPIRE_RATING, SYSTEM)
+    if case.rating_window_ends_at is None or now < case.rating_window_ends_at:
+        raise Conflict("评价期尚未结束", "the rating window is still open", "rating_window_open")
+    new.state = State.CLOSED
+    new.closed_at = now
+    new.rating_window_ends_at = None
+    event = Event(EventType.CLOSED, now, SYSTEM, before, new.state, "评价期满未评价，自动办结")
+    return _finish(case, new, now, [event], [Notice("closed", "citizen")])
+
+
+def department_actions(case: Case, department_id: str, role: Role, now: datetime) -> list[str]:
+    """What a department in ``role`` may do on the case now (the handling page's buttons)."""
+    a = case.assignment
+    if a is None:
+        return []
+    actions: list[str] = []
+    if role == Role.LEAD and a.lead.id == department_id:
+        for action in (Action.SIGN, Action.REPLY):
+            if allowed(action, case.state, role):
+                actions.append(action)
+        if case.pending is None:
+            if (allowed(Action.REQUEST_EXTENSION, case.state, role) and case.extensions_used == 0
+                    and now <= a.reply_due_at):
+                actions.append(Action.REQUEST_EXTENSION)
+            if allowed(Action.REQUEST_RETURN, case.state, role) and now <= a.return_window_ends_at:
+                actions.append(Action.REQUEST_RETURN)
+    if role == Role.CO_HANDLER and allowed(Action.INPUT, case.state, role):
+        slot = a.co_handler(department_id)
+        if slot is not None and slot.input is None:
+            actions.append(Action.INPUT)
+    return [str(x) for x in actions]
+
+
+def coordinator_actions(case: Case) -> list[str]:
+    """What a coordinator may do on the case now (the console's forms)."""
+    role = Role.COORDINATOR
+    actions: list[str] = []
+    for action in (Action.ACCEPT, Action.REJECT):
+        if allowed(action, case.state, role):
+            actions.append(action)
+    if case.state == State.ACCEPTED or (case.state == State.REOPENED and case.escalated):
+        actions.append(Action.ASSIGN)
+    if case.pending is not None and case.pending.type == "return":
+        actions.append(Action.DECIDE_RETURN)
+    if case.pending is not None and case.pending.type == "extension":
+        actions.append(Action.DECIDE_EXTENSION)
+    if case.state == State.REOPENED and case.escalated:
+        actions.append(Action.CLOSE)
+    return [str(x) for x in actions]

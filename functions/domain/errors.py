@@ -1,0 +1,67 @@
+"""Domain errors. Each carries a stable code and a message in Chinese and English; the HTTP
+layer maps the class to a status code in one place (``functions.api.errors``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+    message_en: str
+
+
+@dataclass
+class DomainError(Exception):
+    message: str
+    message_en: str
+    code: str = "error"
+    fields: list[FieldError] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message_en}"
+
+
+class InvalidRequest(DomainError):
+    """The client sent something we cannot accept (400)."""
+
+
+class NotFound(DomainError):
+    """No such thing, or not visible to this caller (404)."""
+
+
+class Conflict(DomainError):
+    """The request does not fit the current state (409): illegal or stale transition."""
+
+
+class Gone(DomainError):
+    """The thing existed but is no longer usable (410)."""
+
+
+class Unauthorized(DomainError):
+    """No valid credential (401)."""
+
+
+class Forbidden(DomainError):
+    """A valid credential without the right (403)."""
+
+
+class TooLarge(DomainError):
+    """The request body is over the limit (413)."""
+
+
+class UnsupportedMediaType(DomainError):
+    """The body is not JSON (415)."""
+
+
+class Unavailable(DomainError):
+    """A dependency failed; the request did not complete and can be retried (503)."""
+
+
+def invalid_field(field_path: str, message: str, message_en: str) -> InvalidRequest:
+    return InvalidRequest(
+        "请求内容有误", "The request is invalid", "validation_failed",
+        [FieldError(field_path, message, message_en)],
+    )

@@ -1,0 +1,17 @@
+"""Scheduled functions. ``RUNNERS`` maps each job's name to a callable taking ``now``, so
+the local timer and ``POST /api/dev/jobs/{name}`` run exactly what the schedule runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+
+def _outbox(now: datetime) -> Any:
+    from functions.notify.delivery import deliver_due
+
+    return deliver_due(now).__dict__
+
+
+RUNNERS: dict[str, Callable[[datetime], Any]] = {"outbox": _outbox}

@@ -1,0 +1,18 @@
+"""Scheduled: deliver the notifications waiting in the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Rate
+
+from functions import clock
+from functions.notify.delivery import deliver_due
+
+jobs = Blueprint(__name__)
+
+
+@jobs.schedule(Rate(1, unit=Rate.MINUTES), name="outbox")
+def deliver_outbox(event: Any) -> dict[str, int]:
+    report = deliver_due(clock.utcnow())
+    return {"sent": report.sent, "failed": report.failed, "skipped": report.skipped}

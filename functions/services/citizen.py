@@ -1,0 +1,142 @@
+"""Citizen use cases: submit, browse the board, read a case, track it and rate the reply."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from functions.domain import cases as domain
+from functions.domain.calendar import local_date
+from functions.domain.cases import CITIZEN, Actor, Case, Contact
+from functions.domain.errors import Conflict, NotFound, invalid_field
+from functions.domain.lifecycle import STATE_LABELS, State
+from functions.domain.taxonomy import Channel, Kind, Rating
+from functions.services import views
+from functions.services.common import clock, commit, load
+from functions.storage import cases_repo, directory
+from functions.storage.models import IdempotencyModel
+
+_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
+_NOT_FOUND = NotFound("诉求编号或查询码不正确", "no case with this id and tracking code",
+                      "case_not_found")
+
+
+def _random(n: int) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(n))
+
+
+def new_case_id(now: datetime) -> str:
+    return f"WZ{local_date(now):%Y%m%d}-{_random(6)}"
+
+
+def _tracking_hash(case_id: str, code: str) -> str:
+    return hashlib.sha256(f"{case_id}:{code}".encode()).hexdigest()
+
+
+def _normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def _normalise_phone(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    digits = phone.removeprefix("+").removeprefix("86") if len(phone) > 11 else phone
+    return f"+86{digits[-11:]}"
+
+
+def _check_taxonomy(body: dict[str, Any]) -> None:
+    tax = directory.taxonomy()
+    if body["district"] not in dict(tax.districts):
+        raise invalid_field("district", "请选择有效的区县", "unknown district")
+    if body["category"] not in dict(tax.categories):
+        raise invalid_field("category", "请选择有效的问题分类", "unknown category")
+
+
+def submit(body: dict[str, Any], *, idempotency_key: str | None, now: datetime,
+           actor: Actor = CITIZEN) -> dict[str, Any]:
+    """Create a case with its first event (and idempotency record) in one transaction."""
+    _check_taxonomy(body)
+    contact = body["contact"]
+    request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest() if idempotency_key else None
+    channel = Channel(body.get("channel", "web")) if actor is not CITIZEN else Channel.WEB
+    for _attempt in range(3):
+        case_id, code = new_case_id(now), _random(8)
+        result = domain.new_case(
+            case_id=case_id, tracking_hash=_tracking_hash(case_id, code), kind=Kind(body["kind"]),
+            category=body["category"], district=body["district"], title=body["title"],
+            content=body["content"],
+            contact=Contact((contact.get("name") or "").strip() or None,
+                            _normalise_phone(contact.get("phone")), contact.get("email")),
+            consent_public=body["public"], channel=channel, actor=actor, now=now,
+        )
+        record = IdempotencyModel(
+            key_hash, request_hash=request_hash, case_id=case_id, tracking_code=code,
+            created_at=now, expires_at=now + timedelta(hours=24),
+        ) if key_hash else None
+        try:
+            commit(result, now, idempotency=record)
+        except Conflict:
+            if key_hash is None:
+                continue  # a case id collision: draw again
+            try:
+                first = IdempotencyModel.get(key_hash, consistent_read=True)
+            except IdempotencyModel.DoesNotExist:
+                continue
+            if first.request_hash != request_hash:
+                raise Conflict("该请求标识已用于另一份不同的留言", "Idempotency-Key reused with "
+                               "a different body", "idempotency_mismatch") from None
+            state = load(first.case_id).state
+            return _created(first.case_id, first.tracking_code, state, replayed=True)
+        return _created(case_id, code, State.SUBMITTED, replayed=False)
+    raise Conflict("提交失败，请重试", "could not allocate a case id", "retry")
+
+
+def _created(case_id: str, code: str, state: State, *, replayed: bool) -> dict[str, Any]:
+    return {"case_id": case_id, "tracking_code": code, "state": state.value,
+            "state_label": STATE_LABELS[state], "replayed": replayed}
+
+
+def board(filters: dict[str, str], cursor: str | None, now: datetime) -> dict[str, Any]:
+    page = cases_repo.board(filters, cursor)
+    tax = directory.taxonomy()
+    return {"items": [views.summary(c, tax, now) for c in page.cases],
+            "next_cursor": page.next_cursor}
+
+
+def public_case(case_id: str, now: datetime) -> dict[str, Any]:
+    case = cases_repo.get(case_id) if len(case_id) <= 40 else None
+    if case is None or not case.is_public:
+        raise NotFound("未找到该诉求，或该诉求未公开", "no such public case", "case_not_found")
+    events = cases_repo.timeline(case_id, public_only=True)
+    return views.public_case(case, events, directory.taxonomy(), now)
+
+
+def _authorised(case_id: str, code: str) -> Case:
+    case = cases_repo.get(case_id) if len(case_id) <= 40 else None
+    if case is None:
+        raise _NOT_FOUND
+    given = _tracking_hash(case_id, _normalise_code(code))
+    if not hmac.compare_digest(given, case.tracking_hash):
+        raise _NOT_FOUND
+    return case
+
+
+def _private(case: Case, now: datetime) -> dict[str, Any]:
+    events = cases_repo.timeline(case.case_id, public_only=True)
+    return views.private_case(case, events, directory.taxonomy(), now)
+
+
+def track(case_id: str, code: str, now: datetime) -> dict[str, Any]:
+    return _private(_authorised(case_id, code), now)
+
+
+def rate(case_id: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    case = _authorised(case_id, body["tracking_code"])
+    result = domain.rate(case, rating=Rating(body["rating"]), comment=body.get("comment"),
+                         now=now, clock=clock())
+    return _private(commit(result, now), now)

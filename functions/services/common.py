@@ -1,0 +1,92 @@
+"""What every use case shares: the deadline clock, loading a case, and committing a
+transition together with the links and messages its notices call for."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from pynamodb.models import Model
+
+from functions.domain.calendar import WorkCalendar
+from functions.domain.cases import Case, Clock, Notice, TransitionResult
+from functions.domain.errors import NotFound
+from functions.domain.policy import DEFAULT_POLICY
+from functions.notify import templates
+from functions.settings import settings
+from functions.storage import cases_repo, directory, outbox_repo, tokens
+from functions.storage.models import IdempotencyModel
+
+
+@lru_cache(maxsize=1)
+def clock() -> Clock:
+    return Clock(WorkCalendar(), DEFAULT_POLICY)
+
+
+def load(case_id: str) -> Case:
+    case = cases_repo.get(case_id) if len(case_id) <= 40 else None
+    if case is None:
+        raise NotFound("未找到该诉求", "no such case", "case_not_found")
+    return case
+
+
+def track_url(case_id: str) -> str:
+    return f"{settings().public_base_url}/track.html?id={case_id}"
+
+
+def handle_url(token: str) -> str:
+    return f"{settings().public_base_url}/handle.html#t={token}"
+
+
+def _citizen_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
+    text = templates.citizen(notice.template, case, track_url=track_url(case.case_id))
+    found: list[Model] = []
+    if case.contact.email:
+        found.append(outbox_repo.new_message(
+            channel="email", recipient=case.contact.email, subject=text.subject, body=text.body,
+            case_id=case.case_id, template=notice.template, now=now))
+    if case.contact.phone and text.sms:
+        found.append(outbox_repo.new_message(
+            channel="sms", recipient=case.contact.phone, subject="", body=text.sms,
+            case_id=case.case_id, template=notice.template, now=now))
+    return found
+
+
+def _department_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
+    assert notice.department is not None
+    found: list[Model] = []
+    link = None
+    if notice.link_role is not None and case.assignment is not None:
+        token = tokens.new_token()
+        found.append(tokens.link_item(
+            token, case_id=case.case_id, department_id=notice.department.id,
+            role=notice.link_role.value, assignment_no=case.assignment.no, now=now,
+            max_age=timedelta(days=settings().link_max_days)))
+        link = handle_url(token)
+    dept = directory.department(notice.department.id)
+    address = dept.handler.email if dept else ""
+    if address:
+        text = templates.department(notice.template, case, department_name=notice.department.name,
+                                    link=link)
+        found.append(outbox_repo.new_message(
+            channel="email", recipient=address, subject=text.subject, body=text.body,
+            case_id=case.case_id, template=notice.template, now=now))
+    return found
+
+
+def materialise(case: Case, notices: list[Notice], now: datetime) -> list[Model]:
+    """The link tokens and outbox messages the notices of a transition call for."""
+    items: list[Model] = []
+    for notice in notices:
+        if notice.audience == "citizen":
+            items += _citizen_messages(case, notice, now)
+        else:
+            items += _department_messages(case, notice, now)
+    return items
+
+
+def commit(result: TransitionResult, now: datetime,
+           idempotency: IdempotencyModel | None = None) -> Case:
+    cases_repo.commit(result, extra=materialise(result.case, result.notices, now),
+                      idempotency=idempotency)
+    return result.case

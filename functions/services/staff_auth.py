@@ -1,0 +1,87 @@
+"""Staff sign-in by emailed single-use link, exchanged for a session with idle and absolute
+timeouts. The answer to a sign-in request never reveals whether an address is known."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from functions.domain.errors import Forbidden, Unauthorized
+from functions.domain.lifecycle import ROLE_LABELS, Role
+from functions.notify import templates
+from functions.settings import settings
+from functions.storage import directory, outbox_repo, tokens
+from functions.storage.codec import iso
+
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    email: str
+    role: Role
+    name: str
+
+
+def _unauthorized() -> Unauthorized:
+    return Unauthorized("请先登录，或登录已过期", "sign in first (no valid session)",
+                        "unauthorized")
+
+
+def request_sign_in(email: str, now: datetime) -> None:
+    account = directory.staff_account(email)
+    if account is None:
+        return
+    token = tokens.new_token()
+    minutes = settings().signin_link_minutes
+    text = templates.staff_sign_in(f"{settings().public_base_url}/staff.html#t={token}", minutes)
+    message = outbox_repo.new_message(channel="email", recipient=account.email,
+                                      subject=text.subject, body=text.body, case_id=None,
+                                      template="staff_sign_in", now=now)
+    item = tokens.signin_item(token, email=account.email, now=now,
+                              max_age=timedelta(minutes=minutes))
+    tokens.save_with_message(item, message)
+
+
+def open_session(token: str, now: datetime) -> dict[str, Any]:
+    grant = tokens.find(token, "signin", now)
+    if grant is None or grant.email is None or not tokens.consume(token, now):
+        raise Unauthorized("登录链接无效或已过期，请重新获取", "sign-in link invalid or used",
+                           "invalid_link")
+    account = directory.staff_account(grant.email)
+    if account is None:
+        raise _unauthorized()
+    session = tokens.new_session_token()
+    expires = now + timedelta(hours=settings().session_max_hours)
+    tokens.save(tokens.session_item(session, email=account.email, role=account.role, now=now,
+                                    max_age=timedelta(hours=settings().session_max_hours)))
+    return {"session_token": session, "role": account.role,
+            "role_label": ROLE_LABELS[Role(account.role)], "email": account.email,
+            "name": account.name, "expires_at": iso(expires)}
+
+
+def authenticate(header: str | None, now: datetime, roles: frozenset[Role]) -> StaffSession:
+    """The session behind ``Authorization: Bearer …``, if it may use a route for ``roles``."""
+    if not header or not header.startswith("Bearer "):
+        raise _unauthorized()
+    token = header.removeprefix("Bearer ").strip()
+    grant = tokens.find(token, "session", now)
+    if grant is None or grant.email is None or grant.role is None:
+        raise _unauthorized()
+    seen = grant.last_seen_at or grant.created_at
+    if now - seen > timedelta(minutes=settings().session_idle_minutes):
+        raise _unauthorized()
+    role = Role(grant.role)
+    if role not in roles:
+        raise Forbidden("当前账号无权访问此功能", f"role {role} may not use this route",
+                        "forbidden")
+    if now - seen > TOUCH_EVERY:
+        tokens.touch(token, now)
+    account = directory.staff_account(grant.email)
+    return StaffSession(grant.email, role, account.name if account else "")
+
+
+def sign_out(header: str | None) -> None:
+    if header and header.startswith("Bearer "):
+        tokens.revoke(header.removeprefix("Bearer ").strip())

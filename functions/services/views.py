@@ -1,0 +1,195 @@
+"""Response shapes. Three audiences see a case: the public (no contact data, public events,
+scrubbed text), the citizen who holds the tracking code, and staff/departments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from functions.domain.cases import Assignment, Case, Event, Reply
+from functions.domain.lifecycle import EVENT_LABELS, ROLE_LABELS, STATE_LABELS, State
+from functions.domain.privacy import mask_name, scrub
+from functions.domain.taxonomy import (
+    CHANNEL_LABELS,
+    KIND_LABELS,
+    OUTCOME_LABELS,
+    RATING_LABELS,
+    REJECT_REASON_LABELS,
+    URGENCY_LABELS,
+)
+from functions.storage.codec import iso
+from functions.storage.directory import Taxonomy
+
+EXCERPT = 120
+
+
+def _iso(instant: datetime | None) -> str | None:
+    return iso(instant) if instant else None
+
+
+def _ref(ref: Any) -> dict[str, str] | None:
+    return {"id": ref.id, "name": ref.name} if ref else None
+
+
+def _rating(reply: Reply | None, *, with_comment: bool) -> dict[str, Any] | None:
+    if reply is None or reply.rating is None:
+        return None
+    out: dict[str, Any] = {"rating": reply.rating.value,
+                           "rating_label": RATING_LABELS[reply.rating]}
+    if with_comment:
+        out["comment"] = scrub(reply.rating_comment or "")
+        out["at"] = _iso(reply.rated_at)
+    return out
+
+
+def _deadlines(a: Assignment | None) -> dict[str, Any]:
+    return {
+        "response_due_at": _iso(a.response_due_at) if a else None,
+        "reply_due_at": _iso(a.reply_due_at) if a else None,
+        "deadline_provisional": a.provisional if a else False,
+    }
+
+
+def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
+    a = case.assignment
+    running = case.running_deadline()
+    content = scrub(case.content)
+    last_rated = next((r for r in reversed(case.replies) if r.rating), None)
+    return {
+        "case_id": case.case_id,
+        "kind": case.kind.value, "kind_label": KIND_LABELS[case.kind],
+        "category": case.category, "category_label": tax.category_label(case.category),
+        "district": case.district, "district_label": tax.district_label(case.district),
+        "title": scrub(case.title),
+        "excerpt": content[:EXCERPT] + ("…" if len(content) > EXCERPT else ""),
+        "name_masked": mask_name(case.contact.name),
+        "state": case.state.value, "state_label": STATE_LABELS[case.state],
+        "created_at": iso(case.created_at),
+        "lead": _ref(a.lead) if a else None,
+        "co_handlers": [_ref(c.department) for c in a.co_handlers] if a else [],
+        **_deadlines(a),
+        "overdue": bool(running and running < now),
+        "rating": _rating(last_rated, with_comment=False),
+        "reopen_count": case.reopen_count,
+    }
+
+
+def event(e: Event, *, internal: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "at": iso(e.at), "type": e.type.value, "label": EVENT_LABELS[e.type],
+        "actor_label": e.actor.name if e.actor.name and e.actor.role.value in ("lead", "co_handler")
+        else ROLE_LABELS[e.actor.role],
+        "from_state": e.from_state.value if e.from_state else None,
+        "to_state": e.to_state.value,
+        "note": e.note if internal else scrub(e.note),
+    }
+    if internal:
+        out["public"] = e.public
+        out["actor_id"] = e.actor.id
+        out["data"] = dict(e.data)
+    return out
+
+
+def _reply(r: Reply, *, internal: bool) -> dict[str, Any]:
+    return {
+        "at": iso(r.at), "department": _ref(r.department),
+        "outcome": r.outcome.value, "outcome_label": OUTCOME_LABELS[r.outcome],
+        "text": r.text if internal else scrub(r.text),
+        "planned_date": r.planned_date.isoformat() if r.planned_date else None,
+        "rating": _rating(r, with_comment=True),
+    }
+
+
+def public_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) -> dict[str, Any]:
+    return {
+        **summary(case, tax, now),
+        "content": scrub(case.content),
+        "urgency": case.urgency.value if case.urgency else None,
+        "urgency_label": URGENCY_LABELS[case.urgency] if case.urgency else None,
+        "timeline": [event(e, internal=False) for e in events if e.public],
+        "replies": [_reply(r, internal=False) for r in case.replies],
+    }
+
+
+NEXT_STEPS = {
+    State.SUBMITTED: "您的诉求正在等待总平台受理，一般在 1 个工作日内处理。",
+    State.ACCEPTED: "您的诉求已受理，正在确定承办单位。",
+    State.REJECTED: "您的诉求不予受理，原因见下方说明。如有疑问可重新提交。",
+    State.ASSIGNED: "您的诉求已交承办单位，等待签收办理。",
+    State.IN_PROGRESS: "承办单位正在办理，将在答复时限前答复您。",
+    State.REPLIED: "承办单位已答复，请阅读答复并在评价期内评价。",
+    State.REOPENED: "您对答复不满意，诉求已退回承办单位重新办理，请留意新的答复。",
+    State.CLOSED: "您的诉求已办结，感谢您的参与。",
+    State.ARCHIVED: "您的诉求已办结归档。",
+}
+
+
+def private_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) -> dict[str, Any]:
+    """The citizen's own view: their text as written, their contact data, public events."""
+    last = case.last_reply
+    next_step = NEXT_STEPS[case.state]
+    if case.state == State.REOPENED and case.escalated:
+        next_step = "多次重办您仍不满意，诉求已转总平台研究处理。"
+    return {
+        **public_case(case, events, tax, now),
+        "title": case.title,
+        "content": case.content,
+        "contact": {"name": case.contact.name, "phone": case.contact.phone,
+                    "email": case.contact.email},
+        "public": case.consent_public,
+        "published": case.is_public,
+        "can_rate": case.state == State.REPLIED and last is not None and last.rating is None,
+        "rating_window_ends_at": _iso(case.rating_window_ends_at),
+        "rejection": {
+            "reason_code": case.rejection.reason_code.value,
+            "reason_label": REJECT_REASON_LABELS[case.rejection.reason_code],
+            "reason": case.rejection.reason,
+            "duplicate_of": case.rejection.duplicate_of,
+        } if case.rejection else None,
+        "next_step": next_step,
+    }
+
+
+def staff_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime,
+               actions: list[str]) -> dict[str, Any]:
+    a = case.assignment
+    view = private_case(case, events, tax, now)
+    view.update({
+        "channel": case.channel.value, "channel_label": CHANNEL_LABELS[case.channel],
+        "approved_public": case.approved_public,
+        "escalated": case.escalated,
+        "extensions_used": case.extensions_used,
+        "events": [event(e, internal=True) for e in events],
+        "replies": [_reply(r, internal=True) for r in case.replies],
+        "assignment": {
+            "no": a.no, "lead": _ref(a.lead), "assigned_at": iso(a.assigned_at),
+            "signed_at": _iso(a.signed_at),
+            "return_window_ends_at": iso(a.return_window_ends_at),
+            "co_handlers": [
+                {**(_ref(c.department) or {}), "input": c.input, "input_at": _iso(c.input_at),
+                 "input_due_at": iso(c.input_due_at)}
+                for c in a.co_handlers
+            ],
+        } if a else None,
+        "pending": {
+            "type": case.pending.type, "department": _ref(case.pending.department),
+            "reason": case.pending.reason, "working_days": case.pending.working_days,
+            "at": iso(case.pending.at),
+        } if case.pending else None,
+        "actions": actions,
+    })
+    return view
+
+
+def staff_summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
+    out = summary(case, tax, now)
+    out.update({
+        "title": case.title,
+        "urgency": case.urgency.value if case.urgency else None,
+        "urgency_label": URGENCY_LABELS[case.urgency] if case.urgency else None,
+        "channel": case.channel.value,
+        "pending": case.pending.type if case.pending else None,
+        "escalated": case.escalated,
+        "next_deadline": _iso(case.running_deadline()),
+    })
+    return out

@@ -1,0 +1,47 @@
+"""The only reader of ``os.environ``: a typed configuration object built once, lazily."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    table_prefix: str
+    public_base_url: str
+    mail_sender: str
+    sms_sender_id: str
+    session_idle_minutes: int
+    session_max_hours: int
+    signin_link_minutes: int
+    link_max_days: int
+    max_body_bytes: int
+    request_timeout_seconds: float
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    env = os.environ
+    stage = env.get("WZ_STAGE", "local")
+    return Settings(
+        stage=stage,
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "ap-southeast-1",
+        table_prefix=env.get("WZ_TABLE_PREFIX", f"wenzheng-{stage}-"),
+        public_base_url=env.get("WZ_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        mail_sender=env.get("WZ_MAIL_SENDER", "noreply@wenzheng.example"),
+        sms_sender_id=env.get("WZ_SMS_SENDER_ID", "WENZHENG"),
+        session_idle_minutes=int(env.get("WZ_SESSION_IDLE_MINUTES", "60")),
+        session_max_hours=int(env.get("WZ_SESSION_MAX_HOURS", "12")),
+        signin_link_minutes=int(env.get("WZ_SIGNIN_LINK_MINUTES", "15")),
+        link_max_days=int(env.get("WZ_LINK_MAX_DAYS", "60")),
+        max_body_bytes=int(env.get("WZ_MAX_BODY_BYTES", str(64 * 1024))),
+        request_timeout_seconds=float(env.get("WZ_REQUEST_TIMEOUT_SECONDS", "5")),
+    )

@@ -1,0 +1,296 @@
+"""Cases and their timelines in DynamoDB.
+
+A transition is persisted as ONE ``TransactWriteItems``: the case (conditional on the version
+and state it was read at), its new events, any link tokens, the outbox messages and the
+per-state counters. A failed condition means someone else changed the case first: the caller
+gets ``Conflict`` and nothing was written.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from functions.domain.cases import Actor, Case, Event, TransitionResult
+from functions.domain.errors import Conflict, Unavailable, invalid_field
+from functions.domain.lifecycle import OPEN, EventType, Role, State
+from functions.storage.codec import decode, encode, iso
+from functions.storage.models import (
+    CaseModel,
+    CounterModel,
+    EventModel,
+    IdempotencyModel,
+)
+
+PAGE_SIZE = 20
+
+
+def _connection() -> Connection:
+    return CaseModel._get_connection().connection  # type: ignore[no-any-return]
+
+
+# --- case ⇄ item ---------------------------------------------------------------------------
+
+_NESTED = ("contact", "assignment", "pending", "rejection", "replies")
+
+
+def to_model(case: Case) -> CaseModel:
+    data = encode(case)
+    model = CaseModel(
+        case_id=case.case_id,
+        created_at=case.created_at,
+        created_key=f"{iso(case.created_at)}#{case.case_id}",
+        state=case.state.value,
+        kind=case.kind.value,
+        category=case.category,
+        district=case.district,
+        channel=case.channel.value,
+        urgency=case.urgency.value if case.urgency else None,
+        title=case.title,
+        content=case.content,
+        consent_public=case.consent_public,
+        approved_public=case.approved_public,
+        tracking_hash=case.tracking_hash,
+        extensions_used=case.extensions_used,
+        reopen_count=case.reopen_count,
+        escalated=case.escalated,
+        rating_window_ends_at=case.rating_window_ends_at,
+        closed_at=case.closed_at,
+        updated_at=case.updated_at,
+        version=case.version,
+        event_count=case.event_count,
+        queue="open" if case.state in OPEN else "done",
+        due_key=iso(d) if (d := case.running_deadline()) else "~",
+        lead_id=case.lead.id if case.lead else None,
+    )
+    for name in _NESTED:
+        setattr(model, name, data.get(name))
+    if case.is_public:
+        model.pub_all = "1"
+        model.pub_state = case.state.value
+        model.pub_kind = case.kind.value
+        model.pub_category = case.category
+        model.pub_district = case.district
+        model.pub_department = case.lead.id if case.lead else None
+    return model
+
+
+def from_model(model: CaseModel) -> Case:
+    data: dict[str, Any] = {
+        "case_id": model.case_id,
+        "created_at": iso(model.created_at),
+        "channel": model.channel,
+        "kind": model.kind,
+        "category": model.category,
+        "district": model.district,
+        "title": model.title,
+        "content": model.content,
+        "consent_public": model.consent_public,
+        "tracking_hash": model.tracking_hash,
+        "state": model.state,
+        "approved_public": model.approved_public,
+        "urgency": model.urgency,
+        "extensions_used": model.extensions_used,
+        "reopen_count": model.reopen_count,
+        "escalated": model.escalated,
+        "version": model.version,
+        "event_count": model.event_count,
+    }
+    for name in ("rating_window_ends_at", "closed_at", "updated_at"):
+        value = getattr(model, name)
+        data[name] = iso(value) if value else None
+    for name in _NESTED:
+        value = getattr(model, name)
+        data[name] = value.as_dict() if hasattr(value, "as_dict") else value
+    return decode(Case, data)
+
+
+def _event_model(case_id: str, seq: int, event: Event) -> EventModel:
+    return EventModel(
+        case_id=case_id, seq=seq, type=event.type.value, at=event.at,
+        actor_role=event.actor.role.value, actor_id=event.actor.id, actor_name=event.actor.name,
+        from_state=event.from_state.value if event.from_state else None,
+        to_state=event.to_state.value, note=event.note, public=event.public,
+        data=dict(event.data),
+    )
+
+
+def _event_from_model(model: EventModel) -> Event:
+    return Event(
+        type=EventType(model.type), at=model.at,
+        actor=Actor(Role(model.actor_role), model.actor_id, model.actor_name),
+        from_state=State(model.from_state) if model.from_state else None,
+        to_state=State(model.to_state), note=model.note,
+        data=model.data.as_dict() if hasattr(model.data, "as_dict") else dict(model.data or {}),
+    )
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+
+def _counter_updates(tx: TransactWrite, before: State | None, after: State) -> None:
+    if before == after:
+        return
+    tx.update(CounterModel(f"state#{after.value}"), actions=[CounterModel.n.add(1)])
+    if before is not None:
+        tx.update(CounterModel(f"state#{before.value}"), actions=[CounterModel.n.add(-1)])
+
+
+def commit(
+    result: TransitionResult,
+    *,
+    extra: Sequence[Model] = (),
+    idempotency: IdempotencyModel | None = None,
+) -> None:
+    """Persist a transition (or a new case) and what goes with it, all or nothing."""
+    case = result.case
+    first_seq = case.event_count - len(result.events) + 1
+    if result.expected_state is None:
+        condition: Condition = CaseModel.case_id.does_not_exist()
+    else:
+        condition = (CaseModel.version == result.expected_version) & (
+            CaseModel.state == result.expected_state.value
+        )
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.save(to_model(case), condition=condition)
+            for offset, event in enumerate(result.events):
+                tx.save(_event_model(case.case_id, first_seq + offset, event),
+                        condition=EventModel.seq.does_not_exist())
+            for item in extra:
+                tx.save(item)
+            if idempotency is not None:
+                tx.save(idempotency, condition=IdempotencyModel.key_hash.does_not_exist())
+            _counter_updates(tx, result.expected_state, case.state)
+    except TransactWriteError as error:
+        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        if "ConditionalCheckFailed" in reasons:
+            raise Conflict(
+                "案件已被他人更新，请刷新后重试", "the case changed meanwhile; reload and retry",
+                "stale_case",
+            ) from error
+        raise Unavailable("服务暂时繁忙，请稍后重试", "storage unavailable, retry later",
+                          "unavailable") from error
+    except PynamoDBException as error:
+        raise Unavailable("服务暂时繁忙，请稍后重试", "storage unavailable, retry later",
+                          "unavailable") from error
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+def get(case_id: str) -> Case | None:
+    try:
+        return from_model(CaseModel.get(case_id, consistent_read=True))
+    except CaseModel.DoesNotExist:
+        return None
+
+
+def timeline(case_id: str, *, public_only: bool) -> list[Event]:
+    condition = EventModel.public == True if public_only else None  # noqa: E712
+    return [
+        _event_from_model(m)
+        for m in EventModel.query(case_id, filter_condition=condition, scan_index_forward=True)
+    ]
+
+
+def state_counts() -> dict[str, int]:
+    keys = [f"state#{s.value}" for s in State]
+    return {
+        item.key.removeprefix("state#"): int(item.n) for item in CounterModel.batch_get(keys)
+    }
+
+
+@dataclass
+class Page:
+    cases: list[Case]
+    next_cursor: str | None
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str | None, expected: Iterable[str]) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, binascii.Error) as error:
+        raise invalid_field("cursor", "分页参数无效", "invalid cursor") from error
+    if not isinstance(key, dict) or set(key) != set(expected):
+        raise invalid_field("cursor", "分页参数无效", "invalid cursor")
+    return key
+
+
+def _one_page(index: Any, hash_value: str, key_names: list[str], *, cursor: str | None,
+              filter_condition: Condition | None, newest_first: bool = True) -> Page:
+    """Exactly one Query request: a page may be short when filters drop items."""
+    results = index.query(
+        hash_value, scan_index_forward=not newest_first, filter_condition=filter_condition,
+        last_evaluated_key=decode_cursor(cursor, key_names), page_size=PAGE_SIZE,
+    )
+    page = next(results.page_iter, None)
+    items = page.get("Items", []) if page else []
+    cases = [from_model(CaseModel.from_raw_data(item)) for item in items]
+    return Page(cases, encode_cursor(results.page_iter.last_evaluated_key))
+
+
+_BOARD = {
+    # filter name → (index, partition attribute); the first filter given picks the index.
+    "department": (CaseModel.board_department, CaseModel.pub_department),
+    "district": (CaseModel.board_district, CaseModel.pub_district),
+    "category": (CaseModel.board_category, CaseModel.pub_category),
+    "kind": (CaseModel.board_kind, CaseModel.pub_kind),
+    "state": (CaseModel.board_state, CaseModel.pub_state),
+}
+
+
+def board(filters: dict[str, str], cursor: str | None) -> Page:
+    """Public cases, newest first, one query per page."""
+    chosen = next((name for name in _BOARD if filters.get(name)), None)
+    condition: Condition | None = None
+    for name, (_, attribute) in _BOARD.items():
+        if name != chosen and filters.get(name):
+            clause = attribute == filters[name]
+            condition = clause if condition is None else condition & clause
+    if chosen is None:
+        index, hash_value, hash_name = CaseModel.board_all, "1", "pub_all"
+    else:
+        index, attribute = _BOARD[chosen]
+        hash_value, hash_name = filters[chosen], attribute.attr_name
+    keys = ["case_id", "created_key", hash_name]
+    return _one_page(index, hash_value, keys, cursor=cursor, filter_condition=condition)
+
+
+def queue(filters: dict[str, str], *, sort: str, bucket: str, cursor: str | None) -> Page:
+    """The coordinator's queue: open (or done) cases, newest first or by deadline."""
+    condition: Condition | None = None
+    attributes = {
+        "state": CaseModel.state, "kind": CaseModel.kind, "category": CaseModel.category,
+        "district": CaseModel.district, "department": CaseModel.lead_id,
+    }
+    for name, attribute in attributes.items():
+        if filters.get(name):
+            clause = attribute == filters[name]
+            condition = clause if condition is None else condition & clause
+    if filters.get("pending"):
+        clause = CaseModel.pending["type"] == filters["pending"]
+        condition = clause if condition is None else condition & clause
+    if sort == "deadline":
+        return _one_page(CaseModel.queue_due, bucket, ["case_id", "queue", "due_key"],
+                         cursor=cursor, filter_condition=condition, newest_first=False)
+    return _one_page(CaseModel.queue_created, bucket, ["case_id", "queue", "created_key"],
+                     cursor=cursor, filter_condition=condition)

@@ -1,0 +1,139 @@
+"""Reference data: departments, staff accounts and the deployment's taxonomy (districts,
+categories). Small, read often, changed rarely: cached in the process for a few minutes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from functions.storage.models import DepartmentModel, SettingModel, StaffModel
+
+_TTL_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Department:
+    id: str
+    name: str
+    district: str
+    categories: tuple[str, ...] = ()
+    handler: Contact = field(default_factory=Contact)
+    spokesperson: Contact = field(default_factory=Contact)
+    leader: Contact = field(default_factory=Contact)
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    city_name: str
+    platform_name: str
+    districts: tuple[tuple[str, str], ...]
+    categories: tuple[tuple[str, str], ...]
+
+    def district_label(self, code: str) -> str:
+        return dict(self.districts).get(code, code)
+
+    def category_label(self, code: str) -> str:
+        return dict(self.categories).get(code, code)
+
+
+_cache: dict[str, tuple[float, Any]] = {}
+
+
+def _cached(key: str, load: Any) -> Any:
+    hit = _cache.get(key)
+    if hit and time.monotonic() - hit[0] < _TTL_SECONDS:
+        return hit[1]
+    value = load()
+    _cache[key] = (time.monotonic(), value)
+    return value
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def _contact(raw: Any) -> Contact:
+    data = raw.as_dict() if hasattr(raw, "as_dict") else dict(raw or {})
+    return Contact(data.get("name", ""), data.get("email", ""), data.get("phone", ""))
+
+
+def _department(m: DepartmentModel) -> Department:
+    return Department(
+        m.id, m.name, m.district, tuple(m.categories or ()),
+        _contact(m.handler), _contact(m.spokesperson), _contact(m.leader),
+    )
+
+
+def departments() -> dict[str, Department]:
+    """Every active department by id. The table holds tens of items: one scan, cached."""
+
+    def load() -> dict[str, Department]:
+        found = [_department(m) for m in DepartmentModel.scan() if m.active]
+        return {d.id: d for d in sorted(found, key=lambda d: (d.district != "city", d.id))}
+
+    return dict(_cached("departments", load))
+
+
+def department(department_id: str) -> Department | None:
+    return departments().get(department_id)
+
+
+def put_department(data: dict[str, Any]) -> None:
+    DepartmentModel(
+        data["id"], name=data["name"], district=data["district"],
+        categories=list(data.get("categories", [])), handler=data.get("handler", {}),
+        spokesperson=data.get("spokesperson", {}), leader=data.get("leader", {}),
+    ).save()
+    _cache.pop("departments", None)
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    email: str
+    role: str
+    name: str
+
+
+def staff_account(email: str) -> StaffAccount | None:
+    try:
+        m = StaffModel.get(email.strip().lower())
+    except StaffModel.DoesNotExist:
+        return None
+    return StaffAccount(m.email, m.role, m.name) if m.active else None
+
+
+def put_staff(email: str, role: str, name: str) -> None:
+    StaffModel(email.strip().lower(), role=role, name=name).save()
+
+
+def taxonomy() -> Taxonomy:
+    def load() -> Taxonomy:
+        try:
+            value = SettingModel.get("taxonomy").value.as_dict()
+        except SettingModel.DoesNotExist:
+            value = {}
+        return Taxonomy(
+            city_name=value.get("city", {}).get("name", ""),
+            platform_name=value.get("city", {}).get("platform_name", "网络问政平台"),
+            districts=tuple((d["code"], d["label"]) for d in value.get("districts", [])),
+            categories=tuple((c["code"], c["label"]) for c in value.get("categories", [])),
+        )
+
+    result: Taxonomy = _cached("taxonomy", load)
+    return result
+
+
+def put_taxonomy(city: dict[str, Any]) -> None:
+    SettingModel(
+        "taxonomy",
+        value={k: city[k] for k in ("city", "districts", "categories")},
+    ).save()
+    _cache.pop("taxonomy", None)

@@ -1,0 +1,289 @@
+"""PynamoDB models: the tables, their keys and indexes, designed from the access patterns of
+§5. Table names and timeouts come from settings, read once at import (set the environment
+before importing this module)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from functions.settings import settings
+
+_S = settings()
+
+
+def _meta(name: str) -> type:
+    class Meta:
+        table_name = f"{_S.table_prefix}{name}"
+        region = _S.region
+        billing_mode = "PAY_PER_REQUEST"
+        # Request paths must fail well inside API Gateway's 29 s.
+        connect_timeout_seconds = 2
+        read_timeout_seconds = _S.request_timeout_seconds
+        max_retry_attempts = 2
+
+    return Meta
+
+
+def _index_meta(name: str, projection: Any) -> type:
+    class Meta:
+        index_name = name
+        projection = None
+
+    Meta.projection = projection
+    return Meta
+
+
+class _ByCreated(GlobalSecondaryIndex["CaseModel"]):
+    """Base for the sparse public-board indexes: one partition value, newest first."""
+
+    created_key = UnicodeAttribute(range_key=True)
+
+
+def _board_index(attribute: str) -> type[_ByCreated]:
+    name = f"board-{attribute.removeprefix('pub_')}"
+    return type(
+        f"Board_{attribute}",
+        (_ByCreated,),
+        {
+            "Meta": _index_meta(name, AllProjection()),
+            attribute: UnicodeAttribute(hash_key=True),
+            "created_key": UnicodeAttribute(range_key=True),
+        },
+    )
+
+
+BoardAll = _board_index("pub_all")
+BoardState = _board_index("pub_state")
+BoardKind = _board_index("pub_kind")
+BoardCategory = _board_index("pub_category")
+BoardDistrict = _board_index("pub_district")
+BoardDepartment = _board_index("pub_department")
+
+
+class QueueByCreated(GlobalSecondaryIndex["CaseModel"]):
+    """The coordinator's queue: every case, by bucket (open / done), newest first."""
+
+    Meta = _index_meta("queue-created", AllProjection())
+    queue = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class QueueByDue(GlobalSecondaryIndex["CaseModel"]):
+    """The same queue ordered by the earliest running deadline (``~`` when none runs)."""
+
+    Meta = _index_meta("queue-due", AllProjection())
+    queue = UnicodeAttribute(hash_key=True)
+    due_key = UnicodeAttribute(range_key=True)
+
+
+class ByLead(GlobalSecondaryIndex["CaseModel"]):
+    """A department's cases as lead, newest first."""
+
+    Meta = _index_meta("by-lead", KeysOnlyProjection())
+    lead_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class CaseModel(Model):
+    Meta = _meta("cases")
+
+    case_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute()
+    created_key = UnicodeAttribute()  # "<created ISO>#<case_id>": newest-first ordering
+    state = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    category = UnicodeAttribute()
+    district = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    urgency = UnicodeAttribute(null=True)
+    title = UnicodeAttribute()
+    content = UnicodeAttribute()
+    contact: MapAttribute[str, Any] = MapAttribute()
+    consent_public = BooleanAttribute()
+    approved_public = BooleanAttribute(default=False)
+    tracking_hash = UnicodeAttribute()
+    assignment: MapAttribute[str, Any] = MapAttribute(null=True)
+    pending: MapAttribute[str, Any] = MapAttribute(null=True)
+    rejection: MapAttribute[str, Any] = MapAttribute(null=True)
+    replies: ListAttribute[Any] = ListAttribute(default=list)
+    extensions_used = NumberAttribute(default=0)
+    reopen_count = NumberAttribute(default=0)
+    escalated = BooleanAttribute(default=False)
+    rating_window_ends_at = UTCDateTimeAttribute(null=True)
+    closed_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    version = NumberAttribute()
+    event_count = NumberAttribute()
+
+    # Index keys, derived from the case on every write; absent ones keep indexes sparse.
+    pub_all = UnicodeAttribute(null=True)
+    pub_state = UnicodeAttribute(null=True)
+    pub_kind = UnicodeAttribute(null=True)
+    pub_category = UnicodeAttribute(null=True)
+    pub_district = UnicodeAttribute(null=True)
+    pub_department = UnicodeAttribute(null=True)
+    queue = UnicodeAttribute()
+    due_key = UnicodeAttribute()
+    lead_id = UnicodeAttribute(null=True)
+
+    board_all = BoardAll()
+    board_state = BoardState()
+    board_kind = BoardKind()
+    board_category = BoardCategory()
+    board_district = BoardDistrict()
+    board_department = BoardDepartment()
+    queue_created = QueueByCreated()
+    queue_due = QueueByDue()
+    by_lead = ByLead()
+
+
+class EventModel(Model):
+    """A case's timeline: one item per event, in order."""
+
+    Meta = _meta("events")
+
+    case_id = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    type = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    actor_role = UnicodeAttribute()
+    actor_id = UnicodeAttribute()
+    actor_name = UnicodeAttribute(default="")
+    from_state = UnicodeAttribute(null=True)
+    to_state = UnicodeAttribute()
+    note = UnicodeAttribute(default="")
+    public = BooleanAttribute()
+    data: MapAttribute[str, Any] = MapAttribute(default=dict)
+
+
+class TokenModel(Model):
+    """Magic links, staff sign-in links and staff sessions, keyed by the SHA-256 of the token;
+    the token itself is never stored."""
+
+    Meta = _meta("tokens")
+
+    token_hash = UnicodeAttribute(hash_key=True)
+    purpose = UnicodeAttribute()  # "link" | "signin" | "session"
+    created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+    case_id = UnicodeAttribute(null=True)
+    department_id = UnicodeAttribute(null=True)
+    role = UnicodeAttribute(null=True)
+    assignment_no = NumberAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    used_at = UTCDateTimeAttribute(null=True)
+    last_seen_at = UTCDateTimeAttribute(null=True)
+    revoked = BooleanAttribute(default=False)
+
+
+class IdempotencyModel(Model):
+    """One submission per client key: a retried POST returns the first answer."""
+
+    Meta = _meta("idempotency")
+
+    key_hash = UnicodeAttribute(hash_key=True)
+    request_hash = UnicodeAttribute()
+    case_id = UnicodeAttribute()
+    tracking_code = UnicodeAttribute()  # kept for 24 h so the retry can show it once more
+    created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
+class DueMessages(GlobalSecondaryIndex["OutboxModel"]):
+    """Sparse: only undelivered messages carry ``due_shard``."""
+
+    Meta = _index_meta("due", AllProjection())
+    due_shard = UnicodeAttribute(hash_key=True)
+    next_attempt_at = UnicodeAttribute(range_key=True)
+
+
+class OutboxModel(Model):
+    """Notifications written in the same transaction as the change they report, then
+    delivered (at least once) by the outbox job, with retries and a dead-letter state."""
+
+    Meta = _meta("outbox")
+
+    message_id = UnicodeAttribute(hash_key=True)
+    channel = UnicodeAttribute()  # "email" | "sms"
+    recipient = UnicodeAttribute()
+    subject = UnicodeAttribute(default="")
+    body = UnicodeAttribute()
+    case_id = UnicodeAttribute(null=True)
+    template = UnicodeAttribute()
+    status = UnicodeAttribute()  # "pending" | "sent" | "dead"
+    attempts = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    next_attempt_at = UnicodeAttribute(null=True)
+    due_shard = UnicodeAttribute(null=True)
+    lease_until = UTCDateTimeAttribute(null=True)
+    sent_at = UTCDateTimeAttribute(null=True)
+    provider_id = UnicodeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+
+    due = DueMessages()
+
+
+class DepartmentModel(Model):
+    Meta = _meta("departments")
+
+    id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    district = UnicodeAttribute()
+    categories: ListAttribute[str] = ListAttribute(default=list)
+    handler: MapAttribute[str, Any] = MapAttribute(default=dict)
+    spokesperson: MapAttribute[str, Any] = MapAttribute(default=dict)
+    leader: MapAttribute[str, Any] = MapAttribute(default=dict)
+    active = BooleanAttribute(default=True)
+
+
+class StaffModel(Model):
+    Meta = _meta("staff")
+
+    email = UnicodeAttribute(hash_key=True)
+    role = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    active = BooleanAttribute(default=True)
+
+
+class CounterModel(Model):
+    """Counters kept with each transition by atomic ADD, one item per counter
+    (``state#<state>``: cases in that state)."""
+
+    Meta = _meta("counters")
+
+    key = UnicodeAttribute(hash_key=True)
+    n = NumberAttribute(default=0)
+
+
+class SettingModel(Model):
+    """Deployment settings as JSON documents (taxonomy; later SLA policy, calendar)."""
+
+    Meta = _meta("settings")
+
+    name = UnicodeAttribute(hash_key=True)
+    value: MapAttribute[str, Any] = MapAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    CaseModel, EventModel, TokenModel, IdempotencyModel, OutboxModel, DepartmentModel,
+    StaffModel, CounterModel, SettingModel,
+)
+
+
+def create_tables() -> None:
+    """Create every table that does not exist yet (local stack, tests, first deploy)."""
+    for model in ALL_MODELS:
+        if not model.exists():
+            model.create_table(wait=True, billing_mode="PAY_PER_REQUEST")

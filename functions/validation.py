@@ -1,0 +1,117 @@
+"""Request bodies against the JSON Schemas of ``schemas/`` (Draft 2020-12), compiled once.
+
+A failed validation becomes ``InvalidRequest`` naming each offending field with a message in
+Chinese and English. Field labels come from the schemas' ``title``; a schema may give its own
+message pair as ``x-message``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from functions.domain.errors import FieldError, InvalidRequest
+
+_TYPES_ZH = {"string": "文本", "integer": "整数", "number": "数字", "boolean": "是/否",
+             "object": "对象", "array": "列表"}
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    import schemas
+
+    resources = [
+        (schemas.BASE_URI + f"{n}.json", Resource.from_contents(schemas.load(n)))
+        for n in schemas.names()
+    ]
+    registry: Registry[Any] = Registry().with_resources(resources)
+    schema = schemas.load(name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, registry=registry)
+
+
+def _path(parts: Any) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+def _label(schema: dict[str, Any], fallback: str) -> str:
+    return str(schema.get("title") or fallback or "请求")
+
+
+def _field_errors(error: Any) -> list[FieldError]:
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+    path = _path(error.absolute_path)
+    if error.validator == "required":
+        found = []
+        for missing in (p for p in error.validator_value if p not in (error.instance or {})):
+            sub = schema.get("properties", {}).get(missing, {})
+            full = f"{path}.{missing}" if path else missing
+            found.append(FieldError(full, f"请填写{_label(sub, missing)}", f"{missing} is required"))
+        return found
+    return [_field_error(error, schema, path)]
+
+
+def _field_error(error: Any, schema: dict[str, Any], path: str) -> FieldError:
+    label = _label(schema, path)
+    kind, value = error.validator, error.validator_value
+    custom = schema.get("x-message")
+    if kind == "additionalProperties":
+        extra = sorted(set(error.instance) - set(schema.get("properties", {})))
+        full = ".".join(filter(None, [path, extra[0] if extra else ""]))
+        return FieldError(full, f"不支持的字段：{', '.join(extra)}",
+                          f"unexpected field(s): {', '.join(extra)}")
+    if custom and kind in ("pattern", "anyOf", "oneOf", "format"):
+        return FieldError(path, custom[0], custom[1])
+    if kind == "maxLength":
+        return FieldError(path, f"{label}不能超过 {value} 个字", f"at most {value} characters")
+    if kind == "minLength":
+        if value <= 1 or not error.instance:
+            return FieldError(path, f"请填写{label}", f"{path or 'value'} is required")
+        return FieldError(path, f"{label}至少 {value} 个字", f"at least {value} characters")
+    if kind == "enum":
+        options = "、".join(str(v) for v in value)
+        return FieldError(path, f"{label}的取值无效（可选：{options}）", f"must be one of {value}")
+    if kind == "type":
+        names = value if isinstance(value, list) else [value]
+        zh = "或".join(_TYPES_ZH.get(n, n) for n in names)
+        return FieldError(path, f"{label}应为{zh}", f"must be of type {value}")
+    if kind in ("minimum", "maximum"):
+        word, en = ("不能小于", "at least") if kind == "minimum" else ("不能大于", "at most")
+        return FieldError(path, f"{label}{word} {value}", f"must be {en} {value}")
+    if kind in ("maxItems", "minItems", "uniqueItems"):
+        return FieldError(path, f"{label}数量或内容不符合要求", f"{kind} violated")
+    return FieldError(path, f"{label}格式不正确", error.message)
+
+
+def check(name: str, body: Any) -> dict[str, Any]:
+    """Validate a parsed body against schema ``name``; return it or raise InvalidRequest."""
+    errors = sorted(_validator(name).iter_errors(body), key=lambda e: list(e.absolute_path))
+    if errors:
+        seen: dict[str, FieldError] = {}
+        for error in errors:
+            for field in _field_errors(error):
+                seen.setdefault(field.field, field)
+        raise InvalidRequest("请求内容有误，请检查标出的字段", "The request is invalid",
+                             "validation_failed", list(seen.values()))
+    assert isinstance(body, dict)
+    return body
+
+
+def parse_json(raw: bytes | None, *, limit: int) -> Any:
+    """Parse a request body; malformed or oversized bodies are the client's error."""
+    from functions.domain.errors import TooLarge
+
+    if raw and len(raw) > limit:
+        raise TooLarge("提交内容过大", f"the body exceeds {limit} bytes", "too_large")
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InvalidRequest("请求内容不是有效的 JSON", "the body is not valid JSON",
+                             "malformed_json", [FieldError("", "请求内容不是有效的 JSON",
+                                                           "malformed JSON")]) from error

@@ -1,0 +1,57 @@
+"""Prepare an AWS account (moto locally) for the platform: tables from the model definitions,
+the city's taxonomy and departments, staff accounts, and the SES sender identity."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+DEMO = Path(__file__).parent / "demo"
+
+STAFF = [
+    ("coordinator@wenzheng.example", "coordinator", "总平台值班员 林晓"),
+    ("operator@wenzheng.example", "operator", "热线话务员 周敏"),
+    ("auditor@wenzheng.example", "auditor", "审计员 陈立"),
+    ("admin@wenzheng.example", "admin", "平台管理员 何平"),
+]
+
+
+def city() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((DEMO / "city.json").read_text(encoding="utf-8"))
+    return data
+
+
+def create_tables() -> None:
+    from functions.storage.models import create_tables as create
+
+    create()
+
+
+def load_city(data: dict[str, Any] | None = None) -> None:
+    from functions.storage import directory
+
+    data = data or city()
+    directory.put_taxonomy(data)
+    for department in data["departments"]:
+        directory.put_department(department)
+    for email, role, name in STAFF:
+        directory.put_staff(email, role, name)
+    directory.clear_cache()
+
+
+def verify_sender() -> None:
+    """SES refuses to send from an unverified identity (moto enforces this too)."""
+    import boto3
+
+    from functions.settings import settings
+
+    domain = settings().mail_sender.split("@", 1)[1]
+    boto3.client("sesv2", region_name=settings().region).create_email_identity(
+        EmailIdentity=domain)
+
+
+def prepare() -> None:
+    create_tables()
+    load_city()
+    verify_sender()

@@ -1,0 +1,216 @@
+"""The whole platform on one machine: moto in server mode as the embedded AWS, the tables
+created from the model definitions, demo data, the Chalice app and ``frontend/`` on ONE
+origin, and the scheduled functions on a local timer.
+
+    python -m infra.local_stack --port 8000 [--empty]
+
+Ctrl-C (or SIGTERM) stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import mimetypes
+import os
+import signal
+import sys
+import threading
+import time
+from http.server import HTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FRONTEND = ROOT / "frontend"
+REGION = "ap-southeast-1"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+log = logging.getLogger("wenzheng.local")
+
+
+def _environment(port: int, moto_url: str) -> None:
+    os.environ.update({
+        "WZ_STAGE": "local",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL": moto_url,
+        "WZ_TABLE_PREFIX": "wenzheng-local-",
+        "WZ_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    })
+    os.environ.pop("AWS_PROFILE", None)
+
+
+def _start_moto() -> Any:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    return server
+
+
+def _handler_class(app: Any, config: Any) -> type:
+    from chalice.local import ChaliceRequestHandler
+
+    class Handler(ChaliceRequestHandler):
+        """API paths go to Chalice's local gateway; everything else is a static file."""
+
+        server_version = "wenzheng-local"
+
+        def _is_api(self) -> bool:
+            return self.path.startswith(("/api/", "/open311/")) or self.path in ("/api",)
+
+        def _static(self, head: bool) -> None:
+            path = self.path.split("?", 1)[0].split("#", 1)[0]
+            if path.endswith("/"):
+                path += "index.html"
+            target = (FRONTEND / path.lstrip("/")).resolve()
+            if FRONTEND.resolve() not in target.parents or not target.is_file():
+                self._send(404, "text/plain; charset=utf-8", "未找到页面 Not found".encode())
+                return
+            kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            if kind.startswith("text/") or kind in ("application/javascript", "image/svg+xml"):
+                kind += "; charset=utf-8"
+            self._send(200, kind, b"" if head else target.read_bytes(),
+                       length=target.stat().st_size)
+
+        def _send(self, status: int, kind: str, body: bytes, length: int | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(length if length is not None else len(body)))
+            self.send_header("Cache-Control", "no-cache")
+            for name, value in SECURITY_HEADERS.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self._is_api():
+                super()._generic_handle()
+            else:
+                self._static(head=False)
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            if self._is_api():
+                super()._generic_handle()
+            else:
+                self._static(head=True)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            if self._is_api():
+                log.info("%s %s", self.command, format % args)
+
+    def factory(*args: Any) -> Any:
+        return Handler(*args, app_object=app, config=config)
+
+    return factory  # type: ignore[return-value]
+
+
+def _run_jobs(stop: threading.Event, every: float) -> None:
+    """The local stand-in for EventBridge schedules: each job at the platform clock."""
+    from functions import clock
+    from functions.jobs import RUNNERS
+
+    while not stop.wait(every):
+        for name, runner in RUNNERS.items():
+            try:
+                runner(clock.utcnow())
+            except Exception:  # a failing job must not stop the timer; it runs again next tick
+                log.exception("job %s failed", name)
+
+
+def _banner(port: int, moto_url: str, samples: list[dict[str, str]]) -> str:
+    from infra.bootstrap import STAFF
+
+    base = f"http://127.0.0.1:{port}"
+    lines = [
+        "",
+        "问政 Wenzheng is running (local stage)",
+        f"  公开留言板 board        {base}/",
+        f"  我要留言 submit         {base}/submit.html",
+        f"  总平台 coordinator       {base}/staff.html",
+        f"  开发发件箱 dev outbox    {base}/outbox.html",
+        f"  embedded AWS (moto)     {moto_url}",
+        "",
+        "Staff accounts (sign in with the email; the link arrives in the dev outbox):",
+        *[f"  {email:<32} {role}" for email, role, _ in STAFF],
+    ]
+    if samples:
+        lines += ["", "Demo cases to track and rate (case id / tracking code):"]
+        lines += [f"  {s['case_id']}  {s['tracking_code']}  {s['state']}" for s in samples]
+    lines += ["", "Ctrl-C stops everything.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--empty", action="store_true", help="start without demo data")
+    parser.add_argument("--tick", type=float, default=2.0,
+                        help="seconds between runs of the scheduled functions")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for noisy in ("botocore", "werkzeug", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    # Bind first, so a busy port fails before anything else starts.
+    server_socket_probe = HTTPServer(("127.0.0.1", args.port), lambda *a: None)
+    server_socket_probe.server_close()
+
+    moto = _start_moto()
+    host, moto_port = moto.get_host_and_port()
+    moto_url = f"http://{host}:{moto_port}"
+    _environment(args.port, moto_url)
+    sys.path.insert(0, str(ROOT))
+
+    from chalice.cli.factory import CLIFactory
+    from chalice.local import ThreadedHTTPServer
+
+    from infra import bootstrap
+
+    bootstrap.prepare()
+    samples: list[dict[str, str]] = []
+    if not args.empty:
+        from infra.demo_loader import load_demo
+
+        samples = load_demo()
+
+    factory = CLIFactory(project_dir=str(ROOT), environ=os.environ)
+    config = factory.create_config_obj(chalice_stage_name="local")
+    os.environ.update(config.environment_variables)
+    app = factory.load_chalice_app(config.environment_variables)
+    httpd = ThreadedHTTPServer(("127.0.0.1", args.port), _handler_class(app, config))
+
+    stop = threading.Event()
+    timer = threading.Thread(target=_run_jobs, args=(stop, args.tick), daemon=True)
+    timer.start()
+    serving = threading.Thread(target=httpd.serve_forever, daemon=True)
+    serving.start()
+    print(_banner(args.port, moto_url, samples), flush=True)
+
+    def _stop(*_: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    while not stop.is_set():
+        time.sleep(0.2)
+    httpd.shutdown()
+    httpd.server_close()
+    moto.stop()
+    print("stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,6 +1,6 @@
 """Composition root: create the Chalice app and register the Blueprints. Nothing else."""
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from functions.api.department import department
 from functions.api.public import public

@@ -3,18 +3,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 _offset = timedelta(0)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc) + _offset
+    return datetime.now(UTC) + _offset
 
 
 def set_now(instant: datetime) -> None:
     global _offset
-    _offset = instant - datetime.now(timezone.utc)
+    _offset = instant - datetime.now(UTC)
 
 
 def reset() -> None:

@@ -8,16 +8,22 @@ message pair as ``x-message``.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from functions.domain.errors import FieldError, InvalidRequest
 
-_TYPES_ZH = {"string": "文本", "integer": "整数", "number": "数字", "boolean": "是/否",
-             "object": "对象", "array": "列表"}
+_TYPES_ZH = {
+    "string": "文本",
+    "integer": "整数",
+    "number": "数字",
+    "boolean": "是/否",
+    "object": "对象",
+    "array": "列表",
+}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(name: str) -> Any:
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
@@ -50,7 +56,9 @@ def _field_errors(error: Any) -> list[FieldError]:
         for missing in (p for p in error.validator_value if p not in (error.instance or {})):
             sub = schema.get("properties", {}).get(missing, {})
             full = f"{path}.{missing}" if path else missing
-            found.append(FieldError(full, f"请填写{_label(sub, missing)}", f"{missing} is required"))
+            found.append(
+                FieldError(full, f"请填写{_label(sub, missing)}", f"{missing} is required")
+            )
         return found
     return [_field_error(error, schema, path)]
 
@@ -62,8 +70,9 @@ def _field_error(error: Any, schema: dict[str, Any], path: str) -> FieldError:
     if kind == "additionalProperties":
         extra = sorted(set(error.instance) - set(schema.get("properties", {})))
         full = ".".join(filter(None, [path, extra[0] if extra else ""]))
-        return FieldError(full, f"不支持的字段：{', '.join(extra)}",
-                          f"unexpected field(s): {', '.join(extra)}")
+        return FieldError(
+            full, f"不支持的字段：{', '.join(extra)}", f"unexpected field(s): {', '.join(extra)}"
+        )
     if custom and kind in ("pattern", "anyOf", "oneOf", "format"):
         return FieldError(path, custom[0], custom[1])
     if kind == "maxLength":
@@ -77,7 +86,7 @@ def _field_error(error: Any, schema: dict[str, Any], path: str) -> FieldError:
         return FieldError(path, f"{label}的取值无效（可选：{options}）", f"must be one of {value}")
     if kind == "type":
         names = value if isinstance(value, list) else [value]
-        zh = "或".join(_TYPES_ZH.get(n, n) for n in names)
+        zh = "或".join(_TYPES_ZH.get(str(n), str(n)) for n in names)
         return FieldError(path, f"{label}应为{zh}", f"must be of type {value}")
     if kind in ("minimum", "maximum"):
         word, en = ("不能小于", "at least") if kind == "minimum" else ("不能大于", "at most")
@@ -95,8 +104,12 @@ def check(name: str, body: Any) -> dict[str, Any]:
         for error in errors:
             for field in _field_errors(error):
                 seen.setdefault(field.field, field)
-        raise InvalidRequest("请求内容有误，请检查标出的字段", "The request is invalid",
-                             "validation_failed", list(seen.values()))
+        raise InvalidRequest(
+            "请求内容有误，请检查标出的字段",
+            "The request is invalid",
+            "validation_failed",
+            list(seen.values()),
+        )
     assert isinstance(body, dict)
     return body
 
@@ -112,6 +125,9 @@ def parse_json(raw: bytes | None, *, limit: int) -> Any:
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
-        raise InvalidRequest("请求内容不是有效的 JSON", "the body is not valid JSON",
-                             "malformed_json", [FieldError("", "请求内容不是有效的 JSON",
-                                                           "malformed JSON")]) from error
+        raise InvalidRequest(
+            "请求内容不是有效的 JSON",
+            "the body is not valid JSON",
+            "malformed_json",
+            [FieldError("", "请求内容不是有效的 JSON", "malformed JSON")],
+        ) from error

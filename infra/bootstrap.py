@@ -47,8 +47,7 @@ def verify_sender() -> None:
     from functions.settings import settings
 
     domain = settings().mail_sender.split("@", 1)[1]
-    boto3.client("sesv2", region_name=settings().region).create_email_identity(
-        EmailIdentity=domain)
+    boto3.client("sesv2", region_name=settings().region).create_email_identity(EmailIdentity=domain)
 
 
 def prepare() -> None:

@@ -5,7 +5,7 @@ same state machine, same deadlines, same events, links and messages."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,49 +38,87 @@ def _lead(case_id: str) -> Actor:
 def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
     case, c, do = load(case_id), clock(), step["do"]
     if do == "accept":
-        result = domain.accept(case, COORDINATOR, urgency=Urgency(step.get("urgency", "general")),
-                               category=step.get("category"),
-                               approve_public=step.get("public", True), now=at)
+        result = domain.accept(
+            case,
+            COORDINATOR,
+            urgency=Urgency(step.get("urgency", "general")),
+            category=step.get("category"),
+            approve_public=step.get("public", True),
+            now=at,
+        )
     elif do == "reject":
-        result = domain.reject(case, COORDINATOR, reason_code=RejectReason(step["reason_code"]),
-                               reason=step["reason"], duplicate_of=step.get("duplicate_of"),
-                               now=at)
+        result = domain.reject(
+            case,
+            COORDINATOR,
+            reason_code=RejectReason(step["reason_code"]),
+            reason=step["reason"],
+            duplicate_of=step.get("duplicate_of"),
+            now=at,
+        )
     elif do == "assign":
-        result = domain.assign(case, COORDINATOR, lead=_dept(step["lead"]),
-                               co_handlers=[_dept(d) for d in step.get("co_handlers", [])],
-                               now=at, clock=c)
+        result = domain.assign(
+            case,
+            COORDINATOR,
+            lead=_dept(step["lead"]),
+            co_handlers=[_dept(d) for d in step.get("co_handlers", [])],
+            now=at,
+            clock=c,
+        )
     elif do == "sign":
         result = domain.sign(case, _lead(case_id), now=at)
     elif do == "input":
         dept = _dept(step["department"])
-        result = domain.co_input(case, Actor(Role.CO_HANDLER, dept.id, dept.name),
-                                 text=step["text"], now=at)
+        result = domain.co_input(
+            case, Actor(Role.CO_HANDLER, dept.id, dept.name), text=step["text"], now=at
+        )
     elif do == "extension":
-        result = domain.request_extension(case, _lead(case_id), working_days=step["working_days"],
-                                          reason=step["reason"], now=at, clock=c)
+        result = domain.request_extension(
+            case,
+            _lead(case_id),
+            working_days=step["working_days"],
+            reason=step["reason"],
+            now=at,
+            clock=c,
+        )
     elif do == "extension_decision":
-        result = domain.decide_extension(case, COORDINATOR,
-                                         approve=step["decision"] == "approve",
-                                         working_days=step.get("working_days"),
-                                         note=step.get("note", ""), now=at, clock=c)
+        result = domain.decide_extension(
+            case,
+            COORDINATOR,
+            approve=step["decision"] == "approve",
+            working_days=step.get("working_days"),
+            note=step.get("note", ""),
+            now=at,
+            clock=c,
+        )
     elif do == "return":
         result = domain.request_return(case, _lead(case_id), reason=step["reason"], now=at)
     elif do == "return_decision":
         reassign = step["decision"] == "reassign"
         result = domain.decide_return(
-            case, COORDINATOR, reassign=reassign,
+            case,
+            COORDINATOR,
+            reassign=reassign,
             lead=_dept(step["lead"]) if reassign else None,
             co_handlers=[_dept(d) for d in step.get("co_handlers", [])],
-            note=step.get("note", ""), now=at, clock=c)
+            note=step.get("note", ""),
+            now=at,
+            clock=c,
+        )
     elif do == "reply":
         planned = step.get("planned_date")
-        result = domain.reply(case, _lead(case_id), outcome=Outcome(step["outcome"]),
-                              text=step["text"],
-                              planned_date=datetime.fromisoformat(planned).date()
-                              if planned else None, now=at, clock=c)
+        result = domain.reply(
+            case,
+            _lead(case_id),
+            outcome=Outcome(step["outcome"]),
+            text=step["text"],
+            planned_date=datetime.fromisoformat(planned).date() if planned else None,
+            now=at,
+            clock=c,
+        )
     elif do == "rate":
-        result = domain.rate(case, rating=Rating(step["rating"]), comment=step.get("comment"),
-                             now=at, clock=c)
+        result = domain.rate(
+            case, rating=Rating(step["rating"]), comment=step.get("comment"), now=at, clock=c
+        )
     elif do == "close":
         result = domain.close(case, COORDINATOR, note=step["note"], now=at)
     else:
@@ -93,11 +131,12 @@ def _start(days_ago: float, index: int, now: datetime) -> datetime:
     day = (now - timedelta(days=days_ago)).astimezone(SHANGHAI).date()
     minutes = 8 * 60 + (index * 137) % (14 * 60)
     start = datetime.combine(day, time(minutes // 60, minutes % 60), SHANGHAI)
-    return min(start, now - timedelta(minutes=30 + index)).astimezone(timezone.utc)
+    return min(start, now - timedelta(minutes=30 + index)).astimezone(UTC)
 
 
-def _original(step: dict[str, Any], spec: dict[str, Any],
-              created: list[dict[str, str]]) -> str | None:
+def _original(
+    step: dict[str, Any], spec: dict[str, Any], created: list[dict[str, str]]
+) -> str | None:
     """The case a duplicate repeats: named by its demo key, else the first of its category."""
     by_key = {c["key"]: c["case_id"] for c in created}
     if step.get("duplicate_of") in by_key:
@@ -108,13 +147,12 @@ def _original(step: dict[str, Any], spec: dict[str, Any],
 
 def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str, str]]:
     """Load every demo case; return a few (case id, tracking code, state) to try tracking."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
     created: list[dict[str, str]] = []
     for index, spec in enumerate(cases):
         at = _start(spec.get("submitted_days_ago", 1), index, now)
-        body = {k: spec[k] for k in ("kind", "category", "district", "title", "content",
-                                      "public")}
+        body = {k: spec[k] for k in ("kind", "category", "district", "title", "content", "public")}
         body["contact"] = {k: v for k, v in spec["contact"].items() if v}
         answer = citizen.submit(body, idempotency_key=None, now=at)
         for step in spec.get("script", []):
@@ -122,9 +160,15 @@ def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str,
             if step["do"] == "reject" and step.get("reason_code") == "duplicate":
                 step = {**step, "duplicate_of": _original(step, spec, created)}
             _step(answer["case_id"], step, at)
-        created.append({"case_id": answer["case_id"], "tracking_code": answer["tracking_code"],
-                        "state": load(answer["case_id"]).state.value, "key": spec["key"],
-                        "category": spec["category"]})
+        created.append(
+            {
+                "case_id": answer["case_id"],
+                "tracking_code": answer["tracking_code"],
+                "state": load(answer["case_id"]).state.value,
+                "key": spec["key"],
+                "category": spec["category"],
+            }
+        )
     replied = [c for c in created if c["state"] == "replied"][:2]
     others = [c for c in created if c["state"] in ("in_progress", "closed")][:1]
     return replied + others

@@ -10,14 +10,15 @@ Ctrl-C (or SIGTERM) stops everything it started.
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import mimetypes
 import os
 import signal
+import socket
 import sys
 import threading
 import time
-from http.server import HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +38,18 @@ log = logging.getLogger("wenzheng.local")
 
 
 def _environment(port: int, moto_url: str) -> None:
-    os.environ.update({
-        "WZ_STAGE": "local",
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "AWS_ENDPOINT_URL": moto_url,
-        "WZ_TABLE_PREFIX": "wenzheng-local-",
-        "WZ_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-    })
+    os.environ.update(
+        {
+            "WZ_STAGE": "local",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL": moto_url,
+            "WZ_TABLE_PREFIX": "wenzheng-local-",
+            "WZ_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        }
+    )
     os.environ.pop("AWS_PROFILE", None)
 
 
@@ -81,8 +84,9 @@ def _handler_class(app: Any, config: Any) -> type:
             kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             if kind.startswith("text/") or kind in ("application/javascript", "image/svg+xml"):
                 kind += "; charset=utf-8"
-            self._send(200, kind, b"" if head else target.read_bytes(),
-                       length=target.stat().st_size)
+            self._send(
+                200, kind, b"" if head else target.read_bytes(), length=target.stat().st_size
+            )
 
         def _send(self, status: int, kind: str, body: bytes, length: int | None = None) -> None:
             self.send_response(status)
@@ -94,26 +98,23 @@ def _handler_class(app: Any, config: Any) -> type:
             self.end_headers()
             self.wfile.write(body)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self._is_api():
                 super()._generic_handle()
             else:
                 self._static(head=False)
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             if self._is_api():
                 super()._generic_handle()
             else:
                 self._static(head=True)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             if self._is_api():
                 log.info("%s %s", self.command, format % args)
 
-    def factory(*args: Any) -> Any:
-        return Handler(*args, app_object=app, config=config)
-
-    return factory  # type: ignore[return-value]
+    return functools.partial(Handler, app_object=app, config=config)  # type: ignore[return-value]
 
 
 def _run_jobs(stop: threading.Event, every: float) -> None:
@@ -156,16 +157,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--empty", action="store_true", help="start without demo data")
-    parser.add_argument("--tick", type=float, default=2.0,
-                        help="seconds between runs of the scheduled functions")
+    parser.add_argument(
+        "--tick", type=float, default=2.0, help="seconds between runs of the scheduled functions"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("botocore", "werkzeug", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     # Bind first, so a busy port fails before anything else starts.
-    server_socket_probe = HTTPServer(("127.0.0.1", args.port), lambda *a: None)
-    server_socket_probe.server_close()
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    probe.bind(("127.0.0.1", args.port))
+    probe.close()
 
     moto = _start_moto()
     host, moto_port = moto.get_host_and_port()

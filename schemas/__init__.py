@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ HERE = Path(__file__).parent
 BASE_URI = "https://wenzheng.example/schemas/"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> dict[str, Any]:
     path = HERE / f"{name}.json"
     if not path.is_file() or path.parent != HERE:

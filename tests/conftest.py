@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import os
 
-os.environ.update({
-    "WZ_STAGE": "local",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "ap-southeast-1",
-    "AWS_REGION": "ap-southeast-1",
-    "WZ_TABLE_PREFIX": "wz-test-",
-    "WZ_PUBLIC_BASE_URL": "http://wenzheng.test",
-})
+os.environ.update(
+    {
+        "WZ_STAGE": "local",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "ap-southeast-1",
+        "AWS_REGION": "ap-southeast-1",
+        "WZ_TABLE_PREFIX": "wz-test-",
+        "WZ_PUBLIC_BASE_URL": "http://wenzheng.test",
+    }
+)
 for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 
@@ -26,18 +28,33 @@ import pytest  # noqa: E402
 TEST_CITY: dict[str, Any] = {
     "city": {"code": "testcity", "name": "测试市", "platform_name": "测试市网络问政平台"},
     "districts": [{"code": "city", "label": "市本级"}, {"code": "east", "label": "东区"}],
-    "categories": [{"code": "urban", "label": "城乡建设"},
-                   {"code": "transport", "label": "交通出行"}],
+    "categories": [
+        {"code": "urban", "label": "城乡建设"},
+        {"code": "transport", "label": "交通出行"},
+    ],
     "departments": [
-        {"id": f"dept-{n}", "name": name, "district": district,
-         "categories": ["urban"],
-         "handler": {"name": "经办人", "email": f"dept-{n}@dept.example"},
-         "spokesperson": {"name": "发言人", "email": f"dept-{n}-fyr@dept.example",
-                          "phone": f"+86139000000{n:02d}"},
-         "leader": {"name": "负责人", "email": f"dept-{n}-leader@dept.example"}}
+        {
+            "id": f"dept-{n}",
+            "name": name,
+            "district": district,
+            "categories": ["urban"],
+            "handler": {"name": "经办人", "email": f"dept-{n}@dept.example"},
+            "spokesperson": {
+                "name": "发言人",
+                "email": f"dept-{n}-fyr@dept.example",
+                "phone": f"+86139000000{n:02d}",
+            },
+            "leader": {"name": "负责人", "email": f"dept-{n}-leader@dept.example"},
+        }
         for n, (name, district) in enumerate(
-            [("市住房和城乡建设局", "city"), ("市交通运输局", "city"), ("市城市管理局", "city"),
-             ("东区人民政府", "east")], start=1)
+            [
+                ("市住房和城乡建设局", "city"),
+                ("市交通运输局", "city"),
+                ("市城市管理局", "city"),
+                ("东区人民政府", "east"),
+            ],
+            start=1,
+        )
     ],
 }
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
-from functions.api.http import JSON_HEADERS, body, header, now, route
+from functions.api.http import body, header, json_headers, now, route
 from functions.services import handling
 
 department = Blueprint(__name__)
@@ -51,5 +51,8 @@ def co_input() -> dict[str, Any]:
 def refresh() -> Response:
     data = body(department, "handle-refresh")
     handling.refresh(data["department_id"], data["case_id"], now())
-    return Response(body={"message": "如该单位承办此诉求，新的办理链接已发送至其登记邮箱。"},
-                    status_code=202, headers=dict(JSON_HEADERS))
+    return Response(
+        body={"message": "如该单位承办此诉求，新的办理链接已发送至其登记邮箱。"},
+        status_code=202,
+        headers=json_headers(),
+    )

@@ -3,10 +3,10 @@ platform clock, and running a scheduled job once."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from functions import clock
 from functions.api.http import body, now, route
@@ -20,13 +20,22 @@ dev = Blueprint(__name__)
 
 @route(dev, "/api/dev/outbox")
 def outbox() -> dict[str, Any]:
-    return {"messages": [
-        {"channel": m.channel, "to": m.recipient, "subject": m.subject, "body": m.body,
-         "sent_at": iso(m.sent_at) if m.sent_at else None, "status": m.status,
-         "case_id": m.case_id, "template": m.template}
-        for m in outbox_repo.recent()
-        if m.status == "sent"
-    ]}
+    return {
+        "messages": [
+            {
+                "channel": m.channel,
+                "to": m.recipient,
+                "subject": m.subject,
+                "body": m.body,
+                "sent_at": iso(m.sent_at) if m.sent_at else None,
+                "status": m.status,
+                "case_id": m.case_id,
+                "template": m.template,
+            }
+            for m in outbox_repo.recent()
+            if m.status == "sent"
+        ]
+    }
 
 
 def _clock_view() -> dict[str, Any]:
@@ -46,7 +55,7 @@ def set_clock() -> dict[str, Any]:
     except ValueError:
         raise invalid_field("now", "时间格式应为 ISO-8601", "must be ISO-8601") from None
     if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=timezone.utc)
+        instant = instant.replace(tzinfo=UTC)
     clock.set_now(instant)
     return _clock_view()
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from functions import clock
 from functions.domain import errors
@@ -32,8 +32,13 @@ STATUS = {
 
 # Chalice answers an unlisted content type itself; we list the usual ones and answer 415
 # in our own envelope.
-CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
-                 "multipart/form-data", "application/octet-stream"]
+CONTENT_TYPES = [
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "application/octet-stream",
+]
 
 JSON_HEADERS = {
     "Content-Type": "application/json; charset=utf-8",
@@ -42,24 +47,38 @@ JSON_HEADERS = {
 }
 
 
+def json_headers() -> dict[str, str | list[str]]:
+    return dict(JSON_HEADERS)
+
+
 def now() -> datetime:
     return clock.utcnow()
 
 
 def error_response(error: errors.DomainError) -> Response:
     status = next((code for cls, code in STATUS.items() if isinstance(error, cls)), 500)
-    body: dict[str, Any] = {"code": error.code, "message": error.message,
-                            "message_en": error.message_en}
+    body: dict[str, Any] = {
+        "code": error.code,
+        "message": error.message,
+        "message_en": error.message_en,
+    }
     if error.fields:
-        body["fields"] = [{"field": f.field, "message": f.message, "message_en": f.message_en}
-                          for f in error.fields]
+        body["fields"] = [
+            {"field": f.field, "message": f.message, "message_en": f.message_en}
+            for f in error.fields
+        ]
     if status >= 500:
         log.error("request failed: %s", error)
-    return Response(body={"error": body}, status_code=status, headers=dict(JSON_HEADERS))
+    return Response(body={"error": body}, status_code=status, headers=json_headers())
 
 
-def route(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",),
-          status: int = 200, cache_seconds: int = 0) -> Callable[[Callable[..., Any]], Any]:
+def route(
+    bp: Blueprint,
+    path: str,
+    methods: tuple[str, ...] = ("GET",),
+    status: int = 200,
+    cache_seconds: int = 0,
+) -> Callable[[Callable[..., Any]], Any]:
     """Register a view whose domain errors become enveloped error responses."""
 
     def register(fn: Callable[..., Any]) -> Any:
@@ -71,7 +90,7 @@ def route(bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",),
                 return error_response(error)
             if isinstance(result, Response):
                 return result
-            headers = dict(JSON_HEADERS)
+            headers = json_headers()
             if cache_seconds:
                 headers["Cache-Control"] = f"public, max-age={cache_seconds}"
             return Response(body=result, status_code=status, headers=headers)
@@ -86,16 +105,19 @@ def body(bp: Blueprint, schema: str) -> dict[str, Any]:
     """The request's JSON body, validated against ``schemas/<schema>.json``."""
     request = bp.current_request
     raw = request.raw_body
+    if isinstance(raw, str):
+        raw = raw.encode()
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if raw and content_type != "application/json":
-        raise errors.UnsupportedMediaType("请以 JSON 格式提交", "send application/json",
-                                 "unsupported_media_type")
+        raise errors.UnsupportedMediaType(
+            "请以 JSON 格式提交", "send application/json", "unsupported_media_type"
+        )
     parsed = parse_json(raw, limit=settings().max_body_bytes)
     return check(schema, parsed)
 
 
 def query(bp: Blueprint, *names: str) -> dict[str, str]:
-    params = bp.current_request.query_params or {}
+    params: dict[str, Any] = dict(bp.current_request.query_params or {})
     return {n: params[n][:200] for n in names if params.get(n)}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from functions.api.http import body, header, now, query, route
 from functions.domain.errors import NotFound
@@ -32,8 +32,9 @@ def taxonomy() -> dict[str, Any]:
     return {
         "platform_name": tax.platform_name,
         "city_name": tax.city_name,
-        "kinds": [{"code": str(k), "label": v, "hint": KIND_HINTS[k]}
-                  for k, v in KIND_LABELS.items()],
+        "kinds": [
+            {"code": str(k), "label": v, "hint": KIND_HINTS[k]} for k, v in KIND_LABELS.items()
+        ],
         "categories": [{"code": c, "label": label} for c, label in tax.categories],
         "districts": [{"code": c, "label": label} for c, label in tax.districts],
         "states": pairs(dict(STATE_LABELS)),  # type: ignore[arg-type]
@@ -46,11 +47,18 @@ def taxonomy() -> dict[str, Any]:
 @route(public, "/api/departments", cache_seconds=60)
 def departments() -> dict[str, Any]:
     tax = directory.taxonomy()
-    return {"items": [
-        {"id": d.id, "name": d.name, "district": d.district,
-         "district_label": tax.district_label(d.district), "categories": list(d.categories)}
-        for d in directory.departments().values()
-    ]}
+    return {
+        "items": [
+            {
+                "id": d.id,
+                "name": d.name,
+                "district": d.district,
+                "district_label": tax.district_label(d.district),
+                "categories": list(d.categories),
+            }
+            for d in directory.departments().values()
+        ]
+    }
 
 
 @route(public, "/api/schemas/{name}", cache_seconds=300)

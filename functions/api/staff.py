@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
-from functions.api.http import JSON_HEADERS, body, header, now, query, route
+from functions.api.http import body, header, json_headers, now, query, route
 from functions.domain.cases import Actor
 from functions.domain.lifecycle import Role
 from functions.services import citizen, coordination, staff_auth
@@ -34,8 +34,11 @@ def _guarded(method: str, path: str, roles: frozenset[Role]) -> None:
 @route(staff, "/api/staff/sign-in", methods=("POST",))
 def sign_in() -> Response:
     staff_auth.request_sign_in(body(staff, "staff-sign-in")["email"], now())
-    return Response(body={"message": "如该邮箱已登记为工作人员，登录链接已发送，请查收邮件。"},
-                    status_code=202, headers=dict(JSON_HEADERS))
+    return Response(
+        body={"message": "如该邮箱已登记为工作人员，登录链接已发送，请查收邮件。"},
+        status_code=202,
+        headers=json_headers(),
+    )
 
 
 @route(staff, "/api/staff/session", methods=("POST",))
@@ -64,8 +67,9 @@ _guarded("GET", "/api/staff/queue", COORDINATORS)
 @route(staff, "/api/staff/queue")
 def queue() -> dict[str, Any]:
     _session(COORDINATORS)
-    filters = query(staff, "state", "kind", "category", "district", "department", "pending",
-                    "sort", "cursor")
+    filters = query(
+        staff, "state", "kind", "category", "district", "department", "pending", "sort", "cursor"
+    )
     return coordination.queue(filters, now())
 
 
@@ -86,8 +90,12 @@ def enter_case() -> dict[str, Any]:
     s = _session(INTAKE)
     data = body(staff, "case-submission")
     data.setdefault("channel", "hotline")
-    return citizen.submit(data, idempotency_key=header(staff, "idempotency-key"), now=now(),
-                          actor=Actor(s.role, s.email, s.name))
+    return citizen.submit(
+        data,
+        idempotency_key=header(staff, "idempotency-key"),
+        now=now(),
+        actor=Actor(s.role, s.email, s.name),
+    )
 
 
 _ACTIONS = {

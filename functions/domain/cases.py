@@ -15,14 +15,14 @@ from datetime import date, datetime, timedelta
 from functions.domain.calendar import WorkCalendar
 from functions.domain.errors import Conflict, Forbidden, invalid_field
 from functions.domain.lifecycle import (
-    Action,
-    EventType,
     PUBLIC_EVENTS,
     PUBLISHABLE,
-    Role,
-    State,
     TRANSITIONS,
     WITH_DEPARTMENT,
+    Action,
+    EventType,
+    Role,
+    State,
     allowed,
     check,
 )
@@ -248,19 +248,36 @@ def new_case(
     if actor.role not in TRANSITIONS[Action.SUBMIT].actors:
         raise Forbidden("无权提交诉求", "may not submit", "forbidden")
     if not (contact.phone or contact.email):
-        raise invalid_field("contact", "请至少填写手机号或电子邮箱之一", "phone or email is required")
+        raise invalid_field(
+            "contact", "请至少填写手机号或电子邮箱之一", "phone or email is required"
+        )
     case = Case(
-        case_id=case_id, created_at=now, channel=channel, kind=kind, category=category,
-        district=district, title=title.strip(), content=content.strip(), contact=contact,
-        consent_public=consent_public, tracking_hash=tracking_hash, updated_at=now,
-        version=1, event_count=1,
+        case_id=case_id,
+        created_at=now,
+        channel=channel,
+        kind=kind,
+        category=category,
+        district=district,
+        title=title.strip(),
+        content=content.strip(),
+        contact=contact,
+        consent_public=consent_public,
+        tracking_hash=tracking_hash,
+        updated_at=now,
+        version=1,
+        event_count=1,
     )
     event = Event(EventType.SUBMITTED, now, actor, None, State.SUBMITTED)
     return TransitionResult(case, None, 0, [event])
 
 
 def accept(
-    case: Case, actor: Actor, *, urgency: Urgency, category: str | None, approve_public: bool,
+    case: Case,
+    actor: Actor,
+    *,
+    urgency: Urgency,
+    category: str | None,
+    approve_public: bool,
     now: datetime,
 ) -> TransitionResult:
     new, before = _begin(case, Action.ACCEPT, actor)
@@ -274,7 +291,12 @@ def accept(
 
 
 def reject(
-    case: Case, actor: Actor, *, reason_code: RejectReason, reason: str, duplicate_of: str | None,
+    case: Case,
+    actor: Actor,
+    *,
+    reason_code: RejectReason,
+    reason: str,
+    duplicate_of: str | None,
     now: datetime,
 ) -> TransitionResult:
     new, before = _begin(case, Action.REJECT, actor)
@@ -283,13 +305,24 @@ def reject(
     new.state = State.REJECTED
     new.rejection = Rejection(reason_code, reason.strip(), duplicate_of)
     new.closed_at = now
-    event = Event(EventType.REJECTED, now, actor, before, new.state, reason.strip(),
-                     {"reason_code": reason_code})
+    event = Event(
+        EventType.REJECTED,
+        now,
+        actor,
+        before,
+        new.state,
+        reason.strip(),
+        {"reason_code": reason_code},
+    )
     return _finish(case, new, now, [event], [Notice("rejected", "citizen")])
 
 
 def _new_assignment(
-    case: Case, lead: DepartmentRef, co_handlers: list[DepartmentRef], now: datetime, clock: Clock,
+    case: Case,
+    lead: DepartmentRef,
+    co_handlers: list[DepartmentRef],
+    now: datetime,
+    clock: Clock,
 ) -> Assignment:
     if case.urgency is None:
         raise Conflict("案件尚未受理，不能交办", "case not accepted", "not_accepted")
@@ -304,9 +337,12 @@ def _new_assignment(
     window = cal.add_working_days(now, policy.return_window_working_days)
     previous = case.assignment.no if case.assignment else 0
     return Assignment(
-        no=previous + 1, lead=lead,
+        no=previous + 1,
+        lead=lead,
         co_handlers=[CoHandler(c, co_due.at) for c in co_handlers],
-        assigned_at=now, response_due_at=response.at, reply_due_at=reply.at,
+        assigned_at=now,
+        response_due_at=response.at,
+        reply_due_at=reply.at,
         return_window_ends_at=window.at,
         provisional=response.provisional or reply.provisional,
     )
@@ -322,28 +358,42 @@ def _assignment_notices(assignment: Assignment) -> list[Notice]:
 
 
 def assign(
-    case: Case, actor: Actor, *, lead: DepartmentRef, co_handlers: list[DepartmentRef],
-    now: datetime, clock: Clock,
+    case: Case,
+    actor: Actor,
+    *,
+    lead: DepartmentRef,
+    co_handlers: list[DepartmentRef],
+    now: datetime,
+    clock: Clock,
 ) -> TransitionResult:
     new, before = _begin(case, Action.ASSIGN, actor)
     if case.state == State.REOPENED and not case.escalated:
-        raise Conflict("重办案件由原牵头单位办理", "a reopened case stays with its lead",
-                       "not_escalated")
+        raise Conflict(
+            "重办案件由原牵头单位办理", "a reopened case stays with its lead", "not_escalated"
+        )
     new.assignment = _new_assignment(case, lead, co_handlers, now, clock)
     new.state = State.ASSIGNED
     new.escalated = False
     new.pending = None
     names = "、".join(c.name for c in co_handlers)
     note = f"牵头单位：{lead.name}" + (f"；协办单位：{names}" if names else "")
-    event = Event(EventType.ASSIGNED, now, actor, before, new.state, note,
-                     {"lead": lead.id, "co_handlers": ",".join(c.id for c in co_handlers)})
+    event = Event(
+        EventType.ASSIGNED,
+        now,
+        actor,
+        before,
+        new.state,
+        note,
+        {"lead": lead.id, "co_handlers": ",".join(c.id for c in co_handlers)},
+    )
     return _finish(case, new, now, [event], _assignment_notices(new.assignment))
 
 
 def _require_lead(case: Case, actor: Actor) -> Assignment:
     if case.assignment is None or actor.role != Role.LEAD or case.assignment.lead.id != actor.id:
-        raise Forbidden("只有牵头单位可以执行此操作", "only the lead department may do this",
-                        "not_lead")
+        raise Forbidden(
+            "只有牵头单位可以执行此操作", "only the lead department may do this", "not_lead"
+        )
     return case.assignment
 
 
@@ -370,7 +420,13 @@ def co_input(case: Case, actor: Actor, *, text: str, now: datetime) -> Transitio
 
 
 def request_extension(
-    case: Case, actor: Actor, *, working_days: int, reason: str, now: datetime, clock: Clock,
+    case: Case,
+    actor: Actor,
+    *,
+    working_days: int,
+    reason: str,
+    now: datetime,
+    clock: Clock,
 ) -> TransitionResult:
     new, before = _begin(case, Action.REQUEST_EXTENSION, actor)
     assignment = _require_lead(case, actor)
@@ -381,20 +437,34 @@ def request_extension(
         raise Conflict("延期次数已用完", "no extension left", "extension_used")
     if not 1 <= working_days <= policy.extension_max_working_days:
         raise invalid_field(
-            "working_days", f"延期天数应为 1 至 {policy.extension_max_working_days} 个工作日",
+            "working_days",
+            f"延期天数应为 1 至 {policy.extension_max_working_days} 个工作日",
             f"must be 1..{policy.extension_max_working_days}",
         )
     if now > assignment.reply_due_at:
         raise Conflict("已超过答复时限，不能申请延期", "the reply is already overdue", "overdue")
     new.pending = PendingRequest("extension", assignment.lead, reason.strip(), now, working_days)
-    event = Event(EventType.EXTENSION_REQUESTED, now, actor, before, new.state, reason.strip(),
-                     {"working_days": str(working_days)})
+    event = Event(
+        EventType.EXTENSION_REQUESTED,
+        now,
+        actor,
+        before,
+        new.state,
+        reason.strip(),
+        {"working_days": str(working_days)},
+    )
     return _finish(case, new, now, [event])
 
 
 def decide_extension(
-    case: Case, actor: Actor, *, approve: bool, working_days: int | None, note: str,
-    now: datetime, clock: Clock,
+    case: Case,
+    actor: Actor,
+    *,
+    approve: bool,
+    working_days: int | None,
+    note: str,
+    now: datetime,
+    clock: Clock,
 ) -> TransitionResult:
     new, before = _begin(case, Action.DECIDE_EXTENSION, actor)
     if case.pending is None or case.pending.type != "extension" or new.assignment is None:
@@ -407,8 +477,15 @@ def decide_extension(
         new.assignment.reply_due_at = moved.at
         new.assignment.provisional = new.assignment.provisional or moved.provisional
         new.extensions_used += 1
-        event = Event(EventType.EXTENSION_APPROVED, now, actor, before, new.state,
-                         f"答复时限延长 {days} 个工作日", {"working_days": str(days)})
+        event = Event(
+            EventType.EXTENSION_APPROVED,
+            now,
+            actor,
+            before,
+            new.state,
+            f"答复时限延长 {days} 个工作日",
+            {"working_days": str(days)},
+        )
     else:
         event = Event(EventType.EXTENSION_REFUSED, now, actor, before, new.state, note.strip())
     new.pending = None
@@ -422,16 +499,26 @@ def request_return(case: Case, actor: Actor, *, reason: str, now: datetime) -> T
     if case.pending is not None:
         raise Conflict("已有待总平台审核的申请", "a request is already pending", "request_pending")
     if now > assignment.return_window_ends_at:
-        raise Conflict("已超过退回时限（交办后 2 个工作日内）", "the return window has closed",
-                       "return_window_closed")
+        raise Conflict(
+            "已超过退回时限（交办后 2 个工作日内）",
+            "the return window has closed",
+            "return_window_closed",
+        )
     new.pending = PendingRequest("return", assignment.lead, reason.strip(), now)
     event = Event(EventType.RETURN_REQUESTED, now, actor, before, new.state, reason.strip())
     return _finish(case, new, now, [event])
 
 
 def decide_return(
-    case: Case, actor: Actor, *, reassign: bool, lead: DepartmentRef | None,
-    co_handlers: list[DepartmentRef], note: str, now: datetime, clock: Clock,
+    case: Case,
+    actor: Actor,
+    *,
+    reassign: bool,
+    lead: DepartmentRef | None,
+    co_handlers: list[DepartmentRef],
+    note: str,
+    now: datetime,
+    clock: Clock,
 ) -> TransitionResult:
     new, before = _begin(case, Action.DECIDE_RETURN, actor)
     if case.pending is None or case.pending.type != "return" or case.assignment is None:
@@ -446,24 +533,41 @@ def decide_return(
         raise invalid_field("lead", "新的牵头单位与原单位相同", "same lead as before")
     new.assignment = _new_assignment(case, lead, co_handlers, now, clock)
     new.state = State.ASSIGNED
-    event = Event(EventType.REASSIGNED, now, actor, before, new.state,
-                     f"改派至：{lead.name}", {"lead": lead.id, "previous": case.assignment.lead.id})
+    event = Event(
+        EventType.REASSIGNED,
+        now,
+        actor,
+        before,
+        new.state,
+        f"改派至：{lead.name}",
+        {"lead": lead.id, "previous": case.assignment.lead.id},
+    )
     return _finish(case, new, now, [event], _assignment_notices(new.assignment))
 
 
 def reply(
-    case: Case, actor: Actor, *, outcome: Outcome, text: str, planned_date: date | None,
-    now: datetime, clock: Clock,
+    case: Case,
+    actor: Actor,
+    *,
+    outcome: Outcome,
+    text: str,
+    planned_date: date | None,
+    now: datetime,
+    clock: Clock,
 ) -> TransitionResult:
     new, before = _begin(case, Action.REPLY, actor)
     assignment = _require_lead(case, actor)
     if outcome == Outcome.SCHEDULED:
         if planned_date is None:
-            raise invalid_field("planned_date", "列入计划的答复须填写计划完成日期",
-                                "planned_date is required for scheduled")
+            raise invalid_field(
+                "planned_date",
+                "列入计划的答复须填写计划完成日期",
+                "planned_date is required for scheduled",
+            )
         if planned_date < now.date():
-            raise invalid_field("planned_date", "计划完成日期不能早于今天",
-                                "planned_date must not be in the past")
+            raise invalid_field(
+                "planned_date", "计划完成日期不能早于今天", "planned_date must not be in the past"
+            )
     elif planned_date is not None:
         planned_date = None
     if case.pending is not None:
@@ -471,21 +575,34 @@ def reply(
     new.replies.append(Reply(now, assignment.lead, outcome, text.strip(), planned_date))
     new.state = State.REPLIED
     new.rating_window_ends_at = now + timedelta(days=clock.policy.rating_window_days)
-    event = Event(EventType.REPLIED, now, actor, before, new.state, "",
-                     {"outcome": outcome, "late": str(now > assignment.reply_due_at).lower()})
+    event = Event(
+        EventType.REPLIED,
+        now,
+        actor,
+        before,
+        new.state,
+        "",
+        {"outcome": outcome, "late": str(now > assignment.reply_due_at).lower()},
+    )
     return _finish(case, new, now, [event], [Notice("replied", "citizen")])
 
 
 def rate(
-    case: Case, *, rating: Rating, comment: str | None, now: datetime, clock: Clock,
+    case: Case,
+    *,
+    rating: Rating,
+    comment: str | None,
+    now: datetime,
+    clock: Clock,
 ) -> TransitionResult:
     new, before = _begin(case, Action.RATE, CITIZEN)
     last = new.last_reply
     if last is None or last.rating is not None:
         raise Conflict("该答复已评价", "this reply is already rated", "already_rated")
     last.rating, last.rating_comment, last.rated_at = rating, (comment or "").strip() or None, now
-    rated = Event(EventType.RATED, now, CITIZEN, before, before, (comment or "").strip(),
-                     {"rating": rating})
+    rated = Event(
+        EventType.RATED, now, CITIZEN, before, before, (comment or "").strip(), {"rating": rating}
+    )
     events = [rated]
     notices: list[Notice] = []
     new.rating_window_ends_at = None
@@ -497,8 +614,16 @@ def rate(
     elif case.reopen_count >= clock.policy.reopens_before_escalation:
         new.state = State.REOPENED
         new.escalated = True
-        events.append(Event(EventType.ESCALATED, now, SYSTEM, before, new.state,
-                               "多次重办仍不满意，转总平台研究处理"))
+        events.append(
+            Event(
+                EventType.ESCALATED,
+                now,
+                SYSTEM,
+                before,
+                new.state,
+                "多次重办仍不满意，转总平台研究处理",
+            )
+        )
         notices.append(Notice("escalated", "citizen"))
     else:
         assert new.assignment is not None
@@ -510,18 +635,29 @@ def rate(
         new.assignment.response_due_at = None
         new.assignment.reply_due_at = due.at
         new.assignment.provisional = due.provisional
-        events.append(Event(EventType.REOPENED, now, SYSTEM, before, new.state,
-                               f"第 {new.reopen_count} 次重办，退回{new.assignment.lead.name}"))
-        notices += [Notice("reopened", "citizen"),
-                    Notice("reopened_lead", "department", new.assignment.lead, Role.LEAD)]
+        events.append(
+            Event(
+                EventType.REOPENED,
+                now,
+                SYSTEM,
+                before,
+                new.state,
+                f"第 {new.reopen_count} 次重办，退回{new.assignment.lead.name}",
+            )
+        )
+        notices += [
+            Notice("reopened", "citizen"),
+            Notice("reopened_lead", "department", new.assignment.lead, Role.LEAD),
+        ]
     return _finish(case, new, now, events, notices)
 
 
 def close(case: Case, actor: Actor, *, note: str, now: datetime) -> TransitionResult:
     new, before = _begin(case, Action.CLOSE, actor)
     if not case.escalated:
-        raise Conflict("只有转总平台的重办案件可由总平台办结", "only an escalated case",
-                       "not_escalated")
+        raise Conflict(
+            "只有转总平台的重办案件可由总平台办结", "only an escalated case", "not_escalated"
+        )
     new.state = State.CLOSED
     new.escalated = False
     new.closed_at = now
@@ -551,8 +687,11 @@ def department_actions(case: Case, department_id: str, role: Role, now: datetime
             if allowed(action, case.state, role):
                 actions.append(action)
         if case.pending is None:
-            if (allowed(Action.REQUEST_EXTENSION, case.state, role) and case.extensions_used == 0
-                    and now <= a.reply_due_at):
+            if (
+                allowed(Action.REQUEST_EXTENSION, case.state, role)
+                and case.extensions_used == 0
+                and now <= a.reply_due_at
+            ):
                 actions.append(Action.REQUEST_EXTENSION)
             if allowed(Action.REQUEST_RETURN, case.state, role) and now <= a.return_window_ends_at:
                 actions.append(Action.REQUEST_RETURN)

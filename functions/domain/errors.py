@@ -62,6 +62,8 @@ class Unavailable(DomainError):
 
 def invalid_field(field_path: str, message: str, message_en: str) -> InvalidRequest:
     return InvalidRequest(
-        "请求内容有误", "The request is invalid", "validation_failed",
+        "请求内容有误",
+        "The request is invalid",
+        "validation_failed",
         [FieldError(field_path, message, message_en)],
     )

@@ -188,8 +188,18 @@ EVENT_LABELS = {
 }
 
 # Events the public sees on a public case; the rest are internal (staff, auditors).
-PUBLIC_EVENTS = frozenset({
-    EventType.SUBMITTED, EventType.ACCEPTED, EventType.ASSIGNED, EventType.SIGNED,
-    EventType.EXTENSION_APPROVED, EventType.REASSIGNED, EventType.REPLIED, EventType.RATED,
-    EventType.REOPENED, EventType.ESCALATED, EventType.CLOSED,
-})
+PUBLIC_EVENTS = frozenset(
+    {
+        EventType.SUBMITTED,
+        EventType.ACCEPTED,
+        EventType.ASSIGNED,
+        EventType.SIGNED,
+        EventType.EXTENSION_APPROVED,
+        EventType.REASSIGNED,
+        EventType.REPLIED,
+        EventType.RATED,
+        EventType.REOPENED,
+        EventType.ESCALATED,
+        EventType.CLOSED,
+    }
+)

@@ -11,11 +11,13 @@ from functions.domain.taxonomy import Urgency
 @dataclass(frozen=True)
 class SlaPolicy:
     response_working_hours: float = 8  # 8小时响应（签收）
-    reply_working_days: dict[Urgency, int] = field(default_factory=lambda: {
-        Urgency.URGENT: 2,
-        Urgency.GENERAL: 5,
-        Urgency.COMPLEX: 15,
-    })
+    reply_working_days: dict[Urgency, int] = field(
+        default_factory=lambda: {
+            Urgency.URGENT: 2,
+            Urgency.GENERAL: 5,
+            Urgency.COMPLEX: 15,
+        }
+    )
     return_window_working_days: int = 2  # 退回时限
     extension_max_working_days: int = 10  # 延期上限
     extensions_allowed: int = 1

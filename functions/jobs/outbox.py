@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Rate
+from chalice.app import Blueprint, Rate
 
 from functions import clock
 from functions.notify.delivery import deliver_due

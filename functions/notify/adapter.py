@@ -3,8 +3,8 @@ API), SMS through SNS. A domestic provider replaces this module and nothing else
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
+from functools import cache
+from typing import Any, Literal
 
 from functions.settings import settings
 
@@ -13,8 +13,8 @@ class DeliveryFailed(Exception):
     """The provider refused or could not be reached; the outbox retries later."""
 
 
-@lru_cache(maxsize=None)
-def _client(service: str) -> Any:
+@cache
+def _client(service: Literal["sesv2", "sns"]) -> Any:
     import boto3  # only the outbox job pays for this import
     from botocore.config import Config
 
@@ -33,10 +33,12 @@ def send_email(to: str, subject: str, body: str) -> str:
         answer = _client("sesv2").send_email(
             FromEmailAddress=settings().mail_sender,
             Destination={"ToAddresses": [to]},
-            Content={"Simple": {
-                "Subject": {"Data": subject, "Charset": "UTF-8"},
-                "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
-            }},
+            Content={
+                "Simple": {
+                    "Subject": {"Data": subject, "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
+                }
+            },
         )
     except (BotoCoreError, ClientError) as error:
         raise DeliveryFailed(f"email: {error}") from error
@@ -52,8 +54,10 @@ def send_sms(to: str, body: str) -> str:
             Message=body,
             MessageAttributes={
                 "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
-                "AWS.SNS.SMS.SenderID": {"DataType": "String",
-                                         "StringValue": settings().sms_sender_id},
+                "AWS.SNS.SMS.SenderID": {
+                    "DataType": "String",
+                    "StringValue": settings().sms_sender_id,
+                },
             },
         )
     except (BotoCoreError, ClientError) as error:

@@ -29,11 +29,14 @@ def deliver_due(now: datetime) -> DeliveryReport:
             if message.channel == "sms":
                 provider_id = adapter.send_sms(message.recipient, message.body)
             else:
-                provider_id = adapter.send_email(message.recipient, message.subject,
-                                                 message.body)
+                provider_id = adapter.send_email(message.recipient, message.subject, message.body)
         except adapter.DeliveryFailed as error:
-            log.warning("delivery failed: message=%s template=%s attempt=%d",
-                        message.message_id, message.template, message.attempts + 1)
+            log.warning(
+                "delivery failed: message=%s template=%s attempt=%d",
+                message.message_id,
+                message.template,
+                message.attempts + 1,
+            )
             outbox_repo.mark_failed(message, str(error), now)
             report.failed += 1
             continue

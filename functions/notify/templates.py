@@ -56,8 +56,8 @@ def citizen(template: str, case: Case, *, track_url: str) -> Text:
         return Text(
             f"您的诉求 {cid} 已答复",
             f"您好！{reply.department.name if reply else ''}已答复您的诉求“{case.title}”"
-            f"（办理结果：{outcome}）。\n请在 {local(case.rating_window_ends_at)} 前查看答复并评价："
-            f"{track_url}",
+            f"（办理结果：{outcome}）。\n"
+            f"请在 {local(case.rating_window_ends_at)} 前查看答复并评价：{track_url}",
             _sms(f"您的诉求{cid}已答复，请于7日内凭查询码查看并评价。"),
         )
     if template == "reopened":
@@ -89,9 +89,8 @@ def department(template: str, case: Case, *, department_name: str, link: str | N
     deadlines = ""
     if a is not None:
         deadlines = (
-            (f"签收时限：{local(a.response_due_at)}\n" if a.response_due_at else "")
-            + f"答复时限：{local(a.reply_due_at)}\n"
-        )
+            f"签收时限：{local(a.response_due_at)}\n" if a.response_due_at else ""
+        ) + f"答复时限：{local(a.reply_due_at)}\n"
     link_text = f"\n办理链接（请勿转发）：{link}\n" if link else ""
     if template in ("assigned_lead", "assigned_co_handler", "reopened_lead"):
         role, action = {
@@ -115,8 +114,10 @@ def department(template: str, case: Case, *, department_name: str, link: str | N
         "return_refused": ("退回申请未同意", "总平台维持原交办，请继续办理。"),
     }
     subject, sentence = subjects[template]
-    return Text(f"【{subject}】{case.title}（{cid}）",
-                f"{department_name}：\n{sentence}\n\n编号：{cid}\n{deadlines}")
+    return Text(
+        f"【{subject}】{case.title}（{cid}）",
+        f"{department_name}：\n{sentence}\n\n编号：{cid}\n{deadlines}",
+    )
 
 
 def staff_sign_in(link: str, minutes: int) -> Text:

@@ -21,8 +21,9 @@ from functions.storage import cases_repo, directory
 from functions.storage.models import IdempotencyModel
 
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
-_NOT_FOUND = NotFound("诉求编号或查询码不正确", "no case with this id and tracking code",
-                      "case_not_found")
+_NOT_FOUND = NotFound(
+    "诉求编号或查询码不正确", "no case with this id and tracking code", "case_not_found"
+)
 
 
 def _random(n: int) -> str:
@@ -56,8 +57,9 @@ def _check_taxonomy(body: dict[str, Any]) -> None:
         raise invalid_field("category", "请选择有效的问题分类", "unknown category")
 
 
-def submit(body: dict[str, Any], *, idempotency_key: str | None, now: datetime,
-           actor: Actor = CITIZEN) -> dict[str, Any]:
+def submit(
+    body: dict[str, Any], *, idempotency_key: str | None, now: datetime, actor: Actor = CITIZEN
+) -> dict[str, Any]:
     """Create a case with its first event (and idempotency record) in one transaction."""
     _check_taxonomy(body)
     contact = body["contact"]
@@ -67,17 +69,35 @@ def submit(body: dict[str, Any], *, idempotency_key: str | None, now: datetime,
     for _attempt in range(3):
         case_id, code = new_case_id(now), _random(8)
         result = domain.new_case(
-            case_id=case_id, tracking_hash=_tracking_hash(case_id, code), kind=Kind(body["kind"]),
-            category=body["category"], district=body["district"], title=body["title"],
+            case_id=case_id,
+            tracking_hash=_tracking_hash(case_id, code),
+            kind=Kind(body["kind"]),
+            category=body["category"],
+            district=body["district"],
+            title=body["title"],
             content=body["content"],
-            contact=Contact((contact.get("name") or "").strip() or None,
-                            _normalise_phone(contact.get("phone")), contact.get("email")),
-            consent_public=body["public"], channel=channel, actor=actor, now=now,
+            contact=Contact(
+                (contact.get("name") or "").strip() or None,
+                _normalise_phone(contact.get("phone")),
+                contact.get("email"),
+            ),
+            consent_public=body["public"],
+            channel=channel,
+            actor=actor,
+            now=now,
         )
-        record = IdempotencyModel(
-            key_hash, request_hash=request_hash, case_id=case_id, tracking_code=code,
-            created_at=now, expires_at=now + timedelta(hours=24),
-        ) if key_hash else None
+        record = (
+            IdempotencyModel(
+                key_hash,
+                request_hash=request_hash,
+                case_id=case_id,
+                tracking_code=code,
+                created_at=now,
+                expires_at=now + timedelta(hours=24),
+            )
+            if key_hash
+            else None
+        )
         try:
             commit(result, now, idempotency=record)
         except Conflict:
@@ -88,8 +108,11 @@ def submit(body: dict[str, Any], *, idempotency_key: str | None, now: datetime,
             except IdempotencyModel.DoesNotExist:
                 continue
             if first.request_hash != request_hash:
-                raise Conflict("该请求标识已用于另一份不同的留言", "Idempotency-Key reused with "
-                               "a different body", "idempotency_mismatch") from None
+                raise Conflict(
+                    "该请求标识已用于另一份不同的留言",
+                    "Idempotency-Key reused with a different body",
+                    "idempotency_mismatch",
+                ) from None
             state = load(first.case_id).state
             return _created(first.case_id, first.tracking_code, state, replayed=True)
         return _created(case_id, code, State.SUBMITTED, replayed=False)
@@ -97,15 +120,22 @@ def submit(body: dict[str, Any], *, idempotency_key: str | None, now: datetime,
 
 
 def _created(case_id: str, code: str, state: State, *, replayed: bool) -> dict[str, Any]:
-    return {"case_id": case_id, "tracking_code": code, "state": state.value,
-            "state_label": STATE_LABELS[state], "replayed": replayed}
+    return {
+        "case_id": case_id,
+        "tracking_code": code,
+        "state": state.value,
+        "state_label": STATE_LABELS[state],
+        "replayed": replayed,
+    }
 
 
 def board(filters: dict[str, str], cursor: str | None, now: datetime) -> dict[str, Any]:
     page = cases_repo.board(filters, cursor)
     tax = directory.taxonomy()
-    return {"items": [views.summary(c, tax, now) for c in page.cases],
-            "next_cursor": page.next_cursor}
+    return {
+        "items": [views.summary(c, tax, now) for c in page.cases],
+        "next_cursor": page.next_cursor,
+    }
 
 
 def public_case(case_id: str, now: datetime) -> dict[str, Any]:
@@ -137,6 +167,7 @@ def track(case_id: str, code: str, now: datetime) -> dict[str, Any]:
 
 def rate(case_id: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
     case = _authorised(case_id, body["tracking_code"])
-    result = domain.rate(case, rating=Rating(body["rating"]), comment=body.get("comment"),
-                         now=now, clock=clock())
+    result = domain.rate(
+        case, rating=Rating(body["rating"]), comment=body.get("comment"), now=now, clock=clock()
+    )
     return _private(commit(result, now), now)

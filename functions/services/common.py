@@ -42,13 +42,29 @@ def _citizen_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
     text = templates.citizen(notice.template, case, track_url=track_url(case.case_id))
     found: list[Model] = []
     if case.contact.email:
-        found.append(outbox_repo.new_message(
-            channel="email", recipient=case.contact.email, subject=text.subject, body=text.body,
-            case_id=case.case_id, template=notice.template, now=now))
+        found.append(
+            outbox_repo.new_message(
+                channel="email",
+                recipient=case.contact.email,
+                subject=text.subject,
+                body=text.body,
+                case_id=case.case_id,
+                template=notice.template,
+                now=now,
+            )
+        )
     if case.contact.phone and text.sms:
-        found.append(outbox_repo.new_message(
-            channel="sms", recipient=case.contact.phone, subject="", body=text.sms,
-            case_id=case.case_id, template=notice.template, now=now))
+        found.append(
+            outbox_repo.new_message(
+                channel="sms",
+                recipient=case.contact.phone,
+                subject="",
+                body=text.sms,
+                case_id=case.case_id,
+                template=notice.template,
+                now=now,
+            )
+        )
     return found
 
 
@@ -58,19 +74,35 @@ def _department_messages(case: Case, notice: Notice, now: datetime) -> list[Mode
     link = None
     if notice.link_role is not None and case.assignment is not None:
         token = tokens.new_token()
-        found.append(tokens.link_item(
-            token, case_id=case.case_id, department_id=notice.department.id,
-            role=notice.link_role.value, assignment_no=case.assignment.no, now=now,
-            max_age=timedelta(days=settings().link_max_days)))
+        found.append(
+            tokens.link_item(
+                token,
+                case_id=case.case_id,
+                department_id=notice.department.id,
+                role=notice.link_role.value,
+                assignment_no=case.assignment.no,
+                now=now,
+                max_age=timedelta(days=settings().link_max_days),
+            )
+        )
         link = handle_url(token)
     dept = directory.department(notice.department.id)
     address = dept.handler.email if dept else ""
     if address:
-        text = templates.department(notice.template, case, department_name=notice.department.name,
-                                    link=link)
-        found.append(outbox_repo.new_message(
-            channel="email", recipient=address, subject=text.subject, body=text.body,
-            case_id=case.case_id, template=notice.template, now=now))
+        text = templates.department(
+            notice.template, case, department_name=notice.department.name, link=link
+        )
+        found.append(
+            outbox_repo.new_message(
+                channel="email",
+                recipient=address,
+                subject=text.subject,
+                body=text.body,
+                case_id=case.case_id,
+                template=notice.template,
+                now=now,
+            )
+        )
     return found
 
 
@@ -85,8 +117,10 @@ def materialise(case: Case, notices: list[Notice], now: datetime) -> list[Model]
     return items
 
 
-def commit(result: TransitionResult, now: datetime,
-           idempotency: IdempotencyModel | None = None) -> Case:
-    cases_repo.commit(result, extra=materialise(result.case, result.notices, now),
-                      idempotency=idempotency)
+def commit(
+    result: TransitionResult, now: datetime, idempotency: IdempotencyModel | None = None
+) -> Case:
+    cases_repo.commit(
+        result, extra=materialise(result.case, result.notices, now), idempotency=idempotency
+    )
     return result.case

@@ -16,7 +16,6 @@ from functions.services.staff_auth import StaffSession
 from functions.storage import cases_repo, directory
 
 
-
 def actor(session: StaffSession) -> Actor:
     return Actor(session.role, session.email, session.name)
 
@@ -34,8 +33,9 @@ def _departments(ids: list[str], field: str) -> list[DepartmentRef]:
 
 def view(case: Case, now: datetime) -> dict[str, Any]:
     events = cases_repo.timeline(case.case_id, public_only=False)
-    return views.staff_case(case, events, directory.taxonomy(), now,
-                            domain.coordinator_actions(case))
+    return views.staff_case(
+        case, events, directory.taxonomy(), now, domain.coordinator_actions(case)
+    )
 
 
 def case_view(case_id: str, now: datetime) -> dict[str, Any]:
@@ -44,8 +44,11 @@ def case_view(case_id: str, now: datetime) -> dict[str, Any]:
 
 def queue(filters: dict[str, str], now: datetime) -> dict[str, Any]:
     state = filters.get("state")
-    bucket = "done" if state in {s.value for s in (State.REJECTED, State.CLOSED,
-                                                     State.ARCHIVED)} else "open"
+    bucket = (
+        "done"
+        if state in {s.value for s in (State.REJECTED, State.CLOSED, State.ARCHIVED)}
+        else "open"
+    )
     sort = filters.get("sort") or "newest"
     page = cases_repo.queue(filters, sort=sort, bucket=bucket, cursor=filters.get("cursor"))
     tax = directory.taxonomy()
@@ -53,59 +56,93 @@ def queue(filters: dict[str, str], now: datetime) -> dict[str, Any]:
     return {
         "items": [views.staff_summary(c, tax, now) for c in page.cases],
         "next_cursor": page.next_cursor,
-        "counts": [{"state": s.value, "label": STATE_LABELS[s], "count": counts.get(s.value, 0)}
-                   for s in State],
+        "counts": [
+            {"state": s.value, "label": STATE_LABELS[s], "count": counts.get(s.value, 0)}
+            for s in State
+        ],
     }
 
 
-def accept(case_id: str, body: dict[str, Any], session: StaffSession,
-           now: datetime) -> dict[str, Any]:
+def accept(
+    case_id: str, body: dict[str, Any], session: StaffSession, now: datetime
+) -> dict[str, Any]:
     category = body.get("category")
     if category and category not in dict(directory.taxonomy().categories):
         raise invalid_field("category", "请选择有效的问题分类", "unknown category")
-    result = domain.accept(load(case_id), actor(session), urgency=Urgency(body["urgency"]),
-                           category=category, approve_public=body["public"], now=now)
+    result = domain.accept(
+        load(case_id),
+        actor(session),
+        urgency=Urgency(body["urgency"]),
+        category=category,
+        approve_public=body["public"],
+        now=now,
+    )
     return view(commit(result, now), now)
 
 
-def reject(case_id: str, body: dict[str, Any], session: StaffSession,
-           now: datetime) -> dict[str, Any]:
-    result = domain.reject(load(case_id), actor(session),
-                           reason_code=RejectReason(body["reason_code"]), reason=body["reason"],
-                           duplicate_of=body.get("duplicate_of"), now=now)
+def reject(
+    case_id: str, body: dict[str, Any], session: StaffSession, now: datetime
+) -> dict[str, Any]:
+    result = domain.reject(
+        load(case_id),
+        actor(session),
+        reason_code=RejectReason(body["reason_code"]),
+        reason=body["reason"],
+        duplicate_of=body.get("duplicate_of"),
+        now=now,
+    )
     return view(commit(result, now), now)
 
 
-def assign(case_id: str, body: dict[str, Any], session: StaffSession,
-           now: datetime) -> dict[str, Any]:
-    result = domain.assign(load(case_id), actor(session),
-                           lead=_department(body["lead"], "lead"),
-                           co_handlers=_departments(body.get("co_handlers", []), "co_handlers"),
-                           now=now, clock=clock())
+def assign(
+    case_id: str, body: dict[str, Any], session: StaffSession, now: datetime
+) -> dict[str, Any]:
+    result = domain.assign(
+        load(case_id),
+        actor(session),
+        lead=_department(body["lead"], "lead"),
+        co_handlers=_departments(body.get("co_handlers", []), "co_handlers"),
+        now=now,
+        clock=clock(),
+    )
     return view(commit(result, now), now)
 
 
-def decide_return(case_id: str, body: dict[str, Any], session: StaffSession,
-                  now: datetime) -> dict[str, Any]:
+def decide_return(
+    case_id: str, body: dict[str, Any], session: StaffSession, now: datetime
+) -> dict[str, Any]:
     reassign = body["decision"] == "reassign"
     lead = _department(body["lead"], "lead") if reassign and body.get("lead") else None
     result = domain.decide_return(
-        load(case_id), actor(session), reassign=reassign, lead=lead,
+        load(case_id),
+        actor(session),
+        reassign=reassign,
+        lead=lead,
         co_handlers=_departments(body.get("co_handlers", []), "co_handlers"),
-        note=body.get("note", ""), now=now, clock=clock())
+        note=body.get("note", ""),
+        now=now,
+        clock=clock(),
+    )
     return view(commit(result, now), now)
 
 
-def decide_extension(case_id: str, body: dict[str, Any], session: StaffSession,
-                     now: datetime) -> dict[str, Any]:
+def decide_extension(
+    case_id: str, body: dict[str, Any], session: StaffSession, now: datetime
+) -> dict[str, Any]:
     result = domain.decide_extension(
-        load(case_id), actor(session), approve=body["decision"] == "approve",
-        working_days=body.get("working_days"), note=body.get("note", ""), now=now,
-        clock=clock())
+        load(case_id),
+        actor(session),
+        approve=body["decision"] == "approve",
+        working_days=body.get("working_days"),
+        note=body.get("note", ""),
+        now=now,
+        clock=clock(),
+    )
     return view(commit(result, now), now)
 
 
-def close(case_id: str, body: dict[str, Any], session: StaffSession,
-          now: datetime) -> dict[str, Any]:
+def close(
+    case_id: str, body: dict[str, Any], session: StaffSession, now: datetime
+) -> dict[str, Any]:
     result = domain.close(load(case_id), actor(session), note=body["note"], now=now)
     return view(commit(result, now), now)

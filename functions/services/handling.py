@@ -28,17 +28,28 @@ class Bearer:
 def _resolve(token: str | None, now: datetime) -> Bearer:
     grant = tokens.find(token or "", "link", now)
     if grant is None or grant.case_id is None or grant.department_id is None:
-        raise Unauthorized("办理链接无效或已过期。请联系总平台重新发送链接。",
-                           "the link is invalid or expired", "invalid_link")
+        raise Unauthorized(
+            "办理链接无效或已过期。请联系总平台重新发送链接。",
+            "the link is invalid or expired",
+            "invalid_link",
+        )
     case = cases_repo.get(grant.case_id)
     a = case.assignment if case else None
     role = Role(grant.role or "lead")
-    still_assigned = a is not None and grant.assignment_no == a.no and (
-        (role == Role.LEAD and a.lead.id == grant.department_id)
-        or (role == Role.CO_HANDLER and a.co_handler(grant.department_id) is not None))
+    still_assigned = (
+        a is not None
+        and grant.assignment_no == a.no
+        and (
+            (role == Role.LEAD and a.lead.id == grant.department_id)
+            or (role == Role.CO_HANDLER and a.co_handler(grant.department_id) is not None)
+        )
+    )
     if case is None or not still_assigned or case.state in TERMINAL:
-        raise Gone("本次交办已结束（已改派、重新交办或已办结），此链接不再有效。",
-                   "the assignment behind this link has ended", "assignment_ended")
+        raise Gone(
+            "本次交办已结束（已改派、重新交办或已办结），此链接不再有效。",
+            "the assignment behind this link has ended",
+            "assignment_ended",
+        )
     dept = directory.department(grant.department_id)
     return Bearer(case, Actor(role, grant.department_id, dept.name if dept else ""))
 
@@ -49,7 +60,8 @@ def _view(bearer: Bearer, now: datetime) -> dict[str, Any]:
     view = views.staff_case(case, events, directory.taxonomy(), now, [])
     view.pop("actions")
     return {
-        "role": actor.role.value, "role_label": ROLE_LABELS[actor.role],
+        "role": actor.role.value,
+        "role_label": ROLE_LABELS[actor.role],
         "department": {"id": actor.id, "name": actor.name},
         "case": view,
         "actions": domain.department_actions(case, actor.id, actor.role, now),
@@ -72,15 +84,28 @@ def sign(token: str | None, now: datetime) -> dict[str, Any]:
 def reply(token: str | None, body: dict[str, Any], now: datetime) -> dict[str, Any]:
     b = _resolve(token, now)
     planned = date.fromisoformat(body["planned_date"]) if body.get("planned_date") else None
-    result = domain.reply(b.case, b.actor, outcome=Outcome(body["outcome"]), text=body["text"],
-                          planned_date=planned, now=now, clock=clock())
+    result = domain.reply(
+        b.case,
+        b.actor,
+        outcome=Outcome(body["outcome"]),
+        text=body["text"],
+        planned_date=planned,
+        now=now,
+        clock=clock(),
+    )
     return _after(b, result, now)
 
 
 def request_extension(token: str | None, body: dict[str, Any], now: datetime) -> dict[str, Any]:
     b = _resolve(token, now)
-    result = domain.request_extension(b.case, b.actor, working_days=body["working_days"],
-                                      reason=body["reason"], now=now, clock=clock())
+    result = domain.request_extension(
+        b.case,
+        b.actor,
+        working_days=body["working_days"],
+        reason=body["reason"],
+        now=now,
+        clock=clock(),
+    )
     return _after(b, result, now)
 
 
@@ -109,13 +134,24 @@ def refresh(department_id: str, case_id: str, now: datetime) -> None:
     else:
         return
     token = tokens.new_token()
-    item = tokens.link_item(token, case_id=case_id, department_id=department_id,
-                            role=role.value, assignment_no=a.no, now=now,
-                            max_age=timedelta(days=settings().link_max_days))
+    item = tokens.link_item(
+        token,
+        case_id=case_id,
+        department_id=department_id,
+        role=role.value,
+        assignment_no=a.no,
+        now=now,
+        max_age=timedelta(days=settings().link_max_days),
+    )
     template = "assigned_lead" if role == Role.LEAD else "assigned_co_handler"
-    text = templates.department(template, case, department_name=dept.name,
-                                link=handle_url(token))
-    message = outbox_repo.new_message(channel="email", recipient=dept.handler.email,
-                                      subject="【重新发送】" + text.subject, body=text.body,
-                                      case_id=case_id, template="link_refresh", now=now)
+    text = templates.department(template, case, department_name=dept.name, link=handle_url(token))
+    message = outbox_repo.new_message(
+        channel="email",
+        recipient=dept.handler.email,
+        subject="【重新发送】" + text.subject,
+        body=text.body,
+        case_id=case_id,
+        template="link_refresh",
+        now=now,
+    )
     tokens.save_with_message(item, message)

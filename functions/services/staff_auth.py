@@ -25,8 +25,9 @@ class StaffSession:
 
 
 def _unauthorized() -> Unauthorized:
-    return Unauthorized("请先登录，或登录已过期", "sign in first (no valid session)",
-                        "unauthorized")
+    return Unauthorized(
+        "请先登录，或登录已过期", "sign in first (no valid session)", "unauthorized"
+    )
 
 
 def request_sign_in(email: str, now: datetime) -> None:
@@ -36,29 +37,49 @@ def request_sign_in(email: str, now: datetime) -> None:
     token = tokens.new_token()
     minutes = settings().signin_link_minutes
     text = templates.staff_sign_in(f"{settings().public_base_url}/staff.html#t={token}", minutes)
-    message = outbox_repo.new_message(channel="email", recipient=account.email,
-                                      subject=text.subject, body=text.body, case_id=None,
-                                      template="staff_sign_in", now=now)
-    item = tokens.signin_item(token, email=account.email, now=now,
-                              max_age=timedelta(minutes=minutes))
+    message = outbox_repo.new_message(
+        channel="email",
+        recipient=account.email,
+        subject=text.subject,
+        body=text.body,
+        case_id=None,
+        template="staff_sign_in",
+        now=now,
+    )
+    item = tokens.signin_item(
+        token, email=account.email, now=now, max_age=timedelta(minutes=minutes)
+    )
     tokens.save_with_message(item, message)
 
 
 def open_session(token: str, now: datetime) -> dict[str, Any]:
     grant = tokens.find(token, "signin", now)
     if grant is None or grant.email is None or not tokens.consume(token, now):
-        raise Unauthorized("登录链接无效或已过期，请重新获取", "sign-in link invalid or used",
-                           "invalid_link")
+        raise Unauthorized(
+            "登录链接无效或已过期，请重新获取", "sign-in link invalid or used", "invalid_link"
+        )
     account = directory.staff_account(grant.email)
     if account is None:
         raise _unauthorized()
     session = tokens.new_session_token()
     expires = now + timedelta(hours=settings().session_max_hours)
-    tokens.save(tokens.session_item(session, email=account.email, role=account.role, now=now,
-                                    max_age=timedelta(hours=settings().session_max_hours)))
-    return {"session_token": session, "role": account.role,
-            "role_label": ROLE_LABELS[Role(account.role)], "email": account.email,
-            "name": account.name, "expires_at": iso(expires)}
+    tokens.save(
+        tokens.session_item(
+            session,
+            email=account.email,
+            role=account.role,
+            now=now,
+            max_age=timedelta(hours=settings().session_max_hours),
+        )
+    )
+    return {
+        "session_token": session,
+        "role": account.role,
+        "role_label": ROLE_LABELS[Role(account.role)],
+        "email": account.email,
+        "name": account.name,
+        "expires_at": iso(expires),
+    }
 
 
 def authenticate(header: str | None, now: datetime, roles: frozenset[Role]) -> StaffSession:
@@ -74,8 +95,9 @@ def authenticate(header: str | None, now: datetime, roles: frozenset[Role]) -> S
         raise _unauthorized()
     role = Role(grant.role)
     if role not in roles:
-        raise Forbidden("当前账号无权访问此功能", f"role {role} may not use this route",
-                        "forbidden")
+        raise Forbidden(
+            "当前账号无权访问此功能", f"role {role} may not use this route", "forbidden"
+        )
     if now - seen > TOUCH_EVERY:
         tokens.touch(token, now)
     account = directory.staff_account(grant.email)

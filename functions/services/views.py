@@ -34,8 +34,10 @@ def _ref(ref: Any) -> dict[str, str] | None:
 def _rating(reply: Reply | None, *, with_comment: bool) -> dict[str, Any] | None:
     if reply is None or reply.rating is None:
         return None
-    out: dict[str, Any] = {"rating": reply.rating.value,
-                           "rating_label": RATING_LABELS[reply.rating]}
+    out: dict[str, Any] = {
+        "rating": reply.rating.value,
+        "rating_label": RATING_LABELS[reply.rating],
+    }
     if with_comment:
         out["comment"] = scrub(reply.rating_comment or "")
         out["at"] = _iso(reply.rated_at)
@@ -57,13 +59,17 @@ def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
     last_rated = next((r for r in reversed(case.replies) if r.rating), None)
     return {
         "case_id": case.case_id,
-        "kind": case.kind.value, "kind_label": KIND_LABELS[case.kind],
-        "category": case.category, "category_label": tax.category_label(case.category),
-        "district": case.district, "district_label": tax.district_label(case.district),
+        "kind": case.kind.value,
+        "kind_label": KIND_LABELS[case.kind],
+        "category": case.category,
+        "category_label": tax.category_label(case.category),
+        "district": case.district,
+        "district_label": tax.district_label(case.district),
         "title": scrub(case.title),
         "excerpt": content[:EXCERPT] + ("…" if len(content) > EXCERPT else ""),
         "name_masked": mask_name(case.contact.name),
-        "state": case.state.value, "state_label": STATE_LABELS[case.state],
+        "state": case.state.value,
+        "state_label": STATE_LABELS[case.state],
         "created_at": iso(case.created_at),
         "lead": _ref(a.lead) if a else None,
         "co_handlers": [_ref(c.department) for c in a.co_handlers] if a else [],
@@ -76,8 +82,11 @@ def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
 
 def event(e: Event, *, internal: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "at": iso(e.at), "type": e.type.value, "label": EVENT_LABELS[e.type],
-        "actor_label": e.actor.name if e.actor.name and e.actor.role.value in ("lead", "co_handler")
+        "at": iso(e.at),
+        "type": e.type.value,
+        "label": EVENT_LABELS[e.type],
+        "actor_label": e.actor.name
+        if e.actor.name and e.actor.role.value in ("lead", "co_handler")
         else ROLE_LABELS[e.actor.role],
         "from_state": e.from_state.value if e.from_state else None,
         "to_state": e.to_state.value,
@@ -92,8 +101,10 @@ def event(e: Event, *, internal: bool) -> dict[str, Any]:
 
 def _reply(r: Reply, *, internal: bool) -> dict[str, Any]:
     return {
-        "at": iso(r.at), "department": _ref(r.department),
-        "outcome": r.outcome.value, "outcome_label": OUTCOME_LABELS[r.outcome],
+        "at": iso(r.at),
+        "department": _ref(r.department),
+        "outcome": r.outcome.value,
+        "outcome_label": OUTCOME_LABELS[r.outcome],
         "text": r.text if internal else scrub(r.text),
         "planned_date": r.planned_date.isoformat() if r.planned_date else None,
         "rating": _rating(r, with_comment=True),
@@ -134,8 +145,11 @@ def private_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) 
         **public_case(case, events, tax, now),
         "title": case.title,
         "content": case.content,
-        "contact": {"name": case.contact.name, "phone": case.contact.phone,
-                    "email": case.contact.email},
+        "contact": {
+            "name": case.contact.name,
+            "phone": case.contact.phone,
+            "email": case.contact.email,
+        },
         "public": case.consent_public,
         "published": case.is_public,
         "can_rate": case.state == State.REPLIED and last is not None and last.rating is None,
@@ -145,51 +159,71 @@ def private_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) 
             "reason_label": REJECT_REASON_LABELS[case.rejection.reason_code],
             "reason": case.rejection.reason,
             "duplicate_of": case.rejection.duplicate_of,
-        } if case.rejection else None,
+        }
+        if case.rejection
+        else None,
         "next_step": next_step,
     }
 
 
-def staff_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime,
-               actions: list[str]) -> dict[str, Any]:
+def staff_case(
+    case: Case, events: list[Event], tax: Taxonomy, now: datetime, actions: list[str]
+) -> dict[str, Any]:
     a = case.assignment
     view = private_case(case, events, tax, now)
-    view.update({
-        "channel": case.channel.value, "channel_label": CHANNEL_LABELS[case.channel],
-        "approved_public": case.approved_public,
-        "escalated": case.escalated,
-        "extensions_used": case.extensions_used,
-        "events": [event(e, internal=True) for e in events],
-        "replies": [_reply(r, internal=True) for r in case.replies],
-        "assignment": {
-            "no": a.no, "lead": _ref(a.lead), "assigned_at": iso(a.assigned_at),
-            "signed_at": _iso(a.signed_at),
-            "return_window_ends_at": iso(a.return_window_ends_at),
-            "co_handlers": [
-                {**(_ref(c.department) or {}), "input": c.input, "input_at": _iso(c.input_at),
-                 "input_due_at": iso(c.input_due_at)}
-                for c in a.co_handlers
-            ],
-        } if a else None,
-        "pending": {
-            "type": case.pending.type, "department": _ref(case.pending.department),
-            "reason": case.pending.reason, "working_days": case.pending.working_days,
-            "at": iso(case.pending.at),
-        } if case.pending else None,
-        "actions": actions,
-    })
+    view.update(
+        {
+            "channel": case.channel.value,
+            "channel_label": CHANNEL_LABELS[case.channel],
+            "approved_public": case.approved_public,
+            "escalated": case.escalated,
+            "extensions_used": case.extensions_used,
+            "events": [event(e, internal=True) for e in events],
+            "replies": [_reply(r, internal=True) for r in case.replies],
+            "assignment": {
+                "no": a.no,
+                "lead": _ref(a.lead),
+                "assigned_at": iso(a.assigned_at),
+                "signed_at": _iso(a.signed_at),
+                "return_window_ends_at": iso(a.return_window_ends_at),
+                "co_handlers": [
+                    {
+                        **(_ref(c.department) or {}),
+                        "input": c.input,
+                        "input_at": _iso(c.input_at),
+                        "input_due_at": iso(c.input_due_at),
+                    }
+                    for c in a.co_handlers
+                ],
+            }
+            if a
+            else None,
+            "pending": {
+                "type": case.pending.type,
+                "department": _ref(case.pending.department),
+                "reason": case.pending.reason,
+                "working_days": case.pending.working_days,
+                "at": iso(case.pending.at),
+            }
+            if case.pending
+            else None,
+            "actions": actions,
+        }
+    )
     return view
 
 
 def staff_summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
     out = summary(case, tax, now)
-    out.update({
-        "title": case.title,
-        "urgency": case.urgency.value if case.urgency else None,
-        "urgency_label": URGENCY_LABELS[case.urgency] if case.urgency else None,
-        "channel": case.channel.value,
-        "pending": case.pending.type if case.pending else None,
-        "escalated": case.escalated,
-        "next_deadline": _iso(case.running_deadline()),
-    })
+    out.update(
+        {
+            "title": case.title,
+            "urgency": case.urgency.value if case.urgency else None,
+            "urgency_label": URGENCY_LABELS[case.urgency] if case.urgency else None,
+            "channel": case.channel.value,
+            "pending": case.pending.type if case.pending else None,
+            "escalated": case.escalated,
+            "next_deadline": _iso(case.running_deadline()),
+        }
+    )
     return out

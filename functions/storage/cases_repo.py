@@ -111,27 +111,36 @@ def from_model(model: CaseModel) -> Case:
         data[name] = iso(value) if value else None
     for name in _NESTED:
         value = getattr(model, name)
-        data[name] = value.as_dict() if hasattr(value, "as_dict") else value
+        data[name] = value.as_dict() if hasattr(value, "as_dict") else value  # type: ignore[no-untyped-call]
     return decode(Case, data)
 
 
 def _event_model(case_id: str, seq: int, event: Event) -> EventModel:
     return EventModel(
-        case_id=case_id, seq=seq, type=event.type.value, at=event.at,
-        actor_role=event.actor.role.value, actor_id=event.actor.id, actor_name=event.actor.name,
+        case_id=case_id,
+        seq=seq,
+        type=event.type.value,
+        at=event.at,
+        actor_role=event.actor.role.value,
+        actor_id=event.actor.id,
+        actor_name=event.actor.name,
         from_state=event.from_state.value if event.from_state else None,
-        to_state=event.to_state.value, note=event.note, public=event.public,
+        to_state=event.to_state.value,
+        note=event.note,
+        public=event.public,
         data=dict(event.data),
     )
 
 
 def _event_from_model(model: EventModel) -> Event:
     return Event(
-        type=EventType(model.type), at=model.at,
+        type=EventType(model.type),
+        at=model.at,
         actor=Actor(Role(model.actor_role), model.actor_id, model.actor_name),
         from_state=State(model.from_state) if model.from_state else None,
-        to_state=State(model.to_state), note=model.note,
-        data=model.data.as_dict() if hasattr(model.data, "as_dict") else dict(model.data or {}),
+        to_state=State(model.to_state),
+        note=model.note,
+        data=dict(model.data.attribute_values) if model.data else {},
     )
 
 
@@ -165,8 +174,10 @@ def commit(
         with TransactWrite(connection=_connection()) as tx:
             tx.save(to_model(case), condition=condition)
             for offset, event in enumerate(result.events):
-                tx.save(_event_model(case.case_id, first_seq + offset, event),
-                        condition=EventModel.seq.does_not_exist())
+                tx.save(
+                    _event_model(case.case_id, first_seq + offset, event),
+                    condition=EventModel.seq.does_not_exist(),
+                )
             for item in extra:
                 tx.save(item)
             if idempotency is not None:
@@ -176,14 +187,17 @@ def commit(
         reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
         if "ConditionalCheckFailed" in reasons:
             raise Conflict(
-                "案件已被他人更新，请刷新后重试", "the case changed meanwhile; reload and retry",
+                "案件已被他人更新，请刷新后重试",
+                "the case changed meanwhile; reload and retry",
                 "stale_case",
             ) from error
-        raise Unavailable("服务暂时繁忙，请稍后重试", "storage unavailable, retry later",
-                          "unavailable") from error
+        raise Unavailable(
+            "服务暂时繁忙，请稍后重试", "storage unavailable, retry later", "unavailable"
+        ) from error
     except PynamoDBException as error:
-        raise Unavailable("服务暂时繁忙，请稍后重试", "storage unavailable, retry later",
-                          "unavailable") from error
+        raise Unavailable(
+            "服务暂时繁忙，请稍后重试", "storage unavailable, retry later", "unavailable"
+        ) from error
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -206,9 +220,7 @@ def timeline(case_id: str, *, public_only: bool) -> list[Event]:
 
 def state_counts() -> dict[str, int]:
     keys = [f"state#{s.value}" for s in State]
-    return {
-        item.key.removeprefix("state#"): int(item.n) for item in CounterModel.batch_get(keys)
-    }
+    return {item.key.removeprefix("state#"): int(item.n) for item in CounterModel.batch_get(keys)}
 
 
 @dataclass
@@ -235,12 +247,22 @@ def decode_cursor(cursor: str | None, expected: Iterable[str]) -> dict[str, Any]
     return key
 
 
-def _one_page(index: Any, hash_value: str, key_names: list[str], *, cursor: str | None,
-              filter_condition: Condition | None, newest_first: bool = True) -> Page:
+def _one_page(
+    index: Any,
+    hash_value: str,
+    key_names: list[str],
+    *,
+    cursor: str | None,
+    filter_condition: Condition | None,
+    newest_first: bool = True,
+) -> Page:
     """Exactly one Query request: a page may be short when filters drop items."""
     results = index.query(
-        hash_value, scan_index_forward=not newest_first, filter_condition=filter_condition,
-        last_evaluated_key=decode_cursor(cursor, key_names), page_size=PAGE_SIZE,
+        hash_value,
+        scan_index_forward=not newest_first,
+        filter_condition=filter_condition,
+        last_evaluated_key=decode_cursor(cursor, key_names),
+        page_size=PAGE_SIZE,
     )
     page = next(results.page_iter, None)
     items = page.get("Items", []) if page else []
@@ -279,8 +301,11 @@ def queue(filters: dict[str, str], *, sort: str, bucket: str, cursor: str | None
     """The coordinator's queue: open (or done) cases, newest first or by deadline."""
     condition: Condition | None = None
     attributes = {
-        "state": CaseModel.state, "kind": CaseModel.kind, "category": CaseModel.category,
-        "district": CaseModel.district, "department": CaseModel.lead_id,
+        "state": CaseModel.state,
+        "kind": CaseModel.kind,
+        "category": CaseModel.category,
+        "district": CaseModel.district,
+        "department": CaseModel.lead_id,
     }
     for name, attribute in attributes.items():
         if filters.get(name):
@@ -290,7 +315,18 @@ def queue(filters: dict[str, str], *, sort: str, bucket: str, cursor: str | None
         clause = CaseModel.pending["type"] == filters["pending"]
         condition = clause if condition is None else condition & clause
     if sort == "deadline":
-        return _one_page(CaseModel.queue_due, bucket, ["case_id", "queue", "due_key"],
-                         cursor=cursor, filter_condition=condition, newest_first=False)
-    return _one_page(CaseModel.queue_created, bucket, ["case_id", "queue", "created_key"],
-                     cursor=cursor, filter_condition=condition)
+        return _one_page(
+            CaseModel.queue_due,
+            bucket,
+            ["case_id", "queue", "due_key"],
+            cursor=cursor,
+            filter_condition=condition,
+            newest_first=False,
+        )
+    return _one_page(
+        CaseModel.queue_created,
+        bucket,
+        ["case_id", "queue", "created_key"],
+        cursor=cursor,
+        filter_condition=condition,
+    )

@@ -67,8 +67,13 @@ def _contact(raw: Any) -> Contact:
 
 def _department(m: DepartmentModel) -> Department:
     return Department(
-        m.id, m.name, m.district, tuple(m.categories or ()),
-        _contact(m.handler), _contact(m.spokesperson), _contact(m.leader),
+        m.id,
+        m.name,
+        m.district,
+        tuple(m.categories or ()),
+        _contact(m.handler),
+        _contact(m.spokesperson),
+        _contact(m.leader),
     )
 
 
@@ -88,9 +93,13 @@ def department(department_id: str) -> Department | None:
 
 def put_department(data: dict[str, Any]) -> None:
     DepartmentModel(
-        data["id"], name=data["name"], district=data["district"],
-        categories=list(data.get("categories", [])), handler=data.get("handler", {}),
-        spokesperson=data.get("spokesperson", {}), leader=data.get("leader", {}),
+        data["id"],
+        name=data["name"],
+        district=data["district"],
+        categories=list(data.get("categories", [])),
+        handler=data.get("handler", {}),
+        spokesperson=data.get("spokesperson", {}),
+        leader=data.get("leader", {}),
     ).save()
     _cache.pop("departments", None)
 
@@ -117,7 +126,7 @@ def put_staff(email: str, role: str, name: str) -> None:
 def taxonomy() -> Taxonomy:
     def load() -> Taxonomy:
         try:
-            value = SettingModel.get("taxonomy").value.as_dict()
+            value = SettingModel.get("taxonomy").value.as_dict()  # type: ignore[no-untyped-call]
         except SettingModel.DoesNotExist:
             value = {}
         return Taxonomy(

@@ -277,8 +277,15 @@ class SettingModel(Model):
 
 
 ALL_MODELS: tuple[type[Model], ...] = (
-    CaseModel, EventModel, TokenModel, IdempotencyModel, OutboxModel, DepartmentModel,
-    StaffModel, CounterModel, SettingModel,
+    CaseModel,
+    EventModel,
+    TokenModel,
+    IdempotencyModel,
+    OutboxModel,
+    DepartmentModel,
+    StaffModel,
+    CounterModel,
+    SettingModel,
 )
 
 

@@ -39,17 +39,46 @@ class Message:
 
 
 def _message(m: OutboxModel) -> Message:
-    return Message(m.message_id, m.channel, m.recipient, m.subject, m.body, m.case_id,
-                   m.template, m.status, int(m.attempts), m.created_at, m.sent_at, m.last_error)
+    return Message(
+        m.message_id,
+        m.channel,
+        m.recipient,
+        m.subject,
+        m.body,
+        m.case_id,
+        m.template,
+        m.status,
+        int(m.attempts),
+        m.created_at,
+        m.sent_at,
+        m.last_error,
+    )
 
 
-def new_message(*, channel: str, recipient: str, subject: str, body: str, case_id: str | None,
-                template: str, now: datetime) -> OutboxModel:
+def new_message(
+    *,
+    channel: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    case_id: str | None,
+    template: str,
+    now: datetime,
+) -> OutboxModel:
     message_id = uuid.uuid4().hex
     return OutboxModel(
-        message_id, channel=channel, recipient=recipient, subject=subject, body=body,
-        case_id=case_id, template=template, status="pending", attempts=0, created_at=now,
-        next_attempt_at=iso(now), due_shard=str(int(message_id[:8], 16) % SHARDS),
+        message_id,
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        case_id=case_id,
+        template=template,
+        status="pending",
+        attempts=0,
+        created_at=now,
+        next_attempt_at=iso(now),
+        due_shard=str(int(message_id[:8], 16) % SHARDS),
     )
 
 
@@ -58,7 +87,9 @@ def due(now: datetime, limit: int = 100) -> list[Message]:
     found: list[Message] = []
     for shard in range(SHARDS):
         query = OutboxModel.due.query(
-            str(shard), OutboxModel.next_attempt_at <= iso(now), limit=limit,
+            str(shard),
+            OutboxModel.next_attempt_at <= iso(now),
+            limit=limit,
         )
         found += [_message(m) for m in query]
     return found
@@ -78,26 +109,38 @@ def lease(message_id: str, now: datetime) -> bool:
 
 
 def mark_sent(message_id: str, provider_id: str, now: datetime) -> None:
-    OutboxModel(message_id).update(actions=[
-        OutboxModel.status.set("sent"), OutboxModel.sent_at.set(now),
-        OutboxModel.provider_id.set(provider_id), OutboxModel.attempts.add(1),
-        OutboxModel.due_shard.remove(), OutboxModel.next_attempt_at.remove(),
-        OutboxModel.lease_until.remove(),
-    ])
+    OutboxModel(message_id).update(
+        actions=[
+            OutboxModel.status.set("sent"),
+            OutboxModel.sent_at.set(now),
+            OutboxModel.provider_id.set(provider_id),
+            OutboxModel.attempts.add(1),
+            OutboxModel.due_shard.remove(),
+            OutboxModel.next_attempt_at.remove(),
+            OutboxModel.lease_until.remove(),
+        ]
+    )
 
 
 def mark_failed(message: Message, error: str, now: datetime) -> None:
     attempts = message.attempts + 1
     if attempts >= MAX_ATTEMPTS:
-        actions = [OutboxModel.status.set("dead"), OutboxModel.due_shard.remove(),
-                   OutboxModel.next_attempt_at.remove()]
+        actions = [
+            OutboxModel.status.set("dead"),
+            OutboxModel.due_shard.remove(),
+            OutboxModel.next_attempt_at.remove(),
+        ]
     else:
-        backoff = timedelta(minutes=2 ** attempts)  # 2, 4, 8, 16, 32 minutes
+        backoff = timedelta(minutes=2**attempts)  # 2, 4, 8, 16, 32 minutes
         actions = [OutboxModel.next_attempt_at.set(iso(now + backoff))]
-    OutboxModel(message.message_id).update(actions=[
-        *actions, OutboxModel.attempts.set(attempts), OutboxModel.last_error.set(error[:500]),
-        OutboxModel.lease_until.remove(),
-    ])
+    OutboxModel(message.message_id).update(
+        actions=[
+            *actions,
+            OutboxModel.attempts.set(attempts),
+            OutboxModel.last_error.set(error[:500]),
+            OutboxModel.lease_until.remove(),
+        ]
+    )
 
 
 def get(message_id: str) -> Message | None:

@@ -37,12 +37,26 @@ class Grant:
     last_seen_at: datetime | None = None
 
 
-def link_item(token: str, *, case_id: str, department_id: str, role: str, assignment_no: int,
-              now: datetime, max_age: timedelta) -> TokenModel:
+def link_item(
+    token: str,
+    *,
+    case_id: str,
+    department_id: str,
+    role: str,
+    assignment_no: int,
+    now: datetime,
+    max_age: timedelta,
+) -> TokenModel:
     """A department's link for one assignment; saved in the transaction that assigns."""
     return TokenModel(
-        digest(token), purpose="link", created_at=now, expires_at=now + max_age,
-        case_id=case_id, department_id=department_id, role=role, assignment_no=assignment_no,
+        digest(token),
+        purpose="link",
+        created_at=now,
+        expires_at=now + max_age,
+        case_id=case_id,
+        department_id=department_id,
+        role=role,
+        assignment_no=assignment_no,
     )
 
 
@@ -51,14 +65,23 @@ def save(item: TokenModel) -> None:
 
 
 def signin_item(token: str, *, email: str, now: datetime, max_age: timedelta) -> TokenModel:
-    return TokenModel(digest(token), purpose="signin", created_at=now,
-                      expires_at=now + max_age, email=email)
+    return TokenModel(
+        digest(token), purpose="signin", created_at=now, expires_at=now + max_age, email=email
+    )
 
 
-def session_item(token: str, *, email: str, role: str, now: datetime,
-                 max_age: timedelta) -> TokenModel:
-    return TokenModel(digest(token), purpose="session", created_at=now,
-                      expires_at=now + max_age, email=email, role=role, last_seen_at=now)
+def session_item(
+    token: str, *, email: str, role: str, now: datetime, max_age: timedelta
+) -> TokenModel:
+    return TokenModel(
+        digest(token),
+        purpose="session",
+        created_at=now,
+        expires_at=now + max_age,
+        email=email,
+        role=role,
+        last_seen_at=now,
+    )
 
 
 def find(token: str, purpose: str, now: datetime) -> Grant | None:
@@ -72,8 +95,15 @@ def find(token: str, purpose: str, now: datetime) -> Grant | None:
     if m.purpose != purpose or m.revoked or m.expires_at <= now or m.used_at is not None:
         return None
     return Grant(
-        m.purpose, m.created_at, m.expires_at, m.case_id, m.department_id, m.role,
-        int(m.assignment_no) if m.assignment_no is not None else None, m.email, m.last_seen_at,
+        m.purpose,
+        m.created_at,
+        m.expires_at,
+        m.case_id,
+        m.department_id,
+        m.role,
+        int(m.assignment_no) if m.assignment_no is not None else None,
+        m.email,
+        m.last_seen_at,
     )
 
 
@@ -95,8 +125,9 @@ def touch(token: str, now: datetime) -> None:
 
 def revoke(token: str) -> None:
     try:
-        TokenModel(digest(token)).update(actions=[TokenModel.revoked.set(True)],
-                                         condition=TokenModel.token_hash.exists())
+        TokenModel(digest(token)).update(
+            actions=[TokenModel.revoked.set(True)], condition=TokenModel.token_hash.exists()
+        )
     except UpdateError:
         return
 

@@ -150,9 +150,7 @@ def test_is_working_day_rejects_datetime() -> None:
 def test_five_working_days_after_2026_09_30(start: datetime) -> None:
     # Oct 1-7 off; Oct 8 (1), Oct 9 (2), Sat Oct 10 make-up (3), Oct 12 (4), Oct 13 (5).
     result = CAL.add_working_days(start, 5)
-    assert result == Deadline(
-        at=datetime(2026, 10, 13, 15, 59, 59, tzinfo=UTC), provisional=False
-    )
+    assert result == Deadline(at=datetime(2026, 10, 13, 15, 59, 59, tzinfo=UTC), provisional=False)
     assert result.at.astimezone(SHANGHAI) == sh(2026, 10, 13, 23, 59, 59)
 
 
@@ -209,12 +207,8 @@ def test_extra_workday_pulls_deadline() -> None:
 
 
 def test_extra_overrides_beat_official_makeup_day_and_each_other() -> None:
-    assert not WorkCalendar(extra_holidays=[date(2026, 10, 10)]).is_working_day(
-        date(2026, 10, 10)
-    )
-    both = WorkCalendar(
-        extra_holidays=[date(2026, 3, 14)], extra_workdays=[date(2026, 3, 14)]
-    )
+    assert not WorkCalendar(extra_holidays=[date(2026, 10, 10)]).is_working_day(date(2026, 10, 10))
+    both = WorkCalendar(extra_holidays=[date(2026, 3, 14)], extra_workdays=[date(2026, 3, 14)])
     assert both.is_working_day(date(2026, 3, 14))  # extra_workdays win
 
 
@@ -224,9 +218,7 @@ def test_future_year_is_provisional_and_does_not_raise() -> None:
     assert not CAL.is_provisional(date(2026, 12, 31))
     assert CAL.add_working_days(start, 10).provisional
     assert CAL.add_working_hours(start, 10).provisional
-    assert (
-        not WorkCalendar(confirmed_through=2028).add_working_days(start, 10).provisional
-    )
+    assert not WorkCalendar(confirmed_through=2028).add_working_days(start, 10).provisional
 
 
 def test_provisional_only_when_crossing_into_unconfirmed_year() -> None:
@@ -253,26 +245,16 @@ def test_working_hours_ending_exactly_at_closing() -> None:
 
 
 def test_working_hours_start_outside_office_hours() -> None:
-    assert CAL.add_working_hours(sh(2026, 9, 30, 7), 1).at == to_utc(
-        sh(2026, 9, 30, 10)
-    )
-    assert CAL.add_working_hours(sh(2026, 9, 30, 18), 1).at == to_utc(
-        sh(2026, 10, 8, 10)
-    )
-    assert CAL.add_working_hours(sh(2026, 10, 4, 12), 0.5).at == to_utc(
-        sh(2026, 10, 8, 9, 30)
-    )
+    assert CAL.add_working_hours(sh(2026, 9, 30, 7), 1).at == to_utc(sh(2026, 9, 30, 10))
+    assert CAL.add_working_hours(sh(2026, 9, 30, 18), 1).at == to_utc(sh(2026, 10, 8, 10))
+    assert CAL.add_working_hours(sh(2026, 10, 4, 12), 0.5).at == to_utc(sh(2026, 10, 8, 9, 30))
     # Sat Oct 10 is a make-up workday, so office hours count.
-    assert CAL.add_working_hours(sh(2026, 10, 9, 16), 2).at == to_utc(
-        sh(2026, 10, 10, 10)
-    )
+    assert CAL.add_working_hours(sh(2026, 10, 9, 16), 2).at == to_utc(sh(2026, 10, 10, 10))
 
 
 def test_working_hours_custom_office_hours() -> None:
     cal = WorkCalendar(office_hours=OfficeHours(opens=time(8, 30), closes=time(12, 0)))
-    assert cal.add_working_hours(sh(2026, 3, 10, 11), 2).at == to_utc(
-        sh(2026, 3, 11, 9, 30)
-    )
+    assert cal.add_working_hours(sh(2026, 3, 10, 11), 2).at == to_utc(sh(2026, 3, 11, 9, 30))
 
 
 def test_working_hours_rejects_bad_hours() -> None:
@@ -291,24 +273,16 @@ def test_office_hours_validation() -> None:
 
 def test_working_seconds_same_day() -> None:
     assert CAL.working_seconds_between(sh(2026, 3, 10, 10), sh(2026, 3, 10, 12)) == 7200
-    assert (
-        CAL.working_seconds_between(sh(2026, 3, 10, 7), sh(2026, 3, 10, 20)) == 8 * 3600
-    )
+    assert CAL.working_seconds_between(sh(2026, 3, 10, 7), sh(2026, 3, 10, 20)) == 8 * 3600
 
 
 def test_working_seconds_across_weekend_and_holidays() -> None:
     # Fri 16:00 -> Mon 10:00 = 1 h + 1 h.
     assert CAL.working_seconds_between(sh(2026, 3, 6, 16), sh(2026, 3, 9, 10)) == 7200
     # Sep 30 10:00 -> Oct 8 10:00 across National Day = 8 h.
-    assert (
-        CAL.working_seconds_between(sh(2026, 9, 30, 10), sh(2026, 10, 8, 10))
-        == 8 * 3600
-    )
+    assert CAL.working_seconds_between(sh(2026, 9, 30, 10), sh(2026, 10, 8, 10)) == 8 * 3600
     # Make-up Saturday counts; an ordinary Sunday does not.
-    assert (
-        CAL.working_seconds_between(sh(2026, 10, 10, 0), sh(2026, 10, 12, 0))
-        == 8 * 3600
-    )
+    assert CAL.working_seconds_between(sh(2026, 10, 10, 0), sh(2026, 10, 12, 0)) == 8 * 3600
 
 
 def test_working_seconds_empty_and_mixed_timezones() -> None:
@@ -474,9 +448,7 @@ def test_prop_working_days_between_is_additive(a: date, b: date, c: date) -> Non
 
 @PROPS
 @given(start=INSTANTS, n=DAYS, k=DAYS)
-def test_prop_overdue_counts_working_days_past_due(
-    start: datetime, n: int, k: int
-) -> None:
+def test_prop_overdue_counts_working_days_past_due(start: datetime, n: int, k: int) -> None:
     due = CAL.add_working_days(start, n).at
     now = CAL.add_working_days(start, n + k).at
     assert CAL.overdue_working_days(due, now) == k

@@ -128,7 +128,7 @@ def _event_model(case_id: str, seq: int, event: Event) -> EventModel:
         to_state=event.to_state.value,
         note=event.note,
         public=event.public,
-        data=dict(event.data),
+        data={k: str(v) for k, v in event.data.items()},
     )
 
 

@@ -1,0 +1,116 @@
+"""DynamoDB requests per API operation (§5): submit = 1 write request, a board page = 1 query,
+a case page ≤ 2 requests. Counted, not timed; timings are printed as a ratio to a bare
+DynamoDB call measured in the same run (``make bench`` shows them)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chalice.test import Client
+
+from tests.bench.conftest import ROUNDS, DynamoCalls
+
+JSON = {"Content-Type": "application/json"}
+BODY = {
+    "kind": "suggestion",
+    "category": "transport",
+    "district": "city",
+    "title": "建议增开夜间公交线路",
+    "content": "高新区到火车站晚上九点后没有公交车，建议增开夜间线路。",
+    "contact": {"name": "赵一鸣", "phone": "13600001111"},
+    "public": True,
+}
+
+
+def _submit(client: Client) -> dict[str, Any]:
+    answer = client.http.post("/api/cases", headers=JSON, body=json.dumps(BODY))
+    assert answer.status_code == 201
+    return json.loads(answer.body)
+
+
+def _publish(case_id: str) -> None:
+    from datetime import datetime, timezone
+
+    from functions.domain import cases as domain
+    from functions.domain.cases import Actor
+    from functions.domain.lifecycle import Role
+    from functions.domain.taxonomy import Urgency
+    from functions.services.common import commit, load
+
+    now = datetime.now(timezone.utc)
+    coordinator = Actor(Role.COORDINATOR, "coordinator@wenzheng.example")
+    commit(
+        domain.accept(
+            load(case_id),
+            coordinator,
+            urgency=Urgency.GENERAL,
+            category=None,
+            approve_public=True,
+            now=now,
+        ),
+        now,
+    )
+
+
+def _median_ms(action: Callable[[], Any]) -> float:
+    samples = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def _warm(client: Client) -> None:
+    client.http.get("/api/taxonomy")  # reference data is cached per process
+
+
+def test_submit_is_one_write_request(client: Client, dynamo_calls: DynamoCalls) -> None:
+    _warm(client)
+    dynamo_calls.reset()
+    _submit(client)
+    assert dict(dynamo_calls.calls) == {"TransactWriteItems": 1}
+
+
+def test_board_page_is_one_query(client: Client, dynamo_calls: DynamoCalls) -> None:
+    for _ in range(3):
+        _publish(_submit(client)["case_id"])
+    _warm(client)
+    dynamo_calls.reset()
+    answer = client.http.get("/api/cases")
+    assert answer.status_code == 200 and len(json.loads(answer.body)["items"]) == 3
+    assert dict(dynamo_calls.calls) == {"Query": 1}
+    dynamo_calls.reset()
+    assert client.http.get("/api/cases?district=city").status_code == 200
+    assert dict(dynamo_calls.calls) == {"Query": 1}
+
+
+def test_case_page_is_at_most_two_requests(client: Client, dynamo_calls: DynamoCalls) -> None:
+    case_id = _submit(client)["case_id"]
+    _publish(case_id)
+    _warm(client)
+    dynamo_calls.reset()
+    assert client.http.get(f"/api/cases/{case_id}").status_code == 200
+    assert dict(dynamo_calls.calls) == {"GetItem": 1, "Query": 1}
+
+
+def test_case_page_cost_against_a_bare_get_item(client: Client) -> None:
+    """Printed, not asserted: the handler's median time over a bare GetItem of the same item."""
+    from functions.storage.models import CaseModel
+
+    case_id = _submit(client)["case_id"]
+    _publish(case_id)
+    _warm(client)
+    bare = _median_ms(lambda: CaseModel.get(case_id))
+    handler = _median_ms(lambda: client.http.get(f"/api/cases/{case_id}"))
+    submit = _median_ms(lambda: _submit(client))
+    print(
+        f"\n[bench] bare GetItem {bare:.2f} ms; GET /api/cases/{{id}} {handler:.2f} ms "
+        f"({handler / bare:.1f}x); POST /api/cases {submit:.2f} ms ({submit / bare:.1f}x); "
+        f"moto in-process, {ROUNDS} rounds"
+    )
+    assert bare > 0 and handler > 0

@@ -1,0 +1,161 @@
+"""Storage against moto: the case round-trips, a stale transition writes nothing, the board
+index is sparse, and the outbox retries, backs off and dead-letters."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from functions.domain import cases as domain
+from functions.domain.cases import CITIZEN, Actor, Contact, DepartmentRef
+from functions.domain.errors import Conflict
+from functions.domain.lifecycle import Role, State
+from functions.domain.taxonomy import Channel, Kind, Urgency
+
+T0 = datetime(2026, 9, 30, 2, 0, tzinfo=timezone.utc)
+COORD = Actor(Role.COORDINATOR, "c@x", "值班员")
+
+
+def _new(aws: None, public: bool = True) -> str:
+    from functions.storage import cases_repo
+
+    result = domain.new_case(
+        case_id=f"WZ20260930-{'P' if public else 'Q'}AAAAA",
+        tracking_hash="h",
+        kind=Kind.HELP,
+        category="urban",
+        district="city",
+        title="楼道灯坏了",
+        content="3 号楼楼道灯坏了。",
+        contact=Contact("王五", "+8613800000001", None),
+        consent_public=public,
+        channel=Channel.WEB,
+        actor=CITIZEN,
+        now=T0,
+    )
+    cases_repo.commit(result)
+    return result.case.case_id
+
+
+def test_a_case_round_trips_through_dynamodb(aws: None) -> None:
+    from functions.services.common import clock
+    from functions.storage import cases_repo
+
+    case_id = _new(aws)
+    case = cases_repo.get(case_id)
+    assert case is not None
+    accepted = domain.accept(
+        case, COORD, urgency=Urgency.COMPLEX, category=None, approve_public=True, now=T0
+    )
+    cases_repo.commit(accepted)
+    assigned = domain.assign(
+        accepted.case,
+        COORD,
+        lead=DepartmentRef("dept-1", "住建局"),
+        co_handlers=[DepartmentRef("dept-2", "交通局")],
+        now=T0,
+        clock=clock(),
+    )
+    cases_repo.commit(assigned)
+    stored = cases_repo.get(case_id)
+    assert stored == assigned.case
+    events = cases_repo.timeline(case_id, public_only=False)
+    assert [e.type.value for e in events] == ["submitted", "accepted", "assigned"]
+    assert events[1].data == {"urgency": "complex"}
+
+
+def test_a_stale_transition_changes_nothing(aws: None) -> None:
+    from functions.storage import cases_repo
+
+    case_id = _new(aws)
+    snapshot = cases_repo.get(case_id)
+    assert snapshot is not None
+    first = domain.accept(
+        snapshot, COORD, urgency=Urgency.GENERAL, category=None, approve_public=True, now=T0
+    )
+    second = domain.reject(
+        snapshot,
+        COORD,
+        reason_code="spam",
+        reason="广告",  # type: ignore[arg-type]
+        duplicate_of=None,
+        now=T0,
+    )
+    cases_repo.commit(first)
+    with pytest.raises(Conflict):
+        cases_repo.commit(second)
+    stored = cases_repo.get(case_id)
+    assert stored is not None and stored.state == State.ACCEPTED
+    assert len(cases_repo.timeline(case_id, public_only=False)) == 2  # no rejection event
+    assert cases_repo.state_counts() == {"submitted": 0, "accepted": 1}
+
+
+def test_the_board_holds_only_public_cases(aws: None) -> None:
+    from functions.storage import cases_repo
+
+    for public in (True, False):
+        case_id = _new(aws, public)
+        case = cases_repo.get(case_id)
+        assert case is not None
+        cases_repo.commit(
+            domain.accept(
+                case, COORD, urgency=Urgency.GENERAL, category=None, approve_public=True, now=T0
+            )
+        )
+    page = cases_repo.board({}, None)
+    assert [c.case_id for c in page.cases] == ["WZ20260930-PAAAAA"]
+    assert cases_repo.board({"district": "city", "state": "accepted"}, None).cases
+
+
+def test_outbox_retries_with_backoff_then_dead_letters(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.notify import adapter
+    from functions.notify.delivery import deliver_due
+    from functions.storage import outbox_repo
+
+    message = outbox_repo.new_message(
+        channel="sms",
+        recipient="+8613800000001",
+        subject="",
+        body="测试",
+        case_id=None,
+        template="t",
+        now=T0,
+    )
+    message.save()
+
+    def refuse(to: str, body: str) -> str:
+        raise adapter.DeliveryFailed("provider down")
+
+    monkeypatch.setattr(adapter, "send_sms", refuse)
+    now = T0
+    for attempt in range(1, outbox_repo.MAX_ATTEMPTS + 1):
+        assert deliver_due(now).failed == 1
+        stored = outbox_repo.get(message.message_id)
+        assert stored is not None and stored.attempts == attempt
+        assert deliver_due(now).failed == 0  # backing off: not due again yet
+        now += timedelta(hours=2)
+    assert stored.status == "dead"
+    assert outbox_repo.due(now + timedelta(days=1)) == []
+
+
+def test_outbox_sends_each_message_once(aws: None) -> None:
+    from functions.notify.delivery import deliver_due
+    from functions.storage import outbox_repo
+
+    message = outbox_repo.new_message(
+        channel="email",
+        recipient="a@dept.example",
+        subject="主题",
+        body="正文",
+        case_id=None,
+        template="t",
+        now=T0,
+    )
+    message.save()
+    assert deliver_due(T0).sent == 1
+    assert deliver_due(T0).sent == 0
+    stored = outbox_repo.get(message.message_id)
+    assert stored is not None and stored.status == "sent" and stored.sent_at == T0

@@ -8,6 +8,7 @@ import json
 import statistics
 import time
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 from chalice.test import Client
@@ -33,7 +34,7 @@ def _submit(client: Client) -> dict[str, Any]:
 
 
 def _publish(case_id: str) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from functions.domain import cases as domain
     from functions.domain.cases import Actor
@@ -41,7 +42,7 @@ def _publish(case_id: str) -> None:
     from functions.domain.taxonomy import Urgency
     from functions.services.common import commit, load
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     coordinator = Actor(Role.COORDINATOR, "coordinator@wenzheng.example")
     commit(
         domain.accept(

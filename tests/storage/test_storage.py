@@ -3,7 +3,7 @@ index is sparse, and the outbox retries, backs off and dead-letters."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from functions.domain.errors import Conflict
 from functions.domain.lifecycle import Role, State
 from functions.domain.taxonomy import Channel, Kind, Urgency
 
-T0 = datetime(2026, 9, 30, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")
 
 

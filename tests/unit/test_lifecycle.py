@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -31,7 +31,7 @@ TRANSPORT = DepartmentRef("transport", "市交通运输局")
 LEAD = Actor(Role.LEAD, HOUSING.id, HOUSING.name)
 CO = Actor(Role.CO_HANDLER, TRANSPORT.id, TRANSPORT.name)
 # Wed 2026-09-30 10:00 Shanghai: National Day follows, then Sat 2026-10-10 is a workday.
-T0 = datetime(2026, 9, 30, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
 
 
 def submitted(now: datetime = T0) -> Case:
@@ -95,9 +95,9 @@ def test_assignment_starts_both_clocks_on_the_official_calendar() -> None:
     a = assigned().assignment
     assert a is not None and a.no == 1
     # 8 working hours from Wed 10:00 → Thu 2026-10-08 10:00 Shanghai (National Day Oct 1–7).
-    assert a.response_due_at == datetime(2026, 10, 8, 2, 0, tzinfo=timezone.utc)
+    assert a.response_due_at == datetime(2026, 10, 8, 2, 0, tzinfo=UTC)
     # 5 working days: Oct 8, 9, 10 (make-up Saturday), 12, 13 → end of Tue Oct 13.
-    assert a.reply_due_at == datetime(2026, 10, 13, 15, 59, 59, tzinfo=timezone.utc)
+    assert a.reply_due_at == datetime(2026, 10, 13, 15, 59, 59, tzinfo=UTC)
     assert a.co_handlers[0].input_due_at < a.reply_due_at
 
 
@@ -185,7 +185,7 @@ def test_extension_once_and_within_the_limit() -> None:
     ).case
     assert case.assignment is not None and before is not None
     # Tue Oct 13 + 3 working days → Fri Oct 16.
-    assert case.assignment.reply_due_at == datetime(2026, 10, 16, 15, 59, 59, tzinfo=timezone.utc)
+    assert case.assignment.reply_due_at == datetime(2026, 10, 16, 15, 59, 59, tzinfo=UTC)
     with pytest.raises(Conflict) as raised:
         domain.request_extension(case, LEAD, working_days=2, reason="再延期", now=T0, clock=CLOCK)
     assert raised.value.code == "extension_used"

@@ -69,8 +69,13 @@ def _decode(tp: Any, data: Any) -> Any:
         return {k: _decode(val, v) for k, v in data.items()}
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         hints = _hints(tp)
-        names = {f.name for f in dataclasses.fields(tp)}
-        return tp(**{k: _decode(hints[k], v) for k, v in data.items() if k in names})
+        values = {}
+        for f in dataclasses.fields(tp):
+            if f.name in data:
+                values[f.name] = _decode(hints[f.name], data[f.name])
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                values[f.name] = None  # encoded without its None value
+        return tp(**values)
     if tp is datetime:
         return parse_iso(data)
     if tp is date:

@@ -159,3 +159,19 @@ def test_outbox_sends_each_message_once(aws: None) -> None:
     assert deliver_due(T0).sent == 0
     stored = outbox_repo.get(message.message_id)
     assert stored is not None and stored.status == "sent" and stored.sent_at == T0
+
+
+def test_a_reopened_case_without_a_response_clock_round_trips(aws: None) -> None:
+    from functions.domain.cases import Assignment, CoHandler
+    from functions.storage.codec import decode, encode
+
+    a = Assignment(
+        no=2,
+        lead=DepartmentRef("d", "单位"),
+        co_handlers=[CoHandler(DepartmentRef("e", "协办"), T0)],
+        assigned_at=T0,
+        response_due_at=None,
+        reply_due_at=T0,
+        return_window_ends_at=T0,
+    )
+    assert decode(Assignment, encode(a)) == a

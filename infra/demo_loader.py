@@ -126,12 +126,14 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
     commit(result, at)
 
 
-def _start(days_ago: float, index: int, now: datetime) -> datetime:
-    """A plausible submission time: ``days_ago`` days back, between 08:00 and 22:00 local."""
+def _start(days_ago: float, script_hours: float, index: int, now: datetime) -> datetime:
+    """A plausible submission time about ``days_ago`` days back (daytime local), early enough
+    for the whole script to have happened before ``now``."""
     day = (now - timedelta(days=days_ago)).astimezone(SHANGHAI).date()
-    minutes = 8 * 60 + (index * 137) % (14 * 60)
+    minutes = 8 * 60 + (index * 137) % (12 * 60)
     start = datetime.combine(day, time(minutes // 60, minutes % 60), SHANGHAI)
-    return min(start, now - timedelta(minutes=30 + index)).astimezone(UTC)
+    latest = now - timedelta(hours=script_hours, minutes=30 + index)
+    return min(start, latest).astimezone(UTC)
 
 
 def _original(
@@ -151,7 +153,8 @@ def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str,
     cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
     created: list[dict[str, str]] = []
     for index, spec in enumerate(cases):
-        at = _start(spec.get("submitted_days_ago", 1), index, now)
+        hours = sum(step.get("after_hours", 1) for step in spec.get("script", []))
+        at = _start(spec.get("submitted_days_ago", 1), hours, index, now)
         body = {k: spec[k] for k in ("kind", "category", "district", "title", "content", "public")}
         body["contact"] = {k: v for k, v in spec["contact"].items() if v}
         answer = citizen.submit(body, idempotency_key=None, now=at)

@@ -14,4 +14,13 @@ def _outbox(now: datetime) -> Any:
     return deliver_due(now).__dict__
 
 
-RUNNERS: dict[str, Callable[[datetime], Any]] = {"outbox": _outbox}
+def _rating_window(now: datetime) -> Any:
+    from functions.services.sweeps import close_unrated
+
+    return close_unrated(now)
+
+
+RUNNERS: dict[str, Callable[[datetime], Any]] = {
+    "outbox": _outbox,
+    "rating-window": _rating_window,
+}

@@ -13,6 +13,7 @@ import binascii
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -33,6 +34,7 @@ from functions.storage.models import (
 )
 
 PAGE_SIZE = 20
+SHARDS = 4  # partitions of the sparse due-time indexes
 
 
 def _connection() -> Connection:
@@ -75,6 +77,9 @@ def to_model(case: Case) -> CaseModel:
     )
     for name in _NESTED:
         setattr(model, name, data.get(name))
+    if case.state == State.REPLIED and case.rating_window_ends_at is not None:
+        model.rating_shard = str(sum(case.case_id.encode()) % SHARDS)
+        model.rating_window_key = iso(case.rating_window_ends_at)
     if case.is_public:
         model.pub_all = "1"
         model.pub_state = case.state.value
@@ -215,6 +220,16 @@ def timeline(case_id: str, *, public_only: bool) -> list[Event]:
     return [
         _event_from_model(m)
         for m in EventModel.query(case_id, filter_condition=condition, scan_index_forward=True)
+    ]
+
+
+def rating_window_ended(now: datetime) -> list[str]:
+    """Ids of replied cases whose rating window has ended: a sparse index, no scan."""
+    return [
+        m.case_id
+        for shard in range(SHARDS)
+        for m in CaseModel.rating_due.query(
+            str(shard), CaseModel.rating_window_key <= iso(now))
     ]
 
 

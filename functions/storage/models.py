@@ -96,6 +96,14 @@ class ByLead(GlobalSecondaryIndex["CaseModel"]):
     created_key = UnicodeAttribute(range_key=True)
 
 
+class RatingDue(GlobalSecondaryIndex["CaseModel"]):
+    """Sparse: only replied cases awaiting a rating, by when their rating window ends."""
+
+    Meta = _index_meta("rating-due", KeysOnlyProjection())
+    rating_shard = UnicodeAttribute(hash_key=True)
+    rating_window_key = UnicodeAttribute(range_key=True)
+
+
 class CaseModel(Model):
     Meta = _meta("cases")
 
@@ -137,6 +145,8 @@ class CaseModel(Model):
     queue = UnicodeAttribute()
     due_key = UnicodeAttribute()
     lead_id = UnicodeAttribute(null=True)
+    rating_shard = UnicodeAttribute(null=True)
+    rating_window_key = UnicodeAttribute(null=True)
 
     board_all = BoardAll()
     board_state = BoardState()
@@ -147,6 +157,7 @@ class CaseModel(Model):
     queue_created = QueueByCreated()
     queue_due = QueueByDue()
     by_lead = ByLead()
+    rating_due = RatingDue()
 
 
 class EventModel(Model):

@@ -175,3 +175,31 @@ def test_a_reopened_case_without_a_response_clock_round_trips(aws: None) -> None
         return_window_ends_at=T0,
     )
     assert decode(Assignment, encode(a)) == a
+
+
+def test_unrated_cases_close_when_the_rating_window_ends(aws: None) -> None:
+    from functions.domain.taxonomy import Outcome
+    from functions.services.common import clock, commit
+    from functions.services.sweeps import close_unrated
+    from functions.storage import cases_repo
+
+    case_id = _new(aws)
+    case = cases_repo.get(case_id)
+    assert case is not None
+    lead = DepartmentRef("dept-1", "住建局")
+    steps = [
+        lambda c: domain.accept(c, COORD, urgency=Urgency.GENERAL, category=None,
+                                approve_public=True, now=T0),
+        lambda c: domain.assign(c, COORD, lead=lead, co_handlers=[], now=T0, clock=clock()),
+        lambda c: domain.sign(c, Actor(Role.LEAD, lead.id, lead.name), now=T0),
+        lambda c: domain.reply(c, Actor(Role.LEAD, lead.id, lead.name),
+                               outcome=Outcome.RESOLVED, text="已处理完毕。", planned_date=None,
+                               now=T0, clock=clock()),
+    ]
+    for step in steps:
+        case = commit(step(case), T0)
+    assert close_unrated(T0 + timedelta(days=6)) == {"closed": 0, "raced": 0}
+    assert close_unrated(T0 + timedelta(days=7, minutes=1)) == {"closed": 1, "raced": 0}
+    closed = cases_repo.get(case_id)
+    assert closed is not None and closed.state == State.CLOSED
+    assert close_unrated(T0 + timedelta(days=8)) == {"closed": 0, "raced": 0}

@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from functions.domain.calendar import WorkCalendar
+from functions.domain.calendar import WorkCalendar, local_date
 from functions.domain.errors import Conflict, Forbidden, invalid_field
 from functions.domain.lifecycle import (
     PUBLIC_EVENTS,
@@ -394,6 +394,13 @@ def _require_lead(case: Case, actor: Actor) -> Assignment:
         raise Forbidden(
             "只有牵头单位可以执行此操作", "only the lead department may do this", "not_lead"
         )
+    if case.escalated:
+        # After the last allowed reopen the coordinator decides; the department does not.
+        raise Conflict(
+            "本案已转总平台研究处理，承办单位不能再办理",
+            "the case was escalated to the coordinator",
+            "escalated",
+        )
     return case.assignment
 
 
@@ -564,7 +571,7 @@ def reply(
                 "列入计划的答复须填写计划完成日期",
                 "planned_date is required for scheduled",
             )
-        if planned_date < now.date():
+        if planned_date < local_date(now):  # today in Shanghai, not in UTC
             raise invalid_field(
                 "planned_date", "计划完成日期不能早于今天", "planned_date must not be in the past"
             )
@@ -682,7 +689,7 @@ def department_actions(case: Case, department_id: str, role: Role, now: datetime
     if a is None:
         return []
     actions: list[str] = []
-    if role == Role.LEAD and a.lead.id == department_id:
+    if role == Role.LEAD and a.lead.id == department_id and not case.escalated:
         for action in (Action.SIGN, Action.REPLY):
             if allowed(action, case.state, role):
                 actions.append(action)

@@ -99,7 +99,7 @@ def _t(sources: set[State], targets: set[State], actors: set[Role]) -> Transitio
 _COORD = {Role.COORDINATOR, Role.ADMIN}
 
 TRANSITIONS: dict[Action, Transition] = {
-    Action.SUBMIT: _t(set(), {State.SUBMITTED}, {Role.CITIZEN, Role.OPERATOR, Role.COORDINATOR}),
+    Action.SUBMIT: _t(set(), {State.SUBMITTED}, {Role.CITIZEN, Role.OPERATOR, *_COORD}),
     Action.ACCEPT: _t({State.SUBMITTED}, {State.ACCEPTED}, _COORD),
     Action.REJECT: _t({State.SUBMITTED}, {State.REJECTED}, _COORD),
     # From ``reopened`` only when the case was escalated to the coordinator.

@@ -12,7 +12,7 @@ from typing import Any
 from functions.domain import cases as domain
 from functions.domain.calendar import local_date
 from functions.domain.cases import CITIZEN, Actor, Case, Contact
-from functions.domain.errors import Conflict, NotFound, invalid_field
+from functions.domain.errors import Conflict, FieldError, InvalidRequest, NotFound
 from functions.domain.lifecycle import STATE_LABELS, State
 from functions.domain.taxonomy import Channel, Kind, Rating
 from functions.services import views
@@ -51,10 +51,13 @@ def _normalise_phone(phone: str | None) -> str | None:
 
 def _check_taxonomy(body: dict[str, Any]) -> None:
     tax = directory.taxonomy()
+    bad: list[FieldError] = []
     if body["district"] not in dict(tax.districts):
-        raise invalid_field("district", "请选择有效的区县", "unknown district")
+        bad.append(FieldError("district", "请选择有效的区县", "unknown district"))
     if body["category"] not in dict(tax.categories):
-        raise invalid_field("category", "请选择有效的问题分类", "unknown category")
+        bad.append(FieldError("category", "请选择有效的问题分类", "unknown category"))
+    if bad:  # name each bad field, not only the first
+        raise InvalidRequest("请求内容有误", "The request is invalid", "validation_failed", bad)
 
 
 def submit(

@@ -8,7 +8,7 @@ from typing import Any
 from functions.domain import cases as domain
 from functions.domain.cases import Actor, Case, DepartmentRef
 from functions.domain.errors import invalid_field
-from functions.domain.lifecycle import STATE_LABELS, State
+from functions.domain.lifecycle import State
 from functions.domain.taxonomy import RejectReason, Urgency
 from functions.services import views
 from functions.services.common import clock, commit, load
@@ -56,10 +56,7 @@ def queue(filters: dict[str, str], now: datetime) -> dict[str, Any]:
     return {
         "items": [views.staff_summary(c, tax, now) for c in page.cases],
         "next_cursor": page.next_cursor,
-        "counts": [
-            {"state": s.value, "label": STATE_LABELS[s], "count": counts.get(s.value, 0)}
-            for s in State
-        ],
+        "counts": {s.value: counts.get(s.value, 0) for s in State},
     }
 
 

@@ -259,6 +259,11 @@ def decode_cursor(cursor: str | None, expected: Iterable[str]) -> dict[str, Any]
         raise invalid_field("cursor", "分页参数无效", "invalid cursor") from error
     if not isinstance(key, dict) or set(key) != set(expected):
         raise invalid_field("cursor", "分页参数无效", "invalid cursor")
+    # Every key attribute is a string: anything else would reach DynamoDB as a bad request.
+    if not all(
+        isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values()
+    ):
+        raise invalid_field("cursor", "分页参数无效", "invalid cursor")
     return key
 
 

@@ -1,14 +1,105 @@
+"""API-layer fixtures. Every request a test makes goes through a recording wrapper that
+
+- fails the test at once on any 5xx (a client error is never a server error), and
+- keeps the body of every answer of a PUBLIC route; at teardown none may contain a contact's
+  phone number, email or full name submitted during the test (§8)."""
+
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from chalice.test import Client
 
+from tests.api.helpers import T0, Api, Recorder
+
+PUBLIC_GET = re.compile(r"^/api/(cases(/[^/?]+)?|taxonomy|departments)(\?.*)?$")
+SUBMISSIONS = re.compile(r"^/api/(staff/)?cases$")
+
+
+@pytest.fixture(scope="module")
+def _moto() -> Iterator[None]:
+    """One moto account and one set of tables per test module. (Module, not package, scope:
+    ``tests/`` has no ``__init__.py``, so a package-scoped fixture would live for the whole
+    session and its mock would leak into the other test directories.)"""
+    from moto import mock_aws
+
+    with mock_aws():
+        from functions.notify import adapter
+        from functions.storage import directory
+        from infra import bootstrap
+
+        adapter.reset_clients()
+        directory.clear_cache()
+        bootstrap.create_tables()
+        bootstrap.verify_sender()
+        yield
+        adapter.reset_clients()
+        directory.clear_cache()
+
 
 @pytest.fixture
-def client(aws: None) -> Iterator[Client]:
+def aws(_moto: None) -> Iterator[None]:
+    """Overrides the suite's ``aws``: the same fresh state per test (empty tables, the test
+    city and staff, the real clock), but the tables are emptied instead of re-created, which
+    keeps this layer fast."""
+    from functions import clock
+    from functions.storage import directory
+    from functions.storage.models import ALL_MODELS
+    from infra import bootstrap
+    from tests.conftest import TEST_CITY
+
+    for model in ALL_MODELS:
+        keys = [
+            a.attr_name for a in model.get_attributes().values() if a.is_hash_key or a.is_range_key
+        ]
+        with model.batch_write() as batch:
+            for item in model.scan(attributes_to_get=keys):
+                batch.delete(item)
+    clock.reset()
+    directory.clear_cache()
+    bootstrap.load_city(TEST_CITY)
+    yield
+    clock.reset()
+    directory.clear_cache()
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def client(aws: None, recorder: Recorder) -> Iterator[Client]:
     from app import app
 
     with Client(app, stage_name="local") as c:
+        send = c.http.request
+
+        def request(
+            method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b""
+        ) -> Any:
+            response = send(method, path, headers=headers, body=body)
+            text = response.body.decode("utf-8", "replace") if response.body else ""
+            assert response.status_code < 500, f"{method} {path} → {response.status_code}: {text}"
+            if method.upper() == "POST" and SUBMISSIONS.match(path):
+                recorder.note_submission(body)
+            if method.upper() == "GET" and PUBLIC_GET.match(path):
+                recorder.public.append((path, text))
+            return response
+
+        c.http.request = request  # type: ignore[method-assign]
         yield c
+    leaks = recorder.leaks()
+    assert not leaks, f"contact data in public responses: {leaks}"
+
+
+@pytest.fixture
+def api(client: Client) -> Api:
+    """The JSON helper, with the platform clock at T0 (Mon 10:00 in Shanghai)."""
+    from functions import clock
+
+    clock.set_now(T0)
+    return Api(client)

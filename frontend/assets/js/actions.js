@@ -1,0 +1,58 @@
+// A form for one workflow action: collect → confirm in a <dialog> → POST → hand back the view.
+import { h, replace } from './dom.js';
+import { errorSummary, clearFieldErrors, showFieldErrors, setBusy, confirmDialog } from './ui.js';
+
+/**
+ * actionForm({
+ *   title, intro, children,            // what the form shows
+ *   collect() → {body, errors?},       // read the inputs; errors = [{field, message}]
+ *   confirm(body) → {title, message, details, danger, confirmLabel},
+ *   submit(body) → Promise<view>,      // the POST
+ *   done(view),                        // replace the page's view
+ *   failed(err) → bool,                // optional: true when the page handled the error
+ *   submitLabel, cls,
+ * })
+ */
+export function actionForm(options) {
+  const { title, intro, children, collect, confirm, submit, done, failed, submitLabel = '提交', cls = '' } = options;
+  const summary = h('div', { 'aria-live': 'assertive' });
+  const button = h('button', { type: 'submit', class: `btn ${cls.includes('danger') ? 'btn-danger' : 'btn-primary'}` }, submitLabel);
+  const form = h('form', { class: `form action-form ${cls}`.trim(), novalidate: true },
+    title ? h('h3', null, title) : null,
+    intro ? h('p', { class: 'hint' }, intro) : null,
+    summary,
+    children,
+    h('div', { class: 'form-actions' }, button));
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (button.disabled) return;
+    clearFieldErrors(form);
+    summary.replaceChildren();
+    const { body, errors } = collect();
+    if (errors && errors.length) {
+      showFieldErrors(form, errors);
+      replace(summary, errorSummary({ message: '请检查填写的内容' }, errors.map((e) => e.message)));
+      return;
+    }
+    const ok = await confirmDialog(confirm(body));
+    if (!ok) return;
+    setBusy(button, true);
+    try {
+      const view = await submit(body);
+      setBusy(button, false);
+      done(view);
+    } catch (err) {
+      setBusy(button, false);
+      if (failed && failed(err)) return;
+      showFieldErrors(form, err.fields);
+      replace(summary, errorSummary(err, (err.fields || []).map((f) => f.message)));
+    }
+  });
+  return form;
+}
+
+/** Required text check used by several forms. */
+export function required(value, field, message) {
+  return value ? [] : [{ field, message }];
+}

@@ -1,0 +1,148 @@
+// 公开留言板: filters reflected in the URL, cards, "加载更多" via next_cursor.
+import { h, $, replace } from './dom.js';
+import { get } from './api.js';
+import { formatDateTime } from './format.js';
+import {
+  taxonomy, departments, optionsOf, select, field, loading, errorBox, alertBox,
+  stateBadge, badge, deadlineBadge, ratingBadge, readQuery, writeQuery, OPEN_STATES,
+} from './ui.js';
+
+const KEYS = ['kind', 'category', 'district', 'department', 'state'];
+// Cases before acceptance or rejected never reach the public board.
+const HIDDEN_STATES = new Set(['submitted', 'rejected']);
+
+const app = $('#app');
+const controls = {};
+const list = h('div', { class: 'cards' });
+const status = h('div', { class: 'list-status', 'aria-live': 'polite' });
+const more = h('button', { type: 'button', class: 'btn btn-secondary', hidden: true }, '加载更多');
+let cursor = null;
+let sequence = 0;
+let shown = 0;
+
+function departmentSelect(items) {
+  const el = h('select', { name: 'department' }, h('option', { value: '' }, '全部单位'));
+  const groups = new Map();
+  for (const d of items) {
+    const key = d.district_label || '其他';
+    if (!groups.has(key)) groups.set(key, h('optgroup', { label: key }));
+    groups.get(key).append(h('option', { value: d.id }, d.name));
+  }
+  for (const g of groups.values()) el.append(g);
+  return el;
+}
+
+function filterForm(tax, depts) {
+  controls.kind = select('kind', optionsOf(tax, 'kinds'), { placeholder: '全部类型' });
+  controls.category = select('category', optionsOf(tax, 'categories'), { placeholder: '全部分类' });
+  controls.district = select('district', optionsOf(tax, 'districts'), { placeholder: '全部区域' });
+  controls.department = departmentSelect(depts);
+  controls.state = select('state', optionsOf(tax, 'states').filter((s) => !HIDDEN_STATES.has(s.code)), { placeholder: '全部状态' });
+  const reset = h('button', { type: 'reset', class: 'btn btn-link' }, '清除筛选');
+  const form = h('form', { class: 'filters', role: 'search', 'aria-label': '筛选留言' },
+    field({ label: '类型', control: controls.kind }),
+    field({ label: '分类', control: controls.category }),
+    field({ label: '区域', control: controls.district }),
+    field({ label: '承办单位', control: controls.department }),
+    field({ label: '办理状态', control: controls.state }),
+    h('div', { class: 'filters-actions' }, reset));
+  form.addEventListener('change', () => {
+    writeQuery(currentFilters());
+    load(true);
+  });
+  form.addEventListener('submit', (e) => e.preventDefault());
+  form.addEventListener('reset', () => {
+    setTimeout(() => {
+      writeQuery({});
+      load(true);
+    });
+  });
+  return form;
+}
+
+function currentFilters() {
+  const out = {};
+  for (const k of KEYS) out[k] = controls[k] ? controls[k].value : '';
+  return out;
+}
+
+function applyQuery() {
+  const q = readQuery(KEYS);
+  for (const k of KEYS) {
+    const el = controls[k];
+    if (!el) continue;
+    el.value = q[k];
+    if (el.value !== q[k]) el.value = ''; // unknown code in the URL
+  }
+}
+
+function card(c) {
+  const running = OPEN_STATES.has(c.state);
+  const href = `case.html?id=${encodeURIComponent(c.case_id)}`;
+  return h('article', { class: 'card' },
+    h('div', { class: 'card-top' },
+      h('div', { class: 'badges' },
+        stateBadge(c.state, c.state_label),
+        c.kind_label ? badge(c.kind_label, 'kind') : null,
+        running && c.reply_due_at ? deadlineBadge(c.reply_due_at, { apiOverdue: c.overdue }) : (c.overdue ? badge('已超期', 'overdue') : null),
+        ratingBadge(c.rating),
+        c.reopen_count > 0 ? badge(`重办 ${c.reopen_count} 次`, 'reopen') : null),
+      h('time', { datetime: c.created_at, class: 'muted' }, formatDateTime(c.created_at))),
+    h('h2', { class: 'card-title' }, h('a', { href }, c.title)),
+    c.excerpt ? h('p', { class: 'excerpt' }, c.excerpt) : null,
+    h('p', { class: 'card-meta' },
+      h('span', null, `留言人：${c.name_masked || '匿名'}`),
+      h('span', null, [c.category_label, c.district_label].filter(Boolean).join(' · ')),
+      h('span', null, `牵头单位：${c.lead ? c.lead.name : '待交办'}`),
+      c.co_handlers && c.co_handlers.length ? h('span', null, `协办：${c.co_handlers.map((d) => d.name).join('、')}`) : null));
+}
+
+async function load(reset) {
+  const mine = ++sequence;
+  if (reset) {
+    cursor = null;
+    shown = 0;
+    list.replaceChildren();
+    more.hidden = true;
+  }
+  replace(status, loading());
+  more.disabled = true;
+  try {
+    // A filtered page may come back empty with a cursor: keep reading a few pages.
+    for (let pages = 0; pages < 10; pages += 1) {
+      const data = await get('/api/cases', { query: { ...currentFilters(), cursor } });
+      if (mine !== sequence) return;
+      const items = (data && data.items) || [];
+      for (const c of items) list.append(card(c));
+      shown += items.length;
+      cursor = data.next_cursor || null;
+      if (items.length || !cursor) break;
+    }
+    more.hidden = !cursor;
+    replace(status, shown
+      ? h('p', { class: 'muted' }, cursor ? `已显示 ${shown} 条` : `共 ${shown} 条`)
+      : alertBox('暂无符合条件的公开留言。', 'info'));
+  } catch (err) {
+    if (mine !== sequence) return;
+    replace(status, errorBox(err, () => load(reset)));
+  } finally {
+    more.disabled = false;
+  }
+}
+
+async function init() {
+  replace(app, loading());
+  const [tax, depts] = await Promise.allSettled([taxonomy(), departments()]);
+  replace(app,
+    filterForm(tax.value || null, depts.value || []),
+    list, status, h('div', { class: 'more' }, more));
+  applyQuery();
+  more.addEventListener('click', () => load(false));
+  window.addEventListener('popstate', () => {
+    applyQuery();
+    load(true);
+  });
+  load(true);
+}
+
+init();

@@ -1,0 +1,39 @@
+// 留言详情 (public): facts, content, replies, public timeline.
+import { h, $, replace } from './dom.js';
+import { get } from './api.js';
+import { loading, errorBox, alertBox } from './ui.js';
+import { caseHeading, caseFacts, caseContent, repliesSection, timelineSection, provisionalNote } from './caseview.js';
+
+const app = $('#app');
+const id = new URLSearchParams(location.search).get('id');
+
+async function load() {
+  if (!id) {
+    replace(app, alertBox('缺少留言编号。请从留言板进入，或在“查询评价”中输入留言编号和查询码。', 'error'));
+    return;
+  }
+  replace(app, loading());
+  try {
+    const c = await get(`/api/cases/${encodeURIComponent(id)}`);
+    document.title = `${c.title} - 临江市网络问政平台`;
+    replace(app,
+      h('article', { class: 'case' },
+        caseHeading(c),
+        h('section', { class: 'panel' }, h('h2', { class: 'visually-hidden' }, '基本信息'), caseFacts(c), provisionalNote(c)),
+        caseContent(c),
+        repliesSection(c.replies),
+        timelineSection(c.timeline),
+        h('p', { class: 'aside-note' },
+          '您是这条留言的留言人？',
+          h('a', { href: `track.html?id=${encodeURIComponent(c.case_id)}` }, '输入查询码查看详细进度并评价'))));
+  } catch (err) {
+    if (err.status === 404) {
+      replace(app, alertBox(err.message, 'error',
+        h('p', null, '留言可能不存在、尚未受理或未公开。留言人可在', h('a', { href: `track.html?id=${encodeURIComponent(id)}` }, '查询评价'), '中用查询码查看。')));
+    } else {
+      replace(app, errorBox(err, load));
+    }
+  }
+}
+
+load();

@@ -1,0 +1,126 @@
+// The case-submission form (schemas/case-submission.json), used by 我要留言 and by staff
+// entering a hotline/mailbox case for a caller.
+import { h, uid } from './dom.js';
+import { get } from './api.js';
+import { field, fieldset, select, counter, optionsOf } from './ui.js';
+
+const KIND_HINTS = {
+  consultation: '想了解政策规定、办事流程或办理条件，例如“办理居住证需要哪些材料”。',
+  suggestion: '对城市管理和公共服务有改进的想法，例如建议增设公交站点。',
+  complaint: '反映单位或个人损害您的权益、违反规定或不作为的问题。',
+  help: '生活中遇到困难，需要政府部门帮助解决，例如小区长时间停水。',
+  praise: '对部门或工作人员的工作表示感谢。',
+};
+
+const DEFAULT_LIMITS = { title: 60, content: 5000, name: 40, phone: 20, email: 254 };
+
+/** Limits from GET /api/schemas/case-submission, falling back to the documented ones. */
+export async function submissionLimits() {
+  try {
+    const schema = await get('/api/schemas/case-submission');
+    const props = (schema && schema.properties) || {};
+    const contact = (props.contact && props.contact.properties) || {};
+    return {
+      titleMin: (props.title && props.title.minLength) || 0,
+      contentMin: (props.content && props.content.minLength) || 0,
+      title: (props.title && props.title.maxLength) || DEFAULT_LIMITS.title,
+      content: (props.content && props.content.maxLength) || DEFAULT_LIMITS.content,
+      name: (contact.name && contact.name.maxLength) || DEFAULT_LIMITS.name,
+      phone: (contact.phone && contact.phone.maxLength) || DEFAULT_LIMITS.phone,
+      email: (contact.email && contact.email.maxLength) || DEFAULT_LIMITS.email,
+    };
+  } catch {
+    return { ...DEFAULT_LIMITS };
+  }
+}
+
+/**
+ * Builds the fields; returns {element, collect(), validate(body)}.
+ * options.staff adds the channel select and words the consent for a caller.
+ */
+export function caseFields(tax, limits, { staff = false } = {}) {
+  const kinds = optionsOf(tax, 'kinds');
+  const kindName = uid('kind');
+  const kindRadios = kinds.map((k) => {
+    const id = uid('kind');
+    const hintId = `${id}-hint`;
+    return h('div', { class: 'choice' },
+      h('input', { type: 'radio', name: kindName, id, value: k.code, 'aria-describedby': hintId }),
+      h('label', { for: id }, h('strong', null, k.label), h('span', { class: 'choice-hint', id: hintId }, k.hint || KIND_HINTS[k.code] || '')));
+  });
+
+  const category = select('category', optionsOf(tax, 'categories'), { placeholder: '请选择分类' });
+  const district = select('district', optionsOf(tax, 'districts'), { placeholder: '请选择所在区域' });
+  const title = h('input', { type: 'text', name: 'title', autocomplete: 'off' });
+  const content = h('textarea', { name: 'content', rows: '8' });
+  const name = h('input', { type: 'text', name: 'name', autocomplete: staff ? 'off' : 'name', maxlength: String(limits.name) });
+  const phone = h('input', { type: 'tel', name: 'phone', autocomplete: staff ? 'off' : 'tel', inputmode: 'tel', maxlength: String(limits.phone) });
+  const email = h('input', { type: 'email', name: 'email', autocomplete: staff ? 'off' : 'email', maxlength: String(limits.email) });
+  const consent = h('input', { type: 'checkbox', name: 'public', id: uid('public') });
+  const channel = staff ? select('channel', [{ code: 'hotline', label: '热线电话' }, { code: 'mailbox', label: '信箱来信' }], { value: 'hotline' }) : null;
+
+  const element = h('div', { class: 'case-fields' },
+    channel ? field({ label: '来源渠道', control: channel, path: 'channel' }) : null,
+    fieldset({ legend: '留言类型', path: 'kind', cls: 'choices', children: kindRadios, hint: staff ? null : '请选择最符合您情况的一项。' }),
+    h('div', { class: 'grid-2' },
+      field({ label: '问题分类', control: category, path: 'category', hint: '选择最接近的一项' }),
+      field({ label: '所在区域', control: district, path: 'district', hint: '问题发生地所在的区县' })),
+    field({ label: '标题', control: title, path: 'title', hint: `用一句话概括您的问题${limits.titleMin ? `（${limits.titleMin}～${limits.title} 个字）` : ''}`, extra: counter(title, limits.title) }),
+    field({
+      label: '留言内容', control: content, path: 'content',
+      hint: '请写明时间、地点、事情经过和您的具体诉求。请不要在内容中填写身份证号等个人信息。',
+      extra: counter(content, limits.content),
+    }),
+    fieldset({
+      legend: staff ? '来电人联系方式' : '联系方式', path: 'contact', cls: 'contact-fields',
+      hint: staff ? '手机和邮箱至少填写一项。' : '手机和邮箱至少填写一项（必填其一），用于接收受理、答复等通知。联系方式只有办理单位能看到，不会公开。',
+      children: h('div', { class: 'grid-3' },
+        field({ label: '姓名（选填）', control: name, path: 'contact.name' }),
+        field({ label: '手机号码', control: phone, path: 'contact.phone' }),
+        field({ label: '电子邮箱', control: email, path: 'contact.email' })),
+    }),
+    h('div', { class: 'field consent', dataset: { field: 'public' } },
+      h('div', { class: 'choice' },
+        consent,
+        h('label', { for: consent.id }, staff ? '来电人同意在公开留言板上展示这条留言' : '我同意在公开留言板上展示这条留言')),
+      h('div', { class: 'consent-explain' },
+        h('p', null, h('strong', null, '公开展示：'), '标题、留言内容（其中的手机号、身份证号、邮箱等个人信息会被自动遮盖）、隐去名字的姓名（如“张**”）、办理过程和答复。'),
+        h('p', null, h('strong', null, '不会展示：'), '手机号码、电子邮箱和完整姓名。'),
+        h('p', { class: 'muted' }, '是否公开还需总平台审核。不同意公开，留言同样会受理和办理。')),
+      h('p', { class: 'field-error', hidden: true })));
+
+  function collect() {
+    const checked = kindRadios.map((c) => c.querySelector('input')).find((r) => r.checked);
+    const contact = {};
+    if (name.value.trim()) contact.name = name.value.trim();
+    if (phone.value.trim()) contact.phone = phone.value.trim();
+    if (email.value.trim()) contact.email = email.value.trim();
+    const body = {
+      kind: checked ? checked.value : '',
+      category: category.value,
+      district: district.value,
+      title: title.value.trim(),
+      content: content.value.trim(),
+      contact,
+      public: consent.checked,
+    };
+    if (channel) body.channel = channel.value;
+    return body;
+  }
+
+  /** Checks the server would make anyway, so the citizen hears about them at once. */
+  function validate(body) {
+    const errors = [];
+    if (!body.kind) errors.push({ field: 'kind', message: '请选择留言类型' });
+    if (!body.category) errors.push({ field: 'category', message: '请选择问题分类' });
+    if (!body.district) errors.push({ field: 'district', message: '请选择所在区域' });
+    if (!body.title) errors.push({ field: 'title', message: '请填写标题' });
+    else if (limits.titleMin && [...body.title].length < limits.titleMin) errors.push({ field: 'title', message: `标题至少 ${limits.titleMin} 个字` });
+    if (!body.content) errors.push({ field: 'content', message: '请填写留言内容' });
+    else if (limits.contentMin && [...body.content].length < limits.contentMin) errors.push({ field: 'content', message: `留言内容至少 ${limits.contentMin} 个字` });
+    if (!body.contact.phone && !body.contact.email) errors.push({ field: 'contact', message: '手机号码和电子邮箱至少填写一项' });
+    return errors;
+  }
+
+  return { element, collect, validate };
+}

@@ -1,0 +1,203 @@
+"""The static site against the real local stack: the board, the XSS guard, and the whole
+walk a case takes through the pages (citizen → coordinator → department → citizen)."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PageProblems, Stack
+
+pytestmark = [pytest.mark.browser, pytest.mark.stack]
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def submit_case(page: Any, stack: Stack, title: str, *, public: bool = True) -> tuple[str, str]:
+    """Fill 我要留言 as a citizen would; return (case id, tracking code) from the success view."""
+    page.goto(stack.url("/submit.html"))
+    page.get_by_label("投诉", exact=False).first.check()
+    page.get_by_label("问题分类").select_option("urban")
+    page.get_by_label("所在区域").select_option("city")
+    page.get_by_label("标题").fill(title)
+    page.get_by_label("留言内容").fill(
+        "滨河路与翠湖街交叉口的路灯已经一周不亮，夜里行人和骑车的人都很不安全，请尽快修复。"
+    )
+    page.get_by_label("姓名（选填）").fill("李小梅")
+    page.get_by_label("手机号码").fill("13800001234")
+    page.get_by_label("电子邮箱").fill("li@example.com")
+    if public:
+        page.get_by_label("我同意在公开留言板上展示这条留言").check()
+    # A double click must still create one case (Idempotency-Key + busy button).
+    page.get_by_role("button", name="提交留言").dblclick()
+    expect(page.get_by_role("heading", name="留言已提交")).to_be_visible()
+    expect(page.get_by_text("请妥善保存，查询码只显示这一次")).to_be_visible()
+    case_id = page.locator("#case-id").inner_text().strip()
+    code = page.locator("#tracking-code").inner_text().strip()
+    assert case_id and code
+    return case_id, code
+
+
+def outbox_link(
+    page: Any, stack: Stack, *, page_name: str, must_contain: str, before: set[str]
+) -> str:
+    """Open the dev outbox until a new link to `page_name` appears in a message containing
+    `must_contain`; return its href (newest first on screen)."""
+    page.goto(stack.url("/outbox.html"))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        links = page.locator("article.message", has_text=must_contain).locator(
+            f'a[href*="{page_name}#t="]'
+        )
+        hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        fresh = [h for h in hrefs if h and h not in before]
+        if fresh:
+            return fresh[0]
+        time.sleep(0.5)
+        page.get_by_role("button", name="刷新").click()
+        expect(page.locator(".messages .loading")).to_have_count(0)
+    raise AssertionError(f"no new {page_name} link for {must_contain!r} in the dev outbox")
+
+
+def outbox_hrefs(page: Any, stack: Stack, page_name: str) -> set[str]:
+    page.goto(stack.url("/outbox.html"))
+    expect(page.locator(".messages .loading")).to_have_count(0)
+    links = page.locator(f'a[href*="{page_name}#t="]')
+    return {links.nth(i).get_attribute("href") or "" for i in range(links.count())}
+
+
+def confirm(page: Any, button: str) -> None:
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name=button).click()
+    expect(page.locator("dialog[open]")).to_have_count(0)
+
+
+def assert_clean(problems: PageProblems) -> None:
+    assert not problems.dialogs, problems.dialogs
+    assert not problems.errors, problems.errors
+
+
+def test_board_shows_demo_cases(stack: Stack, desktop: tuple[Any, PageProblems]) -> None:
+    page, problems = desktop
+    page.goto(stack.url("/index.html"))
+    cards = page.locator("article.card")
+    expect(cards.first).to_be_visible()
+    assert cards.count() >= 5
+    first_link = cards.first.locator("h2 a")
+    assert (first_link.get_attribute("href") or "").startswith("case.html?id=")
+    # Filters populated from /api/taxonomy and /api/departments, reflected in the URL.
+    page.get_by_label("办理状态").select_option("closed")
+    expect(page).to_have_url(re.compile(r"state=closed"))
+    expect(cards.first).to_be_visible()
+    for badge in page.locator("article.card .state").all_inner_texts():
+        assert badge == "已办结"
+    first_link = cards.first.locator("h2 a")
+    title = first_link.inner_text()
+    first_link.click()
+    expect(page.locator("h1.case-title")).to_have_text(title)
+    expect(page.get_by_role("heading", name="办理过程")).to_be_visible()
+    assert_clean(problems)
+
+
+def test_xss_title_is_shown_as_characters(stack: Stack, phone: tuple[Any, PageProblems]) -> None:
+    page, problems = phone
+    case_id, code = submit_case(page, stack, XSS)
+    page.goto(stack.url(f"/track.html?id={case_id}"))
+    page.get_by_label("查询码").fill(code)
+    page.get_by_role("button", name="查询").click()
+    title = page.locator(".case-title")
+    expect(title).to_have_text(XSS)
+    assert page.locator("main img").count() == 0
+    page.wait_for_timeout(300)
+    assert_clean(problems)
+
+
+def test_full_walk_from_form_to_satisfied_rating(
+    stack: Stack, desktop: tuple[Any, PageProblems], phone: tuple[Any, PageProblems]
+) -> None:
+    page, problems = desktop
+    title = f"滨河路路灯一周不亮 {int(time.time()) % 100000}"
+    case_id, code = submit_case(page, stack, title)
+
+    # Coordinator signs in through the emailed link (dev outbox).
+    before = outbox_hrefs(page, stack, "staff.html")
+    page.goto(stack.url("/staff.html"))
+    page.get_by_label("工作邮箱").fill("coordinator@wenzheng.example")
+    page.get_by_role("button", name="发送登录链接").click()
+    expect(page.get_by_role("heading", name="请查收登录邮件")).to_be_visible()
+    link = outbox_link(
+        page,
+        stack,
+        page_name="staff.html",
+        must_contain="coordinator@wenzheng.example",
+        before=before,
+    )
+    page.goto(link)
+    expect(page.locator(".staff-email")).to_have_text("coordinator@wenzheng.example")
+    assert "#" not in page.url  # the single-use token left the address bar
+
+    # Accept and assign from the queue.
+    expect(page.get_by_role("heading", name="总平台工作台")).to_be_visible()
+    page.locator(".tabs").get_by_role("button", name=re.compile("^待受理")).click()
+    page.get_by_role("link", name=re.compile(re.escape(title))).click()
+    panel = page.locator(".case-panel")
+    expect(panel.locator(".case-title")).to_have_text(title)
+    expect(panel.get_by_text("13800001234")).to_be_visible()
+    panel.get_by_label("一般", exact=False).check()
+    panel.get_by_role("button", name="受理", exact=True).click()
+    confirm(page, "确认受理")
+    expect(panel.get_by_text("已受理，请继续交办。")).to_be_visible()
+
+    before_handle = outbox_hrefs_for_case(phone[0], stack, case_id)
+    panel.get_by_label("筛选牵头单位").fill("住房和城乡建设")
+    panel.get_by_label("选择牵头单位").select_option("city-housing")
+    panel.get_by_role("button", name="交办", exact=True).click()
+    confirm(page, "确认交办")
+    expect(panel.get_by_text("已交办，办理链接已发送给承办单位。")).to_be_visible()
+    expect(panel.locator(".case-heading .state")).to_have_text("已交办")
+
+    # The department opens its link on a phone, signs and replies.
+    hpage, hproblems = phone
+    link = outbox_link(
+        hpage, stack, page_name="handle.html", must_contain=case_id, before=before_handle
+    )
+    hpage.goto(link)
+    expect(hpage.locator(".who")).to_contain_text("市住房和城乡建设局")
+    expect(hpage.locator(".who")).to_contain_text("牵头单位")
+    expect(hpage.locator('a[href^="tel:"]')).to_be_visible()
+    hpage.get_by_role("button", name="签收", exact=True).click()
+    confirm(hpage, "确认签收")
+    expect(hpage.get_by_text("已签收。请在答复时限内答复留言人。")).to_be_visible()
+    hpage.get_by_role("button", name="答复", exact=True).click()
+    hpage.get_by_label("答复类型").select_option("resolved")
+    hpage.get_by_label("答复内容").fill(
+        "您好！经现场核查，该路段路灯因线路老化故障，我局已于今日更换线路，路灯已恢复照明。感谢您的监督！"
+    )
+    hpage.get_by_role("button", name="提交答复").click()
+    confirm(hpage, "确认答复")
+    expect(hpage.get_by_text("答复已提交，已通知留言人。")).to_be_visible()
+    expect(hpage.locator(".case-heading .state")).to_have_text("已答复")
+
+    # The citizen tracks the case and rates it satisfied.
+    page.goto(stack.url(f"/track.html?id={case_id}"))
+    page.get_by_label("查询码").fill(code)
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator(".reply-text")).to_contain_text("路灯已恢复照明")
+    page.get_by_label("满意", exact=True).check()
+    page.get_by_role("button", name="提交评价").click()
+    expect(page.get_by_text("评价已提交")).to_be_visible()
+    expect(page.locator(".case-heading .state")).to_have_text("已办结")
+    assert_clean(problems)
+    assert_clean(hproblems)
+
+
+def outbox_hrefs_for_case(page: Any, stack: Stack, case_id: str) -> set[str]:
+    page.goto(stack.url("/outbox.html"))
+    expect(page.locator(".messages .loading")).to_have_count(0)
+    links = page.locator("article.message", has_text=case_id).locator('a[href*="handle.html#t="]')
+    return {links.nth(i).get_attribute("href") or "" for i in range(links.count())}

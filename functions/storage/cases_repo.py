@@ -34,6 +34,7 @@ from functions.storage.models import (
 )
 
 PAGE_SIZE = 20
+MAX_QUERIES_PER_PAGE = 5  # bounds the read cost of a heavily filtered page
 SHARDS = 4  # partitions of the sparse due-time indexes
 
 
@@ -276,18 +277,34 @@ def _one_page(
     filter_condition: Condition | None,
     newest_first: bool = True,
 ) -> Page:
-    """Exactly one Query request: a page may be short when filters drop items."""
-    results = index.query(
-        hash_value,
-        scan_index_forward=not newest_first,
-        filter_condition=filter_condition,
-        last_evaluated_key=decode_cursor(cursor, key_names),
-        page_size=PAGE_SIZE,
-    )
-    page = next(results.page_iter, None)
-    items = page.get("Items", []) if page else []
+    """One page of up to PAGE_SIZE cases.
+
+    Unfiltered, that is exactly one Query. A filter is applied after DynamoDB reads, so a
+    read can come back short; we read on (at most MAX_QUERIES_PER_PAGE Queries) rather than
+    hand the reader an empty page with a cursor. When the reads overshoot, the page is cut
+    at PAGE_SIZE and the cursor points at its last item, so nothing is skipped.
+    """
+    start = decode_cursor(cursor, key_names)
+    items: list[dict[str, Any]] = []
+    last_key: dict[str, Any] | None = start
+    for _ in range(MAX_QUERIES_PER_PAGE):
+        results = index.query(
+            hash_value,
+            scan_index_forward=not newest_first,
+            filter_condition=filter_condition,
+            last_evaluated_key=last_key,
+            page_size=PAGE_SIZE,
+        )
+        page = next(results.page_iter, None)
+        items.extend(page.get("Items", []) if page else [])
+        last_key = results.page_iter.last_evaluated_key
+        if last_key is None or len(items) >= PAGE_SIZE:
+            break
+    if len(items) > PAGE_SIZE:
+        items = items[:PAGE_SIZE]
+        last_key = {name: items[-1][name] for name in key_names}
     cases = [from_model(CaseModel.from_raw_data(item)) for item in items]
-    return Page(cases, encode_cursor(results.page_iter.last_evaluated_key))
+    return Page(cases, encode_cursor(last_key))
 
 
 _BOARD = {

@@ -188,13 +188,20 @@ def test_unrated_cases_close_when_the_rating_window_ends(aws: None) -> None:
     assert case is not None
     lead = DepartmentRef("dept-1", "住建局")
     steps = [
-        lambda c: domain.accept(c, COORD, urgency=Urgency.GENERAL, category=None,
-                                approve_public=True, now=T0),
+        lambda c: domain.accept(
+            c, COORD, urgency=Urgency.GENERAL, category=None, approve_public=True, now=T0
+        ),
         lambda c: domain.assign(c, COORD, lead=lead, co_handlers=[], now=T0, clock=clock()),
         lambda c: domain.sign(c, Actor(Role.LEAD, lead.id, lead.name), now=T0),
-        lambda c: domain.reply(c, Actor(Role.LEAD, lead.id, lead.name),
-                               outcome=Outcome.RESOLVED, text="已处理完毕。", planned_date=None,
-                               now=T0, clock=clock()),
+        lambda c: domain.reply(
+            c,
+            Actor(Role.LEAD, lead.id, lead.name),
+            outcome=Outcome.RESOLVED,
+            text="已处理完毕。",
+            planned_date=None,
+            now=T0,
+            clock=clock(),
+        ),
     ]
     for step in steps:
         case = commit(step(case), T0)
@@ -203,3 +210,65 @@ def test_unrated_cases_close_when_the_rating_window_ends(aws: None) -> None:
     closed = cases_repo.get(case_id)
     assert closed is not None and closed.state == State.CLOSED
     assert close_unrated(T0 + timedelta(days=8)) == {"closed": 0, "raced": 0}
+
+
+def test_filtered_board_pages_are_full_and_skip_nothing(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A filter applied after the read must not produce empty pages or lose items at the
+    cut: pages are filled from a bounded number of reads, the cursor resumes after the last
+    item shown."""
+    from functions.storage import cases_repo
+
+    monkeypatch.setattr(cases_repo, "PAGE_SIZE", 3)
+    kinds = [Kind.HELP if n % 3 == 0 else Kind.COMPLAINT for n in range(24)]
+    for n, kind in enumerate(kinds):
+        result = domain.new_case(
+            case_id=f"WZ20260930-F{n:05d}",
+            tracking_hash="h",
+            kind=kind,
+            category="urban",
+            district="city",
+            title="楼道灯坏了",
+            content="3 号楼楼道灯坏了。",
+            contact=Contact("王五", "+8613800000001", None),
+            consent_public=True,
+            channel=Channel.WEB,
+            actor=CITIZEN,
+            now=T0 + timedelta(minutes=n),
+        )
+        cases_repo.commit(result)
+        cases_repo.commit(
+            domain.accept(
+                result.case,
+                COORD,
+                urgency=Urgency.GENERAL,
+                category=None,
+                approve_public=True,
+                now=T0 + timedelta(minutes=n),
+            )
+        )
+    for kind in (Kind.HELP, Kind.COMPLAINT):  # 1 in 3 match (short reads), 2 in 3 (overshoot)
+        wanted = [f"WZ20260930-F{n:05d}" for n in reversed(range(24)) if kinds[n] == kind]
+        seen: list[str] = []
+        sizes: list[int] = []
+        cursor: str | None = None
+        while True:
+            # district picks the index; kind is the filter applied after the read
+            page = cases_repo.board({"district": "city", "kind": kind.value}, cursor)
+            sizes.append(len(page.cases))
+            seen += [c.case_id for c in page.cases]
+            if (cursor := page.next_cursor) is None:
+                break
+        assert seen == wanted, kind
+        assert all(size == 3 for size in sizes[:-1]), sizes  # full pages, never empty ones
+    # Unfiltered listing overshoots nothing and cuts exactly at the page size.
+    everything: list[str] = []
+    cursor = None
+    while True:
+        page = cases_repo.board({}, cursor)
+        assert len(page.cases) <= 3
+        everything += [c.case_id for c in page.cases]
+        if (cursor := page.next_cursor) is None:
+            break
+    assert everything == [f"WZ20260930-F{n:05d}" for n in reversed(range(24))]

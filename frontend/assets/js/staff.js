@@ -44,7 +44,7 @@ function signIn(notice) {
     summary,
     field({ label: '工作邮箱', control: email, path: 'email' }),
     h('div', { class: 'form-actions' }, button),
-    h('p', { class: 'muted' }, '承办部门无需登录：请使用交办通知邮件中的办理链接。'));
+    h('p', { class: 'muted sign-in-note' }, '承办部门无需登录：请使用交办通知邮件中的办理链接。'));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearFieldErrors(form);

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PageProblems, Stack
+from tests.browser.conftest import PageProblems
+from tests.localstack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 

@@ -17,13 +17,20 @@ T0 = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")
 
 
-def _new(aws: None, public: bool = True) -> str:
+def _new(
+    aws: None,
+    public: bool = True,
+    *,
+    case_id: str | None = None,
+    kind: Kind = Kind.HELP,
+    now: datetime = T0,
+) -> str:
     from functions.storage import cases_repo
 
     result = domain.new_case(
-        case_id=f"WZ20260930-{'P' if public else 'Q'}AAAAA",
+        case_id=case_id or f"WZ20260930-{'P' if public else 'Q'}AAAAA",
         tracking_hash="h",
-        kind=Kind.HELP,
+        kind=kind,
         category="urban",
         district="city",
         title="楼道灯坏了",
@@ -32,7 +39,7 @@ def _new(aws: None, public: bool = True) -> str:
         consent_public=public,
         channel=Channel.WEB,
         actor=CITIZEN,
-        now=T0,
+        now=now,
     )
     cases_repo.commit(result)
     return result.case.case_id
@@ -223,29 +230,12 @@ def test_filtered_board_pages_are_full_and_skip_nothing(
     monkeypatch.setattr(cases_repo, "PAGE_SIZE", 3)
     kinds = [Kind.HELP if n % 3 == 0 else Kind.COMPLAINT for n in range(24)]
     for n, kind in enumerate(kinds):
-        result = domain.new_case(
-            case_id=f"WZ20260930-F{n:05d}",
-            tracking_hash="h",
-            kind=kind,
-            category="urban",
-            district="city",
-            title="楼道灯坏了",
-            content="3 号楼楼道灯坏了。",
-            contact=Contact("王五", "+8613800000001", None),
-            consent_public=True,
-            channel=Channel.WEB,
-            actor=CITIZEN,
-            now=T0 + timedelta(minutes=n),
-        )
-        cases_repo.commit(result)
+        at = T0 + timedelta(minutes=n)
+        case = cases_repo.get(_new(aws, case_id=f"WZ20260930-F{n:05d}", kind=kind, now=at))
+        assert case is not None
         cases_repo.commit(
             domain.accept(
-                result.case,
-                COORD,
-                urgency=Urgency.GENERAL,
-                category=None,
-                approve_public=True,
-                now=T0 + timedelta(minutes=n),
+                case, COORD, urgency=Urgency.GENERAL, category=None, approve_public=True, now=at
             )
         )
     for kind in (Kind.HELP, Kind.COMPLAINT):  # 1 in 3 match (short reads), 2 in 3 (overshoot)

@@ -1,0 +1,106 @@
+"""The stack `make run` starts (moto server, tables, API + site on one origin, job timer),
+started on a free loopback port for the tests that need it over real HTTP, and stopped the
+way a person stops it: Ctrl-C (SIGINT)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    base: str
+    moto: str
+    process: subprocess.Popen[str]
+    output: list[str]
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def call(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                raw, status, kind = answer.read(), answer.status, answer.headers["Content-Type"]
+        except urllib.error.HTTPError as error:
+            raw, status, kind = error.read(), error.code, error.headers["Content-Type"]
+        if not raw:
+            return status, None
+        return status, json.loads(raw) if "json" in kind else raw.decode("utf-8")
+
+    def wait_for_message(
+        self, match: Callable[[dict[str, Any]], bool], timeout: float = 30
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            _, outbox = self.call("GET", "/api/dev/outbox")
+            found = [m for m in outbox["messages"] if match(m)]
+            if found:
+                return found[-1]
+            time.sleep(0.3)
+        raise AssertionError("no such message reached the dev outbox")
+
+
+def start(*extra: str, port: int | None = None) -> Stack:
+    port = port or free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    for name in ("AWS_ENDPOINT_URL", "WZ_TABLE_PREFIX", "WZ_PUBLIC_BASE_URL", "WZ_STAGE"):
+        env.pop(name, None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local_stack", "--port", str(port), "--tick", "0.3", *extra],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    deadline = time.monotonic() + 120
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        if "Ctrl-C stops everything" in line:
+            moto = re.search(r"embedded AWS \(moto\)\s+(\S+)", "".join(output))
+            assert moto, "".join(output)
+            return Stack(f"http://127.0.0.1:{port}", moto.group(1), process, output)
+    process.kill()
+    raise AssertionError("the stack did not start:\n" + "".join(output))
+
+
+def stop(stack: Stack) -> int:
+    stack.process.send_signal(signal.SIGINT)
+    try:
+        return stack.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        stack.process.kill()
+        raise

@@ -40,7 +40,7 @@ def stack() -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not shutil.which(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (make browser-deps)")
+        pytest.fail("Debian's chromium is missing: run `make browser-deps` (make test does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

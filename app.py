@@ -7,6 +7,7 @@ from functions.api.public import public
 from functions.api.staff import staff
 from functions.jobs.outbox import jobs as outbox_jobs
 from functions.jobs.rating import jobs as rating_jobs
+from functions.jobs.sla import jobs as sla_jobs
 from functions.settings import settings
 
 app = Chalice(app_name="wenzheng")
@@ -15,6 +16,7 @@ app.register_blueprint(department)
 app.register_blueprint(staff)
 app.register_blueprint(outbox_jobs)
 app.register_blueprint(rating_jobs)
+app.register_blueprint(sla_jobs)
 
 if settings().is_local:
     from functions.api.dev import dev

@@ -85,6 +85,16 @@ def board() -> dict[str, Any]:
     return citizen.board(filters, cursor, now())
 
 
+@route(public, "/api/overdue")
+def overdue() -> dict[str, Any]:
+    """红牌: public cases 5 working days past a deadline and still not answered."""
+    from functions.services import sla
+
+    filters = query(public, "department", "cursor")
+    cursor = filters.pop("cursor", None)
+    return sla.carded("red", filters, cursor, now(), public=True)
+
+
 @route(public, "/api/cases/{case_id}")
 def case(case_id: str) -> dict[str, Any]:
     return citizen.public_case(case_id, now())

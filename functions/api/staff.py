@@ -73,6 +73,20 @@ def queue() -> dict[str, Any]:
     return coordination.queue(filters, now())
 
 
+_guarded("GET", "/api/staff/overdue", COORDINATORS)
+
+
+@route(staff, "/api/staff/overdue")
+def overdue() -> dict[str, Any]:
+    """The 黄牌 / 红牌 lists: ``card=yellow|red`` (default yellow), ``department``, ``cursor``."""
+    from functions.services import sla
+
+    _session(COORDINATORS)
+    filters = query(staff, "card", "department", "cursor")
+    card, cursor = filters.pop("card", "yellow"), filters.pop("cursor", None)
+    return sla.carded(card, filters, cursor, now(), public=False)
+
+
 _guarded("GET", "/api/staff/cases/{case_id}", COORDINATORS)
 
 

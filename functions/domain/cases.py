@@ -26,7 +26,7 @@ from functions.domain.lifecycle import (
     allowed,
     check,
 )
-from functions.domain.policy import SlaPolicy
+from functions.domain.policy import Rung, SlaPolicy
 from functions.domain.taxonomy import (
     Channel,
     Kind,
@@ -84,6 +84,12 @@ class Assignment:
     return_window_ends_at: datetime
     signed_at: datetime | None = None
     provisional: bool = False  # a deadline lies in a year whose calendar is not confirmed
+    reply_started_at: datetime | None = None  # a reopen starts a new reply clock
+    # The reminder ladder (functions/domain/sla.py): rungs done per clock, cards earned per
+    # clock, and when the sweep must look at this case next (None: no clock running).
+    rungs: dict[str, int] = field(default_factory=dict)
+    cards: dict[str, str] = field(default_factory=dict)
+    next_check_at: datetime | None = None
 
     def co_handler(self, department_id: str) -> CoHandler | None:
         return next((c for c in self.co_handlers if c.department.id == department_id), None)
@@ -195,6 +201,8 @@ class Notice:
     audience: str
     department: DepartmentRef | None = None
     link_role: Role | None = None
+    rung: Rung | None = None  # audience "ladder": the reminder rung reached
+    clock: str | None = None  # … on which clock ("response" | "reply")
 
 
 @dataclass
@@ -332,8 +340,8 @@ def _new_assignment(
         raise invalid_field("co_handlers", "协办单位重复", "duplicate co-handlers")
     cal, policy = clock.calendar, clock.policy
     response = cal.add_working_hours(now, policy.response_working_hours)
-    reply = cal.add_working_days(now, policy.reply_days(case.urgency))
-    co_due = cal.add_working_days(now, policy.co_input_days(case.urgency))
+    reply = cal.add_working_days(now, policy.reply_days(case.urgency, case.kind))
+    co_due = cal.add_working_days(now, policy.co_input_days(case.urgency, case.kind))
     window = cal.add_working_days(now, policy.return_window_working_days)
     previous = case.assignment.no if case.assignment else 0
     return Assignment(
@@ -637,11 +645,14 @@ def rate(
         new.state = State.REOPENED
         new.reopen_count += 1
         urgency = case.urgency or Urgency.GENERAL
-        due = clock.calendar.add_working_days(now, clock.policy.reply_days(urgency))
+        due = clock.calendar.add_working_days(now, clock.policy.reply_days(urgency, case.kind))
         new.assignment.no += 1  # old links end; the lead gets a fresh one
         new.assignment.response_due_at = None
         new.assignment.reply_due_at = due.at
         new.assignment.provisional = due.provisional
+        new.assignment.reply_started_at = now  # a new reply clock, with its own ladder
+        new.assignment.rungs.pop("reply", None)
+        new.assignment.cards.pop("reply", None)
         events.append(
             Event(
                 EventType.REOPENED,

@@ -164,6 +164,7 @@ class EventType(StrEnum):
     ESCALATED = "escalated"
     CLOSED = "closed"
     ARCHIVED = "archived"
+    REMINDER = "reminder"  # a rung of the SLA ladder: 提醒, 催办, 黄牌, 红牌
 
 
 EVENT_LABELS = {
@@ -185,6 +186,7 @@ EVENT_LABELS = {
     EventType.ESCALATED: "转总平台处理",
     EventType.CLOSED: "办结",
     EventType.ARCHIVED: "归档",
+    EventType.REMINDER: "督办",
 }
 
 # Events the public sees on a public case; the rest are internal (staff, auditors).
@@ -201,5 +203,6 @@ PUBLIC_EVENTS = frozenset(
         EventType.REOPENED,
         EventType.ESCALATED,
         EventType.CLOSED,
+        EventType.REMINDER,
     }
 )

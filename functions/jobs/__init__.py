@@ -20,7 +20,14 @@ def _rating_window(now: datetime) -> Any:
     return close_unrated(now)
 
 
+def _sla_sweep(now: datetime) -> Any:
+    from functions.services.sla import sweep
+
+    return sweep(now).as_dict()
+
+
 RUNNERS: dict[str, Callable[[datetime], Any]] = {
+    "sla-sweep": _sla_sweep,
     "outbox": _outbox,
     "rating-window": _rating_window,
 }

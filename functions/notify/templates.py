@@ -8,6 +8,7 @@ from datetime import datetime
 
 from functions.domain.calendar import SHANGHAI
 from functions.domain.cases import Case
+from functions.domain.policy import Rung
 from functions.domain.taxonomy import OUTCOME_LABELS, REJECT_REASON_LABELS
 
 SMS_LIMIT = 70
@@ -125,4 +126,58 @@ def staff_sign_in(link: str, minutes: int) -> Text:
         "问政平台工作人员登录链接",
         f"您好！请点击以下链接登录临江市网络问政平台（{minutes} 分钟内有效，仅可使用一次）：\n"
         f"{link}\n\n如非本人操作，请忽略本邮件。",
+    )
+
+
+_CLOCK_LABELS = {"response": "签收", "reply": "答复"}
+
+
+def ladder(
+    rung: Rung,
+    clock: str,
+    case: Case,
+    *,
+    recipient: str,
+    department_name: str,
+    due_at: datetime | None,
+    link: str | None,
+    console_url: str,
+) -> Text:
+    """A rung of the SLA ladder (提醒 / 催办 / 黄牌 / 红牌) for one kind of recipient: the
+    handler gets a fresh link, the spokesperson and leader the facts, the central office the
+    console. The SMS (only for rungs that send one) fits one segment."""
+    cid = case.case_id
+    what = _CLOCK_LABELS.get(clock, "办理")
+    if rung.trigger == "used":
+        state = f"{what}时限已用去 {round(rung.amount * 100)}%"
+        sms = f"诉求{cid}{what}时限已过{round(rung.amount * 100)}%，请抓紧办理。"
+    elif rung.trigger == "due":
+        state = f"{what}时限已到"
+        sms = f"催办：诉求{cid}{what}时限已到，请立即办理。"
+    else:
+        state = f"{what}已超期 {rung.amount:g} 个工作日（{rung.label}）"
+        sms = f"{rung.label}：诉求{cid}{what}超期{rung.amount:g}个工作日，请立即督办。"
+    ask = {
+        "handler": f"请尽快{what}。",
+        "spokesperson": f"请督促本单位经办人尽快{what}。",
+        "leader": f"请督促本单位尽快{what}，并关注超期原因。",
+        "coordinator": "请跟进督办。",
+    }.get(recipient, "")
+    lines = [
+        f"{'总平台' if recipient == 'coordinator' else department_name}：",
+        f"诉求“{case.title}”（编号 {cid}）{state}。{ask}",
+        "",
+        f"编号：{cid}",
+        f"承办单位：{department_name}",
+        f"{what}时限：{local(due_at)}",
+    ]
+    if link:
+        lines.append(f"办理链接（请勿转发）：{link}")
+    if recipient == "coordinator":
+        lines.append(f"总平台工作台：{console_url}")
+    tag = rung.label if rung.card else ("催办" if rung.trigger == "due" else "提醒")
+    return Text(
+        f"【{tag}】{case.title}（{cid}）",
+        "\n".join(lines) + "\n",
+        _sms(sms) if rung.sms else None,
     )

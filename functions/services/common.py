@@ -8,9 +8,11 @@ from functools import lru_cache
 
 from pynamodb.models import Model
 
+from functions.domain import sla
 from functions.domain.calendar import WorkCalendar
 from functions.domain.cases import Case, Clock, Notice, TransitionResult
 from functions.domain.errors import NotFound
+from functions.domain.lifecycle import Role
 from functions.domain.policy import DEFAULT_POLICY
 from functions.notify import templates
 from functions.settings import settings
@@ -68,24 +70,33 @@ def _citizen_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
     return found
 
 
+def _fresh_link(
+    items: list[Model], case: Case, department_id: str, role: Role, now: datetime
+) -> str:
+    """A new magic link for the department on the current assignment: its token record joins
+    ``items`` (written with the transition), its URL goes into the message."""
+    assert case.assignment is not None
+    token = tokens.new_token()
+    items.append(
+        tokens.link_item(
+            token,
+            case_id=case.case_id,
+            department_id=department_id,
+            role=role.value,
+            assignment_no=case.assignment.no,
+            now=now,
+            max_age=timedelta(days=settings().link_max_days),
+        )
+    )
+    return handle_url(token)
+
+
 def _department_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
     assert notice.department is not None
     found: list[Model] = []
     link = None
     if notice.link_role is not None and case.assignment is not None:
-        token = tokens.new_token()
-        found.append(
-            tokens.link_item(
-                token,
-                case_id=case.case_id,
-                department_id=notice.department.id,
-                role=notice.link_role.value,
-                assignment_no=case.assignment.no,
-                now=now,
-                max_age=timedelta(days=settings().link_max_days),
-            )
-        )
-        link = handle_url(token)
+        link = _fresh_link(found, case, notice.department.id, notice.link_role, now)
     dept = directory.department(notice.department.id)
     address = dept.handler.email if dept else ""
     if address:
@@ -106,12 +117,69 @@ def _department_messages(case: Case, notice: Notice, now: datetime) -> list[Mode
     return found
 
 
+def staff_case_url(case_id: str) -> str:
+    return f"{settings().public_base_url}/staff.html?case={case_id}"
+
+
+def _ladder_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
+    """A rung of the SLA ladder to each recipient it names: the handler by email with a fresh
+    link, the spokesperson and leader by email (and SMS where the rung sends one), every
+    coordinator by email."""
+    assert notice.department is not None and notice.rung is not None and notice.clock
+    rung, a = notice.rung, case.assignment
+    assert a is not None
+    dept = directory.department(notice.department.id)
+    due_at = a.response_due_at if notice.clock == "response" else a.reply_due_at
+    found: list[Model] = []
+
+    def send(recipient: str, email: str, phone: str, link: str | None) -> None:
+        text = templates.ladder(
+            rung,
+            notice.clock or "",
+            case,
+            recipient=recipient,
+            department_name=notice.department.name if notice.department else "",
+            due_at=due_at,
+            link=link,
+            console_url=staff_case_url(case.case_id),
+        )
+        for channel, to, body in (("email", email, text.body), ("sms", phone, text.sms)):
+            if to and body:
+                found.append(
+                    outbox_repo.new_message(
+                        channel=channel,
+                        recipient=to,
+                        subject=text.subject if channel == "email" else "",
+                        body=body,
+                        case_id=case.case_id,
+                        template=notice.template,
+                        now=now,
+                    )
+                )
+
+    for recipient in rung.recipients:
+        if recipient == "coordinator":
+            for email in directory.coordinator_emails():
+                send(recipient, email, "", None)
+        elif dept is not None and recipient == "handler":
+            link = None
+            if notice.link_role is not None:
+                link = _fresh_link(found, case, dept.id, notice.link_role, now)
+            send(recipient, dept.handler.email, dept.handler.phone if rung.sms else "", link)
+        elif dept is not None and recipient in ("spokesperson", "leader"):
+            person = dept.spokesperson if recipient == "spokesperson" else dept.leader
+            send(recipient, person.email, person.phone if rung.sms else "", None)
+    return found
+
+
 def materialise(case: Case, notices: list[Notice], now: datetime) -> list[Model]:
     """The link tokens and outbox messages the notices of a transition call for."""
     items: list[Model] = []
     for notice in notices:
         if notice.audience == "citizen":
             items += _citizen_messages(case, notice, now)
+        elif notice.audience == "ladder":
+            items += _ladder_messages(case, notice, now)
         else:
             items += _department_messages(case, notice, now)
     return items
@@ -120,6 +188,9 @@ def materialise(case: Case, notices: list[Notice], now: datetime) -> list[Model]
 def commit(
     result: TransitionResult, now: datetime, idempotency: IdempotencyModel | None = None
 ) -> Case:
+    if result.case.assignment is not None:
+        # Every transition may start, stop or move a clock: the sweep's next look follows.
+        result.case.assignment.next_check_at = sla.next_check(result.case, clock())
     cases_repo.commit(
         result, extra=materialise(result.case, result.notices, now), idempotency=idempotency
     )

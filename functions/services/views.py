@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from functions.domain import sla
 from functions.domain.cases import Assignment, Case, Event, Reply
 from functions.domain.lifecycle import EVENT_LABELS, ROLE_LABELS, STATE_LABELS, State
 from functions.domain.privacy import mask_name, scrub
@@ -17,10 +18,12 @@ from functions.domain.taxonomy import (
     REJECT_REASON_LABELS,
     URGENCY_LABELS,
 )
+from functions.services.common import clock
 from functions.storage.codec import iso
 from functions.storage.directory import Taxonomy
 
 EXCERPT = 120
+CARD_LABELS = {"yellow": "黄牌", "red": "红牌"}
 
 
 def _iso(instant: datetime | None) -> str | None:
@@ -75,6 +78,11 @@ def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
         "co_handlers": [_ref(c.department) for c in a.co_handlers] if a else [],
         **_deadlines(a),
         "overdue": bool(running and running < now),
+        "overdue_working_days": (
+            clock().calendar.overdue_working_days(running, now) if running else 0
+        ),
+        "card": (card := sla.active_card(case)),  # "yellow" 黄牌 | "red" 红牌 | None
+        "card_label": CARD_LABELS.get(card or ""),
         "rating": _rating(last_rated, with_comment=False),
         "reopen_count": case.reopen_count,
     }

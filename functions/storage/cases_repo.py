@@ -25,6 +25,7 @@ from pynamodb.transactions import TransactWrite
 from functions.domain.cases import Actor, Case, Event, TransitionResult
 from functions.domain.errors import Conflict, Unavailable, invalid_field
 from functions.domain.lifecycle import OPEN, EventType, Role, State
+from functions.domain.sla import active_card
 from functions.storage.codec import decode, encode, iso
 from functions.storage.models import (
     CaseModel,
@@ -45,6 +46,10 @@ def _connection() -> Connection:
 # --- case ⇄ item ---------------------------------------------------------------------------
 
 _NESTED = ("contact", "assignment", "pending", "rejection", "replies")
+
+
+def _shard(case_id: str) -> str:
+    return str(sum(case_id.encode()) % SHARDS)
 
 
 def to_model(case: Case) -> CaseModel:
@@ -78,8 +83,15 @@ def to_model(case: Case) -> CaseModel:
     )
     for name in _NESTED:
         setattr(model, name, data.get(name))
+    a = case.assignment
+    if a is not None and a.next_check_at is not None:
+        model.sla_shard = _shard(case.case_id)
+        model.next_check_key = iso(a.next_check_at)
+    if (card := active_card(case)) is not None:
+        model.card = card
+        model.card_key = f"{model.due_key}#{case.case_id}"
     if case.state == State.REPLIED and case.rating_window_ends_at is not None:
-        model.rating_shard = str(sum(case.case_id.encode()) % SHARDS)
+        model.rating_shard = _shard(case.case_id)
         model.rating_window_key = iso(case.rating_window_ends_at)
     if case.is_public:
         model.pub_all = "1"
@@ -232,6 +244,33 @@ def rating_window_ended(now: datetime) -> list[str]:
         for m in CaseModel.rating_due.query(
             str(shard), CaseModel.rating_window_key <= iso(now))
     ]
+
+
+def sla_due(now: datetime) -> list[str]:
+    """Ids of cases whose next SLA rung is due by ``now``: one query per shard of a sparse
+    index that holds only running clocks, so the cost follows what is due, not the table."""
+    return [
+        m.case_id
+        for shard in range(SHARDS)
+        for m in CaseModel.sla_due.query(str(shard), CaseModel.next_check_key <= iso(now))
+    ]
+
+
+def carded(card: str, filters: dict[str, str], cursor: str | None, *, public: bool) -> Page:
+    """Cases holding ``card`` ("yellow" | "red") on a running clock, most overdue first;
+    ``public`` keeps only cases on the public board."""
+    condition: Condition | None = CaseModel.pub_all.exists() if public else None
+    if filters.get("department"):
+        clause = CaseModel.lead_id == filters["department"]
+        condition = clause if condition is None else condition & clause
+    return _one_page(
+        CaseModel.cards,
+        card,
+        ["case_id", "card", "card_key"],
+        cursor=cursor,
+        filter_condition=condition,
+        newest_first=False,
+    )
 
 
 def state_counts() -> dict[str, int]:

@@ -119,6 +119,18 @@ def staff_account(email: str) -> StaffAccount | None:
     return StaffAccount(m.email, m.role, m.name) if m.active else None
 
 
+def coordinator_emails() -> list[str]:
+    """Every active coordinator's address (the central office's inbox for 黄牌/红牌 and
+    alerts). The staff table holds a handful of accounts: a cached scan is the right tool."""
+
+    def load() -> list[str]:
+        return sorted(
+            m.email for m in StaffModel.scan() if m.active and m.role == "coordinator"
+        )
+
+    return list(_cached("coordinators", load))
+
+
 def put_staff(email: str, role: str, name: str) -> None:
     StaffModel(email.strip().lower(), role=role, name=name).save()
 

@@ -104,6 +104,22 @@ class RatingDue(GlobalSecondaryIndex["CaseModel"]):
     rating_window_key = UnicodeAttribute(range_key=True)
 
 
+class SlaDue(GlobalSecondaryIndex["CaseModel"]):
+    """Sparse: only cases with a running SLA clock, by when the sweep must look at them next."""
+
+    Meta = _index_meta("sla-due", KeysOnlyProjection())
+    sla_shard = UnicodeAttribute(hash_key=True)
+    next_check_key = UnicodeAttribute(range_key=True)
+
+
+class Cards(GlobalSecondaryIndex["CaseModel"]):
+    """Sparse: cases holding a 黄牌 or 红牌 on a clock still running, most overdue first."""
+
+    Meta = _index_meta("cards", AllProjection())
+    card = UnicodeAttribute(hash_key=True)
+    card_key = UnicodeAttribute(range_key=True)
+
+
 class CaseModel(Model):
     Meta = _meta("cases")
 
@@ -147,6 +163,10 @@ class CaseModel(Model):
     lead_id = UnicodeAttribute(null=True)
     rating_shard = UnicodeAttribute(null=True)
     rating_window_key = UnicodeAttribute(null=True)
+    sla_shard = UnicodeAttribute(null=True)
+    next_check_key = UnicodeAttribute(null=True)
+    card = UnicodeAttribute(null=True)
+    card_key = UnicodeAttribute(null=True)
 
     board_all = BoardAll()
     board_state = BoardState()
@@ -158,6 +178,8 @@ class CaseModel(Model):
     queue_due = QueueByDue()
     by_lead = ByLead()
     rating_due = RatingDue()
+    sla_due = SlaDue()
+    cards = Cards()
 
 
 class EventModel(Model):

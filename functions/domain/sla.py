@@ -1,0 +1,163 @@
+"""The two SLA clocks and the reminder ladder (§4–§6), as pure rules.
+
+A case with a department runs up to two clocks: the response clock (assignment → 签收) and the
+reply clock (assignment or reopen → 答复). Each clock climbs the policy's ladder: reminders at
+a share of the working time used, 催办 when due, 黄牌 and 红牌 working days after. The case
+remembers how many rungs each clock has done and when it must be looked at next; the sweep
+asks for the cases whose time has come and calls :func:`climb`.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from functions.domain.calendar import WorkCalendar
+from functions.domain.cases import SYSTEM, Case, Clock, Event, Notice, TransitionResult, _finish
+from functions.domain.lifecycle import WITH_DEPARTMENT, EventType, Role, State
+from functions.domain.policy import Rung
+
+RESPONSE = "response"
+REPLY = "reply"
+CLOCK_LABELS = {RESPONSE: "签收", REPLY: "答复"}
+_TRIGGER_ORDER = {"used": 0, "due": 1, "overdue": 2}
+
+
+@dataclass(frozen=True)
+class RunningClock:
+    name: str
+    started_at: datetime
+    due_at: datetime
+
+
+def running_clocks(case: Case) -> list[RunningClock]:
+    """The clocks running now: the response clock until 签收, the reply clock until 答复."""
+    a = case.assignment
+    if a is None or case.state not in WITH_DEPARTMENT:
+        return []
+    if case.state == State.REOPENED and case.escalated:
+        return []  # the coordinator decides now; the department owes nothing
+    clocks = []
+    if case.state == State.ASSIGNED and a.response_due_at is not None and a.signed_at is None:
+        clocks.append(RunningClock(RESPONSE, a.assigned_at, a.response_due_at))
+    clocks.append(RunningClock(REPLY, a.reply_started_at or a.assigned_at, a.reply_due_at))
+    return clocks
+
+
+def ordered(ladder: tuple[Rung, ...]) -> tuple[Rung, ...]:
+    """The ladder in the order its rungs come due, whatever order the policy lists them in."""
+    return tuple(sorted(ladder, key=lambda r: (_TRIGGER_ORDER[r.trigger], r.amount)))
+
+
+def _office_day_hours(calendar: WorkCalendar) -> float:
+    hours = calendar.office_hours
+    span = datetime.combine(datetime.min, hours.closes) - datetime.combine(
+        datetime.min, hours.opens
+    )
+    return span / timedelta(hours=1)
+
+
+def rung_time(rung: Rung, clock: RunningClock, calendar: WorkCalendar) -> datetime:
+    """When ``rung`` comes due on ``clock``.
+
+    ``used``: after that share of the clock's working time (office hours on working days);
+    ``due``: at the deadline; ``overdue``: N office days of working time past the deadline,
+    so "1 working day overdue" is a whole working day the department let pass."""
+    if rung.trigger == "used":
+        total = calendar.working_seconds_between(clock.started_at, clock.due_at)
+        at = calendar.add_working_hours(clock.started_at, rung.amount * total / 3600).at
+        return min(at, clock.due_at)
+    if rung.trigger == "due":
+        return clock.due_at
+    hours = rung.amount * _office_day_hours(calendar)
+    return calendar.add_working_hours(clock.due_at, hours).at
+
+
+def next_check(case: Case, clock: Clock) -> datetime | None:
+    """The earliest instant a running clock reaches its next rung; None when none will."""
+    a = case.assignment
+    if a is None:
+        return None
+    ladder = ordered(clock.policy.ladder)
+    times = [
+        rung_time(ladder[a.rungs.get(c.name, 0)], c, clock.calendar)
+        for c in running_clocks(case)
+        if a.rungs.get(c.name, 0) < len(ladder)
+    ]
+    return min(times) if times else None
+
+
+def active_card(case: Case) -> str | None:
+    """The strongest card (红牌 over 黄牌) earned by a clock that is still running."""
+    a = case.assignment
+    if a is None:
+        return None
+    running = {c.name for c in running_clocks(case)}
+    earned = {card for name, card in a.cards.items() if name in running}
+    return "red" if "red" in earned else ("yellow" if "yellow" in earned else None)
+
+
+def _note(rung: Rung, clock: RunningClock, department: str) -> str:
+    label = CLOCK_LABELS[clock.name]
+    if rung.trigger == "used":
+        return f"{label}时限已用去 {round(rung.amount * 100)}%，已提醒{department}"
+    if rung.trigger == "due":
+        return f"{label}时限已到，已催办{department}"
+    return f"{label}超期 {rung.amount:g} 个工作日，{rung.label}（{department}）"
+
+
+def climb(case: Case, now: datetime, clock: Clock) -> TransitionResult | None:
+    """Every rung that came due by ``now``, as one transition: an event per rung crossed, and
+    the messages of the highest rung per clock (a sweep that fell behind does not send stale
+    reminders below it). None when nothing is due: running the sweep twice changes nothing.
+    The caller commits the result, which derives the case's next check afresh."""
+    a = case.assignment
+    if a is None:
+        return None
+    ladder = ordered(clock.policy.ladder)
+    new = copy.deepcopy(case)
+    assert new.assignment is not None
+    events: list[Event] = []
+    notices: list[Notice] = []
+    for running in running_clocks(case):
+        done = a.rungs.get(running.name, 0)
+        crossed = [
+            i
+            for i in range(done, len(ladder))
+            if rung_time(ladder[i], running, clock.calendar) <= now
+        ]
+        if not crossed:
+            continue
+        for i in crossed:
+            rung = ladder[i]
+            events.append(
+                Event(
+                    EventType.REMINDER,
+                    now,
+                    SYSTEM,
+                    case.state,
+                    case.state,
+                    _note(rung, running, a.lead.name),
+                    {
+                        "clock": running.name,
+                        "rung": rung.code,
+                        "label": rung.label,
+                        "due_at": running.due_at.isoformat(),
+                    },
+                )
+            )
+            if rung.card:
+                new.assignment.cards[running.name] = rung.card
+        top = ladder[crossed[-1]]
+        new.assignment.rungs[running.name] = crossed[-1] + 1
+        notices.append(
+            Notice(f"sla_{top.code}", "ladder", a.lead, Role.LEAD, rung=top, clock=running.name)
+        )
+    if not events:
+        if a.next_check_at is not None and a.next_check_at <= now:
+            # Listed as due though no rung is (the policy or calendar changed since): write
+            # the case back so its next check is derived afresh and it leaves the due list.
+            return _finish(case, new, now, [], [])
+        return None
+    return _finish(case, new, now, events, notices)

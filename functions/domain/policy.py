@@ -4,8 +4,11 @@ ever receives a ``SlaPolicy`` value."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from functions.domain.errors import FieldError
 from functions.domain.taxonomy import Kind, Urgency
 
 # Who a rung of the ladder writes to.
@@ -38,8 +41,9 @@ DEFAULT_LADDER: tuple[Rung, ...] = (
     Rung("late", "时限将至提醒", "used", 0.8, (HANDLER,)),
     Rung("due", "到期催办", "due", 0, (HANDLER, SPOKESPERSON), sms=True),
     Rung("yellow", "黄牌督办", "overdue", 1, (COORDINATOR, LEADER), card="yellow"),
-    Rung("red", "红牌督办", "overdue", 5, (COORDINATOR, LEADER, SPOKESPERSON), sms=True,
-         card="red"),
+    Rung(
+        "red", "红牌督办", "overdue", 5, (COORDINATOR, LEADER, SPOKESPERSON), sms=True, card="red"
+    ),
 )
 
 
@@ -77,3 +81,255 @@ class SlaPolicy:
 
 
 DEFAULT_POLICY = SlaPolicy()
+
+
+# -- the stored document (``sla-policy`` in the settings table) ------------------------------
+#
+# The policy travels as JSON: ``policy_to_dict`` writes it, ``parse_policy`` reads it back and
+# checks every rule. An admin's PUT is refused with the problems as field errors; a document
+# already stored is read leniently: a field with a problem keeps its default.
+
+DEFAULT_ROW = "default"  # the ``None`` row of ``reply_working_days`` in JSON
+TRIGGERS = ("used", "due", "overdue")
+CARDS = ("yellow", "red")
+
+# Bounds (inclusive) an admin may set; schemas/admin-policy.json states the same numbers.
+LIMITS: dict[str, tuple[int, int]] = {
+    "response_working_hours": (1, 80),
+    "reply_cap_working_days": (1, 120),
+    "return_window_working_days": (0, 10),
+    "extension_max_working_days": (1, 10),  # the request schemas allow at most 10
+    "extensions_allowed": (0, 5),
+    "rating_window_days": (1, 60),
+    "reopens_before_escalation": (0, 5),
+}
+REPLY_DAYS_LIMITS = (1, 120)  # each entry, and never above ``reply_cap_working_days``
+OVERDUE_LIMITS = (0, 60)  # working days past the deadline (exclusive lower bound)
+MAX_RUNGS = 12
+_LABELS = {
+    "response_working_hours": "签收时限（工作小时）",
+    "reply_cap_working_days": "答复时限上限（工作日）",
+    "return_window_working_days": "退回时限（工作日）",
+    "extension_max_working_days": "单次延期上限（工作日）",
+    "extensions_allowed": "可延期次数",
+    "rating_window_days": "评价期（自然日）",
+    "reopens_before_escalation": "转总平台前的重办次数",
+}
+
+
+def _row_key(kind: Kind | None) -> str:
+    return DEFAULT_ROW if kind is None else kind.value
+
+
+def policy_to_dict(policy: SlaPolicy) -> dict[str, Any]:
+    """The policy as the JSON document admins read and write."""
+    return {
+        "response_working_hours": policy.response_working_hours,
+        "reply_working_days": {
+            _row_key(kind): {u.value: days for u, days in row.items()}
+            for kind, row in policy.reply_working_days.items()
+        },
+        "reply_cap_working_days": policy.reply_cap_working_days,
+        "return_window_working_days": policy.return_window_working_days,
+        "extension_max_working_days": policy.extension_max_working_days,
+        "extensions_allowed": policy.extensions_allowed,
+        "rating_window_days": policy.rating_window_days,
+        "reopens_before_escalation": policy.reopens_before_escalation,
+        "ladder": [
+            {
+                "code": r.code,
+                "label": r.label,
+                "trigger": r.trigger,
+                "amount": r.amount,
+                "recipients": list(r.recipients),
+                "sms": r.sms,
+                "card": r.card,
+            }
+            for r in policy.ladder
+        ],
+    }
+
+
+def _number(value: Any, *, whole: bool) -> float | None:
+    """``value`` as a number (JSON has no int/float split once stored), or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if whole and not float(value).is_integer():
+        return None
+    return int(value) if whole else float(value)
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.found: list[FieldError] = []
+
+    def add(self, path: str, message: str, message_en: str) -> None:
+        self.found.append(FieldError(path, message, message_en))
+
+    def out_of_range(self, path: str, label: str, lo: float, hi: float) -> None:
+        self.add(
+            path, f"{label}应为 {lo:g}–{hi:g} 之间的整数", f"must be a whole number {lo:g}–{hi:g}"
+        )
+
+
+def _limits(data: Mapping[str, Any], problems: _Problems) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, (lo, hi) in LIMITS.items():
+        if name not in data:
+            continue
+        hours = name == "response_working_hours"
+        number = _number(data[name], whole=not hours)
+        if number is None or not lo <= number <= hi:
+            if hours:
+                problems.add(name, f"{_LABELS[name]}应为 {lo}–{hi} 之间的数", f"must be {lo}–{hi}")
+            else:
+                problems.out_of_range(name, _LABELS[name], lo, hi)
+            continue
+        values[name] = number
+    return values
+
+
+def _reply_table(
+    raw: Any, cap: int, problems: _Problems
+) -> dict[Kind | None, dict[Urgency, int]] | None:
+    """The kind × urgency table, or None if it has a problem (then the default table holds)."""
+    before = len(problems.found)
+    if not isinstance(raw, Mapping):
+        problems.add("reply_working_days", "答复时限表格式不正确", "must be an object")
+        return None
+    kinds = {k.value: k for k in Kind}
+    urgencies = {u.value: u for u in Urgency}
+    table: dict[Kind | None, dict[Urgency, int]] = {}
+    lo, hi = REPLY_DAYS_LIMITS
+    for key, row in raw.items():
+        path = f"reply_working_days.{key}"
+        if key != DEFAULT_ROW and key not in kinds:
+            problems.add(path, f"未知的诉求类型：{key}", f"unknown kind {key}")
+            continue
+        if not isinstance(row, Mapping):
+            problems.add(path, "答复时限行格式不正确", "must be an object")
+            continue
+        parsed: dict[Urgency, int] = {}
+        for level, value in row.items():
+            days = _number(value, whole=True)
+            if level not in urgencies:
+                problems.add(
+                    f"{path}.{level}", f"未知的紧急程度：{level}", f"unknown urgency {level}"
+                )
+            elif days is None or not lo <= days <= hi:
+                problems.out_of_range(f"{path}.{level}", "答复时限（工作日）", lo, hi)
+            elif days > cap:
+                problems.add(
+                    f"{path}.{level}",
+                    f"答复时限不能超过答复时限上限 {cap} 个工作日",
+                    f"must not exceed the reply cap of {cap} working days",
+                )
+            else:
+                parsed[urgencies[level]] = int(days)
+        table[None if key == DEFAULT_ROW else kinds[key]] = parsed
+    default_row = raw.get(DEFAULT_ROW, {})
+    missing = [
+        u.value for u in Urgency if isinstance(default_row, Mapping) and u not in default_row
+    ]
+    if missing:
+        problems.add(
+            f"reply_working_days.{DEFAULT_ROW}",
+            "默认答复时限须包含紧急、一般、复杂三档",
+            f"the default row needs every urgency (missing {', '.join(missing)})",
+        )
+    return table if len(problems.found) == before else None
+
+
+def _rung(raw: Any, path: str, problems: _Problems) -> Rung | None:
+    before = len(problems.found)
+    if not isinstance(raw, Mapping):
+        problems.add(path, "提醒规则格式不正确", "must be an object")
+        return None
+    code, label, trigger = raw.get("code"), raw.get("label"), raw.get("trigger")
+    amount = _number(raw.get("amount", 0), whole=False)
+    recipients, sms, card = raw.get("recipients"), raw.get("sms", False), raw.get("card")
+    if not isinstance(code, str) or not code or len(code) > 32:
+        problems.add(f"{path}.code", "请填写规则代码（不超过 32 个字符）", "code is required")
+    if not isinstance(label, str) or not label.strip() or len(label) > 40:
+        problems.add(f"{path}.label", "请填写规则名称（不超过 40 个字）", "label is required")
+    if trigger not in TRIGGERS:
+        problems.add(f"{path}.trigger", "触发方式应为 used、due 或 overdue", "unknown trigger")
+    elif amount is None:
+        problems.add(f"{path}.amount", "触发数值应为数字", "amount must be a number")
+    elif trigger == "used" and not 0 < amount < 1:
+        problems.add(f"{path}.amount", "已用时限比例应在 0 与 1 之间", "must be between 0 and 1")
+    elif trigger == "due" and amount != 0:
+        problems.add(f"{path}.amount", "到期提醒的触发数值应为 0", "must be 0 for due")
+    elif trigger == "overdue" and not OVERDUE_LIMITS[0] < amount <= OVERDUE_LIMITS[1]:
+        problems.add(
+            f"{path}.amount",
+            f"超期工作日应大于 {OVERDUE_LIMITS[0]} 且不超过 {OVERDUE_LIMITS[1]}",
+            f"must be > {OVERDUE_LIMITS[0]} and <= {OVERDUE_LIMITS[1]}",
+        )
+    if (
+        not isinstance(recipients, list)
+        or not recipients
+        or any(r not in RECIPIENTS for r in recipients)
+        or len(set(recipients)) != len(recipients)
+    ):
+        problems.add(
+            f"{path}.recipients",
+            f"接收人应为 {'、'.join(RECIPIENTS)} 中的一个或多个",
+            f"recipients must be distinct values of {RECIPIENTS}",
+        )
+    if not isinstance(sms, bool):
+        problems.add(f"{path}.sms", "是否发短信应为是/否", "sms must be a boolean")
+    if card is not None and card not in CARDS:
+        problems.add(
+            f"{path}.card", "督办牌应为 yellow、red 或空", "card must be yellow, red or null"
+        )
+    if len(problems.found) != before:
+        return None
+    assert isinstance(code, str) and isinstance(label, str) and isinstance(trigger, str)
+    assert amount is not None and isinstance(recipients, list)
+    return Rung(code, label.strip(), trigger, amount, tuple(recipients), bool(sms), card)
+
+
+def _ladder(raw: Any, problems: _Problems) -> tuple[Rung, ...] | None:
+    if not isinstance(raw, list) or len(raw) > MAX_RUNGS:
+        problems.add("ladder", f"提醒规则应为不超过 {MAX_RUNGS} 条的列表", "must be a short list")
+        return None
+    before = len(problems.found)
+    rungs = [_rung(item, f"ladder.{i}", problems) for i, item in enumerate(raw)]
+    seen: set[str] = set()
+    for i, rung in enumerate(rungs):
+        if rung is not None and rung.code in seen:
+            problems.add(f"ladder.{i}.code", "规则代码重复", "duplicate rung code")
+        seen.add(rung.code if rung else "")
+    if len(problems.found) != before:
+        return None
+    return tuple(r for r in rungs if r is not None)
+
+
+def parse_policy(data: Mapping[str, Any]) -> tuple[SlaPolicy, list[FieldError]]:
+    """The policy a document describes, and every problem found in it.
+
+    A missing field keeps its default, so does a field with a problem. Unknown fields are
+    ignored here (the request schema refuses them on the way in)."""
+    problems = _Problems()
+    values = _limits(data, problems)
+    cap = values.get("reply_cap_working_days", SlaPolicy.reply_cap_working_days)
+    if "reply_working_days" in data:
+        table = _reply_table(data["reply_working_days"], cap, problems)
+        if table is not None:
+            values["reply_working_days"] = table
+    in_use = values.get("reply_working_days") or _default_reply_days()
+    longest = max(days for row in in_use.values() for days in row.values())
+    if cap < longest:  # only when the default table holds: a custom one was checked above
+        if "reply_working_days" not in data:  # else the table's own problems say it
+            problems.add(
+                "reply_cap_working_days",
+                f"答复时限上限不能小于答复时限表中最长的 {longest} 个工作日",
+                f"must be at least the longest reply clock ({longest} working days)",
+            )
+        values.pop("reply_cap_working_days", None)
+    if "ladder" in data:
+        ladder = _ladder(data["ladder"], problems)
+        if ladder is not None:
+            values["ladder"] = ladder
+    return SlaPolicy(**values), problems.found

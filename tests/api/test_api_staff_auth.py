@@ -1,5 +1,6 @@
 """Staff sign-in and sessions (§7), and a table-driven authorisation check over every staff
-route in ``functions.api.staff.ROUTE_ROLES``: no session → 401, an expired or revoked session
+route in ``functions.api.staff.ROUTE_ROLES`` and admin route in
+``functions.api.admin.ROUTE_ROLES``: no session → 401, an expired or revoked session
 → 401, a role the route does not admit → 403, a role it admits → neither."""
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/staff/cases/{case_id}/return-decision"): {"decision": "insist"},
     ("POST", "/api/staff/cases/{case_id}/extension-decision"): {"decision": "refuse"},
     ("POST", "/api/staff/cases/{case_id}/close"): {"note": "经研究办结"},
+    ("PUT", "/api/admin/calendar"): {"extra_holidays": [], "confirmed_through": 2026},
+    ("PUT", "/api/admin/policy"): {"extensions_allowed": 1},
 }
 
 
 def _routes() -> dict[tuple[str, str], frozenset[Any]]:
+    from functions.api.admin import ROUTE_ROLES as ADMIN_ROUTE_ROLES
     from functions.api.staff import ROUTE_ROLES
 
-    return dict(ROUTE_ROLES)
+    return {**ROUTE_ROLES, **ADMIN_ROUTE_ROLES}
 
 
 def _call(api: Api, route: tuple[str, str], case_id: str, headers: dict[str, str]) -> Any:
@@ -34,7 +38,7 @@ def _call(api: Api, route: tuple[str, str], case_id: str, headers: dict[str, str
     path = template.replace("{case_id}", case_id)
     if method == "GET":
         return api.get(path, headers)
-    return api.post(path, BODIES.get(route, {}), headers)
+    return api.call(method, path, BODIES.get(route, {}), headers)
 
 
 def _sessions(api: Api) -> dict[str, dict[str, str]]:
@@ -45,13 +49,13 @@ def _sessions(api: Api) -> dict[str, dict[str, str]]:
 
 def test_route_table_covers_every_guarded_staff_route() -> None:
     from app import app
-    from functions.api.staff import ROUTE_ROLES
 
+    ROUTE_ROLES = _routes()
     open_routes = {"/api/staff/sign-in", "/api/staff/session", "/api/staff/sign-out"}
     registered = {
         (method, path)
         for path, methods in app.routes.items()
-        if path.startswith("/api/staff") and path not in open_routes
+        if path.startswith(("/api/staff", "/api/admin")) and path not in open_routes
         for method in methods
     }
     actions = {(m, p) for (m, p) in ROUTE_ROLES if p.startswith("/api/staff/cases/{case_id}/")}

@@ -1,0 +1,83 @@
+"""The admin's use cases on the deployment settings deadlines follow: the working-day
+calendar's overrides and the SLA policy. A read shows what is in force (defaults where
+nothing is stored); a write checks the whole document, replaces it and records who wrote it
+when. New deadlines follow at once in this process and within a minute everywhere; deadlines
+already set stay as they were computed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from functions.domain.calendar_settings import CalendarSettings, parse_calendar
+from functions.domain.errors import FieldError, InvalidRequest
+from functions.domain.policy import DEFAULT_POLICY, SlaPolicy, parse_policy, policy_to_dict
+from functions.services.staff_auth import StaffSession
+from functions.settings import settings
+from functions.storage import config_repo
+from functions.storage.config_repo import Document
+
+
+def _refuse(problems: list[FieldError]) -> InvalidRequest:
+    return InvalidRequest(
+        "请求内容有误，请检查标出的字段", "The request is invalid", "validation_failed", problems
+    )
+
+
+def _record(doc: Document) -> dict[str, Any]:
+    return {"updated_by": doc.updated_by, "updated_at": doc.updated_at}
+
+
+def official_data(now: datetime) -> dict[str, Any]:
+    """What the installed ``holidays`` package knows: the last year (of the few around now)
+    with published make-up workdays (调休), the sign that the State Council's schedule for
+    that year is in the package."""
+    from importlib.metadata import version
+
+    import holidays  # lazy: only this admin page needs it
+
+    years = list(range(now.year - 1, now.year + 3))
+    china = holidays.country_holidays("CN", years=years)
+    published = [d.year for d in getattr(china, "weekend_workdays", ())]
+    return {
+        "holidays_version": version("holidays"),
+        "make_up_workdays_through": max(published) if published else None,
+    }
+
+
+def _calendar(overrides: CalendarSettings, doc: Document, now: datetime) -> dict[str, Any]:
+    default = settings().calendar_confirmed_through
+    confirmed = overrides.confirmed_through
+    return {
+        **overrides.to_dict(),
+        "confirmed_through": default if confirmed is None else confirmed,
+        "confirmed_through_default": default,  # the setting, when the document names no year
+        "official": official_data(now),
+        **_record(doc),
+    }
+
+
+def calendar_view(now: datetime) -> dict[str, Any]:
+    return _calendar(*config_repo.calendar_document(), now)
+
+
+def update_calendar(body: dict[str, Any], session: StaffSession, now: datetime) -> dict[str, Any]:
+    overrides, problems = parse_calendar(body)
+    if problems:
+        raise _refuse(problems)
+    return _calendar(overrides, config_repo.put_calendar(overrides, by=session.email, now=now), now)
+
+
+def _policy(policy: SlaPolicy, doc: Document) -> dict[str, Any]:
+    return {**policy_to_dict(policy), "defaults": policy_to_dict(DEFAULT_POLICY), **_record(doc)}
+
+
+def policy_view() -> dict[str, Any]:
+    return _policy(*config_repo.policy_document())
+
+
+def update_policy(body: dict[str, Any], session: StaffSession, now: datetime) -> dict[str, Any]:
+    policy, problems = parse_policy(body)
+    if problems:
+        raise _refuse(problems)
+    return _policy(policy, config_repo.put_policy(policy, by=session.email, now=now))

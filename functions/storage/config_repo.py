@@ -1,0 +1,105 @@
+"""The deployment settings deadlines are computed from: the working-day calendar's overrides
+(``calendar``) and the SLA policy (``sla-policy``), two JSON documents of the settings table.
+
+Every transition reads them, so :func:`deadline_rules` keeps them for a minute per process
+(one ``BatchGetItem`` per process and minute); a write here forgets them at once, other
+processes pick a change up within the minute. Admin pages read the documents directly."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from functions.domain.calendar import WorkCalendar
+from functions.domain.calendar_settings import CalendarSettings, parse_calendar
+from functions.domain.errors import FieldError
+from functions.domain.policy import SlaPolicy, parse_policy, policy_to_dict
+from functions.settings import settings
+from functions.storage import directory
+from functions.storage.codec import iso
+from functions.storage.models import SettingModel
+
+log = logging.getLogger("wenzheng.settings")
+
+CALENDAR = "calendar"
+POLICY = "sla-policy"
+_RULES = "deadline-rules"  # the cache key of the parsed pair
+_TTL_SECONDS = 60
+_META = ("updated_by", "updated_at")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A settings document as stored: its value without the write record, and who wrote it
+    when (None for a document never written: the defaults hold)."""
+
+    value: dict[str, Any]
+    updated_by: str | None = None
+    updated_at: str | None = None
+
+
+def _document(raw: dict[str, Any] | None) -> Document:
+    if raw is None:
+        return Document({})
+    value = {k: v for k, v in raw.items() if k not in _META}
+    return Document(value, raw.get("updated_by"), raw.get("updated_at"))
+
+
+def _read(*names: str) -> dict[str, Document]:
+    found = {
+        item.name: _document(item.value.as_dict())  # type: ignore[no-untyped-call]
+        for item in SettingModel.batch_get(list(names))
+    }
+    return {name: found.get(name, Document({})) for name in names}
+
+
+def _warn(name: str, problems: list[FieldError]) -> None:
+    for p in problems:
+        log.warning("settings document %s: %s: %s (default used)", name, p.field, p.message_en)
+
+
+def _rules() -> tuple[WorkCalendar, SlaPolicy]:
+    docs = _read(CALENDAR, POLICY)
+    overrides, problems = parse_calendar(docs[CALENDAR].value)
+    _warn(CALENDAR, problems)
+    policy, problems = parse_policy(docs[POLICY].value)
+    _warn(POLICY, problems)
+    return overrides.calendar(settings().calendar_confirmed_through), policy
+
+
+def deadline_rules() -> tuple[WorkCalendar, SlaPolicy]:
+    """The working-day calendar and the SLA policy in force (defaults where no document)."""
+    return directory.cached(_RULES, _rules, ttl=_TTL_SECONDS)
+
+
+def calendar_document() -> tuple[CalendarSettings, Document]:
+    doc = _read(CALENDAR)[CALENDAR]
+    overrides, problems = parse_calendar(doc.value)
+    _warn(CALENDAR, problems)
+    return overrides, doc
+
+
+def policy_document() -> tuple[SlaPolicy, Document]:
+    doc = _read(POLICY)[POLICY]
+    policy, problems = parse_policy(doc.value)
+    _warn(POLICY, problems)
+    return policy, doc
+
+
+def _put(name: str, value: dict[str, Any], by: str, now: datetime) -> Document:
+    record = {**value, "updated_by": by, "updated_at": iso(now)}
+    SettingModel(name, value=record).save()
+    directory.forget(_RULES)
+    return _document(record)
+
+
+def put_calendar(overrides: CalendarSettings, *, by: str, now: datetime) -> Document:
+    """Replace the calendar document (a checked value) and record who wrote it when."""
+    return _put(CALENDAR, overrides.to_dict(), by, now)
+
+
+def put_policy(policy: SlaPolicy, *, by: str, now: datetime) -> Document:
+    """Replace the policy document (a checked value) and record who wrote it when."""
+    return _put(POLICY, policy_to_dict(policy), by, now)

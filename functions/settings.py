@@ -21,6 +21,11 @@ class Settings:
     link_max_days: int
     max_body_bytes: int
     request_timeout_seconds: float
+    # Last year whose official holiday schedule is loaded; the `calendar` setting may override.
+    calendar_confirmed_through: int = 2026
+    outbox_max_attempts: int = 6
+    ses_configuration_set: str = ""
+    ses_events_topic: str = "wenzheng-ses-events"
 
     @property
     def is_local(self) -> bool:
@@ -44,4 +49,8 @@ def settings() -> Settings:
         link_max_days=int(env.get("WZ_LINK_MAX_DAYS", "60")),
         max_body_bytes=int(env.get("WZ_MAX_BODY_BYTES", str(64 * 1024))),
         request_timeout_seconds=float(env.get("WZ_REQUEST_TIMEOUT_SECONDS", "5")),
+        calendar_confirmed_through=int(env.get("WZ_CALENDAR_CONFIRMED_THROUGH", "2026")),
+        outbox_max_attempts=int(env.get("WZ_OUTBOX_MAX_ATTEMPTS", "6")),
+        ses_configuration_set=env.get("WZ_SES_CONFIGURATION_SET", ""),
+        ses_events_topic=env.get("WZ_SES_EVENTS_TOPIC", f"wenzheng-{stage}-ses-events"),
     )

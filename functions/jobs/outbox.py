@@ -14,5 +14,4 @@ jobs = Blueprint(__name__)
 
 @jobs.schedule(Rate(1, unit=Rate.MINUTES), name="outbox")
 def deliver_outbox(event: Any) -> dict[str, int]:
-    report = deliver_due(clock.utcnow())
-    return {"sent": report.sent, "failed": report.failed, "skipped": report.skipped}
+    return dict(deliver_due(clock.utcnow()).__dict__)

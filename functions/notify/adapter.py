@@ -1,16 +1,52 @@
 """The one adapter between the platform and its message providers: email through SES (v2
-API), SMS through SNS. A domestic provider replaces this module and nothing else."""
+API), SMS through SNS. A domestic provider replaces this module and nothing else.
+
+Failures come back as three kinds, because the outbox treats them differently:
+
+- ``Throttled``: the provider asks us to slow down. Not the message's fault: it is
+  rescheduled without counting an attempt, and the rest of the run leaves that channel alone.
+- ``Refused``: the message can never be sent as it is (an SMS over one segment). It is
+  dead-lettered at once, for a person.
+- ``DeliveryFailed``: anything else (provider error, network). It counts an attempt and is
+  retried with backoff until the attempts run out.
+
+An error's text is kept on the message (``last_error``): it names the provider's error code
+and a short, redacted reason, never a body, an address or a credential.
+"""
 
 from __future__ import annotations
 
+import re
+from email.message import EmailMessage
+from email.policy import SMTP
 from functools import cache
+from html import escape
 from typing import Any, Literal
 
+from functions.notify.templates import SMS_LIMIT
 from functions.settings import settings
 
 
 class DeliveryFailed(Exception):
     """The provider refused or could not be reached; the outbox retries later."""
+
+
+class Throttled(DeliveryFailed):
+    """The provider is rate-limiting us: retry later without counting an attempt."""
+
+
+class Refused(DeliveryFailed):
+    """The message cannot be sent as it is; retrying would not help."""
+
+
+# SES v2 and SNS error codes that mean "slow down" rather than "this message failed".
+_THROTTLE_CODES = frozenset({"TooManyRequestsException", "LimitExceededException"})
+_THROTTLE_PREFIXES = ("Throttling", "Throttled")
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_DIGITS = re.compile(r"\+?\d{7,}")
+_URL = re.compile(r"https?://[^\s<>\"'\u3000-\u303f\uff00-\uffef]+")
+_URL_TRAILING = ".,;:!?)"  # punctuation that ends a sentence, not the address
 
 
 @cache
@@ -26,28 +62,106 @@ def reset_clients() -> None:
     _client.cache_clear()
 
 
-def send_email(to: str, subject: str, body: str) -> str:
+def is_throttle(code: str) -> bool:
+    return code in _THROTTLE_CODES or code.startswith(_THROTTLE_PREFIXES)
+
+
+def redact(text: str, limit: int = 200) -> str:
+    """A provider's reason, safe to keep: addresses and long numbers masked, cut short."""
+    text = _EMAIL.sub("<address>", text)
+    text = _DIGITS.sub("<number>", text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _failure(channel: str, error: Exception) -> DeliveryFailed:
+    from botocore.exceptions import ClientError
+
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        code = str(details.get("Code") or "Unknown")
+        reason = redact(str(details.get("Message") or ""))
+        text = f"{channel}: {code}: {reason}".rstrip(": ")
+        return Throttled(text) if is_throttle(code) else DeliveryFailed(text)
+    # BotoCoreError: network, timeouts, credentials. Its class name says enough.
+    return DeliveryFailed(f"{channel}: {type(error).__name__}: {redact(str(error))}")
+
+
+def html_body(text: str, title: str = "") -> str:
+    """The HTML part of an email, derived from its text: every character escaped, line breaks
+    kept, web addresses made links. No styles or images from elsewhere."""
+    parts: list[str] = []
+    position = 0
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(_URL_TRAILING)
+        end = match.start() + len(url)
+        parts.append(escape(text[position : match.start()]))
+        parts.append(f'<a href="{escape(url, quote=True)}">{escape(url)}</a>')
+        position = end
+    parts.append(escape(text[position:]))
+    content = "".join(parts).replace("\r\n", "\n").replace("\n", "<br>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(title)}</title>\n</head>\n"
+        '<body style="font-family:sans-serif;font-size:15px;line-height:1.7;color:#1a1a1a">\n'
+        f"<div>{content}</div>\n</body>\n</html>\n"
+    )
+
+
+def mime_message(sender: str, to: str, subject: str, body: str) -> bytes:
+    """multipart/alternative: the text part first, the HTML part derived from it second."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    # base64 keeps the message 7-bit clean for every relay on the way.
+    message.set_content(body, charset="utf-8", cte="base64")
+    message.add_alternative(
+        html_body(body, subject), subtype="html", charset="utf-8", cte="base64"
+    )
+    return message.as_bytes()
+
+
+def _tag_value(value: str) -> str:
+    # SES message tags admit ASCII letters, digits, '_', '-', '.', '@' only.
+    return re.sub(r"[^A-Za-z0-9_.@-]", "_", value)[:256]
+
+
+def send_email(
+    to: str, subject: str, body: str, *, message_id: str, case_id: str | None = None
+) -> str:
+    """Send one email; the outbox ``message_id`` and the ``case_id`` travel as SES message
+    tags, so a bounce or complaint notification leads back to the message and the case."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    s = settings()
+    tags = [{"Name": "message_id", "Value": _tag_value(message_id)}]
+    if case_id:
+        tags.append({"Name": "case_id", "Value": _tag_value(case_id)})
+    request: dict[str, Any] = {
+        "FromEmailAddress": s.mail_sender,
+        "Destination": {"ToAddresses": [to]},
+        "Content": {"Raw": {"Data": mime_message(s.mail_sender, to, subject, body)}},
+        "EmailTags": tags,
+    }
+    if s.ses_configuration_set:
+        request["ConfigurationSetName"] = s.ses_configuration_set
     try:
-        answer = _client("sesv2").send_email(
-            FromEmailAddress=settings().mail_sender,
-            Destination={"ToAddresses": [to]},
-            Content={
-                "Simple": {
-                    "Subject": {"Data": subject, "Charset": "UTF-8"},
-                    "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
-                }
-            },
-        )
+        answer = _client("sesv2").send_email(**request)
     except (BotoCoreError, ClientError) as error:
-        raise DeliveryFailed(f"email: {error}") from error
+        raise _failure("email", error) from error
     return str(answer["MessageId"])
 
 
 def send_sms(to: str, body: str) -> str:
+    """Send one SMS of one segment. A longer text is refused, never split: a citizen must not
+    get half a message, and a multi-part SMS costs several."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    if len(body) > SMS_LIMIT:
+        raise Refused(
+            f"sms: text of {len(body)} characters exceeds the {SMS_LIMIT}-character limit"
+        )
     try:
         answer = _client("sns").publish(
             PhoneNumber=to,
@@ -61,5 +175,5 @@ def send_sms(to: str, body: str) -> str:
             },
         )
     except (BotoCoreError, ClientError) as error:
-        raise DeliveryFailed(f"sms: {error}") from error
+        raise _failure("sms", error) from error
     return str(answer["MessageId"])

@@ -1,12 +1,22 @@
-"""Delivering the outbox: lease each due message, hand it to the provider, record the result."""
+"""Delivering the outbox: lease each due message, hand it to the provider, record the result.
+
+- sent → ``sent``;
+- throttled → rescheduled without counting an attempt, and every other message of that channel
+  waits for a later run (they stay due and untouched: the provider is not hammered);
+- refused (cannot ever be sent as it is) → dead-lettered at once;
+- any other failure → one attempt counted, retried after a jittered backoff, dead-lettered
+  after ``max_attempts``.
+"""
 
 from __future__ import annotations
 
 import logging
+import random
 from dataclasses import dataclass
 from datetime import datetime
 
 from functions.notify import adapter
+from functions.settings import settings
 from functions.storage import outbox_repo
 
 log = logging.getLogger("wenzheng.outbox")
@@ -17,19 +27,61 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     skipped: int = 0
+    throttled: int = 0
+    deferred: int = 0
+    dead: int = 0
 
 
-def deliver_due(now: datetime) -> DeliveryReport:
+def _send(message: outbox_repo.Message) -> str:
+    if message.channel == "sms":
+        return adapter.send_sms(message.recipient, message.body)
+    return adapter.send_email(
+        message.recipient,
+        message.subject,
+        message.body,
+        message_id=message.message_id,
+        case_id=message.case_id,
+    )
+
+
+def deliver_due(
+    now: datetime,
+    *,
+    rng: random.Random | None = None,
+    max_attempts: int | None = None,
+) -> DeliveryReport:
+    """One run of the outbox job. ``rng`` draws the backoff jitter (tests pass a seeded one);
+    ``max_attempts`` defaults to the setting ``WZ_OUTBOX_MAX_ATTEMPTS``."""
+    limit = max_attempts or settings().outbox_max_attempts
     report = DeliveryReport()
+    throttled: set[str] = set()  # channels that asked us to slow down during this run
     for message in outbox_repo.due(now):
+        if message.channel in throttled:
+            report.deferred += 1  # still due, untouched: a later run takes it
+            continue
         if not outbox_repo.lease(message.message_id, now):
             report.skipped += 1  # another worker has it, or it was delivered meanwhile
             continue
         try:
-            if message.channel == "sms":
-                provider_id = adapter.send_sms(message.recipient, message.body)
-            else:
-                provider_id = adapter.send_email(message.recipient, message.subject, message.body)
+            provider_id = _send(message)
+        except adapter.Throttled as error:
+            log.warning(
+                "provider throttled: channel=%s message=%s", message.channel, message.message_id
+            )
+            outbox_repo.mark_throttled(message, str(error), now, rng=rng)
+            throttled.add(message.channel)
+            report.throttled += 1
+            continue
+        except adapter.Refused as error:
+            log.error(
+                "message refused, dead-lettered: message=%s template=%s",
+                message.message_id,
+                message.template,
+            )
+            outbox_repo.mark_refused(message, str(error))
+            report.failed += 1
+            report.dead += 1
+            continue
         except adapter.DeliveryFailed as error:
             log.warning(
                 "delivery failed: message=%s template=%s attempt=%d",
@@ -37,7 +89,9 @@ def deliver_due(now: datetime) -> DeliveryReport:
                 message.template,
                 message.attempts + 1,
             )
-            outbox_repo.mark_failed(message, str(error), now)
+            if outbox_repo.mark_failed(message, str(error), now, rng=rng, max_attempts=limit):
+                log.error("message dead-lettered: message=%s", message.message_id)
+                report.dead += 1
             report.failed += 1
             continue
         outbox_repo.mark_sent(message.message_id, provider_id, now)

@@ -3,11 +3,14 @@ for departments, the magic link."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from functions.domain.calendar import SHANGHAI
 from functions.domain.cases import Case
+from functions.domain.digest import DigestItem
+from functions.domain.lifecycle import STATE_LABELS
 from functions.domain.policy import Rung
 from functions.domain.taxonomy import OUTCOME_LABELS, REJECT_REASON_LABELS
 
@@ -108,6 +111,8 @@ def department(template: str, case: Case, *, department_name: str, link: str | N
             f"编号：{cid}\n标题：{case.title}\n{deadlines}{link_text}\n"
             "此链接仅用于本次交办，打开页面不会改变案件状态。",
         )
+    if template == "followup_requested":
+        return _followup(case, department_name=department_name, link=link)
     subjects = {
         "co_input": ("协办单位已提交意见", "协办单位已就本案提交协办意见，请在答复前参考。"),
         "extension_approved": ("延期申请已同意", "总平台已同意延期申请。"),
@@ -181,3 +186,112 @@ def ladder(
         "\n".join(lines) + "\n",
         _sms(sms) if rung.sms else None,
     )
+
+
+UNREACHABLE_TEMPLATE = "contact_unreachable"
+_ROLE_NAMES = {"handler": "经办人", "spokesperson": "新闻发言人", "leader": "负责人"}
+
+
+def contact_unreachable(
+    *,
+    kind: str,
+    address: str,
+    departments: list[tuple[str, list[str]]],
+    case_id: str | None,
+    original: str | None,
+    detail: str,
+    console_url: str,
+) -> Text:
+    """Alert to the central office: SES reported a permanent bounce (``kind="bounce"``) or a
+    complaint. ``departments``: (name, contact roles) using the address; none for citizens and
+    others, whose address the caller passes masked."""
+    what = "邮件被退回（永久退信）" if kind == "bounce" else "收件人将邮件投诉为垃圾邮件"
+    who = (
+        "；".join(
+            f"{name}（{'、'.join(_ROLE_NAMES.get(r, r) for r in roles)}）"
+            for name, roles in departments
+        )
+        if departments
+        else "非承办单位联系人"
+    )
+    lines = [
+        "总平台：",
+        f"发往 {address} 的邮件未能送达：{what}。",
+        "",
+        f"收件单位：{who}",
+        f"相关诉求：{case_id or '—'}",
+        f"原邮件：{original or '—'}",
+        f"原因：{detail}",
+        "",
+    ]
+    if departments:
+        lines.append(
+            "该地址已标记为无法送达，案件详情中将提示“未能送达该单位”。"
+            "请核实并更新该单位的联系方式，必要时电话通知并重新交办。"
+        )
+    lines.append(f"总平台工作台：{console_url}")
+    subject = f"【未能送达】{departments[0][0] if departments else '邮件'}（{case_id or '无案件'}）"
+    return Text(subject, "\n".join(lines) + "\n")
+
+
+FOLLOWUP_ASK = (
+    "请将落实情况报告总平台（市网络问政办公室）：已完成的，说明完成时间和结果；"
+    "未能按期完成的，说明原因和新的完成时间。平台暂不支持在线报送落实情况。"
+)
+
+
+def _followup(case: Case, *, department_name: str, link: str | None) -> Text:
+    """列入计划: the promised date has passed; ask the lead how it went. The link only shows
+    the case (and the reply as sent), so the text says where to report."""
+    cid = case.case_id
+    reply = case.last_reply
+    planned = reply.planned_date.isoformat() if reply and reply.planned_date else "—"
+    lines = [
+        f"{department_name}：",
+        f"贵单位对诉求“{case.title}”（编号 {cid}）的答复为“列入计划”，"
+        f"承诺于 {planned} 前完成。该日期已过。",
+        FOLLOWUP_ASK,
+        "",
+        f"编号：{cid}",
+        f"答复时间：{local(reply.at if reply else None)}",
+        f"计划完成日期：{planned}",
+    ]
+    if link:
+        lines.append(f"查看本件（请勿转发）：{link}")
+    return Text(f"【催报落实情况】{case.title}（{cid}）", "\n".join(lines) + "\n")
+
+
+_DIGEST_ROLES = {"lead": "牵头", "co_handler": "协办"}
+
+
+def digest(
+    department_name: str, items: Sequence[DigestItem], *, now: datetime, handle_page: str
+) -> Text:
+    """每日待办: one email per department, its open cases with deadlines and time left. No
+    links (one per case would be too many): they are in the assignment emails, and the
+    handling page re-sends a lost one."""
+    overdue = sum(1 for item in items if item.overdue)
+    lines = [
+        f"{department_name}：",
+        f"截至 {local(now)}，贵单位在办诉求共 {len(items)} 件"
+        + (f"，其中已超期 {overdue} 件" if overdue else "")
+        + "：",
+        "",
+    ]
+    for n, item in enumerate(items, start=1):
+        state = STATE_LABELS[item.state] + ("，待签收" if item.state.value == "assigned" else "")
+        lines.append(f"{n}. 【{_DIGEST_ROLES.get(item.role.value, '')}】{item.title}")
+        lines.append(f"   编号：{item.case_id}　状态：{state}")
+        for due in item.dues:
+            lines.append(f"   {due.label}：{local(due.at)}（{due.standing}）")
+        if item.note:
+            lines.append(f"   {item.note}")
+    lines += [
+        "",
+        "各件的办理链接见交办邮件。如链接遗失，请打开办理页面 "
+        f"{handle_page} ，填写单位和诉求编号申请重新发送，新链接将发送至贵单位登记的邮箱。",
+        "本邮件每个工作日上午自动发送，仅列出需要贵单位办理的诉求。",
+    ]
+    subject = f"【每日待办】在办诉求 {len(items)} 件" + (f"，超期 {overdue} 件" if overdue else "")
+    day = now.astimezone(SHANGHAI).strftime("%Y年%m月%d日")
+    return Text(f"{subject}（{day}）", "\n".join(lines) + "\n")

@@ -4,12 +4,14 @@ categories). Small, read often, changed rarely: cached in the process for a few 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from functions.storage.models import DepartmentModel, SettingModel, StaffModel
 
 _TTL_SECONDS = 300
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,19 @@ class Department:
     handler: Contact = field(default_factory=Contact)
     spokesperson: Contact = field(default_factory=Contact)
     leader: Contact = field(default_factory=Contact)
+    # (email, ISO instant) for contact addresses SES reported as bounced or complained.
+    unreachable: tuple[tuple[str, str], ...] = ()
+
+    def contacts(self) -> dict[str, Contact]:
+        return {"handler": self.handler, "spokesperson": self.spokesperson, "leader": self.leader}
+
+    def unreachable_contacts(self) -> list[str]:
+        """Which of the current contacts (handler, spokesperson, leader) mail cannot reach.
+        A corrected address is reachable again: only the addresses in use count."""
+        broken = {email for email, _ in self.unreachable}
+        return [
+            role for role, c in self.contacts().items() if c.email and c.email.lower() in broken
+        ]
 
 
 @dataclass(frozen=True)
@@ -47,13 +62,24 @@ class Taxonomy:
 _cache: dict[str, tuple[float, Any]] = {}
 
 
-def _cached(key: str, load: Any) -> Any:
+def _cached(key: str, load: Any, ttl: float = _TTL_SECONDS) -> Any:
     hit = _cache.get(key)
-    if hit and time.monotonic() - hit[0] < _TTL_SECONDS:
+    if hit and time.monotonic() - hit[0] < ttl:
         return hit[1]
     value = load()
     _cache[key] = (time.monotonic(), value)
     return value
+
+
+def cached(key: str, load: Callable[[], T], ttl: float = _TTL_SECONDS) -> T:
+    """``load()``, kept in this process's reference-data cache for ``ttl`` seconds (other
+    settings documents share the cache, so ``clear_cache`` clears them too)."""
+    value: T = _cached(key, load, ttl)
+    return value
+
+
+def forget(key: str) -> None:
+    _cache.pop(key, None)
 
 
 def clear_cache() -> None:
@@ -74,7 +100,31 @@ def _department(m: DepartmentModel) -> Department:
         _contact(m.handler),
         _contact(m.spokesperson),
         _contact(m.leader),
+        tuple(sorted(_map(m.unreachable).items())),
     )
+
+
+def _map(raw: Any) -> dict[str, str]:
+    data = raw.as_dict() if hasattr(raw, "as_dict") else dict(raw or {})
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def mark_unreachable(email: str, at: str) -> list[Department]:
+    """Record that mail to ``email`` does not arrive, on every department that uses it as a
+    contact. The first report's time is kept. Returns the departments concerned."""
+    address = email.strip().lower()
+    concerned: list[Department] = []
+    for m in DepartmentModel.scan():  # tens of items; a bounce is rare
+        emails = {_contact(c).email.strip().lower() for c in (m.handler, m.spokesperson, m.leader)}
+        if address not in emails:
+            continue
+        marks = _map(m.unreachable)
+        if address not in marks:
+            marks[address] = at
+            m.update(actions=[DepartmentModel.unreachable.set(marks)])
+        concerned.append(_department(m))
+    _cache.pop("departments", None)
+    return concerned
 
 
 def departments() -> dict[str, Department]:
@@ -92,6 +142,12 @@ def department(department_id: str) -> Department | None:
 
 
 def put_department(data: dict[str, Any]) -> None:
+    try:
+        marks = _map(DepartmentModel.get(data["id"]).unreachable)
+    except DepartmentModel.DoesNotExist:
+        marks = {}
+    contacts = [data.get(k) or {} for k in ("handler", "spokesperson", "leader")]
+    in_use = {str(c.get("email", "")).strip().lower() for c in contacts}
     DepartmentModel(
         data["id"],
         name=data["name"],
@@ -100,6 +156,8 @@ def put_department(data: dict[str, Any]) -> None:
         handler=data.get("handler", {}),
         spokesperson=data.get("spokesperson", {}),
         leader=data.get("leader", {}),
+        # A broken address stays marked while in use; a corrected one starts clean.
+        unreachable={e: at for e, at in marks.items() if e in in_use},
     ).save()
     _cache.pop("departments", None)
 

@@ -2,24 +2,46 @@
 
 A message is written in the same transaction as the change it reports (``new_message``), so a
 change is never committed without its notification. Delivery leases a message with a
-conditional update, sends it, and marks it sent; a failure schedules a retry with backoff,
-and after ``MAX_ATTEMPTS`` the message is dead-lettered (``status = dead``) for a person.
+conditional update, sends it, and marks it sent; a failure schedules a retry with backoff
+(full jitter, so a crowd of failed messages does not come back at the same minute), and after
+``MAX_ATTEMPTS`` the message is dead-lettered (``status = dead``) for a person: it then sits in
+the sparse ``dead`` index, where the coordinator's 发送失败 list reads it and a retry puts it
+back in the ``due`` index. SES bounce and complaint notifications end a sent message as
+``bounced`` / ``complained``.
 """
 
 from __future__ import annotations
 
+import random
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
+from functions.domain.errors import Conflict, NotFound
+from functions.settings import settings
 from functions.storage.codec import iso
 from functions.storage.models import OutboxModel
 
 SHARDS = 4
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = settings().outbox_max_attempts  # WZ_OUTBOX_MAX_ATTEMPTS, default 6
 LEASE = timedelta(minutes=2)
+DEAD = "dead"  # the one partition of the sparse dead index: dead letters are few
+PAGE_SIZE = 20
+
+# Backoff after the n-th failed attempt: a uniform draw in [0, min(CAP, BASE·2ⁿ)] ("full
+# jitter"), never less than FLOOR so the message is not due again within the same run.
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=1)
+BACKOFF_FLOOR = timedelta(seconds=30)
+
+_random = random.SystemRandom()
+_MESSAGE_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,21 @@ class Message:
     created_at: datetime
     sent_at: datetime | None
     last_error: str | None
+    next_attempt_at: str | None = None
+    provider_id: str | None = None
+
+
+def backoff_window(attempts: int) -> timedelta:
+    """The upper bound of the wait after ``attempts`` failed attempts."""
+    window: timedelta = BACKOFF_BASE * (2 ** max(0, attempts))
+    return min(BACKOFF_CAP, window)
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Full jitter: anywhere in the exponential window, at least ``BACKOFF_FLOOR``."""
+    window = backoff_window(attempts).total_seconds()
+    drawn = timedelta(seconds=(rng or _random).uniform(0, window))
+    return max(BACKOFF_FLOOR, drawn)
 
 
 def _message(m: OutboxModel) -> Message:
@@ -52,6 +89,8 @@ def _message(m: OutboxModel) -> Message:
         m.created_at,
         m.sent_at,
         m.last_error,
+        m.next_attempt_at,
+        m.provider_id,
     )
 
 
@@ -122,17 +161,34 @@ def mark_sent(message_id: str, provider_id: str, now: datetime) -> None:
     )
 
 
-def mark_failed(message: Message, error: str, now: datetime) -> None:
+def _dead_actions(message: Message) -> list[Any]:
+    return [
+        OutboxModel.status.set("dead"),
+        OutboxModel.due_shard.remove(),
+        OutboxModel.next_attempt_at.remove(),
+        OutboxModel.dead_shard.set(DEAD),
+        # The creation instant alone: the table key breaks ties, and cursors stay short.
+        OutboxModel.dead_key.set(iso(message.created_at)),
+    ]
+
+
+def mark_failed(
+    message: Message,
+    error: str,
+    now: datetime,
+    *,
+    rng: random.Random | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> bool:
+    """Count a failed attempt: retry after a jittered backoff, or dead-letter once the attempts
+    are used up. True when the message is now dead."""
     attempts = message.attempts + 1
-    if attempts >= MAX_ATTEMPTS:
-        actions = [
-            OutboxModel.status.set("dead"),
-            OutboxModel.due_shard.remove(),
-            OutboxModel.next_attempt_at.remove(),
-        ]
-    else:
-        backoff = timedelta(minutes=2**attempts)  # 2, 4, 8, 16, 32 minutes
-        actions = [OutboxModel.next_attempt_at.set(iso(now + backoff))]
+    dead = attempts >= max_attempts
+    actions = (
+        _dead_actions(message)
+        if dead
+        else [OutboxModel.next_attempt_at.set(iso(now + backoff(attempts, rng)))]
+    )
     OutboxModel(message.message_id).update(
         actions=[
             *actions,
@@ -141,6 +197,120 @@ def mark_failed(message: Message, error: str, now: datetime) -> None:
             OutboxModel.lease_until.remove(),
         ]
     )
+    return dead
+
+
+def mark_throttled(
+    message: Message, error: str, now: datetime, *, rng: random.Random | None = None
+) -> None:
+    """The provider asked us to slow down: try again later, without counting an attempt (an
+    outage of the provider delays a message, it never uses up its attempts)."""
+    OutboxModel(message.message_id).update(
+        actions=[
+            OutboxModel.next_attempt_at.set(iso(now + backoff(message.attempts + 1, rng))),
+            OutboxModel.last_error.set(error[:500]),
+            OutboxModel.lease_until.remove(),
+        ]
+    )
+
+
+def mark_refused(message: Message, error: str) -> None:
+    """The provider cannot take this message as it is: dead-letter it at once."""
+    OutboxModel(message.message_id).update(
+        actions=[
+            *_dead_actions(message),
+            OutboxModel.attempts.set(message.attempts + 1),
+            OutboxModel.last_error.set(error[:500]),
+            OutboxModel.lease_until.remove(),
+        ]
+    )
+
+
+def dead_letters(cursor: str | None, limit: int = PAGE_SIZE) -> tuple[list[Message], str | None]:
+    """One page of dead-lettered messages, newest first, from the sparse ``dead`` index."""
+    from functions.storage.cases_repo import decode_cursor, encode_cursor
+
+    start = decode_cursor(cursor, ("message_id", "dead_shard", "dead_key"))
+    query = OutboxModel.dead.query(
+        DEAD,
+        scan_index_forward=False,
+        limit=limit,
+        page_size=limit,
+        last_evaluated_key=start,
+    )
+    found = [_message(m) for m in query]
+    return found, encode_cursor(query.last_evaluated_key) if len(found) >= limit else None
+
+
+def retry(message_id: str, now: datetime) -> Message:
+    """Put a dead letter back in the queue: due now, with a fresh set of attempts."""
+    if not _MESSAGE_ID.fullmatch(message_id):
+        raise NotFound("没有这条消息", f"no message {message_id}", "no_such_message")
+    try:
+        OutboxModel(message_id).update(
+            actions=[
+                OutboxModel.status.set("pending"),
+                OutboxModel.attempts.set(0),
+                OutboxModel.next_attempt_at.set(iso(now)),
+                OutboxModel.due_shard.set(str(int(message_id[:8], 16) % SHARDS)),
+                OutboxModel.dead_shard.remove(),
+                OutboxModel.dead_key.remove(),
+                OutboxModel.lease_until.remove(),
+            ],
+            condition=OutboxModel.status == "dead",
+        )
+    except UpdateError as error:
+        if get(message_id) is None:
+            raise NotFound("没有这条消息", f"no message {message_id}", "no_such_message") from error
+        raise Conflict(
+            "该消息不在发送失败列表中，无需重新发送",
+            "the message is not dead-lettered",
+            "not_dead",
+        ) from error
+    found = get(message_id)
+    assert found is not None
+    return found
+
+
+def _connection() -> Connection:
+    return OutboxModel._get_connection().connection  # type: ignore[no-any-return]
+
+
+def record_feedback(
+    message_id: str | None,
+    status: str,
+    detail: str,
+    alerts: list[OutboxModel],
+) -> bool:
+    """A provider's word on a sent message (``bounced`` / ``complained``), with the alerts it
+    calls for, in one transaction. SNS delivers a notification at least once: when the message
+    already carries that status nothing is written and False comes back, so a redelivered
+    notification alerts nobody twice. A notification without a known message still alerts."""
+    if message_id is None or get(message_id) is None:
+        for alert in alerts:
+            alert.save()
+        return True
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.update(
+                OutboxModel(message_id),
+                actions=[
+                    OutboxModel.status.set(status),
+                    OutboxModel.last_error.set(detail[:500]),
+                    OutboxModel.due_shard.remove(),
+                    OutboxModel.next_attempt_at.remove(),
+                    OutboxModel.lease_until.remove(),
+                ],
+                condition=OutboxModel.message_id.exists() & (OutboxModel.status != status),
+            )
+            for alert in alerts:
+                tx.save(alert)
+    except TransactWriteError as error:
+        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        if "ConditionalCheckFailed" in reasons:
+            return False
+        raise
+    return True
 
 
 def get(message_id: str) -> Message | None:

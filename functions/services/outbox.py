@@ -1,0 +1,46 @@
+"""The coordinator's 发送失败 list: dead-lettered notifications, and putting one back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from functions.domain.errors import invalid_field
+from functions.storage import outbox_repo
+from functions.storage.codec import iso
+
+
+def _masked_phone(phone: str) -> str:
+    """+8613912345678 → +86139****5678: enough to tell numbers apart, not to call one."""
+    digits = phone.strip()
+    if len(digits) <= 7:
+        return "*" * len(digits)
+    return f"{digits[:-8]}****{digits[-4:]}"
+
+
+def item(m: outbox_repo.Message) -> dict[str, Any]:
+    return {
+        "message_id": m.message_id,
+        "channel": m.channel,
+        "to": _masked_phone(m.recipient) if m.channel == "sms" else m.recipient,
+        "subject": m.subject,
+        "case_id": m.case_id,
+        "template": m.template,
+        "status": m.status,
+        "attempts": m.attempts,
+        "last_error": m.last_error,
+        "created_at": iso(m.created_at),
+    }
+
+
+def listing(status: str, cursor: str | None) -> dict[str, Any]:
+    if status != "dead":
+        raise invalid_field(
+            "status", "目前只能查看发送失败的消息（status=dead）", "status must be dead"
+        )
+    found, next_cursor = outbox_repo.dead_letters(cursor)
+    return {"items": [item(m) for m in found], "next_cursor": next_cursor}
+
+
+def retry(message_id: str, now: datetime) -> dict[str, Any]:
+    return item(outbox_repo.retry(message_id, now))

@@ -17,6 +17,7 @@ from functions.services import views
 from functions.services.common import clock, commit, handle_url
 from functions.settings import settings
 from functions.storage import cases_repo, directory, outbox_repo, tokens
+from functions.storage.codec import iso
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,15 @@ def _resolve(token: str | None, now: datetime) -> Bearer:
             or (role == Role.CO_HANDLER and a.co_handler(grant.department_id) is not None)
         )
     )
-    if case is None or not still_assigned or case.state in TERMINAL:
+    # A closed case stays open to the link the 列入计划 follow-up sent (to look, not to act).
+    if (
+        case is None
+        or not still_assigned
+        or (
+            case.state in TERMINAL
+            and not domain.followup_link_open(case, grant.department_id, role, grant.created_at)
+        )
+    ):
         raise Gone(
             "本次交办已结束（已改派、重新交办或已办结），此链接不再有效。",
             "the assignment behind this link has ended",
@@ -65,6 +74,28 @@ def _view(bearer: Bearer, now: datetime) -> dict[str, Any]:
         "department": {"id": actor.id, "name": actor.name},
         "case": view,
         "actions": domain.department_actions(case, actor.id, actor.role, now),
+        "followup": _followup(case, actor),
+    }
+
+
+def _followup(case: Case, actor: Actor) -> dict[str, Any] | None:
+    """The lead's 列入计划 promise once its follow-up was requested: what was promised and
+    what to do now. There is no online action for it, so the page says whom to tell."""
+    last = case.last_reply
+    if (
+        actor.role != Role.LEAD
+        or last is None
+        or last.outcome != Outcome.SCHEDULED
+        or last.followup_requested_at is None
+        or last.department.id != actor.id
+    ):
+        return None
+    planned = last.planned_date.isoformat() if last.planned_date else None
+    return {
+        "planned_date": planned,
+        "requested_at": iso(last.followup_requested_at),
+        "message": f"贵单位答复本件时列入计划，承诺于 {planned} 前完成，该日期已过。"
+        + templates.FOLLOWUP_ASK,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from functions.domain import cases as domain
+from functions.domain.calendar import local_date
 from functions.domain.errors import Conflict
 from functions.services.common import commit, load
 from functions.storage import cases_repo
@@ -21,3 +22,25 @@ def close_unrated(now: datetime) -> dict[str, int]:
             continue
         closed += 1
     return {"closed": closed, "raced": raced}
+
+
+def request_followups(now: datetime) -> dict[str, int]:
+    """Ask the lead how each 列入计划 promise went once its planned date has passed (Shanghai
+    date): per promise ONE transaction with the internal event, the email and its fresh link,
+    conditional on the case version, and the promise leaves the ``followup-due`` index with it,
+    so a rerun (or a concurrent run) sends nothing more."""
+    asked = raced = 0
+    for case_id in cases_repo.followup_due(local_date(now)):
+        try:
+            commit(domain.request_followup(load(case_id), now=now), now)
+        except Conflict:
+            raced += 1  # asked by a concurrent run, or the case moved on meanwhile
+            continue
+        asked += 1
+    return {"followups": asked, "followups_raced": raced}
+
+
+def auto_close(now: datetime) -> dict[str, int]:
+    """The ``auto-close`` job: close unrated cases first (a promise's follow-up then sees the
+    case as closed), then follow up the promises whose date has passed."""
+    return {**close_unrated(now), **request_followups(now)}

@@ -310,9 +310,9 @@ def test_an_unrated_reply_closes_when_the_rating_window_ends(api: Api) -> None:
     created, _ = api.replied_case()
     case_id, code = created["case_id"], created["tracking_code"]
     api.set_clock(T0 + timedelta(days=6))
-    assert api.ok(api.post("/api/dev/jobs/rating-window"))["result"]["closed"] == 0
+    assert api.ok(api.post("/api/dev/jobs/auto-close"))["result"]["closed"] == 0
     api.set_clock(T0 + timedelta(days=7, minutes=1))
-    assert api.ok(api.post("/api/dev/jobs/rating-window"))["result"]["closed"] == 1
+    assert api.ok(api.post("/api/dev/jobs/auto-close"))["result"]["closed"] == 1
     mine = api.track(case_id, code)
     assert mine["state"] == "closed" and not mine["can_rate"] and mine["rating"] is None
     assert mine["timeline"][-1]["note"] == "评价期满未评价，自动办结"

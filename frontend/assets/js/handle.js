@@ -106,6 +106,7 @@ function render(view, message) {
           : '贵单位是本件的牵头单位：请及时签收，并在答复时限内答复留言人。')),
       deadlines.length ? h('section', { class: 'panel' }, h('h2', null, '办理时限'), facts(deadlines, 'facts facts-deadlines'), provisionalNote(c)) : null,
       pendingNotice(c.pending),
+      followupNotice(view.followup),
       actionsPanel(actions, view),
       caseHeading(c, 'h1'),
       h('section', { class: 'panel' }, caseFacts(c, { showName: false, deadlines: false })),
@@ -125,6 +126,12 @@ function pendingNotice(pending) {
   const what = pending.type === 'extension' ? `延期 ${pending.working_days || ''} 个工作日` : '退回';
   return alertBox(`已申请${what}，正在等待总平台审核。`, 'info',
     pending.reason ? h('p', { class: 'muted' }, `申请理由：${pending.reason}`) : null);
+}
+
+// 列入计划: the promised date passed and the platform asked how it went (no online action).
+function followupNotice(followup) {
+  if (!followup || !followup.message) return null;
+  return h('section', { class: 'panel' }, h('h2', null, '催报计划落实情况'), alertBox(followup.message, 'info'));
 }
 
 function coHandlerInputs(list) {

@@ -35,7 +35,7 @@ lint: venv
 	$(PY) -m mypy functions infra app.py
 
 bench: venv
-	BENCH_ROUNDS=200 $(PY) -m pytest -q -s tests/bench
+	BENCH_ROUNDS=200 BENCH_SWEEP_SIZES=10000,100000 BENCH_SWEEP_ROUNDS=2 $(PY) -m pytest -q -s tests/bench
 
 clean:
 	rm -rf $(VENV) build vendor .pytest_cache .mypy_cache .ruff_cache

@@ -1,21 +1,32 @@
 """Composition root: create the Chalice app and register the Blueprints. Nothing else."""
 
+import logging
+
 from chalice.app import Chalice
 
+from functions.api.admin import admin
 from functions.api.department import department
 from functions.api.public import public
 from functions.api.staff import staff
+from functions.jobs.auto_close import jobs as auto_close_jobs
+from functions.jobs.digest import jobs as digest_jobs
 from functions.jobs.outbox import jobs as outbox_jobs
-from functions.jobs.rating import jobs as rating_jobs
+from functions.jobs.ses_events import ses_events
 from functions.jobs.sla import jobs as sla_jobs
 from functions.settings import settings
 
 app = Chalice(app_name="wenzheng")
+# Chalice sets its app logger, the parent of every "wenzheng.*" logger, to ERROR: the
+# outbox's retries, bounces and settings fallbacks are warnings operators must see.
+app.log.setLevel(logging.INFO)
 app.register_blueprint(public)
 app.register_blueprint(department)
 app.register_blueprint(staff)
+app.register_blueprint(admin)
 app.register_blueprint(outbox_jobs)
-app.register_blueprint(rating_jobs)
+app.register_blueprint(ses_events)
+app.register_blueprint(auto_close_jobs)
+app.register_blueprint(digest_jobs)
 app.register_blueprint(sla_jobs)
 
 if settings().is_local:

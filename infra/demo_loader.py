@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from functions.domain import cases as domain
+from functions.domain import sla
 from functions.domain.calendar import SHANGHAI
 from functions.domain.cases import Actor, DepartmentRef
 from functions.domain.lifecycle import Role
@@ -126,6 +127,20 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
     commit(result, at)
 
 
+def _climb_until(case_id: str, until: datetime) -> None:
+    """The SLA ladder as the sweep would have climbed it, each rung at its own time, up to
+    ``until`` (the next step of the script, or now)."""
+    while True:
+        case = load(case_id)
+        due = case.assignment.next_check_at if case.assignment else None
+        if due is None or due > until:
+            return
+        result = sla.climb(case, due, clock())
+        if result is None:
+            return
+        commit(result, due)
+
+
 def _start(days_ago: float, script_hours: float, index: int, now: datetime) -> datetime:
     """A plausible submission time about ``days_ago`` days back (daytime local), early enough
     for the whole script to have happened before ``now``."""
@@ -162,7 +177,9 @@ def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str,
             at = min(at + timedelta(hours=step.get("after_hours", 1)), now - timedelta(minutes=1))
             if step["do"] == "reject" and step.get("reason_code") == "duplicate":
                 step = {**step, "duplicate_of": _original(step, spec, created)}
+            _climb_until(answer["case_id"], at)
             _step(answer["case_id"], step, at)
+        _climb_until(answer["case_id"], now)
         created.append(
             {
                 "case_id": answer["case_id"],

@@ -118,7 +118,10 @@ def _handler_class(app: Any, config: Any) -> type:
 
 
 def _run_jobs(stop: threading.Event, every: float) -> None:
-    """The local stand-in for EventBridge schedules: each job at the platform clock."""
+    """The local stand-in for EventBridge schedules: each job at the platform clock, every
+    tick. Jobs are idempotent, so running them more often than their schedule only costs
+    reads: ``digest`` sends nothing before 08:30 or on a non-working day, sends once per
+    department and day, and after that is a single read per tick until the next day."""
     from functions import clock
     from functions.jobs import RUNNERS
 
@@ -200,13 +203,14 @@ def main(argv: list[str] | None = None) -> int:
     timer.start()
     serving = threading.Thread(target=httpd.serve_forever, daemon=True)
     serving.start()
-    print(_banner(args.port, moto_url, samples), flush=True)
 
     def _stop(*_: Any) -> None:
         stop.set()
 
+    # Before the banner: whoever reads "Ctrl-C stops everything" may press it at once.
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    print(_banner(args.port, moto_url, samples), flush=True)
     while not stop.is_set():
         time.sleep(0.2)
     httpd.shutdown()

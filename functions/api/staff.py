@@ -87,6 +87,30 @@ def overdue() -> dict[str, Any]:
     return sla.carded(card, filters, cursor, now(), public=False)
 
 
+_guarded("GET", "/api/staff/outbox", COORDINATORS)
+
+
+@route(staff, "/api/staff/outbox")
+def dead_letters() -> dict[str, Any]:
+    """发送失败: ``status=dead`` (the only list for now), ``cursor``."""
+    from functions.services import outbox
+
+    _session(COORDINATORS)
+    filters = query(staff, "status", "cursor")
+    return outbox.listing(filters.get("status", "dead"), filters.get("cursor"))
+
+
+_guarded("POST", "/api/staff/outbox/{message_id}/retry", COORDINATORS)
+
+
+@route(staff, "/api/staff/outbox/{message_id}/retry", methods=("POST",))
+def retry_message(message_id: str) -> dict[str, Any]:
+    from functions.services import outbox
+
+    _session(COORDINATORS)
+    return outbox.retry(message_id, now())
+
+
 _guarded("GET", "/api/staff/cases/{case_id}", COORDINATORS)
 
 

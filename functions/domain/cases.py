@@ -114,6 +114,7 @@ class Reply:
     rating: Rating | None = None
     rating_comment: str | None = None
     rated_at: datetime | None = None
+    followup_requested_at: datetime | None = None  # 列入计划: the lead was asked how it went
 
 
 @dataclass
@@ -489,6 +490,18 @@ def decide_extension(
         if not 1 <= days <= clock.policy.extension_max_working_days:
             raise invalid_field("working_days", "延期天数超出允许范围", "working_days out of range")
         moved = clock.calendar.add_working_days(new.assignment.reply_due_at, days)
+        # No reply clock runs past the policy's cap, extension included (答复时限上限).
+        cap = clock.policy.reply_cap_working_days
+        started = new.assignment.reply_started_at or new.assignment.assigned_at
+        latest = clock.calendar.add_working_days(started, cap).at
+        if moved.at > latest:
+            raise Conflict(
+                f"延期后答复时限将超过 {cap} 个工作日的上限（最晚 {local_date(latest)}），"
+                "请减少延期天数",
+                f"the extension would run the reply clock past its cap of {cap} working days "
+                f"(latest {local_date(latest)})",
+                "reply_cap_exceeded",
+            )
         new.assignment.reply_due_at = moved.at
         new.assignment.provisional = new.assignment.provisional or moved.provisional
         new.extensions_used += 1
@@ -736,3 +749,63 @@ def coordinator_actions(case: Case) -> list[str]:
     if case.state == State.REOPENED and case.escalated:
         actions.append(Action.CLOSE)
     return [str(x) for x in actions]
+
+
+# --- 列入计划: following up a promised date ----------------------------------------------------
+
+FOLLOWUP_STATES = frozenset({State.REPLIED, State.CLOSED})
+
+
+def promise_awaiting_followup(case: Case) -> Reply | None:
+    """The standing promise (the last reply, 列入计划 with a planned date) whose follow-up has
+    not been asked yet. A reopened case is back with the lead, so its promise is superseded by
+    the coming reply; an archived one is the auditors'."""
+    last = case.last_reply
+    if (
+        case.state not in FOLLOWUP_STATES
+        or last is None
+        or last.outcome != Outcome.SCHEDULED
+        or last.planned_date is None
+        or last.followup_requested_at is not None
+    ):
+        return None
+    return last
+
+
+def request_followup(case: Case, *, now: datetime) -> TransitionResult:
+    """The planned date has passed (Shanghai date): ask the lead how the plan went, once. An
+    internal event and an email with a fresh link (to see the case); the state stays."""
+    new, before = _begin(case, Action.REQUEST_FOLLOWUP, SYSTEM)
+    promise = promise_awaiting_followup(new)
+    if promise is None or promise.planned_date is None or case.lead is None:
+        raise Conflict("没有待催报的计划", "no promise awaiting a follow-up", "no_followup")
+    if local_date(now) <= promise.planned_date:
+        raise Conflict("计划完成日期尚未到", "the planned date has not passed", "not_due")
+    promise.followup_requested_at = now
+    event = Event(
+        EventType.FOLLOWUP_REQUESTED,
+        now,
+        SYSTEM,
+        before,
+        new.state,
+        f"计划完成日期（{promise.planned_date.isoformat()}）已过，请{promise.department.name}"
+        "报告落实情况",
+        {"planned_date": promise.planned_date.isoformat(), "department": promise.department.id},
+    )
+    notice = Notice("followup_requested", "department", promise.department, Role.LEAD)
+    return _finish(case, new, now, [event], [notice])
+
+
+def followup_link_open(case: Case, department_id: str, role: Role, issued_at: datetime) -> bool:
+    """Whether a lead's link still opens a closed case: only one issued with (or after) the
+    follow-up request, so the department can see what it promised. It carries no action."""
+    last = case.last_reply
+    return (
+        case.state == State.CLOSED
+        and role == Role.LEAD
+        and last is not None
+        and last.outcome == Outcome.SCHEDULED
+        and last.department.id == department_id
+        and last.followup_requested_at is not None
+        and issued_at >= last.followup_requested_at
+    )

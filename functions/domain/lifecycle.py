@@ -82,6 +82,7 @@ class Action(StrEnum):
     RATE = "rate"  # 评价
     CLOSE = "close"  # 总平台办结（重办两次后）
     EXPIRE_RATING = "expire_rating"  # 评价期满未评价，自动办结
+    REQUEST_FOLLOWUP = "followup"  # 列入计划的答复到期，催报落实情况
     ARCHIVE = "archive"
 
 
@@ -122,6 +123,10 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.RATE: _t({State.REPLIED}, {State.CLOSED, State.REOPENED}, {Role.CITIZEN}),
     Action.CLOSE: _t({State.REOPENED}, {State.CLOSED}, _COORD),
     Action.EXPIRE_RATING: _t({State.REPLIED}, {State.CLOSED}, {Role.SYSTEM}),
+    # A promise (列入计划) stands after the case closes: the follow-up changes no state.
+    Action.REQUEST_FOLLOWUP: _t(
+        {State.REPLIED, State.CLOSED}, {State.REPLIED, State.CLOSED}, {Role.SYSTEM}
+    ),
     Action.ARCHIVE: _t({State.CLOSED}, {State.ARCHIVED}, {Role.SYSTEM}),
 }
 
@@ -165,6 +170,7 @@ class EventType(StrEnum):
     CLOSED = "closed"
     ARCHIVED = "archived"
     REMINDER = "reminder"  # a rung of the SLA ladder: 提醒, 催办, 黄牌, 红牌
+    FOLLOWUP_REQUESTED = "followup_requested"  # the planned date passed: 催报计划落实情况
 
 
 EVENT_LABELS = {
@@ -187,6 +193,7 @@ EVENT_LABELS = {
     EventType.CLOSED: "办结",
     EventType.ARCHIVED: "归档",
     EventType.REMINDER: "督办",
+    EventType.FOLLOWUP_REQUESTED: "催报计划落实情况",
 }
 
 # Events the public sees on a public case; the rest are internal (staff, auditors).

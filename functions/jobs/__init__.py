@@ -14,10 +14,16 @@ def _outbox(now: datetime) -> Any:
     return deliver_due(now).__dict__
 
 
-def _rating_window(now: datetime) -> Any:
-    from functions.services.sweeps import close_unrated
+def _auto_close(now: datetime) -> Any:
+    from functions.services.sweeps import auto_close
 
-    return close_unrated(now)
+    return auto_close(now)
+
+
+def _digest(now: datetime) -> Any:
+    from functions.services.digest import send_digests
+
+    return send_digests(now)
 
 
 def _sla_sweep(now: datetime) -> Any:
@@ -29,5 +35,6 @@ def _sla_sweep(now: datetime) -> Any:
 RUNNERS: dict[str, Callable[[datetime], Any]] = {
     "sla-sweep": _sla_sweep,
     "outbox": _outbox,
-    "rating-window": _rating_window,
+    "auto-close": _auto_close,
+    "digest": _digest,
 }

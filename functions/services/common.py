@@ -4,25 +4,23 @@ transition together with the links and messages its notices call for."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from pynamodb.models import Model
 
 from functions.domain import sla
-from functions.domain.calendar import WorkCalendar
 from functions.domain.cases import Case, Clock, Notice, TransitionResult
 from functions.domain.errors import NotFound
 from functions.domain.lifecycle import Role
-from functions.domain.policy import DEFAULT_POLICY
 from functions.notify import templates
 from functions.settings import settings
-from functions.storage import cases_repo, directory, outbox_repo, tokens
+from functions.storage import cases_repo, config_repo, directory, outbox_repo, tokens
 from functions.storage.models import IdempotencyModel
 
 
-@lru_cache(maxsize=1)
 def clock() -> Clock:
-    return Clock(WorkCalendar(), DEFAULT_POLICY)
+    """The working-day calendar and SLA policy in force: the deployment's ``calendar`` and
+    ``sla-policy`` settings over the defaults, cached per process for a minute."""
+    return Clock(*config_repo.deadline_rules())
 
 
 def load(case_id: str) -> Case:

@@ -34,7 +34,12 @@ def _departments(ids: list[str], field: str) -> list[DepartmentRef]:
 def view(case: Case, now: datetime) -> dict[str, Any]:
     events = cases_repo.timeline(case.case_id, public_only=False)
     return views.staff_case(
-        case, events, directory.taxonomy(), now, domain.coordinator_actions(case)
+        case,
+        events,
+        directory.taxonomy(),
+        now,
+        domain.coordinator_actions(case),
+        unreachable={d.id: d.unreachable_contacts() for d in directory.departments().values()},
     )
 
 

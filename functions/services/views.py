@@ -3,6 +3,7 @@ scrubbed text), the citizen who holds the tracking code, and staff/departments."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -174,10 +175,27 @@ def private_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) 
     }
 
 
+def _reach(ref: Any, unreachable: Mapping[str, list[str]]) -> dict[str, Any] | None:
+    """A department for staff eyes, with whether mail reaches it (SES bounces/complaints):
+    ``unreachable_contacts`` names the broken contacts (handler, spokesperson, leader)."""
+    out = _ref(ref)
+    if out is None:
+        return None
+    broken = list(unreachable.get(ref.id, []))
+    return {**out, "unreachable": bool(broken), "unreachable_contacts": broken}
+
+
 def staff_case(
-    case: Case, events: list[Event], tax: Taxonomy, now: datetime, actions: list[str]
+    case: Case,
+    events: list[Event],
+    tax: Taxonomy,
+    now: datetime,
+    actions: list[str],
+    unreachable: Mapping[str, list[str]] | None = None,
 ) -> dict[str, Any]:
+    """``unreachable``: department id → its contacts mail does not reach."""
     a = case.assignment
+    reach = unreachable or {}
     view = private_case(case, events, tax, now)
     view.update(
         {
@@ -190,13 +208,13 @@ def staff_case(
             "replies": [_reply(r, internal=True) for r in case.replies],
             "assignment": {
                 "no": a.no,
-                "lead": _ref(a.lead),
+                "lead": _reach(a.lead, reach),
                 "assigned_at": iso(a.assigned_at),
                 "signed_at": _iso(a.signed_at),
                 "return_window_ends_at": iso(a.return_window_ends_at),
                 "co_handlers": [
                     {
-                        **(_ref(c.department) or {}),
+                        **(_reach(c.department, reach) or {}),
                         "input": c.input,
                         "input_at": _iso(c.input_at),
                         "input_due_at": iso(c.input_due_at),

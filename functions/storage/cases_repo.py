@@ -13,7 +13,7 @@ import binascii
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -22,9 +22,15 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from functions.domain.cases import Actor, Case, Event, TransitionResult
+from functions.domain.cases import (
+    Actor,
+    Case,
+    Event,
+    TransitionResult,
+    promise_awaiting_followup,
+)
 from functions.domain.errors import Conflict, Unavailable, invalid_field
-from functions.domain.lifecycle import OPEN, EventType, Role, State
+from functions.domain.lifecycle import OPEN, WITH_DEPARTMENT, EventType, Role, State
 from functions.domain.sla import active_card
 from functions.storage.codec import decode, encode, iso
 from functions.storage.models import (
@@ -93,6 +99,9 @@ def to_model(case: Case) -> CaseModel:
     if case.state == State.REPLIED and case.rating_window_ends_at is not None:
         model.rating_shard = _shard(case.case_id)
         model.rating_window_key = iso(case.rating_window_ends_at)
+    if (promise := promise_awaiting_followup(case)) is not None and promise.planned_date:
+        model.followup_shard = _shard(case.case_id)
+        model.followup_key = promise.planned_date.isoformat()
     if case.is_public:
         model.pub_all = "1"
         model.pub_state = case.state.value
@@ -243,6 +252,41 @@ def rating_window_ended(now: datetime) -> list[str]:
         for shard in range(SHARDS)
         for m in CaseModel.rating_due.query(
             str(shard), CaseModel.rating_window_key <= iso(now))
+    ]
+
+
+def followup_due(today: date) -> list[str]:
+    """Ids of cases whose 列入计划 reply promised a date before ``today`` (Shanghai) and has
+    not been followed up: a sparse index that holds only such promises, no scan."""
+    return [
+        m.case_id
+        for shard in range(SHARDS)
+        for m in CaseModel.followup_due.query(
+            str(shard), CaseModel.followup_key < today.isoformat()
+        )
+    ]
+
+
+def with_departments() -> list[Case]:
+    """Every case a department must work on now (assigned, in progress, reopened and not
+    escalated to the coordinator), by running deadline: the digest's input.
+
+    Read from the coordinator's ``queue-due`` index (partition ``open``, ALL projection),
+    filtered to those states. One paged Query serves every department at once, leads and
+    co-handlers alike, because the co-handlers travel inside the case item; what it reads
+    beyond its answer is only the other open cases (待受理, 待交办, 已答复 within the rating
+    window), a bounded few. The alternatives cost more: ``by-lead`` holds each department's
+    whole history (closed cases included, keys only, so a get per case) and knows no
+    co-handlers, and a per-(department, case) index needs an item per co-handler written with
+    every transition."""
+    condition = CaseModel.state.is_in(*[s.value for s in sorted(WITH_DEPARTMENT)]) & (
+        CaseModel.escalated == False  # noqa: E712
+    )
+    return [
+        from_model(m)
+        for m in CaseModel.queue_due.query(
+            "open", filter_condition=condition, scan_index_forward=True
+        )
     ]
 
 

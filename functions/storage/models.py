@@ -104,6 +104,14 @@ class RatingDue(GlobalSecondaryIndex["CaseModel"]):
     rating_window_key = UnicodeAttribute(range_key=True)
 
 
+class FollowupDue(GlobalSecondaryIndex["CaseModel"]):
+    """Sparse: only cases whose 列入计划 reply awaits its follow-up, by the planned date."""
+
+    Meta = _index_meta("followup-due", KeysOnlyProjection())
+    followup_shard = UnicodeAttribute(hash_key=True)
+    followup_key = UnicodeAttribute(range_key=True)
+
+
 class SlaDue(GlobalSecondaryIndex["CaseModel"]):
     """Sparse: only cases with a running SLA clock, by when the sweep must look at them next."""
 
@@ -163,6 +171,8 @@ class CaseModel(Model):
     lead_id = UnicodeAttribute(null=True)
     rating_shard = UnicodeAttribute(null=True)
     rating_window_key = UnicodeAttribute(null=True)
+    followup_shard = UnicodeAttribute(null=True)
+    followup_key = UnicodeAttribute(null=True)  # the planned date, YYYY-MM-DD (Shanghai)
     sla_shard = UnicodeAttribute(null=True)
     next_check_key = UnicodeAttribute(null=True)
     card = UnicodeAttribute(null=True)
@@ -178,6 +188,7 @@ class CaseModel(Model):
     queue_due = QueueByDue()
     by_lead = ByLead()
     rating_due = RatingDue()
+    followup_due = FollowupDue()
     sla_due = SlaDue()
     cards = Cards()
 
@@ -242,6 +253,15 @@ class DueMessages(GlobalSecondaryIndex["OutboxModel"]):
     next_attempt_at = UnicodeAttribute(range_key=True)
 
 
+class DeadMessages(GlobalSecondaryIndex["OutboxModel"]):
+    """Sparse: only dead-lettered messages carry ``dead_shard``, newest first for the
+    coordinator's 发送失败 list."""
+
+    Meta = _index_meta("dead", AllProjection())
+    dead_shard = UnicodeAttribute(hash_key=True)
+    dead_key = UnicodeAttribute(range_key=True)
+
+
 class OutboxModel(Model):
     """Notifications written in the same transaction as the change they report, then
     delivered (at least once) by the outbox job, with retries and a dead-letter state."""
@@ -255,7 +275,7 @@ class OutboxModel(Model):
     body = UnicodeAttribute()
     case_id = UnicodeAttribute(null=True)
     template = UnicodeAttribute()
-    status = UnicodeAttribute()  # "pending" | "sent" | "dead"
+    status = UnicodeAttribute()  # "pending" | "sent" | "dead" | "bounced" | "complained"
     attempts = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     next_attempt_at = UnicodeAttribute(null=True)
@@ -264,8 +284,11 @@ class OutboxModel(Model):
     sent_at = UTCDateTimeAttribute(null=True)
     provider_id = UnicodeAttribute(null=True)
     last_error = UnicodeAttribute(null=True)
+    dead_shard = UnicodeAttribute(null=True)  # "dead" while dead-lettered, else absent
+    dead_key = UnicodeAttribute(null=True)  # created ISO: newest dead letters first
 
     due = DueMessages()
+    dead = DeadMessages()
 
 
 class DepartmentModel(Model):
@@ -279,6 +302,8 @@ class DepartmentModel(Model):
     spokesperson: MapAttribute[str, Any] = MapAttribute(default=dict)
     leader: MapAttribute[str, Any] = MapAttribute(default=dict)
     active = BooleanAttribute(default=True)
+    # Contact addresses SES reported as bounced or complained: {email: ISO instant}.
+    unreachable: MapAttribute[str, Any] = MapAttribute(default=dict)
 
 
 class StaffModel(Model):
@@ -301,7 +326,7 @@ class CounterModel(Model):
 
 
 class SettingModel(Model):
-    """Deployment settings as JSON documents (taxonomy; later SLA policy, calendar)."""
+    """Deployment settings as JSON documents: ``taxonomy``, ``calendar``, ``sla-policy``."""
 
     Meta = _meta("settings")
 

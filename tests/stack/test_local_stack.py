@@ -4,11 +4,14 @@ staff sign-in link and the department's link from the dev outbox, as a newcomer 
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import re
 import socket
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -114,8 +117,91 @@ def test_make_run_stack_walks_a_case_from_submission_to_satisfied_rating(stack: 
     # What the dev outbox shows went through SES and SNS: moto captured it.
     closed = stack.wait_for_message(lambda m: m["case_id"] == case_id and "办结" in m["body"])
     with urllib.request.urlopen(stack.moto + "/moto-api/data.json", timeout=30) as answer:
-        captured = json.dumps(json.loads(answer.read()), ensure_ascii=False)
-    assert closed["body"] in captured or closed["body"].replace("\n", "\\n") in captured
+        captured = json.loads(answer.read())
+    assert closed["body"] in _sent_texts(captured)
+
+
+def test_the_job_timer_climbs_the_ladder_to_a_public_red_card(stack: Stack) -> None:
+    """No job is invoked here: the stack's own timer runs sla-sweep and outbox, as EventBridge
+    would, once the platform clock is a month on."""
+    status, session = stack.call("POST", "/api/staff/sign-in", {"email": "admin@wenzheng.example"})
+    signin = stack.wait_for_message(
+        lambda m: m["to"] == "admin@wenzheng.example" and "staff.html#t=" in m["body"]
+    )
+    status, session = stack.call(
+        "POST", "/api/staff/session", {"token": _link(signin, "staff.html")}
+    )
+    bearer = {"Authorization": f"Bearer {session['session_token']}"}
+    status, created = stack.call(
+        "POST",
+        "/api/staff/cases",
+        {
+            "kind": "help",
+            "category": "urban",
+            "district": "city",
+            "title": "老旧小区二次供水水箱长期不清洗",
+            "content": "翠湖小区的二次供水水箱两年没有清洗，水里有铁锈和杂质。",
+            "contact": {"name": "周大海", "phone": "13800005678"},
+            "public": True,
+            "channel": "hotline",
+        },
+        bearer,
+    )
+    assert status == 201, created
+    case_id = created["case_id"]
+    _, departments = stack.call("GET", "/api/departments")
+    lead = departments["items"][1]
+    stack.call(
+        "POST", f"/api/staff/cases/{case_id}/accept", {"urgency": "general", "public": True}, bearer
+    )
+    status, case = stack.call(
+        "POST",
+        f"/api/staff/cases/{case_id}/assign",
+        {"lead": lead["id"], "co_handlers": []},
+        bearer,
+    )
+    assert status == 200 and case["state"] == "assigned"
+    _, now = stack.call("GET", "/api/dev/clock")
+    later = datetime.fromisoformat(now["now"].replace("Z", "+00:00")) + timedelta(days=30)
+    stack.call("POST", "/api/dev/clock", {"now": later.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    try:
+        red = stack.wait_for_message(
+            lambda m: (
+                m["case_id"] == case_id and m["template"] == "sla_red" and m["channel"] == "sms"
+            )
+        )
+        assert len(red["body"]) <= 70 and case_id in red["body"]
+        status, overdue = stack.call("GET", f"/api/overdue?department={lead['id']}")
+        assert status == 200 and [i["case_id"] for i in overdue["items"]] == [case_id]
+        assert overdue["items"][0]["card_label"] == "红牌"
+        _, public = stack.call("GET", f"/api/cases/{case_id}")
+        notes = [e["note"] for e in public["timeline"] if e["type"] == "reminder"]
+        assert any("黄牌" in n for n in notes) and any("红牌" in n for n in notes)
+    finally:
+        stack.call("DELETE", "/api/dev/clock")
+
+
+def _sent_texts(data: Any) -> str:
+    """Every text moto captured: SMS bodies as they are, emails (raw MIME) by their text part."""
+    texts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str):
+            if "MIME-Version" in value:
+                mail = email.message_from_string(value, policy=email.policy.default)
+                part = mail.get_body(("plain",))  # type: ignore[attr-defined]
+                texts.append(part.get_content().replace("\r\n", "\n") if part else value)
+            else:
+                texts.append(value)
+
+    walk(data)
+    return "\n".join(texts)
 
 
 def test_ctrl_c_stops_everything_the_stack_started() -> None:

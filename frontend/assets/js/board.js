@@ -1,10 +1,10 @@
 // 公开留言板: filters reflected in the URL, cards, "加载更多" via next_cursor.
 import { h, $, replace } from './dom.js';
 import { get } from './api.js';
-import { formatDateTime } from './format.js';
+import { caseCard } from './caseview.js';
 import {
   taxonomy, departments, optionsOf, select, field, loading, errorBox, alertBox,
-  stateBadge, badge, deadlineBadge, ratingBadge, readQuery, writeQuery, OPEN_STATES,
+  readQuery, writeQuery,
 } from './ui.js';
 
 const KEYS = ['kind', 'category', 'district', 'department', 'state'];
@@ -76,27 +76,6 @@ function applyQuery() {
   }
 }
 
-function card(c) {
-  const running = OPEN_STATES.has(c.state);
-  const href = `case.html?id=${encodeURIComponent(c.case_id)}`;
-  return h('article', { class: 'card' },
-    h('div', { class: 'card-top' },
-      h('div', { class: 'badges' },
-        stateBadge(c.state, c.state_label),
-        c.kind_label ? badge(c.kind_label, 'kind') : null,
-        running && c.reply_due_at ? deadlineBadge(c.reply_due_at, { apiOverdue: c.overdue }) : (c.overdue ? badge('已超期', 'overdue') : null),
-        ratingBadge(c.rating),
-        c.reopen_count > 0 ? badge(`重办 ${c.reopen_count} 次`, 'reopen') : null),
-      h('time', { datetime: c.created_at, class: 'muted' }, formatDateTime(c.created_at))),
-    h('h2', { class: 'card-title' }, h('a', { href }, c.title)),
-    c.excerpt ? h('p', { class: 'excerpt' }, c.excerpt) : null,
-    h('p', { class: 'card-meta' },
-      h('span', null, `留言人：${c.name_masked || '匿名'}`),
-      h('span', null, [c.category_label, c.district_label].filter(Boolean).join(' · ')),
-      h('span', null, `牵头单位：${c.lead ? c.lead.name : '待交办'}`),
-      c.co_handlers && c.co_handlers.length ? h('span', null, `协办：${c.co_handlers.map((d) => d.name).join('、')}`) : null));
-}
-
 async function load(reset) {
   const mine = ++sequence;
   if (reset) {
@@ -113,7 +92,7 @@ async function load(reset) {
       const data = await get('/api/cases', { query: { ...currentFilters(), cursor } });
       if (mine !== sequence) return;
       const items = (data && data.items) || [];
-      for (const c of items) list.append(card(c));
+      for (const c of items) list.append(caseCard(c));
       shown += items.length;
       cursor = data.next_cursor || null;
       if (items.length || !cursor) break;

@@ -1,7 +1,7 @@
 // Rendering of a case (PublicCase / PrivateCase / StaffCase) shared by the pages.
 import { h } from './dom.js';
 import { formatDateTime, formatDate } from './format.js';
-import { badge, stateBadge, deadlineBadge, ratingBadge, facts, telLink, mailLink, OPEN_STATES } from './ui.js';
+import { badge, stateBadge, deadlineBadge, ratingBadge, cardBadge, facts, telLink, mailLink, OPEN_STATES } from './ui.js';
 
 export function caseHeading(c, level = 'h1') {
   return h('header', { class: 'case-heading' },
@@ -10,7 +10,8 @@ export function caseHeading(c, level = 'h1') {
       c.kind_label ? badge(c.kind_label, 'kind') : null,
       c.urgency_label ? badge(`${c.urgency_label}件`, `urgency urgency-${c.urgency}`) : null,
       c.reopen_count > 0 ? badge(`重办 ${c.reopen_count} 次`, 'reopen') : null,
-      c.overdue ? badge('已超期', 'overdue') : null),
+      c.overdue ? badge('已超期', 'overdue') : null,
+      cardBadge(c)),
     h(level, { class: 'case-title' }, c.title));
 }
 
@@ -112,4 +113,27 @@ export function timelineSection(events, { title = '办理过程' } = {}) {
         h('time', { datetime: e.at, class: 'muted' }, formatDateTime(e.at)),
         e.note ? h('p', { class: 'tl-note' }, e.note) : null)))
       : h('p', { class: 'muted' }, '暂无记录。'));
+}
+
+/** A case on a list (board, 红牌 page): title, masked name, departments, badges. */
+export function caseCard(c) {
+  const running = OPEN_STATES.has(c.state);
+  const href = `case.html?id=${encodeURIComponent(c.case_id)}`;
+  return h('article', { class: 'card' },
+    h('div', { class: 'card-top' },
+      h('div', { class: 'badges' },
+        stateBadge(c.state, c.state_label),
+        c.kind_label ? badge(c.kind_label, 'kind') : null,
+        running && c.reply_due_at ? deadlineBadge(c.reply_due_at, { apiOverdue: c.overdue }) : (c.overdue ? badge('已超期', 'overdue') : null),
+        cardBadge(c),
+        ratingBadge(c.rating),
+        c.reopen_count > 0 ? badge(`重办 ${c.reopen_count} 次`, 'reopen') : null),
+      h('time', { datetime: c.created_at, class: 'muted' }, formatDateTime(c.created_at))),
+    h('h2', { class: 'card-title' }, h('a', { href }, c.title)),
+    c.excerpt ? h('p', { class: 'excerpt' }, c.excerpt) : null,
+    h('p', { class: 'card-meta' },
+      h('span', null, `留言人：${c.name_masked || '匿名'}`),
+      h('span', null, [c.category_label, c.district_label].filter(Boolean).join(' · ')),
+      h('span', null, `牵头单位：${c.lead ? c.lead.name : '待交办'}`),
+      c.co_handlers && c.co_handlers.length ? h('span', null, `协办：${c.co_handlers.map((d) => d.name).join('、')}`) : null));
 }

@@ -5,15 +5,18 @@ import { get, post, staffSession, saveStaffSession, clearStaffSession } from './
 import { formatDateTime } from './format.js';
 import {
   taxonomy, departments, optionsOf, labelOf, field, fieldset, select, counter, loading, alertBox, errorBox,
-  errorSummary, clearFieldErrors, showFieldErrors, setBusy, badge, stateBadge, deadlineBadge, facts,
+  errorSummary, clearFieldErrors, showFieldErrors, setBusy, badge, stateBadge, deadlineBadge, cardBadge, facts,
   truncate, readQuery, writeQuery, FALLBACK, OPEN_STATES,
 } from './ui.js';
-import { caseHeading, caseFacts, caseContent, contactSection, repliesSection, timelineSection, provisionalNote, rejectionBlock } from './caseview.js';
+import { caseHeading, caseFacts, caseContent, contactSection, repliesSection, timelineSection, rejectionBlock } from './caseview.js';
 import { actionForm } from './actions.js';
 import { caseFields, submissionLimits } from './caseform.js';
+import { deadLettersButton, unreachableNote } from './staff-outbox.js';
 
 const app = $('#app');
 const COORDINATING = new Set(['coordinator', 'admin']);
+// A deadline in a year whose official holiday schedule is not confirmed (deadline_provisional).
+const PROVISIONAL = '时限按规则推算（该年度放假安排尚未公布）';
 const QUERY_KEYS = ['state', 'kind', 'district', 'department', 'pending', 'sort', 'case'];
 let tax = null;
 let depts = [];
@@ -114,6 +117,7 @@ async function start() {
   const bar = h('div', { class: 'staff-bar' },
     h('p', null, '已登录：', session.name ? `${session.name} ` : '', h('strong', { class: 'staff-email' }, session.email || ''), ' ',
       badge(session.role_label || FALLBACK.roles[role] || role, 'role')),
+    role === 'admin' ? h('a', { href: 'admin.html', class: 'btn btn-secondary btn-small' }, '时限与工作日历设置') : null,
     signOut);
   const body = h('div');
   replace(app, bar, body);
@@ -217,7 +221,8 @@ function consoleView(container) {
   });
 
   replace(container,
-    h('div', { class: 'console-head' }, h('h1', null, '总平台工作台'), newCase),
+    h('div', { class: 'console-head' }, h('h1', null, '总平台工作台'), newCase,
+      deadLettersButton(panel, { onOpen: () => select_(''), sessionLost, openCase: (id) => { select_(id); openCase(id); } })),
     tabs, filters,
     h('div', { class: 'console' },
       h('div', { class: 'queue' }, list, listStatus, h('div', { class: 'more' }, more)),
@@ -252,7 +257,9 @@ function consoleView(container) {
         c.kind_label ? badge(c.kind_label, 'kind') : null,
         pendingType ? badge(pendingType === 'extension' ? '待审延期' : '待审退回', 'pending') : null,
         c.escalated ? badge('已转总平台', 'reopen') : null,
+        c.deadline_provisional ? h('span', { class: 'badge provisional', title: PROVISIONAL }, '时限按规则推算') : null,
         running && due ? deadlineBadge(due, { apiOverdue: c.overdue }) : null,
+        cardBadge(c),
         h('span', { class: 'mono muted' }, c.case_id)),
       h('span', { class: 'queue-title' }, c.title),
       h('span', { class: 'queue-meta muted' }, [formatDateTime(c.created_at), c.district_label, c.lead ? `牵头：${c.lead.name}` : null].filter(Boolean).join(' · ')));
@@ -335,6 +342,7 @@ function consoleView(container) {
         caseHeading(c, 'h2'),
         rejectionBlock(c.rejection),
         c.escalated ? alertBox('本件经两次重办留言人仍不满意，已转总平台处理。', 'warning') : null,
+        c.deadline_provisional ? alertBox(`${PROVISIONAL}：时限所在年份的法定节假日安排尚未确认，公布并由管理员更新工作日历后，请核对本件时限。`, 'warning') : null,
         h('section', { class: 'panel' }, caseFacts(c), facts([
           ['来源', c.channel_label || null],
           ['公开', publicText(c)],
@@ -342,7 +350,8 @@ function consoleView(container) {
           ['签收时间', c.assignment && c.assignment.signed_at ? formatDateTime(c.assignment.signed_at) : null],
           ['可申请退回至', c.assignment && c.assignment.return_window_ends_at && OPEN_STATES.has(c.state) ? formatDateTime(c.assignment.return_window_ends_at) : null],
           ['已延期', c.extensions_used ? `${c.extensions_used} 次` : null],
-        ]), provisionalNote(c)),
+        ])),
+        unreachableNote(c),
         pendingBox(c.pending),
         actionsSection(c, done),
         caseContent(c),

@@ -75,6 +75,13 @@ export function deadlineBadge(iso, { apiOverdue = false, prefix = '' } = {}) {
   return badge(prefix ? `${prefix} ${text}` : text, overdue ? 'overdue' : c.soon ? 'soon' : 'countdown');
 }
 
+/** 黄牌 / 红牌: a deadline missed by working days, while its clock still runs. */
+export function cardBadge(c) {
+  if (!c || !c.card) return null;
+  const days = c.overdue_working_days ? ` · 超期 ${c.overdue_working_days} 个工作日` : '';
+  return badge(`${c.card_label || (c.card === 'red' ? '红牌' : '黄牌')}${days}`, `sla-card sla-card-${c.card}`);
+}
+
 export function ratingBadge(rating) {
   if (!rating) return null;
   const cls = rating.rating === 'unsatisfied' ? 'rating-bad' : 'rating-good';

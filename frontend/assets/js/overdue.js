@@ -1,0 +1,84 @@
+// 超期红牌件: public cases 5 working days past a deadline, grouped by department.
+import { h, $, replace } from './dom.js';
+import { get } from './api.js';
+import { caseCard } from './caseview.js';
+import { departments, field, loading, errorBox, alertBox, readQuery, writeQuery } from './ui.js';
+
+const app = $('#app');
+const list = h('div');
+const status = h('div', { class: 'list-status', 'aria-live': 'polite' });
+const more = h('button', { type: 'button', class: 'btn btn-secondary', hidden: true }, '加载更多');
+const groups = new Map();
+let department = null;
+let cursor = null;
+let shown = 0;
+let sequence = 0;
+
+function groupFor(c) {
+  const name = c.lead ? c.lead.name : '未交办';
+  if (!groups.has(name)) {
+    const cards = h('div', { class: 'cards' });
+    const count = h('span', { class: 'muted' });
+    list.append(h('section', null, h('h2', { class: 'dept-group' }, `${name} `, count), cards));
+    groups.set(name, { cards, count, n: 0 });
+  }
+  return groups.get(name);
+}
+
+async function load(reset) {
+  const mine = ++sequence;
+  if (reset) {
+    cursor = null;
+    shown = 0;
+    groups.clear();
+    list.replaceChildren();
+  }
+  replace(status, loading());
+  more.disabled = true;
+  try {
+    const data = await get('/api/overdue', { query: { department: department.value, cursor } });
+    if (mine !== sequence) return;
+    for (const c of data.items || []) {
+      const g = groupFor(c);
+      g.cards.append(caseCard(c));
+      g.n += 1;
+      g.count.textContent = `（${g.n} 件）`;
+      shown += 1;
+    }
+    cursor = data.next_cursor || null;
+    more.hidden = !cursor;
+    replace(status, shown
+      ? h('p', { class: 'muted' }, cursor ? `已显示 ${shown} 件` : `共 ${shown} 件`)
+      : alertBox(department.value ? '该单位目前没有超期红牌件。' : '目前没有超期红牌件。', 'info'));
+  } catch (err) {
+    if (mine !== sequence) return;
+    replace(status, errorBox(err, () => load(reset)));
+  } finally {
+    more.disabled = false;
+  }
+}
+
+async function init() {
+  replace(app, loading());
+  let depts = [];
+  try {
+    depts = await departments();
+  } catch {
+    depts = [];
+  }
+  department = h('select', { name: 'department' }, h('option', { value: '' }, '全部单位'),
+    ...depts.map((d) => h('option', { value: d.id }, d.name)));
+  department.value = readQuery(['department']).department;
+  const form = h('form', { class: 'filters', role: 'search', 'aria-label': '按单位筛选' },
+    field({ label: '承办单位', control: department }));
+  form.addEventListener('change', () => {
+    writeQuery({ department: department.value });
+    load(true);
+  });
+  form.addEventListener('submit', (e) => e.preventDefault());
+  more.addEventListener('click', () => load(false));
+  replace(app, form, list, status, h('div', { class: 'more' }, more));
+  load(true);
+}
+
+init();

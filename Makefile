@@ -32,6 +32,7 @@ test: venv browser-deps
 
 lint: venv
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy functions infra app.py
 
 bench: venv

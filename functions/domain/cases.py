@@ -432,7 +432,7 @@ def co_input(case: Case, actor: Actor, *, text: str, now: datetime) -> Transitio
         raise Conflict("协办意见已提交", "input already given", "input_given")
     slot.input, slot.input_at = text.strip(), now
     event = Event(EventType.CO_INPUT, now, actor, before, new.state, text.strip())
-    return _finish(case, new, now, [event], [Notice("co_input", "department", new.lead)])
+    return _finish(case, new, now, [event], [Notice("co_input", "department", new.lead, Role.LEAD)])
 
 
 def request_extension(
@@ -518,7 +518,7 @@ def decide_extension(
         event = Event(EventType.EXTENSION_REFUSED, now, actor, before, new.state, note.strip())
     new.pending = None
     template = "extension_approved" if approve else "extension_refused"
-    return _finish(case, new, now, [event], [Notice(template, "department", new.lead)])
+    return _finish(case, new, now, [event], [Notice(template, "department", new.lead, Role.LEAD)])
 
 
 def request_return(case: Case, actor: Actor, *, reason: str, now: datetime) -> TransitionResult:
@@ -554,7 +554,9 @@ def decide_return(
     new.pending = None
     if not reassign:
         event = Event(EventType.RETURN_REFUSED, now, actor, before, new.state, note.strip())
-        return _finish(case, new, now, [event], [Notice("return_refused", "department", new.lead)])
+        return _finish(
+            case, new, now, [event], [Notice("return_refused", "department", new.lead, Role.LEAD)]
+        )
     if lead is None:
         raise invalid_field("lead", "改派须指定新的牵头单位", "lead is required to reassign")
     if lead.id == case.assignment.lead.id:

@@ -30,6 +30,7 @@ class DigestItem:
     state: State
     dues: tuple[Due, ...]
     note: str = ""  # e.g. a request waiting for the coordinator
+    assignment_no: int = 0  # the assignment a fresh link for this line is bound to
 
     @property
     def overdue(self) -> bool:
@@ -87,6 +88,7 @@ def open_work(
                 case.state,
                 tuple(lead_dues),
                 _pending_note(case),
+                a.no,
             )
         )
         for co in a.co_handlers:
@@ -99,6 +101,7 @@ def open_work(
                     Role.CO_HANDLER,
                     case.state,
                     (_due("协办意见时限", co.input_due_at, now, calendar),),
+                    assignment_no=a.no,
                 )
             )
     for items in work.values():

@@ -116,9 +116,7 @@ def mime_message(sender: str, to: str, subject: str, body: str) -> bytes:
     message["Subject"] = subject
     # base64 keeps the message 7-bit clean for every relay on the way.
     message.set_content(body, charset="utf-8", cte="base64")
-    message.add_alternative(
-        html_body(body, subject), subtype="html", charset="utf-8", cte="base64"
-    )
+    message.add_alternative(html_body(body, subject), subtype="html", charset="utf-8", cte="base64")
     return message.as_bytes()
 
 

@@ -3,7 +3,7 @@ for departments, the magic link."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -122,7 +122,7 @@ def department(template: str, case: Case, *, department_name: str, link: str | N
     subject, sentence = subjects[template]
     return Text(
         f"【{subject}】{case.title}（{cid}）",
-        f"{department_name}：\n{sentence}\n\n编号：{cid}\n{deadlines}",
+        f"{department_name}：\n{sentence}\n\n编号：{cid}\n{deadlines}{link_text}",
     )
 
 
@@ -265,11 +265,16 @@ _DIGEST_ROLES = {"lead": "牵头", "co_handler": "协办"}
 
 
 def digest(
-    department_name: str, items: Sequence[DigestItem], *, now: datetime, handle_page: str
+    department_name: str,
+    items: Sequence[DigestItem],
+    *,
+    now: datetime,
+    handle_page: str,
+    links: Mapping[str, str],
 ) -> Text:
-    """每日待办: one email per department, its open cases with deadlines and time left. No
-    links (one per case would be too many): they are in the assignment emails, and the
-    handling page re-sends a lost one."""
+    """每日待办: one email per department, its open cases with deadlines and time left, each
+    with a fresh link (``links``: case id → link; a line without one points to the
+    assignment email and the handling page's re-send form)."""
     overdue = sum(1 for item in items if item.overdue)
     lines = [
         f"{department_name}：",
@@ -286,9 +291,11 @@ def digest(
             lines.append(f"   {due.label}：{local(due.at)}（{due.standing}）")
         if item.note:
             lines.append(f"   {item.note}")
+        if item.case_id in links:
+            lines.append(f"   办理链接（请勿转发）：{links[item.case_id]}")
     lines += [
         "",
-        "各件的办理链接见交办邮件。如链接遗失，请打开办理页面 "
+        "未附链接的诉求，办理链接见交办邮件。如链接遗失，请打开办理页面 "
         f"{handle_page} ，填写单位和诉求编号申请重新发送，新链接将发送至贵单位登记的邮箱。",
         "本邮件每个工作日上午自动发送，仅列出需要贵单位办理的诉求。",
     ]

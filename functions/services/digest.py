@@ -3,17 +3,47 @@ cases gets one email listing them with their deadlines and the time left."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
+
+from pynamodb.models import Model
 
 from functions.domain import digest
 from functions.domain.calendar import SHANGHAI
 from functions.notify import templates
-from functions.services.common import clock
+from functions.services.common import clock, handle_url
 from functions.settings import settings
-from functions.storage import cases_repo, directory, job_markers, outbox_repo
+from functions.storage import cases_repo, directory, job_markers, outbox_repo, tokens
 
 SEND_AT = time(8, 30)  # Asia/Shanghai; the schedule fires then (00:30 UTC)
+
+
+# A transaction holds at most 100 items: the marker, the email, and one link token per line.
+MAX_LINKS = 98
+
+
+def _fresh_links(
+    department_id: str, items: list[digest.DigestItem], now: datetime
+) -> tuple[list[Model], dict[str, str]]:
+    """A fresh link per listed case (every email to a handler carries its links), bound to the
+    department's role and the current assignment; the most urgent lines first."""
+    records: list[Model] = []
+    links: dict[str, str] = {}
+    for item in items[:MAX_LINKS]:
+        token = tokens.new_token()
+        records.append(
+            tokens.link_item(
+                token,
+                case_id=item.case_id,
+                department_id=department_id,
+                role=item.role.value,
+                assignment_no=item.assignment_no,
+                now=now,
+                max_age=timedelta(days=settings().link_max_days),
+            )
+        )
+        links[item.case_id] = handle_url(token)
+    return records, links
 
 
 def send_digests(now: datetime) -> dict[str, Any]:
@@ -45,7 +75,8 @@ def send_digests(now: datetime) -> dict[str, Any]:
         if dept is None or not dept.handler.email:
             no_address.append(department_id)
             continue
-        text = templates.digest(dept.name, items, now=now, handle_page=handle_page)
+        tokens_, links = _fresh_links(department_id, items, now)
+        text = templates.digest(dept.name, items, now=now, handle_page=handle_page, links=links)
         message = outbox_repo.new_message(
             channel="email",
             recipient=dept.handler.email,
@@ -56,6 +87,7 @@ def send_digests(now: datetime) -> dict[str, Any]:
             now=now,
         )
         key = f"{day_key}#{department_id}"
-        result["sent" if job_markers.send_once(key, len(items), message) else "already_sent"] += 1
+        sent = job_markers.send_once(key, len(items), message, tokens_)
+        result["sent" if sent else "already_sent"] += 1
     job_markers.mark(day_key, result["sent"] + result["already_sent"])
     return {**result, "no_address": no_address, "skipped": None}

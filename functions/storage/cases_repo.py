@@ -250,8 +250,7 @@ def rating_window_ended(now: datetime) -> list[str]:
     return [
         m.case_id
         for shard in range(SHARDS)
-        for m in CaseModel.rating_due.query(
-            str(shard), CaseModel.rating_window_key <= iso(now))
+        for m in CaseModel.rating_due.query(str(shard), CaseModel.rating_window_key <= iso(now))
     ]
 
 

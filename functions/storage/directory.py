@@ -182,9 +182,7 @@ def coordinator_emails() -> list[str]:
     alerts). The staff table holds a handful of accounts: a cached scan is the right tool."""
 
     def load() -> list[str]:
-        return sorted(
-            m.email for m in StaffModel.scan() if m.active and m.role == "coordinator"
-        )
+        return sorted(m.email for m in StaffModel.scan() if m.active and m.role == "coordinator")
 
     return list(_cached("coordinators", load))
 

@@ -8,6 +8,8 @@ transaction: a rerun, or a concurrent run, finds the marker and sends nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -32,13 +34,15 @@ def done(key: str) -> bool:
     return True
 
 
-def send_once(key: str, n: int, message: Model) -> bool:
-    """Write the marker and the message together; False (and nothing written) when the
-    marker exists already."""
+def send_once(key: str, n: int, message: Model, extra: Sequence[Model] = ()) -> bool:
+    """Write the marker, the message and what goes with it (its links' tokens) together;
+    False (and nothing written) when the marker exists already."""
     try:
         with TransactWrite(connection=CounterModel._get_connection().connection) as tx:
             tx.save(CounterModel(key, n=n), condition=CounterModel.key.does_not_exist())
             tx.save(message)
+            for item in extra:
+                tx.save(item)
     except TransactWriteError as error:
         reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
         if "ConditionalCheckFailed" in reasons:

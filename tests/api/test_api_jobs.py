@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.api.helpers import T0, Api, dept_email, event_types, reply_body
+from tests.api.helpers import T0, Api, Link, dept_email, event_types, reply_body
 
 # 00:31 UTC: the digest's schedule (08:30 Shanghai) has just fired.
 TUE_0831 = datetime(2026, 11, 3, 0, 31, tzinfo=UTC)
@@ -168,11 +168,17 @@ def test_digest_emails_each_department_with_open_cases_once_a_day(api: Api) -> N
     assert f"【牵头】道路积水严重\n   编号：{shared['case_id']}　状态：已交办，待签收" in body
     assert "签收时限：2026年11月03日 10:00（今日到期）" in body
     assert "答复时限：2026年11月09日 23:59（剩余 4 个工作日）" in body
-    assert "handle.html" in body and "#t=" not in body  # no per-case links
-    assert "交办邮件" in body and "重新发送" in body
+    # Each line carries a fresh link for this department in its role; it opens the case.
+    token = body.split("handle.html#t=")[1].split()[0]
+    view = api.ok(api.handle(Link(token, "dept-1", shared["case_id"])))
+    assert view["role"] == "lead" and view["case"]["case_id"] == shared["case_id"]
+    assert "重新发送" in body
 
     co = by_to[dept_email("dept-2")]["body"]
     assert f"【协办】道路积水严重\n   编号：{shared['case_id']}" in co
+    co_token = co.split("handle.html#t=")[1].split()[0]
+    co_view = api.ok(api.handle(Link(co_token, "dept-2", shared["case_id"])))
+    assert co_view["role"] == "co_handler" and co_view["actions"] == ["input"]
     assert "协办意见时限：2026年11月06日 23:59（剩余 3 个工作日）" in co
 
     third = by_to[dept_email("dept-3")]["body"]

@@ -63,15 +63,19 @@ def test_the_ladder_on_both_clocks_each_rung_once(api: Api, client: Client) -> N
     assert sweep(api, client, sh(11, 2, 14))["climbed"] == 0
     assert len(ladder_messages(api, case_id)) == 1
 
-    # The response deadline: 80% and due are both crossed; only 催办 is sent — to the handler
-    # and the spokesperson, by email and one-segment SMS.
-    assert sweep(api, client, sh(11, 3, 10))["rungs"] == 2
+    # 80% (6.4 of 8 working hours): a second reminder, to the handler again.
+    assert sweep(api, client, sh(11, 2, 16, 24))["rungs"] == 1
+    assert ("sla_late", "email", dept_email("dept-1")) in sent(api, case_id)
+
+    # The response deadline: 催办 to the handler and the spokesperson, by email and SMS.
+    assert sweep(api, client, sh(11, 3, 10))["rungs"] == 1
     assert sent(api, case_id) == sorted(
         [
             ("sla_due", "email", dept_email("dept-1")),
             ("sla_due", "email", "dept-1-fyr@dept.example"),
             ("sla_due", "sms", "+8613900000001"),
             ("sla_half", "email", dept_email("dept-1")),
+            ("sla_late", "email", dept_email("dept-1")),
         ]
     )
     sms = next(m for m in ladder_messages(api, case_id) if m["channel"] == "sms")
@@ -180,3 +184,21 @@ def test_the_sweep_runs_from_the_dev_route_and_bad_card_is_named(api: Api) -> No
     assert [m["template"] for m in ladder_messages(api, created["case_id"])] == ["sla_half"]
     bad = api.get("/api/staff/overdue?card=green", api.as_role("coordinator"))
     assert bad.status == 400 and "card" in bad.fields
+
+
+def test_every_email_to_a_handler_carries_a_fresh_link(api: Api, client: Client) -> None:
+    created, link = api.assigned_case("dept-1", co_handlers=["dept-2"])
+    case_id = created["case_id"]
+    co = api.link("dept-2", case_id)
+    api.ok(api.handle_act(co, "input", {"text": "经核查，该路段排水管网属市政设施。"}))
+    api.ok(api.handle_act(link, "sign"))
+    api.ok(api.handle_act(link, "extension", {"working_days": 3, "reason": "需协调施工单位"}))
+    api.ok(api.act(case_id, "extension-decision", {"decision": "approve", "note": "同意"}))
+    sweep(api, client, sh(11, 6, 14))  # 50% of the extended reply clock: Fri 13:30
+    mails = api.messages(case_id=case_id, to=dept_email("dept-1"), channel="email")
+    templates = [m["template"] for m in mails]
+    assert {"assigned_lead", "co_input", "extension_approved", "sla_half"} <= set(templates)
+    tokens = [m["body"].split("handle.html#t=")[1].split()[0] for m in mails]
+    assert len(set(tokens)) == len(mails)  # every one of them, each its own link
+    for token in tokens:  # and every link is live for the current assignment
+        assert api.handle(Link(token, "dept-1", case_id)).status == 200

@@ -68,25 +68,44 @@ def _citizen_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
     return found
 
 
-def _fresh_link(
-    items: list[Model], case: Case, department_id: str, role: Role, now: datetime
+def fresh_link(
+    items: list[Model],
+    *,
+    case_id: str,
+    department_id: str,
+    role: str,
+    assignment_no: int,
+    now: datetime,
 ) -> str:
-    """A new magic link for the department on the current assignment: its token record joins
-    ``items`` (written with the transition), its URL goes into the message."""
-    assert case.assignment is not None
+    """A new magic link for the department in ``role`` on assignment ``assignment_no``: its
+    token record joins ``items`` (written with the change or message), its URL is returned."""
     token = tokens.new_token()
     items.append(
         tokens.link_item(
             token,
-            case_id=case.case_id,
+            case_id=case_id,
             department_id=department_id,
-            role=role.value,
-            assignment_no=case.assignment.no,
+            role=role,
+            assignment_no=assignment_no,
             now=now,
             max_age=timedelta(days=settings().link_max_days),
         )
     )
     return handle_url(token)
+
+
+def _fresh_link(
+    items: list[Model], case: Case, department_id: str, role: Role, now: datetime
+) -> str:
+    assert case.assignment is not None
+    return fresh_link(
+        items,
+        case_id=case.case_id,
+        department_id=department_id,
+        role=role.value,
+        assignment_no=case.assignment.no,
+        now=now,
+    )
 
 
 def _department_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:

@@ -3,7 +3,7 @@ cases gets one email listing them with their deadlines and the time left."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any
 
 from pynamodb.models import Model
@@ -11,9 +11,9 @@ from pynamodb.models import Model
 from functions.domain import digest
 from functions.domain.calendar import SHANGHAI
 from functions.notify import templates
-from functions.services.common import clock, handle_url
+from functions.services.common import clock, fresh_link
 from functions.settings import settings
-from functions.storage import cases_repo, directory, job_markers, outbox_repo, tokens
+from functions.storage import cases_repo, directory, job_markers, outbox_repo
 
 SEND_AT = time(8, 30)  # Asia/Shanghai; the schedule fires then (00:30 UTC)
 
@@ -30,19 +30,14 @@ def _fresh_links(
     records: list[Model] = []
     links: dict[str, str] = {}
     for item in items[:MAX_LINKS]:
-        token = tokens.new_token()
-        records.append(
-            tokens.link_item(
-                token,
-                case_id=item.case_id,
-                department_id=department_id,
-                role=item.role.value,
-                assignment_no=item.assignment_no,
-                now=now,
-                max_age=timedelta(days=settings().link_max_days),
-            )
+        links[item.case_id] = fresh_link(
+            records,
+            case_id=item.case_id,
+            department_id=department_id,
+            role=item.role.value,
+            assignment_no=item.assignment_no,
+            now=now,
         )
-        links[item.case_id] = handle_url(token)
     return records, links
 
 

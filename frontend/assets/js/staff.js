@@ -117,8 +117,9 @@ async function start() {
   const bar = h('div', { class: 'staff-bar' },
     h('p', null, '已登录：', session.name ? `${session.name} ` : '', h('strong', { class: 'staff-email' }, session.email || ''), ' ',
       badge(session.role_label || FALLBACK.roles[role] || role, 'role')),
-    role === 'admin' ? h('a', { href: 'admin.html', class: 'btn btn-secondary btn-small' }, '时限与工作日历设置') : null,
-    signOut);
+    h('div', { class: 'bar-actions' },
+      role === 'admin' ? h('a', { href: 'admin.html', class: 'btn btn-secondary btn-small' }, '时限与工作日历设置') : null,
+      signOut));
   const body = h('div');
   replace(app, bar, body);
   if (COORDINATING.has(role)) consoleView(body);
@@ -221,8 +222,9 @@ function consoleView(container) {
   });
 
   replace(container,
-    h('div', { class: 'console-head' }, h('h1', null, '总平台工作台'), newCase,
-      deadLettersButton(panel, { onOpen: () => select_(''), sessionLost, openCase: (id) => { select_(id); openCase(id); } })),
+    h('div', { class: 'console-head' }, h('h1', null, '总平台工作台'),
+      h('div', { class: 'bar-actions' }, newCase,
+        deadLettersButton(panel, { onOpen: () => select_(''), sessionLost, openCase: (id) => { select_(id); openCase(id); } }))),
     tabs, filters,
     h('div', { class: 'console' },
       h('div', { class: 'queue' }, list, listStatus, h('div', { class: 'more' }, more)),

@@ -110,36 +110,24 @@ def unmeasuring(hooks: Requests) -> None:
 
 def _template() -> Any:
     """One case assigned Mon 10:00 to dept-1, built by the real domain functions."""
-    from functions.domain import cases as domain
-    from functions.domain.cases import CITIZEN, Actor, Contact, DepartmentRef
+    from functions.domain.cases import Actor, Contact, DepartmentRef
     from functions.domain.lifecycle import Role
-    from functions.domain.taxonomy import Channel, Kind, Urgency
     from functions.services.common import clock
+    from tests import factories
 
     at = NOW.replace(hour=10)
     coordinator = Actor(Role.COORDINATOR, "coordinator@wenzheng.example")
-    case = domain.new_case(
+    case = factories.new_case(
         case_id="WZ20261102-BENCH0",
-        tracking_hash="h",
-        kind=Kind.COMPLAINT,
-        category="urban",
-        district="city",
         title="路灯不亮",
         content="解放路路灯一周没亮。",
         contact=Contact("李四", "+8613800000002", None),
-        consent_public=True,
-        channel=Channel.WEB,
-        actor=CITIZEN,
         now=at,
     ).case
-    case = domain.accept(
-        case, coordinator, urgency=Urgency.GENERAL, category=None, approve_public=True, now=at
-    ).case
-    return domain.assign(
+    return factories.accept_and_assign(
         case,
         coordinator,
         lead=DepartmentRef("dept-1", "市住房和城乡建设局"),
-        co_handlers=[],
         now=at,
         clock=clock(),
     ).case

@@ -14,10 +14,11 @@ import pytest
 from functions.domain import cases as domain
 from functions.domain.calendar import SHANGHAI, OfficeHours
 from functions.domain.calendar_settings import CalendarSettings
-from functions.domain.cases import CITIZEN, Actor, Case, Contact, DepartmentRef
+from functions.domain.cases import Actor, Case, Contact, DepartmentRef
 from functions.domain.lifecycle import Role
 from functions.domain.policy import DEFAULT_POLICY, Rung, SlaPolicy
-from functions.domain.taxonomy import Channel, Kind, Urgency
+from functions.domain.taxonomy import Kind, Urgency
+from tests import factories
 
 # Mon 2026-11-02 10:00 in Shanghai: no holiday for weeks either side.
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
@@ -37,24 +38,17 @@ def _assigned(
     from functions.services.common import clock, commit
     from functions.storage import cases_repo
 
-    created = domain.new_case(
+    created = factories.new_case(
         case_id=f"WZ{now:%Y%m%d}-{kind.value[:5].upper():A<5}",
-        tracking_hash="h",
         kind=kind,
-        category="urban",
-        district="city",
         title="路灯不亮",
         content="翠湖路路灯连续一周不亮。",
         contact=Contact("王五", "+8613800000001", None),
         consent_public=False,
-        channel=Channel.WEB,
-        actor=CITIZEN,
         now=now,
     )
     cases_repo.commit(created)
-    accepted = domain.accept(
-        created.case, COORD, urgency=urgency, category=None, approve_public=False, now=now
-    )
+    accepted = factories.accept(created.case, COORD, urgency=urgency, approve_public=False, now=now)
     cases_repo.commit(accepted)
     assigned = domain.assign(
         accepted.case,

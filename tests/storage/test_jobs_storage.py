@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from functions.domain import cases as domain
-from functions.domain.cases import CITIZEN, Actor, Case, Contact, DepartmentRef
+from functions.domain.cases import Actor, Case, Contact, DepartmentRef
 from functions.domain.lifecycle import Role, State
-from functions.domain.taxonomy import Channel, Kind, Outcome, Urgency
+from functions.domain.taxonomy import Outcome
+from tests import factories
 
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # Mon 10:00 Shanghai
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")
@@ -20,28 +21,16 @@ def _case(n: int, outcome: Outcome | None, planned: date | None = None) -> Case:
     from functions.services.common import clock, commit
 
     case = commit(
-        domain.new_case(
+        factories.new_case(
             case_id=f"WZ20261102-J{n:05d}",
-            tracking_hash="h",
-            kind=Kind.COMPLAINT,
-            category="urban",
-            district="city",
             title=f"路灯不亮 {n}",
             content="路灯不亮。",
             contact=Contact("王五", "+8613800000001", None),
-            consent_public=True,
-            channel=Channel.WEB,
-            actor=CITIZEN,
             now=T0,
         ),
         T0,
     )
-    case = commit(
-        domain.accept(
-            case, COORD, urgency=Urgency.GENERAL, category=None, approve_public=True, now=T0
-        ),
-        T0,
-    )
+    case = commit(factories.accept(case, COORD, now=T0), T0)
     lead = DepartmentRef(LEAD.id, LEAD.name)
     case = commit(domain.assign(case, COORD, lead=lead, co_handlers=[], now=T0, clock=clock()), T0)
     case = commit(domain.sign(case, LEAD, now=T0), T0)

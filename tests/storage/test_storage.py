@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from functions.domain import cases as domain
-from functions.domain.cases import CITIZEN, Actor, Contact, DepartmentRef
+from functions.domain.cases import Actor, Contact, DepartmentRef
 from functions.domain.errors import Conflict
 from functions.domain.lifecycle import Role, State
-from functions.domain.taxonomy import Channel, Kind, Urgency
+from functions.domain.taxonomy import Kind, Urgency
+from tests import factories
 
 T0 = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")
@@ -27,18 +28,13 @@ def _new(
 ) -> str:
     from functions.storage import cases_repo
 
-    result = domain.new_case(
+    result = factories.new_case(
         case_id=case_id or f"WZ20260930-{'P' if public else 'Q'}AAAAA",
-        tracking_hash="h",
         kind=kind,
-        category="urban",
-        district="city",
         title="楼道灯坏了",
         content="3 号楼楼道灯坏了。",
         contact=Contact("王五", "+8613800000001", None),
         consent_public=public,
-        channel=Channel.WEB,
-        actor=CITIZEN,
         now=now,
     )
     cases_repo.commit(result)

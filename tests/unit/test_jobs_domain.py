@@ -8,12 +8,13 @@ import pytest
 
 from functions.domain import cases as domain
 from functions.domain.calendar import WorkCalendar
-from functions.domain.cases import CITIZEN, Actor, Case, Clock, Contact, DepartmentRef
+from functions.domain.cases import Actor, Case, Clock, DepartmentRef
 from functions.domain.digest import open_work, standing
 from functions.domain.errors import Conflict
 from functions.domain.lifecycle import EventType, Role, State
 from functions.domain.policy import DEFAULT_POLICY
-from functions.domain.taxonomy import Channel, Kind, Outcome, Rating, Urgency
+from functions.domain.taxonomy import Outcome, Rating
+from tests import factories
 
 CLOCK = Clock(WorkCalendar(), DEFAULT_POLICY)
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")
@@ -24,24 +25,8 @@ T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # Mon 10:00 Shanghai
 
 
 def assigned(case_id: str = "WZ20261102-AAAAAA") -> Case:
-    case = domain.new_case(
-        case_id=case_id,
-        tracking_hash="h",
-        kind=Kind.COMPLAINT,
-        category="urban",
-        district="city",
-        title="电梯长期故障",
-        content="小区 3 号楼电梯停运两个月。",
-        contact=Contact("张三丰", "+8613800000000", None),
-        consent_public=True,
-        channel=Channel.WEB,
-        actor=CITIZEN,
-        now=T0,
-    ).case
-    case = domain.accept(
-        case, COORD, urgency=Urgency.GENERAL, category=None, approve_public=True, now=T0
-    ).case
-    return domain.assign(
+    case = factories.new_case(case_id=case_id, now=T0).case
+    return factories.accept_and_assign(
         case, COORD, lead=HOUSING, co_handlers=[TRANSPORT], now=T0, clock=CLOCK
     ).case
 

@@ -8,7 +8,7 @@ import pytest
 
 from functions.domain import cases as domain
 from functions.domain.calendar import WorkCalendar
-from functions.domain.cases import CITIZEN, Actor, Case, Clock, Contact, DepartmentRef
+from functions.domain.cases import Actor, Case, Clock, DepartmentRef
 from functions.domain.errors import Conflict, Forbidden, InvalidRequest
 from functions.domain.lifecycle import (
     OPEN,
@@ -22,7 +22,8 @@ from functions.domain.lifecycle import (
     check,
 )
 from functions.domain.policy import DEFAULT_POLICY
-from functions.domain.taxonomy import Channel, Kind, Outcome, Rating, RejectReason, Urgency
+from functions.domain.taxonomy import Outcome, Rating, RejectReason, Urgency
+from tests import factories
 
 CLOCK = Clock(WorkCalendar(), DEFAULT_POLICY)
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")
@@ -35,28 +36,12 @@ T0 = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
 
 
 def submitted(now: datetime = T0) -> Case:
-    return domain.new_case(
-        case_id="WZ20260930-AAAAAA",
-        tracking_hash="h",
-        kind=Kind.COMPLAINT,
-        category="urban",
-        district="city",
-        title="电梯长期故障",
-        content="小区 3 号楼电梯停运两个月。",
-        contact=Contact("张三丰", "+8613800000000", None),
-        consent_public=True,
-        channel=Channel.WEB,
-        actor=CITIZEN,
-        now=now,
-    ).case
+    return factories.new_case(case_id="WZ20260930-AAAAAA", now=now).case
 
 
 def assigned(co: bool = True) -> Case:
-    case = domain.accept(
-        submitted(), COORD, urgency=Urgency.GENERAL, category=None, approve_public=True, now=T0
-    ).case
-    return domain.assign(
-        case, COORD, lead=HOUSING, co_handlers=[TRANSPORT] if co else [], now=T0, clock=CLOCK
+    return factories.accept_and_assign(
+        submitted(), COORD, lead=HOUSING, co_handlers=[TRANSPORT] if co else [], now=T0, clock=CLOCK
     ).case
 
 

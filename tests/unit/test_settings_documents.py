@@ -13,7 +13,7 @@ import schemas
 from functions.domain import cases as domain
 from functions.domain.calendar import OfficeHours, WorkCalendar
 from functions.domain.calendar_settings import CalendarSettings, parse_calendar
-from functions.domain.cases import CITIZEN, Actor, Case, Clock, Contact, DepartmentRef
+from functions.domain.cases import Actor, Case, Clock, DepartmentRef
 from functions.domain.errors import Conflict
 from functions.domain.lifecycle import Role
 from functions.domain.policy import (
@@ -24,7 +24,8 @@ from functions.domain.policy import (
     parse_policy,
     policy_to_dict,
 )
-from functions.domain.taxonomy import Channel, Kind, Urgency
+from functions.domain.taxonomy import Kind, Urgency
+from tests import factories
 
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")
 HOUSING = DepartmentRef("housing", "市住房和城乡建设局")
@@ -206,24 +207,8 @@ def test_every_problem_in_calendar_overrides_is_named() -> None:
 
 
 def _pending_extension(days: int, clock: Clock) -> Case:
-    case = domain.new_case(
-        case_id="WZ20261102-AAAAAA",
-        tracking_hash="h",
-        kind=Kind.COMPLAINT,
-        category="urban",
-        district="city",
-        title="电梯长期故障",
-        content="小区 3 号楼电梯停运两个月。",
-        contact=Contact("张三丰", "+8613800000000", None),
-        consent_public=True,
-        channel=Channel.WEB,
-        actor=CITIZEN,
-        now=T0,
-    ).case
-    case = domain.accept(
-        case, COORD, urgency=Urgency.GENERAL, category=None, approve_public=True, now=T0
-    ).case
-    case = domain.assign(case, COORD, lead=HOUSING, co_handlers=[], now=T0, clock=clock).case
+    case = factories.new_case(case_id="WZ20261102-AAAAAA", now=T0).case
+    case = factories.accept_and_assign(case, COORD, lead=HOUSING, now=T0, clock=clock).case
     case = domain.sign(case, LEAD, now=T0 + timedelta(hours=1)).case
     return domain.request_extension(
         case, LEAD, working_days=days, reason="需要协调", now=T0, clock=clock

@@ -85,9 +85,9 @@ class Assignment:
     signed_at: datetime | None = None
     provisional: bool = False  # a deadline lies in a year whose calendar is not confirmed
     reply_started_at: datetime | None = None  # a reopen starts a new reply clock
-    # The reminder ladder (functions/domain/sla.py): rungs done per clock, cards earned per
+    # The reminder ladder (functions/domain/sla.py): rung codes done per clock, cards per
     # clock, and when the sweep must look at this case next (None: no clock running).
-    rungs: dict[str, int] = field(default_factory=dict)
+    rungs: dict[str, list[str]] = field(default_factory=dict)
     cards: dict[str, str] = field(default_factory=dict)
     next_check_at: datetime | None = None
 

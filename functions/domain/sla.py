@@ -74,18 +74,51 @@ def rung_time(rung: Rung, clock: RunningClock, calendar: WorkCalendar) -> dateti
     return calendar.add_working_hours(clock.due_at, hours).at
 
 
+def _remaining(ladder: tuple[Rung, ...], done: list[str]) -> range:
+    """Positions of the rungs still ahead: those after the highest one done. Progress is kept
+    by rung code, so an admin's edit of the ladder neither repeats nor skips a rung."""
+    positions = [i for i, rung in enumerate(ladder) if rung.code in done]
+    return range(max(positions) + 1 if positions else 0, len(ladder))
+
+
 def next_check(case: Case, clock: Clock) -> datetime | None:
     """The earliest instant a running clock reaches its next rung; None when none will."""
     a = case.assignment
     if a is None:
         return None
     ladder = ordered(clock.policy.ladder)
-    times = [
-        rung_time(ladder[a.rungs.get(c.name, 0)], c, clock.calendar)
-        for c in running_clocks(case)
-        if a.rungs.get(c.name, 0) < len(ladder)
-    ]
+    times = []
+    for running in running_clocks(case):
+        ahead = _remaining(ladder, a.rungs.get(running.name, []))
+        if ahead:
+            times.append(rung_time(ladder[ahead[0]], running, clock.calendar))
     return min(times) if times else None
+
+
+def reconcile(case: Case, now: datetime, clock: Clock) -> None:
+    """Keep only the rungs (and cards) still earned under the clock's current deadline: an
+    extension approved after a rung, or a policy change, moves rungs back into the future,
+    where they come due again, and a card whose rung moved is no longer held."""
+    a = case.assignment
+    if a is None:
+        return
+    ladder = {rung.code: rung for rung in clock.policy.ladder}
+    for running in running_clocks(case):
+        done = [
+            code
+            for code in a.rungs.get(running.name, [])
+            if code in ladder and rung_time(ladder[code], running, clock.calendar) <= now
+        ]
+        if done:
+            a.rungs[running.name] = done
+        else:
+            a.rungs.pop(running.name, None)
+        cards = {ladder[code].card for code in done if ladder[code].card}
+        card = "red" if "red" in cards else ("yellow" if "yellow" in cards else None)
+        if card:
+            a.cards[running.name] = card
+        else:
+            a.cards.pop(running.name, None)
 
 
 def active_card(case: Case) -> str | None:
@@ -121,10 +154,9 @@ def climb(case: Case, now: datetime, clock: Clock) -> TransitionResult | None:
     events: list[Event] = []
     notices: list[Notice] = []
     for running in running_clocks(case):
-        done = a.rungs.get(running.name, 0)
         crossed = [
             i
-            for i in range(done, len(ladder))
+            for i in _remaining(ladder, a.rungs.get(running.name, []))
             if rung_time(ladder[i], running, clock.calendar) <= now
         ]
         if not crossed:
@@ -150,7 +182,8 @@ def climb(case: Case, now: datetime, clock: Clock) -> TransitionResult | None:
             if rung.card:
                 new.assignment.cards[running.name] = rung.card
         top = ladder[crossed[-1]]
-        new.assignment.rungs[running.name] = crossed[-1] + 1
+        done = new.assignment.rungs.setdefault(running.name, [])
+        done.extend(ladder[i].code for i in crossed)
         notices.append(
             Notice(f"sla_{top.code}", "ladder", a.lead, Role.LEAD, rung=top, clock=running.name)
         )

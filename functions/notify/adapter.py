@@ -32,7 +32,8 @@ class DeliveryFailed(Exception):
 
 
 class Throttled(DeliveryFailed):
-    """The provider is rate-limiting us: retry later without counting an attempt."""
+    """The provider is rate-limiting us, down, or out of reach: retry later without counting
+    an attempt (an outage delays a message; it never uses up its attempts)."""
 
 
 class Refused(DeliveryFailed):
@@ -62,6 +63,20 @@ def reset_clients() -> None:
     _client.cache_clear()
 
 
+# The provider is down or paused, not refusing this message: wait without using up attempts.
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "ServiceUnavailable",
+        "InternalFailure",
+        "InternalError",
+        "InternalServerError",
+        "SendingPausedException",
+        "ServiceUnavailableException",
+        "KMSThrottlingException",
+    }
+)
+
+
 def is_throttle(code: str) -> bool:
     return code in _THROTTLE_CODES or code.startswith(_THROTTLE_PREFIXES)
 
@@ -82,9 +97,11 @@ def _failure(channel: str, error: Exception) -> DeliveryFailed:
         code = str(details.get("Code") or "Unknown")
         reason = redact(str(details.get("Message") or ""))
         text = f"{channel}: {code}: {reason}".rstrip(": ")
-        return Throttled(text) if is_throttle(code) else DeliveryFailed(text)
-    # BotoCoreError: network, timeouts, credentials. Its class name says enough.
-    return DeliveryFailed(f"{channel}: {type(error).__name__}: {redact(str(error))}")
+        unavailable = is_throttle(code) or code in _UNAVAILABLE_CODES
+        return Throttled(text) if unavailable else DeliveryFailed(text)
+    # BotoCoreError: network, timeouts. The provider is out of reach, not refusing this
+    # message: like throttling, it delays the message without using up its attempts.
+    return Throttled(f"{channel}: {type(error).__name__}: {redact(str(error))}")
 
 
 def html_body(text: str, title: str = "") -> str:
@@ -113,7 +130,8 @@ def mime_message(sender: str, to: str, subject: str, body: str) -> bytes:
     message = EmailMessage(policy=SMTP)
     message["From"] = sender
     message["To"] = to
-    message["Subject"] = subject
+    # A header may not hold a line break (a case title can): one line, whitespace collapsed.
+    message["Subject"] = " ".join(subject.split())
     # base64 keeps the message 7-bit clean for every relay on the way.
     message.set_content(body, charset="utf-8", cte="base64")
     message.add_alternative(html_body(body, subject), subtype="html", charset="utf-8", cte="base64")

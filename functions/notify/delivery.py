@@ -59,7 +59,7 @@ def deliver_due(
         if message.channel in throttled:
             report.deferred += 1  # still due, untouched: a later run takes it
             continue
-        if not outbox_repo.lease(message.message_id, now):
+        if not outbox_repo.lease(message, now):
             report.skipped += 1  # another worker has it, or it was delivered meanwhile
             continue
         try:
@@ -91,6 +91,13 @@ def deliver_due(
             )
             if outbox_repo.mark_failed(message, str(error), now, rng=rng, max_attempts=limit):
                 log.error("message dead-lettered: message=%s", message.message_id)
+                report.dead += 1
+            report.failed += 1
+            continue
+        except Exception as error:  # a message we cannot even build must not stop the run
+            log.exception("message could not be sent: message=%s", message.message_id)
+            reason = f"{message.channel}: {type(error).__name__}"
+            if outbox_repo.mark_failed(message, reason, now, rng=rng, max_attempts=limit):
                 report.dead += 1
             report.failed += 1
             continue

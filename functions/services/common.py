@@ -206,7 +206,9 @@ def commit(
     result: TransitionResult, now: datetime, idempotency: IdempotencyModel | None = None
 ) -> Case:
     if result.case.assignment is not None:
-        # Every transition may start, stop or move a clock: the sweep's next look follows.
+        # Every transition may start, stop or move a clock: the rungs still earned and the
+        # sweep's next look follow.
+        sla.reconcile(result.case, now, clock())
         result.case.assignment.next_check_at = sla.next_check(result.case, clock())
     cases_repo.commit(
         result, extra=materialise(result.case, result.notices, now), idempotency=idempotency

@@ -5,6 +5,7 @@ check moved past now) or is still due and climbs on the next run."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,8 @@ from functions.services import views
 from functions.services.common import clock, commit
 from functions.storage import cases_repo, directory
 
+log = logging.getLogger("wenzheng.jobs")
+
 
 @dataclass
 class SweepReport:
@@ -23,6 +26,7 @@ class SweepReport:
     rungs: int = 0  # rung events written
     unchanged: int = 0  # listed but nothing to do (the index lags the table a little)
     raced: int = 0  # changed by someone else between read and write: the next run retries
+    failed: int = 0  # could not be written (storage trouble, bad data): logged, retried
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -33,8 +37,13 @@ def sweep(now: datetime) -> SweepReport:
     rules = clock()
     for case_id in cases_repo.sla_due(now):
         report.due += 1
-        case = cases_repo.get(case_id)
-        result = sla.climb(case, now, rules) if case is not None else None
+        try:
+            case = cases_repo.get(case_id)
+            result = sla.climb(case, now, rules) if case is not None else None
+        except Exception:
+            log.exception("sla-sweep could not read: case=%s", case_id)
+            report.failed += 1
+            continue
         if result is None:
             report.unchanged += 1
             continue
@@ -42,6 +51,10 @@ def sweep(now: datetime) -> SweepReport:
             commit(result, now)
         except Conflict:
             report.raced += 1
+            continue
+        except Exception:  # one case must not hold up the others; it stays due for next run
+            log.exception("sla-sweep failed: case=%s", case_id)
+            report.failed += 1
             continue
         report.climbed += 1
         report.rungs += len(result.events)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from functions.domain import cases as domain
@@ -10,18 +11,24 @@ from functions.domain.errors import Conflict
 from functions.services.common import commit, load
 from functions.storage import cases_repo
 
+log = logging.getLogger("wenzheng.jobs")
+
 
 def close_unrated(now: datetime) -> dict[str, int]:
     """Close replied cases whose 7-day rating window passed without a rating (未评价)."""
-    closed = raced = 0
+    closed = raced = failed = 0
     for case_id in cases_repo.rating_window_ended(now):
         try:
             commit(domain.expire_rating(load(case_id), now=now), now)
         except Conflict:
             raced += 1  # rated (or otherwise changed) meanwhile: nothing to do
             continue
+        except Exception:  # one bad case must not hold up the others; it is retried next run
+            log.exception("auto-close failed: case=%s", case_id)
+            failed += 1
+            continue
         closed += 1
-    return {"closed": closed, "raced": raced}
+    return {"closed": closed, "raced": raced, "failed": failed}
 
 
 def request_followups(now: datetime) -> dict[str, int]:
@@ -29,15 +36,19 @@ def request_followups(now: datetime) -> dict[str, int]:
     date): per promise ONE transaction with the internal event, the email and its fresh link,
     conditional on the case version, and the promise leaves the ``followup-due`` index with it,
     so a rerun (or a concurrent run) sends nothing more."""
-    asked = raced = 0
+    asked = raced = failed = 0
     for case_id in cases_repo.followup_due(local_date(now)):
         try:
             commit(domain.request_followup(load(case_id), now=now), now)
         except Conflict:
             raced += 1  # asked by a concurrent run, or the case moved on meanwhile
             continue
+        except Exception:  # one bad case must not hold up the others; it is retried next run
+            log.exception("follow-up failed: case=%s", case_id)
+            failed += 1
+            continue
         asked += 1
-    return {"followups": asked, "followups_raced": raced}
+    return {"followups": asked, "followups_raced": raced, "followups_failed": failed}
 
 
 def auto_close(now: datetime) -> dict[str, int]:

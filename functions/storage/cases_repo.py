@@ -367,6 +367,12 @@ def _one_page(
     at PAGE_SIZE and the cursor points at its last item, so nothing is skipped.
     """
     start = decode_cursor(cursor, key_names)
+    if start is not None and (
+        {"S": hash_value} not in start.values() or not all(v["S"] for v in start.values())
+    ):
+        # A cursor from another listing (e.g. the yellow list's on the red one): DynamoDB
+        # would refuse it with a server error; it is the client's mistake.
+        raise invalid_field("cursor", "分页参数无效", "cursor from another listing")
     items: list[dict[str, Any]] = []
     last_key: dict[str, Any] | None = start
     for _ in range(MAX_QUERIES_PER_PAGE):

@@ -109,6 +109,27 @@ def _map(raw: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
+def _mark(m: DepartmentModel, address: str, at: str) -> None:
+    """Set one key of the department's ``unreachable`` map, keeping the first report: a
+    concurrent bounce for another of its addresses writes its own key, so neither is lost."""
+    from pynamodb.exceptions import UpdateError
+
+    entry = DepartmentModel.unreachable[address]  # type: ignore[index]
+    try:
+        m.update(actions=[entry.set(at)], condition=entry.does_not_exist())
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return  # reported first by someone else: their time stands
+        # No map on the item yet (written before the attribute existed): create it.
+        try:
+            m.update(
+                actions=[DepartmentModel.unreachable.set({address: at})],
+                condition=DepartmentModel.unreachable.does_not_exist(),
+            )
+        except UpdateError:
+            m.update(actions=[entry.set(at)], condition=entry.does_not_exist())
+
+
 def mark_unreachable(email: str, at: str) -> list[Department]:
     """Record that mail to ``email`` does not arrive, on every department that uses it as a
     contact. The first report's time is kept. Returns the departments concerned."""
@@ -118,10 +139,8 @@ def mark_unreachable(email: str, at: str) -> list[Department]:
         emails = {_contact(c).email.strip().lower() for c in (m.handler, m.spokesperson, m.leader)}
         if address not in emails:
             continue
-        marks = _map(m.unreachable)
-        if address not in marks:
-            marks[address] = at
-            m.update(actions=[DepartmentModel.unreachable.set(marks)])
+        if address not in _map(m.unreachable):
+            _mark(m, address, at)
         concerned.append(_department(m))
     _cache.pop("departments", None)
     return concerned

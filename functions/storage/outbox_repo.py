@@ -134,12 +134,15 @@ def due(now: datetime, limit: int = 100) -> list[Message]:
     return found
 
 
-def lease(message_id: str, now: datetime) -> bool:
-    """Take a message for delivery unless another worker holds it or it was delivered."""
+def lease(message: Message, now: datetime) -> bool:
+    """Take a message for delivery unless another worker holds it, delivered it, or failed it
+    since this run read it (its attempts moved, or its next attempt is not due yet)."""
     try:
-        OutboxModel(message_id).update(
+        OutboxModel(message.message_id).update(
             actions=[OutboxModel.lease_until.set(now + LEASE)],
             condition=(OutboxModel.status == "pending")
+            & (OutboxModel.attempts == message.attempts)
+            & (OutboxModel.next_attempt_at <= iso(now))
             & (OutboxModel.lease_until.does_not_exist() | (OutboxModel.lease_until < now)),
         )
     except UpdateError:

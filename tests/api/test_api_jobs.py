@@ -51,7 +51,14 @@ def test_auto_close_closes_unrated_cases_and_follows_up_each_promise_once(api: A
 
     api.set_clock(T0 + timedelta(days=7, minutes=1))
     first = invoke(api, "auto-close")
-    assert first == {"closed": 2, "raced": 0, "followups": 0, "followups_raced": 0}
+    assert first == {
+        "closed": 2,
+        "raced": 0,
+        "failed": 0,
+        "followups": 0,
+        "followups_raced": 0,
+        "followups_failed": 0,
+    }
     assert api.staff_case(unrated["case_id"])["state"] == "closed"
     assert api.staff_case(promised["case_id"])["state"] == "closed"
     assert api.staff_case(rated["case_id"])["state"] == "reopened"  # rated: not the job's
@@ -66,8 +73,10 @@ def test_auto_close_closes_unrated_cases_and_follows_up_each_promise_once(api: A
     assert invoke(api, "auto-close") == {
         "closed": 0,
         "raced": 0,
+        "failed": 0,
         "followups": 1,
         "followups_raced": 0,
+        "followups_failed": 0,
     }
     (mail,) = followups(api, promised["case_id"])
     assert mail["to"] == dept_email("dept-1")
@@ -112,7 +121,14 @@ def test_dev_route_runs_auto_close_and_follows_up_a_promise_still_awaiting_its_r
     api.set_clock(datetime(2026, 11, 3, 2, 0, tzinfo=UTC))  # Tue 10:00 Shanghai
     ran = api.ok(api.post("/api/dev/jobs/auto-close"))
     assert ran["job"] == "auto-close"
-    assert ran["result"] == {"closed": 0, "raced": 0, "followups": 1, "followups_raced": 0}
+    assert ran["result"] == {
+        "closed": 0,
+        "raced": 0,
+        "failed": 0,
+        "followups": 1,
+        "followups_raced": 0,
+        "followups_failed": 0,
+    }
     assert api.staff_case(promised["case_id"])["state"] == "replied"  # the citizen may rate
     assert followups(api, other["case_id"]) == []
     # While the case is replied, the assignment's link works too, and shows the follow-up.

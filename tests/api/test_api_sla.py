@@ -52,6 +52,7 @@ def test_the_ladder_on_both_clocks_each_rung_once(api: Api, client: Client) -> N
         "rungs": 1,
         "unchanged": 0,
         "raced": 0,
+        "failed": 0,
     }
     assert sent(api, case_id) == [("sla_half", "email", dept_email("dept-1"))]
     (half,) = ladder_messages(api, case_id)
@@ -202,3 +203,44 @@ def test_every_email_to_a_handler_carries_a_fresh_link(api: Api, client: Client)
     assert len(set(tokens)) == len(mails)  # every one of them, each its own link
     for token in tokens:  # and every link is live for the current assignment
         assert api.handle(Link(token, "dept-1", case_id)).status == 200
+
+
+def test_one_case_that_cannot_be_written_does_not_hold_up_the_others(
+    api: Api, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = api.assigned_case("dept-1")[0]["case_id"]
+    second = api.assigned_case("dept-2")[0]["case_id"]
+    from functions.domain.errors import Unavailable
+    from functions.services import sla as service
+
+    real_commit = service.commit
+
+    def storage_trouble_on(case_id: str) -> Any:
+        def commit(result: Any, now: datetime) -> Any:
+            if result.case.case_id == case_id:
+                raise Unavailable("服务暂时繁忙", "transaction conflict", "unavailable")
+            return real_commit(result, now)
+
+        return commit
+
+    monkeypatch.setattr(service, "commit", storage_trouble_on(first))
+    report = sweep(api, client, sh(11, 2, 14))
+    assert (report["due"], report["climbed"], report["failed"]) == (2, 1, 1)
+    monkeypatch.setattr(service, "commit", real_commit)
+    assert sweep(api, client, sh(11, 2, 14, 5))["climbed"] == 1  # the one left, next run
+    for case_id in (first, second):
+        assert [m["template"] for m in ladder_messages(api, case_id)] == ["sla_half"]
+
+
+def test_a_cursor_from_another_list_is_a_400(api: Api) -> None:
+    import base64
+    import json
+
+    forged = {
+        "case_id": {"S": "WZ20261102-AAAAAA"},
+        "card": {"S": "yellow"},
+        "card_key": {"S": "2026-11-09T15:59:59Z#WZ20261102-AAAAAA"},
+    }
+    cursor = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode()
+    answer = api.get(f"/api/overdue?cursor={cursor}")
+    assert answer.status == 400 and "cursor" in answer.fields

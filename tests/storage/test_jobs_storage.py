@@ -65,12 +65,12 @@ def test_followup_index_holds_only_promises_awaiting_their_followup(aws: None) -
     assert cases_repo.followup_due(date(2026, 11, 5)) == []  # the planned day itself
     assert cases_repo.followup_due(date(2026, 11, 6)) == [early.case_id]
     at = datetime(2026, 11, 6, 1, 0, tzinfo=UTC)
-    assert request_followups(at) == {"followups": 1, "followups_raced": 0}
+    assert request_followups(at) == {"followups": 1, "followups_raced": 0, "followups_failed": 0}
     asked = cases_repo.get(early.case_id)
     assert asked is not None and asked.last_reply is not None
     assert asked.last_reply.followup_requested_at == at
     assert cases_repo.followup_due(date(2026, 12, 31)) == [late.case_id]  # early left it
-    assert request_followups(at) == {"followups": 0, "followups_raced": 0}
+    assert request_followups(at) == {"followups": 0, "followups_raced": 0, "followups_failed": 0}
 
 
 def test_cases_with_departments_are_read_from_the_queue_index(aws: None) -> None:

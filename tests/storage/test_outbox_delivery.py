@@ -232,6 +232,10 @@ def test_ses_throttling_reschedules_one_message_and_defers_the_rest_of_the_chann
         ("sesv2", "ThrottlingException"),
         ("sns", "ThrottledException"),
         ("sns", "Throttling"),
+        # An outage is not the message's fault either: it waits, however long it lasts.
+        ("sesv2", "ServiceUnavailable"),
+        ("sesv2", "InternalFailure"),
+        ("sns", "InternalError"),
     ],
 )
 def test_a_long_throttle_delays_but_never_uses_up_the_attempts(
@@ -263,7 +267,7 @@ def test_transient_failures_are_retried_after_jittered_backoff_until_delivered(
     from functions.storage import outbox_repo
 
     ses = providers("sesv2")
-    ses.answers = ["ServiceUnavailable", "InternalFailure"]
+    ses.answers = ["MailFromDomainNotVerifiedException", "MessageRejected"]
     message_id = _message(case_id="WZ20261102-ABCDEF")
     now = T0
     for attempt in (1, 2):
@@ -280,6 +284,30 @@ def test_transient_failures_are_retried_after_jittered_backoff_until_delivered(
     assert len(_ses_sent()) == 1 and len(ses.params) == 3
 
 
+def test_a_message_that_cannot_be_built_fails_alone_and_dead_letters(
+    providers: Callable[[str], Provider], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anything unexpected while sending one message counts against that message only: the
+    run goes on with the others, and the message dead-letters instead of blocking runs."""
+    from functions.notify import adapter
+    from functions.notify.delivery import deliver_due
+
+    real = adapter.send_email
+
+    def breaks_on_one(to: str, subject: str, body: str, **kw: Any) -> str:
+        if "坏" in body:
+            raise ValueError("cannot build this message")
+        return real(to, subject, body, **kw)
+
+    monkeypatch.setattr(adapter, "send_email", breaks_on_one)
+    bad = _message("email", 1, body="坏消息")
+    good = _message("email", 2)
+    report = deliver_due(T0, rng=random.Random(1), max_attempts=1)
+    assert (report.sent, report.failed, report.dead) == (1, 1, 1)
+    assert _stored(good).status == "sent"
+    assert _stored(bad).status == "dead" and "ValueError" in _stored(bad).last_error
+
+
 def test_a_seeded_random_source_schedules_the_same_retries(
     providers: Callable[[str], Provider],
 ) -> None:
@@ -287,7 +315,7 @@ def test_a_seeded_random_source_schedules_the_same_retries(
     from functions.storage import outbox_repo
     from functions.storage.codec import iso
 
-    providers("sesv2").answers = ["ServiceUnavailable", "ServiceUnavailable"]
+    providers("sesv2").answers = ["MessageRejected", "MessageRejected"]
     first, second = _message("email", 1), _message("email", 2)
     assert deliver_due(T0, rng=random.Random(42)).failed == 2
     same = random.Random(42)

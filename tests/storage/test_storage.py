@@ -208,11 +208,15 @@ def test_unrated_cases_close_when_the_rating_window_ends(aws: None) -> None:
     ]
     for step in steps:
         case = commit(step(case), T0)
-    assert close_unrated(T0 + timedelta(days=6)) == {"closed": 0, "raced": 0}
-    assert close_unrated(T0 + timedelta(days=7, minutes=1)) == {"closed": 1, "raced": 0}
+    assert close_unrated(T0 + timedelta(days=6)) == {"closed": 0, "raced": 0, "failed": 0}
+    assert close_unrated(T0 + timedelta(days=7, minutes=1)) == {
+        "closed": 1,
+        "raced": 0,
+        "failed": 0,
+    }
     closed = cases_repo.get(case_id)
     assert closed is not None and closed.state == State.CLOSED
-    assert close_unrated(T0 + timedelta(days=8)) == {"closed": 0, "raced": 0}
+    assert close_unrated(T0 + timedelta(days=8)) == {"closed": 0, "raced": 0, "failed": 0}
 
 
 def test_filtered_board_pages_are_full_and_skip_nothing(

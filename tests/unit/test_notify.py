@@ -350,3 +350,13 @@ def test_role_names_in_the_unreachable_alert() -> None:
     assert text.subject == f"【未能送达】市住房和城乡建设局（{LONG_ID}）"
     assert "市住房和城乡建设局（新闻发言人）" in text.body and "投诉为垃圾邮件" in text.body
     assert "未能送达该单位" in text.body
+
+
+def test_a_title_with_line_breaks_makes_a_one_line_subject() -> None:
+    """A citizen's title may hold line breaks; a mail header may not."""
+    raw = adapter.mime_message(
+        "noreply@wenzheng.example", "a@dept.example", "【交办】小区路灯\n不亮已两周\r\n", "正文"
+    )
+    parsed: Message = email.message_from_bytes(raw)
+    subject = str(email.header.make_header(email.header.decode_header(parsed["Subject"])))
+    assert subject == "【交办】小区路灯 不亮已两周"

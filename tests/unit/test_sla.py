@@ -28,9 +28,11 @@ def sh(month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) ->
     return datetime(2026, month, day, hour, minute, second, tzinfo=SHANGHAI)
 
 
-def scheduled(case: Case) -> Case:
-    """What the service's commit does after every transition: derive the next check."""
+def scheduled(case: Case, now: datetime | None = None) -> Case:
+    """What the service's commit does after every transition: keep the rungs still earned,
+    derive the next check."""
     assert case.assignment is not None
+    sla.reconcile(case, now or case.updated_at or T0, CLOCK)
     case.assignment.next_check_at = sla.next_check(case, CLOCK)
     return case
 
@@ -105,7 +107,7 @@ def test_a_rung_is_climbed_once() -> None:
     (notice,) = result.notices
     assert (notice.template, notice.audience, notice.clock) == ("sla_half", "ladder", "response")
     assert notice.rung is not None and notice.rung.recipients == ("handler",)
-    assert case.assignment is not None and case.assignment.rungs == {"response": 1}
+    assert case.assignment is not None and case.assignment.rungs == {"response": ["half"]}
     assert case.version == 4  # submit, accept, assign, then this
     # The same instant again: nothing; the next look is the 80% rung.
     assert sla.climb(case, sh(9, 30, 14), CLOCK) is None
@@ -170,7 +172,7 @@ def test_an_approved_extension_moves_the_reply_rungs() -> None:
 
 def test_a_reopen_starts_a_new_reply_clock_with_its_own_ladder() -> None:
     case = scheduled(replied(at=sh(10, 20, 17)))  # replied late, after a red card…
-    case.assignment.rungs["reply"] = 5  # type: ignore[union-attr]
+    case.assignment.rungs["reply"] = ["half", "late", "due", "yellow", "red"]  # type: ignore[union-attr]
     case.assignment.cards["reply"] = "red"  # type: ignore[union-attr]
     case = domain.rate(
         case, rating=Rating.UNSATISFIED, comment="没有解决", now=sh(10, 21, 10), clock=CLOCK
@@ -218,3 +220,46 @@ def test_no_clock_before_assignment_or_after_closure() -> None:
         clock=CLOCK,
     ).case
     assert closed.state == State.CLOSED and sla.running_clocks(closed) == []
+
+
+def test_an_extension_approved_after_a_card_takes_the_card_back() -> None:
+    """Asked on the due date, approved after the 黄牌: the new deadline has not passed, so the
+    card and the rungs now in the future are no longer held; they come due again."""
+    case = scheduled(signed())
+    case = domain.request_extension(
+        case, LEAD, working_days=5, reason="需要协调", now=sh(10, 13, 12), clock=CLOCK
+    ).case
+    case, _ = climbed(case, sh(10, 15, 9))  # half, late, due, yellow
+    assert sla.active_card(case) == "yellow"
+    case = domain.decide_extension(
+        case,
+        COORD,
+        approve=True,
+        working_days=None,
+        note="同意",
+        now=sh(10, 15, 10),
+        clock=CLOCK,
+    ).case
+    case = scheduled(case, sh(10, 15, 10))  # new reply deadline: Tue 10-20
+    assert case.assignment is not None
+    assert sla.active_card(case) is None and case.assignment.cards == {}
+    # 87 working hours now: 50% fell on 10-13 13:30 (still held), 80% moves to 10-16 15:36.
+    assert case.assignment.rungs == {"reply": ["half"]}
+    assert case.assignment.next_check_at == sh(10, 16, 15, 36)
+    case, again = climbed(case, sh(10, 20, 23, 59, 59))
+    assert [e.data["rung"] for e in again.events] == ["late", "due"]  # 催办 at the new deadline
+
+
+def test_editing_the_ladder_neither_repeats_nor_skips_a_rung() -> None:
+    from dataclasses import replace
+
+    from functions.domain.cases import Clock
+    from functions.domain.policy import Rung
+
+    case = scheduled(assigned())
+    case, _ = climbed(case, sh(10, 8, 10))  # response: half, late, due
+    extra = Rung("ninety", "时限临近提醒", "used", 0.9, ("handler",))
+    edited = Clock(CLOCK.calendar, replace(CLOCK.policy, ladder=(*DEFAULT_LADDER, extra)))
+    result = sla.climb(case, sh(10, 9, 10), edited)  # 1 working day over: yellow only
+    assert result is not None
+    assert [(e.data["clock"], e.data["rung"]) for e in result.events] == [("response", "yellow")]

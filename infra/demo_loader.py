@@ -1,6 +1,11 @@
 """Load the demo city's cases by replaying each case's script through the real use cases,
 at the times the script gives, so every demo case got where it is the way a real one would:
-same state machine, same deadlines, same events, links and messages."""
+same state machine, same deadlines, same events, links and messages.
+
+A script's ``after_hours`` count on a working-day timeline: weekends and holidays of the
+official calendar are skipped, so a step written "60 hours after signing" stands in the same
+relation to its working-day deadlines whichever day the demo is loaded on. Dates a reply
+promises (``planned_in_days``) are counted from the reply, so they never fall in the past."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from typing import Any
 
 from functions.domain import cases as domain
 from functions.domain import sla
-from functions.domain.calendar import SHANGHAI
+from functions.domain.calendar import SHANGHAI, WorkCalendar
 from functions.domain.cases import Actor, DepartmentRef
 from functions.domain.lifecycle import Role
 from functions.domain.taxonomy import Outcome, Rating, RejectReason, Urgency
@@ -106,13 +111,18 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
             clock=c,
         )
     elif do == "reply":
-        planned = step.get("planned_date")
+        planned = None
+        if step.get("planned_in_days") is not None:
+            planned = at.astimezone(SHANGHAI).date() + timedelta(days=step["planned_in_days"])
+        text = step["text"]
+        if planned is not None:
+            text = text.replace("{planned}", f"{planned.year}年{planned.month}月{planned.day}日")
         result = domain.reply(
             case,
             _lead(case_id),
             outcome=Outcome(step["outcome"]),
-            text=step["text"],
-            planned_date=datetime.fromisoformat(planned).date() if planned else None,
+            text=text,
+            planned_date=planned,
             now=at,
             clock=c,
         )
@@ -141,13 +151,37 @@ def _climb_until(case_id: str, until: datetime) -> None:
         commit(result, due)
 
 
-def _start(days_ago: float, script_hours: float, index: int, now: datetime) -> datetime:
-    """A plausible submission time about ``days_ago`` days back (daytime local), early enough
-    for the whole script to have happened before ``now``."""
-    day = (now - timedelta(days=days_ago)).astimezone(SHANGHAI).date()
+def _shift(instant: datetime, hours: float, calendar: WorkCalendar) -> datetime:
+    """``instant`` moved by ``hours`` (back when negative) counting only the working days of
+    the official calendar, all 24 hours of each; time on other days does not pass."""
+    remaining = timedelta(hours=abs(hours))
+    cursor = instant.astimezone(SHANGHAI)
+    while True:
+        if hours >= 0:
+            day = cursor.date()
+            edge = datetime.combine(day + timedelta(days=1), time(0), SHANGHAI)
+        else:  # the day holding the moment just before the cursor
+            day = (cursor - timedelta(microseconds=1)).date()
+            edge = datetime.combine(day, time(0), SHANGHAI)
+        if calendar.is_working_day(day):
+            available = abs(edge - cursor)
+            if remaining <= available:
+                moved = cursor + remaining if hours >= 0 else cursor - remaining
+                return moved.astimezone(UTC)
+            remaining -= available
+        cursor = edge
+
+
+def _start(
+    days_ago: float, script_hours: float, index: int, now: datetime, calendar: WorkCalendar
+) -> datetime:
+    """A plausible submission time about ``days_ago`` working days back (daytime local), early
+    enough for the whole script to have happened before ``now``. Counting in working days
+    keeps how overdue a demo case is the same on any day the demo is loaded."""
+    day = _shift(now, -24 * days_ago, calendar).astimezone(SHANGHAI).date()
     minutes = 8 * 60 + (index * 137) % (12 * 60)
     start = datetime.combine(day, time(minutes // 60, minutes % 60), SHANGHAI)
-    latest = now - timedelta(hours=script_hours, minutes=30 + index)
+    latest = _shift(now - timedelta(minutes=30 + index), -script_hours, calendar)
     return min(start, latest).astimezone(UTC)
 
 
@@ -167,14 +201,15 @@ def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str,
     now = now or datetime.now(UTC)
     cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
     created: list[dict[str, str]] = []
+    calendar = clock().calendar
     for index, spec in enumerate(cases):
         hours = sum(step.get("after_hours", 1) for step in spec.get("script", []))
-        at = _start(spec.get("submitted_days_ago", 1), hours, index, now)
+        at = _start(spec.get("submitted_days_ago", 1), hours, index, now, calendar)
         body = {k: spec[k] for k in ("kind", "category", "district", "title", "content", "public")}
         body["contact"] = {k: v for k, v in spec["contact"].items() if v}
         answer = citizen.submit(body, idempotency_key=None, now=at)
         for step in spec.get("script", []):
-            at = min(at + timedelta(hours=step.get("after_hours", 1)), now - timedelta(minutes=1))
+            at = min(_shift(at, step.get("after_hours", 1), calendar), now - timedelta(minutes=1))
             if step["do"] == "reject" and step.get("reason_code") == "duplicate":
                 step = {**step, "duplicate_of": _original(step, spec, created)}
             _climb_until(answer["case_id"], at)

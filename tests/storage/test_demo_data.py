@@ -3,23 +3,40 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+
+import pytest
 
 from functions.domain.lifecycle import State
 from infra.bootstrap import DEMO
 
 
-def test_demo_cases_replay_into_every_state(aws: None) -> None:
+@pytest.mark.parametrize(
+    "now",
+    [
+        # An ordinary Wednesday; and the Spring Festival week of 2027, when the scripts'
+        # working-day timeline has the most calendar days to skip.
+        datetime(2026, 12, 2, 3, 0, tzinfo=UTC),
+        datetime(2027, 2, 15, 3, 0, tzinfo=UTC),
+    ],
+    ids=["weekday", "spring-festival"],
+)
+def test_demo_cases_replay_into_every_state_whatever_the_day(aws: None, now: datetime) -> None:
+    """`make run` loads the demo on whatever day it is run: every script must stay valid
+    (no reply already overdue when it asks for an extension, no promised date in the past)."""
     from functions.storage import cases_repo
     from infra import bootstrap
     from infra.demo_loader import load_demo
 
     bootstrap.load_city()
-    samples = load_demo()
+    samples = load_demo(now=now)
     counts = cases_repo.state_counts()
     expected = len(json.loads((DEMO / "cases.json").read_text(encoding="utf-8"))["cases"])
     assert sum(counts.values()) == expected >= 55
     assert {s.value for s in State} - {State.ARCHIVED.value} <= {k for k, v in counts.items() if v}
     assert samples and all(s["tracking_code"] for s in samples)
+    for card in ("yellow", "red"):  # the 督办 lists have something to show
+        assert cases_repo.carded(card, {}, None, public=False).cases, card
 
 
 def test_demo_city_has_counties_and_departments_with_contacts() -> None:

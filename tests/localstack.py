@@ -55,6 +55,23 @@ class Stack:
             return status, None
         return status, json.loads(raw) if "json" in kind else raw.decode("utf-8")
 
+    def submit(self, title: str, content: str = "", **fields: Any) -> dict[str, Any]:
+        """A public complaint through ``POST /api/cases``; returns the 201 answer (case id and
+        tracking code). ``fields`` override the body's other keys."""
+        body = {
+            "kind": "complaint",
+            "category": "urban",
+            "district": "city",
+            "title": title,
+            "content": content or "滨河路与翠湖街交叉口的路灯已经一周不亮，夜里行人很不安全。",
+            "contact": {"name": "李小梅", "phone": "13800001234", "email": "li@example.com"},
+            "public": True,
+            **fields,
+        }
+        status, created = self.call("POST", "/api/cases", body)
+        assert status == 201, created
+        return dict(created)
+
     def wait_for_message(
         self, match: Callable[[dict[str, Any]], bool], timeout: float = 30
     ) -> dict[str, Any]:

@@ -44,20 +44,7 @@ def test_make_run_stack_walks_a_case_from_submission_to_satisfied_rating(stack: 
     assert status == 200 and departments["items"]
     lead = departments["items"][0]
 
-    status, created = stack.call(
-        "POST",
-        "/api/cases",
-        {
-            "kind": "complaint",
-            "category": "urban",
-            "district": "city",
-            "title": "滨河路路灯连续一周不亮",
-            "content": "滨河路与翠湖街交叉口的路灯已经一周不亮，夜里行人很不安全。",
-            "contact": {"name": "李小梅", "phone": "13800001234", "email": "li@example.com"},
-            "public": True,
-        },
-    )
-    assert status == 201, created
+    created = stack.submit("滨河路路灯连续一周不亮")
     case_id, code = created["case_id"], created["tracking_code"]
 
     status, _ = stack.call("POST", "/api/staff/sign-in", {"email": "coordinator@wenzheng.example"})

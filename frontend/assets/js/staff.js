@@ -17,7 +17,9 @@ const app = $('#app');
 const COORDINATING = new Set(['coordinator', 'admin']);
 // A deadline in a year whose official holiday schedule is not confirmed (deadline_provisional).
 const PROVISIONAL = '时限按规则推算（该年度放假安排尚未公布）';
-const QUERY_KEYS = ['state', 'kind', 'district', 'department', 'pending', 'sort', 'case'];
+const QUERY_KEYS = ['state', 'card', 'kind', 'district', 'department', 'pending', 'sort', 'case'];
+// The 督办 lists beside the state tabs: cases holding a card on a clock still running.
+const CARDS = [['yellow', '黄牌督办'], ['red', '红牌督办']];
 let tax = null;
 let depts = [];
 
@@ -208,6 +210,13 @@ function consoleView(container) {
     Object.assign(state.filters, { kind: kind.value, district: district.value, department: department.value, pending: pending.value, sort: sort.value });
     loadQueue(true);
   });
+  const cardNote = h('p', { class: 'hint card-note', hidden: true }, '督办牌列表按超期时间从长到短排列，只按承办单位筛选。');
+  function syncFilters() {
+    // A card list is ordered by how overdue it is and filtered by department only.
+    const carded = Boolean(state.filters.card);
+    for (const control of [kind, district, pending, sort]) control.disabled = carded;
+    cardNote.hidden = !carded;
+  }
 
   const list = h('ul', { class: 'queue-list' });
   const listStatus = h('div', { 'aria-live': 'polite' });
@@ -225,7 +234,7 @@ function consoleView(container) {
     h('div', { class: 'console-head' }, h('h1', null, '总平台工作台'),
       h('div', { class: 'bar-actions' }, newCase,
         deadLettersButton(panel, { onOpen: () => select_(''), sessionLost, openCase: (id) => { select_(id); openCase(id); } }))),
-    tabs, filters,
+    tabs, filters, cardNote,
     h('div', { class: 'console' },
       h('div', { class: 'queue' }, list, listStatus, h('div', { class: 'more' }, more)),
       panel));
@@ -237,16 +246,26 @@ function consoleView(container) {
   function renderTabs(counts) {
     const states = optionsOf(tax, 'states');
     const total = counts ? Object.values(counts).reduce((a, b) => a + (Number(b) || 0), 0) : null;
+    const carded = state.filters.card || '';
     const tab = (code, label, n) => {
-      const b = h('button', { type: 'button', class: 'tab', 'aria-pressed': String((state.filters.state || '') === code) },
+      const b = h('button', { type: 'button', class: 'tab', 'aria-pressed': String(!carded && (state.filters.state || '') === code) },
         label, n !== null && n !== undefined ? h('span', { class: 'tab-count' }, String(n)) : null);
       b.addEventListener('click', () => {
-        state.filters.state = code;
+        Object.assign(state.filters, { state: code, card: '' });
         loadQueue(true);
       });
       return b;
     };
-    replace(tabs, tab('', '全部', total), states.map((s) => tab(s.code, s.label, counts ? (counts[s.code] || 0) : null)));
+    const cardTab = ([code, label]) => {
+      const b = h('button', { type: 'button', class: `tab tab-card tab-card-${code}`, 'aria-pressed': String(carded === code) }, label);
+      b.addEventListener('click', () => {
+        Object.assign(state.filters, { state: '', card: code });
+        loadQueue(true);
+      });
+      return b;
+    };
+    replace(tabs, tab('', '全部', total), states.map((s) => tab(s.code, s.label, counts ? (counts[s.code] || 0) : null)),
+      CARDS.map(cardTab));
   }
 
   function row(c) {
@@ -287,17 +306,25 @@ function consoleView(container) {
       // A filtered page may come back empty with a cursor: keep reading a few pages.
       let data;
       let added = 0;
+      const { card } = state.filters;
+      syncFilters();
       for (let pages = 0; pages < 10; pages += 1) {
-        data = await staffGet('/api/staff/queue', { ...state.filters, cursor: state.cursor });
+        data = card
+          ? await staffGet('/api/staff/overdue', { card, department: state.filters.department, cursor: state.cursor })
+          : await staffGet('/api/staff/queue', { ...state.filters, cursor: state.cursor });
         if (mine !== state.seq) return;
-        if (reset && pages === 0) renderTabs(data.counts || null);
+        if (reset && pages === 0) {
+          if (!card) state.counts = data.counts || null;
+          renderTabs(state.counts || null);
+        }
         for (const c of data.items || []) list.append(row(c));
         added += (data.items || []).length;
         state.cursor = data.next_cursor || null;
         if (added || !state.cursor) break;
       }
       more.hidden = !state.cursor;
-      listStatus.replaceChildren(list.children.length ? '' : alertBox('没有符合条件的留言。', 'info'));
+      const none = card ? `目前没有${card === 'red' ? '红牌' : '黄牌'}督办的留言。` : '没有符合条件的留言。';
+      listStatus.replaceChildren(list.children.length ? '' : alertBox(none, 'info'));
     } catch (err) {
       if (mine !== state.seq || sessionLost(err)) return;
       replace(listStatus, errorBox(err, () => loadQueue(reset)));

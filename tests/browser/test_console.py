@@ -1,0 +1,49 @@
+"""The coordinator console's 督办 lists against the local stack with the demo city: the 黄牌 and
+红牌 tabs list exactly the cases the overdue API names, each with its card, and the state tabs
+bring the ordinary queue back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PageProblems
+from tests.browser.test_admin_page import sign_in
+from tests.browser.test_pages import assert_clean
+from tests.localstack import Stack
+
+pytestmark = [pytest.mark.browser, pytest.mark.stack]
+
+
+def test_the_console_lists_yellow_and_red_cards(
+    stack: Stack, desktop: tuple[Any, PageProblems]
+) -> None:
+    page, problems = desktop
+    status, public_red = stack.call("GET", "/api/overdue")
+    assert status == 200 and public_red["items"], "the demo city should hold a public red card"
+    sign_in(page, stack, "coordinator@wenzheng.example")
+    expect(page.get_by_role("heading", name="总平台工作台")).to_be_visible()
+    tabs = page.locator(".tabs")
+    items = page.locator(".queue-item")
+
+    cards = (("red", "红牌督办", "sla-card-red"), ("yellow", "黄牌督办", "sla-card-yellow"))
+    for card, label, css in cards:
+        tabs.get_by_role("button", name=label).click()
+        expect(tabs.get_by_role("button", name=label)).to_have_attribute("aria-pressed", "true")
+        expect(page).to_have_url(f"{stack.base}/staff.html?card={card}")
+        expect(page.locator(".queue .loading")).to_have_count(0)
+        expect(page.get_by_label("类型")).to_be_disabled()
+        shown = items.count()
+        for i in range(shown):
+            expect(items.nth(i).locator(f".{css}")).to_have_count(1)
+        if card == "red":
+            ids = {items.nth(i).locator(".mono").inner_text() for i in range(shown)}
+            assert {c["case_id"] for c in public_red["items"]} <= ids
+
+    tabs.get_by_role("button", name="全部").click()
+    expect(page).to_have_url(f"{stack.base}/staff.html")
+    expect(page.get_by_label("类型")).to_be_enabled()
+    expect(items.first).to_be_visible()
+    assert_clean(problems, stack)

@@ -53,20 +53,29 @@ def browser() -> Iterator[Any]:
 
 @dataclass
 class PageProblems:
-    """What a page did that it never should: script errors, alert() calls, CSP reports."""
+    """What a page did that it never should: script errors, alert() calls, CSP reports; and
+    what it did that a test may hold against it: every console error and every request."""
 
     errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def off_origin(self, base: str) -> list[str]:
+        """Requests that left ``base`` (the stack's origin); data: URLs never leave."""
+        return [u for u in self.requests if not (u.startswith(base + "/") or u.startswith("data:"))]
 
 
 def _watch(page: Any) -> PageProblems:
     problems = PageProblems()
     page.on("pageerror", lambda error: problems.errors.append(str(error)))
+    page.on("request", lambda request: problems.requests.append(request.url))
 
     def on_console(message: Any) -> None:
-        if message.type == "error" and re.search(
-            r"Content.Security.Policy|Refused to", message.text
-        ):
+        if message.type != "error":
+            return
+        problems.console_errors.append(message.text)
+        if re.search(r"Content.Security.Policy|Refused to", message.text):
             problems.errors.append(message.text)
 
     page.on("console", on_console)

@@ -78,9 +78,15 @@ def confirm(page: Any, button: str) -> None:
     expect(page.locator("dialog[open]")).to_have_count(0)
 
 
-def assert_clean(problems: PageProblems) -> None:
+def assert_clean(problems: PageProblems, stack: Stack | None = None) -> None:
+    """No alert(), no script error; with the stack: no console error at all and no request
+    that left the stack's origin."""
     assert not problems.dialogs, problems.dialogs
     assert not problems.errors, problems.errors
+    if stack is not None:
+        assert not problems.console_errors, problems.console_errors
+        assert not problems.off_origin(stack.base), problems.off_origin(stack.base)
+        assert problems.requests  # the watch saw the page at all
 
 
 def test_board_shows_demo_cases(stack: Stack, desktop: tuple[Any, PageProblems]) -> None:
@@ -118,9 +124,30 @@ def test_xss_title_is_shown_as_characters(stack: Stack, phone: tuple[Any, PagePr
     assert_clean(problems)
 
 
-def test_full_walk_from_form_to_satisfied_rating(
+def track(page: Any, stack: Stack, case_id: str, code: str) -> None:
+    page.goto(stack.url(f"/track.html?id={case_id}"))
+    page.get_by_label("查询码").fill(code)
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator(".case-heading .state")).to_be_visible()
+
+
+def reply(page: Any, outcome: str, text: str) -> None:
+    page.get_by_role("button", name="答复", exact=True).click()
+    page.get_by_label("答复类型").select_option(outcome)
+    page.get_by_label("答复内容").fill(text)
+    page.get_by_role("button", name="提交答复").click()
+    confirm(page, "确认答复")
+    expect(page.get_by_text("答复已提交，已通知留言人。")).to_be_visible()
+    expect(page.locator(".case-heading .state")).to_have_text("已答复")
+
+
+def test_the_whole_loop_through_the_pages_only(
     stack: Stack, desktop: tuple[Any, PageProblems], phone: tuple[Any, PageProblems]
 ) -> None:
+    """Citizen submits → coordinator accepts and assigns → the department opens its link from
+    the dev outbox, signs and replies → the citizen rates 不满意 and the case reopens → the
+    department replies again from its fresh link → the citizen rates 满意 and the case closes.
+    Only the pages are used; no console error, no request leaves the origin."""
     page, problems = desktop
     title = f"滨河路路灯一周不亮 {int(time.time()) % 100000}"
     case_id, code = submit_case(page, stack, title)
@@ -154,7 +181,8 @@ def test_full_walk_from_form_to_satisfied_rating(
     confirm(page, "确认受理")
     expect(panel.get_by_text("已受理，请继续交办。")).to_be_visible()
 
-    before_handle = outbox_hrefs_for_case(phone[0], stack, case_id)
+    hpage, hproblems = phone
+    before_handle = outbox_hrefs_for_case(hpage, stack, case_id)
     panel.get_by_label("筛选牵头单位").fill("住房和城乡建设")
     panel.get_by_label("选择牵头单位").select_option("city-housing")
     panel.get_by_role("button", name="交办", exact=True).click()
@@ -163,7 +191,6 @@ def test_full_walk_from_form_to_satisfied_rating(
     expect(panel.locator(".case-heading .state")).to_have_text("已交办")
 
     # The department opens its link on a phone, signs and replies.
-    hpage, hproblems = phone
     link = outbox_link(
         hpage, stack, page_name="handle.html", must_contain=case_id, before=before_handle
     )
@@ -174,27 +201,97 @@ def test_full_walk_from_form_to_satisfied_rating(
     hpage.get_by_role("button", name="签收", exact=True).click()
     confirm(hpage, "确认签收")
     expect(hpage.get_by_text("已签收。请在答复时限内答复留言人。")).to_be_visible()
-    hpage.get_by_role("button", name="答复", exact=True).click()
-    hpage.get_by_label("答复类型").select_option("resolved")
-    hpage.get_by_label("答复内容").fill(
-        "您好！经现场核查，该路段路灯因线路老化故障，我局已于今日更换线路，路灯已恢复照明。感谢您的监督！"
-    )
-    hpage.get_by_role("button", name="提交答复").click()
-    confirm(hpage, "确认答复")
-    expect(hpage.get_by_text("答复已提交，已通知留言人。")).to_be_visible()
-    expect(hpage.locator(".case-heading .state")).to_have_text("已答复")
+    reply(hpage, "explained", "您好！该路段路灯线路已列入检修计划，我局将安排施工单位尽快处理。")
 
-    # The citizen tracks the case and rates it satisfied.
-    page.goto(stack.url(f"/track.html?id={case_id}"))
-    page.get_by_label("查询码").fill(code)
-    page.get_by_role("button", name="查询").click()
-    expect(page.locator(".reply-text")).to_contain_text("路灯已恢复照明")
+    # The citizen is not satisfied: the case goes back to the department.
+    before_handle = outbox_hrefs_for_case(hpage, stack, case_id)
+    track(page, stack, case_id, code)
+    expect(page.locator(".reply-text")).to_contain_text("列入检修计划")
+    page.get_by_label("不满意", exact=True).check()
+    page.get_by_label("评价意见（选填）").fill("一周过去了路灯还是不亮，只说列入计划没有用。")
+    page.get_by_role("button", name="提交评价").click()
+    expect(page.get_by_text("评价已提交")).to_be_visible()
+    expect(page.get_by_text("诉求已退回承办单位重新办理")).to_be_visible()
+    expect(page.locator(".case-heading .state")).to_have_text("重办中")
+    expect(page.locator(".case-heading")).to_contain_text("重办 1 次")
+
+    # The department's old link has ended; the fresh one from the outbox opens the reopened
+    # case, and the second reply goes to the citizen.
+    link = outbox_link(
+        hpage, stack, page_name="handle.html", must_contain=case_id, before=before_handle
+    )
+    hpage.goto(link)
+    expect(hpage.locator(".case-heading .state")).to_have_text("重办中")
+    expect(hpage.locator(".rating-comment")).to_contain_text("一周过去了路灯还是不亮")
+    reply(
+        hpage,
+        "resolved",
+        "您好！经现场核查，该路段路灯因线路老化故障，我局已于今日更换线路，路灯已恢复照明。感谢您的监督！",
+    )
+
+    # The citizen rates the second reply satisfied and the case closes.
+    track(page, stack, case_id, code)
+    expect(page.locator(".reply-text").last).to_contain_text("路灯已恢复照明")
     page.get_by_label("满意", exact=True).check()
     page.get_by_role("button", name="提交评价").click()
     expect(page.get_by_text("评价已提交")).to_be_visible()
     expect(page.locator(".case-heading .state")).to_have_text("已办结")
-    assert_clean(problems)
-    assert_clean(hproblems)
+
+    # The public case page tells the whole story.
+    page.goto(stack.url(f"/case.html?id={case_id}"))
+    expect(page.locator("h1.case-title")).to_have_text(title)
+    timeline = page.locator(".timeline")
+    for step in ("受理", "交办", "签收", "答复", "重办", "办结"):
+        expect(timeline).to_contain_text(step)
+    expect(page.locator(".reply-text")).to_have_count(2)
+    assert_clean(problems, stack)
+    assert_clean(hproblems, stack)
+
+
+def test_keyboard_alone_submits_a_case(stack: Stack, desktop: tuple[Any, PageProblems]) -> None:
+    """Tab, arrows, space and typing: no pointer. Each control is reached by Tab in order."""
+    page, problems = desktop
+    page.goto(stack.url("/submit.html"))
+    expect(page.get_by_role("button", name="提交留言")).to_be_visible()
+    keys = page.keyboard
+
+    def tab_to(selector: str) -> None:
+        for _ in range(60):
+            keys.press("Tab")
+            if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    def choose(selector: str, value: str) -> None:
+        tab_to(selector)
+        for _ in range(40):
+            if page.locator(selector).input_value() == value:
+                return
+            keys.press("ArrowDown")
+        raise AssertionError(f"arrows never reached {value} in {selector}")
+
+    tab_to('input[type="radio"]')
+    keys.press("Space")  # the first kind
+    choose('select[name="category"]', "urban")
+    choose('select[name="district"]', "city")
+    tab_to('input[name="title"]')
+    keys.type("键盘提交：翠湖街人行道地砖松动")
+    tab_to('textarea[name="content"]')
+    keys.type("翠湖街人行道有十几块地砖松动，下雨天一踩就溅水，老人容易摔倒，请尽快修复。")
+    tab_to('input[name="phone"]')
+    keys.type("13800002468")
+    tab_to('input[name="public"]')
+    keys.press("Space")
+    tab_to('button[type="submit"]')
+    keys.press("Enter")
+    expect(page.get_by_role("heading", name="留言已提交")).to_be_visible()
+    case_id = page.locator("#case-id").inner_text().strip()
+    code = page.locator("#tracking-code").inner_text().strip()
+    status, case = stack.call("POST", f"/api/cases/{case_id}/track", {"tracking_code": code})
+    assert status == 200, case
+    assert case["title"] == "键盘提交：翠湖街人行道地砖松动" and case["public"] is True, case
+    assert case["contact"]["phone"].endswith("13800002468"), case
+    assert_clean(problems, stack)
 
 
 def outbox_hrefs_for_case(page: Any, stack: Stack, case_id: str) -> set[str]:

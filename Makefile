@@ -19,12 +19,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: venv
 	$(PY) -m infra.local_stack --port $(PORT) $(if $(EMPTY),--empty,)
 
-## Debian's chromium and CJK fonts for the browser tests (never a downloaded browser).
+## Debian's chromium and CJK fonts for the browser tests (never a downloaded browser),
+## and axe-core (pinned in tests/browser/package-lock.json) for the accessibility test.
 browser-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
 		echo "installing chromium and fonts-noto-cjk from Debian"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
+	@test -d tests/browser/node_modules/axe-core || npm ci --prefix tests/browser --no-audit --no-fund
 
 ## Install what the tests need, then run the whole suite.
 test: venv browser-deps
@@ -35,8 +37,12 @@ lint: venv
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy functions infra app.py
 
-bench: venv
+## Request costs, the sweep at 10k vs 100k cases, and Lighthouse on the board, a case page and
+## the form (Lighthouse pinned in tests/bench/lighthouse/package-lock.json, Debian's chromium).
+bench: venv browser-deps
+	@test -x tests/bench/lighthouse/node_modules/.bin/lighthouse || npm ci --prefix tests/bench/lighthouse --no-audit --no-fund
 	BENCH_ROUNDS=200 BENCH_SWEEP_SIZES=10000,100000 BENCH_SWEEP_ROUNDS=2 $(PY) -m pytest -q -s tests/bench
+	$(PY) -m tests.bench.lighthouse_pages --runs 3
 
 clean:
 	rm -rf $(VENV) build vendor .pytest_cache .mypy_cache .ruff_cache

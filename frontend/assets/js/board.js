@@ -81,16 +81,20 @@ async function load(reset) {
   if (reset) {
     cursor = null;
     shown = 0;
-    list.replaceChildren();
     more.hidden = true;
+    // The spinner stands where the cards will be, so nothing below it moves when they come.
+    replace(list, loading());
+    status.replaceChildren();
+  } else {
+    replace(status, loading());
   }
-  replace(status, loading());
   more.disabled = true;
   try {
     // A filtered page may come back empty with a cursor: keep reading a few pages.
     for (let pages = 0; pages < 10; pages += 1) {
       const data = await get('/api/cases', { query: { ...currentFilters(), cursor } });
       if (mine !== sequence) return;
+      if (!shown) list.replaceChildren();
       const items = (data && data.items) || [];
       for (const c of items) list.append(caseCard(c));
       shown += items.length;
@@ -103,6 +107,7 @@ async function load(reset) {
       : alertBox('暂无符合条件的公开留言。', 'info'));
   } catch (err) {
     if (mine !== sequence) return;
+    if (!shown) list.replaceChildren();
     replace(status, errorBox(err, () => load(reset)));
   } finally {
     more.disabled = false;

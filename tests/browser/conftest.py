@@ -22,7 +22,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-PHONE = {"width": 390, "height": 844}
+PHONE = {"width": 360, "height": 780}  # the narrowest phone the site is built for
 DESKTOP = {"width": 1280, "height": 900}
 
 

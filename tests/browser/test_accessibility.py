@@ -1,6 +1,6 @@
-"""Accessibility proof: every page of the site, at phone and desktop width, run through axe-core
-(WCAG 2.x A/AA rules plus axe's best practices) with no violations, and every visible form
-control has an accessible name. Each page is also saved as a full-page screenshot under
+"""Accessibility proof: every page of the site, at phone (360 px) and desktop width, run through
+axe-core (WCAG 2.x A/AA rules plus axe's best practices) with no violations, every visible form
+control has an accessible name, and nothing pushes the page sideways. Each page is also saved as a full-page screenshot under
 build/screenshots/<page>-<phone|desktop>.png for people to look at (not committed).
 
 axe-core is pinned in tests/browser/package-lock.json; `make browser-deps` installs it."""
@@ -233,3 +233,13 @@ def test_page_has_no_axe_violations(stack: Stack, demo: Demo, page_at: Any, name
     assert not unlabelled, f"form controls without an accessible name on {name} ({width}):\n" + (
         "\n".join(unlabelled)
     )
+
+    # Nothing pushes the page sideways (wide tables scroll inside their own box).
+    overflow = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+             .filter((el) => !el.closest('.table-scroll, .tabs'))
+             .filter((el) => el.getBoundingClientRect().right > innerWidth + 1)
+             .slice(0, 5).map((el) => el.outerHTML.slice(0, 120))"""
+    )
+    scroll = page.evaluate("document.scrollingElement.scrollWidth")
+    assert scroll <= page.viewport_size["width"] and not overflow, (name, width, scroll, overflow)

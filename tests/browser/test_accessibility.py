@@ -1,7 +1,8 @@
 """Accessibility proof: every page of the site, at phone (360 px) and desktop width, run through
 axe-core (WCAG 2.x A/AA rules plus axe's best practices) with no violations, every visible form
-control has an accessible name, and nothing pushes the page sideways. Each page is also saved as a full-page screenshot under
-build/screenshots/<page>-<phone|desktop>.png for people to look at (not committed).
+control has an accessible name, and nothing pushes the page sideways. Each page is also saved
+as a full-page screenshot under build/screenshots/<page>-<phone|desktop>.png for people to
+look at (not committed).
 
 axe-core is pinned in tests/browser/package-lock.json; `make browser-deps` installs it."""
 

@@ -26,6 +26,9 @@ class Settings:
     outbox_max_attempts: int = 6
     ses_configuration_set: str = ""
     ses_events_topic: str = "wenzheng-ses-events"
+    # Open311 GeoReport v2: keys a client must send as ``api_key`` to POST a request; empty
+    # means POST is open like the web form (the same validation and limits apply).
+    open311_api_keys: tuple[str, ...] = ()
 
     @property
     def is_local(self) -> bool:
@@ -53,4 +56,7 @@ def settings() -> Settings:
         outbox_max_attempts=int(env.get("WZ_OUTBOX_MAX_ATTEMPTS", "6")),
         ses_configuration_set=env.get("WZ_SES_CONFIGURATION_SET", ""),
         ses_events_topic=env.get("WZ_SES_EVENTS_TOPIC", f"wenzheng-{stage}-ses-events"),
+        open311_api_keys=tuple(
+            key.strip() for key in env.get("WZ_OPEN311_API_KEYS", "").split(",") if key.strip()
+        ),
     )

@@ -22,7 +22,7 @@ from functions.domain.lifecycle import Role
 from functions.domain.taxonomy import Outcome, Rating, RejectReason, Urgency
 from functions.services import citizen
 from functions.services.common import clock, commit, load
-from functions.storage import directory
+from functions.storage import config_repo, directory
 
 CASES = Path(__file__).parent / "demo" / "cases.json"
 COORDINATOR = Actor(Role.COORDINATOR, "coordinator@wenzheng.example", "总平台值班员 林晓")
@@ -224,6 +224,8 @@ def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str,
                 "category": spec["category"],
             }
         )
+    # A demo city of sixty cases has a few per department a month: rank from two, not ten.
+    config_repo.put_rankings({"min_sample": 2}, by="demo", now=now)
     replied = [c for c in created if c["state"] == "replied"][:2]
     others = [c for c in created if c["state"] in ("in_progress", "closed")][:1]
     return replied + others

@@ -1,4 +1,5 @@
-"""The JSON Schemas of every request body, loaded by import (packaged with the functions)."""
+"""The JSON Schemas of every request body, loaded by import (packaged with the functions), and
+beside them the OpenAPI document that references them (``openapi.json``, not a request schema)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,24 @@ from typing import Any
 
 HERE = Path(__file__).parent
 BASE_URI = "https://wenzheng.example/schemas/"
+OPENAPI = "openapi"
 
 
 @cache
 def load(name: str) -> dict[str, Any]:
     path = HERE / f"{name}.json"
-    if not path.is_file() or path.parent != HERE:
+    if name == OPENAPI or not path.is_file() or path.parent != HERE:
         raise KeyError(name)
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
 
 def names() -> list[str]:
-    return sorted(p.stem for p in HERE.glob("*.json"))
+    return sorted(p.stem for p in HERE.glob("*.json") if p.stem != OPENAPI)
+
+
+@cache
+def openapi() -> dict[str, Any]:
+    """The OpenAPI 3.1 document; its ``$ref``s name the schema files beside it."""
+    data: dict[str, Any] = json.loads((HERE / f"{OPENAPI}.json").read_text(encoding="utf-8"))
+    return data

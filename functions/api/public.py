@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
 from functions.api.http import body, header, now, query, route
 from functions.domain.errors import NotFound
@@ -95,6 +95,14 @@ def overdue() -> dict[str, Any]:
     return sla.carded("red", filters, cursor, now(), public=True)
 
 
+@route(public, "/api/showcase")
+def showcase() -> dict[str, Any]:
+    """回音壁: featured closed cases, newest first, 10 a page (``cursor``)."""
+    from functions.services import showcase as service
+
+    return service.wall(query(public, "cursor").get("cursor"))
+
+
 @route(public, "/api/cases/{case_id}")
 def case(case_id: str) -> dict[str, Any]:
     return citizen.public_case(case_id, now())
@@ -108,3 +116,28 @@ def track(case_id: str) -> dict[str, Any]:
 @route(public, "/api/cases/{case_id}/rating", methods=("POST",))
 def rate(case_id: str) -> dict[str, Any]:
     return citizen.rate(case_id, body(public, "rating"), now())
+
+
+@route(public, "/api/rankings", cache_seconds=60)
+def rankings() -> dict[str, Any]:
+    """亮晒比: ``month=YYYY-MM`` (default: last month), departments and counties ranked."""
+    from functions.services import rankings as service
+
+    return service.ranking(query(public, "month").get("month"), now())
+
+
+@route(public, "/api/rankings.csv", cache_seconds=60)
+def rankings_csv() -> Response:
+    from functions.services import rankings as service
+
+    month = query(public, "month").get("month")
+    document = service.ranking(month, now())
+    return Response(
+        body=service.as_csv(document),
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="rankings-{document["month"]}.csv"',
+            "Cache-Control": "public, max-age=60",
+        },
+    )

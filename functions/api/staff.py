@@ -10,7 +10,7 @@ from chalice.app import Blueprint, Response
 from functions.api.http import body, header, json_headers, now, query, route
 from functions.domain.cases import Actor
 from functions.domain.lifecycle import Role
-from functions.services import citizen, coordination, staff_auth
+from functions.services import citizen, coordination, showcase, staff_auth
 from functions.services.staff_auth import StaffSession
 
 staff = Blueprint(__name__)
@@ -144,6 +144,9 @@ _ACTIONS = {
     "return-decision": ("return-decision", coordination.decide_return),
     "extension-decision": ("extension-decision", coordination.decide_extension),
     "close": ("close", coordination.close),
+    # 回音壁
+    "feature": ("feature", showcase.feature),
+    "unfeature": ("empty", showcase.unfeature),
 }
 for _suffix in _ACTIONS:
     _guarded("POST", f"/api/staff/cases/{{case_id}}/{_suffix}", COORDINATORS)

@@ -225,6 +225,12 @@ class Clock:
     policy: SlaPolicy
 
 
+def month_key(instant: datetime) -> str:
+    """``YYYY-MM`` of an instant in Shanghai: the month a ranking counts it in."""
+    day = local_date(instant)
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def _begin(case: Case, action: Action, actor: Actor) -> tuple[Case, State]:
     check(action, case.state, actor.role)
     return copy.deepcopy(case), case.state
@@ -570,7 +576,12 @@ def decide_return(
         before,
         new.state,
         f"改派至：{lead.name}",
-        {"lead": lead.id, "previous": case.assignment.lead.id},
+        {
+            "lead": lead.id,
+            "previous": case.assignment.lead.id,
+            # the previous lead's ranking cohort (亮晒比 counts the return there)
+            "previous_month": month_key(case.assignment.assigned_at),
+        },
     )
     return _finish(case, new, now, [event], _assignment_notices(new.assignment))
 

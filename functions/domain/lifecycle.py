@@ -171,6 +171,8 @@ class EventType(StrEnum):
     ARCHIVED = "archived"
     REMINDER = "reminder"  # a rung of the SLA ladder: 提醒, 催办, 黄牌, 红牌
     FOLLOWUP_REQUESTED = "followup_requested"  # the planned date passed: 催报计划落实情况
+    FEATURED = "featured"  # 精选到回音壁 (or its summary edited); internal
+    UNFEATURED = "unfeatured"  # 撤下回音壁; internal
 
 
 EVENT_LABELS = {
@@ -194,6 +196,8 @@ EVENT_LABELS = {
     EventType.ARCHIVED: "归档",
     EventType.REMINDER: "督办",
     EventType.FOLLOWUP_REQUESTED: "催报计划落实情况",
+    EventType.FEATURED: "精选到回音壁",
+    EventType.UNFEATURED: "撤下回音壁",
 }
 
 # Events the public sees on a public case; the rest are internal (staff, auditors).

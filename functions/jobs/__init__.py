@@ -32,9 +32,16 @@ def _sla_sweep(now: datetime) -> Any:
     return sweep(now).as_dict()
 
 
+def _rankings(now: datetime) -> Any:
+    from functions.services.rankings import freeze_last_month
+
+    return freeze_last_month(now)
+
+
 RUNNERS: dict[str, Callable[[datetime], Any]] = {
     "sla-sweep": _sla_sweep,
     "outbox": _outbox,
     "auto-close": _auto_close,
     "digest": _digest,
+    "rankings": _rankings,
 }

@@ -61,14 +61,22 @@ def _check_taxonomy(body: dict[str, Any]) -> None:
 
 
 def submit(
-    body: dict[str, Any], *, idempotency_key: str | None, now: datetime, actor: Actor = CITIZEN
+    body: dict[str, Any],
+    *,
+    idempotency_key: str | None,
+    now: datetime,
+    actor: Actor = CITIZEN,
+    channel: Channel | None = None,
 ) -> dict[str, Any]:
-    """Create a case with its first event (and idempotency record) in one transaction."""
+    """Create a case with its first event (and idempotency record) in one transaction.
+    ``channel`` names a citizen's own way in other than the web form (Open311)."""
     _check_taxonomy(body)
     contact = body["contact"]
     request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest() if idempotency_key else None
-    channel = Channel(body.get("channel", "web")) if actor is not CITIZEN else Channel.WEB
+    if actor is not CITIZEN:
+        channel = Channel(body.get("channel", "web"))
+    channel = channel or Channel.WEB
     for _attempt in range(3):
         case_id, code = new_case_id(now), _random(8)
         result = domain.new_case(

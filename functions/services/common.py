@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.models import Model
 
-from functions.domain import sla
+from functions.domain import rankings, sla
 from functions.domain.cases import Case, Clock, Notice, TransitionResult
 from functions.domain.errors import NotFound
 from functions.domain.lifecycle import Role
@@ -210,7 +210,12 @@ def commit(
         # sweep's next look follow.
         sla.reconcile(result.case, now, clock())
         result.case.assignment.next_check_at = sla.next_check(result.case, clock())
+    # Only a case with a department has a ranking cohort (a new case costs no settings read).
+    tallies = rankings.deltas(result, clock().calendar) if result.case.assignment else None
     cases_repo.commit(
-        result, extra=materialise(result.case, result.notices, now), idempotency=idempotency
+        result,
+        extra=materialise(result.case, result.notices, now),
+        idempotency=idempotency,
+        tallies=tallies,
     )
     return result.case

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.domain import cases as domain
+from functions.domain import showcase
 from functions.domain.cases import Actor, Case, DepartmentRef
 from functions.domain.errors import invalid_field
 from functions.domain.lifecycle import State
@@ -13,7 +14,7 @@ from functions.domain.taxonomy import RejectReason, Urgency
 from functions.services import views
 from functions.services.common import clock, commit, load
 from functions.services.staff_auth import StaffSession
-from functions.storage import cases_repo, directory
+from functions.storage import cases_repo, directory, showcase_repo
 
 
 def actor(session: StaffSession) -> Actor:
@@ -33,7 +34,8 @@ def _departments(ids: list[str], field: str) -> list[DepartmentRef]:
 
 def view(case: Case, now: datetime) -> dict[str, Any]:
     events = cases_repo.timeline(case.case_id, public_only=False)
-    return views.staff_case(
+    on_wall = showcase_repo.get(case.case_id)  # 回音壁
+    out = views.staff_case(
         case,
         events,
         directory.taxonomy(),
@@ -41,6 +43,9 @@ def view(case: Case, now: datetime) -> dict[str, Any]:
         domain.coordinator_actions(case),
         unreachable={d.id: d.unreachable_contacts() for d in directory.departments().values()},
     )
+    out["can_feature"] = showcase.can_feature(case)
+    out["featured"] = views.featured(on_wall)
+    return out
 
 
 def case_view(case_id: str, now: datetime) -> dict[str, Any]:

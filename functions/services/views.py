@@ -18,10 +18,14 @@ from functions.domain.taxonomy import (
     RATING_LABELS,
     REJECT_REASON_LABELS,
     URGENCY_LABELS,
+    Kind,
+    Outcome,
+    Rating,
 )
 from functions.services.common import clock
 from functions.storage.codec import iso
 from functions.storage.directory import Taxonomy
+from functions.storage.showcase_repo import Featured
 
 EXCERPT = 120
 CARD_LABELS = {"yellow": "黄牌", "red": "红牌"}
@@ -253,3 +257,91 @@ def staff_summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
         }
     )
     return out
+
+
+# --- 回音壁 -----------------------------------------------------------------------------------
+
+
+def showcase_snapshot(case: Case, tax: Taxonomy) -> dict[str, Any]:
+    """What the 回音壁 shows of a closed case, taken when it is featured: public, scrubbed text
+    only (no name, phone, email or address), the final reply and the rating as the citizen
+    gave it (``None``: not rated, 未评价)."""
+    content = scrub(case.content)
+    last = case.last_reply
+    return {
+        "title": scrub(case.title),
+        "kind": case.kind.value,
+        "category": case.category,
+        "category_label": tax.category_label(case.category),
+        "district": case.district,
+        "district_label": tax.district_label(case.district),
+        "excerpt": content[:EXCERPT] + ("…" if len(content) > EXCERPT else ""),
+        "lead": _ref(case.lead),
+        "reply": {
+            "text": scrub(last.text),
+            "outcome": last.outcome.value,
+            "at": iso(last.at),
+            "planned_date": last.planned_date.isoformat() if last.planned_date else None,
+        }
+        if last
+        else None,
+        "rating": last.rating.value if last and last.rating else None,
+        "rating_comment": scrub(last.rating_comment) if last and last.rating_comment else None,
+        "closed_at": case.closed_at,
+    }
+
+
+def showcase_item(entry: Featured) -> dict[str, Any]:
+    """One 回音壁 card (the shape frontend/assets/js/showcase.js documents)."""
+    s = entry.snapshot
+    kind = Kind(s["kind"])
+    reply = s.get("reply")
+    rating = Rating(s["rating"]) if s.get("rating") else None
+    return {
+        "case_id": entry.case_id,
+        "title": s["title"],
+        "kind": kind.value,
+        "kind_label": KIND_LABELS[kind],
+        "category": s["category"],
+        "category_label": s["category_label"],
+        "district": s["district"],
+        "district_label": s["district_label"],
+        "excerpt": s["excerpt"],
+        "department": dict(s["lead"]) if s.get("lead") else None,
+        "reply": {
+            "text": reply["text"],
+            "outcome": reply["outcome"],
+            "outcome_label": OUTCOME_LABELS[Outcome(reply["outcome"])],
+            "at": reply.get("at"),
+            "planned_date": reply.get("planned_date"),
+        }
+        if reply
+        else None,
+        "rating": {
+            "rating": rating.value,
+            "rating_label": RATING_LABELS[rating],
+            "comment": s.get("rating_comment") or "",
+        }
+        if rating
+        else None,
+        "summary": scrub(entry.summary),
+        "before_after": scrub(entry.before_after) if entry.before_after else None,
+        "featured_at": iso(entry.featured_at),
+        "closed_at": _iso(s.get("closed_at")),
+    }
+
+
+def featured(entry: Featured | None) -> dict[str, Any] | None:
+    """The staff view's 回音壁 status: the summary as written, who featured it and when;
+    ``None`` when the case is not on the wall."""
+    if entry is None or not entry.on_wall:
+        return None
+    return {
+        "summary": entry.summary,
+        "before_after": entry.before_after,
+        "featured_at": iso(entry.featured_at),
+        "featured_by": entry.featured_by,
+        "featured_by_name": entry.featured_by_name,
+        "updated_at": iso(entry.updated_at),
+        "updated_by": entry.updated_by,
+    }

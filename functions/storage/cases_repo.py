@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -31,6 +31,7 @@ from functions.domain.cases import (
 )
 from functions.domain.errors import Conflict, Unavailable, invalid_field
 from functions.domain.lifecycle import OPEN, WITH_DEPARTMENT, EventType, Role, State
+from functions.domain.rankings import Cohort
 from functions.domain.sla import active_card
 from functions.storage.codec import decode, encode, iso
 from functions.storage.models import (
@@ -38,6 +39,7 @@ from functions.storage.models import (
     CounterModel,
     EventModel,
     IdempotencyModel,
+    TallyModel,
 )
 
 PAGE_SIZE = 20
@@ -182,13 +184,23 @@ def _counter_updates(tx: TransactWrite, before: State | None, after: State) -> N
         tx.update(CounterModel(f"state#{before.value}"), actions=[CounterModel.n.add(-1)])
 
 
+def _tally_updates(tx: TransactWrite, tallies: Mapping[Cohort, Mapping[str, int]]) -> None:
+    for (unit, month), counts in sorted(tallies.items()):
+        actions = [getattr(TallyModel, name).add(n) for name, n in counts.items() if n]
+        if actions:
+            tx.update(TallyModel(month, unit), actions=actions)
+
+
 def commit(
     result: TransitionResult,
     *,
     extra: Sequence[Model] = (),
     idempotency: IdempotencyModel | None = None,
+    tallies: Mapping[Cohort, Mapping[str, int]] | None = None,
 ) -> None:
-    """Persist a transition (or a new case) and what goes with it, all or nothing."""
+    """Persist a transition (or a new case) and what goes with it, all or nothing: the case,
+    its events, the messages, the idempotency record, the state counters and the 亮晒比
+    counters of the cohorts it moves."""
     case = result.case
     first_seq = case.event_count - len(result.events) + 1
     if result.expected_state is None:
@@ -210,6 +222,7 @@ def commit(
             if idempotency is not None:
                 tx.save(idempotency, condition=IdempotencyModel.key_hash.does_not_exist())
             _counter_updates(tx, result.expected_state, case.state)
+            _tally_updates(tx, tallies or {})
     except TransactWriteError as error:
         reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
         if "ConditionalCheckFailed" in reasons:
@@ -455,3 +468,52 @@ def queue(filters: dict[str, str], *, sort: str, bucket: str, cursor: str | None
         cursor=cursor,
         filter_condition=condition,
     )
+
+
+# --- Open311 GeoReport v2 reads ------------------------------------------------------------
+
+
+def public_requested_between(
+    start: datetime,
+    end: datetime,
+    *,
+    services: Sequence[tuple[str, str]] = (),
+    states: Sequence[str] = (),
+    limit: int,
+) -> list[Case]:
+    """Public cases created in ``[start, end]`` (both inclusive), newest first, at most
+    ``limit``: the Open311 request listing. One range Query on a public-board index (by
+    category when every wanted ``(kind, category)`` service shares one category), paged
+    until ``limit`` matches; kind / category / state narrow it as a filter."""
+    condition: Condition | None = None
+    for kind, category in services:
+        clause = (CaseModel.pub_kind == kind) & (CaseModel.pub_category == category)
+        condition = clause if condition is None else condition | clause
+    if states:
+        clause = CaseModel.pub_state.is_in(*states)
+        condition = clause if condition is None else condition & clause
+    categories = {category for _, category in services}
+    index, hash_value = (
+        (CaseModel.board_category, categories.pop())
+        if len(categories) == 1
+        else (CaseModel.board_all, "1")
+    )
+    # created_key is "<instant>#<case id>": "~" sorts after "#", so ``end`` is inclusive.
+    window = CaseModel.created_key.between(iso(start), f"{iso(end)}~")
+    return [
+        from_model(m)
+        for m in index.query(
+            hash_value,
+            range_key_condition=window,
+            filter_condition=condition,
+            scan_index_forward=False,
+            limit=limit,
+            page_size=min(limit, 200),
+        )
+    ]
+
+
+def get_many(case_ids: Sequence[str]) -> dict[str, Case]:
+    """Cases by id (absent ids are left out): BatchGetItem in chunks of 100."""
+    keys = list(dict.fromkeys(case_ids))
+    return {m.case_id: from_model(m) for m in CaseModel.batch_get(keys)} if keys else {}

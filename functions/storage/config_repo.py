@@ -16,6 +16,8 @@ from functions.domain.calendar import WorkCalendar
 from functions.domain.calendar_settings import CalendarSettings, parse_calendar
 from functions.domain.errors import FieldError
 from functions.domain.policy import SlaPolicy, parse_policy, policy_to_dict
+from functions.domain.rankings import RankingPolicy
+from functions.domain.rankings import parse_policy as parse_ranking_policy
 from functions.settings import settings
 from functions.storage import directory
 from functions.storage.codec import iso
@@ -25,6 +27,7 @@ log = logging.getLogger("wenzheng.settings")
 
 CALENDAR = "calendar"
 POLICY = "sla-policy"
+RANKINGS = "rankings"  # 亮晒比 weights and minimum sample
 _RULES = "deadline-rules"  # the cache key of the parsed pair
 _TTL_SECONDS = 60
 _META = ("updated_by", "updated_at")
@@ -103,3 +106,25 @@ def put_calendar(overrides: CalendarSettings, *, by: str, now: datetime) -> Docu
 def put_policy(policy: SlaPolicy, *, by: str, now: datetime) -> Document:
     """Replace the policy document (a checked value) and record who wrote it when."""
     return _put(POLICY, policy_to_dict(policy), by, now)
+
+
+def _ranking_policy() -> RankingPolicy:
+    policy, problems = parse_ranking_policy(_read(RANKINGS)[RANKINGS].value)
+    for problem in problems:
+        log.warning("settings document %s: %s (default used)", RANKINGS, problem)
+    return policy
+
+
+def ranking_policy() -> RankingPolicy:
+    """The 亮晒比 weights and minimum sample in force, kept for a minute per process."""
+    return directory.cached(RANKINGS, _ranking_policy, ttl=_TTL_SECONDS)
+
+
+def put_rankings(value: dict[str, Any], *, by: str, now: datetime) -> Document:
+    """Replace the rankings document; the value must parse without problems."""
+    _, problems = parse_ranking_policy(value)
+    if problems:
+        raise ValueError("; ".join(problems))
+    document = _put(RANKINGS, value, by, now)
+    directory.forget(RANKINGS)
+    return document

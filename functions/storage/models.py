@@ -325,6 +325,37 @@ class CounterModel(Model):
     n = NumberAttribute(default=0)
 
 
+class TallyModel(Model):
+    """亮晒比 counters of one unit's cohort month (functions/domain/rankings.py), added in the
+    transaction of each transition; a month's ranking is one query of its units."""
+
+    Meta = _meta("tallies")
+
+    month = UnicodeAttribute(hash_key=True)  # YYYY-MM
+    unit = UnicodeAttribute(range_key=True)  # department id
+    assigned = NumberAttribute(default=0)
+    signed = NumberAttribute(default=0)
+    signed_on_time = NumberAttribute(default=0)
+    replied = NumberAttribute(default=0)
+    replied_on_time = NumberAttribute(default=0)
+    reply_days = NumberAttribute(default=0)
+    closed = NumberAttribute(default=0)
+    rated = NumberAttribute(default=0)
+    satisfied = NumberAttribute(default=0)
+    reopened = NumberAttribute(default=0)
+    returned = NumberAttribute(default=0)
+
+
+class RankingModel(Model):
+    """A month's ranking as published: frozen by the ``rankings`` job on the 1st."""
+
+    Meta = _meta("rankings")
+
+    month = UnicodeAttribute(hash_key=True)
+    frozen_at = UnicodeAttribute()
+    document = UnicodeAttribute()  # the ranking document as JSON
+
+
 class SettingModel(Model):
     """Deployment settings as JSON documents: ``taxonomy``, ``calendar``, ``sla-policy``."""
 
@@ -332,6 +363,51 @@ class SettingModel(Model):
 
     name = UnicodeAttribute(hash_key=True)
     value: MapAttribute[str, Any] = MapAttribute()
+
+
+class OnTheWall(GlobalSecondaryIndex["ShowcaseModel"]):
+    """Sparse: only cases on the 回音壁 now, newest featured first, one Query per page."""
+
+    Meta = _index_meta("on-the-wall", AllProjection())
+    wall = UnicodeAttribute(hash_key=True)
+    featured_key = UnicodeAttribute(range_key=True)
+
+
+class ShowcaseModel(Model):
+    """回音壁: one item per case a coordinator featured, keyed by the case. What the page shows
+    is a snapshot taken when featuring (a closed case no longer changes), so the public list
+    is one Query of ``on-the-wall``; unfeaturing drops ``wall`` and ``featured_key`` and keeps
+    the record of who featured and who withdrew it."""
+
+    Meta = _meta("showcase")
+
+    case_id = UnicodeAttribute(hash_key=True)
+    wall = UnicodeAttribute(null=True)  # "1" while featured, else absent
+    featured_key = UnicodeAttribute(null=True)  # "<featured ISO>#<case_id>" while featured
+    summary = UnicodeAttribute()  # the coordinator's editorial summary
+    before_after = UnicodeAttribute(null=True)  # 办理前后: optional note
+    featured_at = UTCDateTimeAttribute()
+    featured_by = UnicodeAttribute()  # staff email
+    featured_by_name = UnicodeAttribute(default="")
+    updated_at = UTCDateTimeAttribute()
+    updated_by = UnicodeAttribute()
+    unfeatured_at = UTCDateTimeAttribute(null=True)
+    unfeatured_by = UnicodeAttribute(null=True)
+    # The snapshot: public, scrubbed text only, never contact data.
+    title = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    category = UnicodeAttribute()
+    category_label = UnicodeAttribute()
+    district = UnicodeAttribute()
+    district_label = UnicodeAttribute()
+    excerpt = UnicodeAttribute()
+    lead: MapAttribute[str, Any] = MapAttribute(null=True)  # {id, name}
+    reply: MapAttribute[str, Any] = MapAttribute(null=True)  # {text, outcome, at, planned_date}
+    rating = UnicodeAttribute(null=True)  # the citizen's rating as given; absent: 未评价
+    rating_comment = UnicodeAttribute(null=True)
+    closed_at = UTCDateTimeAttribute(null=True)
+
+    on_the_wall = OnTheWall()
 
 
 ALL_MODELS: tuple[type[Model], ...] = (
@@ -344,6 +420,9 @@ ALL_MODELS: tuple[type[Model], ...] = (
     StaffModel,
     CounterModel,
     SettingModel,
+    TallyModel,
+    RankingModel,
+    ShowcaseModel,
 )
 
 

@@ -15,7 +15,7 @@ from chalice.test import Client
 
 from tests.api.helpers import T0, Api, Recorder
 
-PUBLIC_GET = re.compile(r"^/api/(cases(/[^/?]+)?|taxonomy|departments|overdue)(\?.*)?$")
+PUBLIC_GET = re.compile(r"^/api/(cases(/[^/?]+)?|taxonomy|departments|overdue|showcase)(\?.*)?$")
 SUBMISSIONS = re.compile(r"^/api/(staff/)?cases$")
 
 

@@ -21,6 +21,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/staff/cases/{case_id}/return-decision"): {"decision": "insist"},
     ("POST", "/api/staff/cases/{case_id}/extension-decision"): {"decision": "refuse"},
     ("POST", "/api/staff/cases/{case_id}/close"): {"note": "经研究办结"},
+    ("POST", "/api/staff/cases/{case_id}/feature"): {"summary": "一周内修好了电梯"},
     ("PUT", "/api/admin/calendar"): {"extra_holidays": [], "confirmed_through": 2026},
     ("PUT", "/api/admin/policy"): {"extensions_allowed": 1},
 }
@@ -62,7 +63,7 @@ def test_route_table_covers_every_guarded_staff_route() -> None:
     expanded = (registered - {("POST", "/api/staff/cases/{case_id}/{action}")}) | actions
     assert expanded == set(ROUTE_ROLES)
     assert ("GET", "/api/staff/me") in ROUTE_ROLES
-    assert len(actions) == 6
+    assert len(actions) == 8  # six workflow actions, feature and unfeature (回音壁)
 
 
 def test_every_staff_route_checks_the_session_and_the_role(api: Api) -> None:

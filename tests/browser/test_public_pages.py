@@ -1,5 +1,7 @@
-"""回音壁 and 亮晒比 against the real local stack: the routes are not there yet, so each page
-says so honestly; with a stubbed API answer (the documented shape) they render it as text."""
+"""回音壁 and 亮晒比 against the real local stack. The 回音壁 is real: empty on a fresh stack,
+then a coordinator features a demo case through the console and the page shows it (and takes
+it down again). The rankings route is not there yet, so that page says so honestly; with a
+stubbed API answer (the documented shape) both pages render it as text."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, PageProblems
+from tests.browser.test_admin_page import sign_in
+from tests.browser.test_pages import assert_clean, confirm
 from tests.localstack import ROOT, Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
@@ -64,30 +68,38 @@ def test_js_and_css_stay_within_the_budget() -> None:
     assert size <= BUDGET
 
 
-def test_the_routes_are_not_there_yet(stack: Stack) -> None:
-    """The pages rely on this: until the later issue, both routes are missing. Chalice (like
-    API Gateway) answers an unknown path with an envelope-less 403; the pages treat that and
-    a 404 the same way."""
-    for path in ("/api/showcase", f"/api/rankings?month={last_month()}"):
-        status, body = stack.call("GET", path)
-        assert status in (403, 404), (path, status, body)
-        if status == 404:
-            assert "error" in body
+def test_both_routes_answer_on_the_demo_stack(stack: Stack) -> None:
+    """The 回音壁 answers a page of featured cases; 亮晒比 by default answers last month,
+    which the local timer's ``rankings`` job froze when the stack started."""
+    status, wall = stack.call("GET", "/api/showcase")
+    assert status == 200 and isinstance(wall["items"], list) and "next_cursor" in wall, wall
+    status, ranking = stack.call("GET", "/api/rankings")
+    assert status == 200 and ranking["month"] == last_month() and ranking["frozen"], ranking
+    assert any(row["rank"] for row in ranking["departments"])
 
 
 @pytest.mark.parametrize("device", ["phone", "desktop"])
-def test_showcase_says_it_is_not_open_yet(
+def test_showcase_shows_the_wall_or_says_it_is_empty(
     stack: Stack, device: str, request: pytest.FixtureRequest
 ) -> None:
+    """On a fresh stack nothing is featured yet: the page says so and points to the board's
+    closed cases; once something is featured, it shows the API's first page."""
     page, problems = request.getfixturevalue(device)
+    status, wall = stack.call("GET", "/api/showcase")
+    assert status == 200, wall
     page.goto(stack.url("/index.html"))
     page.locator(".site-nav").get_by_role("link", name="回音壁").click()
     expect(page).to_have_url(re.compile(r"/showcase\.html$"))
     expect(page.get_by_role("heading", level=1, name="回音壁")).to_be_visible()
     expect(page.locator('.site-nav a[aria-current="page"]')).to_have_text("回音壁")
+    if wall["items"]:
+        expect(page.locator("article.card")).to_have_count(len(wall["items"]))
+        shot(page, "showcase")
+        no_problems(problems)
+        return
     notice = page.locator(".alert-info")
-    expect(notice).to_contain_text("回音壁即将开放")
-    expect(notice).to_contain_text("已办结、留言人同意公开的诉求")
+    expect(notice).to_contain_text("回音壁暂时还没有案例")
+    expect(page.locator("article.card")).to_have_count(0)
     shot(page, "showcase")
     notice.get_by_role("link", name="查看已办结的留言").click()
     expect(page).to_have_url(re.compile(r"/index\.html\?state=closed$"))
@@ -95,11 +107,79 @@ def test_showcase_says_it_is_not_open_yet(
     no_problems(problems)
 
 
+def test_a_coordinator_features_a_demo_case_and_the_wall_shows_it(
+    stack: Stack, desktop: tuple[Any, PageProblems]
+) -> None:
+    """Real data end to end: a closed public demo case, featured through the console's form
+    (live counter, confirmation), is on /showcase.html with the summary, the before/after
+    note, the department's reply and the citizen's rating as text; 撤下 takes it off again."""
+    page, problems = desktop
+    status, closed = stack.call("GET", "/api/cases?state=closed")
+    assert status == 200 and closed["items"], "the demo city should hold closed public cases"
+    case = closed["items"][0]
+    status, before = stack.call("GET", "/api/showcase")
+    assert case["case_id"] not in {i["case_id"] for i in before["items"]}
+    summary = f"答复及时、具体，办理全过程公开可查 {XSS}"
+    note = "办理前：留言人求助无门；办理后：承办单位当天答复并办结。"
+
+    sign_in(page, stack, "coordinator@wenzheng.example")
+    page.goto(stack.url(f"/staff.html?case={case['case_id']}"))
+    panel = page.locator(".case-panel")
+    expect(panel.get_by_role("heading", level=2, name=case["title"])).to_be_visible()
+    wall = panel.locator("section.showcase-panel")
+    form = wall.locator("form.action-form")
+    expect(form).to_be_visible()
+    form.get_by_label("精选摘要").fill(summary)
+    expect(form.locator(".counter").first).to_have_text(f"已输入 {len(summary)} / 300 字")
+    form.get_by_label("办理前后对比（选填）").fill(note)
+    shot(page, "console-feature")
+    form.get_by_role("button", name="精选到回音壁").click()
+    confirm(page, "确认精选")
+    expect(panel.locator(".alert-success")).to_contain_text("已精选到回音壁")
+    expect(wall.locator(".featured-now")).to_contain_text(summary)
+    expect(panel.locator(".fact", has_text="回音壁")).to_contain_text("已精选")
+
+    status, after = stack.call("GET", "/api/showcase")
+    assert status == 200 and after["items"][0]["case_id"] == case["case_id"], after
+    shown = after["items"][0]
+    page.goto(stack.url("/showcase.html"))
+    card = page.locator("article.card", has_text=case["title"])
+    expect(card).to_have_count(1)
+    expect(page.locator("article.card").first).to_contain_text(case["title"])
+    expect(card.get_by_role("link", name=case["title"])).to_have_attribute(
+        "href", f"case.html?id={case['case_id']}"
+    )
+    expect(card.locator(".showcase-summary")).to_have_text(summary)
+    expect(card.locator(".showcase-before-after")).to_contain_text(note)
+    if shown["department"]:
+        expect(card).to_contain_text(shown["department"]["name"])
+    if shown["reply"]:
+        expect(card).to_contain_text(shown["reply"]["outcome_label"])
+    if shown["rating"]:
+        expect(card).to_contain_text(f"评价：{shown['rating']['rating_label']}")
+    expect(page.locator("article img")).to_have_count(0)
+    shot(page, "showcase-featured")
+
+    # 撤下: back in the console, the case leaves the wall.
+    page.goto(stack.url(f"/staff.html?case={case['case_id']}"))
+    wall = page.locator(".case-panel section.showcase-panel")
+    wall.locator("summary", has_text="撤下").click()
+    wall.locator("form.action-form.danger").get_by_role("button", name="撤下").click()
+    confirm(page, "确认撤下")
+    expect(page.locator(".case-panel .alert-success")).to_contain_text("已从回音壁撤下")
+    status, gone = stack.call("GET", "/api/showcase")
+    assert case["case_id"] not in {i["case_id"] for i in gone["items"]}
+    assert_clean(problems, stack)
+
+
 @pytest.mark.parametrize("device", ["phone", "desktop"])
-def test_rankings_say_they_are_not_published_yet(
+def test_rankings_show_last_months_published_ranking(
     stack: Stack, device: str, request: pytest.FixtureRequest
 ) -> None:
     page, problems = request.getfixturevalue(device)
+    status, ranking = stack.call("GET", "/api/rankings")
+    assert status == 200
+    ranked = [row for row in ranking["departments"] if row["rank"]]
     page.goto(stack.url("/showcase.html"))
     page.locator(".site-nav").get_by_role("link", name="亮晒比").click()
     expect(page).to_have_url(re.compile(r"/rankings\.html$"))
@@ -107,13 +187,24 @@ def test_rankings_say_they_are_not_published_yet(
     month = last_month()
     expect(page.get_by_label("月份", exact=True)).to_have_value(month)
     year, mm = month.split("-")
-    expect(page.locator(".alert-info")).to_contain_text(f"{year}年{int(mm)}月的亮晒比排名尚未发布")
+    expect(page.get_by_role("heading", name=f"{year}年{int(mm)}月排名")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^已于 .* 发布$"))).to_be_visible()
+    dept = page.locator("section.panel", has=page.get_by_role("heading", name="部门排名"))
+    expect(dept.locator("svg .rank-bar")).to_have_count(len(ranked))
+    top = ranked[0]
+    expect(dept.locator("tbody tr").first).to_contain_text(top["name"])
+    expect(dept.locator("tbody tr").first).to_contain_text(f"{top['score']:.1f}")
+    expect(page.get_by_role("link", name="CSV")).to_have_attribute(
+        "href", f"/api/rankings.csv?month={month}"
+    )
     for term in ("办理量", "按时签收率", "按时答复率", "办结率", "满意率", "重办率"):
         expect(page.locator(".facts dt", has_text=term)).to_have_count(1)
     shot(page, "rankings")
+    # A month before the platform had cases: said plainly, no table of zeros.
     page.get_by_label("月份", exact=True).fill("2026-03")
     expect(page).to_have_url(re.compile(r"\?month=2026-03$"))
-    expect(page.locator(".alert-info")).to_contain_text("2026年3月的亮晒比排名尚未发布")
+    expect(page.get_by_text("2026年3月排名尚未发布，以下为按当前数据的计算结果")).to_be_visible()
+    expect(page.get_by_text("本月没有交办数据。")).to_have_count(2)
     page.locator(".site-nav").get_by_role("link", name="留言板").click()
     expect(page).to_have_url(re.compile(r"/index\.html$"))
     no_problems(problems)
@@ -201,8 +292,8 @@ def test_rankings_render_tables_and_a_chart(
     expect(dept.locator("tbody tr.rank-row-bottom")).to_have_count(5)
     expect(dept.locator("tbody tr").first).to_contain_text("95.0%")
     county = page.locator("section.panel", has=page.get_by_role("heading", name="区县排名"))
-    expect(county.locator("svg .rank-bar-top")).to_have_count(4)
-    expect(county.locator("svg .rank-bar-bottom")).to_have_count(0)
+    expect(county.locator("svg .rank-bar-top")).to_have_count(3)  # counties: top 3 named
+    expect(county.locator("svg .rank-bar-bottom")).to_have_count(1)
     expect(page.locator("main img")).to_have_count(0)
     shot(page, "rankings-data")
     no_problems(problems)

@@ -1,31 +1,20 @@
-// 亮晒比: the monthly public ranking of departments and counties (DESIGN.md §1, §9).
-//
-// The API arrives in a later issue. Expected answer of GET /api/rankings?month=YYYY-MM:
-//   {
-//     "month": "2026-10",
-//     "departments": [{
-//       "id": "…", "name": "市城市管理局",
-//       "assigned": 132,                  // 办理量: cases assigned to the unit that month
-//       "signed_on_time_rate": 0.97,      // 按时签收率, 0–1 (null: nothing to measure)
-//       "replied_on_time_rate": 0.91,     // 按时答复率, 0–1
-//       "closed_rate": 0.88,              // 办结率, 0–1
-//       "satisfied_rate": 0.93,           // 满意率 (满意 + 基本满意), 0–1
-//       "reopened_rate": 0.04,            // 重办率, 0–1, lower is better
-//       "score": 91.6,                    // 综合得分, 0–100
-//       "rank": 1,                        // null when sample_too_small
-//       "sample_too_small": false         // 样本不足: shown, never ranked
-//     }],
-//     "counties": [ …same shape… ]
-//   }
-// Until then the route is missing (our 404, or the gateway's envelope-less 403) and the page
-// says the month's ranking is not published yet and explains the method.
+// 亮晒比: the monthly public ranking of departments and counties (DESIGN.md §1, §9), from
+// GET /api/rankings?month=YYYY-MM (functions/domain/rankings.py has the method):
+//   { month, frozen, frozen_at, month_to_date,
+//     method: { weights: {response, resolution, satisfaction}, min_sample, named: {departments, counties} },
+//     departments: [{ id, name, assigned, …counts, signed_on_time_rate, replied_on_time_rate,
+//                     closed_rate, satisfied_rate, reopened_rate, returned_rate (0–1 or null),
+//                     average_reply_days, score, rank (null: 样本不足), sample_too_small,
+//                     position: 'top'|'bottom'|null, talk (约谈), rank_change, score_change }],
+//     counties: [ …same shape… ] }
+// A route that is missing (an older deployment) is said honestly, with the method.
 import { h, $, replace } from './dom.js';
 import { get, routeMissing } from './api.js';
-import { todayInShanghai } from './format.js';
+import { todayInShanghai, formatDate } from './format.js';
 import { field, loading, errorBox, alertBox, readQuery, writeQuery } from './ui.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const HIGHLIGHT = 5;
+const NAMED = { departments: 5, counties: 3 };
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const GROUPS = [['departments', '部门排名'], ['counties', '区县排名']];
 const COLUMNS = [
@@ -35,6 +24,8 @@ const COLUMNS = [
   ['closed_rate', '办结率', pct],
   ['satisfied_rate', '满意率', pct],
   ['reopened_rate', '重办率', pct],
+  ['returned_rate', '退回率', pct],
+  ['average_reply_days', '平均答复用时', (v) => (typeof v === 'number' ? `${v.toFixed(1)} 天` : '—')],
 ];
 const METHOD = [
   ['办理量', '当月交办给该单位的诉求件数。'],
@@ -42,7 +33,9 @@ const METHOD = [
   ['按时答复率', '在答复时限内（含批准的延期）答复的比例。'],
   ['办结率', '已办结诉求占交办诉求的比例。'],
   ['满意率', '留言人评价“满意”或“基本满意”的比例。'],
-  ['重办率', '因办理不满意而重办的比例，越低越好。'],
+  ['重办率', '答复后因留言人不满意而重办的比例，越低越好。'],
+  ['退回率', '申请退回并经总平台改派的比例，越低越好。'],
+  ['平均答复用时', '从交办（或重办）到答复的平均工作日数。'],
 ];
 
 const app = $('#app');
@@ -71,17 +64,24 @@ function monthLabel(value) {
 }
 
 
-/** Ranked rows by rank, then 样本不足 rows; each tagged top / bottom for the colours. */
-function ordered(rows) {
+/** Ranked rows by rank, then 样本不足 rows; each tagged top / bottom for the colours (as the
+ * API names them, else the first and last ``named``). */
+function ordered(rows, named) {
   const ranked = rows.filter((r) => !r.sample_too_small && typeof r.rank === 'number')
     .sort((a, b) => a.rank - b.rank);
   const unranked = rows.filter((r) => !ranked.includes(r));
   const tag = new Map();
   ranked.forEach((r, i) => {
-    if (i < HIGHLIGHT) tag.set(r, 'top');
-    else if (i >= ranked.length - HIGHLIGHT) tag.set(r, 'bottom');
+    if (r.position === 'top' || r.position === 'bottom') tag.set(r, r.position);
+    else if (r.position === undefined && i < named) tag.set(r, 'top');
+    else if (r.position === undefined && i >= Math.max(named, ranked.length - named)) tag.set(r, 'bottom');
   });
   return { ranked, unranked, tag };
+}
+
+function change(r) {
+  if (typeof r.rank_change !== 'number' || r.rank_change === 0) return typeof r.rank_change === 'number' ? '持平' : '—';
+  return r.rank_change > 0 ? `上升 ${r.rank_change} 位` : `下降 ${-r.rank_change} 位`;
 }
 
 function svg(tag, attrs, text) {
@@ -116,40 +116,53 @@ function chart(title, ranked, tag) {
 function table(title, ranked, unranked, tag) {
   const head = h('tr', null, h('th', { scope: 'col' }, '名次'), h('th', { scope: 'col' }, '单位'),
     COLUMNS.map(([, label]) => h('th', { scope: 'col', class: 'num' }, label)),
-    h('th', { scope: 'col', class: 'num' }, '综合得分'));
+    h('th', { scope: 'col', class: 'num' }, '综合得分'),
+    h('th', { scope: 'col', class: 'num' }, '较上月'));
   const body = [...ranked, ...unranked].map((r) => {
     const kind = tag.get(r);
     return h('tr', { class: kind ? `rank-row-${kind}` : null },
       h('td', null, r.sample_too_small || typeof r.rank !== 'number' ? h('span', { class: 'badge' }, '样本不足') : String(r.rank)),
-      h('th', { scope: 'row' }, r.name),
+      h('th', { scope: 'row' }, r.name, r.talk ? h('span', { class: 'badge badge-talk' }, '约谈') : null),
       COLUMNS.map(([key, , fmt]) => h('td', { class: 'num' }, fmt(r[key]))),
-      h('td', { class: 'num' }, r.sample_too_small ? '—' : score(r.score)));
+      h('td', { class: 'num' }, r.sample_too_small ? '—' : score(r.score)),
+      h('td', { class: 'num' }, r.sample_too_small ? '—' : change(r)));
   });
   return h('div', { class: 'table-scroll' },
     h('table', { class: 'data-table rank-table' }, h('caption', { class: 'visually-hidden' }, title),
       h('thead', null, head), h('tbody', null, body)));
 }
 
-function groupSection(title, rows) {
-  const { ranked, unranked, tag } = ordered(rows || []);
-  if (!ranked.length && !unranked.length) {
-    return h('section', { class: 'panel' }, h('h2', null, title), h('p', { class: 'muted' }, '本月没有数据。'));
+function groupSection(key, title, rows, named) {
+  const { ranked, unranked, tag } = ordered(rows || [], named);
+  if (!(rows || []).some((r) => r.assigned > 0)) {
+    return h('section', { class: 'panel' }, h('h2', null, title), h('p', { class: 'muted' }, '本月没有交办数据。'));
   }
   return h('section', { class: 'panel' },
     h('h2', null, title),
     ranked.length ? chart(title, ranked, tag) : null,
     ranked.length ? h('p', { class: 'rank-legend muted' },
-      h('span', { class: 'swatch swatch-top', 'aria-hidden': 'true' }), `前 ${HIGHLIGHT} 名  `,
-      h('span', { class: 'swatch swatch-bottom', 'aria-hidden': 'true' }), `后 ${HIGHLIGHT} 名`) : null,
+      h('span', { class: 'swatch swatch-top', 'aria-hidden': 'true' }), `前 ${named} 名  `,
+      h('span', { class: 'swatch swatch-bottom', 'aria-hidden': 'true' }), `后 ${named} 名`) : null,
     table(title, ranked, unranked, tag),
-    unranked.length ? h('p', { class: 'hint' }, '“样本不足”：当月办理量过少，列出数据但不参与排名。') : null);
+    unranked.length ? h('p', { class: 'hint' }, '“样本不足”：当月办理量过少，列出数据但不参与排名。') : null,
+    ranked.some((r) => r.talk) ? h('p', { class: 'hint' }, '“约谈”：连续两个月排在后 3 名，由总平台约谈。') : null);
 }
 
-function method() {
+function method(m) {
+  const w = (m && m.weights) || { response: 30, resolution: 35, satisfaction: 35 };
+  const sample = (m && m.min_sample) || 10;
   return h('section', { class: 'panel' },
     h('h2', null, '排名方法'),
+    h('p', null, '每个单位当月的数据，是当月交办给该单位的诉求在此后的全部办理情况（签收、答复、评价、重办、办结、退回）。'),
     h('dl', { class: 'facts' }, METHOD.map(([term, text]) => h('div', { class: 'fact' }, h('dt', null, term), h('dd', null, text)))),
-    h('p', { class: 'hint' }, '各部门、各区县分组排名，每月公布前 5 名和后 5 名；办理量过少的单位标注“样本不足”，不参与排名。'));
+    h('p', null, `综合得分（满分 100）= 响应 ${w.response}%（按时签收率与按时答复率的平均）+ 解决 ${w.resolution}%（办结率 ×（1 − 重办率））+ 满意 ${w.satisfaction}%（满意率）；某项暂无数据时按其余各项折算。`),
+    h('p', { class: 'hint' }, `部门公布前 5 名和后 5 名，区县公布前 3 名和后 3 名；当月交办不足 ${sample} 件的单位标注“样本不足”，列出数据但不参与排名；连续两个月排在后 3 名的单位由总平台约谈。每月 1 日发布上月排名，本月数据为截至目前的实时数据。`));
+}
+
+function status(data, month) {
+  if (data.frozen) return `已于 ${formatDate(data.frozen_at)} 发布`;
+  if (data.month_to_date) return '本月截至目前的实时数据，每月 1 日发布上月排名';
+  return `${monthLabel(month)}排名尚未发布，以下为按当前数据的计算结果`;
 }
 
 async function load() {
@@ -163,15 +176,21 @@ async function load() {
   try {
     const data = await get('/api/rankings', { query: { month } });
     if (mine !== sequence) return;
+    const named = { ...NAMED, ...((data.method && data.method.named) || {}) };
+    const q = `month=${encodeURIComponent(data.month || month)}`;
     replace(result,
-      h('h2', { class: 'rank-month' }, `${monthLabel((data && data.month) || month)}排名`),
-      GROUPS.map(([key, title]) => groupSection(title, data && data[key])),
-      method());
+      h('h2', { class: 'rank-month' }, `${monthLabel(data.month || month)}排名`),
+      h('p', { class: 'muted' }, status(data, month)),
+      h('p', { class: 'downloads' }, '下载数据：',
+        h('a', { href: `/api/rankings.csv?${q}`, download: '' }, 'CSV'), ' · ',
+        h('a', { href: `/api/rankings?${q}` }, 'JSON')),
+      GROUPS.map(([key, title]) => groupSection(key, title, data[key], named[key])),
+      method(data.method));
   } catch (err) {
     if (mine !== sequence) return;
     replace(result, routeMissing(err)
       ? [alertBox(`${monthLabel(month)}的亮晒比排名尚未发布。`, 'info',
-        h('p', null, '月度排名上线后，将在每月初公布上月各部门、各区县的办理情况，方法如下。')), method()]
+        h('p', null, '月度排名上线后，将在每月初公布上月各部门、各区县的办理情况，方法如下。')), method(null)]
       : errorBox(err, load));
   }
 }

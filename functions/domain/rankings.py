@@ -1,0 +1,310 @@
+"""亮晒比: the monthly public ranking of departments and counties.
+
+Method (what ``docs/OPERATIONS.md`` and the methodology page publish):
+
+- A unit's month is its **cohort**: the cases assigned to it (as lead) in that month, by
+  Shanghai time. Everything that later happens to such a case (signing, replies, ratings,
+  reopening, closing, a return) counts in that cohort, so every rate compares like with
+  like and none can pass 100 %. A case reassigned to another unit starts a new cohort there
+  and counts as 退回 in the old one.
+- Counters per unit-month are added in the same transaction as the transition that moves
+  them (:func:`deltas`), so reading a month costs one item per unit, never one per case.
+- Rates: 按时签收率 = signed on time / signed; 按时答复率 = replied by the reply deadline
+  (approved extensions included) / replied; 办结率 = closed / assigned; 满意率 = (满意 + 基本满意)
+  / rated; 重办率 = reopened / replied; 退回率 = returned / assigned; average working days
+  from the start of the reply clock to the reply.
+- Composite score (0–100): 响应 (mean of the two on-time rates) × 30, 解决 (办结率 × (1 −
+  重办率)) × 35, 满意 (满意率) × 35, over the weights of the parts that have data.
+- Units with fewer than ``min_sample`` cases assigned are listed as 样本不足 and not ranked.
+  Equal scores share a rank. Top 5 / bottom 5 departments and top 3 / bottom 3 counties are
+  named; a unit in the bottom 3 two months running is flagged for a 约谈.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime
+from typing import Any
+
+from functions.domain.calendar import WorkCalendar, local_date
+from functions.domain.cases import Assignment, TransitionResult, month_key
+from functions.domain.lifecycle import EventType, State
+from functions.domain.taxonomy import Rating
+
+CITY_LEVEL = "city"  # the district code of 市本级 departments; every other district is a county
+
+
+@dataclass
+class Tally:
+    """One unit's counters for one cohort month."""
+
+    assigned: int = 0
+    signed: int = 0
+    signed_on_time: int = 0
+    replied: int = 0
+    replied_on_time: int = 0
+    reply_days: int = 0  # working days from the reply clock's start to the reply, summed
+    closed: int = 0
+    rated: int = 0
+    satisfied: int = 0  # 满意 + 基本满意
+    reopened: int = 0
+    returned: int = 0
+
+    def add(self, other: Tally | Mapping[str, int]) -> Tally:
+        more = asdict(other) if isinstance(other, Tally) else other
+        for name, n in more.items():
+            setattr(self, name, getattr(self, name) + int(n))
+        return self
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> Tally:
+        return cls(**{f.name: int(values.get(f.name) or 0) for f in fields(cls)})
+
+
+TALLY_FIELDS = tuple(f.name for f in fields(Tally))
+Cohort = tuple[str, str]  # (unit id, "YYYY-MM")
+
+
+def cohort(assignment: Assignment) -> Cohort:
+    return assignment.lead.id, month_key(assignment.assigned_at)
+
+
+def deltas(result: TransitionResult, calendar: WorkCalendar) -> dict[Cohort, dict[str, int]]:
+    """The counter increments a transition brings, per cohort. Pure: the same transition
+    always yields the same increments, which the storage adds in the transition's own
+    transaction."""
+    out: dict[Cohort, dict[str, int]] = {}
+
+    def bump(where: Cohort, **counts: int) -> None:
+        slot = out.setdefault(where, {})
+        for name, n in counts.items():
+            if n:
+                slot[name] = slot.get(name, 0) + n
+
+    case = result.case
+    assignment = case.assignment
+    for event in result.events:
+        if assignment is None:
+            break
+        here = cohort(assignment)
+        if event.type == EventType.ASSIGNED:
+            bump(here, assigned=1)
+        elif event.type == EventType.REASSIGNED:
+            bump(here, assigned=1)
+            previous, month = event.data.get("previous"), event.data.get("previous_month")
+            if previous and month:
+                bump((previous, month), returned=1)
+        elif event.type == EventType.SIGNED:
+            due = assignment.response_due_at
+            bump(here, signed=1, signed_on_time=int(due is None or event.at <= due))
+        elif event.type == EventType.REPLIED:
+            started = assignment.reply_started_at or assignment.assigned_at
+            days = calendar.working_days_between(local_date(started), local_date(event.at))
+            on_time = int(event.at <= assignment.reply_due_at)
+            bump(here, replied=1, replied_on_time=on_time, reply_days=max(days, 0))
+        elif event.type == EventType.RATED:
+            good = event.data.get("rating") in (Rating.SATISFIED, Rating.BASICALLY_SATISFIED)
+            bump(here, rated=1, satisfied=int(good))
+        elif event.type == EventType.REOPENED:
+            bump(here, reopened=1)
+    if (
+        assignment is not None
+        and case.state == State.CLOSED
+        and result.expected_state not in (State.CLOSED, None)
+    ):
+        bump(cohort(assignment), closed=1)
+    return {where: counts for where, counts in out.items() if counts}
+
+
+# --- the ranking --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankingPolicy:
+    weights: tuple[float, float, float] = (30, 35, 35)  # 响应, 解决, 满意
+    min_sample: int = 10
+    named: Mapping[str, int] = field(
+        default_factory=lambda: {"departments": 5, "counties": 3}
+    )  # top n and bottom n named per group
+    talk_bottom: int = 3  # in the bottom this many two months running → 约谈
+
+
+def parse_policy(data: Mapping[str, Any]) -> tuple[RankingPolicy, list[str]]:
+    """The ``rankings`` settings document over the defaults; each bad value is named and
+    its default kept."""
+    default, problems = RankingPolicy(), []
+    weights, min_sample = default.weights, default.min_sample
+    raw = data.get("weights")
+    if raw is not None:
+        keys = ("response", "resolution", "satisfaction")
+        parts = [raw.get(k) for k in keys] if isinstance(raw, Mapping) else []
+        numbers = [
+            float(v)
+            for v in parts
+            if isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 100
+        ]
+        if len(numbers) == 3 and sum(numbers) > 0:
+            weights = (numbers[0], numbers[1], numbers[2])
+        else:
+            problems.append("weights: response, resolution, satisfaction, each 0-100, not all 0")
+    raw = data.get("min_sample")
+    if raw is not None:
+        if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 1000:
+            min_sample = raw
+        else:
+            problems.append("min_sample: a whole number from 1 to 1000")
+    return RankingPolicy(weights=weights, min_sample=min_sample), problems
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    name: str
+    district: str
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def rates(t: Tally) -> dict[str, float | None]:
+    return {
+        "signed_on_time_rate": _rate(t.signed_on_time, t.signed),
+        "replied_on_time_rate": _rate(t.replied_on_time, t.replied),
+        "closed_rate": _rate(t.closed, t.assigned),
+        "satisfied_rate": _rate(t.satisfied, t.rated),
+        "reopened_rate": _rate(t.reopened, t.replied),
+        "returned_rate": _rate(t.returned, t.assigned),
+        "average_reply_days": round(t.reply_days / t.replied, 2) if t.replied else None,
+    }
+
+
+def score(r: Mapping[str, float | None], policy: RankingPolicy) -> float | None:
+    on_time = [v for v in (r["signed_on_time_rate"], r["replied_on_time_rate"]) if v is not None]
+    response = sum(on_time) / len(on_time) if on_time else None
+    closed = r["closed_rate"]
+    resolution = None if closed is None else closed * (1 - (r["reopened_rate"] or 0))
+    parts = [
+        (w, v)
+        for w, v in zip(policy.weights, (response, resolution, r["satisfied_rate"]), strict=True)
+        if v is not None
+    ]
+    total = sum(w for w, _ in parts)
+    return round(100 * sum(w * v for w, v in parts) / total, 1) if total else None
+
+
+def _group_rows(
+    group: str,
+    tallies: Mapping[str, Tally],
+    labels: Mapping[str, str],
+    policy: RankingPolicy,
+    previous: Mapping[str, Any] | None,
+) -> list[dict[str, Any]]:
+    rows = []
+    for unit_id, t in tallies.items():
+        r = rates(t)
+        rows.append(
+            {
+                "id": unit_id,
+                "name": labels.get(unit_id, unit_id),
+                **asdict(t),
+                **r,
+                "score": score(r, policy),
+                "sample_too_small": t.assigned < policy.min_sample,
+                "rank": None,
+                "position": None,
+                "talk": False,
+            }
+        )
+    ranked = sorted(
+        (row for row in rows if not row["sample_too_small"] and row["score"] is not None),
+        key=lambda row: (-row["score"], row["name"]),
+    )
+    for i, row in enumerate(ranked):
+        same = i and row["score"] == ranked[i - 1]["score"]
+        row["rank"] = ranked[i - 1]["rank"] if same else i + 1
+    named = policy.named.get(group, 3)
+    top = ranked[:named]
+    bottom = [row for row in ranked[-named:] if row not in top] if named else []
+    for row in top:
+        row["position"] = "top"
+    for row in bottom:
+        row["position"] = "bottom"
+    low = {row["id"] for row in ranked[-policy.talk_bottom :]} if policy.talk_bottom else set()
+    before = {row["id"]: row for row in (previous or {}).get(group, [])}
+    earlier_low = {row["id"] for row in (previous or {}).get(group, []) if row.get("in_talk_zone")}
+    for row in rows:
+        row["in_talk_zone"] = row["id"] in low
+        row["talk"] = row["id"] in low and row["id"] in earlier_low
+        last = before.get(row["id"])
+        row["score_change"] = (
+            round(row["score"] - last["score"], 1)
+            if last and row["score"] is not None and last.get("score") is not None
+            else None
+        )
+        row["rank_change"] = (
+            last["rank"] - row["rank"]
+            if last and row["rank"] is not None and last.get("rank") is not None
+            else None
+        )
+    unranked = sorted((row for row in rows if row["rank"] is None), key=lambda row: row["name"])
+    return ranked + unranked
+
+
+def ranking(
+    month: str,
+    tallies: Mapping[str, Tally],
+    units: Iterable[Unit],
+    district_labels: Mapping[str, str],
+    *,
+    policy: RankingPolicy,
+    previous: Mapping[str, Any] | None = None,
+    frozen_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The month's ranking document from its department tallies. Counties are the sums of
+    their departments. ``previous`` is last month's document (month-on-month change and the
+    second month of a 约谈)."""
+    known = {u.id: u for u in units}
+    departments = {u: t for u, t in tallies.items()}
+    for unit_id in known:
+        departments.setdefault(unit_id, Tally())
+    counties: dict[str, Tally] = {}
+    for unit_id, t in departments.items():
+        unit = known.get(unit_id)
+        if unit is not None and unit.district != CITY_LEVEL:
+            counties.setdefault(unit.district, Tally()).add(t)
+    for district in district_labels:
+        if district != CITY_LEVEL:
+            counties.setdefault(district, Tally())
+    names = {u.id: u.name for u in known.values()}
+    return {
+        "month": month,
+        "frozen": frozen_at is not None,
+        "frozen_at": frozen_at.isoformat().replace("+00:00", "Z") if frozen_at else None,
+        "method": {
+            "weights": {
+                "response": policy.weights[0],
+                "resolution": policy.weights[1],
+                "satisfaction": policy.weights[2],
+            },
+            "min_sample": policy.min_sample,
+            "named": dict(policy.named),
+            "talk_bottom": policy.talk_bottom,
+        },
+        "departments": _group_rows("departments", departments, names, policy, previous),
+        "counties": _group_rows("counties", counties, district_labels, policy, previous),
+    }
+
+
+def previous_month(month: str) -> str:
+    year, mm = int(month[:4]), int(month[5:7])
+    return f"{year - 1}-12" if mm == 1 else f"{year}-{mm - 1:02d}"
+
+
+def parse_month(value: str) -> date | None:
+    try:
+        parsed = datetime.strptime(value, "%Y-%m")
+    except (TypeError, ValueError):
+        return None
+    return parsed.date()

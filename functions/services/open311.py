@@ -1,0 +1,403 @@
+"""Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2) over the public board.
+
+Services are the (kind × category) pairs of the taxonomy, coded ``<kind>.<category>``
+(``complaint.urban``). Requests are PUBLIC cases only (the ones the board shows), never any
+contact data; text is the scrubbed public text. Submitting goes through ``citizen.submit``,
+so validation and limits are those of the web form. Spec form fields we cannot use
+(``lat``, ``long``, ``address_string``, ``address_id``, ``device_id``, ``account_id``,
+``media_url``, ``jurisdiction_id``, ``attribute[…]``) are ignored, not refused, so stock
+clients can post; our cases need a ``district`` (code or label) instead of a location.
+
+Field mapping (GET requests):
+
+- ``service_request_id`` is the case id; ``status`` is ``closed`` for 已办结 / 已归档 /
+  不予受理 and ``open`` otherwise; ``status_notes`` is the latest public reply, else the
+  state label; ``agency_responsible`` is the lead department; ``expected_datetime`` is the
+  reply deadline (答复时限); ``service_notice`` says what is promised (the reply outcome, the
+  planned date of a 列入计划 reply, or the deadline).
+- Location: cases carry a district only. ``address`` holds the district label, and
+  ``address_id``, ``zipcode``, ``lat``, ``long`` and ``media_url`` are always empty (null).
+
+Extensions, in an ``extended_attributes`` object as the Chicago and Austin endpoints do (the
+spec leaves extensions to implementers and clients ignore what they do not know):
+``response_deadline`` (签收时限), ``rating`` ({rating, rating_label} or null), ``reopen_count``,
+``co_handlers`` (协办单位 names), ``state`` and ``state_label`` (our finer lifecycle). The POST
+answer carries the citizen's ``tracking_code`` (查询码) there too.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from functions.domain.cases import Case
+from functions.domain.errors import FieldError, Forbidden, InvalidRequest, NotFound
+from functions.domain.lifecycle import STATE_LABELS, State
+from functions.domain.privacy import scrub
+from functions.domain.taxonomy import (
+    KIND_HINTS,
+    KIND_LABELS,
+    OUTCOME_LABELS,
+    RATING_LABELS,
+    Channel,
+    Kind,
+)
+from functions.services import citizen
+from functions.storage import cases_repo, directory
+from functions.storage.codec import iso
+from functions.storage.directory import Taxonomy
+from functions.validation import check
+
+MAX_RESULTS = 1000  # the spec's cap on one GET requests answer
+DEFAULT_WINDOW = timedelta(days=90)  # the spec's default when no dates are given
+CLOSED_STATES = frozenset({State.CLOSED, State.ARCHIVED, State.REJECTED})
+TITLE_FROM_DESCRIPTION = 30  # characters of the description that make a missing title
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off", ""}
+
+# case-submission field → the form field a client sent it as
+_FORM_NAMES = {
+    "kind": "service_code",
+    "category": "service_code",
+    "content": "description",
+    "title": "title",
+    "district": "district",
+    "public": "public",
+    "contact": "phone",
+    "contact.phone": "phone",
+    "contact.email": "email",
+    "contact.name": "first_name",
+}
+
+
+def _invalid(fields: list[FieldError]) -> InvalidRequest:
+    return InvalidRequest("请求内容有误", "The request is invalid", "validation_failed", fields)
+
+
+# --- services -------------------------------------------------------------------------------
+
+
+def _service_name(kind: Kind, category_label: str) -> str:
+    return f"{KIND_LABELS[kind]} · {category_label}"
+
+
+def services() -> list[dict[str, Any]]:
+    """One service per (kind × category) of the taxonomy."""
+    tax = directory.taxonomy()
+    return [
+        {
+            "service_code": f"{kind.value}.{code}",
+            "service_name": _service_name(kind, label),
+            "description": f"{label}方面的{KIND_LABELS[kind]}：{KIND_HINTS[kind]}",
+            "metadata": False,
+            "type": "realtime",
+            "keywords": ",".join((KIND_LABELS[kind], label, kind.value, code)),
+            "group": KIND_LABELS[kind],
+        }
+        for kind in Kind
+        for code, label in tax.categories
+    ]
+
+
+def _service(code: str, tax: Taxonomy) -> tuple[Kind, str]:
+    kind, _, category = code.partition(".")
+    if kind not in {k.value for k in Kind} or category not in dict(tax.categories):
+        raise NotFound(
+            f"没有这个服务代码：{code[:60]}",
+            f"unknown service_code: {code[:60]}",
+            "service_not_found",
+        )
+    return Kind(kind), category
+
+
+def service_definition(code: str) -> dict[str, Any]:
+    """The definition of one service: no extra attributes (``metadata`` is false)."""
+    _service(code, directory.taxonomy())
+    return {"service_code": code, "attributes": []}
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+def _status(case: Case) -> str:
+    return "closed" if case.state in CLOSED_STATES else "open"
+
+
+def _notice(case: Case) -> str:
+    last = case.last_reply
+    if last is not None:
+        notice = OUTCOME_LABELS[last.outcome]
+        if last.planned_date:
+            notice += f"，计划于 {last.planned_date.isoformat()} 前完成"
+        return notice
+    deadline = case.assignment.reply_due_at if case.assignment else None
+    if deadline is not None and case.state not in CLOSED_STATES:
+        return f"承办单位须于 {iso(deadline)} 前答复"
+    return ""
+
+
+def request_view(case: Case, tax: Taxonomy) -> dict[str, Any]:
+    """One public case as a GeoReport v2 service request."""
+    a = case.assignment
+    last = case.last_reply
+    last_rated = next((r for r in reversed(case.replies) if r.rating), None)
+    return {
+        "service_request_id": case.case_id,
+        "status": _status(case),
+        "status_notes": scrub(last.text) if last else STATE_LABELS[case.state],
+        "service_name": _service_name(case.kind, tax.category_label(case.category)),
+        "service_code": f"{case.kind.value}.{case.category}",
+        "description": scrub(case.content),
+        "agency_responsible": a.lead.name if a else None,
+        "service_notice": _notice(case),
+        "requested_datetime": iso(case.created_at),
+        "updated_datetime": iso(case.updated_at or case.created_at),
+        "expected_datetime": iso(a.reply_due_at) if a else None,
+        "address": tax.district_label(case.district),
+        "address_id": None,
+        "zipcode": None,
+        "lat": None,
+        "long": None,
+        "media_url": None,
+        "extended_attributes": {
+            "response_deadline": iso(a.response_due_at) if a and a.response_due_at else None,
+            "rating": {
+                "rating": last_rated.rating.value,
+                "rating_label": RATING_LABELS[last_rated.rating],
+            }
+            if last_rated and last_rated.rating
+            else None,
+            "reopen_count": case.reopen_count,
+            "co_handlers": [c.department.name for c in a.co_handlers] if a else [],
+            "state": case.state.value,
+            "state_label": STATE_LABELS[case.state],
+        },
+    }
+
+
+def parse_datetime(name: str, text: str) -> datetime:
+    """A W3C date-time with a time zone (``2026-11-02T10:00:00+08:00`` or ``…Z``)."""
+    # An unencoded "+" in a query string arrives as a space.
+    cleaned = text.strip().replace(" ", "+")
+    try:
+        parsed = datetime.fromisoformat(cleaned) if "T" in cleaned else None
+    except ValueError:
+        parsed = None
+    # Far years would overflow the arithmetic on the window; no case is older than 1900.
+    if parsed is None or parsed.tzinfo is None or not 1900 <= parsed.year <= 2999:
+        raise _invalid(
+            [
+                FieldError(
+                    name,
+                    "须为带时区的 W3C 日期时间，如 2026-11-02T10:00:00+08:00",
+                    "must be a W3C date-time with a time zone, e.g. 2026-11-02T10:00:00Z",
+                )
+            ]
+        )
+    return parsed.astimezone(UTC)
+
+
+def _list(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def requests(params: Mapping[str, str], now: datetime) -> list[dict[str, Any]]:
+    """GET requests: by ``service_request_id`` (a comma-separated list that overrides every
+    other argument), else by ``service_code`` (comma-separated), ``status`` (open|closed,
+    comma-separated) and ``start_date``/``end_date`` (requested_datetime, both inclusive;
+    the last 90 days when neither is given, 90 days before ``end_date`` when only it is,
+    up to now when only ``start_date`` is). Newest first, at most 1,000."""
+    tax = directory.taxonomy()
+    ids = _list(params.get("service_request_id"))
+    if ids:
+        if len(ids) > MAX_RESULTS:
+            raise _invalid(
+                [
+                    FieldError(
+                        "service_request_id",
+                        f"一次最多查询 {MAX_RESULTS} 个编号",
+                        f"at most {MAX_RESULTS} ids",
+                    )
+                ]
+            )
+        found = cases_repo.get_many([i for i in ids if len(i) <= 40])
+        cases = [found[i] for i in dict.fromkeys(ids) if i in found and found[i].is_public]
+        return [request_view(c, tax) for c in cases]
+
+    bad: list[FieldError] = []
+    wanted: list[tuple[str, str]] = []
+    for code in _list(params.get("service_code")):
+        try:
+            kind, category = _service(code, tax)
+        except NotFound:
+            bad.append(
+                FieldError("service_code", f"没有这个服务代码：{code[:60]}", "unknown service_code")
+            )
+            continue
+        wanted.append((kind.value, category))
+    statuses = _list(params.get("status"))
+    if any(s not in ("open", "closed") for s in statuses):
+        bad.append(FieldError("status", "状态只能是 open 或 closed", "must be open or closed"))
+    dates: dict[str, datetime] = {}
+    for name in ("start_date", "end_date"):
+        if params.get(name):
+            try:
+                dates[name] = parse_datetime(name, params[name])
+            except InvalidRequest as error:
+                bad.extend(error.fields)
+    if "start_date" in dates and "end_date" in dates and dates["start_date"] > dates["end_date"]:
+        bad.append(FieldError("end_date", "结束时间早于开始时间", "end_date is before start_date"))
+    if bad:
+        raise _invalid(bad)
+
+    end = dates.get("end_date", now)
+    start = dates.get("start_date", end - DEFAULT_WINDOW)
+    if start > end:  # only a start_date, and it lies ahead
+        return []
+    states = [
+        s.value
+        for s in State
+        if not statuses or ("closed" if s in CLOSED_STATES else "open") in statuses
+    ]
+    found_cases = cases_repo.public_requested_between(
+        start,
+        end,
+        services=wanted,
+        states=states if len(states) < len(State) else (),
+        limit=MAX_RESULTS,
+    )
+    return [request_view(c, tax) for c in found_cases]
+
+
+def request(case_id: str) -> list[dict[str, Any]]:
+    """GET a request: a one-item list as the spec has it; 404 unless the case is public."""
+    case = cases_repo.get(case_id) if 0 < len(case_id) <= 40 else None
+    if case is None or not case.is_public:
+        raise NotFound(
+            f"没有这个公开诉求：{case_id[:40]}",
+            f"no public service request {case_id[:40]}",
+            "case_not_found",
+        )
+    return [request_view(case, directory.taxonomy())]
+
+
+# --- POST a request -------------------------------------------------------------------------
+
+
+def _form_field(path: str) -> str:
+    return _FORM_NAMES.get(path, path)
+
+
+def _name(first: str, last: str) -> str:
+    """张 + 三 → 张三 (Chinese: family name first, no space); John + Doe → John Doe."""
+    first, last = first.strip(), last.strip()
+    if _CJK.search(first + last):
+        return f"{last}{first}"
+    return " ".join(part for part in (first, last) if part)
+
+
+def _district(value: str, tax: Taxonomy) -> str:
+    """A district code, or its label (市本级 → city) as a person would type it."""
+    by_label = {label: code for code, label in tax.districts}
+    return by_label.get(value, value)
+
+
+def _check_api_key(form: Mapping[str, str], keys: tuple[str, ...]) -> None:
+    given = form.get("api_key", "")
+    if keys and not any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
+        raise Forbidden(
+            "api_key 无效，不能提交诉求",
+            "invalid api_key received -- can't proceed with create_request",
+            "invalid_api_key",
+        )
+
+
+def submission(form: Mapping[str, str], tax: Taxonomy) -> dict[str, Any]:
+    """The form fields as a ``case-submission`` body, validated like the web form's."""
+    bad: list[FieldError] = []
+    code = form.get("service_code", "").strip()
+    kind, category = "", ""
+    if not code:
+        bad.append(FieldError("service_code", "请填写服务代码", "service_code is required"))
+    else:
+        try:
+            found_kind, category = _service(code, tax)
+            kind = found_kind.value
+        except NotFound:
+            bad.append(
+                FieldError("service_code", f"没有这个服务代码：{code[:60]}", "unknown service_code")
+            )
+    consent = form.get("public", "").strip().lower()
+    if consent not in _TRUE | _FALSE:
+        bad.append(FieldError("public", "是否公开须为 true 或 false", "must be true or false"))
+    description = form.get("description", "").strip()
+    given_title = form.get("title", "").strip()
+    title = given_title or description[:TITLE_FROM_DESCRIPTION].strip()
+    contact: dict[str, str] = {}
+    name = _name(form.get("first_name", ""), form.get("last_name", ""))
+    for key, value in (
+        ("name", name),
+        ("phone", form.get("phone", "").strip()),
+        ("email", form.get("email", "").strip()),
+    ):
+        if value:
+            contact[key] = value
+    body: dict[str, Any] = {
+        "kind": kind or "complaint",
+        "category": category or "-",
+        "district": _district(form.get("district", "").strip(), tax),
+        "title": title,
+        "content": description,
+        "contact": contact,
+        "public": consent in _TRUE,
+    }
+    if not body["district"]:
+        del body["district"]
+    try:
+        checked = check("case-submission", body)
+    except InvalidRequest as error:
+        bad.extend(
+            FieldError(_form_field(f.field), f.message, f.message_en)
+            for f in error.fields
+            # service_code is reported above; a title made from a valid description is
+            # valid, so its errors repeat the description's.
+            if _form_field(f.field) != "service_code" and (given_title or f.field != "title")
+        )
+        checked = body
+    if "district" in body and body["district"] not in dict(tax.districts):
+        bad.append(FieldError("district", "请选择有效的区县", "unknown district"))
+    if bad:
+        raise _invalid(bad)
+    return checked
+
+
+def create(
+    form: Mapping[str, str],
+    *,
+    api_keys: tuple[str, ...],
+    idempotency_key: str | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """POST a request: a new case through ``citizen.submit`` (channel 开放接口)."""
+    _check_api_key(form, api_keys)
+    body = submission(form, directory.taxonomy())
+    created = citizen.submit(
+        body, idempotency_key=idempotency_key, now=now, channel=Channel.OPEN311
+    )
+    code = created["tracking_code"]
+    return [
+        {
+            "service_request_id": created["case_id"],
+            "service_notice": (
+                f"诉求已提交，总平台一般在 1 个工作日内受理。请保存查询码 {code}，"
+                "凭诉求编号和查询码查询办理进度、阅读答复并评价。"
+            ),
+            "account_id": None,
+            "token": None,
+            "extended_attributes": {"tracking_code": code},
+        }
+    ]

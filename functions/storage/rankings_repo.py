@@ -1,0 +1,46 @@
+"""亮晒比 storage: the per unit-month counters (added by ``cases_repo.commit``) and the frozen
+monthly rankings."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from functions.domain.rankings import TALLY_FIELDS, Tally
+from functions.storage.codec import iso
+from functions.storage.models import RankingModel, TallyModel
+
+
+def month_tallies(month: str) -> dict[str, Tally]:
+    """Every unit's counters for a cohort month: one query, one item per unit."""
+    return {
+        m.unit: Tally.of({name: getattr(m, name) for name in TALLY_FIELDS})
+        for m in TallyModel.query(month)
+    }
+
+
+def frozen(month: str) -> dict[str, Any] | None:
+    """The month's published ranking, if the ``rankings`` job has frozen it."""
+    try:
+        item = RankingModel.get(month)
+    except RankingModel.DoesNotExist:
+        return None
+    document: dict[str, Any] = json.loads(item.document)
+    return document
+
+
+def freeze(month: str, document: dict[str, Any], now: datetime) -> bool:
+    """Publish the month's ranking once; False when it was already frozen (the first
+    freeze stands, so a re-run of the job never rewrites what was published)."""
+    try:
+        RankingModel(
+            month, frozen_at=iso(now), document=json.dumps(document, ensure_ascii=False)
+        ).save(condition=RankingModel.month.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

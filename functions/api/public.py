@@ -126,6 +126,15 @@ def rankings() -> dict[str, Any]:
     return service.ranking(query(public, "month").get("month"), now())
 
 
+@route(public, "/api/rankings/cases", cache_seconds=60)
+def ranking_cases() -> dict[str, Any]:
+    """The public cases behind a ranking figure: ``month``, ``unit``, ``metric``."""
+    from functions.services import rankings as service
+
+    q = query(public, "month", "unit", "metric")
+    return service.cases_behind(q.get("month"), q.get("unit"), q.get("metric"), now(), public=True)
+
+
 @route(public, "/api/rankings.csv", cache_seconds=60)
 def rankings_csv() -> Response:
     from functions.services import rankings as service

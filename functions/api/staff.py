@@ -87,6 +87,21 @@ def overdue() -> dict[str, Any]:
     return sla.carded(card, filters, cursor, now(), public=False)
 
 
+_guarded("GET", "/api/staff/rankings/cases", COORDINATORS)
+
+
+@route(staff, "/api/staff/rankings/cases")
+def ranking_cases() -> dict[str, Any]:
+    """Every case behind a ranking figure (public or not): ``month``, ``unit``, ``metric``."""
+    from functions.services import rankings
+
+    _session(COORDINATORS)
+    q = query(staff, "month", "unit", "metric")
+    return rankings.cases_behind(
+        q.get("month"), q.get("unit"), q.get("metric"), now(), public=False
+    )
+
+
 _guarded("GET", "/api/staff/outbox", COORDINATORS)
 
 

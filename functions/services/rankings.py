@@ -108,3 +108,69 @@ def as_csv(document: dict[str, Any]) -> str:
                 ]
             )
     return out.getvalue()
+
+
+# --- drill-down: the cases behind a figure ---------------------------------------------------
+
+METRICS: dict[str, tuple[str, Any]] = {
+    "assigned": ("交办", lambda t: t.assigned > 0),
+    "signed_on_time": ("按时签收", lambda t: t.signed_on_time > 0),
+    "signed_late": ("超时签收", lambda t: t.signed > t.signed_on_time),
+    "replied_on_time": ("按时答复", lambda t: t.replied_on_time > 0),
+    "replied_late": ("超时答复", lambda t: t.replied > t.replied_on_time),
+    "closed": ("已办结", lambda t: t.closed > 0),
+    "not_closed": ("未办结", lambda t: t.assigned > 0 and t.closed == 0),
+    "satisfied": ("满意或基本满意", lambda t: t.satisfied > 0),
+    "unsatisfied": ("不满意", lambda t: t.rated > t.satisfied),
+    "reopened": ("重办", lambda t: t.reopened > 0),
+    "returned": ("退回改派", lambda t: t.returned > 0),
+}
+DRILL_LIMIT = 200
+
+
+def cases_behind(
+    month: str | None, unit: str | None, metric: str | None, now: datetime, *, public: bool
+) -> dict[str, Any]:
+    """The cases a unit-month figure counts: a department's cohort, or a county's (its
+    departments' cohorts). The public sees the public cases among them; staff see all."""
+    from functions.services import views
+    from functions.storage import cases_repo
+
+    problems = []
+    if not month or rankings.parse_month(month) is None or len(month) != 7:
+        problems.append(("month", "月份格式应为 YYYY-MM", "month must be YYYY-MM"))
+    if metric not in METRICS:
+        problems.append(("metric", "请选择要查看的指标", f"metric must be one of {list(METRICS)}"))
+    departments = directory.departments()
+    tax = directory.taxonomy()
+    counties = {code for code, _ in tax.districts if code != rankings.CITY_LEVEL}
+    if unit not in departments and unit not in counties:
+        problems.append(("unit", "没有这个单位或区县", "unknown department or county"))
+    if problems:
+        field, message, message_en = problems[0]
+        raise invalid_field(field, message, message_en)
+    assert month is not None and unit is not None and metric is not None
+    label, counts = METRICS[metric]
+    members = (
+        [unit]
+        if unit in departments
+        else [d.id for d in departments.values() if d.district == unit]
+    )
+    chosen: list[str] = []
+    for member in members:
+        shares = rankings_repo.cohort_cases(member, month)
+        chosen += [case_id for case_id, share in shares.items() if counts(share)]
+    found = cases_repo.get_many(sorted(chosen)[: DRILL_LIMIT * (3 if public else 1)])
+    shown = [c for c in found.values() if c.is_public] if public else list(found.values())
+    shown.sort(key=lambda c: c.created_at, reverse=True)
+    shape = views.summary if public else views.staff_summary
+    name = departments[unit].name if unit in departments else tax.district_label(unit)
+    return {
+        "month": month,
+        "unit": {"id": unit, "name": name},
+        "metric": metric,
+        "metric_label": label,
+        "total": len(chosen),  # every case behind the figure, public or not
+        "items": [shape(c, tax, now) for c in shown[:DRILL_LIMIT]],
+        "truncated": len(shown) > DRILL_LIMIT,
+    }

@@ -36,6 +36,7 @@ from functions.domain.sla import active_card
 from functions.storage.codec import decode, encode, iso
 from functions.storage.models import (
     CaseModel,
+    CohortCaseModel,
     CounterModel,
     EventModel,
     IdempotencyModel,
@@ -184,11 +185,21 @@ def _counter_updates(tx: TransactWrite, before: State | None, after: State) -> N
         tx.update(CounterModel(f"state#{before.value}"), actions=[CounterModel.n.add(-1)])
 
 
-def _tally_updates(tx: TransactWrite, tallies: Mapping[Cohort, Mapping[str, int]]) -> None:
+def _tally_updates(
+    tx: TransactWrite, case_id: str, tallies: Mapping[Cohort, Mapping[str, int]]
+) -> None:
+    """The unit-month totals and this case's share of them, by the same increments."""
     for (unit, month), counts in sorted(tallies.items()):
-        actions = [getattr(TallyModel, name).add(n) for name, n in counts.items() if n]
-        if actions:
-            tx.update(TallyModel(month, unit), actions=actions)
+        if not any(counts.values()):
+            continue
+        tx.update(
+            TallyModel(month, unit),
+            actions=[getattr(TallyModel, name).add(n) for name, n in counts.items() if n],
+        )
+        tx.update(
+            CohortCaseModel(f"{unit}#{month}", case_id),
+            actions=[getattr(CohortCaseModel, name).add(n) for name, n in counts.items() if n],
+        )
 
 
 def commit(
@@ -222,7 +233,7 @@ def commit(
             if idempotency is not None:
                 tx.save(idempotency, condition=IdempotencyModel.key_hash.does_not_exist())
             _counter_updates(tx, result.expected_state, case.state)
-            _tally_updates(tx, tallies or {})
+            _tally_updates(tx, case.case_id, tallies or {})
     except TransactWriteError as error:
         reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
         if "ConditionalCheckFailed" in reasons:

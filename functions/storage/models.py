@@ -325,14 +325,10 @@ class CounterModel(Model):
     n = NumberAttribute(default=0)
 
 
-class TallyModel(Model):
-    """亮晒比 counters of one unit's cohort month (functions/domain/rankings.py), added in the
-    transaction of each transition; a month's ranking is one query of its units."""
+class _TallyCounts:
+    """The 亮晒比 counters (functions/domain/rankings.py ``Tally``), shared by the unit-month
+    totals and the per-case items they are the sum of."""
 
-    Meta = _meta("tallies")
-
-    month = UnicodeAttribute(hash_key=True)  # YYYY-MM
-    unit = UnicodeAttribute(range_key=True)  # department id
     assigned = NumberAttribute(default=0)
     signed = NumberAttribute(default=0)
     signed_on_time = NumberAttribute(default=0)
@@ -344,6 +340,26 @@ class TallyModel(Model):
     satisfied = NumberAttribute(default=0)
     reopened = NumberAttribute(default=0)
     returned = NumberAttribute(default=0)
+
+
+class TallyModel(_TallyCounts, Model):
+    """亮晒比 counters of one unit's cohort month, added in the transaction of each
+    transition; a month's ranking is one query of its units."""
+
+    Meta = _meta("tallies")
+
+    month = UnicodeAttribute(hash_key=True)  # YYYY-MM
+    unit = UnicodeAttribute(range_key=True)  # department id
+
+
+class CohortCaseModel(_TallyCounts, Model):
+    """One case's share of a unit-month's counters, added in the same transaction: what a
+    ranking's numbers drill down to (the cases behind each figure)."""
+
+    Meta = _meta("cohort-cases")
+
+    cohort = UnicodeAttribute(hash_key=True)  # <unit>#<YYYY-MM>
+    case_id = UnicodeAttribute(range_key=True)
 
 
 class RankingModel(Model):
@@ -421,6 +437,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     CounterModel,
     SettingModel,
     TallyModel,
+    CohortCaseModel,
     RankingModel,
     ShowcaseModel,
 )

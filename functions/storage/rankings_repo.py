@@ -11,7 +11,7 @@ from pynamodb.exceptions import PutError
 
 from functions.domain.rankings import TALLY_FIELDS, Tally
 from functions.storage.codec import iso
-from functions.storage.models import RankingModel, TallyModel
+from functions.storage.models import CohortCaseModel, RankingModel, TallyModel
 
 
 def month_tallies(month: str) -> dict[str, Tally]:
@@ -44,3 +44,11 @@ def freeze(month: str, document: dict[str, Any], now: datetime) -> bool:
             return False
         raise
     return True
+
+
+def cohort_cases(unit: str, month: str) -> dict[str, Tally]:
+    """Each case's share of a unit-month's counters: one query of that cohort."""
+    return {
+        m.case_id: Tally.of({name: getattr(m, name) for name in TALLY_FIELDS})
+        for m in CohortCaseModel.query(f"{unit}#{month}")
+    }

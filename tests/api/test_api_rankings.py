@@ -165,3 +165,96 @@ def test_a_transition_and_its_counters_are_one_transaction(api: Api) -> None:
     with pytest.raises(Conflict):
         commit(result, api.now())
     assert rankings_repo.month_tallies("2026-11")["dept-1"] == before
+
+
+def test_every_figure_drills_down_to_its_cases(api: Api) -> None:
+    cases = _seed_november(api)
+    hidden, _ = api.assigned_case("dept-1", public=False)  # the citizen did not consent
+
+    def behind(unit: str, metric: str, *, staff: bool = False) -> dict[str, Any]:
+        path = "/api/staff/rankings/cases" if staff else "/api/rankings/cases"
+        query = f"?month=2026-11&unit={unit}&metric={metric}"
+        found: dict[str, Any] = api.ok(
+            api.get(path + query, api.as_role("coordinator") if staff else None)
+        )
+        return found
+
+    def ids(found: dict[str, Any]) -> set[str]:
+        return {item["case_id"] for item in found["items"]}
+
+    assert ids(behind("dept-1", "signed_late")) == {cases["late"]}
+    assert ids(behind("dept-1", "satisfied")) == {cases["good"]}
+    assert ids(behind("dept-1", "reopened")) == {cases["late"]}
+    assert ids(behind("dept-2", "returned")) == {cases["moved"]}
+    assert ids(behind("dept-3", "assigned")) == {cases["moved"]}
+    public = behind("dept-1", "assigned")
+    assert ids(public) == {cases["good"], cases["late"]} and public["total"] == 3
+    assert "contact" not in str(public)
+    staff = behind("dept-1", "assigned", staff=True)
+    assert ids(staff) == {cases["good"], cases["late"], hidden["case_id"]}
+    assert behind("east", "assigned")["items"] == []  # a county: its departments' cohorts
+
+    for query, field in (
+        ("month=2026-11&unit=dept-1&metric=bogus", "metric"),
+        ("month=2026-11&unit=nobody&metric=assigned", "unit"),
+        ("month=11&unit=dept-1&metric=assigned", "month"),
+    ):
+        answer = api.get(f"/api/rankings/cases?{query}")
+        assert answer.status == 400 and field in answer.fields, (query, answer.body)
+    assert (
+        api.get("/api/staff/rankings/cases?month=2026-11&unit=dept-1&metric=assigned").status == 401
+    )
+    operator = api.get(
+        "/api/staff/rankings/cases?month=2026-11&unit=dept-1&metric=assigned",
+        api.as_role("operator"),
+    )
+    assert operator.status == 403
+
+
+def test_the_counters_agree_with_a_recount_from_the_cases(api: Api) -> None:
+    """Recount every cohort from the case records and their full histories (not from the
+    counters' own increments) and compare with the unit-month counters and the per-case
+    shares they are the sum of."""
+    from collections import defaultdict
+
+    from functions.domain.cases import month_key
+    from functions.domain.rankings import Tally
+    from functions.storage import cases_repo, rankings_repo
+
+    cases = _seed_november(api)
+    extra, link = api.assigned_case("dept-3")
+    api.ok(api.handle_act(link, "sign"))
+    api.ok(api.handle_act(link, "reply", reply_body()))
+    api.ok(api.rate(extra["case_id"], extra["tracking_code"], "basically_satisfied"))
+    ids = [*cases.values(), extra["case_id"]]
+
+    recount: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    for case in cases_repo.get_many(ids).values():
+        history = cases_repo.timeline(case.case_id, public_only=False)
+        for event in history:
+            if event.type in ("assigned", "reassigned"):
+                recount[(event.data["lead"], month_key(event.at))].assigned += 1
+            if event.type == "reassigned":
+                recount[(event.data["previous"], event.data["previous_month"])].returned += 1
+        a = case.assignment
+        assert a is not None
+        mine = recount[(a.lead.id, month_key(a.assigned_at))]
+        mine.signed += int(a.signed_at is not None)
+        mine.replied += len(case.replies)
+        mine.rated += sum(1 for r in case.replies if r.rating)
+        mine.satisfied += sum(
+            1 for r in case.replies if r.rating in ("satisfied", "basically_satisfied")
+        )
+        mine.reopened += case.reopen_count
+        mine.closed += int(case.state == "closed")
+
+    counted = {"signed", "replied", "rated", "satisfied", "reopened", "closed", "assigned"}
+    for (unit, month), expected in recount.items():
+        totals = rankings_repo.month_tallies(month)[unit]
+        shares = rankings_repo.cohort_cases(unit, month)
+        summed = Tally()
+        for share in shares.values():
+            summed.add(share)
+        assert summed == totals, (unit, month)
+        for name in counted | {"returned"}:
+            assert getattr(totals, name) == getattr(expected, name), (unit, month, name)

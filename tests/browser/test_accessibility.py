@@ -148,6 +148,7 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "overdue": _visit("/overdue.html"),
     "showcase": _visit("/showcase.html"),
     "rankings": _visit("/rankings.html"),
+    "api": _visit("/api.html"),
     "outbox": _visit("/outbox.html"),
     "staff-signed-out": _visit("/staff.html"),
     "staff-case": _staff_case,

@@ -194,6 +194,12 @@ def test_rankings_show_last_months_published_ranking(
     top = ranked[0]
     expect(dept.locator("tbody tr").first).to_contain_text(top["name"])
     expect(dept.locator("tbody tr").first).to_contain_text(f"{top['score']:.1f}")
+    # Every figure opens the cases behind it.
+    dept.locator("tbody tr").first.locator(".drill-link").first.click()
+    drilled = page.locator("section.drill")
+    expect(drilled.get_by_role("heading", level=2)).to_contain_text(top["name"])
+    expect(drilled).to_contain_text(f"共 {top['assigned']} 件")
+    expect(drilled.locator("article.card").first).to_be_visible()
     expect(page.get_by_role("link", name="CSV")).to_have_attribute(
         "href", f"/api/rankings.csv?month={month}"
     )

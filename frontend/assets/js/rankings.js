@@ -10,6 +10,7 @@
 // A route that is missing (an older deployment) is said honestly, with the method.
 import { h, $, replace } from './dom.js';
 import { get, routeMissing } from './api.js';
+import { caseCard } from './caseview.js';
 import { todayInShanghai, formatDate } from './format.js';
 import { field, loading, errorBox, alertBox, readQuery, writeQuery } from './ui.js';
 
@@ -17,14 +18,15 @@ const SVG = 'http://www.w3.org/2000/svg';
 const NAMED = { departments: 5, counties: 3 };
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const GROUPS = [['departments', '部门排名'], ['counties', '区县排名']];
+// [field, heading, format, drill-down metric, what the drill-down lists]
 const COLUMNS = [
-  ['assigned', '办理量', (v) => (v === null || v === undefined ? '—' : String(v))],
-  ['signed_on_time_rate', '按时签收率', pct],
-  ['replied_on_time_rate', '按时答复率', pct],
-  ['closed_rate', '办结率', pct],
-  ['satisfied_rate', '满意率', pct],
-  ['reopened_rate', '重办率', pct],
-  ['returned_rate', '退回率', pct],
+  ['assigned', '办理量', (v) => (v === null || v === undefined ? '—' : String(v)), 'assigned', '交办的诉求'],
+  ['signed_on_time_rate', '按时签收率', pct, 'signed_late', '超时签收的诉求'],
+  ['replied_on_time_rate', '按时答复率', pct, 'replied_late', '超时答复的诉求'],
+  ['closed_rate', '办结率', pct, 'not_closed', '未办结的诉求'],
+  ['satisfied_rate', '满意率', pct, 'unsatisfied', '评价不满意的诉求'],
+  ['reopened_rate', '重办率', pct, 'reopened', '重办的诉求'],
+  ['returned_rate', '退回率', pct, 'returned', '退回改派的诉求'],
   ['average_reply_days', '平均答复用时', (v) => (typeof v === 'number' ? `${v.toFixed(1)} 天` : '—')],
 ];
 const METHOD = [
@@ -40,6 +42,7 @@ const METHOD = [
 
 const app = $('#app');
 const result = h('div', { 'aria-live': 'polite' });
+const drillPanel = h('section', { class: 'panel drill', tabindex: '-1', hidden: true, 'aria-label': '数据对应的诉求' });
 let input = null;
 let sequence = 0;
 
@@ -123,7 +126,10 @@ function table(title, ranked, unranked, tag) {
     return h('tr', { class: kind ? `rank-row-${kind}` : null },
       h('td', null, r.sample_too_small || typeof r.rank !== 'number' ? h('span', { class: 'badge' }, '样本不足') : String(r.rank)),
       h('th', { scope: 'row' }, r.name, r.talk ? h('span', { class: 'badge badge-talk' }, '约谈') : null),
-      COLUMNS.map(([key, , fmt]) => h('td', { class: 'num' }, fmt(r[key]))),
+      COLUMNS.map(([key, , fmt, metric, what]) => h('td', { class: 'num' },
+        metric && r.assigned > 0 && r[key] !== null && r[key] !== undefined
+          ? h('button', { type: 'button', class: 'btn-link drill-link', 'aria-label': `${fmt(r[key])}，查看${r.name}${what}`, onclick: () => drill(r, metric, what) }, fmt(r[key]))
+          : fmt(r[key]))),
       h('td', { class: 'num' }, r.sample_too_small ? '—' : score(r.score)),
       h('td', { class: 'num' }, r.sample_too_small ? '—' : change(r)));
   });
@@ -159,6 +165,25 @@ function method(m) {
     h('p', { class: 'hint' }, `部门公布前 5 名和后 5 名，区县公布前 3 名和后 3 名；当月交办不足 ${sample} 件的单位标注“样本不足”，列出数据但不参与排名；连续两个月排在后 3 名的单位由总平台约谈。每月 1 日发布上月排名，本月数据为截至目前的实时数据。`));
 }
 
+/** The cases behind one figure, listed above the tables. */
+async function drill(row, metric, what) {
+  const month = input.value;
+  const close = h('button', { type: 'button', class: 'btn btn-secondary btn-small' }, '关闭');
+  close.addEventListener('click', () => { drillPanel.hidden = true; });
+  const list = h('div', { class: 'cards' }, loading());
+  replace(drillPanel, h('div', { class: 'drill-head' }, h('h2', null, `${row.name} · ${monthLabel(month)} · ${what}`), close), list);
+  drillPanel.hidden = false;
+  drillPanel.focus();
+  try {
+    const data = await get('/api/rankings/cases', { query: { month, unit: row.id, metric } });
+    const hiddenCount = data.total - data.items.length;
+    replace(list, data.items.map(caseCard),
+      h('p', { class: 'muted' }, `共 ${data.total} 件${hiddenCount > 0 ? `，其中 ${hiddenCount} 件留言人未同意公开或未经审核公开，不在此列出` : ''}。`));
+  } catch (err) {
+    replace(list, errorBox(err, () => drill(row, metric, what)));
+  }
+}
+
 function status(data, month) {
   if (data.frozen) return `已于 ${formatDate(data.frozen_at)} 发布`;
   if (data.month_to_date) return '本月截至目前的实时数据，每月 1 日发布上月排名';
@@ -172,6 +197,7 @@ async function load() {
     replace(result, alertBox('请选择月份（格式：2026-10）。', 'error'));
     return;
   }
+  drillPanel.hidden = true;
   replace(result, loading());
   try {
     const data = await get('/api/rankings', { query: { month } });
@@ -184,6 +210,8 @@ async function load() {
       h('p', { class: 'downloads' }, '下载数据：',
         h('a', { href: `/api/rankings.csv?${q}`, download: '' }, 'CSV'), ' · ',
         h('a', { href: `/api/rankings?${q}` }, 'JSON')),
+      h('p', { class: 'hint' }, '点击表中的数字，可查看该数字对应的公开诉求。'),
+      drillPanel,
       GROUPS.map(([key, title]) => groupSection(key, title, data[key], named[key])),
       method(data.method));
   } catch (err) {
@@ -198,7 +226,8 @@ async function load() {
 function init() {
   const fallback = lastMonth();
   const wanted = readQuery(['month']).month;
-  input = h('input', { type: 'month', name: 'month', max: fallback, required: true, pattern: '\\d{4}-\\d{2}', placeholder: 'YYYY-MM' });
+  const [y, m] = todayInShanghai().split('-');
+  input = h('input', { type: 'month', name: 'month', max: `${y}-${m}`, required: true, pattern: '\\d{4}-\\d{2}', placeholder: 'YYYY-MM' });
   input.value = MONTH.test(wanted) ? wanted : fallback;
   const form = h('form', { class: 'toolbar', role: 'search', 'aria-label': '选择月份' },
     field({ label: '月份', control: input, hint: '默认显示上个月的排名' }));

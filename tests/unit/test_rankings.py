@@ -219,3 +219,38 @@ def test_two_months_in_the_bottom_three_flag_a_talk() -> None:
     assert rows["d9"]["rank_change"] == 11 - rows["d9"]["rank"] == 10
     assert rows["d0"]["rank_change"] == rows["d9"]["rank"] - 11 == -10
     assert rows["d9"]["score_change"] == -rows["d0"]["score_change"] > 0
+
+
+def test_a_reply_within_an_approved_extension_counts_as_on_time() -> None:
+    assigned = accept_and_assign(new_case(now=T0).case, COORD, lead=HOUSING, now=T0, clock=CLOCK)
+    signed = domain.sign(assigned.case, LEAD, now=datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
+    original_due = signed.case.assignment.reply_due_at  # type: ignore[union-attr]
+    asked = domain.request_extension(
+        signed.case,
+        LEAD,
+        working_days=5,
+        reason="需要现场检测后才能答复",
+        now=datetime(2026, 11, 3, 2, 0, tzinfo=UTC),
+        clock=CLOCK,
+    )
+    approved = domain.decide_extension(
+        asked.case,
+        COORD,
+        approve=True,
+        working_days=5,
+        note="",
+        now=datetime(2026, 11, 3, 4, 0, tzinfo=UTC),
+        clock=CLOCK,
+    )
+    after_original = original_due + timedelta(days=2)
+    assert after_original < approved.case.assignment.reply_due_at  # type: ignore[union-attr]
+    replied = domain.reply(
+        approved.case,
+        LEAD,
+        outcome=Outcome.RESOLVED,
+        text="检测完毕，已修复。" * 2,
+        planned_date=None,
+        now=after_original,
+        clock=CLOCK,
+    )
+    assert deltas(replied, CALENDAR)[OCT]["replied_on_time"] == 1

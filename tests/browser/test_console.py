@@ -47,3 +47,25 @@ def test_the_console_lists_yellow_and_red_cards(
     expect(page.get_by_label("类型")).to_be_enabled()
     expect(items.first).to_be_visible()
     assert_clean(problems, stack)
+
+
+def test_a_coordinator_drills_into_every_case_behind_a_ranking_figure(
+    stack: Stack, desktop: tuple[Any, PageProblems]
+) -> None:
+    page, problems = desktop
+    status, ranking = stack.call("GET", "/api/rankings")
+    assert status == 200
+    top = next(row for row in ranking["departments"] if row["rank"])
+    sign_in(page, stack, "coordinator@wenzheng.example")
+    page.goto(stack.url("/rankings.html"))
+    dept = page.locator("section.panel", has=page.get_by_role("heading", name="部门排名"))
+    dept.locator("tbody tr").first.locator(".drill-link").first.click()
+    drilled = page.locator("section.drill")
+    expect(drilled).to_contain_text(f"共 {top['assigned']} 件")
+    cards = drilled.locator("article.card")
+    expect(cards).to_have_count(top["assigned"])  # staff see all of them, public or not
+    href = cards.first.locator("h2 a").get_attribute("href") or ""
+    assert href.startswith("staff.html?case="), href
+    cards.first.locator("h2 a").click()
+    expect(page.locator(".case-panel .case-title")).to_be_visible()
+    assert_clean(problems, stack)

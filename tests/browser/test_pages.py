@@ -215,10 +215,15 @@ def test_the_whole_loop_through_the_pages_only(
     expect(page.locator(".case-heading .state")).to_have_text("重办中")
     expect(page.locator(".case-heading")).to_contain_text("重办 1 次")
 
-    # The department's old link has ended; the fresh one from the outbox opens the reopened
-    # case, and the second reply goes to the citizen.
+    # The department's old link has ended; the fresh one from the reopen email opens the
+    # reopened case (another email of the case may land meanwhile with a link of the old
+    # assignment), and the second reply goes to the citizen.
     link = outbox_link(
-        hpage, stack, page_name="handle.html", must_contain=case_id, before=before_handle
+        hpage,
+        stack,
+        page_name="handle.html",
+        must_contain="留言人对答复不满意，请重新办理并答复",
+        before=before_handle,
     )
     hpage.goto(link)
     expect(hpage.locator(".case-heading .state")).to_have_text("重办中")

@@ -116,9 +116,10 @@ export function timelineSection(events, { title = '办理过程' } = {}) {
 }
 
 /** A case on a list (board, 红牌 page): title, masked name, departments, badges. */
-export function caseCard(c) {
+/** A board card; ``page`` is where its title links (the staff console for staff lists). */
+export function caseCard(c, { page = 'case.html', param = 'id' } = {}) {
   const running = OPEN_STATES.has(c.state);
-  const href = `case.html?id=${encodeURIComponent(c.case_id)}`;
+  const href = `${page}?${param}=${encodeURIComponent(c.case_id)}`;
   return h('article', { class: 'card' },
     h('div', { class: 'card-top' },
       h('div', { class: 'badges' },

@@ -9,7 +9,7 @@
 //     counties: [ …same shape… ] }
 // A route that is missing (an older deployment) is said honestly, with the method.
 import { h, $, replace } from './dom.js';
-import { get, routeMissing } from './api.js';
+import { get, routeMissing, staffSession } from './api.js';
 import { caseCard } from './caseview.js';
 import { todayInShanghai, formatDate } from './format.js';
 import { field, loading, errorBox, alertBox, readQuery, writeQuery } from './ui.js';
@@ -175,9 +175,16 @@ async function drill(row, metric, what) {
   drillPanel.hidden = false;
   drillPanel.focus();
   try {
-    const data = await get('/api/rankings/cases', { query: { month, unit: row.id, metric } });
+    const query = { month, unit: row.id, metric };
+    // Signed-in coordinators see every case behind the figure; everyone else the public ones.
+    let data = null;
+    if (staffSession()) {
+      data = await get('/api/staff/rankings/cases', { query, staff: true }).catch(() => null);
+    }
+    const link = data ? { page: 'staff.html', param: 'case' } : undefined;
+    if (!data) data = await get('/api/rankings/cases', { query });
     const hiddenCount = data.total - data.items.length;
-    replace(list, data.items.map(caseCard),
+    replace(list, data.items.map((c) => caseCard(c, link)),
       h('p', { class: 'muted' }, `共 ${data.total} 件${hiddenCount > 0 ? `，其中 ${hiddenCount} 件留言人未同意公开或未经审核公开，不在此列出` : ''}。`));
   } catch (err) {
     replace(list, errorBox(err, () => drill(row, metric, what)));

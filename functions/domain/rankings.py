@@ -17,7 +17,8 @@ Method (what ``docs/OPERATIONS.md`` and the methodology page publish):
   重办率)) × 35, 满意 (满意率) × 35, over the weights of the parts that have data.
 - Units with fewer than ``min_sample`` cases assigned are listed as 样本不足 and not ranked.
   Equal scores share a rank. Top 5 / bottom 5 departments and top 3 / bottom 3 counties are
-  named; a unit in the bottom 3 two months running is flagged for a 约谈.
+  named; a unit in the bottom 3 two months running is flagged for a 约谈. City departments
+  (市本级) rank one by one; a county ranks as the sum of every department located there.
 """
 
 from __future__ import annotations
@@ -262,18 +263,19 @@ def ranking(
     previous: Mapping[str, Any] | None = None,
     frozen_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The month's ranking document from its department tallies. Counties are the sums of
-    their departments. ``previous`` is last month's document (month-on-month change and the
+    """The month's ranking document from its department tallies: city departments (市直部门)
+    one by one, and each county as the sum of the departments located there. ``previous`` is last month's document (month-on-month change and the
     second month of a 约谈)."""
     known = {u.id: u for u in units}
-    departments = {u: t for u, t in tallies.items()}
-    for unit_id in known:
-        departments.setdefault(unit_id, Tally())
+    departments: dict[str, Tally] = {}
     counties: dict[str, Tally] = {}
-    for unit_id, t in departments.items():
+    for unit_id in {*known, *tallies}:
+        t = tallies.get(unit_id, Tally())
         unit = known.get(unit_id)
         if unit is not None and unit.district != CITY_LEVEL:
-            counties.setdefault(unit.district, Tally()).add(t)
+            counties.setdefault(unit.district, Tally()).add(t)  # a county ranks as a whole
+        else:
+            departments[unit_id] = t  # 市直部门 (and any unit no longer in the directory)
     for district in district_labels:
         if district != CITY_LEVEL:
             counties.setdefault(district, Tally())

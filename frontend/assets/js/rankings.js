@@ -17,7 +17,7 @@ import { field, loading, errorBox, alertBox, readQuery, writeQuery } from './ui.
 const SVG = 'http://www.w3.org/2000/svg';
 const NAMED = { departments: 5, counties: 3 };
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-const GROUPS = [['departments', '部门排名'], ['counties', '区县排名']];
+const GROUPS = [['departments', '市直部门排名'], ['counties', '区县排名']];
 // [field, heading, format, drill-down metric, what the drill-down lists]
 const COLUMNS = [
   ['assigned', '办理量', (v) => (v === null || v === undefined ? '—' : String(v)), 'assigned', '交办的诉求'],
@@ -30,7 +30,7 @@ const COLUMNS = [
   ['average_reply_days', '平均答复用时', (v) => (typeof v === 'number' ? `${v.toFixed(1)} 天` : '—')],
 ];
 const METHOD = [
-  ['办理量', '当月交办给该单位的诉求件数。'],
+  ['办理量', '当月交办给该单位的诉求件数；区县为辖区内各单位之和。'],
   ['按时签收率', '在签收时限内签收的比例。'],
   ['按时答复率', '在答复时限内（含批准的延期）答复的比例。'],
   ['办结率', '已办结诉求占交办诉求的比例。'],
@@ -162,7 +162,7 @@ function method(m) {
     h('p', null, '每个单位当月的数据，是当月交办给该单位的诉求在此后的全部办理情况（签收、答复、评价、重办、办结、退回）。'),
     h('dl', { class: 'facts' }, METHOD.map(([term, text]) => h('div', { class: 'fact' }, h('dt', null, term), h('dd', null, text)))),
     h('p', null, `综合得分（满分 100）= 响应 ${w.response}%（按时签收率与按时答复率的平均）+ 解决 ${w.resolution}%（办结率 ×（1 − 重办率））+ 满意 ${w.satisfaction}%（满意率）；某项暂无数据时按其余各项折算。`),
-    h('p', { class: 'hint' }, `部门公布前 5 名和后 5 名，区县公布前 3 名和后 3 名；当月交办不足 ${sample} 件的单位标注“样本不足”，列出数据但不参与排名；连续两个月排在后 3 名的单位由总平台约谈。每月 1 日发布上月排名，本月数据为截至目前的实时数据。`));
+    h('p', { class: 'hint' }, `市直部门公布前 5 名和后 5 名，区县（辖区内各单位合计）公布前 3 名和后 3 名；当月交办不足 ${sample} 件的单位标注“样本不足”，列出数据但不参与排名；连续两个月排在后 3 名的单位由总平台约谈。每月 1 日发布上月排名，本月数据为截至目前的实时数据。`));
 }
 
 /** The cases behind one figure, listed above the tables. */

@@ -264,8 +264,8 @@ def ranking(
     frozen_at: datetime | None = None,
 ) -> dict[str, Any]:
     """The month's ranking document from its department tallies: city departments (市直部门)
-    one by one, and each county as the sum of the departments located there. ``previous`` is last month's document (month-on-month change and the
-    second month of a 约谈)."""
+    one by one, and each county as the sum of the departments located there. ``previous`` is
+    last month's document (month-on-month change and the second month of a 约谈)."""
     known = {u.id: u for u in units}
     departments: dict[str, Tally] = {}
     counties: dict[str, Tally] = {}

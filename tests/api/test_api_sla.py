@@ -46,7 +46,7 @@ def test_the_ladder_on_both_clocks_each_rung_once(api: Api, client: Client) -> N
     case_id = created["case_id"]
 
     # 50% of the response clock: a reminder to the handler, with a fresh working link.
-    assert sweep(api, client, sh(11, 2, 14)) == {
+    assert sweep(api, client, sh(11, 2, 14, 1)) == {
         "due": 1,
         "climbed": 1,
         "rungs": 1,
@@ -61,7 +61,7 @@ def test_the_ladder_on_both_clocks_each_rung_once(api: Api, client: Client) -> N
     assert api.ok(api.handle(fresh))["case"]["case_id"] == case_id
 
     # The same instant again: nothing new.
-    assert sweep(api, client, sh(11, 2, 14))["climbed"] == 0
+    assert sweep(api, client, sh(11, 2, 14, 1))["climbed"] == 0
     assert len(ladder_messages(api, case_id)) == 1
 
     # 80% (6.4 of 8 working hours): a second reminder, to the handler again.
@@ -142,7 +142,7 @@ def test_a_sweep_killed_midway_is_completed_by_the_next_without_duplicates(
 
     monkeypatch.setattr(service, "commit", dies_on_the_second)
     with pytest.raises(SystemExit):
-        sweep(api, client, sh(11, 2, 14))
+        sweep(api, client, sh(11, 2, 14, 1))
     monkeypatch.setattr(service, "commit", real_commit)
 
     report = sweep(api, client, sh(11, 2, 14, 5))
@@ -169,17 +169,17 @@ def test_a_department_acting_during_the_sweep_wins(
         api.ok(api.handle_act(link, "sign"))
         return result
 
-    api.set_clock(sh(11, 2, 14))
+    api.set_clock(sh(11, 2, 14, 1))
     monkeypatch.setattr(service.sla, "climb", sign_meanwhile)
-    assert sweep(api, client, sh(11, 2, 14))["raced"] == 1
+    assert sweep(api, client, sh(11, 2, 14, 1))["raced"] == 1
     monkeypatch.setattr(service.sla, "climb", real_climb)
-    assert sweep(api, client, sh(11, 2, 14))["due"] == 0  # next look: the reply clock's half
+    assert sweep(api, client, sh(11, 2, 14, 1))["due"] == 0  # next look: the reply clock's half
     assert ladder_messages(api, created["case_id"]) == []
 
 
 def test_the_sweep_runs_from_the_dev_route_and_bad_card_is_named(api: Api) -> None:
     created, _ = api.assigned_case("dept-1")
-    api.set_clock(sh(11, 2, 14))
+    api.set_clock(sh(11, 2, 14, 1))
     result = api.ok(api.post("/api/dev/jobs/sla-sweep"))["result"]
     assert result["climbed"] == 1
     assert [m["template"] for m in ladder_messages(api, created["case_id"])] == ["sla_half"]
@@ -224,7 +224,7 @@ def test_one_case_that_cannot_be_written_does_not_hold_up_the_others(
         return commit
 
     monkeypatch.setattr(service, "commit", storage_trouble_on(first))
-    report = sweep(api, client, sh(11, 2, 14))
+    report = sweep(api, client, sh(11, 2, 14, 1))
     assert (report["due"], report["climbed"], report["failed"]) == (2, 1, 1)
     monkeypatch.setattr(service, "commit", real_commit)
     assert sweep(api, client, sh(11, 2, 14, 5))["climbed"] == 1  # the one left, next run

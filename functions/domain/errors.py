@@ -60,10 +60,10 @@ class Unavailable(DomainError):
     """A dependency failed; the request did not complete and can be retried (503)."""
 
 
+def invalid_fields(fields: list[FieldError]) -> InvalidRequest:
+    """A 400 naming each offending field."""
+    return InvalidRequest("请求内容有误", "The request is invalid", "validation_failed", fields)
+
+
 def invalid_field(field_path: str, message: str, message_en: str) -> InvalidRequest:
-    return InvalidRequest(
-        "请求内容有误",
-        "The request is invalid",
-        "validation_failed",
-        [FieldError(field_path, message, message_en)],
-    )
+    return invalid_fields([FieldError(field_path, message, message_en)])

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from functions.domain.calendar import WorkCalendar, local_date
@@ -304,9 +304,12 @@ def previous_month(month: str) -> str:
     return f"{year - 1}-12" if mm == 1 else f"{year}-{mm - 1:02d}"
 
 
-def parse_month(value: str) -> date | None:
+def is_month(value: str | None) -> bool:
+    """``YYYY-MM`` exactly (``2026-1`` and ``26-11`` are not months here)."""
+    if not value or len(value) != 7:
+        return False
     try:
-        parsed = datetime.strptime(value, "%Y-%m")
-    except (TypeError, ValueError):
-        return None
-    return parsed.date()
+        datetime.strptime(value, "%Y-%m")
+    except ValueError:
+        return False
+    return True

@@ -12,7 +12,7 @@ from typing import Any
 from functions.domain import cases as domain
 from functions.domain.calendar import local_date
 from functions.domain.cases import CITIZEN, Actor, Case, Contact
-from functions.domain.errors import Conflict, FieldError, InvalidRequest, NotFound
+from functions.domain.errors import Conflict, FieldError, NotFound, invalid_fields
 from functions.domain.lifecycle import STATE_LABELS, State
 from functions.domain.taxonomy import Channel, Kind, Rating
 from functions.services import views
@@ -57,7 +57,7 @@ def _check_taxonomy(body: dict[str, Any]) -> None:
     if body["category"] not in dict(tax.categories):
         bad.append(FieldError("category", "请选择有效的问题分类", "unknown category"))
     if bad:  # name each bad field, not only the first
-        raise InvalidRequest("请求内容有误", "The request is invalid", "validation_failed", bad)
+        raise invalid_fields(bad)
 
 
 def submit(

@@ -34,7 +34,9 @@ def _departments(ids: list[str], field: str) -> list[DepartmentRef]:
 
 def view(case: Case, now: datetime) -> dict[str, Any]:
     events = cases_repo.timeline(case.case_id, public_only=False)
-    on_wall = showcase_repo.get(case.case_id)  # 回音壁
+    # Only a closed public case can be on the 回音壁: the others cost no extra read.
+    featurable = showcase.can_feature(case)
+    on_wall = showcase_repo.get(case.case_id) if featurable else None
     out = views.staff_case(
         case,
         events,
@@ -43,7 +45,7 @@ def view(case: Case, now: datetime) -> dict[str, Any]:
         domain.coordinator_actions(case),
         unreachable={d.id: d.unreachable_contacts() for d in directory.departments().values()},
     )
-    out["can_feature"] = showcase.can_feature(case)
+    out["can_feature"] = featurable
     out["featured"] = views.featured(on_wall)
     return out
 

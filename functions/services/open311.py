@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from functions.domain.cases import Case
-from functions.domain.errors import FieldError, Forbidden, InvalidRequest, NotFound
+from functions.domain.errors import FieldError, Forbidden, InvalidRequest, NotFound, invalid_fields
 from functions.domain.lifecycle import STATE_LABELS, State
 from functions.domain.privacy import scrub
 from functions.domain.taxonomy import (
@@ -74,10 +74,6 @@ _FORM_NAMES = {
 }
 
 
-def _invalid(fields: list[FieldError]) -> InvalidRequest:
-    return InvalidRequest("请求内容有误", "The request is invalid", "validation_failed", fields)
-
-
 # --- services -------------------------------------------------------------------------------
 
 
@@ -101,6 +97,10 @@ def services() -> list[dict[str, Any]]:
         for kind in Kind
         for code, label in tax.categories
     ]
+
+
+def _unknown_service(code: str) -> FieldError:
+    return FieldError("service_code", f"没有这个服务代码：{code[:60]}", "unknown service_code")
 
 
 def _service(code: str, tax: Taxonomy) -> tuple[Kind, str]:
@@ -189,7 +189,7 @@ def parse_datetime(name: str, text: str) -> datetime:
         parsed = None
     # Far years would overflow the arithmetic on the window; no case is older than 1900.
     if parsed is None or parsed.tzinfo is None or not 1900 <= parsed.year <= 2999:
-        raise _invalid(
+        raise invalid_fields(
             [
                 FieldError(
                     name,
@@ -215,7 +215,7 @@ def requests(params: Mapping[str, str], now: datetime) -> list[dict[str, Any]]:
     ids = _list(params.get("service_request_id"))
     if ids:
         if len(ids) > MAX_RESULTS:
-            raise _invalid(
+            raise invalid_fields(
                 [
                     FieldError(
                         "service_request_id",
@@ -234,9 +234,7 @@ def requests(params: Mapping[str, str], now: datetime) -> list[dict[str, Any]]:
         try:
             kind, category = _service(code, tax)
         except NotFound:
-            bad.append(
-                FieldError("service_code", f"没有这个服务代码：{code[:60]}", "unknown service_code")
-            )
+            bad.append(_unknown_service(code))
             continue
         wanted.append((kind.value, category))
     statuses = _list(params.get("status"))
@@ -252,7 +250,7 @@ def requests(params: Mapping[str, str], now: datetime) -> list[dict[str, Any]]:
     if "start_date" in dates and "end_date" in dates and dates["start_date"] > dates["end_date"]:
         bad.append(FieldError("end_date", "结束时间早于开始时间", "end_date is before start_date"))
     if bad:
-        raise _invalid(bad)
+        raise invalid_fields(bad)
 
     end = dates.get("end_date", now)
     start = dates.get("start_date", end - DEFAULT_WINDOW)
@@ -328,9 +326,7 @@ def submission(form: Mapping[str, str], tax: Taxonomy) -> dict[str, Any]:
             found_kind, category = _service(code, tax)
             kind = found_kind.value
         except NotFound:
-            bad.append(
-                FieldError("service_code", f"没有这个服务代码：{code[:60]}", "unknown service_code")
-            )
+            bad.append(_unknown_service(code))
     consent = form.get("public", "").strip().lower()
     if consent not in _TRUE | _FALSE:
         bad.append(FieldError("public", "是否公开须为 true 或 false", "must be true or false"))
@@ -371,7 +367,7 @@ def submission(form: Mapping[str, str], tax: Taxonomy) -> dict[str, Any]:
     if "district" in body and body["district"] not in dict(tax.districts):
         bad.append(FieldError("district", "请选择有效的区县", "unknown district"))
     if bad:
-        raise _invalid(bad)
+        raise invalid_fields(bad)
     return checked
 
 

@@ -9,20 +9,17 @@ from datetime import datetime
 from typing import Any
 
 from functions.domain import rankings
-from functions.domain.calendar import local_date
-from functions.domain.errors import NotFound, invalid_field
-from functions.storage import config_repo, directory, rankings_repo
+from functions.domain.cases import month_key
+from functions.domain.errors import FieldError, NotFound, invalid_fields
+from functions.services import views
+from functions.storage import cases_repo, config_repo, directory, rankings_repo
 
-POLICY: rankings.RankingPolicy | None = None  # tests may pin one; else the settings document
-
-
-def _policy() -> rankings.RankingPolicy:
-    return POLICY or config_repo.ranking_policy()
+BAD_MONTH = FieldError("month", "月份格式应为 YYYY-MM", "month must be YYYY-MM")
 
 
-def _this_month(now: datetime) -> str:
-    day = local_date(now)
-    return f"{day.year:04d}-{day.month:02d}"
+def _refuse(problems: list[FieldError]) -> None:
+    if problems:
+        raise invalid_fields(problems)
 
 
 def _computed(
@@ -35,7 +32,7 @@ def _computed(
         rankings_repo.month_tallies(month),
         units,
         dict(tax.districts),
-        policy=_policy(),
+        policy=config_repo.ranking_policy(),
         previous=previous,
         frozen_at=frozen_at,
     )
@@ -50,10 +47,9 @@ def ranking(month: str | None, now: datetime) -> dict[str, Any]:
     """``month`` (YYYY-MM) or, by default, last month. A frozen month is served as it was
     published; the current month (and a past month not yet frozen) is computed from the
     counters, month to date."""
-    current = _this_month(now)
+    current = month_key(now)
     wanted = month or rankings.previous_month(current)
-    if rankings.parse_month(wanted) is None or len(wanted) != 7:
-        raise invalid_field("month", "月份格式应为 YYYY-MM", "month must be YYYY-MM")
+    _refuse([] if rankings.is_month(wanted) else [BAD_MONTH])
     if wanted > current:
         raise NotFound("该月份尚未开始", "that month has not begun", "month_not_started")
     document = rankings_repo.frozen(wanted)
@@ -65,7 +61,7 @@ def ranking(month: str | None, now: datetime) -> dict[str, Any]:
 
 def freeze_last_month(now: datetime) -> dict[str, Any]:
     """The ``rankings`` job: publish last month's ranking once (re-runs change nothing)."""
-    month = rankings.previous_month(_this_month(now))
+    month = rankings.previous_month(month_key(now))
     if rankings_repo.frozen(month) is not None:
         return {"month": month, "frozen": False, "already": True}
     document = _computed(month, _previous(month), frozen_at=now)
@@ -133,22 +129,22 @@ def cases_behind(
 ) -> dict[str, Any]:
     """The cases a unit-month figure counts: a department's cohort, or a county's (its
     departments' cohorts). The public sees the public cases among them; staff see all."""
-    from functions.services import views
-    from functions.storage import cases_repo
-
-    problems = []
-    if not month or rankings.parse_month(month) is None or len(month) != 7:
-        problems.append(("month", "月份格式应为 YYYY-MM", "month must be YYYY-MM"))
-    if metric not in METRICS:
-        problems.append(("metric", "请选择要查看的指标", f"metric must be one of {list(METRICS)}"))
     departments = directory.departments()
     tax = directory.taxonomy()
     counties = {code for code, _ in tax.districts if code != rankings.CITY_LEVEL}
-    if unit not in departments and unit not in counties:
-        problems.append(("unit", "没有这个单位或区县", "unknown department or county"))
-    if problems:
-        field, message, message_en = problems[0]
-        raise invalid_field(field, message, message_en)
+    _refuse(
+        ([] if rankings.is_month(month) else [BAD_MONTH])
+        + (
+            []
+            if metric in METRICS
+            else [FieldError("metric", "请选择要查看的指标", f"metric: one of {list(METRICS)}")]
+        )
+        + (
+            []
+            if unit in departments or unit in counties
+            else [FieldError("unit", "没有这个单位或区县", "unknown department or county")]
+        )
+    )
     assert month is not None and unit is not None and metric is not None
     label, counts = METRICS[metric]
     members = (

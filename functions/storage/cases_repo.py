@@ -190,16 +190,12 @@ def _tally_updates(
 ) -> None:
     """The unit-month totals and this case's share of them, by the same increments."""
     for (unit, month), counts in sorted(tallies.items()):
-        if not any(counts.values()):
+        adds = {name: n for name, n in counts.items() if n}
+        if not adds:
             continue
-        tx.update(
-            TallyModel(month, unit),
-            actions=[getattr(TallyModel, name).add(n) for name, n in counts.items() if n],
-        )
-        tx.update(
-            CohortCaseModel(f"{unit}#{month}", case_id),
-            actions=[getattr(CohortCaseModel, name).add(n) for name, n in counts.items() if n],
-        )
+        for item in (TallyModel(month, unit), CohortCaseModel(f"{unit}#{month}", case_id)):
+            actions = [getattr(type(item), name).add(n) for name, n in adds.items()]
+            tx.update(item, actions=actions)
 
 
 def commit(

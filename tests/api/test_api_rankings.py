@@ -6,25 +6,21 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from functions.domain.rankings import RankingPolicy
 from tests.api.helpers import Api, reply_body
 
 
 @pytest.fixture(autouse=True)
-def small_sample() -> Iterator[None]:
-    """A few cases per department are enough to rank in these tests."""
-    from functions.services import rankings
+def small_sample(api: Api) -> None:
+    """A few cases per department are enough to rank in these tests: the deployment's
+    ``rankings`` settings document says so, as an operator would."""
+    from functions.storage import config_repo
 
-    kept = rankings.POLICY
-    rankings.POLICY = RankingPolicy(min_sample=1)
-    yield
-    rankings.POLICY = kept
+    config_repo.put_rankings({"min_sample": 1}, by="test", now=api.now())
 
 
 def _rows(document: dict[str, Any], group: str = "departments") -> dict[str, dict[str, Any]]:

@@ -260,7 +260,9 @@ def test_showcase_renders_the_api_answer_as_text(stack: Stack, phone: Any) -> No
     no_problems(problems)
 
 
-def _unit(i: int, score: float | None, *, small: bool = False) -> dict[str, Any]:
+def _unit(
+    i: int, score: float | None, *, small: bool = False, position: str | None = None
+) -> dict[str, Any]:
     return {
         "id": f"u{i}",
         "name": f"单位{i}" if i else f"单位 {XSS}",
@@ -273,6 +275,7 @@ def _unit(i: int, score: float | None, *, small: bool = False) -> dict[str, Any]
         "score": score,
         "rank": None if small else i + 1,
         "sample_too_small": small,
+        "position": position,
     }
 
 
@@ -281,9 +284,27 @@ def test_rankings_render_tables_and_a_chart(
     stack: Stack, device: str, request: pytest.FixtureRequest
 ) -> None:
     page, problems = request.getfixturevalue(device)
-    departments = [_unit(i, 95 - i * 3) for i in range(12)] + [_unit(12, None, small=True)]
-    counties = [_unit(i, 90 - i * 5) for i in range(4)]
-    body = {"month": "2026-10", "departments": departments, "counties": counties}
+    # As the API names them: 5 top and 5 bottom of 12 departments; of 4 counties, the top 3
+    # and the one left at the bottom.
+    ends = {i: "top" for i in range(5)} | {i: "bottom" for i in range(7, 12)}
+    departments = [_unit(i, 95 - i * 3, position=ends.get(i)) for i in range(12)] + [
+        _unit(12, None, small=True)
+    ]
+    counties = [_unit(i, 90 - i * 5, position="top" if i < 3 else "bottom") for i in range(4)]
+    body = {
+        "month": "2026-10",
+        "frozen": True,
+        "frozen_at": "2026-11-01T16:30:00Z",
+        "month_to_date": False,
+        "method": {
+            "weights": {"response": 30, "resolution": 35, "satisfaction": 35},
+            "min_sample": 10,
+            "named": {"departments": 5, "counties": 3},
+            "talk_bottom": 3,
+        },
+        "departments": departments,
+        "counties": counties,
+    }
     page.route("**/api/rankings*", _fulfil(body))
     page.goto(stack.url("/rankings.html?month=2026-10"))
     expect(page.get_by_role("heading", name="2026年10月排名")).to_be_visible()

@@ -117,8 +117,3 @@ export async function request(path, options = {}) {
 export const get = (path, options = {}) => request(path, { ...options, method: 'GET' });
 export const post = (path, body = {}, options = {}) => request(path, { ...options, method: 'POST', body });
 
-/** The route does not exist (yet): our 404, or API Gateway's envelope-less 403 for an unknown
- * path (Chalice's local server answers the same way). */
-export function routeMissing(err) {
-  return Boolean(err) && (err.status === 404 || (err.status === 403 && err.code === 'http_403'));
-}

@@ -7,15 +7,13 @@
 //                     average_reply_days, score, rank (null: 样本不足), sample_too_small,
 //                     position: 'top'|'bottom'|null, talk (约谈), rank_change, score_change }],
 //     counties: [ …same shape… ] }
-// A route that is missing (an older deployment) is said honestly, with the method.
 import { h, $, replace } from './dom.js';
-import { get, routeMissing, staffSession } from './api.js';
+import { get, staffSession } from './api.js';
 import { caseCard } from './caseview.js';
 import { todayInShanghai, formatDate } from './format.js';
 import { field, loading, errorBox, alertBox, readQuery, writeQuery } from './ui.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const NAMED = { departments: 5, counties: 3 };
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const GROUPS = [['departments', '市直部门排名'], ['counties', '区县排名']];
 // [field, heading, format, drill-down metric, what the drill-down lists]
@@ -67,17 +65,14 @@ function monthLabel(value) {
 }
 
 
-/** Ranked rows by rank, then 样本不足 rows; each tagged top / bottom for the colours (as the
- * API names them, else the first and last ``named``). */
-function ordered(rows, named) {
+/** Ranked rows by rank, then 样本不足 rows; each tagged top / bottom as the API names them. */
+function ordered(rows) {
   const ranked = rows.filter((r) => !r.sample_too_small && typeof r.rank === 'number')
     .sort((a, b) => a.rank - b.rank);
   const unranked = rows.filter((r) => !ranked.includes(r));
   const tag = new Map();
-  ranked.forEach((r, i) => {
+  ranked.forEach((r) => {
     if (r.position === 'top' || r.position === 'bottom') tag.set(r, r.position);
-    else if (r.position === undefined && i < named) tag.set(r, 'top');
-    else if (r.position === undefined && i >= Math.max(named, ranked.length - named)) tag.set(r, 'bottom');
   });
   return { ranked, unranked, tag };
 }
@@ -139,7 +134,7 @@ function table(title, ranked, unranked, tag) {
 }
 
 function groupSection(key, title, rows, named) {
-  const { ranked, unranked, tag } = ordered(rows || [], named);
+  const { ranked, unranked, tag } = ordered(rows || []);
   if (!(rows || []).some((r) => r.assigned > 0)) {
     return h('section', { class: 'panel' }, h('h2', null, title), h('p', { class: 'muted' }, '本月没有交办数据。'));
   }
@@ -155,8 +150,7 @@ function groupSection(key, title, rows, named) {
 }
 
 function method(m) {
-  const w = (m && m.weights) || { response: 30, resolution: 35, satisfaction: 35 };
-  const sample = (m && m.min_sample) || 10;
+  const { weights: w, min_sample: sample } = m;
   return h('section', { class: 'panel' },
     h('h2', null, '排名方法'),
     h('p', null, '每个单位当月的数据，是当月交办给该单位的诉求在此后的全部办理情况（签收、答复、评价、重办、办结、退回）。'),
@@ -209,7 +203,6 @@ async function load() {
   try {
     const data = await get('/api/rankings', { query: { month } });
     if (mine !== sequence) return;
-    const named = { ...NAMED, ...((data.method && data.method.named) || {}) };
     const q = `month=${encodeURIComponent(data.month || month)}`;
     replace(result,
       h('h2', { class: 'rank-month' }, `${monthLabel(data.month || month)}排名`),
@@ -219,14 +212,11 @@ async function load() {
         h('a', { href: `/api/rankings?${q}` }, 'JSON')),
       h('p', { class: 'hint' }, '点击表中的数字，可查看该数字对应的公开诉求。'),
       drillPanel,
-      GROUPS.map(([key, title]) => groupSection(key, title, data[key], named[key])),
+      GROUPS.map(([key, title]) => groupSection(key, title, data[key], data.method.named[key])),
       method(data.method));
   } catch (err) {
     if (mine !== sequence) return;
-    replace(result, routeMissing(err)
-      ? [alertBox(`${monthLabel(month)}的亮晒比排名尚未发布。`, 'info',
-        h('p', null, '月度排名上线后，将在每月初公布上月各部门、各区县的办理情况，方法如下。')), method(null)]
-      : errorBox(err, load));
+    replace(result, errorBox(err, load));
   }
 }
 

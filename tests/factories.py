@@ -46,6 +46,7 @@ def new_case(
         channel=Channel.WEB,
         actor=CITIZEN,
         now=now,
+        contact_salt="test-salt",
     )
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from functions.domain.calendar import WorkCalendar, local_date
-from functions.domain.errors import Conflict, Forbidden, invalid_field
+from functions.domain.digests import GENESIS, case_text_digest, contact_reference, text_digest
+from functions.domain.errors import Conflict, Forbidden, Gone, invalid_field
 from functions.domain.lifecycle import (
     PUBLIC_EVENTS,
     PUBLISHABLE,
@@ -152,6 +153,14 @@ class Case:
     updated_at: datetime | None = None
     version: int = 0
     event_count: int = 0
+    # The audit record (§2, §8): which clocks ran past their deadline at any time ("response",
+    # "reply"), the hash of the last event (functions/domain/integrity.py), the salt of the
+    # contact reference, and when the case was archived and its contact data removed.
+    breaches: list[str] = field(default_factory=list)
+    head_hash: str = GENESIS
+    contact_salt: str | None = None
+    archived_at: datetime | None = None
+    anonymised_at: datetime | None = None
 
     @property
     def is_public(self) -> bool:
@@ -231,14 +240,45 @@ def month_key(instant: datetime) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+def require_writable(case: Case) -> None:
+    """An archived case is the auditors' record: nothing changes it any more (410)."""
+    if case.state == State.ARCHIVED:
+        raise Gone(
+            "该诉求已归档，只能查阅，不能再办理、评价或修改",
+            "the case is archived and read-only",
+            "case_archived",
+        )
+
+
 def _begin(case: Case, action: Action, actor: Actor) -> tuple[Case, State]:
+    require_writable(case)
     check(action, case.state, actor.role)
     return copy.deepcopy(case), case.state
+
+
+def _overrun(case: Case, now: datetime) -> set[str]:
+    """The clocks of ``case`` (as it was before a transition) running past their deadline at
+    ``now``: the response clock until 签收, the reply clock until 答复 (none while the
+    coordinator holds an escalated case)."""
+    a = case.assignment
+    if a is None or case.state not in WITH_DEPARTMENT:
+        return set()
+    if case.state == State.REOPENED and case.escalated:
+        return set()
+    found = set()
+    if case.state == State.ASSIGNED and a.response_due_at is not None and now > a.response_due_at:
+        found.add("response")
+    if now > a.reply_due_at:
+        found.add("reply")
+    return found
 
 
 def _finish(
     old: Case, new: Case, now: datetime, events: list[Event], notices: list[Notice] | None = None
 ) -> TransitionResult:
+    # Every transition (the sweep's reminders included) notes a deadline it finds passed, so
+    # the audit record keeps a breach after the clock stops, is extended or is reassigned.
+    new.breaches = sorted(set(old.breaches) | _overrun(old, now))
     new.updated_at = now
     new.version = old.version + 1
     new.event_count = old.event_count + len(events)
@@ -259,7 +299,10 @@ def new_case(
     channel: Channel,
     actor: Actor,
     now: datetime,
+    contact_salt: str,
 ) -> TransitionResult:
+    """A new case and its first event. The event holds digests, never the contact data: the
+    text's SHA-256 and the contact's salted reference (``contact_salt`` is random, per case)."""
     if actor.role not in TRANSITIONS[Action.SUBMIT].actors:
         raise Forbidden("无权提交诉求", "may not submit", "forbidden")
     if not (contact.phone or contact.email):
@@ -281,8 +324,14 @@ def new_case(
         updated_at=now,
         version=1,
         event_count=1,
+        contact_salt=contact_salt,
     )
-    event = Event(EventType.SUBMITTED, now, actor, None, State.SUBMITTED)
+    c = case.contact
+    digests = {
+        "text_sha256": case_text_digest(case.title, case.content),
+        "contact_ref": contact_reference(contact_salt, c.name, c.phone, c.email),
+    }
+    event = Event(EventType.SUBMITTED, now, actor, None, State.SUBMITTED, "", digests)
     return TransitionResult(case, None, 0, [event])
 
 
@@ -623,7 +672,11 @@ def reply(
         before,
         new.state,
         "",
-        {"outcome": outcome, "late": str(now > assignment.reply_due_at).lower()},
+        {
+            "outcome": outcome,
+            "late": str(now > assignment.reply_due_at).lower(),
+            "text_sha256": text_digest(new.replies[-1].text),
+        },
     )
     return _finish(case, new, now, [event], [Notice("replied", "citizen")])
 
@@ -822,3 +875,50 @@ def followup_link_open(case: Case, department_id: str, role: Role, issued_at: da
         and last.followup_requested_at is not None
         and issued_at >= last.followup_requested_at
     )
+
+
+# --- 归档 and retention -----------------------------------------------------------------------
+
+
+def archivable(case: Case) -> bool:
+    """A closed case is archived once its standing promise (列入计划) has been followed up:
+    the follow-up is the platform's last word on it."""
+    return case.state == State.CLOSED and promise_awaiting_followup(case) is None
+
+
+def archive(case: Case, *, now: datetime) -> TransitionResult:
+    """Closed for the configured time: the case becomes read-only, the auditors' record."""
+    new, before = _begin(case, Action.ARCHIVE, SYSTEM)
+    if not archivable(case):
+        raise Conflict("计划落实情况尚未催报，暂不归档", "a promise awaits follow-up", "not_due")
+    new.state = State.ARCHIVED
+    new.archived_at = now
+    event = Event(EventType.ARCHIVED, now, SYSTEM, before, new.state, "办结期满，归档")
+    return _finish(case, new, now, [event])
+
+
+def anonymise(case: Case, *, now: datetime, title: str, content: str) -> TransitionResult:
+    """Retention (§8): remove the contact data (name, phone, email) and the salt of its
+    reference, and keep the citizen's text only as scrubbed for the public (``title`` and
+    ``content``, masked by the caller's scrubber). The one change an archived case still
+    takes; its internal event records the digest of the kept text, so the chain and the
+    facts stay verifiable."""
+    if case.state != State.ARCHIVED:
+        raise Conflict("只有已归档的诉求可以匿名化", "only archived cases", "not_archived")
+    if case.anonymised_at is not None:
+        raise Conflict("该诉求已匿名化", "already anonymised", "already_anonymised")
+    new = copy.deepcopy(case)
+    new.contact = Contact()
+    new.contact_salt = None
+    new.title, new.content = title, content
+    new.anonymised_at = now
+    event = Event(
+        EventType.ANONYMISED,
+        now,
+        SYSTEM,
+        case.state,
+        case.state,
+        "保存期满，已删除留言人姓名、电话、邮箱等个人信息",
+        {"text_sha256": case_text_digest(title, content)},
+    )
+    return _finish(case, new, now, [event])

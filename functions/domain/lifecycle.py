@@ -83,7 +83,7 @@ class Action(StrEnum):
     CLOSE = "close"  # 总平台办结（重办两次后）
     EXPIRE_RATING = "expire_rating"  # 评价期满未评价，自动办结
     REQUEST_FOLLOWUP = "followup"  # 列入计划的答复到期，催报落实情况
-    ARCHIVE = "archive"
+    ARCHIVE = "archive"  # 归档: a closed case becomes read-only, the auditors' record
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,7 @@ class EventType(StrEnum):
     FOLLOWUP_REQUESTED = "followup_requested"  # the planned date passed: 催报计划落实情况
     FEATURED = "featured"  # 精选到回音壁 (or its summary edited); internal
     UNFEATURED = "unfeatured"  # 撤下回音壁; internal
+    ANONYMISED = "anonymised"  # retention: contact data removed from an archived case; internal
 
 
 EVENT_LABELS = {
@@ -198,6 +199,7 @@ EVENT_LABELS = {
     EventType.FOLLOWUP_REQUESTED: "催报计划落实情况",
     EventType.FEATURED: "精选到回音壁",
     EventType.UNFEATURED: "撤下回音壁",
+    EventType.ANONYMISED: "个人信息匿名化",
 }
 
 # Events the public sees on a public case; the rest are internal (staff, auditors).

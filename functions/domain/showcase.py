@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
-from functions.domain.cases import Actor, Case, Event, TransitionResult
+from functions.domain.cases import Actor, Case, Event, TransitionResult, require_writable
 from functions.domain.errors import Conflict, Forbidden, invalid_field
 from functions.domain.lifecycle import STATE_LABELS, EventType, State
 
@@ -65,6 +65,7 @@ def feature(
     """Put a closed public case on the 回音壁 (``already``: it is there; the summary is
     edited). The case keeps its state; an internal event records the summary."""
     _require_coordinator(actor)
+    require_writable(case)
     check_featurable(case)
     summary = summary.strip()
     if len(summary) < SUMMARY_MIN:
@@ -79,6 +80,7 @@ def feature(
 def unfeature(case: Case, actor: Actor, *, now: datetime) -> TransitionResult:
     """Take the case off the 回音壁; an internal event records who did it."""
     _require_coordinator(actor)
+    require_writable(case)
     event = Event(EventType.UNFEATURED, now, actor, case.state, case.state)
     return _touch(case, event, now)
 

@@ -96,6 +96,7 @@ def submit(
             channel=channel,
             actor=actor,
             now=now,
+            contact_salt=secrets.token_hex(16),
         )
         record = (
             IdempotencyModel(

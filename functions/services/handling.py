@@ -45,6 +45,8 @@ def _resolve(token: str | None, now: datetime) -> Bearer:
             or (role == Role.CO_HANDLER and a.co_handler(grant.department_id) is not None)
         )
     )
+    if case is not None and still_assigned:
+        domain.require_writable(case)  # archived: say so, not just "the assignment ended"
     # A closed case stays open to the link the 列入计划 follow-up sent (to look, not to act).
     if (
         case is None

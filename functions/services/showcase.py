@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.domain import showcase as rules
+from functions.domain.cases import require_writable
 from functions.domain.errors import NotFound
 from functions.services import views
 from functions.services.common import load
@@ -54,8 +55,9 @@ def feature(
 def unfeature(
     case_id: str, body: dict[str, Any], session: StaffSession, now: datetime
 ) -> dict[str, Any]:
-    """Take the case off the wall (404 when it is not on it)."""
+    """Take the case off the wall (404 when it is not on it; 410 once archived)."""
     case = load(case_id)
+    require_writable(case)
     previous = showcase_repo.get(case_id)
     if previous is None or not previous.on_wall:
         raise NotFound("本件诉求不在回音壁上", "this case is not featured", "not_featured")

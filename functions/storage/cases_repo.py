@@ -22,14 +22,17 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from functions.domain import integrity
 from functions.domain.cases import (
     Actor,
     Case,
     Event,
     TransitionResult,
+    archivable,
+    month_key,
     promise_awaiting_followup,
 )
-from functions.domain.errors import Conflict, Unavailable, invalid_field
+from functions.domain.errors import Conflict, Gone, Unavailable, invalid_field
 from functions.domain.lifecycle import OPEN, WITH_DEPARTMENT, EventType, Role, State
 from functions.domain.rankings import Cohort
 from functions.domain.sla import active_card
@@ -86,6 +89,14 @@ def to_model(case: Case) -> CaseModel:
         updated_at=case.updated_at,
         version=case.version,
         event_count=case.event_count,
+        breaches=list(case.breaches),
+        head_hash=case.head_hash,
+        contact_salt=case.contact_salt,
+        archived_at=case.archived_at,
+        anonymised_at=case.anonymised_at,
+        rating=(
+            case.last_reply.rating.value if case.last_reply and case.last_reply.rating else None
+        ),
         queue="open" if case.state in OPEN else "done",
         due_key=iso(d) if (d := case.running_deadline()) else "~",
         lead_id=case.lead.id if case.lead else None,
@@ -105,6 +116,18 @@ def to_model(case: Case) -> CaseModel:
     if (promise := promise_awaiting_followup(case)) is not None and promise.planned_date:
         model.followup_shard = _shard(case.case_id)
         model.followup_key = promise.planned_date.isoformat()
+    if archivable(case) and case.closed_at is not None:
+        model.retire_shard = f"archive#{_shard(case.case_id)}"
+        model.retire_key = iso(case.closed_at)
+    elif case.state == State.ARCHIVED and case.anonymised_at is None and case.archived_at:
+        model.retire_shard = f"anonymise#{_shard(case.case_id)}"
+        model.retire_key = iso(case.archived_at)
+    if case.state in (State.CLOSED, State.ARCHIVED):
+        month = month_key(case.created_at)
+        model.audit_month = month
+        model.audit_district = f"{case.district}#{month}"
+        if case.lead is not None:
+            model.audit_department = f"{case.lead.id}#{month}"
     if case.is_public:
         model.pub_all = "1"
         model.pub_state = case.state.value
@@ -135,8 +158,17 @@ def from_model(model: CaseModel) -> Case:
         "escalated": model.escalated,
         "version": model.version,
         "event_count": model.event_count,
+        "breaches": list(model.breaches or []),
+        "head_hash": model.head_hash,
+        "contact_salt": model.contact_salt,
     }
-    for name in ("rating_window_ends_at", "closed_at", "updated_at"):
+    for name in (
+        "rating_window_ends_at",
+        "closed_at",
+        "updated_at",
+        "archived_at",
+        "anonymised_at",
+    ):
         value = getattr(model, name)
         data[name] = iso(value) if value else None
     for name in _NESTED:
@@ -145,10 +177,13 @@ def from_model(model: CaseModel) -> Case:
     return decode(Case, data)
 
 
-def _event_model(case_id: str, seq: int, event: Event) -> EventModel:
+def _event_model(case_id: str, link: integrity.Link) -> EventModel:
+    event = link.event
     return EventModel(
         case_id=case_id,
-        seq=seq,
+        seq=link.seq,
+        hash=link.hash,
+        prev_hash=link.prev_hash,
         type=event.type.value,
         at=event.at,
         actor_role=event.actor.role.value,
@@ -209,7 +244,15 @@ def commit(
     its events, the messages, the idempotency record, the state counters and the 亮晒比
     counters of the cohorts it moves."""
     case = result.case
+    if result.expected_state == State.ARCHIVED and any(
+        e.type != EventType.ANONYMISED for e in result.events
+    ):
+        # The domain refuses first (functions.domain.cases.require_writable); this is the
+        # storage's own guarantee that an archived record takes nothing but anonymisation.
+        raise Gone("该诉求已归档，只读", "the case is archived and read-only", "case_archived")
     first_seq = case.event_count - len(result.events) + 1
+    links = integrity.seal(case.case_id, first_seq, case.head_hash, result.events)
+    head = links[-1].hash if links else case.head_hash
     if result.expected_state is None:
         condition: Condition = CaseModel.case_id.does_not_exist()
     else:
@@ -218,10 +261,12 @@ def commit(
         )
     try:
         with TransactWrite(connection=_connection()) as tx:
-            tx.save(to_model(case), condition=condition)
-            for offset, event in enumerate(result.events):
+            model = to_model(case)
+            model.head_hash = head
+            tx.save(model, condition=condition)
+            for link in links:
                 tx.save(
-                    _event_model(case.case_id, first_seq + offset, event),
+                    _event_model(case.case_id, link),
                     condition=EventModel.seq.does_not_exist(),
                 )
             for item in extra:
@@ -245,6 +290,7 @@ def commit(
         raise Unavailable(
             "服务暂时繁忙，请稍后重试", "storage unavailable, retry later", "unavailable"
         ) from error
+    case.head_hash = head
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -262,6 +308,24 @@ def timeline(case_id: str, *, public_only: bool) -> list[Event]:
     return [
         _event_from_model(m)
         for m in EventModel.query(case_id, filter_condition=condition, scan_index_forward=True)
+    ]
+
+
+def history(case_id: str) -> list[integrity.Link]:
+    """Every event of the case with its place in the hash chain, in order (auditors)."""
+    return [
+        integrity.Link(int(m.seq), _event_from_model(m), m.hash, m.prev_hash)
+        for m in EventModel.query(case_id, scan_index_forward=True, consistent_read=True)
+    ]
+
+
+def retire_due(kind: str, until: datetime) -> list[str]:
+    """Ids of cases whose ``kind`` ("archive" | "anonymise") came due by ``until`` (closed or
+    archived at or before it): a sparse index, one query per shard."""
+    return [
+        m.case_id
+        for shard in range(SHARDS)
+        for m in CaseModel.retire_due.query(f"{kind}#{shard}", CaseModel.retire_key <= iso(until))
     ]
 
 

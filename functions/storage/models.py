@@ -128,6 +128,39 @@ class Cards(GlobalSecondaryIndex["CaseModel"]):
     card_key = UnicodeAttribute(range_key=True)
 
 
+class RetireDue(GlobalSecondaryIndex["CaseModel"]):
+    """Sparse: closed cases waiting to be archived (``archive#<shard>``, by closed time) and
+    archived cases whose contact data still exists (``anonymise#<shard>``, by archived time);
+    the archive and retention jobs read only what has come due."""
+
+    Meta = _index_meta("retire-due", KeysOnlyProjection())
+    retire_shard = UnicodeAttribute(hash_key=True)
+    retire_key = UnicodeAttribute(range_key=True)
+
+
+def _audit_index(attribute: str, name: str, doc: str) -> type[_ByCreated]:
+    return type(
+        f"Audit_{attribute}",
+        (_ByCreated,),
+        {
+            "__doc__": doc,
+            "Meta": _index_meta(name, AllProjection()),
+            attribute: UnicodeAttribute(hash_key=True),
+            "created_key": UnicodeAttribute(range_key=True),
+        },
+    )
+
+
+# The archive (§5): closed and archived cases by the month they were submitted (Shanghai),
+# alone or with their lead department or district, newest first. One department-month is one
+# partition: an auditor's query reads that department-month and nothing else.
+AuditMonth = _audit_index("audit_month", "audit-month", "Closed/archived cases by YYYY-MM.")
+AuditDepartment = _audit_index(
+    "audit_department", "audit-department", "… by <lead department>#YYYY-MM."
+)
+AuditDistrict = _audit_index("audit_district", "audit-district", "… by <district>#YYYY-MM.")
+
+
 class CaseModel(Model):
     Meta = _meta("cases")
 
@@ -158,6 +191,13 @@ class CaseModel(Model):
     updated_at = UTCDateTimeAttribute(null=True)
     version = NumberAttribute()
     event_count = NumberAttribute()
+    # The audit record: deadlines ever overrun, the chain's head, the contact reference salt.
+    breaches: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    head_hash = UnicodeAttribute()
+    contact_salt = UnicodeAttribute(null=True)
+    archived_at = UTCDateTimeAttribute(null=True)
+    anonymised_at = UTCDateTimeAttribute(null=True)
+    rating = UnicodeAttribute(null=True)  # the last reply's rating, for the auditors' filter
 
     # Index keys, derived from the case on every write; absent ones keep indexes sparse.
     pub_all = UnicodeAttribute(null=True)
@@ -177,6 +217,11 @@ class CaseModel(Model):
     next_check_key = UnicodeAttribute(null=True)
     card = UnicodeAttribute(null=True)
     card_key = UnicodeAttribute(null=True)
+    retire_shard = UnicodeAttribute(null=True)
+    retire_key = UnicodeAttribute(null=True)
+    audit_month = UnicodeAttribute(null=True)
+    audit_department = UnicodeAttribute(null=True)
+    audit_district = UnicodeAttribute(null=True)
 
     board_all = BoardAll()
     board_state = BoardState()
@@ -191,6 +236,10 @@ class CaseModel(Model):
     followup_due = FollowupDue()
     sla_due = SlaDue()
     cards = Cards()
+    retire_due = RetireDue()
+    by_audit_month = AuditMonth()
+    by_audit_department = AuditDepartment()
+    by_audit_district = AuditDistrict()
 
 
 class EventModel(Model):
@@ -210,6 +259,27 @@ class EventModel(Model):
     note = UnicodeAttribute(default="")
     public = BooleanAttribute()
     data: MapAttribute[str, Any] = MapAttribute(default=dict)
+    # functions/domain/integrity.py: SHA-256 of this event's canonical JSON, and the previous
+    # event's (the genesis for the first).
+    hash = UnicodeAttribute()
+    prev_hash = UnicodeAttribute()
+
+
+class AccessLogModel(Model):
+    """Who read the archive: every auditor query, case view, verification and export, with
+    its filter. Written before the answer goes out; never updated or deleted by the app."""
+
+    Meta = _meta("access-log")
+
+    month = UnicodeAttribute(hash_key=True)  # YYYY-MM (Shanghai)
+    entry_key = UnicodeAttribute(range_key=True)  # "<ISO instant>#<random>": in time order
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()  # staff email
+    role = UnicodeAttribute()
+    action = UnicodeAttribute()  # "search" | "case" | "verify" | "export" | "export-verify" …
+    target = UnicodeAttribute(default="")  # case id or export id
+    filter = UnicodeAttribute(default="{}")  # the query's filter as JSON
+    count = NumberAttribute(null=True)  # how many cases the answer held
 
 
 class TokenModel(Model):
@@ -440,6 +510,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     CohortCaseModel,
     RankingModel,
     ShowcaseModel,
+    AccessLogModel,
 )
 
 

@@ -162,6 +162,7 @@ def _sms_texts() -> dict[str, str]:
             channel=base.channel,
             actor=domain.CITIZEN,
             now=T0,
+            contact_salt="salt",
         ).case,
         COORD,
         reason_code=RejectReason.INSUFFICIENT,

@@ -5,11 +5,13 @@ import logging
 from chalice.app import Chalice
 
 from functions.api.admin import admin
+from functions.api.audit import audit
 from functions.api.department import department
 from functions.api.docs import docs
 from functions.api.open311 import open311
 from functions.api.public import public
 from functions.api.staff import staff
+from functions.jobs.archive import jobs as archive_jobs
 from functions.jobs.auto_close import jobs as auto_close_jobs
 from functions.jobs.digest import jobs as digest_jobs
 from functions.jobs.outbox import jobs as outbox_jobs
@@ -26,6 +28,7 @@ app.register_blueprint(public)
 app.register_blueprint(department)
 app.register_blueprint(staff)
 app.register_blueprint(admin)
+app.register_blueprint(audit)
 app.register_blueprint(open311)
 app.register_blueprint(docs)
 app.register_blueprint(outbox_jobs)
@@ -34,6 +37,7 @@ app.register_blueprint(auto_close_jobs)
 app.register_blueprint(digest_jobs)
 app.register_blueprint(sla_jobs)
 app.register_blueprint(rankings_jobs)
+app.register_blueprint(archive_jobs)
 
 if settings().is_local:
     from functions.api.dev import dev

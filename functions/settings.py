@@ -29,6 +29,11 @@ class Settings:
     # Open311 GeoReport v2: keys a client must send as ``api_key`` to POST a request; empty
     # means POST is open like the web form (the same validation and limits apply).
     open311_api_keys: tuple[str, ...] = ()
+    # The archive (§2, §8): closed cases become read-only after this many days; contact data
+    # on archived cases is removed this many years after archiving; exports go to this bucket.
+    archive_after_days: int = 30
+    retention_years: int = 3
+    export_bucket: str = "wenzheng-local-audit-exports"
 
     @property
     def is_local(self) -> bool:
@@ -56,6 +61,9 @@ def settings() -> Settings:
         outbox_max_attempts=int(env.get("WZ_OUTBOX_MAX_ATTEMPTS", "6")),
         ses_configuration_set=env.get("WZ_SES_CONFIGURATION_SET", ""),
         ses_events_topic=env.get("WZ_SES_EVENTS_TOPIC", f"wenzheng-{stage}-ses-events"),
+        archive_after_days=int(env.get("WZ_ARCHIVE_AFTER_DAYS", "30")),
+        retention_years=int(env.get("WZ_RETENTION_YEARS", "3")),
+        export_bucket=env.get("WZ_EXPORT_BUCKET", f"wenzheng-{stage}-audit-exports"),
         open311_api_keys=tuple(
             key.strip() for key in env.get("WZ_OPEN311_API_KEYS", "").split(",") if key.strip()
         ),

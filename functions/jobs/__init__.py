@@ -38,10 +38,24 @@ def _rankings(now: datetime) -> Any:
     return freeze_last_month(now)
 
 
+def _archive(now: datetime) -> Any:
+    from functions.services.sweeps import archive
+
+    return archive(now)
+
+
+def _retention(now: datetime) -> Any:
+    from functions.services.sweeps import anonymise
+
+    return anonymise(now)
+
+
 RUNNERS: dict[str, Callable[[datetime], Any]] = {
     "sla-sweep": _sla_sweep,
     "outbox": _outbox,
     "auto-close": _auto_close,
     "digest": _digest,
     "rankings": _rankings,
+    "archive": _archive,
+    "retention": _retention,
 }

@@ -28,6 +28,13 @@ def create_tables() -> None:
     create()
 
 
+def create_export_bucket() -> None:
+    from functions.storage import export_store
+
+    export_store.reset_client()
+    export_store.create_bucket()
+
+
 def load_city(data: dict[str, Any] | None = None) -> None:
     from functions.storage import directory
 
@@ -52,5 +59,6 @@ def verify_sender() -> None:
 
 def prepare() -> None:
     create_tables()
+    create_export_bucket()
     load_city()
     verify_sender()

@@ -73,6 +73,7 @@ def aws() -> Iterator[None]:
         adapter.reset_clients()
         directory.clear_cache()
         bootstrap.create_tables()
+        bootstrap.create_export_bucket()
         bootstrap.load_city(TEST_CITY)
         bootstrap.verify_sender()
         yield

@@ -24,3 +24,19 @@ def scrub(text: str) -> str:
     text = _ID_CARD.sub("[证件号已隐藏]", text)
     text = _MOBILE.sub("[电话已隐藏]", text)
     return _LANDLINE.sub("[电话已隐藏]", text)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """+8613812345678 → 138****5678: enough to tell two callers apart, not to call one."""
+    if not phone:
+        return None
+    digits = phone.removeprefix("+86")
+    return digits[:3] + "****" + digits[-4:] if len(digits) >= 7 else "****"
+
+
+def mask_email(email: str | None) -> str | None:
+    """zhang.san@example.com → z***@example.com."""
+    if not email or "@" not in email:
+        return None
+    local, domain = email.split("@", 1)
+    return f"{local[:1]}***@{domain}"

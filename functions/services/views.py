@@ -9,8 +9,9 @@ from typing import Any
 
 from functions.domain import sla
 from functions.domain.cases import Assignment, Case, Event, Reply
+from functions.domain.integrity import Link, Verification
 from functions.domain.lifecycle import EVENT_LABELS, ROLE_LABELS, STATE_LABELS, State
-from functions.domain.privacy import mask_name, scrub
+from functions.domain.privacy import mask_email, mask_name, mask_phone, scrub
 from functions.domain.taxonomy import (
     CHANNEL_LABELS,
     KIND_LABELS,
@@ -344,4 +345,89 @@ def featured(entry: Featured | None) -> dict[str, Any] | None:
         "featured_by_name": entry.featured_by_name,
         "updated_at": iso(entry.updated_at),
         "updated_by": entry.updated_by,
+    }
+
+
+# --- the archive (auditors) -------------------------------------------------------------------
+
+BREACH_LABELS = {"response": "签收超时", "reply": "答复超时"}
+
+
+def audit_row(case: Case, tax: Taxonomy) -> dict[str, Any]:
+    """One case in an auditor's result list (and one line of an export)."""
+    rated = case.last_reply.rating if case.last_reply else None
+    return {
+        "case_id": case.case_id,
+        "title": case.title,
+        "kind": case.kind.value,
+        "kind_label": KIND_LABELS[case.kind],
+        "category": case.category,
+        "category_label": tax.category_label(case.category),
+        "district": case.district,
+        "district_label": tax.district_label(case.district),
+        "state": case.state.value,
+        "state_label": STATE_LABELS[case.state],
+        "channel": case.channel.value,
+        "created_at": iso(case.created_at),
+        "closed_at": _iso(case.closed_at),
+        "archived_at": _iso(case.archived_at),
+        "anonymised_at": _iso(case.anonymised_at),
+        "lead": _ref(case.lead),
+        "breaches": list(case.breaches),
+        "breach_labels": [BREACH_LABELS.get(b, b) for b in case.breaches],
+        "extensions_used": case.extensions_used,
+        "reopen_count": case.reopen_count,
+        "rating": rated.value if rated else None,
+        "rating_label": RATING_LABELS[rated] if rated else "未评价",
+        "head_hash": case.head_hash,
+        "event_count": case.event_count,
+    }
+
+
+def verification(case: Case, result: Verification) -> dict[str, Any]:
+    broken = result.broken
+    return {
+        "case_id": case.case_id,
+        "valid": result.valid,
+        "checked": result.checked,
+        "event_count": case.event_count,
+        "head_hash": case.head_hash,
+        "first_broken": {"seq": broken.seq, "problem": broken.problem, "message": broken.message}
+        if broken
+        else None,
+        "facts": dict(result.facts),
+    }
+
+
+def audit_case(
+    case: Case, links: list[Link], tax: Taxonomy, checked: Verification
+) -> dict[str, Any]:
+    """A case with its full history (internal events included), each event with its hash and
+    the previous one, and the verification of the chain. Contact data only masked."""
+    a = case.assignment
+    contact = case.contact
+    return {
+        **audit_row(case, tax),
+        "content": case.content,
+        "urgency": case.urgency.value if case.urgency else None,
+        "urgency_label": URGENCY_LABELS[case.urgency] if case.urgency else None,
+        "contact": None
+        if case.anonymised_at
+        else {
+            "name": mask_name(contact.name),
+            "phone": mask_phone(contact.phone),
+            "email": mask_email(contact.email),
+        },
+        "co_handlers": [_ref(c.department) for c in a.co_handlers] if a else [],
+        "replies": [_reply(r, internal=True) for r in case.replies],
+        "events": [
+            {
+                "seq": x.seq,
+                **event(x.event, internal=True),
+                "hash": x.hash,
+                "prev_hash": x.prev_hash,
+            }
+            for x in links
+        ],
+        "verification": verification(case, checked),
     }

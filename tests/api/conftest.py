@@ -34,6 +34,7 @@ def _moto() -> Iterator[None]:
         adapter.reset_clients()
         directory.clear_cache()
         bootstrap.create_tables()
+        bootstrap.create_export_bucket()
         bootstrap.verify_sender()
         yield
         adapter.reset_clients()

@@ -204,10 +204,11 @@ def test_each_request_body_is_the_schema_its_handler_validates() -> None:
 
 def test_roles_and_security_match_the_route_tables() -> None:
     from functions.api.admin import ROUTE_ROLES as ADMIN_ROLES
+    from functions.api.audit import ROUTE_ROLES as AUDIT_ROLES
     from functions.api.staff import ROUTE_ROLES as STAFF_ROLES
 
     doc = document()
-    tables = {**STAFF_ROLES, **ADMIN_ROLES}
+    tables = {**STAFF_ROLES, **ADMIN_ROLES, **AUDIT_ROLES}
     documented = {(m, p): set(op["x-roles"]) for m, p, op in operations(doc) if "x-roles" in op}
     expected = {key: {role.value for role in roles} for key, roles in tables.items()}
     assert documented == expected, "x-roles differ from the ROUTE_ROLES tables"

@@ -6,17 +6,24 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.localstack import Stack, start, stop
+from tests.localstack import ROOT, Stack, start, stop
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 pytestmark = pytest.mark.stack
 
@@ -37,7 +44,9 @@ def _link(message: dict[str, Any], page: str) -> str:
     return found.group(1)
 
 
-def test_make_run_stack_walks_a_case_from_submission_to_satisfied_rating(stack: Stack) -> None:
+def _walk_to_closed(stack: Stack) -> str:
+    """A complaint from the public form through accept, assign, sign, reply and a satisfied
+    rating, over HTTP with the links from the dev outbox; returns its case id."""
     status, page = stack.call("GET", "/")
     assert status == 200 and '<meta charset="utf-8">' in page  # site and API share the origin
     status, departments = stack.call("GET", "/api/departments")
@@ -47,9 +56,13 @@ def test_make_run_stack_walks_a_case_from_submission_to_satisfied_rating(stack: 
     created = stack.submit("滨河路路灯连续一周不亮")
     case_id, code = created["case_id"], created["tracking_code"]
 
+    _, before = stack.call("GET", "/api/dev/outbox")
+    used = {m["body"] for m in before["messages"]}
     status, _ = stack.call("POST", "/api/staff/sign-in", {"email": "coordinator@wenzheng.example"})
     assert status == 202
-    signin = stack.wait_for_message(lambda m: "staff.html#t=" in m["body"])
+    signin = stack.wait_for_message(
+        lambda m: "staff.html#t=" in m["body"] and m["body"] not in used
+    )
     status, session = stack.call(
         "POST", "/api/staff/session", {"token": _link(signin, "staff.html")}
     )
@@ -97,6 +110,11 @@ def test_make_run_stack_walks_a_case_from_submission_to_satisfied_rating(stack: 
     )
     assert status == 200 and mine["state"] == "closed"
 
+    return case_id
+
+
+def test_make_run_stack_walks_a_case_from_submission_to_satisfied_rating(stack: Stack) -> None:
+    case_id = _walk_to_closed(stack)
     status, public = stack.call("GET", f"/api/cases/{case_id}")
     assert status == 200 and public["state_label"] == "已办结"
     assert "13800001234" not in json.dumps(public) and "李小梅" not in json.dumps(public)
@@ -200,3 +218,65 @@ def test_ctrl_c_stops_everything_the_stack_started() -> None:
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", used))  # free again
+
+
+def _cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ}
+    for name in ("AWS_ENDPOINT_URL", "WZ_TABLE_PREFIX", "WZ_PUBLIC_BASE_URL", "WZ_STAGE"):
+        env.pop(name, None)
+    command = [sys.executable, "-m", "functions.audit", "--local", stack.moto]
+    return subprocess.run(
+        [*command, "--as", "auditor@wenzheng.example", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_audit_cli_queries_verifies_and_exports_against_the_local_stack(stack: Stack) -> None:
+    case_id = _walk_to_closed(stack)
+    month = datetime.now(UTC).astimezone(SHANGHAI).strftime("%Y-%m")
+    found = _cli(
+        stack, "search", "--from", month, "--to", month, "--state", "closed", "--format", "jsonl"
+    )
+    assert found.returncode == 0, found.stderr
+    rows = [json.loads(line) for line in found.stdout.splitlines()]
+    assert case_id in {r["case_id"] for r in rows}
+    assert all(r["state"] == "closed" for r in rows)
+
+    verified = _cli(stack, "verify", case_id)
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["valid"] is True
+
+    exported = _cli(stack, "export", "--from", month, "--to", month, "--state", "closed")
+    assert exported.returncode == 0, exported.stderr
+    manifest = json.loads(exported.stdout)
+    assert manifest["count"] == len(rows) and "导出" in exported.stderr  # the progress bar
+    for f in manifest["files"]:
+        with urllib.request.urlopen(f["url"], timeout=30) as r:  # the presigned download link
+            assert hashlib.sha256(r.read()).hexdigest() == f["sha256"]
+    checked = _cli(stack, "verify-export", manifest["export_id"])
+    assert checked.returncode == 0, checked.stdout
+    assert json.loads(checked.stdout)["valid"] is True
+
+    refused = _cli(stack, "search", "--rating", "great")
+    assert refused.returncode == 2 and "rating" in refused.stderr
+    impostor = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "functions.audit",
+            "--local",
+            stack.moto,
+            "--as",
+            "coordinator@wenzheng.example",
+            "search",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert impostor.returncode == 2

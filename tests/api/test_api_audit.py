@@ -276,3 +276,42 @@ def test_retention_anonymises_contact_data_and_the_history_still_verifies(api: A
         api.get("/api/audit/cases?from=2026-11&department=dept-1&rating=satisfied", auditor)
     )
     assert [c["case_id"] for c in found["cases"]] == [case_id]
+
+
+def test_tampering_with_the_stored_events_shows_in_the_auditors_verification(api: Api) -> None:
+    """The same checks as the pure tests, on the items DynamoDB holds: someone with table
+    access edits a note, deletes an event, or rewrites a reply in the case item."""
+    from functions.storage.models import CaseModel, EventModel
+
+    created, _ = _archived(api)
+    case_id = created["case_id"]
+    auditor = api.as_role("auditor")
+
+    def verify() -> dict[str, Any]:
+        found: dict[str, Any] = api.ok(api.get(f"/api/audit/cases/{case_id}/verify", auditor))
+        return found
+
+    assert verify()["valid"] is True
+    signed = EventModel.get(case_id, 4)
+    original = signed.note
+    signed.update(actions=[EventModel.note.set("按时签收")])
+    broken = verify()
+    assert broken["valid"] is False
+    assert broken["first_broken"]["seq"] == 4 and broken["first_broken"]["problem"] == "modified"
+    signed.update(actions=[EventModel.note.set(original)])
+    assert verify()["valid"] is True
+
+    accepted = EventModel.get(case_id, 2)
+    accepted.delete()
+    gone = verify()
+    assert (gone["first_broken"]["seq"], gone["first_broken"]["problem"]) == (2, "missing")
+    accepted.save()
+    assert verify()["valid"] is True
+
+    item = CaseModel.get(case_id)
+    replies = item.replies
+    replies[0]["text"] = "已妥善处理。"
+    item.update(actions=[CaseModel.replies.set(replies)])
+    rewritten = verify()
+    assert rewritten["valid"] is False and rewritten["first_broken"] is None
+    assert rewritten["facts"]["replies"] == "mismatch"

@@ -9,13 +9,33 @@ from datetime import datetime, timedelta
 from functions.domain import cases as domain
 from functions.domain.calendar import local_date
 from functions.domain.cases import Case, TransitionResult
-from functions.domain.errors import Conflict
+from functions.domain.errors import Conflict, Gone
 from functions.domain.privacy import scrub
 from functions.services.common import commit, load
 from functions.settings import settings
 from functions.storage import cases_repo
 
 log = logging.getLogger("wenzheng.jobs")
+
+
+def _each(
+    case_ids: Iterable[str], step: Callable[[Case], TransitionResult], now: datetime, name: str
+) -> dict[str, int]:
+    """Apply ``step`` to each case and commit it, counting what was done, what a concurrent
+    change made moot and what failed (retried on the next run)."""
+    done = raced = failed = 0
+    for case_id in case_ids:
+        try:
+            commit(step(load(case_id)), now)
+        except (Conflict, Gone):  # changed (or archived) by a concurrent run meanwhile
+            raced += 1
+            continue
+        except Exception:  # one bad case must not hold up the others
+            log.exception("%s failed: case=%s", name, case_id)
+            failed += 1
+            continue
+        done += 1
+    return {name: done, f"{name}_raced": raced, f"{name}_failed": failed}
 
 
 def close_unrated(now: datetime) -> dict[str, int]:
@@ -43,26 +63,6 @@ def auto_close(now: datetime) -> dict[str, int]:
     """The ``auto-close`` job: close unrated cases first (a promise's follow-up then sees the
     case as closed), then follow up the promises whose date has passed."""
     return {**close_unrated(now), **request_followups(now)}
-
-
-def _each(
-    case_ids: Iterable[str], step: Callable[[Case], TransitionResult], now: datetime, name: str
-) -> dict[str, int]:
-    """Apply ``step`` to each case and commit it, counting what was done, what a concurrent
-    change made moot and what failed (retried on the next run)."""
-    done = raced = failed = 0
-    for case_id in case_ids:
-        try:
-            commit(step(load(case_id)), now)
-        except Conflict:
-            raced += 1
-            continue
-        except Exception:  # one bad case must not hold up the others
-            log.exception("%s failed: case=%s", name, case_id)
-            failed += 1
-            continue
-        done += 1
-    return {name: done, f"{name}_raced": raced, f"{name}_failed": failed}
 
 
 def archive(now: datetime) -> dict[str, int]:

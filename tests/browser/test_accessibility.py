@@ -29,6 +29,7 @@ WIDTHS = {"phone": PHONE, "desktop": DESKTOP}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 COORDINATOR = "coordinator@wenzheng.example"
 ADMIN = "admin@wenzheng.example"
+AUDITOR = "auditor@wenzheng.example"
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,18 @@ def _admin(page: Any, stack: Stack, demo: Demo) -> None:
     expect(page.get_by_role("heading", name="时限与工作日历设置", level=1)).to_be_visible()
 
 
+def _audit(page: Any, stack: Stack, demo: Demo) -> None:
+    """审计查询 signed in: results, a case's history, an export and its check."""
+    _open_staff(page, stack, AUDITOR)  # staff.html sends an auditor on to audit.html
+    expect(page).to_have_url(stack.url("/audit.html"))
+    page.locator(".case-link").first.click()
+    expect(page.locator(".audit-case .verdict")).to_be_visible()
+    page.get_by_role("button", name="导出当前查询结果").click()
+    page.get_by_role("button", name="核对导出").click()
+    expect(page.locator(".export-result .alert")).to_have_count(2)
+    expect(page.locator("section", has_text="访问记录").locator("tbody tr").first).to_be_visible()
+
+
 def _track_replied(page: Any, stack: Stack, demo: Demo) -> None:
     """The citizen's private view of a replied demo case, with the rating form."""
     found = re.search(r"(WZ\d{8}-\w+)\s+(\w+)\s+replied", "".join(stack.output))
@@ -153,6 +166,8 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "staff-signed-out": _visit("/staff.html"),
     "staff-case": _staff_case,
     "admin": _admin,
+    "audit-signed-out": _visit("/audit.html"),
+    "audit": _audit,
     "handle": _visit(lambda d: d.handle_link),
 }
 

@@ -6,12 +6,13 @@ import { formatDateTime } from './format.js';
 import {
   taxonomy, departments, optionsOf, labelOf, field, fieldset, select, counter, loading, alertBox, errorBox,
   errorSummary, clearFieldErrors, showFieldErrors, setBusy, badge, stateBadge, deadlineBadge, cardBadge, facts,
-  truncate, readQuery, writeQuery, FALLBACK, OPEN_STATES,
+  truncate, readQuery, writeQuery, OPEN_STATES,
 } from './ui.js';
 import { caseHeading, caseFacts, caseContent, contactSection, repliesSection, timelineSection, rejectionBlock } from './caseview.js';
 import { actionForm } from './actions.js';
 import { caseFields, submissionLimits } from './caseform.js';
 import { deadLettersButton, unreachableNote } from './staff-outbox.js';
+import { signInForm, signOutButton, staffBar } from './signin.js';
 
 const app = $('#app');
 const COORDINATING = new Set(['coordinator', 'admin']);
@@ -39,41 +40,7 @@ function sessionLost(err) {
 // ---- sign-in ----------------------------------------------------------------------------------
 
 function signIn(notice) {
-  const email = h('input', { type: 'email', name: 'email', autocomplete: 'email', required: true });
-  const summary = h('div', { 'aria-live': 'assertive' });
-  const button = h('button', { type: 'submit', class: 'btn btn-primary' }, '发送登录链接');
-  const form = h('form', { class: 'form panel narrow', novalidate: true },
-    h('h1', null, '工作人员登录'),
-    notice ? alertBox(notice, 'info') : null,
-    h('p', null, '总平台、话务员、审计员等工作人员请输入登记的工作邮箱，我们会发送一个登录链接。链接 15 分钟内有效，只能使用一次。'),
-    summary,
-    field({ label: '工作邮箱', control: email, path: 'email' }),
-    h('div', { class: 'form-actions' }, button),
-    h('p', { class: 'muted sign-in-note' }, '承办部门无需登录：请使用交办通知邮件中的办理链接。'));
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    clearFieldErrors(form);
-    summary.replaceChildren();
-    const value = email.value.trim();
-    if (!value || !value.includes('@')) {
-      showFieldErrors(form, [{ field: 'email', message: '请输入有效的邮箱地址' }]);
-      return;
-    }
-    setBusy(button, true, '正在发送…');
-    try {
-      await post('/api/staff/sign-in', { email: value });
-      replace(app, h('section', { class: 'panel narrow', role: 'status' },
-        h('h1', null, '请查收登录邮件'),
-        h('p', null, `如果 ${value} 是已登记的工作人员邮箱，我们已向它发送了登录链接。请在 15 分钟内打开邮件中的链接完成登录。`),
-        h('p', { class: 'muted' }, '没有收到？请检查垃圾邮件，或稍后重新发送。本地演示环境中可在', h('a', { href: 'outbox.html' }, '开发邮箱'), '查看。'),
-        h('p', null, h('a', { href: 'staff.html', class: 'btn btn-secondary' }, '重新发送'))));
-    } catch (err) {
-      setBusy(button, false);
-      const unplaced = showFieldErrors(form, err.fields);
-      replace(summary, errorSummary(err, unplaced));
-    }
-  });
-  replace(app, form);
+  signInForm(app, notice);
 }
 
 async function exchange(token) {
@@ -104,32 +71,21 @@ async function start() {
     if (!sessionLost(err)) replace(app, errorBox(err, start));
     return;
   }
-  const signOut = h('button', { type: 'button', class: 'btn btn-secondary btn-small' }, '退出登录');
-  signOut.addEventListener('click', async () => {
-    setBusy(signOut, true, '正在退出…');
-    try {
-      await staffPost('/api/staff/sign-out', {});
-    } catch {
-      // The session ends here either way.
-    }
-    clearStaffSession();
-    signIn('您已退出登录。');
-  });
+  if (session.role === 'auditor') {
+    // Nothing here for auditors: their page is 审计查询 (the emailed sign-in link opens this page).
+    replace(app, h('p', { class: 'panel narrow' }, h('a', { href: 'audit.html', class: 'btn btn-primary' }, '打开审计查询')));
+    location.replace('audit.html');
+    return;
+  }
   const role = session.role;
-  const bar = h('div', { class: 'staff-bar' },
-    h('p', null, '已登录：', session.name ? `${session.name} ` : '', h('strong', { class: 'staff-email' }, session.email || ''), ' ',
-      badge(session.role_label || FALLBACK.roles[role] || role, 'role')),
-    h('div', { class: 'bar-actions' },
-      role === 'admin' ? h('a', { href: 'admin.html', class: 'btn btn-secondary btn-small' }, '时限与工作日历设置') : null,
-      signOut));
+  const bar = staffBar(session,
+    role === 'admin' ? h('a', { href: 'admin.html', class: 'btn btn-secondary btn-small' }, '时限与工作日历设置') : null,
+    signOutButton(() => signIn('您已退出登录。')));
   const body = h('div');
   replace(app, bar, body);
   if (COORDINATING.has(role)) consoleView(body);
   else if (role === 'operator') hotlineView(body, null);
-  else if (role === 'auditor') {
-    replace(body, h('section', { class: 'panel' }, h('h1', null, '审计'),
-      h('p', null, '归档案件查询、完整事件记录导出和完整性校验功能将在后续版本提供。')));
-  } else {
+  else {
     replace(body, alertBox('当前账号没有可用的功能，请联系管理员。', 'info'));
   }
 }

@@ -43,7 +43,7 @@ lint: venv
 ## the form (Lighthouse pinned in tests/bench/lighthouse/package-lock.json, Debian's chromium).
 bench: venv browser-deps
 	@test -x tests/bench/lighthouse/node_modules/.bin/lighthouse || npm ci --prefix tests/bench/lighthouse --no-audit --no-fund
-	BENCH_ROUNDS=200 BENCH_SWEEP_SIZES=10000,100000 BENCH_SWEEP_ROUNDS=2 BENCH_RANKING_DEPARTMENTS=30,300 BENCH_RANKING_CASES=10000,100000 BENCH_RANKING_ROUNDS=15 BENCH_AUDIT_CASES=10000,100000 BENCH_AUDIT_ROUNDS=10 $(PY) -m pytest -q -s tests/bench
+	BENCH_ROUNDS=200 BENCH_SWEEP_SIZES=10000,100000 BENCH_SWEEP_ROUNDS=2 BENCH_RANKING_DEPARTMENTS=30,300 BENCH_RANKING_CASES=10000,100000 BENCH_RANKING_ROUNDS=15 BENCH_AUDIT_CASES=10000,100000 BENCH_AUDIT_ROUNDS=10 BENCH_COLD_ROUNDS=15 $(PY) -m pytest -q -s tests/bench
 	$(PY) -m tests.bench.lighthouse_pages --runs 3
 
 clean:

@@ -1,6 +1,6 @@
 """Audit routes (§2, §9): the auditor role only, and read-only over cases. Every route names
 its roles in ``ROUTE_ROLES`` (walked by the authorisation test); every answer is recorded in
-the access log by the service before it is returned."""
+the access log by the service before it is returned. Services load on first use (cold start)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from chalice.app import Blueprint
 
 from functions.api.http import body, header, now, query, route
 from functions.domain.lifecycle import Role
-from functions.services import audit as service
 from functions.services import staff_auth
 from functions.services.staff_auth import StaffSession
 
@@ -43,17 +42,23 @@ def search() -> dict[str, Any]:
     """Closed and archived cases: ``from``/``to`` (YYYY-MM), ``department``, ``district``,
     ``kind``, ``category``, ``state``, ``breached``, ``extension``, ``rating``, ``reopened``,
     ``cursor``."""
+    from functions.services import audit as service
+
     session = _session()
     return service.search(_params(), query(audit, "cursor").get("cursor"), session, now())
 
 
 @route(audit, "/api/audit/cases/{case_id}")
 def case_record(case_id: str) -> dict[str, Any]:
+    from functions.services import audit as service
+
     return service.case_record(case_id, _session(), now())
 
 
 @route(audit, "/api/audit/cases/{case_id}/verify")
 def verify(case_id: str) -> dict[str, Any]:
+    from functions.services import audit as service
+
     return service.verify(case_id, _session(), now())
 
 
@@ -81,5 +86,7 @@ def verify_export(export_id: str) -> dict[str, Any]:
 
 @route(audit, "/api/audit/log")
 def access_log() -> dict[str, Any]:
+    from functions.services import audit as service
+
     session = _session()
     return service.access_log(query(audit, "month").get("month"), session, now())

@@ -256,21 +256,34 @@ def _begin(case: Case, action: Action, actor: Actor) -> tuple[Case, State]:
     return copy.deepcopy(case), case.state
 
 
-def _overrun(case: Case, now: datetime) -> set[str]:
-    """The clocks of ``case`` (as it was before a transition) running past their deadline at
-    ``now``: the response clock until 签收, the reply clock until 答复 (none while the
-    coordinator holds an escalated case)."""
+RESPONSE = "response"  # the clock from assignment to 签收
+REPLY = "reply"  # the clock from assignment (or reopen) to 答复
+
+
+@dataclass(frozen=True)
+class RunningClock:
+    name: str
+    started_at: datetime
+    due_at: datetime
+
+
+def running_clocks(case: Case) -> list[RunningClock]:
+    """The clocks running now: the response clock until 签收, the reply clock until 答复."""
     a = case.assignment
     if a is None or case.state not in WITH_DEPARTMENT:
-        return set()
+        return []
     if case.state == State.REOPENED and case.escalated:
-        return set()
-    found = set()
-    if case.state == State.ASSIGNED and a.response_due_at is not None and now > a.response_due_at:
-        found.add("response")
-    if now > a.reply_due_at:
-        found.add("reply")
-    return found
+        return []  # the coordinator decides now; the department owes nothing
+    clocks: list[RunningClock] = []
+    if case.state == State.ASSIGNED and a.response_due_at is not None and a.signed_at is None:
+        clocks.append(RunningClock(RESPONSE, a.assigned_at, a.response_due_at))
+    clocks.append(RunningClock(REPLY, a.reply_started_at or a.assigned_at, a.reply_due_at))
+    return clocks
+
+
+def _overrun(case: Case, now: datetime) -> set[str]:
+    """The clocks of ``case`` (as it was before a transition) running past their deadline."""
+    return {c.name for c in running_clocks(case) if now > c.due_at}
 
 
 def _finish(

@@ -10,39 +10,27 @@ asks for the cases whose time has come and calls :func:`climb`.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from functions.domain.calendar import WorkCalendar
-from functions.domain.cases import SYSTEM, Case, Clock, Event, Notice, TransitionResult, _finish
-from functions.domain.lifecycle import WITH_DEPARTMENT, EventType, Role, State
+from functions.domain.cases import (
+    REPLY,
+    RESPONSE,
+    SYSTEM,
+    Case,
+    Clock,
+    Event,
+    Notice,
+    RunningClock,
+    TransitionResult,
+    _finish,
+    running_clocks,
+)
+from functions.domain.lifecycle import EventType, Role
 from functions.domain.policy import Rung
 
-RESPONSE = "response"
-REPLY = "reply"
 CLOCK_LABELS = {RESPONSE: "签收", REPLY: "答复"}
 _TRIGGER_ORDER = {"used": 0, "due": 1, "overdue": 2}
-
-
-@dataclass(frozen=True)
-class RunningClock:
-    name: str
-    started_at: datetime
-    due_at: datetime
-
-
-def running_clocks(case: Case) -> list[RunningClock]:
-    """The clocks running now: the response clock until 签收, the reply clock until 答复."""
-    a = case.assignment
-    if a is None or case.state not in WITH_DEPARTMENT:
-        return []
-    if case.state == State.REOPENED and case.escalated:
-        return []  # the coordinator decides now; the department owes nothing
-    clocks = []
-    if case.state == State.ASSIGNED and a.response_due_at is not None and a.signed_at is None:
-        clocks.append(RunningClock(RESPONSE, a.assigned_at, a.response_due_at))
-    clocks.append(RunningClock(REPLY, a.reply_started_at or a.assigned_at, a.reply_due_at))
-    return clocks
 
 
 def ordered(ladder: tuple[Rung, ...]) -> tuple[Rung, ...]:

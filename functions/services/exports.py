@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.domain import integrity
-from functions.domain.audit import AuditFilter, matches
+from functions.domain.audit import AuditFilter
 from functions.domain.cases import Case
 from functions.domain.errors import Conflict, NotFound, invalid_field
 from functions.domain.privacy import scrub
@@ -248,7 +248,7 @@ def check_export(export_id: str, now: datetime) -> dict[str, Any]:
     missing: list[str] = []
     later: list[str] = []
     for case in archive_repo.every(f):
-        if case.case_id in exported or not matches(case, f):
+        if case.case_id in exported:
             continue
         closed = iso(case.closed_at) if case.closed_at else ""
         (later if closed > created else missing).append(case.case_id)

@@ -61,6 +61,18 @@ def _deadlines(a: Assignment | None) -> dict[str, Any]:
     }
 
 
+def _coded(case: Case, tax: Taxonomy) -> dict[str, str]:
+    """The case's coded fields with their Chinese labels."""
+    return {
+        "kind": case.kind.value,
+        "kind_label": KIND_LABELS[case.kind],
+        "category": case.category,
+        "category_label": tax.category_label(case.category),
+        "district": case.district,
+        "district_label": tax.district_label(case.district),
+    }
+
+
 def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
     a = case.assignment
     running = case.running_deadline()
@@ -68,12 +80,7 @@ def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
     last_rated = next((r for r in reversed(case.replies) if r.rating), None)
     return {
         "case_id": case.case_id,
-        "kind": case.kind.value,
-        "kind_label": KIND_LABELS[case.kind],
-        "category": case.category,
-        "category_label": tax.category_label(case.category),
-        "district": case.district,
-        "district_label": tax.district_label(case.district),
+        **_coded(case, tax),
         "title": scrub(case.title),
         "excerpt": content[:EXCERPT] + ("…" if len(content) > EXCERPT else ""),
         "name_masked": mask_name(case.contact.name),
@@ -359,12 +366,7 @@ def audit_row(case: Case, tax: Taxonomy) -> dict[str, Any]:
     return {
         "case_id": case.case_id,
         "title": case.title,
-        "kind": case.kind.value,
-        "kind_label": KIND_LABELS[case.kind],
-        "category": case.category,
-        "category_label": tax.category_label(case.category),
-        "district": case.district,
-        "district_label": tax.district_label(case.district),
+        **_coded(case, tax),
         "state": case.state.value,
         "state_label": STATE_LABELS[case.state],
         "channel": case.channel.value,

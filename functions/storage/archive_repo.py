@@ -21,7 +21,7 @@ from pynamodb.expressions.condition import size as _untyped_size
 from functions.domain.audit import AuditFilter
 from functions.domain.cases import Case, month_key
 from functions.domain.errors import invalid_field
-from functions.storage.cases_repo import from_model
+from functions.storage.cases_repo import from_model, is_key
 from functions.storage.models import AccessLogModel, CaseModel
 
 PAGE_SIZE = 50
@@ -104,14 +104,8 @@ def _decode(cursor: str, f: AuditFilter, hash_name: str) -> tuple[str, dict[str,
         raise bad
     if key is None:
         return month, None
-    names = {"case_id", "created_key", hash_name}
-    if (
-        not isinstance(key, dict)
-        or set(key) != names
-        or not all(
-            isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) and v["S"]
-            for v in key.values()
-        )
+    if not is_key(key, ("case_id", "created_key", hash_name)) or not all(
+        v["S"] for v in key.values()
     ):
         raise bad
     return month, key

@@ -424,14 +424,22 @@ def decode_cursor(cursor: str | None, expected: Iterable[str]) -> dict[str, Any]
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, binascii.Error) as error:
         raise invalid_field("cursor", "分页参数无效", "invalid cursor") from error
-    if not isinstance(key, dict) or set(key) != set(expected):
+    if not is_key(key, expected):
         raise invalid_field("cursor", "分页参数无效", "invalid cursor")
-    # Every key attribute is a string: anything else would reach DynamoDB as a bad request.
-    if not all(
-        isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values()
-    ):
-        raise invalid_field("cursor", "分页参数无效", "invalid cursor")
-    return key
+    return key  # type: ignore[no-any-return]
+
+
+def is_key(key: object, expected: Iterable[str]) -> bool:
+    """Whether ``key`` is a DynamoDB key of exactly the ``expected`` string attributes:
+    anything else would reach DynamoDB as a bad request."""
+    return (
+        isinstance(key, dict)
+        and set(key) == set(expected)
+        and all(
+            isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str)
+            for v in key.values()
+        )
+    )
 
 
 def _one_page(

@@ -6,6 +6,7 @@ from chalice.app import Chalice
 
 from functions.api.admin import admin
 from functions.api.audit import audit
+from functions.api.deadline import request_deadline
 from functions.api.department import department
 from functions.api.docs import docs
 from functions.api.open311 import open311
@@ -24,6 +25,8 @@ app = Chalice(app_name="wenzheng")
 # Chalice sets its app logger, the parent of every "wenzheng.*" logger, to ERROR: the
 # outbox's retries, bounces and settings fallbacks are warnings operators must see.
 app.log.setLevel(logging.INFO)
+# Every HTTP request's storage calls end before its deadline, well inside API Gateway's 29 s.
+app.register_middleware(request_deadline, "http")
 app.register_blueprint(public)
 app.register_blueprint(department)
 app.register_blueprint(staff)

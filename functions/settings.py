@@ -21,6 +21,9 @@ class Settings:
     link_max_days: int
     max_body_bytes: int
     request_timeout_seconds: float
+    # An HTTP request's storage attempts must be able to end within this many seconds of its
+    # start (functions/storage/deadline.py); API Gateway gives up at 29 s.
+    request_budget_seconds: float = 25.0
     # Last year whose official holiday schedule is loaded; the `calendar` setting may override.
     calendar_confirmed_through: int = 2026
     outbox_max_attempts: int = 6
@@ -34,6 +37,16 @@ class Settings:
     archive_after_days: int = 30
     retention_years: int = 3
     export_bucket: str = "wenzheng-local-audit-exports"
+    # 附议 ("me too"): each case's count is spread over this many items (partition write
+    # throughput adds up per item); reading the count is one Query over them.
+    support_shards: int = 10
+    # Rate limits (functions/domain/rate_limits.py): on unless WZ_RATE_LIMITS_ENABLED=0 (for
+    # fuzzing runs only); WZ_RATE_LIMITS overrides defaults ("submit_ip=60/1h,track_case=5/30m").
+    rate_limits_enabled: bool = True
+    rate_limits: str = ""
+    # Shared with CloudFront (custom origin header X-Origin-Verify): only a request carrying it
+    # may name the client's address in CloudFront-Viewer-Address. Empty: use the source IP.
+    origin_secret: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -57,6 +70,7 @@ def settings() -> Settings:
         link_max_days=int(env.get("WZ_LINK_MAX_DAYS", "60")),
         max_body_bytes=int(env.get("WZ_MAX_BODY_BYTES", str(64 * 1024))),
         request_timeout_seconds=float(env.get("WZ_REQUEST_TIMEOUT_SECONDS", "5")),
+        request_budget_seconds=float(env.get("WZ_REQUEST_BUDGET_SECONDS", "25")),
         calendar_confirmed_through=int(env.get("WZ_CALENDAR_CONFIRMED_THROUGH", "2026")),
         outbox_max_attempts=int(env.get("WZ_OUTBOX_MAX_ATTEMPTS", "6")),
         ses_configuration_set=env.get("WZ_SES_CONFIGURATION_SET", ""),
@@ -64,6 +78,11 @@ def settings() -> Settings:
         archive_after_days=int(env.get("WZ_ARCHIVE_AFTER_DAYS", "30")),
         retention_years=int(env.get("WZ_RETENTION_YEARS", "3")),
         export_bucket=env.get("WZ_EXPORT_BUCKET", f"wenzheng-{stage}-audit-exports"),
+        support_shards=max(1, int(env.get("WZ_SUPPORT_SHARDS", "10"))),
+        rate_limits_enabled=env.get("WZ_RATE_LIMITS_ENABLED", "1").strip().lower()
+        not in ("0", "false", "no", "off"),
+        rate_limits=env.get("WZ_RATE_LIMITS", ""),
+        origin_secret=env.get("WZ_ORIGIN_SECRET", ""),
         open311_api_keys=tuple(
             key.strip() for key in env.get("WZ_OPEN311_API_KEYS", "").split(",") if key.strip()
         ),

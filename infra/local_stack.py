@@ -22,17 +22,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from infra.security_headers import SECURITY_HEADERS
+
 ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = ROOT / "frontend"
 REGION = "ap-southeast-1"
-
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-}
 
 log = logging.getLogger("wenzheng.local")
 
@@ -59,6 +53,19 @@ def _start_moto() -> Any:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    # moto is not thread-safe: a transaction deep-copies the tables for its rollback while
+    # another request thread may be changing them ("dictionary changed size during
+    # iteration" under a burst, tests/load). One request at a time, as one process of it
+    # runs anyway under the GIL.
+    wsgi_server = server._server
+    assert wsgi_server is not None
+    wsgi, lock = wsgi_server.app, threading.Lock()
+
+    def one_at_a_time(environ: Any, start_response: Any) -> list[bytes]:
+        with lock:
+            return list(wsgi(environ, start_response))
+
+    wsgi_server.app = one_at_a_time
     return server
 
 
@@ -109,6 +116,18 @@ def _handler_class(app: Any, config: Any) -> type:
                 super()._generic_handle()
             else:
                 self._static(head=True)
+
+        def do_TRACE(self) -> None:
+            """A method no route has: the API answers through Chalice's local gateway (405 on
+            a route, 403 on no route, as API Gateway), the site 405; never the standard
+            library's 501 (a client's request is not a server error). Found by
+            tests/stack/test_openapi_fuzz.py."""
+            if self._is_api():
+                super()._generic_handle()
+            else:
+                self._send(405, "text/plain; charset=utf-8", "不支持的请求方法".encode())
+
+        do_QUERY = do_TRACE
 
         def log_message(self, format: str, *args: Any) -> None:
             if self._is_api():
@@ -213,6 +232,17 @@ def main(argv: list[str] | None = None) -> int:
     config = factory.create_config_obj(chalice_stage_name="local")
     os.environ.update(config.environment_variables)
     app = factory.load_chalice_app(config.environment_variables)
+    # What `chalice local` does (chalice.local.create_local_server): a Chalice app keeps the
+    # request being handled in ONE attribute (a Lambda handles one request at a time), so
+    # under concurrent requests each thread must see its own, or one client's headers and
+    # body are read while handling another's (tests/load found it).
+    from chalice.local import CustomLocalChalice, LocalChalice
+
+    CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+    app.__class__ = CustomLocalChalice
+    # socketserver listens with a backlog of 5; a burst of clients (tests/load) must queue
+    # as they would behind API Gateway, not be reset.
+    ThreadedHTTPServer.request_queue_size = 128
     httpd = ThreadedHTTPServer(("127.0.0.1", args.port), _handler_class(app, config))
 
     stop = threading.Event()

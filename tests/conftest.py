@@ -17,13 +17,23 @@ os.environ.update(
         "WZ_PUBLIC_BASE_URL": "http://wenzheng.test",
     }
 )
+# The suite (and the stacks it starts, which inherit this) submits and signs in far more often
+# from one address and contact than any citizen or official would, and under moto each counter
+# update costs tens of milliseconds: rate limits are off here, and on (with small limits of
+# their own) in tests/api/test_api_rate_limits.py.
+os.environ.setdefault("WZ_RATE_LIMITS_ENABLED", "0")
 for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 
 from collections.abc import Iterator  # noqa: E402
 from typing import Any  # noqa: E402
 
+import moto.core  # noqa: E402, F401
 import pytest  # noqa: E402
+
+# moto answers through a handler it adds to the ones every new botocore session starts with,
+# at import. The platform's models share one session (functions/storage/models.py), so moto
+# must be imported before any test makes it, or a session made early would reach for AWS.
 
 TEST_CITY: dict[str, Any] = {
     "city": {"code": "testcity", "name": "测试市", "platform_name": "测试市网络问政平台"},

@@ -5,14 +5,15 @@ the staff routes)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
 from functions.api.http import body, header, now, route
 from functions.domain.lifecycle import Role
-from functions.services import configuration, staff_auth
-from functions.services.staff_auth import StaffSession
+
+if TYPE_CHECKING:
+    from functions.services.staff_auth import StaffSession
 
 admin = Blueprint(__name__)
 
@@ -32,6 +33,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
 
 
 def _session(method: str, path: str) -> StaffSession:
+    from functions.services import staff_auth
+
     return staff_auth.authenticate(
         header(admin, "authorization"), now(), ROUTE_ROLES[(method, path)]
     )
@@ -39,23 +42,31 @@ def _session(method: str, path: str) -> StaffSession:
 
 @route(admin, CALENDAR)
 def calendar() -> dict[str, Any]:
+    from functions.services import configuration
+
     _session("GET", CALENDAR)
     return configuration.calendar_view(now())
 
 
 @route(admin, CALENDAR, methods=("PUT",))
 def put_calendar() -> dict[str, Any]:
+    from functions.services import configuration
+
     session = _session("PUT", CALENDAR)
     return configuration.update_calendar(body(admin, "admin-calendar"), session, now())
 
 
 @route(admin, POLICY)
 def policy() -> dict[str, Any]:
+    from functions.services import configuration
+
     _session("GET", POLICY)
     return configuration.policy_view()
 
 
 @route(admin, POLICY, methods=("PUT",))
 def put_policy() -> dict[str, Any]:
+    from functions.services import configuration
+
     session = _session("PUT", POLICY)
     return configuration.update_policy(body(admin, "admin-policy"), session, now())

@@ -4,14 +4,15 @@ the access log by the service before it is returned. Services load on first use 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
 from functions.api.http import body, header, now, query, route
 from functions.domain.lifecycle import Role
-from functions.services import staff_auth
-from functions.services.staff_auth import StaffSession
+
+if TYPE_CHECKING:
+    from functions.services.staff_auth import StaffSession
 
 audit = Blueprint(__name__)
 
@@ -28,6 +29,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
 
 
 def _session() -> StaffSession:
+    from functions.services import staff_auth
+
     return staff_auth.authenticate(header(audit, "authorization"), now(), AUDITORS)
 
 

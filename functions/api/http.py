@@ -4,6 +4,9 @@ schema, the platform clock, and the mapping from domain errors to status codes."
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
+import ipaddress
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -17,6 +20,7 @@ from functions.settings import settings
 from functions.validation import check, parse_json
 
 log = logging.getLogger("wenzheng.api")
+security_log = logging.getLogger("wenzheng.security")
 
 STATUS = {
     errors.InvalidRequest: 400,
@@ -27,6 +31,7 @@ STATUS = {
     errors.Gone: 410,
     errors.TooLarge: 413,
     errors.UnsupportedMediaType: 415,
+    errors.TooManyRequests: 429,
     errors.Unavailable: 503,
 }
 
@@ -69,7 +74,87 @@ def error_response(error: errors.DomainError) -> Response:
         ]
     if status >= 500:
         log.error("request failed: %s", error)
-    return Response(body={"error": body}, status_code=status, headers=json_headers())
+    headers = json_headers()
+    if isinstance(error, errors.TooManyRequests):
+        headers["Retry-After"] = str(error.retry_after)
+    return Response(body={"error": body}, status_code=status, headers=headers)
+
+
+def too_large() -> errors.TooLarge:
+    limit = settings().max_body_bytes
+    message = f"提交内容过大（不能超过 {limit // 1024} KB）"
+    return errors.TooLarge(message, f"the body exceeds {limit} bytes", "too_large")
+
+
+def body_size(request: Any) -> int:
+    """The length of the body as received: never the client's Content-Length, which may lie.
+    Measured before anything decodes or parses it."""
+    raw = request.raw_body
+    return len(raw) if raw else 0
+
+
+def client_ip(request: Any) -> str:
+    """The caller's address: API Gateway's source IP, unless the request came through our
+    CloudFront (it carries ``X-Origin-Verify`` equal to ``WZ_ORIGIN_SECRET``), whose
+    ``CloudFront-Viewer-Address`` ("ip:port", IPv6 too) names the viewer."""
+    context = request.context or {}
+    source = str((context.get("identity") or {}).get("sourceIp") or "")
+    secret = settings().origin_secret
+    if not secret:
+        return source
+    headers = request.headers or {}
+    presented = str(headers.get("x-origin-verify") or "")
+    if not hmac.compare_digest(presented.encode(), secret.encode()):
+        return source
+    viewer = str(headers.get("cloudfront-viewer-address") or "").strip()
+    host = viewer.rsplit(":", 1)[0] if ":" in viewer else viewer
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return source
+
+
+def fingerprint(secret: str) -> str:
+    """A short, non-reversible tag of a 256-bit token, to correlate log lines; never use it
+    for low-entropy secrets such as tracking codes."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:8]
+
+
+def _log_rejected_credential(request: Any, error: errors.DomainError) -> None:
+    """One WARNING line when a presented token or session is refused (never the token)."""
+    headers = request.headers or {}
+    bearer = str(headers.get("authorization") or "")
+    link = str(headers.get("x-link-token") or "")
+    path = request.context.get("resourcePath", "") if request.context else ""
+    if link:
+        event, tag = "link_token_rejected", fingerprint(link)
+    elif bearer:
+        event, tag = "staff_session_rejected", fingerprint(bearer.removeprefix("Bearer ").strip())
+    elif path == "/api/staff/session":
+        event, tag = "signin_token_rejected", "-"
+    else:
+        return  # no credential presented: a signed-out page asking, not an attempt
+    security_log.warning(
+        "%s route=%s %s code=%s ip=%s fp=%s",
+        event,
+        path,
+        request.method,
+        error.code,
+        client_ip(request),
+        tag,
+    )
+
+
+def dependency_failure(error: Exception) -> errors.Unavailable | None:
+    """A throttled, unreachable or failing AWS dependency (DynamoDB, S3) met on a request
+    path, as a 503 ``unavailable`` (logged at ERROR by class and error code only: never a
+    message, which may quote request data); None for anything else, which stays a bug."""
+    from functions.storage import failures
+
+    mapped = failures.unavailable(error)
+    if mapped is not None:
+        log.error("dependency unavailable: %s", failures.describe(error))
+    return mapped
 
 
 def route(
@@ -84,10 +169,20 @@ def route(
     def register(fn: Callable[..., Any]) -> Any:
         @functools.wraps(fn)
         def view(*args: Any, **kwargs: Any) -> Response:
+            request = bp.current_request
             try:
+                if body_size(request) > settings().max_body_bytes:
+                    raise too_large()
                 result = fn(*args, **kwargs)
             except errors.DomainError as error:
+                if isinstance(error, errors.Unauthorized):
+                    _log_rejected_credential(request, error)
                 return error_response(error)
+            except Exception as error:
+                mapped = dependency_failure(error)
+                if mapped is None:
+                    raise
+                return error_response(mapped)
             if isinstance(result, Response):
                 return result
             headers = json_headers()
@@ -112,6 +207,8 @@ def body(bp: Blueprint, schema: str) -> dict[str, Any]:
         raise errors.UnsupportedMediaType(
             "请以 JSON 格式提交", "send application/json", "unsupported_media_type"
         )
+    if raw and len(raw) > settings().max_body_bytes:
+        raise too_large()
     parsed = parse_json(raw, limit=settings().max_body_bytes)
     return check(schema, parsed)
 
@@ -119,6 +216,10 @@ def body(bp: Blueprint, schema: str) -> dict[str, Any]:
 def query(bp: Blueprint, *names: str) -> dict[str, str]:
     params: dict[str, Any] = dict(bp.current_request.query_params or {})
     return {n: params[n][:200] for n in names if params.get(n)}
+
+
+def ip(bp: Blueprint) -> str:
+    return client_ip(bp.current_request)
 
 
 def header(bp: Blueprint, name: str) -> str | None:

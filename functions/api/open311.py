@@ -17,9 +17,17 @@ from urllib.parse import parse_qsl
 
 from chalice.app import Blueprint, Response
 
-from functions.api.http import CONTENT_TYPES, STATUS, header, now
+from functions.api.http import (
+    CONTENT_TYPES,
+    STATUS,
+    body_size,
+    dependency_failure,
+    header,
+    ip,
+    now,
+    too_large,
+)
 from functions.domain import errors
-from functions.services import open311 as service
 from functions.settings import settings
 
 open311 = Blueprint(__name__)
@@ -79,8 +87,12 @@ def _error(fmt: str, error: errors.DomainError) -> Response:
     ]
     entries = [{"code": status, "description": text} for text in described]
     if fmt == "xml":
-        return _response(fmt, _xml("errors", "error", entries), status)
-    return _response("json", json.dumps(entries, ensure_ascii=False), status)
+        answer = _response(fmt, _xml("errors", "error", entries), status)
+    else:
+        answer = _response("json", json.dumps(entries, ensure_ascii=False), status)
+    if isinstance(error, errors.TooManyRequests):
+        answer.headers["Retry-After"] = str(error.retry_after)
+    return answer
 
 
 def _answer(
@@ -94,11 +106,18 @@ def _answer(
 ) -> Response:
     """Run ``make`` and render its result, or its domain error, in the spec's ``fmt``."""
     try:
+        if body_size(open311.current_request) > settings().max_body_bytes:
+            raise too_large()
         if fmt not in FORMATS:
             raise _unsupported(fmt)
         data = make()
     except errors.DomainError as error:
         return _error(fmt if fmt in FORMATS else "json", error)
+    except Exception as error:
+        mapped = dependency_failure(error)
+        if mapped is None:
+            raise
+        return _error(fmt if fmt in FORMATS else "json", mapped)
     if fmt == "xml":
         return _response(fmt, _xml(root, item, data), status, cache_seconds)
     return _response(fmt, json.dumps(data, ensure_ascii=False), status, cache_seconds)
@@ -132,6 +151,8 @@ def _form() -> dict[str, str]:
     raw = request.raw_body or b""
     if isinstance(raw, str):
         raw = raw.encode()
+    if len(raw) > settings().max_body_bytes:  # before anything looks at its content
+        raise too_large()
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if raw and content_type != FORM:
         raise errors.UnsupportedMediaType(
@@ -139,8 +160,6 @@ def _form() -> dict[str, str]:
             f"send {FORM}",
             "unsupported_media_type",
         )
-    if len(raw) > settings().max_body_bytes:
-        raise errors.TooLarge("提交内容过长", "the request body is too large", "too_large")
     try:
         pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=100)
     except ValueError:  # not UTF-8 (UnicodeDecodeError is a ValueError) or too many fields
@@ -155,23 +174,39 @@ def _form() -> dict[str, str]:
     return form
 
 
+def _create(service: Any, form: dict[str, str]) -> Any:
+    """A citizen's request: counted per client IP and per contact like the web form's."""
+    from functions.domain.rate_limits import contact_subjects
+    from functions.services import rate_limits
+
+    at, path = now(), "/open311/v2/requests"
+    rate_limits.hit("submit_ip", ip(open311), at, route=path)
+    subjects = contact_subjects(form.get("phone"), form.get("email"))
+    rate_limits.hit_all("submit_contact", subjects, at, route=path)
+    return service.create(
+        form,
+        api_keys=settings().open311_api_keys,
+        idempotency_key=header(open311, "idempotency-key"),
+        now=at,
+    )
+
+
 # --- routes ---------------------------------------------------------------------------------
 
 
 def _services(fmt: str) -> Response:
+    from functions.services import open311 as service
+
     return _answer(fmt, service.services, "services", "service", cache_seconds=60)
 
 
 def _requests(fmt: str) -> Response:
+    from functions.services import open311 as service
+
     if open311.current_request.method == "POST":
         return _answer(
             fmt,
-            lambda: service.create(
-                _form(),
-                api_keys=settings().open311_api_keys,
-                idempotency_key=header(open311, "idempotency-key"),
-                now=now(),
-            ),
+            lambda: _create(service, _form()),
             "service_requests",
             "request",
             status=201,
@@ -191,6 +226,8 @@ def services_xml() -> Response:
 
 @open311.route(f"{BASE}/services/{{service_file}}", methods=["GET"], content_types=ACCEPTED)
 def service_definition(service_file: str) -> Response:
+    from functions.services import open311 as service
+
     code, fmt = _split(service_file)
     return _answer(
         fmt,
@@ -213,6 +250,8 @@ def requests_xml() -> Response:
 
 @open311.route(f"{BASE}/requests/{{request_file}}", methods=["GET"], content_types=ACCEPTED)
 def request(request_file: str) -> Response:
+    from functions.services import open311 as service
+
     case_id, fmt = _split(request_file)
     return _answer(fmt, lambda: service.request(case_id), "service_requests", "request")
 

@@ -3,11 +3,16 @@ rating. No contact data ever leaves through these except to the tracking-code ho
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from functions.api.http import body, header, now, query, route
+from functions.api.http import body, header, ip, now, query, route
 from functions.domain.errors import NotFound
 from functions.domain.lifecycle import STATE_LABELS
 from functions.domain.taxonomy import (
@@ -18,16 +23,18 @@ from functions.domain.taxonomy import (
     URGENCY_LABELS,
     pairs,
 )
-from functions.services import citizen
-from functions.storage import directory
 
 public = Blueprint(__name__)
+security = logging.getLogger("wenzheng.security")
+_CASE_ID = re.compile(r"WZ\d{8}-[0-9A-Z]{6}")
 
 BOARD_FILTERS = ("state", "kind", "category", "district", "department")
 
 
 @route(public, "/api/taxonomy", cache_seconds=60)
 def taxonomy() -> dict[str, Any]:
+    from functions.storage import directory
+
     tax = directory.taxonomy()
     return {
         "platform_name": tax.platform_name,
@@ -46,6 +53,8 @@ def taxonomy() -> dict[str, Any]:
 
 @route(public, "/api/departments", cache_seconds=60)
 def departments() -> dict[str, Any]:
+    from functions.storage import directory
+
     tax = directory.taxonomy()
     return {
         "items": [
@@ -73,13 +82,22 @@ def schema(name: str) -> dict[str, Any]:
 
 @route(public, "/api/cases", methods=("POST",), status=201)
 def submit() -> dict[str, Any]:
+    from functions.domain.rate_limits import contact_subjects
+    from functions.services import citizen, rate_limits
+
     data = body(public, "case-submission")
     data.pop("channel", None)  # only staff enter hotline or mailbox cases
-    return citizen.submit(data, idempotency_key=header(public, "idempotency-key"), now=now())
+    at, contact = now(), data.get("contact") or {}
+    rate_limits.hit("submit_ip", ip(public), at, route="/api/cases")
+    subjects = contact_subjects(contact.get("phone"), contact.get("email"))
+    rate_limits.hit_all("submit_contact", subjects, at, route="/api/cases")
+    return citizen.submit(data, idempotency_key=header(public, "idempotency-key"), now=at)
 
 
 @route(public, "/api/cases")
 def board() -> dict[str, Any]:
+    from functions.services import citizen
+
     filters = query(public, *BOARD_FILTERS, "cursor")
     cursor = filters.pop("cursor", None)
     return citizen.board(filters, cursor, now())
@@ -105,17 +123,45 @@ def showcase() -> dict[str, Any]:
 
 @route(public, "/api/cases/{case_id}")
 def case(case_id: str) -> dict[str, Any]:
+    from functions.services import citizen
+
     return citizen.public_case(case_id, now())
 
 
 @route(public, "/api/cases/{case_id}/track", methods=("POST",))
 def track(case_id: str) -> dict[str, Any]:
-    return citizen.track(case_id, body(public, "tracking")["tracking_code"], now())
+    from functions.services import citizen
+
+    code = body(public, "tracking")["tracking_code"]
+    with _code_attempt(case_id, "/api/cases/{case_id}/track") as at:
+        return citizen.track(case_id, code, at)
 
 
 @route(public, "/api/cases/{case_id}/rating", methods=("POST",))
 def rate(case_id: str) -> dict[str, Any]:
-    return citizen.rate(case_id, body(public, "rating"), now())
+    from functions.services import citizen
+
+    data = body(public, "rating")
+    with _code_attempt(case_id, "/api/cases/{case_id}/rating") as at:
+        return citizen.rate(case_id, data, at)
+
+
+@contextmanager
+def _code_attempt(case_id: str, path: str) -> Iterator[datetime]:
+    """A tracking-code check: counted per IP (every attempt) and per case (failures only,
+    so a brute force locks that case's code checks for the window); a wrong code is logged
+    without the code."""
+    from functions.services import rate_limits
+
+    at, client = now(), ip(public)
+    rate_limits.hit("track_ip", client, at, route=path)
+    with rate_limits.failures("track_case", case_id[:64], at, route=path):
+        try:
+            yield at
+        except NotFound:
+            shown = case_id if _CASE_ID.fullmatch(case_id) else "(malformed)"  # no free text
+            security.warning("tracking_code_rejected route=%s case=%s ip=%s", path, shown, client)
+            raise
 
 
 @route(public, "/api/rankings", cache_seconds=60)
@@ -150,3 +196,12 @@ def rankings_csv() -> Response:
             "Cache-Control": "public, max-age=60",
         },
     )
+
+
+@route(public, "/api/cases/{case_id}/support", methods=("POST",))
+def support(case_id: str) -> dict[str, Any]:
+    """附议 (我也遇到): one per client address, case and day; answers the new count."""
+    from functions.services import citizen
+
+    body(public, "empty")
+    return citizen.support(case_id, ip(public), now())

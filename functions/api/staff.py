@@ -3,15 +3,16 @@ Every route names the roles it admits (``ROUTE_ROLES``, checked by a table-drive
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
-from functions.api.http import body, header, json_headers, now, query, route
-from functions.domain.cases import Actor
+from functions.api.http import body, header, ip, json_headers, now, query, route
 from functions.domain.lifecycle import Role
-from functions.services import citizen, coordination, showcase, staff_auth
-from functions.services.staff_auth import StaffSession
+
+if TYPE_CHECKING:
+    from functions.services.staff_auth import StaffSession
 
 staff = Blueprint(__name__)
 
@@ -24,6 +25,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {}
 
 
 def _session(roles: frozenset[Role]) -> StaffSession:
+    from functions.services import staff_auth
+
     return staff_auth.authenticate(header(staff, "authorization"), now(), roles)
 
 
@@ -33,7 +36,14 @@ def _guarded(method: str, path: str, roles: frozenset[Role]) -> None:
 
 @route(staff, "/api/staff/sign-in", methods=("POST",))
 def sign_in() -> Response:
-    staff_auth.request_sign_in(body(staff, "staff-sign-in")["email"], now())
+    from functions.domain.rate_limits import normalise_email
+    from functions.services import rate_limits, staff_auth
+
+    email, at = body(staff, "staff-sign-in")["email"], now()
+    # Counted before the address is looked up: known and unknown addresses answer alike.
+    rate_limits.hit("signin_ip", ip(staff), at, route="/api/staff/sign-in")
+    rate_limits.hit("signin_address", normalise_email(email), at, route="/api/staff/sign-in")
+    staff_auth.request_sign_in(email, at)
     return Response(
         body={"message": "如该邮箱已登记为工作人员，登录链接已发送，请查收邮件。"},
         status_code=202,
@@ -43,11 +53,15 @@ def sign_in() -> Response:
 
 @route(staff, "/api/staff/session", methods=("POST",))
 def open_session() -> dict[str, Any]:
+    from functions.services import staff_auth
+
     return staff_auth.open_session(body(staff, "staff-session")["token"], now())
 
 
 @route(staff, "/api/staff/sign-out", methods=("POST",))
 def sign_out() -> dict[str, Any]:
+    from functions.services import staff_auth
+
     staff_auth.sign_out(header(staff, "authorization"))
     return {"signed_out": True}
 
@@ -66,6 +80,8 @@ _guarded("GET", "/api/staff/queue", COORDINATORS)
 
 @route(staff, "/api/staff/queue")
 def queue() -> dict[str, Any]:
+    from functions.services import coordination
+
     _session(COORDINATORS)
     filters = query(
         staff, "state", "kind", "category", "district", "department", "pending", "sort", "cursor"
@@ -131,6 +147,8 @@ _guarded("GET", "/api/staff/cases/{case_id}", COORDINATORS)
 
 @route(staff, "/api/staff/cases/{case_id}")
 def case(case_id: str) -> dict[str, Any]:
+    from functions.services import coordination
+
     _session(COORDINATORS)
     return coordination.case_view(case_id, now())
 
@@ -140,6 +158,9 @@ _guarded("POST", "/api/staff/cases", INTAKE)
 
 @route(staff, "/api/staff/cases", methods=("POST",), status=201)
 def enter_case() -> dict[str, Any]:
+    from functions.domain.cases import Actor
+    from functions.services import citizen
+
     s = _session(INTAKE)
     data = body(staff, "case-submission")
     data.setdefault("channel", "hotline")
@@ -152,16 +173,16 @@ def enter_case() -> dict[str, Any]:
 
 
 _ACTIONS = {
-    # path suffix → (schema, service function)
-    "accept": ("accept", coordination.accept),
-    "reject": ("reject", coordination.reject),
-    "assign": ("assign", coordination.assign),
-    "return-decision": ("return-decision", coordination.decide_return),
-    "extension-decision": ("extension-decision", coordination.decide_extension),
-    "close": ("close", coordination.close),
+    # path suffix → (schema, service function in functions.services, imported on first use)
+    "accept": ("accept", "coordination.accept"),
+    "reject": ("reject", "coordination.reject"),
+    "assign": ("assign", "coordination.assign"),
+    "return-decision": ("return-decision", "coordination.decide_return"),
+    "extension-decision": ("extension-decision", "coordination.decide_extension"),
+    "close": ("close", "coordination.close"),
     # 回音壁
-    "feature": ("feature", showcase.feature),
-    "unfeature": ("empty", showcase.unfeature),
+    "feature": ("feature", "showcase.feature"),
+    "unfeature": ("empty", "showcase.unfeature"),
 }
 for _suffix in _ACTIONS:
     _guarded("POST", f"/api/staff/cases/{{case_id}}/{_suffix}", COORDINATORS)
@@ -174,5 +195,7 @@ def act(case_id: str, action: str) -> dict[str, Any]:
         from functions.domain.errors import NotFound
 
         raise NotFound("没有这个操作", f"no action {action}", "no_such_action")
-    schema, service = _ACTIONS[action]
+    schema, name = _ACTIONS[action]
+    module, function = name.split(".")
+    service = getattr(importlib.import_module(f"functions.services.{module}"), function)
     return service(case_id, body(staff, schema), s, now())  # type: ignore[no-any-return]

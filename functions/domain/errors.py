@@ -56,6 +56,13 @@ class UnsupportedMediaType(DomainError):
     """The body is not JSON (415)."""
 
 
+@dataclass
+class TooManyRequests(DomainError):
+    """Over a rate limit (429); the client may retry after ``retry_after`` seconds."""
+
+    retry_after: int = 60
+
+
 class Unavailable(DomainError):
     """A dependency failed; the request did not complete and can be retried (503)."""
 

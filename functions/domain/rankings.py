@@ -300,8 +300,10 @@ def ranking(
 
 
 def previous_month(month: str) -> str:
+    """``YYYY-MM`` of the month before; the year stays four digits (``0210-01`` → ``0209-12``,
+    not ``209-12``, which the next step could not read: found by the API fuzzer)."""
     year, mm = int(month[:4]), int(month[5:7])
-    return f"{year - 1}-12" if mm == 1 else f"{year}-{mm - 1:02d}"
+    return f"{year - 1:04d}-12" if mm == 1 else f"{year:04d}-{mm - 1:02d}"
 
 
 def is_month(value: str | None) -> bool:

@@ -8,11 +8,12 @@ from typing import Any
 from chalice.app import Blueprint, Rate
 
 from functions import clock
-from functions.services.sweeps import auto_close
 
 jobs = Blueprint(__name__)
 
 
 @jobs.schedule(Rate(15, unit=Rate.MINUTES), name="auto-close")
 def auto_close_cases(event: Any) -> dict[str, int]:
+    from functions.services.sweeps import auto_close
+
     return auto_close(clock.utcnow())

@@ -11,11 +11,12 @@ from typing import Any
 from chalice.app import Blueprint, Cron
 
 from functions import clock
-from functions.services.digest import send_digests
 
 jobs = Blueprint(__name__)
 
 
 @jobs.schedule(Cron(30, 0, "*", "*", "?", "*"), name="digest")
 def send_daily_digest(event: Any) -> dict[str, Any]:
+    from functions.services.digest import send_digests
+
     return send_digests(clock.utcnow())

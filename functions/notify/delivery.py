@@ -5,7 +5,9 @@
   waits for a later run (they stay due and untouched: the provider is not hammered);
 - refused (cannot ever be sent as it is) → dead-lettered at once;
 - any other failure → one attempt counted, retried after a jittered backoff, dead-lettered
-  after ``max_attempts``.
+  after ``max_attempts``;
+- an outcome DynamoDB cannot record → logged at ERROR, the run goes on, and the message is
+  taken again once its lease (2 min) ends: a send not recorded is sent again (at least once).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
+from functions.domain.errors import Unavailable
 from functions.notify import adapter
 from functions.settings import settings
 from functions.storage import outbox_repo
@@ -30,6 +33,7 @@ class DeliveryReport:
     throttled: int = 0
     deferred: int = 0
     dead: int = 0
+    unrecorded: int = 0  # handled but the outcome not written: retried after the lease
 
 
 def _send(message: outbox_repo.Message) -> str:
@@ -63,44 +67,67 @@ def deliver_due(
             report.skipped += 1  # another worker has it, or it was delivered meanwhile
             continue
         try:
-            provider_id = _send(message)
-        except adapter.Throttled as error:
-            log.warning(
-                "provider throttled: channel=%s message=%s", message.channel, message.message_id
-            )
-            outbox_repo.mark_throttled(message, str(error), now, rng=rng)
-            throttled.add(message.channel)
-            report.throttled += 1
-            continue
-        except adapter.Refused as error:
+            _deliver(message, now, report, throttled, rng=rng, max_attempts=limit)
+        except Unavailable:
+            # The outcome could not be written: the message keeps its lease and is taken
+            # again when the lease ends (a sent one is sent again: at least once).
             log.error(
-                "message refused, dead-lettered: message=%s template=%s",
+                "outbox result not recorded, retried after the lease: message=%s",
                 message.message_id,
-                message.template,
             )
-            outbox_repo.mark_refused(message, str(error))
-            report.failed += 1
-            report.dead += 1
-            continue
-        except adapter.DeliveryFailed as error:
-            log.warning(
-                "delivery failed: message=%s template=%s attempt=%d",
-                message.message_id,
-                message.template,
-                message.attempts + 1,
-            )
-            if outbox_repo.mark_failed(message, str(error), now, rng=rng, max_attempts=limit):
-                log.error("message dead-lettered: message=%s", message.message_id)
-                report.dead += 1
-            report.failed += 1
-            continue
-        except Exception as error:  # a message we cannot even build must not stop the run
-            log.exception("message could not be sent: message=%s", message.message_id)
-            reason = f"{message.channel}: {type(error).__name__}"
-            if outbox_repo.mark_failed(message, reason, now, rng=rng, max_attempts=limit):
-                report.dead += 1
-            report.failed += 1
-            continue
-        outbox_repo.mark_sent(message.message_id, provider_id, now)
-        report.sent += 1
+            report.unrecorded += 1
     return report
+
+
+def _deliver(
+    message: outbox_repo.Message,
+    now: datetime,
+    report: DeliveryReport,
+    throttled: set[str],
+    *,
+    rng: random.Random | None,
+    max_attempts: int,
+) -> None:
+    """Send one leased message and record the outcome (``Unavailable`` if it cannot be)."""
+    try:
+        provider_id = _send(message)
+    except adapter.Throttled as error:
+        log.warning(
+            "provider throttled: channel=%s message=%s", message.channel, message.message_id
+        )
+        outbox_repo.mark_throttled(message, str(error), now, rng=rng)
+        throttled.add(message.channel)
+        report.throttled += 1
+        return
+    except adapter.Refused as error:
+        log.error(
+            "message refused, dead-lettered: message=%s template=%s",
+            message.message_id,
+            message.template,
+        )
+        outbox_repo.mark_refused(message, str(error))
+        report.failed += 1
+        report.dead += 1
+        return
+    except adapter.DeliveryFailed as error:
+        log.warning(
+            "delivery failed: message=%s template=%s attempt=%d",
+            message.message_id,
+            message.template,
+            message.attempts + 1,
+        )
+        if outbox_repo.mark_failed(message, str(error), now, rng=rng, max_attempts=max_attempts):
+            log.error("message dead-lettered: message=%s", message.message_id)
+            report.dead += 1
+        report.failed += 1
+        return
+    except Exception as error:  # a message we cannot even build must not stop the run
+        log.exception("message could not be sent: message=%s", message.message_id)
+        reason = f"{message.channel}: {type(error).__name__}"
+        if outbox_repo.mark_failed(message, reason, now, rng=rng, max_attempts=max_attempts):
+            log.error("message dead-lettered: message=%s", message.message_id)
+            report.dead += 1
+        report.failed += 1
+        return
+    outbox_repo.mark_sent(message, provider_id, now)
+    report.sent += 1

@@ -154,8 +154,12 @@ def public_case(case_id: str, now: datetime) -> dict[str, Any]:
     case = cases_repo.get(case_id) if len(case_id) <= 40 else None
     if case is None or not case.is_public:
         raise NotFound("未找到该诉求，或该诉求未公开", "no such public case", "case_not_found")
+    from functions.storage import supports_repo
+
     events = cases_repo.timeline(case_id, public_only=True)
-    return views.public_case(case, events, directory.taxonomy(), now)
+    view = views.public_case(case, events, directory.taxonomy(), now)
+    view["supports"] = supports_repo.count(case_id)  # 附议: one Query of the case's shards
+    return view
 
 
 def _authorised(case_id: str, code: str) -> Case:
@@ -183,3 +187,24 @@ def rate(case_id: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
         case, rating=Rating(body["rating"]), comment=body.get("comment"), now=now, clock=clock()
     )
     return _private(commit(result, now), now)
+
+
+def support(case_id: str, client: str, now: datetime) -> dict[str, Any]:
+    """附议 ("我也遇到"): one per client, case and (Shanghai) day on a public case that is not
+    archived. A repeat is not an error: it answers the unchanged count with ``already``."""
+    from functions.domain.cases import require_writable
+    from functions.settings import settings
+    from functions.storage import supports_repo
+
+    case = cases_repo.get(case_id) if len(case_id) <= 40 else None
+    if case is None or not case.is_public:
+        raise NotFound("未找到该诉求，或该诉求未公开", "no such public case", "case_not_found")
+    require_writable(case)  # archived: the auditors' record (410)
+    added = supports_repo.add(
+        case_id,
+        client,
+        local_date(now),
+        shards=settings().support_shards,
+        expires_at=now + timedelta(days=2),
+    )
+    return {"case_id": case_id, "supports": added.count, "already": added.already}

@@ -9,7 +9,7 @@ from typing import Any
 
 from functions.domain import cases as domain
 from functions.domain.cases import Actor, Case
-from functions.domain.errors import Gone, Unauthorized
+from functions.domain.errors import Gone, Unauthorized, invalid_field
 from functions.domain.lifecycle import ROLE_LABELS, TERMINAL, Role
 from functions.domain.taxonomy import Outcome
 from functions.notify import templates
@@ -114,9 +114,21 @@ def sign(token: str | None, now: datetime) -> dict[str, Any]:
     return _after(b, domain.sign(b.case, b.actor, now=now), now)
 
 
+def _planned_date(raw: str | None) -> date | None:
+    """The schema's pattern admits 2026-02-30 and 2000-00-00; a calendar date or a 400."""
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise invalid_field(
+            "planned_date", f"计划完成日期无效：{raw}", "must be a real date YYYY-MM-DD"
+        ) from None
+
+
 def reply(token: str | None, body: dict[str, Any], now: datetime) -> dict[str, Any]:
     b = _resolve(token, now)
-    planned = date.fromisoformat(body["planned_date"]) if body.get("planned_date") else None
+    planned = _planned_date(body.get("planned_date"))
     result = domain.reply(
         b.case,
         b.actor,

@@ -61,6 +61,13 @@ def sweep(now: datetime) -> SweepReport:
     return report
 
 
+def lag_seconds(now: datetime) -> float:
+    """How long the oldest due clock has waited for the sweep (0 when nothing is due): the
+    ``SlaSweepLagSeconds`` metric."""
+    oldest = cases_repo.sla_oldest_due(now)
+    return max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
+
+
 CARDS = ("yellow", "red")
 
 

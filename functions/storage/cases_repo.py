@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,7 +37,7 @@ from functions.domain.errors import Conflict, Gone, Unavailable, invalid_field
 from functions.domain.lifecycle import OPEN, WITH_DEPARTMENT, EventType, Role, State
 from functions.domain.rankings import Cohort
 from functions.domain.sla import active_card
-from functions.storage.codec import decode, encode, iso
+from functions.storage.codec import decode, encode, iso, parse_iso
 from functions.storage.models import (
     CaseModel,
     CohortCaseModel,
@@ -259,8 +260,11 @@ def commit(
         condition = (CaseModel.version == result.expected_version) & (
             CaseModel.state == result.expected_state.value
         )
+    # The token makes DynamoDB treat botocore's retry of an attempt whose answer was lost as
+    # the same transaction (idempotent for 10 minutes) instead of failing its conditions.
+    token = uuid.uuid4().hex
     try:
-        with TransactWrite(connection=_connection()) as tx:
+        with TransactWrite(connection=_connection(), client_request_token=token) as tx:
             model = to_model(case)
             model.head_hash = head
             tx.save(model, condition=condition)
@@ -275,22 +279,36 @@ def commit(
                 tx.save(idempotency, condition=IdempotencyModel.key_hash.does_not_exist())
             _counter_updates(tx, result.expected_state, case.state)
             _tally_updates(tx, case.case_id, tallies or {})
-    except TransactWriteError as error:
-        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
-        if "ConditionalCheckFailed" in reasons:
-            raise Conflict(
-                "案件已被他人更新，请刷新后重试",
-                "the case changed meanwhile; reload and retry",
-                "stale_case",
-            ) from error
-        raise Unavailable(
-            "服务暂时繁忙，请稍后重试", "storage unavailable, retry later", "unavailable"
-        ) from error
     except PynamoDBException as error:
-        raise Unavailable(
-            "服务暂时繁忙，请稍后重试", "storage unavailable, retry later", "unavailable"
-        ) from error
+        # An attempt may have been applied with its answer lost (a read timeout), and then
+        # either failed its retry's conditions or run out of retries: our own last event, in
+        # place with our hash, says the whole transaction is in. Otherwise nothing is.
+        if not (links and _applied(case.case_id, links[-1])):
+            cancelled = error.cancellation_reasons if isinstance(error, TransactWriteError) else []
+            reasons = [r.code if r else None for r in cancelled or []]
+            if "ConditionalCheckFailed" in reasons:
+                raise Conflict(
+                    "案件已被他人更新，请刷新后重试",
+                    "the case changed meanwhile; reload and retry",
+                    "stale_case",
+                ) from error
+            raise Unavailable(
+                "服务暂时繁忙，请稍后重试", "storage unavailable, retry later", "unavailable"
+            ) from error
     case.head_hash = head
+
+
+def _applied(case_id: str, last: integrity.Link) -> bool:
+    """Whether the event ``last`` (a transition's final event, written only by its own
+    transaction) is stored with its hash: the transaction was applied. The hash covers the
+    instant to the microsecond, the actor and the previous hash, so no other write matches."""
+    try:
+        stored = EventModel.get(case_id, last.seq, consistent_read=True)
+    except EventModel.DoesNotExist:
+        return False
+    except PynamoDBException:
+        return False  # cannot tell: the caller reports the failure, and a retry will tell
+    return bool(stored.hash == last.hash)
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -381,6 +399,19 @@ def sla_due(now: datetime) -> list[str]:
         for shard in range(SHARDS)
         for m in CaseModel.sla_due.query(str(shard), CaseModel.next_check_key <= iso(now))
     ]
+
+
+def sla_oldest_due(now: datetime) -> datetime | None:
+    """The earliest next check still due by ``now`` (the sweep's lag): one item per shard."""
+    oldest = [
+        m.next_check_key
+        for shard in range(SHARDS)
+        for m in CaseModel.sla_due.query(
+            str(shard), CaseModel.next_check_key <= iso(now), scan_index_forward=True, limit=1
+        )
+        if m.next_check_key
+    ]
+    return parse_iso(min(oldest)) if oldest else None
 
 
 def carded(card: str, filters: dict[str, str], cursor: str | None, *, public: bool) -> Page:

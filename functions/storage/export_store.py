@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from functions.settings import settings
+from functions.storage import deadline
 
 PREFIX = "exports"
 URL_SECONDS = 15 * 60  # a download link lives a quarter of an hour
@@ -17,8 +18,16 @@ def _s3() -> Any:
     import boto3  # only exports pay for this import
     from botocore.config import Config
 
-    config = Config(connect_timeout=2, read_timeout=20, retries={"max_attempts": 3})
-    return boto3.client("s3", region_name=settings().region, config=config)
+    # Exports are written and read on request paths: attempts as short as DynamoDB's, and
+    # checked against the request's deadline (functions/storage/deadline.py).
+    config = Config(
+        connect_timeout=deadline.CONNECT_TIMEOUT_SECONDS,
+        read_timeout=settings().request_timeout_seconds,
+        retries={"total_max_attempts": 3, "mode": "standard"},
+    )
+    client = boto3.client("s3", region_name=settings().region, config=config)
+    client.meta.events.register("before-send.s3", deadline.refuse_late_attempt)
+    return client
 
 
 def reset_client() -> None:

@@ -19,8 +19,45 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from functions.settings import settings
+from functions.storage import deadline
 
 _S = settings()
+# Every DynamoDB attempt an HTTP request makes ends before its deadline (functions/storage/
+# deadline.py): together with the timeouts below, the request answers well inside 29 s.
+deadline.watch("dynamodb")
+
+
+def _one_session() -> Any:
+    """One botocore session for every model's connection. PynamoDB makes a session per
+    connection, and each new session parses botocore's endpoint and service JSON again: a cold
+    Lambda touching 7 tables spent ~1.3 s in that before its first answer, ~0.2 s with one
+    session. Client creation from a shared session is not thread-safe (the local stack serves
+    on threads), so it is serialised; the clients themselves are thread-safe."""
+    import threading
+
+    from botocore.session import Session, get_session
+    from pynamodb.connection import base
+
+    lock = threading.Lock()
+    shared: list[Session] = []
+
+    class _Serialised(Session):
+        def create_client(self, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return super().create_client(*args, **kwargs)
+
+    def session() -> Session:
+        with lock:
+            if not shared:
+                made = get_session()
+                made.__class__ = _Serialised
+                shared.append(made)
+        return shared[0]
+
+    base.get_session = session  # type: ignore[attr-defined]
+
+
+_one_session()
 
 
 def _meta(name: str) -> type:
@@ -28,8 +65,9 @@ def _meta(name: str) -> type:
         table_name = f"{_S.table_prefix}{name}"
         region = _S.region
         billing_mode = "PAY_PER_REQUEST"
-        # Request paths must fail well inside API Gateway's 29 s.
-        connect_timeout_seconds = 2
+        # One attempt ≤ connect + read (deadline.attempt_seconds()); 3 attempts in all. A
+        # request's calls together are bounded by its deadline, not by these (PERFORMANCE.md).
+        connect_timeout_seconds = deadline.CONNECT_TIMEOUT_SECONDS
         read_timeout_seconds = _S.request_timeout_seconds
         max_retry_attempts = 2
 
@@ -298,6 +336,7 @@ class TokenModel(Model):
     assignment_no = NumberAttribute(null=True)
     email = UnicodeAttribute(null=True)
     used_at = UTCDateTimeAttribute(null=True)
+    used_by = UnicodeAttribute(null=True)  # the nonce of the use that consumed it
     last_seen_at = UTCDateTimeAttribute(null=True)
     revoked = BooleanAttribute(default=False)
 
@@ -312,6 +351,41 @@ class IdempotencyModel(Model):
     case_id = UnicodeAttribute()
     tracking_code = UnicodeAttribute()  # kept for 24 h so the retry can show it once more
     created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
+class RateLimitModel(Model):
+    """One fixed-window counter per (limit, hashed subject, window start), bumped by atomic ADD
+    (functions/storage/rate_limits.py); the subject itself is never stored. Expires by TTL."""
+
+    Meta = _meta("rate-limits")
+
+    key = UnicodeAttribute(hash_key=True)  # <limit>#<sha256(subject)>#<window start>
+    n = NumberAttribute(default=0)
+    expires_at = TTLAttribute(null=True)
+
+
+class SupportShardModel(Model):
+    """附议 ("me too") counts: one case's count is the sum of its shard items (0..N-1), each
+    bumped by atomic ADD on a shard drawn at random, so a viral case's writes spread over N
+    items instead of queueing on one (§5). The case item itself is never written by a
+    support; reading the count is one Query of the case's shards."""
+
+    Meta = _meta("supports")
+
+    case_id = UnicodeAttribute(hash_key=True)
+    shard = NumberAttribute(range_key=True)
+    n = NumberAttribute(default=0)
+
+
+class SupportMarkModel(Model):
+    """One support per client, case and day: keyed by sha256(case, client, day), put
+    conditionally in the same transaction as the shard's ADD; neither the client's address
+    nor the case id is stored. Expires by TTL."""
+
+    Meta = _meta("support-marks")
+
+    mark = UnicodeAttribute(hash_key=True)
     expires_at = TTLAttribute()
 
 
@@ -511,6 +585,9 @@ ALL_MODELS: tuple[type[Model], ...] = (
     RankingModel,
     ShowcaseModel,
     AccessLogModel,
+    SupportShardModel,
+    SupportMarkModel,
+    RateLimitModel,
 )
 
 

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from functions.domain.errors import Conflict, NotFound
+from functions.domain.errors import Conflict, NotFound, Unavailable
 from functions.settings import settings
 from functions.storage.codec import iso
 from functions.storage.models import OutboxModel
@@ -150,18 +150,31 @@ def lease(message: Message, now: datetime) -> bool:
     return True
 
 
-def mark_sent(message_id: str, provider_id: str, now: datetime) -> None:
-    OutboxModel(message_id).update(
-        actions=[
-            OutboxModel.status.set("sent"),
-            OutboxModel.sent_at.set(now),
-            OutboxModel.provider_id.set(provider_id),
-            OutboxModel.attempts.add(1),
-            OutboxModel.due_shard.remove(),
-            OutboxModel.next_attempt_at.remove(),
-            OutboxModel.lease_until.remove(),
-        ]
+def _unrecorded(error: PynamoDBException) -> Unavailable:
+    return Unavailable(
+        "服务暂时繁忙，请稍后重试", "the outbox could not record a result", "unavailable"
     )
+
+
+def mark_sent(message: Message, provider_id: str, now: datetime) -> None:
+    """Record a send. Every write here is idempotent (``set``, never ``add``), so botocore's
+    retry of an attempt whose answer was lost records the same thing again. If it cannot be
+    written at all (``Unavailable``), the message keeps its lease and is sent again once the
+    lease ends: delivery is at least once, and this is its window."""
+    try:
+        OutboxModel(message.message_id).update(
+            actions=[
+                OutboxModel.status.set("sent"),
+                OutboxModel.sent_at.set(now),
+                OutboxModel.provider_id.set(provider_id),
+                OutboxModel.attempts.set(message.attempts + 1),
+                OutboxModel.due_shard.remove(),
+                OutboxModel.next_attempt_at.remove(),
+                OutboxModel.lease_until.remove(),
+            ]
+        )
+    except PynamoDBException as error:
+        raise _unrecorded(error) from error
 
 
 def _dead_actions(message: Message) -> list[Any]:
@@ -192,14 +205,17 @@ def mark_failed(
         if dead
         else [OutboxModel.next_attempt_at.set(iso(now + backoff(attempts, rng)))]
     )
-    OutboxModel(message.message_id).update(
-        actions=[
-            *actions,
-            OutboxModel.attempts.set(attempts),
-            OutboxModel.last_error.set(error[:500]),
-            OutboxModel.lease_until.remove(),
-        ]
-    )
+    try:
+        OutboxModel(message.message_id).update(
+            actions=[
+                *actions,
+                OutboxModel.attempts.set(attempts),
+                OutboxModel.last_error.set(error[:500]),
+                OutboxModel.lease_until.remove(),
+            ]
+        )
+    except PynamoDBException as failure:
+        raise _unrecorded(failure) from failure
     return dead
 
 
@@ -208,25 +224,31 @@ def mark_throttled(
 ) -> None:
     """The provider asked us to slow down: try again later, without counting an attempt (an
     outage of the provider delays a message, it never uses up its attempts)."""
-    OutboxModel(message.message_id).update(
-        actions=[
-            OutboxModel.next_attempt_at.set(iso(now + backoff(message.attempts + 1, rng))),
-            OutboxModel.last_error.set(error[:500]),
-            OutboxModel.lease_until.remove(),
-        ]
-    )
+    try:
+        OutboxModel(message.message_id).update(
+            actions=[
+                OutboxModel.next_attempt_at.set(iso(now + backoff(message.attempts + 1, rng))),
+                OutboxModel.last_error.set(error[:500]),
+                OutboxModel.lease_until.remove(),
+            ]
+        )
+    except PynamoDBException as failure:
+        raise _unrecorded(failure) from failure
 
 
 def mark_refused(message: Message, error: str) -> None:
     """The provider cannot take this message as it is: dead-letter it at once."""
-    OutboxModel(message.message_id).update(
-        actions=[
-            *_dead_actions(message),
-            OutboxModel.attempts.set(message.attempts + 1),
-            OutboxModel.last_error.set(error[:500]),
-            OutboxModel.lease_until.remove(),
-        ]
-    )
+    try:
+        OutboxModel(message.message_id).update(
+            actions=[
+                *_dead_actions(message),
+                OutboxModel.attempts.set(message.attempts + 1),
+                OutboxModel.last_error.set(error[:500]),
+                OutboxModel.lease_until.remove(),
+            ]
+        )
+    except PynamoDBException as failure:
+        raise _unrecorded(failure) from failure
 
 
 def dead_letters(cursor: str | None, limit: int = PAGE_SIZE) -> tuple[list[Message], str | None]:

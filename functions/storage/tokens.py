@@ -108,14 +108,23 @@ def find(token: str, purpose: str, now: datetime) -> Grant | None:
 
 
 def consume(token: str, now: datetime) -> bool:
-    """Mark a single-use token used; False if it was used (or never existed) already."""
+    """Mark a single-use token used; False if it was used (or never existed) already.
+
+    A use whose answer was lost (its retry then fails the condition) is recognised by its
+    nonce and still counts; a storage failure is raised, not taken for "used"."""
+    nonce = secrets.token_hex(16)
     try:
         TokenModel(digest(token)).update(
-            actions=[TokenModel.used_at.set(now)],
+            actions=[TokenModel.used_at.set(now), TokenModel.used_by.set(nonce)],
             condition=TokenModel.token_hash.exists() & TokenModel.used_at.does_not_exist(),
         )
-    except UpdateError:
-        return False
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        try:
+            return bool(TokenModel.get(digest(token), consistent_read=True).used_by == nonce)
+        except TokenModel.DoesNotExist:
+            return False
     return True
 
 

@@ -1,11 +1,13 @@
 """API-layer fixtures. Every request a test makes goes through a recording wrapper that
 
 - fails the test at once on any 5xx (a client error is never a server error), and
-- keeps the body of every answer of a PUBLIC route; at teardown none may contain a contact's
-  phone number, email or full name submitted during the test (§8)."""
+- keeps the body of every answer of a PUBLIC route and every log line; at teardown none may
+  contain a contact's phone number, email or full name submitted during the test (§8)."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -41,11 +43,8 @@ def _moto() -> Iterator[None]:
         directory.clear_cache()
 
 
-@pytest.fixture
-def aws(_moto: None) -> Iterator[None]:
-    """Overrides the suite's ``aws``: the same fresh state per test (empty tables, the test
-    city and staff, the real clock), but the tables are emptied instead of re-created, which
-    keeps this layer fast."""
+def fresh_state() -> None:
+    """Empty tables, the test city and staff, the real clock."""
     from functions import clock
     from functions.storage import directory
     from functions.storage.models import ALL_MODELS
@@ -62,6 +61,17 @@ def aws(_moto: None) -> Iterator[None]:
     clock.reset()
     directory.clear_cache()
     bootstrap.load_city(TEST_CITY)
+
+
+@pytest.fixture
+def aws(_moto: None) -> Iterator[None]:
+    """Overrides the suite's ``aws``: the same fresh state per test (empty tables, the test
+    city and staff, the real clock), but the tables are emptied instead of re-created, which
+    keeps this layer fast."""
+    from functions import clock
+    from functions.storage import directory
+
+    fresh_state()
     yield
     clock.reset()
     directory.clear_cache()
@@ -72,10 +82,24 @@ def recorder() -> Recorder:
     return Recorder()
 
 
+def _import_services() -> None:
+    """The views import their services on first use (cold start, §10); load them all before
+    a test sets the platform clock, which runs on while a first request would be importing."""
+    import importlib
+    import pkgutil
+
+    import functions.services
+
+    for found in pkgutil.iter_modules(functions.services.__path__):
+        importlib.import_module(f"functions.services.{found.name}")
+    importlib.import_module("functions.notify.delivery")
+
+
 @pytest.fixture
 def client(aws: None, recorder: Recorder) -> Iterator[Client]:
     from app import app
 
+    _import_services()
     with Client(app, stage_name="local") as c:
         send = c.http.request
 
@@ -92,9 +116,39 @@ def client(aws: None, recorder: Recorder) -> Iterator[Client]:
             return response
 
         c.http.request = request  # type: ignore[method-assign]
-        yield c
+        lines = _LogLines()
+        with lines.attached():
+            yield c
     leaks = recorder.leaks()
     assert not leaks, f"contact data in public responses: {leaks}"
+    logged = [
+        (line, secret) for line in lines.messages for secret in recorder.secrets if secret in line
+    ]
+    assert not logged, f"contact data in log lines: {logged}"
+
+
+class _LogLines(logging.Handler):
+    """Every log line the platform writes during a test (§8: contact data never in a log)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    @contextlib.contextmanager
+    def attached(self) -> Iterator[None]:
+        # Chalice's app logger ("wenzheng", parent of the platform's loggers) does not
+        # propagate to the root: listen on both.
+        loggers = [logging.getLogger(), logging.getLogger("wenzheng")]
+        for logger in loggers:
+            logger.addHandler(self)
+        try:
+            yield
+        finally:
+            for logger in loggers:
+                logger.removeHandler(self)
 
 
 @pytest.fixture

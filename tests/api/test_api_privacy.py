@@ -1,7 +1,8 @@
 """Privacy (§8). The ``client`` fixture records every answer of a public route (board, case
 page, taxonomy, departments) in every API test and fails the test if one contains a submitted
-phone number, email address or full contact name. These tests make sure the recorder is
-actually fed and actually bites, and check the masking on the public case page."""
+phone number, email address or full contact name (and any log line that does). These tests
+make sure the recorder is actually fed and actually bites, and check the masking on the
+public case page."""
 
 from __future__ import annotations
 
@@ -88,6 +89,20 @@ def test_the_recorder_bites() -> None:
     recorder.public.append(("/api/cases/X", json.dumps({"content": f"call {PHONE}"})))
     recorder.public.append(("/api/cases", json.dumps({"name": NAME}, ensure_ascii=False)))
     assert recorder.leaks() == [("/api/cases/X", PHONE), ("/api/cases", NAME)]
+
+
+def test_the_log_check_sees_the_platforms_log_lines() -> None:
+    import logging
+
+    from app import app
+    from tests.api.conftest import _LogLines
+
+    app.log.propagate = False  # as Chalice leaves it in Lambda and in the other tests
+    lines = _LogLines()
+    with lines.attached():
+        logging.getLogger("wenzheng.outbox").warning("sending to %s failed", PHONE)
+        logging.getLogger("botocore.x").warning("retrying %s", EMAIL)
+    assert lines.messages == [f"sending to {PHONE} failed", f"retrying {EMAIL}"]
 
 
 def test_a_case_is_public_only_with_consent_and_approval(api: Api) -> None:

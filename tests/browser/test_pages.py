@@ -304,3 +304,30 @@ def outbox_hrefs_for_case(page: Any, stack: Stack, case_id: str) -> set[str]:
     expect(page.locator(".messages .loading")).to_have_count(0)
     links = page.locator("article.message", has_text=case_id).locator('a[href*="handle.html#t="]')
     return {links.nth(i).get_attribute("href") or "" for i in range(links.count())}
+
+
+def test_a_visitor_supports_a_case_from_the_keyboard_once_a_day(
+    stack: Stack, phone: tuple[Any, PageProblems]
+) -> None:
+    """附议 on the public case page: a real button (Enter works), the count goes up by one,
+    the button is then off; after a reload the same visitor's repeat is not counted."""
+    page, problems = phone
+    status, board = stack.call("GET", "/api/cases?state=in_progress")
+    assert status == 200 and board["items"], board
+    case_id = board["items"][0]["case_id"]
+    _, before = stack.call("GET", f"/api/cases/{case_id}")
+    count = int(before["supports"])
+
+    page.goto(stack.url(f"/case.html?id={case_id}"))
+    button = page.get_by_role("button", name="我也遇到（附议）")
+    expect(page.get_by_text(f"{count} 人附议")).to_be_visible()
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="已附议")).to_be_disabled()
+    expect(page.get_by_text(f"{count + 1} 人附议")).to_be_visible()
+
+    page.reload()
+    page.get_by_role("button", name="我也遇到（附议）").click()
+    expect(page.get_by_text(f"{count + 1} 人附议（您今天已附议）")).to_be_visible()
+    assert stack.call("GET", f"/api/cases/{case_id}")[1]["supports"] == count + 1
+    assert_clean(problems)

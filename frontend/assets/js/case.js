@@ -1,11 +1,28 @@
 // 留言详情 (public): facts, content, replies, public timeline.
 import { h, $, replace } from './dom.js';
-import { get } from './api.js';
+import { get, post } from './api.js';
 import { loading, errorBox, alertBox } from './ui.js';
 import { caseHeading, caseFacts, caseContent, repliesSection, timelineSection, provisionalNote } from './caseview.js';
 
 const app = $('#app');
 const id = new URLSearchParams(location.search).get('id');
+
+// 附议 (我也遇到): one per visitor and day; the button is off once used.
+function support(c) {
+  const n = h('span', { 'aria-live': 'polite' }, `${c.supports} 人附议`);
+  const b = h('button', { type: 'button', class: 'btn btn-secondary', async onclick() {
+    b.disabled = true;
+    try {
+      const r = await post(`/api/cases/${encodeURIComponent(c.case_id)}/support`);
+      n.textContent = `${r.supports} 人附议${r.already ? '（您今天已附议）' : ''}`;
+      b.textContent = '已附议';
+    } catch (err) {
+      b.disabled = false;
+      n.textContent = err.message;
+    }
+  } }, '我也遇到（附议）');
+  return c.state === 'archived' ? h('p', null, n) : h('p', { class: 'support' }, b, ' ', n);
+}
 
 async function load() {
   if (!id) {
@@ -21,6 +38,7 @@ async function load() {
         caseHeading(c),
         h('section', { class: 'panel' }, h('h2', { class: 'visually-hidden' }, '基本信息'), caseFacts(c), provisionalNote(c)),
         caseContent(c),
+        support(c),
         repliesSection(c.replies),
         timelineSection(c.timeline),
         h('p', { class: 'aside-note' },

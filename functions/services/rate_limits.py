@@ -1,0 +1,92 @@
+"""The rate-limit checks the routes make (limits in ``functions.domain.rate_limits``).
+
+When the counters' table cannot be reached, a limit marked ``fail_open`` (citizen submissions)
+lets the request through with a warning: the petition channel staying open matters more than a
+short unmetered spell, and a submission still needs the cases table to succeed. Every other
+limit (tracking codes, sign-in, link refresh) refuses with 503: they guard secrets, and each of
+those requests needs DynamoDB anyway."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from functions.domain import rate_limits as policy
+from functions.domain.errors import NotFound, TooManyRequests, Unavailable
+from functions.settings import settings
+from functions.storage import rate_limits as counters
+
+log = logging.getLogger("wenzheng.security")
+
+_parsed: tuple[str, dict[str, policy.Limit]] | None = None
+
+
+def limits() -> dict[str, policy.Limit]:
+    """The limits in force, parsed once per configuration string."""
+    global _parsed
+    text = settings().rate_limits
+    if _parsed is None or _parsed[0] != text:
+        try:
+            overrides = policy.parse_overrides(text)
+        except ValueError as error:  # a typo must not switch limits off, nor fail requests
+            log.error("WZ_RATE_LIMITS ignored, defaults in force: %s", error)
+            overrides = {}
+        _parsed = (text, policy.limits(overrides))
+    return _parsed[1]
+
+
+def _refuse(limit: policy.Limit, now: datetime) -> TooManyRequests:
+    seconds = policy.retry_after(limit, now)
+    message, message_en = policy.refusal(limit, seconds)
+    return TooManyRequests(message, message_en, "rate_limited", retry_after=seconds)
+
+
+def _take(limit: policy.Limit, subject: str, now: datetime) -> bool:
+    try:
+        return counters.take(limit, subject, now)
+    except counters.CounterUnavailable as error:
+        if limit.fail_open:
+            log.warning("rate limit %s not checked (counter unavailable): %s", limit.name, error)
+            return True
+        log.error("rate limit %s not checked (counter unavailable): %s", limit.name, error)
+        raise Unavailable(
+            "服务暂时繁忙，请稍后再试", "service temporarily unavailable", "unavailable"
+        ) from None
+
+
+def hit(name: str, subject: str, now: datetime, *, route: str = "") -> None:
+    """Count one request against limit ``name`` for ``subject``; raise 429 if over it."""
+    if not settings().rate_limits_enabled or not subject:
+        return
+    limit = limits()[name]
+    if not _take(limit, subject, now):
+        log.warning("rate_limited limit=%s route=%s", name, route)
+        raise _refuse(limit, now)
+
+
+def hit_all(name: str, subjects: list[str], now: datetime, *, route: str = "") -> None:
+    for subject in subjects:
+        hit(name, subject, now, route=route)
+
+
+@contextmanager
+def failures(name: str, subject: str, now: datetime, *, route: str = "") -> Iterator[None]:
+    """Guard a secret check: refuse while ``subject`` has used up its failures this window;
+    a ``NotFound`` (wrong code) keeps its count, any other outcome gives it back."""
+    if not settings().rate_limits_enabled:
+        yield
+        return
+    limit = limits()[name]
+    if not _take(limit, subject, now):
+        log.warning("rate_limited limit=%s route=%s", name, route)
+        raise _refuse(limit, now)
+    try:
+        yield
+    except NotFound:
+        raise
+    except BaseException:
+        counters.give_back(limit, subject, now)
+        raise
+    counters.give_back(limit, subject, now)

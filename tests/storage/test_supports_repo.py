@@ -1,0 +1,84 @@
+"""附议 counts in DynamoDB (moto): one transaction of mark + shard ADD, a repeat refused by
+the mark's condition, the count summed over the case's shards, and a transaction DynamoDB
+cancels for a conflict on the shard item retried on another draw."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from pynamodb.exceptions import CancellationReason, TransactWriteError
+
+DAY = date(2026, 11, 2)
+NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+LATER = NOW + timedelta(days=2)
+
+
+def test_supports_count_once_per_client_and_day_and_sum_over_the_shards(aws: None) -> None:
+    from functions.storage import supports_repo
+    from functions.storage.models import SupportMarkModel
+
+    for n in range(30):
+        added = supports_repo.add("WZ1", f"198.51.100.{n}", DAY, shards=4, expires_at=LATER)
+        assert added == supports_repo.Added(n + 1, already=False)
+    again = supports_repo.add("WZ1", "198.51.100.0", DAY, shards=4, expires_at=LATER)
+    assert again == supports_repo.Added(30, already=True)
+    tomorrow = supports_repo.add(
+        "WZ1", "198.51.100.0", DAY + timedelta(days=1), shards=4, expires_at=LATER
+    )
+    assert tomorrow.already is False and tomorrow.count == 31
+
+    shards = supports_repo.shard_counts("WZ1")
+    assert set(shards) <= {0, 1, 2, 3} and sum(shards.values()) == 31
+    assert supports_repo.count("WZ1") == 31 and supports_repo.count("WZ2") == 0
+    marks = list(SupportMarkModel.scan())
+    assert len(marks) == 31
+    assert all("198.51" not in m.mark and "WZ1" not in m.mark for m in marks)  # only hashes
+    assert all(m.expires_at == LATER for m in marks)
+
+
+class _Conflicted(TransactWriteError):
+    @property
+    def cancellation_reasons(self) -> list[CancellationReason | None]:
+        return [None, CancellationReason(code="TransactionConflict")]
+
+
+def _conflicting(times: int, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Make DynamoDB cancel the first ``times`` transactions for a conflict on the shard."""
+    from pynamodb.transactions import TransactWrite
+
+    attempts: list[int] = []
+    original = TransactWrite._commit
+
+    def commit(self: TransactWrite, *args: Any, **kwargs: Any) -> Any:
+        attempts.append(1)
+        if len(attempts) <= times:
+            raise _Conflicted("Failed to write transaction items")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(TransactWrite, "_commit", commit)
+    return attempts
+
+
+def test_a_transaction_conflict_is_retried_on_a_fresh_draw(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.storage import supports_repo
+
+    attempts = _conflicting(2, monkeypatch)
+    added = supports_repo.add("WZ1", "198.51.100.1", DAY, shards=10, expires_at=LATER)
+    assert added == supports_repo.Added(1, already=False) and len(attempts) == 3
+
+
+def test_conflicts_on_every_attempt_answer_unavailable_and_count_nothing(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.domain.errors import Unavailable
+    from functions.storage import supports_repo
+
+    attempts = _conflicting(supports_repo.ATTEMPTS, monkeypatch)
+    with pytest.raises(Unavailable):
+        supports_repo.add("WZ1", "198.51.100.1", DAY, shards=10, expires_at=LATER)
+    assert len(attempts) == supports_repo.ATTEMPTS
+    assert supports_repo.count("WZ1") == 0

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -85,15 +86,22 @@ class Stack:
         raise AssertionError("no such message reached the dev outbox")
 
 
-def start(*extra: str, port: int | None = None) -> Stack:
+def _drain(stream: Any, output: list[str]) -> None:
+    for line in stream:
+        output.append(line)
+
+
+def start(*extra: str, port: int | None = None, env: dict[str, str] | None = None) -> Stack:
+    """``env`` adds to (or overrides) the stack's environment, e.g. ``WZ_RATE_LIMITS_ENABLED``."""
     port = port or free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    environ = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for name in ("AWS_ENDPOINT_URL", "WZ_TABLE_PREFIX", "WZ_PUBLIC_BASE_URL", "WZ_STAGE"):
-        env.pop(name, None)
+        environ.pop(name, None)
+    environ.update(env or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.local_stack", "--port", str(port), "--tick", "0.3", *extra],
         cwd=ROOT,
-        env=env,
+        env=environ,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -109,6 +117,9 @@ def start(*extra: str, port: int | None = None) -> Stack:
         if "Ctrl-C stops everything" in line:
             moto = re.search(r"embedded AWS \(moto\)\s+(\S+)", "".join(output))
             assert moto, "".join(output)
+            # Keep reading: the stack logs a line per API request, and a pipe nobody reads
+            # fills up (64 KiB) and then blocks every request thread of the stack.
+            threading.Thread(target=_drain, args=(process.stdout, output), daemon=True).start()
             return Stack(f"http://127.0.0.1:{port}", moto.group(1), process, output)
     process.kill()
     raise AssertionError("the stack did not start:\n" + "".join(output))

@@ -5,8 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 STAGE ?= dev
+REGION ?= ap-southeast-1
+PACKAGE_DIR ?= build/$(STAGE)
 
-.PHONY: run test lint bench browser-deps venv clean
+.PHONY: run test lint bench browser-deps venv clean package deploy
 
 venv: $(VENV)/.installed
 
@@ -38,13 +40,37 @@ lint: venv
 	$(PY) -m mypy functions infra app.py
 
 ## Request costs, the sweep at 10k vs 100k cases, a ranking read at 30 vs 300 departments and
-## 10k vs 100k cases, an auditor's department-month at 10k vs 100k archived cases, and
+## 10k vs 100k cases, an auditor's department-month at 10k vs 100k archived cases, a
+## 50-user mixed load for 60 s (locust, tests/bench/test_load.py) on the local stack, a
+## bigger schemathesis run with its coverage phase (tests/stack/test_openapi_fuzz.py), and
 ## Lighthouse on the board, a case page and
 ## the form (Lighthouse pinned in tests/bench/lighthouse/package-lock.json, Debian's chromium).
 bench: venv browser-deps
 	@test -x tests/bench/lighthouse/node_modules/.bin/lighthouse || npm ci --prefix tests/bench/lighthouse --no-audit --no-fund
-	BENCH_ROUNDS=200 BENCH_SWEEP_SIZES=10000,100000 BENCH_SWEEP_ROUNDS=2 BENCH_RANKING_DEPARTMENTS=30,300 BENCH_RANKING_CASES=10000,100000 BENCH_RANKING_ROUNDS=15 BENCH_AUDIT_CASES=10000,100000 BENCH_AUDIT_ROUNDS=10 BENCH_COLD_ROUNDS=15 $(PY) -m pytest -q -s tests/bench
+	BENCH_ROUNDS=200 BENCH_SWEEP_SIZES=10000,100000 BENCH_SWEEP_ROUNDS=2 BENCH_RANKING_DEPARTMENTS=30,300 BENCH_RANKING_CASES=10000,100000 BENCH_RANKING_ROUNDS=15 BENCH_AUDIT_CASES=10000,100000 BENCH_AUDIT_ROUNDS=10 BENCH_COLD_ROUNDS=15 LOAD_USERS=50 LOAD_SECONDS=60 LOAD_PUBLISHED=30 LOAD_REPLIED=60 $(PY) -m pytest -q -s tests/bench
+	FUZZ_EXAMPLES=100 FUZZ_COVERAGE=1 $(PY) -m pytest -q tests/stack/test_openapi_fuzz.py
 	$(PY) -m tests.bench.lighthouse_pages --runs 3
 
+## Production (docs/OPERATIONS.md, "Deploying"): build/<stage>/sam.json (Chalice's SAM template
+## merged with infra/template.py's resources) and deployment.zip (app.py, functions/, schemas/ and
+## requirements.txt built for Lambda, without what Lambda's Python runtime provides).
+package: venv
+	@mkdir -p $(PACKAGE_DIR)
+	rm -f $(PACKAGE_DIR)/merge.json $(PACKAGE_DIR)/sam.json $(PACKAGE_DIR)/deployment.zip
+	$(PY) -m infra.package vendor
+	$(PY) -m infra.template --stage $(STAGE) --out $(PACKAGE_DIR)/merge.json
+	AWS_DEFAULT_REGION=$(REGION) $(VENV)/bin/chalice package --stage $(STAGE) --merge-template $(PACKAGE_DIR)/merge.json $(PACKAGE_DIR)/
+	$(PY) -m infra.package prune $(PACKAGE_DIR)/deployment.zip
+
+## make deploy STAGE=prod REGION=ap-southeast-1 DOMAIN=wenzheng.example.gov.cn SENDER=noreply@example.gov.cn
+##   [CERTIFICATE_ARN=arn:aws:acm:us-east-1:…] [ALARM_EMAIL=ops@…] [SMS_SPEND_LIMIT=100] [DRY_RUN=1]
+deploy: package
+	$(PY) -m infra.deploy --stage $(STAGE) --region $(REGION) --package-dir $(PACKAGE_DIR) \
+		--domain "$(DOMAIN)" --sender "$(SENDER)" \
+		$(if $(CERTIFICATE_ARN),--certificate-arn "$(CERTIFICATE_ARN)",) \
+		$(if $(ALARM_EMAIL),--alarm-email "$(ALARM_EMAIL)",) \
+		$(if $(SMS_SPEND_LIMIT),--sms-spend-limit "$(SMS_SPEND_LIMIT)",) \
+		$(if $(DRY_RUN),--dry-run,)
+
 clean:
-	rm -rf $(VENV) build vendor .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build vendor .chalice/deployments .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,130 @@
+"""The steps of ``make package`` around ``chalice package`` (docs/OPERATIONS.md, "Deploying").
+
+Chalice zips only ``app.py``, ``chalicelib/`` and ``vendor/``, and puts what ``vendor/`` holds at
+the root of the zip, which is Lambda's ``/var/task`` and first on ``sys.path``:
+
+- ``vendor`` rebuilds ``vendor/functions`` and ``vendor/schemas`` as trees of hard links to the
+  sources (copies where a link is impossible), without ``__pycache__`` or ``.pyc`` files, so the
+  zip holds the two packages exactly as the repository has them. The tree is rebuilt on every
+  package, so a source replaced by an editor never leaves a stale link behind.
+- ``prune`` rewrites Chalice's ``deployment.zip`` without what Lambda's Python runtime provides:
+  Chalice vendors ``requirements.txt`` with its dependencies, and PynamoDB depends on botocore,
+  which would bring botocore and its own dependencies (a copy that would also shadow the runtime's
+  boto3 pairing). Compiled files are dropped too.
+
+    python -m infra.package vendor
+    python -m infra.package prune build/prod/deployment.zip
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import re
+import shutil
+import sys
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDORED = ("functions", "schemas")
+
+# Distributions of Lambda's Python runtime (boto3 and its dependencies), by normalised name, and
+# the top-level import names they install.
+RUNTIME_DISTRIBUTIONS = frozenset(
+    {"boto3", "botocore", "s3transfer", "jmespath", "python_dateutil", "six", "urllib3"}
+)
+RUNTIME_TOP_LEVEL = frozenset(
+    {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3"}
+)
+_DIST_DIR = re.compile(r"^(?P<name>.+?)-[^-]+\.(?:dist-info|data|egg-info)$")
+
+
+def _ignore_compiled(_directory: str, names: list[str]) -> set[str]:
+    return {name for name in names if name == "__pycache__" or name.endswith((".pyc", ".pyo"))}
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+            raise
+        shutil.copy2(source, target)
+
+
+def build_vendor(root: Path = ROOT) -> list[Path]:
+    """Recreate ``<root>/vendor/`` with the deployable packages; returns the trees made."""
+    vendor = root / "vendor"
+    shutil.rmtree(vendor, ignore_errors=True)
+    vendor.mkdir()
+    made = []
+    for name in VENDORED:
+        target = vendor / name
+        shutil.copytree(root / name, target, ignore=_ignore_compiled, copy_function=_link_or_copy)
+        made.append(target)
+    return made
+
+
+def is_runtime_provided(zip_path: str) -> bool:
+    top = zip_path.split("/", 1)[0]
+    if top in RUNTIME_TOP_LEVEL:
+        return True
+    match = _DIST_DIR.match(top)
+    if match is None:
+        return False
+    return match.group("name").lower().replace("-", "_") in RUNTIME_DISTRIBUTIONS
+
+
+def is_compiled(zip_path: str) -> bool:
+    return "__pycache__/" in zip_path or zip_path.endswith((".pyc", ".pyo"))
+
+
+def prune(zip_file: Path) -> tuple[int, int, list[str]]:
+    """Rewrite ``zip_file`` without runtime-provided packages and compiled files.
+
+    Returns (bytes before, bytes after, sorted top-level names removed)."""
+    before = zip_file.stat().st_size
+    removed: set[str] = set()
+    pruned = zip_file.with_suffix(".pruned.zip")
+    with (
+        zipfile.ZipFile(zip_file) as source,
+        zipfile.ZipFile(pruned, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            if is_runtime_provided(info.filename) or is_compiled(info.filename):
+                removed.add(info.filename.split("/", 1)[0])
+                continue
+            target.writestr(info, source.read(info), compress_type=zipfile.ZIP_DEFLATED)
+    pruned.replace(zip_file)
+    return before, zip_file.stat().st_size, sorted(removed)
+
+
+def top_level(names: Iterable[str]) -> list[str]:
+    return sorted({name.split("/", 1)[0] for name in names})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("vendor", help="rebuild vendor/functions and vendor/schemas")
+    prune_parser = sub.add_parser("prune", help="drop runtime-provided packages from a zip")
+    prune_parser.add_argument("zip", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "vendor":
+        for tree in build_vendor():
+            print(f"vendored {tree.relative_to(ROOT)}")
+        return 0
+    before, after, removed = prune(args.zip)
+    print(f"pruned {args.zip}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
+    if removed:
+        print("  removed (Lambda's runtime provides them): " + ", ".join(removed))
+    with zipfile.ZipFile(args.zip) as package:
+        print("  contents: " + ", ".join(top_level(package.namelist())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Which Lambda function may do what: the ONE declarative source of the production IAM
+policies (infra/template.py renders it into each function's role, with the ARNs of the
+template's own tables, bucket, identity and configuration set).
+
+Keys are Chalice's function names (``api_handler`` for the HTTP API, the ``name=`` of each
+scheduled or SNS function). tests/infra/test_permissions.py runs the API tests' lifecycles and
+every job under a recorder and checks each AWS call against the rendered policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# DynamoDB action sets. A TransactWriteItems is authorised per item as Put/Update/Delete/
+# ConditionCheckItem on its table; a TransactGetItems as GetItem.
+READ = ("GetItem", "BatchGetItem", "Query")
+WRITE = ("PutItem", "UpdateItem", "ConditionCheckItem")
+DELETE = ("DeleteItem", "BatchWriteItem")
+SCAN = ("Scan",)  # only the small reference tables (departments, staff) are ever scanned
+
+
+@dataclass(frozen=True)
+class Table:
+    actions: tuple[str, ...]
+    indexes: tuple[str, ...] = ()  # GSIs the function queries
+
+
+@dataclass(frozen=True)
+class Access:
+    tables: dict[str, Table] = field(default_factory=dict)  # base table name → access
+    send_email: bool = False  # ses:SendEmail from the sender identity (+ configuration set)
+    send_sms: bool = False  # sns:Publish to phone numbers (no ARN exists: Resource "*")
+    exports: tuple[str, ...] = ()  # s3 actions on the export bucket's objects
+
+
+_BOARD = tuple(
+    f"board-{name}" for name in ("all", "state", "kind", "category", "district", "department")
+)
+_AUDIT = ("audit-month", "audit-department", "audit-district")
+_REFERENCE = Table(READ + SCAN)
+_SETTINGS = Table(("GetItem", "BatchGetItem"))  # the calendar / policy documents
+# A transition: cases_repo.commit writes the case, its events, link tokens, outbox messages and
+# the state / ranking counters in one transaction, reading the reference data on the way.
+_COMMIT = {
+    "cases": Table(READ + WRITE),
+    "events": Table(READ + WRITE),
+    "tokens": Table(WRITE),
+    "outbox": Table(WRITE),
+    "counters": Table(("GetItem", *WRITE)),
+    "tallies": Table(WRITE),
+    "cohort-cases": Table(WRITE),
+    "departments": _REFERENCE,
+    "staff": _REFERENCE,
+    "settings": _SETTINGS,
+}
+
+
+def _with(base: dict[str, Table], **changes: Table) -> dict[str, Table]:
+    merged = dict(base)
+    merged.update({name.replace("_", "-"): table for name, table in changes.items()})
+    return merged
+
+
+FUNCTIONS: dict[str, Access] = {
+    # The HTTP API: every audience's routes. Deletes only where the code deletes (sessions
+    # and links are revoked by update; idempotency and rate-limit records expire by TTL).
+    "api_handler": Access(
+        tables=_with(
+            _COMMIT,
+            cases=Table(
+                READ + WRITE, (*_BOARD, "queue-created", "queue-due", "by-lead", "cards", *_AUDIT)
+            ),
+            tokens=Table(READ + WRITE + DELETE),
+            outbox=Table(READ + WRITE, ("dead",)),
+            tallies=Table(READ + WRITE),
+            cohort_cases=Table(READ + WRITE),
+            counters=Table(READ + WRITE),
+            departments=Table(READ + WRITE + SCAN),
+            staff=Table(READ + WRITE + SCAN),
+            settings=Table(READ + WRITE),
+            idempotency=Table(READ + WRITE),
+            rankings=Table(READ),
+            showcase=Table(READ + WRITE + DELETE, ("on-the-wall",)),
+            access_log=Table(READ + WRITE),
+            rate_limits=Table(READ + WRITE),
+            supports=Table(READ + WRITE),
+            support_marks=Table(READ + WRITE),
+        ),
+        send_email=False,
+        exports=("s3:PutObject", "s3:GetObject"),
+    ),
+    "outbox": Access(
+        tables={"outbox": Table(READ + WRITE, ("due",))},
+        send_email=True,
+        send_sms=True,
+    ),
+    "ses_events": Access(
+        tables={
+            "outbox": Table(READ + WRITE),
+            "departments": Table(READ + WRITE + SCAN),
+            "staff": _REFERENCE,
+        }
+    ),
+    "sla-sweep": Access(
+        tables={
+            "cases": Table(READ + WRITE, ("sla-due",)),
+            "events": Table(WRITE),
+            "tokens": Table(WRITE),
+            "outbox": Table(WRITE),
+            "departments": _REFERENCE,
+            "staff": _REFERENCE,
+            "settings": _SETTINGS,
+        }
+    ),
+    "auto-close": Access(
+        tables={
+            **{k: v for k, v in _COMMIT.items() if k != "staff"},
+            "cases": Table(READ + WRITE, ("rating-due", "followup-due")),
+            "events": Table(WRITE),
+        }
+    ),
+    "digest": Access(
+        tables={
+            "cases": Table(READ, ("queue-due",)),
+            "counters": Table(("GetItem", *WRITE)),
+            "tokens": Table(WRITE),
+            "outbox": Table(WRITE),
+            "departments": _REFERENCE,
+            "settings": _SETTINGS,
+        }
+    ),
+    "rankings": Access(
+        tables={
+            "tallies": Table(READ),
+            "rankings": Table(READ + WRITE),
+            "departments": _REFERENCE,
+            "settings": _SETTINGS,
+        }
+    ),
+    # Archiving is a transition (state counters move); anonymising only appends an event.
+    "archive": Access(
+        tables={
+            "cases": Table(READ + WRITE, ("retire-due",)),
+            "events": Table(WRITE),
+            "counters": Table(WRITE),
+            "settings": _SETTINGS,
+        }
+    ),
+    "retention": Access(
+        tables={
+            "cases": Table(READ + WRITE, ("retire-due",)),
+            "events": Table(WRITE),
+            "settings": _SETTINGS,
+        }
+    ),
+}

@@ -1,0 +1,809 @@
+"""The production resources, as a CloudFormation template merged into Chalice's SAM output:
+
+    python -m infra.template --stage prod --out build/prod/merge.json
+    chalice package --stage prod --merge-template build/prod/merge.json build/prod/
+
+(``make package`` runs both.) Chalice generates the functions, the REST API, the schedules
+and the SNS subscription; this adds what they run on: the DynamoDB tables (generated from the
+PynamoDB models, so a new model is a new table), the site's bucket and CloudFront, the export
+bucket, SES's configuration set and its SNS topic, the alarms, and, per function, a role whose
+policy is rendered from infra/permissions.py with this template's own ARNs.
+
+A deep merge replaces lists, adds keys to maps: the roles' ``Policies`` list replaces
+Chalice's (``.chalice/policy-<stage>.json`` only satisfies ``chalice package``), the functions'
+``Environment.Variables`` gain the stage's settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from infra import permissions
+from infra.security_headers import cloudfront_security_headers_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# DynamoDB's default quota of global secondary indexes per table (adjustable). The cases
+# table uses 17 of them; tests/infra/test_template.py keeps every table within the quota.
+GSI_QUOTA = 20
+
+API_STAGE = "api"  # .chalice/config.json api_gateway_stage: the API's paths start with /api/
+API_PATHS = ("/api/*", "/open311/*")
+# Viewer headers the API reads. Authorization and X-Link-Token are credentials: they go in the
+# (near-zero TTL) cache key, which also forwards them; the rest travel by the origin request
+# policy. Never Host (API Gateway routes by its own host name).
+API_CACHE_KEY_HEADERS = ("Authorization", "X-Link-Token")
+API_FORWARDED_HEADERS = (
+    "Accept",
+    "Accept-Language",
+    "Content-Type",
+    "Idempotency-Key",
+    "CloudFront-Viewer-Address",
+)
+# CloudFront's managed policies (stable, documented ids).
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+# The operations whose ThrottledRequests / SystemErrors the table alarms add up (CloudWatch
+# reports those two per table AND operation; an alarm takes at most 10 metrics).
+TABLE_OPERATIONS = (
+    "GetItem",
+    "BatchGetItem",
+    "Query",
+    "Scan",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+)
+LOG_RETENTION_DAYS = 365
+
+
+def pascal(name: str) -> str:
+    """Chalice's CloudFormation names: ``sla-sweep`` → ``SlaSweep``."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", name) if part)
+
+
+def sub(text: str, **variables: Any) -> dict[str, Any]:
+    return {"Fn::Sub": [text, variables] if variables else text}
+
+
+def _table_base_name(model: Any) -> str:
+    from functions.settings import settings
+
+    name: str = model.Meta.table_name
+    return name.removeprefix(settings().table_prefix)
+
+
+def table_logical_id(base: str) -> str:
+    return f"{pascal(base)}Table"
+
+
+# -- DynamoDB -------------------------------------------------------------------------------
+
+
+def _key_schema(entries: list[dict[str, str]]) -> list[dict[str, str]]:
+    ordered = sorted(entries, key=lambda e: 0 if e["KeyType"] == "HASH" else 1)
+    return [{"AttributeName": e["AttributeName"], "KeyType": e["KeyType"]} for e in ordered]
+
+
+def table_resource(model: Any, stage: str) -> dict[str, Any]:
+    from pynamodb.attributes import TTLAttribute
+
+    schema = model._get_schema()
+    definitions = {d["AttributeName"]: d["AttributeType"] for d in schema["attribute_definitions"]}
+    indexes = []
+    for index in schema["global_secondary_indexes"]:
+        for d in index.get("attribute_definitions", []):
+            definitions[d["AttributeName"]] = d["AttributeType"]
+        projection = {"ProjectionType": index["projection"]["ProjectionType"]}
+        if index["projection"].get("NonKeyAttributes"):
+            projection["NonKeyAttributes"] = list(index["projection"]["NonKeyAttributes"])
+        indexes.append(
+            {
+                "IndexName": index["index_name"],
+                "KeySchema": _key_schema(index["key_schema"]),
+                "Projection": projection,
+            }
+        )
+    base = _table_base_name(model)
+    properties: dict[str, Any] = {
+        "TableName": f"wenzheng-{stage}-{base}",
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": kind}
+            for name, kind in sorted(definitions.items())
+        ],
+        "KeySchema": _key_schema(schema["key_schema"]),
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True},
+        "DeletionProtectionEnabled": stage == "prod",
+        "Tags": [{"Key": "app", "Value": "wenzheng"}, {"Key": "stage", "Value": stage}],
+    }
+    if indexes:
+        properties["GlobalSecondaryIndexes"] = indexes
+    ttl = [
+        attribute.attr_name
+        for attribute in model.get_attributes().values()
+        if isinstance(attribute, TTLAttribute)
+    ]
+    if ttl:
+        properties["TimeToLiveSpecification"] = {"AttributeName": ttl[0], "Enabled": True}
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": properties,
+    }
+
+
+def tables(stage: str) -> dict[str, dict[str, Any]]:
+    from functions.storage.models import ALL_MODELS
+
+    return {
+        table_logical_id(_table_base_name(model)): table_resource(model, stage)
+        for model in ALL_MODELS
+    }
+
+
+# -- functions: names, environment, roles ----------------------------------------------------
+
+
+def function_names() -> list[str]:
+    """Chalice's function names: ``api_handler`` and each scheduled / SNS function."""
+    from app import app
+
+    names = ["api_handler"] if app.routes else []
+    names += [source.name for source in app.event_sources]
+    return names
+
+
+def function_logical_id(name: str) -> str:
+    return "APIHandler" if name == "api_handler" else pascal(name)
+
+
+def role_logical_id(name: str) -> str:
+    return f"{pascal(name)}Role"
+
+
+def lambda_name(stage: str, name: str) -> str:
+    return f"wenzheng-{stage}-{name.replace('_', '-')}"
+
+
+def configuration_set_name(stage: str) -> str:
+    return f"wenzheng-{stage}"
+
+
+def _sender_domain() -> dict[str, Any]:
+    return {"Fn::Select": [1, {"Fn::Split": ["@", {"Ref": "SenderAddress"}]}]}
+
+
+def policy_statements(name: str, stage: str) -> list[dict[str, Any]]:
+    access = permissions.FUNCTIONS[name]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "Logs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": sub(
+                "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+                f"/aws/lambda/{lambda_name(stage, name)}:*"
+            ),
+        }
+    ]
+    for table, grant in sorted(access.tables.items()):
+        logical = table_logical_id(table)
+        resources: list[Any] = [{"Fn::GetAtt": [logical, "Arn"]}]
+        resources += [sub(f"${{{logical}.Arn}}/index/{index}") for index in grant.indexes]
+        statements.append(
+            {
+                "Sid": pascal(table).replace("-", ""),
+                "Effect": "Allow",
+                "Action": [f"dynamodb:{action}" for action in grant.actions],
+                "Resource": resources,
+            }
+        )
+    if access.exports:
+        statements.append(
+            {
+                "Sid": "AuditExports",
+                "Effect": "Allow",
+                "Action": list(access.exports),
+                "Resource": sub("${ExportBucket.Arn}/exports/*"),
+            }
+        )
+    if access.send_email:
+        base = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
+        statements.append(
+            {
+                "Sid": "SendEmail",
+                "Effect": "Allow",
+                "Action": ["ses:SendEmail"],
+                "Resource": [
+                    sub(f"{base}:identity/${{Domain}}", Domain=_sender_domain()),
+                    sub(f"{base}:configuration-set/{configuration_set_name(stage)}"),
+                ],
+            }
+        )
+    if access.send_sms:
+        statements.append(
+            {
+                # An SMS goes to a phone number, which has no ARN: AWS requires "*" here. The
+                # account's SMS spend limit and the SmsSpend alarm bound what this can cost.
+                "Sid": "SendSms",
+                "Effect": "Allow",
+                "Action": ["sns:Publish"],
+                "Resource": "*",
+            }
+        )
+    return statements
+
+
+def role_resource(name: str, stage: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            },
+            "Policies": [
+                {
+                    "PolicyName": f"{pascal(name)}Policy",
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": policy_statements(name, stage),
+                    },
+                }
+            ],
+        },
+    }
+
+
+def environment(name: str, stage: str) -> dict[str, Any]:
+    """The settings functions/settings.py reads, for this stage (WZ_STAGE comes from
+    .chalice/config.json)."""
+    variables: dict[str, Any] = {
+        "WZ_PUBLIC_BASE_URL": sub("https://${DomainName}"),
+        "WZ_MAIL_SENDER": {"Ref": "SenderAddress"},
+        "WZ_SES_CONFIGURATION_SET": configuration_set_name(stage),
+        "WZ_SES_EVENTS_TOPIC": f"wenzheng-{stage}-ses-events",
+        "WZ_EXPORT_BUCKET": {"Ref": "ExportBucket"},
+        "WZ_TABLE_PREFIX": f"wenzheng-{stage}-",
+    }
+    if name == "api_handler":
+        variables["WZ_ORIGIN_SECRET"] = sub(
+            "{{resolve:secretsmanager:${OriginSecret}:SecretString}}"
+        )
+    return variables
+
+
+def functions(stage: str) -> dict[str, dict[str, Any]]:
+    resources: dict[str, dict[str, Any]] = {}
+    for name in function_names():
+        if name not in permissions.FUNCTIONS:
+            raise SystemExit(f"infra/permissions.py does not say what {name!r} may do")
+        log_group = f"{function_logical_id(name)}LogGroup"
+        resources[log_group] = {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "LogGroupName": f"/aws/lambda/{lambda_name(stage, name)}",
+                "RetentionInDays": LOG_RETENTION_DAYS,
+            },
+        }
+        resources[role_logical_id(name)] = role_resource(name, stage)
+        # Chalice subscribes the SNS function by the topic's ARN, a string: say it needs the
+        # topic, or CloudFormation may subscribe before the topic exists.
+        depends = [log_group] + (["SesEventsTopic"] if name == "ses_events" else [])
+        resources[function_logical_id(name)] = {
+            "DependsOn": depends,
+            "Properties": {
+                "FunctionName": lambda_name(stage, name),
+                "Environment": {"Variables": environment(name, stage)},
+            },
+        }
+    return resources
+
+
+# -- site: buckets, CloudFront ---------------------------------------------------------------
+
+
+def _private_bucket(properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Type": "AWS::S3::Bucket",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                ]
+            },
+            **properties,
+        },
+    }
+
+
+def _tls_only(bucket: str) -> dict[str, Any]:
+    return {
+        "Sid": "TlsOnly",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [sub(f"${{{bucket}.Arn}}"), sub(f"${{{bucket}.Arn}}/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def site(stage: str) -> dict[str, dict[str, Any]]:
+    api_origin = {
+        "Id": "api",
+        "DomainName": sub("${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"),
+        "OriginPath": f"/{API_STAGE}",
+        "CustomOriginConfig": {
+            "OriginProtocolPolicy": "https-only",
+            "OriginSSLProtocols": ["TLSv1.2"],
+        },
+        "OriginCustomHeaders": [
+            {
+                "HeaderName": "X-Origin-Verify",
+                "HeaderValue": sub("{{resolve:secretsmanager:${OriginSecret}:SecretString}}"),
+            }
+        ],
+    }
+    site_origin = {
+        "Id": "site",
+        "DomainName": {"Fn::GetAtt": ["FrontendBucket", "RegionalDomainName"]},
+        "OriginAccessControlId": {"Fn::GetAtt": ["FrontendOriginAccessControl", "Id"]},
+        "S3OriginConfig": {"OriginAccessIdentity": ""},
+    }
+    api_behaviours = [
+        {
+            "PathPattern": pattern,
+            "TargetOriginId": "api",
+            "ViewerProtocolPolicy": "https-only",
+            "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
+            "CachedMethods": ["GET", "HEAD"],
+            "CachePolicyId": {"Ref": "ApiCachePolicy"},
+            "OriginRequestPolicyId": {"Ref": "ApiOriginRequestPolicy"},
+            "ResponseHeadersPolicyId": {"Ref": "SecurityHeadersPolicy"},
+            "Compress": True,
+        }
+        for pattern in API_PATHS
+    ]
+    distribution: dict[str, Any] = {
+        "Enabled": True,
+        "Comment": f"wenzheng {stage}",
+        "DefaultRootObject": "index.html",
+        "HttpVersion": "http2and3",
+        "IPV6Enabled": True,
+        "PriceClass": "PriceClass_All",
+        "Origins": [site_origin, api_origin],
+        "DefaultCacheBehavior": {
+            "TargetOriginId": "site",
+            "ViewerProtocolPolicy": "redirect-to-https",
+            "AllowedMethods": ["GET", "HEAD"],
+            "CachePolicyId": CACHING_OPTIMIZED,
+            "ResponseHeadersPolicyId": {"Ref": "SecurityHeadersPolicy"},
+            "Compress": True,
+        },
+        "CacheBehaviors": api_behaviours,
+        "Aliases": {"Fn::If": ["HasCertificate", [{"Ref": "DomainName"}], {"Ref": "AWS::NoValue"}]},
+        "ViewerCertificate": {
+            "Fn::If": [
+                "HasCertificate",
+                {
+                    "AcmCertificateArn": {"Ref": "CertificateArn"},
+                    "SslSupportMethod": "sni-only",
+                    "MinimumProtocolVersion": "TLSv1.2_2021",
+                },
+                {"CloudFrontDefaultCertificate": True},
+            ]
+        },
+    }
+    return {
+        "OriginSecret": {
+            "Type": "AWS::SecretsManager::Secret",
+            "Properties": {
+                "Description": "CloudFront → API: the X-Origin-Verify header (WZ_ORIGIN_SECRET)",
+                "GenerateSecretString": {"PasswordLength": 48, "ExcludePunctuation": True},
+            },
+        },
+        "FrontendBucket": _private_bucket(
+            {"BucketName": sub(f"wenzheng-{stage}-site-${{AWS::AccountId}}")}
+        ),
+        "FrontendBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "FrontendBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "CloudFrontReads",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudfront.amazonaws.com"},
+                            "Action": "s3:GetObject",
+                            "Resource": sub("${FrontendBucket.Arn}/*"),
+                            "Condition": {
+                                "StringEquals": {
+                                    "AWS:SourceArn": sub(
+                                        "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:"
+                                        "distribution/${Distribution}"
+                                    )
+                                }
+                            },
+                        },
+                        _tls_only("FrontendBucket"),
+                    ],
+                },
+            },
+        },
+        "FrontendOriginAccessControl": {
+            "Type": "AWS::CloudFront::OriginAccessControl",
+            "Properties": {
+                "OriginAccessControlConfig": {
+                    "Name": sub(f"wenzheng-{stage}-site-${{AWS::Region}}"),
+                    "OriginAccessControlOriginType": "s3",
+                    "SigningBehavior": "always",
+                    "SigningProtocol": "sigv4",
+                }
+            },
+        },
+        "ApiCachePolicy": {
+            "Type": "AWS::CloudFront::CachePolicy",
+            "Properties": {
+                "CachePolicyConfig": {
+                    # Nothing is cached (TTL 0; the credentials are in the key regardless, so no
+                    # answer could ever reach another user): a cache policy is the only way to
+                    # forward Authorization.
+                    "Name": sub(f"wenzheng-{stage}-api-${{AWS::Region}}"),
+                    "DefaultTTL": 0,
+                    "MinTTL": 0,
+                    "MaxTTL": 1,
+                    "ParametersInCacheKeyAndForwardedToOrigin": {
+                        "EnableAcceptEncodingGzip": True,
+                        "EnableAcceptEncodingBrotli": True,
+                        "HeadersConfig": {
+                            "HeaderBehavior": "whitelist",
+                            "Headers": list(API_CACHE_KEY_HEADERS),
+                        },
+                        "QueryStringsConfig": {"QueryStringBehavior": "all"},
+                        "CookiesConfig": {"CookieBehavior": "none"},
+                    },
+                }
+            },
+        },
+        "ApiOriginRequestPolicy": {
+            "Type": "AWS::CloudFront::OriginRequestPolicy",
+            "Properties": {
+                "OriginRequestPolicyConfig": {
+                    "Name": sub(f"wenzheng-{stage}-api-${{AWS::Region}}"),
+                    "HeadersConfig": {
+                        "HeaderBehavior": "whitelist",
+                        "Headers": list(API_FORWARDED_HEADERS),
+                    },
+                    "QueryStringsConfig": {"QueryStringBehavior": "all"},
+                    "CookiesConfig": {"CookieBehavior": "none"},
+                }
+            },
+        },
+        "SecurityHeadersPolicy": {
+            "Type": "AWS::CloudFront::ResponseHeadersPolicy",
+            "Properties": {
+                "ResponseHeadersPolicyConfig": {
+                    "Name": sub(f"wenzheng-{stage}-security-${{AWS::Region}}"),
+                    "Comment": "infra/security_headers.py (the local stack sends the same)",
+                    "SecurityHeadersConfig": cloudfront_security_headers_config(),
+                }
+            },
+        },
+        "Distribution": {
+            "Type": "AWS::CloudFront::Distribution",
+            "Properties": {"DistributionConfig": distribution},
+        },
+        "ExportBucket": _private_bucket(
+            {
+                "BucketName": f"wenzheng-{stage}-audit-exports",
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "OldVersions",
+                            "Status": "Enabled",
+                            "NoncurrentVersionExpiration": {"NoncurrentDays": 365},
+                        }
+                    ]
+                },
+            }
+        ),
+        "ExportBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "ExportBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [_tls_only("ExportBucket")],
+                },
+            },
+        },
+    }
+
+
+# -- mail: SES configuration set → SNS → ses_events ------------------------------------------
+
+
+def mail(stage: str) -> dict[str, dict[str, Any]]:
+    return {
+        "SenderIdentity": {
+            "Type": "AWS::SES::EmailIdentity",
+            "Properties": {
+                "EmailIdentity": _sender_domain(),
+                "ConfigurationSetAttributes": {"ConfigurationSetName": {"Ref": "ConfigurationSet"}},
+                "FeedbackAttributes": {"EmailForwardingEnabled": False},
+            },
+        },
+        "ConfigurationSet": {
+            "Type": "AWS::SES::ConfigurationSet",
+            "Properties": {
+                "Name": configuration_set_name(stage),
+                "ReputationOptions": {"ReputationMetricsEnabled": True},
+                "SendingOptions": {"SendingEnabled": True},
+            },
+        },
+        "SesEventsTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": f"wenzheng-{stage}-ses-events"},
+        },
+        "SesEventsTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [{"Ref": "SesEventsTopic"}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "SesPublishes",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ses.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": {"Ref": "SesEventsTopic"},
+                            "Condition": {
+                                "StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}
+                            },
+                        }
+                    ],
+                },
+            },
+        },
+        "ConfigurationSetEvents": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "DependsOn": ["SesEventsTopicPolicy"],
+            "Properties": {
+                "ConfigurationSetName": {"Ref": "ConfigurationSet"},
+                "EventDestination": {
+                    "Name": "bounces-and-complaints",
+                    "Enabled": True,
+                    # functions/notify/ses_events.py acts on these two; nothing else is sent.
+                    "MatchingEventTypes": ["bounce", "complaint"],
+                    "SnsDestination": {"TopicARN": {"Ref": "SesEventsTopic"}},
+                },
+            },
+        },
+    }
+
+
+# -- alarms ----------------------------------------------------------------------------------
+
+
+def _alarm(description: str, **properties: Any) -> dict[str, Any]:
+    base = {
+        "AlarmDescription": description,
+        "ActionsEnabled": True,
+        "AlarmActions": [{"Ref": "AlarmTopic"}],
+        "OKActions": [{"Ref": "AlarmTopic"}],
+        "TreatMissingData": "notBreaching",
+        "EvaluationPeriods": 1,
+        "Period": 300,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+    }
+    base.update(properties)
+    if "Metrics" in base:
+        base.pop("Period")
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": base}
+
+
+def _per_operation(metric: str, table: str) -> list[dict[str, Any]]:
+    queries: list[dict[str, Any]] = [
+        {
+            "Id": f"m{n}",
+            "ReturnData": False,
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/DynamoDB",
+                    "MetricName": metric,
+                    "Dimensions": [
+                        {"Name": "TableName", "Value": {"Ref": table}},
+                        {"Name": "Operation", "Value": operation},
+                    ],
+                },
+                "Period": 300,
+                "Stat": "Sum",
+            },
+        }
+        for n, operation in enumerate(TABLE_OPERATIONS)
+    ]
+    queries.append(
+        {"Id": "total", "Expression": "SUM(METRICS())", "Label": metric, "ReturnData": True}
+    )
+    return queries
+
+
+def alarms(stage: str) -> dict[str, dict[str, Any]]:
+    from functions import metrics
+
+    resources: dict[str, dict[str, Any]] = {
+        "AlarmTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": f"wenzheng-{stage}-alarms"},
+        },
+        "AlarmEmailSubscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Condition": "HasAlarmEmail",
+            "Properties": {
+                "TopicArn": {"Ref": "AlarmTopic"},
+                "Protocol": "email",
+                "Endpoint": {"Ref": "AlarmEmail"},
+            },
+        },
+        "SmsSpendAlarm": _alarm(
+            "SMS spend this month reached SmsMonthlySpendLimit (USD)",
+            Namespace="AWS/SNS",
+            MetricName="SMSMonthToDateSpentUSD",
+            Statistic="Maximum",
+            Threshold={"Ref": "SmsMonthlySpendLimit"},
+        ),
+        "Api5xxAlarm": _alarm(
+            "The API answered 5xx (5 or more in 5 minutes)",
+            Namespace="AWS/ApiGateway",
+            MetricName="5XXError",
+            Dimensions=[
+                {"Name": "ApiName", "Value": "wenzheng"},
+                {"Name": "Stage", "Value": API_STAGE},
+            ],
+            Statistic="Sum",
+            Threshold=5,
+        ),
+        "OutboxDeadLetterAlarm": _alarm(
+            "Outbox messages were dead-lettered (coordinators: 发送失败 list)",
+            Namespace=metrics.NAMESPACE,
+            MetricName=metrics.OUTBOX_DEAD_LETTERED,
+            Dimensions=[{"Name": "Stage", "Value": stage}],
+            Statistic="Sum",
+            Threshold=1,
+        ),
+        "SlaSweepLagAlarm": _alarm(
+            "The oldest due SLA clock waited 15 minutes or more (or the sweep stopped reporting)",
+            Namespace=metrics.NAMESPACE,
+            MetricName=metrics.SLA_SWEEP_LAG,
+            Dimensions=[{"Name": "Stage", "Value": stage}],
+            Statistic="Maximum",
+            Threshold=900,
+            EvaluationPeriods=2,
+            TreatMissingData="breaching",
+        ),
+    }
+    for name in function_names():
+        logical = function_logical_id(name)
+        for metric in ("Errors", "Throttles"):
+            resources[f"{logical}{metric}Alarm"] = _alarm(
+                f"Lambda {name}: {metric.lower()}",
+                Namespace="AWS/Lambda",
+                MetricName=metric,
+                Dimensions=[{"Name": "FunctionName", "Value": {"Ref": logical}}],
+                Statistic="Sum",
+                Threshold=1,
+            )
+    for logical in tables(stage):
+        for metric in ("ThrottledRequests", "SystemErrors"):
+            resources[f"{logical}{metric}Alarm"] = _alarm(
+                f"DynamoDB {logical}: {metric}",
+                Metrics=_per_operation(metric, logical),
+                Threshold=1,
+            )
+    return resources
+
+
+# -- the whole merge template ----------------------------------------------------------------
+
+
+PARAMETERS: dict[str, dict[str, Any]] = {
+    "DomainName": {
+        "Type": "String",
+        "Description": "The site's host name (links in emails point here); with CertificateArn "
+        "CloudFront serves it, without, use the distribution's own *.cloudfront.net name",
+        "AllowedPattern": r"[a-z0-9.-]+",
+    },
+    "CertificateArn": {
+        "Type": "String",
+        "Default": "",
+        "Description": "ACM certificate (us-east-1) for DomainName; empty: CloudFront's default",
+    },
+    "SenderAddress": {
+        "Type": "String",
+        "Description": "The From address of every email; its domain becomes the SES identity",
+        "AllowedPattern": r"[^@\s]+@[^@\s]+\.[^@\s]+",
+    },
+    "AlarmEmail": {
+        "Type": "String",
+        "Default": "",
+        "Description": "Who gets the alarms (subscription to confirm); empty: none",
+    },
+    "SmsMonthlySpendLimit": {
+        "Type": "Number",
+        "Default": 50,
+        "MinValue": 1,
+        "Description": "USD: the SMS spend alarm's threshold (keep it under the account's limit)",
+    },
+}
+
+
+def build(stage: str) -> dict[str, Any]:
+    resources: dict[str, Any] = {}
+    for part in (tables(stage), functions(stage), site(stage), mail(stage), alarms(stage)):
+        clash = resources.keys() & part.keys()
+        if clash:
+            raise SystemExit(f"two resources named {sorted(clash)}")
+        resources.update(part)
+    return {
+        "Parameters": PARAMETERS,
+        "Conditions": {
+            "HasCertificate": {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]},
+            "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
+        },
+        "Resources": resources,
+        "Outputs": {
+            "SiteUrl": {"Value": sub("https://${DomainName}")},
+            "DistributionDomainName": {"Value": {"Fn::GetAtt": ["Distribution", "DomainName"]}},
+            "DistributionId": {"Value": {"Ref": "Distribution"}},
+            "FrontendBucketName": {"Value": {"Ref": "FrontendBucket"}},
+            "ExportBucketName": {"Value": {"Ref": "ExportBucket"}},
+            "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
+            "SesEventsTopicArn": {"Value": {"Ref": "SesEventsTopic"}},
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("--out", required=True, type=Path)
+    args = parser.parse_args(argv)
+    template = build(args.stage)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(template, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    print(f"{args.out}: {len(template['Resources'])} resources", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""The Lambda zip ``make package`` builds: what it holds, and that every handler named in the
+template imports from it, unpacked, in a clean virtualenv holding only what Lambda's Python
+runtime provides (boto3 and its dependencies), with no AWS access at import."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import textwrap
+import venv
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from infra.package import RUNTIME_DISTRIBUTIONS
+
+ROOT = Path(__file__).resolve().parents[2]
+# Lambda's Python runtime: boto3 and its dependencies, at the versions this repository tests.
+RUNTIME_PINS = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _closure(requirements: list[str]) -> set[str]:
+    """Normalised names of the distributions ``requirements`` install on Lambda (Linux, 3.11),
+    from the metadata of the suite's venv, which installed the same pins."""
+    env = {"python_version": "3.11", "sys_platform": "linux", "platform_system": "Linux"}
+    seen: set[str] = set()
+    pending = [Requirement(line) for line in requirements]
+    while pending:
+        req = pending.pop()
+        name = _normalise(req.name)
+        if name in seen or (req.marker and not req.marker.evaluate({**env, "extra": ""})):
+            continue
+        seen.add(name)
+        pending.extend(Requirement(r) for r in metadata.requires(req.name) or [])
+    return seen
+
+
+def _lines(path: Path) -> list[str]:
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return [line for line in lines if line and not line.startswith("-")]
+
+
+def _runtime_dir(target: Path) -> Path:
+    """A directory with exactly the packages of ``RUNTIME_PINS``, linked from this venv."""
+    target.mkdir()
+    for name in RUNTIME_PINS:
+        dist = metadata.distribution(name)
+        tops = {Path(str(f)).parts[0] for f in dist.files or []}
+        for top in tops - {"..", "__pycache__"}:
+            if not top.endswith(".data"):
+                (target / top).symlink_to(Path(str(dist.locate_file(top))))
+    return target
+
+
+@pytest.fixture(scope="module")
+def zip_names(package_dir: Path) -> list[str]:
+    size = (package_dir / "deployment.zip").stat().st_size
+    print(f"\ndeployment.zip: {size} bytes ({size / 1e6:.2f} MB)")
+    with zipfile.ZipFile(package_dir / "deployment.zip") as package:
+        return package.namelist()
+
+
+@pytest.fixture(scope="module")
+def handlers(package_dir: Path) -> list[str]:
+    template = json.loads((package_dir / "sam.json").read_text())
+    return sorted(
+        resource["Properties"]["Handler"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function"
+    )
+
+
+def test_zip_holds_the_app_and_every_source_file_of_functions_and_schemas(
+    zip_names: list[str],
+) -> None:
+    sources = {
+        path.relative_to(ROOT).as_posix()
+        for tree in ("functions", "schemas")
+        for path in (ROOT / tree).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
+    assert "app.py" in zip_names
+    assert sources <= set(zip_names), sorted(sources - set(zip_names))[:10]
+    assert "schemas/openapi.json" in zip_names
+
+
+def test_zip_has_no_tests_compiled_files_dev_or_runtime_provided_packages(
+    zip_names: list[str],
+) -> None:
+    tops = {name.split("/", 1)[0] for name in zip_names}
+    assert not [n for n in zip_names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
+    assert not tops & {"tests", "infra", "frontend", "vendor", "docs", ".chalice"}
+    # Chalice ships only its runtime router, not its CLI or the CLI's dependencies.
+    assert sorted(n for n in zip_names if n.startswith("chalice/")) == [
+        "chalice/__init__.py",
+        "chalice/app.py",
+    ]
+    not_shipped = {
+        "moto",
+        "pytest",
+        "hypothesis",
+        "playwright",
+        "ruff",
+        "mypy",
+        "click",
+        "yaml",
+        "requests",
+        "boto3",
+        "botocore",
+        "s3transfer",
+        "urllib3",
+        "dateutil",
+    }
+    assert not tops & not_shipped
+
+
+def test_zip_distributions_are_exactly_requirements_txt_without_the_runtimes(
+    zip_names: list[str],
+) -> None:
+    in_zip = {
+        _normalise(top.removesuffix(".dist-info").rsplit("-", 1)[0])
+        for top in {n.split("/", 1)[0] for n in zip_names}
+        if top.endswith(".dist-info")
+    }
+    expected = _closure(_lines(ROOT / "requirements.txt")) - RUNTIME_DISTRIBUTIONS
+    assert in_zip == expected
+
+
+def test_every_handler_imports_from_the_unpacked_zip_in_a_clean_runtime_venv(
+    package_dir: Path, handlers: list[str], tmp_path: Path
+) -> None:
+    assert "app.app" in handlers and len(handlers) >= 8, handlers
+    task = tmp_path / "task"
+    with zipfile.ZipFile(package_dir / "deployment.zip") as package:
+        package.extractall(task)
+    # The clean venv holds nothing; Lambda's runtime packages are links to the suite's pinned
+    # copies in a directory after the task root on the path, as /var/runtime is on Lambda.
+    clean = tmp_path / "venv"
+    venv.create(clean, with_pip=False)
+    python = clean / "bin" / "python"
+    runtime = _runtime_dir(tmp_path / "runtime")
+    assert f"boto3=={metadata.version('boto3')}" in {
+        line.replace(" ", "") for line in _lines(ROOT / "requirements-dev.txt")
+    }
+    probe = textwrap.dedent(
+        """
+        import importlib, json, sys
+        loaded = {}
+        for handler in sys.argv[1:]:
+            module, name = handler.rsplit(".", 1)
+            target = getattr(importlib.import_module(module), name)
+            loaded[handler] = callable(target)
+        import functions, schemas, chalice, botocore
+        print(json.dumps({
+            "callable": loaded,
+            "files": {m.__name__: m.__file__ for m in (functions, schemas, chalice, botocore)},
+            "schemas": schemas.names(),
+            "openapi": schemas.openapi()["openapi"],
+        }))
+        """
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": f"{task}:{runtime}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "LAMBDA_TASK_ROOT": str(task),
+        "WZ_STAGE": "prod",
+        "AWS_REGION": "ap-southeast-1",
+        "AWS_DEFAULT_REGION": "ap-southeast-1",
+        # Any AWS call at import would fail: no credentials, and every endpoint a closed port.
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    }
+    result = subprocess.run(
+        [str(python), "-c", probe, *handlers],
+        cwd=task,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["callable"] == {handler: True for handler in handlers}
+    for module in ("functions", "schemas", "chalice"):
+        assert report["files"][module].startswith(str(task)), report["files"]
+    assert report["files"]["botocore"].startswith(str(runtime)), report["files"]
+    assert report["schemas"] == sorted(
+        p.stem for p in (ROOT / "schemas").glob("*.json") if p.stem != "openapi"
+    )
+    assert report["openapi"].startswith("3.1")

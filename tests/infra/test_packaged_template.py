@@ -1,0 +1,71 @@
+"""The template ``make package`` produces (Chalice's SAM output merged with
+infra/template.py): it passes cfn-lint, the merge replaced Chalice's placeholder policies with
+the per-function ones, and the schedules and the SNS subscription are there."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra import template
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def sam(package_dir: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((package_dir / "sam.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+def test_the_packaged_template_passes_cfn_lint(package_dir: Path) -> None:
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run(
+        [str(cfn_lint), "--format", "json", str(package_dir / "sam.json")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    findings = json.loads(result.stdout or "[]")
+    assert findings == [], json.dumps(findings, indent=1, ensure_ascii=False)[:6000]
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_every_role_carries_its_functions_policy_and_nothing_of_chalices(
+    sam: dict[str, Any],
+) -> None:
+    expected = template.build("prod")["Resources"]
+    roles = {k for k, v in sam["Resources"].items() if v["Type"] == "AWS::IAM::Role"}
+    assert roles == {template.role_logical_id(n) for n in template.function_names()}
+    for role in roles:
+        assert (
+            sam["Resources"][role]["Properties"]["Policies"]
+            == (expected[role]["Properties"]["Policies"])
+        )
+    assert "logs:*" not in json.dumps(sam)
+
+
+def test_the_schedules_and_the_ses_subscription_are_generated(sam: dict[str, Any]) -> None:
+    from app import app
+    from functions.jobs import RUNNERS
+
+    scheduled = {}
+    for source in app.event_sources:
+        events = sam["Resources"][template.function_logical_id(source.name)]["Properties"]["Events"]
+        [event] = events.values()
+        if event["Type"] == "Schedule":
+            scheduled[source.name] = event["Properties"]["Schedule"]
+            assert event["Properties"]["Schedule"] == source.schedule_expression.to_string()
+        else:
+            assert event["Type"] == "SNS"
+            assert event["Properties"]["Topic"]["Fn::Sub"].endswith(":wenzheng-prod-ses-events")
+    assert set(scheduled) == set(RUNNERS)
+    assert scheduled["outbox"] == "rate(1 minute)" and scheduled["sla-sweep"] == "rate(5 minutes)"
+    api = sam["Resources"]["APIHandler"]["Properties"]
+    assert api["Handler"] == "app.app" and api["FunctionName"] == "wenzheng-prod-api-handler"
+    assert api["Environment"]["Variables"]["WZ_STAGE"] == "prod"  # Chalice's, kept by the merge

@@ -1,0 +1,269 @@
+"""Least privilege, proven by recording: every AWS call each Lambda function makes while the
+platform works (the full HTTP lifecycles of the API tests, every scheduled job, the SES
+feedback function) must be allowed by that function's policy in the production template,
+and no function may hold a table it never touched.
+
+The drivers are existing API tests (they already walk every audience's paths and run every
+job); here they run under a recorder that attributes each call to the function it runs in:
+HTTP requests to ``api_handler``, ``POST /api/dev/jobs/<name>`` (the local stand-in for the
+schedule) to the job ``<name>``, ``client.lambda_.invoke(name)`` to ``name``. The local-only
+dev routes (the dev outbox listing, the clock) are not part of any deployed function."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from tests.api.conftest import (
+    _moto,  # noqa: F401  (one moto account for this module)
+    fresh_state,
+)
+from tests.api.helpers import T0, Api
+from tests.infra.aws_calls import Call, Recorder, allowed, recording, resolve
+
+STAGE = "prod"
+DEV_JOB = re.compile(r"^/api/dev/jobs/([^/?]+)")
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+# Grants (function, table) no driver reaches, each for a reason; anything else unrecorded
+# fails the test (a grant nobody uses is a grant to remove).
+UNRECORDED_GRANTS: list[tuple[str, str]] = []
+
+
+def _drivers() -> list[Callable[..., Any]]:
+    from tests.api import (
+        test_api_admin,
+        test_api_audit,
+        test_api_jobs,
+        test_api_lifecycle,
+        test_api_outbox,
+        test_api_rankings,
+        test_api_showcase,
+        test_api_sla,
+    )
+
+    return [
+        test_api_lifecycle.test_one_case_walks_through_every_state_to_closure,
+        test_api_audit.test_a_closed_case_is_archived_after_thirty_days_and_the_auditor_sees_its_verified_history,
+        test_api_audit.test_an_export_holds_the_query_result_with_hashes_and_verifies_against_the_archive,
+        test_api_audit.test_retention_anonymises_contact_data_and_the_history_still_verifies,
+        test_api_showcase.test_a_coordinator_features_a_closed_public_case_and_the_wall_shows_it,
+        test_api_admin.test_an_admin_replaces_the_calendar_and_the_write_is_recorded,
+        test_api_rankings.test_the_job_freezes_last_month_once_and_the_frozen_month_stands,
+        test_api_outbox.test_a_permanent_bounce_marks_the_message_the_department_and_alerts_coordinators,
+        test_api_jobs.test_auto_close_closes_unrated_cases_and_follows_up_each_promise_once,
+        test_api_jobs.test_digest_emails_each_department_with_open_cases_once_a_day,
+        test_api_sla.test_the_ladder_on_both_clocks_each_rung_once,
+        _citizen_extras,
+    ]
+
+
+class _TickingClock:
+    """The platform clock, advancing a millisecond per reading instead of with the wall
+    clock: the drivers assert deadlines to the second, which a loaded machine must not move."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def utcnow(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+    def set_now(self, instant: datetime) -> None:
+        self.now = instant
+
+    def reset(self) -> None:
+        self.now = datetime.now(UTC)
+
+
+def _citizen_extras(api: Api) -> None:
+    """Two citizen paths no driver above takes: a retried submission (Idempotency-Key) and
+    附议 on a public case."""
+    headers = {"Idempotency-Key": "permissions-test-1"}
+    first = api.submit(headers=headers)
+    assert api.submit(headers=headers)["case_id"] == first["case_id"]
+    api.accept(first["case_id"], public=True)
+    answer = api.post(f"/api/cases/{first['case_id']}/support")
+    assert answer.status == 200, answer.body
+
+
+def _cold_caches(calls: Recorder, name: str) -> None:
+    """Each function is its own process: what one cached (departments, staff, settings) the
+    next must read itself, or its reads would go unrecorded. (A function called again keeps
+    its cache, as a warm Lambda does.)"""
+    from functions.storage import directory
+
+    if calls.last_function != name:
+        directory.clear_cache()
+        calls.last_function = name
+
+
+@contextlib.contextmanager
+def _attributing(client: Client, calls: Recorder) -> Iterator[None]:
+    """Route each request / invocation's calls to the function that would make them."""
+    send, invoke = client.http.request, client.lambda_.invoke
+
+    def request(method: str, path: str, **kwargs: Any) -> Any:
+        job = DEV_JOB.match(path)
+        name = job.group(1) if job else "dev" if path.startswith("/api/dev/") else "api_handler"
+        with calls.as_function(name):
+            _cold_caches(calls, name)
+            return send(method, path, **kwargs)
+
+    def lambda_invoke(name: str, payload: Any = None) -> Any:
+        with calls.as_function(name):
+            _cold_caches(calls, name)
+            return invoke(name, payload)
+
+    client.http.request = request  # type: ignore[method-assign]
+    client.lambda_.invoke = lambda_invoke  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        client.http.request = send  # type: ignore[method-assign]
+        client.lambda_.invoke = invoke  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="module")
+def recorded(_moto: None) -> list[Call]:  # noqa: F811
+    """Run every driver once under the recorder (about 15 s on two cores)."""
+    import inspect
+
+    from functions import clock
+    from functions.settings import settings
+
+    s = settings()
+    calls = Recorder(
+        table_prefix=s.table_prefix,
+        stage_prefix=f"wenzheng-{STAGE}-",
+        stage=STAGE,
+        sender_domain=s.mail_sender.split("@", 1)[1],
+        configuration_set=f"wenzheng-{STAGE}",
+        export_bucket_test=s.export_bucket,
+        export_bucket_stage=f"wenzheng-{STAGE}-audit-exports",
+    )
+    from app import app
+
+    with recording(calls), pytest.MonkeyPatch.context() as patch:
+        ticking = _TickingClock()
+        for name in ("utcnow", "set_now", "reset"):
+            patch.setattr(clock, name, getattr(ticking, name))
+        # Production names the configuration set on every email (the tests' settings do not).
+        from functions.notify import adapter
+
+        staged = dataclasses.replace(s, ses_configuration_set=calls.configuration_set)
+        patch.setattr(adapter, "settings", lambda: staged)
+        # Production counts requests (the suite switches the limiter off): count here too, with
+        # maxima no driver reaches, so the counters' table calls are recorded.
+        from functions.domain import rate_limits as policy
+        from functions.services import rate_limits
+
+        counting = dataclasses.replace(
+            s,
+            rate_limits_enabled=True,
+            rate_limits=",".join(f"{limit.name}=100000/1h" for limit in policy.DEFAULTS),
+        )
+        patch.setattr(rate_limits, "settings", lambda: counting)
+        for driver in _drivers():
+            fresh_state()
+            with Client(app, stage_name="local") as c, _attributing(c, calls):
+                an_api = Api(c)
+                clock.set_now(T0)
+                wanted = inspect.signature(driver).parameters
+                driver(*[an_api if p == "api" else c for p in wanted])
+            clock.reset()
+    return [c for c in calls.calls if c.function not in ("dev", "test")]
+
+
+@pytest.fixture(scope="module")
+def policies() -> dict[str, list[dict[str, Any]]]:
+    """Each function's policy statements as the production template renders them, resolved."""
+    from functions.settings import settings
+    from infra import template
+
+    built = template.build(STAGE)
+    parameters = {"SenderAddress": settings().mail_sender, "DomainName": "wenzheng.example"}
+    found: dict[str, list[dict[str, Any]]] = {}
+    for name in template.function_names():
+        role = built["Resources"][template.role_logical_id(name)]
+        [policy] = role["Properties"]["Policies"]
+        found[name] = resolve(policy["PolicyDocument"]["Statement"], built, parameters)
+    return found
+
+
+def test_every_recorded_call_is_allowed_by_its_functions_policy(
+    recorded: list[Call], policies: dict[str, list[dict[str, Any]]]
+) -> None:
+    functions = {c.function for c in recorded}
+    # The recording reached every deployed function (else the proof has a hole).
+    assert functions == set(policies), (sorted(functions), sorted(policies))
+    denied = sorted(
+        {
+            (c.function, c.action, c.resource)
+            for c in recorded
+            if not allowed(policies[c.function], c.action, c.resource)
+        }
+    )
+    assert denied == [], "calls the production policy would refuse:\n" + "\n".join(
+        " ".join(d) for d in denied
+    )
+
+
+def _tables_in(statements: list[dict[str, Any]]) -> set[str]:
+    arns = [
+        r
+        for s in statements
+        for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+    ]
+    return {arn.split(":table/", 1)[1].split("/", 1)[0] for arn in arns if ":dynamodb:" in arn}
+
+
+def test_no_function_holds_a_table_it_never_touches(
+    recorded: list[Call], policies: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Hard: a grant no recorded call uses is listed; the list must be exactly the grants
+    known to be reached only by paths the drivers do not walk (kept short and explained)."""
+    touched: dict[str, set[str]] = {}
+    for c in recorded:
+        if ":table/" in c.resource:
+            table = c.resource.split(":table/", 1)[1].split("/", 1)[0]
+            touched.setdefault(c.function, set()).add(table)
+    unused = sorted(
+        (name, table.removeprefix(f"wenzheng-{STAGE}-"))
+        for name, statements in policies.items()
+        for table in _tables_in(statements) - touched.get(name, set())
+    )
+    assert unused == sorted(UNRECORDED_GRANTS), "\n".join(map(str, unused))
+
+
+def test_every_table_is_granted_to_a_function_and_no_policy_names_a_missing_one() -> None:
+    from functions.storage.models import ALL_MODELS
+    from infra import permissions, template
+
+    tables = {template._table_base_name(model) for model in ALL_MODELS}
+    granted = {table for access in permissions.FUNCTIONS.values() for table in access.tables}
+    assert tables - granted == set(), "tables no function may use"
+    assert granted - tables == set(), "grants on tables that do not exist"
+
+
+def test_no_statement_grants_every_resource_but_sms() -> None:
+    from infra import template
+
+    built = template.build(STAGE)
+    wildcards = sorted(
+        (name, tuple(s["Action"]))
+        for name in template.function_names()
+        for s in built["Resources"][template.role_logical_id(name)]["Properties"]["Policies"][0][
+            "PolicyDocument"
+        ]["Statement"]
+        if s["Resource"] == "*" or "*" in str(s["Action"])
+    )
+    assert wildcards == [("outbox", ("sns:Publish",))]

@@ -1,0 +1,337 @@
+"""The production template (infra/template.py), without packaging: its tables are the
+PynamoDB models, the CDN routes the API and sends the security headers, the mail and alarm
+wiring names what the code uses. (The packaged and cfn-linted template:
+tests/infra/test_packaged_template.py.)"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra import template
+from infra.security_headers import SECURITY_HEADERS, content_security_policy
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGE = "prod"
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[str, Any]:
+    return template.build(STAGE)
+
+
+def _resources(built: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in built["Resources"].items() if v.get("Type") == kind}
+
+
+def _base(model: Any) -> str:
+    return template._table_base_name(model)
+
+
+# -- tables ----------------------------------------------------------------------------------
+
+
+def test_every_model_is_one_table_named_for_the_stage(built: dict[str, Any]) -> None:
+    from functions.storage.models import ALL_MODELS
+
+    tables = _resources(built, "AWS::DynamoDB::Table")
+    assert len(tables) == len(ALL_MODELS)
+    names = {t["Properties"]["TableName"] for t in tables.values()}
+    assert names == {f"wenzheng-{STAGE}-{_base(m)}" for m in ALL_MODELS}
+
+
+def test_tables_have_the_models_keys_indexes_projections_and_ttl(built: dict[str, Any]) -> None:
+    from pynamodb.attributes import TTLAttribute
+    from pynamodb.indexes import GlobalSecondaryIndex
+
+    from functions.storage.models import ALL_MODELS
+
+    for model in ALL_MODELS:
+        props = built["Resources"][template.table_logical_id(_base(model))]["Properties"]
+        attributes = model.get_attributes()
+        hash_key = next(a.attr_name for a in attributes.values() if a.is_hash_key)
+        range_key = [a.attr_name for a in attributes.values() if a.is_range_key]
+        assert props["KeySchema"] == [{"AttributeName": hash_key, "KeyType": "HASH"}] + [
+            {"AttributeName": name, "KeyType": "RANGE"} for name in range_key
+        ]
+        indexes = {
+            i.Meta.index_name: i
+            for i in vars(model).values()
+            if isinstance(i, GlobalSecondaryIndex)
+        }
+        in_template = {i["IndexName"]: i for i in props.get("GlobalSecondaryIndexes", [])}
+        assert set(in_template) == set(indexes), model.__name__
+        defined = {d["AttributeName"]: d["AttributeType"] for d in props["AttributeDefinitions"]}
+        for name, index in indexes.items():
+            keys = {
+                a.attr_name: ("HASH" if a.is_hash_key else "RANGE")
+                for a in index.Meta.attributes.values()
+            }
+            assert in_template[name]["KeySchema"][0]["KeyType"] == "HASH"
+            assert {k["AttributeName"]: k["KeyType"] for k in in_template[name]["KeySchema"]} == (
+                keys
+            )
+            assert in_template[name]["Projection"]["ProjectionType"] == (
+                index.Meta.projection.projection_type
+            )
+            assert set(keys) <= set(defined)
+        # Exactly the key attributes are defined (CloudFormation refuses any other).
+        key_names = {k["AttributeName"] for k in props["KeySchema"]} | {
+            k["AttributeName"] for i in in_template.values() for k in i["KeySchema"]
+        }
+        assert set(defined) == key_names
+        ttl = [a.attr_name for a in attributes.values() if isinstance(a, TTLAttribute)]
+        if ttl:
+            assert props["TimeToLiveSpecification"] == {"AttributeName": ttl[0], "Enabled": True}
+        else:
+            assert "TimeToLiveSpecification" not in props
+
+
+def test_tables_are_on_demand_encrypted_recoverable_and_kept(built: dict[str, Any]) -> None:
+    for logical, table in _resources(built, "AWS::DynamoDB::Table").items():
+        props = table["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST", logical
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["SSESpecification"] == {"SSEEnabled": True}
+        assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+
+
+def test_every_table_stays_within_the_default_quota_of_twenty_indexes(
+    built: dict[str, Any],
+) -> None:
+    counts = {
+        t["Properties"]["TableName"]: len(t["Properties"].get("GlobalSecondaryIndexes", []))
+        for t in _resources(built, "AWS::DynamoDB::Table").values()
+    }
+    # The cases table carries 17 (board ×6, queue ×2, by-lead, rating-due, followup-due,
+    # sla-due, cards, retire-due, audit ×3): three left before a quota increase is needed.
+    assert counts[f"wenzheng-{STAGE}-cases"] == 17
+    assert max(counts.values()) <= template.GSI_QUOTA
+
+
+# -- the site, CloudFront and the security headers -------------------------------------------
+
+
+class _PageAudit(HTMLParser):
+    """What a CSP without 'unsafe-inline' would block in a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=…> inline handler")
+            if name == "style":
+                self.problems.append(f"<{tag} style=…> inline style")
+            if value and value.strip().lower().startswith("javascript:"):
+                self.problems.append(f"<{tag} {name}=javascript:…>")
+        if tag == "style":
+            self.problems.append("<style> element")
+        if tag == "script":
+            self._in_script = "src" not in named
+            if named.get("src", "").startswith(("http:", "https:", "//")):
+                self.problems.append(f"script from elsewhere: {named['src']}")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.problems.append("inline <script>")
+
+
+def test_no_page_has_inline_script_handler_or_style() -> None:
+    pages = sorted((ROOT / "frontend").glob("*.html"))
+    assert len(pages) >= 10
+    for page in pages:
+        audit = _PageAudit()
+        audit.feed(page.read_text(encoding="utf-8"))
+        assert audit.problems == [], f"{page.name}: {audit.problems}"
+
+
+def test_the_csp_allows_nothing_inline_and_nothing_from_elsewhere() -> None:
+    csp = content_security_policy()
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"
+    assert not re.search(r"https?:|\*", csp)
+
+
+def test_cloudfront_sends_the_same_security_headers_as_the_local_stack(
+    built: dict[str, Any],
+) -> None:
+    from infra import local_stack
+
+    assert local_stack.SECURITY_HEADERS is SECURITY_HEADERS
+    config = built["Resources"]["SecurityHeadersPolicy"]["Properties"][
+        "ResponseHeadersPolicyConfig"
+    ]["SecurityHeadersConfig"]
+    hsts = config["StrictTransportSecurity"]
+    sent = {
+        "Content-Security-Policy": config["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+        "Strict-Transport-Security": f"max-age={hsts['AccessControlMaxAgeSec']}"
+        + ("; includeSubDomains" if hsts["IncludeSubdomains"] else ""),
+        "Referrer-Policy": config["ReferrerPolicy"]["ReferrerPolicy"],
+        "X-Content-Type-Options": "nosniff" if "ContentTypeOptions" in config else "",
+        "X-Frame-Options": config["FrameOptions"]["FrameOption"],
+    }
+    assert sent == SECURITY_HEADERS
+    assert all(part["Override"] for part in config.values())
+    assert SECURITY_HEADERS["Referrer-Policy"] == "no-referrer"
+    assert SECURITY_HEADERS["X-Frame-Options"] == "DENY"
+
+
+def test_the_api_paths_go_uncached_to_the_api_stage_with_the_origin_secret(
+    built: dict[str, Any],
+) -> None:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    stage_name = config["stages"][STAGE]["api_gateway_stage"]
+    distribution = built["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    origins = {o["Id"]: o for o in distribution["Origins"]}
+    api = origins["api"]
+    assert api["OriginPath"] == f"/{stage_name}"
+    assert "${RestAPI}.execute-api." in api["DomainName"]["Fn::Sub"]
+    assert [h["HeaderName"] for h in api["OriginCustomHeaders"]] == ["X-Origin-Verify"]
+    assert "OriginSecret" in api["OriginCustomHeaders"][0]["HeaderValue"]["Fn::Sub"]
+    behaviours = {b["PathPattern"]: b for b in distribution["CacheBehaviors"]}
+    assert set(behaviours) == {"/api/*", "/open311/*"}
+    # Every route of the app is under one of them.
+    from app import app
+
+    assert all(path.startswith(("/api/", "/open311/")) for path in app.routes)
+    cache = built["Resources"]["ApiCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert cache["DefaultTTL"] == cache["MinTTL"] == 0
+    forwarded = built["Resources"]["ApiOriginRequestPolicy"]["Properties"][
+        "OriginRequestPolicyConfig"
+    ]
+    headers = (
+        forwarded["HeadersConfig"]["Headers"]
+        + cache["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]["Headers"]
+    )
+    assert "Host" not in headers and "CloudFront-Viewer-Address" in headers
+    assert {"Authorization", "X-Link-Token", "Idempotency-Key", "Content-Type"} <= set(headers)
+    assert forwarded["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+    for behaviour in behaviours.values():
+        assert behaviour["TargetOriginId"] == "api"
+        assert len(behaviour["AllowedMethods"]) == 7
+        assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+    default = distribution["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == "site"
+    assert default["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+    assert "OriginAccessControlId" in origins["site"]
+    # The API learns the secret from the same place.
+    env = built["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert env["WZ_ORIGIN_SECRET"] == api["OriginCustomHeaders"][0]["HeaderValue"]
+
+
+def test_buckets_are_private_encrypted_and_exports_versioned(built: dict[str, Any]) -> None:
+    buckets = _resources(built, "AWS::S3::Bucket")
+    assert set(buckets) == {"FrontendBucket", "ExportBucket"}
+    for bucket in buckets.values():
+        props = bucket["Properties"]
+        assert all(props["PublicAccessBlockConfiguration"].values())
+        assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    exports = buckets["ExportBucket"]["Properties"]
+    assert exports["VersioningConfiguration"] == {"Status": "Enabled"}
+    # The name settings.py gives the stage's bucket when WZ_EXPORT_BUCKET is not set.
+    source = (ROOT / "functions" / "settings.py").read_text(encoding="utf-8")
+    assert '"WZ_EXPORT_BUCKET", f"wenzheng-{stage}-audit-exports"' in source
+    assert exports["BucketName"] == f"wenzheng-{STAGE}-audit-exports"
+
+
+# -- functions' environment, mail, alarms ----------------------------------------------------
+
+
+def _settings_variables() -> set[str]:
+    source = (ROOT / "functions" / "settings.py").read_text(encoding="utf-8")
+    return set(re.findall(r'env\.get\(\s*"(WZ_[A-Z0-9_]+)"', source))
+
+
+def test_every_variable_the_template_sets_is_one_settings_reads(built: dict[str, Any]) -> None:
+    read = _settings_variables()
+    for name in template.function_names():
+        props = built["Resources"][template.function_logical_id(name)]["Properties"]
+        variables = set(props["Environment"]["Variables"])
+        assert variables <= read, variables - read
+        assert props["FunctionName"] == template.lambda_name(STAGE, name)
+
+
+def test_ses_feedback_reaches_the_topic_the_ses_events_function_listens_to(
+    built: dict[str, Any],
+) -> None:
+    from app import app
+
+    [sns] = [s for s in app.event_sources if s.name == "ses_events"]
+    topic = built["Resources"]["SesEventsTopic"]["Properties"]["TopicName"]
+    assert topic == f"wenzheng-{STAGE}-ses-events"
+    env = built["Resources"]["SesEvents"]["Properties"]["Environment"]["Variables"]
+    assert env["WZ_SES_EVENTS_TOPIC"] == topic
+    assert sns.topic.endswith("-ses-events")  # named by settings, per stage
+    destination = built["Resources"]["ConfigurationSetEvents"]["Properties"]
+    assert destination["EventDestination"]["SnsDestination"]["TopicARN"] == {
+        "Ref": "SesEventsTopic"
+    }
+    assert set(destination["EventDestination"]["MatchingEventTypes"]) == {"bounce", "complaint"}
+    name = built["Resources"]["ConfigurationSet"]["Properties"]["Name"]
+    outbox_env = built["Resources"]["Outbox"]["Properties"]["Environment"]["Variables"]
+    assert outbox_env["WZ_SES_CONFIGURATION_SET"] == name
+    policy = built["Resources"]["SesEventsTopicPolicy"]["Properties"]["PolicyDocument"]
+    assert policy["Statement"][0]["Principal"] == {"Service": "ses.amazonaws.com"}
+
+
+def test_alarms_cover_every_function_table_the_api_sms_and_the_custom_metrics(
+    built: dict[str, Any],
+) -> None:
+    from functions import metrics
+
+    alarms = _resources(built, "AWS::CloudWatch::Alarm")
+    for name in template.function_names():
+        logical = template.function_logical_id(name)
+        assert {f"{logical}ErrorsAlarm", f"{logical}ThrottlesAlarm"} <= set(alarms)
+    for logical in _resources(built, "AWS::DynamoDB::Table"):
+        for metric in ("ThrottledRequests", "SystemErrors"):
+            queries = alarms[f"{logical}{metric}Alarm"]["Properties"]["Metrics"]
+            assert len(queries) <= 10  # CloudWatch's limit per alarm
+    assert alarms["Api5xxAlarm"]["Properties"]["MetricName"] == "5XXError"
+    sms = alarms["SmsSpendAlarm"]["Properties"]
+    assert sms["MetricName"] == "SMSMonthToDateSpentUSD"
+    assert sms["Threshold"] == {"Ref": "SmsMonthlySpendLimit"}
+    custom = {
+        a["Properties"]["MetricName"]
+        for a in alarms.values()
+        if a["Properties"].get("Namespace") == metrics.NAMESPACE
+    }
+    assert custom == set(metrics.UNITS)
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_the_cli_writes_the_merge_template(tmp_path: Path) -> None:
+    out = tmp_path / "merge.json"
+    assert template.main(["--stage", STAGE, "--out", str(out)]) == 0
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written == json.loads(json.dumps(template.build(STAGE)))
+
+
+def test_the_schedules_are_the_jobs_the_local_timer_runs() -> None:
+    from app import app
+    from functions.jobs import RUNNERS
+
+    scheduled = {
+        s.name: s.schedule_expression
+        for s in app.event_sources
+        if hasattr(s, "schedule_expression")
+    }
+    assert set(scheduled) == set(RUNNERS)

@@ -3,11 +3,6 @@ rating. No contact data ever leaves through these except to the tracking-code ho
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
 from chalice.app import Blueprint, Response
@@ -25,8 +20,6 @@ from functions.domain.taxonomy import (
 )
 
 public = Blueprint(__name__)
-security = logging.getLogger("wenzheng.security")
-_CASE_ID = re.compile(r"WZ\d{8}-[0-9A-Z]{6}")
 
 BOARD_FILTERS = ("state", "kind", "category", "district", "department")
 
@@ -130,38 +123,20 @@ def case(case_id: str) -> dict[str, Any]:
 
 @route(public, "/api/cases/{case_id}/track", methods=("POST",))
 def track(case_id: str) -> dict[str, Any]:
-    from functions.services import citizen
+    from functions.services import citizen, rate_limits
 
-    code = body(public, "tracking")["tracking_code"]
-    with _code_attempt(case_id, "/api/cases/{case_id}/track") as at:
+    code, at = body(public, "tracking")["tracking_code"], now()
+    with rate_limits.code_attempt(case_id, ip(public), at, route="/api/cases/{case_id}/track"):
         return citizen.track(case_id, code, at)
 
 
 @route(public, "/api/cases/{case_id}/rating", methods=("POST",))
 def rate(case_id: str) -> dict[str, Any]:
-    from functions.services import citizen
+    from functions.services import citizen, rate_limits
 
-    data = body(public, "rating")
-    with _code_attempt(case_id, "/api/cases/{case_id}/rating") as at:
+    data, at = body(public, "rating"), now()
+    with rate_limits.code_attempt(case_id, ip(public), at, route="/api/cases/{case_id}/rating"):
         return citizen.rate(case_id, data, at)
-
-
-@contextmanager
-def _code_attempt(case_id: str, path: str) -> Iterator[datetime]:
-    """A tracking-code check: counted per IP (every attempt) and per case (failures only,
-    so a brute force locks that case's code checks for the window); a wrong code is logged
-    without the code."""
-    from functions.services import rate_limits
-
-    at, client = now(), ip(public)
-    rate_limits.hit("track_ip", client, at, route=path)
-    with rate_limits.failures("track_case", case_id[:64], at, route=path):
-        try:
-            yield at
-        except NotFound:
-            shown = case_id if _CASE_ID.fullmatch(case_id) else "(malformed)"  # no free text
-            security.warning("tracking_code_rejected route=%s case=%s ip=%s", path, shown, client)
-            raise
 
 
 @route(public, "/api/rankings", cache_seconds=60)

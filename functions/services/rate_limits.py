@@ -9,6 +9,7 @@ those requests needs DynamoDB anyway."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -90,3 +91,21 @@ def failures(name: str, subject: str, now: datetime, *, route: str = "") -> Iter
         counters.give_back(limit, subject, now)
         raise
     counters.give_back(limit, subject, now)
+
+
+_CASE_ID = re.compile(r"WZ\d{8}-[0-9A-Z]{6}")
+
+
+@contextmanager
+def code_attempt(case_id: str, client: str, now: datetime, *, route: str) -> Iterator[None]:
+    """A tracking-code check: counted per IP (every attempt) and per case (failures only,
+    so a brute force locks that case's code checks for the window); a wrong code is logged
+    without the code."""
+    hit("track_ip", client, now, route=route)
+    with failures("track_case", case_id[:64], now, route=route):
+        try:
+            yield
+        except NotFound:
+            shown = case_id if _CASE_ID.fullmatch(case_id) else "(malformed)"  # no free text
+            log.warning("tracking_code_rejected route=%s case=%s ip=%s", route, shown, client)
+            raise

@@ -180,6 +180,7 @@ _ACTIONS = {
     "return-decision": ("return-decision", "coordination.decide_return"),
     "extension-decision": ("extension-decision", "coordination.decide_extension"),
     "close": ("close", "coordination.close"),
+    "public-version": ("public-version", "coordination.edit_public_version"),
     # 回音壁
     "feature": ("feature", "showcase.feature"),
     "unfeature": ("empty", "showcase.unfeature"),

@@ -28,6 +28,7 @@ from functions.domain.lifecycle import (
     check,
 )
 from functions.domain.policy import Rung, SlaPolicy
+from functions.domain.privacy import scrub
 from functions.domain.taxonomy import (
     Channel,
     Kind,
@@ -119,6 +120,18 @@ class Reply:
 
 
 @dataclass
+class PublicVersion:
+    """公开版本: the title and text the public reads, as a coordinator edited them (12345
+    offices publish an edited text, not the citizen's raw words). Stored already scrubbed;
+    the original stays on the case for the department and the auditors."""
+
+    title: str
+    content: str
+    edited_by: str
+    edited_at: datetime
+
+
+@dataclass
 class Rejection:
     reason_code: RejectReason
     reason: str
@@ -161,6 +174,7 @@ class Case:
     contact_salt: str | None = None
     archived_at: datetime | None = None
     anonymised_at: datetime | None = None
+    public_version: PublicVersion | None = None  # None: the scrubbed original is shown
 
     @property
     def is_public(self) -> bool:
@@ -169,6 +183,11 @@ class Case:
     @property
     def lead(self) -> DepartmentRef | None:
         return self.assignment.lead if self.assignment else None
+
+    @property
+    def contact_names(self) -> tuple[str, ...]:
+        """The names the scrubber removes from every public text of this case."""
+        return (self.contact.name,) if self.contact.name else ()
 
     @property
     def last_reply(self) -> Reply | None:
@@ -356,15 +375,63 @@ def accept(
     category: str | None,
     approve_public: bool,
     now: datetime,
+    public_version: tuple[str, str] | None = None,
 ) -> TransitionResult:
+    """受理. ``public_version``: (title, content) the coordinator edited for the public."""
     new, before = _begin(case, Action.ACCEPT, actor)
     new.state = State.ACCEPTED
     new.urgency = urgency
     if category:
         new.category = category
     new.approved_public = approve_public and case.consent_public
-    event = Event(EventType.ACCEPTED, now, actor, before, new.state, data={"urgency": urgency})
-    return _finish(case, new, now, [event], [Notice("accepted", "citizen")])
+    events = [Event(EventType.ACCEPTED, now, actor, before, new.state, data={"urgency": urgency})]
+    if public_version is not None and new.approved_public:
+        events.append(_set_public_version(new, actor, *public_version, now=now))
+    return _finish(case, new, now, events, [Notice("accepted", "citizen")])
+
+
+def public_text(case: Case, text: str) -> str:
+    """``text`` of ``case`` as the public may read it: one scrubbing policy (§8) with the
+    case's contact names, on every public surface."""
+    return scrub(text, case.contact_names)
+
+
+def public_title(case: Case) -> str:
+    edited = case.public_version
+    return public_text(case, edited.title if edited else case.title)
+
+
+def public_content(case: Case) -> str:
+    edited = case.public_version
+    return public_text(case, edited.content if edited else case.content)
+
+
+def _set_public_version(
+    new: Case, actor: Actor, title: str, content: str, *, now: datetime
+) -> Event:
+    """Store the coordinator's 公开版本 (scrubbed again: an edit cannot bring a phone number or
+    the citizen's name back) and the internal event whose digest seals it in the chain."""
+    if not new.consent_public:
+        raise Conflict(
+            "留言人未同意公开，不能编辑公开版本", "the citizen did not consent", "not_public"
+        )
+    title, content = public_text(new, title.strip()), public_text(new, content.strip())
+    if not title or not content:
+        raise invalid_field(
+            "public_version", "公开版本的标题和内容不能为空", "title and content are required"
+        )
+    new.public_version = PublicVersion(title, content, actor.id, now)
+    digest = {"text_sha256": case_text_digest(title, content)}
+    return Event(EventType.PUBLIC_VERSION_EDITED, now, actor, new.state, new.state, "", digest)
+
+
+def edit_public_version(
+    case: Case, actor: Actor, *, title: str, content: str, now: datetime
+) -> TransitionResult:
+    """编辑公开版本: the coordinator edits what the public reads (before or after 受理)."""
+    new, _ = _begin(case, Action.EDIT_PUBLIC, actor)
+    event = _set_public_version(new, actor, title, content, now=now)
+    return _finish(case, new, now, [event])
 
 
 def reject(
@@ -828,6 +895,11 @@ def coordinator_actions(case: Case) -> list[str]:
     if case.state == State.REOPENED and case.escalated:
         actions.append(Action.CLOSE)
     return [str(x) for x in actions]
+
+
+def public_version_editable(case: Case) -> bool:
+    """The console's 公开版本 section takes edits (beside, not among, the lifecycle forms)."""
+    return case.consent_public and allowed(Action.EDIT_PUBLIC, case.state, Role.COORDINATOR)
 
 
 # --- 列入计划: following up a promised date ----------------------------------------------------

@@ -137,8 +137,9 @@ def _latest(links: Sequence[Link], *types: EventType) -> Link | None:
 
 def check_facts(case: Case, links: Sequence[Link]) -> dict[str, str]:
     """The case's own record against what the chain says about it: the citizen's text (as
-    submitted, or as scrubbed by anonymisation), the contact data (while it exists) and every
-    reply's text, so a reply rewritten in the case record after the fact shows."""
+    submitted, or as scrubbed by anonymisation), the contact data (while it exists), the
+    coordinator's 公开版本 against its last edit, and every reply's text, so a reply
+    rewritten in the case record after the fact shows."""
     ordered = sorted(links, key=lambda x: x.seq)
     facts: dict[str, str] = {}
     text_event = _latest(ordered, EventType.SUBMITTED, EventType.ANONYMISED)
@@ -153,6 +154,12 @@ def check_facts(case: Case, links: Sequence[Link]) -> dict[str, str]:
         c = case.contact
         same = contact_reference(case.contact_salt, c.name, c.phone, c.email) == reference
         facts["contact"] = "matches" if same else "mismatch"
+    edited = _latest(ordered, EventType.PUBLIC_VERSION_EDITED)
+    public = case.public_version
+    if edited is not None or public is not None:
+        sealed = edited.event.data.get("text_sha256") if edited else None
+        same = public is not None and sealed == case_text_digest(public.title, public.content)
+        facts["public_version"] = "matches" if same else "mismatch"
     replied = [x.event for x in ordered if x.event.type == EventType.REPLIED]
     if case.replies or replied:
         digests = [e.data.get("text_sha256") for e in replied]

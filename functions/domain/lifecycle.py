@@ -84,6 +84,7 @@ class Action(StrEnum):
     EXPIRE_RATING = "expire_rating"  # 评价期满未评价，自动办结
     REQUEST_FOLLOWUP = "followup"  # 列入计划的答复到期，催报落实情况
     ARCHIVE = "archive"  # 归档: a closed case becomes read-only, the auditors' record
+    EDIT_PUBLIC = "public_version"  # 编辑公开版本: the text the public reads
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,13 @@ TRANSITIONS: dict[Action, Transition] = {
         {State.REPLIED, State.CLOSED}, {State.REPLIED, State.CLOSED}, {Role.SYSTEM}
     ),
     Action.ARCHIVE: _t({State.CLOSED}, {State.ARCHIVED}, {Role.SYSTEM}),
+    # Before 受理 (side by side with the original) and while the case is public; never on a
+    # rejected case (it is never published) nor an archived one (read-only).
+    Action.EDIT_PUBLIC: _t(
+        set(PUBLISHABLE - {State.ARCHIVED}) | {State.SUBMITTED},
+        set(PUBLISHABLE - {State.ARCHIVED}) | {State.SUBMITTED},
+        _COORD,
+    ),
 }
 
 
@@ -174,6 +182,7 @@ class EventType(StrEnum):
     FEATURED = "featured"  # 精选到回音壁 (or its summary edited); internal
     UNFEATURED = "unfeatured"  # 撤下回音壁; internal
     ANONYMISED = "anonymised"  # retention: contact data removed from an archived case; internal
+    PUBLIC_VERSION_EDITED = "public_version_edited"  # 编辑公开版本; internal
 
 
 EVENT_LABELS = {
@@ -200,6 +209,7 @@ EVENT_LABELS = {
     EventType.FEATURED: "精选到回音壁",
     EventType.UNFEATURED: "撤下回音壁",
     EventType.ANONYMISED: "个人信息匿名化",
+    EventType.PUBLIC_VERSION_EDITED: "编辑公开版本",
 }
 
 # Events the public sees on a public case; the rest are internal (staff, auditors).

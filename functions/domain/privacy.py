@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _ID_CARD = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
@@ -18,8 +19,11 @@ def mask_name(name: str | None) -> str:
     return name[0] + "*" * max(1, min(len(name) - 1, 2))
 
 
-def scrub(text: str) -> str:
-    """Mask phone numbers, ID-card numbers and email addresses inside free text."""
+def scrub(text: str, names: Iterable[str] = ()) -> str:
+    """Mask the contact's names, phone numbers, ID-card numbers and email addresses."""
+    for name in names:
+        if name and len(name) >= 2:
+            text = text.replace(name, mask_name(name))
     text = _EMAIL.sub("[邮箱已隐藏]", text)
     text = _ID_CARD.sub("[证件号已隐藏]", text)
     text = _MOBILE.sub("[电话已隐藏]", text)

@@ -85,6 +85,21 @@ def accept(
         category=category,
         approve_public=body["public"],
         now=now,
+        public_version=_public_version(body.get("public_version")),
+    )
+    return view(commit(result, now), now)
+
+
+def _public_version(body: dict[str, Any] | None) -> tuple[str, str] | None:
+    return (body["title"], body["content"]) if body else None
+
+
+def edit_public_version(
+    case_id: str, body: dict[str, Any], session: StaffSession, now: datetime
+) -> dict[str, Any]:
+    """编辑公开版本: what the public reads of the case, beside the original."""
+    result = domain.edit_public_version(
+        load(case_id), actor(session), title=body["title"], content=body["content"], now=now
     )
     return view(commit(result, now), now)
 

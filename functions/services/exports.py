@@ -18,9 +18,8 @@ from typing import Any
 
 from functions.domain import integrity
 from functions.domain.audit import AuditFilter
-from functions.domain.cases import Case
+from functions.domain.cases import Case, public_text
 from functions.domain.errors import Conflict, NotFound, invalid_field
-from functions.domain.privacy import scrub
 from functions.services import views
 from functions.services.audit import audit_filter, record
 from functions.services.staff_auth import StaffSession
@@ -52,14 +51,13 @@ Progress = Callable[[int], None]
 
 def _line(case: Case, tax: directory.Taxonomy) -> dict[str, Any]:
     row = views.audit_row(case, tax)
-    row["title"] = scrub(case.title)
-    row["content"] = scrub(case.content)
+    row["content"] = public_text(case, case.content)
     row["replies"] = [
         {
             "at": iso(r.at),
             "department": r.department.id,
             "outcome": r.outcome.value,
-            "text": scrub(r.text),
+            "text": public_text(case, r.text),
             "rating": r.rating.value if r.rating else None,
         }
         for r in case.replies

@@ -33,10 +33,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from functions.domain.cases import Case
+from functions.domain.cases import Case, public_content, public_text
 from functions.domain.errors import FieldError, Forbidden, InvalidRequest, NotFound, invalid_fields
 from functions.domain.lifecycle import STATE_LABELS, State
-from functions.domain.privacy import scrub
 from functions.domain.taxonomy import (
     KIND_HINTS,
     KIND_LABELS,
@@ -148,10 +147,10 @@ def request_view(case: Case, tax: Taxonomy) -> dict[str, Any]:
     return {
         "service_request_id": case.case_id,
         "status": _status(case),
-        "status_notes": scrub(last.text) if last else STATE_LABELS[case.state],
+        "status_notes": public_text(case, last.text) if last else STATE_LABELS[case.state],
         "service_name": _service_name(case.kind, tax.category_label(case.category)),
         "service_code": f"{case.kind.value}.{case.category}",
-        "description": scrub(case.content),
+        "description": public_content(case),
         "agency_responsible": a.lead.name if a else None,
         "service_notice": _notice(case),
         "requested_datetime": iso(case.created_at),

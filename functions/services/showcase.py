@@ -42,7 +42,9 @@ def feature(
     item = showcase_repo.featured_item(
         previous,
         case_id=case_id,
-        snapshot=views.showcase_snapshot(case, directory.taxonomy()),
+        snapshot=views.showcase_snapshot(
+            case, directory.taxonomy(), summary=body["summary"].strip(), before_after=before_after
+        ),
         summary=body["summary"].strip(),
         before_after=before_after,
         actor=who,

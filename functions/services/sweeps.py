@@ -10,7 +10,6 @@ from functions.domain import cases as domain
 from functions.domain.calendar import local_date
 from functions.domain.cases import Case, TransitionResult
 from functions.domain.errors import Conflict, Gone
-from functions.domain.privacy import scrub
 from functions.services.common import commit, load
 from functions.settings import settings
 from functions.storage import cases_repo
@@ -87,6 +86,10 @@ def anonymise(now: datetime) -> dict[str, int]:
     until = _years_before(now, settings().retention_years)
 
     def step(case: Case) -> TransitionResult:
-        return domain.anonymise(case, now=now, title=scrub(case.title), content=scrub(case.content))
+        title, content = (
+            domain.public_text(case, case.title),
+            domain.public_text(case, case.content),
+        )
+        return domain.anonymise(case, now=now, title=title, content=content)
 
     return _each(cases_repo.retire_due("anonymise", until), step, now, "anonymised")

@@ -3,12 +3,21 @@ scrubbed text), the citizen who holds the tracking code, and staff/departments."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from functions.domain import sla
-from functions.domain.cases import Assignment, Case, Event, Reply
+from functions.domain.cases import (
+    Assignment,
+    Case,
+    Event,
+    Reply,
+    public_content,
+    public_text,
+    public_title,
+    public_version_editable,
+)
 from functions.domain.integrity import Link, Verification
 from functions.domain.lifecycle import EVENT_LABELS, ROLE_LABELS, STATE_LABELS, State
 from functions.domain.privacy import mask_email, mask_name, mask_phone, scrub
@@ -31,6 +40,22 @@ from functions.storage.showcase_repo import Featured
 EXCERPT = 120
 CARD_LABELS = {"yellow": "黄牌", "red": "红牌"}
 
+Clean = Callable[[str], str]
+
+
+def _as_written(text: str) -> str:
+    return text
+
+
+def _masked(case: Case) -> Clean:
+    """The one scrubbing policy (§8) with this case's contact names: every text the public
+    or an auditor reads of the case passes it."""
+    return lambda text: public_text(case, text)
+
+
+def _excerpt(text: str) -> str:
+    return text[:EXCERPT] + ("…" if len(text) > EXCERPT else "")
+
 
 def _iso(instant: datetime | None) -> str | None:
     return iso(instant) if instant else None
@@ -40,7 +65,9 @@ def _ref(ref: Any) -> dict[str, str] | None:
     return {"id": ref.id, "name": ref.name} if ref else None
 
 
-def _rating(reply: Reply | None, *, with_comment: bool) -> dict[str, Any] | None:
+def _rating(
+    reply: Reply | None, *, with_comment: bool, clean: Clean = _as_written
+) -> dict[str, Any] | None:
     if reply is None or reply.rating is None:
         return None
     out: dict[str, Any] = {
@@ -48,7 +75,7 @@ def _rating(reply: Reply | None, *, with_comment: bool) -> dict[str, Any] | None
         "rating_label": RATING_LABELS[reply.rating],
     }
     if with_comment:
-        out["comment"] = scrub(reply.rating_comment or "")
+        out["comment"] = clean(reply.rating_comment or "")
         out["at"] = _iso(reply.rated_at)
     return out
 
@@ -76,13 +103,12 @@ def _coded(case: Case, tax: Taxonomy) -> dict[str, str]:
 def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
     a = case.assignment
     running = case.running_deadline()
-    content = scrub(case.content)
     last_rated = next((r for r in reversed(case.replies) if r.rating), None)
     return {
         "case_id": case.case_id,
         **_coded(case, tax),
-        "title": scrub(case.title),
-        "excerpt": content[:EXCERPT] + ("…" if len(content) > EXCERPT else ""),
+        "title": public_title(case),
+        "excerpt": _excerpt(public_content(case)),
         "name_masked": mask_name(case.contact.name),
         "state": case.state.value,
         "state_label": STATE_LABELS[case.state],
@@ -101,7 +127,9 @@ def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
     }
 
 
-def event(e: Event, *, internal: bool) -> dict[str, Any]:
+def event(e: Event, *, internal: bool, clean: Clean = _as_written) -> dict[str, Any]:
+    """One timeline entry; ``clean`` is the case's scrubber wherever the reader is not staff
+    (the public, auditors)."""
     out: dict[str, Any] = {
         "at": iso(e.at),
         "type": e.type.value,
@@ -111,7 +139,7 @@ def event(e: Event, *, internal: bool) -> dict[str, Any]:
         else ROLE_LABELS[e.actor.role],
         "from_state": e.from_state.value if e.from_state else None,
         "to_state": e.to_state.value,
-        "note": e.note if internal else scrub(e.note),
+        "note": clean(e.note),
     }
     if internal:
         out["public"] = e.public
@@ -120,26 +148,27 @@ def event(e: Event, *, internal: bool) -> dict[str, Any]:
     return out
 
 
-def _reply(r: Reply, *, internal: bool) -> dict[str, Any]:
+def _reply(r: Reply, *, clean: Clean = _as_written) -> dict[str, Any]:
     return {
         "at": iso(r.at),
         "department": _ref(r.department),
         "outcome": r.outcome.value,
         "outcome_label": OUTCOME_LABELS[r.outcome],
-        "text": r.text if internal else scrub(r.text),
+        "text": clean(r.text),
         "planned_date": r.planned_date.isoformat() if r.planned_date else None,
-        "rating": _rating(r, with_comment=True),
+        "rating": _rating(r, with_comment=True, clean=clean),
     }
 
 
 def public_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) -> dict[str, Any]:
+    clean = _masked(case)
     return {
         **summary(case, tax, now),
-        "content": scrub(case.content),
+        "content": public_content(case),
         "urgency": case.urgency.value if case.urgency else None,
         "urgency_label": URGENCY_LABELS[case.urgency] if case.urgency else None,
-        "timeline": [event(e, internal=False) for e in events if e.public],
-        "replies": [_reply(r, internal=False) for r in case.replies],
+        "timeline": [event(e, internal=False, clean=clean) for e in events if e.public],
+        "replies": [_reply(r, clean=clean) for r in case.replies],
     }
 
 
@@ -166,6 +195,7 @@ def private_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) 
         **public_case(case, events, tax, now),
         "title": case.title,
         "content": case.content,
+        "replies": [_reply(r) for r in case.replies],  # their own case: as written to them
         "contact": {
             "name": case.contact.name,
             "phone": case.contact.phone,
@@ -217,7 +247,15 @@ def staff_case(
             "escalated": case.escalated,
             "extensions_used": case.extensions_used,
             "events": [event(e, internal=True) for e in events],
-            "replies": [_reply(r, internal=True) for r in case.replies],
+            "replies": [_reply(r) for r in case.replies],
+            "public_version": {
+                "title": public_title(case),
+                "content": public_content(case),
+                "edited": case.public_version is not None,
+                "editable": public_version_editable(case),
+                "edited_by": case.public_version.edited_by if case.public_version else None,
+                "edited_at": _iso(case.public_version.edited_at) if case.public_version else None,
+            },
             "assignment": {
                 "no": a.no,
                 "lead": _reach(a.lead, reach),
@@ -270,23 +308,25 @@ def staff_summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
 # --- 回音壁 -----------------------------------------------------------------------------------
 
 
-def showcase_snapshot(case: Case, tax: Taxonomy) -> dict[str, Any]:
+def showcase_snapshot(
+    case: Case, tax: Taxonomy, *, summary: str, before_after: str | None
+) -> dict[str, Any]:
     """What the 回音壁 shows of a closed case, taken when it is featured: public, scrubbed text
-    only (no name, phone, email or address), the final reply and the rating as the citizen
-    gave it (``None``: not rated, 未评价)."""
-    content = scrub(case.content)
+    only (no name, phone, email or address; the coordinator's summary too), the final reply
+    and the rating as the citizen gave it (``None``: not rated, 未评价)."""
+    clean = _masked(case)
     last = case.last_reply
     return {
-        "title": scrub(case.title),
+        "title": public_title(case),
         "kind": case.kind.value,
         "category": case.category,
         "category_label": tax.category_label(case.category),
         "district": case.district,
         "district_label": tax.district_label(case.district),
-        "excerpt": content[:EXCERPT] + ("…" if len(content) > EXCERPT else ""),
+        "excerpt": _excerpt(public_content(case)),
         "lead": _ref(case.lead),
         "reply": {
-            "text": scrub(last.text),
+            "text": clean(last.text),
             "outcome": last.outcome.value,
             "at": iso(last.at),
             "planned_date": last.planned_date.isoformat() if last.planned_date else None,
@@ -294,8 +334,10 @@ def showcase_snapshot(case: Case, tax: Taxonomy) -> dict[str, Any]:
         if last
         else None,
         "rating": last.rating.value if last and last.rating else None,
-        "rating_comment": scrub(last.rating_comment) if last and last.rating_comment else None,
+        "rating_comment": clean(last.rating_comment) if last and last.rating_comment else None,
         "closed_at": case.closed_at,
+        "summary": clean(summary),
+        "before_after": clean(before_after) if before_after else None,
     }
 
 
@@ -332,8 +374,11 @@ def showcase_item(entry: Featured) -> dict[str, Any]:
         }
         if rating
         else None,
-        "summary": scrub(entry.summary),
-        "before_after": scrub(entry.before_after) if entry.before_after else None,
+        # Scrubbed with the case's names when featured (the snapshot); older snapshots
+        # without them fall back to the policy without names.
+        "summary": s.get("summary") or scrub(entry.summary),
+        "before_after": s.get("before_after")
+        or (scrub(entry.before_after) if entry.before_after else None),
         "featured_at": iso(entry.featured_at),
         "closed_at": _iso(s.get("closed_at")),
     }
@@ -365,7 +410,7 @@ def audit_row(case: Case, tax: Taxonomy) -> dict[str, Any]:
     rated = case.last_reply.rating if case.last_reply else None
     return {
         "case_id": case.case_id,
-        "title": case.title,
+        "title": public_text(case, case.title),  # the original, personal data masked (§8)
         **_coded(case, tax),
         "state": case.state.value,
         "state_label": STATE_LABELS[case.state],
@@ -405,12 +450,14 @@ def audit_case(
     case: Case, links: list[Link], tax: Taxonomy, checked: Verification
 ) -> dict[str, Any]:
     """A case with its full history (internal events included), each event with its hash and
-    the previous one, and the verification of the chain. Contact data only masked."""
+    the previous one, and the verification of the chain. Contact data only masked, in the
+    contact fields and inside every text alike."""
     a = case.assignment
     contact = case.contact
+    clean = _masked(case)
     return {
         **audit_row(case, tax),
-        "content": case.content,
+        "content": clean(case.content),
         "urgency": case.urgency.value if case.urgency else None,
         "urgency_label": URGENCY_LABELS[case.urgency] if case.urgency else None,
         "contact": None
@@ -421,11 +468,11 @@ def audit_case(
             "email": mask_email(contact.email),
         },
         "co_handlers": [_ref(c.department) for c in a.co_handlers] if a else [],
-        "replies": [_reply(r, internal=True) for r in case.replies],
+        "replies": [_reply(r, clean=clean) for r in case.replies],
         "events": [
             {
                 "seq": x.seq,
-                **event(x.event, internal=True),
+                **event(x.event, internal=True, clean=clean),
                 "hash": x.hash,
                 "prev_hash": x.prev_hash,
             }

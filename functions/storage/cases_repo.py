@@ -58,7 +58,7 @@ def _connection() -> Connection:
 
 # --- case ⇄ item ---------------------------------------------------------------------------
 
-_NESTED = ("contact", "assignment", "pending", "rejection", "replies")
+_NESTED = ("contact", "assignment", "pending", "rejection", "replies", "public_version")
 
 
 def _shard(case_id: str) -> str:

@@ -221,6 +221,7 @@ class CaseModel(Model):
     pending: MapAttribute[str, Any] = MapAttribute(null=True)
     rejection: MapAttribute[str, Any] = MapAttribute(null=True)
     replies: ListAttribute[Any] = ListAttribute(default=list)
+    public_version: MapAttribute[str, Any] = MapAttribute(null=True)  # 公开版本, scrubbed
     extensions_used = NumberAttribute(default=0)
     reopen_count = NumberAttribute(default=0)
     escalated = BooleanAttribute(default=False)

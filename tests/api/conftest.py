@@ -2,7 +2,9 @@
 
 - fails the test at once on any 5xx (a client error is never a server error), and
 - keeps the body of every answer of a PUBLIC route and every log line; at teardown none may
-  contain a contact's phone number, email or full name submitted during the test (§8)."""
+  contain a contact's phone number, email, full name or given name submitted during the test,
+  and no text of a public answer may hold anything the scrubber would still remove (a phone
+  number, ID number, e-mail, QQ/WeChat id or flat number written into the text) (§8)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,12 @@ from chalice.test import Client
 
 from tests.api.helpers import T0, Api, Recorder
 
-PUBLIC_GET = re.compile(r"^/api/(cases(/[^/?]+)?|taxonomy|departments|overdue|showcase)(\?.*)?$")
+# Every public GET: the board, case pages, 回音壁, rankings and their drill-downs and CSV, the
+# directory, and Open311 (JSON and XML).
+PUBLIC_GET = re.compile(
+    r"^/(api/(cases(/[^/?]+)?|taxonomy|departments|overdue|showcase"
+    r"|rankings(/cases|\.csv)?)|open311/.*)(\?.*)?$"
+)
 SUBMISSIONS = re.compile(r"^/api/(staff/)?cases$")
 
 
@@ -121,6 +128,8 @@ def client(aws: None, recorder: Recorder) -> Iterator[Client]:
             yield c
     leaks = recorder.leaks()
     assert not leaks, f"contact data in public responses: {leaks}"
+    unscrubbed = recorder.unscrubbed()
+    assert not unscrubbed, f"personal data left in public text: {unscrubbed}"
     logged = [
         (line, secret) for line in lines.messages for secret in recorder.secrets if secret in line
     ]

@@ -306,6 +306,25 @@ def _token(body: str, page: str) -> str:
     return found.group(1)
 
 
+def _strings(text: str) -> list[str]:
+    """Every string value of a JSON answer; an XML or CSV answer as a whole."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return [text]
+    found: list[str] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
 def event_types(events: list[dict[str, Any]]) -> list[str]:
     return [e["type"] for e in events]
 
@@ -327,6 +346,21 @@ class Recorder:
             if isinstance(value, str) and len(value.strip()) >= 3:
                 value = value.strip()
                 self.secrets.add(value[-11:] if key == "phone" else value)
+        name = contact.get("name")
+        if isinstance(name, str) and 3 <= len(name.strip()) <= 4 and not name.isascii():
+            self.secrets.add(name.strip()[-2:])  # the given name alone (欧阳明月 → 明月)
+
+    def unscrubbed(self) -> list[tuple[str, str]]:
+        """(path, text) of every string in a public answer that the scrubber would still
+        change: a surface that forgot the policy shows here whatever its text was."""
+        from functions.domain.privacy import scrub
+
+        found = []
+        for path, text in self.public:
+            for value in _strings(text):
+                if scrub(value) != value:
+                    found.append((path, value))
+        return found
 
     def leaks(self) -> list[tuple[str, str]]:
         return [

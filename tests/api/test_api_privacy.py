@@ -85,10 +85,20 @@ def test_the_recorder_bites() -> None:
     recorder.note_submission(
         json.dumps({"contact": {"name": NAME, "phone": "+86" + PHONE, "email": EMAIL}}).encode()
     )
-    assert recorder.secrets == {NAME, PHONE, EMAIL}
+    assert recorder.secrets == {NAME, PHONE, EMAIL, "明月"}  # the given name alone too
     recorder.public.append(("/api/cases/X", json.dumps({"content": f"call {PHONE}"})))
     recorder.public.append(("/api/cases", json.dumps({"name": NAME}, ensure_ascii=False)))
-    assert recorder.leaks() == [("/api/cases/X", PHONE), ("/api/cases", NAME)]
+    assert set(recorder.leaks()) == {
+        ("/api/cases", NAME),
+        ("/api/cases", "明月"),
+        ("/api/cases/X", PHONE),
+    }
+    # A surface that forgot the scrubber shows even with data the test never submitted.
+    recorder.public.append(
+        ("/open311/v2/requests.xml", "<description>QQ邮箱 a.b@c.cn</description>")
+    )
+    unscrubbed = recorder.unscrubbed()
+    assert [path for path, _ in unscrubbed] == ["/api/cases/X", "/open311/v2/requests.xml"]
 
 
 def test_the_log_check_sees_the_platforms_log_lines() -> None:

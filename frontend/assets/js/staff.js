@@ -12,6 +12,7 @@ import { caseHeading, caseFacts, caseContent, contactSection, repliesSection, ti
 import { actionForm } from './actions.js';
 import { caseFields, submissionLimits } from './caseform.js';
 import { deadLettersButton, unreachableNote } from './staff-outbox.js';
+import { publicVersionFields, publicVersionSection } from './staff-public.js';
 import { signInForm, signOutButton, staffBar } from './signin.js';
 
 const app = $('#app');
@@ -340,6 +341,7 @@ function consoleView(container) {
         unreachableNote(c),
         pendingBox(c.pending),
         actionsSection(c, done),
+        c.state !== 'submitted' ? publicVersionSection(c, done, { submit: (body) => staffPost(casePath(c, 'public-version'), body), failed }) : null,
         showcaseSection(c, done),
         caseContent(c),
         contactSection(c.contact),
@@ -442,26 +444,37 @@ function acceptForm(c, done) {
   });
   const category = select('category', optionsOf(tax, 'categories'), { value: c.category });
   const publish = h('input', { type: 'checkbox', id: uid('pub'), checked: Boolean(c.public), disabled: !c.public });
+  const version = c.public ? publicVersionFields(c) : null;
+  if (version) {
+    const toggle = () => { version.element.hidden = !publish.checked; };
+    publish.addEventListener('change', toggle);
+  }
   return actionForm({
     children: [
       urgency,
       field({ label: '问题分类', control: category, path: 'category', hint: '留言人选择的分类不准确时可以更正' }),
       h('div', { class: 'field', dataset: { field: 'public' } },
         h('div', { class: 'choice' }, publish, h('label', { for: publish.id }, '同意在公开留言板展示')),
-        h('p', { class: 'hint' }, c.public ? '留言人已同意公开。公开时隐去姓名和联系方式，正文中的个人信息自动遮盖。' : '留言人未同意公开，不能公开展示。'),
+        h('p', { class: 'hint' }, c.public ? '留言人已同意公开。留言板展示下面的公开版本，不展示姓名和联系方式；请核对后再受理。' : '留言人未同意公开，不能公开展示。'),
         h('p', { class: 'field-error', hidden: true })),
+      version ? version.element : null,
     ],
     collect() {
       const body = { urgency: checkedValue(urgency), public: publish.checked };
       if (category.value && category.value !== c.category) body.category = category.value;
-      return { body, errors: body.urgency ? [] : [{ field: 'urgency', message: '请选择紧急程度' }] };
+      const errors = body.urgency ? [] : [{ field: 'urgency', message: '请选择紧急程度' }];
+      if (version && body.public && version.changed()) {
+        body.public_version = version.value();
+        errors.push(...version.errors());
+      }
+      return { body, errors };
     },
     confirm: (body) => ({
       title: '确认受理',
       details: [
         ['紧急程度', labelOf(tax, 'urgencies', body.urgency)],
         ['问题分类', labelOf(tax, 'categories', body.category || c.category)],
-        ['公开展示', body.public ? '是' : '否'],
+        ['公开展示', body.public ? (body.public_version ? '是（使用编辑后的公开版本）' : '是') : '否'],
       ],
       confirmLabel: '确认受理',
     }),

@@ -179,15 +179,19 @@ def _create(service: Any, form: dict[str, str]) -> Any:
     from functions.domain.rate_limits import contact_subjects
     from functions.services import rate_limits
 
-    at, path = now(), "/open311/v2/requests"
-    rate_limits.hit("submit_ip", ip(open311), at, route=path)
-    subjects = contact_subjects(form.get("phone"), form.get("email"))
-    rate_limits.hit_all("submit_contact", subjects, at, route=path)
+    at, path, client = now(), "/open311/v2/requests", ip(open311)
+
+    def limits() -> None:  # counted only for a new request, never for a replay
+        rate_limits.hit("submit_ip", client, at, route=path)
+        subjects = contact_subjects(form.get("phone"), form.get("email"))
+        rate_limits.hit_all("submit_contact", subjects, at, route=path)
+
     return service.create(
         form,
         api_keys=settings().open311_api_keys,
         idempotency_key=header(open311, "idempotency-key"),
         now=at,
+        limits=limits,
     )
 
 

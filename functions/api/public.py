@@ -80,11 +80,16 @@ def submit() -> dict[str, Any]:
 
     data = body(public, "case-submission")
     data.pop("channel", None)  # only staff enter hotline or mailbox cases
-    at, contact = now(), data.get("contact") or {}
-    rate_limits.hit("submit_ip", ip(public), at, route="/api/cases")
-    subjects = contact_subjects(contact.get("phone"), contact.get("email"))
-    rate_limits.hit_all("submit_contact", subjects, at, route="/api/cases")
-    return citizen.submit(data, idempotency_key=header(public, "idempotency-key"), now=at)
+    at, contact, client = now(), data.get("contact") or {}, ip(public)
+
+    def limits() -> None:  # counted only for a new submission, never for a replay
+        rate_limits.hit("submit_ip", client, at, route="/api/cases")
+        subjects = contact_subjects(contact.get("phone"), contact.get("email"))
+        rate_limits.hit_all("submit_contact", subjects, at, route="/api/cases")
+
+    return citizen.submit(
+        data, idempotency_key=header(public, "idempotency-key"), now=at, limits=limits
+    )
 
 
 @route(public, "/api/cases")

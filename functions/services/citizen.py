@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,8 +19,7 @@ from functions.domain.lifecycle import STATE_LABELS, State
 from functions.domain.taxonomy import Channel, Kind, Rating
 from functions.services import views
 from functions.services.common import clock, commit, load
-from functions.storage import cases_repo, directory
-from functions.storage.models import IdempotencyModel
+from functions.storage import cases_repo, directory, idempotency
 
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 _NOT_FOUND = NotFound(
@@ -60,6 +61,10 @@ def _check_taxonomy(body: dict[str, Any]) -> None:
         raise invalid_fields(bad)
 
 
+def _no_limits() -> None:
+    return None
+
+
 def submit(
     body: dict[str, Any],
     *,
@@ -67,13 +72,75 @@ def submit(
     now: datetime,
     actor: Actor = CITIZEN,
     channel: Channel | None = None,
+    limits: Callable[[], None] = _no_limits,
 ) -> dict[str, Any]:
     """Create a case with its first event (and idempotency record) in one transaction.
-    ``channel`` names a citizen's own way in other than the web form (Open311)."""
+    ``channel`` names a citizen's own way in other than the web form (Open311). ``limits``
+    counts the request against the rate limits: only once it is known to be a new request,
+    so a retry (or a request racing with the same ``Idempotency-Key``) replays the first
+    answer without being counted or refused."""
     _check_taxonomy(body)
-    contact = body["contact"]
     request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest() if idempotency_key else None
+    if not idempotency_key:
+        limits()
+        return _create(body, None, request_hash, now=now, actor=actor, channel=channel)
+    key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest()
+    held = idempotency.claim(key_hash, request_hash, now)
+    if held is not None:
+        return _replay(key_hash, request_hash, held)
+    try:
+        limits()
+        return _create(body, key_hash, request_hash, now=now, actor=actor, channel=channel)
+    except BaseException:
+        idempotency.release(key_hash, request_hash)
+        raise
+
+
+REPLAY_WAIT_SECONDS = 3.0
+
+
+def _replay(key_hash: str, request_hash: str, held: idempotency.Record) -> dict[str, Any]:
+    """The first answer for this key: at once when it is stored, else after waiting briefly
+    for the request that holds the key (409 ``idempotency_in_progress`` if it is still
+    running: retry in a moment)."""
+    deadline = time.monotonic() + REPLAY_WAIT_SECONDS
+    while True:
+        if held.request_hash != request_hash:
+            raise Conflict(
+                "该请求标识已用于另一份不同的留言",
+                "Idempotency-Key reused with a different body",
+                "idempotency_mismatch",
+            )
+        if held.case_id is not None and held.tracking_code is not None:
+            state = load(held.case_id).state
+            return _created(held.case_id, held.tracking_code, state, replayed=True)
+        if time.monotonic() >= deadline:
+            raise Conflict(
+                "同一请求正在处理中，请稍后用相同的请求标识重试",
+                "a request with this Idempotency-Key is still being processed; retry shortly",
+                "idempotency_in_progress",
+            )
+        time.sleep(0.1)
+        found = idempotency.get(key_hash)
+        if found is None:  # the first request failed and let go: nothing to replay
+            raise Conflict(
+                "同一请求未能完成，请重新提交",
+                "the first request with this Idempotency-Key failed; submit again",
+                "idempotency_released",
+            )
+        held = found
+
+
+def _create(
+    body: dict[str, Any],
+    key_hash: str | None,
+    request_hash: str,
+    *,
+    now: datetime,
+    actor: Actor,
+    channel: Channel | None,
+) -> dict[str, Any]:
+    contact = body["contact"]
     if actor is not CITIZEN:
         channel = Channel(body.get("channel", "web"))
     channel = channel or Channel.WEB
@@ -99,13 +166,8 @@ def submit(
             contact_salt=secrets.token_hex(16),
         )
         record = (
-            IdempotencyModel(
-                key_hash,
-                request_hash=request_hash,
-                case_id=case_id,
-                tracking_code=code,
-                created_at=now,
-                expires_at=now + timedelta(hours=24),
+            idempotency.completed(
+                key_hash, request_hash, case_id=case_id, tracking_code=code, now=now
             )
             if key_hash
             else None
@@ -113,20 +175,7 @@ def submit(
         try:
             commit(result, now, idempotency=record)
         except Conflict:
-            if key_hash is None:
-                continue  # a case id collision: draw again
-            try:
-                first = IdempotencyModel.get(key_hash, consistent_read=True)
-            except IdempotencyModel.DoesNotExist:
-                continue
-            if first.request_hash != request_hash:
-                raise Conflict(
-                    "该请求标识已用于另一份不同的留言",
-                    "Idempotency-Key reused with a different body",
-                    "idempotency_mismatch",
-                ) from None
-            state = load(first.case_id).state
-            return _created(first.case_id, first.tracking_code, state, replayed=True)
+            continue  # a case id collision (the claim is ours until we release it): draw again
         return _created(case_id, code, State.SUBMITTED, replayed=False)
     raise Conflict("提交失败，请重试", "could not allocate a case id", "retry")
 

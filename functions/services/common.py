@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from functions.domain import rankings, sla
@@ -203,7 +204,9 @@ def materialise(case: Case, notices: list[Notice], now: datetime) -> list[Model]
 
 
 def commit(
-    result: TransitionResult, now: datetime, idempotency: IdempotencyModel | None = None
+    result: TransitionResult,
+    now: datetime,
+    idempotency: tuple[IdempotencyModel, Condition] | None = None,
 ) -> Case:
     if result.case.assignment is not None:
         # Every transition may start, stop or move a clock: the rungs still earned and the

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -376,12 +376,14 @@ def create(
     api_keys: tuple[str, ...],
     idempotency_key: str | None,
     now: datetime,
+    limits: Callable[[], None],
 ) -> list[dict[str, Any]]:
-    """POST a request: a new case through ``citizen.submit`` (channel 开放接口)."""
+    """POST a request: a new case through ``citizen.submit`` (channel 开放接口); ``limits``
+    counts it against the rate limits unless it replays an earlier answer."""
     _check_api_key(form, api_keys)
     body = submission(form, directory.taxonomy())
     created = citizen.submit(
-        body, idempotency_key=idempotency_key, now=now, channel=Channel.OPEN311
+        body, idempotency_key=idempotency_key, now=now, channel=Channel.OPEN311, limits=limits
     )
     code = created["tracking_code"]
     return [

@@ -72,25 +72,35 @@ def hit_all(name: str, subjects: list[str], now: datetime, *, route: str = "") -
         hit(name, subject, now, route=route)
 
 
+def _used(limit: policy.Limit, subject: str, now: datetime) -> int:
+    try:
+        return counters.used(limit, subject, now)
+    except counters.CounterUnavailable as error:
+        log.error("rate limit %s not checked (counter unavailable): %s", limit.name, error)
+        raise Unavailable(
+            "服务暂时繁忙，请稍后再试", "service temporarily unavailable", "unavailable"
+        ) from None
+
+
 @contextmanager
 def failures(name: str, subject: str, now: datetime, *, route: str = "") -> Iterator[None]:
-    """Guard a secret check: refuse while ``subject`` has used up its failures this window;
-    a ``NotFound`` (wrong code) keeps its count, any other outcome gives it back."""
+    """Guard a secret check: refuse while ``subject`` has used up its failures this window.
+    Only a wrong answer (``NotFound``) is counted: right answers, however many arrive at
+    once, never lock anyone out. Wrong answers arriving together may all pass the read
+    before any is counted, so the lock can overshoot by the requests in flight; the per-IP
+    limit counts every attempt atomically, and an 8-character code leaves ~10¹¹ guesses."""
     if not settings().rate_limits_enabled:
         yield
         return
     limit = limits()[name]
-    if not _take(limit, subject, now):
+    if _used(limit, subject, now) >= limit.max:
         log.warning("rate_limited limit=%s route=%s", name, route)
         raise _refuse(limit, now)
     try:
         yield
     except NotFound:
+        _take(limit, subject, now)
         raise
-    except BaseException:
-        counters.give_back(limit, subject, now)
-        raise
-    counters.give_back(limit, subject, now)
 
 
 _CASE_ID = re.compile(r"WZ\d{8}-[0-9A-Z]{6}")

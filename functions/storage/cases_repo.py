@@ -238,7 +238,7 @@ def commit(
     result: TransitionResult,
     *,
     extra: Sequence[Model] = (),
-    idempotency: IdempotencyModel | None = None,
+    idempotency: tuple[IdempotencyModel, Condition] | None = None,
     tallies: Mapping[Cohort, Mapping[str, int]] | None = None,
 ) -> None:
     """Persist a transition (or a new case) and what goes with it, all or nothing: the case,
@@ -276,7 +276,8 @@ def commit(
             for item in extra:
                 tx.save(item)
             if idempotency is not None:
-                tx.save(idempotency, condition=IdempotencyModel.key_hash.does_not_exist())
+                record, claimed = idempotency  # functions/storage/idempotency.py
+                tx.save(record, condition=claimed)
             _counter_updates(tx, result.expected_state, case.state)
             _tally_updates(tx, case.case_id, tallies or {})
     except PynamoDBException as error:

@@ -349,8 +349,12 @@ class IdempotencyModel(Model):
 
     key_hash = UnicodeAttribute(hash_key=True)
     request_hash = UnicodeAttribute()
-    case_id = UnicodeAttribute()
-    tracking_code = UnicodeAttribute()  # kept for 24 h so the retry can show it once more
+    # "pending" while the first request runs (functions/storage/idempotency.py), then "done";
+    # older records have no state and are done.
+    state = UnicodeAttribute(null=True)
+    held_until = UTCDateTimeAttribute(null=True)  # a pending claim stands until then
+    case_id = UnicodeAttribute(null=True)
+    tracking_code = UnicodeAttribute(null=True)  # kept for 24 h so a retry can show it again
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
 

@@ -44,12 +44,13 @@ def take(limit: Limit, subject: str, now: datetime) -> bool:
     return True
 
 
-def give_back(limit: Limit, subject: str, now: datetime) -> None:
-    """Undo one ``take`` in the same window (a tracking code that turned out right)."""
+def used(limit: Limit, subject: str, now: datetime) -> int:
+    """How many ``subject`` has used of ``limit`` in the current window (one strongly
+    consistent read; nothing is counted)."""
     try:
-        RateLimitModel(item_key(limit, subject, now)).update(
-            actions=[RateLimitModel.n.add(-1)],
-            condition=RateLimitModel.key.exists() & (RateLimitModel.n > 0),
-        )
-    except PynamoDBException:
-        return  # a success not given back only makes the limit a little stricter
+        found = RateLimitModel.get(item_key(limit, subject, now), consistent_read=True)
+    except RateLimitModel.DoesNotExist:
+        return 0
+    except PynamoDBException as error:
+        raise CounterUnavailable(str(error)) from error
+    return int(found.n or 0)

@@ -99,6 +99,53 @@ def test_submissions_per_contact_count_phone_and_email_across_addresses(
     assert_limited(api.post("/api/cases", submission(contact={"email": EMAIL})), 86400)
 
 
+def test_a_retry_with_the_same_idempotency_key_replays_before_any_limit_is_counted(
+    api: Api, limits: Any
+) -> None:
+    limits("submit_ip=100/1h,submit_contact=1/1d")
+    key = {"Idempotency-Key": "retry-after-a-lost-answer"}
+    first = api.ok(api.post("/api/cases", submission(), key), 201)
+    assert_limited(api.post("/api/cases", submission(title="另一件诉求的标题")), 86400)
+    for _ in range(3):  # the contact's limit is used up, but a retry is not a new submission
+        again = api.ok(api.post("/api/cases", submission(), key), 201)
+        assert again["replayed"] is True
+        assert (again["case_id"], again["tracking_code"]) == (
+            first["case_id"],
+            first["tracking_code"],
+        )
+    reused = api.post("/api/cases", submission(title="同一标识不同内容"), key)
+    assert reused.status == 409 and reused.code == "idempotency_mismatch"
+
+
+def test_a_refused_submission_lets_go_of_its_idempotency_key(api: Api, limits: Any) -> None:
+    limits("submit_ip=100/1h,submit_contact=1/1d")
+    api.ok(api.post("/api/cases", submission(title="今天的第一件诉求")), 201)
+    key = {"Idempotency-Key": "refused-then-retried"}
+    assert_limited(api.post("/api/cases", submission(), key), 86400)
+    api.set_clock(T0 + timedelta(days=1))
+    created = api.ok(api.post("/api/cases", submission(), key), 201)
+    assert created["replayed"] is False
+
+
+def test_a_key_held_by_a_request_that_died_is_taken_over_once_its_hold_lapses(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from functions.services import citizen
+    from functions.storage import idempotency
+
+    monkeypatch.setattr(citizen, "REPLAY_WAIT_SECONDS", 0.0)
+    key = "held-by-a-dead-request"
+    body_hash = hashlib.sha256(json.dumps(submission(), sort_keys=True).encode()).hexdigest()
+    assert idempotency.claim(hashlib.sha256(key.encode()).hexdigest(), body_hash, T0) is None
+    held = api.post("/api/cases", submission(), {"Idempotency-Key": key})
+    assert held.status == 409 and held.code == "idempotency_in_progress", held.body
+    api.set_clock(T0 + idempotency.HOLD + timedelta(seconds=1))
+    created = api.ok(api.post("/api/cases", submission(), {"Idempotency-Key": key}), 201)
+    assert created["replayed"] is False
+
+
 def test_the_viewer_address_counts_only_behind_the_trusted_origin(api: Api, limits: Any) -> None:
     limits("submit_ip=2/1h,submit_contact=100/1d", WZ_ORIGIN_SECRET=SECRET)
     # Trusted: each viewer has its own count.

@@ -1,4 +1,5 @@
-"""Composition root: create the Chalice app and register the Blueprints. Nothing else."""
+"""Composition root: create the Chalice app and register the Blueprints. Nothing else, but
+refusing to start without an explicit stage."""
 
 import logging
 
@@ -20,6 +21,11 @@ from functions.jobs.rankings import jobs as rankings_jobs
 from functions.jobs.ses_events import ses_events
 from functions.jobs.sla import jobs as sla_jobs
 from functions.settings import settings
+
+if not settings().stage:
+    # Fail closed: without an explicit stage nothing would say which tables, mail settings or
+    # routes are meant; .chalice/config.json sets it for every stage, make run for local.
+    raise RuntimeError("WZ_STAGE is not set: refusing to start (set local, dev or prod)")
 
 app = Chalice(app_name="wenzheng")
 # Chalice sets its app logger, the parent of every "wenzheng.*" logger, to ERROR: the

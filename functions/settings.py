@@ -50,13 +50,17 @@ class Settings:
 
     @property
     def is_local(self) -> bool:
+        """Only an explicit ``WZ_STAGE=local`` is the local stage (dev routes, the dev
+        outbox); a missing stage is never taken for it."""
         return self.stage == "local"
 
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     env = os.environ
-    stage = env.get("WZ_STAGE", "local")
+    # No default: a deployment that lost the variable must not become the local stage (its
+    # dev routes would expose every magic link). app.py refuses to start without it.
+    stage = env.get("WZ_STAGE", "").strip()
     return Settings(
         stage=stage,
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "ap-southeast-1",

@@ -1,25 +1,43 @@
 """Local stage only (never registered in dev or prod): the outbox of "sent" messages, the
-platform clock, and running a scheduled job once."""
+platform clock, and running a scheduled job once.
+
+Registered only when ``WZ_STAGE=local`` (app.py), and even then every route answers only a
+caller on a loopback address: a deployment with a wrong stage still exposes nothing (API
+Gateway's source address is never loopback)."""
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime
 from typing import Any
 
 from chalice.app import Blueprint
 
 from functions import clock
-from functions.api.http import body, now, route
+from functions.api.http import body, client_ip, now, route
 from functions.domain.errors import NotFound, invalid_field
 from functions.jobs import RUNNERS
+from functions.settings import settings
 from functions.storage import outbox_repo
 from functions.storage.codec import iso
 
 dev = Blueprint(__name__)
 
 
+def _local_caller() -> None:
+    """404 (as if the route did not exist) unless this is the local stage and the caller is
+    on this machine."""
+    try:
+        loopback = ipaddress.ip_address(client_ip(dev.current_request)).is_loopback
+    except ValueError:
+        loopback = False
+    if not (settings().is_local and loopback):
+        raise NotFound("未找到", "not found", "not_found")
+
+
 @route(dev, "/api/dev/outbox")
 def outbox() -> dict[str, Any]:
+    _local_caller()
     return {
         "messages": [
             {
@@ -44,11 +62,13 @@ def _clock_view() -> dict[str, Any]:
 
 @route(dev, "/api/dev/clock")
 def show_clock() -> dict[str, Any]:
+    _local_caller()
     return _clock_view()
 
 
 @route(dev, "/api/dev/clock", methods=("POST",))
 def set_clock() -> dict[str, Any]:
+    _local_caller()
     text = body(dev, "dev-clock")["now"]
     try:
         instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -62,12 +82,14 @@ def set_clock() -> dict[str, Any]:
 
 @route(dev, "/api/dev/clock", methods=("DELETE",))
 def reset_clock() -> dict[str, Any]:
+    _local_caller()
     clock.reset()
     return _clock_view()
 
 
 @route(dev, "/api/dev/jobs/{name}", methods=("POST",))
 def run_job(name: str) -> dict[str, Any]:
+    _local_caller()
     runner = RUNNERS.get(name)
     if runner is None:
         raise NotFound("没有这个定时任务", f"no job {name}", "no_such_job")

@@ -6,7 +6,11 @@ failed submission writes nothing."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +18,7 @@ import pytest
 import schemas
 from tests.api.helpers import EMAIL, PHONE, Api, submission
 
+ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -401,3 +406,70 @@ def test_the_dev_clock_takes_iso_instants_only(api: Api) -> None:
     shifted = api.ok(api.post("/api/dev/clock", {"now": "2026-11-02T10:00:00+08:00"}))
     assert shifted["now"] == "2026-11-02T02:00:00Z" and shifted["shifted"]
     assert not api.ok(api.call("DELETE", "/api/dev/clock"))["shifted"]
+
+
+# --- fail closed (issue 13 §5) -----------------------------------------------------------------
+
+
+def _import_app(stage: str | None) -> subprocess.CompletedProcess[str]:
+    """``import app`` in a fresh interpreter with ``WZ_STAGE`` as given (None: unset); prints
+    the dev routes it registered."""
+    env = {k: v for k, v in os.environ.items() if k != "WZ_STAGE"}
+    if stage is not None:
+        env["WZ_STAGE"] = stage
+    code = "import app; print(sorted(p for p in app.app.routes if p.startswith('/api/dev')))"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_app_refuses_to_start_without_an_explicit_stage() -> None:
+    missing = _import_app(None)
+    assert missing.returncode != 0
+    assert "WZ_STAGE is not set" in missing.stderr
+    assert _import_app("").returncode != 0
+
+
+def test_only_the_local_stage_registers_the_dev_routes() -> None:
+    for stage in ("dev", "prod"):
+        started = _import_app(stage)
+        assert started.returncode == 0, started.stderr
+        assert started.stdout.strip() == "[]", (stage, started.stdout)
+    local = _import_app("local")
+    assert "/api/dev/outbox" in local.stdout and "/api/dev/clock" in local.stdout
+
+
+def test_dev_routes_answer_only_a_caller_on_this_machine(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.settings import settings
+
+    secret = "origin-secret-for-tests"
+    monkeypatch.setenv("WZ_ORIGIN_SECRET", secret)
+    settings.cache_clear()
+    try:
+        # Behind the (trusted) CDN the caller is the viewer, not this machine.
+        remote = {"X-Origin-Verify": secret, "CloudFront-Viewer-Address": "203.0.113.9:443"}
+        before = api.ok(api.get("/api/dev/clock"))
+        for method, path in (
+            ("GET", "/api/dev/outbox"),
+            ("GET", "/api/dev/clock"),
+            ("POST", "/api/dev/clock"),
+            ("DELETE", "/api/dev/clock"),
+            ("POST", "/api/dev/jobs/sweep"),
+        ):
+            body = {"now": "2026-11-02T10:00:00+08:00"} if method == "POST" else None
+            answer = api.call(method, path, body, remote)
+            assert answer.status == 404, (method, path, answer.status, answer.body)
+        assert api.ok(api.get("/api/dev/clock")) == before  # nothing was changed
+        local = {"X-Origin-Verify": secret, "CloudFront-Viewer-Address": "127.0.0.1:50000"}
+        assert api.call("GET", "/api/dev/outbox", None, local).status == 200
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()

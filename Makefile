@@ -8,7 +8,7 @@ STAGE ?= dev
 REGION ?= ap-southeast-1
 PACKAGE_DIR ?= build/$(STAGE)
 
-.PHONY: run test lint bench browser-deps venv clean package deploy
+.PHONY: run test lint bench browser-deps openapi-deps venv clean package deploy
 
 venv: $(VENV)/.installed
 
@@ -30,8 +30,16 @@ browser-deps:
 	fi
 	@test -d tests/browser/node_modules/axe-core || npm ci --prefix tests/browser --no-audit --no-fund
 
+## Redocly CLI and Spectral CLI (pinned in tests/openapi/package-lock.json) for the lint of the
+## served OpenAPI document; installed again whenever the lock changes. Without install scripts:
+## the only one in the tree reports download statistics over the network.
+OPENAPI_LINTERS := tests/openapi/node_modules/.package-lock.json
+openapi-deps: $(OPENAPI_LINTERS)
+$(OPENAPI_LINTERS): tests/openapi/package-lock.json
+	npm ci --prefix tests/openapi --no-audit --no-fund --ignore-scripts
+
 ## Install what the tests need, then run the whole suite.
-test: venv browser-deps
+test: venv browser-deps openapi-deps
 	$(PY) -m pytest -q
 
 lint: venv

@@ -1,5 +1,7 @@
 """The API's own description: the OpenAPI 3.1 document of ``schemas/openapi.json``, served at
-``/api/openapi.json`` (docs/API.md, "API document") and rendered by ``frontend/api.html``."""
+``/api/openapi.json`` (docs/API.md, "API document") and rendered by ``frontend/api.html``. It is
+served bundled (``schemas.bundle``): the request schemas it names by file are copied into
+``components/schemas``, so outside tools resolve it from its URL alone."""
 
 from __future__ import annotations
 
@@ -33,10 +35,11 @@ def published(document: dict[str, Any], *, local: bool) -> dict[str, Any]:
 
 @cache
 def _document_text() -> str:
-    """Read on the first request, not at import (cold starts), then kept for the process."""
+    """Read and bundled on the first request, not at import (cold starts), then kept for the
+    process."""
     import schemas
 
-    document = published(schemas.openapi(), local=settings().is_local)
+    document = schemas.bundle(published(schemas.openapi(), local=settings().is_local))
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -2,7 +2,8 @@
 bodies to the schema files beside it), it names exactly the routes the Chalice app registers
 (the staff case actions and the Open311 ``{x_file}`` routes as their concrete paths), each
 request body is the schema its handler validates against, the roles are the route tables', and
-``GET /api/openapi.json`` serves it (without the dev routes on other stages than local)."""
+``GET /api/openapi.json`` serves it, bundled (without the dev routes on other stages than
+local)."""
 
 from __future__ import annotations
 
@@ -222,9 +223,11 @@ def test_roles_and_security_match_the_route_tables() -> None:
 
 
 def test_the_document_is_served(api: Api) -> None:
+    import schemas
+
     answer = api.get("/api/openapi.json")
     assert answer.status == 200
-    assert answer.body == document()
+    assert answer.body == schemas.bundle(document())  # tests/openapi/test_openapi_bundle.py
     assert answer.headers["Content-Type"].startswith("application/json")
     assert answer.headers["Cache-Control"] == "public, max-age=300"
     assert api.get("/api/schemas/openapi").status == 404  # the schema route serves schemas

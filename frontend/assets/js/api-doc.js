@@ -1,6 +1,7 @@
-// 接口文档: GET /api/openapi.json (schemas/openapi.json, OpenAPI 3.1) rendered as text, grouped
-// by tag: method, path, summary, parameters, request body (a schema file links to
-// /api/schemas/<name>), responses. Every text goes in through h() as text, never as markup.
+// 接口文档: GET /api/openapi.json (schemas/openapi.json, OpenAPI 3.1, served with the request
+// schemas bundled in) rendered as text, grouped by tag: method, path, summary, parameters,
+// request body (a bundled schema links to its file, /api/schemas/<name>, through its
+// externalDocs), responses. Every text goes in through h() as text, never as markup.
 import { h, $, replace } from './dom.js';
 import { get } from './api.js';
 import { badge, loading, errorBox } from './ui.js';
@@ -16,13 +17,13 @@ function deref(node) {
   return ref.slice(2).split('/').reduce((at, key) => (at ? at[key] : undefined), doc) || node;
 }
 
-/** A schema as a short text: a schema file (linked), a component's name, or a type. */
+/** A schema as a short text: a component's name (a request schema's linked to its file), or a type. */
 function schemaName(schema) {
   if (!schema) return '';
   if (schema.$ref) {
-    if (schema.$ref.startsWith('#/')) return h('code', null, schema.$ref.split('/').pop());
-    const name = schema.$ref.replace(/\.json$/, '');
-    return h('a', { href: `/api/schemas/${encodeURIComponent(name)}` }, h('code', null, `${name}.json`));
+    const name = h('code', null, schema.$ref.split('/').pop());
+    const file = (deref(schema) || {}).externalDocs;
+    return file && file.url.startsWith('/api/schemas/') ? h('a', { href: file.url }, name) : name;
   }
   if (schema.type === 'array') return ['[', schemaName(schema.items), ']'];
   const type = Array.isArray(schema.type) ? schema.type.join(' | ') : schema.type;

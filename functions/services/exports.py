@@ -20,6 +20,7 @@ from functions.domain import integrity
 from functions.domain.audit import AuditFilter
 from functions.domain.cases import Case, public_text
 from functions.domain.errors import Conflict, NotFound, invalid_field
+from functions.domain.taxonomy import OUTCOME_LABELS
 from functions.services import views
 from functions.services.audit import audit_filter, record
 from functions.services.staff_auth import StaffSession
@@ -27,21 +28,31 @@ from functions.storage import archive_repo, cases_repo, directory, export_store
 from functions.storage.codec import iso
 
 API_LIMIT = 20_000  # what one API request exports inside API Gateway's 29 s; the CLI has none
+# Codes for machines, and beside each coded value its Chinese label for the auditor reading
+# the sheet (the JSON Lines file carries both as well).
 CSV_COLUMNS = (
     "case_id",
     "created_at",
     "closed_at",
     "archived_at",
     "state",
+    "state_label",
     "kind",
+    "kind_label",
     "category",
+    "category_label",
     "district",
+    "district_label",
     "lead_id",
     "lead_name",
     "breaches",
+    "breach_labels",
     "extensions_used",
     "reopen_count",
+    "outcome",
+    "outcome_label",
     "rating",
+    "rating_label",
     "anonymised",
     "event_count",
     "head_hash",
@@ -57,6 +68,7 @@ def _line(case: Case, tax: directory.Taxonomy) -> dict[str, Any]:
             "at": iso(r.at),
             "department": r.department.id,
             "outcome": r.outcome.value,
+            "outcome_label": OUTCOME_LABELS[r.outcome],
             "text": public_text(case, r.text),
             "rating": r.rating.value if r.rating else None,
         }
@@ -67,11 +79,15 @@ def _line(case: Case, tax: directory.Taxonomy) -> dict[str, Any]:
 
 def _csv_row(line: Mapping[str, Any]) -> list[str]:
     lead = line["lead"] or {}
+    last = line["replies"][-1] if line["replies"] else None
     values = {
         **line,
         "lead_id": lead.get("id", ""),
         "lead_name": lead.get("name", ""),
         "breaches": ";".join(line["breaches"]),
+        "breach_labels": "；".join(line["breach_labels"]),
+        "outcome": last["outcome"] if last else "",
+        "outcome_label": last["outcome_label"] if last else "",
         "rating": line["rating"] or "",
         "anonymised": "yes" if line["anonymised_at"] else "no",
     }

@@ -315,3 +315,37 @@ def test_tampering_with_the_stored_events_shows_in_the_auditors_verification(api
     rewritten = verify()
     assert rewritten["valid"] is False and rewritten["first_broken"] is None
     assert rewritten["facts"]["replies"] == "mismatch"
+
+
+def test_the_export_sheet_gives_the_chinese_label_beside_each_code(api: Api) -> None:
+    import csv
+    import io
+
+    from functions.storage import export_store
+
+    created, _ = _archived(api)
+    auditor = api.as_role("auditor")
+    made = api.ok(
+        api.post("/api/audit/exports", {"from": "2026-11", "to": "2026-12"}, auditor), 201
+    )
+    sheet = next(f for f in made["files"] if f["name"] == "cases.csv")
+    body = export_store.get(sheet["key"])
+    assert body is not None
+    [row] = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert row["case_id"] == created["case_id"]
+    labels = {
+        (row["state"], row["state_label"]),
+        (row["kind"], row["kind_label"]),
+        (row["outcome"], row["outcome_label"]),
+        (row["rating"], row["rating_label"]),
+        (row["district"], row["district_label"]),
+        (row["category"], row["category_label"]),
+    }
+    assert labels == {
+        ("archived", "已归档"),
+        ("complaint", "投诉"),
+        ("resolved", "已解决"),
+        ("satisfied", "满意"),
+        ("city", "市本级"),
+        ("urban", "城乡建设"),
+    }

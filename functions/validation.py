@@ -3,6 +3,11 @@
 A failed validation becomes ``InvalidRequest`` naming each offending field with a message in
 Chinese and English. Field labels come from the schemas' ``title``; a schema may give its own
 message pair as ``x-message``.
+
+Before a schema sees a body, ``screen`` refuses what no schema can judge safely: nesting
+deeper than ``MAX_DEPTH`` (the parser and the validator recurse once per level) and text with
+no UTF-8 form (a lone surrogate such as ``"\\ud800"``, which JSON's escapes can produce and
+which storage, hashing and every answer quoting it would fail on later).
 """
 
 from __future__ import annotations
@@ -12,6 +17,11 @@ from functools import cache
 from typing import Any
 
 from functions.domain.errors import FieldError, InvalidRequest
+
+# Far deeper than any request schema nests (a case submission's contact is the second level).
+MAX_DEPTH = 32
+# Fields named in one answer: a body full of bad text gets a short answer, not a long one.
+MAX_NAMED = 20
 
 _TYPES_ZH = {
     "string": "文本",
@@ -96,8 +106,75 @@ def _field_error(error: Any, schema: dict[str, Any], path: str) -> FieldError:
     return FieldError(path, f"{label}格式不正确", error.message)
 
 
+def encodable(text: str) -> bool:
+    """False for text holding a lone UTF-16 surrogate: it has no UTF-8 form."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def bad_text(field: str) -> FieldError:
+    return FieldError(
+        field,
+        "含有无效字符（不成对的代理码位），请删除后重试",
+        "contains invalid characters (a lone surrogate, not Unicode text)",
+    )
+
+
+def invalid_text(fields: list[FieldError]) -> InvalidRequest:
+    return InvalidRequest(
+        "请求中有无效字符，请检查标出的字段",
+        "The request contains invalid characters",
+        "invalid_text",
+        fields[:MAX_NAMED],
+    )
+
+
+def too_deep() -> InvalidRequest:
+    message = f"请求内容嵌套层数过多（不能超过 {MAX_DEPTH} 层）"
+    return InvalidRequest(
+        message,
+        f"the body nests deeper than {MAX_DEPTH} levels",
+        "too_deep",
+        [FieldError("", message, f"nested deeper than {MAX_DEPTH} levels")],
+    )
+
+
+def field_name(key: str) -> str:
+    """A key as a field name: a lone surrogate written as its escape (``\\ud800``)."""
+    return key.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def screen(body: Any) -> None:
+    """Refuse a parsed body nested deeper than ``MAX_DEPTH`` (``too_deep``) or holding a key or
+    text without a UTF-8 form (``invalid_text``, naming each such field as the validator
+    names fields: ``contact.name``, ``co_handlers.0``). Walks without recursion."""
+    bad: list[FieldError] = []
+    pending: list[tuple[Any, tuple[str, ...]]] = [(body, ())]
+    while pending:
+        value, path = pending.pop()
+        if len(path) > MAX_DEPTH:
+            raise too_deep()
+        if isinstance(value, str):
+            if not encodable(value):
+                bad.append(bad_text(".".join(path)))
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                if encodable(key):
+                    pending.append((inner, (*path, key)))
+                else:
+                    bad.append(bad_text(".".join((*path, field_name(key)))))
+        elif isinstance(value, list):
+            pending.extend((inner, (*path, str(i))) for i, inner in enumerate(value))
+    if bad:
+        raise invalid_text(sorted(bad, key=lambda f: f.field))
+
+
 def check(name: str, body: Any) -> dict[str, Any]:
     """Validate a parsed body against schema ``name``; return it or raise InvalidRequest."""
+    screen(body)
     errors = sorted(_validator(name).iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
         seen: dict[str, FieldError] = {}
@@ -124,6 +201,8 @@ def parse_json(raw: bytes | None, *, limit: int) -> Any:
         return {}
     try:
         return json.loads(raw.decode("utf-8"))
+    except RecursionError:  # nested deeper than the parser's stack: what screen() refuses
+        raise too_deep() from None
     except (UnicodeDecodeError, ValueError) as error:
         raise InvalidRequest(
             "请求内容不是有效的 JSON",

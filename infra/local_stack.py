@@ -70,22 +70,25 @@ def _start_moto() -> Any:
 
 
 def _handler_class(app: Any, config: Any) -> type:
-    from chalice.local import ChaliceRequestHandler
+    from infra.local_http import GuardedRequestHandler, read_timeout
 
-    class Handler(ChaliceRequestHandler):
-        """API paths go to Chalice's local gateway; everything else is a static file."""
+    class Handler(GuardedRequestHandler):
+        """API paths go to Chalice's local gateway; everything else is a static file. Framing,
+        timeouts and error answers for malformed requests: ``infra.local_http``."""
 
         server_version = "wenzheng-local"
-
-        def _is_api(self) -> bool:
-            return self.path.startswith(("/api/", "/open311/")) or self.path in ("/api",)
+        timeout = read_timeout()
 
         def _static(self, head: bool) -> None:
             path = self.path.split("?", 1)[0].split("#", 1)[0]
             if path.endswith("/"):
                 path += "index.html"
-            target = (FRONTEND / path.lstrip("/")).resolve()
-            if FRONTEND.resolve() not in target.parents or not target.is_file():
+            try:
+                target = (FRONTEND / path.lstrip("/")).resolve()
+                found = FRONTEND.resolve() in target.parents and target.is_file()
+            except (OSError, ValueError):  # a segment over 255 bytes, a NUL: no such file
+                found = False
+            if not found:
                 self._send(404, "text/plain; charset=utf-8", "未找到页面 Not found".encode())
                 return
             kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
@@ -129,9 +132,11 @@ def _handler_class(app: Any, config: Any) -> type:
 
         do_QUERY = do_TRACE
 
-        def log_message(self, format: str, *args: Any) -> None:
-            if self._is_api():
-                log.info("%s %s", self.command, format % args)
+        def __getattr__(self, name: str) -> Any:
+            """Every other method (CONNECT, made-up ones) is answered as TRACE is."""
+            if name.startswith("do_"):
+                return self.do_TRACE
+            raise AttributeError(name)
 
     return functools.partial(Handler, app_object=app, config=config)  # type: ignore[return-value]
 

@@ -17,7 +17,7 @@ from chalice.app import Blueprint, Response
 from functions import clock
 from functions.domain import errors
 from functions.settings import settings
-from functions.validation import check, parse_json
+from functions.validation import bad_text, check, encodable, field_name, invalid_text, parse_json
 
 log = logging.getLogger("wenzheng.api")
 security_log = logging.getLogger("wenzheng.security")
@@ -89,8 +89,39 @@ def too_large() -> errors.TooLarge:
 def body_size(request: Any) -> int:
     """The length of the body as received: never the client's Content-Length, which may lie.
     Measured before anything decodes or parses it."""
-    raw = request.raw_body
+    try:
+        raw = request.raw_body
+    except UnicodeEncodeError:  # a text body holding a lone surrogate has no bytes at all
+        raise errors.InvalidRequest(
+            "请求内容不是有效的 UTF-8 文本",
+            "the body is not valid UTF-8 text",
+            "malformed_body",
+            [errors.FieldError("", "请求内容不是有效的 UTF-8 文本", "not UTF-8 text")],
+        ) from None
     return len(raw) if raw else 0
+
+
+def screen_request(request: Any) -> None:
+    """What every view may take for granted, checked before it runs: the body is within the
+    limit (413), and no path parameter, query value or header holds text without a UTF-8 form
+    (a lone surrogate, which a gateway may pass on from input such as ``%ED%A0%80``), each
+    such one named in a 400 (``invalid_text``) instead of failing wherever it is first
+    encoded: a hash, a log line, an answer that quotes it."""
+    if body_size(request) > settings().max_body_bytes:
+        raise too_large()
+    params = request.query_params
+    named: list[tuple[str, Any]] = [
+        *(request.uri_params or {}).items(),
+        *((name, value) for name in (params or {}) for value in params.getlist(name)),
+        *(request.headers or {}).items(),
+    ]
+    bad = [
+        bad_text(field_name(str(name)))
+        for name, value in named
+        if not (encodable(str(name)) and encodable(str(value)))
+    ]
+    if bad:
+        raise invalid_text(bad)
 
 
 def client_ip(request: Any) -> str:
@@ -171,8 +202,7 @@ def route(
         def view(*args: Any, **kwargs: Any) -> Response:
             request = bp.current_request
             try:
-                if body_size(request) > settings().max_body_bytes:
-                    raise too_large()
+                screen_request(request)
                 result = fn(*args, **kwargs)
             except errors.DomainError as error:
                 if isinstance(error, errors.Unauthorized):

@@ -20,11 +20,11 @@ from chalice.app import Blueprint, Response
 from functions.api.http import (
     CONTENT_TYPES,
     STATUS,
-    body_size,
     dependency_failure,
     header,
     ip,
     now,
+    screen_request,
     too_large,
 )
 from functions.domain import errors
@@ -106,8 +106,7 @@ def _answer(
 ) -> Response:
     """Run ``make`` and render its result, or its domain error, in the spec's ``fmt``."""
     try:
-        if body_size(open311.current_request) > settings().max_body_bytes:
-            raise too_large()
+        screen_request(open311.current_request)
         if fmt not in FORMATS:
             raise _unsupported(fmt)
         data = make()

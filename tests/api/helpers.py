@@ -337,7 +337,7 @@ class Recorder:
     def note_submission(self, body: bytes) -> None:
         try:
             contact = json.loads(body or b"{}").get("contact") or {}
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):  # hostile bodies, refused anyway
             return
         if not isinstance(contact, dict):
             return

@@ -79,3 +79,36 @@ def test_malformed_json_is_a_client_error() -> None:
     with pytest.raises(InvalidRequest) as raised:
         parse_json(b"{not json", limit=1000)
     assert raised.value.code == "malformed_json"
+
+
+def test_a_body_nested_deeper_than_the_limit_is_too_deep_whatever_the_parser_manages() -> None:
+    from functions.validation import MAX_DEPTH
+
+    def nested(depth: int) -> bytes:
+        return b'{"a":' * depth + b"1" + b"}" * depth
+
+    shallow = parse_json(nested(MAX_DEPTH), limit=1 << 20)
+    with pytest.raises(InvalidRequest) as raised:
+        check("empty", shallow)
+    assert raised.value.code == "validation_failed"  # judged by the schema, not refused
+    for depth in (MAX_DEPTH + 1, 900, 100_000):  # within and beyond the parser's own stack
+        with pytest.raises(InvalidRequest) as raised:
+            check("empty", parse_json(nested(depth), limit=1 << 20))
+        assert raised.value.code == "too_deep"
+        assert [f.field for f in raised.value.fields] == [""]
+
+
+def test_lone_surrogates_are_named_where_they_are_in_keys_values_and_lists() -> None:
+    body = parse_json(
+        b'{"title": "ok", "contact": {"name": "\\udc80", "\\ud800": 1}, "tags": ["a", "\\ud83d"]}',
+        limit=1000,
+    )
+    with pytest.raises(InvalidRequest) as raised:
+        check("case-submission", body)
+    assert raised.value.code == "invalid_text"
+    assert [f.field for f in raised.value.fields] == ["contact.\\ud800", "contact.name", "tags.1"]
+
+
+def test_a_paired_surrogate_escape_is_one_character_and_valid_text() -> None:
+    body = parse_json(b'{"summary": "\\ud83d\\ude00 \\u7535\\u68af"}', limit=1000)
+    assert check("feature", body)["summary"] == "😀 电梯"

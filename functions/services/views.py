@@ -336,8 +336,8 @@ def showcase_snapshot(
         "rating": last.rating.value if last and last.rating else None,
         "rating_comment": clean(last.rating_comment) if last and last.rating_comment else None,
         "closed_at": case.closed_at,
-        "summary": clean(summary),
-        "before_after": clean(before_after) if before_after else None,
+        "public_summary": clean(summary),
+        "public_before_after": clean(before_after) if before_after else None,
     }
 
 
@@ -376,8 +376,8 @@ def showcase_item(entry: Featured) -> dict[str, Any]:
         else None,
         # Scrubbed with the case's names when featured (the snapshot); older snapshots
         # without them fall back to the policy without names.
-        "summary": s.get("summary") or scrub(entry.summary),
-        "before_after": s.get("before_after")
+        "summary": s.get("public_summary") or scrub(entry.summary),
+        "before_after": s.get("public_before_after")
         or (scrub(entry.before_after) if entry.before_after else None),
         "featured_at": iso(entry.featured_at),
         "closed_at": _iso(s.get("closed_at")),

@@ -570,6 +570,10 @@ class ShowcaseModel(Model):
     reply: MapAttribute[str, Any] = MapAttribute(null=True)  # {text, outcome, at, planned_date}
     rating = UnicodeAttribute(null=True)  # the citizen's rating as given; absent: 未评价
     rating_comment = UnicodeAttribute(null=True)
+    # The coordinator's summary and before/after note as the public reads them: scrubbed with
+    # the case's contact names when featured (the names themselves are never stored here).
+    public_summary = UnicodeAttribute(null=True)
+    public_before_after = UnicodeAttribute(null=True)
     closed_at = UTCDateTimeAttribute(null=True)
 
     on_the_wall = OnTheWall()

@@ -33,6 +33,8 @@ _SNAPSHOT = (
     "excerpt",
     "rating",
     "rating_comment",
+    "public_summary",
+    "public_before_after",
 )
 
 

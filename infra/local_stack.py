@@ -10,10 +10,10 @@ Ctrl-C (or SIGTERM) stops everything it started.
 from __future__ import annotations
 
 import argparse
-import functools
 import logging
 import mimetypes
 import os
+import re
 import signal
 import socket
 import sys
@@ -69,13 +69,29 @@ def _start_moto() -> Any:
     return server
 
 
+# A secret a client may send in a query string (Open311's api_key): never in the request log.
+_SECRET_QUERY = re.compile(r"((?:^|[?&])api_key=)[^&\s]*", re.IGNORECASE)
+
+
 def _handler_class(app: Any, config: Any) -> type:
-    from chalice.local import ChaliceRequestHandler
+    from http.server import BaseHTTPRequestHandler
+
+    from chalice.local import ChaliceRequestHandler, LocalGateway
+
+    from infra.local_gateway import route_greedily
 
     class Handler(ChaliceRequestHandler):
         """API paths go to Chalice's local gateway; everything else is a static file."""
 
         server_version = "wenzheng-local"
+
+        def __init__(self, request: Any, client_address: Any, server: Any) -> None:
+            # ChaliceRequestHandler.__init__, with API Gateway's greedy path variables: the
+            # request is handled inside BaseHTTPRequestHandler.__init__, so the gateway must
+            # be ready before it.
+            self.local_gateway = LocalGateway(app, config)
+            route_greedily(self.local_gateway, app)
+            BaseHTTPRequestHandler.__init__(self, request, client_address, server)
 
         def _is_api(self) -> bool:
             return self.path.startswith(("/api/", "/open311/")) or self.path in ("/api",)
@@ -131,9 +147,9 @@ def _handler_class(app: Any, config: Any) -> type:
 
         def log_message(self, format: str, *args: Any) -> None:
             if self._is_api():
-                log.info("%s %s", self.command, format % args)
+                log.info("%s %s", self.command, _SECRET_QUERY.sub(r"\1-", format % args))
 
-    return functools.partial(Handler, app_object=app, config=config)  # type: ignore[return-value]
+    return Handler
 
 
 def _run_jobs(stop: threading.Event, every: float) -> None:

@@ -67,9 +67,11 @@ def submit(
     now: datetime,
     actor: Actor = CITIZEN,
     channel: Channel | None = None,
+    open311_client: str | None = None,
 ) -> dict[str, Any]:
     """Create a case with its first event (and idempotency record) in one transaction.
-    ``channel`` names a citizen's own way in other than the web form (Open311)."""
+    ``channel`` names a citizen's own way in other than the web form (Open311);
+    ``open311_client`` the fingerprint of the api_key an Open311 client filed it with."""
     _check_taxonomy(body)
     contact = body["contact"]
     request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
@@ -97,6 +99,7 @@ def submit(
             actor=actor,
             now=now,
             contact_salt=secrets.token_hex(16),
+            open311_client=open311_client,
         )
         record = (
             IdempotencyModel(

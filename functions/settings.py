@@ -32,6 +32,9 @@ class Settings:
     # Open311 GeoReport v2: keys a client must send as ``api_key`` to POST a request; empty
     # means POST is open like the web form (the same validation and limits apply).
     open311_api_keys: tuple[str, ...] = ()
+    # Open311 Service Discovery's ``contact`` (who answers for the endpoint: an address, a
+    # phone); empty: the platform's name and address.
+    open311_contact: str = ""
     # The archive (§2, §8): closed cases become read-only after this many days; contact data
     # on archived cases is removed this many years after archiving; exports go to this bucket.
     archive_after_days: int = 30
@@ -87,6 +90,7 @@ def settings() -> Settings:
         not in ("0", "false", "no", "off"),
         rate_limits=env.get("WZ_RATE_LIMITS", ""),
         origin_secret=env.get("WZ_ORIGIN_SECRET", ""),
+        open311_contact=env.get("WZ_OPEN311_CONTACT", "").strip(),
         open311_api_keys=tuple(
             key.strip() for key in env.get("WZ_OPEN311_API_KEYS", "").split(",") if key.strip()
         ),

@@ -37,6 +37,7 @@ from typing import Any
 
 from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGateway
 
+from infra.local_gateway import route_greedily
 from infra.security_headers import SECURITY_HEADERS
 
 log = logging.getLogger("wenzheng.local")
@@ -60,6 +61,10 @@ ERRORS: dict[int, tuple[str, str, str]] = {
     501: ("not_implemented", "不支持的请求方法", "the method is not supported"),
     505: ("http_version_not_supported", "不支持的 HTTP 版本", "HTTP version not supported"),
 }
+
+
+# A secret a client may send in a query string (Open311's api_key): never in the request log.
+_SECRET_QUERY = re.compile(r"((?:^|[?&])api_key=)[^&\s]*", re.IGNORECASE)
 
 
 def read_timeout() -> float:
@@ -109,6 +114,8 @@ class GuardedRequestHandler(ChaliceRequestHandler):
         # What ChaliceRequestHandler.__init__ does, with our gateway: the base class handles the
         # whole connection inside its __init__, so the gateway must exist before it is called.
         self.local_gateway = Gateway(app_object, config)
+        # ...and API Gateway's greedy path variables (``/open311/{proxy+}``).
+        route_greedily(self.local_gateway, app_object)
         super(ChaliceRequestHandler, self).__init__(request, client_address, server)
 
     def handle_one_request(self) -> None:
@@ -256,4 +263,5 @@ class GuardedRequestHandler(ChaliceRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         if self._is_api():
-            log.info("%s %s", self.command or "-", format % args)
+            line = _SECRET_QUERY.sub(r"\1-", format % args)  # Open311's api_key: never logged
+            log.info("%s %s", self.command or "-", line)

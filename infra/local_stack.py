@@ -69,7 +69,7 @@ def _start_moto() -> Any:
     return server
 
 
-def _handler_class(app: Any, config: Any) -> type:
+def handler_class(app: Any, config: Any) -> type:
     from infra.local_http import GuardedRequestHandler, read_timeout
 
     class Handler(GuardedRequestHandler):
@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     # socketserver listens with a backlog of 5; a burst of clients (tests/load) must queue
     # as they would behind API Gateway, not be reset.
     ThreadedHTTPServer.request_queue_size = 128
-    httpd = ThreadedHTTPServer(("127.0.0.1", args.port), _handler_class(app, config))
+    httpd = ThreadedHTTPServer(("127.0.0.1", args.port), handler_class(app, config))
 
     stop = threading.Event()
     timer = threading.Thread(target=_run_jobs, args=(stop, args.tick), daemon=True)

@@ -1,9 +1,11 @@
 """Open311 GeoReport v2 routes under ``/open311/v2/`` for existing civic tools: services,
-service definitions, requests (list, one, create), each as ``.json`` or ``.xml``.
+service definitions, requests (list, one, create), each as ``.json`` or ``.xml``, and the
+Service Discovery document at ``/open311/discovery.{json,xml}``.
 
 The spec's own shapes, not our ``/api`` envelope: errors are ``[{"code", "description"}]``
 or ``<errors><error>…</error></errors>`` (one entry per offending field), POST bodies are
-``application/x-www-form-urlencoded``. What the fields mean, the public-only rule and our
+``application/x-www-form-urlencoded``; any other path under ``/open311/`` is a 404 in that
+format, never the gateway's own 403. What the fields mean, the public-only rule and our
 extensions are in ``functions.services.open311``."""
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from functions.api.http import (
     ip,
     now,
     screen_request,
+    security_log,
     too_large,
 )
 from functions.domain import errors
@@ -32,14 +35,21 @@ from functions.settings import settings
 
 open311 = Blueprint(__name__)
 
-BASE = "/open311/v2"
-FORMATS = {"json": "application/json; charset=utf-8", "xml": "application/xml; charset=utf-8"}
+ROOT = "/open311"
+BASE = f"{ROOT}/v2"
+FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 ACCEPTED = [*CONTENT_TYPES, "application/xml", "text/xml"]
 FORM = "application/x-www-form-urlencoded"
 # Characters XML 1.0 cannot carry (a citizen's text may hold them): dropped from XML output.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # XML names for the items of a list-valued element.
-_ITEM_TAGS = {"co_handlers": "co_handler", "attributes": "attribute"}
+_ITEM_TAGS = {
+    "co_handlers": "co_handler",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -173,28 +183,96 @@ def _form() -> dict[str, str]:
     return form
 
 
+def _api_key(form: dict[str, str] | None = None) -> tuple[str, str]:
+    """(the api_key the client presented, where): the form's, else the query string's, as
+    clients send it either way (FixMyStreet in the body, others in the query)."""
+    if form and form.get("api_key"):
+        return form["api_key"], "body"
+    given = _params().get("api_key", "")
+    return given, "query" if given else "none"
+
+
+def _key_rejected(where: str) -> None:
+    """One WARNING line for a refused api_key: route, method, client IP, where it came; never
+    the key or a digest of it (a key may be short enough to guess from one)."""
+    request = open311.current_request
+    path = request.context.get("resourcePath", "") if request.context else ""
+    security_log.warning(
+        "open311_api_key_rejected route=%s %s ip=%s in=%s", path, request.method, ip(open311), where
+    )
+
+
+def _reader() -> str | None:
+    """The Open311 client reading, known by a configured api_key in the query string (reading
+    needs none; a wrong one is logged and read as none)."""
+    from functions.services import open311 as service
+
+    key, where = _api_key()
+    keys = settings().open311_api_keys
+    client = service.client_of(key, keys)
+    if key and keys and client is None:
+        _key_rejected(where)
+    return client
+
+
 def _create(service: Any, form: dict[str, str]) -> Any:
     """A citizen's request: counted per client IP and per contact like the web form's."""
     from functions.domain.rate_limits import contact_subjects
     from functions.services import rate_limits
 
-    at, path, client = now(), "/open311/v2/requests", ip(open311)
+    at, path, client = now(), f"{BASE}/requests", ip(open311)
 
     def limits() -> None:  # counted only for a new request, never for a replay
         rate_limits.hit("submit_ip", client, at, route=path)
         subjects = contact_subjects(form.get("phone"), form.get("email"))
         rate_limits.hit_all("submit_contact", subjects, at, route=path)
 
-    return service.create(
-        form,
-        api_keys=settings().open311_api_keys,
-        idempotency_key=header(open311, "idempotency-key"),
-        now=at,
-        limits=limits,
-    )
+    key, where = _api_key(form)
+    try:
+        return service.create(
+            form,
+            api_key=key,
+            api_keys=settings().open311_api_keys,
+            idempotency_key=header(open311, "idempotency-key"),
+            now=at,
+            extensions=service.flag(form.get("extensions") or _params().get("extensions")),
+            limits=limits,
+        )
+    except errors.Forbidden:
+        _key_rejected(where)
+        raise
 
 
 # --- routes ---------------------------------------------------------------------------------
+
+
+def _discovery(fmt: str) -> Response:
+    from functions.services import open311 as service
+    from functions.storage import directory
+
+    def make() -> Any:
+        config = settings()
+        contact = config.open311_contact or (
+            f"{directory.taxonomy().platform_name} {config.public_base_url}/"
+        )
+        return service.discovery(
+            base_url=config.public_base_url,
+            production=config.stage == "prod",
+            contact=contact,
+            keys_required=bool(config.open311_api_keys),
+        )
+
+    return _answer(fmt, make, "discovery", None, cache_seconds=300)
+
+
+@open311.route(f"{ROOT}/discovery.json", methods=["GET"], content_types=ACCEPTED)
+def discovery_json() -> Response:
+    return _discovery("json")
+
+
+@open311.route(f"{ROOT}/discovery.xml", methods=["GET"], content_types=ACCEPTED)
+def discovery_xml() -> Response:
+    return _discovery("xml")
 
 
 def _services(fmt: str) -> Response:
@@ -214,7 +292,12 @@ def _requests(fmt: str) -> Response:
             "request",
             status=201,
         )
-    return _answer(fmt, lambda: service.requests(_params(), now()), "service_requests", "request")
+    return _answer(
+        fmt,
+        lambda: service.requests(_params(), now(), client=_reader()),
+        "service_requests",
+        "request",
+    )
 
 
 @open311.route(f"{BASE}/services.json", methods=["GET"], content_types=ACCEPTED)
@@ -256,10 +339,19 @@ def request(request_file: str) -> Response:
     from functions.services import open311 as service
 
     case_id, fmt = _split(request_file)
-    return _answer(fmt, lambda: service.request(case_id), "service_requests", "request")
+    return _answer(
+        fmt,
+        lambda: service.request(
+            case_id,
+            extensions=service.flag(_params().get("extensions")),
+            client=_reader(),
+        ),
+        "service_requests",
+        "request",
+    )
 
 
-# API Gateway answers a path that only parents other routes itself: these two get ours.
+# API Gateway answers a path that only parents other routes itself (403): these get ours.
 @open311.route(f"{BASE}/services", methods=["GET"], content_types=ACCEPTED)
 def services_without_format() -> Response:
     return _other("services")
@@ -270,21 +362,44 @@ def requests_without_format() -> Response:
     return _other("requests")
 
 
+@open311.route(BASE, methods=["GET", "POST"], content_types=ACCEPTED)
+def version_root() -> Response:
+    return _other("v2")
+
+
 @open311.route(f"{BASE}/{{resource}}", methods=["GET", "POST"], content_types=ACCEPTED)
 def other(resource: str) -> Response:
     return _other(resource)
 
 
-def _other(resource: str) -> Response:
-    """``services.csv`` and the like: a format we do not serve; anything else: no such
-    resource. Answered in the spec's error format rather than the gateway's."""
-    name, fmt = _split(resource)
+# Every other path under /open311/ (``tokens/1.xml``, ``v2/services/a/b.json``, ``v3/…``):
+# API Gateway's greedy path variable, tried after every more specific route. Chalice passes
+# it to no argument (``{proxy+}`` is not a ``{name}``): the rest of the path is read from
+# the request, as API Gateway sends it (``pathParameters.proxy``). infra/local_stack.py
+# matches it the same way on one machine.
+@open311.route(f"{ROOT}/{{proxy+}}", methods=["GET", "POST"], content_types=ACCEPTED)
+def anything_else() -> Response:
+    request = open311.current_request
+    rest = str((request.uri_params or {}).get("proxy") or "")
+    if not rest:  # a matcher that knows no greedy variables: the request's own path
+        path = str((request.context or {}).get("path") or "")
+        rest = path.split(f"{ROOT}/", 1)[-1]
+    return _other(rest, versioned=False)
+
+
+def _other(resource: str, *, versioned: bool = True) -> Response:
+    """``v2/services.csv`` and the like: a format we do not serve; anything else: no such
+    resource. Answered in the spec's error format (XML when the path ends in ``.xml``)
+    rather than the gateway's."""
+    name, fmt = _split(resource.rsplit("/", 1)[-1])
 
     def fail() -> Any:
-        if name in ("services", "requests"):
+        if versioned and name in ("services", "requests"):
             raise _unsupported(fmt)
         raise errors.NotFound(
-            f"没有这个资源：{resource[:40]}", f"no such resource: {resource[:40]}", "not_found"
+            f"没有这个资源：{resource[:60]}（服务发现文档：{ROOT}/discovery.json）",
+            f"no such resource: {resource[:60]} (service discovery: {ROOT}/discovery.json)",
+            "not_found",
         )
 
     return _answer(fmt if fmt in FORMATS else "json", fail, "errors", None)

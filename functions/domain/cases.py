@@ -175,6 +175,9 @@ class Case:
     archived_at: datetime | None = None
     anonymised_at: datetime | None = None
     public_version: PublicVersion | None = None  # None: the scrubbed original is shown
+    # Open311 (开放接口): a fingerprint of the api_key that filed the case, so that client may
+    # read back its own request before it is published (functions/services/open311.py).
+    open311_client: str | None = None
 
     @property
     def is_public(self) -> bool:
@@ -332,6 +335,7 @@ def new_case(
     actor: Actor,
     now: datetime,
     contact_salt: str,
+    open311_client: str | None = None,
 ) -> TransitionResult:
     """A new case and its first event. The event holds digests, never the contact data: the
     text's SHA-256 and the contact's salted reference (``contact_salt`` is random, per case)."""
@@ -357,6 +361,7 @@ def new_case(
         version=1,
         event_count=1,
         contact_salt=contact_salt,
+        open311_client=open311_client,
     )
     c = case.contact
     digests = {

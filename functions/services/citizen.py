@@ -73,24 +73,36 @@ def submit(
     actor: Actor = CITIZEN,
     channel: Channel | None = None,
     limits: Callable[[], None] = _no_limits,
+    open311_client: str | None = None,
 ) -> dict[str, Any]:
     """Create a case with its first event (and idempotency record) in one transaction.
-    ``channel`` names a citizen's own way in other than the web form (Open311). ``limits``
-    counts the request against the rate limits: only once it is known to be a new request,
-    so a retry (or a request racing with the same ``Idempotency-Key``) replays the first
-    answer without being counted or refused."""
+    ``channel`` names a citizen's own way in other than the web form (Open311);
+    ``open311_client`` the fingerprint of the api_key an Open311 client filed it with.
+    ``limits`` counts the request against the rate limits: only once it is known to be a new
+    request, so a retry (or a request racing with the same ``Idempotency-Key``) replays the
+    first answer without being counted or refused."""
     _check_taxonomy(body)
     request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     if not idempotency_key:
         limits()
-        return _create(body, None, request_hash, now=now, actor=actor, channel=channel)
+        return _create(
+            body, None, request_hash, now=now, actor=actor, channel=channel, client=open311_client
+        )
     key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest()
     held = idempotency.claim(key_hash, request_hash, now)
     if held is not None:
         return _replay(key_hash, request_hash, held)
     try:
         limits()
-        return _create(body, key_hash, request_hash, now=now, actor=actor, channel=channel)
+        return _create(
+            body,
+            key_hash,
+            request_hash,
+            now=now,
+            actor=actor,
+            channel=channel,
+            client=open311_client,
+        )
     except BaseException:
         idempotency.release(key_hash, request_hash)
         raise
@@ -139,6 +151,7 @@ def _create(
     now: datetime,
     actor: Actor,
     channel: Channel | None,
+    client: str | None,
 ) -> dict[str, Any]:
     contact = body["contact"]
     if actor is not CITIZEN:
@@ -164,6 +177,7 @@ def _create(
             actor=actor,
             now=now,
             contact_salt=secrets.token_hex(16),
+            open311_client=client,
         )
         record = (
             idempotency.completed(

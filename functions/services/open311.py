@@ -1,12 +1,14 @@
 """Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2) over the public board.
 
 Services are the (kind × category) pairs of the taxonomy, coded ``<kind>.<category>``
-(``complaint.urban``). Requests are PUBLIC cases only (the ones the board shows), never any
-contact data; text is the scrubbed public text. Submitting goes through ``citizen.submit``,
-so validation and limits are those of the web form. Spec form fields we cannot use
-(``lat``, ``long``, ``address_string``, ``address_id``, ``device_id``, ``account_id``,
-``media_url``, ``jurisdiction_id``, ``attribute[…]``) are ignored, not refused, so stock
-clients can post; our cases need a ``district`` (code or label) instead of a location.
+(``complaint.urban``). Each has one required attribute, ``district`` (a single-value list of
+the taxonomy's districts), so a stock client learns it from the service definition and posts
+it as ``attribute[district]``. Requests are PUBLIC cases only (the ones the board shows),
+never any contact data; text is the scrubbed public text. Submitting goes through
+``citizen.submit``, so validation and limits are those of the web form. Spec form fields we
+cannot use (``lat``, ``long``, ``address_string``, ``address_id``, ``device_id``,
+``account_id``, ``media_url``, ``jurisdiction_id``, other ``attribute[…]``) are ignored, not
+refused, so stock clients can post.
 
 Field mapping (GET requests):
 
@@ -14,19 +16,26 @@ Field mapping (GET requests):
   不予受理 and ``open`` otherwise; ``status_notes`` is the latest public reply, else the
   state label; ``agency_responsible`` is the lead department; ``expected_datetime`` is the
   reply deadline (答复时限); ``service_notice`` says what is promised (the reply outcome, the
-  planned date of a 列入计划 reply, or the deadline).
+  planned date of a 列入计划 reply, or the deadline in Beijing time, as the e-mails write it).
 - Location: cases carry a district only. ``address`` holds the district label, and
   ``address_id``, ``zipcode``, ``lat``, ``long`` and ``media_url`` are always empty (null).
 
-Extensions, in an ``extended_attributes`` object as the Chicago and Austin endpoints do (the
-spec leaves extensions to implementers and clients ignore what they do not know):
+Extensions, in an ``extended_attributes`` object sent only when the client asks with
+``extensions=true`` (as the Chicago endpoint does; the spec leaves extensions to implementers):
 ``response_deadline`` (签收时限), ``rating`` ({rating, rating_label} or null), ``reopen_count``,
 ``co_handlers`` (协办单位 names), ``state`` and ``state_label`` (our finer lifecycle). The POST
-answer carries the citizen's ``tracking_code`` (查询码) there too.
+answer carries the citizen's ``tracking_code`` (查询码) there too (its ``service_notice`` always
+names it).
+
+Reading back one's own request: when api keys are configured, a case filed through Open311
+keeps a fingerprint of the key that filed it, and a client presenting that same ``api_key``
+reads the request before it is published, status only (no description, no address, no reply
+text). Anyone else gets 404 until a coordinator publishes the case.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 from collections.abc import Callable, Mapping
@@ -44,12 +53,16 @@ from functions.domain.taxonomy import (
     Channel,
     Kind,
 )
+from functions.notify.templates import local
 from functions.services import citizen
 from functions.storage import cases_repo, directory
 from functions.storage.codec import iso
 from functions.storage.directory import Taxonomy
 from functions.validation import check
 
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# When this endpoint's behaviour last changed (the discovery document's ``changeset``).
+CHANGESET = "2026-12-04T00:00:00Z"
 MAX_RESULTS = 1000  # the spec's cap on one GET requests answer
 DEFAULT_WINDOW = timedelta(days=90)  # the spec's default when no dates are given
 CLOSED_STATES = frozenset({State.CLOSED, State.ARCHIVED, State.REJECTED})
@@ -64,13 +77,48 @@ _FORM_NAMES = {
     "category": "service_code",
     "content": "description",
     "title": "title",
-    "district": "district",
     "public": "public",
     "contact": "phone",
     "contact.phone": "phone",
     "contact.email": "email",
     "contact.name": "first_name",
 }
+
+
+# --- discovery ------------------------------------------------------------------------------
+
+
+def discovery(
+    *, base_url: str, production: bool, contact: str, keys_required: bool
+) -> dict[str, Any]:
+    """The Service Discovery document (https://wiki.open311.org/Service_Discovery): one
+    GeoReport v2 endpoint, ``production`` on the prod stage and ``test`` elsewhere."""
+    if keys_required:
+        key_service = (
+            f"提交诉求须使用平台发放的 api_key，请联系 {contact} 申请；凭提交时的 api_key 可在诉求"
+            "公开前查询其办理状态。 POST needs an api_key issued by the platform: ask "
+            f"{contact}. The same api_key reads back the requests it filed before they are "
+            "published (status only)."
+        )
+    else:
+        key_service = (
+            "提交诉求无需 api_key；诉求经总平台受理并同意公开后方可查询。 No api_key is "
+            "needed to post; a request can be read once a coordinator has published it."
+        )
+    return {
+        "changeset": CHANGESET,
+        "contact": contact,
+        "key_service": key_service,
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": f"{base_url}/open311/v2",
+                "changeset": CHANGESET,
+                "type": "production" if production else "test",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
 
 
 # --- services -------------------------------------------------------------------------------
@@ -81,14 +129,14 @@ def _service_name(kind: Kind, category_label: str) -> str:
 
 
 def services() -> list[dict[str, Any]]:
-    """One service per (kind × category) of the taxonomy."""
+    """One service per (kind × category) of the taxonomy; each has attributes (``district``)."""
     tax = directory.taxonomy()
     return [
         {
             "service_code": f"{kind.value}.{code}",
             "service_name": _service_name(kind, label),
             "description": f"{label}方面的{KIND_LABELS[kind]}：{KIND_HINTS[kind]}",
-            "metadata": False,
+            "metadata": True,
             "type": "realtime",
             "keywords": ",".join((KIND_LABELS[kind], label, kind.value, code)),
             "group": KIND_LABELS[kind],
@@ -113,10 +161,26 @@ def _service(code: str, tax: Taxonomy) -> tuple[Kind, str]:
     return Kind(kind), category
 
 
+def district_attribute(tax: Taxonomy) -> dict[str, Any]:
+    """The one attribute every service has: where the matter is, as the spec's single-value
+    list (posted as ``attribute[district]=<key>``)."""
+    return {
+        "variable": True,
+        "code": "district",
+        "datatype": "singlevaluelist",
+        "required": True,
+        "datatype_description": "区县代码，取 values 中的 key / a key from values",
+        "order": 1,
+        "description": "所在区县 District",
+        "values": [{"key": code, "name": label} for code, label in tax.districts],
+    }
+
+
 def service_definition(code: str) -> dict[str, Any]:
-    """The definition of one service: no extra attributes (``metadata`` is false)."""
-    _service(code, directory.taxonomy())
-    return {"service_code": code, "attributes": []}
+    """The definition of one service: its attributes (``district``, required)."""
+    tax = directory.taxonomy()
+    _service(code, tax)
+    return {"service_code": code, "attributes": [district_attribute(tax)]}
 
 
 # --- requests -------------------------------------------------------------------------------
@@ -135,47 +199,69 @@ def _notice(case: Case) -> str:
         return notice
     deadline = case.assignment.reply_due_at if case.assignment else None
     if deadline is not None and case.state not in CLOSED_STATES:
-        return f"承办单位须于 {iso(deadline)} 前答复"
+        return f"承办单位须于 {local(deadline)} 前答复"
     return ""
 
 
-def request_view(case: Case, tax: Taxonomy) -> dict[str, Any]:
-    """One public case as a GeoReport v2 service request."""
+def request_view(
+    case: Case, tax: Taxonomy, *, extensions: bool = False, own: bool = False
+) -> dict[str, Any]:
+    """One case as a GeoReport v2 service request: a public case in full, or (``own``) an
+    unpublished one for the client that filed it, status only: no text, no address."""
     a = case.assignment
     last = case.last_reply
     last_rated = next((r for r in reversed(case.replies) if r.rating), None)
-    return {
+    view: dict[str, Any] = {
         "service_request_id": case.case_id,
         "status": _status(case),
-        "status_notes": public_text(case, last.text) if last else STATE_LABELS[case.state],
+        "status_notes": public_text(case, last.text)
+        if last and not own
+        else STATE_LABELS[case.state],
         "service_name": _service_name(case.kind, tax.category_label(case.category)),
         "service_code": f"{case.kind.value}.{case.category}",
-        "description": public_content(case),
+        "description": None if own else public_content(case),
         "agency_responsible": a.lead.name if a else None,
         "service_notice": _notice(case),
         "requested_datetime": iso(case.created_at),
         "updated_datetime": iso(case.updated_at or case.created_at),
         "expected_datetime": iso(a.reply_due_at) if a else None,
-        "address": tax.district_label(case.district),
+        "address": None if own else tax.district_label(case.district),
         "address_id": None,
         "zipcode": None,
         "lat": None,
         "long": None,
         "media_url": None,
-        "extended_attributes": {
+    }
+    if extensions:
+        view["extended_attributes"] = {
             "response_deadline": iso(a.response_due_at) if a and a.response_due_at else None,
             "rating": {
                 "rating": last_rated.rating.value,
                 "rating_label": RATING_LABELS[last_rated.rating],
             }
-            if last_rated and last_rated.rating
+            if last_rated and last_rated.rating and not own
             else None,
             "reopen_count": case.reopen_count,
             "co_handlers": [c.department.name for c in a.co_handlers] if a else [],
             "state": case.state.value,
             "state_label": STATE_LABELS[case.state],
-        },
-    }
+        }
+    return view
+
+
+def _readable(case: Case, client: str | None) -> str | None:
+    """How ``client`` may see ``case``: "public", "own" (status only) or not at all."""
+    if case.is_public:
+        return "public"
+    filed_by = case.open311_client
+    if client is not None and filed_by is not None and hmac.compare_digest(client, filed_by):
+        return "own"
+    return None
+
+
+def flag(value: str | None) -> bool:
+    """A spec boolean argument (``extensions=true``)."""
+    return (value or "").strip().lower() in _TRUE
 
 
 def parse_datetime(name: str, text: str) -> datetime:
@@ -204,13 +290,18 @@ def _list(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def requests(params: Mapping[str, str], now: datetime) -> list[dict[str, Any]]:
+def requests(
+    params: Mapping[str, str], now: datetime, *, client: str | None = None
+) -> list[dict[str, Any]]:
     """GET requests: by ``service_request_id`` (a comma-separated list that overrides every
-    other argument), else by ``service_code`` (comma-separated), ``status`` (open|closed,
-    comma-separated) and ``start_date``/``end_date`` (requested_datetime, both inclusive;
-    the last 90 days when neither is given, 90 days before ``end_date`` when only it is,
-    up to now when only ``start_date`` is). Newest first, at most 1,000."""
+    other argument; a client's own unpublished requests are among them, status only), else by
+    ``service_code`` (comma-separated), ``status`` (open|closed, comma-separated) and
+    ``start_date``/``end_date`` (requested_datetime, both inclusive; the last 90 days when
+    neither is given, 90 days before ``end_date`` when only it is, up to now when only
+    ``start_date`` is). Newest first, at most 1,000. ``extensions=true`` adds
+    ``extended_attributes``."""
     tax = directory.taxonomy()
+    extensions = flag(params.get("extensions"))
     ids = _list(params.get("service_request_id"))
     if ids:
         if len(ids) > MAX_RESULTS:
@@ -224,8 +315,13 @@ def requests(params: Mapping[str, str], now: datetime) -> list[dict[str, Any]]:
                 ]
             )
         found = cases_repo.get_many([i for i in ids if len(i) <= 40])
-        cases = [found[i] for i in dict.fromkeys(ids) if i in found and found[i].is_public]
-        return [request_view(c, tax) for c in cases]
+        views = []
+        for case_id in dict.fromkeys(ids):
+            case = found.get(case_id)
+            how = _readable(case, client) if case else None
+            if case and how:
+                views.append(request_view(case, tax, extensions=extensions, own=how == "own"))
+        return views
 
     bad: list[FieldError] = []
     wanted: list[tuple[str, str]] = []
@@ -267,19 +363,24 @@ def requests(params: Mapping[str, str], now: datetime) -> list[dict[str, Any]]:
         states=states if len(states) < len(State) else (),
         limit=MAX_RESULTS,
     )
-    return [request_view(c, tax) for c in found_cases]
+    return [request_view(c, tax, extensions=extensions) for c in found_cases]
 
 
-def request(case_id: str) -> list[dict[str, Any]]:
-    """GET a request: a one-item list as the spec has it; 404 unless the case is public."""
+def request(
+    case_id: str, *, extensions: bool = False, client: str | None = None
+) -> list[dict[str, Any]]:
+    """GET a request: a one-item list as the spec has it; 404 unless the case is public or
+    (status only) filed by ``client``."""
     case = cases_repo.get(case_id) if 0 < len(case_id) <= 40 else None
-    if case is None or not case.is_public:
+    how = _readable(case, client) if case else None
+    if case is None or how is None:
         raise NotFound(
             f"没有这个公开诉求：{case_id[:40]}",
             f"no public service request {case_id[:40]}",
             "case_not_found",
         )
-    return [request_view(case, directory.taxonomy())]
+    tax = directory.taxonomy()
+    return [request_view(case, tax, extensions=extensions, own=how == "own")]
 
 
 # --- POST a request -------------------------------------------------------------------------
@@ -303,14 +404,42 @@ def _district(value: str, tax: Taxonomy) -> str:
     return by_label.get(value, value)
 
 
-def _check_api_key(form: Mapping[str, str], keys: tuple[str, ...]) -> None:
-    given = form.get("api_key", "")
-    if keys and not any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
+# The district as the spec's attribute (FixMyStreet posts ``attribute[district]=east``), or as
+# the plain field this endpoint took before it published the attribute.
+DISTRICT_FIELDS = ("attribute[district]", "district")
+
+
+def _district_field(form: Mapping[str, str]) -> tuple[str, str]:
+    """(the form field the district came in, its value); the attribute when neither did."""
+    for name in DISTRICT_FIELDS:
+        value = form.get(name, "").strip()
+        if value:
+            return name, value
+    return DISTRICT_FIELDS[0], ""
+
+
+def fingerprint(api_key: str) -> str:
+    """What a case keeps of the api_key that filed it: enough to recognise the key again."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:32]
+
+
+def client_of(api_key: str, keys: tuple[str, ...]) -> str | None:
+    """The fingerprint of ``api_key`` when it is one of the configured ``keys``, else None
+    (no keys configured: POST is open and no client is told apart)."""
+    if api_key and any(hmac.compare_digest(api_key.encode(), k.encode()) for k in keys):
+        return fingerprint(api_key)
+    return None
+
+
+def _check_api_key(api_key: str, keys: tuple[str, ...]) -> str | None:
+    client = client_of(api_key, keys)
+    if keys and client is None:
         raise Forbidden(
             "api_key 无效，不能提交诉求",
             "invalid api_key received -- can't proceed with create_request",
             "invalid_api_key",
         )
+    return client
 
 
 def submission(form: Mapping[str, str], tax: Taxonomy) -> dict[str, Any]:
@@ -324,8 +453,22 @@ def submission(form: Mapping[str, str], tax: Taxonomy) -> dict[str, Any]:
         try:
             found_kind, category = _service(code, tax)
             kind = found_kind.value
-        except NotFound:
-            bad.append(_unknown_service(code))
+        except NotFound as error:
+            # The spec's 404 "service_code not found"; the other fields mean nothing without
+            # a service, so they are not judged.
+            error.fields = [_unknown_service(code)]
+            raise
+    district_field, district = _district_field(form)
+    if not district:
+        bad.append(
+            FieldError(
+                district_field,
+                "请填写所在区县：服务定义（GET services/{service_code}.json）中必填属性 "
+                "district 的一个 key",
+                "attribute[district] is required: a key of the required district attribute "
+                "in the service definition (GET services/{service_code}.json)",
+            )
+        )
     consent = form.get("public", "").strip().lower()
     if consent not in _TRUE | _FALSE:
         bad.append(FieldError("public", "是否公开须为 true 或 false", "must be true or false"))
@@ -344,7 +487,7 @@ def submission(form: Mapping[str, str], tax: Taxonomy) -> dict[str, Any]:
     body: dict[str, Any] = {
         "kind": kind or "complaint",
         "category": category or "-",
-        "district": _district(form.get("district", "").strip(), tax),
+        "district": _district(district, tax),
         "title": title,
         "content": description,
         "contact": contact,
@@ -356,45 +499,78 @@ def submission(form: Mapping[str, str], tax: Taxonomy) -> dict[str, Any]:
         checked = check("case-submission", body)
     except InvalidRequest as error:
         bad.extend(
-            FieldError(_form_field(f.field), f.message, f.message_en)
+            FieldError(
+                district_field if f.field == "district" else _form_field(f.field),
+                f.message,
+                f.message_en,
+            )
             for f in error.fields
-            # service_code is reported above; a title made from a valid description is
-            # valid, so its errors repeat the description's.
-            if _form_field(f.field) != "service_code" and (given_title or f.field != "title")
+            # service_code and a missing district are reported above; a title made from a
+            # valid description is valid, so its errors repeat the description's.
+            if _form_field(f.field) != "service_code"
+            and (district or f.field != "district")
+            and (given_title or f.field != "title")
         )
         checked = body
     if "district" in body and body["district"] not in dict(tax.districts):
-        bad.append(FieldError("district", "请选择有效的区县", "unknown district"))
+        bad.append(
+            FieldError(
+                district_field,
+                "请选择有效的区县（取值见服务定义中 district 属性的 values）",
+                "unknown district: use a key of the district attribute's values",
+            )
+        )
     if bad:
         raise invalid_fields(bad)
     return checked
 
 
+def _readable_when(public: bool, client: str | None) -> str:
+    """The POST answer's word on when the new request can be read through this endpoint."""
+    if client is not None:
+        own = "凭提交时所用的 api_key 可随时查询办理状态（不含诉求内容）"
+        if public:
+            return f"{own}；总平台受理并同意公开后，任何人可查看。"
+        return f"{own}；本诉求不公开。"
+    if public:
+        return "总平台受理并同意公开后，可通过本接口查看（此前查询返回 404）。"
+    return "本诉求不公开，本接口查询不到，请凭诉求编号和查询码在网站查询。"
+
+
 def create(
     form: Mapping[str, str],
     *,
+    api_key: str,
     api_keys: tuple[str, ...],
     idempotency_key: str | None,
     now: datetime,
+    extensions: bool = False,
     limits: Callable[[], None],
 ) -> list[dict[str, Any]]:
-    """POST a request: a new case through ``citizen.submit`` (channel 开放接口); ``limits``
-    counts it against the rate limits unless it replays an earlier answer."""
-    _check_api_key(form, api_keys)
+    """POST a request: a new case through ``citizen.submit`` (channel 开放接口). ``api_key``
+    is the one the client presented (in the body or the query string); ``limits`` counts
+    the request against the rate limits unless it replays an earlier answer."""
+    client = _check_api_key(api_key, api_keys)
     body = submission(form, directory.taxonomy())
     created = citizen.submit(
-        body, idempotency_key=idempotency_key, now=now, channel=Channel.OPEN311, limits=limits
+        body,
+        idempotency_key=idempotency_key,
+        now=now,
+        channel=Channel.OPEN311,
+        open311_client=client,
+        limits=limits,
     )
     code = created["tracking_code"]
-    return [
-        {
-            "service_request_id": created["case_id"],
-            "service_notice": (
-                f"诉求已提交，总平台一般在 1 个工作日内受理。请保存查询码 {code}，"
-                "凭诉求编号和查询码查询办理进度、阅读答复并评价。"
-            ),
-            "account_id": None,
-            "token": None,
-            "extended_attributes": {"tracking_code": code},
-        }
-    ]
+    answer: dict[str, Any] = {
+        "service_request_id": created["case_id"],
+        "service_notice": (
+            f"诉求已提交，总平台一般在 1 个工作日内受理。请保存查询码 {code}，"
+            "凭诉求编号和查询码查询办理进度、阅读答复并评价。"
+            + _readable_when(body["public"], client)
+        ),
+        "account_id": None,
+        "token": None,
+    }
+    if extensions:
+        answer["extended_attributes"] = {"tracking_code": code}
+    return [answer]

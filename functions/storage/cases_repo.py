@@ -95,6 +95,7 @@ def to_model(case: Case) -> CaseModel:
         contact_salt=case.contact_salt,
         archived_at=case.archived_at,
         anonymised_at=case.anonymised_at,
+        open311_client=case.open311_client,
         rating=(
             case.last_reply.rating.value if case.last_reply and case.last_reply.rating else None
         ),
@@ -162,6 +163,7 @@ def from_model(model: CaseModel) -> Case:
         "breaches": list(model.breaches or []),
         "head_hash": model.head_hash,
         "contact_salt": model.contact_salt,
+        "open311_client": model.open311_client,
     }
     for name in (
         "rating_window_ends_at",

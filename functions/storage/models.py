@@ -237,6 +237,7 @@ class CaseModel(Model):
     archived_at = UTCDateTimeAttribute(null=True)
     anonymised_at = UTCDateTimeAttribute(null=True)
     rating = UnicodeAttribute(null=True)  # the last reply's rating, for the auditors' filter
+    open311_client = UnicodeAttribute(null=True)  # fingerprint of the filing Open311 api_key
 
     # Index keys, derived from the case on every write; absent ones keep indexes sparse.
     pub_all = UnicodeAttribute(null=True)

@@ -105,9 +105,12 @@ def _import_services() -> None:
 @pytest.fixture
 def client(aws: None, recorder: Recorder) -> Iterator[Client]:
     from app import app
+    from infra.local_gateway import route_greedily
 
     _import_services()
     with Client(app, stage_name="local") as c:
+        # Greedy path variables (/open311/{proxy+}) matched as API Gateway matches them.
+        route_greedily(c.http._local_gateway, app)
         send = c.http.request
 
         def request(

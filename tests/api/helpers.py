@@ -306,6 +306,13 @@ def _token(body: str, page: str) -> str:
     return found.group(1)
 
 
+# Public answers that carry what citizens and departments wrote: boards, case pages, 回音壁,
+# the cases behind ranking figures, Open311 requests.
+CASE_TEXT = re.compile(
+    r"^/(api/(cases|overdue|showcase|rankings/cases)|open311/v2/requests)([/?.].*)?$"
+)
+
+
 def _strings(text: str) -> list[str]:
     """Every string value of a JSON answer; an XML or CSV answer as a whole."""
     try:
@@ -357,6 +364,8 @@ class Recorder:
 
         found = []
         for path, text in self.public:
+            if not CASE_TEXT.match(path):
+                continue  # the directory and discovery carry the operator's own contacts
             for value in _strings(text):
                 if scrub(value) != value:
                     found.append((path, value))

@@ -1,21 +1,30 @@
-"""Open311 GeoReport v2 at /open311/v2/: services and service definitions, requests listed
-(public cases only, the spec's filters, its 90-day default window) and read one by one, a
-form-encoded POST that files a case like the web form does, the optional api_key, and errors
-in the spec's own format, in JSON and in XML. No contact data in any answer."""
+"""Open311 GeoReport v2 at /open311/v2/: services and service definitions (with the required
+district attribute), requests listed (public cases only, the spec's filters, its 90-day default
+window, extensions only when asked for) and read one by one, a form-encoded POST that files a
+case like the web form does, the optional api_key (body or query) that also reads back its own
+unpublished requests, the discovery document, and errors in the spec's own format, in JSON and
+in XML, for any path under /open311/. No contact data in any answer.
+
+tests/api/test_api_open311_clients.py drives the same endpoint with outside clients over HTTP."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.api.helpers import CONTENT_PHONE, EMAIL, NAME, PHONE, T0, Answer, Api, iso
 
 BASE = "/open311/v2"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 SERVICE_FIELDS = [
     "service_code",
@@ -44,7 +53,6 @@ REQUEST_FIELDS = [
     "lat",
     "long",
     "media_url",
-    "extended_attributes",
 ]
 EXTENSIONS = [
     "response_deadline",
@@ -84,7 +92,7 @@ def _json(api: Api, path: str, status: int = 200) -> Any:
 def _xml(api: Api, path: str, status: int = 200) -> ET.Element:
     answer = _get(api, path)
     assert answer.status == status, (answer.status, answer.body)
-    assert _type(answer) == "application/xml; charset=utf-8"
+    assert _type(answer) == "text/xml; charset=utf-8"
     assert answer.body.startswith('<?xml version="1.0" encoding="utf-8"?>')
     return ET.fromstring(answer.body.split("\n", 1)[1])
 
@@ -93,9 +101,16 @@ def _ids(api: Api, query: str = "") -> list[str]:
     return [r["service_request_id"] for r in _json(api, f"/requests.json{query}")]
 
 
-def _post(api: Api, form: dict[str, str], fmt: str = "json", **headers: str) -> Answer:
+def _post(
+    api: Api, form: dict[str, str], fmt: str = "json", query: str = "", **headers: str
+) -> Answer:
     return _clean(
-        api.call("POST", f"{BASE}/requests.{fmt}", headers={**FORM, **headers}, raw=urlencode(form))
+        api.call(
+            "POST",
+            f"{BASE}/requests.{fmt}{query}",
+            headers={**FORM, **headers},
+            raw=urlencode(form),
+        )
     )
 
 
@@ -127,7 +142,7 @@ def _errors(answer: Answer, status: int) -> list[str]:
 
 def _xml_errors(answer: Answer, status: int) -> list[str]:
     assert answer.status == status, (answer.status, answer.body)
-    assert _type(answer) == "application/xml; charset=utf-8"
+    assert _type(answer) == "text/xml; charset=utf-8"
     root = ET.fromstring(answer.body.split("\n", 1)[1])
     assert root.tag == "errors" and len(root)
     for error in root:
@@ -157,7 +172,7 @@ def test_services_list_each_kind_and_category_in_json_and_xml(api: Api) -> None:
     by_code = {s["service_code"]: s for s in services}
     complaint = by_code["complaint.urban"]
     assert complaint["service_name"] == "投诉 · 城乡建设"
-    assert complaint["metadata"] is False and complaint["type"] == "realtime"
+    assert complaint["metadata"] is True and complaint["type"] == "realtime"
     assert complaint["group"] == "投诉" and "城乡建设" in complaint["keywords"].split(",")
     assert complaint["description"]
     assert by_code["help.transport"]["service_name"] == "求助 · 交通出行"
@@ -167,20 +182,43 @@ def test_services_list_each_kind_and_category_in_json_and_xml(api: Api) -> None:
     for element in root:
         assert element.tag == "service" and [c.tag for c in element] == SERVICE_FIELDS
     first = root[0]
-    assert first.findtext("metadata") == "false"
+    assert first.findtext("metadata") == "true"
     assert first.findtext("service_code") == services[0]["service_code"]
     assert first.findtext("service_name") == services[0]["service_name"]
 
 
-def test_service_definition_has_no_attributes_and_unknown_codes_are_404(api: Api) -> None:
+DISTRICT_ATTRIBUTE = {
+    "variable": True,
+    "code": "district",
+    "datatype": "singlevaluelist",
+    "required": True,
+    "datatype_description": "区县代码，取 values 中的 key / a key from values",
+    "order": 1,
+    "description": "所在区县 District",
+    "values": [{"key": "city", "name": "市本级"}, {"key": "east", "name": "东区"}],
+}
+
+
+def test_service_definition_publishes_the_required_district_and_unknown_codes_are_404(
+    api: Api,
+) -> None:
     assert _json(api, "/services/complaint.urban.json") == {
         "service_code": "complaint.urban",
-        "attributes": [],
+        "attributes": [DISTRICT_ATTRIBUTE],
     }
     root = _xml(api, "/services/praise.transport.xml")
     assert root.tag == "service_definition"
     assert [c.tag for c in root] == ["service_code", "attributes"]
-    assert root.findtext("service_code") == "praise.transport" and len(root[1]) == 0
+    assert root.findtext("service_code") == "praise.transport"
+    [attribute] = root.findall("attributes/attribute")
+    assert [c.tag for c in attribute] == list(DISTRICT_ATTRIBUTE)
+    assert attribute.findtext("code") == "district"
+    assert attribute.findtext("required") == "true"
+    assert attribute.findtext("datatype") == "singlevaluelist"
+    assert [(v.findtext("key"), v.findtext("name")) for v in attribute.findall("values/value")] == [
+        ("city", "市本级"),
+        ("east", "东区"),
+    ]
 
     for code in ("complaint.nowhere", "gossip.urban", "complaint"):
         assert "service_code" in _errors(_get(api, f"/services/{code}.json"), 404)[0]
@@ -219,13 +257,14 @@ def _make(api: Api) -> dict[str, str]:
 
 def test_requests_list_public_cases_with_the_spec_fields(api: Api) -> None:
     made = _make(api)
-    listed = _json(api, "/requests.json")
+    assert all(list(r) == REQUEST_FIELDS for r in _json(api, "/requests.json"))
+    listed = _json(api, "/requests.json?extensions=true")
     assert [r["service_request_id"] for r in listed] == [
         made["closed"],
         made["assigned"],
         made["accepted"],
     ]
-    assert all(list(r) == REQUEST_FIELDS for r in listed)
+    assert all(list(r) == [*REQUEST_FIELDS, "extended_attributes"] for r in listed)
     assert all(list(r["extended_attributes"]) == EXTENSIONS for r in listed)
     closed, assigned, accepted = listed
 
@@ -236,7 +275,9 @@ def test_requests_list_public_cases_with_the_spec_fields(api: Api) -> None:
     assert assigned["address"] == "市本级"
     assert assigned["requested_datetime"] == iso(T0 + timedelta(minutes=2))
     assert assigned["expected_datetime"] and assigned["expected_datetime"].endswith("Z")
-    assert assigned["expected_datetime"] in assigned["service_notice"]
+    # The notice speaks Chinese: Beijing time, written as the e-mails write it.
+    due = datetime.fromisoformat(assigned["expected_datetime"]).astimezone(SHANGHAI)
+    assert assigned["service_notice"] == f"承办单位须于 {due:%Y年%m月%d日 %H:%M} 前答复"
     assert "翠湖小区" in assigned["description"]  # the scrubbed text, phone masked
     for absent in ("address_id", "zipcode", "lat", "long", "media_url"):
         assert assigned[absent] is None
@@ -259,10 +300,12 @@ def test_requests_list_public_cases_with_the_spec_fields(api: Api) -> None:
     assert accepted["expected_datetime"] is None and accepted["address"] == "东区"
     assert accepted["service_code"] == "help.transport"
 
-    root = _xml(api, "/requests.xml")
+    assert [c.tag for c in _xml(api, "/requests.xml")[0]] == REQUEST_FIELDS
+    root = _xml(api, "/requests.xml?extensions=true")
     assert root.tag == "service_requests" and len(root) == 3
     for element in root:
-        assert element.tag == "request" and [c.tag for c in element] == REQUEST_FIELDS
+        tags = [c.tag for c in element]
+        assert element.tag == "request" and tags == [*REQUEST_FIELDS, "extended_attributes"]
         assert [c.tag for c in element.find("extended_attributes") or []] == EXTENSIONS
     xml_assigned = root[1]
     assert xml_assigned.findtext("service_request_id") == made["assigned"]
@@ -335,6 +378,8 @@ def test_one_request_by_id_public_only(api: Api) -> None:
     made = _make(api)
     one = _json(api, f"/requests/{made['assigned']}.json")
     assert len(one) == 1 and list(one[0]) == REQUEST_FIELDS
+    [extended] = _json(api, f"/requests/{made['assigned']}.json?extensions=true")
+    assert extended["extended_attributes"]["state"] == "assigned"
     assert one[0]["service_request_id"] == made["assigned"]
     root = _xml(api, f"/requests/{made['closed']}.xml")
     assert root.tag == "service_requests" and [c.tag for c in root] == ["request"]
@@ -379,15 +424,18 @@ def test_bad_arguments_get_spec_errors_naming_each_field(api: Api) -> None:
 
 
 def test_post_form_files_a_case_that_shows_up_once_accepted(api: Api) -> None:
-    answer = _post(api, _form())
+    answer = _post(api, _form(), query="?extensions=true")
     assert answer.status == 201, answer.body
     assert _type(answer) == "application/json; charset=utf-8"
     [posted] = answer.body
-    assert list(posted)[:4] == POSTED_FIELDS
+    assert list(posted) == [*POSTED_FIELDS, "extended_attributes"]
     assert posted["account_id"] is None and posted["token"] is None
     case_id = posted["service_request_id"]
     code = posted["extended_attributes"]["tracking_code"]
     assert code in posted["service_notice"]
+    assert (
+        "总平台受理并同意公开后，可通过本接口查看（此前查询返回 404）" in posted["service_notice"]
+    )
 
     # The citizen's own view through the tracking code: what was filed, as filed.
     mine = api.track(case_id, code)
@@ -406,17 +454,35 @@ def test_post_form_files_a_case_that_shows_up_once_accepted(api: Api) -> None:
     assert _ids(api) == [case_id]
 
 
+def test_post_answer_carries_extensions_only_when_asked(api: Api) -> None:
+    [plain] = _post(api, _form()).body
+    assert list(plain) == POSTED_FIELDS  # the tracking code is in the notice all the same
+    code = re.search(r"查询码 ([A-Z0-9]{8})", plain["service_notice"])
+    assert code and api.track(plain["service_request_id"], code[1])["state"] == "submitted"
+    [asked] = _post(api, _form(extensions="true")).body  # in the form works too
+    assert set(asked["extended_attributes"]) == {"tracking_code"}
+
+
 def test_post_maps_titles_districts_and_consent(api: Api) -> None:
     answer = _post(
         api,
-        _form(title="电梯停运", district="东区", public="0", first_name="Ming", last_name="Li"),
+        _form(
+            title="电梯停运",
+            district="东区",
+            public="0",
+            first_name="Ming",
+            last_name="Li",
+            extensions="true",
+        ),
         "xml",
     )
     assert answer.status == 201, answer.body
+    assert _type(answer) == "text/xml; charset=utf-8"
     root = ET.fromstring(answer.body.split("\n", 1)[1])
     assert root.tag == "service_requests" and [c.tag for c in root] == ["request"]
     request = root[0]
     assert [c.tag for c in request][:4] == POSTED_FIELDS
+    assert "本诉求不公开" in (request.findtext("service_notice") or "")
     case_id = request.findtext("service_request_id") or ""
     code = request.findtext("extended_attributes/tracking_code") or ""
     mine = api.track(case_id, code)
@@ -426,11 +492,24 @@ def test_post_maps_titles_districts_and_consent(api: Api) -> None:
     assert _ids(api) == []  # no consent: never public
 
 
+def test_post_takes_the_district_as_the_spec_attribute(api: Api) -> None:
+    """FixMyStreet posts each attribute of the service definition as attribute[code]."""
+    form = _form(extensions="true", **{"attribute[district]": "east"})
+    del form["district"]
+    [posted] = _post(api, form).body
+    mine = api.track(posted["service_request_id"], posted["extended_attributes"]["tracking_code"])
+    assert mine["district"] == "east"
+    # Given both ways, the attribute wins.
+    [both] = _post(api, _form(extensions="true", **{"attribute[district]": "city"})).body
+    code = both["extended_attributes"]["tracking_code"]
+    assert api.track(both["service_request_id"], code)["district"] == "city"
+
+
 def test_post_validation_names_each_form_field(api: Api) -> None:
     bad = _post(
         api,
         {
-            "service_code": "gossip.urban",
+            "service_code": "complaint.urban",
             "description": "太短",
             "phone": "12345",
             "email": "not-an-email",
@@ -439,10 +518,19 @@ def test_post_validation_names_each_form_field(api: Api) -> None:
         },
     )
     fields = {d.split(":")[0] for d in _errors(bad, 400)}
-    assert fields == {"service_code", "description", "phone", "email", "district", "public"}
-    missing = _post(api, {"description": "一段足够长的描述文字，说明问题所在。"}, "xml")
-    fields = {d.split(":")[0] for d in _xml_errors(missing, 400)}
-    assert fields == {"service_code", "district", "phone"}  # phone or email is required
+    assert fields == {"description", "phone", "email", "district", "public"}
+    unknown = _post(api, {"attribute[district]": "atlantis", **_form(district="")})
+    [described] = _errors(unknown, 400)
+    assert described.startswith("attribute[district]: unknown district")
+    missing = _post(
+        api,
+        {"service_code": "help.transport", "description": "一段足够长的描述文字，说明问题所在。"},
+        "xml",
+    )
+    described = _xml_errors(missing, 400)
+    assert {d.split(":")[0] for d in described} == {"attribute[district]", "phone"}
+    [district] = [d for d in described if d.startswith("attribute[district]")]
+    assert "attribute[district] is required" in district and "请填写所在区县" in district
     assert _ids(api, "?start_date=2000-01-01T00:00:00Z") == []
     # The body must be a form.
     as_json = api.call("POST", f"{BASE}/requests.json", {"service_code": "complaint.urban"})
@@ -451,17 +539,169 @@ def test_post_validation_names_each_form_field(api: Api) -> None:
     assert _errors(_clean(not_utf8), 400)
 
 
-def test_api_key_is_required_when_configured(api: Api, api_keys: None) -> None:
-    assert "api_key" in _errors(_post(api, _form()), 403)[0]
-    assert _xml_errors(_post(api, _form(api_key="wrong"), "xml"), 403)
-    answer = _post(api, _form(api_key="key-two"))
-    assert answer.status == 201, answer.body
+def test_post_with_an_unknown_or_no_service_code(api: Api) -> None:
+    """The spec's 404 "service_code not found", whatever else the form holds; none: 400."""
+    unknown = _post(api, _form(service_code="gossip.urban", description="短"))
+    assert [d.split(":")[0] for d in _errors(unknown, 404)] == ["service_code"]
+    assert _xml_errors(_post(api, _form(service_code="complaint.nowhere"), "xml"), 404)
+    assert "service_code" in _errors(_post(api, _form(service_code="")), 400)[0]
+
+
+def test_api_key_is_required_when_configured(
+    api: Api, api_keys: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="wenzheng.security"):
+        assert "api_key" in _errors(_post(api, _form()), 403)[0]
+        assert _xml_errors(_post(api, _form(api_key="wrong-key-1"), "xml"), 403)
+        assert _errors(_post(api, _form(), query="?api_key=wrong-key-2"), 403)
+    lines = [r.getMessage() for r in caplog.records if r.name == "wenzheng.security"]
+    assert len(lines) == 3 and all("open311_api_key_rejected" in line for line in lines)
+    assert [line.rsplit("in=", 1)[1] for line in lines] == ["none", "body", "query"]
+    assert not [line for line in lines if "wrong-key" in line]
+    assert _post(api, _form(api_key="key-two")).status == 201
     assert _json(api, "/services.json")  # reading needs no key
+
+
+def test_api_key_is_taken_from_the_body_or_the_query_string(api: Api, api_keys: None) -> None:
+    assert _post(api, _form(), query="?api_key=key-one").status == 201
+    # The body's key is the one presented when both are.
+    assert _post(api, _form(api_key="key-one"), query="?api_key=wrong").status == 201
+    assert _post(api, _form(api_key="wrong"), query="?api_key=key-one").status == 403
 
 
 def test_api_key_is_optional_when_not_configured(api: Api) -> None:
     assert _post(api, _form()).status == 201
     assert _post(api, _form(api_key="anything")).status == 201
+
+
+def _filed_with(api: Api, key: str, **overrides: str) -> str:
+    answer = _post(api, _form(**overrides), query=f"?api_key={key}")
+    assert answer.status == 201, answer.body
+    case_id: str = answer.body[0]["service_request_id"]
+    assert "凭提交时所用的 api_key 可随时查询办理状态" in answer.body[0]["service_notice"]
+    return case_id
+
+
+def test_the_client_that_filed_a_request_reads_its_status_before_publication(
+    api: Api, api_keys: None
+) -> None:
+    case_id = _filed_with(api, "key-one")
+    path = f"/requests/{case_id}.json"
+    assert _errors(_get(api, path), 404)  # anyone
+    assert _errors(_get(api, f"{path}?api_key=key-two"), 404)  # another client
+    [own] = _json(api, f"{path}?api_key=key-one&extensions=true")
+    assert list(own) == [*REQUEST_FIELDS, "extended_attributes"]
+    assert own["service_request_id"] == case_id and own["status"] == "open"
+    assert own["status_notes"] == "待受理" and own["service_code"] == "complaint.urban"
+    assert own["description"] is None and own["address"] is None  # status only
+    assert own["extended_attributes"]["state"] == "submitted"
+    root = _xml(api, f"/requests/{case_id}.xml?api_key=key-one")
+    assert root[0].findtext("status") == "open" and not root[0].findtext("description")
+    listed = f"/requests.json?service_request_id={case_id}&api_key="
+    assert _ids(api, "?" + listed.split("?", 1)[1] + "key-one") == [case_id]
+    assert _ids(api, "?" + listed.split("?", 1)[1] + "key-two") == []
+
+    # Published: everyone reads it in full.
+    api.accept(case_id)
+    [public] = _json(api, path)
+    assert public["description"] and public["address"] == "市本级"
+
+
+def test_a_request_kept_private_stays_status_only_for_its_client(api: Api, api_keys: None) -> None:
+    case_id = _filed_with(api, "key-two", public="false")
+    api.accept(case_id)
+    assert _errors(_get(api, f"/requests/{case_id}.json"), 404)
+    [own] = _json(api, f"/requests/{case_id}.json?api_key=key-two")
+    assert own["status"] == "open" and own["status_notes"] == "已受理"
+    assert own["description"] is None
+    assert _errors(_get(api, f"/requests/{case_id}.json?api_key=nonsense"), 404)
+
+
+def test_without_configured_keys_no_client_reads_an_unpublished_request(api: Api) -> None:
+    [posted] = _post(api, _form(api_key="self-chosen")).body
+    case_id = posted["service_request_id"]
+    assert _errors(_get(api, f"/requests/{case_id}.json?api_key=self-chosen"), 404)
+
+
+# --- discovery and other paths --------------------------------------------------------------
+
+
+def test_discovery_document_in_json_and_xml(api: Api) -> None:
+    answer = _clean(api.get("/open311/discovery.json"))
+    assert answer.status == 200 and _type(answer) == "application/json; charset=utf-8"
+    assert answer.headers["Cache-Control"] == "public, max-age=300"
+    found = answer.body
+    assert list(found) == ["changeset", "contact", "key_service", "endpoints"]
+    assert found["changeset"].endswith("Z") and "测试市网络问政平台" in found["contact"]
+    assert "无需 api_key" in found["key_service"]
+    assert found["endpoints"] == [
+        {
+            "specification": "http://wiki.open311.org/GeoReport_v2",
+            "url": "http://wenzheng.test/open311/v2",
+            "changeset": found["changeset"],
+            "type": "test",  # the local stage
+            "formats": ["text/xml", "application/json"],
+        }
+    ]
+    xml = _clean(api.get("/open311/discovery.xml"))
+    assert _type(xml) == "text/xml; charset=utf-8"
+    root = ET.fromstring(xml.body.split("\n", 1)[1])
+    assert root.tag == "discovery" and root.findtext("changeset") == found["changeset"]
+    [endpoint] = root.findall("endpoints/endpoint")
+    assert endpoint.findtext("url") == "http://wenzheng.test/open311/v2"
+    assert [f.text for f in endpoint.findall("formats/format")] == [
+        "text/xml",
+        "application/json",
+    ]
+
+
+def test_discovery_on_production_names_the_contact_and_the_keys(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.api import open311 as routes
+    from functions.settings import settings
+
+    production = dataclasses.replace(
+        settings(),
+        stage="prod",
+        open311_contact="开放接口 open311@city.example 12345",
+        open311_api_keys=("key-one",),
+    )
+    monkeypatch.setattr(routes, "settings", lambda: production)
+    found = _clean(api.get("/open311/discovery.json")).body
+    assert found["contact"] == "开放接口 open311@city.example 12345"
+    assert found["endpoints"][0]["type"] == "production"
+    assert "api_key" in found["key_service"] and "open311@city.example" in found["key_service"]
+    assert "status only" in found["key_service"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "fmt"),
+    [
+        ("GET", "/open311/v2/tokens/123.xml", "xml"),  # a spec resource we do not offer
+        ("GET", "/open311/v2/servicerequestupdates.xml", "xml"),  # FixMyStreet's extension
+        ("GET", "/open311/v2/service/complaint.urban.json", "json"),  # open311 1.1's typo
+        ("GET", "/open311/v2/services/complaint.urban/attributes.json", "json"),
+        ("GET", "/open311/v2/requests/a/b/c", "json"),
+        ("GET", "/open311/v3/services.json", "json"),
+        ("GET", "/open311/v2", "json"),
+        ("GET", "/open311/v2/", "json"),
+        ("GET", "/open311/nothing", "json"),
+        ("GET", "/open311/discovery.csv", "json"),
+        ("POST", "/open311/v2/tokens/123.xml", "xml"),
+        ("POST", "/open311/requests.json", "json"),
+    ],
+)
+def test_every_other_path_under_open311_is_a_spec_404(
+    api: Api, method: str, path: str, fmt: str
+) -> None:
+    answer = _clean(api.call(method, path, headers=FORM, raw=""))
+    if fmt == "xml":
+        [described] = _xml_errors(answer, 404)
+    else:
+        [described] = _errors(answer, 404)
+    assert "no such resource" in described and "没有这个资源" in described
+    assert "/open311/discovery.json" in described
 
 
 @pytest.mark.parametrize(

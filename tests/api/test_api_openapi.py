@@ -27,6 +27,9 @@ ACTION_PREFIX = "/api/staff/cases/{case_id}/"
 FILE_ROUTE = re.compile(r"^(?P<folder>.+)/\{[a-z_]+_file\}$")
 FILE_PATH = re.compile(r"^(?P<folder>.+)/\{[a-z_]+\}\.(?P<format>json|xml)$")
 FORMATS = {"json", "xml"}
+# API Gateway's greedy path variable (``/open311/{proxy+}``): OpenAPI has no such templating,
+# so the document writes the route with one ordinary parameter (``/open311/{proxy}``).
+GREEDY = re.compile(r"\{\w+\+\}$")
 BODY_CALL = re.compile(r"\bbody\(\w+, \"([a-z0-9-]+)\"\)")
 
 Operation = tuple[str, str, dict[str, Any]]
@@ -62,6 +65,9 @@ def route_of(path: str, routes: set[str]) -> str:
         return path
     if path.startswith(ACTION_PREFIX) and path.removeprefix(ACTION_PREFIX) in actions():
         return ACTION_ROUTE
+    for route in routes:
+        if GREEDY.search(route) and re.sub(r"\{\w+\}$", "", path) == GREEDY.sub("", route):
+            return route
     concrete = FILE_PATH.match(path)
     if concrete:
         for route in routes:

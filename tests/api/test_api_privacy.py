@@ -99,6 +99,9 @@ def test_the_recorder_bites() -> None:
     )
     unscrubbed = recorder.unscrubbed()
     assert [path for path, _ in unscrubbed] == ["/api/cases/X", "/open311/v2/requests.xml"]
+    # The operator's own published contacts are not case text.
+    recorder.public.append(("/open311/discovery.json", json.dumps({"contact": "a@b.cn 12345"})))
+    assert len(recorder.unscrubbed()) == 2
 
 
 def test_the_log_check_sees_the_platforms_log_lines() -> None:

@@ -36,6 +36,7 @@ def new_case(
     return domain.new_case(
         case_id=case_id,
         tracking_hash="h",
+        tracking_code="TESTCODE",
         kind=kind,
         category="urban",
         district="city",

@@ -26,6 +26,8 @@ BOARD_FILTERS = ("state", "kind", "category", "district", "department")
 
 @route(public, "/api/taxonomy", cache_seconds=60)
 def taxonomy() -> dict[str, Any]:
+    from functions.services.common import clock
+    from functions.services.views import time_limits
     from functions.storage import directory
 
     tax = directory.taxonomy()
@@ -41,6 +43,7 @@ def taxonomy() -> dict[str, Any]:
         "urgencies": pairs(dict(URGENCY_LABELS)),  # type: ignore[arg-type]
         "outcomes": pairs(dict(OUTCOME_LABELS)),  # type: ignore[arg-type]
         "ratings": pairs(dict(RATING_LABELS)),  # type: ignore[arg-type]
+        "time_limits": time_limits(clock().policy),  # the figures pages state
     }
 
 
@@ -103,7 +106,7 @@ def board() -> dict[str, Any]:
 
 @route(public, "/api/overdue")
 def overdue() -> dict[str, Any]:
-    """红牌: public cases 5 working days past a deadline and still not answered."""
+    """红牌: public cases past a deadline by the policy's red rung and still not answered."""
     from functions.services import sla
 
     filters = query(public, "department", "cursor")

@@ -235,6 +235,9 @@ class Notice:
     link_role: Role | None = None
     rung: Rung | None = None  # audience "ladder": the reminder rung reached
     clock: str | None = None  # … on which clock ("response" | "reply")
+    # The receipt only: the tracking code in hand at submission (the case keeps its hash),
+    # for the citizen's own phone and e-mail. Never shown in a repr.
+    tracking_code: str | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -324,6 +327,7 @@ def new_case(
     *,
     case_id: str,
     tracking_hash: str,
+    tracking_code: str,
     kind: Kind,
     category: str,
     district: str,
@@ -337,8 +341,10 @@ def new_case(
     contact_salt: str,
     open311_client: str | None = None,
 ) -> TransitionResult:
-    """A new case and its first event. The event holds digests, never the contact data: the
-    text's SHA-256 and the contact's salted reference (``contact_salt`` is random, per case)."""
+    """A new case, its first event and the citizen's receipt. The event holds digests, never
+    the contact data: the text's SHA-256 and the contact's salted reference (``contact_salt``
+    is random, per case). The receipt carries ``tracking_code``, whose hash the case keeps:
+    it can only be sent now, in the transaction that creates the case."""
     if actor.role not in TRANSITIONS[Action.SUBMIT].actors:
         raise Forbidden("无权提交诉求", "may not submit", "forbidden")
     if not (contact.phone or contact.email):
@@ -369,7 +375,8 @@ def new_case(
         "contact_ref": contact_reference(contact_salt, c.name, c.phone, c.email),
     }
     event = Event(EventType.SUBMITTED, now, actor, None, State.SUBMITTED, "", digests)
-    return TransitionResult(case, None, 0, [event])
+    receipt = Notice("received", "citizen", tracking_code=tracking_code)
+    return TransitionResult(case, None, 0, [event], [receipt])
 
 
 def accept(
@@ -498,7 +505,11 @@ def _new_assignment(
 
 
 def _assignment_notices(assignment: Assignment) -> list[Notice]:
-    notices = [Notice("assigned_lead", "department", assignment.lead, Role.LEAD)]
+    """交办 (or 改派): the citizen learns the lead, each department gets its link."""
+    notices = [
+        Notice("assigned", "citizen"),
+        Notice("assigned_lead", "department", assignment.lead, Role.LEAD),
+    ]
     notices += [
         Notice("assigned_co_handler", "department", c.department, Role.CO_HANDLER)
         for c in assignment.co_handlers
@@ -658,7 +669,10 @@ def decide_extension(
         event = Event(EventType.EXTENSION_REFUSED, now, actor, before, new.state, note.strip())
     new.pending = None
     template = "extension_approved" if approve else "extension_refused"
-    return _finish(case, new, now, [event], [Notice(template, "department", new.lead, Role.LEAD)])
+    notices = [Notice(template, "department", new.lead, Role.LEAD)]
+    if approve:
+        notices.append(Notice("extended", "citizen"))  # the new reply date
+    return _finish(case, new, now, [event], notices)
 
 
 def request_return(case: Case, actor: Actor, *, reason: str, now: datetime) -> TransitionResult:
@@ -667,9 +681,10 @@ def request_return(case: Case, actor: Actor, *, reason: str, now: datetime) -> T
     if case.pending is not None:
         raise Conflict("已有待总平台审核的申请", "a request is already pending", "request_pending")
     if now > assignment.return_window_ends_at:
+        last = local_date(assignment.return_window_ends_at)
         raise Conflict(
-            "已超过退回时限（交办后 2 个工作日内）",
-            "the return window has closed",
+            f"已超过退回时限（截至 {last:%Y年%m月%d日}）",
+            f"the return window closed on {last.isoformat()}",
             "return_window_closed",
         )
     new.pending = PendingRequest("return", assignment.lead, reason.strip(), now)
@@ -858,8 +873,11 @@ def expire_rating(case: Case, *, now: datetime) -> TransitionResult:
     return _finish(case, new, now, [event], [Notice("closed", "citizen")])
 
 
-def department_actions(case: Case, department_id: str, role: Role, now: datetime) -> list[str]:
-    """What a department in ``role`` may do on the case now (the handling page's buttons)."""
+def department_actions(
+    case: Case, department_id: str, role: Role, now: datetime, policy: SlaPolicy
+) -> list[str]:
+    """What a department in ``role`` may do on the case now (the handling page's buttons),
+    under the policy in force (how many extensions it allows)."""
     a = case.assignment
     if a is None:
         return []
@@ -871,7 +889,7 @@ def department_actions(case: Case, department_id: str, role: Role, now: datetime
         if case.pending is None:
             if (
                 allowed(Action.REQUEST_EXTENSION, case.state, role)
-                and case.extensions_used == 0
+                and case.extensions_used < policy.extensions_allowed
                 and now <= a.reply_due_at
             ):
                 actions.append(Action.REQUEST_EXTENSION)

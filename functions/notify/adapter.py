@@ -17,13 +17,14 @@ and a short, redacted reason, never a body, an address or a credential.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.policy import SMTP
 from functools import cache
 from html import escape
 from typing import Any, Literal
 
-from functions.notify.templates import SMS_LIMIT
+from functions.notify.templates import QUOTE, SMS_LIMIT, one_line
 from functions.settings import settings
 
 
@@ -46,8 +47,6 @@ _THROTTLE_PREFIXES = ("Throttling", "Throttled")
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _DIGITS = re.compile(r"\+?\d{7,}")
-_URL = re.compile(r"https?://[^\s<>\"'\u3000-\u303f\uff00-\uffef]+")
-_URL_TRAILING = ".,;:!?)"  # punctuation that ends a sentence, not the address
 
 
 @cache
@@ -104,19 +103,86 @@ def _failure(channel: str, error: Exception) -> DeliveryFailed:
     return Throttled(f"{channel}: {type(error).__name__}: {redact(str(error))}")
 
 
-def html_body(text: str, title: str = "") -> str:
-    """The HTML part of an email, derived from its text: every character escaped, line breaks
-    kept, web addresses made links. No styles or images from elsewhere."""
+_QUOTE_STYLE = (
+    "margin:0.4em 0 0.8em;padding:0.3em 0.9em;border-left:4px solid #b8c4d4;"
+    "background:#f4f6f9;color:#333"
+)
+
+
+def _is_quoted(line: str) -> bool:
+    return line.lstrip(" ").startswith(QUOTE.rstrip())
+
+
+def _unquoted(line: str) -> str:
+    rest = line.lstrip(" ")[len(QUOTE.rstrip()) :]
+    return rest[1:] if rest.startswith(" ") else rest
+
+
+def _border(ch: str) -> bool:
+    """Whether ``ch`` cannot continue a web address: white space or a character outside ASCII
+    (Chinese punctuation, say)."""
+    return ch.isspace() or not ch.isascii()
+
+
+def _whole(line: str, start: int, end: int) -> bool:
+    """Whether ``line[start:end]`` stands alone: not inside a longer address."""
+    return (start == 0 or _border(line[start - 1])) and (end == len(line) or _border(line[end]))
+
+
+def _linked(line: str, links: Sequence[str]) -> str:
+    """A line of the platform's own text, escaped, with each of ``links`` where it stands
+    whole (not the start of a longer address) made an anchor. Nothing else becomes a link."""
     parts: list[str] = []
     position = 0
-    for match in _URL.finditer(text):
-        url = match.group(0).rstrip(_URL_TRAILING)
-        end = match.start() + len(url)
-        parts.append(escape(text[position : match.start()]))
-        parts.append(f'<a href="{escape(url, quote=True)}">{escape(url)}</a>')
-        position = end
-    parts.append(escape(text[position:]))
-    content = "".join(parts).replace("\r\n", "\n").replace("\n", "<br>\n")
+    while position < len(line):
+        found: tuple[int, str] | None = None
+        for link in sorted(set(links), key=len, reverse=True):
+            start = line.find(link, position)
+            while start != -1 and not _whole(line, start, start + len(link)):
+                start = line.find(link, start + 1)
+            if start != -1 and (found is None or start < found[0]):
+                found = (start, link)
+        if found is None:
+            break
+        start, link = found
+        parts.append(escape(line[position:start]))
+        parts.append(f'<a href="{escape(link, quote=True)}">{escape(link)}</a>')
+        position = start + len(link)
+    parts.append(escape(line[position:]))
+    return "".join(parts)
+
+
+def html_body(text: str, title: str = "", links: Sequence[str] = ()) -> str:
+    """The HTML part of an email, derived from its text: every character escaped, line breaks
+    kept, quoted blocks (lines starting with ``QUOTE``: someone else's words) set apart as
+    block quotes, and only ``links``, the platform's own links, made clickable, never inside a
+    quoted block. An address anywhere else stays text. No styles or images from elsewhere."""
+    chunks: list[str] = []  # each an HTML line, or a whole block quote
+    quote: list[str] = []
+
+    def close_quote() -> None:
+        if quote:
+            inner = "<br>\n".join(escape(q) for q in quote)
+            chunks.append(f'<blockquote style="{_QUOTE_STYLE}">{inner}</blockquote>')
+            quote.clear()
+
+    lines = text.replace("\r\n", "\n").split("\n")
+    for line in lines:
+        if _is_quoted(line):
+            quote.append(_unquoted(line))
+            continue
+        close_quote()
+        chunks.append(_linked(line, [link for link in links if link]))
+    close_quote()
+    content = ""
+    for n, chunk in enumerate(chunks):
+        block = chunk.startswith("<blockquote")
+        after_block = n > 0 and chunks[n - 1].startswith("<blockquote")
+        if n > 0 and not block and not after_block:
+            content += "<br>\n"
+        elif n > 0:
+            content += "\n"
+        content += chunk
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{escape(title)}</title>\n</head>\n"
@@ -125,16 +191,18 @@ def html_body(text: str, title: str = "") -> str:
     )
 
 
-def mime_message(sender: str, to: str, subject: str, body: str) -> bytes:
+def mime_message(sender: str, to: str, subject: str, body: str, links: Sequence[str] = ()) -> bytes:
     """multipart/alternative: the text part first, the HTML part derived from it second."""
     message = EmailMessage(policy=SMTP)
     message["From"] = sender
     message["To"] = to
-    # A header may not hold a line break (a case title can): one line, whitespace collapsed.
-    message["Subject"] = " ".join(subject.split())
+    # A header may not hold a line break or a control character (a case title can).
+    message["Subject"] = one_line(subject)
     # base64 keeps the message 7-bit clean for every relay on the way.
     message.set_content(body, charset="utf-8", cte="base64")
-    message.add_alternative(html_body(body, subject), subtype="html", charset="utf-8", cte="base64")
+    message.add_alternative(
+        html_body(body, one_line(subject), links), subtype="html", charset="utf-8", cte="base64"
+    )
     return message.as_bytes()
 
 
@@ -143,13 +211,33 @@ def _tag_value(value: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.@-]", "_", value)[:256]
 
 
+def ascii_domain(address: str) -> str:
+    """An address whose domain is internationalised (王小明@例子.中国) with the domain in its
+    ASCII form (xn--…), as mail servers route it; the local part stays as written."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return address
+
+
 def send_email(
-    to: str, subject: str, body: str, *, message_id: str, case_id: str | None = None
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    message_id: str,
+    case_id: str | None = None,
+    links: Sequence[str] = (),
 ) -> str:
     """Send one email; the outbox ``message_id`` and the ``case_id`` travel as SES message
-    tags, so a bounce or complaint notification leads back to the message and the case."""
+    tags, so a bounce or complaint notification leads back to the message and the case.
+    ``links``: the platform's links in ``body``, the only ones the HTML part makes live."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    to = ascii_domain(to)
     s = settings()
     tags = [{"Name": "message_id", "Value": _tag_value(message_id)}]
     if case_id:
@@ -157,7 +245,7 @@ def send_email(
     request: dict[str, Any] = {
         "FromEmailAddress": s.mail_sender,
         "Destination": {"ToAddresses": [to]},
-        "Content": {"Raw": {"Data": mime_message(s.mail_sender, to, subject, body)}},
+        "Content": {"Raw": {"Data": mime_message(s.mail_sender, to, subject, body, links)}},
         "EmailTags": tags,
     }
     if s.ses_configuration_set:

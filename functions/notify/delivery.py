@@ -45,6 +45,7 @@ def _send(message: outbox_repo.Message) -> str:
         message.body,
         message_id=message.message_id,
         case_id=message.case_id,
+        links=message.links,
     )
 
 

@@ -136,6 +136,7 @@ def handle(message: str | dict[str, Any], now: datetime) -> dict[str, Any]:
                     case_id=case_id,
                     template=templates.UNREACHABLE_TEMPLATE,
                     now=now,
+                    links=text.links,
                 )
                 for coordinator in directory.coordinator_emails()
                 if coordinator not in feedback.recipients

@@ -1,8 +1,16 @@
 """Message texts. An SMS fits 70 Chinese characters (one segment); emails carry the detail and,
-for departments, the magic link."""
+for departments, the magic link.
+
+Whatever a citizen (or anyone outside the platform) wrote never stands as a line of its own
+that could pass for one of the platform's lines: a title, a reason, a reply, a comment is
+shown in a quoted block (``quoted``: every line starts with ``QUOTE``), and where it must sit
+on one line (a subject, a name in a sentence) it goes through ``one_line``, which removes line
+breaks and control characters. The links a text carries are the ones the platform made, listed
+in ``Text.links``: the HTML part makes exactly those clickable (``adapter.html_body``)."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +24,14 @@ from functions.domain.taxonomy import OUTCOME_LABELS, REJECT_REASON_LABELS
 
 SMS_LIMIT = 70
 SMS_PREFIX = "【临江问政】"
+QUOTE = "> "  # the start of every line of a quoted block (the mail convention)
+SUBJECT_TITLE = 30  # characters of a title in a subject line
+
+# Unicode categories never shown: controls (line breaks and tabs among them), line and
+# paragraph separators, lone surrogates (which would stop the mail being encoded at all).
+_HIDDEN = frozenset({"Cc", "Zl", "Zp", "Cs"})
+# Direction overrides and isolates: they reorder what a reader sees.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 @dataclass(frozen=True)
@@ -23,6 +39,45 @@ class Text:
     subject: str
     body: str
     sms: str | None = None  # citizens get an SMS too when they left a phone number
+    links: tuple[str, ...] = ()  # the platform's links in ``body``, the only ones made live
+
+
+def _clean(text: str) -> str:
+    """Controls and direction marks removed; whitespace controls (tab, line breaks) become a
+    space so words do not run together."""
+    out: list[str] = []
+    for ch in text:
+        if ch in _BIDI:
+            continue
+        if unicodedata.category(ch) in _HIDDEN:
+            if ch.isspace():
+                out.append(" ")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+def one_line(text: str | None, limit: int | None = None) -> str:
+    """Someone else's text for a single-line slot (a subject, a name, a title in a sentence):
+    no line breaks or control characters, runs of whitespace as one space, optionally cut to
+    ``limit`` characters."""
+    line = " ".join(_clean(text or "").split())
+    if limit is not None and len(line) > limit:
+        line = line[: limit - 1] + "…"
+    return line
+
+
+def quoted(label: str, text: str | None) -> list[str]:
+    """Someone else's text as a delimited block: the label line, then every line of the text
+    behind ``QUOTE``, then a blank line. Nothing in the text can end the block early or start
+    a line of its own."""
+    lines = [" ".join(_clean(line).split()) for line in (text or "").splitlines()]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    body = [QUOTE + line if line else QUOTE.rstrip() for line in lines] or [QUOTE + "（无）"]
+    return [f"{label}：", *body, ""]
 
 
 def local(instant: datetime | None) -> str:
@@ -32,87 +87,236 @@ def local(instant: datetime | None) -> str:
 
 
 def _sms(text: str) -> str:
-    text = SMS_PREFIX + text
+    text = SMS_PREFIX + one_line(text)
     return text if len(text) <= SMS_LIMIT else text[: SMS_LIMIT - 1] + "…"
 
 
-def citizen(template: str, case: Case, *, track_url: str) -> Text:
+def _subject_title(case: Case) -> str:
+    return one_line(case.title, SUBJECT_TITLE)
+
+
+def _body(lines: Sequence[str]) -> str:
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _title_block(case: Case) -> list[str]:
+    return quoted("诉求标题", case.title)
+
+
+def citizen(template: str, case: Case, *, track_url: str, tracking_code: str | None = None) -> Text:
+    """A notice to the citizen, by e-mail and SMS. ``tracking_code`` only for the receipt
+    (``received``), built at submission from the code in hand: the platform keeps its hash."""
     cid = case.case_id
+    links = (track_url,)
+    track = [f"查询办理进度：{track_url}"]
+    a = case.assignment
+    lead = one_line(a.lead.name) if a else ""
+    if template == "received":
+        assert tracking_code is not None
+        return Text(
+            f"您的诉求已提交（编号 {cid}）",
+            _body(
+                [
+                    "您好！您的诉求已提交，我们将尽快受理。",
+                    "",
+                    f"诉求编号：{cid}",
+                    f"查询码：{tracking_code}",
+                    "请妥善保存诉求编号和查询码，凭此查询办理进度、阅读答复并评价。"
+                    "查询码只发给您本人，工作人员不会向您索要。",
+                    "",
+                    *_title_block(case),
+                    *track,
+                    "如非本人提交，请忽略本消息。",
+                ]
+            ),
+            _sms(f"您的诉求已提交，编号{cid}，查询码{tracking_code}，请妥善保存，凭此查询进度。"),
+            links,
+        )
     if template == "accepted":
         return Text(
             f"您的诉求 {cid} 已受理",
-            f"您好！您提交的诉求“{case.title}”（编号 {cid}）已受理，我们将尽快交有关单位办理。\n"
-            f"查询办理进度：{track_url}\n请使用提交时获得的查询码查看。",
+            _body(
+                [
+                    f"您好！您提交的诉求（编号 {cid}）已受理，我们将尽快交有关单位办理。",
+                    "",
+                    *_title_block(case),
+                    *track,
+                    "请使用提交时获得的查询码查看。",
+                ]
+            ),
             _sms(f"您的诉求{cid}已受理，我们将尽快交办，请凭查询码查看进度。"),
+            links,
+        )
+    if template == "assigned":
+        assert a is not None
+        return Text(
+            f"您的诉求 {cid} 已交办",
+            _body(
+                [
+                    f"您好！您的诉求（编号 {cid}）已交{lead}办理，"
+                    f"承办单位将在 {local(a.reply_due_at)} 前答复您。",
+                    "",
+                    *_title_block(case),
+                    *track,
+                ]
+            ),
+            _sms(f"您的诉求{cid}已交{lead}办理，请凭查询码查看进度。"),
+            links,
+        )
+    if template == "extended":
+        assert a is not None
+        return Text(
+            f"您的诉求 {cid} 答复时限已延长",
+            _body(
+                [
+                    f"您好！经总平台同意，{lead}办理您的诉求（编号 {cid}）的答复时限"
+                    f"延长至 {local(a.reply_due_at)}。",
+                    "",
+                    *_title_block(case),
+                    *track,
+                ]
+            ),
+            _sms(f"您的诉求{cid}答复时限已延至{local(a.reply_due_at)}，请凭查询码查看进度。"),
+            links,
         )
     if template == "rejected":
         assert case.rejection is not None
         label = REJECT_REASON_LABELS[case.rejection.reason_code]
         return Text(
             f"您的诉求 {cid} 不予受理",
-            f"您好！您提交的诉求“{case.title}”（编号 {cid}）不予受理。\n原因：{label}。"
-            f"{case.rejection.reason}\n如有疑问，可重新提交或拨打 12345 热线。\n{track_url}",
+            _body(
+                [
+                    f"您好！您提交的诉求（编号 {cid}）不予受理，原因：{label}。",
+                    "",
+                    *quoted("说明", case.rejection.reason),
+                    *_title_block(case),
+                    "如有疑问，可重新提交或拨打 12345 热线。",
+                    *track,
+                ]
+            ),
             _sms(f"您的诉求{cid}不予受理（{label}），详情请凭查询码查看。"),
+            links,
         )
     if template == "replied":
         reply = case.last_reply
-        outcome = OUTCOME_LABELS[reply.outcome] if reply else ""
+        assert reply is not None
+        planned = [f"计划完成日期：{reply.planned_date:%Y年%m月%d日}"] if reply.planned_date else []
+        ends = local(case.rating_window_ends_at)
         return Text(
             f"您的诉求 {cid} 已答复",
-            f"您好！{reply.department.name if reply else ''}已答复您的诉求“{case.title}”"
-            f"（办理结果：{outcome}）。\n"
-            f"请在 {local(case.rating_window_ends_at)} 前查看答复并评价：{track_url}",
-            _sms(f"您的诉求{cid}已答复，请于7日内凭查询码查看并评价。"),
+            _body(
+                [
+                    f"您好！{one_line(reply.department.name)}已答复您的诉求（编号 {cid}），"
+                    f"办理结果：{OUTCOME_LABELS[reply.outcome]}。",
+                    *planned,
+                    "",
+                    *quoted("答复内容", reply.text),
+                    *_title_block(case),
+                    f"请在 {ends} 前查看答复并评价：{track_url}",
+                ]
+            ),
+            _sms(f"您的诉求{cid}已答复，请于{ends}前凭查询码查看并评价。"),
+            links,
         )
     if template == "reopened":
         return Text(
             f"您的诉求 {cid} 已安排重办",
-            f"您好！根据您的评价，诉求“{case.title}”已退回承办单位重新办理，"
-            f"新的答复时限为 {local(case.assignment.reply_due_at if case.assignment else None)}。"
-            f"\n{track_url}",
+            _body(
+                [
+                    f"您好！根据您的评价，诉求（编号 {cid}）已退回{lead}重新办理，"
+                    f"新的答复时限为 {local(a.reply_due_at if a else None)}。",
+                    "",
+                    *_title_block(case),
+                    *track,
+                ]
+            ),
             _sms(f"您的诉求{cid}已安排重新办理，请留意后续答复。"),
+            links,
         )
     if template == "escalated":
         return Text(
             f"您的诉求 {cid} 已转总平台处理",
-            f"您好！诉求“{case.title}”经多次办理您仍不满意，已转总平台研究处理。\n{track_url}",
+            _body(
+                [
+                    f"您好！您的诉求（编号 {cid}）经多次办理您仍不满意，已转总平台研究处理。",
+                    "",
+                    *_title_block(case),
+                    *track,
+                ]
+            ),
             _sms(f"您的诉求{cid}已转总平台研究处理。"),
+            links,
         )
     if template == "closed":
         return Text(
             f"您的诉求 {cid} 已办结",
-            f"您好！您的诉求“{case.title}”已办结。感谢您对我市工作的关注和支持！\n{track_url}",
+            _body(
+                [
+                    f"您好！您的诉求（编号 {cid}）已办结。感谢您对我市工作的关注和支持！",
+                    "",
+                    *_title_block(case),
+                    *track,
+                ]
+            ),
             _sms(f"您的诉求{cid}已办结，感谢您的参与。"),
+            links,
         )
     raise KeyError(template)
 
 
-def department(template: str, case: Case, *, department_name: str, link: str | None) -> Text:
+def department(
+    template: str,
+    case: Case,
+    *,
+    department_id: str,
+    department_name: str,
+    link: str | None,
+) -> Text:
+    """An e-mail to a department's handler (``department_id``), with its fresh link."""
     cid = case.case_id
+    name = one_line(department_name)
     a = case.assignment
-    deadlines = ""
+    deadlines: list[str] = []
     if a is not None:
-        deadlines = (
-            f"签收时限：{local(a.response_due_at)}\n" if a.response_due_at else ""
-        ) + f"答复时限：{local(a.reply_due_at)}\n"
-    link_text = f"\n办理链接（请勿转发）：{link}\n" if link else ""
+        if a.response_due_at:
+            deadlines.append(f"签收时限：{local(a.response_due_at)}")
+        deadlines.append(f"答复时限：{local(a.reply_due_at)}")
+    link_lines = [f"办理链接（请勿转发）：{link}", ""] if link else []
+    links = (link,) if link else ()
     if template in ("assigned_lead", "assigned_co_handler", "reopened_lead"):
         role, action = {
             "assigned_lead": ("牵头单位", "请及时签收并在时限内答复"),
             "assigned_co_handler": ("协办单位", "请在协办时限内提交协办意见"),
             "reopened_lead": ("牵头单位（重办）", "留言人对答复不满意，请重新办理并答复"),
         }[template]
+        extra: list[str] = []
         if template == "assigned_co_handler" and a is not None:
-            slot = next((c for c in a.co_handlers if c.department.name == department_name), None)
-            deadlines = f"协办意见时限：{local(slot.input_due_at if slot else None)}\n"
+            slot = a.co_handler(department_id)
+            deadlines = [f"协办意见时限：{local(slot.input_due_at if slot else None)}"]
+        if template == "reopened_lead":
+            reply = case.last_reply
+            if reply is not None and reply.rating_comment:
+                extra = quoted("留言人评价意见", reply.rating_comment)
         return Text(
-            f"【交办】{case.title}（{cid}）",
-            f"{department_name}：\n总平台交办诉求一件，贵单位为{role}，{action}。\n\n"
-            f"编号：{cid}\n标题：{case.title}\n{deadlines}{link_text}\n"
-            "此链接仅用于本次交办，打开页面不会改变案件状态。",
+            f"【交办】{_subject_title(case)}（{cid}）",
+            _body(
+                [
+                    f"{name}：",
+                    f"总平台交办诉求一件，贵单位为{role}，{action}。",
+                    "",
+                    f"编号：{cid}",
+                    *deadlines,
+                    "",
+                    *quoted("诉求标题（留言人填写）", case.title),
+                    *extra,
+                    *link_lines,
+                    "此链接仅用于本次交办，打开页面不会改变案件状态。",
+                ]
+            ),
+            links=links,
         )
     if template == "followup_requested":
-        return _followup(case, department_name=department_name, link=link)
+        return _followup(case, department_name=name, link=link)
     subjects = {
         "co_input": ("协办单位已提交意见", "协办单位已就本案提交协办意见，请在答复前参考。"),
         "extension_approved": ("延期申请已同意", "总平台已同意延期申请。"),
@@ -120,9 +324,28 @@ def department(template: str, case: Case, *, department_name: str, link: str | N
         "return_refused": ("退回申请未同意", "总平台维持原交办，请继续办理。"),
     }
     subject, sentence = subjects[template]
+    extra = []
+    if template == "co_input" and a is not None:
+        given = [c for c in a.co_handlers if c.input is not None and c.input_at is not None]
+        if given:
+            latest = max(given, key=lambda c: c.input_at or a.assigned_at)
+            extra = quoted(f"{one_line(latest.department.name)}的协办意见", latest.input)
     return Text(
-        f"【{subject}】{case.title}（{cid}）",
-        f"{department_name}：\n{sentence}\n\n编号：{cid}\n{deadlines}{link_text}",
+        f"【{subject}】{_subject_title(case)}（{cid}）",
+        _body(
+            [
+                f"{name}：",
+                sentence,
+                "",
+                f"编号：{cid}",
+                *deadlines,
+                "",
+                *quoted("诉求标题（留言人填写）", case.title),
+                *extra,
+                *link_lines,
+            ]
+        ),
+        links=links,
     )
 
 
@@ -130,7 +353,8 @@ def staff_sign_in(link: str, minutes: int) -> Text:
     return Text(
         "问政平台工作人员登录链接",
         f"您好！请点击以下链接登录临江市网络问政平台（{minutes} 分钟内有效，仅可使用一次）：\n"
-        f"{link}\n\n如非本人操作，请忽略本邮件。",
+        f"{link}\n\n如非本人操作，请忽略本邮件。\n",
+        links=(link,),
     )
 
 
@@ -152,7 +376,9 @@ def ladder(
     handler gets a fresh link, the spokesperson and leader the facts, the central office the
     console. The SMS (only for rungs that send one) fits one segment."""
     cid = case.case_id
+    name = one_line(department_name)
     what = _CLOCK_LABELS.get(clock, "办理")
+    label = one_line(rung.label)
     if rung.trigger == "used":
         state = f"{what}时限已用去 {round(rung.amount * 100)}%"
         sms = f"诉求{cid}{what}时限已过{round(rung.amount * 100)}%，请抓紧办理。"
@@ -160,8 +386,8 @@ def ladder(
         state = f"{what}时限已到"
         sms = f"催办：诉求{cid}{what}时限已到，请立即办理。"
     else:
-        state = f"{what}已超期 {rung.amount:g} 个工作日（{rung.label}）"
-        sms = f"{rung.label}：诉求{cid}{what}超期{rung.amount:g}个工作日，请立即督办。"
+        state = f"{what}已超期 {rung.amount:g} 个工作日（{label}）"
+        sms = f"{label}：诉求{cid}{what}超期{rung.amount:g}个工作日，请立即督办。"
     ask = {
         "handler": f"请尽快{what}。",
         "spokesperson": f"请督促本单位经办人尽快{what}。",
@@ -169,22 +395,28 @@ def ladder(
         "coordinator": "请跟进督办。",
     }.get(recipient, "")
     lines = [
-        f"{'总平台' if recipient == 'coordinator' else department_name}：",
-        f"诉求“{case.title}”（编号 {cid}）{state}。{ask}",
+        f"{'总平台' if recipient == 'coordinator' else name}：",
+        f"诉求（编号 {cid}）{state}。{ask}",
         "",
         f"编号：{cid}",
-        f"承办单位：{department_name}",
+        f"承办单位：{name}",
         f"{what}时限：{local(due_at)}",
+        "",
+        *quoted("诉求标题（留言人填写）", case.title),
     ]
+    links: list[str] = []
     if link:
         lines.append(f"办理链接（请勿转发）：{link}")
+        links.append(link)
     if recipient == "coordinator":
         lines.append(f"总平台工作台：{console_url}")
-    tag = rung.label if rung.card else ("催办" if rung.trigger == "due" else "提醒")
+        links.append(console_url)
+    tag = label if rung.card else ("催办" if rung.trigger == "due" else "提醒")
     return Text(
-        f"【{tag}】{case.title}（{cid}）",
-        "\n".join(lines) + "\n",
+        f"【{tag}】{_subject_title(case)}（{cid}）",
+        _body(lines),
         _sms(sms) if rung.sms else None,
+        tuple(links),
     )
 
 
@@ -208,7 +440,7 @@ def contact_unreachable(
     what = "邮件被退回（永久退信）" if kind == "bounce" else "收件人将邮件投诉为垃圾邮件"
     who = (
         "；".join(
-            f"{name}（{'、'.join(_ROLE_NAMES.get(r, r) for r in roles)}）"
+            f"{one_line(name)}（{'、'.join(_ROLE_NAMES.get(r, r) for r in roles)}）"
             for name, roles in departments
         )
         if departments
@@ -216,12 +448,12 @@ def contact_unreachable(
     )
     lines = [
         "总平台：",
-        f"发往 {address} 的邮件未能送达：{what}。",
+        f"发往 {one_line(address)} 的邮件未能送达：{what}。",
         "",
         f"收件单位：{who}",
-        f"相关诉求：{case_id or '—'}",
-        f"原邮件：{original or '—'}",
-        f"原因：{detail}",
+        f"相关诉求：{one_line(case_id) or '—'}",
+        f"原邮件：{one_line(original) or '—'}",
+        f"原因：{one_line(detail)}",
         "",
     ]
     if departments:
@@ -230,8 +462,9 @@ def contact_unreachable(
             "请核实并更新该单位的联系方式，必要时电话通知并重新交办。"
         )
     lines.append(f"总平台工作台：{console_url}")
-    subject = f"【未能送达】{departments[0][0] if departments else '邮件'}（{case_id or '无案件'}）"
-    return Text(subject, "\n".join(lines) + "\n")
+    first = one_line(departments[0][0]) if departments else "邮件"
+    subject = f"【未能送达】{first}（{one_line(case_id) or '无案件'}）"
+    return Text(subject, _body(lines), links=(console_url,))
 
 
 FOLLOWUP_ASK = (
@@ -248,17 +481,22 @@ def _followup(case: Case, *, department_name: str, link: str | None) -> Text:
     planned = reply.planned_date.isoformat() if reply and reply.planned_date else "—"
     lines = [
         f"{department_name}：",
-        f"贵单位对诉求“{case.title}”（编号 {cid}）的答复为“列入计划”，"
-        f"承诺于 {planned} 前完成。该日期已过。",
+        f"贵单位对诉求（编号 {cid}）的答复为“列入计划”，承诺于 {planned} 前完成。该日期已过。",
         FOLLOWUP_ASK,
         "",
         f"编号：{cid}",
         f"答复时间：{local(reply.at if reply else None)}",
         f"计划完成日期：{planned}",
+        "",
+        *quoted("诉求标题（留言人填写）", case.title),
     ]
     if link:
         lines.append(f"查看本件（请勿转发）：{link}")
-    return Text(f"【催报落实情况】{case.title}（{cid}）", "\n".join(lines) + "\n")
+    return Text(
+        f"【催报落实情况】{_subject_title(case)}（{cid}）",
+        _body(lines),
+        links=(link,) if link else (),
+    )
 
 
 _DIGEST_ROLES = {"lead": "牵头", "co_handler": "协办"}
@@ -277,22 +515,25 @@ def digest(
     assignment email and the handling page's re-send form)."""
     overdue = sum(1 for item in items if item.overdue)
     lines = [
-        f"{department_name}：",
+        f"{one_line(department_name)}：",
         f"截至 {local(now)}，贵单位在办诉求共 {len(items)} 件"
         + (f"，其中已超期 {overdue} 件" if overdue else "")
         + "：",
         "",
     ]
+    made: list[str] = []
     for n, item in enumerate(items, start=1):
         state = STATE_LABELS[item.state] + ("，待签收" if item.state.value == "assigned" else "")
-        lines.append(f"{n}. 【{_DIGEST_ROLES.get(item.role.value, '')}】{item.title}")
-        lines.append(f"   编号：{item.case_id}　状态：{state}")
+        lines.append(f"{n}. 【{_DIGEST_ROLES.get(item.role.value, '')}】编号：{item.case_id}")
+        lines += ["   " + line for line in quoted("标题", item.title)[1:-1]]
+        lines.append(f"   状态：{state}")
         for due in item.dues:
             lines.append(f"   {due.label}：{local(due.at)}（{due.standing}）")
         if item.note:
-            lines.append(f"   {item.note}")
+            lines.append(f"   {one_line(item.note)}")
         if item.case_id in links:
             lines.append(f"   办理链接（请勿转发）：{links[item.case_id]}")
+            made.append(links[item.case_id])
     lines += [
         "",
         "未附链接的诉求，办理链接见交办邮件。如链接遗失，请打开办理页面 "
@@ -301,4 +542,4 @@ def digest(
     ]
     subject = f"【每日待办】在办诉求 {len(items)} 件" + (f"，超期 {overdue} 件" if overdue else "")
     day = now.astimezone(SHANGHAI).strftime("%Y年%m月%d日")
-    return Text(f"{subject}（{day}）", "\n".join(lines) + "\n")
+    return Text(f"{subject}（{day}）", _body(lines), links=(*made, handle_page))

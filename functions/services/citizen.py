@@ -162,6 +162,7 @@ def _create(
         result = domain.new_case(
             case_id=case_id,
             tracking_hash=_tracking_hash(case_id, code),
+            tracking_code=code,  # for the receipt only: the case keeps the hash
             kind=Kind(body["kind"]),
             category=body["category"],
             district=body["district"],

@@ -40,7 +40,12 @@ def handle_url(token: str) -> str:
 
 
 def _citizen_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
-    text = templates.citizen(notice.template, case, track_url=track_url(case.case_id))
+    text = templates.citizen(
+        notice.template,
+        case,
+        track_url=track_url(case.case_id),
+        tracking_code=notice.tracking_code,  # the receipt: only to the case's own contact
+    )
     found: list[Model] = []
     if case.contact.email:
         found.append(
@@ -52,6 +57,7 @@ def _citizen_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
                 case_id=case.case_id,
                 template=notice.template,
                 now=now,
+                links=text.links,
             )
         )
     if case.contact.phone and text.sms:
@@ -119,7 +125,11 @@ def _department_messages(case: Case, notice: Notice, now: datetime) -> list[Mode
     address = dept.handler.email if dept else ""
     if address:
         text = templates.department(
-            notice.template, case, department_name=notice.department.name, link=link
+            notice.template,
+            case,
+            department_id=notice.department.id,
+            department_name=notice.department.name,
+            link=link,
         )
         found.append(
             outbox_repo.new_message(
@@ -130,6 +140,7 @@ def _department_messages(case: Case, notice: Notice, now: datetime) -> list[Mode
                 case_id=case.case_id,
                 template=notice.template,
                 now=now,
+                links=text.links,
             )
         )
     return found
@@ -172,6 +183,7 @@ def _ladder_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
                         case_id=case.case_id,
                         template=notice.template,
                         now=now,
+                        links=text.links,
                     )
                 )
 

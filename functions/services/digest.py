@@ -80,6 +80,7 @@ def send_digests(now: datetime) -> dict[str, Any]:
             case_id=None,
             template="digest",
             now=now,
+            links=text.links,
         )
         key = f"{day_key}#{department_id}"
         sent = job_markers.send_once(key, len(items), message, tokens_)

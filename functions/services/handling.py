@@ -70,12 +70,18 @@ def _view(bearer: Bearer, now: datetime) -> dict[str, Any]:
     events = cases_repo.timeline(case.case_id, public_only=False)
     view = views.staff_case(case, events, directory.taxonomy(), now, [])
     view.pop("actions")
+    policy = clock().policy
     return {
         "role": actor.role.value,
         "role_label": ROLE_LABELS[actor.role],
         "department": {"id": actor.id, "name": actor.name},
         "case": view,
-        "actions": domain.department_actions(case, actor.id, actor.role, now),
+        "actions": domain.department_actions(case, actor.id, actor.role, now, policy),
+        # What the page's forms state and offer, from the policy in force.
+        "limits": {
+            "extension_max_working_days": policy.extension_max_working_days,
+            "extensions_left": max(0, policy.extensions_allowed - case.extensions_used),
+        },
         "followup": _followup(case, actor),
     }
 
@@ -189,7 +195,9 @@ def refresh(department_id: str, case_id: str, now: datetime) -> None:
         max_age=timedelta(days=settings().link_max_days),
     )
     template = "assigned_lead" if role == Role.LEAD else "assigned_co_handler"
-    text = templates.department(template, case, department_name=dept.name, link=handle_url(token))
+    text = templates.department(
+        template, case, department_id=dept.id, department_name=dept.name, link=handle_url(token)
+    )
     message = outbox_repo.new_message(
         channel="email",
         recipient=dept.handler.email,
@@ -198,5 +206,6 @@ def refresh(department_id: str, case_id: str, now: datetime) -> None:
         case_id=case_id,
         template="link_refresh",
         now=now,
+        links=text.links,
     )
     tokens.save_with_message(item, message)

@@ -45,6 +45,7 @@ def request_sign_in(email: str, now: datetime) -> None:
         case_id=None,
         template="staff_sign_in",
         now=now,
+        links=text.links,
     )
     item = tokens.signin_item(
         token, email=account.email, now=now, max_age=timedelta(minutes=minutes)

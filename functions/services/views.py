@@ -20,6 +20,7 @@ from functions.domain.cases import (
 )
 from functions.domain.integrity import Link, Verification
 from functions.domain.lifecycle import EVENT_LABELS, ROLE_LABELS, STATE_LABELS, State
+from functions.domain.policy import SlaPolicy, policy_to_dict
 from functions.domain.privacy import mask_email, mask_name, mask_phone, scrub
 from functions.domain.taxonomy import (
     CHANNEL_LABELS,
@@ -169,6 +170,22 @@ def public_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) -
         "urgency_label": URGENCY_LABELS[case.urgency] if case.urgency else None,
         "timeline": [event(e, internal=False, clean=clean) for e in events if e.public],
         "replies": [_reply(r, clean=clean) for r in case.replies],
+    }
+
+
+def time_limits(policy: SlaPolicy) -> dict[str, Any]:
+    """The time limits of the policy in force, for the pages that state them (a page never
+    writes a figure of its own): the reply days per kind (``default`` for every kind without
+    a row) and urgency, the windows, and how far overdue a case is carded 红牌."""
+    red = [r.amount for r in policy.ladder if r.card == "red" and r.trigger == "overdue"]
+    return {
+        "response_working_hours": policy.response_working_hours,
+        "reply_working_days": policy_to_dict(policy)["reply_working_days"],
+        "return_window_working_days": policy.return_window_working_days,
+        "extension_max_working_days": policy.extension_max_working_days,
+        "extensions_allowed": policy.extensions_allowed,
+        "rating_window_days": policy.rating_window_days,
+        "red_card_overdue_working_days": min(red) if red else None,
     }
 
 

@@ -423,6 +423,8 @@ class OutboxModel(Model):
     recipient = UnicodeAttribute()
     subject = UnicodeAttribute(default="")
     body = UnicodeAttribute()
+    # The links the platform put in ``body``: the only ones the HTML part makes clickable.
+    links: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     case_id = UnicodeAttribute(null=True)
     template = UnicodeAttribute()
     status = UnicodeAttribute()  # "pending" | "sent" | "dead" | "bounced" | "complained"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,6 +61,7 @@ class Message:
     last_error: str | None
     next_attempt_at: str | None = None
     provider_id: str | None = None
+    links: tuple[str, ...] = ()  # the platform's links in ``body`` (an email's live links)
 
 
 def backoff_window(attempts: int) -> timedelta:
@@ -91,6 +93,7 @@ def _message(m: OutboxModel) -> Message:
         m.last_error,
         m.next_attempt_at,
         m.provider_id,
+        tuple(m.links or ()),
     )
 
 
@@ -103,7 +106,11 @@ def new_message(
     case_id: str | None,
     template: str,
     now: datetime,
+    links: Sequence[str] = (),
 ) -> OutboxModel:
+    """A message to write with the change it reports. ``links``: the links the platform made
+    and put in ``body`` (magic links, the tracking page, the console), the only ones an
+    email's HTML part makes clickable: an address in someone's text stays text."""
     message_id = uuid.uuid4().hex
     return OutboxModel(
         message_id,
@@ -111,6 +118,7 @@ def new_message(
         recipient=recipient,
         subject=subject,
         body=body,
+        links=list(links) if channel == "email" and links else None,
         case_id=case_id,
         template=template,
         status="pending",

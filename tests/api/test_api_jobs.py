@@ -181,7 +181,7 @@ def test_digest_emails_each_department_with_open_cases_once_a_day(api: Api) -> N
     lead = by_to[dept_email("dept-1")]
     assert lead["subject"] == "【每日待办】在办诉求 1 件（2026年11月03日）"
     body = lead["body"]
-    assert f"【牵头】道路积水严重\n   编号：{shared['case_id']}　状态：已交办，待签收" in body
+    assert f"【牵头】编号：{shared['case_id']}\n   > 道路积水严重\n   状态：已交办，待签收" in body
     assert "签收时限：2026年11月03日 10:00（今日到期）" in body
     assert "答复时限：2026年11月09日 23:59（剩余 4 个工作日）" in body
     # Each line carries a fresh link for this department in its role; it opens the case.
@@ -191,14 +191,15 @@ def test_digest_emails_each_department_with_open_cases_once_a_day(api: Api) -> N
     assert "重新发送" in body
 
     co = by_to[dept_email("dept-2")]["body"]
-    assert f"【协办】道路积水严重\n   编号：{shared['case_id']}" in co
+    assert f"【协办】编号：{shared['case_id']}\n   > 道路积水严重\n" in co
     co_token = co.split("handle.html#t=")[1].split()[0]
     co_view = api.ok(api.handle(Link(co_token, "dept-2", shared["case_id"])))
     assert co_view["role"] == "co_handler" and co_view["actions"] == ["input"]
     assert "协办意见时限：2026年11月06日 23:59（剩余 3 个工作日）" in co
 
     third = by_to[dept_email("dept-3")]["body"]
-    assert f"编号：{signed['case_id']}　状态：办理中" in third and "签收时限" not in third
+    assert f"编号：{signed['case_id']}\n   > 路灯不亮\n   状态：办理中" in third
+    assert "签收时限" not in third
     assert replied["case_id"] not in "".join(m["body"] for m in mails)
 
     # A rerun the same day (the local timer runs every few seconds) sends nothing.

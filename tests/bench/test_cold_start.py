@@ -21,13 +21,15 @@ from pathlib import Path
 ROUNDS = int(os.environ.get("BENCH_COLD_ROUNDS", "2"))
 ROOT = Path(__file__).resolve().parents[2]
 GOAL = 1.5  # import app / import boto3, asserted from 10 rounds on (make bench)
-# Loaded only where used: exports, the calendar's year tables, schema checks, the CLI's bar;
-# and every service with what it brings (storage, PynamoDB and botocore, the domain, the
-# message texts): each view imports its service on first use.
+# Loaded only where used: exports, the calendar's year tables, schema checks (an address's
+# syntax check only for a body with an address), the CLI's bar; and every service with what
+# it brings (storage, PynamoDB and botocore, the domain, the message texts): each view
+# imports its service on first use.
 LAZY = (
     "boto3",
     "jsonschema",
     "referencing",
+    "email_validator",
     "holidays",
     "tqdm",
     "functions.services.exports",

@@ -54,13 +54,17 @@ def version(case_id: str) -> int:
     return int(CaseModel.get(case_id, consistent_read=True).version)
 
 
-def messages(case_id: str | None = None, recipient: str | None = None) -> list[Any]:
+def messages(
+    case_id: str | None = None, recipient: str | None = None, template: str | None = None
+) -> list[Any]:
     from functions.storage import outbox_repo
 
     return [
         m
         for m in outbox_repo.recent(limit=1000)
-        if case_id in (None, m.case_id) and recipient in (None, m.recipient)
+        if case_id in (None, m.case_id)
+        and recipient in (None, m.recipient)
+        and template in (None, m.template)
     ]
 
 
@@ -115,6 +119,9 @@ def test_a_submission_whose_answer_is_lost_is_recognised_not_stored_twice(
     assert sorted(stored_cases()) == sorted([created["case_id"], again["case_id"]])
     for case_id in (created["case_id"], again["case_id"]):
         assert event_types(case_id) == ["submitted"]
+        # One receipt per case (email and SMS), written with it: none for the retried write.
+        receipts = messages(case_id, template="received")
+        assert sorted(m.channel for m in receipts) == ["email", "sms"]
 
 
 def test_a_submission_lost_beyond_recognition_is_replayed_by_its_idempotency_key(
@@ -256,19 +263,24 @@ def deliver(api: Api) -> dict[str, Any]:
     return api.deliver()
 
 
+ACCEPTED = "accepted"
+
+
 def accepted_case(api: Api) -> str:
     """A case just accepted: its 已受理 email and SMS to the citizen wait in the outbox (the
-    coordinator's sign-in email went out before)."""
+    citizen's receipt and the coordinator's sign-in email went out before)."""
     case_id: str = api.submit()["case_id"]
+    api.deliver()
     api.accept(case_id)
     return case_id
 
 
 def test_transient_provider_failures_are_retried_until_sent(api: Api, faults: Injector) -> None:
     case_id = accepted_case(api)
+    sms_before = faults.reached("sns", "Publish", "13912345678")
     email, sms = (
-        messages(case_id, EMAIL)[0],
-        next(m for m in messages(case_id) if m.channel == "sms"),
+        messages(case_id, EMAIL, ACCEPTED)[0],
+        next(m for m in messages(case_id, template=ACCEPTED) if m.channel == "sms"),
     )
     # SES throttles twice: the adapter's own retries get it through in this run.
     faults.fail("sesv2", "SendEmail", "TooManyRequestsException", times=PROVIDER_ATTEMPTS - 1)
@@ -276,7 +288,7 @@ def test_transient_provider_failures_are_retried_until_sent(api: Api, faults: In
     faults.fail("sns", "Publish", "InternalError", status=500, times=PROVIDER_ATTEMPTS + 1)
     report = deliver(api)
     assert report["throttled"] == 1 and report["dead"] == 0
-    assert {m.message_id: m.status for m in messages(case_id)} == {
+    assert {m.message_id: m.status for m in messages(case_id, template=ACCEPTED)} == {
         email.message_id: "sent",
         sms.message_id: "pending",
     }
@@ -285,8 +297,8 @@ def test_transient_provider_failures_are_retried_until_sent(api: Api, faults: In
         deliver(api)
     found = {m.message_id: m for m in messages(case_id)}
     assert found[sms.message_id].status == "sent" and found[sms.message_id].attempts == 1
-    assert faults.reached("sesv2", "SendEmail", EMAIL) == 1
-    assert faults.reached("sns", "Publish", "13912345678") == 1
+    assert faults.reached("sesv2", "SendEmail", email.message_id) == 1
+    assert faults.reached("sns", "Publish", "13912345678") == sms_before + 1
 
 
 def test_a_rejected_email_ends_dead_lettered_listed_for_coordinators_and_logged(
@@ -298,7 +310,7 @@ def test_a_rejected_email_ends_dead_lettered_listed_for_coordinators_and_logged(
         for _ in range(6):  # WZ_OUTBOX_MAX_ATTEMPTS
             deliver(api)
             api.advance(timedelta(hours=1))  # past any backoff (capped at an hour)
-    (message,) = messages(case_id, EMAIL)
+    (message,) = messages(case_id, EMAIL, ACCEPTED)
     assert message.status == "dead" and message.attempts == 6
     headers = api.as_role("coordinator")
     listed = api.ok(api.get("/api/staff/outbox?status=dead", headers))["items"]
@@ -313,7 +325,8 @@ def test_lost_answers_in_the_outbox_cost_at_most_a_duplicate_never_a_loss(
     api: Api, faults: Injector
 ) -> None:
     case_id = accepted_case(api)
-    assert [m.status for m in messages(case_id, EMAIL)] == ["pending"]
+    (pending,) = messages(case_id, EMAIL, ACCEPTED)
+    assert pending.status == "pending"
     # SES took the email but its answer was lost: botocore sends it again (the window of
     # at-least-once delivery on the provider's side).
     faults.lose_response("sesv2", "SendEmail", times=1, when=naming(EMAIL))
@@ -321,11 +334,11 @@ def test_lost_answers_in_the_outbox_cost_at_most_a_duplicate_never_a_loss(
     faults.lose_response("dynamodb", "UpdateItem", times=1, when=on_table(OUTBOX, '"sent"'))
     report = deliver(api)
     assert (report["unrecorded"], report["failed"]) == (0, 0)
-    (after,) = messages(case_id, EMAIL)
+    (after,) = messages(case_id, EMAIL, ACCEPTED)
     assert (after.status, after.attempts) == ("sent", 1)  # recorded once, though written twice
-    assert faults.reached("sesv2", "SendEmail", EMAIL) == 2
+    assert faults.reached("sesv2", "SendEmail", after.message_id) == 2
     deliver(api)
-    assert faults.reached("sesv2", "SendEmail", EMAIL) == 2  # and never again
+    assert faults.reached("sesv2", "SendEmail", after.message_id) == 2  # and never again
 
 
 def test_storage_down_while_marking_sent_resends_once_after_the_lease(
@@ -342,9 +355,10 @@ def test_storage_down_while_marking_sent_resends_once_after_the_lease(
     assert "outbox result not recorded" in caplog.text
     faults.clear()
     assert deliver(api)["skipped"] >= 1  # still leased: not sent a second time at once
-    assert faults.reached("sesv2", "SendEmail", EMAIL) == 1
+    (email,) = messages(case_id, EMAIL, ACCEPTED)
+    assert faults.reached("sesv2", "SendEmail", email.message_id) == 1
     api.advance(timedelta(minutes=3))
     deliver(api)
-    (email,) = messages(case_id, EMAIL)
+    (email,) = messages(case_id, EMAIL, ACCEPTED)
     assert email.status == "sent"
-    assert faults.reached("sesv2", "SendEmail", EMAIL) == 2  # at least once: here, twice
+    assert faults.reached("sesv2", "SendEmail", email.message_id) == 2  # at least once: twice

@@ -83,7 +83,11 @@ def _sms_sent() -> list[tuple[str, str]]:
 
 
 def _message(
-    channel: str = "email", n: int = 1, body: str = "正文", case_id: str | None = None
+    channel: str = "email",
+    n: int = 1,
+    body: str = "正文",
+    case_id: str | None = None,
+    links: tuple[str, ...] = (),
 ) -> str:
     from functions.storage import outbox_repo
 
@@ -95,6 +99,7 @@ def _message(
         case_id=case_id,
         template="assigned_lead",
         now=T0,
+        links=links,
     )
     m.save()
     return m.message_id
@@ -128,10 +133,9 @@ def test_an_email_reaches_ses_with_text_and_html_parts_and_tracing_tags(
         lambda: type(settings())(**{**settings().__dict__, "ses_configuration_set": "wz-events"}),
     )
     ses = providers("sesv2")
-    body = (
-        "市住房和城乡建设局：\n请签收 <本件>。\n办理链接：https://wenzheng.test/handle.html#t=tok"
-    )
-    message_id = _message(body=body, case_id="WZ20261102-ABCDEF")
+    link = "https://wenzheng.test/handle.html#t=tok"
+    body = f"市住房和城乡建设局：\n请签收 <本件>。\n> 见 https://evil.test/\n办理链接：{link}"
+    message_id = _message(body=body, case_id="WZ20261102-ABCDEF", links=(link,))
 
     assert deliver_due(T0).sent == 1
 
@@ -146,8 +150,10 @@ def test_an_email_reaches_ses_with_text_and_html_parts_and_tracing_tags(
     }
     assert parts["text/plain"].replace("\r\n", "\n").strip() == body
     html = parts["text/html"]
-    assert "请签收 &lt;本件&gt;。<br>" in html
-    assert '<a href="https://wenzheng.test/handle.html#t=tok">' in html
+    assert "请签收 &lt;本件&gt;。" in html
+    # The link the message was written with is live; an address in quoted text is not.
+    assert f'<a href="{link}">' in html and html.count("<a ") == 1
+    assert "<blockquote" in html and "见 https://evil.test/</blockquote>" in html
     [request] = ses.params
     assert request["EmailTags"] == [
         {"Name": "message_id", "Value": message_id},

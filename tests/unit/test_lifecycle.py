@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -155,7 +156,11 @@ def test_reassignment_ends_the_old_assignment_and_restarts_the_clocks() -> None:
     a = result.case.assignment
     assert a is not None and a.no == 2 and a.lead == TRANSPORT and a.assigned_at == later
     assert result.events[0].type == EventType.REASSIGNED
-    assert [n.link_role for n in result.notices] == [Role.LEAD]
+    # The citizen learns the new lead; the new lead gets its link.
+    assert [(n.template, n.audience, n.link_role) for n in result.notices] == [
+        ("assigned", "citizen", None),
+        ("assigned_lead", "department", Role.LEAD),
+    ]
 
 
 def test_extension_once_and_within_the_limit() -> None:
@@ -258,11 +263,34 @@ def test_internal_events_stay_internal() -> None:
 
 def test_department_actions_follow_the_state_and_the_role() -> None:
     case = assigned()
-    assert domain.department_actions(case, HOUSING.id, Role.LEAD, T0) == ["sign", "return"]
-    assert domain.department_actions(case, TRANSPORT.id, Role.CO_HANDLER, T0) == ["input"]
+    policy = DEFAULT_POLICY
+    assert domain.department_actions(case, HOUSING.id, Role.LEAD, T0, policy) == ["sign", "return"]
+    assert domain.department_actions(case, TRANSPORT.id, Role.CO_HANDLER, T0, policy) == ["input"]
     case = domain.sign(case, LEAD, now=T0).case
-    assert domain.department_actions(case, HOUSING.id, Role.LEAD, T0) == [
+    assert domain.department_actions(case, HOUSING.id, Role.LEAD, T0, policy) == [
         "reply",
         "extension",
         "return",
     ]
+
+
+@pytest.mark.parametrize("allowed", [0, 1, 2])
+def test_the_extension_action_follows_the_extensions_the_policy_allows(allowed: int) -> None:
+    clock = Clock(WorkCalendar(), replace(DEFAULT_POLICY, extensions_allowed=allowed))
+    case = domain.sign(assigned(), LEAD, now=T0).case
+    offered = []
+    for n in range(3):
+        at = T0 + timedelta(hours=n + 1)
+        offered.append(
+            "extension" in domain.department_actions(case, HOUSING.id, Role.LEAD, at, clock.policy)
+        )
+        if not offered[-1]:
+            break
+        asked = domain.request_extension(
+            case, LEAD, working_days=1, reason="需协调", now=at, clock=clock
+        ).case
+        case = domain.decide_extension(
+            asked, COORD, approve=True, working_days=None, note="", now=at, clock=clock
+        ).case
+    # Offered exactly as many times as the policy allows, then no more.
+    assert offered == [True] * allowed + [False]

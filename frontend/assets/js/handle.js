@@ -251,12 +251,17 @@ const FORMS = {
     });
   },
 
-  extension() {
-    const days = select('working_days', Array.from({ length: 10 }, (_, i) => ({ code: String(i + 1), label: `${i + 1} 个工作日` })), { placeholder: '请选择' });
+  extension(view) {
+    // The figures come from the policy in force (the view's limits), never from this page.
+    const limits = view.limits || {};
+    const most = Number(limits.extension_max_working_days) || 0;
+    const left = Number(limits.extensions_left) || 0;
+    const days = select('working_days', Array.from({ length: most }, (_, i) => ({ code: String(i + 1), label: `${i + 1} 个工作日` })), { placeholder: '请选择' });
     const reason = h('textarea', { name: 'reason', rows: '4' });
+    const rule = most ? `单次最多延期 ${most} 个工作日${left ? `，本件还可申请 ${left} 次` : ''}` : '';
     return actionForm({
       title: '申请延期',
-      intro: '确需更多时间办理的，请在答复时限前申请，由总平台审核（最多 10 个工作日）。',
+      intro: `确需更多时间办理的，请在答复时限前申请，由总平台审核${rule ? `（${rule}）` : ''}。`,
       children: [
         field({ label: '延期天数', control: days, path: 'working_days' }),
         field({ label: '延期理由', control: reason, path: 'reason', extra: counter(reason, 1000) }),
@@ -280,11 +285,13 @@ const FORMS = {
     });
   },
 
-  return() {
+  return(view) {
     const reason = h('textarea', { name: 'reason', rows: '4' });
+    const a = (view.case || {}).assignment || {};
+    const until = a.return_window_ends_at ? `在 ${formatDateTime(a.return_window_ends_at)} 前` : '在退回期限内';
     return actionForm({
       title: '申请退回',
-      intro: '本件确实不属于贵单位职责的，可在交办后 2 个工作日内申请退回，请写明理由和建议的承办单位。由总平台决定改派或维持交办。',
+      intro: `本件确实不属于贵单位职责的，可${until}申请退回，请写明理由和建议的承办单位。由总平台决定改派或维持交办。`,
       children: [field({ label: '退回理由', control: reason, path: 'reason', extra: counter(reason, 1000) })],
       collect() {
         const body = { reason: reason.value.trim() };

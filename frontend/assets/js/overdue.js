@@ -1,8 +1,9 @@
-// 超期红牌件: public cases 5 working days past a deadline, grouped by department.
+// 超期红牌件: public cases past a deadline by the policy's red-card rung, grouped by
+// department. How many working days that is comes from the taxonomy's time limits.
 import { h, $, replace } from './dom.js';
 import { get } from './api.js';
 import { caseCard } from './caseview.js';
-import { departments, field, loading, errorBox, alertBox, readQuery, writeQuery } from './ui.js';
+import { taxonomy, departments, field, loading, errorBox, alertBox, readQuery, writeQuery } from './ui.js';
 
 const app = $('#app');
 const list = h('div');
@@ -58,7 +59,19 @@ async function load(reset) {
   }
 }
 
+async function statePolicy() {
+  const slot = $('#red-card-days');
+  if (!slot) return;
+  try {
+    const days = ((await taxonomy()).time_limits || {}).red_card_overdue_working_days;
+    if (days) slot.textContent = ` ${days} 个工作日`;
+  } catch {
+    // The sentence reads without the figure.
+  }
+}
+
 async function init() {
+  statePolicy();
   replace(app, loading());
   let depts = [];
   try {

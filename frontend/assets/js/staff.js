@@ -431,16 +431,26 @@ const checkedValue = (container) => {
   return el ? el.value : '';
 };
 
-const URGENCY_HINTS = {
-  urgent: '情况紧急或事项简单，2 个工作日内答复',
-  general: '一般事项，5 个工作日内答复',
-  complex: '涉及多个部门、需会商，15 个工作日内答复，可设协办单位',
+const URGENCY_WORDS = {
+  urgent: '情况紧急或事项简单',
+  general: '一般事项',
+  complex: '涉及多个部门、需会商',
 };
+
+/** What an urgency means and, from the policy in force (the taxonomy's time limits), the
+ * reply time it gives a case of this kind; the page writes no figure of its own. */
+function urgencyHint(code, kind) {
+  const table = tax && tax.time_limits ? tax.time_limits.reply_working_days || {} : {};
+  const row = table[kind] || table.default || {};
+  const days = row[code] || (table.default || {})[code];
+  return [URGENCY_WORDS[code], days ? `${days} 个工作日内答复` : null, code === 'complex' ? '可设协办单位' : null]
+    .filter(Boolean).join('，');
+}
 
 function acceptForm(c, done) {
   const urgency = fieldset({
     legend: '紧急程度', path: 'urgency', cls: 'choices',
-    children: radios('urgency', optionsOf(tax, 'urgencies').map((o) => ({ ...o, hint: URGENCY_HINTS[o.code] })), c.urgency || 'general'),
+    children: radios('urgency', optionsOf(tax, 'urgencies').map((o) => ({ ...o, hint: urgencyHint(o.code, c.kind) })), c.urgency || 'general'),
   });
   const category = select('category', optionsOf(tax, 'categories'), { value: c.category });
   const publish = h('input', { type: 'checkbox', id: uid('pub'), checked: Boolean(c.public), disabled: !c.public });

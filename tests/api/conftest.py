@@ -106,9 +106,13 @@ def _import_services() -> None:
 def client(aws: None, recorder: Recorder) -> Iterator[Client]:
     from app import app
     from infra.local_gateway import route_greedily
+    from tests import clocks
 
     _import_services()
-    with Client(app, stage_name="local") as c:
+    # The platform clock stands still unless a test moves it (its own MonkeyPatch: a test's
+    # ``monkeypatch.undo()`` must not set it running again).
+    with pytest.MonkeyPatch.context() as still, Client(app, stage_name="local") as c:
+        clocks.install(still)
         # Greedy path variables (/open311/{proxy+}) matched as API Gateway matches them.
         route_greedily(c.http._local_gateway, app)
         send = c.http.request

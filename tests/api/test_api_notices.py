@@ -121,6 +121,7 @@ def test_an_open311_case_gets_the_same_receipt(api: Api) -> None:
         "email": EMAIL,
         "district": "city",
         "public": "false",
+        "extensions": "true",  # the tracking code as its own field (it is in the notice too)
     }
     answer = api.call(
         "POST",

@@ -331,3 +331,60 @@ def test_a_visitor_supports_a_case_from_the_keyboard_once_a_day(
     expect(page.get_by_text(f"{count + 1} 人附议（您今天已附议）")).to_be_visible()
     assert stack.call("GET", f"/api/cases/{case_id}")[1]["supports"] == count + 1
     assert_clean(problems)
+
+
+def test_submit_errors_leave_as_their_fields_are_put_right(
+    stack: Stack, phone: tuple[Any, PageProblems]
+) -> None:
+    """提交留言 on an empty form: a summary and a message beside each field. Each message goes
+    as soon as its field is valid (typed, chosen, ticked), one still wrong says what is wrong
+    now, the summary lists exactly the messages left and goes with the last. The server's own
+    check (a malformed phone number) goes when the number is corrected."""
+    page, problems = phone
+    page.goto(stack.url("/submit.html"))
+    page.get_by_role("button", name="提交留言").click()
+    summary = page.locator("form .alert-error")
+    shown = page.locator(".field-error:not([hidden])")
+    messages = [
+        "请选择留言类型",
+        "请选择问题分类",
+        "请选择所在区域",
+        "请填写标题",
+        "请填写留言内容",
+        "手机号码和电子邮箱至少填写一项",
+    ]
+    expect(shown).to_have_text(messages)
+    expect(summary.locator("li")).to_have_text(messages)
+    expect(page.locator("[aria-invalid=true]")).to_have_count(6)
+
+    def left(*still: str) -> None:
+        expect(shown).to_have_text(list(still))
+        expect(summary.locator("li")).to_have_text(list(still))
+        expect(page.locator("[aria-invalid=true]")).to_have_count(len(still))
+
+    page.get_by_label("投诉", exact=False).first.check()
+    left(*messages[1:])
+    page.get_by_label("问题分类").select_option("urban")
+    page.get_by_label("所在区域").select_option("city")
+    left(*messages[3:])
+    page.get_by_label("标题").fill("路灯")  # still too short: the message says so now
+    left("标题至少 4 个字", *messages[4:])
+    page.get_by_label("标题").fill("路灯不亮了")
+    left(*messages[4:])
+    page.get_by_label("留言内容").fill("滨河路与翠湖街交叉口的路灯已经一周不亮，请尽快修复。")
+    left(messages[5])
+    page.get_by_label("手机号码").fill("123")
+    expect(shown).to_have_count(0)
+    expect(summary).to_have_count(0)
+    expect(page.locator("[aria-invalid]")).to_have_count(0)
+
+    # The server's check: shown beside the phone number, gone once the number is corrected.
+    page.get_by_role("button", name="提交留言").click()
+    phone_error = page.locator('[data-field="contact.phone"] .field-error')
+    expect(phone_error).to_have_text("请填写正确的中国大陆手机号（11 位）")
+    expect(summary.locator("li")).to_have_text(["请填写正确的中国大陆手机号（11 位）"])
+    page.get_by_label("手机号码").fill("13800001234")
+    expect(phone_error).to_be_hidden()
+    expect(summary).to_have_count(0)
+    expect(page.get_by_label("手机号码")).not_to_have_attribute("aria-invalid", "true")
+    assert_clean(problems)

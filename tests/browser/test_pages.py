@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -388,3 +390,29 @@ def test_submit_errors_leave_as_their_fields_are_put_right(
     expect(summary).to_have_count(0)
     expect(page.get_by_label("手机号码")).not_to_have_attribute("aria-invalid", "true")
     assert_clean(problems)
+
+
+def test_case_page_names_each_rating_once(stack: Stack, desktop: tuple[Any, PageProblems]) -> None:
+    """A demo case the citizen sent back once: its first reply reads 留言人评价：不满意 and the
+    second 留言人评价：满意 (or 基本满意), each with the time, never 评价：评价：."""
+    page, problems = desktop
+    status, closed = stack.call("GET", "/api/cases?state=closed")
+    assert status == 200, closed
+    reopened = next(c for c in closed["items"] if c["reopen_count"])
+    status, case = stack.call("GET", f"/api/cases/{reopened['case_id']}")
+    assert status == 200, case
+    rated = [r["rating"] for r in case["replies"] if r["rating"]]
+    assert rated[0]["rating"] == "unsatisfied", rated
+
+    page.goto(stack.url(f"/case.html?id={case['case_id']}"))
+
+    def when(at: str) -> str:
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+
+    expect(page.locator(".rating-block > p:first-child")).to_have_text(
+        [f"留言人评价：{r['rating_label']} {when(r['at'])}" for r in rated]
+    )
+    expect(page.locator(".rating-block").first).to_contain_text("留言人评价：不满意")
+    expect(page.get_by_text("评价：评价")).to_have_count(0)
+    assert_clean(problems, stack)

@@ -51,8 +51,3 @@ export function actionForm(options) {
   });
   return form;
 }
-
-/** Required text check used by several forms. */
-export function required(value, field, message) {
-  return value ? [] : [{ field, message }];
-}

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -331,3 +333,86 @@ def test_a_visitor_supports_a_case_from_the_keyboard_once_a_day(
     expect(page.get_by_text(f"{count + 1} 人附议（您今天已附议）")).to_be_visible()
     assert stack.call("GET", f"/api/cases/{case_id}")[1]["supports"] == count + 1
     assert_clean(problems)
+
+
+def test_submit_errors_leave_as_their_fields_are_put_right(
+    stack: Stack, phone: tuple[Any, PageProblems]
+) -> None:
+    """提交留言 on an empty form: a summary and a message beside each field. Each message goes
+    as soon as its field is valid (typed, chosen, ticked), one still wrong says what is wrong
+    now, the summary lists exactly the messages left and goes with the last. The server's own
+    check (a malformed phone number) goes when the number is corrected."""
+    page, problems = phone
+    page.goto(stack.url("/submit.html"))
+    page.get_by_role("button", name="提交留言").click()
+    summary = page.locator("form .alert-error")
+    shown = page.locator(".field-error:not([hidden])")
+    messages = [
+        "请选择留言类型",
+        "请选择问题分类",
+        "请选择所在区域",
+        "请填写标题",
+        "请填写留言内容",
+        "手机号码和电子邮箱至少填写一项",
+    ]
+    expect(shown).to_have_text(messages)
+    expect(summary.locator("li")).to_have_text(messages)
+    expect(page.locator("[aria-invalid=true]")).to_have_count(6)
+
+    def left(*still: str) -> None:
+        expect(shown).to_have_text(list(still))
+        expect(summary.locator("li")).to_have_text(list(still))
+        expect(page.locator("[aria-invalid=true]")).to_have_count(len(still))
+
+    page.get_by_label("投诉", exact=False).first.check()
+    left(*messages[1:])
+    page.get_by_label("问题分类").select_option("urban")
+    page.get_by_label("所在区域").select_option("city")
+    left(*messages[3:])
+    page.get_by_label("标题").fill("路灯")  # still too short: the message says so now
+    left("标题至少 4 个字", *messages[4:])
+    page.get_by_label("标题").fill("路灯不亮了")
+    left(*messages[4:])
+    page.get_by_label("留言内容").fill("滨河路与翠湖街交叉口的路灯已经一周不亮，请尽快修复。")
+    left(messages[5])
+    page.get_by_label("手机号码").fill("123")
+    expect(shown).to_have_count(0)
+    expect(summary).to_have_count(0)
+    expect(page.locator("[aria-invalid]")).to_have_count(0)
+
+    # The server's check: shown beside the phone number, gone once the number is corrected.
+    page.get_by_role("button", name="提交留言").click()
+    phone_error = page.locator('[data-field="contact.phone"] .field-error')
+    expect(phone_error).to_have_text("请填写正确的中国大陆手机号（11 位）")
+    expect(summary.locator("li")).to_have_text(["请填写正确的中国大陆手机号（11 位）"])
+    page.get_by_label("手机号码").fill("13800001234")
+    expect(phone_error).to_be_hidden()
+    expect(summary).to_have_count(0)
+    expect(page.get_by_label("手机号码")).not_to_have_attribute("aria-invalid", "true")
+    assert_clean(problems)
+
+
+def test_case_page_names_each_rating_once(stack: Stack, desktop: tuple[Any, PageProblems]) -> None:
+    """A demo case the citizen sent back once: its first reply reads 留言人评价：不满意 and the
+    second 留言人评价：满意 (or 基本满意), each with the time, never 评价：评价：."""
+    page, problems = desktop
+    status, closed = stack.call("GET", "/api/cases?state=closed")
+    assert status == 200, closed
+    reopened = next(c for c in closed["items"] if c["reopen_count"])
+    status, case = stack.call("GET", f"/api/cases/{reopened['case_id']}")
+    assert status == 200, case
+    rated = [r["rating"] for r in case["replies"] if r["rating"]]
+    assert rated[0]["rating"] == "unsatisfied", rated
+
+    page.goto(stack.url(f"/case.html?id={case['case_id']}"))
+
+    def when(at: str) -> str:
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+
+    expect(page.locator(".rating-block > p:first-child")).to_have_text(
+        [f"留言人评价：{r['rating_label']} {when(r['at'])}" for r in rated]
+    )
+    expect(page.locator(".rating-block").first).to_contain_text("留言人评价：不满意")
+    expect(page.get_by_text("评价：评价")).to_have_count(0)
+    assert_clean(problems, stack)

@@ -205,6 +205,11 @@ def test_rankings_show_last_months_published_ranking(
     )
     for term in ("办理量", "按时签收率", "按时答复率", "办结率", "满意率", "重办率"):
         expect(page.locator(".facts dt", has_text=term)).to_have_count(1)
+    # A table on a desktop, a card per unit on a phone (test_rankings_read_as_cards_on_a_phone).
+    layout = "block" if device == "phone" else "table-row-group"
+    expect(dept.locator("tbody")).to_have_css("display", layout)
+    header = dept.locator("thead").bounding_box()
+    assert header and (header["height"] <= 1) == (device == "phone"), header
     shot(page, "rankings")
     # A month before the platform had cases: said plainly, no table of zeros.
     page.get_by_label("月份", exact=True).fill("2026-03")
@@ -213,6 +218,66 @@ def test_rankings_show_last_months_published_ranking(
     expect(page.get_by_text("本月没有交办数据。")).to_have_count(2)
     page.locator(".site-nav").get_by_role("link", name="留言板").click()
     expect(page).to_have_url(re.compile(r"/index\.html$"))
+    no_problems(problems)
+
+
+# Per unit name: its box, font size and line height as drawn.
+NAME_BOXES = """() => [...document.querySelectorAll('.rank-table tbody th')].map((th) => {
+  const box = th.getBoundingClientRect();
+  const style = getComputedStyle(th);
+  const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+  return { name: th.textContent, width: box.width, font: parseFloat(style.fontSize),
+           lines: Math.round((box.height - padding) / parseFloat(style.lineHeight)) };
+})"""
+
+# Figures that cannot be tapped: outside the screen, or under something else at their centre.
+UNTAPPABLE = """() => [...document.querySelectorAll('.rank-table .drill-link')].filter((b) => {
+  b.scrollIntoView({ block: 'center' });
+  const r = b.getBoundingClientRect();
+  return r.left < 0 || r.right > innerWidth
+    || document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) !== b;
+}).map((b) => b.getAttribute('aria-label'))"""
+
+
+def test_rankings_read_as_cards_on_a_phone(stack: Stack, phone: tuple[Any, PageProblems]) -> None:
+    """At 360 px each unit is a card: the unit's name has the card's width (at least eight
+    characters a line, at most two lines; the table gave it one character a line), each figure
+    sits under its column's name, and every figure still opens the cases behind it."""
+    page, problems = phone
+    status, ranking = stack.call("GET", "/api/rankings")
+    assert status == 200, ranking
+    page.goto(stack.url("/rankings.html"))
+    dept = page.locator("section.panel", has=page.get_by_role("heading", name="市直部门排名"))
+    expect(dept.locator("tbody tr")).to_have_count(len(ranking["departments"]))
+    header = dept.locator("thead").bounding_box()  # there for screen readers, drawn nowhere
+    assert header and header["height"] <= 1, header
+    names = page.evaluate(NAME_BOXES)
+    assert len(names) == len(ranking["departments"]) + len(ranking["counties"])
+    for name in names:
+        assert name["width"] >= 8 * name["font"] and 1 <= name["lines"] <= 2, name
+    label = dept.locator("td[data-label=按时签收率]").first
+    assert label.evaluate("(td) => getComputedStyle(td, '::before').content").startswith(
+        '"按时签收率"'
+    )
+    assert dept.locator(".drill-link").count() > 0
+    assert page.evaluate(UNTAPPABLE) == []
+
+    # Every figure of the first card opens its own list of cases.
+    first = next(r for r in ranking["departments"] if r["rank"] == 1)
+    card = dept.locator("tbody tr").first
+    expect(card.locator("th")).to_have_text(first["name"])
+    year, month = last_month().split("-")
+    drilled = page.locator("section.drill")
+    figures = card.locator(".drill-link")
+    for i in range(figures.count()):
+        figure = figures.nth(i)
+        what = (figure.get_attribute("aria-label") or "").split(f"查看{first['name']}")[1]
+        figure.click()
+        expect(drilled.locator(".drill-head h2")).to_have_text(
+            f"{first['name']} · {year}年{int(month)}月 · {what}"
+        )
+        expect(drilled.get_by_text(re.compile(r"^共 \d+ 件"))).to_be_visible()
+    shot(page, "rankings-cards")
     no_problems(problems)
 
 

@@ -10,15 +10,15 @@ import { errorSummary, clearFieldErrors, showFieldErrors, setBusy, confirmDialog
  *   submit(body) → Promise<view>,      // the POST
  *   done(view),                        // replace the page's view
  *   failed(err) → bool,                // optional: true when the page handled the error
- *   submitLabel, cls,
+ *   submitLabel, cls, level,           // level: the title's heading, h3 by default
  * })
  */
 export function actionForm(options) {
-  const { title, intro, children, collect, confirm, submit, done, failed, submitLabel = '提交', cls = '' } = options;
+  const { title, intro, children, collect, confirm, submit, done, failed, submitLabel = '提交', cls = '', level = 'h3' } = options;
   const summary = h('div', { 'aria-live': 'assertive' });
   const button = h('button', { type: 'submit', class: `btn ${cls.includes('danger') ? 'btn-danger' : 'btn-primary'}` }, submitLabel);
   const form = h('form', { class: `form action-form ${cls}`.trim(), novalidate: true },
-    title ? h('h3', null, title) : null,
+    title ? h(level, null, title) : null,
     intro ? h('p', { class: 'hint' }, intro) : null,
     summary,
     children,
@@ -50,9 +50,4 @@ export function actionForm(options) {
     }
   });
   return form;
-}
-
-/** Required text check used by several forms. */
-export function required(value, field, message) {
-  return value ? [] : [{ field, message }];
 }

@@ -24,9 +24,12 @@ function support(c) {
   return c.state === 'archived' ? h('p', null, n) : h('p', { class: 'support' }, b, ' ', n);
 }
 
+// Whatever went wrong, the page keeps its h1.
+const unavailable = (box) => replace(app, h('section', { class: 'panel' }, h('h1', null, '无法显示这条留言'), box));
+
 async function load() {
   if (!id) {
-    replace(app, alertBox('缺少留言编号。请从留言板进入，或在“查询评价”中输入留言编号和查询码。', 'error'));
+    unavailable(alertBox('缺少留言编号。请从留言板进入，或在“查询评价”中输入留言编号和查询码。', 'error'));
     return;
   }
   replace(app, loading());
@@ -46,10 +49,10 @@ async function load() {
           h('a', { href: `track.html?id=${encodeURIComponent(c.case_id)}` }, '输入查询码查看详细进度并评价'))));
   } catch (err) {
     if (err.status === 404) {
-      replace(app, alertBox(err.message, 'error',
+      unavailable(alertBox(err.message, 'error',
         h('p', null, '留言可能不存在、尚未受理或未公开。留言人可在', h('a', { href: `track.html?id=${encodeURIComponent(id)}` }, '查询评价'), '中用查询码查看。')));
     } else {
-      replace(app, errorBox(err, load));
+      unavailable(errorBox(err, load));
     }
   }
 }

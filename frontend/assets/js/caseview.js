@@ -79,7 +79,7 @@ export function contactSection(contact, extra) {
 export function ratingBlock(rating) {
   if (!rating) return null;
   return h('div', { class: 'rating-block' },
-    h('p', null, '留言人评价：', ratingBadge(rating), rating.at ? h('span', { class: 'muted' }, ` ${formatDateTime(rating.at)}`) : null),
+    h('p', null, '留言人评价：', ratingBadge(rating, ''), rating.at ? h('span', { class: 'muted' }, ` ${formatDateTime(rating.at)}`) : null),
     rating.comment ? h('p', { class: 'rating-comment' }, rating.comment) : null);
 }
 

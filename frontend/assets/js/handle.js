@@ -373,6 +373,7 @@ function refreshForm() {
     done: () => replace(result, alertBox('如果单位和留言编号无误，新的办理链接已发送到贵单位登记的邮箱，请查收。', 'success')),
     submitLabel: '发送新链接',
     cls: 'refresh-form',
+    level: 'h2',
   });
 }
 

@@ -121,12 +121,12 @@ function table(title, ranked, unranked, tag) {
     return h('tr', { class: kind ? `rank-row-${kind}` : null },
       h('td', null, r.sample_too_small || typeof r.rank !== 'number' ? h('span', { class: 'badge' }, '样本不足') : String(r.rank)),
       h('th', { scope: 'row' }, r.name, r.talk ? h('span', { class: 'badge badge-talk' }, '约谈') : null),
-      COLUMNS.map(([key, , fmt, metric, what]) => h('td', { class: 'num' },
+      COLUMNS.map(([key, label, fmt, metric, what]) => h('td', { class: 'num', 'data-label': label },
         metric && r.assigned > 0 && r[key] !== null && r[key] !== undefined
           ? h('button', { type: 'button', class: 'btn-link drill-link', 'aria-label': `${fmt(r[key])}，查看${r.name}${what}`, onclick: () => drill(r, metric, what) }, fmt(r[key]))
           : fmt(r[key]))),
-      h('td', { class: 'num' }, r.sample_too_small ? '—' : score(r.score)),
-      h('td', { class: 'num' }, r.sample_too_small ? '—' : change(r)));
+      h('td', { class: 'num rank-score', 'data-label': '综合得分' }, r.sample_too_small ? '—' : score(r.score)),
+      h('td', { class: 'num', 'data-label': '较上月' }, r.sample_too_small ? '—' : change(r)));
   });
   return h('div', { class: 'table-scroll' },
     h('table', { class: 'data-table rank-table' }, h('caption', { class: 'visually-hidden' }, title),

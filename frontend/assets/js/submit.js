@@ -1,5 +1,5 @@
 // 我要留言: the submission form, field errors from a 400, idempotent submit, success view.
-import { h, $, replace } from './dom.js';
+import { h, $, $$, replace } from './dom.js';
 import { post } from './api.js';
 import { taxonomy, loading, errorBox, errorSummary, clearFieldErrors, showFieldErrors, setBusy, facts } from './ui.js';
 import { caseFields, submissionLimits } from './caseform.js';
@@ -38,6 +38,27 @@ async function init() {
   // creates one case; an edited body after an error gets a fresh key.
   let idem = { key: newKey(), body: null };
   let inFlight = false;
+
+  // A message goes once its field is right (the server's, once its field is edited); the
+  // summary keeps the ones left.
+  form.addEventListener('input', ({ target }) => {
+    const problems = fields.validate(fields.collect());
+    let changed = false;
+    for (let box = target.closest('[data-field]'); box; box = box.parentElement.closest('[data-field]')) {
+      const error = box.querySelector(':scope > .field-error');
+      const text = problems.filter((p) => p.field === box.dataset.field).map((p) => p.message).join('；');
+      if (error.hidden || text === error.textContent) continue;
+      changed = true;
+      error.textContent = text;
+      error.hidden = !text;
+      if (!text) box.querySelector('input, select, textarea').removeAttribute('aria-invalid');
+    }
+    const list = summary.querySelector('ul');
+    if (!changed || !list) return;
+    const left = $$('.field-error:not([hidden])', form).map((p) => h('li', null, p.textContent));
+    if (left.length) replace(list, left);
+    else summary.replaceChildren();
+  });
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

@@ -82,10 +82,10 @@ export function cardBadge(c) {
   return badge(`${c.card_label || (c.card === 'red' ? '红牌' : '黄牌')}${days}`, `sla-card sla-card-${c.card}`);
 }
 
-export function ratingBadge(rating) {
+export function ratingBadge(rating, prefix = '评价：') {
   if (!rating) return null;
   const cls = rating.rating === 'unsatisfied' ? 'rating-bad' : 'rating-good';
-  return badge(`评价：${rating.rating_label || FALLBACK.ratings[rating.rating] || rating.rating}`, cls);
+  return badge(`${prefix}${rating.rating_label || FALLBACK.ratings[rating.rating] || rating.rating}`, cls);
 }
 
 // ---- messages ---------------------------------------------------------------------------

@@ -417,8 +417,11 @@ class Gate:
     while ``shut``, only the requests signed with the holder's key: the others wait, and
     the gate shuts only once those already admitted are done."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(
+        self, app: Callable[..., Iterable[bytes]], after: Callable[[], None] | None = None
+    ) -> None:
         self._app = app
+        self._after = after  # run after each request, still one at a time
         self._one = threading.Lock()
         self._state = threading.Condition()
         self._holder: str | None = None
@@ -433,7 +436,11 @@ class Gate:
                 self._others += 1
         try:
             with self._one:
-                return list(self._app(environ, start_response))
+                try:
+                    return list(self._app(environ, start_response))
+                finally:
+                    if self._after is not None:
+                        self._after()
         finally:
             if counted:
                 with self._state:

@@ -59,9 +59,23 @@ def _start_moto() -> tuple[Any, Gate]:
     # the local data is read (infra/local_data.py).
     wsgi_server = server._server
     assert wsgi_server is not None
-    gate = Gate(wsgi_server.app)
+    gate = Gate(wsgi_server.app, after=_forget_tracked_objects)
     wsgi_server.app = gate
     return server, gate
+
+
+def _forget_tracked_objects() -> None:
+    """moto keeps a reference to every object it ever made, for its dashboard
+    (``/moto-api/data.json``): every DynamoDB item written, every copy a scan or a query
+    returned, every S3 object. A stack running for a week grew without bound (and took a
+    quarter of a minute to exit, collecting them). The tables and buckets hold what is live;
+    only SES and SNS, whose sent messages the dashboard shows, are still tracked."""
+    from moto.core.model_instances import model_data
+
+    for service in ("dynamodb", "s3"):
+        for model in model_data.get(service, {}).values():
+            if model.instances_tracked:  # type: ignore[attr-defined]
+                model.instances_tracked = []  # type: ignore[attr-defined]
 
 
 def _handler_class(app: Any, config: Any) -> type:

@@ -74,6 +74,21 @@ class Stack:
         assert status == 201, created
         return dict(created)
 
+    def staff_session(self, email: str) -> str:
+        """A staff session token, through the sign-in link the dev outbox shows."""
+        _, before = self.call("GET", "/api/dev/outbox")
+        used = {m["body"] for m in before["messages"]}
+        status, _ = self.call("POST", "/api/staff/sign-in", {"email": email})
+        assert status == 202
+        signin = self.wait_for_message(
+            lambda m: m["to"] == email and "staff.html#t=" in m["body"] and m["body"] not in used
+        )
+        token = re.search(r"staff\.html#t=([A-Za-z0-9_-]+)", signin["body"])
+        assert token, signin["body"]
+        status, session = self.call("POST", "/api/staff/session", {"token": token.group(1)})
+        assert status == 200, session
+        return str(session["session_token"])
+
     def wait_for_message(
         self, match: Callable[[dict[str, Any]], bool], timeout: float = 30
     ) -> dict[str, Any]:

@@ -284,22 +284,6 @@ def test_the_audit_cli_queries_verifies_and_exports_against_the_local_stack(stac
     assert impostor.returncode == 2
 
 
-def _signed_in(stack: Stack, email: str) -> dict[str, str]:
-    """A staff session through the sign-in link the dev outbox shows."""
-    _, before = stack.call("GET", "/api/dev/outbox")
-    used = {m["body"] for m in before["messages"]}
-    status, _ = stack.call("POST", "/api/staff/sign-in", {"email": email})
-    assert status == 202
-    signin = stack.wait_for_message(
-        lambda m: m["to"] == email and "staff.html#t=" in m["body"] and m["body"] not in used
-    )
-    status, session = stack.call(
-        "POST", "/api/staff/session", {"token": _link(signin, "staff.html")}
-    )
-    assert status == 200, session
-    return {"Authorization": f"Bearer {session['session_token']}"}
-
-
 def _platform_now(stack: Stack) -> tuple[datetime, bool]:
     _, clock = stack.call("GET", "/api/dev/clock")
     return datetime.fromisoformat(clock["now"].replace("Z", "+00:00")), clock["shifted"]
@@ -315,7 +299,8 @@ def test_the_data_survives_a_restart_and_a_fresh_start_sets_it_aside(tmp_path: P
     try:
         created = first.submit("滨河路路灯连续一周不亮")
         case_id, code = created["case_id"], created["tracking_code"]
-        bearer = _signed_in(first, "coordinator@wenzheng.example")
+        session = first.staff_session("coordinator@wenzheng.example")
+        bearer = {"Authorization": f"Bearer {session}"}
         _, departments = first.call("GET", "/api/departments")
         lead = departments["items"][0]
         accept = {"urgency": "general", "public": True}

@@ -524,17 +524,32 @@ class Keeper:
         )
 
     def save(self) -> Saved | None:
+        """Read the running stack (its requests held only while the tables are copied) and
+        write the snapshot."""
         from functions import clock
 
         if self.data is None:
             return None
-        saved = save(
-            self.data,
-            self._dynamodb,
-            self._s3,
-            gate=self._gate,
-            clock_offset=clock.offset,
-            samples=self.samples,
+        started, held = time.monotonic(), [0.0]
+
+        @contextlib.contextmanager
+        def still() -> Iterator[None]:
+            shut = time.monotonic()
+            with self._gate.shut() if self._gate is not None else contextlib.nullcontext():
+                yield
+            held[0] = time.monotonic() - shut
+
+        snapshot = read(self._dynamodb, self._s3, still)
+        snapshot.clock_offset = clock.offset()
+        snapshot.samples = self.samples
+        read_done = time.monotonic()
+        saved = Saved(
+            self.data.write(snapshot),
+            snapshot.item_count,
+            len(snapshot.objects),
+            held[0],
+            read_done - started,
+            time.monotonic() - read_done,
         )
         log.info(
             "saved %d items and %d objects to %s (requests held %.2f s, read %.2f s, "
@@ -579,38 +594,3 @@ class Keeper:
     def close(self) -> None:
         if self.data is not None:
             self.data.unlock()
-
-
-def save(
-    data: LocalData,
-    dynamodb: Any,
-    s3: Any,
-    *,
-    gate: Gate | None,
-    clock_offset: Callable[[], timedelta],
-    samples: list[dict[str, str]],
-) -> Saved:
-    """Read the running stack (its requests held only while the tables are copied) and write
-    the snapshot."""
-    started, held = time.monotonic(), [0.0]
-
-    @contextlib.contextmanager
-    def still() -> Iterator[None]:
-        shut = time.monotonic()
-        with gate.shut() if gate is not None else contextlib.nullcontext():
-            yield
-        held[0] = time.monotonic() - shut
-
-    snapshot = read(dynamodb, s3, still)
-    snapshot.clock_offset = clock_offset()
-    snapshot.samples = samples
-    read_done = time.monotonic()
-    path = data.write(snapshot)
-    return Saved(
-        path,
-        snapshot.item_count,
-        len(snapshot.objects),
-        held[0],
-        read_done - started,
-        time.monotonic() - read_done,
-    )

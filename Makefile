@@ -17,9 +17,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-## Start the whole platform locally (moto, tables, demo data, API + site on one origin).
+## Start the whole platform locally (moto, tables, demo data, API + site on one origin). The
+## data is kept in .data/local/ (DATA=<folder> for another) across runs; FRESH=1 starts clean,
+## moving the saved data to <folder>/backups/; EMPTY=1 starts a fresh run without the demo.
 run: venv
-	$(PY) -m infra.local_stack --port $(PORT) $(if $(EMPTY),--empty,)
+	$(PY) -m infra.local_stack --port $(PORT) $(if $(EMPTY),--empty,) $(if $(FRESH),--fresh,) $(if $(DATA),--data "$(DATA)",)
 
 ## Debian's chromium and CJK fonts for the browser tests (never a downloaded browser),
 ## and axe-core (pinned in tests/browser/package-lock.json) for the accessibility test.

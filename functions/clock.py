@@ -24,3 +24,20 @@ def reset() -> None:
 
 def is_shifted() -> bool:
     return _offset != timedelta(0)
+
+
+def offset() -> timedelta:
+    """How far the platform clock is from real time (the local stack keeps it across runs)."""
+    return _offset
+
+
+def set_offset(delta: timedelta) -> None:
+    global _offset
+    _offset = delta
+
+
+def machine_now() -> datetime:
+    """The machine's own UTC time, never shifted: for ordering records in the order things
+    really happened (the dev outbox lists messages in the order they were sent, wherever the
+    platform clock was moved meanwhile), never for a deadline or any other rule."""
+    return datetime.now(UTC)

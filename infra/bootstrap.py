@@ -57,8 +57,11 @@ def verify_sender() -> None:
     boto3.client("sesv2", region_name=settings().region).create_email_identity(EmailIdentity=domain)
 
 
-def prepare() -> None:
+def prepare(city: bool = True) -> None:
+    """Tables, bucket and sender identity; and the city unless ``city`` is False (the local
+    stack restoring a snapshot, which holds the city as it was last edited)."""
     create_tables()
     create_export_bucket()
-    load_city()
+    if city:
+        load_city()
     verify_sender()

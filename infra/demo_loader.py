@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from functions import clock as platform_clock
 from functions.domain import cases as domain
 from functions.domain import sla
 from functions.domain.calendar import SHANGHAI, WorkCalendar
@@ -153,7 +154,10 @@ def _climb_until(case_id: str, until: datetime) -> None:
 
 def _shift(instant: datetime, hours: float, calendar: WorkCalendar) -> datetime:
     """``instant`` moved by ``hours`` (back when negative) counting only the working days of
-    the official calendar, all 24 hours of each; time on other days does not pass."""
+    the official calendar, all 24 hours of each; time on other days does not pass. No hours
+    is no move, also on a day off (not on to the next working day: that may be after now)."""
+    if not hours:
+        return instant
     remaining = timedelta(hours=abs(hours))
     cursor = instant.astimezone(SHANGHAI)
     while True:
@@ -177,12 +181,14 @@ def _start(
 ) -> datetime:
     """A plausible submission time about ``days_ago`` working days back (daytime local), early
     enough for the whole script to have happened before ``now``. Counting in working days
-    keeps how overdue a demo case is the same on any day the demo is loaded."""
+    keeps how overdue a demo case is the same on any day the demo is loaded; a case of today
+    loaded on a day off was sent in that day, before ``now``, as citizens do."""
+    last = now - timedelta(minutes=30 + index)
     day = _shift(now, -24 * days_ago, calendar).astimezone(SHANGHAI).date()
     minutes = 8 * 60 + (index * 137) % (12 * 60)
     start = datetime.combine(day, time(minutes // 60, minutes % 60), SHANGHAI)
-    latest = _shift(now - timedelta(minutes=30 + index), -script_hours, calendar)
-    return min(start, latest).astimezone(UTC)
+    script_fits = _shift(last, -script_hours, calendar)
+    return min(start, script_fits, last).astimezone(UTC)
 
 
 def _original(
@@ -197,8 +203,9 @@ def _original(
 
 
 def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str, str]]:
-    """Load every demo case; return a few (case id, tracking code, state) to try tracking."""
-    now = now or datetime.now(UTC)
+    """Load every demo case, its timeline ending at ``now`` (the platform clock's, by
+    default); return a few (case id, tracking code, state) to try tracking."""
+    now = now or platform_clock.utcnow()
     cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
     created: list[dict[str, str]] = []
     calendar = clock().calendar

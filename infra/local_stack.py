@@ -2,9 +2,10 @@
 created from the model definitions, demo data, the Chalice app and ``frontend/`` on ONE
 origin, and the scheduled functions on a local timer.
 
-    python -m infra.local_stack --port 8000 [--empty]
+    python -m infra.local_stack --port 8000 [--empty] [--fresh] [--data .data/local]
 
-Ctrl-C (or SIGTERM) stops everything it started.
+The data is kept across runs (infra/local_data.py): restored on start, saved every few minutes
+and on the way out. Ctrl-C (or SIGTERM) saves it and stops everything it started.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from infra.local_data import Gate, InUse, Keeper, SnapshotError
 from infra.security_headers import SECURITY_HEADERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,26 +49,33 @@ def _environment(port: int, moto_url: str) -> None:
     os.environ.pop("AWS_PROFILE", None)
 
 
-def _start_moto() -> Any:
+def _start_moto() -> tuple[Any, Gate]:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    # moto is not thread-safe: a transaction deep-copies the tables for its rollback while
-    # another request thread may be changing them ("dictionary changed size during
-    # iteration" under a burst, tests/load). One request at a time, as one process of it
-    # runs anyway under the GIL.
+    # One request at a time (moto is not thread-safe), and held still while a snapshot of
+    # the local data is read (infra/local_data.py).
     wsgi_server = server._server
     assert wsgi_server is not None
-    wsgi, lock = wsgi_server.app, threading.Lock()
+    gate = Gate(wsgi_server.app, after=_forget_tracked_objects)
+    wsgi_server.app = gate
+    return server, gate
 
-    def one_at_a_time(environ: Any, start_response: Any) -> list[bytes]:
-        with lock:
-            return list(wsgi(environ, start_response))
 
-    wsgi_server.app = one_at_a_time
-    return server
+def _forget_tracked_objects() -> None:
+    """moto keeps a reference to every object it ever made, for its dashboard
+    (``/moto-api/data.json``): every DynamoDB item written, every copy a scan or a query
+    returned, every S3 object. A stack running for a week grew without bound (and took a
+    quarter of a minute to exit, collecting them). The tables and buckets hold what is live;
+    only SES and SNS, whose sent messages the dashboard shows, are still tracked."""
+    from moto.core.model_instances import model_data
+
+    for service in ("dynamodb", "s3"):
+        for model in model_data.get(service, {}).values():
+            if model.instances_tracked:  # type: ignore[attr-defined]
+                model.instances_tracked = []  # type: ignore[attr-defined]
 
 
 def handler_class(app: Any, config: Any) -> type:
@@ -173,7 +182,7 @@ def _first_tick() -> None:
             break
 
 
-def _banner(port: int, moto_url: str, samples: list[dict[str, str]]) -> str:
+def _banner(port: int, moto_url: str, keeper: Keeper, story: str) -> str:
     from infra.bootstrap import STAFF
 
     base = f"http://127.0.0.1:{port}"
@@ -185,21 +194,55 @@ def _banner(port: int, moto_url: str, samples: list[dict[str, str]]) -> str:
         f"  总平台 coordinator       {base}/staff.html",
         f"  开发发件箱 dev outbox    {base}/outbox.html",
         f"  embedded AWS (moto)     {moto_url}",
+        f"  data                    {_shown(keeper.data.folder)} ({story})"
+        if keeper.data
+        else "  data                    kept only while this runs (--ephemeral)",
         "",
         "Staff accounts (sign in with the email; the link arrives in the dev outbox):",
         *[f"  {email:<32} {role}" for email, role, _ in STAFF],
     ]
-    if samples:
+    if keeper.samples:
         lines += ["", "Demo cases to track and rate (case id / tracking code):"]
-        lines += [f"  {s['case_id']}  {s['tracking_code']}  {s['state']}" for s in samples]
-    lines += ["", "Ctrl-C stops everything.", ""]
+        lines += [f"  {s['case_id']}  {s['tracking_code']}  {s['state']}" for s in keeper.samples]
+    lines += ["", "Ctrl-C stops everything."]
+    if keeper.data:
+        lines += [
+            "The data is saved on the way out (and every few minutes): the next `make run`",
+            "starts where this one stopped; `make run FRESH=1` starts clean.",
+        ]
+    lines += [""]
     return "\n".join(lines)
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    parser.add_argument("--empty", action="store_true", help="start without demo data")
+    parser.add_argument(
+        "--empty", action="store_true", help="on a fresh start, start without demo data"
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=ROOT / ".data" / "local",
+        help="the folder the data is saved in and restored from (default .data/local)",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start clean: the saved data is moved to <data>/backups/, not restored",
+    )
+    parser.add_argument(
+        "--save-every", type=float, default=300.0, help="seconds between snapshots of the data"
+    )
+    parser.add_argument(
+        "--ephemeral",
+        action="store_true",
+        help="keep nothing: no data folder, the data lives as long as the process (tests)",
+    )
     parser.add_argument(
         "--tick", type=float, default=2.0, help="seconds between runs of the scheduled functions"
     )
@@ -214,7 +257,19 @@ def main(argv: list[str] | None = None) -> int:
     probe.bind(("127.0.0.1", args.port))
     probe.close()
 
-    moto = _start_moto()
+    keeper = Keeper(None if args.ephemeral else args.data.resolve())
+    try:
+        snapshot, moved = keeper.open(fresh=args.fresh)
+    except InUse as error:
+        print(f"{error}: stop it first, or start this one with DATA=<another folder>.")
+        return 1
+    except SnapshotError as error:
+        print(f"The saved data cannot be read ({error}); `make run FRESH=1` sets it aside.")
+        return 1
+    if moved is not None:
+        print(f"FRESH: the saved data was moved to {_shown(moved)}", flush=True)
+
+    moto, gate = _start_moto()
     host, moto_port = moto.get_host_and_port()
     moto_url = f"http://{host}:{moto_port}"
     _environment(args.port, moto_url)
@@ -225,13 +280,20 @@ def main(argv: list[str] | None = None) -> int:
 
     from infra import bootstrap
 
-    bootstrap.prepare()
-    samples: list[dict[str, str]] = []
-    if not args.empty:
-        from infra.demo_loader import load_demo
+    keeper.connect(moto_url, REGION, gate)
+    bootstrap.prepare(city=snapshot is None)
+    if snapshot is not None:
+        keeper.restore(snapshot)
+        story = f"restored, saved {snapshot.taken_at:%Y-%m-%d %H:%M} UTC"
+    else:
+        if not args.empty:
+            from infra.demo_loader import load_demo
 
-        samples = load_demo()
-        _first_tick()
+            keeper.samples = load_demo()
+            _first_tick()
+        # At once: the demo just loaded (a minute's work) survives a crash too.
+        keeper.save()
+        story = "new, empty" if args.empty else "new, with the demo city"
 
     factory = CLIFactory(project_dir=str(ROOT), environ=os.environ)
     config = factory.create_config_obj(chalice_stage_name="local")
@@ -253,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     timer = threading.Thread(target=_run_jobs, args=(stop, args.tick), daemon=True)
     timer.start()
+    saver = keeper.keep_saving(stop, args.save_every)
     serving = threading.Thread(target=httpd.serve_forever, daemon=True)
     serving.start()
 
@@ -262,14 +325,21 @@ def main(argv: list[str] | None = None) -> int:
     # Before the banner: whoever reads "Ctrl-C stops everything" may press it at once.
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    print(_banner(args.port, moto_url, samples), flush=True)
+    print(_banner(args.port, moto_url, keeper, story), flush=True)
     while not stop.is_set():
         time.sleep(0.2)
     httpd.shutdown()
     httpd.server_close()
+    # Nothing writes once the site is closed and the timer and the periodic save are done:
+    # the last snapshot is of everything that was answered.
+    timer.join(timeout=60)
+    if saver.is_alive():
+        saver.join(timeout=120)
+    status = 0 if keeper.save_at_exit() else 1
     moto.stop()
+    keeper.close()
     print("stopped.", flush=True)
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ the root of the zip, which is Lambda's ``/var/task`` and first on ``sys.path``:
 - ``prune`` rewrites Chalice's ``deployment.zip`` without what Lambda's Python runtime provides:
   Chalice vendors ``requirements.txt`` with its dependencies, and PynamoDB depends on botocore,
   which would bring botocore and its own dependencies (a copy that would also shadow the runtime's
-  boto3 pairing). Compiled files are dropped too.
+  boto3 pairing). Compiled files are dropped too, and so are the third-party packages' own
+  test suites (any ``tests``/``test`` folder inside a vendored package, e.g.
+  ``jsonschema/tests``): nothing imports them at runtime.
 
     python -m infra.package vendor
     python -m infra.package prune build/prod/deployment.zip
@@ -39,6 +41,8 @@ RUNTIME_DISTRIBUTIONS = frozenset(
 RUNTIME_TOP_LEVEL = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3"}
 )
+FIRST_PARTY = frozenset({*VENDORED, "app.py"})
+TEST_FOLDERS = frozenset({"tests", "test"})
 _DIST_DIR = re.compile(r"^(?P<name>.+?)-[^-]+\.(?:dist-info|data|egg-info)$")
 
 
@@ -82,10 +86,24 @@ def is_compiled(zip_path: str) -> bool:
     return "__pycache__/" in zip_path or zip_path.endswith((".pyc", ".pyo"))
 
 
-def prune(zip_file: Path) -> tuple[int, int, list[str]]:
-    """Rewrite ``zip_file`` without runtime-provided packages and compiled files.
+def is_package_test_suite(zip_path: str) -> bool:
+    """A file inside a third-party package's test folder (``referencing/tests/…``)."""
+    parts = zip_path.split("/")
+    return parts[0] not in FIRST_PARTY and any(p in TEST_FOLDERS for p in parts[:-1])
 
-    Returns (bytes before, bytes after, sorted top-level names removed)."""
+
+def _test_folder(zip_path: str) -> str:
+    parts = zip_path.split("/")
+    cut = next(i for i, p in enumerate(parts[:-1]) if p in TEST_FOLDERS)
+    return "/".join(parts[: cut + 1])
+
+
+def prune(zip_file: Path) -> tuple[int, int, list[str]]:
+    """Rewrite ``zip_file`` without runtime-provided packages, compiled files and the
+    packages' own test suites.
+
+    Returns (bytes before, bytes after, sorted names removed: top-level names, and the test
+    folders by their path)."""
     before = zip_file.stat().st_size
     removed: set[str] = set()
     pruned = zip_file.with_suffix(".pruned.zip")
@@ -96,6 +114,9 @@ def prune(zip_file: Path) -> tuple[int, int, list[str]]:
         for info in source.infolist():
             if is_runtime_provided(info.filename) or is_compiled(info.filename):
                 removed.add(info.filename.split("/", 1)[0])
+                continue
+            if is_package_test_suite(info.filename):
+                removed.add(_test_folder(info.filename))
                 continue
             target.writestr(info, source.read(info), compress_type=zipfile.ZIP_DEFLATED)
     pruned.replace(zip_file)
@@ -120,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     before, after, removed = prune(args.zip)
     print(f"pruned {args.zip}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
     if removed:
-        print("  removed (Lambda's runtime provides them): " + ", ".join(removed))
+        print("  removed (Lambda's runtime provides them, or test suites): " + ", ".join(removed))
     with zipfile.ZipFile(args.zip) as package:
         print("  contents: " + ", ".join(top_level(package.namelist())))
     return 0

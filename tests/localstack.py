@@ -1,6 +1,7 @@
 """The stack `make run` starts (moto server, tables, API + site on one origin, job timer),
 started on a free loopback port for the tests that need it over real HTTP, and stopped the
-way a person stops it: Ctrl-C (SIGINT)."""
+way a person stops it: Ctrl-C (SIGINT). It keeps no data (``--ephemeral``) unless a test
+gives it a data folder: never the developer's ``.data/local``."""
 
 from __future__ import annotations
 
@@ -73,6 +74,21 @@ class Stack:
         assert status == 201, created
         return dict(created)
 
+    def staff_session(self, email: str) -> str:
+        """A staff session token, through the sign-in link the dev outbox shows."""
+        _, before = self.call("GET", "/api/dev/outbox")
+        used = {m["body"] for m in before["messages"]}
+        status, _ = self.call("POST", "/api/staff/sign-in", {"email": email})
+        assert status == 202
+        signin = self.wait_for_message(
+            lambda m: m["to"] == email and "staff.html#t=" in m["body"] and m["body"] not in used
+        )
+        token = re.search(r"staff\.html#t=([A-Za-z0-9_-]+)", signin["body"])
+        assert token, signin["body"]
+        status, session = self.call("POST", "/api/staff/session", {"token": token.group(1)})
+        assert status == 200, session
+        return str(session["session_token"])
+
     def wait_for_message(
         self, match: Callable[[dict[str, Any]], bool], timeout: float = 30
     ) -> dict[str, Any]:
@@ -91,15 +107,32 @@ def _drain(stream: Any, output: list[str]) -> None:
         output.append(line)
 
 
-def start(*extra: str, port: int | None = None, env: dict[str, str] | None = None) -> Stack:
-    """``env`` adds to (or overrides) the stack's environment, e.g. ``WZ_RATE_LIMITS_ENABLED``."""
+def start(
+    *extra: str,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    data: Path | None = None,
+) -> Stack:
+    """``env`` adds to (or overrides) the stack's environment, e.g. ``WZ_RATE_LIMITS_ENABLED``;
+    ``data`` is the folder it saves its data in and restores it from."""
     port = port or free_port()
+    keep = ["--data", str(data)] if data is not None else ["--ephemeral"]
     environ = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for name in ("AWS_ENDPOINT_URL", "WZ_TABLE_PREFIX", "WZ_PUBLIC_BASE_URL", "WZ_STAGE"):
         environ.pop(name, None)
     environ.update(env or {})
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_stack", "--port", str(port), "--tick", "0.3", *extra],
+        [
+            sys.executable,
+            "-m",
+            "infra.local_stack",
+            "--port",
+            str(port),
+            "--tick",
+            "0.3",
+            *keep,
+            *extra,
+        ],
         cwd=ROOT,
         env=environ,
         stdout=subprocess.PIPE,
@@ -125,10 +158,11 @@ def start(*extra: str, port: int | None = None, env: dict[str, str] | None = Non
     raise AssertionError("the stack did not start:\n" + "".join(output))
 
 
-def stop(stack: Stack) -> int:
-    stack.process.send_signal(signal.SIGINT)
+def stop(stack: Stack, how: signal.Signals = signal.SIGINT) -> int:
+    """Ctrl-C (or ``how``): a stack with a data folder saves it on the way out."""
+    stack.process.send_signal(how)
     try:
-        return stack.process.wait(timeout=30)
+        return stack.process.wait(timeout=60)
     except subprocess.TimeoutExpired:
         stack.process.kill()
         raise

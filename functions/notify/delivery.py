@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
+from functions import clock
 from functions.domain.errors import Unavailable
 from functions.notify import adapter
 from functions.settings import settings
@@ -130,5 +131,5 @@ def _deliver(
             report.dead += 1
         report.failed += 1
         return
-    outbox_repo.mark_sent(message, provider_id, now)
+    outbox_repo.mark_sent(message, provider_id, now, machine_now=clock.machine_now())
     report.sent += 1

@@ -434,6 +434,9 @@ class OutboxModel(Model):
     due_shard = UnicodeAttribute(null=True)
     lease_until = UTCDateTimeAttribute(null=True)
     sent_at = UTCDateTimeAttribute(null=True)
+    # The machine's time of sending, never the shifted platform clock: the order messages
+    # were really sent in (the dev outbox), wherever the clock was moved to try a date.
+    sent_machine_at = UTCDateTimeAttribute(null=True)
     provider_id = UnicodeAttribute(null=True)
     last_error = UnicodeAttribute(null=True)
     dead_shard = UnicodeAttribute(null=True)  # "dead" while dead-lettered, else absent

@@ -62,6 +62,7 @@ class Message:
     next_attempt_at: str | None = None
     provider_id: str | None = None
     links: tuple[str, ...] = ()  # the platform's links in ``body`` (an email's live links)
+    sent_machine_at: datetime | None = None
 
 
 def backoff_window(attempts: int) -> timedelta:
@@ -94,6 +95,7 @@ def _message(m: OutboxModel) -> Message:
         m.next_attempt_at,
         m.provider_id,
         tuple(m.links or ()),
+        m.sent_machine_at,
     )
 
 
@@ -164,16 +166,18 @@ def _unrecorded(error: PynamoDBException) -> Unavailable:
     )
 
 
-def mark_sent(message: Message, provider_id: str, now: datetime) -> None:
-    """Record a send. Every write here is idempotent (``set``, never ``add``), so botocore's
-    retry of an attempt whose answer was lost records the same thing again. If it cannot be
-    written at all (``Unavailable``), the message keeps its lease and is sent again once the
-    lease ends: delivery is at least once, and this is its window."""
+def mark_sent(message: Message, provider_id: str, now: datetime, *, machine_now: datetime) -> None:
+    """Record a send, at ``now`` on the platform clock and ``machine_now`` on the machine's
+    (the order of sending, ``recent``). Every write here is idempotent (``set``, never
+    ``add``), so botocore's retry of an attempt whose answer was lost records the same thing
+    again. If it cannot be written at all (``Unavailable``), the message keeps its lease and is
+    sent again once the lease ends: delivery is at least once, and this is its window."""
     try:
         OutboxModel(message.message_id).update(
             actions=[
                 OutboxModel.status.set("sent"),
                 OutboxModel.sent_at.set(now),
+                OutboxModel.sent_machine_at.set(machine_now),
                 OutboxModel.provider_id.set(provider_id),
                 OutboxModel.attempts.set(message.attempts + 1),
                 OutboxModel.due_shard.remove(),
@@ -353,9 +357,19 @@ def get(message_id: str) -> Message | None:
         return None
 
 
+def _send_order(m: Message) -> tuple[bool, datetime]:
+    """Sent messages in the order they were sent by the machine's clock (the platform clock
+    may have been moved back since: a message sent then is still the newest), then those not
+    sent, by creation. A message sent before the machine's time was kept has its send time."""
+    if m.sent_at is None:
+        return True, m.created_at
+    return False, m.sent_machine_at or m.sent_at
+
+
 def recent(limit: int = 200) -> list[Message]:
-    """Every message, newest last. Local stage and staff overview only: a bounded scan of a
-    table that, locally, holds what one person's session produced."""
+    """The last ``limit`` messages in the order they were sent, newest last. Local stage and
+    staff overview only: a bounded scan of a table that, locally, holds what one person's
+    session produced."""
     found = [_message(m) for m in OutboxModel.scan(limit=5000)]
-    found.sort(key=lambda m: m.created_at)
+    found.sort(key=_send_order)
     return found[-limit:]

@@ -61,6 +61,24 @@ def _assignment_email(api: Api, case_id: str, department_id: str) -> str:
     return message.message_id
 
 
+# --- the dev outbox -------------------------------------------------------------------------------
+
+
+def test_a_message_sent_after_moving_the_clock_back_is_listed_as_the_newest(api: Api) -> None:
+    """Someone tries a date a month back: what is sent then comes after everything sent
+    before (the API lists newest last, the page shows newest first), though its platform time
+    is earlier."""
+    for role in ("coordinator", "auditor"):
+        api.ok(api.post("/api/staff/sign-in", {"email": STAFF[role]}), 202)
+    api.deliver()
+    api.set_clock(T0 - timedelta(days=30))
+    api.ok(api.post("/api/staff/sign-in", {"email": STAFF["admin"]}), 202)
+    messages = api.outbox()
+    assert {m["to"] for m in messages[:2]} == {STAFF["coordinator"], STAFF["auditor"]}
+    assert messages[-1]["to"] == STAFF["admin"] and len(messages) == 3
+    assert messages[-1]["sent_at"] < messages[0]["sent_at"]  # by the platform clock, the oldest
+
+
 # --- dead letters --------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from infra.package import RUNTIME_DISTRIBUTIONS
+from infra.package import RUNTIME_DISTRIBUTIONS, is_package_test_suite
 
 ROOT = Path(__file__).resolve().parents[2]
 # Lambda's Python runtime: boto3 and its dependencies, at the versions this repository tests.
@@ -120,6 +120,18 @@ def test_zip_has_no_tests_compiled_files_dev_or_runtime_provided_packages(
         "dateutil",
     }
     assert not tops & not_shipped
+
+
+def test_zip_holds_no_test_suite_of_any_package(zip_names: list[str]) -> None:
+    """jsonschema, referencing and jsonschema-specifications ship their own tests (248 KB in
+    the zip): prune drops every test folder, whichever package brings one."""
+    in_test_folders = [n for n in zip_names if {"tests", "test"} & set(n.split("/")[:-1])]
+    assert not in_test_folders, in_test_folders[:10]
+    assert "jsonschema/validators.py" in zip_names  # the package itself stays
+    assert is_package_test_suite("referencing/tests/test_core.py")
+    assert is_package_test_suite("somepkg/sub/test/data.json")
+    assert not is_package_test_suite("somepkg/testing.py")
+    assert not is_package_test_suite("functions/tests/anything.py")  # first-party, kept whole
 
 
 def test_zip_distributions_are_exactly_requirements_txt_without_the_runtimes(

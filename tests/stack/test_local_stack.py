@@ -10,12 +10,14 @@ import hashlib
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -280,3 +282,70 @@ def test_the_audit_cli_queries_verifies_and_exports_against_the_local_stack(stac
         timeout=120,
     )
     assert impostor.returncode == 2
+
+
+def _platform_now(stack: Stack) -> tuple[datetime, bool]:
+    _, clock = stack.call("GET", "/api/dev/clock")
+    return datetime.fromisoformat(clock["now"].replace("Z", "+00:00")), clock["shifted"]
+
+
+def test_the_data_survives_a_restart_and_a_fresh_start_sets_it_aside(tmp_path: Path) -> None:
+    """Stopped with SIGTERM (as a service manager stops it) and started again on the same data
+    folder: the case, its tracking code, the department's link issued before the restart, a
+    staff session and the moved platform clock are all there. The first run saves every half
+    second, so its requests also meet moto held still for a snapshot."""
+    data = tmp_path / "data"
+    first = start("--empty", "--save-every", "0.5", data=data)
+    try:
+        created = first.submit("滨河路路灯连续一周不亮")
+        case_id, code = created["case_id"], created["tracking_code"]
+        session = first.staff_session("coordinator@wenzheng.example")
+        bearer = {"Authorization": f"Bearer {session}"}
+        _, departments = first.call("GET", "/api/departments")
+        lead = departments["items"][0]
+        accept = {"urgency": "general", "public": True}
+        first.call("POST", f"/api/staff/cases/{case_id}/accept", accept, bearer)
+        status, case = first.call(
+            "POST",
+            f"/api/staff/cases/{case_id}/assign",
+            {"lead": lead["id"], "co_handlers": []},
+            bearer,
+        )
+        assert status == 200 and case["state"] == "assigned"
+        assignment = first.wait_for_message(
+            lambda m: m["case_id"] == case_id and "handle.html#t=" in m["body"]
+        )
+        link = {"X-Link-Token": _link(assignment, "handle.html")}
+        now, _ = _platform_now(first)
+        later = now + timedelta(minutes=20)  # inside the staff session's idle hour
+        first.call("POST", "/api/dev/clock", {"now": later.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    finally:
+        assert stop(first, signal.SIGTERM) == 0, "".join(first.output[-20:])
+    saved = (data / "snapshot" / "tables" / "cases.json").read_text(encoding="utf-8")
+    assert [json.loads(line)["Item"]["case_id"] for line in saved.splitlines()] == [{"S": case_id}]
+
+    second = start("--empty", data=data)
+    try:
+        assert "restored" in "".join(second.output)
+        status, mine = second.call("POST", f"/api/cases/{case_id}/track", {"tracking_code": code})
+        assert status == 200 and mine["state"] == "assigned"
+        status, view = second.call("GET", "/api/handle", headers=link)
+        assert status == 200 and view["role"] == "lead" and view["case"]["case_id"] == case_id
+        status, case = second.call("GET", f"/api/staff/cases/{case_id}", headers=bearer)
+        assert status == 200 and case["state"] == "assigned"
+        now, shifted = _platform_now(second)
+        assert shifted and now >= later
+        status, outbox = second.call("GET", "/api/dev/outbox")
+        assert assignment in outbox["messages"]
+    finally:
+        assert stop(second) == 0
+
+    third = start("--empty", "--fresh", data=data)
+    try:
+        status, _ = third.call("POST", f"/api/cases/{case_id}/track", {"tracking_code": code})
+        assert status == 404
+        assert not _platform_now(third)[1]
+    finally:
+        assert stop(third) == 0
+    [backup] = (data / "backups").iterdir()
+    assert case_id in (backup / "tables" / "cases.json").read_text(encoding="utf-8")

@@ -105,24 +105,9 @@ def _link(message: dict[str, Any], page: str) -> str:
     return found.group(1)
 
 
-def _session(stack: Stack, email: str) -> str:
-    _, before = stack.call("GET", "/api/dev/outbox")
-    used = {m["body"] for m in before["messages"]}
-    status, _ = stack.call("POST", "/api/staff/sign-in", {"email": email})
-    assert status == 202
-    signin = stack.wait_for_message(
-        lambda m: m["to"] == email and "staff.html#t=" in m["body"] and m["body"] not in used
-    )
-    status, session = stack.call(
-        "POST", "/api/staff/session", {"token": _link(signin, "staff.html")}
-    )
-    assert status == 200, session
-    return str(session["session_token"])
-
-
 @pytest.fixture(scope="module")
 def credentials(stack: Stack) -> Credentials:
-    coordinator = _session(stack, "coordinator@wenzheng.example")
+    coordinator = stack.staff_session("coordinator@wenzheng.example")
     bearer = {"Authorization": f"Bearer {coordinator}"}
     case_id = stack.submit("滨河路路灯连续一周不亮")["case_id"]
     _, departments = stack.call("GET", "/api/departments")
@@ -140,8 +125,8 @@ def credentials(stack: Stack) -> Credentials:
     )
     return Credentials(
         coordinator=coordinator,
-        auditor=_session(stack, "auditor@wenzheng.example"),
-        admin=_session(stack, "admin@wenzheng.example"),
+        auditor=stack.staff_session("auditor@wenzheng.example"),
+        admin=stack.staff_session("admin@wenzheng.example"),
         link=_link(assignment, "handle.html"),
     )
 

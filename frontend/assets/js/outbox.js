@@ -49,9 +49,9 @@ async function load() {
   refresh.disabled = true;
   try {
     const data = await get('/api/dev/outbox');
-    // The API sends newest last; show newest first (stable for equal times).
-    messages = ((data && data.messages) || []).slice().reverse()
-      .sort((a, b) => String(b.sent_at || '').localeCompare(String(a.sent_at || '')));
+    // The API sends them in the order they were sent, newest last; show newest first. Not
+    // by sent_at: that is the platform clock's, which may have been moved back since.
+    messages = ((data && data.messages) || []).slice().reverse();
     show();
   } catch (err) {
     if (err.status === 404 || err.status === 403) {

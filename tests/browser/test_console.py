@@ -11,10 +11,12 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PageProblems
 from tests.browser.test_admin_page import sign_in
-from tests.browser.test_pages import assert_clean
-from tests.localstack import Stack
+from tests.browser.test_pages import assert_clean, confirm
+from tests.localstack import ROOT, Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
+
+SHOTS = ROOT / "build" / "screenshots"
 
 
 def test_the_console_lists_yellow_and_red_cards(
@@ -68,4 +70,41 @@ def test_a_coordinator_drills_into_every_case_behind_a_ranking_figure(
     assert href.startswith("staff.html?case="), href
     cards.first.locator("h2 a").click()
     expect(page.locator(".case-panel .case-title")).to_be_visible()
+    assert_clean(problems, stack)
+
+
+def test_a_coordinator_publishes_an_edited_public_version_beside_the_original(
+    stack: Stack, desktop: tuple[Any, PageProblems]
+) -> None:
+    """公开版本: before 受理 the coordinator reads the citizen's words beside what the board
+    will show (personal data already masked), rewrites the title, and the board shows that."""
+    page, problems = desktop
+    created = stack.submit(
+        "李建国家门口下水道堵塞",
+        "我是李建国，手机138-0013-8000，住幸福小区3栋2单元501室，门口下水道堵塞三天了。",
+        contact={"name": "李建国", "phone": "13800138000"},
+    )
+    case_id = created["case_id"]
+    sign_in(page, stack, "coordinator@wenzheng.example")
+    page.goto(stack.url(f"/staff.html?case={case_id}"))
+    accept = page.locator("details.action", has_text="受理").first
+    expect(accept.locator(".original")).to_contain_text("501室")
+    public_title = accept.get_by_label("公开标题")
+    public_content = accept.get_by_label("公开内容")
+    expect(public_title).to_have_value("李**家门口下水道堵塞")
+    shown = public_content.input_value()
+    assert "3栋**" in shown and "李建国" not in shown and "138-0013-8000" not in shown
+    accept.locator(".side-by-side").screenshot(path=str(SHOTS / "console-public-version-desktop.png"))
+
+    public_title.fill("幸福小区门口下水道堵塞")
+    accept.get_by_role("button", name="受理").click()
+    confirm(page, "确认受理")
+    expect(page.get_by_role("status").filter(has_text="已受理")).to_be_visible()
+    section = page.locator("section.panel", has=page.get_by_role("heading", name="公开版本"))
+    expect(section).to_contain_text("总平台已编辑")
+
+    page.goto(stack.url(f"/case.html?id={case_id}"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("幸福小区门口下水道堵塞")
+    body = page.locator("main").inner_text()
+    assert "李建国" not in body and "501" not in body and "0013" not in body
     assert_clean(problems, stack)

@@ -68,8 +68,8 @@ package: venv
 	@mkdir -p $(PACKAGE_DIR)
 	rm -f $(PACKAGE_DIR)/merge.json $(PACKAGE_DIR)/sam.json $(PACKAGE_DIR)/deployment.zip
 	$(PY) -m infra.package vendor
-	$(PY) -m infra.template --stage $(STAGE) --out $(PACKAGE_DIR)/merge.json
-	AWS_DEFAULT_REGION=$(REGION) $(VENV)/bin/chalice package --stage $(STAGE) --merge-template $(PACKAGE_DIR)/merge.json $(PACKAGE_DIR)/
+	WZ_STAGE=$(STAGE) $(PY) -m infra.template --stage $(STAGE) --out $(PACKAGE_DIR)/merge.json
+	WZ_STAGE=$(STAGE) AWS_DEFAULT_REGION=$(REGION) $(VENV)/bin/chalice package --stage $(STAGE) --merge-template $(PACKAGE_DIR)/merge.json $(PACKAGE_DIR)/
 	$(PY) -m infra.package prune $(PACKAGE_DIR)/deployment.zip
 
 ## make deploy STAGE=prod REGION=ap-southeast-1 DOMAIN=wenzheng.example.gov.cn SENDER=noreply@example.gov.cn

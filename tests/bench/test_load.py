@@ -13,13 +13,8 @@ from tests.load import mixed
 from tests.load.stacks import empty_stack, finish
 from tests.localstack import ROOT
 
-pytestmark = [
-    pytest.mark.stack,
-    pytest.mark.skipif(
-        "LOAD_USERS" not in os.environ,
-        reason="sized by make bench; make test runs tests/load/test_load_smoke.py instead",
-    ),
-]
+# Collected only when ``make bench`` sizes it (tests/bench/conftest.py).
+pytestmark = [pytest.mark.stack]
 
 USERS = int(os.environ.get("LOAD_USERS", "20"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "20"))

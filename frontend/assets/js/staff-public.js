@@ -21,11 +21,11 @@ export function publicVersionFields(c, path = 'public_version') {
   const heading = uid('orig');
   const element = h('div', { class: 'side-by-side' },
     h('section', { class: 'original', 'aria-labelledby': heading },
-      h('h4', { id: heading }, '留言原文（承办单位和审计可见）'),
+      h('h3', { id: heading }, '留言原文（承办单位和审计可见）'),
       h('p', null, h('strong', null, c.title)),
       h('p', { class: 'prewrap' }, c.content)),
     h('div', { class: 'public-edit' },
-      h('h4', null, '公开版本（留言板展示）'),
+      h('h3', null, '公开版本（留言板展示）'),
       field({ label: '公开标题', control: title, path: `${path ? `${path}.` : ''}title`, extra: counter(title, LIMITS.title) }),
       field({ label: '公开内容', control: content, path: `${path ? `${path}.` : ''}content`, extra: counter(content, LIMITS.content) }),
       h('p', { class: 'hint' }, '姓名、电话、证件号、邮箱、QQ/微信号和门牌号已自动遮盖；保存时会再次检查。')));

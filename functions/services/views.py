@@ -54,8 +54,21 @@ def _masked(case: Case) -> Clean:
     return lambda text: public_text(case, text)
 
 
-def _excerpt(text: str) -> str:
-    return text[:EXCERPT] + ("…" if len(text) > EXCERPT else "")
+# The board shows 20 excerpts a page, so only the start of a long text is scrubbed for one:
+# EXCERPT + 200 characters. An item the cut splits (a phone number, a long e-mail) lies at
+# its end; the excerpt is taken from the scrubbed start only when at least CUT_ROOM
+# characters follow it there, else the whole text is scrubbed.
+EXCERPT_SOURCE = EXCERPT + 200
+CUT_ROOM = 100
+
+
+def _excerpt(case: Case) -> str:
+    edited = case.public_version
+    text = edited.content if edited else case.content
+    masked = public_text(case, text[:EXCERPT_SOURCE])
+    if len(text) > EXCERPT_SOURCE and len(masked) < EXCERPT + CUT_ROOM:
+        masked = public_text(case, text)
+    return masked[:EXCERPT] + ("…" if len(masked) > EXCERPT else "")
 
 
 def _iso(instant: datetime | None) -> str | None:
@@ -109,7 +122,7 @@ def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
         "case_id": case.case_id,
         **_coded(case, tax),
         "title": public_title(case),
-        "excerpt": _excerpt(public_content(case)),
+        "excerpt": _excerpt(case),
         "name_masked": mask_name(case.contact.name),
         "state": case.state.value,
         "state_label": STATE_LABELS[case.state],
@@ -340,7 +353,7 @@ def showcase_snapshot(
         "category_label": tax.category_label(case.category),
         "district": case.district,
         "district_label": tax.district_label(case.district),
-        "excerpt": _excerpt(public_content(case)),
+        "excerpt": _excerpt(case),
         "lead": _ref(case.lead),
         "reply": {
             "text": clean(last.text),

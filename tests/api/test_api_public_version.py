@@ -211,3 +211,25 @@ def test_a_public_version_rewritten_in_storage_shows_in_the_verification(api: Ap
     assert case is not None
     facts = integrity.check_facts(case, cases_repo.history(case_id))
     assert facts["public_version"] == "mismatch"
+
+
+def test_board_excerpts_of_long_texts_are_scrubbed_across_every_cut(api: Api) -> None:
+    """The board scrubs only the start of a long text for its excerpt: a phone number
+    straddling the excerpt's end, or the cut of the scrubbed start, never shows in part, even
+    when masked e-mails shrink the text ahead of it."""
+    import re
+
+    emails = "，".join(f"reply.person.number{n}@example-mail.com" for n in range(8))
+    for content in (
+        "路" * 115 + "电话13912345678，" + "灯" * 400,
+        "灯" * 300 + "，电话13912345678，" + "路" * 300,
+        emails + "，电话13912345678，" + "路" * 300,
+    ):
+        created = api.submit(content=content)
+        api.accept(created["case_id"])
+        item = next(
+            c for c in api.ok(api.get("/api/cases"))["items"] if c["case_id"] == created["case_id"]
+        )
+        assert item["excerpt"].endswith("…")
+        assert not re.search(r"\d{4}", item["excerpt"]), item["excerpt"]
+        assert "example-mail" not in item["excerpt"]

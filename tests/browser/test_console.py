@@ -94,7 +94,9 @@ def test_a_coordinator_publishes_an_edited_public_version_beside_the_original(
     expect(public_title).to_have_value("李**家门口下水道堵塞")
     shown = public_content.input_value()
     assert "3栋**" in shown and "李建国" not in shown and "138-0013-8000" not in shown
-    accept.locator(".side-by-side").screenshot(path=str(SHOTS / "console-public-version-desktop.png"))
+    accept.locator(".side-by-side").screenshot(
+        path=str(SHOTS / "console-public-version-desktop.png")
+    )
 
     public_title.fill("幸福小区门口下水道堵塞")
     accept.get_by_role("button", name="受理").click()

@@ -413,9 +413,14 @@ def public_title(case: Case) -> str:
     return public_text(case, edited.title if edited else case.title)
 
 
-def public_content(case: Case) -> str:
+def content_to_publish(case: Case) -> str:
+    """The text the public version is made from: the coordinator's edit, else the original."""
     edited = case.public_version
-    return public_text(case, edited.content if edited else case.content)
+    return edited.content if edited else case.content
+
+
+def public_content(case: Case) -> str:
+    return public_text(case, content_to_publish(case))
 
 
 def _set_public_version(

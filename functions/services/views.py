@@ -13,6 +13,7 @@ from functions.domain.cases import (
     Case,
     Event,
     Reply,
+    content_to_publish,
     public_content,
     public_text,
     public_title,
@@ -63,8 +64,7 @@ CUT_ROOM = 100
 
 
 def _excerpt(case: Case) -> str:
-    edited = case.public_version
-    text = edited.content if edited else case.content
+    text = content_to_publish(case)
     masked = public_text(case, text[:EXCERPT_SOURCE])
     if len(text) > EXCERPT_SOURCE and len(masked) < EXCERPT + CUT_ROOM:
         masked = public_text(case, text)

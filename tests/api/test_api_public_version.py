@@ -32,7 +32,11 @@ SECRETS = (
     "64881234",
     "lijianguo",
 )
-KEPT = ("下水道堵塞", "幸福小区", "3栋")  # where it is, so departments and the public know
+KEPT = ("下水道堵塞", "幸福小区", "3栋")
+EDITED = {
+    "title": "幸福小区下水道堵塞",
+    "content": "幸福小区3栋门前下水道堵塞。",
+}  # where it is, so departments and the public know
 
 
 def _leaky_case(api: Api) -> dict[str, Any]:
@@ -149,13 +153,7 @@ def test_auditors_read_the_original_text_with_personal_data_masked(api: Api) -> 
     created = _leaky_case(api)
     case_id, code = created["case_id"], created["tracking_code"]
     api.accept(case_id)
-    api.ok(
-        api.act(
-            case_id,
-            "public-version",
-            {"title": "幸福小区下水道堵塞", "content": "幸福小区3栋门前下水道堵塞。"},
-        )
-    )
+    api.ok(api.act(case_id, "public-version", EDITED))
     api.assign(case_id, "dept-1")
     link = api.link("dept-1", case_id)
     api.ok(api.handle_act(link, "sign"))
@@ -192,13 +190,7 @@ def test_a_public_version_rewritten_in_storage_shows_in_the_verification(api: Ap
     created = _leaky_case(api)
     case_id = created["case_id"]
     api.accept(case_id)
-    api.ok(
-        api.act(
-            case_id,
-            "public-version",
-            {"title": "幸福小区下水道堵塞", "content": "幸福小区3栋门前下水道堵塞。"},
-        )
-    )
+    api.ok(api.act(case_id, "public-version", EDITED))
     from functions.storage.models import CaseModel
 
     item = CaseModel.get(case_id)

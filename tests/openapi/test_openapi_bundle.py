@@ -8,29 +8,17 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import schemas
+from tests.api.test_api_openapi import refs
 from tests.openapi.conftest import served
 
 DOCUMENT_URI = schemas.BASE_URI + "openapi.json"
 # What bundling adds or drops on a copied schema without changing what it accepts.
 PACKAGING = {"$schema", "$id", "$defs", "externalDocs"}
-
-
-def refs(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
-                yield value
-            else:
-                yield from refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from refs(value)
 
 
 def resolver_of(document: dict[str, Any]) -> Any:

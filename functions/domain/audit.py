@@ -9,13 +9,13 @@ from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from functions.domain import lifecycle
 from functions.domain.cases import Case, month_key
 from functions.domain.errors import FieldError, invalid_fields
-from functions.domain.lifecycle import State
 from functions.domain.rankings import is_month, previous_month
 from functions.domain.taxonomy import Kind, Rating
 
-AUDITED = (State.CLOSED, State.ARCHIVED)
+AUDITED = tuple(s for s in lifecycle.State if s in lifecycle.AUDITED)
 MAX_MONTHS = 60  # five years per query; a longer look is several queries or an export
 DEFAULT_MONTHS = 12
 

@@ -21,25 +21,43 @@ class State(StrEnum):
     ARCHIVED = "archived"  # 已归档
 
 
-STATE_LABELS = {
-    State.SUBMITTED: "待受理",
-    State.ACCEPTED: "已受理",
-    State.REJECTED: "不予受理",
-    State.ASSIGNED: "已交办",
-    State.IN_PROGRESS: "办理中",
-    State.REPLIED: "已答复",
-    State.REOPENED: "重办中",
-    State.CLOSED: "已办结",
-    State.ARCHIVED: "已归档",
+@dataclass(frozen=True)
+class StateInfo:
+    """What a state means to everything that is not the transition table: its label, and the
+    properties storage indexes, the sweep, the board and the audit decide membership by (never
+    by naming states)."""
+
+    label: str
+    terminal: bool = False  # nothing more happens to the case's own handling
+    with_department: bool = False  # a department holds it: its clocks may run
+    publishable: bool = True  # may be on the public board (when both sides agreed)
+    audited: bool = False  # in the auditors' archive indexes
+    read_only: bool = False  # the auditors' record: takes nothing but anonymisation
+
+
+STATES: dict[State, StateInfo] = {
+    State.SUBMITTED: StateInfo("待受理", publishable=False),
+    State.ACCEPTED: StateInfo("已受理"),
+    State.REJECTED: StateInfo("不予受理", terminal=True, publishable=False),
+    State.ASSIGNED: StateInfo("已交办", with_department=True),
+    State.IN_PROGRESS: StateInfo("办理中", with_department=True),
+    State.REPLIED: StateInfo("已答复"),
+    State.REOPENED: StateInfo("重办中", with_department=True),
+    State.CLOSED: StateInfo("已办结", terminal=True, audited=True),
+    State.ARCHIVED: StateInfo("已归档", terminal=True, audited=True, read_only=True),
 }
 
-# Named subsets.
-TERMINAL = frozenset({State.REJECTED, State.CLOSED, State.ARCHIVED})
-WITH_DEPARTMENT = frozenset({State.ASSIGNED, State.IN_PROGRESS, State.REOPENED})
+STATE_LABELS = {state: info.label for state, info in STATES.items()}
+
+# Named subsets, derived from the properties.
+TERMINAL = frozenset(s for s, i in STATES.items() if i.terminal)
+WITH_DEPARTMENT = frozenset(s for s, i in STATES.items() if i.with_department)
 OPEN = frozenset(State) - TERMINAL
 # A case is on the public board once a coordinator has accepted it (and both the citizen and
 # the coordinator agreed to publish it).
-PUBLISHABLE = frozenset(State) - {State.SUBMITTED, State.REJECTED}
+PUBLISHABLE = frozenset(s for s, i in STATES.items() if i.publishable)
+AUDITED = frozenset(s for s, i in STATES.items() if i.audited)
+READ_ONLY = frozenset(s for s, i in STATES.items() if i.read_only)
 
 
 class Role(StrEnum):

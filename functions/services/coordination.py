@@ -9,7 +9,7 @@ from functions.domain import cases as domain
 from functions.domain import showcase
 from functions.domain.cases import Actor, Case, DepartmentRef
 from functions.domain.errors import invalid_field
-from functions.domain.lifecycle import State
+from functions.domain.lifecycle import TERMINAL, State
 from functions.domain.taxonomy import RejectReason, Urgency
 from functions.services import views
 from functions.services.common import clock, commit, load
@@ -56,11 +56,7 @@ def case_view(case_id: str, now: datetime) -> dict[str, Any]:
 
 def queue(filters: dict[str, str], now: datetime) -> dict[str, Any]:
     state = filters.get("state")
-    bucket = (
-        "done"
-        if state in {s.value for s in (State.REJECTED, State.CLOSED, State.ARCHIVED)}
-        else "open"
-    )
+    bucket = "done" if state in {s.value for s in TERMINAL} else "open"
     sort = filters.get("sort") or "newest"
     page = cases_repo.queue(filters, sort=sort, bucket=bucket, cursor=filters.get("cursor"))
     tax = directory.taxonomy()

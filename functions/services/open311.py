@@ -44,7 +44,7 @@ from typing import Any
 
 from functions.domain.cases import Case, public_content, public_text
 from functions.domain.errors import FieldError, Forbidden, InvalidRequest, NotFound, invalid_fields
-from functions.domain.lifecycle import STATE_LABELS, State
+from functions.domain.lifecycle import STATE_LABELS, TERMINAL, State
 from functions.domain.taxonomy import (
     KIND_HINTS,
     KIND_LABELS,
@@ -65,7 +65,7 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-04T00:00:00Z"
 MAX_RESULTS = 1000  # the spec's cap on one GET requests answer
 DEFAULT_WINDOW = timedelta(days=90)  # the spec's default when no dates are given
-CLOSED_STATES = frozenset({State.CLOSED, State.ARCHIVED, State.REJECTED})
+CLOSED_STATES = TERMINAL
 TITLE_FROM_DESCRIPTION = 30  # characters of the description that make a missing title
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _TRUE = {"true", "1", "yes", "on"}

@@ -34,7 +34,15 @@ from functions.domain.cases import (
     promise_awaiting_followup,
 )
 from functions.domain.errors import Conflict, Gone, Unavailable, invalid_field
-from functions.domain.lifecycle import OPEN, WITH_DEPARTMENT, EventType, Role, State
+from functions.domain.lifecycle import (
+    AUDITED,
+    OPEN,
+    READ_ONLY,
+    WITH_DEPARTMENT,
+    EventType,
+    Role,
+    State,
+)
 from functions.domain.rankings import Cohort
 from functions.domain.sla import active_card
 from functions.storage.codec import decode, encode, iso, parse_iso
@@ -121,10 +129,10 @@ def to_model(case: Case) -> CaseModel:
     if archivable(case) and case.closed_at is not None:
         model.retire_shard = f"archive#{_shard(case.case_id)}"
         model.retire_key = iso(case.closed_at)
-    elif case.state == State.ARCHIVED and case.anonymised_at is None and case.archived_at:
+    elif case.state in READ_ONLY and case.anonymised_at is None and case.archived_at:
         model.retire_shard = f"anonymise#{_shard(case.case_id)}"
         model.retire_key = iso(case.archived_at)
-    if case.state in (State.CLOSED, State.ARCHIVED):
+    if case.state in AUDITED:
         month = month_key(case.created_at)
         model.audit_month = month
         model.audit_district = f"{case.district}#{month}"
@@ -247,7 +255,7 @@ def commit(
     its events, the messages, the idempotency record, the state counters and the 亮晒比
     counters of the cohorts it moves."""
     case = result.case
-    if result.expected_state == State.ARCHIVED and any(
+    if result.expected_state in READ_ONLY and any(
         e.type != EventType.ANONYMISED for e in result.events
     ):
         # The domain refuses first (functions.domain.cases.require_writable); this is the

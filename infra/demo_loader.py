@@ -15,8 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from functions import clock as platform_clock
-from functions.domain import cases as domain
 from functions.domain import sla
+from functions.domain.actions.accept import accept
+from functions.domain.actions.assign import assign
+from functions.domain.actions.close import close
+from functions.domain.actions.co_input import co_input
+from functions.domain.actions.extension_decision import decide_extension
+from functions.domain.actions.rate import rate
+from functions.domain.actions.reject import reject
+from functions.domain.actions.reply import reply
+from functions.domain.actions.request_extension import request_extension
+from functions.domain.actions.request_return import request_return
+from functions.domain.actions.return_decision import decide_return
+from functions.domain.actions.sign import sign
 from functions.domain.calendar import SHANGHAI, WorkCalendar
 from functions.domain.cases import Actor, DepartmentRef
 from functions.domain.lifecycle import Role
@@ -45,7 +56,7 @@ def _lead(case_id: str) -> Actor:
 def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
     case, c, do = load(case_id), clock(), step["do"]
     if do == "accept":
-        result = domain.accept(
+        result = accept(
             case,
             COORDINATOR,
             urgency=Urgency(step.get("urgency", "general")),
@@ -54,7 +65,7 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
             now=at,
         )
     elif do == "reject":
-        result = domain.reject(
+        result = reject(
             case,
             COORDINATOR,
             reason_code=RejectReason(step["reason_code"]),
@@ -63,7 +74,7 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
             now=at,
         )
     elif do == "assign":
-        result = domain.assign(
+        result = assign(
             case,
             COORDINATOR,
             lead=_dept(step["lead"]),
@@ -72,14 +83,14 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
             clock=c,
         )
     elif do == "sign":
-        result = domain.sign(case, _lead(case_id), now=at)
+        result = sign(case, _lead(case_id), now=at)
     elif do == "input":
         dept = _dept(step["department"])
-        result = domain.co_input(
+        result = co_input(
             case, Actor(Role.CO_HANDLER, dept.id, dept.name), text=step["text"], now=at
         )
     elif do == "extension":
-        result = domain.request_extension(
+        result = request_extension(
             case,
             _lead(case_id),
             working_days=step["working_days"],
@@ -88,7 +99,7 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
             clock=c,
         )
     elif do == "extension_decision":
-        result = domain.decide_extension(
+        result = decide_extension(
             case,
             COORDINATOR,
             approve=step["decision"] == "approve",
@@ -98,10 +109,10 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
             clock=c,
         )
     elif do == "return":
-        result = domain.request_return(case, _lead(case_id), reason=step["reason"], now=at)
+        result = request_return(case, _lead(case_id), reason=step["reason"], now=at)
     elif do == "return_decision":
         reassign = step["decision"] == "reassign"
-        result = domain.decide_return(
+        result = decide_return(
             case,
             COORDINATOR,
             reassign=reassign,
@@ -118,7 +129,7 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
         text = step["text"]
         if planned is not None:
             text = text.replace("{planned}", f"{planned.year}年{planned.month}月{planned.day}日")
-        result = domain.reply(
+        result = reply(
             case,
             _lead(case_id),
             outcome=Outcome(step["outcome"]),
@@ -128,11 +139,11 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
             clock=c,
         )
     elif do == "rate":
-        result = domain.rate(
+        result = rate(
             case, rating=Rating(step["rating"]), comment=step.get("comment"), now=at, clock=c
         )
     elif do == "close":
-        result = domain.close(case, COORDINATOR, note=step["note"], now=at)
+        result = close(case, COORDINATOR, note=step["note"], now=at)
     else:
         raise ValueError(f"unknown demo step {do!r}")
     commit(result, at)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from functions.domain import cases as domain
 from functions.domain.cases import (
     CITIZEN,
     Actor,
@@ -19,6 +18,7 @@ from functions.domain.cases import (
     TransitionResult,
 )
 from functions.domain.taxonomy import Channel, Kind, Urgency
+from tests import transitions as domain
 
 
 def new_case(

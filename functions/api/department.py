@@ -22,40 +22,16 @@ def show() -> dict[str, Any]:
     return handling.show(_token(), now())
 
 
-@route(department, "/api/handle/sign", methods=("POST",))
-def sign() -> dict[str, Any]:
+@route(department, "/api/handle/{action}", methods=("POST",))
+def act(action: str) -> dict[str, Any]:
+    """A department's lifecycle action through its link (签收, 答复, 申请延期, 申请退回, 协办意见,
+    请留言人补充材料, …, as its module declares it). An unknown one is a 404."""
+    from functions.domain import actions
     from functions.services import handling
 
-    body(department, "empty")
-    return handling.sign(_token(), now())
-
-
-@route(department, "/api/handle/reply", methods=("POST",))
-def reply() -> dict[str, Any]:
-    from functions.services import handling
-
-    return handling.reply(_token(), body(department, "handle-reply"), now())
-
-
-@route(department, "/api/handle/extension", methods=("POST",))
-def extension() -> dict[str, Any]:
-    from functions.services import handling
-
-    return handling.request_extension(_token(), body(department, "handle-extension"), now())
-
-
-@route(department, "/api/handle/return", methods=("POST",))
-def return_case() -> dict[str, Any]:
-    from functions.services import handling
-
-    return handling.request_return(_token(), body(department, "handle-return"), now())
-
-
-@route(department, "/api/handle/input", methods=("POST",))
-def co_input() -> dict[str, Any]:
-    from functions.services import handling
-
-    return handling.co_input(_token(), body(department, "handle-input"), now())
+    declared = actions.by_suffix("department", action)
+    assert declared.route is not None
+    return handling.act(action, _token(), body(department, declared.route.schema), now())
 
 
 @route(department, "/api/handle/refresh", methods=("POST",))

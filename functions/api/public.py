@@ -47,6 +47,15 @@ def taxonomy() -> dict[str, Any]:
     }
 
 
+@route(public, "/api/lifecycle", cache_seconds=300)
+def lifecycle() -> dict[str, Any]:
+    """The lifecycle as the pages render it: states, actions (label, from/to, who, where) and
+    event labels, all derived from the registry of action modules."""
+    from functions.domain import actions
+
+    return actions.describe()
+
+
 @route(public, "/api/departments", cache_seconds=60)
 def departments() -> dict[str, Any]:
     from functions.storage import directory
@@ -138,13 +147,19 @@ def track(case_id: str) -> dict[str, Any]:
         return citizen.track(case_id, code, at)
 
 
-@route(public, "/api/cases/{case_id}/rating", methods=("POST",))
-def rate(case_id: str) -> dict[str, Any]:
+@route(public, "/api/cases/{case_id}/{action}", methods=("POST",))
+def act(case_id: str, action: str) -> dict[str, Any]:
+    """The citizen's lifecycle action with the tracking code (评价, 补充材料, …, as its module
+    declares it), counted like every attempt with a code. An unknown one is a 404."""
+    from functions.domain import actions
     from functions.services import citizen, rate_limits
 
-    data, at = body(public, "rating"), now()
-    with rate_limits.code_attempt(case_id, ip(public), at, route="/api/cases/{case_id}/rating"):
-        return citizen.rate(case_id, data, at)
+    declared = actions.by_suffix("citizen", action)
+    assert declared.route is not None
+    data, at = body(public, declared.route.schema), now()
+    route_path = f"/api/cases/{{case_id}}/{action}"
+    with rate_limits.code_attempt(case_id, ip(public), at, route=route_path):
+        return citizen.act(action, case_id, data, at)
 
 
 @route(public, "/api/rankings", cache_seconds=60)

@@ -3,7 +3,6 @@ Every route names the roles it admits (``ROUTE_ROLES``, checked by a table-drive
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
@@ -172,31 +171,35 @@ def enter_case() -> dict[str, Any]:
     )
 
 
-_ACTIONS = {
-    # path suffix → (schema, service function in functions.services, imported on first use)
-    "accept": ("accept", "coordination.accept"),
-    "reject": ("reject", "coordination.reject"),
-    "assign": ("assign", "coordination.assign"),
-    "return-decision": ("return-decision", "coordination.decide_return"),
-    "extension-decision": ("extension-decision", "coordination.decide_extension"),
-    "close": ("close", "coordination.close"),
-    "public-version": ("public-version", "coordination.edit_public_version"),
-    # 回音壁
-    "feature": ("feature", "showcase.feature"),
-    "unfeature": ("empty", "showcase.unfeature"),
-}
-for _suffix in _ACTIONS:
-    _guarded("POST", f"/api/staff/cases/{{case_id}}/{_suffix}", COORDINATORS)
+# 回音壁: not lifecycle actions (the wall is a record beside the case), on the same path.
+_SHOWCASE = {"feature": "feature", "unfeature": "empty"}
+
+
+def route_roles() -> dict[tuple[str, str], frozenset[Role]]:
+    """Every guarded staff route with the roles it admits: the table above, plus the
+    coordinator's lifecycle actions of the registry (read on first use, not at import)."""
+    from functions.domain import actions
+
+    suffixes = [a.route.suffix for a in actions.routed("staff") if a.route] + list(_SHOWCASE)
+    return {
+        **ROUTE_ROLES,
+        **{("POST", f"/api/staff/cases/{{case_id}}/{suffix}"): COORDINATORS for suffix in suffixes},
+    }
 
 
 @route(staff, "/api/staff/cases/{case_id}/{action}", methods=("POST",))
 def act(case_id: str, action: str) -> dict[str, Any]:
+    """A coordinator's action on a case: a lifecycle action of the registry (受理, 交办, …, as
+    its module declares it) or 回音壁 on/off. An unknown one is a 404."""
     s = _session(COORDINATORS)
-    if action not in _ACTIONS:
-        from functions.domain.errors import NotFound
+    if action in _SHOWCASE:
+        from functions.services import showcase
 
-        raise NotFound("没有这个操作", f"no action {action}", "no_such_action")
-    schema, name = _ACTIONS[action]
-    module, function = name.split(".")
-    service = getattr(importlib.import_module(f"functions.services.{module}"), function)
-    return service(case_id, body(staff, schema), s, now())  # type: ignore[no-any-return]
+        service = showcase.feature if action == "feature" else showcase.unfeature
+        return service(case_id, body(staff, _SHOWCASE[action]), s, now())
+    from functions.domain import actions
+    from functions.services import coordination
+
+    declared = actions.by_suffix("staff", action)  # 404 ``no_such_action`` when unknown
+    assert declared.route is not None
+    return coordination.act(action, case_id, body(staff, declared.route.schema), s, now())

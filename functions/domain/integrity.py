@@ -48,7 +48,7 @@ def canonical(case_id: str, seq: int, event: Event, prev_hash: str) -> bytes:
     document: dict[str, Any] = {
         "case_id": case_id,
         "seq": seq,
-        "type": event.type.value,
+        "type": str(event.type),
         "at": _instant(event.at),
         "actor": {"role": event.actor.role.value, "id": event.actor.id, "name": event.actor.name},
         "from_state": event.from_state.value if event.from_state else None,

@@ -69,6 +69,8 @@ class SlaPolicy:
     extensions_allowed: int = 1
     rating_window_days: int = 7  # 评价期（自然日）
     reopens_before_escalation: int = 2  # 重办两次后转总平台
+    info_requests_allowed: int = 2  # 补充材料: how often a lead may ask the citizen
+    supplement_working_days: int = 5  # … and how long the citizen has to answer
     ladder: tuple[Rung, ...] = DEFAULT_LADDER
 
     def reply_days(self, urgency: Urgency, kind: Kind | None = None) -> int:
@@ -102,6 +104,8 @@ LIMITS: dict[str, tuple[int, int]] = {
     "extensions_allowed": (0, 5),
     "rating_window_days": (1, 60),
     "reopens_before_escalation": (0, 5),
+    "info_requests_allowed": (0, 5),
+    "supplement_working_days": (1, 30),
 }
 REPLY_DAYS_LIMITS = (1, 120)  # each entry, and never above ``reply_cap_working_days``
 OVERDUE_LIMITS = (0, 60)  # working days past the deadline (exclusive lower bound)
@@ -114,6 +118,8 @@ _LABELS = {
     "extensions_allowed": "可延期次数",
     "rating_window_days": "评价期（自然日）",
     "reopens_before_escalation": "转总平台前的重办次数",
+    "info_requests_allowed": "可请留言人补充材料次数",
+    "supplement_working_days": "留言人补充材料期限（工作日）",
 }
 
 
@@ -135,6 +141,8 @@ def policy_to_dict(policy: SlaPolicy) -> dict[str, Any]:
         "extensions_allowed": policy.extensions_allowed,
         "rating_window_days": policy.rating_window_days,
         "reopens_before_escalation": policy.reopens_before_escalation,
+        "info_requests_allowed": policy.info_requests_allowed,
+        "supplement_working_days": policy.supplement_working_days,
         "ladder": [
             {
                 "code": r.code,

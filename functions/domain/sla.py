@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from datetime import datetime, timedelta
 
+from functions.domain.actions.supplement_expired import supplement_expired
 from functions.domain.calendar import WorkCalendar
 from functions.domain.cases import (
     REPLY,
@@ -23,7 +24,7 @@ from functions.domain.cases import (
     Notice,
     RunningClock,
     TransitionResult,
-    _finish,
+    finish,
     running_clocks,
 )
 from functions.domain.lifecycle import EventType, Role
@@ -70,10 +71,13 @@ def _remaining(ladder: tuple[Rung, ...], done: list[str]) -> range:
 
 
 def next_check(case: Case, clock: Clock) -> datetime | None:
-    """The earliest instant a running clock reaches its next rung; None when none will."""
+    """The earliest instant a running clock reaches its next rung, or a paused one's wait for
+    the citizen ends (补充材料); None when none will."""
     a = case.assignment
     if a is None:
         return None
+    if (waiting := case.open_info_request) is not None:
+        return waiting.due_at
     ladder = ordered(clock.policy.ladder)
     times = []
     for running in running_clocks(case):
@@ -136,6 +140,11 @@ def climb(case: Case, now: datetime, clock: Clock) -> TransitionResult | None:
     a = case.assignment
     if a is None:
         return None
+    waiting = case.open_info_request
+    if waiting is not None:
+        # 中止计时: no rung while the case waits for the citizen; once the wait is over the
+        # clock resumes and the lead replies on what it has.
+        return supplement_expired(case, now=now, clock=clock) if now >= waiting.due_at else None
     ladder = ordered(clock.policy.ladder)
     new = copy.deepcopy(case)
     assert new.assignment is not None
@@ -179,6 +188,6 @@ def climb(case: Case, now: datetime, clock: Clock) -> TransitionResult | None:
         if a.next_check_at is not None and a.next_check_at <= now:
             # Listed as due though no rung is (the policy or calendar changed since): write
             # the case back so its next check is derived afresh and it leaves the due list.
-            return _finish(case, new, now, [], [])
+            return finish(case, new, now, [], [])
         return None
-    return _finish(case, new, now, events, notices)
+    return finish(case, new, now, events, notices)

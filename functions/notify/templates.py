@@ -11,7 +11,7 @@ in ``Text.links``: the HTML part makes exactly those clickable (``adapter.html_b
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -103,9 +103,39 @@ def _title_block(case: Case) -> list[str]:
     return quoted("诉求标题", case.title)
 
 
+CitizenTemplate = Callable[[Case, str], Text]
+DepartmentTemplate = Callable[[Case, str, "str | None"], Text]
+_CITIZEN: dict[str, CitizenTemplate] = {}
+_DEPARTMENT: dict[str, DepartmentTemplate] = {}
+
+
+def to_citizen(name: str) -> Callable[[CitizenTemplate], CitizenTemplate]:
+    """Register the citizen notice ``name`` (a notice an action module declares): a function
+    of the case and the tracking page's URL."""
+
+    def register(fn: CitizenTemplate) -> CitizenTemplate:
+        _CITIZEN[name] = fn
+        return fn
+
+    return register
+
+
+def to_department(name: str) -> Callable[[DepartmentTemplate], DepartmentTemplate]:
+    """Register the department notice ``name``: a function of the case, the department's
+    name and its fresh link (if the notice carries one)."""
+
+    def register(fn: DepartmentTemplate) -> DepartmentTemplate:
+        _DEPARTMENT[name] = fn
+        return fn
+
+    return register
+
+
 def citizen(template: str, case: Case, *, track_url: str, tracking_code: str | None = None) -> Text:
     """A notice to the citizen, by e-mail and SMS. ``tracking_code`` only for the receipt
     (``received``), built at submission from the code in hand: the platform keeps its hash."""
+    if template in _CITIZEN:
+        return _CITIZEN[template](case, track_url)
     cid = case.case_id
     links = (track_url,)
     track = [f"查询办理进度：{track_url}"]
@@ -273,6 +303,8 @@ def department(
     link: str | None,
 ) -> Text:
     """An e-mail to a department's handler (``department_id``), with its fresh link."""
+    if template in _DEPARTMENT:
+        return _DEPARTMENT[template](case, one_line(department_name), link)
     cid = case.case_id
     name = one_line(department_name)
     a = case.assignment
@@ -543,3 +575,82 @@ def digest(
     subject = f"【每日待办】在办诉求 {len(items)} 件" + (f"，超期 {overdue} 件" if overdue else "")
     day = now.astimezone(SHANGHAI).strftime("%Y年%m月%d日")
     return Text(f"{subject}（{day}）", _body(lines), links=(*made, handle_page))
+
+
+# --- 补充材料 ----------------------------------------------------------------------------------
+
+
+@to_citizen("info_requested")
+def _info_requested(case: Case, track_url: str) -> Text:
+    request = case.info_requests[-1]
+    cid, due = case.case_id, local(request.due_at)
+    who = one_line(request.department.name)
+    return Text(
+        f"请补充诉求 {cid} 的材料",
+        _body(
+            [
+                f"您好！{who}办理您的诉求（编号 {cid}）时，需要您补充以下材料：",
+                "",
+                *quoted("需补充的材料", request.question),
+                f"请在 {due} 前，在查询页面凭查询码补充：{track_url}",
+                "补充前答复时限暂停计时；逾期未补充的，承办单位将依现有材料办理。",
+                "",
+                *_title_block(case),
+            ]
+        ),
+        _sms(f"您的诉求{cid}需补充材料，请于{due}前凭查询码在查询页面补充。"),
+        (track_url,),
+    )
+
+
+def _resumed(case: Case, name: str, link: str | None, subject: str, lines: list[str]) -> Text:
+    a = case.assignment
+    due = [f"答复时限（已顺延等待时间）：{local(a.reply_due_at)}"] if a else []
+    return Text(
+        f"【{subject}】{_subject_title(case)}（{case.case_id}）",
+        _body(
+            [
+                f"{name}：",
+                *lines,
+                "",
+                f"编号：{case.case_id}",
+                *due,
+                "",
+                *quoted("诉求标题（留言人填写）", case.title),
+                *([f"办理链接（请勿转发）：{link}", ""] if link else []),
+            ]
+        ),
+        links=(link,) if link else (),
+    )
+
+
+@to_department("supplemented")
+def _supplemented(case: Case, name: str, link: str | None) -> Text:
+    request = case.info_requests[-1]
+    return _resumed(
+        case,
+        name,
+        link,
+        "留言人已补充材料",
+        [
+            "留言人已补充材料，答复时限恢复计时，请继续办理。",
+            *quoted("贵单位的问题", request.question),
+            *quoted("留言人补充的内容", request.answer),
+        ],
+    )
+
+
+@to_department("supplement_expired")
+def _supplement_expired(case: Case, name: str, link: str | None) -> Text:
+    request = case.info_requests[-1]
+    return _resumed(
+        case,
+        name,
+        link,
+        "补充材料期满",
+        [
+            f"留言人未在 {local(request.due_at)} 前补充材料，答复时限恢复计时，"
+            "请依现有材料办理并按时答复。",
+            *quoted("贵单位的问题", request.question),
+        ],
+    )

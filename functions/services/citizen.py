@@ -11,14 +11,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from functions.domain import cases as domain
+from functions.domain.actions.submit import new_case
 from functions.domain.calendar import local_date
 from functions.domain.cases import CITIZEN, Actor, Case, Contact
 from functions.domain.errors import Conflict, FieldError, NotFound, invalid_fields
 from functions.domain.lifecycle import STATE_LABELS, State
-from functions.domain.taxonomy import Channel, Kind, Rating
+from functions.domain.taxonomy import Channel, Kind
 from functions.services import views
-from functions.services.common import clock, commit, load
+from functions.services.common import commit, context, load, take
 from functions.storage import cases_repo, directory, idempotency
 
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
@@ -159,7 +159,7 @@ def _create(
     channel = channel or Channel.WEB
     for _attempt in range(3):
         case_id, code = new_case_id(now), _random(8)
-        result = domain.new_case(
+        result = new_case(
             case_id=case_id,
             tracking_hash=_tracking_hash(case_id, code),
             tracking_code=code,  # for the receipt only: the case keeps the hash
@@ -237,20 +237,26 @@ def _authorised(case_id: str, code: str) -> Case:
 
 
 def _private(case: Case, now: datetime) -> dict[str, Any]:
+    from functions.domain import actions
+
     events = cases_repo.timeline(case.case_id, public_only=True)
-    return views.private_case(case, events, directory.taxonomy(), now)
+    view = views.private_case(case, events, directory.taxonomy(), now)
+    view["actions"] = actions.offered(case, CITIZEN, context(now), "citizen")
+    return view
 
 
 def track(case_id: str, code: str, now: datetime) -> dict[str, Any]:
     return _private(_authorised(case_id, code), now)
 
 
-def rate(case_id: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+def act(suffix: str, case_id: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The citizen's lifecycle action with the tracking code (``POST /api/cases/{case_id}/
+    <suffix>``: 评价, 补充材料), as its module declares it; the answer is their own view."""
+    from functions.domain import actions
+
+    action = actions.by_suffix("citizen", suffix)
     case = _authorised(case_id, body["tracking_code"])
-    result = domain.rate(
-        case, rating=Rating(body["rating"]), comment=body.get("comment"), now=now, clock=clock()
-    )
-    return _private(commit(result, now), now)
+    return _private(take(action, case, CITIZEN, body, now), now)
 
 
 def support(case_id: str, client: str, now: datetime) -> dict[str, Any]:

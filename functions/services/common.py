@@ -3,14 +3,17 @@ transition together with the links and messages its notices call for."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from functions.domain import rankings, sla
-from functions.domain.cases import Case, Clock, Notice, TransitionResult
-from functions.domain.errors import NotFound
+from functions.domain.actions.base import ActionDef, Context
+from functions.domain.cases import Actor, Case, Clock, DepartmentRef, Notice, TransitionResult
+from functions.domain.errors import NotFound, invalid_field
 from functions.domain.lifecycle import Role
 from functions.notify import templates
 from functions.settings import settings
@@ -22,6 +25,33 @@ def clock() -> Clock:
     """The working-day calendar and SLA policy in force: the deployment's ``calendar`` and
     ``sla-policy`` settings over the defaults, cached per process for a minute."""
     return Clock(*config_repo.deadline_rules())
+
+
+def _department(department_id: str, field: str) -> DepartmentRef:
+    found = directory.department(department_id)
+    if found is None:
+        raise invalid_field(field, "未找到该单位", f"unknown department {department_id}")
+    return DepartmentRef(found.id, found.name)
+
+
+def context(now: datetime) -> Context:
+    """What an action module's function may consult: the time, the deadline rules in force,
+    and the directory (departments, categories), read only if the action asks."""
+    return Context(
+        now=now,
+        clock=clock(),
+        department=_department,
+        known_category=lambda code: code in dict(directory.taxonomy().categories),
+    )
+
+
+def take(
+    action: ActionDef, case: Case, actor: Actor, body: Mapping[str, Any], now: datetime
+) -> Case:
+    """Take ``action`` on ``case`` with the request's ``body`` and commit its result."""
+    if action.run is None:
+        raise NotFound("没有这个操作", f"{action.name} is not taken over HTTP", "no_such_action")
+    return commit(action.run(case, actor, body, context(now)), now)
 
 
 def load(case_id: str) -> Case:

@@ -4,17 +4,18 @@ role, assignment). Reading never changes anything; every action is a POST."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from functions.domain import actions
 from functions.domain import cases as domain
 from functions.domain.cases import Actor, Case
-from functions.domain.errors import Gone, Unauthorized, invalid_field
+from functions.domain.errors import Gone, Unauthorized
 from functions.domain.lifecycle import ROLE_LABELS, TERMINAL, Role
 from functions.domain.taxonomy import Outcome
 from functions.notify import templates
 from functions.services import views
-from functions.services.common import clock, commit, handle_url
+from functions.services.common import context, handle_url, take
 from functions.settings import settings
 from functions.storage import cases_repo, directory, outbox_repo, tokens
 from functions.storage.codec import iso
@@ -70,13 +71,14 @@ def _view(bearer: Bearer, now: datetime) -> dict[str, Any]:
     events = cases_repo.timeline(case.case_id, public_only=False)
     view = views.staff_case(case, events, directory.taxonomy(), now, [])
     view.pop("actions")
-    policy = clock().policy
+    ctx = context(now)
+    policy = ctx.clock.policy
     return {
         "role": actor.role.value,
         "role_label": ROLE_LABELS[actor.role],
         "department": {"id": actor.id, "name": actor.name},
         "case": view,
-        "actions": domain.department_actions(case, actor.id, actor.role, now, policy),
+        "actions": actions.offered(case, actor, ctx, "department"),
         # What the page's forms state and offer, from the policy in force.
         "limits": {
             "extension_max_working_days": policy.extension_max_working_days,
@@ -111,63 +113,13 @@ def show(token: str | None, now: datetime) -> dict[str, Any]:
     return _view(_resolve(token, now), now)
 
 
-def _after(bearer: Bearer, result: domain.TransitionResult, now: datetime) -> dict[str, Any]:
-    return _view(Bearer(commit(result, now), bearer.actor), now)
-
-
-def sign(token: str | None, now: datetime) -> dict[str, Any]:
-    b = _resolve(token, now)
-    return _after(b, domain.sign(b.case, b.actor, now=now), now)
-
-
-def _planned_date(raw: str | None) -> date | None:
-    """The schema's pattern admits 2026-02-30 and 2000-00-00; a calendar date or a 400."""
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise invalid_field(
-            "planned_date", f"计划完成日期无效：{raw}", "must be a real date YYYY-MM-DD"
-        ) from None
-
-
-def reply(token: str | None, body: dict[str, Any], now: datetime) -> dict[str, Any]:
-    b = _resolve(token, now)
-    planned = _planned_date(body.get("planned_date"))
-    result = domain.reply(
-        b.case,
-        b.actor,
-        outcome=Outcome(body["outcome"]),
-        text=body["text"],
-        planned_date=planned,
-        now=now,
-        clock=clock(),
-    )
-    return _after(b, result, now)
-
-
-def request_extension(token: str | None, body: dict[str, Any], now: datetime) -> dict[str, Any]:
-    b = _resolve(token, now)
-    result = domain.request_extension(
-        b.case,
-        b.actor,
-        working_days=body["working_days"],
-        reason=body["reason"],
-        now=now,
-        clock=clock(),
-    )
-    return _after(b, result, now)
-
-
-def request_return(token: str | None, body: dict[str, Any], now: datetime) -> dict[str, Any]:
-    b = _resolve(token, now)
-    return _after(b, domain.request_return(b.case, b.actor, reason=body["reason"], now=now), now)
-
-
-def co_input(token: str | None, body: dict[str, Any], now: datetime) -> dict[str, Any]:
-    b = _resolve(token, now)
-    return _after(b, domain.co_input(b.case, b.actor, text=body["text"], now=now), now)
+def act(suffix: str, token: str | None, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A department's lifecycle action through its link (``POST /api/handle/<suffix>``), as
+    its module declares it; the answer is the handling page's view after it."""
+    action = actions.by_suffix("department", suffix)
+    bearer = _resolve(token, now)
+    case = take(action, bearer.case, bearer.actor, body, now)
+    return _view(Bearer(case, bearer.actor), now)
 
 
 def refresh(department_id: str, case_id: str, now: datetime) -> None:

@@ -6,9 +6,12 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from functions.domain import cases as domain
+from functions.domain.actions import anonymise as anonymising
+from functions.domain.actions import archive as archiving
+from functions.domain.actions.expire_rating import expire_rating
+from functions.domain.actions.followup import request_followup
 from functions.domain.calendar import local_date
-from functions.domain.cases import Case, TransitionResult
+from functions.domain.cases import Case, TransitionResult, public_text
 from functions.domain.errors import Conflict, Gone
 from functions.services.common import commit, load
 from functions.settings import settings
@@ -41,7 +44,7 @@ def close_unrated(now: datetime) -> dict[str, int]:
     """Close replied cases whose 7-day rating window passed without a rating (未评价); a case
     rated meanwhile counts as raced."""
     due = cases_repo.rating_window_ended(now)
-    counts = _each(due, lambda case: domain.expire_rating(case, now=now), now, "closed")
+    counts = _each(due, lambda case: expire_rating(case, now=now), now, "closed")
     return {
         "closed": counts["closed"],
         "raced": counts["closed_raced"],
@@ -55,7 +58,7 @@ def request_followups(now: datetime) -> dict[str, int]:
     conditional on the case version, and the promise leaves the ``followup-due`` index with it,
     so a rerun (or a concurrent run) sends nothing more."""
     due = cases_repo.followup_due(local_date(now))
-    return _each(due, lambda case: domain.request_followup(case, now=now), now, "followups")
+    return _each(due, lambda case: request_followup(case, now=now), now, "followups")
 
 
 def auto_close(now: datetime) -> dict[str, int]:
@@ -69,7 +72,7 @@ def archive(now: datetime) -> dict[str, int]:
     if any, has been followed up) become read-only, one conditional transaction each."""
     until = now - timedelta(days=settings().archive_after_days)
     due = cases_repo.retire_due("archive", until)
-    return _each(due, lambda case: domain.archive(case, now=now), now, "archived")
+    return _each(due, lambda case: archiving.archive(case, now=now), now, "archived")
 
 
 def _years_before(instant: datetime, years: int) -> datetime:
@@ -87,9 +90,9 @@ def anonymise(now: datetime) -> dict[str, int]:
 
     def step(case: Case) -> TransitionResult:
         title, content = (
-            domain.public_text(case, case.title),
-            domain.public_text(case, case.content),
+            public_text(case, case.title),
+            public_text(case, case.content),
         )
-        return domain.anonymise(case, now=now, title=title, content=content)
+        return anonymising.anonymise(case, now=now, title=title, content=content)
 
     return _each(cases_repo.retire_due("anonymise", until), step, now, "anonymised")

@@ -8,19 +8,26 @@ from datetime import datetime
 from typing import Any
 
 from functions.domain import sla
+from functions.domain.actions import EVENT_LABELS
 from functions.domain.cases import (
     Assignment,
     Case,
     Event,
+    InfoRequest,
     Reply,
     content_to_publish,
     public_content,
     public_text,
     public_title,
-    public_version_editable,
 )
 from functions.domain.integrity import Link, Verification
-from functions.domain.lifecycle import EVENT_LABELS, ROLE_LABELS, STATE_LABELS, State
+from functions.domain.lifecycle import (
+    PUBLIC_STATE_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+    STATES,
+    State,
+)
 from functions.domain.policy import SlaPolicy, policy_to_dict
 from functions.domain.privacy import mask_email, mask_name, mask_phone, scrub
 from functions.domain.taxonomy import (
@@ -125,7 +132,7 @@ def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
         "excerpt": _excerpt(case),
         "name_masked": mask_name(case.contact.name),
         "state": case.state.value,
-        "state_label": STATE_LABELS[case.state],
+        "state_label": PUBLIC_STATE_LABELS[case.state],
         "created_at": iso(case.created_at),
         "lead": _ref(a.lead) if a else None,
         "co_handlers": [_ref(c.department) for c in a.co_handlers] if a else [],
@@ -146,8 +153,8 @@ def event(e: Event, *, internal: bool, clean: Clean = _as_written) -> dict[str, 
     (the public, auditors)."""
     out: dict[str, Any] = {
         "at": iso(e.at),
-        "type": e.type.value,
-        "label": EVENT_LABELS[e.type],
+        "type": str(e.type),
+        "label": EVENT_LABELS.get(e.type, str(e.type)),
         "actor_label": e.actor.name
         if e.actor.name and e.actor.role.value in ("lead", "co_handler")
         else ROLE_LABELS[e.actor.role],
@@ -182,6 +189,7 @@ def public_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) -
         "urgency": case.urgency.value if case.urgency else None,
         "urgency_label": URGENCY_LABELS[case.urgency] if case.urgency else None,
         "timeline": [event(e, internal=False, clean=clean) for e in events if e.public],
+        "clock_paused": paused(case),
         "replies": [_reply(r, clean=clean) for r in case.replies],
     }
 
@@ -202,23 +210,11 @@ def time_limits(policy: SlaPolicy) -> dict[str, Any]:
     }
 
 
-NEXT_STEPS = {
-    State.SUBMITTED: "您的诉求正在等待总平台受理，一般在 1 个工作日内处理。",
-    State.ACCEPTED: "您的诉求已受理，正在确定承办单位。",
-    State.REJECTED: "您的诉求不予受理，原因见下方说明。如有疑问可重新提交。",
-    State.ASSIGNED: "您的诉求已交承办单位，等待签收办理。",
-    State.IN_PROGRESS: "承办单位正在办理，将在答复时限前答复您。",
-    State.REPLIED: "承办单位已答复，请阅读答复并在评价期内评价。",
-    State.REOPENED: "您对答复不满意，诉求已退回承办单位重新办理，请留意新的答复。",
-    State.CLOSED: "您的诉求已办结，感谢您的参与。",
-    State.ARCHIVED: "您的诉求已办结归档。",
-}
-
-
 def private_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) -> dict[str, Any]:
     """The citizen's own view: their text as written, their contact data, public events."""
     last = case.last_reply
-    next_step = NEXT_STEPS[case.state]
+    next_step = STATES[case.state].next_step
+    request = case.open_info_request
     if case.state == State.REOPENED and case.escalated:
         next_step = "多次重办您仍不满意，诉求已转总平台研究处理。"
     return {
@@ -234,6 +230,15 @@ def private_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) 
         "public": case.consent_public,
         "published": case.is_public,
         "can_rate": case.state == State.REPLIED and last is not None and last.rating is None,
+        # 补充材料: the lead's open question, which the citizen answers on the tracking page.
+        "info_request": {
+            "question": request.question,
+            "department": _ref(request.department),
+            "asked_at": iso(request.asked_at),
+            "due_at": iso(request.due_at),
+        }
+        if request
+        else None,
         "rating_window_ends_at": _iso(case.rating_window_ends_at),
         "rejection": {
             "reason_code": case.rejection.reason_code.value,
@@ -282,7 +287,7 @@ def staff_case(
                 "title": public_title(case),
                 "content": public_content(case),
                 "edited": case.public_version is not None,
-                "editable": public_version_editable(case),
+                "editable": "public-version" in actions,
                 "edited_by": case.public_version.edited_by if case.public_version else None,
                 "edited_at": _iso(case.public_version.edited_at) if case.public_version else None,
             },
@@ -314,9 +319,31 @@ def staff_case(
             if case.pending
             else None,
             "actions": actions,
+            "state_label": STATE_LABELS[case.state],
+            "info_requests": [_info_request(r) for r in case.info_requests],
         }
     )
     return view
+
+
+def _info_request(r: InfoRequest) -> dict[str, Any]:
+    """补充材料 as staff and the department see it: the question, the answer, the pause."""
+    return {
+        "question": r.question,
+        "department": _ref(r.department),
+        "asked_at": iso(r.asked_at),
+        "due_at": iso(r.due_at),
+        "answer": r.answer,
+        "answered_at": _iso(r.answered_at),
+        "expired_at": _iso(r.expired_at),
+        "paused_working_hours": round(r.paused_seconds / 3600, 1),
+    }
+
+
+def paused(case: Case) -> dict[str, Any] | None:
+    """中止计时: while the case waits for the citizen, since when and until when at most."""
+    r = case.open_info_request
+    return {"since": iso(r.asked_at), "until": iso(r.due_at)} if r else None
 
 
 def staff_summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:

@@ -66,7 +66,15 @@ def _connection() -> Connection:
 
 # --- case ⇄ item ---------------------------------------------------------------------------
 
-_NESTED = ("contact", "assignment", "pending", "rejection", "replies", "public_version")
+_NESTED = (
+    "contact",
+    "assignment",
+    "pending",
+    "rejection",
+    "replies",
+    "public_version",
+    "info_requests",
+)
 
 
 def _shard(case_id: str) -> str:
@@ -195,7 +203,7 @@ def _event_model(case_id: str, link: integrity.Link) -> EventModel:
         seq=link.seq,
         hash=link.hash,
         prev_hash=link.prev_hash,
-        type=event.type.value,
+        type=str(event.type),
         at=event.at,
         actor_role=event.actor.role.value,
         actor_id=event.actor.id,
@@ -210,7 +218,7 @@ def _event_model(case_id: str, link: integrity.Link) -> EventModel:
 
 def _event_from_model(model: EventModel) -> Event:
     return Event(
-        type=EventType(model.type),
+        type=model.type,
         at=model.at,
         actor=Actor(Role(model.actor_role), model.actor_id, model.actor_name),
         from_state=State(model.from_state) if model.from_state else None,

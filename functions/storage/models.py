@@ -222,6 +222,7 @@ class CaseModel(Model):
     rejection: MapAttribute[str, Any] = MapAttribute(null=True)
     replies: ListAttribute[Any] = ListAttribute(default=list)
     public_version: MapAttribute[str, Any] = MapAttribute(null=True)  # 公开版本, scrubbed
+    info_requests: ListAttribute[Any] = ListAttribute(default=list)  # 补充材料
     extensions_used = NumberAttribute(default=0)
     reopen_count = NumberAttribute(default=0)
     escalated = BooleanAttribute(default=False)

@@ -112,9 +112,9 @@ def test_get_handle_never_changes_anything(api: Api) -> None:
 
 def _rate_from(case: Any, rating: str) -> Any:
     from functions.clock import utcnow
-    from functions.domain import cases as domain
     from functions.domain.taxonomy import Rating
     from functions.services.common import clock
+    from tests import transitions as domain
 
     return domain.rate(case, rating=Rating(rating), comment=None, now=utcnow(), clock=clock())
 

@@ -45,7 +45,7 @@ def test_one_case_walks_through_every_state_to_closure(api: Api) -> None:
     # 受理.
     case = api.accept(case_id, "general", public=True)
     assert case["state"] == "accepted" and case["urgency"] == "general"
-    assert case["actions"] == ["assign"]
+    assert case["actions"] == ["assign", "public-version"]
     assert case["reply_due_at"] is None  # no clock runs before assignment
     _citizen_got(api, case_id, "accepted")
 
@@ -84,7 +84,7 @@ def test_one_case_walks_through_every_state_to_closure(api: Api) -> None:
     assert view["case"]["state"] == "assigned" and view["actions"] == ["sign"]
     waiting = api.queue(pending="return")["items"]
     assert [c["case_id"] for c in waiting] == [case_id] and waiting[0]["pending"] == "return"
-    assert api.staff_case(case_id)["actions"] == ["return_decision"]
+    assert api.staff_case(case_id)["actions"] == ["return-decision", "public-version"]
     case = api.ok(
         api.act(
             case_id,
@@ -102,7 +102,7 @@ def test_one_case_walks_through_every_state_to_closure(api: Api) -> None:
     # 签收.
     view = api.ok(api.handle_act(lead, "sign"))
     assert view["case"]["state"] == "in_progress" and view["department"]["id"] == "dept-3"
-    assert view["actions"] == ["reply", "extension", "return"]
+    assert view["actions"] == ["reply", "request-info", "extension", "return"]
 
     # 延期: asked for 3 working days, approved: Mon 11-09 → Thu 11-12.
     view = api.ok(
@@ -354,7 +354,7 @@ def test_third_unsatisfied_rating_escalates_to_the_coordinator_who_may_close(api
     case_id, code = _escalated_case(api)
     _citizen_got(api, case_id, "escalated")
     case = api.staff_case(case_id)
-    assert case["escalated"] and case["actions"] == ["assign", "close"]
+    assert case["escalated"] and case["actions"] == ["assign", "close", "public-version"]
     assert case["events"][-1]["type"] == "escalated"
     # The department no longer holds the case: its link cannot reply past the coordinator.
     link = api.link("dept-1", case_id)
@@ -367,7 +367,7 @@ def test_third_unsatisfied_rating_escalates_to_the_coordinator_who_may_close(api
     short = api.act(case_id, "close", {"note": ""})
     assert short.status == 400 and "note" in short.fields
     case = api.ok(api.act(case_id, "close", {"note": "经研究，已向留言人当面解释说明"}))
-    assert case["state"] == "closed" and not case["escalated"] and case["actions"] == []
+    assert case["state"] == "closed" and not case["escalated"] and case["actions"] == ["public-version"]
     public = api.ok(api.public(case_id))
     assert event_types(public["timeline"])[-2:] == ["escalated", "closed"]
     assert public["timeline"][-1]["note"] == "经研究，已向留言人当面解释说明"
@@ -488,6 +488,7 @@ def test_the_queue_counts_states_and_sorts_by_deadline(api: Api) -> None:
         "rejected": 1,
         "assigned": 1,
         "in_progress": 2,
+        "awaiting_citizen": 0,
         "replied": 0,
         "reopened": 0,
         "closed": 0,

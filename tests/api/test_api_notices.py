@@ -235,7 +235,7 @@ def test_every_figure_the_messages_and_pages_state_follows_the_policy(api: Api) 
     # The return window of 1 working day has closed by Wednesday; the refusal names its end.
     api.set_clock(T0 + timedelta(days=2))
     view = api.ok(api.handle(lead))
-    assert view["actions"] == ["reply", "extension"]
+    assert view["actions"] == ["reply", "request-info", "extension"]
     late = api.handle_act(lead, "return", {"reason": "不属于本单位职责"})
     assert late.status == 409 and "截至 2026年11月03日" in late.error["message"]
 

@@ -128,13 +128,13 @@ def test_a_bad_or_future_month_is_refused_clearly(api: Api) -> None:
 def test_a_transition_and_its_counters_are_one_transaction(api: Api) -> None:
     """Signing writes the case, its event and the cohort's counters in one
     TransactWriteItems; when the case changed meanwhile, none of them is written."""
-    from functions.domain import cases as domain
     from functions.domain.cases import Actor
     from functions.domain.errors import Conflict
     from functions.domain.lifecycle import Role
     from functions.services.common import commit, load
     from functions.storage import rankings_repo
     from functions.storage.models import CaseModel
+    from tests import transitions as domain
 
     created, link = api.assigned_case("dept-1")
     case_id = created["case_id"]

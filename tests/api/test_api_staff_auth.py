@@ -29,9 +29,9 @@ BODIES: dict[tuple[str, str], Any] = {
 
 def _routes() -> dict[tuple[str, str], frozenset[Any]]:
     from functions.api.admin import ROUTE_ROLES as ADMIN_ROUTE_ROLES
-    from functions.api.staff import ROUTE_ROLES
+    from functions.api.staff import route_roles
 
-    return {**ROUTE_ROLES, **ADMIN_ROUTE_ROLES}
+    return {**route_roles(), **ADMIN_ROUTE_ROLES}
 
 
 def _call(api: Api, route: tuple[str, str], case_id: str, headers: dict[str, str]) -> Any:

@@ -155,7 +155,6 @@ def _directory(departments: int) -> None:
 def _stories(departments: int) -> dict[tuple[int, str], tuple[dict[str, Any], dict[str, int]]]:
     """Per (department, story): the case's item as ``cases_repo`` writes it, and what its
     transitions added to the department's November counters (the real ``deltas``)."""
-    from functions.domain import cases as domain
     from functions.domain.calendar import WorkCalendar
     from functions.domain.cases import Actor, Clock, DepartmentRef
     from functions.domain.lifecycle import Role
@@ -164,6 +163,7 @@ def _stories(departments: int) -> dict[tuple[int, str], tuple[dict[str, Any], di
     from functions.domain.taxonomy import Outcome, Rating
     from functions.storage import cases_repo
     from tests import factories
+    from tests import transitions as domain
 
     calendar = WorkCalendar()
     clock = Clock(calendar, DEFAULT_POLICY)

@@ -36,11 +36,11 @@ def _submit(client: Client) -> dict[str, Any]:
 def _publish(case_id: str) -> None:
     from datetime import datetime
 
-    from functions.domain import cases as domain
     from functions.domain.cases import Actor
     from functions.domain.lifecycle import Role
     from functions.domain.taxonomy import Urgency
     from functions.services.common import commit, load
+    from tests import transitions as domain
 
     now = datetime.now(UTC)
     coordinator = Actor(Role.COORDINATOR, "coordinator@wenzheng.example")

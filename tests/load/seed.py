@@ -46,13 +46,13 @@ def _environment(moto_url: str) -> None:
 
 def seed(published: int, replied: int) -> dict[str, Any]:
     from functions import clock as platform_clock
-    from functions.domain import cases as domain
     from functions.domain.cases import Actor, DepartmentRef
     from functions.domain.lifecycle import Role
     from functions.domain.taxonomy import Outcome, Urgency
     from functions.services import citizen
     from functions.services.common import clock, commit, load
     from functions.storage import directory
+    from tests import transitions as domain
 
     coordinator = Actor(Role.COORDINATOR, "coordinator@wenzheng.example", "压测值班员")
     tax = directory.taxonomy()

@@ -11,7 +11,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from functions.domain import cases as domain
 from functions.domain.calendar import SHANGHAI, OfficeHours
 from functions.domain.calendar_settings import CalendarSettings
 from functions.domain.cases import Actor, Case, Contact, DepartmentRef
@@ -19,6 +18,7 @@ from functions.domain.lifecycle import Role
 from functions.domain.policy import DEFAULT_POLICY, Rung, SlaPolicy
 from functions.domain.taxonomy import Kind, Urgency
 from tests import factories
+from tests import transitions as domain
 
 # Mon 2026-11-02 10:00 in Shanghai: no holiday for weeks either side.
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from functions.domain import cases as domain
 from functions.domain.cases import Actor, Case, Contact, DepartmentRef
 from functions.domain.lifecycle import Role, State
 from functions.domain.taxonomy import Outcome
 from tests import factories
+from tests import transitions as domain
 
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # Mon 10:00 Shanghai
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions.domain import cases as domain
 from functions.domain.cases import Actor, Contact, DepartmentRef
 from functions.domain.errors import Conflict
 from functions.domain.lifecycle import Role, State
 from functions.domain.taxonomy import Kind, Urgency
 from tests import factories
+from tests import transitions as domain
 
 T0 = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")

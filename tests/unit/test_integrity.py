@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions.domain import cases as domain
 from functions.domain import integrity
 from functions.domain.calendar import WorkCalendar
 from functions.domain.cases import Actor, Case, Clock, DepartmentRef, Event, TransitionResult
@@ -21,6 +20,7 @@ from functions.domain.lifecycle import EventType, Role, State
 from functions.domain.policy import DEFAULT_POLICY
 from functions.domain.taxonomy import Outcome, Rating
 from tests import factories
+from tests import transitions as domain
 
 CLOCK = Clock(WorkCalendar(), DEFAULT_POLICY)
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")

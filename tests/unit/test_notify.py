@@ -15,7 +15,6 @@ from html.parser import HTMLParser
 
 import pytest
 
-from functions.domain import cases as domain
 from functions.domain.cases import DepartmentRef
 from functions.domain.digest import DigestItem
 from functions.domain.lifecycle import Role, State
@@ -23,6 +22,7 @@ from functions.domain.policy import DEFAULT_LADDER
 from functions.domain.taxonomy import Outcome, Rating, RejectReason
 from functions.notify import adapter, ses_events, templates
 from functions.storage import outbox_repo
+from tests import transitions as domain
 from tests.unit.test_lifecycle import (
     CLOCK,
     CO,

@@ -7,14 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions.domain import cases as domain
 from functions.domain import integrity
+from functions.domain.actions import PUBLIC_EVENTS
 from functions.domain.cases import Actor, Contact
 from functions.domain.digests import GENESIS
 from functions.domain.errors import Conflict, Gone, InvalidRequest
-from functions.domain.lifecycle import PUBLIC_EVENTS, EventType, Role, State
+from functions.domain.lifecycle import EventType, Role, State
 from functions.domain.taxonomy import Urgency
 from tests import factories
+from tests import transitions as domain
 
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from functions.domain import cases as domain
 from functions.domain.calendar import WorkCalendar
 from functions.domain.cases import Actor, Clock, DepartmentRef
 from functions.domain.lifecycle import Role, State
@@ -20,6 +19,7 @@ from functions.domain.rankings import (
     score,
 )
 from functions.domain.taxonomy import Outcome, Rating
+from tests import transitions as domain
 from tests.factories import accept_and_assign, new_case
 
 CALENDAR = WorkCalendar()

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 import schemas
-from functions.domain import cases as domain
 from functions.domain.calendar import OfficeHours, WorkCalendar
 from functions.domain.calendar_settings import CalendarSettings, parse_calendar
 from functions.domain.cases import Actor, Case, Clock, DepartmentRef
@@ -26,6 +25,7 @@ from functions.domain.policy import (
 )
 from functions.domain.taxonomy import Kind, Urgency
 from tests import factories
+from tests import transitions as domain
 
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")
 HOUSING = DepartmentRef("housing", "市住房和城乡建设局")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from functions.domain import cases as domain
 from functions.domain import sla
 from functions.domain.calendar import SHANGHAI
 from functions.domain.cases import Case
 from functions.domain.lifecycle import EventType, State
 from functions.domain.policy import DEFAULT_LADDER
 from functions.domain.taxonomy import Rating
+from tests import transitions as domain
 from tests.unit.test_lifecycle import (
     CLOCK,
     COORD,

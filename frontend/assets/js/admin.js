@@ -22,6 +22,8 @@ const LIMITS = [
   ['extensions_allowed', '可延期次数', null, 0, 5, 1],
   ['rating_window_days', '评价期（自然日）', '答复后留言人可评价的天数。', 1, 60, 1],
   ['reopens_before_escalation', '转总平台前的重办次数', '留言人不满意时退回原单位重办的次数，之后转总平台研究处理。', 0, 5, 1],
+  ['info_requests_allowed', '可请留言人补充材料次数', '承办单位每件诉求最多可请留言人补充材料的次数，等待期间答复时限暂停计时。', 0, 5, 1],
+  ['supplement_working_days', '留言人补充材料期限（工作日）', '逾期未补充的，恢复计时，承办单位依现有材料办理。', 1, 30, 1],
 ];
 
 const adminPut = (path, body) => request(path, { method: 'PUT', body, staff: true });

@@ -1,0 +1,105 @@
+"""What an action module declares (functions/domain/actions/<action>.py): one lifecycle action
+with its table row, its rule of availability, its events, notices and route, and the pure
+function that takes it. The registry (``functions.domain.actions``) gathers the modules; the
+transition table, the routes, the action lists the views send, the API document and
+``GET /api/lifecycle`` are all derived from it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from functions.domain.errors import Conflict, Forbidden
+from functions.domain.lifecycle import STATE_LABELS, Role, State
+
+if TYPE_CHECKING:
+    from functions.domain.cases import Actor, Case, Clock, DepartmentRef, TransitionResult
+
+# Who reaches an action's route: staff behind a session, a department behind its magic link,
+# the citizen with the tracking code; "system" actions run only in scheduled jobs.
+Audience = Literal["staff", "department", "citizen", "system"]
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """An event type a module's actions write: its name (stored on every event), its label on
+    timelines, and whether the public sees it on a public case."""
+
+    type: str
+    label: str
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where the action is taken over HTTP: ``POST`` on the audience's path with ``suffix``
+    (staff: ``/api/staff/cases/{case_id}/<suffix>``, department: ``/api/handle/<suffix>``,
+    citizen: ``/api/cases/{case_id}/<suffix>``), its body checked against ``schemas/<schema>``.
+    ``summary`` and ``description`` are its entry in the API document."""
+
+    audience: Audience
+    suffix: str
+    schema: str
+    summary: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an action's function may consult besides the case: the time, the deadline rules,
+    and the directory's answer for a department id (a 400 naming ``field`` when unknown). The
+    service layer builds it; the domain never reaches storage."""
+
+    now: datetime
+    clock: Clock
+    department: Callable[[str, str], DepartmentRef] = field(repr=False)
+    known_category: Callable[[str], bool] = field(repr=False, default=lambda _: True)
+
+
+Runner = Callable[["Case", "Actor", Mapping[str, Any], Context], "TransitionResult"]
+Availability = Callable[["Case", "Actor", Context], bool]
+
+
+@dataclass(frozen=True)
+class ActionDef:
+    name: str
+    label: str
+    sources: frozenset[State]
+    targets: frozenset[State]  # a target equal to the source means "stays"
+    actors: frozenset[Role]
+    events: tuple[EventKind, ...] = ()
+    notices: tuple[str, ...] = ()  # the templates of functions/notify/templates.py it sends
+    route: Route | None = None
+    run: Runner | None = field(default=None, repr=False)
+    # Beyond the table (state and role): whether the actor may take it on this case now.
+    available: Availability | None = field(default=None, repr=False)
+    order: int = 100  # where its form sits among the others
+
+    def check(self, state: State, role: Role) -> None:
+        """Raise unless ``role`` may take this action on a case in ``state``."""
+        if role not in self.actors:
+            raise Forbidden("无权执行此操作", f"{role} may not {self.name}", "forbidden")
+        if state not in self.sources:
+            raise Conflict(
+                f"案件当前状态为“{STATE_LABELS[state]}”，不能执行此操作",
+                f"cannot {self.name} a case in state {state}",
+                "invalid_transition",
+            )
+
+    def allowed(self, state: State, role: Role) -> bool:
+        return role in self.actors and state in self.sources
+
+    def offered(self, case: Case, actor: Actor, ctx: Context) -> bool:
+        """Whether the actor's page offers this action on the case now."""
+        return self.allowed(case.state, actor.role) and (
+            self.available is None or self.available(case, actor, ctx)
+        )
+
+
+def states(*names: State) -> frozenset[State]:
+    return frozenset(names)
+
+
+COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})

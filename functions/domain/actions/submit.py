@@ -1,0 +1,84 @@
+"""提交诉求: a new case, from the public form, the hotline operator or an Open311 client. The
+submission has its own routes (``POST /api/cases``, ``POST /api/staff/cases``, Open311), which
+check the contact, the consent and the idempotency key before this runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from functions.domain.actions.base import ActionDef, EventKind, states
+from functions.domain.cases import Actor, Case, Contact, Event, Notice, TransitionResult
+from functions.domain.digests import case_text_digest, contact_reference
+from functions.domain.errors import Forbidden, invalid_field
+from functions.domain.lifecycle import EventType, Role, State
+from functions.domain.taxonomy import Channel, Kind
+
+SUBMITTED = EventKind(EventType.SUBMITTED, "提交诉求", public=True)
+
+
+def new_case(
+    *,
+    case_id: str,
+    tracking_hash: str,
+    tracking_code: str,
+    kind: Kind,
+    category: str,
+    district: str,
+    title: str,
+    content: str,
+    contact: Contact,
+    consent_public: bool,
+    channel: Channel,
+    actor: Actor,
+    now: datetime,
+    contact_salt: str,
+    open311_client: str | None = None,
+) -> TransitionResult:
+    """A new case, its first event and the citizen's receipt. The event holds digests, never
+    the contact data: the text's SHA-256 and the contact's salted reference (``contact_salt``
+    is random, per case). The receipt carries ``tracking_code``, whose hash the case keeps:
+    it can only be sent now, in the transaction that creates the case."""
+    if actor.role not in ACTION.actors:
+        raise Forbidden("无权提交诉求", "may not submit", "forbidden")
+    if not (contact.phone or contact.email):
+        raise invalid_field(
+            "contact", "请至少填写手机号或电子邮箱之一", "phone or email is required"
+        )
+    case = Case(
+        case_id=case_id,
+        created_at=now,
+        channel=channel,
+        kind=kind,
+        category=category,
+        district=district,
+        title=title.strip(),
+        content=content.strip(),
+        contact=contact,
+        consent_public=consent_public,
+        tracking_hash=tracking_hash,
+        updated_at=now,
+        version=1,
+        event_count=1,
+        contact_salt=contact_salt,
+        open311_client=open311_client,
+    )
+    c = case.contact
+    digests = {
+        "text_sha256": case_text_digest(case.title, case.content),
+        "contact_ref": contact_reference(contact_salt, c.name, c.phone, c.email),
+    }
+    event = Event(EventType.SUBMITTED, now, actor, None, State.SUBMITTED, "", digests)
+    receipt = Notice("received", "citizen", tracking_code=tracking_code)
+    return TransitionResult(case, None, 0, [event], [receipt])
+
+
+ACTION = ActionDef(
+    name="submit",
+    label="提交诉求",
+    sources=states(),
+    targets=states(State.SUBMITTED),
+    actors=frozenset({Role.CITIZEN, Role.OPERATOR, Role.COORDINATOR, Role.ADMIN}),
+    events=(SUBMITTED,),
+    notices=("received",),
+    order=0,
+)

@@ -367,7 +367,11 @@ def test_third_unsatisfied_rating_escalates_to_the_coordinator_who_may_close(api
     short = api.act(case_id, "close", {"note": ""})
     assert short.status == 400 and "note" in short.fields
     case = api.ok(api.act(case_id, "close", {"note": "经研究，已向留言人当面解释说明"}))
-    assert case["state"] == "closed" and not case["escalated"] and case["actions"] == ["public-version"]
+    assert (
+        case["state"] == "closed"
+        and not case["escalated"]
+        and case["actions"] == ["public-version"]
+    )
     public = api.ok(api.public(case_id))
     assert event_types(public["timeline"])[-2:] == ["escalated", "closed"]
     assert public["timeline"][-1]["note"] == "经研究，已向留言人当面解释说明"

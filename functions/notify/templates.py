@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from functions.domain.calendar import SHANGHAI
-from functions.domain.cases import Case
+from functions.domain.cases import Assignment, Case
 from functions.domain.digest import DigestItem
 from functions.domain.lifecycle import STATE_LABELS
 from functions.domain.policy import Rung
@@ -103,7 +103,7 @@ def _title_block(case: Case) -> list[str]:
     return quoted("诉求标题", case.title)
 
 
-CitizenTemplate = Callable[[Case, str], Text]
+CitizenTemplate = Callable[[Case, str, "str | None"], Text]
 DepartmentTemplate = Callable[[Case, str, "str | None"], Text]
 _CITIZEN: dict[str, CitizenTemplate] = {}
 _DEPARTMENT: dict[str, DepartmentTemplate] = {}
@@ -111,7 +111,7 @@ _DEPARTMENT: dict[str, DepartmentTemplate] = {}
 
 def to_citizen(name: str) -> Callable[[CitizenTemplate], CitizenTemplate]:
     """Register the citizen notice ``name`` (a notice an action module declares): a function
-    of the case and the tracking page's URL."""
+    of the case, the tracking page's URL and (the receipt only) the tracking code."""
 
     def register(fn: CitizenTemplate) -> CitizenTemplate:
         _CITIZEN[name] = fn
@@ -134,164 +134,207 @@ def to_department(name: str) -> Callable[[DepartmentTemplate], DepartmentTemplat
 def citizen(template: str, case: Case, *, track_url: str, tracking_code: str | None = None) -> Text:
     """A notice to the citizen, by e-mail and SMS. ``tracking_code`` only for the receipt
     (``received``), built at submission from the code in hand: the platform keeps its hash."""
-    if template in _CITIZEN:
-        return _CITIZEN[template](case, track_url)
-    cid = case.case_id
-    links = (track_url,)
-    track = [f"查询办理进度：{track_url}"]
+    return _CITIZEN[template](case, track_url, tracking_code)
+
+
+def _citizen_common(
+    case: Case, track_url: str
+) -> tuple[str, tuple[str, ...], list[str], Assignment | None, str]:
+    """What most citizen notices say: the case id, the tracking page, the lead's name."""
     a = case.assignment
-    lead = one_line(a.lead.name) if a else ""
-    if template == "received":
-        assert tracking_code is not None
-        return Text(
-            f"您的诉求已提交（编号 {cid}）",
-            _body(
-                [
-                    "您好！您的诉求已提交，我们将尽快受理。",
-                    "",
-                    f"诉求编号：{cid}",
-                    f"查询码：{tracking_code}",
-                    "请妥善保存诉求编号和查询码，凭此查询办理进度、阅读答复并评价。"
-                    "查询码只发给您本人，工作人员不会向您索要。",
-                    "",
-                    *_title_block(case),
-                    *track,
-                    "如非本人提交，请忽略本消息。",
-                ]
-            ),
-            _sms(f"您的诉求已提交，编号{cid}，查询码{tracking_code}，请妥善保存，凭此查询进度。"),
-            links,
-        )
-    if template == "accepted":
-        return Text(
-            f"您的诉求 {cid} 已受理",
-            _body(
-                [
-                    f"您好！您提交的诉求（编号 {cid}）已受理，我们将尽快交有关单位办理。",
-                    "",
-                    *_title_block(case),
-                    *track,
-                    "请使用提交时获得的查询码查看。",
-                ]
-            ),
-            _sms(f"您的诉求{cid}已受理，我们将尽快交办，请凭查询码查看进度。"),
-            links,
-        )
-    if template == "assigned":
-        assert a is not None
-        return Text(
-            f"您的诉求 {cid} 已交办",
-            _body(
-                [
-                    f"您好！您的诉求（编号 {cid}）已交{lead}办理，"
-                    f"承办单位将在 {local(a.reply_due_at)} 前答复您。",
-                    "",
-                    *_title_block(case),
-                    *track,
-                ]
-            ),
-            _sms(f"您的诉求{cid}已交{lead}办理，请凭查询码查看进度。"),
-            links,
-        )
-    if template == "extended":
-        assert a is not None
-        return Text(
-            f"您的诉求 {cid} 答复时限已延长",
-            _body(
-                [
-                    f"您好！经总平台同意，{lead}办理您的诉求（编号 {cid}）的答复时限"
-                    f"延长至 {local(a.reply_due_at)}。",
-                    "",
-                    *_title_block(case),
-                    *track,
-                ]
-            ),
-            _sms(f"您的诉求{cid}答复时限已延至{local(a.reply_due_at)}，请凭查询码查看进度。"),
-            links,
-        )
-    if template == "rejected":
-        assert case.rejection is not None
-        label = REJECT_REASON_LABELS[case.rejection.reason_code]
-        return Text(
-            f"您的诉求 {cid} 不予受理",
-            _body(
-                [
-                    f"您好！您提交的诉求（编号 {cid}）不予受理，原因：{label}。",
-                    "",
-                    *quoted("说明", case.rejection.reason),
-                    *_title_block(case),
-                    "如有疑问，可重新提交或拨打 12345 热线。",
-                    *track,
-                ]
-            ),
-            _sms(f"您的诉求{cid}不予受理（{label}），详情请凭查询码查看。"),
-            links,
-        )
-    if template == "replied":
-        reply = case.last_reply
-        assert reply is not None
-        planned = [f"计划完成日期：{reply.planned_date:%Y年%m月%d日}"] if reply.planned_date else []
-        ends = local(case.rating_window_ends_at)
-        return Text(
-            f"您的诉求 {cid} 已答复",
-            _body(
-                [
-                    f"您好！{one_line(reply.department.name)}已答复您的诉求（编号 {cid}），"
-                    f"办理结果：{OUTCOME_LABELS[reply.outcome]}。",
-                    *planned,
-                    "",
-                    *quoted("答复内容", reply.text),
-                    *_title_block(case),
-                    f"请在 {ends} 前查看答复并评价：{track_url}",
-                ]
-            ),
-            _sms(f"您的诉求{cid}已答复，请于{ends}前凭查询码查看并评价。"),
-            links,
-        )
-    if template == "reopened":
-        return Text(
-            f"您的诉求 {cid} 已安排重办",
-            _body(
-                [
-                    f"您好！根据您的评价，诉求（编号 {cid}）已退回{lead}重新办理，"
-                    f"新的答复时限为 {local(a.reply_due_at if a else None)}。",
-                    "",
-                    *_title_block(case),
-                    *track,
-                ]
-            ),
-            _sms(f"您的诉求{cid}已安排重新办理，请留意后续答复。"),
-            links,
-        )
-    if template == "escalated":
-        return Text(
-            f"您的诉求 {cid} 已转总平台处理",
-            _body(
-                [
-                    f"您好！您的诉求（编号 {cid}）经多次办理您仍不满意，已转总平台研究处理。",
-                    "",
-                    *_title_block(case),
-                    *track,
-                ]
-            ),
-            _sms(f"您的诉求{cid}已转总平台研究处理。"),
-            links,
-        )
-    if template == "closed":
-        return Text(
-            f"您的诉求 {cid} 已办结",
-            _body(
-                [
-                    f"您好！您的诉求（编号 {cid}）已办结。感谢您对我市工作的关注和支持！",
-                    "",
-                    *_title_block(case),
-                    *track,
-                ]
-            ),
-            _sms(f"您的诉求{cid}已办结，感谢您的参与。"),
-            links,
-        )
-    raise KeyError(template)
+    return (
+        case.case_id,
+        (track_url,),
+        [f"查询办理进度：{track_url}"],
+        a,
+        one_line(a.lead.name) if a else "",
+    )
+
+
+@to_citizen("received")
+def _citizen_received(case: Case, track_url: str, tracking_code: str | None) -> Text:
+    cid, links, track, _a, _lead = _citizen_common(case, track_url)
+    assert tracking_code is not None
+    return Text(
+        f"您的诉求已提交（编号 {cid}）",
+        _body(
+            [
+                "您好！您的诉求已提交，我们将尽快受理。",
+                "",
+                f"诉求编号：{cid}",
+                f"查询码：{tracking_code}",
+                "请妥善保存诉求编号和查询码，凭此查询办理进度、阅读答复并评价。"
+                "查询码只发给您本人，工作人员不会向您索要。",
+                "",
+                *_title_block(case),
+                *track,
+                "如非本人提交，请忽略本消息。",
+            ]
+        ),
+        _sms(f"您的诉求已提交，编号{cid}，查询码{tracking_code}，请妥善保存，凭此查询进度。"),
+        links,
+    )
+
+
+@to_citizen("accepted")
+def _citizen_accepted(case: Case, track_url: str, tracking_code: str | None) -> Text:
+    cid, links, track, _a, _lead = _citizen_common(case, track_url)
+    return Text(
+        f"您的诉求 {cid} 已受理",
+        _body(
+            [
+                f"您好！您提交的诉求（编号 {cid}）已受理，我们将尽快交有关单位办理。",
+                "",
+                *_title_block(case),
+                *track,
+                "请使用提交时获得的查询码查看。",
+            ]
+        ),
+        _sms(f"您的诉求{cid}已受理，我们将尽快交办，请凭查询码查看进度。"),
+        links,
+    )
+
+
+@to_citizen("assigned")
+def _citizen_assigned(case: Case, track_url: str, tracking_code: str | None) -> Text:
+    cid, links, track, a, lead = _citizen_common(case, track_url)
+    assert a is not None
+    return Text(
+        f"您的诉求 {cid} 已交办",
+        _body(
+            [
+                f"您好！您的诉求（编号 {cid}）已交{lead}办理，"
+                f"承办单位将在 {local(a.reply_due_at)} 前答复您。",
+                "",
+                *_title_block(case),
+                *track,
+            ]
+        ),
+        _sms(f"您的诉求{cid}已交{lead}办理，请凭查询码查看进度。"),
+        links,
+    )
+
+
+@to_citizen("extended")
+def _citizen_extended(case: Case, track_url: str, tracking_code: str | None) -> Text:
+    cid, links, track, a, lead = _citizen_common(case, track_url)
+    assert a is not None
+    return Text(
+        f"您的诉求 {cid} 答复时限已延长",
+        _body(
+            [
+                f"您好！经总平台同意，{lead}办理您的诉求（编号 {cid}）的答复时限"
+                f"延长至 {local(a.reply_due_at)}。",
+                "",
+                *_title_block(case),
+                *track,
+            ]
+        ),
+        _sms(f"您的诉求{cid}答复时限已延至{local(a.reply_due_at)}，请凭查询码查看进度。"),
+        links,
+    )
+
+
+@to_citizen("rejected")
+def _citizen_rejected(case: Case, track_url: str, tracking_code: str | None) -> Text:
+    cid, links, track, _a, _lead = _citizen_common(case, track_url)
+    assert case.rejection is not None
+    label = REJECT_REASON_LABELS[case.rejection.reason_code]
+    return Text(
+        f"您的诉求 {cid} 不予受理",
+        _body(
+            [
+                f"您好！您提交的诉求（编号 {cid}）不予受理，原因：{label}。",
+                "",
+                *quoted("说明", case.rejection.reason),
+                *_title_block(case),
+                "如有疑问，可重新提交或拨打 12345 热线。",
+                *track,
+            ]
+        ),
+        _sms(f"您的诉求{cid}不予受理（{label}），详情请凭查询码查看。"),
+        links,
+    )
+
+
+@to_citizen("replied")
+def _citizen_replied(case: Case, track_url: str, tracking_code: str | None) -> Text:
+    cid, links, _track, _a, _lead = _citizen_common(case, track_url)
+    reply = case.last_reply
+    assert reply is not None
+    planned = [f"计划完成日期：{reply.planned_date:%Y年%m月%d日}"] if reply.planned_date else []
+    ends = local(case.rating_window_ends_at)
+    return Text(
+        f"您的诉求 {cid} 已答复",
+        _body(
+            [
+                f"您好！{one_line(reply.department.name)}已答复您的诉求（编号 {cid}），"
+                f"办理结果：{OUTCOME_LABELS[reply.outcome]}。",
+                *planned,
+                "",
+                *quoted("答复内容", reply.text),
+                *_title_block(case),
+                f"请在 {ends} 前查看答复并评价：{track_url}",
+            ]
+        ),
+        _sms(f"您的诉求{cid}已答复，请于{ends}前凭查询码查看并评价。"),
+        links,
+    )
+
+
+@to_citizen("reopened")
+def _citizen_reopened(case: Case, track_url: str, tracking_code: str | None) -> Text:
+    cid, links, track, a, lead = _citizen_common(case, track_url)
+    return Text(
+        f"您的诉求 {cid} 已安排重办",
+        _body(
+            [
+                f"您好！根据您的评价，诉求（编号 {cid}）已退回{lead}重新办理，"
+                f"新的答复时限为 {local(a.reply_due_at if a else None)}。",
+                "",
+                *_title_block(case),
+                *track,
+            ]
+        ),
+        _sms(f"您的诉求{cid}已安排重新办理，请留意后续答复。"),
+        links,
+    )
+
+
+@to_citizen("escalated")
+def _citizen_escalated(case: Case, track_url: str, tracking_code: str | None) -> Text:
+    cid, links, track, _a, _lead = _citizen_common(case, track_url)
+    return Text(
+        f"您的诉求 {cid} 已转总平台处理",
+        _body(
+            [
+                f"您好！您的诉求（编号 {cid}）经多次办理您仍不满意，已转总平台研究处理。",
+                "",
+                *_title_block(case),
+                *track,
+            ]
+        ),
+        _sms(f"您的诉求{cid}已转总平台研究处理。"),
+        links,
+    )
+
+
+@to_citizen("closed")
+def _citizen_closed(case: Case, track_url: str, tracking_code: str | None) -> Text:
+    cid, links, track, _a, _lead = _citizen_common(case, track_url)
+    return Text(
+        f"您的诉求 {cid} 已办结",
+        _body(
+            [
+                f"您好！您的诉求（编号 {cid}）已办结。感谢您对我市工作的关注和支持！",
+                "",
+                *_title_block(case),
+                *track,
+            ]
+        ),
+        _sms(f"您的诉求{cid}已办结，感谢您的参与。"),
+        links,
+    )
 
 
 def department(
@@ -581,7 +624,7 @@ def digest(
 
 
 @to_citizen("info_requested")
-def _info_requested(case: Case, track_url: str) -> Text:
+def _info_requested(case: Case, track_url: str, tracking_code: str | None) -> Text:
     request = case.info_requests[-1]
     cid, due = case.case_id, local(request.due_at)
     who = one_line(request.department.name)

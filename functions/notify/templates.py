@@ -104,7 +104,18 @@ def _title_block(case: Case) -> list[str]:
 
 
 CitizenTemplate = Callable[[Case, str, "str | None"], Text]
-DepartmentTemplate = Callable[[Case, str, "str | None"], Text]
+
+
+@dataclass(frozen=True)
+class To:
+    """The department a notice goes to: its id, its name (one line) and its fresh link."""
+
+    department_id: str
+    name: str
+    link: str | None
+
+
+DepartmentTemplate = Callable[[Case, To], Text]
 _CITIZEN: dict[str, CitizenTemplate] = {}
 _DEPARTMENT: dict[str, DepartmentTemplate] = {}
 
@@ -121,8 +132,8 @@ def to_citizen(name: str) -> Callable[[CitizenTemplate], CitizenTemplate]:
 
 
 def to_department(name: str) -> Callable[[DepartmentTemplate], DepartmentTemplate]:
-    """Register the department notice ``name``: a function of the case, the department's
-    name and its fresh link (if the notice carries one)."""
+    """Register the department notice ``name``: a function of the case and the department it
+    goes to (with its fresh link, if the notice carries one)."""
 
     def register(fn: DepartmentTemplate) -> DepartmentTemplate:
         _DEPARTMENT[name] = fn
@@ -346,82 +357,119 @@ def department(
     link: str | None,
 ) -> Text:
     """An e-mail to a department's handler (``department_id``), with its fresh link."""
-    if template in _DEPARTMENT:
-        return _DEPARTMENT[template](case, one_line(department_name), link)
-    cid = case.case_id
-    name = one_line(department_name)
+    return _DEPARTMENT[template](case, To(department_id, one_line(department_name), link))
+
+
+def _deadlines(case: Case) -> list[str]:
     a = case.assignment
-    deadlines: list[str] = []
-    if a is not None:
-        if a.response_due_at:
-            deadlines.append(f"签收时限：{local(a.response_due_at)}")
-        deadlines.append(f"答复时限：{local(a.reply_due_at)}")
-    link_lines = [f"办理链接（请勿转发）：{link}", ""] if link else []
-    links = (link,) if link else ()
-    if template in ("assigned_lead", "assigned_co_handler", "reopened_lead"):
-        role, action = {
-            "assigned_lead": ("牵头单位", "请及时签收并在时限内答复"),
-            "assigned_co_handler": ("协办单位", "请在协办时限内提交协办意见"),
-            "reopened_lead": ("牵头单位（重办）", "留言人对答复不满意，请重新办理并答复"),
-        }[template]
-        extra: list[str] = []
-        if template == "assigned_co_handler" and a is not None:
-            slot = a.co_handler(department_id)
-            deadlines = [f"协办意见时限：{local(slot.input_due_at if slot else None)}"]
-        if template == "reopened_lead":
-            reply = case.last_reply
-            if reply is not None and reply.rating_comment:
-                extra = quoted("留言人评价意见", reply.rating_comment)
-        return Text(
-            f"【交办】{_subject_title(case)}（{cid}）",
-            _body(
-                [
-                    f"{name}：",
-                    f"总平台交办诉求一件，贵单位为{role}，{action}。",
-                    "",
-                    f"编号：{cid}",
-                    *deadlines,
-                    "",
-                    *quoted("诉求标题（留言人填写）", case.title),
-                    *extra,
-                    *link_lines,
-                    "此链接仅用于本次交办，打开页面不会改变案件状态。",
-                ]
-            ),
-            links=links,
-        )
-    if template == "followup_requested":
-        return _followup(case, department_name=name, link=link)
-    subjects = {
-        "co_input": ("协办单位已提交意见", "协办单位已就本案提交协办意见，请在答复前参考。"),
-        "extension_approved": ("延期申请已同意", "总平台已同意延期申请。"),
-        "extension_refused": ("延期申请未同意", "总平台未同意延期申请，请按原时限答复。"),
-        "return_refused": ("退回申请未同意", "总平台维持原交办，请继续办理。"),
-    }
-    subject, sentence = subjects[template]
-    extra = []
-    if template == "co_input" and a is not None:
-        given = [c for c in a.co_handlers if c.input is not None and c.input_at is not None]
-        if given:
-            latest = max(given, key=lambda c: c.input_at or a.assigned_at)
-            extra = quoted(f"{one_line(latest.department.name)}的协办意见", latest.input)
+    if a is None:
+        return []
+    response = [f"签收时限：{local(a.response_due_at)}"] if a.response_due_at else []
+    return [*response, f"答复时限：{local(a.reply_due_at)}"]
+
+
+def _link_lines(to: To) -> list[str]:
+    return [f"办理链接（请勿转发）：{to.link}", ""] if to.link else []
+
+
+def _handed(
+    case: Case, to: To, role: str, action: str, deadlines: list[str], extra: list[str]
+) -> Text:
+    """交办 (and 重办): the case, the department's role and deadlines, its link."""
+    cid = case.case_id
     return Text(
-        f"【{subject}】{_subject_title(case)}（{cid}）",
+        f"【交办】{_subject_title(case)}（{cid}）",
         _body(
             [
-                f"{name}：",
-                sentence,
+                f"{to.name}：",
+                f"总平台交办诉求一件，贵单位为{role}，{action}。",
                 "",
                 f"编号：{cid}",
                 *deadlines,
                 "",
                 *quoted("诉求标题（留言人填写）", case.title),
                 *extra,
-                *link_lines,
+                *_link_lines(to),
+                "此链接仅用于本次交办，打开页面不会改变案件状态。",
             ]
         ),
-        links=links,
+        links=(to.link,) if to.link else (),
     )
+
+
+@to_department("assigned_lead")
+def _assigned_lead(case: Case, to: To) -> Text:
+    return _handed(case, to, "牵头单位", "请及时签收并在时限内答复", _deadlines(case), [])
+
+
+@to_department("assigned_co_handler")
+def _assigned_co_handler(case: Case, to: To) -> Text:
+    slot = case.assignment.co_handler(to.department_id) if case.assignment else None
+    due = [f"协办意见时限：{local(slot.input_due_at if slot else None)}"]
+    return _handed(case, to, "协办单位", "请在协办时限内提交协办意见", due, [])
+
+
+@to_department("reopened_lead")
+def _reopened_lead(case: Case, to: To) -> Text:
+    reply = case.last_reply
+    comment = reply.rating_comment if reply is not None else None
+    extra = quoted("留言人评价意见", comment) if comment else []
+    action = "留言人对答复不满意，请重新办理并答复"
+    return _handed(case, to, "牵头单位（重办）", action, _deadlines(case), extra)
+
+
+@to_department("followup_requested")
+def _followup_requested(case: Case, to: To) -> Text:
+    return _followup(case, department_name=to.name, link=to.link)
+
+
+def _told(case: Case, to: To, subject: str, sentence: str, extra: list[str]) -> Text:
+    """A short notice about the case to the department, with its deadlines and link."""
+    cid = case.case_id
+    return Text(
+        f"【{subject}】{_subject_title(case)}（{cid}）",
+        _body(
+            [
+                f"{to.name}：",
+                sentence,
+                "",
+                f"编号：{cid}",
+                *_deadlines(case),
+                "",
+                *quoted("诉求标题（留言人填写）", case.title),
+                *extra,
+                *_link_lines(to),
+            ]
+        ),
+        links=(to.link,) if to.link else (),
+    )
+
+
+@to_department("co_input")
+def _co_input(case: Case, to: To) -> Text:
+    a = case.assignment
+    given = [c for c in a.co_handlers if c.input is not None and c.input_at] if a else []
+    extra: list[str] = []
+    if a is not None and given:
+        latest = max(given, key=lambda c: c.input_at or a.assigned_at)
+        extra = quoted(f"{one_line(latest.department.name)}的协办意见", latest.input)
+    sentence = "协办单位已就本案提交协办意见，请在答复前参考。"
+    return _told(case, to, "协办单位已提交意见", sentence, extra)
+
+
+@to_department("extension_approved")
+def _extension_approved(case: Case, to: To) -> Text:
+    return _told(case, to, "延期申请已同意", "总平台已同意延期申请。", [])
+
+
+@to_department("extension_refused")
+def _extension_refused(case: Case, to: To) -> Text:
+    return _told(case, to, "延期申请未同意", "总平台未同意延期申请，请按原时限答复。", [])
+
+
+@to_department("return_refused")
+def _return_refused(case: Case, to: To) -> Text:
+    return _told(case, to, "退回申请未同意", "总平台维持原交办，请继续办理。", [])
 
 
 def staff_sign_in(link: str, minutes: int) -> Text:
@@ -646,34 +694,33 @@ def _info_requested(case: Case, track_url: str, tracking_code: str | None) -> Te
     )
 
 
-def _resumed(case: Case, name: str, link: str | None, subject: str, lines: list[str]) -> Text:
+def _resumed(case: Case, to: To, subject: str, lines: list[str]) -> Text:
     a = case.assignment
     due = [f"答复时限（已顺延等待时间）：{local(a.reply_due_at)}"] if a else []
     return Text(
         f"【{subject}】{_subject_title(case)}（{case.case_id}）",
         _body(
             [
-                f"{name}：",
+                f"{to.name}：",
                 *lines,
                 "",
                 f"编号：{case.case_id}",
                 *due,
                 "",
                 *quoted("诉求标题（留言人填写）", case.title),
-                *([f"办理链接（请勿转发）：{link}", ""] if link else []),
+                *_link_lines(to),
             ]
         ),
-        links=(link,) if link else (),
+        links=(to.link,) if to.link else (),
     )
 
 
 @to_department("supplemented")
-def _supplemented(case: Case, name: str, link: str | None) -> Text:
+def _supplemented(case: Case, to: To) -> Text:
     request = case.info_requests[-1]
     return _resumed(
         case,
-        name,
-        link,
+        to,
         "留言人已补充材料",
         [
             "留言人已补充材料，答复时限恢复计时，请继续办理。",
@@ -684,12 +731,11 @@ def _supplemented(case: Case, name: str, link: str | None) -> Text:
 
 
 @to_department("supplement_expired")
-def _supplement_expired(case: Case, name: str, link: str | None) -> Text:
+def _supplement_expired(case: Case, to: To) -> Text:
     request = case.info_requests[-1]
     return _resumed(
         case,
-        name,
-        link,
+        to,
         "补充材料期满",
         [
             f"留言人未在 {local(request.due_at)} 前补充材料，答复时限恢复计时，"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from functions.domain.calendar import WorkCalendar, local_date
 from functions.domain.digests import GENESIS
@@ -32,9 +32,6 @@ from functions.domain.taxonomy import (
     RejectReason,
     Urgency,
 )
-
-if TYPE_CHECKING:
-    from functions.domain.actions.base import ActionDef
 
 
 @dataclass(frozen=True)
@@ -241,12 +238,6 @@ class Event:
     note: str = ""
     data: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def public(self) -> bool:
-        from functions.domain.actions import PUBLIC_EVENTS
-
-        return self.type in PUBLIC_EVENTS
-
 
 @dataclass(frozen=True)
 class Notice:
@@ -299,7 +290,13 @@ def require_writable(case: Case) -> None:
         )
 
 
-def begin(case: Case, action: ActionDef, actor: Actor) -> tuple[Case, State]:
+class Checked(Protocol):
+    """What ``begin`` needs of an action (an ``ActionDef`` of functions/domain/actions)."""
+
+    def check(self, state: State, role: Role) -> None: ...
+
+
+def begin(case: Case, action: Checked, actor: Actor) -> tuple[Case, State]:
     """A copy of ``case`` to change, once the actor may take ``action`` on it now."""
     require_writable(case)
     action.check(case.state, actor.role)

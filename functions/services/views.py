@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.domain import sla
-from functions.domain.actions import EVENT_LABELS
+from functions.domain.actions import EVENT_LABELS, is_public
 from functions.domain.cases import (
     Assignment,
     Case,
@@ -163,7 +163,7 @@ def event(e: Event, *, internal: bool, clean: Clean = _as_written) -> dict[str, 
         "note": clean(e.note),
     }
     if internal:
-        out["public"] = e.public
+        out["public"] = is_public(e)
         out["actor_id"] = e.actor.id
         out["data"] = dict(e.data)
     return out
@@ -188,7 +188,7 @@ def public_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) -
         "content": public_content(case),
         "urgency": case.urgency.value if case.urgency else None,
         "urgency_label": URGENCY_LABELS[case.urgency] if case.urgency else None,
-        "timeline": [event(e, internal=False, clean=clean) for e in events if e.public],
+        "timeline": [event(e, internal=False, clean=clean) for e in events if is_public(e)],
         "clock_paused": paused(case),
         "replies": [_reply(r, clean=clean) for r in case.replies],
     }

@@ -197,6 +197,8 @@ def from_model(model: CaseModel) -> Case:
 
 
 def _event_model(case_id: str, link: integrity.Link) -> EventModel:
+    from functions.domain.actions import is_public  # the registry, on the write path only
+
     event = link.event
     return EventModel(
         case_id=case_id,
@@ -211,7 +213,7 @@ def _event_model(case_id: str, link: integrity.Link) -> EventModel:
         from_state=event.from_state.value if event.from_state else None,
         to_state=event.to_state.value,
         note=event.note,
-        public=event.public,
+        public=is_public(event),
         data={k: str(v) for k, v in event.data.items()},
     )
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from functions.domain.actions import is_public
 from functions.domain.calendar import WorkCalendar
 from functions.domain.cases import Actor, Case, Clock, DepartmentRef
 from functions.domain.digest import open_work, standing
@@ -52,7 +53,7 @@ def test_followup_waits_for_the_day_after_the_planned_date_in_shanghai() -> None
     at = datetime(2026, 11, 12, 16, 0, tzinfo=UTC)  # 00:00 on the 13th in Shanghai
     result = domain.request_followup(case, now=at)
     (event,) = result.events
-    assert event.type == EventType.FOLLOWUP_REQUESTED and not event.public
+    assert event.type == EventType.FOLLOWUP_REQUESTED and not is_public(event)
     assert result.case.state == State.REPLIED and result.expected_state == State.REPLIED
     assert result.case.last_reply and result.case.last_reply.followup_requested_at == at
     (notice,) = result.notices

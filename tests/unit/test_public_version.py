@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from functions.domain import integrity
-from functions.domain.actions import PUBLIC_EVENTS
+from functions.domain.actions import PUBLIC_EVENTS, is_public
 from functions.domain.cases import Actor, Contact
 from functions.domain.digests import GENESIS
 from functions.domain.errors import Conflict, Gone, InvalidRequest
@@ -57,7 +57,7 @@ def test_an_edit_is_scrubbed_again_and_sealed_by_an_internal_event() -> None:
     assert domain.public_title(new) == "幸福小区下水道堵塞"
     [event] = result.events
     assert event.type == EventType.PUBLIC_VERSION_EDITED
-    assert event.type not in PUBLIC_EVENTS and not event.public
+    assert event.type not in PUBLIC_EVENTS and not is_public(event)
     assert event.data["text_sha256"]
     assert new.title == TITLE and new.content == CONTENT
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from functions.domain import sla
+from functions.domain.actions import is_public
 from functions.domain.calendar import SHANGHAI
 from functions.domain.cases import Case
 from functions.domain.lifecycle import EventType, State
@@ -103,7 +104,7 @@ def test_a_rung_is_climbed_once() -> None:
     assert result.events[0].data["clock"] == sla.RESPONSE
     assert result.events[0].data["rung"] == "half"
     assert result.events[0].from_state == result.events[0].to_state == State.ASSIGNED
-    assert result.events[0].public
+    assert is_public(result.events[0])
     (notice,) = result.notices
     assert (notice.template, notice.audience, notice.clock) == ("sla_half", "ladder", "response")
     assert notice.rung is not None and notice.rung.recipients == ("handler",)

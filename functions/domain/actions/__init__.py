@@ -16,7 +16,7 @@ from functions.domain.errors import NotFound
 from functions.domain.lifecycle import ROLE_LABELS, STATES, State
 
 if TYPE_CHECKING:
-    from functions.domain.cases import Actor, Case
+    from functions.domain.cases import Actor, Case, Event
 
 
 def _modules() -> list[ModuleType]:
@@ -49,6 +49,11 @@ REGISTRY, EVENTS = _gather()
 
 EVENT_LABELS = {t: kind.label for t, kind in EVENTS.items()}
 PUBLIC_EVENTS = frozenset(t for t, kind in EVENTS.items() if kind.public)
+
+
+def is_public(event: Event) -> bool:
+    """Whether the public sees ``event`` on a public case (its module declares it)."""
+    return event.type in PUBLIC_EVENTS
 
 
 def get(name: str) -> ActionDef:

@@ -206,6 +206,8 @@ def time_limits(policy: SlaPolicy) -> dict[str, Any]:
         "extension_max_working_days": policy.extension_max_working_days,
         "extensions_allowed": policy.extensions_allowed,
         "rating_window_days": policy.rating_window_days,
+        "info_requests_allowed": policy.info_requests_allowed,
+        "supplement_working_days": policy.supplement_working_days,
         "red_card_overdue_working_days": min(red) if red else None,
     }
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from functions import clock as platform_clock
-from functions.domain import sla
+from functions.domain import actions, sla
 from functions.domain.actions.accept import accept
 from functions.domain.actions.assign import assign
 from functions.domain.actions.close import close
@@ -29,11 +29,11 @@ from functions.domain.actions.request_return import request_return
 from functions.domain.actions.return_decision import decide_return
 from functions.domain.actions.sign import sign
 from functions.domain.calendar import SHANGHAI, WorkCalendar
-from functions.domain.cases import Actor, DepartmentRef
+from functions.domain.cases import CITIZEN, Actor, Case, DepartmentRef, TransitionResult
 from functions.domain.lifecycle import Role
 from functions.domain.taxonomy import Outcome, Rating, RejectReason, Urgency
 from functions.services import citizen
-from functions.services.common import clock, commit, load
+from functions.services.common import clock, commit, context, load
 from functions.storage import config_repo, directory
 
 CASES = Path(__file__).parent / "demo" / "cases.json"
@@ -145,8 +145,21 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
     elif do == "close":
         result = close(case, COORDINATOR, note=step["note"], now=at)
     else:
-        raise ValueError(f"unknown demo step {do!r}")
+        result = _registered(case_id, case, step, at)
     commit(result, at)
+
+
+def _registered(case_id: str, case: Case, step: dict[str, Any], at: datetime) -> TransitionResult:
+    """Any other step is an action of the registry taken with the step as its request body
+    (``{"do": "request-info", "question": …}``), by the lead or the citizen as its route says."""
+    if step["do"] not in actions.REGISTRY:
+        raise ValueError(f"unknown demo step {step['do']!r}")
+    action = actions.get(step["do"])
+    audience = action.route.audience if action.route else "system"
+    actor = {"department": _lead(case_id), "citizen": CITIZEN}.get(audience, COORDINATOR)
+    body = {k: v for k, v in step.items() if k not in ("do", "after_hours")}
+    assert action.run is not None
+    return action.run(case, actor, body, context(at))
 
 
 def _climb_until(case_id: str, until: datetime) -> None:

@@ -348,14 +348,26 @@ def test_limits_can_be_switched_off_for_fuzzing_runs(api: Api, limits: Any) -> N
 
 
 def _body_routes() -> list[tuple[str, str]]:
+    """Every route that takes a body, a route dispatching on ``{action}`` once per action."""
     from app import app
+    from functions.domain import actions
 
+    audiences = {
+        "/api/staff/cases/{case_id}/{action}": "staff",
+        "/api/handle/{action}": "department",
+        "/api/cases/{case_id}/{action}": "citizen",
+    }
     found = []
     for path, methods in app.routes.items():
         for method in methods:
-            if method in ("POST", "PUT", "PATCH"):
-                concrete = path.replace("{", "").replace("}", "")  # {case_id} → case_id
-                found.append((method, concrete))
+            if method not in ("POST", "PUT", "PATCH"):
+                continue
+            paths = [path]
+            if path in audiences:
+                routed = actions.routed(audiences[path])  # type: ignore[arg-type]
+                paths = [path.replace("{action}", a.route.suffix) for a in routed if a.route]
+            for each in paths:
+                found.append((method, each.replace("{", "").replace("}", "")))  # case_id
     return sorted(found)
 
 

@@ -1,10 +1,10 @@
-"""The JSON Schemas of every request body, loaded by import (packaged with the functions), and
-beside them the OpenAPI document that references them (``openapi.json``, not a request schema).
+"""The JSON Schemas of every request body, loaded by import (packaged with the functions), and in
+``components/`` the shapes of the API's answers, named as the API document's components.
 
 The files are the single source of each request shape: ``functions/validation.py`` compiles them
-and the document names them by file (``"$ref": "case-submission.json"``). What the API serves
-is :func:`bundle`'s copy, which holds them in ``components/schemas`` so that it resolves from
-its own URL alone."""
+and the API document (``functions/api/openapi.py``, made of the routes' specs) names them by
+file (``"$ref": "case-submission.json"``). What the API serves is :func:`bundle`'s copy, which
+holds them in ``components/schemas`` so that it resolves from its own URL alone."""
 
 from __future__ import annotations
 
@@ -16,14 +16,16 @@ from urllib.parse import urljoin
 
 HERE = Path(__file__).parent
 BASE_URI = "https://wenzheng.example/schemas/"
-OPENAPI = "openapi"
+# Where the API document notionally sits, beside the schema files it names.
+DOCUMENT_URI = BASE_URI + "openapi.json"
+COMPONENTS = HERE / "components"
 
 
 @cache
 def load(name: str) -> dict[str, Any]:
     # Only a name of the folder's files reaches the file system: a hostile one (too long for a
     # file name, a path) is unknown, not an OSError (tests/stack/test_openapi_fuzz.py).
-    if name == OPENAPI or name not in names():
+    if name not in names():
         raise KeyError(name)
     path = HERE / f"{name}.json"
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
@@ -31,14 +33,17 @@ def load(name: str) -> dict[str, Any]:
 
 
 def names() -> list[str]:
-    return sorted(p.stem for p in HERE.glob("*.json") if p.stem != OPENAPI)
+    return sorted(p.stem for p in HERE.glob("*.json"))
 
 
-@cache
-def openapi() -> dict[str, Any]:
-    """The OpenAPI 3.1 document; its ``$ref``s name the schema files beside it."""
-    data: dict[str, Any] = json.loads((HERE / f"{OPENAPI}.json").read_text(encoding="utf-8"))
-    return data
+def components() -> dict[str, Any]:
+    """The answer shapes of ``components/``, by component name (``StaffCase.json`` →
+    ``StaffCase``); their ``$ref``s point into the document (``#/components/schemas/Event``).
+    Read afresh on each call: the API document is made once per process."""
+    return {
+        path.stem: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(COMPONENTS.glob("*.json"))
+    }
 
 
 # A request schema's component: its file name in PascalCase plus ``Body``
@@ -66,7 +71,7 @@ def bundle(document: dict[str, Any]) -> dict[str, Any]:
     file as the API serves it (``externalDocs``). Raises ``ValueError`` for a ``$ref`` that is
     neither the document's own (``#/…``) nor a schema file's root or ``$defs`` entry, and for a
     component name the document already uses."""
-    document_uri = BASE_URI + f"{OPENAPI}.json"
+    document_uri = DOCUMENT_URI
     wanted: list[tuple[str, str | None]] = []
 
     def component(uri: str) -> str:

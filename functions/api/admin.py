@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint
 
 from functions.api.http import body, header, now, route
+from functions.api.spec import STAFF, Spec, answer
 from functions.domain.lifecycle import Role
 
 if TYPE_CHECKING:
@@ -40,7 +41,23 @@ def _session(method: str, path: str) -> StaffSession:
     )
 
 
-@route(admin, CALENDAR)
+@route(
+    admin,
+    CALENDAR,
+    spec=Spec(
+        summary="工作日日历设置",
+        operation_id="adminCalendar",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "The working-day calendar in force: this deployment's extra holidays and working "
+            "days over China's official calendar (with 调休), office hours and how far the "
+            "official schedule is confirmed. `PUT` (admins) replaces the overrides."
+        ),
+        responses={200: answer("Calendar")},
+        errors=(401, 403, 503),
+    ),
+)
 def calendar() -> dict[str, Any]:
     from functions.services import configuration
 
@@ -48,7 +65,24 @@ def calendar() -> dict[str, Any]:
     return configuration.calendar_view(now())
 
 
-@route(admin, CALENDAR, methods=("PUT",))
+@route(
+    admin,
+    CALENDAR,
+    methods=("PUT",),
+    spec=Spec(
+        summary="修改工作日日历（整份替换）",
+        operation_id="adminPutCalendar",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Replaces the whole document (a field left out returns to its default); checked "
+            "against the schema, then the domain's rules (400 naming each field)."
+        ),
+        request="admin-calendar",
+        responses={200: answer("Calendar")},
+        errors=(400, 401, 403, 413, 415, 503),
+    ),
+)
 def put_calendar() -> dict[str, Any]:
     from functions.services import configuration
 
@@ -56,7 +90,23 @@ def put_calendar() -> dict[str, Any]:
     return configuration.update_calendar(body(admin, "admin-calendar"), session, now())
 
 
-@route(admin, POLICY)
+@route(
+    admin,
+    POLICY,
+    spec=Spec(
+        summary="时限政策（SLA）设置",
+        operation_id="adminPolicy",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "The time-limit policy in force: response and reply clocks per kind and urgency, "
+            "the cap, the return, extension and rating windows and the reminder ladder. `PUT` "
+            "(admins) replaces it."
+        ),
+        responses={200: answer("Policy")},
+        errors=(401, 403, 503),
+    ),
+)
 def policy() -> dict[str, Any]:
     from functions.services import configuration
 
@@ -64,7 +114,21 @@ def policy() -> dict[str, Any]:
     return configuration.policy_view()
 
 
-@route(admin, POLICY, methods=("PUT",))
+@route(
+    admin,
+    POLICY,
+    methods=("PUT",),
+    spec=Spec(
+        summary="修改时限政策（整份替换）",
+        operation_id="adminPutPolicy",
+        tags=("admin",),
+        security=STAFF,
+        description="Replaces the whole document; applies to deadlines computed afterwards.",
+        request="admin-policy",
+        responses={200: answer("Policy")},
+        errors=(400, 401, 403, 413, 415, 503),
+    ),
+)
 def put_policy() -> dict[str, Any]:
     from functions.services import configuration
 

@@ -15,6 +15,7 @@ from chalice.app import Blueprint
 
 from functions import clock
 from functions.api.http import body, client_ip, now, route
+from functions.api.spec import PUBLIC, Json, Spec, answer, path_param
 from functions.domain.errors import NotFound, invalid_field
 from functions.jobs import RUNNERS
 from functions.settings import settings
@@ -22,6 +23,19 @@ from functions.storage import outbox_repo
 from functions.storage.codec import iso
 
 dev = Blueprint(__name__)
+
+
+def _spec(summary: str, operation_id: str, responses: dict[int | str, Json], **more: Any) -> Spec:
+    """A dev route's operation: the local stage's only (``x-local-only``)."""
+    return Spec(
+        summary=summary,
+        operation_id=operation_id,
+        tags=("dev",),
+        security=PUBLIC,
+        responses=responses,
+        local_only=True,
+        **more,
+    )
 
 
 def _local_caller() -> None:
@@ -35,7 +49,29 @@ def _local_caller() -> None:
         raise NotFound("未找到", "not found", "not_found")
 
 
-@route(dev, "/api/dev/outbox")
+@route(
+    dev,
+    "/api/dev/outbox",
+    spec=_spec(
+        "开发邮箱：已“发送”的邮件和短信（最近 200 条）",
+        "devOutbox",
+        {
+            200: answer(
+                {
+                    "type": "object",
+                    "properties": {
+                        "messages": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/SentMessage"},
+                        }
+                    },
+                    "required": ["messages"],
+                }
+            )
+        },
+        errors=(503,),
+    ),
+)
 def outbox() -> dict[str, Any]:
     _local_caller()
     return {
@@ -60,13 +96,24 @@ def _clock_view() -> dict[str, Any]:
     return {"now": iso(now()), "shifted": clock.is_shifted()}
 
 
-@route(dev, "/api/dev/clock")
+@route(dev, "/api/dev/clock", spec=_spec("平台时钟", "devClock", {200: answer("Clock")}))
 def show_clock() -> dict[str, Any]:
     _local_caller()
     return _clock_view()
 
 
-@route(dev, "/api/dev/clock", methods=("POST",))
+@route(
+    dev,
+    "/api/dev/clock",
+    methods=("POST",),
+    spec=_spec(
+        "拨动平台时钟",
+        "devSetClock",
+        {200: answer("Clock")},
+        request="dev-clock",
+        errors=(400, 413, 415),
+    ),
+)
 def set_clock() -> dict[str, Any]:
     _local_caller()
     text = body(dev, "dev-clock")["now"]
@@ -80,14 +127,43 @@ def set_clock() -> dict[str, Any]:
     return _clock_view()
 
 
-@route(dev, "/api/dev/clock", methods=("DELETE",))
+@route(
+    dev,
+    "/api/dev/clock",
+    methods=("DELETE",),
+    spec=_spec("恢复真实时钟", "devResetClock", {200: answer("Clock")}),
+)
 def reset_clock() -> dict[str, Any]:
     _local_caller()
     clock.reset()
     return _clock_view()
 
 
-@route(dev, "/api/dev/jobs/{name}", methods=("POST",))
+@route(
+    dev,
+    "/api/dev/jobs/{name}",
+    methods=("POST",),
+    spec=_spec(
+        "立即运行一次定时任务",
+        "devRunJob",
+        {
+            200: answer(
+                {
+                    "type": "object",
+                    "properties": {
+                        "job": {"type": "string"},
+                        "at": {"type": "string", "format": "date-time"},
+                        "result": {"description": "what the job reports (counts)"},
+                    },
+                    "required": ["job", "at", "result"],
+                }
+            )
+        },
+        description="Runs the scheduled function at the platform clock. 404 `no_such_job`.",
+        parameters=(path_param("name", "job name", {"enum": sorted(RUNNERS)}),),
+        errors=(404, 413, 503),
+    ),
+)
 def run_job(name: str) -> dict[str, Any]:
     _local_caller()
     runner = RUNNERS.get(name)

@@ -15,6 +15,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from functions import clock
+from functions.api.spec import Declared, record
 from functions.domain import errors
 from functions.settings import settings
 from functions.validation import bad_text, check, encodable, field_name, invalid_text, parse_json
@@ -194,8 +195,11 @@ def route(
     methods: tuple[str, ...] = ("GET",),
     status: int = 200,
     cache_seconds: int = 0,
+    spec: Declared | None = None,
 ) -> Callable[[Callable[..., Any]], Any]:
-    """Register a view whose domain errors become enveloped error responses."""
+    """Register a view whose domain errors become enveloped error responses, and what the API
+    document says of it (``spec``, functions/api/spec.py; the document refuses a route
+    without one)."""
 
     def register(fn: Callable[..., Any]) -> Any:
         @functools.wraps(fn)
@@ -221,6 +225,8 @@ def route(
             return Response(body=result, status_code=status, headers=headers)
 
         bp.route(path, methods=list(methods), content_types=CONTENT_TYPES)(view)
+        if spec is not None:
+            record(methods, path, spec, cache_seconds=cache_seconds)
         return view
 
     return register

@@ -14,6 +14,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -29,6 +30,19 @@ from functions.api.http import (
     screen_request,
     security_log,
     too_large,
+)
+from functions.api.spec import (
+    IDEMPOTENCY_KEY,
+    ONLY_ERRORS,
+    OPEN311_KEY,
+    PUBLIC,
+    Declared,
+    Json,
+    Spec,
+    answer,
+    path_param,
+    query_param,
+    record,
 )
 from functions.domain import errors
 from functions.settings import settings
@@ -243,6 +257,245 @@ def _create(service: Any, form: dict[str, str]) -> Any:
         raise
 
 
+# --- what the API document says of them ----------------------------------------------------
+
+GEOREPORT = (
+    "GeoReport v2 (https://wiki.open311.org/GeoReport_v2): the spec's shapes, not the `/api` "
+    "envelope."
+)
+EXTENSIONS = query_param(
+    "extensions",
+    "`true`: add `extended_attributes` (our extensions: deadlines, rating, state…); without it "
+    "the answer holds the spec's fields only",
+    {"type": "string", "enum": ["true", "false"]},
+)
+REQUESTS_FILTER = (
+    query_param("service_request_id", "comma-separated case ids (overrides the other arguments)"),
+    query_param("service_code", "comma-separated"),
+    query_param("status", "comma-separated `open` / `closed`"),
+    query_param(
+        "start_date",
+        "W3C date-time with a time zone (inclusive)",
+        {"type": "string", "format": "date-time"},
+    ),
+    query_param(
+        "end_date",
+        "W3C date-time with a time zone (inclusive)",
+        {"type": "string", "format": "date-time"},
+    ),
+    EXTENSIONS,
+)
+DISCOVERY: Json = {
+    "type": "object",
+    "properties": {
+        "changeset": {"type": "string", "format": "date-time"},
+        "contact": {"type": "string"},
+        "key_service": {"type": "string"},
+        "endpoints": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "specification": {"const": "http://wiki.open311.org/GeoReport_v2"},
+                    "url": {"type": "string"},
+                    "changeset": {"type": "string", "format": "date-time"},
+                    "type": {"enum": ["production", "test"]},
+                    "formats": {
+                        "type": "array",
+                        "items": {"enum": ["text/xml", "application/json"]},
+                    },
+                },
+                "required": ["specification", "url", "changeset", "type", "formats"],
+            },
+        },
+    },
+    "required": ["changeset", "contact", "key_service", "endpoints"],
+}
+
+
+DEFINITION: Json = {"$ref": "#/components/schemas/Open311ServiceDefinition"}
+
+
+def _list_of(component: str) -> Json:
+    return {"type": "array", "items": {"$ref": f"#/components/schemas/{component}"}}
+
+
+def _in_format(fmt: str, schema: Json, root: str, description: str = "OK") -> Json:
+    """The success answer in ``fmt``: ``schema`` as JSON, or XML under the element ``root``."""
+    if fmt == "json":
+        return answer(schema, description)
+    xml = {"type": "string", "description": f"XML, root element `<{root}>`"}
+    return answer(xml, description, media="text/xml")
+
+
+def _spec(summary: str, operation_id: str, **more: Any) -> Spec:
+    return Spec(summary=summary, operation_id=operation_id, tags=("open311",), **more)
+
+
+def _error_only(summary: str, operation_id: str, description: str, *errors: int) -> Spec:
+    """A route that exists to answer GeoReport's error list in place of the gateway's 403."""
+    return _spec(
+        summary,
+        operation_id,
+        security=PUBLIC,
+        description=description,
+        responses={"default": ONLY_ERRORS},
+        errors=errors,
+    )
+
+
+def _route(path: str, specs: dict[str, Declared]) -> Callable[[Callable[..., Any]], Any]:
+    """Register an Open311 route for the methods ``specs`` documents."""
+
+    def register(fn: Callable[..., Any]) -> Any:
+        for method, declared in specs.items():
+            record((method,), path, declared)
+        return open311.route(path, methods=list(specs), content_types=ACCEPTED)(fn)
+
+    return register
+
+
+def _discovery_spec(fmt: str) -> Spec:
+    return _spec(
+        f"服务发现文档（{fmt.upper()}）",
+        f"open311Discovery{fmt.upper()}",
+        security=PUBLIC,
+        description=(
+            "Open311 Service Discovery (https://wiki.open311.org/Service_Discovery): the "
+            "GeoReport v2 endpoint (`type` `production` on the prod stage, else `test`), its "
+            "formats, `contact` (`WZ_OPEN311_CONTACT`) and how to get an `api_key`."
+        ),
+        responses={200: _in_format(fmt, DISCOVERY, "discovery", "the discovery document")},
+        errors=(503,),
+        cache_seconds=300,
+    )
+
+
+def _services_spec(fmt: str) -> Spec:
+    return _spec(
+        f"服务列表（{fmt.upper()}）",
+        f"open311Services{fmt.upper()}",
+        security=PUBLIC,
+        description=GEOREPORT,
+        responses={
+            200: _in_format(
+                fmt, _list_of("Open311Service"), "services", "one service per kind × category"
+            )
+        },
+        errors=(503,),
+        cache_seconds=60,
+    )
+
+
+def _service_definition_spec(fmt: str) -> Spec:
+    return _spec(
+        f"服务定义（{fmt.upper()}）",
+        f"open311ServiceDefinition{fmt.upper()}",
+        security=PUBLIC,
+        description=(
+            "Served by the route `/open311/v2/services/{service_file}` (the file name's ending "
+            "picks the format). 404 for an unknown code."
+        ),
+        parameters=(path_param("service_code", "`<kind>.<category>`", example="complaint.urban"),),
+        responses={200: _in_format(fmt, DEFINITION, "service_definition")},
+        errors=(404,),
+        cache_seconds=60,
+    )
+
+
+def _requests_spec(fmt: str) -> Spec:
+    return _spec(
+        f"诉求列表（公开诉求，{fmt.upper()}）",
+        f"open311Requests{fmt.upper()}",
+        security=OPEN311_KEY,
+        description=(
+            f"{GEOREPORT} Public cases only, never contact data. Without dates: the last 90 "
+            "days. `service_request_id` lists also hold a client's own unpublished requests "
+            "when it presents its `api_key`, status only."
+        ),
+        parameters=REQUESTS_FILTER,
+        responses={
+            200: _in_format(
+                fmt, _list_of("Open311Request"), "service_requests", "newest first, at most 1,000"
+            )
+        },
+        errors=(400, 503),
+    )
+
+
+def _create_spec(fmt: str) -> Spec:
+    return _spec(
+        f"提交诉求（{fmt.upper()}）",
+        f"open311Create{fmt.upper()}",
+        security=OPEN311_KEY,
+        description=(
+            f"{GEOREPORT} Files the case like `POST /api/cases` (channel `open311`, 开放接口). "
+            "When `WZ_OPEN311_API_KEYS` is set, `api_key` (form field, else query string) must "
+            "be one of them, else 403. The district is the service definition's required "
+            "attribute, `attribute[district]=<key>` (also taken as `district`). 404 for an "
+            "unknown `service_code`. `service_notice` names the tracking code and says when "
+            "the request becomes readable here."
+        ),
+        parameters=(IDEMPOTENCY_KEY, EXTENSIONS),
+        form="Open311Form",
+        responses={201: _in_format(fmt, _list_of("Open311Created"), "service_requests", "Created")},
+        errors=(400, 403, 404, 409, 413, 415, 429, 503),
+    )
+
+
+def _request_spec(fmt: str) -> Spec:
+    return _spec(
+        f"单件诉求（{fmt.upper()}）",
+        f"open311Request{fmt.upper()}",
+        security=OPEN311_KEY,
+        description=(
+            "Served by the route `/open311/v2/requests/{request_file}`. 404 unless the case "
+            "exists and is public. With `api_key` (query) of the client that filed a request, "
+            "that request is readable before it is published: status only (`description`, "
+            "`address` null, `status_notes` the state label)."
+        ),
+        parameters=(
+            path_param("service_request_id", "case id", example="WZ20261102-ABC234"),
+            EXTENSIONS,
+        ),
+        responses={
+            200: _in_format(
+                fmt, _list_of("Open311Request"), "service_requests", "a list of one request"
+            )
+        },
+        errors=(404,),
+    )
+
+
+NO_FORMAT = (
+    "Answers in the spec's error format (JSON): 400 `unsupported_format` — every resource "
+    "ends in `.json` or `.xml`."
+)
+VERSION_ROOT = (
+    "Answers 404 in the spec's error format (JSON): the endpoint's resources are below it "
+    "(`/open311/discovery.json` lists it)."
+)
+OTHER_RESOURCE = (
+    "400 `unsupported_format` for `services.*` / `requests.*` in another format; 404 "
+    "`not_found` for anything else. Spec error format (JSON)."
+)
+ANY_OTHER = (
+    "Every other path under `/open311/` (`v2/tokens/123.xml`, `v2/services/a/b.json`, "
+    "`v3/…`): 404 `not_found` in the spec's error format, XML when the path ends in `.xml`, "
+    "else JSON; never the gateway's 403. API Gateway tries this route after every more "
+    "specific one. The route is `/open311/{proxy+}`; OpenAPI has no greedy path templating, "
+    "so it is written here with one ordinary parameter, `proxy`."
+)
+RESOURCE = path_param("resource", "e.g. `services.csv`")
+PROXY = path_param(
+    "proxy",
+    "the rest of the path below `/open311/`, any number of segments (API Gateway's greedy "
+    "path variable `{proxy+}` of the route), e.g. `v2/tokens/123.xml`",
+    {"type": "string", "minLength": 1},
+    example="v2/tokens/123.xml",
+)
+
+
 # --- routes ---------------------------------------------------------------------------------
 
 
@@ -265,12 +518,12 @@ def _discovery(fmt: str) -> Response:
     return _answer(fmt, make, "discovery", None, cache_seconds=300)
 
 
-@open311.route(f"{ROOT}/discovery.json", methods=["GET"], content_types=ACCEPTED)
+@_route(f"{ROOT}/discovery.json", {"GET": _discovery_spec("json")})
 def discovery_json() -> Response:
     return _discovery("json")
 
 
-@open311.route(f"{ROOT}/discovery.xml", methods=["GET"], content_types=ACCEPTED)
+@_route(f"{ROOT}/discovery.xml", {"GET": _discovery_spec("xml")})
 def discovery_xml() -> Response:
     return _discovery("xml")
 
@@ -300,17 +553,25 @@ def _requests(fmt: str) -> Response:
     )
 
 
-@open311.route(f"{BASE}/services.json", methods=["GET"], content_types=ACCEPTED)
+@_route(f"{BASE}/services.json", {"GET": _services_spec("json")})
 def services_json() -> Response:
     return _services("json")
 
 
-@open311.route(f"{BASE}/services.xml", methods=["GET"], content_types=ACCEPTED)
+@_route(f"{BASE}/services.xml", {"GET": _services_spec("xml")})
 def services_xml() -> Response:
     return _services("xml")
 
 
-@open311.route(f"{BASE}/services/{{service_file}}", methods=["GET"], content_types=ACCEPTED)
+@_route(
+    f"{BASE}/services/{{service_file}}",
+    {
+        "GET": {
+            f"{BASE}/services/{{service_code}}.{fmt}": _service_definition_spec(fmt)
+            for fmt in FORMATS
+        }
+    },
+)
 def service_definition(service_file: str) -> Response:
     from functions.services import open311 as service
 
@@ -324,17 +585,24 @@ def service_definition(service_file: str) -> Response:
     )
 
 
-@open311.route(f"{BASE}/requests.json", methods=["GET", "POST"], content_types=ACCEPTED)
+@_route(f"{BASE}/requests.json", {"GET": _requests_spec("json"), "POST": _create_spec("json")})
 def requests_json() -> Response:
     return _requests("json")
 
 
-@open311.route(f"{BASE}/requests.xml", methods=["GET", "POST"], content_types=ACCEPTED)
+@_route(f"{BASE}/requests.xml", {"GET": _requests_spec("xml"), "POST": _create_spec("xml")})
 def requests_xml() -> Response:
     return _requests("xml")
 
 
-@open311.route(f"{BASE}/requests/{{request_file}}", methods=["GET"], content_types=ACCEPTED)
+@_route(
+    f"{BASE}/requests/{{request_file}}",
+    {
+        "GET": {
+            f"{BASE}/requests/{{service_request_id}}.{fmt}": _request_spec(fmt) for fmt in FORMATS
+        }
+    },
+)
 def request(request_file: str) -> Response:
     from functions.services import open311 as service
 
@@ -352,22 +620,55 @@ def request(request_file: str) -> Response:
 
 
 # API Gateway answers a path that only parents other routes itself (403): these get ours.
-@open311.route(f"{BASE}/services", methods=["GET"], content_types=ACCEPTED)
+@_route(
+    f"{BASE}/services",
+    {"GET": _error_only("缺少格式后缀（错误应答）", "open311ServicesNoFormat", NO_FORMAT, 400)},
+)
 def services_without_format() -> Response:
     return _other("services")
 
 
-@open311.route(f"{BASE}/requests", methods=["GET", "POST"], content_types=ACCEPTED)
+@_route(
+    f"{BASE}/requests",
+    {
+        "GET": _error_only(
+            "缺少格式后缀（错误应答）", "open311RequestsNoFormatGet", NO_FORMAT, 400
+        ),
+        "POST": _error_only(
+            "缺少格式后缀（错误应答）", "open311RequestsNoFormatPost", NO_FORMAT, 400, 413
+        ),
+    },
+)
 def requests_without_format() -> Response:
     return _other("requests")
 
 
-@open311.route(BASE, methods=["GET", "POST"], content_types=ACCEPTED)
+@_route(
+    BASE,
+    {
+        "GET": _error_only("版本根路径（错误应答）", "open311VersionRootGet", VERSION_ROOT, 404),
+        "POST": _error_only(
+            "版本根路径（错误应答）", "open311VersionRootPost", VERSION_ROOT, 404, 413
+        ),
+    },
+)
 def version_root() -> Response:
     return _other("v2")
 
 
-@open311.route(f"{BASE}/{{resource}}", methods=["GET", "POST"], content_types=ACCEPTED)
+@_route(
+    f"{BASE}/{{resource}}",
+    {
+        "GET": replace(
+            _error_only("其他资源（错误应答）", "open311OtherGet", OTHER_RESOURCE, 400, 404),
+            parameters=(RESOURCE,),
+        ),
+        "POST": replace(
+            _error_only("其他资源（错误应答）", "open311OtherPost", OTHER_RESOURCE, 400, 404, 413),
+            parameters=(RESOURCE,),
+        ),
+    },
+)
 def other(resource: str) -> Response:
     return _other(resource)
 
@@ -377,7 +678,19 @@ def other(resource: str) -> Response:
 # it to no argument (``{proxy+}`` is not a ``{name}``): the rest of the path is read from
 # the request, as API Gateway sends it (``pathParameters.proxy``). infra/local_stack.py
 # matches it the same way on one machine.
-@open311.route(f"{ROOT}/{{proxy+}}", methods=["GET", "POST"], content_types=ACCEPTED)
+@_route(
+    f"{ROOT}/{{proxy+}}",
+    {
+        "GET": replace(
+            _error_only("其他路径（错误应答）", "open311AnyOtherGet", ANY_OTHER, 404),
+            parameters=(PROXY,),
+        ),
+        "POST": replace(
+            _error_only("其他路径（错误应答）", "open311AnyOtherPost", ANY_OTHER, 404, 413),
+            parameters=(PROXY,),
+        ),
+    },
+)
 def anything_else() -> Response:
     request = open311.current_request
     rest = str((request.uri_params or {}).get("proxy") or "")

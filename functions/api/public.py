@@ -7,7 +7,23 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
+from functions.api.action_specs import lifecycle_specs
 from functions.api.http import body, header, ip, now, query, route
+from functions.api.spec import (
+    CASE_FILTERS,
+    CURSOR,
+    DEPARTMENT,
+    IDEMPOTENCY_KEY,
+    MONTH_PATTERN,
+    PUBLIC,
+    RANKING_FIGURE,
+    Spec,
+    answer,
+    error_answer,
+    page,
+    path_param,
+    query_param,
+)
 from functions.domain.errors import NotFound
 from functions.domain.lifecycle import STATE_LABELS
 from functions.domain.taxonomy import (
@@ -22,9 +38,27 @@ from functions.domain.taxonomy import (
 public = Blueprint(__name__)
 
 BOARD_FILTERS = ("state", "kind", "category", "district", "department")
+MONTH = query_param("month", "`YYYY-MM`; default last month", MONTH_PATTERN)
 
 
-@route(public, "/api/taxonomy", cache_seconds=60)
+@route(
+    public,
+    "/api/taxonomy",
+    cache_seconds=60,
+    spec=Spec(
+        summary="分类与代码表（诉求类型、分类、区县、状态…）",
+        operation_id="taxonomy",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "The codes and their Chinese labels that forms and filters use: the platform's and "
+            "the city's names, kinds (each with a hint), categories, districts, states, "
+            "urgencies, outcomes and ratings."
+        ),
+        responses={200: answer("Taxonomy")},
+        errors=(503,),
+    ),
+)
 def taxonomy() -> dict[str, Any]:
     from functions.services.common import clock
     from functions.services.views import time_limits
@@ -47,7 +81,25 @@ def taxonomy() -> dict[str, Any]:
     }
 
 
-@route(public, "/api/lifecycle", cache_seconds=300)
+@route(
+    public,
+    "/api/lifecycle",
+    cache_seconds=300,
+    spec=Spec(
+        summary="办理流程（状态、操作、事件）",
+        operation_id="lifecycle",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "The states with their labels and properties, every action (label, from/to states, "
+            "who takes it, its path and request schema) and every event type (label, public or "
+            "internal), derived from the registry of action modules: what the pages render "
+            "menus, forms and labels from."
+        ),
+        responses={200: answer("Lifecycle")},
+        errors=(503,),
+    ),
+)
 def lifecycle() -> dict[str, Any]:
     """The lifecycle as the pages render it: states, actions (label, from/to, who, where) and
     event labels, all derived from the registry of action modules."""
@@ -56,7 +108,36 @@ def lifecycle() -> dict[str, Any]:
     return actions.describe()
 
 
-@route(public, "/api/departments", cache_seconds=60)
+@route(
+    public,
+    "/api/departments",
+    cache_seconds=60,
+    spec=Spec(
+        summary="承办单位列表",
+        operation_id="departments",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "Every handling unit of the directory: id, name, its district (code and label) and "
+            "the categories it handles."
+        ),
+        responses={
+            200: answer(
+                {
+                    "type": "object",
+                    "properties": {
+                        "items": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Department"},
+                        }
+                    },
+                    "required": ["items"],
+                }
+            )
+        },
+        errors=(503,),
+    ),
+)
 def departments() -> dict[str, Any]:
     from functions.storage import directory
 
@@ -75,7 +156,38 @@ def departments() -> dict[str, Any]:
     }
 
 
-@route(public, "/api/schemas/{name}", cache_seconds=300)
+@route(
+    public,
+    "/api/schemas/{name}",
+    cache_seconds=300,
+    spec=Spec(
+        summary="请求体的 JSON Schema（表单读取其长度限制）",
+        operation_id="schema",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "The JSON Schema (Draft 2020-12) a request body is validated against, as in "
+            "`schemas/<name>.json`; the forms read their limits from it. 404 "
+            "`schema_not_found` for any other name."
+        ),
+        parameters=(
+            path_param(
+                "name",
+                "schema name without `.json`, e.g. `case-submission`",
+                example="case-submission",
+            ),
+        ),
+        responses={
+            200: answer(
+                {
+                    "type": "object",
+                    "description": "a JSON Schema (Draft 2020-12) from `schemas/<name>.json`",
+                }
+            )
+        },
+        errors=(404,),
+    ),
+)
 def schema(name: str) -> dict[str, Any]:
     import schemas
 
@@ -85,7 +197,31 @@ def schema(name: str) -> dict[str, Any]:
         raise NotFound("没有这个数据格式", "no such schema", "schema_not_found") from None
 
 
-@route(public, "/api/cases", methods=("POST",), status=201)
+@route(
+    public,
+    "/api/cases",
+    methods=("POST",),
+    status=201,
+    spec=Spec(
+        summary="提交诉求",
+        operation_id="submit",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "`channel` is ignored here (only staff enter hotline or mailbox cases). 409 "
+            "`idempotency_mismatch` when the key was used for a different body."
+        ),
+        parameters=(IDEMPOTENCY_KEY,),
+        request="case-submission",
+        responses={
+            201: answer(
+                "Created",
+                "Created (or, for a repeated Idempotency-Key with the same body, the first answer)",
+            )
+        },
+        errors=(400, 409, 413, 415, 429, 503),
+    ),
+)
 def submit() -> dict[str, Any]:
     from functions.domain.rate_limits import contact_subjects
     from functions.services import citizen, rate_limits
@@ -104,7 +240,23 @@ def submit() -> dict[str, Any]:
     )
 
 
-@route(public, "/api/cases")
+@route(
+    public,
+    "/api/cases",
+    spec=Spec(
+        summary="留言板：公开诉求列表（新→旧，每页最多 20 件）",
+        operation_id="board",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "Public cases (the citizen consented and a coordinator approved), newest first; the "
+            "filters combine."
+        ),
+        parameters=(*CASE_FILTERS, CURSOR),
+        responses={200: answer(page("PublicCaseSummary"))},
+        errors=(400, 503),
+    ),
+)
 def board() -> dict[str, Any]:
     from functions.services import citizen
 
@@ -113,7 +265,27 @@ def board() -> dict[str, Any]:
     return citizen.board(filters, cursor, now())
 
 
-@route(public, "/api/overdue")
+@route(
+    public,
+    "/api/overdue",
+    spec=Spec(
+        summary="超期红牌件（公开）",
+        operation_id="publicOverdue",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "红牌: public cases 5 working days past a deadline and still not answered, "
+            "optionally of one `department`."
+        ),
+        parameters=(DEPARTMENT, CURSOR),
+        responses={
+            200: answer(
+                page("PublicCaseSummary", card={"const": "red"}, card_label={"type": "string"})
+            )
+        },
+        errors=(400, 503),
+    ),
+)
 def overdue() -> dict[str, Any]:
     """红牌: public cases past a deadline by the policy's red rung and still not answered."""
     from functions.services import sla
@@ -123,7 +295,20 @@ def overdue() -> dict[str, Any]:
     return sla.carded("red", filters, cursor, now(), public=True)
 
 
-@route(public, "/api/showcase")
+@route(
+    public,
+    "/api/showcase",
+    spec=Spec(
+        summary="回音壁（精选案例，每页 10 件）",
+        operation_id="showcase",
+        tags=("public",),
+        security=PUBLIC,
+        description="回音壁: featured closed cases with their outcome, newest first, 10 a page.",
+        parameters=(CURSOR,),
+        responses={200: answer(page("ShowcaseItem"))},
+        errors=(400, 503),
+    ),
+)
 def showcase() -> dict[str, Any]:
     """回音壁: featured closed cases, newest first, 10 a page (``cursor``)."""
     from functions.services import showcase as service
@@ -131,14 +316,40 @@ def showcase() -> dict[str, Any]:
     return service.wall(query(public, "cursor").get("cursor"))
 
 
-@route(public, "/api/cases/{case_id}")
+@route(
+    public,
+    "/api/cases/{case_id}",
+    spec=Spec(
+        summary="公开诉求详情",
+        operation_id="publicCase",
+        tags=("public",),
+        security=PUBLIC,
+        description="404 when the case does not exist or is not public.",
+        responses={200: answer("PublicCase")},
+        errors=(404, 503),
+    ),
+)
 def case(case_id: str) -> dict[str, Any]:
     from functions.services import citizen
 
     return citizen.public_case(case_id, now())
 
 
-@route(public, "/api/cases/{case_id}/track", methods=("POST",))
+@route(
+    public,
+    "/api/cases/{case_id}/track",
+    methods=("POST",),
+    spec=Spec(
+        summary="凭查询码查看本人诉求",
+        operation_id="track",
+        tags=("public",),
+        security=PUBLIC,
+        description="404 for a wrong case id or tracking code (same message).",
+        request="tracking",
+        responses={200: answer("PrivateCase")},
+        errors=(400, 404, 413, 415, 429, 503),
+    ),
+)
 def track(case_id: str) -> dict[str, Any]:
     from functions.services import citizen, rate_limits
 
@@ -147,7 +358,12 @@ def track(case_id: str) -> dict[str, Any]:
         return citizen.track(case_id, code, at)
 
 
-@route(public, "/api/cases/{case_id}/{action}", methods=("POST",))
+@route(
+    public,
+    "/api/cases/{case_id}/{action}",
+    methods=("POST",),
+    spec=lifecycle_specs("citizen"),
+)
 def act(case_id: str, action: str) -> dict[str, Any]:
     """The citizen's lifecycle action with the tracking code (评价, 补充材料, …, as its module
     declares it), counted like every attempt with a code. An unknown one is a 404."""
@@ -162,7 +378,24 @@ def act(case_id: str, action: str) -> dict[str, Any]:
         return citizen.act(action, case_id, data, at)
 
 
-@route(public, "/api/rankings", cache_seconds=60)
+@route(
+    public,
+    "/api/rankings",
+    cache_seconds=60,
+    spec=Spec(
+        summary="亮晒比：月度单位排名",
+        operation_id="rankings",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "404 `month_not_started` for a future month; the current month is computed month "
+            "to date."
+        ),
+        parameters=(MONTH,),
+        responses={200: answer("Ranking")},
+        errors=(400, 404, 503),
+    ),
+)
 def rankings() -> dict[str, Any]:
     """亮晒比: ``month=YYYY-MM`` (default: last month), departments and counties ranked."""
     from functions.services import rankings as service
@@ -170,7 +403,24 @@ def rankings() -> dict[str, Any]:
     return service.ranking(query(public, "month").get("month"), now())
 
 
-@route(public, "/api/rankings/cases", cache_seconds=60)
+@route(
+    public,
+    "/api/rankings/cases",
+    cache_seconds=60,
+    spec=Spec(
+        summary="亮晒比：某项数字背后的公开诉求",
+        operation_id="rankingCases",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "The public cases among those a unit-month figure counts (`total` counts them all), "
+            "newest first, at most 200."
+        ),
+        parameters=RANKING_FIGURE,
+        responses={200: answer("RankingCases")},
+        errors=(400, 503),
+    ),
+)
 def ranking_cases() -> dict[str, Any]:
     """The public cases behind a ranking figure: ``month``, ``unit``, ``metric``."""
     from functions.services import rankings as service
@@ -179,7 +429,31 @@ def ranking_cases() -> dict[str, Any]:
     return service.cases_behind(q.get("month"), q.get("unit"), q.get("metric"), now(), public=True)
 
 
-@route(public, "/api/rankings.csv", cache_seconds=60)
+@route(
+    public,
+    "/api/rankings.csv",
+    cache_seconds=60,
+    spec=Spec(
+        summary="亮晒比 CSV 下载",
+        operation_id="rankingsCsv",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "The ranking `GET /api/rankings` answers for `month`, as a CSV file to download. "
+            "404 `month_not_started` for a future month."
+        ),
+        parameters=(MONTH,),
+        responses={
+            200: answer(
+                {"type": "string"},
+                "UTF-8 CSV with a BOM, one row per unit (分组, 名次, 单位…)",
+                media="text/csv",
+                headers={"Content-Disposition": '`attachment; filename="rankings-YYYY-MM.csv"`'},
+            )
+        },
+        errors=(400, 404, 503),
+    ),
+)
 def rankings_csv() -> Response:
     from functions.services import rankings as service
 
@@ -196,7 +470,30 @@ def rankings_csv() -> Response:
     )
 
 
-@route(public, "/api/cases/{case_id}/support", methods=("POST",))
+@route(
+    public,
+    "/api/cases/{case_id}/support",
+    methods=("POST",),
+    spec=Spec(
+        summary="附议（我也遇到）",
+        operation_id="support",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "Adds the caller's voice to a public case: one per client address (the viewer "
+            "address CloudFront names, else the source IP), case and Shanghai day. A repeat "
+            "answers 200 with the unchanged count and `already: true`. 404 when the case does "
+            "not exist or is not public; 410 `case_archived` once archived. The count is a "
+            "sharded counter; the case itself is not changed."
+        ),
+        request="empty",
+        responses={
+            200: answer("Support"),
+            410: error_answer("The case is archived (`case_archived`)"),
+        },
+        errors=(400, 404, 413, 415, 503),
+    ),
+)
 def support(case_id: str) -> dict[str, Any]:
     """附议 (我也遇到): one per client address, case and day; answers the new count."""
     from functions.services import citizen

@@ -7,7 +7,21 @@ from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
+from functions.api.action_specs import lifecycle_specs
 from functions.api.http import body, header, ip, json_headers, now, query, route
+from functions.api.spec import (
+    CASE_FILTERS,
+    CURSOR,
+    DEPARTMENT,
+    IDEMPOTENCY_KEY,
+    PUBLIC,
+    RANKING_FIGURE,
+    STAFF,
+    Spec,
+    answer,
+    page,
+    query_param,
+)
 from functions.domain.lifecycle import Role
 
 if TYPE_CHECKING:
@@ -33,7 +47,23 @@ def _guarded(method: str, path: str, roles: frozenset[Role]) -> None:
     ROUTE_ROLES[(method, path)] = roles
 
 
-@route(staff, "/api/staff/sign-in", methods=("POST",))
+@route(
+    staff,
+    "/api/staff/sign-in",
+    methods=("POST",),
+    spec=Spec(
+        summary="申请登录链接（邮件）",
+        operation_id="staffSignIn",
+        tags=("staff",),
+        security=PUBLIC,
+        description=(
+            "A known account gets an email with `/staff.html#t=<token>` (single use, 15 minutes)."
+        ),
+        request="staff-sign-in",
+        responses={202: answer("Message", "Accepted, always")},
+        errors=(400, 413, 415, 429, 503),
+    ),
+)
 def sign_in() -> Response:
     from functions.domain.rate_limits import normalise_email
     from functions.services import rate_limits, staff_auth
@@ -50,14 +80,55 @@ def sign_in() -> Response:
     )
 
 
-@route(staff, "/api/staff/session", methods=("POST",))
+@route(
+    staff,
+    "/api/staff/session",
+    methods=("POST",),
+    spec=Spec(
+        summary="以登录链接换取会话",
+        operation_id="staffSession",
+        tags=("staff",),
+        security=PUBLIC,
+        description=(
+            "Exchanges the single-use, short-lived token of an e-mailed sign-in link "
+            "(`staff.html#t=…`) for a session token, sent afterwards as `Authorization: Bearer "
+            "…`. 401 for an unknown, used or expired token."
+        ),
+        request="staff-session",
+        responses={200: answer("StaffSession")},
+        errors=(400, 401, 413, 415, 503),
+    ),
+)
 def open_session() -> dict[str, Any]:
     from functions.services import staff_auth
 
     return staff_auth.open_session(body(staff, "staff-session")["token"], now())
 
 
-@route(staff, "/api/staff/sign-out", methods=("POST",))
+@route(
+    staff,
+    "/api/staff/sign-out",
+    methods=("POST",),
+    spec=Spec(
+        summary="退出登录",
+        operation_id="staffSignOut",
+        tags=("staff",),
+        security=(*STAFF, {}),
+        description=(
+            "Ends the session named by the bearer token, if any; answers the same without one."
+        ),
+        responses={
+            200: answer(
+                {
+                    "type": "object",
+                    "properties": {"signed_out": {"const": True}},
+                    "required": ["signed_out"],
+                }
+            )
+        },
+        errors=(413,),
+    ),
+)
 def sign_out() -> dict[str, Any]:
     from functions.services import staff_auth
 
@@ -68,7 +139,31 @@ def sign_out() -> dict[str, Any]:
 _guarded("GET", "/api/staff/me", ANY_STAFF)
 
 
-@route(staff, "/api/staff/me")
+@route(
+    staff,
+    "/api/staff/me",
+    spec=Spec(
+        summary="当前工作人员",
+        operation_id="staffMe",
+        tags=("staff",),
+        security=STAFF,
+        description="The staff member the session belongs to: e-mail, role and name.",
+        responses={
+            200: answer(
+                {
+                    "type": "object",
+                    "properties": {
+                        "email": {"type": "string"},
+                        "role": {"$ref": "#/components/schemas/Role"},
+                        "name": {"type": "string"},
+                    },
+                    "required": ["email", "role", "name"],
+                }
+            )
+        },
+        errors=(401, 503),
+    ),
+)
 def me() -> dict[str, Any]:
     s = _session(ANY_STAFF)
     return {"email": s.email, "role": s.role.value, "name": s.name}
@@ -77,7 +172,41 @@ def me() -> dict[str, Any]:
 _guarded("GET", "/api/staff/queue", COORDINATORS)
 
 
-@route(staff, "/api/staff/queue")
+@route(
+    staff,
+    "/api/staff/queue",
+    spec=Spec(
+        summary="工作台：诉求队列",
+        operation_id="staffQueue",
+        tags=("staff",),
+        security=STAFF,
+        description=(
+            "The coordinator's queue: open cases (or, for `state` rejected, closed or archived, "
+            "finished ones), newest first or by deadline (`sort`), filtered by any of the codes "
+            "and by a pending return or extension request; `counts` gives the number of cases "
+            "in each state."
+        ),
+        parameters=(
+            *CASE_FILTERS,
+            query_param("pending", "pending request", {"enum": ["return", "extension"]}),
+            query_param("sort", "order", {"enum": ["newest", "deadline"]}),
+            CURSOR,
+        ),
+        responses={
+            200: answer(
+                page(
+                    "StaffCaseSummary",
+                    counts={
+                        "type": "object",
+                        "additionalProperties": {"type": "integer"},
+                        "description": "state → number of cases",
+                    },
+                )
+            )
+        },
+        errors=(400, 401, 403, 503),
+    ),
+)
 def queue() -> dict[str, Any]:
     from functions.services import coordination
 
@@ -91,7 +220,37 @@ def queue() -> dict[str, Any]:
 _guarded("GET", "/api/staff/overdue", COORDINATORS)
 
 
-@route(staff, "/api/staff/overdue")
+@route(
+    staff,
+    "/api/staff/overdue",
+    spec=Spec(
+        summary="黄牌 / 红牌督办件",
+        operation_id="staffOverdue",
+        tags=("staff",),
+        security=STAFF,
+        description=(
+            "督办: the 黄牌 list (`card=yellow`, the default: 1 working day past a deadline) or "
+            "the 红牌 list (`card=red`: 5 working days), optionally of one `department`."
+        ),
+        parameters=(
+            query_param(
+                "card", "default `yellow`; any other value is 400", {"enum": ["yellow", "red"]}
+            ),
+            DEPARTMENT,
+            CURSOR,
+        ),
+        responses={
+            200: answer(
+                page(
+                    "StaffCaseSummary",
+                    card={"enum": ["yellow", "red"]},
+                    card_label={"type": "string"},
+                )
+            )
+        },
+        errors=(400, 401, 403, 503),
+    ),
+)
 def overdue() -> dict[str, Any]:
     """The 黄牌 / 红牌 lists: ``card=yellow|red`` (default yellow), ``department``, ``cursor``."""
     from functions.services import sla
@@ -105,7 +264,20 @@ def overdue() -> dict[str, Any]:
 _guarded("GET", "/api/staff/rankings/cases", COORDINATORS)
 
 
-@route(staff, "/api/staff/rankings/cases")
+@route(
+    staff,
+    "/api/staff/rankings/cases",
+    spec=Spec(
+        summary="亮晒比：某项数字背后的全部诉求",
+        operation_id="staffRankingCases",
+        tags=("staff",),
+        security=STAFF,
+        description="As `GET /api/rankings/cases`, public or not; items are `StaffCaseSummary`.",
+        parameters=RANKING_FIGURE,
+        responses={200: answer("RankingCases")},
+        errors=(400, 401, 403, 503),
+    ),
+)
 def ranking_cases() -> dict[str, Any]:
     """Every case behind a ranking figure (public or not): ``month``, ``unit``, ``metric``."""
     from functions.services import rankings
@@ -120,7 +292,26 @@ def ranking_cases() -> dict[str, Any]:
 _guarded("GET", "/api/staff/outbox", COORDINATORS)
 
 
-@route(staff, "/api/staff/outbox")
+@route(
+    staff,
+    "/api/staff/outbox",
+    spec=Spec(
+        summary="发送失败的通知（死信）",
+        operation_id="staffOutbox",
+        tags=("staff",),
+        security=STAFF,
+        description=(
+            "Notifications (e-mail, SMS) that failed after every retry (`status=dead`), newest "
+            "first, each to retry by hand (`POST /api/staff/outbox/{message_id}/retry`)."
+        ),
+        parameters=(
+            query_param("status", "only `dead` for now; else 400", {"enum": ["dead"]}),
+            CURSOR,
+        ),
+        responses={200: answer(page("DeadLetter"))},
+        errors=(400, 401, 403, 503),
+    ),
+)
 def dead_letters() -> dict[str, Any]:
     """发送失败: ``status=dead`` (the only list for now), ``cursor``."""
     from functions.services import outbox
@@ -133,7 +324,20 @@ def dead_letters() -> dict[str, Any]:
 _guarded("POST", "/api/staff/outbox/{message_id}/retry", COORDINATORS)
 
 
-@route(staff, "/api/staff/outbox/{message_id}/retry", methods=("POST",))
+@route(
+    staff,
+    "/api/staff/outbox/{message_id}/retry",
+    methods=("POST",),
+    spec=Spec(
+        summary="重发一条死信",
+        operation_id="staffRetryMessage",
+        tags=("staff",),
+        security=STAFF,
+        description="404 `no_such_message`; 409 `not_dead`.",
+        responses={200: answer("DeadLetter", "the message, now `pending` with `attempts: 0`")},
+        errors=(401, 403, 404, 409, 413, 503),
+    ),
+)
 def retry_message(message_id: str) -> dict[str, Any]:
     from functions.services import outbox
 
@@ -144,7 +348,22 @@ def retry_message(message_id: str) -> dict[str, Any]:
 _guarded("GET", "/api/staff/cases/{case_id}", COORDINATORS)
 
 
-@route(staff, "/api/staff/cases/{case_id}")
+@route(
+    staff,
+    "/api/staff/cases/{case_id}",
+    spec=Spec(
+        summary="工作台：诉求详情",
+        operation_id="staffCase",
+        tags=("staff",),
+        security=STAFF,
+        description=(
+            "One case as staff see it: the contact data, the full timeline, assignments, "
+            "deadlines and pending requests. 404 when there is no such case."
+        ),
+        responses={200: answer("StaffCase")},
+        errors=(401, 403, 404, 503),
+    ),
+)
 def case(case_id: str) -> dict[str, Any]:
     from functions.services import coordination
 
@@ -155,7 +374,23 @@ def case(case_id: str) -> dict[str, Any]:
 _guarded("POST", "/api/staff/cases", INTAKE)
 
 
-@route(staff, "/api/staff/cases", methods=("POST",), status=201)
+@route(
+    staff,
+    "/api/staff/cases",
+    methods=("POST",),
+    status=201,
+    spec=Spec(
+        summary="代录诉求（热线、信箱）",
+        operation_id="staffEnterCase",
+        tags=("staff",),
+        security=STAFF,
+        description="`channel` defaults to `hotline`.",
+        parameters=(IDEMPOTENCY_KEY,),
+        request="case-submission",
+        responses={201: answer("Created")},
+        errors=(400, 401, 403, 409, 413, 415, 503),
+    ),
+)
 def enter_case() -> dict[str, Any]:
     from functions.domain.cases import Actor
     from functions.services import citizen
@@ -187,7 +422,12 @@ def route_roles() -> dict[tuple[str, str], frozenset[Role]]:
     }
 
 
-@route(staff, "/api/staff/cases/{case_id}/{action}", methods=("POST",))
+@route(
+    staff,
+    "/api/staff/cases/{case_id}/{action}",
+    methods=("POST",),
+    spec=lifecycle_specs("staff"),
+)
 def act(case_id: str, action: str) -> dict[str, Any]:
     """A coordinator's action on a case: a lifecycle action of the registry (受理, 交办, …, as
     its module declares it) or 回音壁 on/off. An unknown one is a 404."""

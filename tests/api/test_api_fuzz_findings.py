@@ -4,14 +4,10 @@ the error envelope naming the field, never a 500."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import jsonschema
 
 from tests.api.helpers import Api, reply_body
-
-DOCUMENT = Path(__file__).resolve().parents[2] / "schemas" / "openapi.json"
+from tests.api.test_api_openapi import document
 
 
 def test_a_planned_date_that_matches_the_pattern_but_is_no_calendar_day_is_a_400(
@@ -31,8 +27,8 @@ def test_a_fractional_response_time_is_stored_and_answered_as_the_document_descr
 ) -> None:
     """PUT /api/admin/policy takes working hours as a number (4.5 h); the answer's
     ``response_working_hours`` was documented as an integer."""
-    document = json.loads(DOCUMENT.read_text(encoding="utf-8"))
-    policy_schema = {"$ref": "#/components/schemas/Policy", "components": document["components"]}
+    components = document()["components"]
+    policy_schema = {"$ref": "#/components/schemas/Policy", "components": components}
     answer = api.call(
         "PUT", "/api/admin/policy", {"response_working_hours": 4.5}, api.as_role("admin")
     )

@@ -2,36 +2,34 @@
 nested 1,000 deep, and a lone surrogate (``"\\ud800"``, no UTF-8 form) in a string of the body,
 a path parameter, a query value or a header, is a 400 naming what is wrong, never a 500.
 
-The routes come from the OpenAPI document (which tests/api/test_api_openapi.py holds equal to
-the routes the app registers), so a route is covered the day it is documented. Each is called
+The routes come from the OpenAPI document, made of the routes the app registers and their specs
+(tests/api/test_api_openapi.py), so a route is covered the day it is registered. Each is called
 with the credentials its ``security`` and ``x-roles`` ask for, so the body is what it judges."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import schemas
 from tests.api.helpers import Answer, Api, Link, submission
+from tests.api.test_api_openapi import document
 
-DOCUMENT = Path(__file__).resolve().parents[2] / "schemas" / "openapi.json"
 METHODS = ("get", "put", "post", "delete", "patch")
 LONE = "\ud800"
 DEEP_OBJECT = '{"a": ' * 1000 + "1" + "}" * 1000
 DEEP_ARRAY = "[" * 1000 + "]" * 1000
 # Open311's ``services/{service_code}.json`` is one Chalice route parameter for the whole file
-# name (tests/api/test_api_openapi.py, FILE_ROUTE): the answer names that parameter.
+# name (``services/{service_file}``): the answer names that parameter.
 FILE_PARAMETERS = {"service_code": "service_file", "service_request_id": "request_file"}
 
 Operation = tuple[str, str, dict[str, Any]]
 
 
 def _operations() -> list[Operation]:
-    document: dict[str, Any] = json.loads(DOCUMENT.read_text(encoding="utf-8"))
     return [
         (method.upper(), path, item[method])
-        for path, item in document["paths"].items()
+        for path, item in document()["paths"].items()
         for method in METHODS
         if method in item
     ]

@@ -1,43 +1,37 @@
-"""The OpenAPI 3.1 document (schemas/openapi.json): valid, every ``$ref`` resolves (request
-bodies to the schema files beside it), it names exactly the routes the Chalice app registers
-(the staff case actions and the Open311 ``{x_file}`` routes as their concrete paths), each
-request body is the schema its handler validates against, the roles are the route tables', and
-``GET /api/openapi.json`` serves it, bundled (without the dev routes on other stages than
-local)."""
+"""The OpenAPI 3.1 document, made of the Chalice route table and each route's spec
+(functions/api/openapi.py, functions/api/spec.py): every registered route declares its spec
+(a route without one fails the document), the document is valid, every ``$ref`` resolves
+(request bodies to the schema files), it has every operation and status the hand-written
+document had (``tests/openapi/operations.json``), each request body is the schema its handler
+validates, the roles are the route tables', and ``GET /api/openapi.json`` serves it, bundled
+(without the dev routes on other stages than local)."""
 
 from __future__ import annotations
 
-import inspect
 import json
-import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.api.helpers import Api
 
-DOCUMENT = Path(__file__).resolve().parents[2] / "schemas" / "openapi.json"
+ROOT = Path(__file__).resolve().parents[2]
+HAND_WRITTEN = ROOT / "tests" / "openapi" / "operations.json"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-# One Chalice route dispatching on ``action`` (functions/api/staff.py, ``_ACTIONS``): documented
-# as one path per action.
-ACTION_ROUTE = "/api/staff/cases/{case_id}/{action}"
-ACTION_PREFIX = "/api/staff/cases/{case_id}/"
-# Open311 routes taking a file name (``requests/{request_file}``): documented as the concrete
-# ``requests/{service_request_id}.json`` and ``.xml``.
-FILE_ROUTE = re.compile(r"^(?P<folder>.+)/\{[a-z_]+_file\}$")
-FILE_PATH = re.compile(r"^(?P<folder>.+)/\{[a-z_]+\}\.(?P<format>json|xml)$")
-FORMATS = {"json", "xml"}
-# API Gateway's greedy path variable (``/open311/{proxy+}``): OpenAPI has no such templating,
-# so the document writes the route with one ordinary parameter (``/open311/{proxy}``).
-GREEDY = re.compile(r"\{\w+\+\}$")
-BODY_CALL = re.compile(r"\bbody\(\w+, \"([a-z0-9-]+)\"\)")
 
 Operation = tuple[str, str, dict[str, Any]]
 
 
-def document() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(DOCUMENT.read_text(encoding="utf-8"))
-    return data
+def document(*, local: bool = True) -> dict[str, Any]:
+    """The document as the app makes it, before bundling (bodies name their schema files)."""
+    from app import app
+    from functions.api import openapi
+
+    return openapi.document(app.routes, local=local)
 
 
 def operations(doc: dict[str, Any]) -> Iterator[Operation]:
@@ -51,30 +45,6 @@ def registered() -> set[tuple[str, str]]:
     from app import app
 
     return {(method, path) for path, methods in app.routes.items() for method in methods}
-
-
-def actions() -> dict[str, tuple[str, Any]]:
-    from functions.api.staff import _ACTIONS
-
-    return _ACTIONS
-
-
-def route_of(path: str, routes: set[str]) -> str:
-    """The registered route that serves a documented path (the path itself if none maps)."""
-    if path in routes:
-        return path
-    if path.startswith(ACTION_PREFIX) and path.removeprefix(ACTION_PREFIX) in actions():
-        return ACTION_ROUTE
-    for route in routes:
-        if GREEDY.search(route) and re.sub(r"\{\w+\}$", "", path) == GREEDY.sub("", route):
-            return route
-    concrete = FILE_PATH.match(path)
-    if concrete:
-        for route in routes:
-            served = FILE_ROUTE.match(route)
-            if served and served["folder"] == concrete["folder"]:
-                return route
-    return path
 
 
 def refs(node: Any) -> Iterator[str]:
@@ -100,22 +70,46 @@ def body_schemas(op: dict[str, Any]) -> set[str]:
     }
 
 
-def handler_schemas(method: str, route: str) -> set[str]:
-    """The schemas the route's handler validates its body against: ``body(bp, "<name>")``."""
-    from app import app
+def test_every_registered_route_declares_its_spec_and_every_spec_has_its_route() -> None:
+    from functions.api.spec import SPECS
+    from functions.settings import settings
 
-    view = inspect.unwrap(app.routes[route][method].view_function)
-    return set(BODY_CALL.findall(inspect.getsource(view)))
+    assert settings().is_local, "tests run on the local stage, where the dev routes exist"
+    live = registered()
+    assert sorted(live - set(SPECS)) == [], "registered without route(…, spec=Spec(…))"
+    assert sorted(set(SPECS) - live) == [], "a spec of no registered route"
+
+
+def test_a_route_without_a_spec_fails_the_document_naming_it() -> None:
+    from functions.api import openapi
+
+    routes = {"/api/taxonomy": {"GET": None}, "/api/later": {"GET": None, "POST": None}}
+    with pytest.raises(openapi.UndocumentedRoute, match="GET /api/later, POST /api/later"):
+        openapi.paths(routes, local=True)
+
+
+def test_a_path_parameter_nobody_describes_fails_the_document() -> None:
+    from functions.api import openapi
+    from functions.api.spec import PUBLIC, Spec, answer
+
+    spec = Spec(summary="x", operation_id="x", tags=("public",), security=PUBLIC,
+                responses={200: answer("Clock")})  # fmt: skip
+    specs = {("GET", "/api/things/{thing_id}"): spec}
+    with pytest.raises(ValueError, match="thing_id"):
+        openapi.paths({"/api/things/{thing_id}": {"GET": None}}, local=True, specs=specs)
 
 
 def test_the_document_is_valid_openapi_3_1() -> None:
     from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
+    import schemas
+
     doc = document()
     assert doc["openapi"].startswith("3.1.")
     assert doc["info"]["title"] == "问政 Wenzheng API"
     assert doc["servers"] == [{"url": "/", "description": "same origin as the site"}]
-    validate(doc, base_uri=DOCUMENT.as_uri(), cls=OpenAPIV31SpecValidator)
+    # Resolved as if the document sat beside the schema files its bodies name.
+    validate(doc, base_uri=(schemas.HERE / "openapi.json").as_uri(), cls=OpenAPIV31SpecValidator)
     tags = {tag["name"] for tag in doc["tags"]}
     ids: list[str] = []
     for method, path, op in operations(doc):
@@ -133,6 +127,18 @@ def test_the_document_is_valid_openapi_3_1() -> None:
     assert len(ids) == len(set(ids)), "operationIds must be unique"
 
 
+def test_the_document_has_every_operation_and_status_of_the_hand_written_one() -> None:
+    """``tests/openapi/operations.json``: each (method, path) of the document written by hand
+    before it was made of the routes, with its statuses. None may go missing."""
+    before: dict[str, list[str]] = json.loads(HAND_WRITTEN.read_text(encoding="utf-8"))
+    assert len(before) == 79
+    now = {f"{method} {path}": set(op["responses"]) for method, path, op in operations(document())}
+    missing = sorted(set(before) - set(now))
+    assert missing == [], "operations the hand-written document had"
+    fewer = {key: sorted(set(codes) - now[key]) for key, codes in before.items()}
+    assert {key: codes for key, codes in fewer.items() if codes} == {}, "statuses dropped"
+
+
 def test_every_ref_resolves_and_bodies_name_the_schema_files() -> None:
     """Resolved the way functions/validation.py resolves the schemas' own ``$ref``s: one
     ``referencing`` registry of every file of ``schemas/``, the document among them."""
@@ -142,15 +148,14 @@ def test_every_ref_resolves_and_bodies_name_the_schema_files() -> None:
     import schemas
 
     doc = document()
-    uri = schemas.BASE_URI + "openapi.json"
     resources = [
         (schemas.BASE_URI + f"{n}.json", Resource.from_contents(schemas.load(n)))
         for n in schemas.names()
     ]
     registry: Registry[Any] = Registry().with_resources(
-        [*resources, (uri, DRAFT202012.create_resource(doc))]
+        [*resources, (schemas.DOCUMENT_URI, DRAFT202012.create_resource(doc))]
     )
-    resolver = registry.resolver(base_uri=uri)
+    resolver = registry.resolver(base_uri=schemas.DOCUMENT_URI)
     found = list(refs(doc))
     assert found
     for ref in found:
@@ -161,61 +166,96 @@ def test_every_ref_resolves_and_bodies_name_the_schema_files() -> None:
     bodies = set().union(*(body_schemas(op) for _, _, op in operations(doc)))
     assert {ref.removesuffix(".json") for ref in external} == bodies, "only bodies name files"
     assert "openapi" not in schemas.names()  # not a request schema
+    # Every answer shape of schemas/components/ is one the document uses.
+    used = {ref.rsplit("/", 1)[-1] for ref in found if ref.startswith("#/components/schemas/")}
+    assert set(schemas.components()) <= used, "an answer shape no operation names"
 
 
-def test_the_document_names_exactly_the_registered_routes() -> None:
-    from functions.settings import settings
+def test_dispatching_routes_are_documented_once_per_concrete_path() -> None:
+    """Each audience's lifecycle actions (one route, ``…/{action}``) as one path per action of
+    the registry, the Open311 file routes (``…/{request_file}``) as their ``.json`` and
+    ``.xml`` paths, the greedy ``/open311/{proxy+}`` as ``/open311/{proxy}``."""
+    from functions.api.action_specs import PREFIXES, SHOWCASE_SPECS
+    from functions.domain import actions
 
-    assert settings().is_local, "tests run on the local stage, where the dev routes exist"
+    documented = {(method, path) for method, path, _ in operations(document())}
+    for audience, prefix in PREFIXES.items():
+        routed = {a.route.suffix for a in actions.routed(audience) if a.route}  # type: ignore[arg-type]
+        if audience == "staff":
+            routed |= set(SHOWCASE_SPECS)
+        concrete = {("POST", prefix + suffix) for suffix in routed}
+        assert concrete <= documented, audience
+        assert ("POST", prefix + "{action}") not in documented
+    staff = {p for m, p in documented if p.startswith("/api/staff/cases/{case_id}/")}
+    assert len(staff) == 9  # seven lifecycle actions, 回音壁 on and off
+    for folder, name in (("services", "service_code"), ("requests", "service_request_id")):
+        files = {p for m, p in documented if p.startswith(f"/open311/v2/{folder}/")}
+        assert files == {f"/open311/v2/{folder}/{{{name}}}.{fmt}" for fmt in ("json", "xml")}
+    assert {("GET", "/open311/{proxy}"), ("POST", "/open311/{proxy}")} <= documented
+    # 补充材料 is documented without any list naming it.
+    assert ("POST", "/api/handle/request-info") in documented
+    assert ("POST", "/api/cases/{case_id}/supplement") in documented
+
+
+def test_the_dev_routes_are_marked_local_only() -> None:
     doc = document()
-    live = registered()
-    routes = {path for _, path in live}
-    documented = {(method, path) for method, path, _ in operations(doc)}
-    served = {(method, route_of(path, routes)) for method, path in documented}
-
-    assert sorted(served - live) == [], "documented, but no such route"
-    assert sorted(live - served) == [], "registered, but not in schemas/openapi.json"
-
-    # The dispatching routes are documented once per concrete form, no more, no fewer.
-    concrete_actions = {
-        path.removeprefix(ACTION_PREFIX)
-        for method, path in documented
-        if route_of(path, routes) == ACTION_ROUTE
-    }
-    assert concrete_actions == set(actions()), "one documented path per staff case action"
-    for method, route in live:
-        if FILE_ROUTE.match(route):
-            formats = {
-                FILE_PATH.match(path)["format"]  # type: ignore[index]
-                for m, path in documented
-                if m == method and path != route and route_of(path, routes) == route
-            }
-            assert formats == FORMATS, (method, route)
-
-    # Dev routes are the local stage's only: marked so in the document.
     local_only = {(m, p) for m, p, op in operations(doc) if op.get("x-local-only")}
-    assert local_only == {(m, p) for m, p in live if p.startswith("/api/dev/")}
+    assert local_only == {(m, p) for m, p in registered() if p.startswith("/api/dev/")}
+    for method, path in local_only:
+        assert doc["paths"][path][method.lower()]["description"].startswith("Local stage only")
 
 
-def test_each_request_body_is_the_schema_its_handler_validates() -> None:
-    doc = document()
-    routes = {path for _, path in registered()}
-    for method, path, op in operations(doc):
-        route = route_of(path, routes)
-        if route == ACTION_ROUTE:
-            expected = {actions()[path.removeprefix(ACTION_PREFIX)][0]}
-        else:
-            expected = handler_schemas(method, route)
-        assert body_schemas(op) == expected, f"{method} {path}"
+def _path(template: str, case_id: str) -> str:
+    path = template.replace("{case_id}", case_id)
+    while "{" in path:  # any other parameter: a value that names nothing
+        start = path.index("{")
+        path = path[:start] + "no-such" + path[path.index("}", start) + 1 :]
+    return path
+
+
+def test_each_request_body_is_the_schema_its_handler_validates(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every /api operation that takes a body is sent ``{}`` with the credentials it asks
+    for; the schema the handler hands ``{}`` to (``functions.api.http.check``) is the one the
+    document names, and an operation that documents no JSON body validates none."""
+    from functions.api import http
+
+    case_id = api.submit()["case_id"]
+    link = api.assigned_case("dept-1")[1]
+    checked: list[str] = []
+    original = http.check
+
+    def spy(schema: str, data: Any) -> Any:
+        checked.append(schema)
+        return original(schema, data)
+
+    monkeypatch.setattr(http, "check", spy)
+    seen: set[str] = set()
+    for method, template, op in operations(document()):
+        if method == "GET" or not template.startswith("/api/"):
+            continue
+        headers = {"Content-Type": "application/json"}
+        schemes = {name for entry in op.get("security", []) for name in entry}
+        if "staffSession" in schemes and "x-roles" in op:
+            headers.update(api.as_role(op["x-roles"][0]))
+        if "linkToken" in schemes:
+            headers.update(link.headers)
+        checked.clear()
+        answer = api.call(method, _path(template, case_id), headers=headers, raw="{}")
+        assert answer.status != 401, (method, template, answer.body)
+        assert set(checked) == body_schemas(op), (method, template, checked, answer.body)
+        seen.update(checked)
+    assert {"case-submission", "accept", "handle-reply", "rating", "dev-clock"} <= seen
 
 
 def test_roles_and_security_match_the_route_tables() -> None:
     from functions.api.admin import ROUTE_ROLES as ADMIN_ROLES
     from functions.api.audit import ROUTE_ROLES as AUDIT_ROLES
-    from functions.api.staff import ROUTE_ROLES as STAFF_ROLES
+    from functions.api.staff import route_roles
 
     doc = document()
-    tables = {**STAFF_ROLES, **ADMIN_ROLES, **AUDIT_ROLES}
+    tables = {**route_roles(), **ADMIN_ROLES, **AUDIT_ROLES}
     documented = {(m, p): set(op["x-roles"]) for m, p, op in operations(doc) if "x-roles" in op}
     expected = {key: {role.value for role in roles} for key, roles in tables.items()}
     assert documented == expected, "x-roles differ from the ROUTE_ROLES tables"
@@ -239,12 +279,43 @@ def test_the_document_is_served(api: Api) -> None:
     assert api.get("/api/schemas/openapi").status == 404  # the schema route serves schemas
 
 
-def test_other_stages_serve_the_document_without_the_dev_routes() -> None:
-    from functions.api.docs import published
+def test_each_documented_cache_control_is_what_the_route_answers(api: Api) -> None:
+    """The GETs that need no parameter, called: the ``Cache-Control`` their success answer
+    documents is the one they send."""
+    compared = 0
+    for method, path, op in operations(document()):
+        success = next(v for k, v in op["responses"].items() if k.startswith("2") or k == "default")
+        documented = success.get("headers", {}).get("Cache-Control", {}).get("description")
+        needs = [p for p in op.get("parameters", []) if p.get("required")]
+        if method != "GET" or needs or documented is None:
+            continue
+        answer = api.get(path)
+        assert answer.status == 200, (path, answer.body)
+        assert f"`{answer.headers['Cache-Control']}`" == documented, path
+        compared += 1
+    assert compared >= 7
 
-    doc = document()
-    elsewhere = published(doc, local=False)
-    assert published(doc, local=True) == doc
+
+def test_other_stages_serve_the_document_without_the_dev_routes() -> None:
+    here, elsewhere = document(local=True), document(local=False)
     assert not [p for p in elsewhere["paths"] if p.startswith("/api/dev/")]
-    kept = {(m, p) for m, p, op in operations(doc) if not op.get("x-local-only")}
+    kept = {(m, p) for m, p, op in operations(here) if not op.get("x-local-only")}
     assert {(m, p) for m, p, _ in operations(elsewhere)} == kept
+
+
+def test_the_document_is_made_on_its_first_request_not_when_the_app_is_imported() -> None:
+    """Cold starts import the routes and their specs, never the generator or the schemas."""
+    probe = (
+        "import sys, app; "
+        "print(sorted(m for m in ('functions.api.openapi', 'schemas') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={"WZ_STAGE": "prod", "AWS_DEFAULT_REGION": "ap-southeast-1", "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

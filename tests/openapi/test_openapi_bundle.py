@@ -1,7 +1,7 @@
 """``schemas.bundle``: the document ``GET /api/openapi.json`` serves holds the request schemas
-that ``schemas/openapi.json`` names by file, so it resolves from its own URL alone, and it says
-exactly what the file and the schema files say together (``functions/validation.py`` compiles
-the files; they stay the single source)."""
+that the generated document (functions/api/openapi.py) names by file, so it resolves from its
+own URL alone, and it says exactly what the generated document and the schema files say
+together (``functions/validation.py`` compiles the files; they stay the single source)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 import schemas
+from tests.api.test_api_openapi import document as generated_document
 from tests.api.test_api_openapi import refs
 from tests.openapi.conftest import served
 
-DOCUMENT_URI = schemas.BASE_URI + "openapi.json"
+DOCUMENT_URI = schemas.DOCUMENT_URI
 # What bundling adds or drops on a copied schema without changing what it accepts.
 PACKAGING = {"$schema", "$id", "$defs", "externalDocs"}
 
@@ -63,19 +64,19 @@ def test_every_ref_of_the_served_document_points_inside_it() -> None:
     assert "CaseSubmissionBody" in document["components"]["schemas"]
 
 
-def test_the_served_document_says_what_the_file_and_the_schema_files_say() -> None:
-    document = schemas.openapi()
+def test_the_served_document_says_what_the_generated_one_and_the_schema_files_say() -> None:
+    generated = generated_document()
     bundled = served()
-    assert bundled == schemas.bundle(document)
+    assert bundled == schemas.bundle(generated)
     assert inlined(bundled["paths"], resolver_of(bundled)) == inlined(
-        document["paths"], resolver_of(document)
+        generated["paths"], resolver_of(generated)
     )
-    for name, schema in document["components"]["schemas"].items():
+    for name, schema in generated["components"]["schemas"].items():
         assert bundled["components"]["schemas"][name] == schema, "kept as written"
 
 
 def test_each_bundled_body_links_to_its_schema_file_as_the_api_serves_it() -> None:
-    bundled = schemas.bundle(schemas.openapi())["components"]["schemas"]
+    bundled = schemas.bundle(generated_document())["components"]["schemas"]
     body = bundled["CaseSubmissionBody"]
     assert body["externalDocs"]["url"] == "/api/schemas/case-submission"
     assert "$id" not in body and "$schema" not in body and "$defs" not in body
@@ -86,9 +87,9 @@ def test_each_bundled_body_links_to_its_schema_file_as_the_api_serves_it() -> No
 
 
 def test_a_path_added_later_gets_its_body_bundled_and_the_document_stays_as_read() -> None:
-    document = copy.deepcopy(schemas.openapi())
-    before = json.dumps(document, sort_keys=True)
-    document["paths"]["/api/later"] = {
+    generated = copy.deepcopy(generated_document())
+    before = json.dumps(generated, sort_keys=True)
+    generated["paths"]["/api/later"] = {
         "post": {
             "requestBody": {
                 "content": {"application/json": {"schema": {"$ref": "handle-reply.json"}}}
@@ -96,12 +97,12 @@ def test_a_path_added_later_gets_its_body_bundled_and_the_document_stays_as_read
             "responses": {"200": {"description": "OK"}},
         }
     }
-    bundled = schemas.bundle(document)
+    bundled = schemas.bundle(generated)
     body = bundled["paths"]["/api/later"]["post"]["requestBody"]["content"]["application/json"]
     assert body["schema"] == {"$ref": "#/components/schemas/HandleReplyBody"}
     assert {"HandleReplyBody", "CommonText", "CommonDate"} <= set(bundled["components"]["schemas"])
-    del document["paths"]["/api/later"]
-    assert json.dumps(document, sort_keys=True) == before
+    del generated["paths"]["/api/later"]
+    assert json.dumps(generated, sort_keys=True) == before
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.localstack import ROOT, Stack, start, stop
+from tests.localstack import Stack, start, stop
 
 pytestmark = pytest.mark.stack
 
@@ -47,7 +47,6 @@ TRACE = os.environ.get("FUZZ_TRACE") == "1"  # print each request as curl (with 
 # Schemathesis's coverage phase (boundary values, each required part missing, methods no route
 # has: ~2,700 requests, ~4 min on 2 busy cores) is for bigger runs: FUZZ_COVERAGE=1.
 COVERAGE = os.environ.get("FUZZ_COVERAGE") == "1"
-DOCUMENT = ROOT / "schemas" / "openapi.json"
 METHODS = ("get", "put", "post", "delete", "patch")
 SETTINGS = settings(
     max_examples=EXAMPLES,
@@ -171,10 +170,18 @@ def test_a_method_no_route_has_is_refused_as_a_client_error_not_a_501(stack: Sta
         assert stack.call(method, "/index.html")[0] == 405
 
 
+def _generated() -> dict[str, Any]:
+    """The document as the app makes it on the local stage, before bundling."""
+    from app import app
+    from functions.api import openapi
+
+    return openapi.document(app.routes, local=True)
+
+
 def _documented() -> list[tuple[str, str]]:
-    """(method, path) of every operation in schemas/openapi.json, for the test ids; the run
-    itself uses the document the stack serves (the test below checks they are the same)."""
-    paths = json.loads(DOCUMENT.read_text(encoding="utf-8"))["paths"]
+    """(method, path) of every operation of the document, for the test ids; the run itself
+    uses the document the stack serves (the test below checks they are the same)."""
+    paths = _generated()["paths"]
     return [(m.upper(), p) for p, item in paths.items() for m in item if m in METHODS]
 
 
@@ -183,7 +190,7 @@ def test_the_stack_serves_the_document_that_is_fuzzed(stack: Stack, api_schema: 
 
     status, served = stack.call("GET", "/api/openapi.json")
     assert status == 200
-    assert served == schemas.bundle(json.loads(DOCUMENT.read_text(encoding="utf-8")))
+    assert served == schemas.bundle(_generated())
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert {(o.method.upper(), o.path) for o in operations} == set(_documented())
 

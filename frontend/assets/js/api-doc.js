@@ -1,6 +1,6 @@
-// 接口文档: GET /api/openapi.json (schemas/openapi.json, OpenAPI 3.1, served with the request
-// schemas bundled in) rendered as text, grouped by tag: method, path, summary, parameters,
-// request body (a bundled schema links to its file, /api/schemas/<name>, through its
+// 接口文档: GET /api/openapi.json (OpenAPI 3.1, made of the routes and their specs, served
+// with the request schemas bundled in) rendered as text, grouped by tag: method, path, summary,
+// parameters, request body (a bundled schema links to its file, /api/schemas/<name>, through its
 // externalDocs), responses. Every text goes in through h() as text, never as markup.
 import { h, $, replace } from './dom.js';
 import { get } from './api.js';

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from chalice.app import Blueprint, Response
@@ -15,6 +17,25 @@ def _token() -> str | None:
     return header(department, "x-link-token")
 
 
+Act = Callable[[str | None, datetime], dict[str, Any]]
+
+
+def _once(action: str, data: dict[str, Any], act: Act) -> dict[str, Any]:
+    """``act(token, now)``, at most once per ``Idempotency-Key`` for the bearer of this link."""
+    from functions.services import handling
+    from functions.services.common import run_once
+
+    token, at = _token(), now()
+    return run_once(
+        header(department, "idempotency-key"),
+        ("handle", token or "", action),
+        data,
+        lambda: act(token, at),
+        now=at,
+        replay=lambda: handling.show(token, at),
+    )
+
+
 @route(department, "/api/handle")
 def show() -> dict[str, Any]:
     from functions.services import handling
@@ -26,36 +47,40 @@ def show() -> dict[str, Any]:
 def sign() -> dict[str, Any]:
     from functions.services import handling
 
-    body(department, "empty")
-    return handling.sign(_token(), now())
+    data = body(department, "empty")
+    return _once("sign", data, handling.sign)
 
 
 @route(department, "/api/handle/reply", methods=("POST",))
 def reply() -> dict[str, Any]:
     from functions.services import handling
 
-    return handling.reply(_token(), body(department, "handle-reply"), now())
+    data = body(department, "handle-reply")
+    return _once("reply", data, lambda token, at: handling.reply(token, data, at))
 
 
 @route(department, "/api/handle/extension", methods=("POST",))
 def extension() -> dict[str, Any]:
     from functions.services import handling
 
-    return handling.request_extension(_token(), body(department, "handle-extension"), now())
+    data = body(department, "handle-extension")
+    return _once("extension", data, lambda token, at: handling.request_extension(token, data, at))
 
 
 @route(department, "/api/handle/return", methods=("POST",))
 def return_case() -> dict[str, Any]:
     from functions.services import handling
 
-    return handling.request_return(_token(), body(department, "handle-return"), now())
+    data = body(department, "handle-return")
+    return _once("return", data, lambda token, at: handling.request_return(token, data, at))
 
 
 @route(department, "/api/handle/input", methods=("POST",))
 def co_input() -> dict[str, Any]:
     from functions.services import handling
 
-    return handling.co_input(_token(), body(department, "handle-input"), now())
+    data = body(department, "handle-input")
+    return _once("input", data, lambda token, at: handling.co_input(token, data, at))
 
 
 @route(department, "/api/handle/refresh", methods=("POST",))

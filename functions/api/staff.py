@@ -199,4 +199,15 @@ def act(case_id: str, action: str) -> dict[str, Any]:
     schema, name = _ACTIONS[action]
     module, function = name.split(".")
     service = getattr(importlib.import_module(f"functions.services.{module}"), function)
-    return service(case_id, body(staff, schema), s, now())  # type: ignore[no-any-return]
+    from functions.services import coordination
+    from functions.services.common import run_once
+
+    data, at = body(staff, schema), now()
+    return run_once(
+        header(staff, "idempotency-key"),
+        ("staff", s.email, case_id, action),
+        data,
+        lambda: service(case_id, data, s, at),
+        now=at,
+        replay=lambda: coordination.case_view(case_id, at),
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from chalice.app import Blueprint, Response
@@ -15,6 +17,25 @@ department = Blueprint(__name__)
 
 def _token() -> str | None:
     return header(department, "x-link-token")
+
+
+Act = Callable[[str | None, datetime], dict[str, Any]]
+
+
+def _once(action: str, data: dict[str, Any], act: Act) -> dict[str, Any]:
+    """``act(token, now)``, at most once per ``Idempotency-Key`` for the bearer of this link."""
+    from functions.services import handling
+    from functions.services.common import run_once
+
+    token, at = _token(), now()
+    return run_once(
+        header(department, "idempotency-key"),
+        ("handle", token or "", action),
+        data,
+        lambda: act(token, at),
+        now=at,
+        replay=lambda: handling.show(token, at),
+    )
 
 
 @route(
@@ -53,7 +74,8 @@ def act(action: str) -> dict[str, Any]:
 
     declared = actions.by_suffix("department", action)
     assert declared.route is not None
-    return handling.act(action, _token(), body(department, declared.route.schema), now())
+    data = body(department, declared.route.schema)
+    return _once(action, data, lambda token, at: handling.act(action, token, data, at))
 
 
 @route(

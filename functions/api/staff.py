@@ -3,6 +3,7 @@ Every route names the roles it admits (``ROUTE_ROLES``, checked by a table-drive
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
@@ -431,15 +432,35 @@ def route_roles() -> dict[tuple[str, str], frozenset[Role]]:
 def act(case_id: str, action: str) -> dict[str, Any]:
     """A coordinator's action on a case: a lifecycle action of the registry (受理, 交办, …, as
     its module declares it) or 回音壁 on/off. An unknown one is a 404."""
+    from functions.services import coordination
+    from functions.services.common import run_once
+
     s = _session(COORDINATORS)
     if action in _SHOWCASE:
         from functions.services import showcase
 
         service = showcase.feature if action == "feature" else showcase.unfeature
-        return service(case_id, body(staff, _SHOWCASE[action]), s, now())
-    from functions.domain import actions
-    from functions.services import coordination
+        schema = _SHOWCASE[action]
+    else:
+        from functions.domain import actions
 
-    declared = actions.by_suffix("staff", action)  # 404 ``no_such_action`` when unknown
-    assert declared.route is not None
-    return coordination.act(action, case_id, body(staff, declared.route.schema), s, now())
+        declared = actions.by_suffix("staff", action)  # 404 ``no_such_action`` when unknown
+        assert declared.route is not None
+        schema = declared.route.schema
+
+        def service(
+            case_id: str, body: dict[str, Any], session: StaffSession, now: datetime
+        ) -> dict[str, Any]:
+            return coordination.act(action, case_id, body, session, now)
+
+    data, at = body(staff, schema), now()
+    # A retry with the same Idempotency-Key replays the first answer (the record joins the
+    # transition's transaction), scoped to this coordinator, case and action.
+    return run_once(  # type: ignore[no-any-return]
+        header(staff, "idempotency-key"),
+        ("staff", s.email, case_id, action),
+        data,
+        lambda: service(case_id, data, s, at),
+        now=at,
+        replay=lambda: coordination.case_view(case_id, at),
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 import time
 from collections.abc import Callable
@@ -82,7 +81,7 @@ def submit(
     request, so a retry (or a request racing with the same ``Idempotency-Key``) replays the
     first answer without being counted or refused."""
     _check_taxonomy(body)
-    request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    request_hash = idempotency.request_hash(body)
     if not idempotency_key:
         limits()
         return _create(

@@ -1,9 +1,10 @@
-"""What every use case shares: the deadline clock, loading a case, and committing a
-transition together with the links and messages its notices call for."""
+"""What every use case shares: the deadline clock, loading a case, committing the transitions
+of one or more cases together with the links and messages their notices call for, and running
+an action once per ``Idempotency-Key``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,11 +14,13 @@ from pynamodb.models import Model
 from functions.domain import rankings, sla
 from functions.domain.actions.base import ActionDef, Context
 from functions.domain.cases import Actor, Case, Clock, DepartmentRef, Notice, TransitionResult
-from functions.domain.errors import NotFound, invalid_field
+from functions.domain.errors import Conflict, NotFound, invalid_field
 from functions.domain.lifecycle import Role
+from functions.domain.rankings import Cohort
 from functions.notify import templates
 from functions.settings import settings
 from functions.storage import cases_repo, config_repo, directory, outbox_repo, tokens
+from functions.storage import idempotency as idempotency_keys
 from functions.storage.models import IdempotencyModel
 
 
@@ -245,22 +248,81 @@ def materialise(case: Case, notices: list[Notice], now: datetime) -> list[Model]
     return items
 
 
+def commit_all(
+    results: Sequence[TransitionResult],
+    now: datetime,
+    idempotency: tuple[IdempotencyModel, Condition] | None = None,
+) -> list[Case]:
+    """Commit the transitions of one or more cases as one unit of work (one transaction): each
+    case with its clocks reconciled, its links and messages, its ranking tallies."""
+    extra: list[Model] = []
+    tallies: dict[str, dict[Cohort, dict[str, int]]] = {}
+    for result in results:
+        case = result.case
+        if case.assignment is not None:
+            # Every transition may start, stop or move a clock: the rungs still earned and the
+            # sweep's next look follow.
+            sla.reconcile(case, now, clock())
+            case.assignment.next_check_at = sla.next_check(case, clock())
+            # Only a case with a department has a ranking cohort (a new case costs no
+            # settings read).
+            tallies[case.case_id] = rankings.deltas(result, clock().calendar)
+        extra += materialise(case, result.notices, now)
+    cases_repo.commit_all(results, extra=extra, idempotency=idempotency, tallies=tallies)
+    return [result.case for result in results]
+
+
 def commit(
     result: TransitionResult,
     now: datetime,
     idempotency: tuple[IdempotencyModel, Condition] | None = None,
 ) -> Case:
-    if result.case.assignment is not None:
-        # Every transition may start, stop or move a clock: the rungs still earned and the
-        # sweep's next look follow.
-        sla.reconcile(result.case, now, clock())
-        result.case.assignment.next_check_at = sla.next_check(result.case, clock())
-    # Only a case with a department has a ranking cohort (a new case costs no settings read).
-    tallies = rankings.deltas(result, clock().calendar) if result.case.assignment else None
-    cases_repo.commit(
-        result,
-        extra=materialise(result.case, result.notices, now),
-        idempotency=idempotency,
-        tallies=tallies,
-    )
-    return result.case
+    return commit_all([result], now, idempotency)[0]
+
+
+Answer = dict[str, Any]
+
+
+def run_once(
+    key: str | None,
+    scope: Sequence[str],
+    body: Mapping[str, Any],
+    act: Callable[[], Answer],
+    *,
+    now: datetime,
+    replay: Callable[[], Answer],
+) -> Answer:
+    """Run a staff or department action at most once per ``Idempotency-Key``.
+
+    ``scope`` names who acts on what (e.g. ``("staff", email, case_id, action)``): a key is
+    only ever replayed to the same actor for the same action on the same case. Without a key,
+    ``act()`` runs as it is. With one, the first request writes its record in the
+    transition's own transaction and keeps its answer; a retry with the same body gets that
+    answer (from ``replay()``, the case as it is now, if the first request ended before
+    keeping it), a retry with another body 409 ``idempotency_mismatch``. Errors are not
+    kept: a refused request changed nothing, and its retry is a new attempt."""
+    if not key:
+        return act()
+    key_hash = idempotency_keys.action_key(key, scope)
+    request_hash = idempotency_keys.request_hash(body)
+    found = idempotency_keys.action(key_hash, now)
+    if found is None:
+        with idempotency_keys.joining(key_hash, request_hash, now) as joining:
+            try:
+                answer = act()
+            except Conflict:
+                # A stale case: perhaps a request with this key (a retry racing the first)
+                # changed it first. Then its answer is ours.
+                found = idempotency_keys.action(key_hash, now)
+                if found is None:
+                    raise
+            else:
+                idempotency_keys.answered(joining, answer)
+                return answer
+    if found.request_hash != request_hash:
+        raise Conflict(
+            "该请求标识已用于另一项不同内容的操作",
+            "Idempotency-Key reused with a different body",
+            "idempotency_mismatch",
+        )
+    return found.answer if found.answer is not None else replay()

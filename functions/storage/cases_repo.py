@@ -33,7 +33,7 @@ from functions.domain.cases import (
     month_key,
     promise_awaiting_followup,
 )
-from functions.domain.errors import Conflict, Gone, Unavailable, invalid_field
+from functions.domain.errors import Conflict, Gone, InvalidRequest, Unavailable, invalid_field
 from functions.domain.lifecycle import (
     AUDITED,
     OPEN,
@@ -46,6 +46,7 @@ from functions.domain.lifecycle import (
 from functions.domain.rankings import Cohort
 from functions.domain.sla import active_card
 from functions.storage.codec import decode, encode, iso, parse_iso
+from functions.storage.idempotency import joining_now
 from functions.storage.models import (
     CaseModel,
     CohortCaseModel,
@@ -233,37 +234,61 @@ def _event_from_model(model: EventModel) -> Event:
 # --- writes ---------------------------------------------------------------------------------
 
 
-def _counter_updates(tx: TransactWrite, before: State | None, after: State) -> None:
-    if before == after:
-        return
-    tx.update(CounterModel(f"state#{after.value}"), actions=[CounterModel.n.add(1)])
-    if before is not None:
-        tx.update(CounterModel(f"state#{before.value}"), actions=[CounterModel.n.add(-1)])
+MAX_ITEMS = 100  # DynamoDB's limit on the items one TransactWriteItems may touch
+
+Tallies = Mapping[Cohort, Mapping[str, int]]
 
 
-def _tally_updates(
-    tx: TransactWrite, case_id: str, tallies: Mapping[Cohort, Mapping[str, int]]
-) -> None:
-    """The unit-month totals and this case's share of them, by the same increments."""
-    for (unit, month), counts in sorted(tallies.items()):
-        adds = {name: n for name, n in counts.items() if n}
-        if not adds:
+def _state_counts(results: Sequence[TransitionResult]) -> dict[str, int]:
+    """The net change of each per-state counter: one update per counter item, however many of
+    the cases move in or out of its state (a transaction touches an item once)."""
+    net: dict[str, int] = {}
+    for result in results:
+        before, after = result.expected_state, result.case.state
+        if before == after:
             continue
-        for item in (TallyModel(month, unit), CohortCaseModel(f"{unit}#{month}", case_id)):
-            actions = [getattr(type(item), name).add(n) for name, n in adds.items()]
-            tx.update(item, actions=actions)
+        net[after.value] = net.get(after.value, 0) + 1
+        if before is not None:
+            net[before.value] = net.get(before.value, 0) - 1
+    return {state: n for state, n in sorted(net.items()) if n}
 
 
-def commit(
-    result: TransitionResult,
-    *,
-    extra: Sequence[Model] = (),
-    idempotency: tuple[IdempotencyModel, Condition] | None = None,
-    tallies: Mapping[Cohort, Mapping[str, int]] | None = None,
-) -> None:
-    """Persist a transition (or a new case) and what goes with it, all or nothing: the case,
-    its events, the messages, the idempotency record, the state counters and the 亮晒比
-    counters of the cohorts it moves."""
+def _tally_items(tallies: Mapping[str, Tallies]) -> list[tuple[Model, dict[str, int]]]:
+    """The unit-month totals (summed over the cases, one update each) and each case's share of
+    them, by the same increments."""
+    totals: dict[Cohort, dict[str, int]] = {}
+    items: list[tuple[Model, dict[str, int]]] = []
+    for case_id, cohorts in sorted(tallies.items()):
+        for (unit, month), counts in sorted(cohorts.items()):
+            adds = {name: n for name, n in counts.items() if n}
+            if not adds:
+                continue
+            items.append((CohortCaseModel(f"{unit}#{month}", case_id), adds))
+            total = totals.setdefault((unit, month), {})
+            for name, n in adds.items():
+                total[name] = total.get(name, 0) + n
+    for (unit, month), counts in sorted(totals.items()):
+        adds = {name: n for name, n in counts.items() if n}
+        if adds:
+            items.append((TallyModel(month, unit), adds))
+    return items
+
+
+@dataclass(frozen=True)
+class _Sealed:
+    """One case's part of a transaction: its transition, the condition the case is written
+    on, and its new events chained onto its head."""
+
+    result: TransitionResult
+    condition: Condition
+    links: list[integrity.Link]
+
+    @property
+    def head(self) -> str:
+        return self.links[-1].hash if self.links else self.result.case.head_hash
+
+
+def _sealed(result: TransitionResult) -> _Sealed:
     case = result.case
     if result.expected_state in READ_ONLY and any(
         e.type != EventType.ANONYMISED for e in result.events
@@ -273,38 +298,97 @@ def commit(
         raise Gone("该诉求已归档，只读", "the case is archived and read-only", "case_archived")
     first_seq = case.event_count - len(result.events) + 1
     links = integrity.seal(case.case_id, first_seq, case.head_hash, result.events)
-    head = links[-1].hash if links else case.head_hash
     if result.expected_state is None:
         condition: Condition = CaseModel.case_id.does_not_exist()
     else:
         condition = (CaseModel.version == result.expected_version) & (
             CaseModel.state == result.expected_state.value
         )
+    return _Sealed(result, condition, links)
+
+
+def commit(
+    result: TransitionResult,
+    *,
+    extra: Sequence[Model] = (),
+    idempotency: tuple[IdempotencyModel, Condition] | None = None,
+    tallies: Tallies | None = None,
+) -> None:
+    """Persist a transition (or a new case) and what goes with it, all or nothing: the case,
+    its events, the messages, the idempotency record, the state counters and the 亮晒比
+    counters of the cohorts it moves. One case's unit of work (``commit_all``)."""
+    commit_all(
+        [result],
+        extra=extra,
+        idempotency=idempotency,
+        tallies={result.case.case_id: tallies} if tallies else None,
+    )
+
+
+def commit_all(
+    results: Sequence[TransitionResult],
+    *,
+    extra: Sequence[Model] = (),
+    idempotency: tuple[IdempotencyModel, Condition] | None = None,
+    tallies: Mapping[str, Tallies] | None = None,
+) -> None:
+    """Persist the transitions of several cases (a merge, a county's dispatch) as ONE
+    transaction: every case on the version and state it was read at, their sealed events,
+    ``extra`` (messages, link tokens), the idempotency record, the state counters and the
+    ranking counters (``tallies`` by case id). A stale case cancels all of them (409
+    ``stale_case``); a change too big for one transaction is refused before anything is
+    written. Without an explicit ``idempotency`` record, the one an open
+    ``idempotency.joining`` holds (a staff or department action's) joins the first commit."""
+    if not results or len({r.case.case_id for r in results}) != len(results):
+        raise ValueError("a unit of work holds one or more cases, each once")
+    joining = joining_now() if idempotency is None else None
+    record = joining.record() if joining is not None and not joining.joined else idempotency
+    parts = [_sealed(r) for r in results]
+    counts = _state_counts(results)
+    tally_items = _tally_items(tallies or {})
+    size = (
+        len(parts)
+        + sum(len(p.links) for p in parts)
+        + len(extra)
+        + (record is not None)
+        + len(counts)
+        + len(tally_items)
+    )
+    if size > MAX_ITEMS:
+        raise InvalidRequest(
+            f"一次办理涉及的记录过多（{size} 条，上限 {MAX_ITEMS} 条），请分批办理",
+            f"one change may write at most {MAX_ITEMS} items; this one needs {size}",
+            "too_many_changes",
+        )
     # The token makes DynamoDB treat botocore's retry of an attempt whose answer was lost as
     # the same transaction (idempotent for 10 minutes) instead of failing its conditions.
     token = uuid.uuid4().hex
     try:
         with TransactWrite(connection=_connection(), client_request_token=token) as tx:
-            model = to_model(case)
-            model.head_hash = head
-            tx.save(model, condition=condition)
-            for link in links:
-                tx.save(
-                    _event_model(case.case_id, link),
-                    condition=EventModel.seq.does_not_exist(),
-                )
+            for part in parts:
+                case_id = part.result.case.case_id
+                model = to_model(part.result.case)
+                model.head_hash = part.head
+                tx.save(model, condition=part.condition)
+                for link in part.links:
+                    tx.save(_event_model(case_id, link), condition=EventModel.seq.does_not_exist())
             for item in extra:
                 tx.save(item)
-            if idempotency is not None:
-                record, claimed = idempotency  # functions/storage/idempotency.py
-                tx.save(record, condition=claimed)
-            _counter_updates(tx, result.expected_state, case.state)
-            _tally_updates(tx, case.case_id, tallies or {})
+            if record is not None:
+                kept, claimed = record  # functions/storage/idempotency.py
+                tx.save(kept, condition=claimed)
+            for state, n in counts.items():
+                tx.update(CounterModel(f"state#{state}"), actions=[CounterModel.n.add(n)])
+            for item, adds in tally_items:
+                actions = [getattr(type(item), name).add(n) for name, n in adds.items()]
+                tx.update(item, actions=actions)
     except PynamoDBException as error:
         # An attempt may have been applied with its answer lost (a read timeout), and then
-        # either failed its retry's conditions or run out of retries: our own last event, in
-        # place with our hash, says the whole transaction is in. Otherwise nothing is.
-        if not (links and _applied(case.case_id, links[-1])):
+        # either failed its retry's conditions or run out of retries: our own last event of
+        # any one case, in place with our hash, says the whole transaction is in (it is all
+        # or nothing). Otherwise nothing is.
+        witness = next((p for p in parts if p.links), None)
+        if not (witness and _applied(witness.result.case.case_id, witness.links[-1])):
             cancelled = error.cancellation_reasons if isinstance(error, TransactWriteError) else []
             reasons = [r.code if r else None for r in cancelled or []]
             if "ConditionalCheckFailed" in reasons:
@@ -316,7 +400,10 @@ def commit(
             raise Unavailable(
                 "服务暂时繁忙，请稍后重试", "storage unavailable, retry later", "unavailable"
             ) from error
-    case.head_hash = head
+    if joining is not None and record is not None:
+        joining.joined = True
+    for part in parts:
+        part.result.case.head_hash = part.head
 
 
 def _applied(case_id: str, last: integrity.Link) -> bool:

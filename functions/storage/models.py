@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
@@ -345,7 +346,8 @@ class TokenModel(Model):
 
 
 class IdempotencyModel(Model):
-    """One submission per client key: a retried POST returns the first answer."""
+    """One submission, or one staff or department action, per client key: a retried POST
+    returns the first answer."""
 
     Meta = _meta("idempotency")
 
@@ -357,6 +359,9 @@ class IdempotencyModel(Model):
     held_until = UTCDateTimeAttribute(null=True)  # a pending claim stands until then
     case_id = UnicodeAttribute(null=True)
     tracking_code = UnicodeAttribute(null=True)  # kept for 24 h so a retry can show it again
+    # An action's answer (zlib-compressed JSON), kept for 24 h for its retry; "applied" while
+    # the change is stored and its answer not yet.
+    answer = BinaryAttribute(null=True, legacy_encoding=False)
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
 

@@ -195,6 +195,27 @@ def test_a_refused_transition_changes_nothing_and_a_lost_one_never_gets_a_second
     assert version(case_id) == before + 1
 
 
+def test_a_transition_lost_beyond_recognition_is_replayed_by_its_idempotency_key(
+    api: Api, faults: Injector
+) -> None:
+    """As above, but the client sent an Idempotency-Key: its record went in with the
+    transition, so the retry answers 200 with the case as it is now (the first request never
+    kept an answer), not 409, and adds nothing."""
+    case_id = api.submit()["case_id"]
+    headers = {**api.as_role("coordinator"), "Idempotency-Key": "accept-lost"}
+    accept, body = f"/api/staff/cases/{case_id}/accept", {"urgency": "general", "public": True}
+    before = version(case_id)
+    faults.lose_response("dynamodb", "TransactWriteItems")
+    faults.throttle_dynamodb("GetItem", table=EVENTS)
+    unavailable(api.post(accept, body, headers))
+    faults.clear()
+    retry = api.ok(api.post(accept, body, headers))
+    assert retry["case_id"] == case_id and retry["state"] == "accepted"
+    assert event_types(case_id).count("accepted") == 1
+    assert version(case_id) == before + 1
+    assert api.ok(api.post(accept, body, headers)) == retry  # kept no answer: the case now
+
+
 def test_a_sign_in_link_survives_a_lost_answer_and_a_throttled_use(
     api: Api, faults: Injector
 ) -> None:

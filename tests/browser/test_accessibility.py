@@ -38,14 +38,16 @@ AUDITOR = "auditor@wenzheng.example"
 @dataclass(frozen=True)
 class Demo:
     """What the pages are opened with: a public case, a case waiting for the coordinator, a
-    department's magic link (from the dev outbox) for a case assigned to it, and a link whose
-    task has ended (the department replied, the citizen was satisfied, the case closed)."""
+    department's magic link (from the dev outbox) for a case assigned to it, a link whose
+    task has ended (the department replied, the citizen was satisfied, the case closed), and
+    a case waiting for the citizen's 补充材料 (its id, tracking code and the lead's link)."""
 
     public_case: str
     pending_case: str
     handle_link: str
     ended_link: str
     sessions: dict[str, dict[str, Any]]  # staff email → its session (POST /api/staff/session)
+    waiting: tuple[str, str, str]
 
 
 def _token(body: str, page: str) -> str:
@@ -125,12 +127,20 @@ def demo(stack: Stack) -> Demo:
     assert status == 200 and answer["state"] == "closed", answer
     status, answer = stack.call("GET", "/api/handle", headers=link)
     assert status == 410, answer
+
+    # 补充材料: signed, then the lead asks the citizen; the case waits for the answer.
+    waiting, waiting_code, asking = _assigned(stack, bearer, "地下车库顶棚漏水（无障碍检查）")
+    question = {"question": "请补充漏水的具体位置（几号楼、哪个单元）。"}
+    for path, body in (("/api/handle/sign", {}), ("/api/handle/request-info", question)):
+        status, answer = stack.call("POST", path, body, {"X-Link-Token": asking})
+        assert status == 200, answer
     return Demo(
         public_case,
         pending_case,
         f"/handle.html#t={token}",
         f"/handle.html#t={ended}",
         sessions,
+        (waiting, waiting_code, f"/handle.html#t={asking}"),
     )
 
 
@@ -179,6 +189,15 @@ def _track_rating_unchosen(page: Any, stack: Stack, demo: Demo) -> None:
     expect(page.locator(".rating-form .field-error:not([hidden])")).to_have_text(
         "请选择满意、基本满意或不满意"
     )
+
+
+def _track_supplement(page: Any, stack: Stack, demo: Demo) -> None:
+    """The citizen's view while the department waits for 补充材料: the question and the form."""
+    case_id, code, _ = demo.waiting
+    page.goto(stack.url(f"/track.html?id={case_id}"))
+    page.get_by_label("查询码").fill(code)
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_role("heading", name="请您补充材料")).to_be_visible()
 
 
 def _track_wrong_code(page: Any, stack: Stack, demo: Demo) -> None:
@@ -267,12 +286,14 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "case": _visit(lambda d: f"/case.html?id={d.public_case}"),
     "case-no-id": _visit("/case.html"),
     "case-unknown-id": _visit("/case.html?id=WZ20000101-AAAAAA"),
+    "case-paused": _visit(lambda d: f"/case.html?id={d.waiting[0]}"),
     "submit": _visit("/submit.html"),
     "submit-errors": _submit_errors,
     "track": _visit("/track.html"),
     "track-wrong-code": _track_wrong_code,
     "track-replied": _track_replied,
     "track-rating-unchosen": _track_rating_unchosen,
+    "track-supplement": _track_supplement,
     "overdue": _visit("/overdue.html"),
     "overdue-none": _overdue_none,
     "showcase": _visit("/showcase.html"),
@@ -294,6 +315,7 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "audit-no-results": _audit_no_results,
     "audit": _audit,
     "handle": _visit(lambda d: d.handle_link),
+    "handle-waiting": _visit(lambda d: d.waiting[2]),
     "handle-no-link": _visit("/handle.html"),
     "handle-forged-link": _visit("/handle.html#t=forged-link-token"),
     "handle-ended-link": _visit(lambda d: d.ended_link),

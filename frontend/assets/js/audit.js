@@ -6,10 +6,11 @@ import { get, post, staffSession, clearStaffSession } from './api.js';
 import { formatDateTime, todayInShanghai } from './format.js';
 import {
   taxonomy, departments, optionsOf, labelOf, select, field, loading, alertBox, errorBox, errorSummary,
-  clearFieldErrors, showFieldErrors, setBusy, badge, stateBadge, facts, FALLBACK,
+  clearFieldErrors, showFieldErrors, setBusy, badge, stateBadge, facts,
 } from './ui.js';
 import { caseHeading, caseContent, repliesSection } from './caseview.js';
 import { signInForm, signOutButton, staffBar } from './signin.js';
+import { lifecycle, stateLabel, eventLabel } from './lifecycle.js';
 
 const app = $('#app');
 const TITLE = '审计查询';
@@ -17,7 +18,8 @@ const pairs = (list) => list.map(([code, label]) => ({ code, label }));
 const YES_NO = pairs([['yes', '是'], ['no', '否']]);
 // The fixed choices: [label, "any" option, options].
 const CHOICES = {
-  state: ['状态', '全部', pairs([['closed', '已办结'], ['archived', '已归档']])],
+  // The states of the auditors' archive, named by the lifecycle once it is read.
+  state: ['状态', '全部', ['closed', 'archived'].map((code) => ({ code, get label() { return stateLabel(code); } }))],
   breached: ['超时', '不限', pairs([['any', '任意超时'], ['none', '未超时'], ['response', '签收超时'], ['reply', '答复超时']])],
   extension: ['延期', '不限', YES_NO],
   rating: ['评价', '不限', pairs([['satisfied', '满意'], ['basically_satisfied', '基本满意'], ['unsatisfied', '不满意'], ['none', '未评价']])],
@@ -159,16 +161,15 @@ function verdict(v, at) {
 }
 
 function eventItem(e, brokenSeq) {
-  const state = (s) => FALLBACK.states[s] || s;
   const data = Object.entries(e.data || {}).filter(([, v]) => v !== '' && v !== null);
   return h('li', { class: e.public === false ? 'internal' : '', dataset: { seq: e.seq } },
     h('div', { class: 'tl-head' },
       h('span', { class: 'mono' }, `#${e.seq}`),
-      h('strong', null, e.label || e.type),
+      h('strong', null, e.label || eventLabel(e.type)),
       e.public === false ? badge('内部', 'internal') : null,
       e.seq === brokenSeq ? badge('校验失败', 'overdue') : null,
       h('span', { class: 'tl-actor' }, [e.actor_label, e.actor_id].filter(Boolean).join(' · ')),
-      e.to_state && e.from_state !== e.to_state ? h('span', { class: 'tl-actor' }, `${e.from_state ? `${state(e.from_state)} → ` : ''}${state(e.to_state)}`) : null),
+      e.to_state && e.from_state !== e.to_state ? h('span', { class: 'tl-actor' }, `${e.from_state ? `${stateLabel(e.from_state)} → ` : ''}${stateLabel(e.to_state)}`) : null),
     h('time', { datetime: e.at, class: 'muted' }, formatDateTime(e.at)),
     e.note ? h('p', { class: 'tl-note' }, e.note) : null,
     data.length ? h('p', { class: 'hash-line' }, data.map(([k, v]) => `${k}=${v}`).join(' · ')) : null,
@@ -437,7 +438,7 @@ async function start() {
   let me;
   try {
     me = await auditGet('/api/staff/me');
-    [tax, depts] = await Promise.all([taxonomy().catch(() => null), departments().catch(() => [])]);
+    [tax, depts] = await Promise.all([taxonomy().catch(() => null), departments().catch(() => []), lifecycle().catch(() => null)]);
   } catch (err) {
     if (!refused(err)) replace(app, errorBox(err, start));
     return;

@@ -6,10 +6,9 @@ import {
   taxonomy, departments, optionsOf, select, field, loading, errorBox, alertBox,
   readQuery, writeQuery,
 } from './ui.js';
+import { lifecycle, stateOptions } from './lifecycle.js';
 
 const KEYS = ['kind', 'category', 'district', 'department', 'state'];
-// Cases before acceptance or rejected never reach the public board.
-const HIDDEN_STATES = new Set(['submitted', 'rejected']);
 
 const app = $('#app');
 const controls = {};
@@ -37,7 +36,8 @@ function filterForm(tax, depts) {
   controls.category = select('category', optionsOf(tax, 'categories'), { placeholder: '全部分类' });
   controls.district = select('district', optionsOf(tax, 'districts'), { placeholder: '全部区域' });
   controls.department = departmentSelect(depts);
-  controls.state = select('state', optionsOf(tax, 'states').filter((s) => !HIDDEN_STATES.has(s.code)), { placeholder: '全部状态' });
+  // Only the states a public case can be in, by the names the public reads.
+  controls.state = select('state', stateOptions({ shown: true, keep: (s) => s.publishable }), { placeholder: '全部状态' });
   const reset = h('button', { type: 'reset', class: 'btn btn-link' }, '清除筛选');
   const form = h('form', { class: 'filters', role: 'search', 'aria-label': '筛选留言' },
     field({ label: '类型', control: controls.kind }),
@@ -116,7 +116,7 @@ async function load(reset) {
 
 async function init() {
   replace(app, loading());
-  const [tax, depts] = await Promise.allSettled([taxonomy(), departments()]);
+  const [tax, depts] = await Promise.allSettled([taxonomy(), departments(), lifecycle()]);
   replace(app,
     filterForm(tax.value || null, depts.value || []),
     list, status, h('div', { class: 'more' }, more));

@@ -2,7 +2,8 @@
 import { h, $, replace } from './dom.js';
 import { get, post } from './api.js';
 import { loading, errorBox, alertBox } from './ui.js';
-import { caseHeading, caseFacts, caseContent, repliesSection, timelineSection, provisionalNote } from './caseview.js';
+import { caseHeading, caseFacts, caseContent, repliesSection, timelineSection, provisionalNote, pausedNote } from './caseview.js';
+import { lifecycle } from './lifecycle.js';
 
 const app = $('#app');
 const id = new URLSearchParams(location.search).get('id');
@@ -34,12 +35,12 @@ async function load() {
   }
   replace(app, loading());
   try {
-    const c = await get(`/api/cases/${encodeURIComponent(id)}`);
+    const [c] = await Promise.all([get(`/api/cases/${encodeURIComponent(id)}`), lifecycle().catch(() => null)]);
     document.title = `${c.title} - 临江市网络问政平台`;
     replace(app,
       h('article', { class: 'case' },
         caseHeading(c),
-        h('section', { class: 'panel' }, h('h2', { class: 'visually-hidden' }, '基本信息'), caseFacts(c), provisionalNote(c)),
+        h('section', { class: 'panel' }, h('h2', { class: 'visually-hidden' }, '基本信息'), caseFacts(c), pausedNote(c), provisionalNote(c)),
         caseContent(c),
         support(c),
         repliesSection(c.replies),

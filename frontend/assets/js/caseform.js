@@ -4,14 +4,6 @@ import { h, uid } from './dom.js';
 import { get } from './api.js';
 import { field, fieldset, select, counter, optionsOf } from './ui.js';
 
-const KIND_HINTS = {
-  consultation: '想了解政策规定、办事流程或办理条件，例如“办理居住证需要哪些材料”。',
-  suggestion: '对城市管理和公共服务有改进的想法，例如建议增设公交站点。',
-  complaint: '反映单位或个人损害您的权益、违反规定或不作为的问题。',
-  help: '生活中遇到困难，需要政府部门帮助解决，例如小区长时间停水。',
-  praise: '对部门或工作人员的工作表示感谢。',
-};
-
 const DEFAULT_LIMITS = { title: 60, content: 5000, name: 40, phone: 20, email: 254 };
 
 /** Limits from GET /api/schemas/case-submission, falling back to the documented ones. */
@@ -41,12 +33,13 @@ export async function submissionLimits() {
 export function caseFields(tax, limits, { staff = false } = {}) {
   const kinds = optionsOf(tax, 'kinds');
   const kindName = uid('kind');
+  // Each kind's hint comes with it from GET /api/taxonomy (kinds[].hint).
   const kindRadios = kinds.map((k) => {
     const id = uid('kind');
     const hintId = `${id}-hint`;
     return h('div', { class: 'choice' },
       h('input', { type: 'radio', name: kindName, id, value: k.code, 'aria-describedby': hintId }),
-      h('label', { for: id }, h('strong', null, k.label), h('span', { class: 'choice-hint', id: hintId }, k.hint || KIND_HINTS[k.code] || '')));
+      h('label', { for: id }, h('strong', null, k.label), h('span', { class: 'choice-hint', id: hintId }, k.hint || '')));
   });
 
   const category = select('category', optionsOf(tax, 'categories'), { placeholder: '请选择分类' });

@@ -1,7 +1,8 @@
 // Rendering of a case (PublicCase / PrivateCase / StaffCase) shared by the pages.
 import { h } from './dom.js';
 import { formatDateTime, formatDate } from './format.js';
-import { badge, stateBadge, deadlineBadge, ratingBadge, cardBadge, facts, telLink, mailLink, OPEN_STATES } from './ui.js';
+import { badge, stateBadge, deadlineBadge, ratingBadge, cardBadge, facts, telLink, mailLink } from './ui.js';
+import { withDepartment, eventLabel } from './lifecycle.js';
 
 export function caseHeading(c, level = 'h1') {
   return h('header', { class: 'case-heading' },
@@ -19,14 +20,17 @@ function names(list) {
   return (list || []).map((d) => d.name).filter(Boolean).join('、');
 }
 
-/** A deadline value: time + countdown badge while the clock is running. */
-export function deadlineValue(iso, running, apiOverdue) {
+/** A deadline value: time + countdown badge while the clock is running, or `stopped`. */
+export function deadlineValue(iso, running, apiOverdue, stopped = null) {
   if (!iso) return null;
-  return h('span', { class: 'deadline' }, formatDateTime(iso), ' ', running ? deadlineBadge(iso, { apiOverdue }) : null);
+  return h('span', { class: 'deadline' }, formatDateTime(iso), ' ', running ? deadlineBadge(iso, { apiOverdue }) : stopped);
 }
 
+/** 暂停计时 beside the reply deadline while the case waits for the citizen (中止计时). */
+export const pausedBadge = (c) => (c.clock_paused ? badge('暂停计时', 'paused') : null);
+
 export function caseFacts(c, { showName = true, deadlines = true } = {}) {
-  const open = OPEN_STATES.has(c.state);
+  const open = withDepartment(c.state);
   return facts([
     ['留言编号', h('span', { class: 'mono' }, c.case_id)],
     ['类型', c.kind_label],
@@ -38,8 +42,38 @@ export function caseFacts(c, { showName = true, deadlines = true } = {}) {
     ['牵头单位', c.lead ? c.lead.name : null],
     ['协办单位', names(c.co_handlers)],
     ['签收时限', deadlines ? deadlineValue(c.response_due_at, c.state === 'assigned', false) : null],
-    ['答复时限', deadlines ? deadlineValue(c.reply_due_at, open, c.overdue) : null],
+    ['答复时限', deadlines ? deadlineValue(c.reply_due_at, open, c.overdue, pausedBadge(c)) : null],
   ]);
+}
+
+/** 中止计时 on the case pages: while the case waits for the citizen's 补充材料. */
+export function pausedNote(c) {
+  const p = c.clock_paused;
+  if (!p) return null;
+  return h('p', { class: 'hint paused-note' },
+    `答复时限暂停计时（等待留言人补充材料，自 ${formatDateTime(p.since)} 起，最迟至 ${formatDateTime(p.until)}）`);
+}
+
+/** 补充材料 as staff and the department see it: each question, its answer, the pause. */
+export function infoRequestsSection(list, { level = 'h2' } = {}) {
+  if (!list || !list.length) return null;
+  return h('section', { class: 'panel' },
+    h(level, null, '补充材料'),
+    list.map((r) => h('article', { class: 'info-request' },
+      h('header', { class: 'reply-head' },
+        h('strong', null, `${r.department ? r.department.name : '承办单位'}请留言人补充材料`),
+        h('time', { datetime: r.asked_at, class: 'muted' }, formatDateTime(r.asked_at))),
+      h('p', { class: 'prewrap' }, r.question),
+      r.answer
+        ? h('div', { class: 'info-answer' },
+          h('p', null, h('strong', null, '留言人补充：'), h('span', { class: 'muted' }, formatDateTime(r.answered_at))),
+          h('p', { class: 'prewrap' }, r.answer))
+        : h('p', { class: r.expired_at ? 'info-expired' : 'muted' }, r.expired_at
+          ? `逾期未补充（期限 ${formatDateTime(r.due_at)}），已依现有材料恢复办理`
+          : `等待留言人补充，最迟于 ${formatDateTime(r.due_at)} 前`),
+      r.answer || r.expired_at
+        ? h('p', { class: 'muted' }, r.paused_working_hours ? `答复时限顺延 ${r.paused_working_hours} 个工作小时` : '答复时限不变')
+        : null)));
 }
 
 /** Shown when a deadline fell in a year whose official holiday schedule is not out yet. */
@@ -107,7 +141,7 @@ export function timelineSection(events, { title = '办理过程' } = {}) {
     list.length
       ? h('ol', { class: 'timeline' }, list.map((e) => h('li', { class: e.public === false ? 'internal' : '' },
         h('div', { class: 'tl-head' },
-          h('strong', null, e.label || e.type),
+          h('strong', null, e.label || eventLabel(e.type)),
           e.public === false ? badge('内部', 'internal') : null,
           e.actor_label ? h('span', { class: 'tl-actor' }, e.actor_label) : null),
         h('time', { datetime: e.at, class: 'muted' }, formatDateTime(e.at)),
@@ -118,7 +152,7 @@ export function timelineSection(events, { title = '办理过程' } = {}) {
 /** A case on a list (board, 红牌 page): title, masked name, departments, badges. */
 /** A board card; ``page`` is where its title links (the staff console for staff lists). */
 export function caseCard(c, { page = 'case.html', param = 'id' } = {}) {
-  const running = OPEN_STATES.has(c.state);
+  const running = withDepartment(c.state);
   const href = `${page}?${param}=${encodeURIComponent(c.case_id)}`;
   return h('article', { class: 'card' },
     h('div', { class: 'card-top' },

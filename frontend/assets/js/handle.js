@@ -5,10 +5,13 @@ import { get, post } from './api.js';
 import { formatDateTime, todayInShanghai } from './format.js';
 import {
   taxonomy, departments, optionsOf, field, select, counter, loading, alertBox, errorBox, badge,
-  deadlineBadge, facts, truncate, FALLBACK, OPEN_STATES, confirmDialog, setBusy,
+  deadlineBadge, facts, truncate, FALLBACK, confirmDialog, setBusy,
 } from './ui.js';
-import { caseHeading, caseFacts, caseContent, contactSection, repliesSection, timelineSection, provisionalNote } from './caseview.js';
+import {
+  caseHeading, caseFacts, caseContent, contactSection, repliesSection, timelineSection, provisionalNote, infoRequestsSection, pausedBadge,
+} from './caseview.js';
 import { actionForm } from './actions.js';
+import { lifecycle, withDepartment, actionLabel, actionPath, bodyLimits } from './lifecycle.js';
 
 const app = $('#app');
 const token = new URLSearchParams(location.hash.slice(1)).get('t') || '';
@@ -22,14 +25,6 @@ const DEADLINE_LABELS = {
   return_due_at: '退回期限',
 };
 
-const ACTION_TITLES = {
-  sign: '签收',
-  reply: '答复',
-  extension: '申请延期',
-  return: '申请退回',
-  input: '提交协办意见',
-};
-
 const call = (path, body) => post(path, body, { linkToken: token });
 
 async function load(message) {
@@ -39,7 +34,8 @@ async function load(message) {
   }
   replace(app, loading('正在打开办理页面…'));
   try {
-    const [view, t] = await Promise.all([get('/api/handle', { linkToken: token }), taxonomy().catch(() => null)]);
+    const [view, t] = await Promise.all([
+      get('/api/handle', { linkToken: token }), taxonomy().catch(() => null), lifecycle().catch(() => null)]);
     tax = t;
     render(view, message);
   } catch (err) {
@@ -72,16 +68,16 @@ function deadlineRows(view) {
   const rows = [];
   for (const [key, value] of Object.entries(d)) {
     if (typeof value !== 'string' || !DEADLINE_LABELS[key]) continue;
-    let running = OPEN_STATES.has(c.state) && key !== 'return_until';
-    let doneText = null;
+    let running = withDepartment(c.state) && key !== 'return_until';
+    let stopped = key === 'reply_due_at' ? pausedBadge(c) : null;
     if (key === 'response_due_at' && c.state !== 'assigned') {
       running = false;
-      doneText = OPEN_STATES.has(c.state) || c.state === 'replied' ? '已签收' : null;
+      stopped = a && a.signed_at ? badge('已签收', 'done') : null;
     }
     const label = key === 'reply_due_at' && view.role === 'co_handler' ? '牵头答复时限' : DEADLINE_LABELS[key];
     rows.push([label, h('span', { class: 'deadline' },
       h('span', { class: 'deadline-time' }, formatDateTime(value)),
-      running ? deadlineBadge(value, { apiOverdue: key === 'reply_due_at' && c.overdue }) : (doneText ? badge(doneText, 'done') : null))]);
+      running ? deadlineBadge(value, { apiOverdue: key === 'reply_due_at' && c.overdue }) : stopped)]);
   }
   // A co-handler's own clock first.
   return view.role === 'co_handler' ? rows.sort((x, y) => (y[0] === '协办时限') - (x[0] === '协办时限')) : rows;
@@ -106,11 +102,13 @@ function render(view, message) {
           : '贵单位是本件的牵头单位：请及时签收，并在答复时限内答复留言人。')),
       deadlines.length ? h('section', { class: 'panel' }, h('h2', null, '办理时限'), facts(deadlines, 'facts facts-deadlines'), provisionalNote(c)) : null,
       pendingNotice(c.pending),
+      waitingNotice(c.info_request),
       followupNotice(view.followup),
-      actionsPanel(actions, view),
+      c.info_request && !actions.length ? null : actionsPanel(actions, view),
       caseHeading(c, 'h1'),
       h('section', { class: 'panel' }, caseFacts(c, { showName: false, deadlines: false })),
       caseContent(c),
+      infoRequestsSection(c.info_requests),
       contactSection(c.contact, h('p', { class: 'muted' }, '留言人联系方式仅用于办理本件，请勿外传。')),
       assignment && assignment.co_handlers && assignment.co_handlers.length
         ? coHandlerInputs(role === 'lead' ? assignment.co_handlers : assignment.co_handlers.filter((d) => view.department && d.id === view.department.id))
@@ -126,6 +124,16 @@ function pendingNotice(pending) {
   const what = pending.type === 'extension' ? `延期 ${pending.working_days || ''} 个工作日` : '退回';
   return alertBox(`已申请${what}，正在等待总平台审核。`, 'info',
     pending.reason ? h('p', { class: 'muted' }, `申请理由：${pending.reason}`) : null);
+}
+
+// 补充材料: the lead asked the citizen; the reply clock stands still until the answer comes.
+function waitingNotice(request) {
+  if (!request) return null;
+  return h('section', { class: 'alert alert-info waiting' },
+    h('p', { class: 'alert-title' }, `等待留言人补充材料，答复时限暂停计时，留言人最迟于 ${formatDateTime(request.due_at)} 前补充`),
+    h('p', null, '需补充的材料：'),
+    h('p', { class: 'prewrap' }, request.question),
+    h('p', { class: 'muted' }, '留言人补充后将通知贵单位，答复时限恢复计时并顺延等待的工作时间；逾期未补充的，请依现有材料办理。'));
 }
 
 // 列入计划: the promised date passed and the platform asked how it went (no online action).
@@ -147,17 +155,23 @@ function coHandlerInputs(list) {
     })));
 }
 
-function actionsPanel(actions, view) {
+// The actions this page has a form for; the lifecycle names them and says where they go.
+const PRIMARY = new Set(['sign', 'reply', 'input']);
+
+function actionsPanel(offered, view) {
+  const actions = offered.filter((a) => (a === 'sign' || FORMS[a]) && actionPath(a));
   if (!actions.length) {
-    return h('section', { class: 'panel' }, h('h2', null, '办理操作'),
-      h('p', { class: 'muted' }, '当前没有需要贵单位操作的事项。'));
+    return h('section', { class: 'panel' }, h('h2', null, '办理操作'), offered.length
+      ? alertBox('办理操作暂时无法显示，请稍后刷新页面重试。', 'error', h('button', { type: 'button', class: 'btn btn-secondary btn-small', onclick: () => load() }, '重试'))
+      : h('p', { class: 'muted' }, '当前没有需要贵单位操作的事项。'));
   }
   const area = h('div', { class: 'action-area' });
-  const buttons = actions.filter((a) => ACTION_TITLES[a]).map((a) => {
-    const btn = h('button', { type: 'button', class: `btn ${a === 'sign' || a === 'reply' || a === 'input' ? 'btn-primary' : 'btn-secondary'} btn-block`, 'aria-expanded': 'false' }, ACTION_TITLES[a]);
-    btn.addEventListener('click', () => {
+  const buttons = actions.map((a) => {
+    const btn = h('button', { type: 'button', class: `btn ${PRIMARY.has(a) ? 'btn-primary' : 'btn-secondary'} btn-block`, 'aria-expanded': 'false' }, actionLabel(a));
+    const send = (body) => call(actionPath(a), body);
+    btn.addEventListener('click', async () => {
       if (a === 'sign') {
-        signAction(btn, area);
+        signAction(btn, area, send);
         return;
       }
       const open = btn.getAttribute('aria-expanded') === 'true';
@@ -167,7 +181,10 @@ function actionsPanel(actions, view) {
         return;
       }
       btn.setAttribute('aria-expanded', 'true');
-      replace(area, FORMS[a](view));
+      replace(area, loading());
+      const form = await FORMS[a](view, send);
+      if (btn.getAttribute('aria-expanded') !== 'true') return; // another button was pressed meanwhile
+      replace(area, form);
       const firstInput = area.querySelector('select, textarea, input');
       if (firstInput) firstInput.focus();
     });
@@ -179,7 +196,7 @@ function actionsPanel(actions, view) {
     area);
 }
 
-async function signAction(button, area) {
+async function signAction(button, area, send) {
   const ok = await confirmDialog({
     title: '确认签收',
     message: '签收即表示贵单位已收到本件并开始办理。请在答复时限内答复留言人。',
@@ -188,7 +205,7 @@ async function signAction(button, area) {
   if (!ok) return;
   setBusy(button, true, '正在签收…');
   try {
-    render(await call('/api/handle/sign', {}), '已签收。请在答复时限内答复留言人。');
+    render(await send({}), '已签收。请在答复时限内答复留言人。');
   } catch (err) {
     setBusy(button, false);
     if (!failed(err)) replace(area, errorBox(err));
@@ -207,8 +224,9 @@ function failed(err) {
   return false;
 }
 
+// One form per action name: (view, send(body) → Promise<view>) → the form (or a promise of it).
 const FORMS = {
-  reply() {
+  reply(view, send) {
     const outcome = select('outcome', optionsOf(tax, 'outcomes'), { placeholder: '请选择答复类型' });
     const text = h('textarea', { name: 'text', rows: '8' });
     const planned = h('input', { type: 'date', name: 'planned_date', min: todayInShanghai() });
@@ -244,14 +262,14 @@ const FORMS = {
         ],
         confirmLabel: '确认答复',
       }),
-      submit: (body) => call('/api/handle/reply', body),
+      submit: send,
       done: (view) => render(view, '答复已提交，已通知留言人。'),
       failed,
       submitLabel: '提交答复',
     });
   },
 
-  extension(view) {
+  extension(view, send) {
     // The figures come from the policy in force (the view's limits), never from this page.
     const limits = view.limits || {};
     const most = Number(limits.extension_max_working_days) || 0;
@@ -278,14 +296,14 @@ const FORMS = {
         details: [['延期天数', `${body.working_days} 个工作日`], ['延期理由', truncate(body.reason, 120)]],
         confirmLabel: '确认申请',
       }),
-      submit: (body) => call('/api/handle/extension', body),
+      submit: send,
       done: (view) => render(view, '延期申请已提交，请等待总平台审核。审核前请按原时限办理。'),
       failed,
       submitLabel: '提交延期申请',
     });
   },
 
-  return(view) {
+  return(view, send) {
     const reason = h('textarea', { name: 'reason', rows: '4' });
     const a = (view.case || {}).assignment || {};
     const until = a.return_window_ends_at ? `在 ${formatDateTime(a.return_window_ends_at)} 前` : '在退回期限内';
@@ -304,7 +322,7 @@ const FORMS = {
         confirmLabel: '确认退回',
         danger: true,
       }),
-      submit: (body) => call('/api/handle/return', body),
+      submit: send,
       done: (view) => render(view, '退回申请已提交，请等待总平台决定。'),
       failed,
       submitLabel: '提交退回申请',
@@ -312,7 +330,39 @@ const FORMS = {
     });
   },
 
-  input() {
+  async 'request-info'(view, send) {
+    const limits = (await bodyLimits('request-info')).question || {};
+    const question = h('textarea', { name: 'question', rows: '5' });
+    const range = limits.max ? `（${limits.min || 1}–${limits.max} 字）` : '';
+    return actionForm({
+      title: '请留言人补充材料',
+      intro: '确需留言人补充材料才能办理的，请写明需要补充的内容，平台将通过短信或邮件告知留言人。等待期间答复时限暂停计时；留言人补充后恢复计时并顺延等待的工作时间，逾期未补充的恢复计时，请依现有材料办理。',
+      children: [field({
+        label: '需补充的材料', control: question, path: 'question', extra: counter(question, limits.max),
+        hint: `请具体写明需要留言人提供的信息，例如问题发生的具体位置、时间或相关单据的内容${range}。`,
+      })],
+      collect() {
+        const body = { question: question.value.trim() };
+        const n = [...body.question].length;
+        const errors = [];
+        if (!n) errors.push({ field: 'question', message: '请填写需要留言人补充的材料' });
+        else if (limits.min && n < limits.min) errors.push({ field: 'question', message: `需补充的材料至少 ${limits.min} 个字` });
+        return { body, errors };
+      },
+      confirm: (body) => ({
+        title: '确认请留言人补充材料',
+        message: '提交后将通知留言人，答复时限暂停计时，直至留言人补充或补充期限届满。',
+        details: [['需补充的材料', truncate(body.question, 120)]],
+        confirmLabel: '确认提交',
+      }),
+      submit: send,
+      done: (updated) => render(updated, '已请留言人补充材料，答复时限暂停计时。'),
+      failed,
+      submitLabel: '请留言人补充',
+    });
+  },
+
+  input(view, send) {
     const text = h('textarea', { name: 'text', rows: '6' });
     return actionForm({
       title: '提交协办意见',
@@ -323,7 +373,7 @@ const FORMS = {
         return { body, errors: body.text ? [] : [{ field: 'text', message: '请填写协办意见' }] };
       },
       confirm: (body) => ({ title: '确认提交协办意见', details: [['协办意见', truncate(body.text, 120)]], confirmLabel: '确认提交' }),
-      submit: (body) => call('/api/handle/input', body),
+      submit: send,
       done: (view) => render(view, '协办意见已提交给牵头单位。'),
       failed,
       submitLabel: '提交协办意见',

@@ -4,6 +4,7 @@ import { h, $, replace } from './dom.js';
 import { get } from './api.js';
 import { caseCard } from './caseview.js';
 import { taxonomy, departments, field, loading, errorBox, alertBox, readQuery, writeQuery } from './ui.js';
+import { lifecycle } from './lifecycle.js';
 
 const app = $('#app');
 const list = h('div');
@@ -73,12 +74,8 @@ async function statePolicy() {
 async function init() {
   statePolicy();
   replace(app, loading());
-  let depts = [];
-  try {
-    depts = await departments();
-  } catch {
-    depts = [];
-  }
+  const [listed] = await Promise.allSettled([departments(), lifecycle()]);
+  const depts = listed.value || [];
   department = h('select', { name: 'department' }, h('option', { value: '' }, '全部单位'),
     ...depts.map((d) => h('option', { value: d.id }, d.name)));
   department.value = readQuery(['department']).department;

@@ -12,6 +12,7 @@ import { get, staffSession } from './api.js';
 import { caseCard } from './caseview.js';
 import { todayInShanghai, formatDate } from './format.js';
 import { field, loading, errorBox, alertBox, readQuery, writeQuery } from './ui.js';
+import { lifecycle } from './lifecycle.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -177,6 +178,7 @@ async function drill(row, metric, what) {
     }
     const link = data ? { page: 'staff.html', param: 'case' } : undefined;
     if (!data) data = await get('/api/rankings/cases', { query });
+    await lifecycle().catch(() => null); // the cards' countdowns
     const hiddenCount = data.total - data.items.length;
     replace(list, data.items.map((c) => caseCard(c, link)),
       h('p', { class: 'muted' }, `共 ${data.total} 件${hiddenCount > 0 ? `，其中 ${hiddenCount} 件留言人未同意公开或未经审核公开，不在此列出` : ''}。`));

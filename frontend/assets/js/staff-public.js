@@ -48,7 +48,7 @@ export function publicVersionFields(c, path = 'public_version') {
 export function publicVersionSection(c, done, { submit, failed }) {
   const v = c.public_version;
   if (!v || !c.public) return null;
-  const editable = Boolean(v.editable);
+  const editable = Boolean(v.editable && submit);
   const body = editable
     ? h('details', { class: 'action' }, h('summary', null, '编辑公开版本'), publicVersionForm(c, done, { submit, failed }))
     : h('div', null, h('p', null, h('strong', null, v.title)), h('p', { class: 'prewrap' }, v.content));

@@ -1,12 +1,15 @@
-// 查询与评价: case id + tracking code → private view; rating when can_rate.
+// 查询与评价: case id + tracking code → private view; the actions it offers (评价, 补充材料)
+// post to where the lifecycle says.
 import { h, $, replace, uid } from './dom.js';
 import { post } from './api.js';
 import { formatDateTime } from './format.js';
 import {
-  taxonomy, optionsOf, field, fieldset, counter, loading, alertBox, errorSummary,
-  clearFieldErrors, showFieldErrors, setBusy, facts, telLink, mailLink,
+  taxonomy, optionsOf, field, fieldset, counter, loading, errorSummary,
+  clearFieldErrors, showFieldErrors, setBusy, facts, telLink, mailLink, truncate,
 } from './ui.js';
 import { caseHeading, caseFacts, caseContent, repliesSection, timelineSection, provisionalNote, rejectionBlock } from './caseview.js';
+import { actionForm } from './actions.js';
+import { lifecycle, actionPath, bodyLimits } from './lifecycle.js';
 
 const app = $('#app');
 const result = h('div', { class: 'track-result' });
@@ -42,13 +45,13 @@ function lookupForm() {
     setBusy(button, true, '正在查询…');
     replace(result, loading('正在查询…'));
     try {
-      const c = await post(`/api/cases/${encodeURIComponent(id)}/track`, { tracking_code: code });
+      const [c] = await Promise.all([post(`/api/cases/${encodeURIComponent(id)}/track`, { tracking_code: code }), lifecycle().catch(() => null)]);
       caseId = id;
       trackingCode = code;
       const url = new URL(location.href);
       url.searchParams.set('id', id);
       history.replaceState(null, '', url);
-      render(c);
+      await show(c);
     } catch (err) {
       result.replaceChildren();
       const unplaced = showFieldErrors(form, err.fields);
@@ -60,12 +63,23 @@ function lookupForm() {
   return { form, focus: () => (idInput.value ? codeInput : idInput).focus() };
 }
 
-function render(c, justRated = false) {
+/**
+ * Render the citizen's view with the forms of the actions it offers that this page has, each
+ * with its body's limits. `done`: what was just done ({title, text, supplement?}).
+ */
+async function show(c, done = null) {
+  const offered = (c.actions || []).filter((a) => FORMS[a] && actionPath(a, caseId));
+  const limits = await Promise.all(offered.map((a) => bodyLimits(a)));
+  const forms = Object.fromEntries(offered.map((a, i) => [a, FORMS[a](c, limits[i])]));
+  render(c, done, forms);
+}
+
+function render(c, done, forms) {
   const nextStep = c.next_step
-    ? h('div', { class: `alert ${justRated ? 'alert-success' : 'alert-info'}`, role: 'status', tabindex: '-1' },
-      h('p', { class: 'alert-title' }, justRated ? '评价已提交' : '当前进展'),
+    ? h('div', { class: `alert ${done ? 'alert-success' : 'alert-info'}`, role: 'status', tabindex: '-1' },
+      h('p', { class: 'alert-title' }, done ? done.title : '当前进展'),
       h('p', null, c.next_step))
-    : (justRated ? h('div', { class: 'alert alert-success', role: 'status', tabindex: '-1' }, h('p', null, '评价已提交，感谢您的反馈。')) : null);
+    : (done ? h('div', { class: 'alert alert-success', role: 'status', tabindex: '-1' }, h('p', null, done.text)) : null);
   const contact = c.contact || {};
   replace(result,
     h('article', { class: 'case' },
@@ -73,8 +87,9 @@ function render(c, justRated = false) {
       caseHeading(c, 'h2'),
       rejectionBlock(c.rejection),
       h('section', { class: 'panel' }, caseFacts(c, { showName: false }), provisionalNote(c)),
+      supplementPanel(c, forms.supplement, done && done.supplement),
       repliesSection(c.replies, { emptyText: '承办单位尚未答复，答复后会通知您。' }),
-      c.can_rate ? ratingForm(c) : null,
+      forms.rate,
       caseContent(c),
       h('section', { class: 'panel' },
         h('h2', null, '您的联系方式'),
@@ -86,10 +101,74 @@ function render(c, justRated = false) {
         ]),
         h('p', { class: 'muted' }, '联系方式仅承办单位和总平台可见。')),
       timelineSection(c.timeline)));
-  if (nextStep && justRated) nextStep.focus();
+  if (nextStep && done) nextStep.focus();
 }
 
-function ratingForm(c) {
+/**
+ * 补充材料: the department's question with its deadline and the form to answer it; once
+ * answered (`answered`: {question, text}), what the citizen sent.
+ */
+function supplementPanel(c, form, answered) {
+  const r = c.info_request;
+  if (answered) {
+    return h('section', { class: 'panel supplement' },
+      h('h2', null, '您补充的材料'),
+      h('p', { class: 'muted' }, '承办单位的问题：'),
+      h('p', { class: 'prewrap question' }, answered.question),
+      h('p', { class: 'muted' }, '您的补充：'),
+      h('p', { class: 'prewrap answer' }, answered.text),
+      h('p', { class: 'hint' }, '承办单位已恢复办理，答复时限顺延等待的工作时间。'));
+  }
+  if (!r) return null;
+  return h('section', { class: 'panel supplement' },
+    h('h2', null, '请您补充材料'),
+    facts([
+      ['提出单位', r.department ? r.department.name : '承办单位'],
+      ['提出时间', formatDateTime(r.asked_at)],
+      ['补充期限', `${formatDateTime(r.due_at)} 前`],
+    ], 'facts facts-compact'),
+    h('p', { class: 'muted' }, '承办单位的问题：'),
+    h('p', { class: 'prewrap question' }, r.question),
+    h('p', { class: 'hint' }, '补充前答复时限暂停计时；逾期未补充的，承办单位将依现有材料办理。'),
+    form || null);
+}
+
+// One form per action the tracking page offers: (case, the body's limits) → the form.
+const FORMS = {
+  rate: ratingForm,
+  supplement: supplementForm,
+};
+
+function supplementForm(c, limits) {
+  const question = c.info_request ? c.info_request.question : '';
+  const { min = 0, max = 0 } = limits.text || {};
+  const text = h('textarea', { name: 'text', rows: '6' });
+  return actionForm({
+    children: [field({
+      label: '补充内容', control: text, path: 'text', extra: counter(text, max),
+      hint: '请针对上面的问题如实补充，写清时间、地点等具体情况；请不要填写与问题无关的个人信息。',
+    })],
+    collect() {
+      const body = { tracking_code: trackingCode, text: text.value.trim() };
+      const n = [...body.text].length;
+      const errors = [];
+      if (!n) errors.push({ field: 'text', message: '请填写补充内容' });
+      else if (min && n < min) errors.push({ field: 'text', message: `补充内容至少 ${min} 个字` });
+      return { body, errors };
+    },
+    confirm: (body) => ({
+      title: '确认提交补充材料',
+      message: '提交后不能修改，承办单位将依据您补充的材料继续办理。',
+      details: [['补充内容', truncate(body.text, 120)]],
+      confirmLabel: '确认提交',
+    }),
+    submit: (body) => post(actionPath('supplement', caseId), body),
+    done: (updated) => show(updated, { title: '补充材料已提交', text: '补充材料已提交，承办单位将继续办理。', supplement: { question, text: text.value.trim() } }),
+    submitLabel: '提交补充材料',
+  });
+}
+
+function ratingForm(c, limits) {
   const name = uid('rating');
   const options = optionsOf(ratingTaxonomy, 'ratings');
   const radios = options.map((o) => {
@@ -107,7 +186,7 @@ function ratingForm(c) {
       c.rating_window_ends_at ? `请在 ${formatDateTime(c.rating_window_ends_at)} 前评价，逾期未评价的将自动办结。` : ''),
     summary,
     fieldset({ legend: '满意度', path: 'rating', cls: 'choices choices-inline', children: radios }),
-    field({ label: '评价意见（选填）', control: comment, path: 'comment', hint: '不满意时，请写明原因，便于承办单位重新办理。', extra: counter(comment, 500) }),
+    field({ label: '评价意见（选填）', control: comment, path: 'comment', hint: '不满意时，请写明原因，便于承办单位重新办理。', extra: counter(comment, (limits.comment || {}).max) }),
     h('div', { class: 'form-actions' }, button));
 
   form.addEventListener('submit', async (event) => {
@@ -123,8 +202,8 @@ function ratingForm(c) {
     if (comment.value.trim()) body.comment = comment.value.trim();
     setBusy(button, true);
     try {
-      const updated = await post(`/api/cases/${encodeURIComponent(caseId)}/rating`, body);
-      render(updated, true);
+      const updated = await post(actionPath('rate', caseId), body);
+      await show(updated, { title: '评价已提交', text: '评价已提交，感谢您的反馈。' });
     } catch (err) {
       const unplaced = showFieldErrors(form, err.fields);
       replace(summary, errorSummary(err, unplaced));
@@ -138,6 +217,7 @@ let ratingTaxonomy = null;
 
 async function init() {
   taxonomy().then((t) => { ratingTaxonomy = t; }).catch(() => {});
+  lifecycle().catch(() => {});
   const lookup = lookupForm();
   replace(app, lookup.form, result);
   lookup.focus();

@@ -2,10 +2,11 @@
 import { h, $$, uid } from './dom.js';
 import { get, ApiError } from './api.js';
 import { countdown } from './format.js';
+import { stateLabel } from './lifecycle.js';
 
-// Fallback labels, used only when the API did not send one.
+// Fallback labels, used only when the API did not send one. States, actions and events come
+// from the lifecycle (lifecycle.js).
 export const FALLBACK = {
-  states: { submitted: '待受理', accepted: '已受理', rejected: '不予受理', assigned: '已交办', in_progress: '办理中', replied: '已答复', reopened: '重办中', closed: '已办结', archived: '已归档' },
   kinds: { consultation: '咨询', suggestion: '建议', complaint: '投诉', help: '求助', praise: '感谢' },
   outcomes: { resolved: '已解决', explained: '已解释说明', scheduled: '列入计划' },
   ratings: { satisfied: '满意', basically_satisfied: '基本满意', unsatisfied: '不满意' },
@@ -13,8 +14,6 @@ export const FALLBACK = {
   reject_reasons: { out_of_scope: '不属于受理范围', duplicate: '重复诉求', abusive: '含辱骂等不当内容', spam: '垃圾信息', insufficient: '诉求内容不清' },
   roles: { lead: '牵头单位', co_handler: '协办单位', coordinator: '总平台', admin: '管理员', operator: '话务员', auditor: '审计员' },
 };
-
-export const OPEN_STATES = new Set(['assigned', 'in_progress', 'reopened']);
 
 let taxonomyPromise = null;
 let departmentsPromise = null;
@@ -62,7 +61,7 @@ export function badge(text, cls = '') {
 }
 
 export function stateBadge(state, label) {
-  return badge(label || FALLBACK.states[state] || state, `state state-${state}`);
+  return badge(label || stateLabel(state), `state state-${state}`);
 }
 
 /** Countdown or overdue badge for a deadline; `apiOverdue` is the server's flag. */

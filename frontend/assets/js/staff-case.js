@@ -1,0 +1,104 @@
+// The console's case panel: the case as staff see it, its pending request, 补充材料, the forms
+// of the actions the view offers, the public version and the 回音壁.
+import { h, replace } from './dom.js';
+import { formatDateTime } from './format.js';
+import { alertBox, facts } from './ui.js';
+import {
+  caseHeading, caseFacts, caseContent, contactSection, repliesSection, timelineSection, rejectionBlock,
+  infoRequestsSection, pausedNote,
+} from './caseview.js';
+import { actionLabel, actionPath, withDepartment } from './lifecycle.js';
+import { staffPost, PROVISIONAL } from './staff-common.js';
+import { unreachableNote } from './staff-outbox.js';
+import { publicVersionSection } from './staff-public.js';
+import { showcaseSection } from './staff-showcase.js';
+import { FORMS } from './staff-forms.js';
+
+export function emptyPanel() {
+  return h('p', { class: 'muted panel-empty' }, '在左侧列表中选择一条留言，查看详情并办理。');
+}
+
+/**
+ * Show case `c` in `panel`, `message` on top. env: { tax, depts, done(view, message),
+ * failed(err) → bool, onClose() }.
+ */
+export function showCase(panel, c, message, env) {
+  const close = h('button', { type: 'button', class: 'btn btn-link panel-close', onclick: env.onClose }, '← 返回列表');
+  const a = c.assignment;
+  const versionPath = actionPath('public-version', c.case_id);
+  replace(panel,
+    h('div', { class: 'case-panel-inner' },
+      close,
+      message ? h('div', { class: 'alert alert-success', role: 'status' }, h('p', null, message)) : null,
+      caseHeading(c, 'h2'),
+      rejectionBlock(c.rejection),
+      c.escalated ? alertBox('本件经两次重办留言人仍不满意，已转总平台处理。', 'warning') : null,
+      c.deadline_provisional ? alertBox(`${PROVISIONAL}：时限所在年份的法定节假日安排尚未确认，公布并由管理员更新工作日历后，请核对本件时限。`, 'warning') : null,
+      h('section', { class: 'panel' }, caseFacts(c), pausedNote(c), facts([
+        ['来源', c.channel_label || null],
+        ['公开', publicText(c)],
+        ['交办', a && a.no ? `第 ${a.no} 次交办 · ${formatDateTime(a.assigned_at)}` : null],
+        ['签收时间', a && a.signed_at ? formatDateTime(a.signed_at) : null],
+        ['可申请退回至', a && a.return_window_ends_at && withDepartment(c.state) ? formatDateTime(a.return_window_ends_at) : null],
+        ['已延期', c.extensions_used ? `${c.extensions_used} 次` : null],
+        ['回音壁', c.featured ? `已精选 · ${formatDateTime(c.featured.featured_at)}` : null],
+      ])),
+      unreachableNote(c),
+      pendingBox(c.pending),
+      actionsSection(c, env),
+      c.state !== 'submitted'
+        ? publicVersionSection(c, env.done, { submit: versionPath ? (body) => staffPost(versionPath, body) : null, failed: env.failed })
+        : null,
+      showcaseSection(c, env),
+      caseContent(c),
+      infoRequestsSection(c.info_requests),
+      contactSection(c.contact),
+      assignmentBox(a),
+      repliesSection(c.replies),
+      timelineSection(c.events || c.timeline, { title: '全部事件记录' })));
+  panel.focus({ preventScroll: true });
+}
+
+function publicText(c) {
+  if (!c.public) return '留言人不同意公开';
+  if (c.published) return '留言人同意公开 · 已在留言板展示';
+  if (c.approved_public) return '留言人同意公开 · 总平台已同意公开';
+  return '留言人同意公开 · 尚未审核公开';
+}
+
+function pendingBox(p) {
+  if (!p) return null;
+  const what = p.type === 'extension' ? `申请延期 ${p.working_days || ''} 个工作日` : '申请退回';
+  return h('section', { class: 'alert alert-warning' },
+    h('p', { class: 'alert-title' }, `待审申请：${p.department ? p.department.name : ''}${what}`),
+    p.reason ? h('p', null, `理由：${p.reason}`) : null,
+    p.at ? h('p', { class: 'muted' }, `申请时间：${formatDateTime(p.at)}`) : null);
+}
+
+function assignmentBox(a) {
+  if (!a || !a.co_handlers || !a.co_handlers.length) return null;
+  return h('section', { class: 'panel' },
+    h('h2', null, '协办单位意见'),
+    h('ul', { class: 'plain-list' }, a.co_handlers.map((d) => {
+      const text = d.input && typeof d.input === 'object' ? d.input.text : d.input;
+      return h('li', null, h('strong', null, d.name), '：',
+        text ? h('span', { class: 'prewrap' }, text) : h('span', { class: 'muted' }, d.input_due_at ? `尚未提交（时限 ${formatDateTime(d.input_due_at)}）` : '尚未提交'),
+        text && d.input_at ? h('span', { class: 'muted' }, `（${formatDateTime(d.input_at)}）`) : null);
+    })));
+}
+
+/** The offered actions this console has a form for, titled and routed by the lifecycle. */
+function actionsSection(c, env) {
+  const offered = (c.actions || []).filter((a) => FORMS[a]);
+  const usable = offered.filter((a) => actionPath(a, c.case_id));
+  if (!offered.length) return null;
+  if (!usable.length) {
+    return h('section', { class: 'panel actions-panel' }, h('h2', null, '办理操作'),
+      alertBox('办理操作暂时无法显示，请稍后刷新页面重试。', 'error'));
+  }
+  return h('section', { class: 'panel actions-panel' },
+    h('h2', null, '办理操作'),
+    usable.map((a, i) => h('details', { class: 'action', open: i === 0 },
+      h('summary', null, actionLabel(a)),
+      FORMS[a](c, { ...env, send: (body) => staffPost(actionPath(a, c.case_id), body) }))));
+}

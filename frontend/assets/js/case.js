@@ -2,6 +2,7 @@
 import { h, $, replace } from './dom.js';
 import { get, post } from './api.js';
 import { loading, errorBox, alertBox } from './ui.js';
+import { setPageTitle } from './shell.js';
 import { caseHeading, caseFacts, caseContent, repliesSection, timelineSection, provisionalNote } from './caseview.js';
 
 const app = $('#app');
@@ -35,7 +36,7 @@ async function load() {
   replace(app, loading());
   try {
     const c = await get(`/api/cases/${encodeURIComponent(id)}`);
-    document.title = `${c.title} - 临江市网络问政平台`;
+    setPageTitle(c.title);
     replace(app,
       h('article', { class: 'case' },
         caseHeading(c),

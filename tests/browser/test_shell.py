@@ -48,6 +48,11 @@ def shows_names(page: Any, title: str, platform: str, host: str) -> None:
     expect(page).to_have_title(f"{title} - {platform}")
 
 
+def shows_taxonomys_names(page: Any, title: str, tax: dict[str, Any]) -> None:
+    """The platform's name, and the city's government office as the footer's host."""
+    shows_names(page, title, tax["platform_name"], f"{tax['city_name']}人民政府办公室（总平台）")
+
+
 @pytest.mark.parametrize(
     "path, title", [("/index.html", "公开留言板"), ("/submit.html", "我要留言")]
 )
@@ -57,7 +62,7 @@ def test_board_and_form_show_the_demo_citys_names_from_the_taxonomy(
     page, problems = desktop
     tax = taxonomy(stack)
     page.goto(stack.url(path))
-    shows_names(page, title, tax["platform_name"], f"{tax['city_name']}人民政府办公室（总平台）")
+    shows_taxonomys_names(page, title, tax)
     expect(page.locator("#app")).not_to_be_empty()
     shot(page, f"shell-{path.strip('/').removesuffix('.html')}")
     no_problems(problems)
@@ -73,9 +78,7 @@ def test_before_the_taxonomy_answers_a_page_shows_the_neutral_name_then_the_city
         page.goto(stack.url("/track.html"))
     shows_names(page, "查询与评价", NEUTRAL_PLATFORM_NAME, NEUTRAL_HOST)
     held.answer(tax)
-    shows_names(
-        page, "查询与评价", tax["platform_name"], f"{tax['city_name']}人民政府办公室（总平台）"
-    )
+    shows_taxonomys_names(page, "查询与评价", tax)
     no_problems(problems)
 
 
@@ -91,7 +94,7 @@ def test_the_names_are_whatever_the_deployments_taxonomy_says(
         ),
     )
     page.goto(stack.url("/rankings.html"))
-    shows_names(page, "亮晒比", "青石市民生服务平台", "青石市人民政府办公室（总平台）")
+    shows_taxonomys_names(page, "亮晒比", other)
     no_problems(problems)
 
 

@@ -68,12 +68,8 @@ def test_a_page_edited_outside_its_main_is_named_then_written_back_keeping_its_m
 def test_a_page_missing_from_the_shells_table_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "index.html").write_text(
-        (FRONTEND / "index.html").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    (tmp_path / "new.html").write_text(
-        (FRONTEND / "index.html").read_text(encoding="utf-8"), encoding="utf-8"
-    )
+    for name in ("index.html", "new.html"):
+        shutil.copy(FRONTEND / "index.html", tmp_path / name)
     assert site_shell.main(["--frontend", str(tmp_path)]) == 1
     assert "new.html: not in infra/site_shell.py's PAGES" in capsys.readouterr().err
 

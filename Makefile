@@ -20,7 +20,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 ## Start the whole platform locally (moto, tables, demo data, API + site on one origin). The
 ## data is kept in .data/local/ (DATA=<folder> for another) across runs; FRESH=1 starts clean,
 ## moving the saved data to <folder>/backups/; EMPTY=1 starts a fresh run without the demo.
+## The pages get the current shell first (infra/site_shell.py).
 run: venv
+	$(PY) -m infra.site_shell
 	$(PY) -m infra.local_stack --port $(PORT) $(if $(EMPTY),--empty,) $(if $(FRESH),--fresh,) $(if $(DATA),--data "$(DATA)",)
 
 ## Debian's chromium and CJK fonts for the browser tests (never a downloaded browser),
@@ -63,9 +65,11 @@ bench: venv browser-deps
 
 ## Production (docs/OPERATIONS.md, "Deploying"): build/<stage>/sam.json (Chalice's SAM template
 ## merged with infra/template.py's resources) and deployment.zip (app.py, functions/, schemas/ and
-## requirements.txt built for Lambda, without what Lambda's Python runtime provides).
+## requirements.txt built for Lambda, without what Lambda's Python runtime provides); the pages of
+## frontend/ (which deploy uploads) get the current shell (infra/site_shell.py).
 package: venv
 	@mkdir -p $(PACKAGE_DIR)
+	$(PY) -m infra.site_shell
 	rm -f $(PACKAGE_DIR)/merge.json $(PACKAGE_DIR)/sam.json $(PACKAGE_DIR)/deployment.zip
 	$(PY) -m infra.package vendor
 	WZ_STAGE=$(STAGE) $(PY) -m infra.template --stage $(STAGE) --out $(PACKAGE_DIR)/merge.json

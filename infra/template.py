@@ -354,8 +354,134 @@ def _tls_only(bucket: str) -> dict[str, Any]:
     }
 
 
-def site(stage: str) -> dict[str, dict[str, Any]]:
-    api_origin = {
+def _bucket_policy(bucket: str, statements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": {"Ref": bucket},
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+        },
+    }
+
+
+def origin_secret() -> dict[str, Any]:
+    return {
+        "Type": "AWS::SecretsManager::Secret",
+        "Properties": {
+            "Description": "CloudFront → API: the X-Origin-Verify header (WZ_ORIGIN_SECRET)",
+            "GenerateSecretString": {"PasswordLength": 48, "ExcludePunctuation": True},
+        },
+    }
+
+
+def frontend_bucket(stage: str) -> dict[str, Any]:
+    return _private_bucket({"BucketName": sub(f"wenzheng-{stage}-site-${{AWS::AccountId}}")})
+
+
+def frontend_bucket_policy() -> dict[str, Any]:
+    """Only this stack's distribution reads the site's files, and only over TLS."""
+    cloudfront_reads = {
+        "Sid": "CloudFrontReads",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject",
+        "Resource": sub("${FrontendBucket.Arn}/*"),
+        "Condition": {
+            "StringEquals": {
+                "AWS:SourceArn": sub(
+                    "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:"
+                    "distribution/${Distribution}"
+                )
+            }
+        },
+    }
+    return _bucket_policy("FrontendBucket", [cloudfront_reads, _tls_only("FrontendBucket")])
+
+
+def frontend_origin_access_control(stage: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudFront::OriginAccessControl",
+        "Properties": {
+            "OriginAccessControlConfig": {
+                "Name": sub(f"wenzheng-{stage}-site-${{AWS::Region}}"),
+                "OriginAccessControlOriginType": "s3",
+                "SigningBehavior": "always",
+                "SigningProtocol": "sigv4",
+            }
+        },
+    }
+
+
+def api_cache_policy(stage: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudFront::CachePolicy",
+        "Properties": {
+            "CachePolicyConfig": {
+                # Nothing is cached (TTL 0; the credentials are in the key regardless, so no
+                # answer could ever reach another user): a cache policy is the only way to
+                # forward Authorization.
+                "Name": sub(f"wenzheng-{stage}-api-${{AWS::Region}}"),
+                "DefaultTTL": 0,
+                "MinTTL": 0,
+                "MaxTTL": 1,
+                "ParametersInCacheKeyAndForwardedToOrigin": {
+                    "EnableAcceptEncodingGzip": True,
+                    "EnableAcceptEncodingBrotli": True,
+                    "HeadersConfig": {
+                        "HeaderBehavior": "whitelist",
+                        "Headers": list(API_CACHE_KEY_HEADERS),
+                    },
+                    "QueryStringsConfig": {"QueryStringBehavior": "all"},
+                    "CookiesConfig": {"CookieBehavior": "none"},
+                },
+            }
+        },
+    }
+
+
+def api_origin_request_policy(stage: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudFront::OriginRequestPolicy",
+        "Properties": {
+            "OriginRequestPolicyConfig": {
+                "Name": sub(f"wenzheng-{stage}-api-${{AWS::Region}}"),
+                "HeadersConfig": {
+                    "HeaderBehavior": "whitelist",
+                    "Headers": list(API_FORWARDED_HEADERS),
+                },
+                "QueryStringsConfig": {"QueryStringBehavior": "all"},
+                "CookiesConfig": {"CookieBehavior": "none"},
+            }
+        },
+    }
+
+
+def security_headers_policy(stage: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudFront::ResponseHeadersPolicy",
+        "Properties": {
+            "ResponseHeadersPolicyConfig": {
+                "Name": sub(f"wenzheng-{stage}-security-${{AWS::Region}}"),
+                "Comment": "infra/security_headers.py (the local stack sends the same)",
+                "SecurityHeadersConfig": cloudfront_security_headers_config(),
+            }
+        },
+    }
+
+
+def _site_origin() -> dict[str, Any]:
+    """The site's bucket, read through the origin access control."""
+    return {
+        "Id": "site",
+        "DomainName": {"Fn::GetAtt": ["FrontendBucket", "RegionalDomainName"]},
+        "OriginAccessControlId": {"Fn::GetAtt": ["FrontendOriginAccessControl", "Id"]},
+        "S3OriginConfig": {"OriginAccessIdentity": ""},
+    }
+
+
+def _api_origin() -> dict[str, Any]:
+    """API Gateway's stage, with the secret header that tells the API CloudFront sent it."""
+    return {
         "Id": "api",
         "DomainName": sub("${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"),
         "OriginPath": f"/{API_STAGE}",
@@ -370,182 +496,101 @@ def site(stage: str) -> dict[str, dict[str, Any]]:
             }
         ],
     }
-    site_origin = {
-        "Id": "site",
-        "DomainName": {"Fn::GetAtt": ["FrontendBucket", "RegionalDomainName"]},
-        "OriginAccessControlId": {"Fn::GetAtt": ["FrontendOriginAccessControl", "Id"]},
-        "S3OriginConfig": {"OriginAccessIdentity": ""},
+
+
+def _site_behaviour() -> dict[str, Any]:
+    return {
+        "TargetOriginId": "site",
+        "ViewerProtocolPolicy": "redirect-to-https",
+        "AllowedMethods": ["GET", "HEAD"],
+        "CachePolicyId": CACHING_OPTIMIZED,
+        "ResponseHeadersPolicyId": {"Ref": "SecurityHeadersPolicy"},
+        "Compress": True,
     }
-    api_behaviours = [
-        {
-            "PathPattern": pattern,
-            "TargetOriginId": "api",
-            "ViewerProtocolPolicy": "https-only",
-            "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
-            "CachedMethods": ["GET", "HEAD"],
-            "CachePolicyId": {"Ref": "ApiCachePolicy"},
-            "OriginRequestPolicyId": {"Ref": "ApiOriginRequestPolicy"},
-            "ResponseHeadersPolicyId": {"Ref": "SecurityHeadersPolicy"},
-            "Compress": True,
-        }
-        for pattern in API_PATHS
-    ]
-    distribution: dict[str, Any] = {
+
+
+def _api_behaviour(pattern: str) -> dict[str, Any]:
+    return {
+        "PathPattern": pattern,
+        "TargetOriginId": "api",
+        "ViewerProtocolPolicy": "https-only",
+        "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
+        "CachedMethods": ["GET", "HEAD"],
+        "CachePolicyId": {"Ref": "ApiCachePolicy"},
+        "OriginRequestPolicyId": {"Ref": "ApiOriginRequestPolicy"},
+        "ResponseHeadersPolicyId": {"Ref": "SecurityHeadersPolicy"},
+        "Compress": True,
+    }
+
+
+def _viewer_certificate() -> dict[str, Any]:
+    """The ACM certificate when one is given, else CloudFront's own (*.cloudfront.net)."""
+    return {
+        "Fn::If": [
+            "HasCertificate",
+            {
+                "AcmCertificateArn": {"Ref": "CertificateArn"},
+                "SslSupportMethod": "sni-only",
+                "MinimumProtocolVersion": "TLSv1.2_2021",
+            },
+            {"CloudFrontDefaultCertificate": True},
+        ]
+    }
+
+
+def distribution(stage: str) -> dict[str, Any]:
+    """One origin for the site and the API: the bucket by default, the API under API_PATHS."""
+    config = {
         "Enabled": True,
         "Comment": f"wenzheng {stage}",
         "DefaultRootObject": "index.html",
         "HttpVersion": "http2and3",
         "IPV6Enabled": True,
         "PriceClass": "PriceClass_All",
-        "Origins": [site_origin, api_origin],
-        "DefaultCacheBehavior": {
-            "TargetOriginId": "site",
-            "ViewerProtocolPolicy": "redirect-to-https",
-            "AllowedMethods": ["GET", "HEAD"],
-            "CachePolicyId": CACHING_OPTIMIZED,
-            "ResponseHeadersPolicyId": {"Ref": "SecurityHeadersPolicy"},
-            "Compress": True,
-        },
-        "CacheBehaviors": api_behaviours,
+        "Origins": [_site_origin(), _api_origin()],
+        "DefaultCacheBehavior": _site_behaviour(),
+        "CacheBehaviors": [_api_behaviour(pattern) for pattern in API_PATHS],
         "Aliases": {"Fn::If": ["HasCertificate", [{"Ref": "DomainName"}], {"Ref": "AWS::NoValue"}]},
-        "ViewerCertificate": {
-            "Fn::If": [
-                "HasCertificate",
-                {
-                    "AcmCertificateArn": {"Ref": "CertificateArn"},
-                    "SslSupportMethod": "sni-only",
-                    "MinimumProtocolVersion": "TLSv1.2_2021",
-                },
-                {"CloudFrontDefaultCertificate": True},
-            ]
-        },
+        "ViewerCertificate": _viewer_certificate(),
     }
+    return {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": config}}
+
+
+def site(stage: str) -> dict[str, dict[str, Any]]:
     return {
-        "OriginSecret": {
-            "Type": "AWS::SecretsManager::Secret",
-            "Properties": {
-                "Description": "CloudFront → API: the X-Origin-Verify header (WZ_ORIGIN_SECRET)",
-                "GenerateSecretString": {"PasswordLength": 48, "ExcludePunctuation": True},
+        "OriginSecret": origin_secret(),
+        "FrontendBucket": frontend_bucket(stage),
+        "FrontendBucketPolicy": frontend_bucket_policy(),
+        "FrontendOriginAccessControl": frontend_origin_access_control(stage),
+        "ApiCachePolicy": api_cache_policy(stage),
+        "ApiOriginRequestPolicy": api_origin_request_policy(stage),
+        "SecurityHeadersPolicy": security_headers_policy(stage),
+        "Distribution": distribution(stage),
+    }
+
+
+# -- audit exports: a versioned private bucket -----------------------------------------------
+
+
+def exports(stage: str) -> dict[str, dict[str, Any]]:
+    bucket = _private_bucket(
+        {
+            "BucketName": f"wenzheng-{stage}-audit-exports",
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "OldVersions",
+                        "Status": "Enabled",
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": 365},
+                    }
+                ]
             },
-        },
-        "FrontendBucket": _private_bucket(
-            {"BucketName": sub(f"wenzheng-{stage}-site-${{AWS::AccountId}}")}
-        ),
-        "FrontendBucketPolicy": {
-            "Type": "AWS::S3::BucketPolicy",
-            "Properties": {
-                "Bucket": {"Ref": "FrontendBucket"},
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "CloudFrontReads",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "cloudfront.amazonaws.com"},
-                            "Action": "s3:GetObject",
-                            "Resource": sub("${FrontendBucket.Arn}/*"),
-                            "Condition": {
-                                "StringEquals": {
-                                    "AWS:SourceArn": sub(
-                                        "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:"
-                                        "distribution/${Distribution}"
-                                    )
-                                }
-                            },
-                        },
-                        _tls_only("FrontendBucket"),
-                    ],
-                },
-            },
-        },
-        "FrontendOriginAccessControl": {
-            "Type": "AWS::CloudFront::OriginAccessControl",
-            "Properties": {
-                "OriginAccessControlConfig": {
-                    "Name": sub(f"wenzheng-{stage}-site-${{AWS::Region}}"),
-                    "OriginAccessControlOriginType": "s3",
-                    "SigningBehavior": "always",
-                    "SigningProtocol": "sigv4",
-                }
-            },
-        },
-        "ApiCachePolicy": {
-            "Type": "AWS::CloudFront::CachePolicy",
-            "Properties": {
-                "CachePolicyConfig": {
-                    # Nothing is cached (TTL 0; the credentials are in the key regardless, so no
-                    # answer could ever reach another user): a cache policy is the only way to
-                    # forward Authorization.
-                    "Name": sub(f"wenzheng-{stage}-api-${{AWS::Region}}"),
-                    "DefaultTTL": 0,
-                    "MinTTL": 0,
-                    "MaxTTL": 1,
-                    "ParametersInCacheKeyAndForwardedToOrigin": {
-                        "EnableAcceptEncodingGzip": True,
-                        "EnableAcceptEncodingBrotli": True,
-                        "HeadersConfig": {
-                            "HeaderBehavior": "whitelist",
-                            "Headers": list(API_CACHE_KEY_HEADERS),
-                        },
-                        "QueryStringsConfig": {"QueryStringBehavior": "all"},
-                        "CookiesConfig": {"CookieBehavior": "none"},
-                    },
-                }
-            },
-        },
-        "ApiOriginRequestPolicy": {
-            "Type": "AWS::CloudFront::OriginRequestPolicy",
-            "Properties": {
-                "OriginRequestPolicyConfig": {
-                    "Name": sub(f"wenzheng-{stage}-api-${{AWS::Region}}"),
-                    "HeadersConfig": {
-                        "HeaderBehavior": "whitelist",
-                        "Headers": list(API_FORWARDED_HEADERS),
-                    },
-                    "QueryStringsConfig": {"QueryStringBehavior": "all"},
-                    "CookiesConfig": {"CookieBehavior": "none"},
-                }
-            },
-        },
-        "SecurityHeadersPolicy": {
-            "Type": "AWS::CloudFront::ResponseHeadersPolicy",
-            "Properties": {
-                "ResponseHeadersPolicyConfig": {
-                    "Name": sub(f"wenzheng-{stage}-security-${{AWS::Region}}"),
-                    "Comment": "infra/security_headers.py (the local stack sends the same)",
-                    "SecurityHeadersConfig": cloudfront_security_headers_config(),
-                }
-            },
-        },
-        "Distribution": {
-            "Type": "AWS::CloudFront::Distribution",
-            "Properties": {"DistributionConfig": distribution},
-        },
-        "ExportBucket": _private_bucket(
-            {
-                "BucketName": f"wenzheng-{stage}-audit-exports",
-                "VersioningConfiguration": {"Status": "Enabled"},
-                "LifecycleConfiguration": {
-                    "Rules": [
-                        {
-                            "Id": "OldVersions",
-                            "Status": "Enabled",
-                            "NoncurrentVersionExpiration": {"NoncurrentDays": 365},
-                        }
-                    ]
-                },
-            }
-        ),
-        "ExportBucketPolicy": {
-            "Type": "AWS::S3::BucketPolicy",
-            "Properties": {
-                "Bucket": {"Ref": "ExportBucket"},
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [_tls_only("ExportBucket")],
-                },
-            },
-        },
+        }
+    )
+    return {
+        "ExportBucket": bucket,
+        "ExportBucketPolicy": _bucket_policy("ExportBucket", [_tls_only("ExportBucket")]),
     }
 
 
@@ -769,7 +814,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 
 def build(stage: str) -> dict[str, Any]:
     resources: dict[str, Any] = {}
-    for part in (tables(stage), functions(stage), site(stage), mail(stage), alarms(stage)):
+    parts = (tables, functions, site, exports, mail, alarms)
+    for part in (make(stage) for make in parts):
         clash = resources.keys() & part.keys()
         if clash:
             raise SystemExit(f"two resources named {sorted(clash)}")

@@ -2,6 +2,7 @@
 import { h, $, replace } from './dom.js';
 import { get, post } from './api.js';
 import { loading, errorBox, alertBox } from './ui.js';
+import { setPageTitle } from './shell.js';
 import { caseHeading, caseFacts, caseContent, repliesSection, timelineSection, provisionalNote, pausedNote } from './caseview.js';
 import { lifecycle } from './lifecycle.js';
 
@@ -36,7 +37,7 @@ async function load() {
   replace(app, loading());
   try {
     const [c] = await Promise.all([get(`/api/cases/${encodeURIComponent(id)}`), lifecycle().catch(() => null)]);
-    document.title = `${c.title} - 临江市网络问政平台`;
+    setPageTitle(c.title);
     replace(app,
       h('article', { class: 'case' },
         caseHeading(c),

@@ -3,6 +3,7 @@ import { h, $, $$, replace } from './dom.js';
 import { post } from './api.js';
 import { taxonomy, loading, errorBox, errorSummary, clearFieldErrors, showFieldErrors, setBusy, facts } from './ui.js';
 import { caseFields, submissionLimits } from './caseform.js';
+import { platformName } from './shell.js';
 
 const app = $('#app');
 
@@ -96,7 +97,7 @@ async function init() {
 }
 
 function success(created) {
-  const copyText = `临江市网络问政平台 留言编号：${created.case_id} 查询码：${created.tracking_code}`;
+  const copyText = `${platformName()} 留言编号：${created.case_id} 查询码：${created.tracking_code}`;
   const status = h('p', { class: 'copy-status', 'aria-live': 'polite' });
   const codeBox = h('div', { class: 'code-box' },
     facts([

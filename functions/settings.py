@@ -50,6 +50,9 @@ class Settings:
     # Shared with CloudFront (custom origin header X-Origin-Verify): only a request carrying it
     # may name the client's address in CloudFront-Viewer-Address. Empty: use the source IP.
     origin_secret: str = ""
+    # The SMS signature (短信签名) every text starts with: in China the one registered with the
+    # SMS provider for the platform, e.g. 【临江问政】.
+    sms_signature: str = "【网络问政】"
 
     @property
     def is_local(self) -> bool:
@@ -90,6 +93,7 @@ def settings() -> Settings:
         not in ("0", "false", "no", "off"),
         rate_limits=env.get("WZ_RATE_LIMITS", ""),
         origin_secret=env.get("WZ_ORIGIN_SECRET", ""),
+        sms_signature=env.get("WZ_SMS_SIGNATURE", "").strip() or "【网络问政】",
         open311_contact=env.get("WZ_OPEN311_CONTACT", "").strip(),
         open311_api_keys=tuple(
             key.strip() for key in env.get("WZ_OPEN311_API_KEYS", "").split(",") if key.strip()

@@ -23,7 +23,6 @@ from functions.domain.policy import Rung
 from functions.domain.taxonomy import OUTCOME_LABELS, REJECT_REASON_LABELS
 
 SMS_LIMIT = 70
-SMS_PREFIX = "【临江问政】"
 QUOTE = "> "  # the start of every line of a quoted block (the mail convention)
 SUBJECT_TITLE = 30  # characters of a title in a subject line
 
@@ -86,8 +85,15 @@ def local(instant: datetime | None) -> str:
     return instant.astimezone(SHANGHAI).strftime("%Y年%m月%d日 %H:%M")
 
 
+def sms_signature() -> str:
+    """The registered SMS signature (短信签名) of the deployment (``WZ_SMS_SIGNATURE``)."""
+    from functions.settings import settings
+
+    return settings().sms_signature
+
+
 def _sms(text: str) -> str:
-    text = SMS_PREFIX + one_line(text)
+    text = sms_signature() + one_line(text)
     return text if len(text) <= SMS_LIMIT else text[: SMS_LIMIT - 1] + "…"
 
 
@@ -475,7 +481,7 @@ def _return_refused(case: Case, to: To) -> Text:
 def staff_sign_in(link: str, minutes: int) -> Text:
     return Text(
         "问政平台工作人员登录链接",
-        f"您好！请点击以下链接登录临江市网络问政平台（{minutes} 分钟内有效，仅可使用一次）：\n"
+        f"您好！请点击以下链接登录网络问政平台工作台（{minutes} 分钟内有效，仅可使用一次）：\n"
         f"{link}\n\n如非本人操作，请忽略本邮件。\n",
         links=(link,),
     )

@@ -83,6 +83,7 @@ def _view(bearer: Bearer, now: datetime) -> dict[str, Any]:
         "limits": {
             "extension_max_working_days": policy.extension_max_working_days,
             "extensions_left": max(0, policy.extensions_allowed - case.extensions_used),
+            "info_requests_left": max(0, policy.info_requests_allowed - len(case.info_requests)),
         },
         "followup": _followup(case, actor),
     }

@@ -232,7 +232,19 @@ def private_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) 
         "public": case.consent_public,
         "published": case.is_public,
         "can_rate": case.state == State.REPLIED and last is not None and last.rating is None,
-        # 补充材料: the lead's open question, which the citizen answers on the tracking page.
+        # 补充材料: every question the lead asked and the citizen's answers (their own words),
+        # and the open one, which the citizen answers on the tracking page.
+        "info_requests": [
+            {
+                "question": r.question,
+                "asked_at": iso(r.asked_at),
+                "due_at": iso(r.due_at),
+                "answer": r.answer,
+                "answered_at": _iso(r.answered_at),
+                "expired_at": _iso(r.expired_at),
+            }
+            for r in case.info_requests
+        ],
         "info_request": {
             "question": request.question,
             "department": _ref(request.department),

@@ -82,8 +82,10 @@ def test_the_lead_asks_and_the_reply_clock_waits_until_the_citizen_answers(api: 
     mine = api.ok(supplement(api, case_id, code))
     assert mine["state"] == "in_progress" and mine["actions"] == []
     assert mine["info_request"] is None
+    assert mine["info_requests"][0]["answer"] == ANSWER  # still theirs to read after a reload
     view = api.ok(api.handle(api.link("dept-1", case_id)))
-    assert view["actions"][:2] == ["reply", "request-info"]  # one of two requests left
+    assert view["actions"][:2] == ["reply", "request-info"]
+    assert view["limits"]["info_requests_left"] == 1
     answered = view["case"]["info_requests"][0]
     assert answered["answer"] == ANSWER and answered["paused_working_hours"] > 0
     assert view["case"]["reply_due_at"] > "2026-11-09T15:59:59Z"
@@ -161,6 +163,7 @@ def test_the_lifecycle_document_names_the_new_state_and_actions(api: Api) -> Non
     assert states["awaiting_citizen"]["label"] == "待补充材料"
     assert states["awaiting_citizen"]["public_label"] == "待补充"
     assert states["awaiting_citizen"]["open"] and not states["awaiting_citizen"]["terminal"]
+    assert [s for s, v in states.items() if v["audited"]] == ["closed", "archived"]
     actions = {a["code"]: a for a in doc["actions"]}
     assert actions["request-info"]["path"] == "/api/handle/request-info"
     assert actions["request-info"]["from"] == ["in_progress", "reopened"]

@@ -272,7 +272,7 @@ def test_every_sms_template_fits_one_segment() -> None:
     assert any(k.startswith("due/") for k in texts) and any(k.startswith("red/") for k in texts)
     too_long = {k: len(v) for k, v in texts.items() if len(v) > templates.SMS_LIMIT}
     assert not too_long, too_long
-    assert all(v.startswith(templates.SMS_PREFIX) for v in texts.values())
+    assert all(v.startswith(templates.sms_signature()) for v in texts.values())
     assert all(LONG_ID in v for k, v in texts.items() if "/" not in k)
     # What a message is for is never cut off: the receipt's code, the extension's new date.
     assert "查询码ABCD2345" in texts["received"]

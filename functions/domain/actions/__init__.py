@@ -104,6 +104,7 @@ def describe() -> dict[str, Any]:
                 "terminal": info.terminal,
                 "with_department": info.with_department,
                 "publishable": info.publishable,
+                "audited": info.audited,
                 "archived": info.read_only,
             }
             for s, info in STATES.items()

@@ -10,7 +10,7 @@ import {
 } from './ui.js';
 import { caseHeading, caseContent, repliesSection } from './caseview.js';
 import { signInForm, signOutButton, staffBar } from './signin.js';
-import { lifecycle, stateLabel, eventLabel } from './lifecycle.js';
+import { lifecycle, stateLabel, stateOptions, eventLabel } from './lifecycle.js';
 
 const app = $('#app');
 const TITLE = '审计查询';
@@ -18,8 +18,8 @@ const pairs = (list) => list.map(([code, label]) => ({ code, label }));
 const YES_NO = pairs([['yes', '是'], ['no', '否']]);
 // The fixed choices: [label, "any" option, options].
 const CHOICES = {
-  // The states of the auditors' archive, named by the lifecycle once it is read.
-  state: ['状态', '全部', ['closed', 'archived'].map((code) => ({ code, get label() { return stateLabel(code); } }))],
+  // The states of the auditors' archive: those the lifecycle marks audited, once it is read.
+  get state() { return ['状态', '全部', stateOptions({ keep: (s) => s.audited })]; },
   breached: ['超时', '不限', pairs([['any', '任意超时'], ['none', '未超时'], ['response', '签收超时'], ['reply', '答复超时']])],
   extension: ['延期', '不限', YES_NO],
   rating: ['评价', '不限', pairs([['satisfied', '满意'], ['basically_satisfied', '基本满意'], ['unsatisfied', '不满意'], ['none', '未评价']])],

@@ -106,7 +106,7 @@ def search() -> dict[str, Any]:
     """Closed and archived cases: ``from``/``to`` (YYYY-MM), ``department``, ``district``,
     ``kind``, ``category``, ``state``, ``breached``, ``extension``, ``rating``, ``reopened``,
     ``cursor``."""
-    from functions.services import audit as service
+    from functions.services import auditing as service
 
     session = _session()
     return service.search(_params(), query(audit, "cursor").get("cursor"), session, now())
@@ -129,7 +129,7 @@ def search() -> dict[str, Any]:
     ),
 )
 def case_record(case_id: str) -> dict[str, Any]:
-    from functions.services import audit as service
+    from functions.services import auditing as service
 
     return service.case_record(case_id, _session(), now())
 
@@ -151,7 +151,7 @@ def case_record(case_id: str) -> dict[str, Any]:
     ),
 )
 def verify(case_id: str) -> dict[str, Any]:
-    from functions.services import audit as service
+    from functions.services import auditing as service
 
     return service.verify(case_id, _session(), now())
 
@@ -169,7 +169,7 @@ def verify(case_id: str) -> dict[str, Any]:
         description=(
             "把查询结果写成 JSON Lines 与 CSV（不含联系方式，文本已脱敏）存入 S3，附清单"
             "（条件、件数、每个文件的 SHA-256）。一次最多 20000 件（409 `export_too_large`），"
-            "更多请用命令行 `python -m functions.audit export`。"
+            "更多请用命令行 `python -m functions.audit_cli export`。"
         ),
         request="audit-export",
         responses={201: answer("ExportManifest")},
@@ -281,7 +281,7 @@ def verify_export(export_id: str) -> dict[str, Any]:
     ),
 )
 def access_log() -> dict[str, Any]:
-    from functions.services import audit as service
+    from functions.services import auditing as service
 
     session = _session()
     return service.access_log(query(audit, "month").get("month"), session, now())

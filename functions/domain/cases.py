@@ -13,8 +13,8 @@ from datetime import date, datetime
 from typing import Protocol
 
 from functions.domain.calendar import WorkCalendar, local_date
-from functions.domain.digests import GENESIS
 from functions.domain.errors import Conflict, Forbidden, Gone, invalid_field
+from functions.domain.hashes import GENESIS
 from functions.domain.lifecycle import (
     PUBLISHABLE,
     READ_ONLY,

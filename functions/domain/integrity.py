@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from functions.domain.cases import Case, Event
-from functions.domain.digests import (
+from functions.domain.hashes import (
     GENESIS,
     case_text_digest,
     contact_reference,

@@ -17,12 +17,12 @@ from datetime import datetime
 from typing import Any
 
 from functions.domain import integrity
-from functions.domain.audit import AuditFilter
+from functions.domain.audit_filter import AuditFilter
 from functions.domain.cases import Case, public_text
 from functions.domain.errors import Conflict, NotFound, invalid_field
 from functions.domain.taxonomy import OUTCOME_LABELS
 from functions.services import views
-from functions.services.audit import audit_filter, record
+from functions.services.auditing import audit_filter, record
 from functions.services.staff_auth import StaffSession
 from functions.storage import archive_repo, cases_repo, directory, export_store
 from functions.storage.codec import iso

@@ -18,7 +18,7 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.condition import size as _untyped_size
 
-from functions.domain.audit import AuditFilter
+from functions.domain.audit_filter import AuditFilter
 from functions.domain.cases import Case, month_key
 from functions.domain.errors import invalid_field
 from functions.storage.cases_repo import from_model, is_key

@@ -304,7 +304,7 @@ def _timed(fn: Callable[[], Any], reads: Reads) -> tuple[float, float, Any]:
 
 
 def test_a_department_month_reads_its_own_cases_at_any_table_size(reads: Reads) -> None:
-    from functions.domain.audit import AuditFilter, matches
+    from functions.domain.audit_filter import AuditFilter, matches
     from functions.storage import cases_repo
     from functions.storage.models import CaseModel
 

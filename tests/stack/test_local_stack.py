@@ -226,7 +226,7 @@ def _cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ}
     for name in ("AWS_ENDPOINT_URL", "WZ_TABLE_PREFIX", "WZ_PUBLIC_BASE_URL", "WZ_STAGE"):
         env.pop(name, None)
-    command = [sys.executable, "-m", "functions.audit", "--local", stack.moto]
+    command = [sys.executable, "-m", "functions.audit_cli", "--local", stack.moto]
     return subprocess.run(
         [*command, "--as", "auditor@wenzheng.example", *args],
         cwd=ROOT,
@@ -269,7 +269,7 @@ def test_the_audit_cli_queries_verifies_and_exports_against_the_local_stack(stac
         [
             sys.executable,
             "-m",
-            "functions.audit",
+            "functions.audit_cli",
             "--local",
             stack.moto,
             "--as",

@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from functions.domain.audit import AuditFilter, matches, parse_filter
+from functions.domain.audit_filter import AuditFilter, matches, parse_filter
 from functions.domain.calendar import SHANGHAI
 from functions.domain.cases import (
     Assignment,

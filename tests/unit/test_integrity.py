@@ -13,8 +13,8 @@ import pytest
 from functions.domain import integrity
 from functions.domain.calendar import WorkCalendar
 from functions.domain.cases import Actor, Case, Clock, DepartmentRef, Event, TransitionResult
-from functions.domain.digests import GENESIS
 from functions.domain.errors import Conflict, Gone
+from functions.domain.hashes import GENESIS
 from functions.domain.integrity import Link
 from functions.domain.lifecycle import EventType, Role, State
 from functions.domain.policy import DEFAULT_POLICY

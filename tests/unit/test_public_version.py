@@ -10,8 +10,8 @@ import pytest
 from functions.domain import integrity
 from functions.domain.actions import PUBLIC_EVENTS, is_public
 from functions.domain.cases import Actor, Contact
-from functions.domain.digests import GENESIS
 from functions.domain.errors import Conflict, Gone, InvalidRequest
+from functions.domain.hashes import GENESIS
 from functions.domain.lifecycle import EventType, Role, State
 from functions.domain.taxonomy import Urgency
 from tests import factories

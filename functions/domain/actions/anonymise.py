@@ -8,8 +8,8 @@ from datetime import datetime
 
 from functions.domain.actions.base import EventKind
 from functions.domain.cases import SYSTEM, Case, Contact, Event, TransitionResult, finish
-from functions.domain.digests import case_text_digest
 from functions.domain.errors import Conflict
+from functions.domain.hashes import case_text_digest
 from functions.domain.lifecycle import EventType, State
 
 ANONYMISED = EventKind(EventType.ANONYMISED, "个人信息匿名化")

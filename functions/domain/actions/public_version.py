@@ -18,8 +18,8 @@ from functions.domain.cases import (
     finish,
     public_text,
 )
-from functions.domain.digests import case_text_digest
 from functions.domain.errors import Conflict, invalid_field
+from functions.domain.hashes import case_text_digest
 from functions.domain.lifecycle import PUBLISHABLE, READ_ONLY, EventType, State
 
 PUBLIC_VERSION_EDITED = EventKind(EventType.PUBLIC_VERSION_EDITED, "编辑公开版本")

@@ -20,8 +20,8 @@ from functions.domain.cases import (
     finish,
     require_lead,
 )
-from functions.domain.digests import text_digest
 from functions.domain.errors import invalid_field
+from functions.domain.hashes import text_digest
 from functions.domain.lifecycle import EventType, Role, State
 from functions.domain.taxonomy import Outcome
 

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from functions.domain.actions.base import ActionDef, EventKind, states
 from functions.domain.cases import Actor, Case, Contact, Event, Notice, TransitionResult
-from functions.domain.digests import case_text_digest, contact_reference
 from functions.domain.errors import Forbidden, invalid_field
+from functions.domain.hashes import case_text_digest, contact_reference
 from functions.domain.lifecycle import EventType, Role, State
 from functions.domain.taxonomy import Channel, Kind
 

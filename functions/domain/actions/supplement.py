@@ -20,8 +20,8 @@ from functions.domain.cases import (
     begin,
     finish,
 )
-from functions.domain.digests import text_digest
 from functions.domain.errors import Conflict
+from functions.domain.hashes import text_digest
 from functions.domain.lifecycle import Role, State
 
 SUPPLEMENTED = EventKind("supplemented", "留言人补充材料", public=True)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.domain import integrity
-from functions.domain.audit import AUDITED, AuditFilter, parse_filter
+from functions.domain.audit_filter import AUDITED, AuditFilter, parse_filter
 from functions.domain.cases import Case, month_key
 from functions.domain.errors import NotFound, invalid_field
 from functions.domain.rankings import is_month

@@ -2,11 +2,11 @@
 S3 (with a progress bar, and no size limit) and verify an export against the archive, on the
 local stack or in AWS. Every run is recorded in the access log under the auditor's address.
 
-    python -m functions.audit --local http://127.0.0.1:PORT --as auditor@wenzheng.example \\
+    python -m functions.audit_cli --local http://127.0.0.1:PORT --as auditor@wenzheng.example \\
         search --department dept-housing --from 2026-01 --to 2026-06
-    python -m functions.audit --stage prod --as chen@audit.gov.cn export --breached any
-    python -m functions.audit --local URL --as … verify WZ20261102-ABC123
-    python -m functions.audit --local URL --as … verify-export EX20261202101500-1A2B3C
+    python -m functions.audit_cli --stage prod --as chen@audit.gov.cn export --breached any
+    python -m functions.audit_cli --local URL --as … verify WZ20261102-ABC123
+    python -m functions.audit_cli --local URL --as … verify-export EX20261202101500-1A2B3C
 
 ``--local`` takes the embedded AWS (moto) URL that ``make run`` prints; without it the usual
 AWS credentials and region apply. Exit status: 0 done (and valid), 1 invalid, 2 refused."""
@@ -36,7 +36,7 @@ FILTERS = (
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m functions.audit", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m functions.audit_cli", description=__doc__)
     parser.add_argument("--local", metavar="URL", help="the local stack's embedded AWS (moto)")
     parser.add_argument("--stage", default=None, help="deployment stage (default: local)")
     parser.add_argument("--region", default=None)
@@ -106,12 +106,12 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def _command(args: argparse.Namespace, session: Any, now: Any) -> int:
-    from functions.services import audit, exports
+    from functions.services import auditing, exports
 
     if args.command == "search":
         cursor, shown = None, 0
         while True:
-            page = audit.search(_filters(args), cursor, session, now)
+            page = auditing.search(_filters(args), cursor, session, now)
             for row in page["cases"]:
                 shown += 1
                 if args.format == "jsonl":
@@ -131,7 +131,7 @@ def _command(args: argparse.Namespace, session: Any, now: Any) -> int:
     if args.command == "export":
         return _export(args, session, now)
     if args.command == "verify":
-        result = audit.verify(args.case_id, session, now)
+        result = auditing.verify(args.case_id, session, now)
         _print(result)
         return 0 if result["valid"] else 1
     result = exports.verify_export(args.export_id, session, now)
@@ -142,10 +142,10 @@ def _command(args: argparse.Namespace, session: Any, now: Any) -> int:
 def _export(args: argparse.Namespace, session: Any, now: Any) -> int:
     from tqdm import tqdm  # the CLI's own dependency (requirements-dev.txt), never the API's
 
-    from functions.services import audit, exports
+    from functions.services import auditing, exports
     from functions.storage import archive_repo
 
-    f = audit.audit_filter(_filters(args), now)
+    f = auditing.audit_filter(_filters(args), now)
     total = archive_repo.count(f)
     with tqdm(total=total, unit="件", desc="导出", file=sys.stderr) as bar:
         manifest = exports.run_export(f, session, now, limit=None, progress=bar.update)

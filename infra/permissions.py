@@ -38,7 +38,7 @@ _BOARD = tuple(
 _AUDIT = ("audit-month", "audit-department", "audit-district")
 _REFERENCE = Table(READ + SCAN)
 _SETTINGS = Table(("GetItem", "BatchGetItem"))  # the calendar / policy documents
-# A transition: cases_repo.commit writes the case, its events, link tokens, outbox messages and
+# A transition: case_commit.commit writes the case, its events, link tokens, outbox messages and
 # the state / ranking counters in one transaction, reading the reference data on the way.
 _COMMIT = {
     "cases": Table(READ + WRITE),

@@ -19,7 +19,7 @@ from functions.domain.lifecycle import Role
 from functions.domain.rankings import Cohort
 from functions.notify import templates
 from functions.settings import settings
-from functions.storage import cases_repo, config_repo, directory, outbox_repo, tokens
+from functions.storage import case_commit, cases_repo, config_repo, directory, outbox_repo, tokens
 from functions.storage import idempotency as idempotency_keys
 from functions.storage.models import IdempotencyModel
 
@@ -268,7 +268,7 @@ def commit_all(
             # settings read).
             tallies[case.case_id] = rankings.deltas(result, clock().calendar)
         extra += materialise(case, result.notices, now)
-    cases_repo.commit_all(results, extra=extra, idempotency=idempotency, tallies=tallies)
+    case_commit.commit_all(results, extra=extra, idempotency=idempotency, tallies=tallies)
     return [result.case for result in results]
 
 

@@ -19,7 +19,7 @@ from functions.services import views
 from functions.services.common import load
 from functions.services.coordination import actor, view
 from functions.services.staff_auth import StaffSession
-from functions.storage import cases_repo, directory, showcase_repo
+from functions.storage import case_commit, directory, showcase_repo
 
 
 def feature(
@@ -50,7 +50,7 @@ def feature(
         actor=who,
         now=now,
     )
-    cases_repo.commit(result, extra=[item])
+    case_commit.commit(result, extra=[item])
     return view(result.case, now)
 
 
@@ -65,7 +65,7 @@ def unfeature(
         raise NotFound("本件诉求不在回音壁上", "this case is not featured", "not_featured")
     who = actor(session)
     result = rules.unfeature(case, who, now=now)
-    cases_repo.commit(result, extra=[showcase_repo.withdrawn_item(previous, actor=who, now=now)])
+    case_commit.commit(result, extra=[showcase_repo.withdrawn_item(previous, actor=who, now=now)])
     return view(result.case, now)
 
 

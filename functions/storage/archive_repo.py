@@ -21,8 +21,9 @@ from pynamodb.expressions.condition import size as _untyped_size
 from functions.domain.audit_filter import AuditFilter
 from functions.domain.cases import Case, month_key
 from functions.domain.errors import invalid_field
-from functions.storage.cases_repo import from_model, is_key
+from functions.storage.case_items import from_model
 from functions.storage.models import AccessLogModel, CaseModel
+from functions.storage.paging import is_key
 
 PAGE_SIZE = 50
 # A page reads on until it is full or has read this many items: a filter that keeps few

@@ -120,7 +120,7 @@ def completed(
     key_hash: str, request_hash: str, *, case_id: str, tracking_code: str, now: datetime
 ) -> tuple[IdempotencyModel, Condition]:
     """The record that completes our claim, and the condition it is written on, for the
-    case's own transaction (``cases_repo.commit``): the claim must still be ours."""
+    case's own transaction (``case_commit.commit``): the claim must still be ours."""
     model = IdempotencyModel(
         key_hash,
         request_hash=request_hash,
@@ -176,7 +176,7 @@ def _free(now: datetime) -> Condition:
 @dataclass
 class Joining:
     """An action's record, waiting to join the first case transaction made while it is open
-    (``cases_repo.commit_all``), which sets ``joined`` once that transaction is in."""
+    (``case_commit.commit_all``), which sets ``joined`` once that transaction is in."""
 
     key_hash: str
     request_hash: str

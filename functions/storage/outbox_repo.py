@@ -265,7 +265,7 @@ def mark_refused(message: Message, error: str) -> None:
 
 def dead_letters(cursor: str | None, limit: int = PAGE_SIZE) -> tuple[list[Message], str | None]:
     """One page of dead-lettered messages, newest first, from the sparse ``dead`` index."""
-    from functions.storage.cases_repo import decode_cursor, encode_cursor
+    from functions.storage.paging import decode_cursor, encode_cursor
 
     start = decode_cursor(cursor, ("message_id", "dead_shard", "dead_key"))
     query = OutboxModel.dead.query(

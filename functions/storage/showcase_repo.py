@@ -16,9 +16,9 @@ from typing import Any
 
 from functions.domain.cases import Actor
 from functions.domain.errors import invalid_field
-from functions.storage.cases_repo import decode_cursor, encode_cursor
 from functions.storage.codec import iso
 from functions.storage.models import ShowcaseModel
+from functions.storage.paging import decode_cursor, encode_cursor
 
 PAGE_SIZE = 10
 WALL = "1"

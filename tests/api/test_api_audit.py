@@ -8,6 +8,7 @@ import itertools
 from datetime import timedelta
 from typing import Any
 
+from functions.storage import case_commit
 from tests.api.helpers import Api, reply_body
 
 
@@ -130,7 +131,7 @@ def test_the_storage_itself_refuses_a_transition_of_an_archived_case(api: Api) -
     forged = Event(EventType.CLOSED, api.now(), SYSTEM, State.ARCHIVED, State.CLOSED, "改回")
     case.event_count += 1
     with pytest.raises(Gone):
-        cases_repo.commit(TransitionResult(case, State.ARCHIVED, case.version, [forged]))
+        case_commit.commit(TransitionResult(case, State.ARCHIVED, case.version, [forged]))
 
 
 AUDIT_ROUTES = [

@@ -103,7 +103,7 @@ def test_board_lists_public_cases_only_and_filters_them(api: Api) -> None:
 
 def test_board_pages_return_every_item_exactly_once_newest_first(api: Api) -> None:
     """25 public cases (a page holds 20) and 3 private ones between them."""
-    from functions.storage.cases_repo import PAGE_SIZE
+    from functions.storage.paging import PAGE_SIZE
 
     public: list[str] = []
     for n in range(28):

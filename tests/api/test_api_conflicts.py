@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from functions.storage import case_commit
 from tests.api.helpers import Api, reply_body
 
 
@@ -176,7 +177,7 @@ def test_racing_ratings_on_two_threads_exactly_one_wins(api: Api, monkeypatch: A
     created, _ = api.replied_case()
     case_id, code = created["case_id"], created["tracking_code"]
     barrier, lock = threading.Barrier(2, timeout=10), threading.Lock()
-    read, write = cases_repo.get, cases_repo.commit_all  # every commit goes through it
+    read, write = cases_repo.get, case_commit.commit_all  # every commit goes through it
 
     def get_then_wait(cid: str) -> Any:
         case = read(cid)
@@ -188,7 +189,7 @@ def test_racing_ratings_on_two_threads_exactly_one_wins(api: Api, monkeypatch: A
             write(*args, **kwargs)
 
     monkeypatch.setattr(cases_repo, "get", get_then_wait)
-    monkeypatch.setattr(cases_repo, "commit_all", commit_one_at_a_time)
+    monkeypatch.setattr(case_commit, "commit_all", commit_one_at_a_time)
     answers: dict[str, Any] = {}
 
     def rate(rating: str) -> None:

@@ -12,7 +12,7 @@ in the same run, and the part spent outside DynamoDB calls (our code: the cursor
 filter expression, turning items into cases). Timings are printed, never asserted.
 
 The 40 cases go in through ``batch_write``; the rest are copies (own id and time) of one
-``cases_repo.to_model`` item per other department-month, put straight into moto's table as
+``case_items.to_model`` item per other department-month, put straight into moto's table as
 the ranking bench does. Measured under ``tests/quick_moto.py``: moto sorts the whole table
 on every Query comparing ``DynamoType`` objects and serializes each answer by walking its
 shape (seconds per Query at 100,000 items, ~25 ms per case item returned); DynamoDB does
@@ -39,6 +39,7 @@ from typing import Any
 import pytest
 
 from functions.domain.calendar import SHANGHAI
+from functions.storage import case_items
 from tests.quick_moto import quicker_moto
 
 CASES = [int(n) for n in os.environ.get("BENCH_AUDIT_CASES", "1000,3000").split(",")]
@@ -188,10 +189,10 @@ def _chosen() -> list[Any]:
 
 def _templates() -> dict[tuple[str, str], dict[str, Any]]:
     """Per other department-month, one archived case's item as ``cases_repo`` writes it."""
-    from functions.storage import cases_repo
+    from functions.storage import case_items
 
     return {
-        (d, m): cases_repo.to_model(
+        (d, m): case_items.to_model(
             _archived("WZ000000-000000", d, _month_start(m), breached=n % 3 == 0)
         ).serialize()
         for n, (d, m) in enumerate((d, m) for d in DEPARTMENTS for m in MONTHS)
@@ -202,7 +203,7 @@ def _templates() -> dict[tuple[str, str], dict[str, Any]]:
 def _put(items: Iterator[dict[str, Any]]) -> None:
     """Items straight into moto's table, skipping its per-attribute size re-check (as
     tests/bench/test_rankings_scale.py does: through the API moto costs over 2 ms per case
-    item, minutes for 100,000). The items are those ``cases_repo.to_model`` writes; the
+    item, minutes for 100,000). The items are those ``case_items.to_model`` writes; the
     department-month's own 40 go in through ``batch_write``."""
     from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamo_type, dynamodb_backends
@@ -305,13 +306,12 @@ def _timed(fn: Callable[[], Any], reads: Reads) -> tuple[float, float, Any]:
 
 def test_a_department_month_reads_its_own_cases_at_any_table_size(reads: Reads) -> None:
     from functions.domain.audit_filter import AuditFilter, matches
-    from functions.storage import cases_repo
     from functions.storage.models import CaseModel
 
     chosen = _chosen()
     with CaseModel.batch_write() as batch:
         for case in chosen:
-            batch.save(cases_repo.to_model(case))
+            batch.save(case_items.to_model(case))
     templates = _templates()
     plain = AuditFilter(MONTH, MONTH, department=DEPARTMENT)
     breached = AuditFilter(MONTH, MONTH, department=DEPARTMENT, breached="any")

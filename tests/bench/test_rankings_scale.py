@@ -161,7 +161,7 @@ def _stories(departments: int) -> dict[tuple[int, str], tuple[dict[str, Any], di
     from functions.domain.policy import DEFAULT_POLICY
     from functions.domain.rankings import Tally, deltas
     from functions.domain.taxonomy import Outcome, Rating
-    from functions.storage import cases_repo
+    from functions.storage import case_items
     from tests import factories
     from tests import transitions as domain
 
@@ -211,7 +211,7 @@ def _stories(departments: int) -> dict[tuple[int, str], tuple[dict[str, Any], di
             for step in steps:
                 tally.add(deltas(step, calendar).get((lead.id, MONTH), {}))
             counts = {k: v for k, v in vars(tally).items() if v}
-            out[(n, story)] = (cases_repo.to_model(final).serialize(), counts)
+            out[(n, story)] = (case_items.to_model(final).serialize(), counts)
     return out
 
 
@@ -226,7 +226,7 @@ def _put_cases(stories: dict[Any, Any], numbers: range, departments: int) -> Non
     Through the API moto re-sums the size of the whole item on every attribute it sets
     (quadratic in the item's attributes) and parses the request with botocore's parser:
     over 2 ms per case item, several minutes for 100,000. The items are those
-    ``cases_repo.to_model`` writes (validated by moto's own ``put_item``: keys, types,
+    ``case_items.to_model`` writes (validated by moto's own ``put_item``: keys, types,
     sizes); only how they get in differs, and the ranking never reads them."""
     from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamo_type, dynamodb_backends

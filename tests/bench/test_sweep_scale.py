@@ -134,7 +134,7 @@ def _template() -> Any:
 
 
 def _put(template: Any, numbers: range, *, due: bool) -> None:
-    from functions.storage import cases_repo
+    from functions.storage import case_items
     from functions.storage.models import CaseModel
 
     with CaseModel.batch_write() as batch:
@@ -144,7 +144,7 @@ def _put(template: Any, numbers: range, *, due: bool) -> None:
             case.assignment.next_check_at = (
                 NOW - timedelta(hours=2) if due else NOW + timedelta(days=30)
             )
-            batch.save(cases_repo.to_model(case))
+            batch.save(case_items.to_model(case))
 
 
 def _bare_query() -> int:

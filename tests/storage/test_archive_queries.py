@@ -44,6 +44,7 @@ from functions.domain.cases import (
 )
 from functions.domain.lifecycle import State
 from functions.domain.taxonomy import Channel, Kind, Outcome, Rating, Urgency
+from functions.storage import case_items
 from functions.storage.codec import iso
 from tests.conftest import TEST_CITY
 from tests.quick_moto import quicker_moto
@@ -209,7 +210,7 @@ class Reads:
 
 
 def _put_directly(cases: Iterable[Case]) -> None:
-    """The items ``cases_repo.to_model`` makes, straight into moto's table (as the ranking
+    """The items ``case_items.to_model`` makes, straight into moto's table (as the ranking
     bench does): through the API moto re-sums an item's size on every attribute it sets and
     parses each request with botocore, about 10 ms per case item here, a minute for the
     seed. The items are the same (serialized by PynamoDB, key types checked by moto's
@@ -218,7 +219,7 @@ def _put_directly(cases: Iterable[Case]) -> None:
     from moto.dynamodb.models import dynamo_type, dynamodb_backends
 
     from functions.settings import settings
-    from functions.storage import cases_repo
+    from functions.storage import case_items
 
     backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][settings().region]
     table = backend.get_table(f"{settings().table_prefix}cases")
@@ -226,7 +227,7 @@ def _put_directly(cases: Iterable[Case]) -> None:
     dynamo_type.LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[method-assign]
     try:
         for case in cases:
-            table.put_item(cases_repo.to_model(case).serialize())
+            table.put_item(case_items.to_model(case).serialize())
     finally:
         dynamo_type.LimitedSizeDict.__setitem__ = size_checked  # type: ignore[method-assign]
 
@@ -239,7 +240,7 @@ def archive() -> Iterator[Archive]:
     with mock_aws():
         from functions import clock
         from functions.notify import adapter
-        from functions.storage import cases_repo, directory, export_store
+        from functions.storage import directory, export_store
         from functions.storage.models import CaseModel
         from infra import bootstrap
 
@@ -254,7 +255,7 @@ def archive() -> Iterator[Archive]:
         _put_directly(c for c in audited if c not in edges)
         with CaseModel.batch_write() as batch:  # these through the API, as the service does
             for case in [*edges, *opened]:
-                batch.save(cases_repo.to_model(case))
+                batch.save(case_items.to_model(case))
         audited.sort(key=_newest_first, reverse=True)
         found = Archive(audited, opened)
         client = CaseModel._get_connection().connection.client

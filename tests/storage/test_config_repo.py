@@ -36,7 +36,7 @@ def _assigned(
 ) -> Case:
     """A case accepted and assigned at ``now`` on the platform clock, committed."""
     from functions.services.common import clock, commit
-    from functions.storage import cases_repo
+    from functions.storage import case_commit
 
     created = factories.new_case(
         case_id=f"WZ{now:%Y%m%d}-{kind.value[:5].upper():A<5}",
@@ -47,9 +47,9 @@ def _assigned(
         consent_public=False,
         now=now,
     )
-    cases_repo.commit(created)
+    case_commit.commit(created)
     accepted = factories.accept(created.case, COORD, urgency=urgency, approve_public=False, now=now)
-    cases_repo.commit(accepted)
+    case_commit.commit(accepted)
     assigned = domain.assign(
         accepted.case,
         COORD,

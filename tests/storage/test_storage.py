@@ -11,6 +11,7 @@ from functions.domain.cases import Actor, Contact, DepartmentRef
 from functions.domain.errors import Conflict
 from functions.domain.lifecycle import Role, State
 from functions.domain.taxonomy import Kind, Urgency
+from functions.storage import case_commit, paging
 from tests import factories
 from tests import transitions as domain
 
@@ -26,7 +27,7 @@ def _new(
     kind: Kind = Kind.HELP,
     now: datetime = T0,
 ) -> str:
-    from functions.storage import cases_repo
+    from functions.storage import case_commit
 
     result = factories.new_case(
         case_id=case_id or f"WZ20260930-{'P' if public else 'Q'}AAAAA",
@@ -37,7 +38,7 @@ def _new(
         consent_public=public,
         now=now,
     )
-    cases_repo.commit(result)
+    case_commit.commit(result)
     return result.case.case_id
 
 
@@ -51,7 +52,7 @@ def test_a_case_round_trips_through_dynamodb(aws: None) -> None:
     accepted = domain.accept(
         case, COORD, urgency=Urgency.COMPLEX, category=None, approve_public=True, now=T0
     )
-    cases_repo.commit(accepted)
+    case_commit.commit(accepted)
     assigned = domain.assign(
         accepted.case,
         COORD,
@@ -60,7 +61,7 @@ def test_a_case_round_trips_through_dynamodb(aws: None) -> None:
         now=T0,
         clock=clock(),
     )
-    cases_repo.commit(assigned)
+    case_commit.commit(assigned)
     stored = cases_repo.get(case_id)
     assert stored == assigned.case
     events = cases_repo.timeline(case_id, public_only=False)
@@ -85,9 +86,9 @@ def test_a_stale_transition_changes_nothing(aws: None) -> None:
         duplicate_of=None,
         now=T0,
     )
-    cases_repo.commit(first)
+    case_commit.commit(first)
     with pytest.raises(Conflict):
-        cases_repo.commit(second)
+        case_commit.commit(second)
     stored = cases_repo.get(case_id)
     assert stored is not None and stored.state == State.ACCEPTED
     assert len(cases_repo.timeline(case_id, public_only=False)) == 2  # no rejection event
@@ -101,7 +102,7 @@ def test_the_board_holds_only_public_cases(aws: None) -> None:
         case_id = _new(aws, public)
         case = cases_repo.get(case_id)
         assert case is not None
-        cases_repo.commit(
+        case_commit.commit(
             domain.accept(
                 case, COORD, urgency=Urgency.GENERAL, category=None, approve_public=True, now=T0
             )
@@ -227,13 +228,13 @@ def test_filtered_board_pages_are_full_and_skip_nothing(
     item shown."""
     from functions.storage import cases_repo
 
-    monkeypatch.setattr(cases_repo, "PAGE_SIZE", 3)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 3)
     kinds = [Kind.HELP if n % 3 == 0 else Kind.COMPLAINT for n in range(24)]
     for n, kind in enumerate(kinds):
         at = T0 + timedelta(minutes=n)
         case = cases_repo.get(_new(aws, case_id=f"WZ20260930-F{n:05d}", kind=kind, now=at))
         assert case is not None
-        cases_repo.commit(
+        case_commit.commit(
             domain.accept(
                 case, COORD, urgency=Urgency.GENERAL, category=None, approve_public=True, now=at
             )

@@ -16,6 +16,7 @@ from functions.domain.cases import Actor, Case, DepartmentRef, TransitionResult
 from functions.domain.errors import Conflict, InvalidRequest, Unavailable
 from functions.domain.lifecycle import Role, State
 from functions.domain.taxonomy import Urgency
+from functions.storage import case_commit
 from tests import factories
 from tests import transitions as domain
 from tests.faults.injector import Injector, platform_clients
@@ -26,10 +27,10 @@ A, B = "WZ20261102-AAAAAA", "WZ20261102-BBBBBB"
 
 
 def _submitted(*case_ids: str) -> list[Case]:
-    from functions.storage import cases_repo
+    from functions.storage import case_commit
 
     for case_id in case_ids:
-        cases_repo.commit(factories.new_case(case_id=case_id, now=T0))
+        case_commit.commit(factories.new_case(case_id=case_id, now=T0))
     return [_get(case_id) for case_id in case_ids]
 
 
@@ -62,7 +63,7 @@ def test_two_cases_commit_together_with_both_hash_chains_whole(aws: None) -> Non
     from functions.storage import cases_repo
 
     a, b = _submitted(A, B)
-    cases_repo.commit_all([_accept(a), _accept(b, Urgency.COMPLEX)])
+    case_commit.commit_all([_accept(a), _accept(b, Urgency.COMPLEX)])
     for case_id in (A, B):
         stored = _get(case_id)
         assert (stored.state, stored.version) == (State.ACCEPTED, 2)
@@ -77,9 +78,9 @@ def test_a_stale_case_cancels_the_whole_unit_of_work(aws: None, stale: str) -> N
     from functions.storage import cases_repo
 
     a, b = _submitted(A, B)
-    cases_repo.commit(_accept(_get(stale), Urgency.URGENT))  # someone else moved it first
+    case_commit.commit(_accept(_get(stale), Urgency.URGENT))  # someone else moved it first
     with pytest.raises(Conflict) as refused:
-        cases_repo.commit_all([_accept(a), _accept(b)])
+        case_commit.commit_all([_accept(a), _accept(b)])
     assert refused.value.code == "stale_case"
     fresh = B if stale == A else A
     assert (_get(fresh).state, _get(fresh).version) == (State.SUBMITTED, 1)
@@ -131,22 +132,21 @@ def test_a_unit_of_work_over_the_transaction_limit_is_refused_before_writing(aws
         return [factories.new_case(case_id=f"WZ20261102-{prefix}{n:05d}", now=T0) for n in (1, 2)]
 
     # 2 cases + 2 events + 1 counter + the messages
-    cases_repo.commit_all(two_new("F"), extra=_messages(cases_repo.MAX_ITEMS - 5))
+    case_commit.commit_all(two_new("F"), extra=_messages(case_commit.MAX_ITEMS - 5))
     with pytest.raises(InvalidRequest) as refused:
-        cases_repo.commit_all(two_new("G"), extra=_messages(cases_repo.MAX_ITEMS - 4))
+        case_commit.commit_all(two_new("G"), extra=_messages(case_commit.MAX_ITEMS - 4))
     assert refused.value.code == "too_many_changes"
     assert "101" in refused.value.message and "100" in refused.value.message
     assert set(cases_repo.get_many(["WZ20261102-G00001", "WZ20261102-G00002"])) == set()
-    assert len(outbox_repo.recent(limit=1000)) == cases_repo.MAX_ITEMS - 5
+    assert len(outbox_repo.recent(limit=1000)) == case_commit.MAX_ITEMS - 5
     assert cases_repo.state_counts()["submitted"] == 2
 
 
 def test_the_same_case_twice_in_one_unit_of_work_is_refused(aws: None) -> None:
-    from functions.storage import cases_repo
 
     (a,) = _submitted(A)
     with pytest.raises(ValueError):
-        cases_repo.commit_all([_accept(a), _accept(a)])
+        case_commit.commit_all([_accept(a), _accept(a)])
     assert _event_types(A) == ["submitted"]
 
 
@@ -176,7 +176,7 @@ def test_a_unit_of_work_whose_answer_was_lost_is_recognised_and_in_once(
     a, b = _submitted(A, B)
     faults.lose_response("dynamodb", "TransactWriteItems", times=times)
     results = [_accept(a), _accept(b)]
-    cases_repo.commit_all(results)
+    case_commit.commit_all(results)
     faults.clear()
     assert faults.injected("dynamodb", "TransactWriteItems") >= 1
     for result in results:
@@ -197,14 +197,14 @@ def test_a_lost_unit_of_work_that_cannot_be_told_is_unavailable_and_never_in_twi
     faults.lose_response("dynamodb", "TransactWriteItems")
     faults.throttle_dynamodb("GetItem")  # the check cannot read the event back
     with pytest.raises(Unavailable):
-        cases_repo.commit_all([_accept(a), _accept(b)])
+        case_commit.commit_all([_accept(a), _accept(b)])
     faults.clear()
     # The same unit of work again (same instant, actor, snapshot): its conditions fail, and
     # its last event, already in place with the very same hash, says it is in.
-    cases_repo.commit_all([_accept(a), _accept(b)])
+    case_commit.commit_all([_accept(a), _accept(b)])
     # Another change from the same snapshot is stale.
     with pytest.raises(Conflict):
-        cases_repo.commit_all([_accept(a, Urgency.URGENT), _accept(b)])
+        case_commit.commit_all([_accept(a, Urgency.URGENT), _accept(b)])
     assert _event_types(A) == _event_types(B) == ["submitted", "accepted"]
     assert _get(A).urgency == Urgency.GENERAL
     assert cases_repo.state_counts() == {"submitted": 0, "accepted": 2}

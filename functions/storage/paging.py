@@ -1,0 +1,107 @@
+"""Pages of a query: opaque cursors (the last evaluated key, checked on the way back in) and a
+page filled by as many bounded queries as its filter needs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.expressions.condition import Condition
+
+from functions.domain.cases import (
+    Case,
+)
+from functions.domain.errors import invalid_field
+from functions.storage.case_items import from_model
+from functions.storage.models import (
+    CaseModel,
+)
+
+PAGE_SIZE = 20
+MAX_QUERIES_PER_PAGE = 5  # bounds the read cost of a heavily filtered page
+
+
+@dataclass
+class Page:
+    cases: list[Case]
+    next_cursor: str | None
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str | None, expected: Iterable[str]) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, binascii.Error) as error:
+        raise invalid_field("cursor", "分页参数无效", "invalid cursor") from error
+    if not is_key(key, expected):
+        raise invalid_field("cursor", "分页参数无效", "invalid cursor")
+    return key  # type: ignore[no-any-return]
+
+
+def is_key(key: object, expected: Iterable[str]) -> bool:
+    """Whether ``key`` is a DynamoDB key of exactly the ``expected`` string attributes:
+    anything else would reach DynamoDB as a bad request."""
+    return (
+        isinstance(key, dict)
+        and set(key) == set(expected)
+        and all(
+            isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str)
+            for v in key.values()
+        )
+    )
+
+
+def one_page(
+    index: Any,
+    hash_value: str,
+    key_names: list[str],
+    *,
+    cursor: str | None,
+    filter_condition: Condition | None,
+    newest_first: bool = True,
+) -> Page:
+    """One page of up to PAGE_SIZE cases.
+
+    Unfiltered, that is exactly one Query. A filter is applied after DynamoDB reads, so a
+    read can come back short; we read on (at most MAX_QUERIES_PER_PAGE Queries) rather than
+    hand the reader an empty page with a cursor. When the reads overshoot, the page is cut
+    at PAGE_SIZE and the cursor points at its last item, so nothing is skipped.
+    """
+    start = decode_cursor(cursor, key_names)
+    if start is not None and (
+        {"S": hash_value} not in start.values() or not all(v["S"] for v in start.values())
+    ):
+        # A cursor from another listing (e.g. the yellow list's on the red one): DynamoDB
+        # would refuse it with a server error; it is the client's mistake.
+        raise invalid_field("cursor", "分页参数无效", "cursor from another listing")
+    items: list[dict[str, Any]] = []
+    last_key: dict[str, Any] | None = start
+    for _ in range(MAX_QUERIES_PER_PAGE):
+        results = index.query(
+            hash_value,
+            scan_index_forward=not newest_first,
+            filter_condition=filter_condition,
+            last_evaluated_key=last_key,
+            page_size=PAGE_SIZE,
+        )
+        page = next(results.page_iter, None)
+        items.extend(page.get("Items", []) if page else [])
+        last_key = results.page_iter.last_evaluated_key
+        if last_key is None or len(items) >= PAGE_SIZE:
+            break
+    if len(items) > PAGE_SIZE:
+        items = items[:PAGE_SIZE]
+        last_key = {name: items[-1][name] for name in key_names}
+    cases = [from_model(CaseModel.from_raw_data(item)) for item in items]
+    return Page(cases, encode_cursor(last_key))

@@ -13,13 +13,8 @@ from functions.api.docs import docs
 from functions.api.open311 import open311
 from functions.api.public import public
 from functions.api.staff import staff
-from functions.jobs.archive import jobs as archive_jobs
-from functions.jobs.auto_close import jobs as auto_close_jobs
-from functions.jobs.digest import jobs as digest_jobs
-from functions.jobs.outbox import jobs as outbox_jobs
-from functions.jobs.rankings import jobs as rankings_jobs
+from functions.jobs.schedules import jobs
 from functions.jobs.ses_events import ses_events
-from functions.jobs.sla import jobs as sla_jobs
 from functions.settings import settings
 
 if not settings().stage:
@@ -40,13 +35,8 @@ app.register_blueprint(admin)
 app.register_blueprint(audit)
 app.register_blueprint(open311)
 app.register_blueprint(docs)
-app.register_blueprint(outbox_jobs)
+app.register_blueprint(jobs)
 app.register_blueprint(ses_events)
-app.register_blueprint(auto_close_jobs)
-app.register_blueprint(digest_jobs)
-app.register_blueprint(sla_jobs)
-app.register_blueprint(rankings_jobs)
-app.register_blueprint(archive_jobs)
 
 if settings().is_local:
     from functions.api.dev import dev

@@ -16,7 +16,7 @@ from chalice.app import Blueprint
 from functions import clock
 from functions.api.http import body, client_ip, now, route
 from functions.domain.errors import NotFound, invalid_field
-from functions.jobs import RUNNERS
+from functions.jobs import JOBS, run
 from functions.settings import settings
 from functions.storage import outbox_repo
 from functions.storage.codec import iso
@@ -90,7 +90,7 @@ def reset_clock() -> dict[str, Any]:
 @route(dev, "/api/dev/jobs/{name}", methods=("POST",))
 def run_job(name: str) -> dict[str, Any]:
     _local_caller()
-    runner = RUNNERS.get(name)
-    if runner is None:
+    if name not in JOBS:
         raise NotFound("没有这个定时任务", f"no job {name}", "no_such_job")
-    return {"job": name, "at": iso(now()), "result": runner(now())}
+    at = now()
+    return {"job": name, "at": iso(at), "result": run(name, at)}

@@ -1,10 +1,9 @@
 """Composition root: create the Chalice app and register the Blueprints. Nothing else, but
 refusing to start without an explicit stage."""
 
-import logging
-
 from chalice.app import Chalice
 
+from functions import logs
 from functions.api.admin import admin
 from functions.api.audit import audit
 from functions.api.deadline import request_deadline
@@ -23,9 +22,10 @@ if not settings().stage:
     raise RuntimeError("WZ_STAGE is not set: refusing to start (set local, dev or prod)")
 
 app = Chalice(app_name="wenzheng")
-# Chalice sets its app logger, the parent of every "wenzheng.*" logger, to ERROR: the
-# outbox's retries, bounces and settings fallbacks are warnings operators must see.
-app.log.setLevel(logging.INFO)
+# Chalice's app logger is every "wenzheng.*" logger's parent: JSON lines from INFO up, each
+# with the request's keys (request id, route, case id).
+logs.configure(app.log)
+app.register_middleware(logs.request_context, "http")
 # Every HTTP request's storage calls end before its deadline, well inside API Gateway's 29 s.
 app.register_middleware(request_deadline, "http")
 app.register_blueprint(public)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from functions import logs
 from functions.settings import settings
 
 log = logging.getLogger("wenzheng.metrics")
@@ -69,7 +70,7 @@ def emit_measured(name: str, measure: Callable[[], float]) -> None:
     stop the job it describes (the missing value is what the alarm notices)."""
     try:
         value = measure()
-    except Exception:
-        log.exception("metric %s not measured", name)
+    except Exception as error:
+        log.error("metric_not_measured", extra={"metric": name, **logs.failure(error)})
         return
     emit(name, value)

@@ -20,6 +20,7 @@ import socket
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -154,7 +155,8 @@ def handler_class(app: Any, config: Any) -> type:
 def tick() -> None:
     """One tick of the local stand-in for EventBridge schedules: every job of ``JOBS``, in its
     order, at the platform clock, each run as its schedule runs it (``functions.jobs.run``:
-    the same metric). Jobs are idempotent, so running them more often than their schedule only
+    the same metric, the same log keys, a request id per run as Lambda gives each
+    invocation). Jobs are idempotent, so running them more often than their schedule only
     costs reads: ``digest`` sends nothing before 08:30 or on a non-working day, sends once per
     department and day, and after that is a single read per tick until the next day."""
     from functions import clock
@@ -162,9 +164,9 @@ def tick() -> None:
 
     for name in JOBS:
         try:
-            run(name, clock.utcnow())
+            run(name, clock.utcnow(), request_id=str(uuid.uuid4()))
         except Exception:  # a failing job must not stop the timer; it runs again next tick
-            log.exception("job %s failed", name)
+            log.exception("job_failed", extra={"job": name})
 
 
 def _run_jobs(stop: threading.Event, every: float) -> None:
@@ -181,7 +183,7 @@ def _first_tick() -> None:
 
     tick()
     for _ in range(100):
-        report = run("outbox", clock.utcnow())
+        report = run("outbox", clock.utcnow(), request_id=str(uuid.uuid4()))
         if not (report["sent"] or report["failed"] or report["throttled"]):
             break
 

@@ -1,7 +1,7 @@
 """The scheduled jobs, registered once. ``JOBS`` names each job's schedule and its work; the
 Chalice schedules (``functions/jobs/schedules.py``), the local timer (``infra/local_stack.py``)
 and ``POST /api/dev/jobs/{name}`` are all made from it and all go through ``run``, so a job
-does the same thing wherever it runs, its metric included.
+does the same thing wherever it runs, its metric and its log keys included.
 
 Every job is idempotent and reads a sparse index of what is due, so running it more often
 than its schedule (the local timer runs each one every tick) only costs reads."""
@@ -15,7 +15,7 @@ from typing import Any
 
 from chalice.app import Cron, Rate, ScheduleExpression
 
-from functions import metrics
+from functions import logs, metrics
 
 Report = dict[str, Any]
 
@@ -105,7 +105,10 @@ JOBS: dict[str, Job] = {
 }
 
 
-def run(name: str, now: datetime) -> Report:
+def run(name: str, now: datetime, *, request_id: str | None = None) -> Report:
     """One run of job ``name`` at ``now``: what its schedule, the local timer and the dev
-    route all call."""
-    return JOBS[name].work(now)
+    route all call. Every line it logs carries ``job`` (and ``request_id``, the invocation's,
+    when given: inside a request the request's stands)."""
+    job = JOBS[name]
+    with logs.scope(job=job.name, request_id=request_id):
+        return job.work(now)

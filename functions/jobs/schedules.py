@@ -19,7 +19,8 @@ jobs = Blueprint(__name__)
 
 def _handler(job: Job) -> Callable[[CloudWatchEvent], Report]:
     def handler(event: CloudWatchEvent) -> Report:
-        return run(job.name, clock.utcnow())
+        invocation = getattr(event.context, "aws_request_id", None)
+        return run(job.name, clock.utcnow(), request_id=invocation)
 
     handler.__name__ = handler.__qualname__ = job.handler
     handler.__doc__ = job.work.__doc__

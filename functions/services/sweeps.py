@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from functions import logs
 from functions.domain import cases as domain
 from functions.domain.calendar import local_date
 from functions.domain.cases import Case, TransitionResult
@@ -47,8 +48,8 @@ def each_due(
         except (Conflict, Gone):  # the step refuses a case changed meanwhile
             tally.raced += 1
             continue
-        except Exception:
-            log.exception("due case not read: case=%s", case_id)
+        except Exception as error:
+            log.error("due_case_not_read", extra={"case_id": case_id, **logs.failure(error)})
             tally.failed += 1
             continue
         if result is None:
@@ -59,8 +60,8 @@ def each_due(
         except (Conflict, Gone):
             tally.raced += 1
             continue
-        except Exception:
-            log.exception("due case not written: case=%s", case_id)
+        except Exception as error:
+            log.error("due_case_not_written", extra={"case_id": case_id, **logs.failure(error)})
             tally.failed += 1
             continue
         tally.done += 1

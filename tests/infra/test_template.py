@@ -329,8 +329,8 @@ def test_the_schedules_and_the_local_timer_run_the_jobs_of_the_one_table(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """``functions.jobs.JOBS`` is the one list of jobs: each is one Chalice schedule (its
-    name, its expression, a handler Lambda can import) whose handler runs that job, and one
-    tick of the local timer runs the same jobs, in order,
+    name, its expression, a handler Lambda can import) whose handler runs that job with the
+    invocation's request id, and one tick of the local timer runs the same jobs, in order,
     through the same ``run``."""
     import importlib
     from types import SimpleNamespace
@@ -340,10 +340,10 @@ def test_the_schedules_and_the_local_timer_run_the_jobs_of_the_one_table(
     from functions.jobs import JOBS, schedules
     from infra import local_stack
 
-    ran: list[str] = []
+    ran: list[tuple[str, str | None]] = []
 
-    def run(name: str, now: Any) -> dict[str, Any]:
-        ran.append(name)
+    def run(name: str, now: Any, *, request_id: str | None = None) -> dict[str, Any]:
+        ran.append((name, request_id))
         return {}
 
     monkeypatch.setattr(jobs, "run", run)
@@ -366,8 +366,10 @@ def test_the_schedules_and_the_local_timer_run_the_jobs_of_the_one_table(
         module, name = source.handler_string.rsplit(".", 1)
         handler = getattr(importlib.import_module(module), name)
         handler(event, SimpleNamespace(aws_request_id=f"invocation-{source.name}"))
-    assert ran == list(JOBS)
+    assert ran == [(name, f"invocation-{name}") for name in JOBS]
 
     ran.clear()
     local_stack.tick()
-    assert ran == list(JOBS)
+    assert [name for name, _ in ran] == list(JOBS)
+    request_ids = [request_id for _, request_id in ran]
+    assert all(request_ids) and len(set(request_ids)) == len(JOBS)  # one per run, as Lambda

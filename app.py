@@ -1,10 +1,9 @@
 """Composition root: create the Chalice app and register the Blueprints. Nothing else, but
 refusing to start without an explicit stage."""
 
-import logging
-
 from chalice.app import Chalice
 
+from functions import logs
 from functions.api.admin import admin
 from functions.api.audit import audit
 from functions.api.deadline import request_deadline
@@ -13,13 +12,8 @@ from functions.api.docs import docs
 from functions.api.open311 import open311
 from functions.api.public import public
 from functions.api.staff import staff
-from functions.jobs.archive import jobs as archive_jobs
-from functions.jobs.auto_close import jobs as auto_close_jobs
-from functions.jobs.digest import jobs as digest_jobs
-from functions.jobs.outbox import jobs as outbox_jobs
-from functions.jobs.rankings import jobs as rankings_jobs
+from functions.jobs.schedules import jobs
 from functions.jobs.ses_events import ses_events
-from functions.jobs.sla import jobs as sla_jobs
 from functions.settings import settings
 
 if not settings().stage:
@@ -28,9 +22,10 @@ if not settings().stage:
     raise RuntimeError("WZ_STAGE is not set: refusing to start (set local, dev or prod)")
 
 app = Chalice(app_name="wenzheng")
-# Chalice sets its app logger, the parent of every "wenzheng.*" logger, to ERROR: the
-# outbox's retries, bounces and settings fallbacks are warnings operators must see.
-app.log.setLevel(logging.INFO)
+# Chalice's app logger is every "wenzheng.*" logger's parent: JSON lines from INFO up, each
+# with the request's keys (request id, route, case id).
+logs.configure(app.log)
+app.register_middleware(logs.request_context, "http")
 # Every HTTP request's storage calls end before its deadline, well inside API Gateway's 29 s.
 app.register_middleware(request_deadline, "http")
 app.register_blueprint(public)
@@ -40,13 +35,8 @@ app.register_blueprint(admin)
 app.register_blueprint(audit)
 app.register_blueprint(open311)
 app.register_blueprint(docs)
-app.register_blueprint(outbox_jobs)
+app.register_blueprint(jobs)
 app.register_blueprint(ses_events)
-app.register_blueprint(auto_close_jobs)
-app.register_blueprint(digest_jobs)
-app.register_blueprint(sla_jobs)
-app.register_blueprint(rankings_jobs)
-app.register_blueprint(archive_jobs)
 
 if settings().is_local:
     from functions.api.dev import dev

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from functions import logs
 from functions.settings import settings
 
 log = logging.getLogger("wenzheng.metrics")
@@ -23,6 +24,16 @@ NAMESPACE = "Wenzheng"
 OUTBOX_DEAD_LETTERED = "OutboxDeadLettered"
 SLA_SWEEP_LAG = "SlaSweepLagSeconds"
 UNITS = {OUTBOX_DEAD_LETTERED: "Count", SLA_SWEEP_LAG: "Seconds"}
+
+# Where the lines go when no stream is given: stdout (Lambda sends it to CloudWatch), unless
+# ``send_to`` named another place (the local stack, whose jobs run every few seconds).
+_write: Callable[[str, float, str], None] | None = None
+
+
+def send_to(write: Callable[[str, float, str], None] | None) -> None:
+    """Send each line to ``write(name, value, line)`` instead of stdout (None: stdout)."""
+    global _write
+    _write = write
 
 
 def emf_line(name: str, value: float, *, stage: str, timestamp_ms: int) -> str:
@@ -46,6 +57,9 @@ def emf_line(name: str, value: float, *, stage: str, timestamp_ms: int) -> str:
 def emit(name: str, value: float, stream: TextIO | None = None) -> None:
     """Write one metric value as an EMF line (``name`` must be one of ``UNITS``)."""
     line = emf_line(name, value, stage=settings().stage, timestamp_ms=int(time.time() * 1000))
+    if stream is None and _write is not None:
+        _write(name, value, line)
+        return
     out = stream or sys.stdout
     out.write(line + "\n")
     out.flush()
@@ -56,7 +70,7 @@ def emit_measured(name: str, measure: Callable[[], float]) -> None:
     stop the job it describes (the missing value is what the alarm notices)."""
     try:
         value = measure()
-    except Exception:
-        log.exception("metric %s not measured", name)
+    except Exception as error:
+        log.error("metric_not_measured", extra={"metric": name, **logs.failure(error)})
         return
     emit(name, value)

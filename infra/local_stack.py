@@ -20,6 +20,8 @@ import socket
 import sys
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -150,20 +152,26 @@ def handler_class(app: Any, config: Any) -> type:
     return functools.partial(Handler, app_object=app, config=config)  # type: ignore[return-value]
 
 
-def _run_jobs(stop: threading.Event, every: float) -> None:
-    """The local stand-in for EventBridge schedules: each job at the platform clock, every
-    tick. Jobs are idempotent, so running them more often than their schedule only costs
-    reads: ``digest`` sends nothing before 08:30 or on a non-working day, sends once per
+def tick() -> None:
+    """One tick of the local stand-in for EventBridge schedules: every job of ``JOBS``, in its
+    order, at the platform clock, each run as its schedule runs it (``functions.jobs.run``:
+    the same metric, the same log keys, a request id per run as Lambda gives each
+    invocation). Jobs are idempotent, so running them more often than their schedule only
+    costs reads: ``digest`` sends nothing before 08:30 or on a non-working day, sends once per
     department and day, and after that is a single read per tick until the next day."""
     from functions import clock
-    from functions.jobs import RUNNERS
+    from functions.jobs import JOBS, run
 
+    for name in JOBS:
+        try:
+            run(name, clock.utcnow(), request_id=str(uuid.uuid4()))
+        except Exception:  # a failing job must not stop the timer; it runs again next tick
+            log.exception("job_failed", extra={"job": name})
+
+
+def _run_jobs(stop: threading.Event, every: float) -> None:
     while not stop.wait(every):
-        for name, runner in RUNNERS.items():
-            try:
-                runner(clock.utcnow())
-            except Exception:  # a failing job must not stop the timer; it runs again next tick
-                log.exception("job %s failed", name)
+        tick()
 
 
 def _first_tick() -> None:
@@ -171,15 +179,27 @@ def _first_tick() -> None:
     few hundred messages are in the dev outbox from the start, and the first message someone
     triggers (a sign-in link) does not queue behind them."""
     from functions import clock
-    from functions.jobs import RUNNERS
-    from functions.notify.delivery import deliver_due
+    from functions.jobs import run
 
-    for runner in RUNNERS.values():
-        runner(clock.utcnow())
+    tick()
     for _ in range(100):
-        report = deliver_due(clock.utcnow())
-        if not (report.sent or report.failed or report.throttled):
+        report = run("outbox", clock.utcnow(), request_id=str(uuid.uuid4()))
+        if not (report["sent"] or report["failed"] or report["throttled"]):
             break
+
+
+def _metric_changes() -> Callable[[str, float, str], None]:
+    """Where the local stack's metric lines go: the console, each time a metric's value
+    changes. The jobs emit on every tick (every two seconds), which would bury everything
+    else; CloudWatch is what reads every line."""
+    last: dict[str, float] = {}
+
+    def write(name: str, value: float, line: str) -> None:
+        if last.get(name) != value:
+            last[name] = value
+            print(line, flush=True)
+
+    return write
 
 
 def _banner(port: int, moto_url: str, keeper: Keeper, story: str) -> str:
@@ -278,8 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     from chalice.cli.factory import CLIFactory
     from chalice.local import ThreadedHTTPServer
 
+    from functions import metrics
     from infra import bootstrap
 
+    metrics.send_to(_metric_changes())
     keeper.connect(moto_url, REGION, gate)
     bootstrap.prepare(city=snapshot is None)
     if snapshot is not None:

@@ -74,7 +74,7 @@ def error_response(error: errors.DomainError) -> Response:
             for f in error.fields
         ]
     if status >= 500:
-        log.error("request failed: %s", error)
+        log.error("request_failed", extra={"code": error.code, "status": status})
     headers = json_headers()
     if isinstance(error, errors.TooManyRequests):
         headers["Retry-After"] = str(error.retry_after)
@@ -153,7 +153,8 @@ def fingerprint(secret: str) -> str:
 
 
 def _log_rejected_credential(request: Any, error: errors.DomainError) -> None:
-    """One WARNING line when a presented token or session is refused (never the token)."""
+    """One WARNING line when a presented token or session is refused (never the token; the
+    route and the request id come with the request's log scope)."""
     headers = request.headers or {}
     bearer = str(headers.get("authorization") or "")
     link = str(headers.get("x-link-token") or "")
@@ -166,15 +167,7 @@ def _log_rejected_credential(request: Any, error: errors.DomainError) -> None:
         event, tag = "signin_token_rejected", "-"
     else:
         return  # no credential presented: a signed-out page asking, not an attempt
-    security_log.warning(
-        "%s route=%s %s code=%s ip=%s fp=%s",
-        event,
-        path,
-        request.method,
-        error.code,
-        client_ip(request),
-        tag,
-    )
+    security_log.warning(event, extra={"code": error.code, "ip": client_ip(request), "fp": tag})
 
 
 def dependency_failure(error: Exception) -> errors.Unavailable | None:
@@ -185,7 +178,7 @@ def dependency_failure(error: Exception) -> errors.Unavailable | None:
 
     mapped = failures.unavailable(error)
     if mapped is not None:
-        log.error("dependency unavailable: %s", failures.describe(error))
+        log.error("dependency_unavailable", extra={"error": failures.describe(error)})
     return mapped
 
 

@@ -207,13 +207,10 @@ def _api_key(form: dict[str, str] | None = None) -> tuple[str, str]:
 
 
 def _key_rejected(where: str) -> None:
-    """One WARNING line for a refused api_key: route, method, client IP, where it came; never
-    the key or a digest of it (a key may be short enough to guess from one)."""
-    request = open311.current_request
-    path = request.context.get("resourcePath", "") if request.context else ""
-    security_log.warning(
-        "open311_api_key_rejected route=%s %s ip=%s in=%s", path, request.method, ip(open311), where
-    )
+    """One WARNING line for a refused api_key: client IP and where it came (the route and
+    method come with the request's log scope); never the key or a digest of it (a key may be
+    short enough to guess from one)."""
+    security_log.warning("open311_api_key_rejected", extra={"ip": ip(open311), "where": where})
 
 
 def _reader() -> str | None:

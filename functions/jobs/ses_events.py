@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Blueprint, SNSEvent
 
-from functions import clock
+from functions import clock, logs
 from functions.settings import settings
 
 ses_events = Blueprint(__name__)
@@ -17,4 +17,5 @@ ses_events = Blueprint(__name__)
 def on_ses_event(event: SNSEvent) -> dict[str, Any]:
     from functions.notify.ses_events import handle
 
-    return handle(event.message, clock.utcnow())
+    with logs.scope(request_id=getattr(event.context, "aws_request_id", None)):
+        return handle(event.message, clock.utcnow())

@@ -17,13 +17,23 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from functions import clock
+from functions import clock, logs
 from functions.domain.errors import Unavailable
 from functions.notify import adapter
 from functions.settings import settings
 from functions.storage import outbox_repo
 
 log = logging.getLogger("wenzheng.outbox")
+
+
+def _keys(message: outbox_repo.Message) -> dict[str, str | None]:
+    """What a log line says about a message: never its recipient, subject or body."""
+    return {
+        "message_id": message.message_id,
+        "case_id": message.case_id,
+        "channel": message.channel,
+        "template": message.template,
+    }
 
 
 @dataclass
@@ -73,10 +83,7 @@ def deliver_due(
         except Unavailable:
             # The outcome could not be written: the message keeps its lease and is taken
             # again when the lease ends (a sent one is sent again: at least once).
-            log.error(
-                "outbox result not recorded, retried after the lease: message=%s",
-                message.message_id,
-            )
+            log.error("outbox_result_not_recorded", extra=_keys(message))  # retried later
             report.unrecorded += 1
     return report
 
@@ -94,40 +101,29 @@ def _deliver(
     try:
         provider_id = _send(message)
     except adapter.Throttled as error:
-        log.warning(
-            "provider throttled: channel=%s message=%s", message.channel, message.message_id
-        )
+        log.warning("provider_throttled", extra=_keys(message))
         outbox_repo.mark_throttled(message, str(error), now, rng=rng)
         throttled.add(message.channel)
         report.throttled += 1
         return
     except adapter.Refused as error:
-        log.error(
-            "message refused, dead-lettered: message=%s template=%s",
-            message.message_id,
-            message.template,
-        )
+        log.error("message_refused", extra=_keys(message))  # dead-lettered at once
         outbox_repo.mark_refused(message, str(error))
         report.failed += 1
         report.dead += 1
         return
     except adapter.DeliveryFailed as error:
-        log.warning(
-            "delivery failed: message=%s template=%s attempt=%d",
-            message.message_id,
-            message.template,
-            message.attempts + 1,
-        )
+        log.warning("delivery_failed", extra={**_keys(message), "attempt": message.attempts + 1})
         if outbox_repo.mark_failed(message, str(error), now, rng=rng, max_attempts=max_attempts):
-            log.error("message dead-lettered: message=%s", message.message_id)
+            log.error("message_dead_lettered", extra=_keys(message))
             report.dead += 1
         report.failed += 1
         return
     except Exception as error:  # a message we cannot even build must not stop the run
-        log.exception("message could not be sent: message=%s", message.message_id)
+        log.error("message_not_sent", extra={**_keys(message), **logs.failure(error)})
         reason = f"{message.channel}: {type(error).__name__}"
         if outbox_repo.mark_failed(message, reason, now, rng=rng, max_attempts=max_attempts):
-            log.error("message dead-lettered: message=%s", message.message_id)
+            log.error("message_dead_lettered", extra=_keys(message))
             report.dead += 1
         report.failed += 1
         return

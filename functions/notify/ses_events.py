@@ -24,6 +24,7 @@ from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
+from functions.logs import case_id_shown
 from functions.notify import templates
 from functions.notify.adapter import redact
 from functions.settings import settings
@@ -146,12 +147,14 @@ def handle(message: str | dict[str, Any], now: datetime) -> dict[str, Any]:
         original.message_id if original else None, status, feedback.detail, alerts
     )
     log.warning(
-        "ses %s: message=%s case=%s departments=%d new=%s",
-        feedback.kind,
-        feedback.message_id,
-        case_id,
-        sum(len(d) for d in concerned.values()),
-        recorded,
+        "ses_feedback",
+        extra={
+            "kind": feedback.kind,
+            "message_id": feedback.message_id,
+            "case_id": case_id_shown(case_id),
+            "departments": sum(len(d) for d in concerned.values()),
+            "new": recorded,
+        },
     )
     return {
         "handled": True,

@@ -9,14 +9,15 @@ those requests needs DynamoDB anyway."""
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
 from functions.domain import rate_limits as policy
 from functions.domain.errors import NotFound, TooManyRequests, Unavailable
+from functions.logs import case_id_shown
 from functions.settings import settings
+from functions.storage import failures as storage_failures
 from functions.storage import rate_limits as counters
 
 log = logging.getLogger("wenzheng.security")
@@ -32,7 +33,7 @@ def limits() -> dict[str, policy.Limit]:
         try:
             overrides = policy.parse_overrides(text)
         except ValueError as error:  # a typo must not switch limits off, nor fail requests
-            log.error("WZ_RATE_LIMITS ignored, defaults in force: %s", error)
+            log.error("rate_limits_setting_ignored", extra={"error": str(error)})  # defaults
             overrides = {}
         _parsed = (text, policy.limits(overrides))
     return _parsed[1]
@@ -44,14 +45,20 @@ def _refuse(limit: policy.Limit, now: datetime) -> TooManyRequests:
     return TooManyRequests(message, message_en, "rate_limited", retry_after=seconds)
 
 
+def _unchecked(limit: policy.Limit, error: Exception) -> dict[str, str]:
+    """A counter that could not be reached, for the log: the limit and the failure's class
+    and AWS error code (its message may quote the subject: an address, a contact)."""
+    return {"limit": limit.name, "error": storage_failures.describe(error)}
+
+
 def _take(limit: policy.Limit, subject: str, now: datetime) -> bool:
     try:
         return counters.take(limit, subject, now)
     except counters.CounterUnavailable as error:
         if limit.fail_open:
-            log.warning("rate limit %s not checked (counter unavailable): %s", limit.name, error)
+            log.warning("rate_limit_not_checked", extra=_unchecked(limit, error))
             return True
-        log.error("rate limit %s not checked (counter unavailable): %s", limit.name, error)
+        log.error("rate_limit_not_checked", extra=_unchecked(limit, error))
         raise Unavailable(
             "服务暂时繁忙，请稍后再试", "service temporarily unavailable", "unavailable"
         ) from None
@@ -63,7 +70,7 @@ def hit(name: str, subject: str, now: datetime, *, route: str = "") -> None:
         return
     limit = limits()[name]
     if not _take(limit, subject, now):
-        log.warning("rate_limited limit=%s route=%s", name, route)
+        log.warning("rate_limited", extra={"limit": name, "route": route})
         raise _refuse(limit, now)
 
 
@@ -76,7 +83,7 @@ def _used(limit: policy.Limit, subject: str, now: datetime) -> int:
     try:
         return counters.used(limit, subject, now)
     except counters.CounterUnavailable as error:
-        log.error("rate limit %s not checked (counter unavailable): %s", limit.name, error)
+        log.error("rate_limit_not_checked", extra=_unchecked(limit, error))
         raise Unavailable(
             "服务暂时繁忙，请稍后再试", "service temporarily unavailable", "unavailable"
         ) from None
@@ -94,16 +101,13 @@ def failures(name: str, subject: str, now: datetime, *, route: str = "") -> Iter
         return
     limit = limits()[name]
     if _used(limit, subject, now) >= limit.max:
-        log.warning("rate_limited limit=%s route=%s", name, route)
+        log.warning("rate_limited", extra={"limit": name, "route": route})
         raise _refuse(limit, now)
     try:
         yield
     except NotFound:
         _take(limit, subject, now)
         raise
-
-
-_CASE_ID = re.compile(r"WZ\d{8}-[0-9A-Z]{6}")
 
 
 @contextmanager
@@ -116,6 +120,8 @@ def code_attempt(case_id: str, client: str, now: datetime, *, route: str) -> Ite
         try:
             yield
         except NotFound:
-            shown = case_id if _CASE_ID.fullmatch(case_id) else "(malformed)"  # no free text
-            log.warning("tracking_code_rejected route=%s case=%s ip=%s", route, shown, client)
+            shown = case_id_shown(case_id) or "(malformed)"  # never free text
+            log.warning(
+                "tracking_code_rejected", extra={"route": route, "case_id": shown, "ip": client}
+            )
             raise

@@ -1,22 +1,21 @@
 """The SLA sweep (`sla-sweep`, every 5 minutes): every case whose next rung is due climbs the
 ladder in one conditional transaction per case, then leaves the due index until its next
 rung. Safe to rerun at the same instant and to kill midway: a case either climbed (its next
-check moved past now) or is still due and climbs on the next run."""
+check moved past now) or is still due and climbs on the next run (the loop over the due
+cases is the other jobs' too: ``functions.services.sweeps.each_due``)."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from functions.domain import sla
-from functions.domain.errors import Conflict, invalid_field
+from functions.domain.errors import invalid_field
 from functions.services import views
-from functions.services.common import clock, commit
+from functions.services.common import clock
+from functions.services.sweeps import each_due
 from functions.storage import cases_repo, directory
-
-log = logging.getLogger("wenzheng.jobs")
 
 
 @dataclass
@@ -33,32 +32,16 @@ class SweepReport:
 
 
 def sweep(now: datetime) -> SweepReport:
-    report = SweepReport()
     rules = clock()
-    for case_id in cases_repo.sla_due(now):
-        report.due += 1
-        try:
-            case = cases_repo.get(case_id)
-            result = sla.climb(case, now, rules) if case is not None else None
-        except Exception:
-            log.exception("sla-sweep could not read: case=%s", case_id)
-            report.failed += 1
-            continue
-        if result is None:
-            report.unchanged += 1
-            continue
-        try:
-            commit(result, now)
-        except Conflict:
-            report.raced += 1
-            continue
-        except Exception:  # one case must not hold up the others; it stays due for next run
-            log.exception("sla-sweep failed: case=%s", case_id)
-            report.failed += 1
-            continue
-        report.climbed += 1
-        report.rungs += len(result.events)
-    return report
+    tally = each_due(cases_repo.sla_due(now), lambda case: sla.climb(case, now, rules), now)
+    return SweepReport(
+        due=tally.due,
+        climbed=tally.done,
+        rungs=tally.events,
+        unchanged=tally.unchanged,
+        raced=tally.raced,
+        failed=tally.failed,
+    )
 
 
 def lag_seconds(now: datetime) -> float:

@@ -1,11 +1,14 @@
-"""Scheduled use cases over what is due now, found through sparse indexes."""
+"""Scheduled use cases over what is due now, found through sparse indexes, and the one loop
+they (and the SLA sweep, ``functions/services/sla.py``) run over the cases due."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from functions import logs
 from functions.domain.actions import anonymise as anonymising
 from functions.domain.actions import archive as archiving
 from functions.domain.actions.expire_rating import expire_rating
@@ -13,43 +16,72 @@ from functions.domain.actions.followup import request_followup
 from functions.domain.calendar import local_date
 from functions.domain.cases import Case, TransitionResult, public_text
 from functions.domain.errors import Conflict, Gone
-from functions.services.common import commit, load
+from functions.services.common import commit
 from functions.settings import settings
 from functions.storage import cases_repo
 
 log = logging.getLogger("wenzheng.jobs")
 
 
-def _each(
-    case_ids: Iterable[str], step: Callable[[Case], TransitionResult], now: datetime, name: str
-) -> dict[str, int]:
-    """Apply ``step`` to each case and commit it, counting what was done, what a concurrent
-    change made moot and what failed (retried on the next run)."""
-    done = raced = failed = 0
+@dataclass
+class Tally:
+    """What one pass over the due cases did, case by case."""
+
+    due: int = 0  # cases the index listed
+    done: int = 0  # cases written
+    events: int = 0  # events those writes appended
+    unchanged: int = 0  # listed but nothing to do (the index lags the table a little)
+    raced: int = 0  # changed (or archived) by someone else between read and write
+    failed: int = 0  # could not be read or written (storage trouble, bad data): logged
+
+
+def each_due(
+    case_ids: Iterable[str], step: Callable[[Case], TransitionResult | None], now: datetime
+) -> Tally:
+    """Read each case, apply ``step`` (None: nothing to do) and commit the result, one
+    conditional transaction per case. One case failing never holds up the others: it stays
+    in its index and the next run tries it again; a case a concurrent change made moot
+    counts as raced. Safe to rerun at the same instant and to kill midway."""
+    tally = Tally()
     for case_id in case_ids:
+        tally.due += 1
         try:
-            commit(step(load(case_id)), now)
-        except (Conflict, Gone):  # changed (or archived) by a concurrent run meanwhile
-            raced += 1
+            case = cases_repo.get(case_id)
+            result = step(case) if case is not None else None
+        except (Conflict, Gone):  # the step refuses a case changed meanwhile
+            tally.raced += 1
             continue
-        except Exception:  # one bad case must not hold up the others
-            log.exception("%s failed: case=%s", name, case_id)
-            failed += 1
+        except Exception as error:
+            log.error("due_case_not_read", extra={"case_id": case_id, **logs.failure(error)})
+            tally.failed += 1
             continue
-        done += 1
-    return {name: done, f"{name}_raced": raced, f"{name}_failed": failed}
+        if result is None:
+            tally.unchanged += 1
+            continue
+        try:
+            commit(result, now)
+        except (Conflict, Gone):
+            tally.raced += 1
+            continue
+        except Exception as error:
+            log.error("due_case_not_written", extra={"case_id": case_id, **logs.failure(error)})
+            tally.failed += 1
+            continue
+        tally.done += 1
+        tally.events += len(result.events)
+    return tally
+
+
+def _counts(name: str, tally: Tally) -> dict[str, int]:
+    return {name: tally.done, f"{name}_raced": tally.raced, f"{name}_failed": tally.failed}
 
 
 def close_unrated(now: datetime) -> dict[str, int]:
     """Close replied cases whose 7-day rating window passed without a rating (未评价); a case
     rated meanwhile counts as raced."""
     due = cases_repo.rating_window_ended(now)
-    counts = _each(due, lambda case: expire_rating(case, now=now), now, "closed")
-    return {
-        "closed": counts["closed"],
-        "raced": counts["closed_raced"],
-        "failed": counts["closed_failed"],
-    }
+    tally = each_due(due, lambda case: expire_rating(case, now=now), now)
+    return {"closed": tally.done, "raced": tally.raced, "failed": tally.failed}
 
 
 def request_followups(now: datetime) -> dict[str, int]:
@@ -58,7 +90,7 @@ def request_followups(now: datetime) -> dict[str, int]:
     conditional on the case version, and the promise leaves the ``followup-due`` index with it,
     so a rerun (or a concurrent run) sends nothing more."""
     due = cases_repo.followup_due(local_date(now))
-    return _each(due, lambda case: request_followup(case, now=now), now, "followups")
+    return _counts("followups", each_due(due, lambda c: request_followup(c, now=now), now))
 
 
 def auto_close(now: datetime) -> dict[str, int]:
@@ -72,7 +104,7 @@ def archive(now: datetime) -> dict[str, int]:
     if any, has been followed up) become read-only, one conditional transaction each."""
     until = now - timedelta(days=settings().archive_after_days)
     due = cases_repo.retire_due("archive", until)
-    return _each(due, lambda case: archiving.archive(case, now=now), now, "archived")
+    return _counts("archived", each_due(due, lambda case: archiving.archive(case, now=now), now))
 
 
 def _years_before(instant: datetime, years: int) -> datetime:
@@ -95,4 +127,4 @@ def anonymise(now: datetime) -> dict[str, int]:
         )
         return anonymising.anonymise(case, now=now, title=title, content=content)
 
-    return _each(cases_repo.retire_due("anonymise", until), step, now, "anonymised")
+    return _counts("anonymised", each_due(cases_repo.retire_due("anonymise", until), step, now))

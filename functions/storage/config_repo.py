@@ -60,7 +60,9 @@ def _read(*names: str) -> dict[str, Document]:
 
 def _warn(name: str, problems: list[FieldError]) -> None:
     for p in problems:
-        log.warning("settings document %s: %s: %s (default used)", name, p.field, p.message_en)
+        log.warning(  # the field's default is used
+            "setting_invalid", extra={"document": name, "field": p.field, "error": p.message_en}
+        )
 
 
 def _rules() -> tuple[WorkCalendar, SlaPolicy]:
@@ -111,7 +113,7 @@ def put_policy(policy: SlaPolicy, *, by: str, now: datetime) -> Document:
 def _ranking_policy() -> RankingPolicy:
     policy, problems = parse_ranking_policy(_read(RANKINGS)[RANKINGS].value)
     for problem in problems:
-        log.warning("settings document %s: %s (default used)", RANKINGS, problem)
+        log.warning("setting_invalid", extra={"document": RANKINGS, "error": problem})
     return policy
 
 

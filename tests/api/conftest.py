@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import re
 from collections.abc import Iterator
@@ -144,14 +145,18 @@ def client(aws: None, recorder: Recorder) -> Iterator[Client]:
 
 
 class _LogLines(logging.Handler):
-    """Every log line the platform writes during a test (§8: contact data never in a log)."""
+    """Every log line the platform writes during a test, whole as it is written (message,
+    keys, traceback) (§8: contact data never in a log)."""
 
     def __init__(self) -> None:
+        from functions.logs import JsonFormatter
+
         super().__init__(level=logging.DEBUG)
+        self.setFormatter(JsonFormatter())
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        self.messages.append(self.format(record))
 
     @contextlib.contextmanager
     def attached(self) -> Iterator[None]:
@@ -165,6 +170,25 @@ class _LogLines(logging.Handler):
         finally:
             for logger in loggers:
                 logger.removeHandler(self)
+
+
+@pytest.fixture
+def written(client: Client) -> Iterator[io.StringIO]:
+    """What the app's log handler writes while the test runs: the JSON lines CloudWatch gets."""
+    from app import app
+    from functions.logs import JsonFormatter
+
+    [handler] = [
+        h
+        for h in app.log.handlers
+        if isinstance(h, logging.StreamHandler) and isinstance(h.formatter, JsonFormatter)
+    ]
+    buffer = io.StringIO()
+    before = handler.setStream(buffer)
+    try:
+        yield buffer
+    finally:
+        handler.setStream(before)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -554,10 +554,10 @@ def test_api_key_is_required_when_configured(
         assert "api_key" in _errors(_post(api, _form()), 403)[0]
         assert _xml_errors(_post(api, _form(api_key="wrong-key-1"), "xml"), 403)
         assert _errors(_post(api, _form(), query="?api_key=wrong-key-2"), 403)
-    lines = [r.getMessage() for r in caplog.records if r.name == "wenzheng.security"]
-    assert len(lines) == 3 and all("open311_api_key_rejected" in line for line in lines)
-    assert [line.rsplit("in=", 1)[1] for line in lines] == ["none", "body", "query"]
-    assert not [line for line in lines if "wrong-key" in line]
+    records = [r for r in caplog.records if r.name == "wenzheng.security"]
+    assert [r.getMessage() for r in records] == ["open311_api_key_rejected"] * 3
+    assert [r.where for r in records] == ["none", "body", "query"]  # type: ignore[attr-defined]
+    assert not [r for r in records if "wrong-key" in str(r.__dict__)]
     assert _post(api, _form(api_key="key-two")).status == 201
     assert _json(api, "/services.json")  # reading needs no key
 

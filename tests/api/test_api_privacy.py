@@ -114,8 +114,12 @@ def test_the_log_check_sees_the_platforms_log_lines() -> None:
     lines = _LogLines()
     with lines.attached():
         logging.getLogger("wenzheng.outbox").warning("sending to %s failed", PHONE)
+        logging.getLogger("wenzheng.outbox").warning("send_failed", extra={"to": EMAIL})
         logging.getLogger("botocore.x").warning("retrying %s", EMAIL)
-    assert lines.messages == [f"sending to {PHONE} failed", f"retrying {EMAIL}"]
+    first, second, third = (json.loads(line) for line in lines.messages)
+    assert first["message"] == f"sending to {PHONE} failed"
+    assert second["message"] == "send_failed" and second["to"] == EMAIL  # its keys too
+    assert third["message"] == f"retrying {EMAIL}"
 
 
 def test_a_case_is_public_only_with_consent_and_approval(api: Api) -> None:

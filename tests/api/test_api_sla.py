@@ -129,7 +129,7 @@ def test_a_sweep_killed_midway_is_completed_by_the_next_without_duplicates(
 ) -> None:
     first = api.assigned_case("dept-1")[0]["case_id"]
     second = api.assigned_case("dept-2")[0]["case_id"]
-    from functions.services import sla as service
+    from functions.services import sweeps as service  # the loop over the due cases
 
     real_commit = service.commit
     calls: list[str] = []
@@ -211,7 +211,7 @@ def test_one_case_that_cannot_be_written_does_not_hold_up_the_others(
     first = api.assigned_case("dept-1")[0]["case_id"]
     second = api.assigned_case("dept-2")[0]["case_id"]
     from functions.domain.errors import Unavailable
-    from functions.services import sla as service
+    from functions.services import sweeps as service  # the loop over the due cases
 
     real_commit = service.commit
 

@@ -45,6 +45,7 @@ LAZY = (
     "functions.services.coordination",
     "functions.services.configuration",
     "functions.services.open311",
+    "aws_lambda_powertools",  # the JSON log formatter: imported by the first log line
 )
 # What a department's reply (the heaviest route to load) adds on its first request.
 FIRST_REQUEST = "import app, functions.services.handling, functions.services.staff_auth"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from chalice.test import Client
 
 from functions import metrics
 from tests.api import conftest as api_fixtures
-from tests.api.helpers import Api
+from tests.api.helpers import Api, reply_body
 
 # The API tests' fixtures: one moto account for the module, fresh tables per test.
 _moto, aws, recorder = api_fixtures._moto, api_fixtures.aws, api_fixtures.recorder
@@ -29,14 +30,16 @@ def _emitted(text: str, name: str) -> list[dict[str, Any]]:
 def _run(client: Client, job: str) -> Any:
     """Invoke the job's Lambda handler with a schedule event. (Not by name through
     ``client.lambda_``: the local stage's dev route ``outbox`` shares the job's name.)"""
-    from functions.jobs.outbox import deliver_outbox
-    from functions.jobs.sla import sla_sweep
+    from functions.jobs import JOBS, schedules
 
     event = client.events.generate_cw_event(
         source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
     )
-    handler = {"outbox": deliver_outbox, "sla-sweep": sla_sweep}[job]
-    return handler(event, None)
+    return getattr(schedules, JOBS[job].handler)(event, None)
+
+
+def _without_timestamp(line: dict[str, Any]) -> dict[str, Any]:
+    return {**line, "_aws": {k: v for k, v in line["_aws"].items() if k != "Timestamp"}}
 
 
 def test_an_emf_line_names_namespace_dimension_unit_and_value() -> None:
@@ -67,7 +70,9 @@ def test_a_measurement_that_fails_is_skipped_and_never_stops_the_job(
 
     metrics.emit_measured(metrics.SLA_SWEEP_LAG, broken)
     assert _emitted(capsys.readouterr().out, metrics.SLA_SWEEP_LAG) == []
-    assert "metric SlaSweepLagSeconds not measured" in caplog.text
+    [record] = [r for r in caplog.records if r.getMessage() == "metric_not_measured"]
+    assert record.metric == metrics.SLA_SWEEP_LAG  # type: ignore[attr-defined]
+    assert record.error == "RuntimeError" and "storage unavailable" not in caplog.text  # type: ignore[attr-defined]
     metrics.emit_measured(metrics.SLA_SWEEP_LAG, lambda: 7.0)
     [line] = _emitted(capsys.readouterr().out, metrics.SLA_SWEEP_LAG)
     assert line[metrics.SLA_SWEEP_LAG] == 7.0
@@ -117,3 +122,51 @@ def test_the_sla_sweep_reports_how_long_the_oldest_due_clock_waited(
     _run(client, "sla-sweep")  # the sweep moved the clock on: nothing waits
     [line] = _emitted(capsys.readouterr().out, metrics.SLA_SWEEP_LAG)
     assert line[metrics.SLA_SWEEP_LAG] == 0
+
+
+def test_every_metric_is_emitted_by_a_job_of_the_table() -> None:
+    from functions.jobs import JOBS
+
+    assert {job.metric for job in JOBS.values() if job.metric} == set(metrics.UNITS)
+
+
+def test_the_local_timer_and_the_dev_route_emit_the_same_metrics_as_the_schedules(
+    api: Api, client: Client, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """One table, one ``run``: a job started by its schedule, by a tick of the local timer or
+    by ``POST /api/dev/jobs/{name}`` emits the same metric lines (name, unit, value) in the
+    same situation: one clock an hour overdue, no message dead-lettered."""
+    from functions.jobs import JOBS
+    from functions.storage import cases_repo
+    from infra import local_stack
+
+    emitting = {name: job.metric for name, job in JOBS.items() if job.metric}
+    ways: dict[str, Any] = {
+        "schedule": lambda: [_run(client, name) for name in emitting],
+        "local timer": local_stack.tick,
+        "dev route": lambda: [api.ok(api.post(f"/api/dev/jobs/{name}")) for name in emitting],
+    }
+    seen = {}
+    for way, run in ways.items():
+        created, link = api.assigned_case("dept-1")
+        case = cases_repo.get(created["case_id"])
+        assert case is not None and case.assignment is not None
+        due = case.assignment.next_check_at
+        assert due is not None
+        api.set_clock(due + timedelta(hours=1))
+        capsys.readouterr()
+        with caplog.at_level(logging.ERROR, logger="wenzheng"):
+            run()
+        assert not [r for r in caplog.records if r.getMessage() == "job_failed"]
+        out = capsys.readouterr().out
+        seen[way] = {
+            name: [_without_timestamp(line) for line in _emitted(out, metric)]
+            for name, metric in emitting.items()
+        }
+        [lag] = seen[way]["sla-sweep"]
+        assert 3600 <= lag[metrics.SLA_SWEEP_LAG] < 3601  # the clock stands still
+        lag[metrics.SLA_SWEEP_LAG] = 3600
+        api.ok(api.handle_act(link, "sign"))  # its clocks stop: the next way starts quiet
+        api.ok(api.handle_act(link, "reply", reply_body()))
+    assert seen["local timer"] == seen["schedule"] == seen["dev route"]
+    assert [line["OutboxDeadLettered"] for line in seen["schedule"]["outbox"]] == [0]

@@ -52,7 +52,7 @@ def test_every_role_carries_its_functions_policy_and_nothing_of_chalices(
 
 def test_the_schedules_and_the_ses_subscription_are_generated(sam: dict[str, Any]) -> None:
     from app import app
-    from functions.jobs import RUNNERS
+    from functions.jobs import JOBS
 
     scheduled = {}
     for source in app.event_sources:
@@ -64,7 +64,7 @@ def test_the_schedules_and_the_ses_subscription_are_generated(sam: dict[str, Any
         else:
             assert event["Type"] == "SNS"
             assert event["Properties"]["Topic"]["Fn::Sub"].endswith(":wenzheng-prod-ses-events")
-    assert set(scheduled) == set(RUNNERS)
+    assert set(scheduled) == set(JOBS)
     assert scheduled["outbox"] == "rate(1 minute)" and scheduled["sla-sweep"] == "rate(5 minutes)"
     api = sam["Resources"]["APIHandler"]["Properties"]
     assert api["Handler"] == "app.app" and api["FunctionName"] == "wenzheng-prod-api-handler"

@@ -325,13 +325,51 @@ def test_the_cli_writes_the_merge_template(tmp_path: Path) -> None:
     assert written == json.loads(json.dumps(template.build(STAGE)))
 
 
-def test_the_schedules_are_the_jobs_the_local_timer_runs() -> None:
-    from app import app
-    from functions.jobs import RUNNERS
+def test_the_schedules_and_the_local_timer_run_the_jobs_of_the_one_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``functions.jobs.JOBS`` is the one list of jobs: each is one Chalice schedule (its
+    name, its expression, a handler Lambda can import) whose handler runs that job with the
+    invocation's request id, and one tick of the local timer runs the same jobs, in order,
+    through the same ``run``."""
+    import importlib
+    from types import SimpleNamespace
 
-    scheduled = {
-        s.name: s.schedule_expression
-        for s in app.event_sources
-        if hasattr(s, "schedule_expression")
+    from app import app
+    from functions import jobs
+    from functions.jobs import JOBS, schedules
+    from infra import local_stack
+
+    ran: list[tuple[str, str | None]] = []
+
+    def run(name: str, now: Any, *, request_id: str | None = None) -> dict[str, Any]:
+        ran.append((name, request_id))
+        return {}
+
+    monkeypatch.setattr(jobs, "run", run)
+    monkeypatch.setattr(schedules, "run", run)
+    scheduled = [s for s in app.event_sources if hasattr(s, "schedule_expression")]
+    assert [s.name for s in scheduled] == list(JOBS)
+    event = {
+        "version": "0",
+        "id": "e",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-11-02T02:00:00Z",
+        "region": "ap-southeast-1",
+        "resources": [],
+        "detail": {},
     }
-    assert set(scheduled) == set(RUNNERS)
+    for source in scheduled:
+        assert source.schedule_expression.to_string() == JOBS[source.name].schedule.to_string()
+        module, name = source.handler_string.rsplit(".", 1)
+        handler = getattr(importlib.import_module(module), name)
+        handler(event, SimpleNamespace(aws_request_id=f"invocation-{source.name}"))
+    assert ran == [(name, f"invocation-{name}") for name in JOBS]
+
+    ran.clear()
+    local_stack.tick()
+    assert [name for name, _ in ran] == list(JOBS)
+    request_ids = [request_id for _, request_id in ran]
+    assert all(request_ids) and len(set(request_ids)) == len(JOBS)  # one per run, as Lambda

@@ -82,7 +82,7 @@ def test_500_concurrent_supports_on_one_case_all_count_and_spread_over_every_sha
     assert top <= 0.2, shards
     assert _case_item(stack, case_id) == before, "a support never writes the case item"
     log = "".join(stack.output)
-    assert "TransactionConflict" not in log and "request failed" not in log
+    assert "TransactionConflict" not in log and "request_failed" not in log
 
     # A second round from the same 500 addresses the same day: nothing more is counted.
     with ThreadPoolExecutor(WORKERS) as pool:

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import schemas
-from functions.validation import _validator, check, conforms
+from functions.schema_check import conforms
+from functions.validation import _validator, check
 
 SCALARS = st.one_of(
     st.none(),
@@ -101,6 +102,8 @@ def _body(schema: Any, root: dict[str, Any], clean: bool, depth: int = 0) -> st.
     elif schema.get("type") == "object" or "properties" in schema:
         properties = schema.get("properties", {})
         required = [k for k in schema.get("required", []) if k in properties]
+        if clean and schema.get("anyOf"):  # e.g. a phone or an e-mail: the first named
+            required += [k for k in schema["anyOf"][0].get("required", []) if k in properties]
         optional = {
             k: _body(v, root, clean, depth + 1) for k, v in properties.items() if k not in required
         }

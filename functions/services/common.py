@@ -1,5 +1,7 @@
 """What every use case shares: the deadline clock, loading a case, and committing a
-transition together with the links and messages its notices call for."""
+transition together with the links and messages its notices call for. What only a
+transition needs (message texts, outbox, links, the SLA ladder, the ranking cohorts) is
+imported where it is used, so a read path that loads a case does without it."""
 
 from __future__ import annotations
 
@@ -8,13 +10,11 @@ from datetime import datetime, timedelta
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
-from functions.domain import rankings, sla
 from functions.domain.cases import Case, Clock, Notice, TransitionResult
 from functions.domain.errors import NotFound
 from functions.domain.lifecycle import Role
-from functions.notify import templates
 from functions.settings import settings
-from functions.storage import cases_repo, config_repo, directory, outbox_repo, tokens
+from functions.storage import cases_repo, config_repo
 from functions.storage.models import IdempotencyModel
 
 
@@ -40,6 +40,9 @@ def handle_url(token: str) -> str:
 
 
 def _citizen_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
+    from functions.notify import templates
+    from functions.storage import outbox_repo
+
     text = templates.citizen(
         notice.template,
         case,
@@ -86,6 +89,8 @@ def fresh_link(
 ) -> str:
     """A new magic link for the department in ``role`` on assignment ``assignment_no``: its
     token record joins ``items`` (written with the change or message), its URL is returned."""
+    from functions.storage import tokens
+
     token = tokens.new_token()
     items.append(
         tokens.link_item(
@@ -116,6 +121,9 @@ def _fresh_link(
 
 
 def _department_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
+    from functions.notify import templates
+    from functions.storage import directory, outbox_repo
+
     assert notice.department is not None
     found: list[Model] = []
     link = None
@@ -154,6 +162,9 @@ def _ladder_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
     """A rung of the SLA ladder to each recipient it names: the handler by email with a fresh
     link, the spokesperson and leader by email (and SMS where the rung sends one), every
     coordinator by email."""
+    from functions.notify import templates
+    from functions.storage import directory, outbox_repo
+
     assert notice.department is not None and notice.rung is not None and notice.clock
     rung, a = notice.rung, case.assignment
     assert a is not None
@@ -220,6 +231,8 @@ def commit(
     now: datetime,
     idempotency: tuple[IdempotencyModel, Condition] | None = None,
 ) -> Case:
+    from functions.domain import rankings, sla
+
     if result.case.assignment is not None:
         # Every transition may start, stop or move a clock: the rungs still earned and the
         # sweep's next look follow.

@@ -49,7 +49,8 @@ lint: venv
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy functions infra app.py
 
-## Request costs, the sweep at 10k vs 100k cases, a ranking read at 30 vs 300 departments and
+## Request costs, each route family's cold path against import boto3 (tests/bench/
+## test_cold_start.py), the sweep at 10k vs 100k cases, a ranking read at 30 vs 300 departments and
 ## 10k vs 100k cases, an auditor's department-month at 10k vs 100k archived cases, a
 ## 50-user mixed load for 60 s (locust, tests/bench/test_load.py) on the local stack, a
 ## bigger schemathesis run with its coverage phase (tests/stack/test_openapi_fuzz.py), and

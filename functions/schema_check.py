@@ -142,10 +142,23 @@ def _additional(value: Any, instance: Any, schema: Any, root: dict[str, Any]) ->
     return value is True or all(_valid(value, instance[key], root) for key in extras)
 
 
+def _unique_key(item: Any) -> tuple[str, Any]:
+    """Equal under ``_equal`` exactly when the keys are equal (for scalars: ``True`` apart
+    from ``1``, ``1`` with ``1.0``)."""
+    if isinstance(item, bool) or item is None:
+        return ("literal", item)
+    if isinstance(item, int | float):
+        return ("number", item)
+    if isinstance(item, str):
+        return ("string", item)
+    raise _Unknown("uniqueItems of arrays or objects")  # jsonschema compares those
+
+
 def _unique(value: Any, instance: Any, *_: Any) -> bool:
     if not value or not isinstance(instance, list):
         return True
-    return not any(_equal(a, b) for i, a in enumerate(instance) for b in instance[i + 1 :])
+    keys = [_unique_key(item) for item in instance]  # one pass: a long array costs no more
+    return len(set(keys)) == len(keys)
 
 
 def _format(value: Any, instance: Any, *_: Any) -> bool:

@@ -262,7 +262,8 @@ def test_cold_path_of_each_family_as_a_ratio_to_boto3(
     for name in commands:
         cells = [f"{median[f'{name}|{t}']:.3f} s {ratio[f'{name}|{t}']:4.2f}×" for t in trees]
         routes = len(first_requests.get(name, {}))
-        print(f"  {name:24s} " + " ".join(f"{c:>16s}" for c in cells) + f"  ({routes} routes)")
+        probed = f"  ({routes} routes)" if routes else ""
+        print(f"  {name:24s} " + " ".join(f"{c:>16s}" for c in cells) + probed)
     heaviest = max(paths, key=lambda family: ratio[f"{family}|packaged"])
     print(f"  heaviest own imports of {heaviest} (as packaged):")
     for micros, module in _import_profile(paths[heaviest], packaged):

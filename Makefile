@@ -51,7 +51,8 @@ lint: venv
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy functions infra app.py
 
-## Request costs, the sweep at 10k vs 100k cases, a ranking read at 30 vs 300 departments and
+## Request costs, each route family's cold path against import boto3 (tests/bench/
+## test_cold_start.py), the sweep at 10k vs 100k cases, a ranking read at 30 vs 300 departments and
 ## 10k vs 100k cases, an auditor's department-month at 10k vs 100k archived cases, a
 ## 50-user mixed load for 60 s (locust, tests/bench/test_load.py) on the local stack, a
 ## bigger schemathesis run with its coverage phase (tests/stack/test_openapi_fuzz.py), and
@@ -65,8 +66,9 @@ bench: venv browser-deps
 
 ## Production (docs/OPERATIONS.md, "Deploying"): build/<stage>/sam.json (Chalice's SAM template
 ## merged with infra/template.py's resources) and deployment.zip (app.py, functions/, schemas/ and
-## requirements.txt built for Lambda, without what Lambda's Python runtime provides); the pages of
-## frontend/ (which deploy uploads) get the current shell (infra/site_shell.py).
+## requirements.txt built for Lambda, without what Lambda's Python runtime provides, with the
+## bytecode of every source); the pages of frontend/ (which deploy uploads) get the current
+## shell (infra/site_shell.py).
 package: venv
 	@mkdir -p $(PACKAGE_DIR)
 	$(PY) -m infra.site_shell
@@ -75,6 +77,7 @@ package: venv
 	WZ_STAGE=$(STAGE) $(PY) -m infra.template --stage $(STAGE) --out $(PACKAGE_DIR)/merge.json
 	WZ_STAGE=$(STAGE) AWS_DEFAULT_REGION=$(REGION) $(VENV)/bin/chalice package --stage $(STAGE) --merge-template $(PACKAGE_DIR)/merge.json $(PACKAGE_DIR)/
 	$(PY) -m infra.package prune $(PACKAGE_DIR)/deployment.zip
+	$(PY) -m infra.package compile $(PACKAGE_DIR)/deployment.zip
 
 ## make deploy STAGE=prod REGION=ap-southeast-1 DOMAIN=wenzheng.example.gov.cn SENDER=noreply@example.gov.cn
 ##   [CERTIFICATE_ARN=arn:aws:acm:us-east-1:…] [ALARM_EMAIL=ops@…] [SMS_SPEND_LIMIT=100] [DRY_RUN=1]

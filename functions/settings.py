@@ -41,7 +41,8 @@ class Settings:
     retention_years: int = 3
     export_bucket: str = "wenzheng-local-audit-exports"
     # 附议 ("me too"): each case's count is spread over this many items (partition write
-    # throughput adds up per item); reading the count is one Query over them.
+    # throughput adds up per item). The case page reads shards 0..N-1 with the case item, so
+    # raise N, never lower it (a lowered N would hide the counts of the shards above it).
     support_shards: int = 10
     # Rate limits (functions/domain/rate_limits.py): on unless WZ_RATE_LIMITS_ENABLED=0 (for
     # fuzzing runs only); WZ_RATE_LIMITS overrides defaults ("submit_ip=60/1h,track_case=5/30m").

@@ -10,22 +10,33 @@ the root of the zip, which is Lambda's ``/var/task`` and first on ``sys.path``:
 - ``prune`` rewrites Chalice's ``deployment.zip`` without what Lambda's Python runtime provides:
   Chalice vendors ``requirements.txt`` with its dependencies, and PynamoDB depends on botocore,
   which would bring botocore and its own dependencies (a copy that would also shadow the runtime's
-  boto3 pairing). Compiled files are dropped too, and so are the third-party packages' own
-  test suites (any ``tests``/``test`` folder inside a vendored package, e.g.
-  ``jsonschema/tests``): nothing imports them at runtime.
+  boto3 pairing). Compiled files are dropped too (whatever interpreter wrote them), and so
+  are the third-party packages' own test suites (any ``tests``/``test`` folder inside a
+  vendored package, e.g. ``jsonschema/tests``): nothing imports them at runtime.
+- ``compile`` then adds the bytecode of every Python source left in the zip, written by this
+  interpreter (the one Chalice named the functions' runtime after: ``make package`` runs both
+  from the same virtualenv). Lambda's ``/var/task`` is read-only, so without it every cold
+  start compiles each module it imports from source (a third of the first request's own
+  CPU time, docs/PERFORMANCE.md "Cold start"). The files are unchecked-hash ``.pyc``
+  (PEP 552): loaded without comparing the source's time stamp, which a zip does not keep
+  faithfully, and the same bytes for the same source.
 
     python -m infra.package vendor
     python -m infra.package prune build/prod/deployment.zip
+    python -m infra.package compile build/prod/deployment.zip
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
+import importlib.util
 import os
+import py_compile
 import re
 import shutil
 import sys
+import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -123,6 +134,53 @@ def prune(zip_file: Path) -> tuple[int, int, list[str]]:
     return before, zip_file.stat().st_size, sorted(removed)
 
 
+def bytecode_name(source: str) -> str:
+    """Where this interpreter looks for the bytecode of ``source`` (a path in the zip)."""
+    return importlib.util.cache_from_source(source)
+
+
+def compile_source(source: Path, cfile: Path, dfile: str) -> bool:
+    """Write the unchecked-hash bytecode of ``source`` to ``cfile``, naming ``dfile`` as its
+    path in tracebacks; False if it does not compile on this interpreter."""
+    try:
+        py_compile.compile(
+            str(source),
+            cfile=str(cfile),
+            dfile=dfile,
+            doraise=True,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+    except py_compile.PyCompileError:
+        return False
+    return True
+
+
+def compile_sources(zip_file: Path) -> tuple[int, list[str]]:
+    """Add to ``zip_file`` the unchecked-hash bytecode of each ``.py`` it holds, next to it
+    in ``__pycache__``, named for this interpreter. A source that does not compile on it
+    (none is imported at runtime, or Lambda could not import it either) is left without;
+    one that has its bytecode already is left alone.
+
+    Returns (files added, sources left without bytecode)."""
+    added, failed = 0, []
+    with tempfile.TemporaryDirectory() as scratch, zipfile.ZipFile(zip_file, "a") as package:
+        source, compiled = Path(scratch) / "source.py", Path(scratch) / "compiled.pyc"
+        present = set(package.namelist())  # a second run adds nothing
+        for info in list(package.infolist()):  # the entries as they were: it grows here
+            if not info.filename.endswith(".py") or bytecode_name(info.filename) in present:
+                continue
+            source.write_bytes(package.read(info))
+            # dfile: the path tracebacks name, the same on every build
+            if not compile_source(source, compiled, info.filename):
+                failed.append(info.filename)
+                continue
+            target = zipfile.ZipInfo(bytecode_name(info.filename), date_time=info.date_time)
+            target.external_attr = info.external_attr
+            package.writestr(target, compiled.read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
+            added += 1
+    return added, failed
+
+
 def top_level(names: Iterable[str]) -> list[str]:
     return sorted({name.split("/", 1)[0] for name in names})
 
@@ -133,10 +191,23 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("vendor", help="rebuild vendor/functions and vendor/schemas")
     prune_parser = sub.add_parser("prune", help="drop runtime-provided packages from a zip")
     prune_parser.add_argument("zip", type=Path)
+    compile_parser = sub.add_parser("compile", help="add the bytecode of a zip's sources")
+    compile_parser.add_argument("zip", type=Path)
     args = parser.parse_args(argv)
     if args.command == "vendor":
         for tree in build_vendor():
             print(f"vendored {tree.relative_to(ROOT)}")
+        return 0
+    if args.command == "compile":
+        before = args.zip.stat().st_size
+        added, failed = compile_sources(args.zip)
+        after = args.zip.stat().st_size
+        print(
+            f"compiled {added} sources into {args.zip} ({sys.implementation.cache_tag}): "
+            f"{before / 1e6:.1f} MB -> {after / 1e6:.1f} MB"
+        )
+        if failed:
+            print(f"  left as source (they do not compile here): {', '.join(failed)}")
         return 0
     before, after, removed = prune(args.zip)
     print(f"pruned {args.zip}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")

@@ -1,7 +1,9 @@
 """Working-day calendar for petition deadlines (mainland China, Asia/Shanghai).
 
 Official days off and weekend make-up workdays (调休) come from the
-``holidays`` package's China calendar, imported lazily on first use.
+``holidays`` package's China calendar: for the years of ``calendar_table``, as
+that table holds what the pinned package computes (so a request does not import
+the package); for any other year, from the package, imported on first use.
 """
 
 from __future__ import annotations
@@ -48,8 +50,24 @@ def local_date(instant: datetime) -> date:
 
 @cache
 def _official_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
-    """Return (days off, make-up workdays) in ``year`` per the holidays package."""
-    from holidays import country_holidays  # lazy: keeps import cheap
+    """Return (days off, make-up workdays) in ``year`` per the holidays package: from the
+    generated table when it holds the year, else computed."""
+    from functions.domain.calendar_table import YEARS
+
+    if year not in YEARS:
+        return computed_year(year)
+    days_off, workdays = YEARS[year]
+    return _dates(year, days_off), _dates(year, workdays)
+
+
+def _dates(year: int, days: str) -> frozenset[date]:
+    return frozenset(date(year, int(d[:2]), int(d[2:])) for d in days.split())
+
+
+def computed_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """Return (days off, make-up workdays) in ``year`` as the holidays package computes them
+    (what ``calendar_table`` holds for its years)."""
+    from holidays import country_holidays  # lazy: hundreds of modules
 
     # Neighbouring years are included because a year's arrangement can place
     # days off / make-up workdays across the new-year boundary.

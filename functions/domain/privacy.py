@@ -65,7 +65,7 @@ numeral fold would see one long run); the second catches numbers written in nume
 replaced spans are cut from the original text. A datum glued to another (an ID number
 straight before a phone number) shows its edge only once its neighbour is replaced, so the
 rules run again until nothing changes, which also makes ``scrub`` idempotent. Patterns are
-compiled once at import; names per distinct tuple of names, cached. A rule whose cheap
+compiled once, on the first scrub; names per distinct tuple of names, cached. A rule whose cheap
 precondition fails (no digit, no ``@``) is skipped.
 """
 
@@ -74,7 +74,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 PHONE_TAG = "[电话已隐藏]"
@@ -157,7 +157,7 @@ def fold(text: str) -> str:
 
 _SAYS = r"[ \t]*(?:是|为)?[ \t]*[:=]?[ \t]*"  # between a keyword and its number: 是：
 _SEP = r"[ \t\-._/]{0,3}"  # what people put between the digits of a phone number
-_MOBILE = re.compile(
+_MOBILE = (
     r"(?<!\d)"
     r"(?:(?:\([ \t]*(?:\+|00)?[ \t]*86[ \t]*\)|(?:\+|00)[ \t]*86|86)[ \t\-.]{0,3}|0)?"
     rf"(?:\([ \t]*)?1{_SEP}[3-9]{_SEP}\d[ \t]*\)?"
@@ -165,25 +165,23 @@ _MOBILE = re.compile(
     + r"(?!\d)"
 )
 _AREA = r"(?:10|2\d|[3-9]\d{2})"  # area codes: 10 Beijing, 2x big cities, 3xx–9xx the rest
-_LANDLINE = re.compile(  # area code as 021, (021), +86 21, +86 (0)21
+_LANDLINE = (  # area code as 021, (021), +86 21, +86 (0)21; ignoring case
     rf"(?<!\d)(?:\([ \t]*0{_AREA}[ \t]*\)|0{_AREA}"
     rf"|\(?(?:\+|00)[ \t]*86[ \t]*\)?[ \t\-.]{{0,3}}(?:\(0\)[ \t]*)?\(?{_AREA}\)?)"
     r"[ \t\-.]{0,3}\d{3,4}[ \t\-.]?\d{4}"
-    r"(?:[ \t]*(?:-|转|分机|ext\.?|x)[ \t]*\d{1,5})?(?!\d)",
-    re.IGNORECASE,
+    r"(?:[ \t]*(?:-|转|分机|ext\.?|x)[ \t]*\d{1,5})?(?!\d)"
 )
-_LOCAL_NUMBER = re.compile(  # a number without area code, right after a phone keyword
+_LOCAL_NUMBER = (  # a number without area code, right after a phone keyword; ignoring case
     r"(?<![A-Za-z])(?:座机|固话|固定电话|宅电|家庭电话|家里电话|办公电话|联系电话|电话|tel|phone)"
     rf"(?:号码|号)?{_SAYS}"
-    r"(?P<pii>[2-9]\d{2,3}[ \t\-]?\d{4})(?!\d)",
-    re.IGNORECASE,
+    r"(?P<pii>[2-9]\d{2,3}[ \t\-]?\d{4})(?!\d)"
 )
 
 # ID numbers: region (6 digits), birth date, sequence; a space or hyphen only where people
 # put one: between those parts (110105 1949 1231 002X) or every four digits (1101 0519 …).
 _S = r"[ \t\-]?"
 _MMDD = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-_ID_CARD = re.compile(
+_ID_CARD = (
     r"(?<!\d)(?:"
     rf"[1-9]\d{{5}}{_S}(?:18|19|20)\d\d{_S}{_MMDD}{_S}\d{{3}}[\dXx]"
     r"|[1-9]\d{3}(?:[ \t\-]\d{4}){3}[ \t\-]\d[\dXx]"
@@ -208,20 +206,19 @@ _IDN_TLD = (
 _TLD = rf"(?:[A-Za-z]{{2,24}}(?![A-Za-z\-])|{_IDN_TLD})"
 _AT = r"(?:[ \t]*@[ \t]*|[ \t]*[(\[{<][ \t]*at[ \t]*[)\]}>][ \t]*)"
 _DOT = r"(?:\.|[ \t]*[(\[{<][ \t]*dot[ \t]*[)\]}>][ \t]*)"
-_EMAIL = re.compile(rf"{_LOCAL}{_AT}(?:{_LABEL}{_DOT})+{_TLD}", re.IGNORECASE)
-_EMAIL_HASH = re.compile(  # name#example.com, never inside a URL or after a word
+_EMAIL = rf"{_LOCAL}{_AT}(?:{_LABEL}{_DOT})+{_TLD}"  # ignoring case
+_EMAIL_HASH = (  # name#example.com, never inside a URL or after a word
     r"(?<![\w/.:?=&#%+\-])[A-Za-z0-9_%+\-]+(?:\.[A-Za-z0-9_%+\-]+)*#"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
 )
 
 _ACCOUNT_KW = r"(?:qq|扣扣|企鹅号?|微信号?|威信|薇信|v信|vx|wx|weixin|wechat)"
-_ACCOUNT = re.compile(
+_ACCOUNT = (  # ignoring case
     rf"(?<![A-Za-z]){_ACCOUNT_KW}(?:[ \t]*[/、|或和及]?[ \t]*{_ACCOUNT_KW})*"
     rf"(?:号码|账号|帐号|号|id)?{_SAYS}"
-    r"(?P<pii>\d{5,11}|[A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])",
-    re.IGNORECASE,
+    r"(?P<pii>\d{5,11}|[A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-])"
 )
-_WXID = re.compile(r"(?<![A-Za-z0-9_\-])wxid_[A-Za-z0-9_\-]{4,30}(?![A-Za-z0-9_\-])", re.IGNORECASE)
+_WXID = r"(?<![A-Za-z0-9_\-])wxid_[A-Za-z0-9_\-]{4,30}(?![A-Za-z0-9_\-])"  # ignoring case
 
 _BUILDING = r"(?<![A-Za-z0-9])(?:\d{1,3}|[A-Za-z])[ \t]*(?:号楼|栋|幢|座|#楼?)"
 _ESTATE = r"(?:小区|花园|苑|公寓|家园|新村|宿舍|大厦|社区|山庄|名邸|府|庭|园)"
@@ -234,23 +231,19 @@ _UNIT_OR_ROOM = (
 )
 _STEP = r"[ \t\-]{0,2}[第的]?"
 # A floor alone (5栋一楼) names no household and stays; with a unit or a room it goes too.
-_HOUSE = re.compile(
+_HOUSE = (
     rf"{_BUILDING}(?P<pii>(?:{_STEP}{_FLOOR})*{_STEP}{_UNIT_OR_ROOM}"
     rf"(?:{_STEP}(?:{_FLOOR}|{_UNIT_OR_ROOM}))*)"
 )
-_ESTATE_DASHED = re.compile(  # 幸福小区3-2-501室, 锦绣花园8-1102
+_ESTATE_DASHED = (  # 幸福小区3-2-501室, 锦绣花园8-1102
     rf"{_ESTATE}[ \t]*\d{{1,3}}[ \t]*-[ \t]*"
     r"(?P<pii>(?:\d{1,2}[ \t]*-[ \t]*\d{2,4}|\d{3,4})(?:[ \t]*(?:室|房|号))?)"
     r"(?![\d\-.:%]|[ \t]*[年月日号元米])"
 )
-_ROOM_NEAR_BUILDING = re.compile(  # 5号楼的501室, 幸福小区501房
+_ROOM_NEAR_BUILDING = (  # 5号楼的501室, 幸福小区501房
     rf"(?:{_BUILDING}|{_ESTATE})[^,.;!?\n\d]{{0,8}}?"
     r"(?P<pii>(?<!\d)\d{3,4}[ \t]*(?:室|房(?![东租价产子屋间])))"
 )
-
-_DIGIT = re.compile(r"\d")
-_AT_SIGN = re.compile(r"@|[(\[{<][ \t]*at", re.IGNORECASE)
-_WXID_PREFIX = re.compile("wxid_", re.IGNORECASE)
 
 
 class _Rule(NamedTuple):
@@ -259,19 +252,27 @@ class _Rule(NamedTuple):
     needs: re.Pattern[str] | None = None  # a cheap search the folded text must pass first
 
 
-_RULES = (
-    _Rule(_EMAIL, EMAIL_TAG, _AT_SIGN),  # first: an address may hold a phone or QQ number
-    _Rule(_EMAIL_HASH, EMAIL_TAG, re.compile("#")),
-    _Rule(_ID_CARD, ID_TAG, _DIGIT),  # before phones: a spaced ID holds a mobile-shaped run
-    _Rule(_MOBILE, PHONE_TAG, _DIGIT),
-    _Rule(_LANDLINE, PHONE_TAG, _DIGIT),
-    _Rule(_LOCAL_NUMBER, PHONE_TAG, _DIGIT),
-    _Rule(_WXID, ACCOUNT_TAG, _WXID_PREFIX),  # before the keyword rule reads its "wx"
-    _Rule(_ACCOUNT, ACCOUNT_TAG),
-    _Rule(_HOUSE, HOUSE_MASK, _DIGIT),
-    _Rule(_ESTATE_DASHED, HOUSE_MASK, re.compile("-")),
-    _Rule(_ROOM_NEAR_BUILDING, HOUSE_MASK, re.compile("[室房]")),
-)
+@cache
+def _rules() -> tuple[_Rule, ...]:
+    """The rules in the order they run, compiled on the first scrub: a cold start that shows
+    no public text does not pay for them."""
+    digit, case_blind = re.compile(r"\d"), re.IGNORECASE
+    at_sign = re.compile(r"@|[(\[{<][ \t]*at", case_blind)
+    return (
+        _Rule(re.compile(_EMAIL, case_blind), EMAIL_TAG, at_sign),  # first: may hold a number
+        _Rule(re.compile(_EMAIL_HASH), EMAIL_TAG, re.compile("#")),
+        _Rule(re.compile(_ID_CARD), ID_TAG, digit),  # before phones: holds mobile-shaped runs
+        _Rule(re.compile(_MOBILE), PHONE_TAG, digit),
+        _Rule(re.compile(_LANDLINE, case_blind), PHONE_TAG, digit),
+        _Rule(re.compile(_LOCAL_NUMBER, case_blind), PHONE_TAG, digit),
+        _Rule(re.compile(_WXID, case_blind), ACCOUNT_TAG, re.compile("wxid_", case_blind)),
+        _Rule(re.compile(_ACCOUNT, case_blind), ACCOUNT_TAG),  # after wxid_, which holds "wx"
+        _Rule(re.compile(_HOUSE), HOUSE_MASK, digit),
+        _Rule(re.compile(_ESTATE_DASHED), HOUSE_MASK, re.compile("-")),
+        _Rule(re.compile(_ROOM_NEAR_BUILDING), HOUSE_MASK, re.compile("[室房]")),
+    )
+
+
 # A datum glued to another (an ID number directly followed by a phone number) shows its edge
 # only once its neighbour is replaced: the rules run again until nothing changes.
 _MAX_ROUNDS = 4
@@ -383,9 +384,9 @@ def scrub(text: str, names: Iterable[str] = ()) -> str:
     text = _run(text, _fold_width, _name_rules(tuple(names)))
     for _ in range(_MAX_ROUNDS):
         before = text
-        text = _run(text, _fold_width, _RULES)
+        text = _run(text, _fold_width, _rules())
         if _NUMERAL.search(text):  # Chinese numerals present: read them as digits too
-            text = _run(text, fold, _RULES)
+            text = _run(text, fold, _rules())
         if text == before:
             break
     return text

@@ -214,14 +214,21 @@ def board(filters: dict[str, str], cursor: str | None, now: datetime) -> dict[st
 
 
 def public_case(case_id: str, now: datetime) -> dict[str, Any]:
-    case = cases_repo.get(case_id) if len(case_id) <= 40 else None
-    if case is None or not case.is_public:
-        raise NotFound("未找到该诉求，或该诉求未公开", "no such public case", "case_not_found")
+    """Two DynamoDB requests: the case with its 附议 shards (one BatchGetItem), then its public
+    timeline (one Query)."""
+    from functions.settings import settings
     from functions.storage import supports_repo
 
+    case, supports = (
+        supports_repo.case_and_count(case_id, shards=settings().support_shards)
+        if len(case_id) <= 40
+        else (None, 0)
+    )
+    if case is None or not case.is_public:
+        raise NotFound("未找到该诉求，或该诉求未公开", "no such public case", "case_not_found")
     events = cases_repo.timeline(case_id, public_only=True)
     view = views.public_case(case, events, directory.taxonomy(), now)
-    view["supports"] = supports_repo.count(case_id)  # 附议: one Query of the case's shards
+    view["supports"] = supports
     return view
 
 

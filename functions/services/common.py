@@ -1,6 +1,8 @@
 """What every use case shares: the deadline clock, loading a case, committing the transitions
 of one or more cases together with the links and messages their notices call for, and running
-an action once per ``Idempotency-Key``."""
+an action once per ``Idempotency-Key``. What only a transition needs (message texts, outbox,
+links, the SLA ladder, the ranking cohorts, the unit of work) is imported where it is used, so
+a read path that loads a case does without it."""
 
 from __future__ import annotations
 
@@ -11,16 +13,12 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
-from functions.domain import rankings, sla
 from functions.domain.actions.base import ActionDef, Context
 from functions.domain.cases import Actor, Case, Clock, DepartmentRef, Notice, TransitionResult
 from functions.domain.errors import Conflict, NotFound, invalid_field
 from functions.domain.lifecycle import Role
-from functions.domain.rankings import Cohort
-from functions.notify import templates
 from functions.settings import settings
-from functions.storage import case_commit, cases_repo, config_repo, directory, outbox_repo, tokens
-from functions.storage import idempotency as idempotency_keys
+from functions.storage import cases_repo, config_repo
 from functions.storage.models import IdempotencyModel
 
 
@@ -31,6 +29,8 @@ def clock() -> Clock:
 
 
 def _department(department_id: str, field: str) -> DepartmentRef:
+    from functions.storage import directory
+
     found = directory.department(department_id)
     if found is None:
         raise invalid_field(field, "未找到该单位", f"unknown department {department_id}")
@@ -40,6 +40,8 @@ def _department(department_id: str, field: str) -> DepartmentRef:
 def context(now: datetime) -> Context:
     """What an action module's function may consult: the time, the deadline rules in force,
     and the directory (departments, categories), read only if the action asks."""
+    from functions.storage import directory
+
     return Context(
         now=now,
         clock=clock(),
@@ -73,6 +75,9 @@ def handle_url(token: str) -> str:
 
 
 def _citizen_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
+    from functions.notify import templates
+    from functions.storage import outbox_repo
+
     text = templates.citizen(
         notice.template,
         case,
@@ -119,6 +124,8 @@ def fresh_link(
 ) -> str:
     """A new magic link for the department in ``role`` on assignment ``assignment_no``: its
     token record joins ``items`` (written with the change or message), its URL is returned."""
+    from functions.storage import tokens
+
     token = tokens.new_token()
     items.append(
         tokens.link_item(
@@ -149,6 +156,9 @@ def _fresh_link(
 
 
 def _department_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
+    from functions.notify import templates
+    from functions.storage import directory, outbox_repo
+
     assert notice.department is not None
     found: list[Model] = []
     link = None
@@ -187,6 +197,9 @@ def _ladder_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
     """A rung of the SLA ladder to each recipient it names: the handler by email with a fresh
     link, the spokesperson and leader by email (and SMS where the rung sends one), every
     coordinator by email."""
+    from functions.notify import templates
+    from functions.storage import directory, outbox_repo
+
     assert notice.department is not None and notice.rung is not None and notice.clock
     rung, a = notice.rung, case.assignment
     assert a is not None
@@ -255,8 +268,11 @@ def commit_all(
 ) -> list[Case]:
     """Commit the transitions of one or more cases as one unit of work (one transaction): each
     case with its clocks reconciled, its links and messages, its ranking tallies."""
+    from functions.domain import rankings, sla
+    from functions.storage import case_commit
+
     extra: list[Model] = []
-    tallies: dict[str, dict[Cohort, dict[str, int]]] = {}
+    tallies: dict[str, dict[rankings.Cohort, dict[str, int]]] = {}
     for result in results:
         case = result.case
         if case.assignment is not None:
@@ -301,6 +317,8 @@ def run_once(
     answer (from ``replay()``, the case as it is now, if the first request ended before
     keeping it), a retry with another body 409 ``idempotency_mismatch``. Errors are not
     kept: a refused request changed nothing, and its retry is a new attempt."""
+    from functions.storage import idempotency as idempotency_keys
+
     if not key:
         return act()
     key_hash = idempotency_keys.action_key(key, scope)

@@ -31,7 +31,23 @@ def _record(doc: Document) -> dict[str, Any]:
 def official_data(now: datetime) -> dict[str, Any]:
     """What the installed ``holidays`` package knows: the last year (of the few around now)
     with published make-up workdays (调休), the sign that the State Council's schedule for
-    that year is in the package."""
+    that year is in the package. Read from the calendar table generated from the pinned
+    package (tests/unit/test_calendar_table.py keeps the two equal) when it holds those
+    years, so this page does not import the package either."""
+    from functions.domain.calendar_table import HOLIDAYS_VERSION, YEARS
+
+    years = range(now.year - 1, now.year + 3)
+    if not all(year in YEARS for year in years):
+        return official_data_from_package(now)
+    published = [year for year in years if YEARS[year][1]]
+    return {
+        "holidays_version": HOLIDAYS_VERSION,
+        "make_up_workdays_through": max(published) if published else None,
+    }
+
+
+def official_data_from_package(now: datetime) -> dict[str, Any]:
+    """``official_data`` as the installed package answers it."""
     from importlib.metadata import version
 
     import holidays  # lazy: only this admin page needs it

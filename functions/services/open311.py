@@ -53,7 +53,6 @@ from functions.domain.taxonomy import (
     Channel,
     Kind,
 )
-from functions.notify.templates import local
 from functions.services import citizen
 from functions.storage import cases_repo, directory
 from functions.storage.codec import iso
@@ -199,6 +198,8 @@ def _notice(case: Case) -> str:
         return notice
     deadline = case.assignment.reply_due_at if case.assignment else None
     if deadline is not None and case.state not in CLOSED_STATES:
+        from functions.notify.templates import local  # only a notice with a deadline
+
         return f"承办单位须于 {local(deadline)} 前答复"
     return ""
 

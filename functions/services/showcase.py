@@ -4,7 +4,7 @@
 Each feature / unfeature is ONE transaction: the case (conditional on the version it was read
 at, with an internal timeline event) and the wall item. The case stays closed and no clock
 runs on a closed case, so there is nothing to reconcile, no notice and no ranking tally: the
-transaction goes to ``cases_repo.commit`` directly with the wall item as its extra item.
+transaction goes to ``case_commit.commit`` directly with the wall item as its extra item.
 """
 
 from __future__ import annotations

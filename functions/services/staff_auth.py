@@ -9,9 +9,8 @@ from typing import Any
 
 from functions.domain.errors import Forbidden, Unauthorized
 from functions.domain.lifecycle import ROLE_LABELS, Role
-from functions.notify import templates
 from functions.settings import settings
-from functions.storage import directory, outbox_repo, tokens
+from functions.storage import directory, tokens
 from functions.storage.codec import iso
 
 TOUCH_EVERY = timedelta(minutes=5)
@@ -31,6 +30,9 @@ def _unauthorized() -> Unauthorized:
 
 
 def request_sign_in(email: str, now: datetime) -> None:
+    from functions.notify import templates  # only here: every other route authenticates
+    from functions.storage import outbox_repo
+
     account = directory.staff_account(email)
     if account is None:
         return

@@ -41,7 +41,6 @@ from functions.domain.taxonomy import (
     Outcome,
     Rating,
 )
-from functions.services.common import clock
 from functions.storage.codec import iso
 from functions.storage.directory import Taxonomy
 from functions.storage.showcase_repo import Featured
@@ -121,6 +120,12 @@ def _coded(case: Case, tax: Taxonomy) -> dict[str, str]:
     }
 
 
+def _overdue_working_days(running: datetime | None, now: datetime) -> int:
+    from functions.services.common import clock  # read paths that show no deadline skip it
+
+    return clock().calendar.overdue_working_days(running, now) if running else 0
+
+
 def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
     a = case.assignment
     running = case.running_deadline()
@@ -138,9 +143,7 @@ def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
         "co_handlers": [_ref(c.department) for c in a.co_handlers] if a else [],
         **_deadlines(a),
         "overdue": bool(running and running < now),
-        "overdue_working_days": (
-            clock().calendar.overdue_working_days(running, now) if running else 0
-        ),
+        "overdue_working_days": _overdue_working_days(running, now),
         "card": (card := sla.active_card(case)),  # "yellow" 黄牌 | "red" 红牌 | None
         "card_label": CARD_LABELS.get(card or ""),
         "rating": _rating(last_rated, with_comment=False),

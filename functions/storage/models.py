@@ -381,7 +381,8 @@ class SupportShardModel(Model):
     """附议 ("me too") counts: one case's count is the sum of its shard items (0..N-1), each
     bumped by atomic ADD on a shard drawn at random, so a viral case's writes spread over N
     items instead of queueing on one (§5). The case item itself is never written by a
-    support; reading the count is one Query of the case's shards."""
+    support. The count is one Query of the case's shards; the public case page reads shards
+    0..N-1 in the BatchGetItem that reads the case (``supports_repo.case_and_count``)."""
 
     Meta = _meta("supports")
 

@@ -1,4 +1,4 @@
-"""亮晒比 storage: the per unit-month counters (added by ``cases_repo.commit``) and the frozen
+"""亮晒比 storage: the per unit-month counters (added by ``case_commit.commit``) and the frozen
 monthly rankings."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ so the staff view asks "is it featured?" with one GetItem and featuring twice re
 same item. The public list is one Query of the sparse ``on-the-wall`` index (constant
 partition "1", range ``<featured ISO>#<case_id>``), newest first; no scans.
 
-Writes never happen alone: the item is handed to ``cases_repo.commit`` as an extra item of
+Writes never happen alone: the item is handed to ``case_commit.commit`` as an extra item of
 the case's own transaction (the case's version condition guards both), so the wall and the
 case's timeline never disagree.
 """

@@ -3,23 +3,35 @@
 A support is ONE ``TransactWriteItems`` of two items: the client's mark for the case and day
 (put only if absent) and an atomic ADD on one of the case's shard items, drawn at random. A
 viral case's writes therefore land on N items, not one, and the case item is never touched.
-The count is one Query over the case's N shard items."""
+The count is one Query over the case's N shard items; the public case page reads them in the
+same ``BatchGetItem`` as the case item itself (``case_and_count``)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.constants import BATCH_GET_ITEM
+from pynamodb.exceptions import GetError, PynamoDBException, TransactWriteError
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from functions.domain.errors import Unavailable
-from functions.storage.models import SupportMarkModel, SupportShardModel
+from functions.storage.models import CaseModel, SupportMarkModel, SupportShardModel
+
+if TYPE_CHECKING:
+    from functions.domain.cases import Case
 
 ATTEMPTS = 3
+# Pauses before asking again for what a BatchGetItem left unprocessed (DynamoDB throttled
+# part of it): each retry is one more request, so at most len + 1 in all.
+UNPROCESSED_BACKOFF = (0.05, 0.2)
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,10 @@ class Added:
 
 def _connection() -> Connection:
     return SupportShardModel._get_connection().connection  # type: ignore[no-any-return]
+
+
+def _table(model: type[Model]) -> str:
+    return model.Meta.table_name
 
 
 def _unavailable() -> Unavailable:
@@ -54,6 +70,43 @@ def count(case_id: str, *, consistent: bool = False) -> int:
         )
     except PynamoDBException as error:
         raise _unavailable() from error
+
+
+def case_and_count(case_id: str, *, shards: int) -> tuple[Case | None, int]:
+    """The case (strongly consistent, as ``cases_repo.get``) and its 附议 count in ONE
+    ``BatchGetItem``: the case item and the case's shard items 0..``shards``-1 (only their
+    ``n``). The shards are read eventually consistent: the sum is exact over the supports
+    DynamoDB has applied, and one acknowledged a moment ago (typically under a second) may
+    not be in it yet. Shards never written are simply absent.
+    Keys DynamoDB leaves unprocessed (throttling) are asked for again after a pause; still
+    unprocessed after that, the request answers 503."""
+    from functions.storage.case_items import from_model
+
+    cases, supports = _table(CaseModel), _table(SupportShardModel)
+    pending: dict[str, Any] = {
+        cases: {"Keys": [{"case_id": {"S": case_id}}], "ConsistentRead": True},
+        supports: {
+            "Keys": [{"case_id": {"S": case_id}, "shard": {"N": str(k)}} for k in range(shards)],
+            "ProjectionExpression": "#n",
+            "ExpressionAttributeNames": {"#n": "n"},
+        },
+    }
+    found: dict[str, list[dict[str, Any]]] = {cases: [], supports: []}
+    for pause in (*UNPROCESSED_BACKOFF, None):
+        try:
+            answer = _connection().dispatch(BATCH_GET_ITEM, {"RequestItems": pending})
+        except (BotoCoreError, ClientError) as error:
+            raise GetError("Failed to batch get items", error) from error
+        for table, items in (answer.get("Responses") or {}).items():
+            found[table].extend(items)
+        pending = answer.get("UnprocessedKeys") or {}
+        if not pending:
+            break
+        if pause is None:
+            raise _unavailable()
+        time.sleep(pause)
+    case = from_model(CaseModel.from_raw_data(found[cases][0])) if found[cases] else None
+    return case, sum(int(item["n"]["N"]) for item in found[supports] if "n" in item)
 
 
 def add(case_id: str, client: str, day: date, *, shards: int, expires_at: datetime) -> Added:

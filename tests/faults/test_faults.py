@@ -142,8 +142,10 @@ def test_storage_faults_on_read_paths_answer_503_never_500(api: Api, faults: Inj
     created = api.submit()
     case_id = created["case_id"]
     api.accept(case_id)
-    faults.throttle_dynamodb("GetItem", table=CASES)
+    faults.throttle_dynamodb("BatchGetItem", table=CASES)  # the case page: case + 附议 shards
     unavailable(api.get(f"/api/cases/{case_id}"))
+    faults.clear()
+    faults.throttle_dynamodb("GetItem", table=CASES)
     unavailable(
         api.post(f"/api/cases/{case_id}/track", {"tracking_code": created["tracking_code"]})
     )

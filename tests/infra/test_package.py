@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import textwrap
 import venv
 import zipfile
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from infra.package import RUNTIME_DISTRIBUTIONS, is_package_test_suite
+from infra.package import RUNTIME_DISTRIBUTIONS, bytecode_name, is_package_test_suite
 
 ROOT = Path(__file__).resolve().parents[2]
 # Lambda's Python runtime: boto3 and its dependencies, at the versions this repository tests.
@@ -92,14 +93,11 @@ def test_zip_holds_the_app_and_every_source_file_of_functions_and_schemas(
     assert "schemas/components/StaffCase.json" in zip_names  # the API document's answer shapes
 
 
-def test_zip_has_no_tests_compiled_files_dev_or_runtime_provided_packages(
-    zip_names: list[str],
-) -> None:
+def test_zip_has_no_tests_dev_or_runtime_provided_packages(zip_names: list[str]) -> None:
     tops = {name.split("/", 1)[0] for name in zip_names}
-    assert not [n for n in zip_names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
     assert not tops & {"tests", "infra", "frontend", "vendor", "docs", ".chalice"}
     # Chalice ships only its runtime router, not its CLI or the CLI's dependencies.
-    assert sorted(n for n in zip_names if n.startswith("chalice/")) == [
+    assert sorted(n for n in zip_names if n.startswith("chalice/") and "__pycache__" not in n) == [
         "chalice/__init__.py",
         "chalice/app.py",
     ]
@@ -120,6 +118,30 @@ def test_zip_has_no_tests_compiled_files_dev_or_runtime_provided_packages(
         "dateutil",
     }
     assert not tops & not_shipped
+
+
+def test_every_source_has_unchecked_bytecode_for_the_runtime_and_nothing_else_is_compiled(
+    package_dir: Path, zip_names: list[str]
+) -> None:
+    """Written by the interpreter Chalice named the runtime after (this one), for each source
+    and only for the zip's own sources: no stale file from another build or interpreter."""
+    template = json.loads((package_dir / "sam.json").read_text())
+    runtimes = {
+        resource["Properties"]["Runtime"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+    assert runtimes == {f"python{sys.version_info.major}.{sys.version_info.minor}"}
+    sources = [n for n in zip_names if n.endswith(".py")]
+    compiled = {n for n in zip_names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))}
+    expected = {bytecode_name(source) for source in sources}
+    assert compiled <= expected, sorted(compiled - expected)[:5]
+    missing = sorted(expected - compiled)
+    assert len(missing) <= len(sources) // 100, missing[:5]  # only what does not compile here
+    assert not [m for m in missing if m.startswith(("functions/", "schemas/", "app"))]
+    with zipfile.ZipFile(package_dir / "deployment.zip") as package:
+        flags = {int.from_bytes(package.read(name)[4:8], "little") for name in compiled}
+    assert flags == {0b01}  # PEP 552: hash-based, source not checked
 
 
 def test_zip_holds_no_test_suite_of_any_package(zip_names: list[str]) -> None:
@@ -171,12 +193,16 @@ def test_every_handler_imports_from_the_unpacked_zip_in_a_clean_runtime_venv(
             target = getattr(importlib.import_module(module), name)
             loaded[handler] = callable(target)
         import functions, schemas, chalice, botocore
+        import importlib.util, os
+        ours = [m for name, m in sys.modules.items() if name.split(".")[0] == "functions"]
+        without = sorted(m.__name__ for m in ours if not os.path.exists(m.__cached__ or ""))
         from app import app
         from functions.api import openapi
         document = openapi.document(app.routes, local=False)
         print(json.dumps({
             "callable": loaded,
             "files": {m.__name__: m.__file__ for m in (functions, schemas, chalice, botocore)},
+            "without_bytecode": without,
             "schemas": schemas.names(),
             "openapi": document["openapi"],
             "dev": [path for path in document["paths"] if path.startswith("/api/dev/")],
@@ -208,8 +234,38 @@ def test_every_handler_imports_from_the_unpacked_zip_in_a_clean_runtime_venv(
     assert result.returncode == 0, result.stderr[-4000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["callable"] == {handler: True for handler in handlers}
+    assert report["without_bytecode"] == []  # read from the zip's .pyc, never compiled here
     for module in ("functions", "schemas", "chalice"):
         assert report["files"][module].startswith(str(task)), report["files"]
     assert report["files"]["botocore"].startswith(str(runtime)), report["files"]
     assert report["schemas"] == sorted(p.stem for p in (ROOT / "schemas").glob("*.json"))
     assert report["openapi"].startswith("3.1") and report["dev"] == []
+
+
+def test_compile_adds_bytecode_the_interpreter_loads_without_looking_at_the_source(
+    tmp_path: Path,
+) -> None:
+    """Lambda unpacks the zip with whatever time stamps: the bytecode is used as it is."""
+    from infra.package import compile_sources
+
+    package = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(package, "w") as zipped:
+        zipped.writestr("pkg/__init__.py", "VALUE = 'compiled'\n")
+        zipped.writestr("pkg/broken.py", "def f(:\n")
+    assert compile_sources(package) == (1, ["pkg/broken.py"])
+    assert compile_sources(package) == (0, ["pkg/broken.py"])  # nothing twice
+    with zipfile.ZipFile(package) as zipped:
+        assert sorted(zipped.namelist()) == sorted(
+            ["pkg/__init__.py", "pkg/broken.py", bytecode_name("pkg/__init__.py")]
+        )
+        zipped.extractall(tmp_path / "task")
+    (tmp_path / "task" / "pkg" / "__init__.py").write_text("VALUE = 'source'\n")
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import pkg; print(pkg.VALUE)"],
+        cwd=tmp_path / "task",
+        env={"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "compiled"

@@ -1,6 +1,7 @@
 """附议 counts in DynamoDB (moto): one transaction of mark + shard ADD, a repeat refused by
-the mark's condition, the count summed over the case's shards, and a transaction DynamoDB
-cancels for a conflict on the shard item retried on another draw."""
+the mark's condition, the count summed over the case's shards (also when read in one
+BatchGetItem with the case), a transaction DynamoDB cancels for a conflict on the shard item
+retried on another draw, and keys a BatchGetItem leaves unprocessed asked for again."""
 
 from __future__ import annotations
 
@@ -82,3 +83,74 @@ def test_conflicts_on_every_attempt_answer_unavailable_and_count_nothing(
         supports_repo.add("WZ1", "198.51.100.1", DAY, shards=10, expires_at=LATER)
     assert len(attempts) == supports_repo.ATTEMPTS
     assert supports_repo.count("WZ1") == 0
+
+
+def _stored_case(case_id: str) -> None:
+    from functions.storage import case_commit
+    from tests.factories import new_case
+
+    case_commit.commit(new_case(now=NOW, case_id=case_id, title="小区电梯停运"))
+
+
+def test_the_case_and_its_count_over_every_shard_come_in_one_batch_read(aws: None) -> None:
+    from functions.storage import supports_repo
+
+    _stored_case("WZ1")
+    for n in range(30):
+        supports_repo.add("WZ1", f"198.51.100.{n}", DAY, shards=10, expires_at=LATER)
+    supports_repo.add("WZ2", "198.51.100.1", DAY, shards=10, expires_at=LATER)
+    assert len(supports_repo.shard_counts("WZ1")) > 1  # the writes spread, the read sums them
+
+    case, count = supports_repo.case_and_count("WZ1", shards=10)
+    assert case is not None and case.case_id == "WZ1" and case.title == "小区电梯停运"
+    assert count == 30 == supports_repo.count("WZ1")
+    assert supports_repo.case_and_count("WZ2", shards=10) == (None, 1)  # supports, no case
+    _stored_case("WZ3")
+    unsupported, count = supports_repo.case_and_count("WZ3", shards=10)
+    assert unsupported is not None and count == 0
+
+
+def _throttled(times: int, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Make DynamoDB leave every key unprocessed in the first ``times`` BatchGetItem answers
+    (as it does when throttled); returns the requests made."""
+    from functions.storage import supports_repo
+
+    connection = supports_repo._connection()
+    original = type(connection).dispatch
+    requests: list[dict[str, Any]] = []
+
+    def dispatch(self: Any, operation: str, kwargs: dict[str, Any]) -> Any:
+        if operation != "BatchGetItem":
+            return original(self, operation, kwargs)
+        requests.append(kwargs["RequestItems"])
+        if len(requests) <= times:
+            return {"Responses": {}, "UnprocessedKeys": kwargs["RequestItems"]}
+        return original(self, operation, kwargs)
+
+    monkeypatch.setattr(type(connection), "dispatch", dispatch)
+    monkeypatch.setattr(supports_repo.time, "sleep", lambda _seconds: None)
+    return requests
+
+
+def test_unprocessed_keys_are_asked_for_again(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from functions.storage import supports_repo
+
+    _stored_case("WZ1")
+    supports_repo.add("WZ1", "198.51.100.1", DAY, shards=10, expires_at=LATER)
+    requests = _throttled(2, monkeypatch)
+    case, count = supports_repo.case_and_count("WZ1", shards=10)
+    assert case is not None and count == 1
+    assert len(requests) == 3 and requests[0] == requests[2]
+
+
+def test_keys_still_unprocessed_after_the_retries_answer_unavailable(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.domain.errors import Unavailable
+    from functions.storage import supports_repo
+
+    _stored_case("WZ1")
+    requests = _throttled(len(supports_repo.UNPROCESSED_BACKOFF) + 1, monkeypatch)
+    with pytest.raises(Unavailable):
+        supports_repo.case_and_count("WZ1", shards=10)
+    assert len(requests) == len(supports_repo.UNPROCESSED_BACKOFF) + 1

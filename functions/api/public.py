@@ -61,7 +61,7 @@ MONTH = query_param("month", "`YYYY-MM`; default last month", MONTH_PATTERN)
 )
 def taxonomy() -> dict[str, Any]:
     from functions.services.common import clock
-    from functions.services.views import time_limits
+    from functions.services.presenters import time_limits
     from functions.storage import directory
 
     tax = directory.taxonomy()

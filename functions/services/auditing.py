@@ -13,7 +13,7 @@ from functions.domain.audit_filter import AUDITED, AuditFilter, parse_filter
 from functions.domain.cases import Case, month_key
 from functions.domain.errors import NotFound, invalid_field
 from functions.domain.rankings import is_month
-from functions.services import views
+from functions.services import presenters
 from functions.services.common import load
 from functions.services.staff_auth import StaffSession
 from functions.storage import archive_repo, cases_repo, directory
@@ -61,7 +61,7 @@ def search(
     record(session, "search", now, filter=logged, count=len(page.cases))
     return {
         "filter": f.as_dict(),
-        "cases": [views.audit_row(c, tax) for c in page.cases],
+        "cases": [presenters.audit_row(c, tax) for c in page.cases],
         "next_cursor": page.next_cursor,
     }
 
@@ -80,12 +80,12 @@ def case_record(case_id: str, session: StaffSession, now: datetime) -> dict[str,
     links = cases_repo.history(case_id)
     checked = integrity.verify(case, links)
     record(session, "case", now, target=case_id)
-    return views.audit_case(case, links, directory.taxonomy(), checked)
+    return presenters.audit_case(case, links, directory.taxonomy(), checked)
 
 
 def verify(case_id: str, session: StaffSession, now: datetime) -> dict[str, Any]:
     case = _archived(case_id)
-    result = views.verification(case, integrity.verify(case, cases_repo.history(case_id)))
+    result = presenters.verification(case, integrity.verify(case, cases_repo.history(case_id)))
     record(session, "verify", now, target=case_id)
     return result
 

@@ -16,7 +16,7 @@ from functions.domain.cases import CITIZEN, Actor, Case, Contact
 from functions.domain.errors import Conflict, FieldError, NotFound, invalid_fields
 from functions.domain.lifecycle import STATE_LABELS, State
 from functions.domain.taxonomy import Channel, Kind
-from functions.services import views
+from functions.services import presenters
 from functions.services.common import commit, context, load, take
 from functions.storage import cases_repo, directory, idempotency
 
@@ -208,7 +208,7 @@ def board(filters: dict[str, str], cursor: str | None, now: datetime) -> dict[st
     page = cases_repo.board(filters, cursor)
     tax = directory.taxonomy()
     return {
-        "items": [views.summary(c, tax, now) for c in page.cases],
+        "items": [presenters.summary(c, tax, now) for c in page.cases],
         "next_cursor": page.next_cursor,
     }
 
@@ -227,7 +227,7 @@ def public_case(case_id: str, now: datetime) -> dict[str, Any]:
     if case is None or not case.is_public:
         raise NotFound("未找到该诉求，或该诉求未公开", "no such public case", "case_not_found")
     events = cases_repo.timeline(case_id, public_only=True)
-    view = views.public_case(case, events, directory.taxonomy(), now)
+    view = presenters.public_case(case, events, directory.taxonomy(), now)
     view["supports"] = supports
     return view
 
@@ -246,7 +246,7 @@ def _private(case: Case, now: datetime) -> dict[str, Any]:
     from functions.domain import actions
 
     events = cases_repo.timeline(case.case_id, public_only=True)
-    view = views.private_case(case, events, directory.taxonomy(), now)
+    view = presenters.private_case(case, events, directory.taxonomy(), now)
     view["actions"] = actions.offered(case, CITIZEN, context(now), "citizen")
     return view
 

@@ -8,7 +8,7 @@ from typing import Any
 from functions.domain import actions, showcase
 from functions.domain.cases import Actor, Case
 from functions.domain.lifecycle import TERMINAL, Role, State
-from functions.services import views
+from functions.services import presenters
 from functions.services.common import context, load, take
 from functions.services.staff_auth import StaffSession
 from functions.storage import cases_repo, directory, showcase_repo
@@ -26,7 +26,7 @@ def view(case: Case, now: datetime) -> dict[str, Any]:
     # Only a closed public case can be on the 回音壁: the others cost no extra read.
     featurable = showcase.can_feature(case)
     on_wall = showcase_repo.get(case.case_id) if featurable else None
-    out = views.staff_case(
+    out = presenters.staff_case(
         case,
         events,
         directory.taxonomy(),
@@ -35,7 +35,7 @@ def view(case: Case, now: datetime) -> dict[str, Any]:
         unreachable={d.id: d.unreachable_contacts() for d in directory.departments().values()},
     )
     out["can_feature"] = featurable
-    out["featured"] = views.featured(on_wall)
+    out["featured"] = presenters.featured(on_wall)
     return out
 
 
@@ -51,7 +51,7 @@ def queue(filters: dict[str, str], now: datetime) -> dict[str, Any]:
     tax = directory.taxonomy()
     counts = cases_repo.state_counts()
     return {
-        "items": [views.staff_summary(c, tax, now) for c in page.cases],
+        "items": [presenters.staff_summary(c, tax, now) for c in page.cases],
         "next_cursor": page.next_cursor,
         "counts": {s.value: counts.get(s.value, 0) for s in State},
     }

@@ -21,7 +21,7 @@ from functions.domain.audit_filter import AuditFilter
 from functions.domain.cases import Case, public_text
 from functions.domain.errors import Conflict, NotFound, invalid_field
 from functions.domain.taxonomy import OUTCOME_LABELS
-from functions.services import views
+from functions.services import presenters
 from functions.services.auditing import audit_filter, record
 from functions.services.staff_auth import StaffSession
 from functions.storage import archive_repo, cases_repo, directory, export_store
@@ -61,7 +61,7 @@ Progress = Callable[[int], None]
 
 
 def _line(case: Case, tax: directory.Taxonomy) -> dict[str, Any]:
-    row = views.audit_row(case, tax)
+    row = presenters.audit_row(case, tax)
     row["content"] = public_text(case, case.content)
     row["replies"] = [
         {

@@ -14,7 +14,7 @@ from functions.domain.errors import Gone, Unauthorized
 from functions.domain.lifecycle import ROLE_LABELS, TERMINAL, Role
 from functions.domain.taxonomy import Outcome
 from functions.notify import templates
-from functions.services import views
+from functions.services import presenters
 from functions.services.common import context, handle_url, take
 from functions.settings import settings
 from functions.storage import cases_repo, directory, outbox_repo, tokens
@@ -69,7 +69,7 @@ def _resolve(token: str | None, now: datetime) -> Bearer:
 def _view(bearer: Bearer, now: datetime) -> dict[str, Any]:
     case, actor = bearer.case, bearer.actor
     events = cases_repo.timeline(case.case_id, public_only=False)
-    view = views.staff_case(case, events, directory.taxonomy(), now, [])
+    view = presenters.staff_case(case, events, directory.taxonomy(), now, [])
     view.pop("actions")
     ctx = context(now)
     policy = ctx.clock.policy

@@ -11,7 +11,7 @@ from typing import Any
 from functions.domain import rankings
 from functions.domain.cases import month_key
 from functions.domain.errors import FieldError, NotFound, invalid_fields
-from functions.services import views
+from functions.services import presenters
 from functions.storage import cases_repo, config_repo, directory, rankings_repo
 
 BAD_MONTH = FieldError("month", "月份格式应为 YYYY-MM", "month must be YYYY-MM")
@@ -159,7 +159,7 @@ def cases_behind(
     found = cases_repo.get_many(sorted(chosen)[: DRILL_LIMIT * (3 if public else 1)])
     shown = [c for c in found.values() if c.is_public] if public else list(found.values())
     shown.sort(key=lambda c: c.created_at, reverse=True)
-    shape = views.summary if public else views.staff_summary
+    shape = presenters.summary if public else presenters.staff_summary
     name = departments[unit].name if unit in departments else tax.district_label(unit)
     return {
         "month": month,

@@ -15,7 +15,7 @@ from typing import Any
 from functions.domain import showcase as rules
 from functions.domain.cases import require_writable
 from functions.domain.errors import NotFound
-from functions.services import views
+from functions.services import presenters
 from functions.services.common import load
 from functions.services.coordination import actor, view
 from functions.services.staff_auth import StaffSession
@@ -42,7 +42,7 @@ def feature(
     item = showcase_repo.featured_item(
         previous,
         case_id=case_id,
-        snapshot=views.showcase_snapshot(
+        snapshot=presenters.showcase_snapshot(
             case, directory.taxonomy(), summary=body["summary"].strip(), before_after=before_after
         ),
         summary=body["summary"].strip(),
@@ -72,4 +72,4 @@ def unfeature(
 def wall(cursor: str | None) -> dict[str, Any]:
     """The public 回音壁: featured cases, newest first, a page of 10 per request."""
     entries, next_cursor = showcase_repo.page(cursor)
-    return {"items": [views.showcase_item(e) for e in entries], "next_cursor": next_cursor}
+    return {"items": [presenters.showcase_item(e) for e in entries], "next_cursor": next_cursor}

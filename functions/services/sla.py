@@ -12,7 +12,7 @@ from typing import Any
 
 from functions.domain import sla
 from functions.domain.errors import invalid_field
-from functions.services import views
+from functions.services import presenters
 from functions.services.common import clock
 from functions.services.sweeps import each_due
 from functions.storage import cases_repo, directory
@@ -63,10 +63,10 @@ def carded(
         raise invalid_field("card", "请选择黄牌或红牌", "card must be yellow or red")
     page = cases_repo.carded(card, filters, cursor, public=public)
     tax = directory.taxonomy()
-    shape = views.summary if public else views.staff_summary
+    shape = presenters.summary if public else presenters.staff_summary
     return {
         "card": card,
-        "card_label": views.CARD_LABELS[card],
+        "card_label": presenters.CARD_LABELS[card],
         "items": [shape(c, tax, now) for c in page.cases],
         "next_cursor": page.next_cursor,
     }

@@ -101,8 +101,8 @@ def probes(seeded: dict[str, Any]) -> dict[str, list[Probe]]:
             ),
             Probe(
                 "POST",
-                "/api/cases/{case_id}/rating",
-                tracked,
+                "/api/cases/{case_id}/{action}",
+                {**tracked, "action": "rating"},
                 body=_json_body({"tracking_code": code, "rating": "satisfied"}),
                 headers=JSON_TYPE,
             ),
@@ -111,7 +111,8 @@ def probes(seeded: dict[str, Any]) -> dict[str, list[Probe]]:
             Probe("GET", "/api/handle", headers={"x-link-token": seeded["assigned_link"]}),
             Probe(
                 "POST",
-                "/api/handle/reply",
+                "/api/handle/{action}",
+                {"action": "reply"},
                 body=_json_body(
                     {"outcome": "resolved", "text": "您好！经现场核查，电梯已修复并恢复运行。"}
                 ),

@@ -228,7 +228,11 @@ def test_every_figure_the_messages_and_pages_state_follows_the_policy(api: Api) 
 
     view = api.ok(api.handle(lead))
     assert view["actions"] == ["sign", "return"]
-    assert view["limits"] == {"extension_max_working_days": 4, "extensions_left": 2}
+    assert view["limits"] == {
+        "extension_max_working_days": 4,
+        "extensions_left": 2,
+        "info_requests_left": 2,
+    }
     assert view["case"]["assignment"]["return_window_ends_at"] == "2026-11-03T15:59:59Z"
     api.ok(api.handle_act(lead, "sign"))
 

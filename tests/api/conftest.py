@@ -30,51 +30,32 @@ SUBMISSIONS = re.compile(r"^/api/(staff/)?cases$")
 
 @pytest.fixture(scope="module")
 def _moto() -> Iterator[None]:
-    """One moto account and one set of tables per test module. (Module, not package, scope:
-    ``tests/`` has no ``__init__.py``, so a package-scoped fixture would live for the whole
-    session and its mock would leak into the other test directories.)"""
-    from moto import mock_aws
+    """The mock on for the whole module (tests/moto_account.py), each test's state made by
+    ``fresh_state``. (Module, not package, scope: ``tests/`` has no ``__init__.py``, so a
+    package-scoped fixture would live for the whole session and its mock would leak into the
+    other test directories.)"""
+    from tests.moto_account import account
 
-    with mock_aws():
-        from functions.notify import adapter
-        from functions.storage import directory
-        from infra import bootstrap
-
-        adapter.reset_clients()
-        directory.clear_cache()
-        bootstrap.create_tables()
-        bootstrap.create_export_bucket()
-        bootstrap.verify_sender()
+    with account():
         yield
-        adapter.reset_clients()
-        directory.clear_cache()
 
 
 def fresh_state() -> None:
     """Empty tables, the test city and staff, the real clock."""
     from functions import clock
-    from functions.storage import directory
-    from functions.storage.models import ALL_MODELS
     from infra import bootstrap
     from tests.conftest import TEST_CITY
+    from tests.moto_account import fresh
 
-    for model in ALL_MODELS:
-        keys = [
-            a.attr_name for a in model.get_attributes().values() if a.is_hash_key or a.is_range_key
-        ]
-        with model.batch_write() as batch:
-            for item in model.scan(attributes_to_get=keys):
-                batch.delete(item)
+    fresh()
     clock.reset()
-    directory.clear_cache()
     bootstrap.load_city(TEST_CITY)
 
 
 @pytest.fixture
 def aws(_moto: None) -> Iterator[None]:
     """Overrides the suite's ``aws``: the same fresh state per test (empty tables, the test
-    city and staff, the real clock), but the tables are emptied instead of re-created, which
-    keeps this layer fast."""
+    city and staff, the real clock), with the mock on for the whole module."""
     from functions import clock
     from functions.storage import directory
 

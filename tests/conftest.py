@@ -75,6 +75,16 @@ TEST_CITY: dict[str, Any] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def still_clock() -> Iterator[Any]:
+    """The platform clock stands still in every test unless the test moves it (tests/clocks.py),
+    under its own MonkeyPatch: a test's ``monkeypatch.undo()`` must not set it running again."""
+    from tests import clocks
+
+    with pytest.MonkeyPatch.context() as patch:
+        yield clocks.install(patch)
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
     """The mocked account as new, with the platform's tables, test city and staff

@@ -41,7 +41,7 @@ def _moto() -> Iterator[None]:
 
 
 def fresh_state() -> None:
-    """Empty tables, the test city and staff, the real clock."""
+    """Empty tables, the test city and staff, the platform clock not shifted."""
     from functions import clock
     from infra import bootstrap
     from tests.conftest import TEST_CITY
@@ -55,7 +55,7 @@ def fresh_state() -> None:
 @pytest.fixture
 def aws(_moto: None) -> Iterator[None]:
     """Overrides the suite's ``aws``: the same fresh state per test (empty tables, the test
-    city and staff, the real clock), with the mock on for the whole module."""
+    city and staff), with the mock on for the whole module."""
     from functions import clock
     from functions.storage import directory
 
@@ -70,30 +70,13 @@ def recorder() -> Recorder:
     return Recorder()
 
 
-def _import_services() -> None:
-    """The views import their services on first use (cold start, §10); load them all before
-    a test sets the platform clock, which runs on while a first request would be importing."""
-    import importlib
-    import pkgutil
-
-    import functions.services
-
-    for found in pkgutil.iter_modules(functions.services.__path__):
-        importlib.import_module(f"functions.services.{found.name}")
-    importlib.import_module("functions.notify.delivery")
-
-
 @pytest.fixture
 def client(aws: None, recorder: Recorder) -> Iterator[Client]:
     from app import app
     from infra.local_gateway import route_greedily
-    from tests import clocks
 
-    _import_services()
-    # The platform clock stands still unless a test moves it (its own MonkeyPatch: a test's
-    # ``monkeypatch.undo()`` must not set it running again).
-    with pytest.MonkeyPatch.context() as still, Client(app, stage_name="local") as c:
-        clocks.install(still)
+    # The platform clock stands still (tests/conftest.py ``still_clock``) unless a test moves it.
+    with Client(app, stage_name="local") as c:
         # Greedy path variables (/open311/{proxy+}) matched as API Gateway matches them.
         route_greedily(c.http._local_gateway, app)
         send = c.http.request

@@ -182,6 +182,18 @@ def _first_tick() -> None:
             break
 
 
+def _stand_still() -> None:
+    """Real time stands still for the platform when ``WZ_CLOCK_FROZEN_AT`` says so (the
+    stacks the tests start: nothing moves a deadline unless a test moves the clock)."""
+    from functions import clock
+    from functions.settings import settings
+
+    frozen = settings().clock_frozen_at
+    if frozen is not None:
+        clock.stand_still(frozen)
+        log.info("the platform clock stands still at %s", frozen.isoformat())
+
+
 def _banner(port: int, moto_url: str, keeper: Keeper, story: str) -> str:
     from infra.bootstrap import STAFF
 
@@ -281,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     from infra import bootstrap
 
     keeper.connect(moto_url, REGION, gate)
+    _stand_still()
     bootstrap.prepare(city=snapshot is None)
     if snapshot is not None:
         keeper.restore(snapshot)

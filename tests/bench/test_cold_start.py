@@ -113,6 +113,5 @@ def test_handler_import_as_a_ratio_to_boto3_and_what_stays_lazy() -> None:
         )
     for micros, name in _import_profile():
         print(f"  {micros / 1000:8.1f} ms  {name}")
-    assert ratio > 0
     if bench:
         assert ratio <= GOAL, f"import app is {ratio:.2f}× import boto3 (goal ≤ {GOAL}×)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 
 
@@ -54,6 +55,9 @@ class Settings:
     # The SMS signature (短信签名) every text starts with: in China the one registered with the
     # SMS provider for the platform, e.g. 【临江问政】.
     sms_signature: str = "【网络问政】"
+    # Local stage only (the stacks the tests start): real time stands still at this instant
+    # (functions/clock.py), ``WZ_CLOCK_FROZEN_AT`` in ISO 8601. Ignored on any other stage.
+    clock_frozen_at: datetime | None = None
 
     @property
     def is_local(self) -> bool:
@@ -99,4 +103,13 @@ def settings() -> Settings:
         open311_api_keys=tuple(
             key.strip() for key in env.get("WZ_OPEN311_API_KEYS", "").split(",") if key.strip()
         ),
+        clock_frozen_at=_instant(env.get("WZ_CLOCK_FROZEN_AT", "")) if stage == "local" else None,
     )
+
+
+def _instant(text: str) -> datetime | None:
+    """An ISO 8601 instant (``Z`` or an offset; none is UTC), or None for an empty text."""
+    if not text.strip():
+        return None
+    at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -202,6 +202,18 @@ def _metric_changes() -> Callable[[str, float, str], None]:
     return write
 
 
+def _stand_still() -> None:
+    """Real time stands still for the platform when ``WZ_CLOCK_FROZEN_AT`` says so (the
+    stacks the tests start: nothing moves a deadline unless a test moves the clock)."""
+    from functions import clock
+    from functions.settings import settings
+
+    frozen = settings().clock_frozen_at
+    if frozen is not None:
+        clock.stand_still(frozen)
+        log.info("the platform clock stands still at %s", frozen.isoformat())
+
+
 def _banner(port: int, moto_url: str, keeper: Keeper, story: str) -> str:
     from infra.bootstrap import STAFF
 
@@ -303,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
 
     metrics.send_to(_metric_changes())
     keeper.connect(moto_url, REGION, gate)
+    _stand_still()
     bootstrap.prepare(city=snapshot is None)
     if snapshot is not None:
         keeper.restore(snapshot)

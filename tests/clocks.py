@@ -13,10 +13,14 @@ from typing import Any
 TICK = timedelta(microseconds=1)
 
 
+NAMES = ("utcnow", "set_now", "reset", "is_shifted")
+
+
 class StillClock:
     def __init__(self) -> None:
         self.now = datetime.now(UTC)
         self.shifted = False
+        self.replaced: dict[str, Any] = {}  # the platform clock's own functions
 
     def utcnow(self) -> datetime:
         self.now += TICK
@@ -37,6 +41,7 @@ def install(patch: Any) -> StillClock:
     from functions import clock
 
     still = StillClock()
-    for name in ("utcnow", "set_now", "reset", "is_shifted"):
+    for name in NAMES:
+        still.replaced[name] = getattr(clock, name)
         patch.setattr(clock, name, getattr(still, name))
     return still

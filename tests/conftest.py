@@ -31,6 +31,12 @@ from typing import Any  # noqa: E402
 import moto.core  # noqa: E402, F401
 import pytest  # noqa: E402
 
+from tests.quick_moto import lighter_moto  # noqa: E402
+
+# moto's generic answer serializer and its whole-table backup before each transaction are most
+# of a request's time under test, and are nothing DynamoDB does (tests/quick_moto.py).
+lighter_moto()
+
 # moto answers through a handler it adds to the ones every new botocore session starts with,
 # at import. The platform's models share one session (functions/storage/models.py), so moto
 # must be imported before any test makes it, or a session made early would reach for AWS.
@@ -69,23 +75,28 @@ TEST_CITY: dict[str, Any] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def still_clock() -> Iterator[Any]:
+    """The platform clock stands still in every test unless the test moves it (tests/clocks.py),
+    under its own MonkeyPatch: a test's ``monkeypatch.undo()`` must not set it running again."""
+    from tests import clocks
+
+    with pytest.MonkeyPatch.context() as patch:
+        yield clocks.install(patch)
+
+
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """A fresh moto account with the platform's tables, test city and staff."""
-    from moto import mock_aws
+    """The mocked account as new, with the platform's tables, test city and staff
+    (tests/moto_account.py: the tables are made once and emptied between tests)."""
+    from functions import clock
+    from functions.notify import adapter
+    from functions.storage import directory
+    from infra import bootstrap
+    from tests.moto_account import account
 
-    with mock_aws():
-        from functions import clock
-        from functions.notify import adapter
-        from functions.storage import directory
-        from infra import bootstrap
-
-        adapter.reset_clients()
-        directory.clear_cache()
-        bootstrap.create_tables()
-        bootstrap.create_export_bucket()
+    with account():
         bootstrap.load_city(TEST_CITY)
-        bootstrap.verify_sender()
         yield
         clock.reset()
         adapter.reset_clients()

@@ -1,7 +1,10 @@
 """The stack `make run` starts (moto server, tables, API + site on one origin, job timer),
 started on a free loopback port for the tests that need it over real HTTP, and stopped the
 way a person stops it: Ctrl-C (SIGINT). It keeps no data (``--ephemeral``) unless a test
-gives it a data folder: never the developer's ``.data/local``."""
+gives it a data folder: never the developer's ``.data/local``.
+
+Its platform clock stands still at ``STILL_AT`` (``WZ_CLOCK_FROZEN_AT``) unless a test moves
+it, and its moto runs without the costs DynamoDB does not have (tests/lighter_stack.py)."""
 
 from __future__ import annotations
 
@@ -18,10 +21,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# Where every stack's clock stands: Wednesday 18 November 2026, 10:00 in Shanghai, a working
+# day in the middle of a month (what the pages and the demo show never depends on the day the
+# suite runs).
+STILL_AT = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
 
 
 def free_port() -> int:
@@ -39,6 +47,12 @@ class Stack:
 
     def url(self, path: str) -> str:
         return self.base + path
+
+    def now(self) -> datetime:
+        """The stack's platform clock."""
+        status, clock = self.call("GET", "/api/dev/clock")
+        assert status == 200, clock
+        return datetime.fromisoformat(clock["now"].replace("Z", "+00:00"))
 
     def call(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
@@ -112,20 +126,23 @@ def start(
     port: int | None = None,
     env: dict[str, str] | None = None,
     data: Path | None = None,
+    lighter: bool = True,
 ) -> Stack:
     """``env`` adds to (or overrides) the stack's environment, e.g. ``WZ_RATE_LIMITS_ENABLED``;
-    ``data`` is the folder it saves its data in and restores it from."""
+    ``data`` is the folder it saves its data in and restores it from. ``lighter=False`` runs
+    ``infra.local_stack`` itself, moto as it comes (the load figures of ``make bench``)."""
     port = port or free_port()
     keep = ["--data", str(data)] if data is not None else ["--ephemeral"]
     environ = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for name in ("AWS_ENDPOINT_URL", "WZ_TABLE_PREFIX", "WZ_PUBLIC_BASE_URL", "WZ_STAGE"):
         environ.pop(name, None)
+    environ["WZ_CLOCK_FROZEN_AT"] = STILL_AT.isoformat()
     environ.update(env or {})
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "infra.local_stack",
+            "tests.lighter_stack" if lighter else "infra.local_stack",
             "--port",
             str(port),
             "--tick",

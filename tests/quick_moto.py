@@ -1,6 +1,21 @@
-"""In-process moto's costs that DynamoDB does not have, taken out for tests that read
-thousands of case items (tests/storage/test_archive_queries.py,
-tests/bench/test_audit_scale.py). What DynamoDB answers is unchanged:
+"""moto's costs that DynamoDB does not have, taken out of the tests. What DynamoDB answers is
+unchanged; each change checks its first few results against moto's own.
+
+For the whole test process, and for the stacks the tests start (tests/localstack.py), by
+``lighter_moto()``:
+
+- it answers through its generic, shape-walking response serializer: about 25 ms per case
+  item (~40 attributes with nested maps), most of the time of a board page, an outbox listing
+  or a sweep. A DynamoDB answer is plain JSON, so an answer made of items goes out as
+  ``json.dumps`` of the very dict moto built (binary values base64, as the serializer writes
+  them). The first ``checked`` answers of each kind are also serialized the generic way and
+  must parse the same (``plain_answers``);
+- every TransactWriteItems first deep-copies each table it writes to, whole, to put back if
+  an operation fails: with the demo city's few thousand items a quarter of a second per case
+  transition. Only the items the transaction names are copied (``lean_transactions``).
+
+For tests that read thousands of case items (tests/storage/test_archive_queries.py,
+tests/bench/test_audit_scale.py), also by ``quicker_moto()``:
 
 - on every Query and Scan moto sorts the whole table, then the index partition, comparing
   ``DynamoType`` objects, and each comparison re-casts both values (``cast_value``): most
@@ -10,19 +25,15 @@ tests/bench/test_audit_scale.py). What DynamoDB answers is unchanged:
   gives for a string);
 - it re-sums the size of every item it reads (the 1 MB page limit), recursively through
   ~100 nested values per case item; remembered here per stored item (the tests using this
-  never update an item in place, they only put new ones);
-- it answers through its generic, shape-walking response serializer: about 25 ms per case
-  item (~40 attributes with nested maps). A DynamoDB answer is plain JSON, so an answer
-  made of items goes out as ``json.dumps`` of the very dict moto built. The first
-  ``checked`` answers of each kind are also serialized the generic way and must parse the
-  same.
+  never update an item in place, they only put new ones).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,14 +41,27 @@ from typing import Any
 ANSWERS = ("Items", "Item", "Responses")
 
 
-@contextmanager
-def quicker_moto(checked: int = 5) -> Iterator[None]:
-    from moto.dynamodb.models.dynamo_type import DynamoType, Item
-    from moto.dynamodb.models.table import Table
+def lighter_moto(checked: int = 3) -> None:
+    """``plain_answers`` and ``lean_transactions``, for the rest of this process."""
+    plain_answers(checked)
+    lean_transactions(checked)
+
+
+def _blob(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"{type(value).__name__} in a DynamoDB answer")
+
+
+def plain_answers(checked: int = 3) -> Counter[str]:
+    """Answers made of items as ``json.dumps`` of moto's dict, for the rest of this process;
+    returns how many of each kind were compared with the generic serializer. Idempotent."""
     from moto.dynamodb.responses import DynamoResult
 
+    installed = getattr(DynamoResult.execute_result, "compared", None)
+    if installed is not None:
+        return installed  # type: ignore[no-any-return]
     generic = DynamoResult.execute_result
-    sorted_items, all_items = Table.sorted_items, Table.all_items
     compared: Counter[str] = Counter()
 
     def plain(self: Any, context: Any) -> Any:
@@ -45,12 +69,25 @@ def quicker_moto(checked: int = 5) -> Iterator[None]:
         kind = next((k for k in ANSWERS if isinstance(result, dict) and k in result), None)
         if kind is None:
             return generic(self, context)
-        body = json.dumps(result)
+        body = json.dumps(result, default=_blob)
         if compared[kind] < checked:
             compared[kind] += 1
             _, _, slow = generic(self, context)
             assert json.loads(slow) == json.loads(body)
         return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
+
+    plain.compared = compared  # type: ignore[attr-defined]
+    DynamoResult.execute_result = plain  # type: ignore[method-assign]
+    return compared
+
+
+@contextmanager
+def quicker_moto(checked: int = 5) -> Iterator[None]:
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    from moto.dynamodb.models.table import Table
+
+    compared = plain_answers(checked)
+    sorted_items, all_items = Table.sorted_items, Table.all_items
 
     def by_cast_values(self: Any, hash_attrs: Any, range_attrs: Any, items: Any) -> Any:
         names = self._generate_attr_to_sort_by(hash_attrs, range_attrs)
@@ -86,7 +123,6 @@ def quicker_moto(checked: int = 5) -> Iterator[None]:
         return bool(not_equal(self, other))
 
     item_size, not_equal = Item.size, DynamoType.__ne__
-    DynamoResult.execute_result = plain  # type: ignore[method-assign]
     Table.sorted_items = by_cast_values  # type: ignore[method-assign,assignment]
     Table.all_items = every_item  # type: ignore[method-assign]
     Item.size = remembered_size  # type: ignore[method-assign]
@@ -94,9 +130,130 @@ def quicker_moto(checked: int = 5) -> Iterator[None]:
     try:
         yield
     finally:
-        DynamoResult.execute_result = generic  # type: ignore[method-assign]
         Table.sorted_items = sorted_items  # type: ignore[method-assign]
         Table.all_items = all_items  # type: ignore[method-assign]
         Item.size = item_size  # type: ignore[method-assign]
         DynamoType.__ne__ = not_equal  # type: ignore[method-assign]
-    assert compared["Items"] == checked, "the plain answers were not compared with moto's own"
+    assert compared["Items"], "the plain answers were not compared with moto's own"
+
+
+def put_straight(table_name: str, items: Iterable[dict[str, Any]]) -> None:
+    """Items (DynamoDB JSON, as PynamoDB's ``serialize`` makes them) straight into moto's
+    table, for seeding what a test does not measure. Through the API moto re-sums the size of
+    the whole item on every attribute it sets (quadratic in the item's attributes) and parses
+    the request with botocore: 6 ms per case item. Keys and types are still checked by moto's
+    own ``put_item``."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamo_type, dynamodb_backends
+
+    from functions.settings import settings
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][settings().region].get_table(table_name)
+    size_checked = dynamo_type.LimitedSizeDict.__setitem__
+    dynamo_type.LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[method-assign]
+    try:
+        for item in items:
+            table.put_item(item)
+    finally:
+        dynamo_type.LimitedSizeDict.__setitem__ = size_checked  # type: ignore[method-assign]
+
+
+# --- transactions --------------------------------------------------------------------------
+
+
+class _LeanCopy:
+    """Stands in for the ``copy`` module inside ``moto.dynamodb.models``, whose only uses are
+    the update's before-image of ONE item (passed on as it is) and the transaction's backup of
+    every table it writes to, made before any of its operations runs and put back in place of
+    the table if one fails. That backup is a deep copy of the whole table: with the demo city's
+    few thousand events, a single case transition spends a quarter of a second copying items
+    it never touches (most of the demo's load time). Here the backup shares every item the
+    transaction does not name, and copies the items it names: put back after a failure, it
+    holds exactly what the deep copy held."""
+
+    def __init__(self, real: Any, checked: int) -> None:
+        self.real = real
+        self.touched: dict[str, set[tuple[Any, Any]]] | None = None
+        self.checked = checked
+        self.compared = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        if self.touched is None or not isinstance(value, Table):
+            return self.real.deepcopy(value, memo)
+        backup = self.backup(value, self.touched.get(value.name, set()))
+        if self.compared < self.checked:
+            self.compared += 1
+            assert _items_json(backup) == _items_json(self.real.deepcopy(value))
+        return backup
+
+    def backup(self, table: Any, keys: set[tuple[Any, Any]]) -> Any:
+        from collections import defaultdict
+
+        backup = self.real.copy(table)
+        backup.items = defaultdict(dict, table.items)
+        for hash_key, range_key in keys:
+            if hash_key not in table.items:
+                continue
+            if range_key is None:
+                backup.items[hash_key] = self.real.deepcopy(table.items[hash_key])
+            else:
+                partition = dict(table.items[hash_key])
+                if range_key in partition:
+                    partition[range_key] = self.real.deepcopy(partition[range_key])
+                backup.items[hash_key] = partition
+        return backup
+
+
+def _items_json(table: Any) -> list[Any]:
+    return [item.to_json() for item in table.all_items()]
+
+
+def _named_keys(backend: Any, transact_items: list[dict[str, Any]]) -> dict[str, set[Any]]:
+    """Table name → the (hash, range) keys the transaction's operations name, as moto keys
+    its items (``DynamoType``); an operation moto will refuse is left out."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    named: dict[str, set[Any]] = {}
+    for entry in transact_items:
+        for op in entry.values():
+            table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            if table is None:
+                continue
+            attrs = op.get("Key") or op.get("Item") or {}
+            if table.hash_key_attr not in attrs:
+                continue
+            hash_key = DynamoType(attrs[table.hash_key_attr])
+            range_key = None
+            if table.range_key_attr is not None:
+                if table.range_key_attr not in attrs:
+                    continue
+                range_key = DynamoType(attrs[table.range_key_attr])
+            named.setdefault(table.name, set()).add((hash_key, range_key))
+    return named
+
+
+def lean_transactions(checked: int = 3) -> None:
+    """Make moto's TransactWriteItems back up only the items it names (``_LeanCopy``), for
+    the rest of this process. The first ``checked`` backups are compared with moto's own deep
+    copy. Idempotent."""
+    import moto.dynamodb.models as models
+
+    if isinstance(getattr(models, "copy"), _LeanCopy):  # noqa: B009 (moto does not export it)
+        return
+    lean = _LeanCopy(getattr(models, "copy"), checked)  # noqa: B009
+    write = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        lean.touched = _named_keys(self, transact_items)
+        try:
+            return write(self, transact_items)
+        finally:
+            lean.touched = None
+
+    setattr(models, "copy", lean)  # noqa: B010
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]

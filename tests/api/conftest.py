@@ -31,51 +31,32 @@ SUBMISSIONS = re.compile(r"^/api/(staff/)?cases$")
 
 @pytest.fixture(scope="module")
 def _moto() -> Iterator[None]:
-    """One moto account and one set of tables per test module. (Module, not package, scope:
-    ``tests/`` has no ``__init__.py``, so a package-scoped fixture would live for the whole
-    session and its mock would leak into the other test directories.)"""
-    from moto import mock_aws
+    """The mock on for the whole module (tests/moto_account.py), each test's state made by
+    ``fresh_state``. (Module, not package, scope: ``tests/`` has no ``__init__.py``, so a
+    package-scoped fixture would live for the whole session and its mock would leak into the
+    other test directories.)"""
+    from tests.moto_account import account
 
-    with mock_aws():
-        from functions.notify import adapter
-        from functions.storage import directory
-        from infra import bootstrap
-
-        adapter.reset_clients()
-        directory.clear_cache()
-        bootstrap.create_tables()
-        bootstrap.create_export_bucket()
-        bootstrap.verify_sender()
+    with account():
         yield
-        adapter.reset_clients()
-        directory.clear_cache()
 
 
 def fresh_state() -> None:
-    """Empty tables, the test city and staff, the real clock."""
+    """Empty tables, the test city and staff, the platform clock not shifted."""
     from functions import clock
-    from functions.storage import directory
-    from functions.storage.models import ALL_MODELS
     from infra import bootstrap
     from tests.conftest import TEST_CITY
+    from tests.moto_account import fresh
 
-    for model in ALL_MODELS:
-        keys = [
-            a.attr_name for a in model.get_attributes().values() if a.is_hash_key or a.is_range_key
-        ]
-        with model.batch_write() as batch:
-            for item in model.scan(attributes_to_get=keys):
-                batch.delete(item)
+    fresh()
     clock.reset()
-    directory.clear_cache()
     bootstrap.load_city(TEST_CITY)
 
 
 @pytest.fixture
 def aws(_moto: None) -> Iterator[None]:
     """Overrides the suite's ``aws``: the same fresh state per test (empty tables, the test
-    city and staff, the real clock), but the tables are emptied instead of re-created, which
-    keeps this layer fast."""
+    city and staff), with the mock on for the whole module."""
     from functions import clock
     from functions.storage import directory
 
@@ -90,30 +71,13 @@ def recorder() -> Recorder:
     return Recorder()
 
 
-def _import_services() -> None:
-    """The views import their services on first use (cold start, §10); load them all before
-    a test sets the platform clock, which runs on while a first request would be importing."""
-    import importlib
-    import pkgutil
-
-    import functions.services
-
-    for found in pkgutil.iter_modules(functions.services.__path__):
-        importlib.import_module(f"functions.services.{found.name}")
-    importlib.import_module("functions.notify.delivery")
-
-
 @pytest.fixture
 def client(aws: None, recorder: Recorder) -> Iterator[Client]:
     from app import app
     from infra.local_gateway import route_greedily
-    from tests import clocks
 
-    _import_services()
-    # The platform clock stands still unless a test moves it (its own MonkeyPatch: a test's
-    # ``monkeypatch.undo()`` must not set it running again).
-    with pytest.MonkeyPatch.context() as still, Client(app, stage_name="local") as c:
-        clocks.install(still)
+    # The platform clock stands still (tests/conftest.py ``still_clock``) unless a test moves it.
+    with Client(app, stage_name="local") as c:
         # Greedy path variables (/open311/{proxy+}) matched as API Gateway matches them.
         route_greedily(c.http._local_gateway, app)
         send = c.http.request

@@ -272,7 +272,6 @@ def test_cold_path_of_each_family_as_a_ratio_to_boto3(
     print(f"  heaviest own imports of {heaviest} (as packaged):")
     for micros, module in _import_profile(paths[heaviest], packaged):
         print(f"  {micros / 1000:8.1f} ms  {module}")
-    assert all(seconds > 0 for seconds in median.values())
     if ROUNDS >= 10:
         over = {
             name: round(ratio[f"{name}|packaged"], 2)

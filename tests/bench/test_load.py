@@ -23,7 +23,7 @@ REPLIED = int(os.environ.get("LOAD_REPLIED", "30"))
 
 
 def test_mixed_load_on_the_local_stack_has_no_failed_request() -> None:
-    stack = empty_stack()
+    stack = empty_stack(lighter=False)
     try:
         rows, output = mixed.run(
             stack,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.localstack import Stack, start, stop
+from tests.localstack import STILL_AT, Stack, start, stop
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -88,9 +88,20 @@ def _watch(page: Any) -> PageProblems:
     return problems
 
 
-def _page(browser: Any, viewport: dict[str, int]) -> Iterator[tuple[Any, PageProblems]]:
-    context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+def new_context(browser: Any, viewport: dict[str, int], **options: Any) -> Any:
+    """A browser context in Shanghai whose pages read the time the stack's clock stands at
+    (tests/localstack.py ``STILL_AT``): this month, last month, today's date and the
+    countdowns a page works out are the platform's, whatever day the suite runs."""
+    context = browser.new_context(
+        viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", **options
+    )
+    context.clock.set_fixed_time(STILL_AT)
     context.set_default_timeout(15000)
+    return context
+
+
+def _page(browser: Any, viewport: dict[str, int]) -> Iterator[tuple[Any, PageProblems]]:
+    context = new_context(browser, viewport)
     page = context.new_page()
     problems = _watch(page)
     try:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, new_context
 from tests.localstack import ROOT, Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
@@ -59,24 +58,19 @@ def _token(body: str, page: str) -> str:
 def _sign_in_token(stack: Stack, email: str) -> str:
     """A fresh single-use staff sign-in token, taken from the dev outbox."""
 
-    def tokens() -> set[str]:
-        _, outbox = stack.call("GET", "/api/dev/outbox")
+    def tokens(messages: list[dict[str, Any]]) -> set[str]:
         return {
             _token(m["body"], "staff.html")
-            for m in outbox["messages"]
+            for m in messages
             if m["to"] == email and "staff.html#t=" in m["body"]
         }
 
-    before = tokens()
+    _, outbox = stack.call("GET", "/api/dev/outbox")
+    before = tokens(outbox["messages"])
     status, _ = stack.call("POST", "/api/staff/sign-in", {"email": email})
     assert status == 202
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        fresh = tokens() - before
-        if fresh:
-            return fresh.pop()
-        time.sleep(0.3)
-    raise AssertionError(f"no sign-in email for {email} reached the dev outbox")
+    message = stack.wait_for_message(lambda m: bool(tokens([m]) - before))
+    return _token(message["body"], "staff.html")
 
 
 def _assigned(stack: Stack, bearer: dict[str, str], title: str) -> tuple[str, str, str]:
@@ -355,15 +349,12 @@ def _describe(violations: list[dict[str, Any]]) -> str:
 
 @pytest.fixture
 def page_at(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    viewport = WIDTHS[request.param]
-    context = browser.new_context(
-        viewport=viewport,
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
+    context = new_context(
+        browser,
+        WIDTHS[request.param],
         reduced_motion="reduce",
         bypass_csp=True,  # add_script_tag inlines axe; the site CSP forbids inline scripts
     )
-    context.set_default_timeout(15000)
     try:
         yield context.new_page()
     finally:

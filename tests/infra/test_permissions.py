@@ -15,12 +15,12 @@ import contextlib
 import dataclasses
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from chalice.test import Client
 
+from tests import clocks
 from tests.api.conftest import (
     _moto,  # noqa: F401  (one moto account for this module)
     fresh_state,
@@ -64,24 +64,6 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_sla.test_the_ladder_on_both_clocks_each_rung_once,
         _citizen_extras,
     ]
-
-
-class _TickingClock:
-    """The platform clock, advancing a millisecond per reading instead of with the wall
-    clock: the drivers assert deadlines to the second, which a loaded machine must not move."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def utcnow(self) -> datetime:
-        self.now += timedelta(milliseconds=1)
-        return self.now
-
-    def set_now(self, instant: datetime) -> None:
-        self.now = instant
-
-    def reset(self) -> None:
-        self.now = datetime.now(UTC)
 
 
 def _citizen_extras(api: Api) -> None:
@@ -153,9 +135,8 @@ def recorded(_moto: None) -> list[Call]:  # noqa: F811
     from app import app
 
     with recording(calls), pytest.MonkeyPatch.context() as patch:
-        ticking = _TickingClock()
-        for name in ("utcnow", "set_now", "reset"):
-            patch.setattr(clock, name, getattr(ticking, name))
+        # The drivers assert deadlines to the second: the clock stands still between readings.
+        clocks.install(patch)
         # Production names the configuration set on every email (the tests' settings do not).
         from functions.notify import adapter
 

@@ -3,7 +3,10 @@ cases (the same path infra/demo_loader.py takes): ``published`` cases accepted a
 ``replied`` cases walked through accept → assign → sign → reply, rateable by their tracking
 codes. Prints one JSON line: {"published": [case id], "replied": [{case_id, tracking_code}]}.
 
-    python -m tests.load.seed --moto http://127.0.0.1:PORT --published 20 --replied 30
+    python -m tests.load.seed --moto http://127.0.0.1:PORT --published 20 --replied 30 \
+        --now 2026-11-18T02:00:00+00:00
+
+``--now`` is the stack's platform clock (which stands still in tests): the cases happen then.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -115,9 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moto", required=True)
     parser.add_argument("--published", type=int, default=20)
     parser.add_argument("--replied", type=int, default=0)
+    parser.add_argument("--now", type=datetime.fromisoformat, default=None)
     args = parser.parse_args(argv)
     _environment(args.moto)
     sys.path.insert(0, str(ROOT))
+    if args.now is not None:
+        from functions import clock
+
+        clock.stand_still(args.now)
     print(json.dumps(seed(args.published, args.replied)), flush=True)
     return 0
 

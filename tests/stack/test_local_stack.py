@@ -16,7 +16,7 @@ import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -239,7 +239,7 @@ def _cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_audit_cli_queries_verifies_and_exports_against_the_local_stack(stack: Stack) -> None:
     case_id = _walk_to_closed(stack)
-    month = datetime.now(UTC).astimezone(SHANGHAI).strftime("%Y-%m")
+    month = stack.now().astimezone(SHANGHAI).strftime("%Y-%m")
     found = _cli(
         stack, "search", "--from", month, "--to", month, "--state", "closed", "--format", "jsonl"
     )
@@ -334,7 +334,9 @@ def test_the_data_survives_a_restart_and_a_fresh_start_sets_it_aside(tmp_path: P
         status, case = second.call("GET", f"/api/staff/cases/{case_id}", headers=bearer)
         assert status == 200 and case["state"] == "assigned"
         now, shifted = _platform_now(second)
-        assert shifted and now >= later
+        # Where the first stack left it, to the second the clock is shown in (a clock standing
+        # still moves a microsecond a reading, and this one has been read fewer times).
+        assert shifted and abs(now - later) <= timedelta(seconds=1)
         status, outbox = second.call("GET", "/api/dev/outbox")
         assert assignment in outbox["messages"]
     finally:

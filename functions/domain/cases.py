@@ -430,6 +430,13 @@ def require_lead(case: Case, actor: Actor) -> Assignment:
 FOLLOWUP_STATES = frozenset({State.REPLIED, State.CLOSED})
 
 
+def lead_may_ask(case: Case, actor: Actor) -> bool:
+    """Whether the lead may put a request now (延期, 退回, 补充材料): it holds the case, the
+    case is not escalated to the coordinator, and no request of its own is pending."""
+    a = case.assignment
+    return a is not None and a.lead.id == actor.id and not case.escalated and case.pending is None
+
+
 def promise_awaiting_followup(case: Case) -> Reply | None:
     """The standing promise (the last reply, 列入计划 with a planned date) whose follow-up has
     not been asked yet. A reopened case is back with the lead, so its promise is superseded by

@@ -378,3 +378,22 @@ class Recorder:
             for secret in self.secrets
             if secret in text
         ]
+
+
+def sh(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """An instant of 2026 in Shanghai."""
+    from functions.domain.calendar import SHANGHAI
+
+    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def sweep(api: Api, client: Client, at: datetime) -> dict[str, Any]:
+    """The ``sla-sweep`` scheduled function at ``at``, through Chalice's Lambda test client."""
+    api.set_clock(at)
+    payload: dict[str, Any] = client.lambda_.invoke(
+        "sla-sweep",
+        client.events.generate_cw_event(
+            source="aws.events", detail_type="", detail={}, resources=[]
+        ),
+    ).payload
+    return payload

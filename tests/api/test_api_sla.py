@@ -14,23 +14,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from functions.domain.calendar import SHANGHAI
-from tests.api.helpers import STAFF, Api, Link, dept_email, reply_body
-
-
-def sh(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-def sweep(api: Api, client: Client, at: datetime) -> dict[str, Any]:
-    api.set_clock(at)
-    payload: dict[str, Any] = client.lambda_.invoke(
-        "sla-sweep",
-        client.events.generate_cw_event(
-            source="aws.events", detail_type="", detail={}, resources=[]
-        ),
-    ).payload
-    return payload
+from tests.api.helpers import STAFF, Api, Link, dept_email, reply_body, sh, sweep
 
 
 def ladder_messages(api: Api, case_id: str) -> list[dict[str, Any]]:

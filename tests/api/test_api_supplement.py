@@ -8,31 +8,14 @@ The case is assigned Mon 2026-11-02 10:00 Shanghai (a general complaint, reply d
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from chalice.test import Client
 
-from functions.domain.calendar import SHANGHAI
-from tests.api.helpers import Api, Link, dept_email
+from tests.api.helpers import Api, Link, dept_email, sh, sweep
 
 QUESTION = "请补充问题发生的具体楼栋号，以及漏水照片的文字说明，便于我们安排现场核查。"
 ANSWER = "是3号楼东侧的地下车库入口，漏水处在顶棚，白天一直滴水，晚上更严重。"
-
-
-def sh(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
-
-
-def sweep(api: Api, client: Client, at: datetime) -> dict[str, Any]:
-    api.set_clock(at)
-    payload: dict[str, Any] = client.lambda_.invoke(
-        "sla-sweep",
-        client.events.generate_cw_event(
-            source="aws.events", detail_type="", detail={}, resources=[]
-        ),
-    ).payload
-    return payload
 
 
 def signed_case(api: Api) -> tuple[str, str, Link]:

@@ -17,6 +17,7 @@ from functions.domain.cases import (
     TransitionResult,
     begin,
     finish,
+    lead_may_ask,
     require_lead,
 )
 from functions.domain.errors import Conflict, invalid_field
@@ -76,10 +77,8 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
 def available(case: Case, actor: Actor, ctx: Context) -> bool:
     a = case.assignment
     return (
-        a is not None
-        and a.lead.id == actor.id
-        and not case.escalated
-        and case.pending is None
+        lead_may_ask(case, actor)
+        and a is not None
         and case.extensions_used < ctx.clock.policy.extensions_allowed
         and ctx.now <= a.reply_due_at
     )

@@ -19,6 +19,7 @@ from functions.domain.cases import (
     TransitionResult,
     begin,
     finish,
+    lead_may_ask,
     require_lead,
 )
 from functions.domain.errors import Conflict
@@ -62,10 +63,8 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
 def available(case: Case, actor: Actor, ctx: Context) -> bool:
     a = case.assignment
     return (
-        a is not None
-        and a.lead.id == actor.id
-        and not case.escalated
-        and case.pending is None
+        lead_may_ask(case, actor)
+        and a is not None
         and len(case.info_requests) < ctx.clock.policy.info_requests_allowed
         and ctx.now <= a.reply_due_at
     )

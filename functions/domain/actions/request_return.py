@@ -17,6 +17,7 @@ from functions.domain.cases import (
     TransitionResult,
     begin,
     finish,
+    lead_may_ask,
     require_lead,
 )
 from functions.domain.errors import Conflict
@@ -48,13 +49,7 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
 
 def available(case: Case, actor: Actor, ctx: Context) -> bool:
     a = case.assignment
-    return (
-        a is not None
-        and a.lead.id == actor.id
-        and not case.escalated
-        and case.pending is None
-        and ctx.now <= a.return_window_ends_at
-    )
+    return lead_may_ask(case, actor) and a is not None and ctx.now <= a.return_window_ends_at
 
 
 _HELD = states(State.ASSIGNED, State.IN_PROGRESS)

@@ -37,8 +37,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-# Answers made of items: Query and Scan ("Items"), GetItem ("Item"), BatchGetItem ("Responses").
-ANSWERS = ("Items", "Item", "Responses")
+# Answers made of items: Query and Scan ("Items"), GetItem ("Item"), BatchGetItem ("Responses"),
+# an UpdateItem that returns the item ("Attributes").
+ANSWERS = ("Items", "Item", "Responses", "Attributes")
 
 
 def lighter_moto(checked: int = 3) -> None:

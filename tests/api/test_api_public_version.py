@@ -6,6 +6,7 @@ of these tests for the contact's name and anything the scrubber would still remo
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -44,7 +45,13 @@ def _leaky_case(api: Api) -> dict[str, Any]:
     return created
 
 
+# The auditors' views and exports carry the hash chain: a SHA-256 in hex spells "501" or
+# "0013" now and then, which is no personal data.
+DIGEST = re.compile(r"\b[0-9a-f]{64}\b")
+
+
 def _no_secrets(where: str, text: str) -> None:
+    text = DIGEST.sub("<sha256>", text)
     for secret in SECRETS:
         assert secret not in text, (where, secret, text)
 

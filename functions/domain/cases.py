@@ -430,11 +430,17 @@ def require_lead(case: Case, actor: Actor) -> Assignment:
 FOLLOWUP_STATES = frozenset({State.REPLIED, State.CLOSED})
 
 
-def lead_may_ask(case: Case, actor: Actor) -> bool:
-    """Whether the lead may put a request now (延期, 退回, 补充材料): it holds the case, the
-    case is not escalated to the coordinator, and no request of its own is pending."""
+def lead_acts(case: Case, actor: Actor, *_: object) -> bool:
+    """Whether ``actor`` is the lead that holds the case and may act on it (the case is not
+    escalated to the coordinator): what 签收 and 答复 ask before their table row."""
     a = case.assignment
-    return a is not None and a.lead.id == actor.id and not case.escalated and case.pending is None
+    return a is not None and a.lead.id == actor.id and not case.escalated
+
+
+def lead_may_ask(case: Case, actor: Actor) -> bool:
+    """Whether the lead may put a request now (延期, 退回, 补充材料): it acts on the case and
+    no request of its own is pending."""
+    return lead_acts(case, actor) and case.pending is None
 
 
 def promise_awaiting_followup(case: Case) -> Reply | None:

@@ -18,6 +18,7 @@ from functions.domain.cases import (
     TransitionResult,
     begin,
     finish,
+    lead_acts,
     require_lead,
 )
 from functions.domain.errors import invalid_field
@@ -98,11 +99,6 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
     )
 
 
-def available(case: Case, actor: Actor, ctx: Context) -> bool:
-    a = case.assignment
-    return a is not None and a.lead.id == actor.id and not case.escalated
-
-
 ACTION = ActionDef(
     name="reply",
     label="答复",
@@ -115,6 +111,6 @@ ACTION = ActionDef(
         "department", "reply", "handle-reply", "答复", "答复留言人；答复时限停止计时，评价期开始。"
     ),
     run=run,
-    available=available,
+    available=lead_acts,
     order=52,
 )

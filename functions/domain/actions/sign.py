@@ -7,7 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from functions.domain.actions.base import ActionDef, Context, EventKind, Route, states
-from functions.domain.cases import Actor, Case, Event, TransitionResult, begin, finish, require_lead
+from functions.domain.cases import (
+    Actor,
+    Case,
+    Event,
+    TransitionResult,
+    begin,
+    finish,
+    lead_acts,
+    require_lead,
+)
 from functions.domain.lifecycle import EventType, Role, State
 
 SIGNED = EventKind(EventType.SIGNED, "签收", public=True)
@@ -27,11 +36,6 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
     return sign(case, actor, now=ctx.now)
 
 
-def available(case: Case, actor: Actor, ctx: Context) -> bool:
-    a = case.assignment
-    return a is not None and a.lead.id == actor.id and not case.escalated
-
-
 ACTION = ActionDef(
     name="sign",
     label="签收",
@@ -41,6 +45,6 @@ ACTION = ActionDef(
     events=(SIGNED,),
     route=Route("department", "sign", "empty", "签收", "牵头单位签收，签收时限停止计时。"),
     run=run,
-    available=available,
+    available=lead_acts,
     order=50,
 )

@@ -157,7 +157,7 @@ def start(
         text=True,
     )
     output: list[str] = []
-    deadline = time.monotonic() + 300  # the demo city loads in ~80 s on 2 busy cores
+    deadline = time.monotonic() + 300  # the demo city: ~17 s on 2 idle cores, minutes on busy ones
     assert process.stdout is not None
     while time.monotonic() < deadline:
         line = process.stdout.readline()

@@ -33,7 +33,7 @@ from functions.domain.cases import CITIZEN, Actor, Case, DepartmentRef, Transiti
 from functions.domain.lifecycle import Role
 from functions.domain.taxonomy import Outcome, Rating, RejectReason, Urgency
 from functions.services import citizen
-from functions.services.common import clock, commit, context, load
+from functions.services.common import commit, context, deadline_rules, load
 from functions.storage import config_repo, directory
 
 CASES = Path(__file__).parent / "demo" / "cases.json"
@@ -54,7 +54,7 @@ def _lead(case_id: str) -> Actor:
 
 
 def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
-    case, c, do = load(case_id), clock(), step["do"]
+    case, c, do = load(case_id), deadline_rules(), step["do"]
     if do == "accept":
         result = accept(
             case,
@@ -80,7 +80,7 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
             lead=_dept(step["lead"]),
             co_handlers=[_dept(d) for d in step.get("co_handlers", [])],
             now=at,
-            clock=c,
+            rules=c,
         )
     elif do == "sign":
         result = sign(case, _lead(case_id), now=at)
@@ -96,7 +96,7 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
             working_days=step["working_days"],
             reason=step["reason"],
             now=at,
-            clock=c,
+            rules=c,
         )
     elif do == "extension_decision":
         result = decide_extension(
@@ -106,7 +106,7 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
             working_days=step.get("working_days"),
             note=step.get("note", ""),
             now=at,
-            clock=c,
+            rules=c,
         )
     elif do == "return":
         result = request_return(case, _lead(case_id), reason=step["reason"], now=at)
@@ -120,7 +120,7 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
             co_handlers=[_dept(d) for d in step.get("co_handlers", [])],
             note=step.get("note", ""),
             now=at,
-            clock=c,
+            rules=c,
         )
     elif do == "reply":
         planned = None
@@ -136,11 +136,11 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
             text=text,
             planned_date=planned,
             now=at,
-            clock=c,
+            rules=c,
         )
     elif do == "rate":
         result = rate(
-            case, rating=Rating(step["rating"]), comment=step.get("comment"), now=at, clock=c
+            case, rating=Rating(step["rating"]), comment=step.get("comment"), now=at, rules=c
         )
     elif do == "close":
         result = close(case, COORDINATOR, note=step["note"], now=at)
@@ -170,7 +170,7 @@ def _climb_until(case_id: str, until: datetime) -> None:
         due = case.assignment.next_check_at if case.assignment else None
         if due is None or due > until:
             return
-        result = sla.climb(case, due, clock())
+        result = sla.climb(case, due, deadline_rules())
         if result is None:
             return
         commit(result, due)
@@ -232,7 +232,7 @@ def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str,
     now = now or platform_clock.utcnow()
     cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
     created: list[dict[str, str]] = []
-    calendar = clock().calendar
+    calendar = deadline_rules().calendar
     for index, spec in enumerate(cases):
         hours = sum(step.get("after_hours", 1) for step in spec.get("script", []))
         at = _start(spec.get("submitted_days_ago", 1), hours, index, now, calendar)

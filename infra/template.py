@@ -747,7 +747,7 @@ def alarms(stage: str) -> dict[str, dict[str, Any]]:
             Threshold=1,
         ),
         "SlaSweepLagAlarm": _alarm(
-            "The oldest due SLA clock waited 15 minutes or more (or the sweep stopped reporting)",
+            "The oldest due SLA check waited 15 minutes or more (or the sweep stopped reporting)",
             Namespace=metrics.NAMESPACE,
             MetricName=metrics.SLA_SWEEP_LAG,
             Dimensions=[{"Name": "Stage", "Value": stage}],

@@ -12,8 +12,8 @@ from functions.domain.cases import (
     CITIZEN,
     Actor,
     Case,
-    Clock,
     Contact,
+    DeadlineRules,
     DepartmentRef,
     TransitionResult,
 )
@@ -77,11 +77,11 @@ def accept_and_assign(
     lead: DepartmentRef,
     co_handlers: Sequence[DepartmentRef] = (),
     now: datetime,
-    clock: Clock,
+    rules: DeadlineRules,
 ) -> TransitionResult:
     """The coordinator accepts ``case`` (general urgency, publication approved) and assigns it
     to ``lead``, both at ``now``; the result is the assignment's."""
     accepted = accept(case, coordinator, now=now).case
     return domain.assign(
-        accepted, coordinator, lead=lead, co_handlers=list(co_handlers), now=now, clock=clock
+        accepted, coordinator, lead=lead, co_handlers=list(co_handlers), now=now, rules=rules
     )

@@ -28,7 +28,7 @@ from functions.domain.actions.supplement import supplement
 from functions.domain.actions.supplement_expired import supplement_expired
 from functions.domain.calendar import WorkCalendar
 from functions.domain.cases import *  # noqa: F403
-from functions.domain.cases import Actor, Case, Clock, DepartmentRef
+from functions.domain.cases import Actor, Case, DeadlineRules, DepartmentRef
 from functions.domain.lifecycle import Role
 from functions.domain.policy import DEFAULT_POLICY, SlaPolicy
 
@@ -64,7 +64,7 @@ def _context(now: datetime, policy: SlaPolicy) -> Context:
     def unknown(department_id: str, field: str) -> DepartmentRef:
         raise AssertionError(f"no directory in unit tests: {department_id} ({field})")
 
-    return Context(now, Clock(WorkCalendar(), policy), unknown)
+    return Context(now, DeadlineRules(WorkCalendar(), policy), unknown)
 
 
 def coordinator_actions(case: Case, now: datetime | None = None) -> list[str]:

@@ -99,7 +99,7 @@ def put_calendar() -> dict[str, Any]:
         tags=("admin",),
         security=STAFF,
         description=(
-            "The time-limit policy in force: response and reply clocks per kind and urgency, "
+            "The time-limit policy in force: response and reply deadlines per kind and urgency, "
             "the cap, the return, extension and rating windows and the reminder ladder. `PUT` "
             "(admins) replaces it."
         ),

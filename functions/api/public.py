@@ -60,7 +60,7 @@ MONTH = query_param("month", "`YYYY-MM`; default last month", MONTH_PATTERN)
     ),
 )
 def taxonomy() -> dict[str, Any]:
-    from functions.services.common import clock
+    from functions.services.common import deadline_rules
     from functions.services.presenters import time_limits
     from functions.storage import directory
 
@@ -77,7 +77,7 @@ def taxonomy() -> dict[str, Any]:
         "urgencies": pairs(dict(URGENCY_LABELS)),  # type: ignore[arg-type]
         "outcomes": pairs(dict(OUTCOME_LABELS)),  # type: ignore[arg-type]
         "ratings": pairs(dict(RATING_LABELS)),  # type: ignore[arg-type]
-        "time_limits": time_limits(clock().policy),  # the figures pages state
+        "time_limits": time_limits(deadline_rules().policy),  # the figures pages state
     }
 
 

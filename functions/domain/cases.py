@@ -1,5 +1,5 @@
 """The case aggregate and what every action shares: the case and its parts, events, notices
-and the transition result; beginning and finishing a transition; the clocks a case runs; the
+and the transition result; beginning and finishing a transition; the deadlines a case runs; the
 public text of a case. The actions themselves are modules of ``functions.domain.actions``.
 Nothing here reads a clock, the environment or storage; the service layer persists a result
 in one conditional transaction.
@@ -81,9 +81,9 @@ class Assignment:
     return_window_ends_at: datetime
     signed_at: datetime | None = None
     provisional: bool = False  # a deadline lies in a year whose calendar is not confirmed
-    reply_started_at: datetime | None = None  # a reopen starts a new reply clock
-    # The reminder ladder (functions/domain/sla.py): rung codes done per clock, cards per
-    # clock, and when the sweep must look at this case next (None: no clock running).
+    reply_started_at: datetime | None = None  # a reopen starts a new reply deadline
+    # The reminder ladder (functions/domain/sla.py): rung codes done per deadline, cards per
+    # deadline, and when the sweep must look at this case next (None: no deadline running).
     rungs: dict[str, list[str]] = field(default_factory=dict)
     cards: dict[str, str] = field(default_factory=dict)
     next_check_at: datetime | None = None
@@ -94,9 +94,10 @@ class Assignment:
 
 @dataclass
 class InfoRequest:
-    """补充材料: the lead asked the citizen for more information (the reply clock stops, 中止计时,
-    until the citizen answers or ``due_at`` passes). ``resume_state`` is where the case goes
-    back to; ``paused_seconds`` the office time the wait added to the reply deadline."""
+    """补充材料: the lead asked the citizen for more information (the reply deadline stops
+    running, 中止计时, until the citizen answers or ``due_at`` passes). ``resume_state`` is
+    where the case goes back to; ``paused_seconds`` the office time the wait added to the
+    reply deadline."""
 
     question: str
     department: DepartmentRef
@@ -249,7 +250,7 @@ class Notice:
     department: DepartmentRef | None = None
     link_role: Role | None = None
     rung: Rung | None = None  # audience "ladder": the reminder rung reached
-    clock: str | None = None  # … on which clock ("response" | "reply")
+    deadline: str | None = None  # … on which deadline ("response" | "reply")
     # The receipt only: the tracking code in hand at submission (the case keeps its hash),
     # for the citizen's own phone and e-mail. Never shown in a repr.
     tracking_code: str | None = field(default=None, repr=False)
@@ -267,7 +268,7 @@ class TransitionResult:
 
 
 @dataclass(frozen=True)
-class Clock:
+class DeadlineRules:
     """What deadline arithmetic needs: the working-day calendar and the SLA policy."""
 
     calendar: WorkCalendar
@@ -303,34 +304,34 @@ def begin(case: Case, action: Checked, actor: Actor) -> tuple[Case, State]:
     return copy.deepcopy(case), case.state
 
 
-RESPONSE = "response"  # the clock from assignment to 签收
-REPLY = "reply"  # the clock from assignment (or reopen) to 答复
+RESPONSE = "response"  # the deadline from assignment to 签收
+REPLY = "reply"  # the deadline from assignment (or reopen) to 答复
 
 
 @dataclass(frozen=True)
-class RunningClock:
+class RunningDeadline:
     name: str
     started_at: datetime
     due_at: datetime
 
 
-def running_clocks(case: Case) -> list[RunningClock]:
-    """The clocks running now: the response clock until 签收, the reply clock until 答复."""
+def running_deadlines(case: Case) -> list[RunningDeadline]:
+    """The deadlines running now: the response deadline until 签收, the reply one until 答复."""
     a = case.assignment
     if a is None or case.state not in WITH_DEPARTMENT:
         return []
     if case.state == State.REOPENED and case.escalated:
         return []  # the coordinator decides now; the department owes nothing
-    clocks: list[RunningClock] = []
+    clocks: list[RunningDeadline] = []
     if case.state == State.ASSIGNED and a.response_due_at is not None and a.signed_at is None:
-        clocks.append(RunningClock(RESPONSE, a.assigned_at, a.response_due_at))
-    clocks.append(RunningClock(REPLY, a.reply_started_at or a.assigned_at, a.reply_due_at))
+        clocks.append(RunningDeadline(RESPONSE, a.assigned_at, a.response_due_at))
+    clocks.append(RunningDeadline(REPLY, a.reply_started_at or a.assigned_at, a.reply_due_at))
     return clocks
 
 
 def _overrun(case: Case, now: datetime) -> set[str]:
     """The clocks of ``case`` (as it was before a transition) running past their deadline."""
-    return {c.name for c in running_clocks(case) if now > c.due_at}
+    return {c.name for c in running_deadlines(case) if now > c.due_at}
 
 
 def finish(
@@ -371,7 +372,7 @@ def new_assignment(
     lead: DepartmentRef,
     co_handlers: list[DepartmentRef],
     now: datetime,
-    clock: Clock,
+    rules: DeadlineRules,
 ) -> Assignment:
     if case.urgency is None:
         raise Conflict("案件尚未受理，不能交办", "case not accepted", "not_accepted")
@@ -379,7 +380,7 @@ def new_assignment(
         raise invalid_field("co_handlers", "牵头单位不能同时是协办单位", "lead cannot co-handle")
     if len({c.id for c in co_handlers}) != len(co_handlers):
         raise invalid_field("co_handlers", "协办单位重复", "duplicate co-handlers")
-    cal, policy = clock.calendar, clock.policy
+    cal, policy = rules.calendar, rules.policy
     response = cal.add_working_hours(now, policy.response_working_hours)
     reply = cal.add_working_days(now, policy.reply_days(case.urgency, case.kind))
     co_due = cal.add_working_days(now, policy.co_input_days(case.urgency, case.kind))

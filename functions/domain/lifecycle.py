@@ -14,7 +14,7 @@ class State(StrEnum):
     REJECTED = "rejected"  # 不予受理
     ASSIGNED = "assigned"  # 已交办
     IN_PROGRESS = "in_progress"  # 办理中（已签收）
-    AWAITING_CITIZEN = "awaiting_citizen"  # 待补充材料: the reply clock waits for the citizen
+    AWAITING_CITIZEN = "awaiting_citizen"  # 待补充材料: the reply deadline waits for the citizen
     REPLIED = "replied"  # 已答复
     REOPENED = "reopened"  # 重办中
     CLOSED = "closed"  # 已办结
@@ -29,7 +29,7 @@ class StateInfo:
 
     label: str
     terminal: bool = False  # nothing more happens to the case's own handling
-    with_department: bool = False  # a department holds it: its clocks may run
+    with_department: bool = False  # a department holds it: its deadlines may run
     publishable: bool = True  # may be on the public board (when both sides agreed)
     audited: bool = False  # in the auditors' archive indexes
     read_only: bool = False  # the auditors' record: takes nothing but anonymisation

@@ -21,9 +21,9 @@ RECIPIENTS = (HANDLER, SPOKESPERSON, LEADER, COORDINATOR)
 
 @dataclass(frozen=True)
 class Rung:
-    """One step of the reminder ladder of a running clock.
+    """One step of the reminder ladder of a running deadline.
 
-    ``trigger`` is ``"used"`` (``amount`` is the fraction of the clock's working time used,
+    ``trigger`` is ``"used"`` (``amount`` is the fraction of the deadline's working time used,
     0 < amount < 1), ``"due"`` (the deadline itself) or ``"overdue"`` (``amount`` working days
     past the deadline; a working day counts as one office day of working hours)."""
 
@@ -58,12 +58,12 @@ def _default_reply_days() -> dict[Kind | None, dict[Urgency, int]]:
 @dataclass(frozen=True)
 class SlaPolicy:
     response_working_hours: float = 8  # 8小时响应（签收）
-    # Reply clock per kind × urgency in working days; the ``None`` row applies to every kind
+    # Reply deadline per kind × urgency in working days; the ``None`` row applies to every kind
     # without a row of its own.
     reply_working_days: dict[Kind | None, dict[Urgency, int]] = field(
         default_factory=_default_reply_days
     )
-    reply_cap_working_days: int = 30  # no reply clock, extension included, runs longer
+    reply_cap_working_days: int = 30  # no reply deadline, extension included, runs longer
     return_window_working_days: int = 2  # 退回时限
     extension_max_working_days: int = 10  # 延期上限
     extensions_allowed: int = 1
@@ -333,7 +333,7 @@ def parse_policy(data: Mapping[str, Any]) -> tuple[SlaPolicy, list[FieldError]]:
             problems.add(
                 "reply_cap_working_days",
                 f"答复时限上限不能小于答复时限表中最长的 {longest} 个工作日",
-                f"must be at least the longest reply clock ({longest} working days)",
+                f"must be at least the longest reply deadline ({longest} working days)",
             )
         values.pop("reply_cap_working_days", None)
     if "ladder" in data:

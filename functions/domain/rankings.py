@@ -12,7 +12,7 @@ Method (what ``docs/OPERATIONS.md`` and the methodology page publish):
 - Rates: 按时签收率 = signed on time / signed; 按时答复率 = replied by the reply deadline
   (approved extensions included) / replied; 办结率 = closed / assigned; 满意率 = (满意 + 基本满意)
   / rated; 重办率 = reopened / replied; 退回率 = returned / assigned; average working days
-  from the start of the reply clock to the reply.
+  from the start of the reply deadline to the reply.
 - Composite score (0–100): 响应 (mean of the two on-time rates) × 30, 解决 (办结率 × (1 −
   重办率)) × 35, 满意 (满意率) × 35, over the weights of the parts that have data.
 - Units with fewer than ``min_sample`` cases assigned are listed as 样本不足 and not ranked.
@@ -45,7 +45,7 @@ class Tally:
     signed_on_time: int = 0
     replied: int = 0
     replied_on_time: int = 0
-    reply_days: int = 0  # working days from the reply clock's start to the reply, summed
+    reply_days: int = 0  # working days from the reply deadline's start to the reply, summed
     closed: int = 0
     rated: int = 0
     satisfied: int = 0  # 满意 + 基本满意

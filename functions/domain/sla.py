@@ -1,9 +1,9 @@
-"""The two SLA clocks and the reminder ladder (§4–§6), as pure rules.
+"""The two SLA deadlines and the reminder ladder (§4–§6), as pure rules.
 
-A case with a department runs up to two clocks: the response clock (assignment → 签收) and the
-reply clock (assignment or reopen → 答复). Each clock climbs the policy's ladder: reminders at
+A case with a department runs up to two deadlines: the response deadline (assignment → 签收) and the
+reply deadline (assignment or reopen → 答复). Each deadline climbs the policy's ladder: reminders at
 a share of the working time used, 催办 when due, 黄牌 and 红牌 working days after. The case
-remembers how many rungs each clock has done and when it must be looked at next; the sweep
+remembers how many rungs each deadline has done and when it must be looked at next; the sweep
 asks for the cases whose time has come and calls :func:`climb`.
 """
 
@@ -19,18 +19,18 @@ from functions.domain.cases import (
     RESPONSE,
     SYSTEM,
     Case,
-    Clock,
+    DeadlineRules,
     Event,
     Notice,
-    RunningClock,
+    RunningDeadline,
     TransitionResult,
     finish,
-    running_clocks,
+    running_deadlines,
 )
 from functions.domain.lifecycle import EventType, Role
 from functions.domain.policy import Rung
 
-CLOCK_LABELS = {RESPONSE: "签收", REPLY: "答复"}
+DEADLINE_LABELS = {RESPONSE: "签收", REPLY: "答复"}
 _TRIGGER_ORDER = {"used": 0, "due": 1, "overdue": 2}
 
 
@@ -47,20 +47,20 @@ def _office_day_hours(calendar: WorkCalendar) -> float:
     return span / timedelta(hours=1)
 
 
-def rung_time(rung: Rung, clock: RunningClock, calendar: WorkCalendar) -> datetime:
-    """When ``rung`` comes due on ``clock``.
+def rung_time(rung: Rung, deadline: RunningDeadline, calendar: WorkCalendar) -> datetime:
+    """When ``rung`` comes due on ``deadline``.
 
-    ``used``: after that share of the clock's working time (office hours on working days);
+    ``used``: after that share of the deadline's working time (office hours on working days);
     ``due``: at the deadline; ``overdue``: N office days of working time past the deadline,
     so "1 working day overdue" is a whole working day the department let pass."""
     if rung.trigger == "used":
-        total = calendar.working_seconds_between(clock.started_at, clock.due_at)
-        at = calendar.add_working_hours(clock.started_at, rung.amount * total / 3600).at
-        return min(at, clock.due_at)
+        total = calendar.working_seconds_between(deadline.started_at, deadline.due_at)
+        at = calendar.add_working_hours(deadline.started_at, rung.amount * total / 3600).at
+        return min(at, deadline.due_at)
     if rung.trigger == "due":
-        return clock.due_at
+        return deadline.due_at
     hours = rung.amount * _office_day_hours(calendar)
-    return calendar.add_working_hours(clock.due_at, hours).at
+    return calendar.add_working_hours(deadline.due_at, hours).at
 
 
 def _remaining(ladder: tuple[Rung, ...], done: list[str]) -> range:
@@ -70,36 +70,36 @@ def _remaining(ladder: tuple[Rung, ...], done: list[str]) -> range:
     return range(max(positions) + 1 if positions else 0, len(ladder))
 
 
-def next_check(case: Case, clock: Clock) -> datetime | None:
-    """The earliest instant a running clock reaches its next rung, or a paused one's wait for
+def next_check(case: Case, rules: DeadlineRules) -> datetime | None:
+    """The earliest instant a running deadline reaches its next rung, or a paused one's wait for
     the citizen ends (补充材料); None when none will."""
     a = case.assignment
     if a is None:
         return None
     if (waiting := case.open_info_request) is not None:
         return waiting.due_at
-    ladder = ordered(clock.policy.ladder)
+    ladder = ordered(rules.policy.ladder)
     times = []
-    for running in running_clocks(case):
+    for running in running_deadlines(case):
         ahead = _remaining(ladder, a.rungs.get(running.name, []))
         if ahead:
-            times.append(rung_time(ladder[ahead[0]], running, clock.calendar))
+            times.append(rung_time(ladder[ahead[0]], running, rules.calendar))
     return min(times) if times else None
 
 
-def reconcile(case: Case, now: datetime, clock: Clock) -> None:
+def reconcile(case: Case, now: datetime, rules: DeadlineRules) -> None:
     """Keep only the rungs (and cards) still earned under the clock's current deadline: an
     extension approved after a rung, or a policy change, moves rungs back into the future,
     where they come due again, and a card whose rung moved is no longer held."""
     a = case.assignment
     if a is None:
         return
-    ladder = {rung.code: rung for rung in clock.policy.ladder}
-    for running in running_clocks(case):
+    ladder = {rung.code: rung for rung in rules.policy.ladder}
+    for running in running_deadlines(case):
         done = [
             code
             for code in a.rungs.get(running.name, [])
-            if code in ladder and rung_time(ladder[code], running, clock.calendar) <= now
+            if code in ladder and rung_time(ladder[code], running, rules.calendar) <= now
         ]
         if done:
             a.rungs[running.name] = done
@@ -118,13 +118,13 @@ def active_card(case: Case) -> str | None:
     a = case.assignment
     if a is None:
         return None
-    running = {c.name for c in running_clocks(case)}
+    running = {c.name for c in running_deadlines(case)}
     earned = {card for name, card in a.cards.items() if name in running}
     return "red" if "red" in earned else ("yellow" if "yellow" in earned else None)
 
 
-def _note(rung: Rung, clock: RunningClock, department: str) -> str:
-    label = CLOCK_LABELS[clock.name]
+def _note(rung: Rung, deadline: RunningDeadline, department: str) -> str:
+    label = DEADLINE_LABELS[deadline.name]
     if rung.trigger == "used":
         return f"{label}时限已用去 {round(rung.amount * 100)}%，已提醒{department}"
     if rung.trigger == "due":
@@ -132,9 +132,9 @@ def _note(rung: Rung, clock: RunningClock, department: str) -> str:
     return f"{label}超期 {rung.amount:g} 个工作日，{rung.label}（{department}）"
 
 
-def climb(case: Case, now: datetime, clock: Clock) -> TransitionResult | None:
+def climb(case: Case, now: datetime, rules: DeadlineRules) -> TransitionResult | None:
     """Every rung that came due by ``now``, as one transition: an event per rung crossed, and
-    the messages of the highest rung per clock (a sweep that fell behind does not send stale
+    the messages of the highest rung per deadline (a sweep that fell behind does not send stale
     reminders below it). None when nothing is due: running the sweep twice changes nothing.
     The caller commits the result, which derives the case's next check afresh."""
     a = case.assignment
@@ -144,17 +144,17 @@ def climb(case: Case, now: datetime, clock: Clock) -> TransitionResult | None:
     if waiting is not None:
         # 中止计时: no rung while the case waits for the citizen; once the wait is over the
         # clock resumes and the lead replies on what it has.
-        return supplement_expired(case, now=now, clock=clock) if now >= waiting.due_at else None
-    ladder = ordered(clock.policy.ladder)
+        return supplement_expired(case, now=now, rules=rules) if now >= waiting.due_at else None
+    ladder = ordered(rules.policy.ladder)
     new = copy.deepcopy(case)
     assert new.assignment is not None
     events: list[Event] = []
     notices: list[Notice] = []
-    for running in running_clocks(case):
+    for running in running_deadlines(case):
         crossed = [
             i
             for i in _remaining(ladder, a.rungs.get(running.name, []))
-            if rung_time(ladder[i], running, clock.calendar) <= now
+            if rung_time(ladder[i], running, rules.calendar) <= now
         ]
         if not crossed:
             continue
@@ -182,7 +182,7 @@ def climb(case: Case, now: datetime, clock: Clock) -> TransitionResult | None:
         done = new.assignment.rungs.setdefault(running.name, [])
         done.extend(ladder[i].code for i in crossed)
         notices.append(
-            Notice(f"sla_{top.code}", "ladder", a.lead, Role.LEAD, rung=top, clock=running.name)
+            Notice(f"sla_{top.code}", "ladder", a.lead, Role.LEAD, rung=top, deadline=running.name)
         )
     if not events:
         if a.next_check_at is not None and a.next_check_at <= now:

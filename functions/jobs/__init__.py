@@ -35,7 +35,7 @@ class Job:
 
 def _sla_sweep(now: datetime) -> Report:
     """Climb the SLA ladder for every case whose next rung is due; first, how long the
-    oldest due clock has waited for this run (the lag alarm's metric)."""
+    oldest due deadline check has waited for this run (the lag alarm's metric)."""
     from functions.services.sla import lag_seconds, sweep
 
     metrics.emit_measured(metrics.SLA_SWEEP_LAG, lambda: lag_seconds(now))

@@ -487,12 +487,12 @@ def staff_sign_in(link: str, minutes: int) -> Text:
     )
 
 
-_CLOCK_LABELS = {"response": "签收", "reply": "答复"}
+_DEADLINE_LABELS = {"response": "签收", "reply": "答复"}
 
 
 def ladder(
     rung: Rung,
-    clock: str,
+    deadline: str,
     case: Case,
     *,
     recipient: str,
@@ -506,7 +506,7 @@ def ladder(
     console. The SMS (only for rungs that send one) fits one segment."""
     cid = case.case_id
     name = one_line(department_name)
-    what = _CLOCK_LABELS.get(clock, "办理")
+    what = _DEADLINE_LABELS.get(deadline, "办理")
     label = one_line(rung.label)
     if rung.trigger == "used":
         state = f"{what}时限已用去 {round(rung.amount * 100)}%"

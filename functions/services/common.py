@@ -1,4 +1,4 @@
-"""What every use case shares: the deadline clock, loading a case, committing the transitions
+"""What every use case shares: the deadline rules, loading a case, committing the transitions
 of one or more cases together with the links and messages their notices call for, and running
 an action once per ``Idempotency-Key``. What only a transition needs (message texts, outbox,
 links, the SLA ladder, the ranking cohorts, the unit of work) is imported where it is used, so
@@ -14,7 +14,14 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from functions.domain.actions.base import ActionDef, Context
-from functions.domain.cases import Actor, Case, Clock, DepartmentRef, Notice, TransitionResult
+from functions.domain.cases import (
+    Actor,
+    Case,
+    DeadlineRules,
+    DepartmentRef,
+    Notice,
+    TransitionResult,
+)
 from functions.domain.errors import Conflict, NotFound, invalid_field
 from functions.domain.lifecycle import Role
 from functions.settings import settings
@@ -22,10 +29,10 @@ from functions.storage import cases_repo, config_repo
 from functions.storage.models import IdempotencyModel
 
 
-def clock() -> Clock:
+def deadline_rules() -> DeadlineRules:
     """The working-day calendar and SLA policy in force: the deployment's ``calendar`` and
     ``sla-policy`` settings over the defaults, cached per process for a minute."""
-    return Clock(*config_repo.deadline_rules())
+    return DeadlineRules(*config_repo.deadline_rules())
 
 
 def _department(department_id: str, field: str) -> DepartmentRef:
@@ -44,7 +51,7 @@ def context(now: datetime) -> Context:
 
     return Context(
         now=now,
-        clock=clock(),
+        rules=deadline_rules(),
         department=_department,
         known_category=lambda code: code in dict(directory.taxonomy().categories),
     )
@@ -200,17 +207,17 @@ def _ladder_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
     from functions.notify import templates
     from functions.storage import directory, outbox_repo
 
-    assert notice.department is not None and notice.rung is not None and notice.clock
+    assert notice.department is not None and notice.rung is not None and notice.deadline
     rung, a = notice.rung, case.assignment
     assert a is not None
     dept = directory.department(notice.department.id)
-    due_at = a.response_due_at if notice.clock == "response" else a.reply_due_at
+    due_at = a.response_due_at if notice.deadline == "response" else a.reply_due_at
     found: list[Model] = []
 
     def send(recipient: str, email: str, phone: str, link: str | None) -> None:
         text = templates.ladder(
             rung,
-            notice.clock or "",
+            notice.deadline or "",
             case,
             recipient=recipient,
             department_name=notice.department.name if notice.department else "",
@@ -267,7 +274,7 @@ def commit_all(
     idempotency: tuple[IdempotencyModel, Condition] | None = None,
 ) -> list[Case]:
     """Commit the transitions of one or more cases as one unit of work (one transaction): each
-    case with its clocks reconciled, its links and messages, its ranking tallies."""
+    case with its deadlines reconciled, its links and messages, its ranking tallies."""
     from functions.domain import rankings, sla
     from functions.storage import case_commit
 
@@ -276,13 +283,13 @@ def commit_all(
     for result in results:
         case = result.case
         if case.assignment is not None:
-            # Every transition may start, stop or move a clock: the rungs still earned and the
+            # Every transition may start, stop or move a deadline: the rungs still earned and the
             # sweep's next look follow.
-            sla.reconcile(case, now, clock())
-            case.assignment.next_check_at = sla.next_check(case, clock())
+            sla.reconcile(case, now, deadline_rules())
+            case.assignment.next_check_at = sla.next_check(case, deadline_rules())
             # Only a case with a department has a ranking cohort (a new case costs no
             # settings read).
-            tallies[case.case_id] = rankings.deltas(result, clock().calendar)
+            tallies[case.case_id] = rankings.deltas(result, deadline_rules().calendar)
         extra += materialise(case, result.notices, now)
     case_commit.commit_all(results, extra=extra, idempotency=idempotency, tallies=tallies)
     return [result.case for result in results]

@@ -11,7 +11,7 @@ from pynamodb.models import Model
 from functions.domain import digest
 from functions.domain.calendar import SHANGHAI
 from functions.notify import templates
-from functions.services.common import clock, fresh_link
+from functions.services.common import deadline_rules, fresh_link
 from functions.settings import settings
 from functions.storage import cases_repo, directory, job_markers, outbox_repo
 
@@ -53,7 +53,7 @@ def send_digests(now: datetime) -> dict[str, Any]:
     local = now.astimezone(SHANGHAI)
     day = local.date()
     result: dict[str, Any] = {"date": day.isoformat(), "sent": 0, "already_sent": 0}
-    calendar = clock().calendar
+    calendar = deadline_rules().calendar
     if not calendar.is_working_day(day):
         return {**result, "skipped": "non_working_day"}
     if local.time() < SEND_AT:

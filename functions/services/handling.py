@@ -72,7 +72,7 @@ def _view(bearer: Bearer, now: datetime) -> dict[str, Any]:
     view = presenters.staff_case(case, events, directory.taxonomy(), now, [])
     view.pop("actions")
     ctx = context(now)
-    policy = ctx.clock.policy
+    policy = ctx.rules.policy
     return {
         "role": actor.role.value,
         "role_label": ROLE_LABELS[actor.role],

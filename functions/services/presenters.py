@@ -121,9 +121,9 @@ def _coded(case: Case, tax: Taxonomy) -> dict[str, str]:
 
 
 def _overdue_working_days(running: datetime | None, now: datetime) -> int:
-    from functions.services.common import clock  # read paths that show no deadline skip it
+    from functions.services.common import deadline_rules  # read paths that show no deadline skip it
 
-    return clock().calendar.overdue_working_days(running, now) if running else 0
+    return deadline_rules().calendar.overdue_working_days(running, now) if running else 0
 
 
 def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 from functions.domain import sla
 from functions.domain.errors import invalid_field
 from functions.services import presenters
-from functions.services.common import clock
+from functions.services.common import deadline_rules
 from functions.services.sweeps import each_due
 from functions.storage import cases_repo, directory
 
@@ -32,7 +32,7 @@ class SweepReport:
 
 
 def sweep(now: datetime) -> SweepReport:
-    rules = clock()
+    rules = deadline_rules()
     tally = each_due(cases_repo.sla_due(now), lambda case: sla.climb(case, now, rules), now)
     return SweepReport(
         due=tally.due,
@@ -45,7 +45,7 @@ def sweep(now: datetime) -> SweepReport:
 
 
 def lag_seconds(now: datetime) -> float:
-    """How long the oldest due clock has waited for the sweep (0 when nothing is due): the
+    """How long the oldest due deadline check has waited for the sweep (0 when nothing is due): the
     ``SlaSweepLagSeconds`` metric."""
     oldest = cases_repo.sla_oldest_due(now)
     return max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0
@@ -57,7 +57,7 @@ CARDS = ("yellow", "red")
 def carded(
     card: str, filters: dict[str, str], cursor: str | None, now: datetime, *, public: bool
 ) -> dict[str, Any]:
-    """The 黄牌/红牌 list: cases holding ``card`` on a clock still running, most overdue
+    """The 黄牌/红牌 list: cases holding ``card`` on a deadline still running, most overdue
     first. The public sees red cards on public cases; staff see both cards on every case."""
     if card not in CARDS:
         raise invalid_field("card", "请选择黄牌或红牌", "card must be yellow or red")

@@ -107,7 +107,7 @@ def with_departments() -> list[Case]:
 
 def sla_due(now: datetime) -> list[str]:
     """Ids of cases whose next SLA rung is due by ``now``: one query per shard of a sparse
-    index that holds only running clocks, so the cost follows what is due, not the table."""
+    index that holds only running deadlines, so the cost follows what is due, not the table."""
     return [
         m.case_id
         for shard in range(SHARDS)
@@ -129,7 +129,7 @@ def sla_oldest_due(now: datetime) -> datetime | None:
 
 
 def carded(card: str, filters: dict[str, str], cursor: str | None, *, public: bool) -> Page:
-    """Cases holding ``card`` ("yellow" | "red") on a running clock, most overdue first;
+    """Cases holding ``card`` ("yellow" | "red") on a running deadline, most overdue first;
     ``public`` keeps only cases on the public board."""
     condition: Condition | None = CaseModel.pub_all.exists() if public else None
     if filters.get("department"):

@@ -152,7 +152,7 @@ class FollowupDue(GlobalSecondaryIndex["CaseModel"]):
 
 
 class SlaDue(GlobalSecondaryIndex["CaseModel"]):
-    """Sparse: only cases with a running SLA clock, by when the sweep must look at them next."""
+    """Sparse: only cases with a running SLA deadline, by when the sweep must look at them next."""
 
     Meta = _index_meta("sla-due", KeysOnlyProjection())
     sla_shard = UnicodeAttribute(hash_key=True)
@@ -160,7 +160,7 @@ class SlaDue(GlobalSecondaryIndex["CaseModel"]):
 
 
 class Cards(GlobalSecondaryIndex["CaseModel"]):
-    """Sparse: cases holding a 黄牌 or 红牌 on a clock still running, most overdue first."""
+    """Sparse: cases holding a 黄牌 or 红牌 on a deadline still running, most overdue first."""
 
     Meta = _index_meta("cards", AllProjection())
     card = UnicodeAttribute(hash_key=True)

@@ -114,10 +114,12 @@ def test_get_handle_never_changes_anything(api: Api) -> None:
 def _rate_from(case: Any, rating: str) -> Any:
     from functions.clock import utcnow
     from functions.domain.taxonomy import Rating
-    from functions.services.common import clock
+    from functions.services.common import deadline_rules
     from tests import transitions as domain
 
-    return domain.rate(case, rating=Rating(rating), comment=None, now=utcnow(), clock=clock())
+    return domain.rate(
+        case, rating=Rating(rating), comment=None, now=utcnow(), rules=deadline_rules()
+    )
 
 
 def _rated_events(api: Api, case_id: str) -> list[dict[str, Any]]:

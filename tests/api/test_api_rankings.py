@@ -30,7 +30,7 @@ def _rows(document: dict[str, Any], group: str = "departments") -> dict[str, dic
 def _seed_november(api: Api) -> dict[str, str]:
     """dept-1: one case signed and replied on time, rated 满意 (closed); one signed late,
     replied late, rated 不满意 (reopened). dept-2: one case returned and reassigned to
-    dept-3. Clock starts Mon 2026-11-02 10:00 Shanghai."""
+    dept-3. DeadlineRules starts Mon 2026-11-02 10:00 Shanghai."""
     good, good_link = api.assigned_case("dept-1")
     api.ok(api.handle_act(good_link, "sign"))
     api.ok(api.handle_act(good_link, "reply", reply_body()))

@@ -156,7 +156,7 @@ def _stories(departments: int) -> dict[tuple[int, str], tuple[dict[str, Any], di
     """Per (department, story): the case's item as ``cases_repo`` writes it, and what its
     transitions added to the department's November counters (the real ``deltas``)."""
     from functions.domain.calendar import WorkCalendar
-    from functions.domain.cases import Actor, Clock, DepartmentRef
+    from functions.domain.cases import Actor, DeadlineRules, DepartmentRef
     from functions.domain.lifecycle import Role
     from functions.domain.policy import DEFAULT_POLICY
     from functions.domain.rankings import Tally, deltas
@@ -166,7 +166,7 @@ def _stories(departments: int) -> dict[tuple[int, str], tuple[dict[str, Any], di
     from tests import transitions as domain
 
     calendar = WorkCalendar()
-    clock = Clock(calendar, DEFAULT_POLICY)
+    rules = DeadlineRules(calendar, DEFAULT_POLICY)
     coordinator = Actor(Role.COORDINATOR, "coordinator@wenzheng.example")
     text = "您好！经现场核查，电梯主板损坏，已督促物业更换并恢复运行。"
     out = {}
@@ -176,7 +176,7 @@ def _stories(departments: int) -> dict[tuple[int, str], tuple[dict[str, Any], di
         for story in STORIES:
             case = factories.new_case(now=ASSIGNED, case_id="WZ20261102-000000").case
             steps = [
-                factories.accept_and_assign(case, coordinator, lead=lead, now=ASSIGNED, clock=clock)
+                factories.accept_and_assign(case, coordinator, lead=lead, now=ASSIGNED, rules=rules)
             ]
             late = story == "reopened"
             if story != "assigned":  # signed within the 8 office hours, or two days late
@@ -192,7 +192,7 @@ def _stories(departments: int) -> dict[tuple[int, str], tuple[dict[str, Any], di
                         text=text,
                         planned_date=None,
                         now=at,
-                        clock=clock,
+                        rules=rules,
                     )
                 )
                 rating = Rating.UNSATISFIED if late else Rating.SATISFIED
@@ -202,7 +202,7 @@ def _stories(departments: int) -> dict[tuple[int, str], tuple[dict[str, Any], di
                         rating=rating,
                         comment="没有解决" if late else None,
                         now=at + timedelta(hours=2),
-                        clock=clock,
+                        rules=rules,
                     )
                 )
             final = steps[-1].case

@@ -113,7 +113,7 @@ def _template() -> Any:
     """One case assigned Mon 10:00 to dept-1, built by the real domain functions."""
     from functions.domain.cases import Actor, Contact, DepartmentRef
     from functions.domain.lifecycle import Role
-    from functions.services.common import clock
+    from functions.services.common import deadline_rules
     from tests import factories
 
     at = NOW.replace(hour=10)
@@ -130,7 +130,7 @@ def _template() -> Any:
         coordinator,
         lead=DepartmentRef("dept-1", "市住房和城乡建设局"),
         now=at,
-        clock=clock(),
+        rules=deadline_rules(),
     ).case
 
 

@@ -54,7 +54,7 @@ def seed(published: int, replied: int) -> dict[str, Any]:
     from functions.domain.lifecycle import Role
     from functions.domain.taxonomy import Outcome, Urgency
     from functions.services import citizen
-    from functions.services.common import clock, commit, load
+    from functions.services.common import commit, deadline_rules, load
     from functions.storage import directory
     from tests import transitions as domain
 
@@ -94,7 +94,12 @@ def seed(published: int, replied: int) -> dict[str, Any]:
         lead = DepartmentRef(department.id, department.name)
         commit(
             domain.assign(
-                load(case_id), coordinator, lead=lead, co_handlers=[], now=now, clock=clock()
+                load(case_id),
+                coordinator,
+                lead=lead,
+                co_handlers=[],
+                now=now,
+                rules=deadline_rules(),
             ),
             now,
         )
@@ -107,7 +112,7 @@ def seed(published: int, replied: int) -> dict[str, Any]:
             text="您好！经现场核查，问题已处理完毕，感谢您的监督。",
             planned_date=None,
             now=now,
-            clock=clock(),
+            rules=deadline_rules(),
         )
         commit(reply, now)
         out["replied"].append({"case_id": case_id, "tracking_code": created["tracking_code"]})

@@ -35,7 +35,7 @@ def _assigned(
     kind: Kind = Kind.COMPLAINT, urgency: Urgency = Urgency.GENERAL, now: datetime = T0
 ) -> Case:
     """A case accepted and assigned at ``now`` on the platform clock, committed."""
-    from functions.services.common import clock, commit
+    from functions.services.common import commit, deadline_rules
     from functions.storage import case_commit
 
     created = factories.new_case(
@@ -56,7 +56,7 @@ def _assigned(
         lead=DepartmentRef("dept-1", "住建局"),
         co_handlers=[],
         now=now,
-        clock=clock(),
+        rules=deadline_rules(),
     )
     return commit(assigned, now)
 

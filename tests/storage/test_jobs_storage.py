@@ -18,7 +18,7 @@ LEAD = Actor(Role.LEAD, "dept-1", "市住房和城乡建设局")
 
 def _case(n: int, outcome: Outcome | None, planned: date | None = None) -> Case:
     """A case committed step by step: signed, and replied with ``outcome`` if given."""
-    from functions.services.common import clock, commit
+    from functions.services.common import commit, deadline_rules
 
     case = commit(
         factories.new_case(
@@ -32,7 +32,9 @@ def _case(n: int, outcome: Outcome | None, planned: date | None = None) -> Case:
     )
     case = commit(factories.accept(case, COORD, now=T0), T0)
     lead = DepartmentRef(LEAD.id, LEAD.name)
-    case = commit(domain.assign(case, COORD, lead=lead, co_handlers=[], now=T0, clock=clock()), T0)
+    case = commit(
+        domain.assign(case, COORD, lead=lead, co_handlers=[], now=T0, rules=deadline_rules()), T0
+    )
     case = commit(domain.sign(case, LEAD, now=T0), T0)
     if outcome is None:
         return case
@@ -44,7 +46,7 @@ def _case(n: int, outcome: Outcome | None, planned: date | None = None) -> Case:
             text="答复。",
             planned_date=planned,
             now=T0,
-            clock=clock(),
+            rules=deadline_rules(),
         ),
         T0,
     )

@@ -43,7 +43,7 @@ def _new(
 
 
 def test_a_case_round_trips_through_dynamodb(aws: None) -> None:
-    from functions.services.common import clock
+    from functions.services.common import deadline_rules
     from functions.storage import cases_repo
 
     case_id = _new(aws)
@@ -59,7 +59,7 @@ def test_a_case_round_trips_through_dynamodb(aws: None) -> None:
         lead=DepartmentRef("dept-1", "住建局"),
         co_handlers=[DepartmentRef("dept-2", "交通局")],
         now=T0,
-        clock=clock(),
+        rules=deadline_rules(),
     )
     case_commit.commit(assigned)
     stored = cases_repo.get(case_id)
@@ -183,7 +183,7 @@ def test_a_reopened_case_without_a_response_clock_round_trips(aws: None) -> None
 
 def test_unrated_cases_close_when_the_rating_window_ends(aws: None) -> None:
     from functions.domain.taxonomy import Outcome
-    from functions.services.common import clock, commit
+    from functions.services.common import commit, deadline_rules
     from functions.services.sweeps import close_unrated
     from functions.storage import cases_repo
 
@@ -195,7 +195,9 @@ def test_unrated_cases_close_when_the_rating_window_ends(aws: None) -> None:
         lambda c: domain.accept(
             c, COORD, urgency=Urgency.GENERAL, category=None, approve_public=True, now=T0
         ),
-        lambda c: domain.assign(c, COORD, lead=lead, co_handlers=[], now=T0, clock=clock()),
+        lambda c: domain.assign(
+            c, COORD, lead=lead, co_handlers=[], now=T0, rules=deadline_rules()
+        ),
         lambda c: domain.sign(c, Actor(Role.LEAD, lead.id, lead.name), now=T0),
         lambda c: domain.reply(
             c,
@@ -204,7 +206,7 @@ def test_unrated_cases_close_when_the_rating_window_ends(aws: None) -> None:
             text="已处理完毕。",
             planned_date=None,
             now=T0,
-            clock=clock(),
+            rules=deadline_rules(),
         ),
     ]
     for step in steps:

@@ -98,7 +98,7 @@ def test_cases_assigned_together_add_to_their_shared_cohort_once(aws: None) -> N
     lead = DepartmentRef("dept-1", "市住房和城乡建设局")
     common.commit_all([_accept(a), _accept(b)], T0)
     assigned = [
-        domain.assign(c, COORD, lead=lead, co_handlers=[], now=T0, clock=common.clock())
+        domain.assign(c, COORD, lead=lead, co_handlers=[], now=T0, rules=common.deadline_rules())
         for c in (_get(A), _get(B))
     ]
     common.commit_all(assigned, T0)

@@ -12,7 +12,14 @@ import pytest
 
 from functions.domain import integrity
 from functions.domain.calendar import WorkCalendar
-from functions.domain.cases import Actor, Case, Clock, DepartmentRef, Event, TransitionResult
+from functions.domain.cases import (
+    Actor,
+    Case,
+    DeadlineRules,
+    DepartmentRef,
+    Event,
+    TransitionResult,
+)
 from functions.domain.errors import Conflict, Gone
 from functions.domain.hashes import GENESIS
 from functions.domain.integrity import Link
@@ -22,7 +29,7 @@ from functions.domain.taxonomy import Outcome, Rating
 from tests import factories
 from tests import transitions as domain
 
-CLOCK = Clock(WorkCalendar(), DEFAULT_POLICY)
+RULES = DeadlineRules(WorkCalendar(), DEFAULT_POLICY)
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")
 HOUSING = DepartmentRef("housing", "市住房和城乡建设局")
 LEAD = Actor(Role.LEAD, HOUSING.id, HOUSING.name)
@@ -44,7 +51,7 @@ def history() -> tuple[Case, list[Link]]:
     case, links = _apply(first.case, [], first)
     steps = [
         lambda c: factories.accept(c, COORD, now=T0),
-        lambda c: domain.assign(c, COORD, lead=HOUSING, co_handlers=[], now=T0, clock=CLOCK),
+        lambda c: domain.assign(c, COORD, lead=HOUSING, co_handlers=[], now=T0, rules=RULES),
         lambda c: domain.sign(c, LEAD, now=T0 + timedelta(hours=2)),
         lambda c: domain.reply(
             c,
@@ -53,10 +60,10 @@ def history() -> tuple[Case, list[Link]]:
             text="已更换主板，电梯恢复运行。",
             planned_date=None,
             now=T0 + timedelta(days=2),
-            clock=CLOCK,
+            rules=RULES,
         ),
         lambda c: domain.rate(
-            c, rating=Rating.SATISFIED, comment=None, now=T0 + timedelta(days=3), clock=CLOCK
+            c, rating=Rating.SATISFIED, comment=None, now=T0 + timedelta(days=3), rules=RULES
         ),
         lambda c: domain.archive(c, now=T0 + timedelta(days=40)),
     ]
@@ -234,7 +241,7 @@ def test_an_archived_case_refuses_every_transition_with_gone() -> None:
     with pytest.raises(Gone):
         domain.sign(case, LEAD, now=T0)
     with pytest.raises(Gone):
-        domain.rate(case, rating=Rating.UNSATISFIED, comment=None, now=T0, clock=CLOCK)
+        domain.rate(case, rating=Rating.UNSATISFIED, comment=None, now=T0, rules=RULES)
     with pytest.raises(Gone):
         domain.archive(case, now=T0)
 
@@ -243,7 +250,7 @@ def test_a_closed_case_with_a_promise_awaiting_follow_up_is_not_archived_yet() -
     case, _ = history()
     assert not domain.archivable(case)  # archived already
     first = factories.new_case(now=T0).case
-    assigned = factories.accept_and_assign(first, COORD, lead=HOUSING, now=T0, clock=CLOCK).case
+    assigned = factories.accept_and_assign(first, COORD, lead=HOUSING, now=T0, rules=RULES).case
     signed = domain.sign(assigned, LEAD, now=T0).case
     promised = domain.reply(
         signed,
@@ -252,9 +259,9 @@ def test_a_closed_case_with_a_promise_awaiting_follow_up_is_not_archived_yet() -
         text="列入明年计划。",
         planned_date=(T0 + timedelta(days=90)).date(),
         now=T0,
-        clock=CLOCK,
+        rules=RULES,
     ).case
-    closed = domain.rate(promised, rating=Rating.SATISFIED, comment=None, now=T0, clock=CLOCK).case
+    closed = domain.rate(promised, rating=Rating.SATISFIED, comment=None, now=T0, rules=RULES).case
     assert closed.state == State.CLOSED and not domain.archivable(closed)
     with pytest.raises(Conflict):
         domain.archive(closed, now=T0 + timedelta(days=40))
@@ -264,7 +271,7 @@ def test_a_closed_case_with_a_promise_awaiting_follow_up_is_not_archived_yet() -
 
 def test_late_actions_and_the_sweep_leave_a_lasting_breach_on_the_case() -> None:
     first = factories.new_case(now=T0).case
-    assigned = factories.accept_and_assign(first, COORD, lead=HOUSING, now=T0, clock=CLOCK).case
+    assigned = factories.accept_and_assign(first, COORD, lead=HOUSING, now=T0, rules=RULES).case
     a = assigned.assignment
     assert a is not None and a.response_due_at is not None
     late_sign = domain.sign(assigned, LEAD, now=a.response_due_at + timedelta(minutes=1)).case
@@ -278,6 +285,6 @@ def test_late_actions_and_the_sweep_leave_a_lasting_breach_on_the_case() -> None
         text="已处理。",
         planned_date=None,
         now=a.reply_due_at + timedelta(hours=1),
-        clock=CLOCK,
+        rules=RULES,
     ).case
     assert late_reply.breaches == ["reply", "response"]

@@ -8,7 +8,7 @@ import pytest
 
 from functions.domain.actions import is_public
 from functions.domain.calendar import WorkCalendar
-from functions.domain.cases import Actor, Case, Clock, DepartmentRef
+from functions.domain.cases import Actor, Case, DeadlineRules, DepartmentRef
 from functions.domain.digest import open_work, standing
 from functions.domain.errors import Conflict
 from functions.domain.lifecycle import EventType, Role, State
@@ -17,7 +17,7 @@ from functions.domain.taxonomy import Outcome, Rating
 from tests import factories
 from tests import transitions as domain
 
-CLOCK = Clock(WorkCalendar(), DEFAULT_POLICY)
+RULES = DeadlineRules(WorkCalendar(), DEFAULT_POLICY)
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")
 HOUSING = DepartmentRef("housing", "市住房和城乡建设局")
 TRANSPORT = DepartmentRef("transport", "市交通运输局")
@@ -28,7 +28,7 @@ T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # Mon 10:00 Shanghai
 def assigned(case_id: str = "WZ20261102-AAAAAA") -> Case:
     case = factories.new_case(case_id=case_id, now=T0).case
     return factories.accept_and_assign(
-        case, COORD, lead=HOUSING, co_handlers=[TRANSPORT], now=T0, clock=CLOCK
+        case, COORD, lead=HOUSING, co_handlers=[TRANSPORT], now=T0, rules=RULES
     ).case
 
 
@@ -41,7 +41,7 @@ def promised(planned: date = date(2026, 11, 12)) -> Case:
         text="已列入明年改造计划。",
         planned_date=planned,
         now=T0,
-        clock=CLOCK,
+        rules=RULES,
     ).case
 
 
@@ -71,11 +71,11 @@ def test_only_a_standing_promise_awaits_a_followup() -> None:
         text="已修复。",
         planned_date=None,
         now=T0,
-        clock=CLOCK,
+        rules=RULES,
     ).case
     assert domain.promise_awaiting_followup(resolved) is None
     reopened = domain.rate(
-        promised(), rating=Rating.UNSATISFIED, comment=None, now=T0, clock=CLOCK
+        promised(), rating=Rating.UNSATISFIED, comment=None, now=T0, rules=RULES
     ).case
     assert reopened.state == State.REOPENED
     assert domain.promise_awaiting_followup(reopened) is None
@@ -96,7 +96,7 @@ def test_only_the_followup_link_opens_the_closed_case() -> None:
 def test_digest_lists_the_lead_and_a_co_handler_owing_input() -> None:
     case = assigned()
     now = datetime(2026, 11, 3, 0, 30, tzinfo=UTC)
-    work = open_work([case], now, CLOCK.calendar)
+    work = open_work([case], now, RULES.calendar)
     (lead,) = work[HOUSING.id]
     assert lead.role == Role.LEAD and [d.label for d in lead.dues] == ["签收时限", "答复时限"]
     assert [d.standing for d in lead.dues] == ["今日到期", "剩余 4 个工作日"]
@@ -105,12 +105,12 @@ def test_digest_lists_the_lead_and_a_co_handler_owing_input() -> None:
     gave = domain.co_input(
         case, Actor(Role.CO_HANDLER, TRANSPORT.id, TRANSPORT.name), text="同意。", now=T0
     ).case
-    assert set(open_work([gave], now, CLOCK.calendar)) == {HOUSING.id}
-    assert open_work([promised()], now, CLOCK.calendar) == {}
+    assert set(open_work([gave], now, RULES.calendar)) == {HOUSING.id}
+    assert open_work([promised()], now, RULES.calendar) == {}
 
 
 def test_standing_counts_working_days_across_holidays() -> None:
-    cal = CLOCK.calendar
+    cal = RULES.calendar
     due = datetime(2026, 9, 30, 15, 59, 59, tzinfo=UTC)  # Wed 23:59:59 before 国庆
     assert standing(due, datetime(2026, 9, 30, 1, 0, tzinfo=UTC), cal) == (False, "今日到期")
     assert standing(due, datetime(2026, 9, 29, 1, 0, tzinfo=UTC), cal) == (

@@ -9,7 +9,7 @@ import pytest
 
 from functions.domain.actions import PUBLIC_EVENTS, REGISTRY
 from functions.domain.calendar import WorkCalendar
-from functions.domain.cases import Actor, Case, Clock, DepartmentRef
+from functions.domain.cases import Actor, Case, DeadlineRules, DepartmentRef
 from functions.domain.errors import Conflict, Forbidden, InvalidRequest
 from functions.domain.lifecycle import OPEN, TERMINAL, EventType, Role, State
 from functions.domain.policy import DEFAULT_POLICY
@@ -17,7 +17,7 @@ from functions.domain.taxonomy import Outcome, Rating, RejectReason, Urgency
 from tests import factories
 from tests import transitions as domain
 
-CLOCK = Clock(WorkCalendar(), DEFAULT_POLICY)
+RULES = DeadlineRules(WorkCalendar(), DEFAULT_POLICY)
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")
 HOUSING = DepartmentRef("housing", "市住房和城乡建设局")
 TRANSPORT = DepartmentRef("transport", "市交通运输局")
@@ -33,7 +33,7 @@ def submitted(now: datetime = T0) -> Case:
 
 def assigned(co: bool = True) -> Case:
     return factories.accept_and_assign(
-        submitted(), COORD, lead=HOUSING, co_handlers=[TRANSPORT] if co else [], now=T0, clock=CLOCK
+        submitted(), COORD, lead=HOUSING, co_handlers=[TRANSPORT] if co else [], now=T0, rules=RULES
     ).case
 
 
@@ -49,7 +49,7 @@ def replied(case: Case | None = None, at: datetime = T0 + timedelta(days=2)) -> 
         text="已修复电梯。",
         planned_date=None,
         now=at,
-        clock=CLOCK,
+        rules=RULES,
     ).case
 
 
@@ -93,7 +93,7 @@ def test_only_the_lead_signs_and_replies() -> None:
             text="x" * 20,
             planned_date=None,
             now=T0,
-            clock=CLOCK,
+            rules=RULES,
         )
 
 
@@ -106,7 +106,7 @@ def test_scheduled_reply_requires_a_planned_date() -> None:
             text="列入明年计划。",
             planned_date=None,
             now=T0,
-            clock=CLOCK,
+            rules=RULES,
         )
     assert raised.value.fields[0].field == "planned_date"
     case = domain.reply(
@@ -116,7 +116,7 @@ def test_scheduled_reply_requires_a_planned_date() -> None:
         text="列入明年计划。",
         planned_date=date(2027, 3, 1),
         now=T0,
-        clock=CLOCK,
+        rules=RULES,
     ).case
     assert case.last_reply is not None and case.last_reply.planned_date == date(2027, 3, 1)
 
@@ -142,7 +142,7 @@ def test_reassignment_ends_the_old_assignment_and_restarts_the_clocks() -> None:
         co_handlers=[],
         note="改派",
         now=later,
-        clock=CLOCK,
+        rules=RULES,
     )
     a = result.case.assignment
     assert a is not None and a.no == 2 and a.lead == TRANSPORT and a.assigned_at == later
@@ -158,27 +158,27 @@ def test_extension_once_and_within_the_limit() -> None:
     case = signed()
     with pytest.raises(InvalidRequest):
         domain.request_extension(
-            case, LEAD, working_days=11, reason="需要协调", now=T0, clock=CLOCK
+            case, LEAD, working_days=11, reason="需要协调", now=T0, rules=RULES
         )
     case = domain.request_extension(
-        case, LEAD, working_days=3, reason="需要协调", now=T0, clock=CLOCK
+        case, LEAD, working_days=3, reason="需要协调", now=T0, rules=RULES
     ).case
     before = case.assignment.reply_due_at if case.assignment else None
     case = domain.decide_extension(
-        case, COORD, approve=True, working_days=None, note="", now=T0, clock=CLOCK
+        case, COORD, approve=True, working_days=None, note="", now=T0, rules=RULES
     ).case
     assert case.assignment is not None and before is not None
     # Tue Oct 13 + 3 working days → Fri Oct 16.
     assert case.assignment.reply_due_at == datetime(2026, 10, 16, 15, 59, 59, tzinfo=UTC)
     with pytest.raises(Conflict) as raised:
-        domain.request_extension(case, LEAD, working_days=2, reason="再延期", now=T0, clock=CLOCK)
+        domain.request_extension(case, LEAD, working_days=2, reason="再延期", now=T0, rules=RULES)
     assert raised.value.code == "extension_used"
 
 
 def test_unsatisfied_rating_reopens_case_to_the_same_lead_with_a_new_clock() -> None:
     at = T0 + timedelta(days=20)
     result = domain.rate(
-        replied(), rating=Rating.UNSATISFIED, comment="没修好", now=at, clock=CLOCK
+        replied(), rating=Rating.UNSATISFIED, comment="没修好", now=at, rules=RULES
     )
     case = result.case
     assert case.state == State.REOPENED and case.reopen_count == 1
@@ -191,9 +191,9 @@ def test_unsatisfied_rating_reopens_case_to_the_same_lead_with_a_new_clock() -> 
 def test_after_two_reopens_the_case_goes_to_the_coordinator() -> None:
     case = replied()
     for round_ in range(2):
-        case = domain.rate(case, rating=Rating.UNSATISFIED, comment=None, now=T0, clock=CLOCK).case
+        case = domain.rate(case, rating=Rating.UNSATISFIED, comment=None, now=T0, rules=RULES).case
         case = replied(case, T0 + timedelta(days=3 + round_))
-    case = domain.rate(case, rating=Rating.UNSATISFIED, comment=None, now=T0, clock=CLOCK).case
+    case = domain.rate(case, rating=Rating.UNSATISFIED, comment=None, now=T0, rules=RULES).case
     assert case.state == State.REOPENED and case.escalated and case.reopen_count == 2
     assert domain.coordinator_actions(case) == ["assign", "close"]
     with pytest.raises(Forbidden):
@@ -204,17 +204,17 @@ def test_after_two_reopens_the_case_goes_to_the_coordinator() -> None:
             text="x" * 12,
             planned_date=None,
             now=T0,
-            clock=CLOCK,
+            rules=RULES,
         )
     closed = domain.close(case, COORD, note="经研究，已向留言人解释说明", now=T0).case
     assert closed.state == State.CLOSED
 
 
 def test_a_reply_is_rated_once() -> None:
-    case = domain.rate(replied(), rating=Rating.SATISFIED, comment=None, now=T0, clock=CLOCK).case
+    case = domain.rate(replied(), rating=Rating.SATISFIED, comment=None, now=T0, rules=RULES).case
     assert case.state == State.CLOSED
     with pytest.raises(Conflict):
-        domain.rate(case, rating=Rating.SATISFIED, comment=None, now=T0, clock=CLOCK)
+        domain.rate(case, rating=Rating.SATISFIED, comment=None, now=T0, rules=RULES)
 
 
 def test_rejection_of_a_duplicate_names_the_original() -> None:
@@ -268,21 +268,21 @@ def test_department_actions_follow_the_state_and_the_role() -> None:
 
 @pytest.mark.parametrize("allowed", [0, 1, 2])
 def test_the_extension_action_follows_the_extensions_the_policy_allows(allowed: int) -> None:
-    clock = Clock(WorkCalendar(), replace(DEFAULT_POLICY, extensions_allowed=allowed))
+    rules = DeadlineRules(WorkCalendar(), replace(DEFAULT_POLICY, extensions_allowed=allowed))
     case = domain.sign(assigned(), LEAD, now=T0).case
     offered = []
     for n in range(3):
         at = T0 + timedelta(hours=n + 1)
         offered.append(
-            "extension" in domain.department_actions(case, HOUSING.id, Role.LEAD, at, clock.policy)
+            "extension" in domain.department_actions(case, HOUSING.id, Role.LEAD, at, rules.policy)
         )
         if not offered[-1]:
             break
         asked = domain.request_extension(
-            case, LEAD, working_days=1, reason="需协调", now=at, clock=clock
+            case, LEAD, working_days=1, reason="需协调", now=at, rules=rules
         ).case
         case = domain.decide_extension(
-            asked, COORD, approve=True, working_days=None, note="", now=at, clock=clock
+            asked, COORD, approve=True, working_days=None, note="", now=at, rules=rules
         ).case
     # Offered exactly as many times as the policy allows, then no more.
     assert offered == [True] * allowed + [False]

@@ -24,11 +24,11 @@ from functions.notify import adapter, ses_events, templates
 from functions.storage import outbox_repo
 from tests import transitions as domain
 from tests.unit.test_lifecycle import (
-    CLOCK,
     CO,
     COORD,
     HOUSING,
     LEAD,
+    RULES,
     T0,
     TRANSPORT,
     assigned,
@@ -213,13 +213,13 @@ def _citizen_cases() -> dict[str, domain.Case]:
     ).case
     answered = replied()
     reopened = domain.rate(
-        replied(), rating=Rating.UNSATISFIED, comment=None, now=T0 + timedelta(days=3), clock=CLOCK
+        replied(), rating=Rating.UNSATISFIED, comment=None, now=T0 + timedelta(days=3), rules=RULES
     ).case
     asked = domain.request_extension(
-        signed(), LEAD, working_days=3, reason="需协调", now=T0, clock=CLOCK
+        signed(), LEAD, working_days=3, reason="需协调", now=T0, rules=RULES
     ).case
     extended = domain.decide_extension(
-        asked, COORD, approve=True, working_days=None, note="", now=T0, clock=CLOCK
+        asked, COORD, approve=True, working_days=None, note="", now=T0, rules=RULES
     ).case
     return {
         "received": submitted(),
@@ -362,7 +362,7 @@ def _every_email(title: str) -> dict[str, templates.Text]:
         rating=Rating.UNSATISFIED,
         comment=FORGED,
         now=T0 + timedelta(days=3),
-        clock=CLOCK,
+        rules=RULES,
     ).case
     for template, case in (
         ("assigned_lead", co),
@@ -383,7 +383,7 @@ def _every_email(title: str) -> dict[str, templates.Text]:
         text="列入明年计划。",
         planned_date=date(2026, 12, 1),
         now=T0,
-        clock=CLOCK,
+        rules=RULES,
     ).case
     texts["department/followup_requested"] = templates.department(
         "followup_requested",

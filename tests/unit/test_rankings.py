@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from functions.domain.calendar import WorkCalendar
-from functions.domain.cases import Actor, Clock, DepartmentRef
+from functions.domain.cases import Actor, DeadlineRules, DepartmentRef
 from functions.domain.lifecycle import Role, State
 from functions.domain.policy import DEFAULT_POLICY
 from functions.domain.rankings import (
@@ -23,7 +23,7 @@ from tests import transitions as domain
 from tests.factories import accept_and_assign, new_case
 
 CALENDAR = WorkCalendar()
-CLOCK = Clock(CALENDAR, DEFAULT_POLICY)
+RULES = DeadlineRules(CALENDAR, DEFAULT_POLICY)
 COORD = Actor(Role.COORDINATOR, "c@x", "值班员")
 HOUSING = DepartmentRef("housing", "市住房和城乡建设局")
 TRANSPORT = DepartmentRef("transport", "市交通运输局")
@@ -36,7 +36,7 @@ OCT = ("housing", "2026-10")
 
 
 def test_each_transition_adds_to_the_cohort_of_its_assignment() -> None:
-    assigned = accept_and_assign(new_case(now=T0).case, COORD, lead=HOUSING, now=T0, clock=CLOCK)
+    assigned = accept_and_assign(new_case(now=T0).case, COORD, lead=HOUSING, now=T0, rules=RULES)
     assert deltas(assigned, CALENDAR) == {OCT: {"assigned": 1}}
 
     # Signed Monday 2026-11-02 10:00, within the 8 office hours that started Friday 17:00.
@@ -53,7 +53,7 @@ def test_each_transition_adds_to_the_cohort_of_its_assignment() -> None:
         text="已修复。" * 3,
         planned_date=None,
         now=late,
-        clock=CLOCK,
+        rules=RULES,
     )
     days = CALENDAR.working_days_between(T0.date(), late.date())
     assert deltas(replied, CALENDAR) == {OCT: {"replied": 1, "reply_days": days}}
@@ -63,7 +63,7 @@ def test_each_transition_adds_to_the_cohort_of_its_assignment() -> None:
         rating=Rating.UNSATISFIED,
         comment="没修好",
         now=late + timedelta(hours=1),
-        clock=CLOCK,
+        rules=RULES,
     )
     assert reopened.case.state == State.REOPENED
     assert deltas(reopened, CALENDAR) == {OCT: {"rated": 1, "reopened": 1}}
@@ -75,7 +75,7 @@ def test_each_transition_adds_to_the_cohort_of_its_assignment() -> None:
         text="已彻底修复。" * 3,
         planned_date=None,
         now=late + timedelta(hours=2),
-        clock=CLOCK,
+        rules=RULES,
     )
     assert deltas(again, CALENDAR) == {OCT: {"replied": 1, "replied_on_time": 1}}
     closed = domain.rate(
@@ -83,14 +83,14 @@ def test_each_transition_adds_to_the_cohort_of_its_assignment() -> None:
         rating=Rating.BASICALLY_SATISFIED,
         comment=None,
         now=late + timedelta(hours=3),
-        clock=CLOCK,
+        rules=RULES,
     )
     assert closed.case.state == State.CLOSED
     assert deltas(closed, CALENDAR) == {OCT: {"rated": 1, "satisfied": 1, "closed": 1}}
 
 
 def test_a_return_counts_in_the_old_cohort_and_starts_a_new_one() -> None:
-    assigned = accept_and_assign(new_case(now=T0).case, COORD, lead=HOUSING, now=T0, clock=CLOCK)
+    assigned = accept_and_assign(new_case(now=T0).case, COORD, lead=HOUSING, now=T0, rules=RULES)
     asked = domain.request_return(
         assigned.case, LEAD, reason="不属于本单位职责", now=datetime(2026, 11, 2, 1, tzinfo=UTC)
     )
@@ -102,7 +102,7 @@ def test_a_return_counts_in_the_old_cohort_and_starts_a_new_one() -> None:
         co_handlers=[],
         note="",
         now=datetime(2026, 11, 2, 3, tzinfo=UTC),
-        clock=CLOCK,
+        rules=RULES,
     )
     assert deltas(moved, CALENDAR) == {
         OCT: {"returned": 1},
@@ -217,7 +217,7 @@ def test_two_months_in_the_bottom_three_flag_a_talk() -> None:
 
 
 def test_a_reply_within_an_approved_extension_counts_as_on_time() -> None:
-    assigned = accept_and_assign(new_case(now=T0).case, COORD, lead=HOUSING, now=T0, clock=CLOCK)
+    assigned = accept_and_assign(new_case(now=T0).case, COORD, lead=HOUSING, now=T0, rules=RULES)
     signed = domain.sign(assigned.case, LEAD, now=datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
     original_due = signed.case.assignment.reply_due_at  # type: ignore[union-attr]
     asked = domain.request_extension(
@@ -226,7 +226,7 @@ def test_a_reply_within_an_approved_extension_counts_as_on_time() -> None:
         working_days=5,
         reason="需要现场检测后才能答复",
         now=datetime(2026, 11, 3, 2, 0, tzinfo=UTC),
-        clock=CLOCK,
+        rules=RULES,
     )
     approved = domain.decide_extension(
         asked.case,
@@ -235,7 +235,7 @@ def test_a_reply_within_an_approved_extension_counts_as_on_time() -> None:
         working_days=5,
         note="",
         now=datetime(2026, 11, 3, 4, 0, tzinfo=UTC),
-        clock=CLOCK,
+        rules=RULES,
     )
     after_original = original_due + timedelta(days=2)
     assert after_original < approved.case.assignment.reply_due_at  # type: ignore[union-attr]
@@ -246,6 +246,6 @@ def test_a_reply_within_an_approved_extension_counts_as_on_time() -> None:
         text="检测完毕，已修复。" * 2,
         planned_date=None,
         now=after_original,
-        clock=CLOCK,
+        rules=RULES,
     )
     assert deltas(replied, CALENDAR)[OCT]["replied_on_time"] == 1

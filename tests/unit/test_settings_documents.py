@@ -12,7 +12,7 @@ import pytest
 import schemas
 from functions.domain.calendar import OfficeHours, WorkCalendar
 from functions.domain.calendar_settings import CalendarSettings, parse_calendar
-from functions.domain.cases import Actor, Case, Clock, DepartmentRef
+from functions.domain.cases import Actor, Case, DeadlineRules, DepartmentRef
 from functions.domain.errors import Conflict
 from functions.domain.lifecycle import Role
 from functions.domain.policy import (
@@ -206,32 +206,32 @@ def test_every_problem_in_calendar_overrides_is_named() -> None:
 # -- the reply cap ----------------------------------------------------------------------------
 
 
-def _pending_extension(days: int, clock: Clock) -> Case:
+def _pending_extension(days: int, rules: DeadlineRules) -> Case:
     case = factories.new_case(case_id="WZ20261102-AAAAAA", now=T0).case
-    case = factories.accept_and_assign(case, COORD, lead=HOUSING, now=T0, clock=clock).case
+    case = factories.accept_and_assign(case, COORD, lead=HOUSING, now=T0, rules=rules).case
     case = domain.sign(case, LEAD, now=T0 + timedelta(hours=1)).case
     return domain.request_extension(
-        case, LEAD, working_days=days, reason="需要协调", now=T0, clock=clock
+        case, LEAD, working_days=days, reason="需要协调", now=T0, rules=rules
     ).case
 
 
 def test_an_extension_may_not_run_the_reply_clock_past_the_cap() -> None:
     # Reply in 5 working days (Mon 9 Nov), cap 8 (Thu 12 Nov).
-    clock = Clock(WorkCalendar(), SlaPolicy(reply_cap_working_days=8))
-    case = _pending_extension(5, clock)
+    rules = DeadlineRules(WorkCalendar(), SlaPolicy(reply_cap_working_days=8))
+    case = _pending_extension(5, rules)
     with pytest.raises(Conflict) as refused:
         domain.decide_extension(
-            case, COORD, approve=True, working_days=None, note="", now=T0, clock=clock
+            case, COORD, approve=True, working_days=None, note="", now=T0, rules=rules
         )
     assert refused.value.code == "reply_cap_exceeded"
     assert "8 个工作日" in refused.value.message and "2026-11-12" in refused.value.message
     assert "8 working days" in refused.value.message_en
     approved = domain.decide_extension(
-        case, COORD, approve=True, working_days=3, note="", now=T0, clock=clock
+        case, COORD, approve=True, working_days=3, note="", now=T0, rules=rules
     ).case
     assert approved.assignment is not None
     assert approved.assignment.reply_due_at == datetime(2026, 11, 12, 15, 59, 59, tzinfo=UTC)
     refused_anyway = domain.decide_extension(
-        case, COORD, approve=False, working_days=None, note="可按期办结", now=T0, clock=clock
+        case, COORD, approve=False, working_days=None, note="可按期办结", now=T0, rules=rules
     )
     assert refused_anyway.case.pending is None  # refusing is never limited by the cap

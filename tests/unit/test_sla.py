@@ -14,9 +14,9 @@ from functions.domain.policy import DEFAULT_LADDER
 from functions.domain.taxonomy import Rating
 from tests import transitions as domain
 from tests.unit.test_lifecycle import (
-    CLOCK,
     COORD,
     LEAD,
+    RULES,
     T0,
     assigned,
     replied,
@@ -33,21 +33,21 @@ def scheduled(case: Case, now: datetime | None = None) -> Case:
     """What the service's commit does after every transition: keep the rungs still earned,
     derive the next check."""
     assert case.assignment is not None
-    sla.reconcile(case, now or case.updated_at or T0, CLOCK)
-    case.assignment.next_check_at = sla.next_check(case, CLOCK)
+    sla.reconcile(case, now or case.updated_at or T0, RULES)
+    case.assignment.next_check_at = sla.next_check(case, RULES)
     return case
 
 
 def climbed(case: Case, now: datetime) -> tuple[Case, domain.TransitionResult]:
-    result = sla.climb(case, now, CLOCK)
+    result = sla.climb(case, now, RULES)
     assert result is not None
     return scheduled(result.case), result
 
 
 def rung_times(case: Case, clock_name: str) -> dict[str, datetime]:
-    running = {c.name: c for c in sla.running_clocks(case)}[clock_name]
+    running = {c.name: c for c in sla.running_deadlines(case)}[clock_name]
     return {
-        r.code: sla.rung_time(r, running, CLOCK.calendar).astimezone(SHANGHAI)
+        r.code: sla.rung_time(r, running, RULES.calendar).astimezone(SHANGHAI)
         for r in DEFAULT_LADDER
     }
 
@@ -82,23 +82,23 @@ def test_reply_clock_rungs_on_the_official_calendar() -> None:
 
 def test_both_clocks_start_at_assignment_and_signing_stops_the_response_clock() -> None:
     case = scheduled(assigned())
-    assert [c.name for c in sla.running_clocks(case)] == [sla.RESPONSE, sla.REPLY]
+    assert [c.name for c in sla.running_deadlines(case)] == [sla.RESPONSE, sla.REPLY]
     assert case.assignment is not None and case.assignment.next_check_at == sh(9, 30, 14)
     after = scheduled(signed())
-    assert [c.name for c in sla.running_clocks(after)] == [sla.REPLY]
+    assert [c.name for c in sla.running_deadlines(after)] == [sla.REPLY]
     assert after.assignment is not None and after.assignment.next_check_at == sh(10, 10, 9, 30)
 
 
 def test_the_reply_stops_every_clock() -> None:
     case = scheduled(replied())
-    assert sla.running_clocks(case) == []
-    assert sla.next_check(case, CLOCK) is None
-    assert sla.climb(case, sh(12, 1), CLOCK) is None
+    assert sla.running_deadlines(case) == []
+    assert sla.next_check(case, RULES) is None
+    assert sla.climb(case, sh(12, 1), RULES) is None
 
 
 def test_a_rung_is_climbed_once() -> None:
     case = scheduled(assigned())
-    assert sla.climb(case, sh(9, 30, 13, 59), CLOCK) is None  # not yet
+    assert sla.climb(case, sh(9, 30, 13, 59), RULES) is None  # not yet
     case, result = climbed(case, sh(9, 30, 14))
     assert [e.type for e in result.events] == [EventType.REMINDER]
     assert result.events[0].data["clock"] == sla.RESPONSE
@@ -106,12 +106,12 @@ def test_a_rung_is_climbed_once() -> None:
     assert result.events[0].from_state == result.events[0].to_state == State.ASSIGNED
     assert is_public(result.events[0])
     (notice,) = result.notices
-    assert (notice.template, notice.audience, notice.clock) == ("sla_half", "ladder", "response")
+    assert (notice.template, notice.audience, notice.deadline) == ("sla_half", "ladder", "response")
     assert notice.rung is not None and notice.rung.recipients == ("handler",)
     assert case.assignment is not None and case.assignment.rungs == {"response": ["half"]}
     assert case.version == 4  # submit, accept, assign, then this
     # The same instant again: nothing; the next look is the 80% rung.
-    assert sla.climb(case, sh(9, 30, 14), CLOCK) is None
+    assert sla.climb(case, sh(9, 30, 14), RULES) is None
     assert case.assignment.next_check_at == sh(9, 30, 16, 24)
 
 
@@ -153,7 +153,7 @@ def test_a_red_card_after_five_working_days_overdue() -> None:
 def test_an_approved_extension_moves_the_reply_rungs() -> None:
     case = scheduled(signed())
     case = domain.request_extension(
-        case, LEAD, working_days=3, reason="需要现场勘查", now=sh(10, 9, 10), clock=CLOCK
+        case, LEAD, working_days=3, reason="需要现场勘查", now=sh(10, 9, 10), rules=RULES
     ).case
     case = scheduled(
         domain.decide_extension(
@@ -163,7 +163,7 @@ def test_an_approved_extension_moves_the_reply_rungs() -> None:
             working_days=None,
             note="同意",
             now=sh(10, 9, 11),
-            clock=CLOCK,
+            rules=RULES,
         ).case
     )
     times = rung_times(case, sla.REPLY)
@@ -176,12 +176,12 @@ def test_a_reopen_starts_a_new_reply_clock_with_its_own_ladder() -> None:
     case.assignment.rungs["reply"] = ["half", "late", "due", "yellow", "red"]  # type: ignore[union-attr]
     case.assignment.cards["reply"] = "red"  # type: ignore[union-attr]
     case = domain.rate(
-        case, rating=Rating.UNSATISFIED, comment="没有解决", now=sh(10, 21, 10), clock=CLOCK
+        case, rating=Rating.UNSATISFIED, comment="没有解决", now=sh(10, 21, 10), rules=RULES
     ).case
     case = scheduled(case)
     assert case.state == State.REOPENED and case.assignment is not None
     assert case.assignment.rungs == {} and case.assignment.cards == {}
-    (reply_clock,) = sla.running_clocks(case)
+    (reply_clock,) = sla.running_deadlines(case)
     assert reply_clock.started_at == sh(10, 21, 10)
     assert reply_clock.due_at == sh(10, 28, 23, 59, 59)
     assert case.assignment.next_check_at == rung_times(case, sla.REPLY)["half"]
@@ -191,9 +191,9 @@ def test_an_escalated_case_runs_no_department_clock() -> None:
     case = replied()
     case.reopen_count = 2
     case = domain.rate(
-        case, rating=Rating.UNSATISFIED, comment=None, now=T0 + timedelta(days=3), clock=CLOCK
+        case, rating=Rating.UNSATISFIED, comment=None, now=T0 + timedelta(days=3), rules=RULES
     ).case
-    assert case.escalated and sla.running_clocks(case) == []
+    assert case.escalated and sla.running_deadlines(case) == []
 
 
 def test_a_stale_next_check_is_rewritten_without_events() -> None:
@@ -202,7 +202,7 @@ def test_a_stale_next_check_is_rewritten_without_events() -> None:
     case = scheduled(assigned())
     assert case.assignment is not None
     case.assignment.next_check_at = sh(9, 30, 11)
-    result = sla.climb(case, sh(9, 30, 12), CLOCK)
+    result = sla.climb(case, sh(9, 30, 12), RULES)
     assert result is not None and result.events == [] and result.notices == []
     assert scheduled(result.case).assignment.next_check_at == sh(9, 30, 14)  # type: ignore[union-attr]
 
@@ -212,15 +212,15 @@ def test_the_ladder_is_climbed_in_time_order_whatever_its_listed_order() -> None
 
 
 def test_no_clock_before_assignment_or_after_closure() -> None:
-    assert sla.running_clocks(submitted()) == []
+    assert sla.running_deadlines(submitted()) == []
     closed = domain.rate(
         replied(),
         rating=Rating.SATISFIED,
         comment=None,
         now=T0 + timedelta(days=3),
-        clock=CLOCK,
+        rules=RULES,
     ).case
-    assert closed.state == State.CLOSED and sla.running_clocks(closed) == []
+    assert closed.state == State.CLOSED and sla.running_deadlines(closed) == []
 
 
 def test_an_extension_approved_after_a_card_takes_the_card_back() -> None:
@@ -228,7 +228,7 @@ def test_an_extension_approved_after_a_card_takes_the_card_back() -> None:
     card and the rungs now in the future are no longer held; they come due again."""
     case = scheduled(signed())
     case = domain.request_extension(
-        case, LEAD, working_days=5, reason="需要协调", now=sh(10, 13, 12), clock=CLOCK
+        case, LEAD, working_days=5, reason="需要协调", now=sh(10, 13, 12), rules=RULES
     ).case
     case, _ = climbed(case, sh(10, 15, 9))  # half, late, due, yellow
     assert sla.active_card(case) == "yellow"
@@ -239,7 +239,7 @@ def test_an_extension_approved_after_a_card_takes_the_card_back() -> None:
         working_days=None,
         note="同意",
         now=sh(10, 15, 10),
-        clock=CLOCK,
+        rules=RULES,
     ).case
     case = scheduled(case, sh(10, 15, 10))  # new reply deadline: Tue 10-20
     assert case.assignment is not None
@@ -254,13 +254,13 @@ def test_an_extension_approved_after_a_card_takes_the_card_back() -> None:
 def test_editing_the_ladder_neither_repeats_nor_skips_a_rung() -> None:
     from dataclasses import replace
 
-    from functions.domain.cases import Clock
+    from functions.domain.cases import DeadlineRules
     from functions.domain.policy import Rung
 
     case = scheduled(assigned())
     case, _ = climbed(case, sh(10, 8, 10))  # response: half, late, due
     extra = Rung("ninety", "时限临近提醒", "used", 0.9, ("handler",))
-    edited = Clock(CLOCK.calendar, replace(CLOCK.policy, ladder=(*DEFAULT_LADDER, extra)))
+    edited = DeadlineRules(RULES.calendar, replace(RULES.policy, ladder=(*DEFAULT_LADDER, extra)))
     result = sla.climb(case, sh(10, 9, 10), edited)  # 1 working day over: yellow only
     assert result is not None
     assert [(e.data["clock"], e.data["rung"]) for e in result.events] == [("response", "yellow")]

@@ -1,5 +1,5 @@
 """交办: the coordinator hands an accepted case (or an escalated reopened one) to a lead
-department and co-handlers; their clocks start and each gets a magic link."""
+department and co-handlers; their deadlines start and each gets a magic link."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from functions.domain.actions.base import COORDINATORS, ActionDef, Context, Even
 from functions.domain.cases import (
     Actor,
     Case,
-    Clock,
+    DeadlineRules,
     DepartmentRef,
     Event,
     TransitionResult,
@@ -33,14 +33,14 @@ def assign(
     lead: DepartmentRef,
     co_handlers: list[DepartmentRef],
     now: datetime,
-    clock: Clock,
+    rules: DeadlineRules,
 ) -> TransitionResult:
     new, before = begin(case, ACTION, actor)
     if case.state == State.REOPENED and not case.escalated:
         raise Conflict(
             "重办案件由原牵头单位办理", "a reopened case stays with its lead", "not_escalated"
         )
-    new.assignment = new_assignment(case, lead, co_handlers, now, clock)
+    new.assignment = new_assignment(case, lead, co_handlers, now, rules)
     new.state = State.ASSIGNED
     new.escalated = False
     new.pending = None
@@ -65,7 +65,7 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
         lead=ctx.department(body["lead"], "lead"),
         co_handlers=[ctx.department(i, "co_handlers") for i in body.get("co_handlers", [])],
         now=ctx.now,
-        clock=ctx.clock,
+        rules=ctx.rules,
     )
 
 

@@ -15,7 +15,7 @@ from functions.domain.errors import Conflict, Forbidden
 from functions.domain.lifecycle import STATE_LABELS, Role, State
 
 if TYPE_CHECKING:
-    from functions.domain.cases import Actor, Case, Clock, DepartmentRef, TransitionResult
+    from functions.domain.cases import Actor, Case, DeadlineRules, DepartmentRef, TransitionResult
 
 # Who reaches an action's route: staff behind a session, a department behind its magic link,
 # the citizen with the tracking code; "system" actions run only in scheduled jobs.
@@ -53,7 +53,7 @@ class Context:
     service layer builds it; the domain never reaches storage."""
 
     now: datetime
-    clock: Clock
+    rules: DeadlineRules
     department: Callable[[str, str], DepartmentRef] = field(repr=False)
     known_category: Callable[[str], bool] = field(repr=False, default=lambda _: True)
 

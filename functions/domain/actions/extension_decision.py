@@ -12,7 +12,7 @@ from functions.domain.calendar import local_date
 from functions.domain.cases import (
     Actor,
     Case,
-    Clock,
+    DeadlineRules,
     Event,
     Notice,
     TransitionResult,
@@ -34,25 +34,25 @@ def decide_extension(
     working_days: int | None,
     note: str,
     now: datetime,
-    clock: Clock,
+    rules: DeadlineRules,
 ) -> TransitionResult:
     new, before = begin(case, ACTION, actor)
     if case.pending is None or case.pending.type != "extension" or new.assignment is None:
         raise Conflict("没有待审核的延期申请", "no extension request pending", "no_request")
     days = working_days or case.pending.working_days or 0
     if approve:
-        if not 1 <= days <= clock.policy.extension_max_working_days:
+        if not 1 <= days <= rules.policy.extension_max_working_days:
             raise invalid_field("working_days", "延期天数超出允许范围", "working_days out of range")
-        moved = clock.calendar.add_working_days(new.assignment.reply_due_at, days)
-        # No reply clock runs past the policy's cap, extension included (答复时限上限).
-        cap = clock.policy.reply_cap_working_days
+        moved = rules.calendar.add_working_days(new.assignment.reply_due_at, days)
+        # No reply deadline runs past the policy's cap, extension included (答复时限上限).
+        cap = rules.policy.reply_cap_working_days
         started = new.assignment.reply_started_at or new.assignment.assigned_at
-        latest = clock.calendar.add_working_days(started, cap).at
+        latest = rules.calendar.add_working_days(started, cap).at
         if moved.at > latest:
             raise Conflict(
                 f"延期后答复时限将超过 {cap} 个工作日的上限（最晚 {local_date(latest)}），"
                 "请减少延期天数",
-                f"the extension would run the reply clock past its cap of {cap} working days "
+                f"the extension would run the reply deadline past its cap of {cap} working days "
                 f"(latest {local_date(latest)})",
                 "reply_cap_exceeded",
             )
@@ -86,7 +86,7 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
         working_days=body.get("working_days"),
         note=body.get("note", ""),
         now=ctx.now,
-        clock=ctx.clock,
+        rules=ctx.rules,
     )
 
 

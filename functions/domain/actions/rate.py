@@ -15,7 +15,7 @@ from functions.domain.cases import (
     SYSTEM,
     Actor,
     Case,
-    Clock,
+    DeadlineRules,
     Event,
     Notice,
     TransitionResult,
@@ -37,7 +37,7 @@ def rate(
     rating: Rating,
     comment: str | None,
     now: datetime,
-    clock: Clock,
+    rules: DeadlineRules,
 ) -> TransitionResult:
     new, before = begin(case, ACTION, CITIZEN)
     last = new.last_reply
@@ -55,7 +55,7 @@ def rate(
         new.closed_at = now
         events.append(Event(CLOSED.type, now, SYSTEM, before, new.state, "留言人已评价"))
         notices.append(Notice("closed", "citizen"))
-    elif case.reopen_count >= clock.policy.reopens_before_escalation:
+    elif case.reopen_count >= rules.policy.reopens_before_escalation:
         new.state = State.REOPENED
         new.escalated = True
         events.append(
@@ -74,12 +74,12 @@ def rate(
         new.state = State.REOPENED
         new.reopen_count += 1
         urgency = case.urgency or Urgency.GENERAL
-        due = clock.calendar.add_working_days(now, clock.policy.reply_days(urgency, case.kind))
+        due = rules.calendar.add_working_days(now, rules.policy.reply_days(urgency, case.kind))
         new.assignment.no += 1  # old links end; the lead gets a fresh one
         new.assignment.response_due_at = None
         new.assignment.reply_due_at = due.at
         new.assignment.provisional = due.provisional
-        new.assignment.reply_started_at = now  # a new reply clock, with its own ladder
+        new.assignment.reply_started_at = now  # a new reply deadline, with its own ladder
         new.assignment.rungs.pop("reply", None)
         new.assignment.cards.pop("reply", None)
         events.append(
@@ -105,7 +105,7 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
         rating=Rating(body["rating"]),
         comment=body.get("comment"),
         now=ctx.now,
-        clock=ctx.clock,
+        rules=ctx.rules,
     )
 
 

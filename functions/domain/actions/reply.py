@@ -1,4 +1,4 @@
-"""答复: the lead answers the citizen; the reply clock stops and the rating window opens."""
+"""答复: the lead answers the citizen; the reply deadline stops and the rating window opens."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from functions.domain.calendar import local_date
 from functions.domain.cases import (
     Actor,
     Case,
-    Clock,
+    DeadlineRules,
     Event,
     Notice,
     Reply,
@@ -37,7 +37,7 @@ def reply(
     text: str,
     planned_date: date | None,
     now: datetime,
-    clock: Clock,
+    rules: DeadlineRules,
 ) -> TransitionResult:
     new, before = begin(case, ACTION, actor)
     assignment = require_lead(case, actor)
@@ -58,7 +58,7 @@ def reply(
         new.pending = None  # a reply settles any open request
     new.replies.append(Reply(now, assignment.lead, outcome, text.strip(), planned_date))
     new.state = State.REPLIED
-    new.rating_window_ends_at = now + timedelta(days=clock.policy.rating_window_days)
+    new.rating_window_ends_at = now + timedelta(days=rules.policy.rating_window_days)
     event = Event(
         EventType.REPLIED,
         now,
@@ -95,7 +95,7 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
         text=body["text"],
         planned_date=planned(body.get("planned_date")),
         now=ctx.now,
-        clock=ctx.clock,
+        rules=ctx.rules,
     )
 
 

@@ -11,7 +11,7 @@ from functions.domain.actions.base import ActionDef, Context, EventKind, Route, 
 from functions.domain.cases import (
     Actor,
     Case,
-    Clock,
+    DeadlineRules,
     Event,
     PendingRequest,
     TransitionResult,
@@ -33,11 +33,11 @@ def request_extension(
     working_days: int,
     reason: str,
     now: datetime,
-    clock: Clock,
+    rules: DeadlineRules,
 ) -> TransitionResult:
     new, before = begin(case, ACTION, actor)
     assignment = require_lead(case, actor)
-    policy = clock.policy
+    policy = rules.policy
     if case.pending is not None:
         raise Conflict("已有待总平台审核的申请", "a request is already pending", "request_pending")
     if case.extensions_used >= policy.extensions_allowed:
@@ -70,7 +70,7 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
         working_days=body["working_days"],
         reason=body["reason"],
         now=ctx.now,
-        clock=ctx.clock,
+        rules=ctx.rules,
     )
 
 
@@ -79,7 +79,7 @@ def available(case: Case, actor: Actor, ctx: Context) -> bool:
     return (
         lead_may_ask(case, actor)
         and a is not None
-        and case.extensions_used < ctx.clock.policy.extensions_allowed
+        and case.extensions_used < ctx.rules.policy.extensions_allowed
         and ctx.now <= a.reply_due_at
     )
 

@@ -1,5 +1,5 @@
 """补充材料 (1/3): the lead asks the citizen for more information. The case waits for the
-citizen (待补充材料) and the reply clock stops (中止计时) until the citizen answers
+citizen (待补充材料) and the reply deadline stops (中止计时) until the citizen answers
 (``supplement``) or the citizen's deadline passes (``supplement_expired``)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functions.domain.actions.base import ActionDef, Context, EventKind, Route, 
 from functions.domain.cases import (
     Actor,
     Case,
-    Clock,
+    DeadlineRules,
     Event,
     InfoRequest,
     Notice,
@@ -29,11 +29,11 @@ INFO_REQUESTED = EventKind("info_requested", "请留言人补充材料", public=
 
 
 def request_info(
-    case: Case, actor: Actor, *, question: str, now: datetime, clock: Clock
+    case: Case, actor: Actor, *, question: str, now: datetime, rules: DeadlineRules
 ) -> TransitionResult:
     new, before = begin(case, ACTION, actor)
     assignment = require_lead(case, actor)
-    policy = clock.policy
+    policy = rules.policy
     if case.pending is not None:
         raise Conflict("已有待总平台审核的申请", "a request is already pending", "request_pending")
     if len(case.info_requests) >= policy.info_requests_allowed:
@@ -46,7 +46,7 @@ def request_info(
         raise Conflict(
             "已超过答复时限，不能再请留言人补充材料", "the reply is already overdue", "overdue"
         )
-    due = clock.calendar.add_working_days(now, policy.supplement_working_days)
+    due = rules.calendar.add_working_days(now, policy.supplement_working_days)
     question = question.strip()
     new.info_requests.append(InfoRequest(question, assignment.lead, now, due.at, before))
     new.state = State.AWAITING_CITIZEN
@@ -57,7 +57,7 @@ def request_info(
 
 
 def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> TransitionResult:
-    return request_info(case, actor, question=body["question"], now=ctx.now, clock=ctx.clock)
+    return request_info(case, actor, question=body["question"], now=ctx.now, rules=ctx.rules)
 
 
 def available(case: Case, actor: Actor, ctx: Context) -> bool:
@@ -65,7 +65,7 @@ def available(case: Case, actor: Actor, ctx: Context) -> bool:
     return (
         lead_may_ask(case, actor)
         and a is not None
-        and len(case.info_requests) < ctx.clock.policy.info_requests_allowed
+        and len(case.info_requests) < ctx.rules.policy.info_requests_allowed
         and ctx.now <= a.reply_due_at
     )
 

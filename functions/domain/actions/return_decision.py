@@ -1,5 +1,5 @@
 """审核退回申请: the coordinator decides a lead's request to return the case: keep the
-assignment (维持交办) or reassign it to another lead (改派), whose clocks start afresh."""
+assignment (维持交办) or reassign it to another lead (改派), whose deadlines start afresh."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from functions.domain.actions.base import COORDINATORS, ActionDef, Context, Even
 from functions.domain.cases import (
     Actor,
     Case,
-    Clock,
+    DeadlineRules,
     DepartmentRef,
     Event,
     Notice,
@@ -38,7 +38,7 @@ def decide_return(
     co_handlers: list[DepartmentRef],
     note: str,
     now: datetime,
-    clock: Clock,
+    rules: DeadlineRules,
 ) -> TransitionResult:
     new, before = begin(case, ACTION, actor)
     if case.pending is None or case.pending.type != "return" or case.assignment is None:
@@ -53,7 +53,7 @@ def decide_return(
         raise invalid_field("lead", "改派须指定新的牵头单位", "lead is required to reassign")
     if lead.id == case.assignment.lead.id:
         raise invalid_field("lead", "新的牵头单位与原单位相同", "same lead as before")
-    new.assignment = new_assignment(case, lead, co_handlers, now, clock)
+    new.assignment = new_assignment(case, lead, co_handlers, now, rules)
     new.state = State.ASSIGNED
     event = Event(
         EventType.REASSIGNED,
@@ -82,7 +82,7 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
         co_handlers=[ctx.department(i, "co_handlers") for i in body.get("co_handlers", [])],
         note=body.get("note", ""),
         now=ctx.now,
-        clock=ctx.clock,
+        rules=ctx.rules,
     )
 
 

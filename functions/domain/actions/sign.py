@@ -1,4 +1,4 @@
-"""签收: the lead department signs for an assigned case; the response clock stops."""
+"""签收: the lead department signs for an assigned case; the response deadline stops."""
 
 from __future__ import annotations
 

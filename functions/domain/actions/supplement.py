@@ -1,5 +1,5 @@
 """补充材料 (2/3): the citizen answers the lead's question on the tracking page. The case goes
-back to the lead and the reply clock resumes, its deadline later by the office time waited."""
+back to the lead and the reply deadline resumes, its deadline later by the office time waited."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from functions.domain.cases import (
     CITIZEN,
     Actor,
     Case,
-    Clock,
+    DeadlineRules,
     Event,
     InfoRequest,
     Notice,
@@ -27,14 +27,14 @@ from functions.domain.lifecycle import Role, State
 SUPPLEMENTED = EventKind("supplemented", "留言人补充材料", public=True)
 
 
-def resume(case: Case, request: InfoRequest, now: datetime, clock: Clock) -> None:
+def resume(case: Case, request: InfoRequest, now: datetime, rules: DeadlineRules) -> None:
     """The wait is over: back to the state the case left, the reply deadline moved later by
     the office time spent waiting (working hours on working days, 调休 included)."""
     a = case.assignment
     assert a is not None
-    waited = clock.calendar.working_seconds_between(request.asked_at, now)
+    waited = rules.calendar.working_seconds_between(request.asked_at, now)
     if waited > 0:
-        moved = clock.calendar.add_working_hours(a.reply_due_at, waited / 3600)
+        moved = rules.calendar.add_working_hours(a.reply_due_at, waited / 3600)
         a.reply_due_at = moved.at
         a.provisional = a.provisional or moved.provisional
     request.paused_seconds = waited
@@ -46,13 +46,13 @@ def paused_note(seconds: float) -> str:
     return f"答复时限顺延 {hours:.1f} 个工作小时" if hours else "答复时限不变"
 
 
-def supplement(case: Case, *, text: str, now: datetime, clock: Clock) -> TransitionResult:
+def supplement(case: Case, *, text: str, now: datetime, rules: DeadlineRules) -> TransitionResult:
     new, before = begin(case, ACTION, CITIZEN)
     request = new.open_info_request
     if request is None:
         raise Conflict("没有待补充的材料", "no request for information is open", "no_request")
     request.answer, request.answered_at = text.strip(), now
-    resume(new, request, now, clock)
+    resume(new, request, now, rules)
     event = Event(
         SUPPLEMENTED.type,
         now,
@@ -70,7 +70,7 @@ def supplement(case: Case, *, text: str, now: datetime, clock: Clock) -> Transit
 
 
 def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> TransitionResult:
-    return supplement(case, text=body["text"], now=ctx.now, clock=ctx.clock)
+    return supplement(case, text=body["text"], now=ctx.now, rules=ctx.rules)
 
 
 ACTION = ActionDef(

@@ -1,5 +1,5 @@
-"""补充材料 (3/3): the citizen did not answer by the deadline. The clock resumes and the lead
-replies on what it has (the SLA sweep runs it when the deadline passes)."""
+"""补充材料 (3/3): the citizen did not answer by the deadline. The reply deadline runs again
+and the lead replies on what it has (the SLA sweep runs it when the deadline passes)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from functions.domain.actions.supplement import paused_note, resume
 from functions.domain.cases import (
     SYSTEM,
     Case,
-    Clock,
+    DeadlineRules,
     Event,
     Notice,
     TransitionResult,
@@ -23,13 +23,13 @@ from functions.domain.lifecycle import Role, State
 SUPPLEMENT_EXPIRED = EventKind("supplement_expired", "补充材料期满", public=True)
 
 
-def supplement_expired(case: Case, *, now: datetime, clock: Clock) -> TransitionResult:
+def supplement_expired(case: Case, *, now: datetime, rules: DeadlineRules) -> TransitionResult:
     new, before = begin(case, ACTION, SYSTEM)
     request = new.open_info_request
     if request is None or now < request.due_at:
         raise Conflict("补充材料期限未满", "the citizen's deadline has not passed", "not_due")
     request.expired_at = now
-    resume(new, request, now, clock)
+    resume(new, request, now, rules)
     event = Event(
         SUPPLEMENT_EXPIRED.type,
         now,

@@ -43,8 +43,12 @@ $(OPENAPI_LINTERS): tests/openapi/package-lock.json
 	npm ci --prefix tests/openapi --no-audit --no-fund --ignore-scripts
 
 ## Install what the tests need, then run the whole suite.
+## One worker per core (pytest-xdist; TEST_WORKERS=0 runs in one process): each test file
+## stays on one worker, the browser tests share one stack and the infra tests one package
+## (tests/conftest.py).
+TEST_WORKERS ?= auto
 test: venv browser-deps openapi-deps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 lint: venv
 	$(PY) -m ruff check .

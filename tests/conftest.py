@@ -75,6 +75,27 @@ TEST_CITY: dict[str, Any] = {
 }
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under ``pytest -n`` (make test runs one worker per core): each test file runs whole on
+    one worker, so its module fixtures (a city loaded, a stack started) are made once; the
+    browser tests share one worker and its one stack (tests/browser/conftest.py), the infra
+    tests one ``make package`` (tests/infra/conftest.py), which rebuilds ``vendor/``. The largest
+    groups go out first, so the browser tests start at once. (xdist's own ``loadgroup`` marks
+    tests through a node attribute pytest 9 no longer reads.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            for shared in ("tests/browser/", "tests/infra/"):
+                if path.startswith(shared):
+                    return shared  # one stack; one `make package` (it rebuilds vendor/)
+            return path
+
+    return ByFile(config, log)
+
+
 @pytest.fixture(autouse=True)
 def still_clock() -> Iterator[Any]:
     """The platform clock stands still in every test unless the test moves it (tests/clocks.py),

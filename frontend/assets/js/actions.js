@@ -1,5 +1,6 @@
 // A form for one workflow action: collect → confirm in a <dialog> → POST → hand back the view.
 import { h, replace } from './dom.js';
+import { newKey } from './api.js';
 import { errorSummary, clearFieldErrors, showFieldErrors, setBusy, confirmDialog } from './ui.js';
 
 /**
@@ -7,7 +8,7 @@ import { errorSummary, clearFieldErrors, showFieldErrors, setBusy, confirmDialog
  *   title, intro, children,            // what the form shows
  *   collect() → {body, errors?},       // read the inputs; errors = [{field, message}]
  *   confirm(body) → {title, message, details, danger, confirmLabel},
- *   submit(body) → Promise<view>,      // the POST
+ *   submit(body, {idempotencyKey}) → Promise<view>,  // the POST
  *   done(view),                        // replace the page's view
  *   failed(err) → bool,                // optional: true when the page handled the error
  *   submitLabel, cls, level,           // level: the title's heading, h3 by default
@@ -24,6 +25,11 @@ export function actionForm(options) {
     children,
     h('div', { class: 'form-actions' }, button));
 
+  // One Idempotency-Key per intended action: sending the same body again (a retry after a lost
+  // answer) reuses it, so the server replays its first answer instead of refusing a stale
+  // case; an edited body is another action and gets a fresh key, and so does the next one.
+  let idem = { key: newKey(), json: null };
+
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (button.disabled) return;
@@ -37,9 +43,13 @@ export function actionForm(options) {
     }
     const ok = await confirmDialog(confirm(body));
     if (!ok) return;
+    const json = JSON.stringify(body);
+    if (idem.json !== null && idem.json !== json) idem = { key: newKey(), json: null };
+    idem.json = json;
     setBusy(button, true);
     try {
-      const view = await submit(body);
+      const view = await submit(body, { idempotencyKey: idem.key });
+      idem = { key: newKey(), json: null };
       setBusy(button, false);
       done(view);
     } catch (err) {

@@ -57,6 +57,16 @@ export function withQuery(path, query) {
   return qs ? `${path}?${qs}` : path;
 }
 
+/** A fresh Idempotency-Key: one per intended action, reused when the same body is sent again. */
+export function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /**
  * request('/api/cases', {method: 'POST', body, staff: true, linkToken, idempotencyKey, query})
  * Resolves to the parsed JSON (or null for an empty body); rejects with ApiError.

@@ -1,7 +1,7 @@
 // 部门办理 (magic link): the token comes from location.hash (#t=…) and travels only in the
 // X-Link-Token header. GET shows; every action is a confirmed POST that returns the new view.
 import { h, $, replace } from './dom.js';
-import { get, post } from './api.js';
+import { get, post, newKey } from './api.js';
 import { formatDateTime, todayInShanghai } from './format.js';
 import {
   taxonomy, departments, optionsOf, field, select, counter, loading, alertBox, errorBox, badge,
@@ -25,7 +25,7 @@ const DEADLINE_LABELS = {
   return_due_at: '退回期限',
 };
 
-const call = (path, body) => post(path, body, { linkToken: token });
+const call = (path, body, options = {}) => post(path, body, { ...options, linkToken: token });
 
 async function load(message) {
   if (!token) {
@@ -168,7 +168,7 @@ function actionsPanel(offered, view) {
   const area = h('div', { class: 'action-area' });
   const buttons = actions.map((a) => {
     const btn = h('button', { type: 'button', class: `btn ${PRIMARY.has(a) ? 'btn-primary' : 'btn-secondary'} btn-block`, 'aria-expanded': 'false' }, actionLabel(a));
-    const send = (body) => call(actionPath(a), body);
+    const send = (body, options) => call(actionPath(a), body, options);
     btn.addEventListener('click', async () => {
       if (a === 'sign') {
         signAction(btn, area, send);
@@ -204,8 +204,10 @@ async function signAction(button, area, send) {
   });
   if (!ok) return;
   setBusy(button, true, '正在签收…');
+  // The key stays with the button until the signing is answered: a retry replays it.
+  button.dataset.idempotencyKey ||= newKey();
   try {
-    render(await send({}), '已签收。请在答复时限内答复留言人。');
+    render(await send({}, { idempotencyKey: button.dataset.idempotencyKey }), '已签收。请在答复时限内答复留言人。');
   } catch (err) {
     setBusy(button, false);
     if (!failed(err)) replace(area, errorBox(err));

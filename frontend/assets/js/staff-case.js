@@ -47,7 +47,7 @@ export function showCase(panel, c, message, env) {
       pendingBox(c.pending),
       actionsSection(c, env),
       c.state !== 'submitted'
-        ? publicVersionSection(c, env.done, { submit: versionPath ? (body) => staffPost(versionPath, body) : null, failed: env.failed })
+        ? publicVersionSection(c, env.done, { submit: versionPath ? (body, options) => staffPost(versionPath, body, options) : null, failed: env.failed })
         : null,
       showcaseSection(c, env),
       caseContent(c),
@@ -100,5 +100,5 @@ function actionsSection(c, env) {
     h('h2', null, '办理操作'),
     usable.map((a, i) => h('details', { class: 'action', open: i === 0 },
       h('summary', null, actionLabel(a)),
-      FORMS[a](c, { ...env, send: (body) => staffPost(actionPath(a, c.case_id), body) }))));
+      FORMS[a](c, { ...env, send: (body, options) => staffPost(actionPath(a, c.case_id), body, options) }))));
 }

@@ -1,20 +1,12 @@
 // 我要留言: the submission form, field errors from a 400, idempotent submit, success view.
 import { h, $, $$, replace } from './dom.js';
-import { post } from './api.js';
+import { post, newKey } from './api.js';
 import { taxonomy, loading, errorBox, errorSummary, clearFieldErrors, showFieldErrors, setBusy, facts } from './ui.js';
 import { caseFields, submissionLimits } from './caseform.js';
 import { platformName } from './shell.js';
 
 const app = $('#app');
 
-function newKey() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 async function init() {
   replace(app, loading());

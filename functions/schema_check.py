@@ -180,6 +180,10 @@ _KEYWORDS: dict[str, _Check] = {
     "exclusiveMinimum": lambda v, i, *_: not _number(i) or not i <= v,
     "exclusiveMaximum": lambda v, i, *_: not _number(i) or not i >= v,
     "required": lambda v, i, *_: not isinstance(i, dict) or all(key in i for key in v),
+    "dependentRequired": lambda v, i, *_: (
+        not isinstance(i, dict)
+        or all(all(d in i for d in needs) for key, needs in v.items() if key in i)
+    ),
     "properties": _properties,
     "additionalProperties": _additional,
     "items": lambda v, i, _s, r: not isinstance(i, list) or all(_valid(v, x, r) for x in i),

@@ -36,8 +36,14 @@ def create_export_bucket() -> None:
 
 
 def load_city(data: dict[str, Any] | None = None) -> None:
-    from functions.storage import directory
+    """The city's taxonomy, departments and staff; the demo city (``data`` None) also gets
+    its districts' boundaries (synthetic, drawn for the demo: ``demo/districts.geojson``)."""
+    from functions import clock
+    from functions.storage import boundaries, directory
 
+    if data is None:
+        shapes = json.loads((DEMO / "districts.geojson").read_text(encoding="utf-8"))
+        boundaries.put(shapes, by="demo", now=clock.utcnow())
     data = data or city()
     directory.put_taxonomy(data)
     for department in data["departments"]:

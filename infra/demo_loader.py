@@ -10,6 +10,7 @@ promises (``planned_in_days``) are counted from the reply, so they never fall in
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,12 @@ from functions.domain.actions.return_decision import decide_return
 from functions.domain.actions.sign import sign
 from functions.domain.calendar import SHANGHAI, WorkCalendar
 from functions.domain.cases import CITIZEN, Actor, Case, DepartmentRef, TransitionResult
+from functions.domain.geo import Boundary
 from functions.domain.lifecycle import Role
 from functions.domain.taxonomy import Outcome, Rating, RejectReason, Urgency
 from functions.services import citizen
 from functions.services.common import commit, context, deadline_rules, load
-from functions.storage import config_repo, directory
+from functions.storage import boundaries, config_repo, directory
 
 CASES = Path(__file__).parent / "demo" / "cases.json"
 COORDINATOR = Actor(Role.COORDINATOR, "coordinator@wenzheng.example", "总平台值班员 林晓")
@@ -226,6 +228,24 @@ def _original(
     return same[0] if same else (created[0]["case_id"] if created else None)
 
 
+def _location(spec: dict[str, Any], bounds: list[Boundary]) -> dict[str, Any] | None:
+    """The case's place: what the demo file gives, and where it gives no point, one drawn
+    inside its district (the same one every load: the draw is seeded by the case's key)."""
+    location = dict(spec.get("location") or {})
+    district = next((b for b in bounds if b.code == spec["district"]), None)
+    if "lat" not in location and district is not None:
+        ring = [p for polygon in district.polygons for p in polygon[0]]
+        lngs, lats = [p[0] for p in ring], [p[1] for p in ring]
+        draw = random.Random(spec["key"])
+        while True:
+            lng = draw.uniform(min(lngs), max(lngs))
+            lat = draw.uniform(min(lats), max(lats))
+            if district.contains(lng, lat):
+                location.update(lat=round(lat, 6), lng=round(lng, 6))
+                break
+    return location or None
+
+
 def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str, str]]:
     """Load every demo case, its timeline ending at ``now`` (the platform clock's, by
     default); return a few (case id, tracking code, state) to try tracking."""
@@ -233,11 +253,14 @@ def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str,
     cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
     created: list[dict[str, str]] = []
     calendar = deadline_rules().calendar
+    bounds, _ = boundaries.current()
     for index, spec in enumerate(cases):
         hours = sum(step.get("after_hours", 1) for step in spec.get("script", []))
         at = _start(spec.get("submitted_days_ago", 1), hours, index, now, calendar)
         body = {k: spec[k] for k in ("kind", "category", "district", "title", "content", "public")}
         body["contact"] = {k: v for k, v in spec["contact"].items() if v}
+        if (location := _location(spec, bounds)) is not None:
+            body["location"] = location
         answer = citizen.submit(body, idempotency_key=None, now=at)
         for step in spec.get("script", []):
             at = min(_shift(at, step.get("after_hours", 1), calendar), now - timedelta(minutes=1))

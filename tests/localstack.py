@@ -78,6 +78,7 @@ class Stack:
             "kind": "complaint",
             "category": "urban",
             "district": "city",
+            "location": {"address": "翠湖街与解放路交叉口"},  # 城乡建设 needs a place
             "title": title,
             "content": content or "滨河路与翠湖街交叉口的路灯已经一周不亮，夜里行人很不安全。",
             "contact": {"name": "李小梅", "phone": "13800001234", "email": "li@example.com"},

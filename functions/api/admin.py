@@ -1,7 +1,8 @@
 """Admin routes: the deployment settings deadlines follow (the working-day calendar's overrides
-and the SLA policy). Admins write them; coordinators, who answer for the deadlines, may read
-them. Every route names its roles in ``ROUTE_ROLES`` (walked by the authorisation test with
-the staff routes)."""
+and the SLA policy), and the districts' boundaries submissions are placed in. Admins write
+them; coordinators, who answer for the deadlines, may read the deadline settings (the
+boundaries are public: GET /api/geo/districts). Every route names its roles in
+``ROUTE_ROLES`` (walked by the authorisation test with the staff routes)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ ADMINS = frozenset({Role.ADMIN})
 
 CALENDAR = "/api/admin/calendar"
 POLICY = "/api/admin/policy"
+DISTRICTS = "/api/admin/geo/districts"
+BOUNDARIES_MAX_BYTES = 1024 * 1024  # a city's boundaries, before they are stored compactly
 
 # (method, path) → roles; the route table the authorisation test walks.
 ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
@@ -30,6 +33,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("PUT", CALENDAR): ADMINS,
     ("GET", POLICY): READERS,
     ("PUT", POLICY): ADMINS,
+    ("PUT", DISTRICTS): ADMINS,
 }
 
 
@@ -134,3 +138,33 @@ def put_policy() -> dict[str, Any]:
 
     session = _session("PUT", POLICY)
     return configuration.update_policy(body(admin, "admin-policy"), session, now())
+
+
+@route(
+    admin,
+    DISTRICTS,
+    methods=("PUT",),
+    max_body_bytes=BOUNDARIES_MAX_BYTES,
+    spec=Spec(
+        summary="上传区县边界（GeoJSON，整份替换）",
+        operation_id="adminPutDistricts",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Replaces the districts' boundaries: a GeoJSON FeatureCollection with one Polygon "
+            "or MultiPolygon per district, `properties.code` a district of the taxonomy (the "
+            "name is taken from the taxonomy). Submissions place their point in it from then "
+            "on; cases already filed keep their district. Up to 1 MB as sent and 350 KB "
+            "stored (simplify larger boundaries first); 400 names the feature that is wrong."
+        ),
+        request="admin-districts",
+        responses={200: answer("DistrictBoundaries")},
+        errors=(400, 401, 403, 413, 415, 503),
+    ),
+)
+def put_districts() -> dict[str, Any]:
+    from functions.services import configuration
+
+    session = _session("PUT", DISTRICTS)
+    collection = body(admin, "admin-districts", limit=BOUNDARIES_MAX_BYTES)
+    return configuration.update_boundaries(collection, session, now())

@@ -102,13 +102,14 @@ def body_size(request: Any) -> int:
     return len(raw) if raw else 0
 
 
-def screen_request(request: Any) -> None:
+def screen_request(request: Any, limit: int | None = None) -> None:
     """What every view may take for granted, checked before it runs: the body is within the
     limit (413), and no path parameter, query value or header holds text without a UTF-8 form
     (a lone surrogate, which a gateway may pass on from input such as ``%ED%A0%80``), each
     such one named in a 400 (``invalid_text``) instead of failing wherever it is first
-    encoded: a hash, a log line, an answer that quotes it."""
-    if body_size(request) > settings().max_body_bytes:
+    encoded: a hash, a log line, an answer that quotes it. ``limit``: a route's own body
+    limit in bytes, above the deployment's."""
+    if body_size(request) > (limit or settings().max_body_bytes):
         raise too_large()
     params = request.query_params
     named: list[tuple[str, Any]] = [
@@ -182,6 +183,11 @@ def dependency_failure(error: Exception) -> errors.Unavailable | None:
     return mapped
 
 
+# (method, path) → its own body limit in bytes, for the routes that declare one above the
+# deployment's (``route(max_body_bytes=…)``).
+BODY_LIMITS: dict[tuple[str, str], int] = {}
+
+
 def route(
     bp: Blueprint,
     path: str,
@@ -189,6 +195,7 @@ def route(
     status: int = 200,
     cache_seconds: int = 0,
     spec: Declared | None = None,
+    max_body_bytes: int | None = None,
 ) -> Callable[[Callable[..., Any]], Any]:
     """Register a view whose domain errors become enveloped error responses, and what the API
     document says of it (``spec``, functions/api/spec.py; the document refuses a route
@@ -199,7 +206,7 @@ def route(
         def view(*args: Any, **kwargs: Any) -> Response:
             request = bp.current_request
             try:
-                screen_request(request)
+                screen_request(request, max_body_bytes)
                 result = fn(*args, **kwargs)
             except errors.DomainError as error:
                 if isinstance(error, errors.Unauthorized):
@@ -218,6 +225,8 @@ def route(
             return Response(body=result, status_code=status, headers=headers)
 
         bp.route(path, methods=list(methods), content_types=CONTENT_TYPES)(view)
+        if max_body_bytes:
+            BODY_LIMITS.update({(m, path): max_body_bytes for m in methods})
         if spec is not None:
             record(methods, path, spec, cache_seconds=cache_seconds)
         return view
@@ -225,8 +234,9 @@ def route(
     return register
 
 
-def body(bp: Blueprint, schema: str) -> dict[str, Any]:
-    """The request's JSON body, validated against ``schemas/<schema>.json``."""
+def body(bp: Blueprint, schema: str, limit: int | None = None) -> dict[str, Any]:
+    """The request's JSON body, validated against ``schemas/<schema>.json``; ``limit`` as
+    the route declared it (``route(max_body_bytes=…)``)."""
     request = bp.current_request
     raw = request.raw_body
     if isinstance(raw, str):
@@ -236,9 +246,10 @@ def body(bp: Blueprint, schema: str) -> dict[str, Any]:
         raise errors.UnsupportedMediaType(
             "请以 JSON 格式提交", "send application/json", "unsupported_media_type"
         )
-    if raw and len(raw) > settings().max_body_bytes:
+    limit = limit or settings().max_body_bytes
+    if raw and len(raw) > limit:
         raise too_large()
-    parsed = parse_json(raw, limit=settings().max_body_bytes)
+    parsed = parse_json(raw, limit=limit)
     return check(schema, parsed)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from functions.api.action_specs import lifecycle_specs
-from functions.api.http import body, header, ip, now, query, route
+from functions.api.http import body, header, ip, json_headers, now, query, route
 from functions.api.spec import (
     CASE_FILTERS,
     CURSOR,
@@ -71,7 +71,10 @@ def taxonomy() -> dict[str, Any]:
         "kinds": [
             {"code": str(k), "label": v, "hint": KIND_HINTS[k]} for k, v in KIND_LABELS.items()
         ],
-        "categories": [{"code": c, "label": label} for c, label in tax.categories],
+        "categories": [
+            {"code": c, "label": label, "needs_place": c in tax.place_categories}
+            for c, label in tax.categories
+        ],
         "districts": [{"code": c, "label": label} for c, label in tax.districts],
         "states": pairs(dict(STATE_LABELS)),  # type: ignore[arg-type]
         "urgencies": pairs(dict(URGENCY_LABELS)),  # type: ignore[arg-type]
@@ -79,6 +82,33 @@ def taxonomy() -> dict[str, Any]:
         "ratings": pairs(dict(RATING_LABELS)),  # type: ignore[arg-type]
         "time_limits": time_limits(deadline_rules().policy),  # the figures pages state
     }
+
+
+@route(
+    public,
+    "/api/geo/districts",
+    cache_seconds=300,
+    spec=Spec(
+        summary="区县边界（GeoJSON）",
+        operation_id="districtBoundaries",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "The districts' boundaries as a GeoJSON FeatureCollection in WGS-84, each "
+            "feature's `properties` naming the district's `code` and `name`: what the pages "
+            "draw the map from and what a submission's point is placed in. Empty where the "
+            "deployment has none. Admins replace it (`PUT /api/admin/geo/districts`)."
+        ),
+        responses={200: answer("DistrictBoundaries")},
+        errors=(503,),
+    ),
+)
+def district_boundaries() -> Response:
+    from functions.storage import boundaries
+
+    _, text = boundaries.current()
+    headers = {**json_headers(), "Cache-Control": "public, max-age=300"}
+    return Response(body=text, status_code=200, headers=headers)
 
 
 @route(

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from functions.domain.calendar import WorkCalendar, local_date
 from functions.domain.errors import Conflict, Forbidden, Gone, invalid_field
+from functions.domain.geo import Location
 from functions.domain.hashes import GENESIS
 from functions.domain.lifecycle import (
     PUBLISHABLE,
@@ -192,6 +193,13 @@ class Case:
     # read back its own request before it is published (functions/services/open311.py).
     open311_client: str | None = None
     info_requests: list[InfoRequest] = field(default_factory=list)  # 补充材料, oldest first
+    # Where (§13): the place as the citizen gave it, how ``district`` was found (``point`` |
+    # ``address`` | ``citizen``), and the citizen's own choice when the place says otherwise
+    # (the coordinator decides at 受理).
+    location: Location | None = None
+    district_source: str | None = None
+    district_claimed: str | None = None
+    media_link: str | None = None  # Open311 media_url: a link for staff, never fetched
 
     @property
     def open_info_request(self) -> InfoRequest | None:

@@ -10,15 +10,17 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from functions.domain import geo
 from functions.domain.actions.submit import new_case
 from functions.domain.calendar import local_date
 from functions.domain.cases import CITIZEN, Actor, Case, Contact
 from functions.domain.errors import Conflict, FieldError, NotFound, invalid_fields
+from functions.domain.geo import Location, PlacedDistrict
 from functions.domain.lifecycle import STATE_LABELS, State
 from functions.domain.taxonomy import Channel, Kind
 from functions.services import presenters
 from functions.services.common import commit, context, load, take
-from functions.storage import cases_repo, directory, idempotency
+from functions.storage import boundaries, cases_repo, directory, idempotency
 
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 _NOT_FOUND = NotFound(
@@ -49,15 +51,54 @@ def _normalise_phone(phone: str | None) -> str | None:
     return f"+86{digits[-11:]}"
 
 
-def _check_taxonomy(body: dict[str, Any]) -> None:
+PLACE_KINDS = frozenset({Kind.COMPLAINT, Kind.HELP})  # 投诉 and 求助 of a place's problem
+
+
+def _location(raw: dict[str, Any] | None) -> Location | None:
+    if not raw:
+        return None
+    address = (raw.get("address") or "").strip() or None
+    return Location(address, raw.get("lat"), raw.get("lng"))
+
+
+def _place(body: dict[str, Any]) -> tuple[Location | None, PlacedDistrict]:
+    """The submission's place and the district it settles (§13: the point's, else the one
+    the address names, else the citizen's choice); 400 naming every field that is wrong."""
     tax = directory.taxonomy()
     bad: list[FieldError] = []
-    if body["district"] not in dict(tax.districts):
+    chosen = body.get("district")
+    if chosen is not None and chosen not in dict(tax.districts):
         bad.append(FieldError("district", "请选择有效的区县", "unknown district"))
+        chosen = None
     if body["category"] not in dict(tax.categories):
         bad.append(FieldError("category", "请选择有效的问题分类", "unknown category"))
+    location = _location(body.get("location"))
+    if (
+        (location is None or location.empty)
+        and Kind(body["kind"]) in PLACE_KINDS
+        and body["category"] in tax.place_categories
+    ):
+        bad.append(
+            FieldError(
+                "location",
+                "这类问题需要知道地点：请填写地址，或在地图上标出位置",
+                "this category needs a place: an address or a point",
+            )
+        )
+    # The boundaries (a settings read, cached a minute per process) matter only to a point.
+    bounds = boundaries.current()[0] if location is not None and location.has_point else []
+    placed = geo.place(location, chosen, tax.districts, bounds)
+    if placed.district is None and not any(f.field == "district" for f in bad):
+        bad.append(
+            FieldError(
+                "district",
+                "请选择所属区县（或填写含区县名的地址、在地图上标出位置）",
+                "district is required unless the address or the point shows it",
+            )
+        )
     if bad:  # name each bad field, not only the first
         raise invalid_fields(bad)
+    return location, placed
 
 
 def _no_limits() -> None:
@@ -73,19 +114,29 @@ def submit(
     channel: Channel | None = None,
     limits: Callable[[], None] = _no_limits,
     open311_client: str | None = None,
+    media_link: str | None = None,
 ) -> dict[str, Any]:
     """Create a case with its first event (and idempotency record) in one transaction.
     ``channel`` names a citizen's own way in other than the web form (Open311);
-    ``open311_client`` the fingerprint of the api_key an Open311 client filed it with.
+    ``open311_client`` the fingerprint of the api_key an Open311 client filed it with, and
+    ``media_link`` the ``media_url`` it sent (a link staff may open, never fetched).
     ``limits`` counts the request against the rate limits: only once it is known to be a new
     request, so a retry (or a request racing with the same ``Idempotency-Key``) replays the
     first answer without being counted or refused."""
-    _check_taxonomy(body)
+    location, placed = _place(body)
     request_hash = idempotency.request_hash(body)
     if not idempotency_key:
         limits()
         return _create(
-            body, None, request_hash, now=now, actor=actor, channel=channel, client=open311_client
+            body,
+            None,
+            request_hash,
+            now=now,
+            actor=actor,
+            channel=channel,
+            client=open311_client,
+            place=(location, placed),
+            media_link=media_link,
         )
     key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest()
     held = idempotency.claim(key_hash, request_hash, now)
@@ -101,6 +152,8 @@ def submit(
             actor=actor,
             channel=channel,
             client=open311_client,
+            place=(location, placed),
+            media_link=media_link,
         )
     except BaseException:
         idempotency.release(key_hash, request_hash)
@@ -123,8 +176,10 @@ def _replay(key_hash: str, request_hash: str, held: idempotency.Record) -> dict[
                 "idempotency_mismatch",
             )
         if held.case_id is not None and held.tracking_code is not None:
-            state = load(held.case_id).state
-            return _created(held.case_id, held.tracking_code, state, replayed=True)
+            case = load(held.case_id)
+            return _created(
+                held.case_id, held.tracking_code, case.state, case.district, replayed=True
+            )
         if time.monotonic() >= deadline:
             raise Conflict(
                 "同一请求正在处理中，请稍后用相同的请求标识重试",
@@ -151,8 +206,12 @@ def _create(
     actor: Actor,
     channel: Channel | None,
     client: str | None,
+    place: tuple[Location | None, PlacedDistrict],
+    media_link: str | None = None,
 ) -> dict[str, Any]:
     contact = body["contact"]
+    location, placed = place
+    assert placed.district is not None  # _place refused the submission otherwise
     if actor is not CITIZEN:
         channel = Channel(body.get("channel", "web"))
     channel = channel or Channel.WEB
@@ -164,7 +223,7 @@ def _create(
             tracking_code=code,  # for the receipt only: the case keeps the hash
             kind=Kind(body["kind"]),
             category=body["category"],
-            district=body["district"],
+            district=placed.district,
             title=body["title"],
             content=body["content"],
             contact=Contact(
@@ -178,6 +237,10 @@ def _create(
             now=now,
             contact_salt=secrets.token_hex(16),
             open311_client=client,
+            location=location,
+            district_source=placed.source,
+            district_claimed=placed.conflict[0] if placed.conflict else None,
+            media_link=media_link,
         )
         record = (
             idempotency.completed(
@@ -190,16 +253,22 @@ def _create(
             commit(result, now, idempotency=record)
         except Conflict:
             continue  # a case id collision (the claim is ours until we release it): draw again
-        return _created(case_id, code, State.SUBMITTED, replayed=False)
+        return _created(case_id, code, State.SUBMITTED, placed.district, replayed=False)
     raise Conflict("提交失败，请重试", "could not allocate a case id", "retry")
 
 
-def _created(case_id: str, code: str, state: State, *, replayed: bool) -> dict[str, Any]:
+def _created(
+    case_id: str, code: str, state: State, district: str, *, replayed: bool
+) -> dict[str, Any]:
+    """The receipt; ``district`` is the one the case is filed under (inferred from the place
+    when the submission gave none)."""
     return {
         "case_id": case_id,
         "tracking_code": code,
         "state": state.value,
         "state_label": STATE_LABELS[state],
+        "district": district,
+        "district_label": directory.taxonomy().district_label(district),
         "replayed": replayed,
     }
 

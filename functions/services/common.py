@@ -54,6 +54,7 @@ def context(now: datetime) -> Context:
         rules=deadline_rules(),
         department=_department,
         known_category=lambda code: code in dict(directory.taxonomy().categories),
+        known_district=lambda code: code in dict(directory.taxonomy().districts),
     )
 
 

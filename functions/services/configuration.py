@@ -97,3 +97,57 @@ def update_policy(body: dict[str, Any], session: StaffSession, now: datetime) ->
     if problems:
         raise _refuse(problems)
     return _policy(policy, config_repo.put_policy(policy, by=session.email, now=now))
+
+
+BOUNDARIES_STORED_MAX = 350 * 1024  # a settings item must stay under DynamoDB's 400 KB
+
+
+def update_boundaries(
+    collection: dict[str, Any], session: StaffSession, now: datetime
+) -> dict[str, Any]:
+    """Check the FeatureCollection (each feature a district of the taxonomy, once, with a
+    readable polygon), name each feature after its district, and store it."""
+    import json
+
+    from functions.domain import geo
+    from functions.domain.errors import TooLarge
+    from functions.storage import boundaries, directory
+
+    known = dict(directory.taxonomy().districts)
+    problems: list[FieldError] = []
+    seen: set[str] = set()
+    for n, feature in enumerate(collection["features"]):
+        code = feature["properties"]["code"]
+        field = f"features[{n}].properties.code"
+        if code not in known or code == "city":
+            problems.append(
+                FieldError(field, f"区县代码 {code} 不在区县列表中", f"unknown district {code}")
+            )
+        elif code in seen:
+            problems.append(FieldError(field, f"区县 {code} 重复", f"district {code} twice"))
+        else:
+            feature["properties"]["name"] = known[code]
+        seen.add(code)
+        named = {**feature, "properties": {"code": code, "name": known.get(code, code)}}
+        try:
+            geo.boundaries({"type": "FeatureCollection", "features": [named]})
+        except ValueError as bad:
+            problems.append(
+                FieldError(
+                    f"features[{n}].geometry",
+                    "边界坐标不正确：应为 [经度, 纬度] 组成的闭合环",
+                    str(bad),
+                )
+            )
+    if problems:
+        raise _refuse(problems)
+    if len(json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode()) > (
+        BOUNDARIES_STORED_MAX
+    ):
+        raise TooLarge(
+            "边界数据过大（超过 350 KB），请先简化边界（如用 mapshaper 简化）后再上传",
+            "the boundaries exceed 350 KB stored: simplify them first",
+            "too_large",
+        )
+    boundaries.put(collection, by=session.email, now=now)
+    return collection

@@ -3,12 +3,17 @@
 Services are the (kind × category) pairs of the taxonomy, coded ``<kind>.<category>``
 (``complaint.urban``). Each has one required attribute, ``district`` (a single-value list of
 the taxonomy's districts), so a stock client learns it from the service definition and posts
-it as ``attribute[district]``. Requests are PUBLIC cases only (the ones the board shows),
-never any contact data; text is the scrubbed public text. Submitting goes through
-``citizen.submit``, so validation and limits are those of the web form. Spec form fields we
-cannot use (``lat``, ``long``, ``address_string``, ``address_id``, ``device_id``,
-``account_id``, ``media_url``, ``jurisdiction_id``, other ``attribute[…]``) are ignored, not
-refused, so stock clients can post.
+it as ``attribute[district]``; it may be left out when the request has a place (``lat`` +
+``long`` inside a district's boundary, or an ``address_string`` naming a district), which
+the district is then worked out from (§13, as for the web form). A request without any
+place is accepted for services that need none (filed under 市本级 when no district is
+given) and refused naming ``address_string`` for the categories the admin marks as needing
+one. Requests are PUBLIC cases only (the ones the board shows), never any contact data; text
+is the scrubbed public text. Submitting goes through ``citizen.submit``, so validation and
+limits are those of the web form. ``media_url`` is kept as a link staff see (never fetched).
+Spec form fields we cannot use (``address_id``, ``device_id``, ``account_id``,
+``jurisdiction_id``, other ``attribute[…]``) are ignored, not refused, so stock clients can
+post.
 
 Field mapping (GET requests):
 
@@ -17,8 +22,9 @@ Field mapping (GET requests):
   state label; ``agency_responsible`` is the lead department; ``expected_datetime`` is the
   reply deadline (答复时限); ``service_notice`` says what is promised (the reply outcome, the
   planned date of a 列入计划 reply, or the deadline in Beijing time, as the e-mails write it).
-- Location: cases carry a district only. ``address`` holds the district label, and
-  ``address_id``, ``zipcode``, ``lat``, ``long`` and ``media_url`` are always empty (null).
+- Location: ``address`` is the case's address as the public sees it (cut at the building),
+  else the district label; ``lat`` and ``long`` the point rounded to ~10 m (null without
+  one); ``address_id``, ``zipcode`` and ``media_url`` are empty (null).
 
 Extensions, in an ``extended_attributes`` object sent only when the client asks with
 ``extensions=true`` (as the Chicago endpoint does; the spec leaves extensions to implementers):
@@ -42,6 +48,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from functions.domain import geo
 from functions.domain.cases import Case, public_content, public_text
 from functions.domain.errors import FieldError, Forbidden, InvalidRequest, NotFound, invalid_fields
 from functions.domain.lifecycle import STATE_LABELS, TERMINAL, State
@@ -81,7 +88,14 @@ _FORM_NAMES = {
     "contact.phone": "phone",
     "contact.email": "email",
     "contact.name": "first_name",
+    "district": "attribute[district]",
+    "location": "address_string",
+    "location.address": "address_string",
+    "location.lat": "lat",
+    "location.lng": "long",
+    "media_url": "media_url",
 }
+MEDIA_URL_MAX = 500
 
 
 # --- discovery ------------------------------------------------------------------------------
@@ -162,13 +176,16 @@ def _service(code: str, tax: Taxonomy) -> tuple[Kind, str]:
 
 def district_attribute(tax: Taxonomy) -> dict[str, Any]:
     """The one attribute every service has: where the matter is, as the spec's single-value
-    list (posted as ``attribute[district]=<key>``)."""
+    list (posted as ``attribute[district]=<key>``); optional, since a place may show it."""
     return {
         "variable": True,
         "code": "district",
         "datatype": "singlevaluelist",
-        "required": True,
-        "datatype_description": "区县代码，取 values 中的 key / a key from values",
+        "required": False,
+        "datatype_description": (
+            "区县代码，取 values 中的 key；有坐标（lat/long）或含区县名的地址时可不填 / a key "
+            "from values; may be left out when lat/long or the address shows the district"
+        ),
         "order": 1,
         "description": "所在区县 District",
         "values": [{"key": code, "name": label} for code, label in tax.districts],
@@ -176,7 +193,7 @@ def district_attribute(tax: Taxonomy) -> dict[str, Any]:
 
 
 def service_definition(code: str) -> dict[str, Any]:
-    """The definition of one service: its attributes (``district``, required)."""
+    """The definition of one service: its attributes (``district``)."""
     tax = directory.taxonomy()
     _service(code, tax)
     return {"service_code": code, "attributes": [district_attribute(tax)]}
@@ -204,6 +221,12 @@ def _notice(case: Case) -> str:
     return ""
 
 
+def _address(case: Case, tax: Taxonomy) -> str:
+    """The address as the public reads it (scrubbed, cut at the building), else the district."""
+    given = case.location.address if case.location else None
+    return public_text(case, given) if given else tax.district_label(case.district)
+
+
 def request_view(
     case: Case, tax: Taxonomy, *, extensions: bool = False, own: bool = False
 ) -> dict[str, Any]:
@@ -212,6 +235,7 @@ def request_view(
     a = case.assignment
     last = case.last_reply
     last_rated = next((r for r in reversed(case.replies) if r.rating), None)
+    point = geo.public_point(case.location.lat, case.location.lng) if case.location else None
     view: dict[str, Any] = {
         "service_request_id": case.case_id,
         "status": _status(case),
@@ -226,11 +250,11 @@ def request_view(
         "requested_datetime": iso(case.created_at),
         "updated_datetime": iso(case.updated_at or case.created_at),
         "expected_datetime": iso(a.reply_due_at) if a else None,
-        "address": None if own else tax.district_label(case.district),
+        "address": None if own else _address(case, tax),
         "address_id": None,
         "zipcode": None,
-        "lat": None,
-        "long": None,
+        "lat": point[0] if point and not own else None,
+        "long": point[1] if point and not own else None,
         "media_url": None,
     }
     if extensions:
@@ -443,6 +467,55 @@ def _check_api_key(api_key: str, keys: tuple[str, ...]) -> str | None:
     return client
 
 
+def _coordinate(form: Mapping[str, str], name: str, bad: list[FieldError]) -> float | None:
+    text = form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if value != value or value in (float("inf"), float("-inf")):
+        label = "纬度" if name == "lat" else "经度"
+        bad.append(FieldError(name, f"{label}须为数字（WGS-84）", f"{name} must be a number"))
+        return None
+    return value
+
+
+def _location(form: Mapping[str, str], bad: list[FieldError]) -> dict[str, Any] | None:
+    """The spec's location fields as a case's ``location``: ``lat`` + ``long`` (WGS-84) and
+    ``address_string`` (cut to the 100 characters a case keeps: clients write long ones)."""
+    lat, lng = _coordinate(form, "lat", bad), _coordinate(form, "long", bad)
+    address = form.get("address_string", "").strip()[:100].strip()
+    location: dict[str, Any] = {}
+    if address:
+        location["address"] = address
+    if lat is not None and lng is not None:
+        location.update(lat=lat, lng=lng)
+    elif (lat is None) != (lng is None) and not any(f.field in ("lat", "long") for f in bad):
+        missing = "long" if lng is None else "lat"
+        bad.append(FieldError(missing, "纬度和经度需同时填写", "lat and long go together (WGS-84)"))
+    return location or None
+
+
+def media_link(form: Mapping[str, str]) -> str | None:
+    """``media_url``: a link staff may open, never fetched by the server; 400 unless http(s)."""
+    url = form.get("media_url", "").strip()
+    if not url:
+        return None
+    if len(url) > MEDIA_URL_MAX or not re.match(r"^https?://[^\s/]+\S*$", url):
+        raise invalid_fields(
+            [
+                FieldError(
+                    "media_url",
+                    f"media_url 须为 http(s) 链接（不超过 {MEDIA_URL_MAX} 个字符）",
+                    f"media_url must be an http(s) URL of at most {MEDIA_URL_MAX} characters",
+                )
+            ]
+        )
+    return url
+
+
 def submission(form: Mapping[str, str], tax: Taxonomy) -> dict[str, Any]:
     """The form fields as a ``case-submission`` body, validated like the web form's."""
     bad: list[FieldError] = []
@@ -460,16 +533,7 @@ def submission(form: Mapping[str, str], tax: Taxonomy) -> dict[str, Any]:
             error.fields = [_unknown_service(code)]
             raise
     district_field, district = _district_field(form)
-    if not district:
-        bad.append(
-            FieldError(
-                district_field,
-                "请填写所在区县：服务定义（GET services/{service_code}.json）中必填属性 "
-                "district 的一个 key",
-                "attribute[district] is required: a key of the required district attribute "
-                "in the service definition (GET services/{service_code}.json)",
-            )
-        )
+    location = _location(form, bad)
     consent = form.get("public", "").strip().lower()
     if consent not in _TRUE | _FALSE:
         bad.append(FieldError("public", "是否公开须为 true 或 false", "must be true or false"))
@@ -494,8 +558,15 @@ def submission(form: Mapping[str, str], tax: Taxonomy) -> dict[str, Any]:
         "contact": contact,
         "public": consent in _TRUE,
     }
+    if location:
+        body["location"] = location
     if not body["district"]:
         del body["district"]
+        if not location and category and category not in tax.place_categories:
+            # No place and none needed (a question about a city-wide rule): 市本级.
+            body["district"] = "city" if "city" in dict(tax.districts) else ""
+            if not body["district"]:
+                del body["district"]
     try:
         checked = check("case-submission", body)
     except InvalidRequest as error:
@@ -506,11 +577,9 @@ def submission(form: Mapping[str, str], tax: Taxonomy) -> dict[str, Any]:
                 f.message_en,
             )
             for f in error.fields
-            # service_code and a missing district are reported above; a title made from a
-            # valid description is valid, so its errors repeat the description's.
-            if _form_field(f.field) != "service_code"
-            and (district or f.field != "district")
-            and (given_title or f.field != "title")
+            # service_code is reported above; a title made from a valid description is
+            # valid, so its errors repeat the description's.
+            if _form_field(f.field) != "service_code" and (given_title or f.field != "title")
         )
         checked = body
     if "district" in body and body["district"] not in dict(tax.districts):
@@ -553,14 +622,22 @@ def create(
     the request against the rate limits unless it replays an earlier answer."""
     client = _check_api_key(api_key, api_keys)
     body = submission(form, directory.taxonomy())
-    created = citizen.submit(
-        body,
-        idempotency_key=idempotency_key,
-        now=now,
-        channel=Channel.OPEN311,
-        open311_client=client,
-        limits=limits,
-    )
+    link = media_link(form)
+    try:
+        created = citizen.submit(
+            body,
+            idempotency_key=idempotency_key,
+            now=now,
+            channel=Channel.OPEN311,
+            open311_client=client,
+            limits=limits,
+            media_link=link,
+        )
+    except InvalidRequest as error:  # the place's rules: named as the client sent them
+        error.fields = [
+            FieldError(_form_field(f.field), f.message, f.message_en) for f in error.fields
+        ]
+        raise
     code = created["tracking_code"]
     answer: dict[str, Any] = {
         "service_request_id": created["case_id"],

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from functions.domain import sla
+from functions.domain import geo, sla
 from functions.domain.actions import EVENT_LABELS, is_public
 from functions.domain.cases import (
     Assignment,
@@ -75,6 +75,33 @@ def _excerpt(case: Case) -> str:
     if len(text) > EXCERPT_SOURCE and len(masked) < EXCERPT + CUT_ROOM:
         masked = public_text(case, text)
     return masked[:EXCERPT] + ("…" if len(masked) > EXCERPT else "")
+
+
+def _point(case: Case) -> dict[str, float] | None:
+    """The point as the public sees it (rounded to ~10 m), or None."""
+    loc = case.location
+    rounded = geo.public_point(loc.lat, loc.lng) if loc else None
+    return {"lat": rounded[0], "lng": rounded[1]} if rounded else None
+
+
+def _public_location(case: Case) -> dict[str, Any] | None:
+    """The place as the public sees it: the address through the scrubber (cut at the
+    building, §8) and the rounded point."""
+    loc = case.location
+    if loc is None:
+        return None
+    point = _point(case)
+    return {
+        "address": public_text(case, loc.address) if loc.address else None,
+        "lat": point["lat"] if point else None,
+        "lng": point["lng"] if point else None,
+    }
+
+
+def _own_location(case: Case) -> dict[str, Any] | None:
+    """The place as the citizen gave it (their own view, staff, the department)."""
+    loc = case.location
+    return {"address": loc.address, "lat": loc.lat, "lng": loc.lng} if loc else None
 
 
 def _iso(instant: datetime | None) -> str | None:
@@ -148,6 +175,7 @@ def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
         "card_label": CARD_LABELS.get(card or ""),
         "rating": _rating(last_rated, with_comment=False),
         "reopen_count": case.reopen_count,
+        "location": _point(case),
     }
 
 
@@ -194,6 +222,7 @@ def public_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) -
         "timeline": [event(e, internal=False, clean=clean) for e in events if is_public(e)],
         "clock_paused": paused(case),
         "replies": [_reply(r, clean=clean) for r in case.replies],
+        "location": _public_location(case),
     }
 
 
@@ -227,6 +256,7 @@ def private_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) 
         "title": case.title,
         "content": case.content,
         "replies": [_reply(r) for r in case.replies],  # their own case: as written to them
+        "location": _own_location(case),
         "contact": {
             "name": case.contact.name,
             "phone": case.contact.phone,
@@ -298,6 +328,9 @@ def staff_case(
             "approved_public": case.approved_public,
             "escalated": case.escalated,
             "extensions_used": case.extensions_used,
+            "district_source": case.district_source,
+            "district_claimed": _claimed(case, tax),
+            "media_link": case.media_link,
             "events": [event(e, internal=True) for e in events],
             "replies": [_reply(r) for r in case.replies],
             "public_version": {
@@ -374,9 +407,17 @@ def staff_summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
             "pending": case.pending.type if case.pending else None,
             "escalated": case.escalated,
             "next_deadline": _iso(case.running_deadline()),
+            "district_claimed": _claimed(case, tax),
         }
     )
     return out
+
+
+def _claimed(case: Case, tax: Taxonomy) -> dict[str, str] | None:
+    """The citizen's choice of district where the place says otherwise: the coordinator
+    decides at 受理 (§13)."""
+    code = case.district_claimed
+    return {"code": code, "label": tax.district_label(code)} if code else None
 
 
 # --- 回音壁 -----------------------------------------------------------------------------------

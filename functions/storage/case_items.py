@@ -40,6 +40,7 @@ _NESTED = (
     "replies",
     "public_version",
     "info_requests",
+    "location",
 )
 
 
@@ -78,6 +79,9 @@ def to_model(case: Case) -> CaseModel:
         archived_at=case.archived_at,
         anonymised_at=case.anonymised_at,
         open311_client=case.open311_client,
+        district_source=case.district_source,
+        district_claimed=case.district_claimed,
+        media_link=case.media_link,
         rating=(
             case.last_reply.rating.value if case.last_reply and case.last_reply.rating else None
         ),
@@ -146,6 +150,9 @@ def from_model(model: CaseModel) -> Case:
         "head_hash": model.head_hash,
         "contact_salt": model.contact_salt,
         "open311_client": model.open311_client,
+        "district_source": model.district_source,
+        "district_claimed": model.district_claimed,
+        "media_link": model.media_link,
     }
     for name in (
         "rating_window_ends_at",

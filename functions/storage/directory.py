@@ -51,6 +51,8 @@ class Taxonomy:
     platform_name: str
     districts: tuple[tuple[str, str], ...]
     categories: tuple[tuple[str, str], ...]
+    # Categories whose 投诉 and 求助 need a place (an address or a point, §13).
+    place_categories: frozenset[str] = frozenset()
 
     def district_label(self, code: str) -> str:
         return dict(self.districts).get(code, code)
@@ -221,6 +223,9 @@ def taxonomy() -> Taxonomy:
             platform_name=value.get("city", {}).get("platform_name", "网络问政平台"),
             districts=tuple((d["code"], d["label"]) for d in value.get("districts", [])),
             categories=tuple((c["code"], c["label"]) for c in value.get("categories", [])),
+            place_categories=frozenset(
+                c["code"] for c in value.get("categories", []) if c.get("needs_place")
+            ),
         )
 
     result: Taxonomy = _cached("taxonomy", load)

@@ -224,6 +224,10 @@ class CaseModel(Model):
     replies: ListAttribute[Any] = ListAttribute(default=list)
     public_version: MapAttribute[str, Any] = MapAttribute(null=True)  # 公开版本, scrubbed
     info_requests: ListAttribute[Any] = ListAttribute(default=list)  # 补充材料
+    location: MapAttribute[str, Any] = MapAttribute(null=True)  # {address, lat, lng} (WGS-84)
+    district_source = UnicodeAttribute(null=True)  # point | address | citizen
+    district_claimed = UnicodeAttribute(null=True)  # the citizen's choice the place contradicts
+    media_link = UnicodeAttribute(null=True)  # Open311 media_url, shown to staff, never fetched
     extensions_used = NumberAttribute(default=0)
     reopen_count = NumberAttribute(default=0)
     escalated = BooleanAttribute(default=False)

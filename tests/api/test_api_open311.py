@@ -191,15 +191,18 @@ DISTRICT_ATTRIBUTE = {
     "variable": True,
     "code": "district",
     "datatype": "singlevaluelist",
-    "required": True,
-    "datatype_description": "区县代码，取 values 中的 key / a key from values",
+    "required": False,  # a place (lat/long, an address naming it) may show the district
+    "datatype_description": (
+        "区县代码，取 values 中的 key；有坐标（lat/long）或含区县名的地址时可不填 / a key "
+        "from values; may be left out when lat/long or the address shows the district"
+    ),
     "order": 1,
     "description": "所在区县 District",
     "values": [{"key": "city", "name": "市本级"}, {"key": "east", "name": "东区"}],
 }
 
 
-def test_service_definition_publishes_the_required_district_and_unknown_codes_are_404(
+def test_service_definition_publishes_the_district_and_unknown_codes_are_404(
     api: Api,
 ) -> None:
     assert _json(api, "/services/complaint.urban.json") == {
@@ -213,7 +216,7 @@ def test_service_definition_publishes_the_required_district_and_unknown_codes_ar
     [attribute] = root.findall("attributes/attribute")
     assert [c.tag for c in attribute] == list(DISTRICT_ATTRIBUTE)
     assert attribute.findtext("code") == "district"
-    assert attribute.findtext("required") == "true"
+    assert attribute.findtext("required") == "false"
     assert attribute.findtext("datatype") == "singlevaluelist"
     assert [(v.findtext("key"), v.findtext("name")) for v in attribute.findall("values/value")] == [
         ("city", "市本级"),
@@ -528,9 +531,9 @@ def test_post_validation_names_each_form_field(api: Api) -> None:
         "xml",
     )
     described = _xml_errors(missing, 400)
-    assert {d.split(":")[0] for d in described} == {"attribute[district]", "phone"}
-    [district] = [d for d in described if d.startswith("attribute[district]")]
-    assert "attribute[district] is required" in district and "请填写所在区县" in district
+    # Without a place or a district a service that needs no place goes to 市本级: only the
+    # contact is missing (tests/api/test_api_open311_clients.py has the place rules).
+    assert {d.split(":")[0] for d in described} == {"phone"}
     assert _ids(api, "?start_date=2000-01-01T00:00:00Z") == []
     # The body must be a form.
     as_json = api.call("POST", f"{BASE}/requests.json", {"service_code": "complaint.urban"})

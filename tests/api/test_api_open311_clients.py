@@ -175,11 +175,11 @@ def test_georeport_lists_services_and_reads_the_district_attribute(
     if output_format == "xml":  # xmltodict: one <attribute> is a dict, one list of values
         attribute = attribute["attribute"]
         values = attribute["values"]["value"]
-        assert attribute["required"] == "true" and attribute["variable"] == "true"
+        assert attribute["required"] == "false" and attribute["variable"] == "true"
     else:
         [attribute] = attribute
         values = attribute["values"]
-        assert attribute["required"] is True and attribute["variable"] is True
+        assert attribute["required"] is False and attribute["variable"] is True
     assert attribute["code"] == "district" and attribute["datatype"] == "singlevaluelist"
     assert [(v["key"], v["name"]) for v in values] == [("city", "市本级"), ("east", "东区")]
 
@@ -192,7 +192,7 @@ def test_fixmystreet_reads_the_service_definition_as_its_populate_step_does(site
     assert first["metadata"] == "true"
     meta = _fms_xml(site.get(f"/open311/v2/services/{first['service_code']}.xml").text)
     [attribute] = meta["attributes"]["attribute"]
-    assert attribute["code"] == "district" and attribute["required"] == "true"
+    assert attribute["code"] == "district" and attribute["required"] == "false"
     assert attribute["order"] == "1" and attribute["description"]
     assert [v["key"] for v in attribute["values"]["value"]] == ["city", "east"]
 
@@ -232,10 +232,12 @@ def test_a_fixmystreet_post_files_the_case_and_its_client_reads_it_back(
             GeoReport(site.endpoint, api_key=KEY).get_service_request(case_id)
         assert refused.value.response.status_code == 404
 
-    # Filed as FixMyStreet sent it: the attribute is the district, lat/long ignored; no
-    # `public` field, so no consent to publish.
+    # Filed as FixMyStreet sent it: the attribute is the district (the pin lies in no
+    # district this city has a boundary for), the pin is kept; no `public` field, so no
+    # consent to publish.
     filed = api.staff_case(case_id)
     assert filed["district"] == "east" and filed["channel"] == "open311"
+    assert filed["location"] == {"address": None, "lat": 30.27, "lng": 120.15}
     assert filed["kind"] == "complaint" and filed["category"] == "urban"
     assert filed["public"] is False
 
@@ -285,15 +287,15 @@ def test_the_open311_client_shape_sends_the_key_in_the_query_string(site: Site, 
     _no_contact(json.dumps(request_json, ensure_ascii=False) + json.dumps(request_xml))
 
 
-def test_a_post_without_the_district_names_the_attribute(site: Site) -> None:
-    params = _fms_params()
+def test_a_post_whose_place_shows_no_district_names_the_attribute(site: Site) -> None:
+    params = _fms_params()  # a pin outside every boundary this city has
     del params["attribute[district]"]
     refused = _fms_post(site, **params)
     assert refused.status_code == 400 and refused.headers["Content-Type"] == XML_TYPE
     [error] = _fms_xml(refused.text)["error"]  # as Open311.pm's _process_error reads it
     assert error["code"] == "400"
-    assert error["description"].startswith("attribute[district]: attribute[district] is required")
-    assert "请填写所在区县" in error["description"]
+    assert error["description"].startswith("attribute[district]: district is required unless")
+    assert "请选择所属区县" in error["description"]
 
 
 def test_a_post_for_an_unknown_service_is_404(site: Site) -> None:
@@ -353,3 +355,94 @@ def test_paths_clients_try_that_we_do_not_serve_are_spec_404s(
     else:
         assert answer.json() == [{"code": 404, "description": answer.json()[0]["description"]}]
         assert "no such resource" in answer.json()[0]["description"]
+
+
+# --- where: lat/long, address_string, media_url (§13) ------------------------------------------
+
+
+@pytest.fixture
+def placed_site(site: Site, api: Api) -> Site:
+    """The test city with 东区's boundary (tests/api/test_api_location.py) and 城乡建设
+    marked as needing a place."""
+    import copy
+
+    from infra import bootstrap
+    from tests.api.test_api_location import EAST
+    from tests.conftest import TEST_CITY
+
+    city = copy.deepcopy(TEST_CITY)
+    city["categories"][0]["needs_place"] = True  # urban
+    bootstrap.load_city(city)
+    body = {"type": "FeatureCollection", "features": [EAST]}
+    api.ok(api.call("PUT", "/api/admin/geo/districts", body, api.as_role("admin")))
+    return site
+
+
+def test_a_fixmystreet_pin_without_the_attribute_is_placed_in_its_district(
+    placed_site: Site, api: Api
+) -> None:
+    """Exactly the fields Open311.pm's _populate_service_request_params sends for a report
+    with a pin, an address and a photo link, and no attribute: the pin finds the district."""
+    params = _fms_params(
+        lat="31.2123456",
+        long="121.4187654",
+        address_string="东区人民路12号翠湖小区3栋2单元501室",
+        media_url="https://fms.example/photo/42.0.full.jpeg",
+        public="true",
+    )
+    del params["attribute[district]"]
+    posted = _fms_post(placed_site, **params)
+    assert posted.status_code == 201, posted.text
+    [request] = _fms_xml(posted.text)["request"]
+    case_id = request["service_request_id"]
+    filed = api.staff_case(case_id)
+    assert (filed["district"], filed["district_source"]) == ("east", "point")
+    assert filed["media_link"] == "https://fms.example/photo/42.0.full.jpeg"  # never fetched
+
+    api.accept(case_id)
+    read = GeoReport(placed_site.endpoint).get_service_request(case_id)
+    assert (read["lat"], read["long"]) == (31.2123, 121.4188)  # ~10 m
+    assert read["address"] == "东区人民路12号翠湖小区3栋**"  # cut at the building
+    assert read["media_url"] is None  # a client's link is not a photo of ours
+    as_xml = GeoReport(placed_site.endpoint, output_format="xml").get_service_request(case_id)
+    assert (as_xml["lat"], as_xml["long"]) == ("31.2123", "121.4188")
+
+
+def test_a_georeport_shaped_post_with_an_address_only_is_placed_by_its_text(
+    placed_site: Site, api: Api
+) -> None:
+    """Fields as a GeoReport v2 client builds them from the spec: service_code, an
+    address_string, description and an e-mail, the api_key in the query string."""
+    posted = requests.post(
+        f"{placed_site.endpoint}/requests.json",
+        params={"api_key": OTHER_KEY},
+        data={
+            "service_code": "complaint.urban",
+            "address_string": "东区解放路口",
+            "description": "解放路口的井盖松动，车辆经过时响声很大，存在安全隐患。",
+            "email": EMAIL,
+        },
+        timeout=30,
+    )
+    assert posted.status_code == 201, posted.text
+    [created] = posted.json()
+    filed = api.staff_case(created["service_request_id"])
+    assert (filed["district"], filed["district_source"]) == ("east", "address")
+
+
+def test_a_service_that_needs_a_place_refuses_a_request_without_one(placed_site: Site) -> None:
+    params = _fms_params()
+    for name in ("lat", "long", "attribute[district]"):
+        del params[name]
+    refused = _fms_post(placed_site, **params)
+    assert refused.status_code == 400
+    errors = [e["description"] for e in _fms_xml(refused.text)["error"]]
+    assert {e.split(":")[0] for e in errors} == {"address_string", "attribute[district]"}
+    assert any(e.startswith("address_string: this category needs a place") for e in errors)
+    # Half a point, or a point that is not a number, names the field.
+    half = _fms_post(placed_site, **{**params, "lat": "31.21"})
+    assert [e["description"].split(":")[0] for e in _fms_xml(half.text)["error"]] == ["long"]
+    nan = _fms_post(placed_site, **{**params, "lat": "north", "long": "121.4"})
+    assert [e["description"].split(":")[0] for e in _fms_xml(nan.text)["error"]] == ["lat"]
+    link = _fms_post(placed_site, **_fms_params(media_url="javascript:alert(1)"))
+    assert [e["description"].split(":")[0] for e in _fms_xml(link.text)["error"]] == ["media_url"]

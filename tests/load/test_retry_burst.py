@@ -26,6 +26,7 @@ SUBMISSION = {
     "kind": "complaint",
     "category": "urban",
     "district": "city",
+    "location": {"address": "翠湖街与解放路交叉口"},
     "title": "翠湖街路灯一周不亮",
     "content": "滨河路与翠湖街交叉口的路灯已经一周不亮，夜里行人很不安全。",
     "contact": {"name": "王小红", "phone": "13800004321", "email": "wang@example.com"},

@@ -146,6 +146,7 @@ def test_the_job_timer_climbs_the_ladder_to_a_public_red_card(stack: Stack) -> N
             "kind": "help",
             "category": "urban",
             "district": "city",
+            "location": {"address": "翠湖小区"},
             "title": "老旧小区二次供水水箱长期不清洗",
             "content": "翠湖小区的二次供水水箱两年没有清洗，水里有铁锈和杂质。",
             "contact": {"name": "周大海", "phone": "13800005678"},

@@ -99,6 +99,7 @@ SUBMISSION = json.dumps(
         "kind": "complaint",
         "category": "urban",
         "district": "city",
+        "location": {"address": "翠湖街与解放路交叉口"},
         "title": "滨河路路灯不亮",
         "content": "滨河路与翠湖街交叉口的路灯已经一周不亮。",
         "contact": {"phone": "13800001234"},

@@ -41,6 +41,35 @@ def test_demo_cases_replay_into_every_state_whatever_the_day(aws: None, now: dat
     for card in ("yellow", "red"):  # the 督办 lists have something to show
         assert cases_repo.carded(card, {}, None, public=False).cases, card
     assert not _dated_after(now)
+    assert not _misplaced()
+
+
+def _misplaced() -> list[str]:
+    """Demo cases whose point lies outside the district they are filed under (where that
+    district has a boundary); and the one case whose citizen chose another district than the
+    point's must still be waiting for the coordinator to settle it."""
+    from functions.domain import geo
+    from functions.storage import boundaries, cases_repo
+    from functions.storage.models import CaseModel
+
+    bounds, _ = boundaries.current()
+    shaped = {b.code for b in bounds}
+    found: list[str] = []
+    claimed = []
+    for model in CaseModel.scan():
+        case = cases_repo.get(model.case_id)
+        assert case is not None
+        if case.district_claimed:
+            claimed.append((case.district_claimed, case.district, case.state))
+        loc = case.location
+        if case.district in shaped and not (loc and loc.lat is not None and loc.lng is not None):
+            found.append(f"{case.case_id} in {case.district} has no point")
+        elif loc and loc.lat is not None and loc.lng is not None:
+            at = geo.district_at(bounds, loc.lat, loc.lng)
+            if at != case.district and not case.district_claimed:
+                found.append(f"{case.case_id} filed in {case.district}, its point in {at}")
+    assert claimed == [("binhe", "jiangcheng", State.SUBMITTED)], claimed
+    return found
 
 
 def _dated_after(now: datetime) -> list[str]:

@@ -83,8 +83,10 @@ def _body(schema: Any, root: dict[str, Any], clean: bool, depth: int = 0) -> st.
     if not isinstance(schema, dict) or depth > 6:
         return ANY_JSON
     schema, root = _resolve(schema, root)
-    if "enum" in schema:
-        shaped: st.SearchStrategy[Any] = st.sampled_from(schema["enum"])
+    if "const" in schema:
+        shaped: st.SearchStrategy[Any] = st.just(schema["const"])
+    elif "enum" in schema:
+        shaped = st.sampled_from(schema["enum"])
     elif schema.get("type") == "string":
         shaped = _strings(schema, clean)
     elif schema.get("type") in ("integer", "number"):

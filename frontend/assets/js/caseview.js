@@ -29,6 +29,14 @@ export function deadlineValue(iso, running, apiOverdue, stopped = null) {
 /** 暂停计时 beside the reply deadline while the case waits for the citizen (中止计时). */
 export const pausedBadge = (c) => (c.clock_paused ? badge('暂停计时', 'paused') : null);
 
+/** The place as a line of text: the address, and whether a point was marked on the map. */
+export function placeText(location) {
+  if (!location) return null;
+  const marked = location.lat != null && location.lng != null;
+  if (location.address) return marked ? `${location.address}（已在地图上标注）` : location.address;
+  return marked ? `地图标注（北纬 ${location.lat}，东经 ${location.lng}）` : null;
+}
+
 export function caseFacts(c, { showName = true, deadlines = true } = {}) {
   const open = withDepartment(c.state);
   return facts([
@@ -36,6 +44,7 @@ export function caseFacts(c, { showName = true, deadlines = true } = {}) {
     ['类型', c.kind_label],
     ['分类', c.category_label],
     ['所属区域', c.district_label],
+    ['地点', placeText(c.location)],
     ['提交时间', formatDateTime(c.created_at)],
     ['留言人', showName ? c.name_masked : null],
     ['紧急程度', c.urgency_label],

@@ -33,9 +33,12 @@ export function showCase(panel, c, message, env) {
       caseHeading(c, 'h2'),
       rejectionBlock(c.rejection),
       c.escalated ? alertBox('本件经两次重办留言人仍不满意，已转总平台处理。', 'warning') : null,
+      c.district_claimed ? alertBox(`留言人选择的区县是「${c.district_claimed.label}」，但所填地点位于「${c.district_label}」。受理时请确定该诉求所属区县。`, 'warning') : null,
       c.deadline_provisional ? alertBox(`${PROVISIONAL}：时限所在年份的法定节假日安排尚未确认，公布并由管理员更新工作日历后，请核对本件时限。`, 'warning') : null,
       h('section', { class: 'panel' }, caseFacts(c), pausedNote(c), facts([
         ['来源', c.channel_label || null],
+        ['区县依据', DISTRICT_SOURCES[c.district_source] || null],
+        ['附件链接', c.media_link ? h('a', { href: c.media_link, rel: 'noopener noreferrer nofollow', target: '_blank' }, c.media_link) : null],
         ['公开', publicText(c)],
         ['交办', a && a.no ? `第 ${a.no} 次交办 · ${formatDateTime(a.assigned_at)}` : null],
         ['签收时间', a && a.signed_at ? formatDateTime(a.signed_at) : null],
@@ -86,6 +89,13 @@ function assignmentBox(a) {
         text && d.input_at ? h('span', { class: 'muted' }, `（${formatDateTime(d.input_at)}）`) : null);
     })));
 }
+
+const DISTRICT_SOURCES = {
+  point: '按地图标注的位置确定',
+  address: '按地址中的区县名确定',
+  citizen: '留言人选择',
+  coordinator: '总平台受理时确定',
+};
 
 /** The offered actions this console has a form for, titled and routed by the lifecycle. */
 function actionsSection(c, env) {

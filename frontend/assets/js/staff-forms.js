@@ -43,6 +43,11 @@ function acceptForm(c, { tax, send, done, failed }) {
     children: radios('urgency', optionsOf(tax, 'urgencies').map((o) => ({ ...o, hint: urgencyHint(tax, o.code, c.kind) })), c.urgency || 'general'),
   });
   const category = select('category', optionsOf(tax, 'categories'), { value: c.category });
+  // Where the citizen's choice and the place disagree, the coordinator decides (no default).
+  const claimed = c.district_claimed;
+  const district = select('district', optionsOf(tax, 'districts'), claimed
+    ? { placeholder: '请确定所属区县', value: '' }
+    : { value: c.district });
   const publish = h('input', { type: 'checkbox', id: uid('pub'), checked: Boolean(c.public), disabled: !c.public });
   const version = c.public ? publicVersionFields(c) : null;
   if (version) {
@@ -53,6 +58,12 @@ function acceptForm(c, { tax, send, done, failed }) {
     children: [
       urgency,
       field({ label: '问题分类', control: category, path: 'category', hint: '留言人选择的分类不准确时可以更正' }),
+      field({
+        label: '所属区县', control: district, path: 'district',
+        hint: claimed
+          ? `留言人选择「${claimed.label}」，所填地点位于「${c.district_label}」，请确定。`
+          : '区县不准确时可以更正',
+      }),
       h('div', { class: 'field', dataset: { field: 'public' } },
         h('div', { class: 'choice' }, publish, h('label', { for: publish.id }, '同意在公开留言板展示')),
         h('p', { class: 'hint' }, c.public ? '留言人已同意公开。留言板展示下面的公开版本，不展示姓名和联系方式；请核对后再受理。' : '留言人未同意公开，不能公开展示。'),
@@ -62,7 +73,9 @@ function acceptForm(c, { tax, send, done, failed }) {
     collect() {
       const body = { urgency: checkedValue(urgency), public: publish.checked };
       if (category.value && category.value !== c.category) body.category = category.value;
+      if (district.value && (claimed || district.value !== c.district)) body.district = district.value;
       const errors = body.urgency ? [] : [{ field: 'urgency', message: '请选择紧急程度' }];
+      if (claimed && !body.district) errors.push({ field: 'district', message: '请确定所属区县' });
       if (version && body.public && version.changed()) {
         body.public_version = version.value();
         errors.push(...version.errors());
@@ -74,6 +87,7 @@ function acceptForm(c, { tax, send, done, failed }) {
       details: [
         ['紧急程度', labelOf(tax, 'urgencies', body.urgency)],
         ['问题分类', labelOf(tax, 'categories', body.category || c.category)],
+        ['所属区县', labelOf(tax, 'districts', body.district || c.district)],
         ['公开展示', body.public ? (body.public_version ? '是（使用编辑后的公开版本）' : '是') : '否'],
       ],
       confirmLabel: '确认受理',

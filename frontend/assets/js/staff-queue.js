@@ -106,6 +106,7 @@ export function consoleView(container, { tax, depts }) {
         c.kind_label ? badge(c.kind_label, 'kind') : null,
         pendingType ? badge(pendingType === 'extension' ? '待审延期' : '待审退回', 'pending') : null,
         c.escalated ? badge('已转总平台', 'reopen') : null,
+        c.district_claimed ? badge('区县待核', 'pending') : null,
         c.deadline_provisional ? h('span', { class: 'badge provisional', title: PROVISIONAL }, '时限按规则推算') : null,
         running && due ? deadlineBadge(due, { apiOverdue: c.overdue }) : null,
         cardBadge(c),

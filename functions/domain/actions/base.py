@@ -56,6 +56,7 @@ class Context:
     rules: DeadlineRules
     department: Callable[[str, str], DepartmentRef] = field(repr=False)
     known_category: Callable[[str], bool] = field(repr=False, default=lambda _: True)
+    known_district: Callable[[str], bool] = field(repr=False, default=lambda _: True)
 
 
 Runner = Callable[["Case", "Actor", Mapping[str, Any], Context], "TransitionResult"]

@@ -9,6 +9,7 @@ from datetime import datetime
 from functions.domain.actions.base import ActionDef, EventKind, states
 from functions.domain.cases import Actor, Case, Contact, Event, Notice, TransitionResult
 from functions.domain.errors import Forbidden, invalid_field
+from functions.domain.geo import Location
 from functions.domain.hashes import case_text_digest, contact_reference
 from functions.domain.lifecycle import EventType, Role, State
 from functions.domain.taxonomy import Channel, Kind
@@ -33,11 +34,17 @@ def new_case(
     now: datetime,
     contact_salt: str,
     open311_client: str | None = None,
+    location: Location | None = None,
+    district_source: str | None = None,
+    district_claimed: str | None = None,
+    media_link: str | None = None,
 ) -> TransitionResult:
     """A new case, its first event and the citizen's receipt. The event holds digests, never
     the contact data: the text's SHA-256 and the contact's salted reference (``contact_salt``
     is random, per case). The receipt carries ``tracking_code``, whose hash the case keeps:
-    it can only be sent now, in the transaction that creates the case."""
+    it can only be sent now, in the transaction that creates the case. ``district`` is the
+    one the place settled (functions/domain/geo.py ``place``), ``district_claimed`` the
+    citizen's choice when the place contradicts it."""
     if actor.role not in ACTION.actors:
         raise Forbidden("无权提交诉求", "may not submit", "forbidden")
     if not (contact.phone or contact.email):
@@ -61,6 +68,10 @@ def new_case(
         event_count=1,
         contact_salt=contact_salt,
         open311_client=open311_client,
+        location=location if location is not None and not location.empty else None,
+        district_source=district_source,
+        district_claimed=district_claimed,
+        media_link=media_link,
     )
     c = case.contact
     digests = {

@@ -154,11 +154,13 @@ def tables(stage: str) -> dict[str, dict[str, Any]]:
 
 
 def function_names() -> list[str]:
-    """Chalice's function names: ``api_handler`` and each scheduled / SNS function."""
+    """Chalice's function names: ``api_handler``, each scheduled / SNS function and each plain
+    Lambda function (``process_upload``, invoked by the uploads bucket)."""
     from app import app
 
     names = ["api_handler"] if app.routes else []
     names += [source.name for source in app.event_sources]
+    names += [function.name for function in app.pure_lambda_functions]
     return names
 
 
@@ -214,6 +216,15 @@ def policy_statements(name: str, stage: str) -> list[dict[str, Any]]:
                 "Effect": "Allow",
                 "Action": list(access.exports),
                 "Resource": sub("${ExportBucket.Arn}/exports/*"),
+            }
+        )
+    for prefix, actions in access.media:
+        statements.append(
+            {
+                "Sid": "Media" + pascal(prefix.strip("/")),
+                "Effect": "Allow",
+                "Action": list(actions),
+                "Resource": sub(f"${{UploadsBucket.Arn}}/{prefix}*"),
             }
         )
     if access.send_email:
@@ -279,6 +290,7 @@ def environment(name: str, stage: str) -> dict[str, Any]:
         "WZ_SES_CONFIGURATION_SET": configuration_set_name(stage),
         "WZ_SES_EVENTS_TOPIC": f"wenzheng-{stage}-ses-events",
         "WZ_EXPORT_BUCKET": {"Ref": "ExportBucket"},
+        "WZ_UPLOADS_BUCKET": uploads_bucket_name(stage),
         "WZ_TABLE_PREFIX": f"wenzheng-{stage}-",
     }
     if name == "api_handler":
@@ -509,6 +521,36 @@ def _site_behaviour() -> dict[str, Any]:
     }
 
 
+def _media_origin() -> dict[str, Any]:
+    """The uploads bucket, read through its own origin access control (``processed/`` only,
+    by the bucket policy)."""
+    return {
+        "Id": "media",
+        "DomainName": {"Fn::GetAtt": ["UploadsBucket", "RegionalDomainName"]},
+        "OriginAccessControlId": {"Fn::GetAtt": ["MediaOriginAccessControl", "Id"]},
+        "S3OriginConfig": {"OriginAccessIdentity": ""},
+    }
+
+
+def _media_behaviour() -> dict[str, Any]:
+    """Processed photos: immutable files, cached long, under the site's own headers."""
+    return {
+        "PathPattern": "/media/*",
+        "TargetOriginId": "media",
+        "ViewerProtocolPolicy": "redirect-to-https",
+        "AllowedMethods": ["GET", "HEAD"],
+        "CachePolicyId": CACHING_OPTIMIZED,
+        "ResponseHeadersPolicyId": {"Ref": "SecurityHeadersPolicy"},
+        "Compress": False,  # JPEG: nothing to gain
+        "FunctionAssociations": [
+            {
+                "EventType": "viewer-request",
+                "FunctionARN": {"Fn::GetAtt": ["MediaRewrite", "FunctionMetadata.FunctionARN"]},
+            }
+        ],
+    }
+
+
 def _api_behaviour(pattern: str) -> dict[str, Any]:
     return {
         "PathPattern": pattern,
@@ -547,9 +589,12 @@ def distribution(stage: str) -> dict[str, Any]:
         "HttpVersion": "http2and3",
         "IPV6Enabled": True,
         "PriceClass": "PriceClass_All",
-        "Origins": [_site_origin(), _api_origin()],
+        "Origins": [_site_origin(), _api_origin(), _media_origin()],
         "DefaultCacheBehavior": _site_behaviour(),
-        "CacheBehaviors": [_api_behaviour(pattern) for pattern in API_PATHS],
+        "CacheBehaviors": [
+            *(_api_behaviour(pattern) for pattern in API_PATHS),
+            _media_behaviour(),
+        ],
         "Aliases": {"Fn::If": ["HasCertificate", [{"Ref": "DomainName"}], {"Ref": "AWS::NoValue"}]},
         "ViewerCertificate": _viewer_certificate(),
     }
@@ -591,6 +636,131 @@ def exports(stage: str) -> dict[str, dict[str, Any]]:
     return {
         "ExportBucket": bucket,
         "ExportBucketPolicy": _bucket_policy("ExportBucket", [_tls_only("ExportBucket")]),
+    }
+
+
+# -- photos: the private uploads bucket, its S3 event, CloudFront's /media/* ------------------
+
+UPLOADS_FUNCTION = "process_upload"
+
+
+def uploads_bucket_name(stage: str) -> str:
+    """Fixed, as settings.py's default: the notification's permission names the bucket by its
+    ARN before the bucket exists (a reference would make a cycle)."""
+    return f"wenzheng-{stage}-uploads"
+
+
+def uploads_bucket(stage: str) -> dict[str, Any]:
+    """Browsers post to ``uploads/`` (presigned POST, CORS for the site's origin only); each
+    new object there invokes the processing function, which writes ``processed/``. Uploads
+    never attached expire after a day; processed versions stay with their case."""
+    function = function_logical_id(UPLOADS_FUNCTION)
+    bucket = _private_bucket(
+        {
+            "BucketName": uploads_bucket_name(stage),
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "OrphanedUploads",
+                        "Status": "Enabled",
+                        "Prefix": "uploads/",
+                        "ExpirationInDays": 1,
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    }
+                ]
+            },
+            "CorsConfiguration": {
+                "CorsRules": [
+                    {
+                        "AllowedMethods": ["POST"],
+                        "AllowedOrigins": [sub("https://${DomainName}")],
+                        "AllowedHeaders": ["*"],
+                        "MaxAge": 3600,
+                    }
+                ]
+            },
+            "NotificationConfiguration": {
+                "LambdaConfigurations": [
+                    {
+                        "Event": "s3:ObjectCreated:*",
+                        "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "uploads/"}]}},
+                        "Function": {"Fn::GetAtt": [function, "Arn"]},
+                    }
+                ]
+            },
+        }
+    )
+    bucket["DependsOn"] = ["UploadsInvokePermission"]
+    return bucket
+
+
+def uploads_bucket_policy() -> dict[str, Any]:
+    """CloudFront reads ``processed/`` only: an upload is never served."""
+    cloudfront_reads = {
+        "Sid": "CloudFrontReadsProcessed",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject",
+        "Resource": sub("${UploadsBucket.Arn}/processed/*"),
+        "Condition": {
+            "StringEquals": {
+                "AWS:SourceArn": sub(
+                    "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/"
+                    "${Distribution}"
+                )
+            }
+        },
+    }
+    return _bucket_policy("UploadsBucket", [cloudfront_reads, _tls_only("UploadsBucket")])
+
+
+def media_rewrite(stage: str) -> dict[str, Any]:
+    """``/media/<id>/<file>`` → ``/processed/<id>/<file>`` (viewer request): the public URL
+    names no storage layout, and nothing outside ``processed/`` can be asked for."""
+    code = (
+        "function handler(event) {\n"
+        "  var request = event.request;\n"
+        "  request.uri = request.uri.replace(/^\\/media\\//, '/processed/');\n"
+        "  return request;\n"
+        "}\n"
+    )
+    return {
+        "Type": "AWS::CloudFront::Function",
+        "Properties": {
+            "Name": f"wenzheng-{stage}-media-rewrite",
+            "AutoPublish": True,
+            "FunctionCode": code,
+            "FunctionConfig": {"Comment": "/media/* → processed/*", "Runtime": "cloudfront-js-2.0"},
+        },
+    }
+
+
+def photos(stage: str) -> dict[str, dict[str, Any]]:
+    return {
+        "UploadsBucket": uploads_bucket(stage),
+        "UploadsBucketPolicy": uploads_bucket_policy(),
+        "UploadsInvokePermission": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Ref": function_logical_id(UPLOADS_FUNCTION)},
+                "Principal": "s3.amazonaws.com",
+                "SourceAccount": {"Ref": "AWS::AccountId"},
+                "SourceArn": sub(f"arn:${{AWS::Partition}}:s3:::{uploads_bucket_name(stage)}"),
+            },
+        },
+        "MediaOriginAccessControl": {
+            "Type": "AWS::CloudFront::OriginAccessControl",
+            "Properties": {
+                "OriginAccessControlConfig": {
+                    "Name": sub(f"wenzheng-{stage}-media-${{AWS::Region}}"),
+                    "OriginAccessControlOriginType": "s3",
+                    "SigningBehavior": "always",
+                    "SigningProtocol": "sigv4",
+                }
+            },
+        },
+        "MediaRewrite": media_rewrite(stage),
     }
 
 
@@ -814,7 +984,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 
 def build(stage: str) -> dict[str, Any]:
     resources: dict[str, Any] = {}
-    parts = (tables, functions, site, exports, mail, alarms)
+    parts = (tables, functions, site, exports, photos, mail, alarms)
     for part in (make(stage) for make in parts):
         clash = resources.keys() & part.keys()
         if clash:

@@ -22,6 +22,7 @@ from functions.domain.lifecycle import (
     Role,
     State,
 )
+from functions.domain.photos import Photo
 from functions.domain.policy import Rung, SlaPolicy
 from functions.domain.privacy import scrub
 from functions.domain.taxonomy import (
@@ -192,6 +193,9 @@ class Case:
     # read back its own request before it is published (functions/services/open311.py).
     open311_client: str | None = None
     info_requests: list[InfoRequest] = field(default_factory=list)  # 补充材料, oldest first
+    # The citizen's and the replies' photos, in the order attached (functions/domain/photos.py):
+    # on the case item, so a case page with photos costs no further read.
+    photos: list[Photo] = field(default_factory=list)
 
     @property
     def open_info_request(self) -> InfoRequest | None:

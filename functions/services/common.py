@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from functions.domain.actions.base import ActionDef, Context
@@ -27,6 +28,9 @@ from functions.domain.lifecycle import Role
 from functions.settings import settings
 from functions.storage import cases_repo, config_repo
 from functions.storage.models import IdempotencyModel
+
+# An item, its update actions and the condition it must meet, in a unit of work.
+Update = tuple[Model, list[Action], Condition]
 
 
 def deadline_rules() -> DeadlineRules:
@@ -272,6 +276,7 @@ def commit_all(
     results: Sequence[TransitionResult],
     now: datetime,
     idempotency: tuple[IdempotencyModel, Condition] | None = None,
+    updates: Sequence[Update] = (),
 ) -> list[Case]:
     """Commit the transitions of one or more cases as one unit of work (one transaction): each
     case with its deadlines reconciled, its links and messages, its ranking tallies."""
@@ -291,7 +296,9 @@ def commit_all(
             # settings read).
             tallies[case.case_id] = rankings.deltas(result, deadline_rules().calendar)
         extra += materialise(case, result.notices, now)
-    case_commit.commit_all(results, extra=extra, idempotency=idempotency, tallies=tallies)
+    case_commit.commit_all(
+        results, extra=extra, idempotency=idempotency, tallies=tallies, updates=updates
+    )
     return [result.case for result in results]
 
 
@@ -299,8 +306,11 @@ def commit(
     result: TransitionResult,
     now: datetime,
     idempotency: tuple[IdempotencyModel, Condition] | None = None,
+    updates: Sequence[Update] = (),
 ) -> Case:
-    return commit_all([result], now, idempotency)[0]
+    """``updates``: conditional updates of other items that belong to the change (the upload
+    slots a submission attaches), in its transaction."""
+    return commit_all([result], now, idempotency, updates)[0]
 
 
 Answer = dict[str, Any]

@@ -40,6 +40,7 @@ _NESTED = (
     "replies",
     "public_version",
     "info_requests",
+    "photos",
 )
 
 

@@ -25,6 +25,7 @@ from functions.domain.cases import (
 )
 from functions.domain.errors import Conflict, NotFound, invalid_field
 from functions.domain.lifecycle import Role
+from functions.domain.photos import Photo
 from functions.settings import settings
 from functions.storage import cases_repo, config_repo
 from functions.storage.models import IdempotencyModel
@@ -48,26 +49,46 @@ def _department(department_id: str, field: str) -> DepartmentRef:
     return DepartmentRef(found.id, found.name)
 
 
-def context(now: datetime) -> Context:
+def context(now: datetime, attached: list[Any] | None = None) -> Context:
     """What an action module's function may consult: the time, the deadline rules in force,
-    and the directory (departments, categories), read only if the action asks."""
+    and the directory (departments, categories), read only if the action asks; with
+    ``attached``, the upload slots its body's ``photos`` names (read when asked, and kept in
+    ``attached`` for the transaction to attach)."""
     from functions.storage import directory
+
+    def attach_photos(upload_ids: list[str]) -> list[Photo]:
+        from functions.services import photos
+
+        if attached is None:
+            raise invalid_field("photos", "此处不能添加照片", "photos cannot be attached here")
+        slots = photos.attachable(upload_ids)
+        attached.extend(slots)
+        return photos.as_photos(slots)
 
     return Context(
         now=now,
         rules=deadline_rules(),
         department=_department,
         known_category=lambda code: code in dict(directory.taxonomy().categories),
+        attach_photos=attach_photos,
     )
 
 
 def take(
     action: ActionDef, case: Case, actor: Actor, body: Mapping[str, Any], now: datetime
 ) -> Case:
-    """Take ``action`` on ``case`` with the request's ``body`` and commit its result."""
+    """Take ``action`` on ``case`` with the request's ``body`` and commit its result, with
+    the upload slots it attached (a reply's photos) in the same transaction."""
     if action.run is None:
         raise NotFound("没有这个操作", f"{action.name} is not taken over HTTP", "no_such_action")
-    return commit(action.run(case, actor, body, context(now)), now)
+    attached: list[Any] = []
+    result = action.run(case, actor, body, context(now, attached))
+    if not attached:
+        return commit(result, now)
+    from functions.storage import uploads_repo
+
+    updates = [uploads_repo.attach_update(slot, case.case_id) for slot in attached]
+    return commit(result, now, updates=updates)
 
 
 def load(case_id: str) -> Case:

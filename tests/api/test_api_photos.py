@@ -199,3 +199,63 @@ def _body() -> dict[str, Any]:
     from tests.api.helpers import submission
 
     return submission()
+
+
+# -- replies and hiding ----------------------------------------------------------------------------
+
+
+def test_department_reply_photos_show_with_the_reply(api: Api, client: Client) -> None:
+    from tests.api.helpers import reply_body
+
+    created, link = api.assigned_case()
+    api.ok(api.handle_act(link, "sign"))
+    after = uploaded(api, client, camera_jpeg())
+    api.ok(api.handle_act(link, "reply", reply_body(photos=[after])))
+
+    page = api.ok(api.public(created["case_id"]))
+    assert page["photos"] == []  # the citizen attached none
+    [reply] = page["replies"]
+    assert [p["id"] for p in reply["photos"]] == [after]
+    handled = api.ok(api.handle(link))
+    assert [p["state"] for p in handled["case"]["replies"][0]["photos"]] == ["processed"]
+
+
+def test_reply_with_a_used_photo_is_refused_naming_photos(api: Api, client: Client) -> None:
+    from tests.api.helpers import reply_body
+
+    upload_id = uploaded(api, client, camera_jpeg())
+    _created, link = api.assigned_case(photos=[upload_id])
+    api.ok(api.handle_act(link, "sign"))
+    refused = api.handle_act(link, "reply", reply_body(photos=[upload_id]))
+    assert refused.status == 400 and "photos" in refused.fields
+
+
+def test_coordinator_hides_a_photo_from_the_public_with_a_note(api: Api, client: Client) -> None:
+    face, street = uploaded(api, client, camera_jpeg()), uploaded(api, client, camera_jpeg())
+    created = api.submit(photos=[face, street])
+    case_id = created["case_id"]
+    api.accept(case_id)
+    assert "hide-photo" in api.staff_case(case_id)["actions"]
+
+    note = "照片中有路人面部"
+    hidden = api.ok(api.act(case_id, "hide-photo", {"photo": face, "note": note}))
+    assert [(p["id"], p["hidden"]) for p in hidden["photos"]] == [(face, True), (street, False)]
+    assert hidden["photos"][0]["hidden_note"] == note
+    [event] = [e for e in hidden["events"] if e["type"] == "photo_hidden"]
+    assert event["note"] == note and event["public"] is False and event["data"]["photo"] == face
+
+    page = api.ok(api.public(case_id))
+    assert [p["id"] for p in page["photos"]] == [street]
+    assert all(e["type"] != "photo_hidden" for e in page["timeline"])
+
+    again = api.act(case_id, "hide-photo", {"photo": face, "note": note})
+    assert again.status == 409
+    unknown = api.act(case_id, "hide-photo", {"photo": "f" * 32, "note": note})
+    assert unknown.status == 400 and "photo" in unknown.fields
+
+
+def test_a_department_cannot_hide_photos(api: Api, client: Client) -> None:
+    upload_id = uploaded(api, client, camera_jpeg())
+    _created, link = api.assigned_case(photos=[upload_id])
+    refused = api.handle_act(link, "hide-photo", {"photo": upload_id, "note": "不想公开这张"})
+    assert refused.status in (403, 404)

@@ -1,0 +1,99 @@
+"""Photos through the pages on a 360 px phone against the local stack (§13): two photos (one
+a camera JPEG with GPS EXIF) picked on the submit page go straight to storage on the site's
+own origin, a renamed text file is refused in place, the case is submitted with the two;
+once processed and the case accepted, its public page shows both thumbnails, a tap opens the
+full size, and the bytes served carry no EXIF."""
+
+from __future__ import annotations
+
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PageProblems
+from tests.browser.test_pages import assert_clean
+from tests.localstack import Stack
+from tests.photo_files import camera_jpeg, has_metadata, picture
+
+pytestmark = [pytest.mark.browser, pytest.mark.stack]
+
+COORDINATOR = "coordinator@wenzheng.example"
+TITLE = "翠湖街井盖破损有塌陷危险（附照片）"
+
+
+def test_two_photos_reach_the_public_page_without_exif_and_a_renamed_file_is_refused(
+    stack: Stack, phone: tuple[Any, PageProblems], tmp_path: Path
+) -> None:
+    page, problems = phone
+    camera = tmp_path / "IMG_20261118_0930.jpg"
+    camera.write_bytes(camera_jpeg(2000, 1500))
+    street = tmp_path / "街景.png"
+    street.write_bytes(picture(900, 600, "PNG"))
+    renamed = tmp_path / "不是照片.jpg"
+    renamed.write_bytes("这只是一个改了扩展名的文本文件。\n".encode() * 200)
+
+    page.goto(stack.url("/submit.html"))
+    page.get_by_label("投诉", exact=False).first.check()
+    page.get_by_label("问题分类").select_option("urban")
+    page.get_by_label("所在区域").select_option("city")
+    page.get_by_label("标题").fill(TITLE)
+    page.get_by_label("留言内容").fill(
+        "翠湖街 12 号门前的井盖破了一个大洞，晚上看不清，已经有电动车差点摔倒，请尽快更换。"
+    )
+    page.get_by_label("手机号码").fill("13800004321")
+    page.get_by_label("我同意在公开留言板上展示这条留言").check()
+
+    page.locator("#photo-input").set_input_files([str(camera), str(street), str(renamed)])
+    items = page.locator(".photo-item")
+    expect(items).to_have_count(3)
+    refused = items.filter(has_text="不是照片.jpg")
+    expect(refused.locator(".photo-note")).to_have_text("这不是可识别的图片，请换一张照片")
+    expect(page.locator('.photo-item[data-state="done"]')).to_have_count(2)
+    expect(page.locator('.photo-item[data-state="done"] img')).to_have_count(2)  # previews
+    # The refused one blocks submitting until it is removed.
+    page.get_by_role("button", name="提交留言").click()
+    expect(page.locator('[data-field="photos"] > .field-error')).to_contain_text("有照片未能上传")
+    refused.get_by_role("button", name="删除照片 不是照片.jpg").click()
+    expect(items).to_have_count(2)
+    expect(page.get_by_text("已选 2 / 6 张")).to_be_visible()
+
+    page.get_by_role("button", name="提交留言").click()
+    expect(page.get_by_role("heading", name="留言已提交")).to_be_visible()
+    case_id = page.locator("#case-id").inner_text().strip()
+
+    token = stack.staff_session(COORDINATOR)
+    bearer = {"Authorization": f"Bearer {token}"}
+    status, staff = stack.call("GET", f"/api/staff/cases/{case_id}", headers=bearer)
+    assert status == 200, staff
+    assert [p["state"] for p in staff["photos"]] == ["processed", "processed"]
+    status, answer = stack.call(
+        "POST", f"/api/staff/cases/{case_id}/accept", {"urgency": "general", "public": True}, bearer
+    )
+    assert status == 200, answer
+
+    page.goto(stack.url(f"/case.html?id={case_id}"))
+    gallery = page.locator(".photo-gallery img")
+    expect(gallery).to_have_count(2)
+    expect(gallery.first).to_have_attribute("alt", TITLE)
+    page.locator(".photo-link").first.click()
+    full = page.locator("dialog[open] img.photo-full")
+    expect(full).to_be_visible()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth", full.element_handle()) > 0
+    page.get_by_role("button", name="关闭").click()
+    expect(page.locator("dialog[open]")).to_have_count(0)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the page scrolls sideways on a 360 px phone: {width}"
+
+    status, public = stack.call("GET", f"/api/cases/{case_id}")
+    assert status == 200, public
+    for photo in public["photos"]:
+        for path in (photo["url"], photo["thumb_url"]):
+            with urllib.request.urlopen(stack.url(path), timeout=30) as served:
+                data = served.read()
+                assert served.headers["Content-Type"] == "image/jpeg"
+            assert not has_metadata(data), path
+            assert b"TestPhone" not in data
+    assert_clean(problems, stack)

@@ -47,6 +47,8 @@ API_FORWARDED_HEADERS = (
 )
 # CloudFront's managed policies (stable, documented ids).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 # The operations whose ThrottledRequests / SystemErrors the table alarms add up (CloudWatch
 # reports those two per table AND operation; an alarm takes at most 10 metrics).
 TABLE_OPERATIONS = (
@@ -294,6 +296,8 @@ def environment(name: str, stage: str) -> dict[str, Any]:
         "WZ_TABLE_PREFIX": f"wenzheng-{stage}-",
     }
     if name == "api_handler":
+        # Browsers post photos to the site's own origin; CloudFront passes them to the bucket.
+        variables["WZ_UPLOADS_POST_URL"] = "/uploads"
         variables["WZ_ORIGIN_SECRET"] = sub(
             "{{resolve:secretsmanager:${OriginSecret}:SecretString}}"
         )
@@ -551,6 +555,38 @@ def _media_behaviour() -> dict[str, Any]:
     }
 
 
+def _uploads_origin() -> dict[str, Any]:
+    """The uploads bucket for browsers' presigned POSTs: no origin access control (the POST
+    carries its own signed policy, which S3 checks)."""
+    return {
+        "Id": "uploads",
+        "DomainName": {"Fn::GetAtt": ["UploadsBucket", "RegionalDomainName"]},
+        "S3OriginConfig": {"OriginAccessIdentity": ""},
+    }
+
+
+def _uploads_behaviour() -> dict[str, Any]:
+    """``POST /uploads`` on the site's own origin (the CSP's ``connect-src 'self'`` holds): a
+    viewer-request function sends it to the bucket's root, where S3 takes a POST upload."""
+    return {
+        "PathPattern": "/uploads",
+        "TargetOriginId": "uploads",
+        "ViewerProtocolPolicy": "https-only",
+        "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
+        "CachedMethods": ["GET", "HEAD"],
+        "CachePolicyId": CACHING_DISABLED,
+        "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST_HEADER,
+        "ResponseHeadersPolicyId": {"Ref": "SecurityHeadersPolicy"},
+        "Compress": False,
+        "FunctionAssociations": [
+            {
+                "EventType": "viewer-request",
+                "FunctionARN": {"Fn::GetAtt": ["UploadsRewrite", "FunctionMetadata.FunctionARN"]},
+            }
+        ],
+    }
+
+
 def _api_behaviour(pattern: str) -> dict[str, Any]:
     return {
         "PathPattern": pattern,
@@ -589,11 +625,12 @@ def distribution(stage: str) -> dict[str, Any]:
         "HttpVersion": "http2and3",
         "IPV6Enabled": True,
         "PriceClass": "PriceClass_All",
-        "Origins": [_site_origin(), _api_origin(), _media_origin()],
+        "Origins": [_site_origin(), _api_origin(), _media_origin(), _uploads_origin()],
         "DefaultCacheBehavior": _site_behaviour(),
         "CacheBehaviors": [
             *(_api_behaviour(pattern) for pattern in API_PATHS),
             _media_behaviour(),
+            _uploads_behaviour(),
         ],
         "Aliases": {"Fn::If": ["HasCertificate", [{"Ref": "DomainName"}], {"Ref": "AWS::NoValue"}]},
         "ViewerCertificate": _viewer_certificate(),
@@ -651,7 +688,7 @@ def uploads_bucket_name(stage: str) -> str:
 
 
 def uploads_bucket(stage: str) -> dict[str, Any]:
-    """Browsers post to ``uploads/`` (presigned POST, CORS for the site's origin only); each
+    """Browsers post to ``uploads/`` (presigned POST, through CloudFront's ``/uploads``); each
     new object there invokes the processing function, which writes ``processed/``. Uploads
     never attached expire after a day; processed versions stay with their case."""
     function = function_logical_id(UPLOADS_FUNCTION)
@@ -666,16 +703,6 @@ def uploads_bucket(stage: str) -> dict[str, Any]:
                         "Prefix": "uploads/",
                         "ExpirationInDays": 1,
                         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
-                    }
-                ]
-            },
-            "CorsConfiguration": {
-                "CorsRules": [
-                    {
-                        "AllowedMethods": ["POST"],
-                        "AllowedOrigins": [sub("https://${DomainName}")],
-                        "AllowedHeaders": ["*"],
-                        "MaxAge": 3600,
                     }
                 ]
             },
@@ -714,25 +741,40 @@ def uploads_bucket_policy() -> dict[str, Any]:
     return _bucket_policy("UploadsBucket", [cloudfront_reads, _tls_only("UploadsBucket")])
 
 
-def media_rewrite(stage: str) -> dict[str, Any]:
-    """``/media/<id>/<file>`` → ``/processed/<id>/<file>`` (viewer request): the public URL
-    names no storage layout, and nothing outside ``processed/`` can be asked for."""
+def _viewer_function(name: str, comment: str, body: str) -> dict[str, Any]:
     code = (
-        "function handler(event) {\n"
-        "  var request = event.request;\n"
-        "  request.uri = request.uri.replace(/^\\/media\\//, '/processed/');\n"
-        "  return request;\n"
-        "}\n"
+        "function handler(event) {\n  var request = event.request;\n"
+        + body
+        + "  return request;\n}\n"
     )
     return {
         "Type": "AWS::CloudFront::Function",
         "Properties": {
-            "Name": f"wenzheng-{stage}-media-rewrite",
+            "Name": name,
             "AutoPublish": True,
             "FunctionCode": code,
-            "FunctionConfig": {"Comment": "/media/* → processed/*", "Runtime": "cloudfront-js-2.0"},
+            "FunctionConfig": {"Comment": comment, "Runtime": "cloudfront-js-2.0"},
         },
     }
+
+
+def media_rewrite(stage: str) -> dict[str, Any]:
+    """``/media/<id>/<file>`` → ``/processed/<id>/<file>`` (viewer request): the public URL
+    names no storage layout, and nothing outside ``processed/`` can be asked for."""
+    return _viewer_function(
+        f"wenzheng-{stage}-media-rewrite",
+        "/media/* → processed/*",
+        "  request.uri = request.uri.replace(/^\\/media\\//, '/processed/');\n",
+    )
+
+
+def uploads_rewrite(stage: str) -> dict[str, Any]:
+    """``POST /uploads`` → ``POST /`` of the bucket: S3 takes a presigned POST at its root."""
+    return _viewer_function(
+        f"wenzheng-{stage}-uploads-rewrite",
+        "/uploads → the bucket's root",
+        "  request.uri = '/';\n",
+    )
 
 
 def photos(stage: str) -> dict[str, dict[str, Any]]:
@@ -761,6 +803,7 @@ def photos(stage: str) -> dict[str, dict[str, Any]]:
             },
         },
         "MediaRewrite": media_rewrite(stage),
+        "UploadsRewrite": uploads_rewrite(stage),
     }
 
 

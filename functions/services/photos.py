@@ -98,11 +98,22 @@ class Rendered:
     size: tuple[int, int]  # of the display version
 
 
+ORIENTATION = 0x0112  # the EXIF tag
+# EXIF orientation → the transposition that turns the stored pixels upright (as
+# ImageOps.exif_transpose does it, applied here to the already reduced picture).
+UPRIGHT = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE",
+           6: "ROTATE_270", 7: "TRANSVERSE", 8: "ROTATE_90"}  # fmt: skip
+
+
 def render(data: bytes) -> Rendered:
     """Decode ``data`` whatever it claims to be, turn it upright by its EXIF orientation, and
     encode a display version (≤ DISPLAY_PX) and a thumbnail (≤ THUMB_PX) as baseline JPEGs
-    carrying no metadata at all (no EXIF, GPS, XMP, ICC profile or comment)."""
-    from PIL import Image, ImageOps  # the processing function's only: never on a request path
+    carrying no metadata at all (no EXIF, GPS, XMP, ICC profile or comment).
+
+    The picture is reduced before anything else is done to it: a JPEG decodes at the smallest
+    DCT scale (1/2, 1/4, 1/8) that still covers the display size, and orientation and
+    flattening work on the display-sized copy, never on the camera's full frame."""
+    from PIL import Image  # the processing function's only: never on a request path
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
@@ -111,16 +122,16 @@ def render(data: bytes) -> Rendered:
             with Image.open(io.BytesIO(data)) as opened:
                 if opened.format not in rules.FORMATS:
                     raise NotAnImage(f"format {opened.format}")
-                # JPEG decodes at a reduced scale (1/2, 1/4, 1/8) when that still covers the
-                # display size: less time and memory for a camera's 12-megapixel file.
-                opened.draft("RGB", (rules.DISPLAY_PX, rules.DISPLAY_PX))
-                upright = ImageOps.exif_transpose(opened)
-                picture = _flattened(upright)
+                orientation = opened.getexif().get(ORIENTATION)
+                opened.draft("RGB", rules.fit(*opened.size, rules.DISPLAY_PX))
+                opened.thumbnail((rules.DISPLAY_PX, rules.DISPLAY_PX), Image.Resampling.LANCZOS)
+                picture = _flattened(opened)
     except NotAnImage:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning) as error:
         raise NotAnImage(type(error).__name__) from error
-    picture.thumbnail((rules.DISPLAY_PX, rules.DISPLAY_PX), Image.Resampling.LANCZOS)
+    if orientation in UPRIGHT:
+        picture = picture.transpose(Image.Transpose[UPRIGHT[orientation]])
     thumb = picture.copy()
     thumb.thumbnail((rules.THUMB_PX, rules.THUMB_PX), Image.Resampling.LANCZOS)
     return Rendered(_jpeg(picture), _jpeg(thumb), picture.size)
@@ -131,7 +142,6 @@ def _flattened(picture: Any) -> Any:
     ``info`` (EXIF, XMP, ICC, comments) comes along."""
     from PIL import Image
 
-    picture.load()
     if picture.mode in ("RGBA", "LA", "PA") or (
         picture.mode == "P" and "transparency" in picture.info
     ):
@@ -139,7 +149,7 @@ def _flattened(picture: Any) -> Any:
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
-    converted = picture.convert("RGB")
+    converted = picture if picture.mode == "RGB" else picture.convert("RGB")
     clean = Image.new("RGB", converted.size)
     clean.paste(converted)
     return clean

@@ -11,8 +11,15 @@ from functions.storage import deadline
 
 
 @lru_cache(maxsize=1)
+def _session() -> Any:
+    from botocore.session import get_session
+
+    return get_session()
+
+
+@lru_cache(maxsize=1)
 def _s3() -> Any:
-    import boto3  # only uploads and their processing pay for this import
+    # botocore alone (the presigned POST is botocore's own): boto3 stays off request paths.
     from botocore.config import Config
 
     config = Config(
@@ -21,7 +28,7 @@ def _s3() -> Any:
         retries={"total_max_attempts": 3, "mode": "standard"},
         signature_version="s3v4",
     )
-    client = boto3.client("s3", region_name=settings().region, config=config)
+    client = _session().create_client("s3", region_name=settings().region, config=config)
     client.meta.events.register("before-send.s3", deadline.refuse_late_attempt)
     return client
 

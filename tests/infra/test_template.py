@@ -404,6 +404,14 @@ def test_processed_photos_are_served_from_the_private_uploads_bucket_through_med
     assert rewrite["EventType"] == "viewer-request"
     code = resources["MediaRewrite"]["Properties"]["FunctionCode"]
     assert "'/processed/'" in code and "/media" in code
+    # Browsers post to the site's own origin (connect-src 'self'): /uploads → the bucket's root.
+    [upload] = [b for b in distribution["CacheBehaviors"] if b["PathPattern"] == "/uploads"]
+    assert upload["TargetOriginId"] == "uploads" and "POST" in upload["AllowedMethods"]
+    origins = {o["Id"]: o for o in distribution["Origins"]}
+    assert "OriginAccessControlId" not in origins["uploads"]  # the POST's policy is its auth
+    assert "request.uri = '/'" in resources["UploadsRewrite"]["Properties"]["FunctionCode"]
+    api = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert api["WZ_UPLOADS_POST_URL"] == "/uploads"
     # The API signs browsers' POSTs to uploads/; processing reads there and writes processed/.
     api_role = resources["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]
     [api_media] = [s for s in api_role["Statement"] if s["Sid"].startswith("Media")]

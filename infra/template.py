@@ -226,7 +226,11 @@ def policy_statements(name: str, stage: str) -> list[dict[str, Any]]:
                 "Sid": "Media" + pascal(prefix.strip("/")),
                 "Effect": "Allow",
                 "Action": list(actions),
-                "Resource": sub(f"${{UploadsBucket.Arn}}/{prefix}*"),
+                # By name: the bucket's notification names this function, so a reference to
+                # the bucket from the function's role would make a cycle.
+                "Resource": sub(
+                    f"arn:${{AWS::Partition}}:s3:::{uploads_bucket_name(stage)}/{prefix}*"
+                ),
             }
         )
     if access.send_email:

@@ -97,3 +97,102 @@ def test_two_photos_reach_the_public_page_without_exif_and_a_renamed_file_is_ref
             assert not has_metadata(data), path
             assert b"TestPhone" not in data
     assert_clean(problems, stack)
+
+
+def uploaded(stack: Stack, data: bytes) -> str:
+    """A photo uploaded and processed as the submit page does it, through the API and the
+    stack's same-origin POST."""
+    status, answer = stack.call(
+        "POST", "/api/uploads", {"files": [{"content_type": "image/jpeg", "size": len(data)}]}
+    )
+    assert status == 200, answer
+    [slot] = answer["uploads"]
+    assert slot["url"] == "/uploads"
+    boundary = "----photo-test-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in slot["fields"].items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n".encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        stack.url("/uploads"),
+        data=b"".join(parts),
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer_:
+        assert answer_.status == 204
+    return str(slot["upload_id"])
+
+
+def test_department_reply_photo_shows_with_the_reply_and_a_coordinator_hides_one(
+    stack: Stack, phone: tuple[Any, PageProblems], desktop: tuple[Any, PageProblems], tmp_path: Path
+) -> None:
+    import json
+    import re
+
+    token = stack.staff_session(COORDINATOR)
+    bearer = {"Authorization": f"Bearer {token}"}
+    face = uploaded(stack, camera_jpeg(800, 600, orientation=1))
+    created = stack.submit("路口违停车辆堵住盲道（附照片）", photos=[face])
+    case_id = created["case_id"]
+    for action, body in (
+        ("accept", {"urgency": "general", "public": True}),
+        ("assign", {"lead": "city-housing", "co_handlers": []}),
+    ):
+        status, answer = stack.call("POST", f"/api/staff/cases/{case_id}/{action}", body, bearer)
+        assert status == 200, answer
+    message = stack.wait_for_message(
+        lambda m: m["case_id"] == case_id and "handle.html#t=" in m["body"]
+    )
+    link = re.search(r"handle\.html#t=[A-Za-z0-9_-]+", message["body"])
+    assert link, message["body"]
+
+    # The department, on a phone: sign, then reply with an after photo.
+    page, problems = phone
+    after = tmp_path / "整改后.jpg"
+    after.write_bytes(camera_jpeg(1600, 1200, orientation=1))
+    page.goto(stack.url("/" + link.group(0)))
+    expect(page.locator(".photo-gallery img")).to_have_count(1)  # the citizen's photo
+    page.get_by_role("button", name="签收", exact=True).click()
+    page.locator("dialog[open]").get_by_role("button", name="确认签收").click()
+    expect(page.get_by_text("已签收。请在答复时限内答复留言人。")).to_be_visible()
+    page.get_by_role("button", name="答复", exact=True).click()
+    form = page.locator("form.action-form")
+    form.get_by_label("答复类型").select_option("resolved")
+    form.get_by_label("答复内容").fill(
+        "已联系交警部门清理违停车辆，并加装了隔离桩，盲道已恢复通行。"
+    )
+    form.locator("#photo-input").set_input_files(str(after))
+    expect(form.locator('.photo-item[data-state="done"]')).to_have_count(1)
+    form.get_by_role("button", name="提交答复").click()
+    page.locator("dialog[open]").get_by_role("button", name="确认答复").click()
+    expect(page.get_by_text("答复已提交，已通知留言人。")).to_be_visible()
+    assert_clean(problems, stack)
+
+    # The coordinator hides the citizen's photo with a note; the public page keeps the reply's.
+    staff, staff_problems = desktop
+    session = json.dumps({"session_token": token})
+    staff.add_init_script(f"sessionStorage.setItem('wenzheng.staff', {json.dumps(session)})")
+    staff.goto(stack.url(f"/staff.html?case={case_id}"))
+    staff.get_by_role("button", name="对公众隐藏这张照片").first.click()
+    staff.get_by_label("隐藏理由").fill("照片中可见路人面部")
+    staff.get_by_role("button", name="确认隐藏").click()
+    expect(staff.get_by_text("照片已对公众隐藏。")).to_be_visible()
+    expect(staff.get_by_text("已对公众隐藏：照片中可见路人面部")).to_be_visible()
+    assert_clean(staff_problems, stack)
+
+    status, public = stack.call("GET", f"/api/cases/{case_id}")
+    assert status == 200, public
+    assert public["photos"] == []
+    [reply] = public["replies"]
+    assert len(reply["photos"]) == 1
+    page.goto(stack.url(f"/case.html?id={case_id}"))
+    replies = page.locator("article.reply .photo-gallery img")
+    expect(replies).to_have_count(1)
+    expect(page.get_by_role("heading", name="现场照片")).to_have_count(0)

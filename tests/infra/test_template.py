@@ -416,7 +416,8 @@ def test_processed_photos_are_served_from_the_private_uploads_bucket_through_med
     api_role = resources["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]
     [api_media] = [s for s in api_role["Statement"] if s["Sid"].startswith("Media")]
     assert api_media["Action"] == ["s3:PutObject"]
-    assert api_media["Resource"] == {"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}
+    bucket_arn = f"arn:${{AWS::Partition}}:s3:::wenzheng-{STAGE}-uploads"
+    assert api_media["Resource"] == {"Fn::Sub": f"{bucket_arn}/uploads/*"}
     role = resources["ProcessUploadRole"]["Properties"]["Policies"][0]["PolicyDocument"]
     granted = {
         s["Resource"]["Fn::Sub"]: s["Action"]
@@ -424,6 +425,6 @@ def test_processed_photos_are_served_from_the_private_uploads_bucket_through_med
         if s["Sid"].startswith("Media")
     }
     assert granted == {
-        "${UploadsBucket.Arn}/uploads/*": ["s3:GetObject"],
-        "${UploadsBucket.Arn}/processed/*": ["s3:PutObject"],
+        f"{bucket_arn}/uploads/*": ["s3:GetObject"],
+        f"{bucket_arn}/processed/*": ["s3:PutObject"],
     }

@@ -259,3 +259,40 @@ def test_a_department_cannot_hide_photos(api: Api, client: Client) -> None:
     _created, link = api.assigned_case(photos=[upload_id])
     refused = api.handle_act(link, "hide-photo", {"photo": upload_id, "note": "不想公开这张"})
     assert refused.status in (403, 404)
+
+
+def test_an_attached_upload_that_is_no_picture_shows_as_refused_to_staff_only(
+    api: Api, client: Client
+) -> None:
+    text = "改名的文本文件".encode() * 100
+    [upload] = api.ok(slots(api, {"content_type": "image/png", "size": len(text)}))["uploads"]
+    created = api.submit(photos=[upload["upload_id"]])  # attached before processing
+    api.accept(created["case_id"])
+    assert posted(client, upload["upload_id"], text) == "rejected"
+    [photo] = api.staff_case(created["case_id"])["photos"]
+    assert (photo["state"], photo["state_label"]) == ("rejected", "不是图片，已拒收")
+    assert "url" not in photo
+    assert api.ok(api.public(created["case_id"]))["photos"] == []
+
+
+def test_a_repeated_s3_event_changes_nothing(api: Api, client: Client) -> None:
+    upload_id = uploaded(api, client, camera_jpeg())
+    first = stored_object(f"processed/{upload_id}/display.jpg")
+    created = api.submit(photos=[upload_id])
+    version = api.staff_case(created["case_id"])["photos"]
+    assert posted(client, upload_id, b"not a picture any more") == "processed"  # kept result
+    assert stored_object(f"processed/{upload_id}/display.jpg") == first
+    assert api.staff_case(created["case_id"])["photos"] == version
+
+
+def test_an_object_outside_uploads_or_without_a_slot_is_left_alone(client: Client) -> None:
+    from functions.settings import settings
+
+    bucket = settings().uploads_bucket
+    for key, outcome in (
+        ("processed/x/display.jpg", "ignored"),
+        ("uploads/" + "a" * 32, "no_slot"),
+    ):
+        s3().put_object(Bucket=bucket, Key=key, Body=b"x")
+        event = client.events.generate_s3_event(bucket=bucket, key=key)
+        assert client.lambda_.invoke("process_upload", event).payload == [outcome]

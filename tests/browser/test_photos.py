@@ -6,6 +6,7 @@ full size, and the bytes served carry no EXIF."""
 
 from __future__ import annotations
 
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -99,19 +100,22 @@ def test_two_photos_reach_the_public_page_without_exif_and_a_renamed_file_is_ref
     assert_clean(problems, stack)
 
 
-def uploaded(stack: Stack, data: bytes) -> str:
-    """A photo uploaded and processed as the submit page does it, through the API and the
-    stack's same-origin POST."""
+def slot(stack: Stack, size: int) -> dict[str, Any]:
     status, answer = stack.call(
-        "POST", "/api/uploads", {"files": [{"content_type": "image/jpeg", "size": len(data)}]}
+        "POST", "/api/uploads", {"files": [{"content_type": "image/jpeg", "size": size}]}
     )
     assert status == 200, answer
-    [slot] = answer["uploads"]
-    assert slot["url"] == "/uploads"
+    [found] = answer["uploads"]
+    assert found["url"] == "/uploads"
+    return dict(found)
+
+
+def post_form(stack: Stack, fields: dict[str, str], data: bytes, kind: str = "image/jpeg") -> int:
+    """The browser's multipart POST of ``fields`` and the file to the stack's /uploads."""
     boundary = "----photo-test-boundary"
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in slot["fields"].items()
+        for name, value in fields.items()
     ]
     parts.append(
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
@@ -125,9 +129,37 @@ def uploaded(stack: Stack, data: bytes) -> str:
         method="POST",
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
     )
-    with urllib.request.urlopen(request, timeout=30) as answer_:
-        assert answer_.status == 204
-    return str(slot["upload_id"])
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def uploaded(stack: Stack, data: bytes) -> str:
+    """A photo uploaded and processed as the submit page does it, through the API and the
+    stack's same-origin POST."""
+    found = slot(stack, len(data))
+    assert post_form(stack, found["fields"], data) == 204
+    return str(found["upload_id"])
+
+
+def test_the_local_upload_endpoint_holds_a_post_to_its_policy(stack: Stack) -> None:
+    data = camera_jpeg()
+    given = slot(stack, len(data))
+    assert post_form(stack, given["fields"], data + b"extra") == 403  # not the claimed size
+    changed = {**given["fields"], "Content-Type": "image/png"}
+    assert post_form(stack, changed, data) == 403  # not the signed type
+    moved = {**given["fields"], "key": "processed/" + given["upload_id"] + "/display.jpg"}
+    assert post_form(stack, moved, data) == 403  # not the signed key
+    upload_id = given["upload_id"]
+    for path in (f"/media/{upload_id}/display.jpg", f"/media/../uploads/{upload_id}"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(stack.url(path), timeout=30)
+        assert refused.value.code == 404  # nothing before processing, never an upload
+    assert post_form(stack, given["fields"], data) == 204
+    with urllib.request.urlopen(stack.url(f"/media/{upload_id}/thumb.jpg"), timeout=30) as got:
+        assert got.headers["Content-Type"] == "image/jpeg"
 
 
 def test_department_reply_photo_shows_with_the_reply_and_a_coordinator_hides_one(

@@ -60,6 +60,8 @@ def test_two_photos_reach_the_public_page_without_exif_and_a_renamed_file_is_ref
     refused.get_by_role("button", name="删除照片 不是照片.jpg").click()
     expect(items).to_have_count(2)
     expect(page.get_by_text("已选 2 / 6 张")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the submit page scrolls sideways on a 360 px phone: {width}"
 
     page.get_by_role("button", name="提交留言").click()
     expect(page.get_by_role("heading", name="留言已提交")).to_be_visible()

@@ -100,7 +100,10 @@ FUNCTIONS: dict[str, Access] = {
             "uploads": Table(("GetItem", "UpdateItem")),
             "cases": Table(("GetItem", "UpdateItem")),
         },
-        media=(("uploads/", ("s3:GetObject",)), ("processed/", ("s3:PutObject",))),
+        media=(
+            ("uploads/", ("s3:GetObject", "s3:DeleteObject")),
+            ("processed/", ("s3:PutObject",)),
+        ),
     ),
     "outbox": Access(
         tables={"outbox": Table(READ + WRITE, ("due",))},

@@ -123,7 +123,8 @@ def render(data: bytes) -> Rendered:
                 if opened.format not in rules.FORMATS:
                     raise NotAnImage(f"format {opened.format}")
                 orientation = opened.getexif().get(ORIENTATION)
-                opened.draft("RGB", rules.fit(*opened.size, rules.DISPLAY_PX))
+                width, height = opened.size
+                opened.draft("RGB", rules.fit(width, height, rules.DISPLAY_PX))
                 opened.thumbnail((rules.DISPLAY_PX, rules.DISPLAY_PX), Image.Resampling.LANCZOS)
                 picture = _flattened(opened)
     except NotAnImage:
@@ -192,16 +193,9 @@ def process(key: str, now: datetime) -> str:
                 thumb_key=thumb,
                 size=rendered.size,
             )
+        # The original (with its EXIF GPS, often the citizen's home) is not kept once its
+        # result is recorded; the lifecycle rule removes any an interrupted run leaves.
+        media_store.delete(key)
     if slot is not None and slot.case_id is not None:
         uploads_repo.record_on_case(slot.case_id, upload_id, slot.state)
     return slot.state.value if slot is not None else "no_slot"
-
-
-def process_pending(now: datetime) -> int:
-    """Process every pending slot whose object has arrived (the local stack, which has no S3
-    notifications, runs this on its timer): how many were processed or rejected."""
-    done = 0
-    for slot in uploads_repo.pending():
-        if media_store.head(slot.key) is not None and process(slot.key, now) != "pending":
-            done += 1
-    return done

@@ -74,12 +74,8 @@ def put(key: str, body: bytes, content_type: str) -> None:
     )
 
 
-def head(key: str) -> dict[str, Any] | None:
-    client = _s3()
-    try:
-        return client.head_object(Bucket=settings().uploads_bucket, Key=key)  # type: ignore[no-any-return]
-    except client.exceptions.ClientError:
-        return None
+def delete(key: str) -> None:
+    _s3().delete_object(Bucket=settings().uploads_bucket, Key=key)
 
 
 def create_bucket() -> None:

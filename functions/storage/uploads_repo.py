@@ -118,12 +118,6 @@ def mark(
     return _slot(item)
 
 
-def pending() -> list[Slot]:
-    """Every slot still pending: a scan, for the local stack's timer only (which has no S3
-    notifications); in AWS each upload's own event processes it."""
-    return [_slot(m) for m in UploadModel.scan(UploadModel.state == PhotoState.PENDING.value)]
-
-
 def record_on_case(case_id: str, upload_id: str, state: PhotoState) -> bool:
     """Record a processed (or rejected) upload on the case it is attached to: that photo's
     state in the case item, whose version moves on so that a transition read before this

@@ -138,6 +138,11 @@ def test_published_case_shows_processed_photos_without_metadata(api: Api, client
     ]
     served = stored_object(f"processed/{first}/display.jpg")
     assert not has_metadata(served) and b"TestPhone" not in served
+    from functions.settings import settings
+
+    # The originals, GPS and all, are gone once processed.
+    left = s3().list_objects_v2(Bucket=settings().uploads_bucket, Prefix="uploads/")
+    assert left.get("KeyCount", 0) == 0
 
 
 def test_photo_processed_after_submission_is_recorded_on_the_case(api: Api, client: Client) -> None:

@@ -425,6 +425,6 @@ def test_processed_photos_are_served_from_the_private_uploads_bucket_through_med
         if s["Sid"].startswith("Media")
     }
     assert granted == {
-        f"{bucket_arn}/uploads/*": ["s3:GetObject"],
+        f"{bucket_arn}/uploads/*": ["s3:GetObject", "s3:DeleteObject"],
         f"{bucket_arn}/processed/*": ["s3:PutObject"],
     }

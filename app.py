@@ -14,6 +14,7 @@ from functions.api.public import public
 from functions.api.staff import staff
 from functions.jobs.schedules import jobs
 from functions.jobs.ses_events import ses_events
+from functions.jobs.uploads import uploads
 from functions.settings import settings
 
 if not settings().stage:
@@ -37,6 +38,7 @@ app.register_blueprint(open311)
 app.register_blueprint(docs)
 app.register_blueprint(jobs)
 app.register_blueprint(ses_events)
+app.register_blueprint(uploads)
 
 if settings().is_local:
     from functions.api.dev import dev

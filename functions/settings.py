@@ -41,6 +41,13 @@ class Settings:
     archive_after_days: int = 30
     retention_years: int = 3
     export_bucket: str = "wenzheng-local-audit-exports"
+    # Photos (§13): the private bucket citizens' and departments' browsers post to by presigned
+    # POST (``uploads/``), and the processed versions are written to (``processed/``, served
+    # as ``/media/…`` through CloudFront, locally through the same origin).
+    uploads_bucket: str = "wenzheng-local-uploads"
+    # Where browsers post an upload, when not the bucket's own endpoint: the local stack's
+    # same-origin ``/uploads`` (infra/local_gateway.py), so the site's CSP holds there too.
+    uploads_post_url: str = ""
     # 附议 ("me too"): each case's count is spread over this many items (partition write
     # throughput adds up per item). The case page reads shards 0..N-1 with the case item, so
     # raise N, never lower it (a lowered N would hide the counts of the shards above it).
@@ -93,6 +100,8 @@ def settings() -> Settings:
         archive_after_days=int(env.get("WZ_ARCHIVE_AFTER_DAYS", "30")),
         retention_years=int(env.get("WZ_RETENTION_YEARS", "3")),
         export_bucket=env.get("WZ_EXPORT_BUCKET", f"wenzheng-{stage}-audit-exports"),
+        uploads_bucket=env.get("WZ_UPLOADS_BUCKET", f"wenzheng-{stage}-uploads"),
+        uploads_post_url=env.get("WZ_UPLOADS_POST_URL", "").strip(),
         support_shards=max(1, int(env.get("WZ_SUPPORT_SHARDS", "10"))),
         rate_limits_enabled=env.get("WZ_RATE_LIMITS_ENABLED", "1").strip().lower()
         not in ("0", "false", "no", "off"),

@@ -35,6 +35,13 @@ def create_export_bucket() -> None:
     export_store.create_bucket()
 
 
+def create_uploads_bucket() -> None:
+    from functions.storage import media_store
+
+    media_store.reset_client()
+    media_store.create_bucket()
+
+
 def load_city(data: dict[str, Any] | None = None) -> None:
     """The city's taxonomy, departments and staff; the demo city (``data`` None) also gets
     its districts' boundaries (synthetic, drawn for the demo: ``demo/districts.geojson``)."""
@@ -68,6 +75,7 @@ def prepare(city: bool = True) -> None:
     stack restoring a snapshot, which holds the city as it was last edited)."""
     create_tables()
     create_export_bucket()
+    create_uploads_bucket()
     if city:
         load_city()
     verify_sender()

@@ -169,7 +169,10 @@ class GuardedRequestHandler(ChaliceRequestHandler):
             self.send_error(400, "bad Content-Length")
             return False
         length = int(announced)
-        if length > MAX_BODY_BYTES:
+        from infra.local_media import MAX_FORM_BYTES, UPLOAD_PATH
+
+        limit = MAX_FORM_BYTES if self._target() == UPLOAD_PATH else MAX_BODY_BYTES
+        if length > limit:
             self.send_error(413)
             return False
         if length == 0:

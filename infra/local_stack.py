@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from infra import local_media
 from infra.local_data import Gate, InUse, Keeper, SnapshotError
 from infra.security_headers import SECURITY_HEADERS
 
@@ -46,6 +47,8 @@ def _environment(port: int, moto_url: str) -> None:
             "AWS_ENDPOINT_URL": moto_url,
             "WZ_TABLE_PREFIX": "wenzheng-local-",
             "WZ_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            # Browsers post photos to this origin (infra/local_media.py), not to moto.
+            "WZ_UPLOADS_POST_URL": "/uploads",
         }
     )
     os.environ.pop("AWS_PROFILE", None)
@@ -122,8 +125,25 @@ def handler_class(app: Any, config: Any) -> type:
         def do_GET(self) -> None:
             if self._is_api():
                 super()._generic_handle()
+            elif self.path.startswith("/media/"):
+                self._media()
             else:
                 self._static(head=False)
+
+        def do_POST(self) -> None:
+            if self.path.split("?", 1)[0] == local_media.UPLOAD_PATH:
+                status, message = local_media.receive_upload(dict(self.headers), self._body or b"")
+                self._send(status, "text/plain; charset=utf-8", message.encode())
+            else:
+                super()._generic_handle()
+
+        def _media(self) -> None:
+            """A processed photo, as CloudFront's ``/media/*`` serves it."""
+            found = local_media.media(self.path.split("?", 1)[0])
+            if found is None:
+                self._send(404, "text/plain; charset=utf-8", "未找到图片 Not found".encode())
+            else:
+                self._send(200, "image/jpeg", found)
 
         def do_HEAD(self) -> None:
             if self._is_api():

@@ -30,6 +30,8 @@ class Access:
     send_email: bool = False  # ses:SendEmail from the sender identity (+ configuration set)
     send_sms: bool = False  # sns:Publish to phone numbers (no ARN exists: Resource "*")
     exports: tuple[str, ...] = ()  # s3 actions on the export bucket's objects
+    # s3 actions on the uploads bucket's objects, by key prefix (uploads/, processed/)
+    media: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 _BOARD = tuple(
@@ -84,9 +86,24 @@ FUNCTIONS: dict[str, Access] = {
             rate_limits=Table(READ + WRITE),
             supports=Table(READ + WRITE),
             support_marks=Table(READ + WRITE),
+            uploads=Table(READ + WRITE),
         ),
         send_email=False,
         exports=("s3:PutObject", "s3:GetObject"),
+        # A presigned POST is authorised as the role that signed it: the browser's upload.
+        media=(("uploads/", ("s3:PutObject",)),),
+    ),
+    # Photo processing (S3 event): read the upload, write its versions, mark the slot and
+    # the case it is attached to.
+    "process_upload": Access(
+        tables={
+            "uploads": Table(("GetItem", "UpdateItem")),
+            "cases": Table(("GetItem", "UpdateItem")),
+        },
+        media=(
+            ("uploads/", ("s3:GetObject", "s3:DeleteObject")),
+            ("processed/", ("s3:PutObject",)),
+        ),
     ),
     "outbox": Access(
         tables={"outbox": Table(READ + WRITE, ("due",))},

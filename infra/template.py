@@ -47,6 +47,8 @@ API_FORWARDED_HEADERS = (
 )
 # CloudFront's managed policies (stable, documented ids).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 # The operations whose ThrottledRequests / SystemErrors the table alarms add up (CloudWatch
 # reports those two per table AND operation; an alarm takes at most 10 metrics).
 TABLE_OPERATIONS = (
@@ -154,11 +156,13 @@ def tables(stage: str) -> dict[str, dict[str, Any]]:
 
 
 def function_names() -> list[str]:
-    """Chalice's function names: ``api_handler`` and each scheduled / SNS function."""
+    """Chalice's function names: ``api_handler``, each scheduled / SNS function and each plain
+    Lambda function (``process_upload``, invoked by the uploads bucket)."""
     from app import app
 
     names = ["api_handler"] if app.routes else []
     names += [source.name for source in app.event_sources]
+    names += [function.name for function in app.pure_lambda_functions]
     return names
 
 
@@ -214,6 +218,19 @@ def policy_statements(name: str, stage: str) -> list[dict[str, Any]]:
                 "Effect": "Allow",
                 "Action": list(access.exports),
                 "Resource": sub("${ExportBucket.Arn}/exports/*"),
+            }
+        )
+    for prefix, actions in access.media:
+        statements.append(
+            {
+                "Sid": "Media" + pascal(prefix.strip("/")),
+                "Effect": "Allow",
+                "Action": list(actions),
+                # By name: the bucket's notification names this function, so a reference to
+                # the bucket from the function's role would make a cycle.
+                "Resource": sub(
+                    f"arn:${{AWS::Partition}}:s3:::{uploads_bucket_name(stage)}/{prefix}*"
+                ),
             }
         )
     if access.send_email:
@@ -279,9 +296,12 @@ def environment(name: str, stage: str) -> dict[str, Any]:
         "WZ_SES_CONFIGURATION_SET": configuration_set_name(stage),
         "WZ_SES_EVENTS_TOPIC": f"wenzheng-{stage}-ses-events",
         "WZ_EXPORT_BUCKET": {"Ref": "ExportBucket"},
+        "WZ_UPLOADS_BUCKET": uploads_bucket_name(stage),
         "WZ_TABLE_PREFIX": f"wenzheng-{stage}-",
     }
     if name == "api_handler":
+        # Browsers post photos to the site's own origin; CloudFront passes them to the bucket.
+        variables["WZ_UPLOADS_POST_URL"] = "/uploads"
         variables["WZ_ORIGIN_SECRET"] = sub(
             "{{resolve:secretsmanager:${OriginSecret}:SecretString}}"
         )
@@ -509,6 +529,68 @@ def _site_behaviour() -> dict[str, Any]:
     }
 
 
+def _media_origin() -> dict[str, Any]:
+    """The uploads bucket, read through its own origin access control (``processed/`` only,
+    by the bucket policy)."""
+    return {
+        "Id": "media",
+        "DomainName": {"Fn::GetAtt": ["UploadsBucket", "RegionalDomainName"]},
+        "OriginAccessControlId": {"Fn::GetAtt": ["MediaOriginAccessControl", "Id"]},
+        "S3OriginConfig": {"OriginAccessIdentity": ""},
+    }
+
+
+def _media_behaviour() -> dict[str, Any]:
+    """Processed photos: immutable files, cached long, under the site's own headers."""
+    return {
+        "PathPattern": "/media/*",
+        "TargetOriginId": "media",
+        "ViewerProtocolPolicy": "redirect-to-https",
+        "AllowedMethods": ["GET", "HEAD"],
+        "CachePolicyId": CACHING_OPTIMIZED,
+        "ResponseHeadersPolicyId": {"Ref": "SecurityHeadersPolicy"},
+        "Compress": False,  # JPEG: nothing to gain
+        "FunctionAssociations": [
+            {
+                "EventType": "viewer-request",
+                "FunctionARN": {"Fn::GetAtt": ["MediaRewrite", "FunctionMetadata.FunctionARN"]},
+            }
+        ],
+    }
+
+
+def _uploads_origin() -> dict[str, Any]:
+    """The uploads bucket for browsers' presigned POSTs: no origin access control (the POST
+    carries its own signed policy, which S3 checks)."""
+    return {
+        "Id": "uploads",
+        "DomainName": {"Fn::GetAtt": ["UploadsBucket", "RegionalDomainName"]},
+        "S3OriginConfig": {"OriginAccessIdentity": ""},
+    }
+
+
+def _uploads_behaviour() -> dict[str, Any]:
+    """``POST /uploads`` on the site's own origin (the CSP's ``connect-src 'self'`` holds): a
+    viewer-request function sends it to the bucket's root, where S3 takes a POST upload."""
+    return {
+        "PathPattern": "/uploads",
+        "TargetOriginId": "uploads",
+        "ViewerProtocolPolicy": "https-only",
+        "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
+        "CachedMethods": ["GET", "HEAD"],
+        "CachePolicyId": CACHING_DISABLED,
+        "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST_HEADER,
+        "ResponseHeadersPolicyId": {"Ref": "SecurityHeadersPolicy"},
+        "Compress": False,
+        "FunctionAssociations": [
+            {
+                "EventType": "viewer-request",
+                "FunctionARN": {"Fn::GetAtt": ["UploadsRewrite", "FunctionMetadata.FunctionARN"]},
+            }
+        ],
+    }
+
+
 def _api_behaviour(pattern: str) -> dict[str, Any]:
     return {
         "PathPattern": pattern,
@@ -547,9 +629,13 @@ def distribution(stage: str) -> dict[str, Any]:
         "HttpVersion": "http2and3",
         "IPV6Enabled": True,
         "PriceClass": "PriceClass_All",
-        "Origins": [_site_origin(), _api_origin()],
+        "Origins": [_site_origin(), _api_origin(), _media_origin(), _uploads_origin()],
         "DefaultCacheBehavior": _site_behaviour(),
-        "CacheBehaviors": [_api_behaviour(pattern) for pattern in API_PATHS],
+        "CacheBehaviors": [
+            *(_api_behaviour(pattern) for pattern in API_PATHS),
+            _media_behaviour(),
+            _uploads_behaviour(),
+        ],
         "Aliases": {"Fn::If": ["HasCertificate", [{"Ref": "DomainName"}], {"Ref": "AWS::NoValue"}]},
         "ViewerCertificate": _viewer_certificate(),
     }
@@ -591,6 +677,137 @@ def exports(stage: str) -> dict[str, dict[str, Any]]:
     return {
         "ExportBucket": bucket,
         "ExportBucketPolicy": _bucket_policy("ExportBucket", [_tls_only("ExportBucket")]),
+    }
+
+
+# -- photos: the private uploads bucket, its S3 event, CloudFront's /media/* ------------------
+
+UPLOADS_FUNCTION = "process_upload"
+
+
+def uploads_bucket_name(stage: str) -> str:
+    """Fixed, as settings.py's default: the notification's permission names the bucket by its
+    ARN before the bucket exists (a reference would make a cycle)."""
+    return f"wenzheng-{stage}-uploads"
+
+
+def uploads_bucket(stage: str) -> dict[str, Any]:
+    """Browsers post to ``uploads/`` (presigned POST, through CloudFront's ``/uploads``); each
+    new object there invokes the processing function, which writes ``processed/``. Uploads
+    never attached expire after a day; processed versions stay with their case."""
+    function = function_logical_id(UPLOADS_FUNCTION)
+    bucket = _private_bucket(
+        {
+            "BucketName": uploads_bucket_name(stage),
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "OrphanedUploads",
+                        "Status": "Enabled",
+                        "Prefix": "uploads/",
+                        "ExpirationInDays": 1,
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    }
+                ]
+            },
+            "NotificationConfiguration": {
+                "LambdaConfigurations": [
+                    {
+                        "Event": "s3:ObjectCreated:*",
+                        "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "uploads/"}]}},
+                        "Function": {"Fn::GetAtt": [function, "Arn"]},
+                    }
+                ]
+            },
+        }
+    )
+    bucket["DependsOn"] = ["UploadsInvokePermission"]
+    return bucket
+
+
+def uploads_bucket_policy() -> dict[str, Any]:
+    """CloudFront reads ``processed/`` only: an upload is never served."""
+    cloudfront_reads = {
+        "Sid": "CloudFrontReadsProcessed",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject",
+        "Resource": sub("${UploadsBucket.Arn}/processed/*"),
+        "Condition": {
+            "StringEquals": {
+                "AWS:SourceArn": sub(
+                    "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/"
+                    "${Distribution}"
+                )
+            }
+        },
+    }
+    return _bucket_policy("UploadsBucket", [cloudfront_reads, _tls_only("UploadsBucket")])
+
+
+def _viewer_function(name: str, comment: str, body: str) -> dict[str, Any]:
+    code = (
+        "function handler(event) {\n  var request = event.request;\n"
+        + body
+        + "  return request;\n}\n"
+    )
+    return {
+        "Type": "AWS::CloudFront::Function",
+        "Properties": {
+            "Name": name,
+            "AutoPublish": True,
+            "FunctionCode": code,
+            "FunctionConfig": {"Comment": comment, "Runtime": "cloudfront-js-2.0"},
+        },
+    }
+
+
+def media_rewrite(stage: str) -> dict[str, Any]:
+    """``/media/<id>/<file>`` → ``/processed/<id>/<file>`` (viewer request): the public URL
+    names no storage layout, and nothing outside ``processed/`` can be asked for."""
+    return _viewer_function(
+        f"wenzheng-{stage}-media-rewrite",
+        "/media/* → processed/*",
+        "  request.uri = request.uri.replace(/^\\/media\\//, '/processed/');\n",
+    )
+
+
+def uploads_rewrite(stage: str) -> dict[str, Any]:
+    """``POST /uploads`` → ``POST /`` of the bucket: S3 takes a presigned POST at its root."""
+    return _viewer_function(
+        f"wenzheng-{stage}-uploads-rewrite",
+        "/uploads → the bucket's root",
+        "  request.uri = '/';\n",
+    )
+
+
+def photos(stage: str) -> dict[str, dict[str, Any]]:
+    return {
+        "UploadsBucket": uploads_bucket(stage),
+        "UploadsBucketPolicy": uploads_bucket_policy(),
+        "UploadsInvokePermission": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Ref": function_logical_id(UPLOADS_FUNCTION)},
+                "Principal": "s3.amazonaws.com",
+                "SourceAccount": {"Ref": "AWS::AccountId"},
+                "SourceArn": sub(f"arn:${{AWS::Partition}}:s3:::{uploads_bucket_name(stage)}"),
+            },
+        },
+        "MediaOriginAccessControl": {
+            "Type": "AWS::CloudFront::OriginAccessControl",
+            "Properties": {
+                "OriginAccessControlConfig": {
+                    "Name": sub(f"wenzheng-{stage}-media-${{AWS::Region}}"),
+                    "OriginAccessControlOriginType": "s3",
+                    "SigningBehavior": "always",
+                    "SigningProtocol": "sigv4",
+                }
+            },
+        },
+        "MediaRewrite": media_rewrite(stage),
+        "UploadsRewrite": uploads_rewrite(stage),
     }
 
 
@@ -814,7 +1031,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 
 def build(stage: str) -> dict[str, Any]:
     resources: dict[str, Any] = {}
-    parts = (tables, functions, site, exports, mail, alarms)
+    parts = (tables, functions, site, exports, photos, mail, alarms)
     for part in (make(stage) for make in parts):
         clash = resources.keys() & part.keys()
         if clash:

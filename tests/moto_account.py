@@ -65,6 +65,7 @@ def fresh() -> None:
     adapter.reset_clients()
     directory.clear_cache()
     bootstrap.create_export_bucket()
+    bootstrap.create_uploads_bucket()
     bootstrap.verify_sender()
 
 

@@ -272,6 +272,34 @@ def submit() -> dict[str, Any]:
 
 @route(
     public,
+    "/api/uploads",
+    methods=("POST",),
+    spec=Spec(
+        summary="申请上传照片（S3 直传）",
+        operation_id="uploads",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "One slot per file (1–6; JPEG, PNG or WebP as claimed; 1 byte to 10 MB): an S3 "
+            "presigned POST, good for 15 minutes, whose conditions hold the file to the "
+            "claimed `Content-Type` and exactly the claimed size. Post the `fields` and then "
+            "the `file`; the submission's `photos` lists the `upload_id`s. Nothing claimed is "
+            "trusted: the file is decoded after upload, and one that is not a picture is "
+            "refused. Counted per file against `upload_ip`."
+        ),
+        request="uploads",
+        responses={200: answer("Uploads")},
+        errors=(400, 413, 415, 429, 503),
+    ),
+)
+def uploads() -> dict[str, Any]:
+    from functions.services import photos
+
+    return photos.slots(body(public, "uploads")["files"], ip(public), now())
+
+
+@route(
+    public,
     "/api/cases",
     spec=Spec(
         summary="留言板：公开诉求列表（新→旧，每页最多 20 件）",

@@ -23,6 +23,7 @@ from functions.domain.lifecycle import (
     Role,
     State,
 )
+from functions.domain.photos import Photo
 from functions.domain.policy import Rung, SlaPolicy
 from functions.domain.privacy import scrub
 from functions.domain.taxonomy import (
@@ -200,6 +201,9 @@ class Case:
     district_source: str | None = None
     district_claimed: str | None = None
     media_link: str | None = None  # Open311 media_url: a link for staff, never fetched
+    # The citizen's and the replies' photos, in the order attached (functions/domain/photos.py):
+    # on the case item, so a case page with photos costs no further read.
+    photos: list[Photo] = field(default_factory=list)
 
     @property
     def open_info_request(self) -> InfoRequest | None:

@@ -160,3 +160,4 @@ class EventType(StrEnum):
     UNFEATURED = "unfeatured"  # 撤下回音壁; internal
     ANONYMISED = "anonymised"  # retention: contact data removed from an archived case; internal
     PUBLIC_VERSION_EDITED = "public_version_edited"  # 编辑公开版本; internal
+    PHOTO_HIDDEN = "photo_hidden"  # 隐藏照片 (faces, licence plates); internal

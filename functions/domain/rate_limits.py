@@ -44,6 +44,8 @@ TRACK = "查询过于频繁，请 {wait}后再试"
 TRACK_EN = "too many tracking-code attempts: try again in {wait_en}"
 SIGNIN = "登录请求过于频繁，请 {wait}后再试"
 SIGNIN_EN = "too many sign-in requests: try again in {wait_en}"
+UPLOAD = "上传照片过于频繁，请 {wait}后再试"
+UPLOAD_EN = "too many photo uploads: try again in {wait_en}"
 REFRESH = "链接重发请求过于频繁，请 {wait}后再试"
 REFRESH_EN = "too many link requests: try again in {wait_en}"
 
@@ -67,6 +69,8 @@ DEFAULTS: tuple[Limit, ...] = (
         message=TRACK,
         message_en=TRACK_EN,
     ),
+    # Counted per photo: six photos for each of ten cases an hour from one address.
+    Limit("upload_ip", Subject.IP, 60, HOUR, True, message=UPLOAD, message_en=UPLOAD_EN),
     Limit("signin_ip", Subject.IP, 30, HOUR, False, message=SIGNIN, message_en=SIGNIN_EN),
     Limit("signin_address", Subject.ADDRESS, 5, 900, False, message=SIGNIN, message_en=SIGNIN_EN),
     Limit("refresh_ip", Subject.IP, 30, HOUR, False, message=REFRESH, message_en=REFRESH_EN),

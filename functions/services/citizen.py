@@ -18,9 +18,9 @@ from functions.domain.errors import Conflict, FieldError, NotFound, invalid_fiel
 from functions.domain.geo import Location, PlacedDistrict
 from functions.domain.lifecycle import STATE_LABELS, State
 from functions.domain.taxonomy import Channel, Kind
-from functions.services import presenters
+from functions.services import photos, presenters
 from functions.services.common import commit, context, load, take
-from functions.storage import boundaries, cases_repo, directory, idempotency
+from functions.storage import boundaries, cases_repo, directory, idempotency, uploads_repo
 
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 _NOT_FOUND = NotFound(
@@ -215,8 +215,10 @@ def _create(
     if actor is not CITIZEN:
         channel = Channel(body.get("channel", "web"))
     channel = channel or Channel.WEB
+    upload_ids: list[str] = list(body.get("photos") or [])
     for _attempt in range(3):
         case_id, code = new_case_id(now), _random(8)
+        slots = photos.attachable(upload_ids) if upload_ids else []
         result = new_case(
             case_id=case_id,
             tracking_hash=_tracking_hash(case_id, code),
@@ -241,6 +243,7 @@ def _create(
             district_source=placed.source,
             district_claimed=placed.conflict[0] if placed.conflict else None,
             media_link=media_link,
+            photos=photos.as_photos(slots),
         )
         record = (
             idempotency.completed(
@@ -250,9 +253,17 @@ def _create(
             else None
         )
         try:
-            commit(result, now, idempotency=record)
+            commit(
+                result,
+                now,
+                idempotency=record,
+                updates=[uploads_repo.attach_update(slot, case_id) for slot in slots],
+            )
         except Conflict:
-            continue  # a case id collision (the claim is ours until we release it): draw again
+            # A case id collision (the claim is ours until we release it), or a slot that
+            # changed since it was read (processed meanwhile, or attached by another
+            # submission: the next attempt's read names it): draw again.
+            continue
         return _created(case_id, code, State.SUBMITTED, placed.district, replayed=False)
     raise Conflict("提交失败，请重试", "could not allocate a case id", "retry")
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from functions.domain.actions.base import ActionDef, Context
@@ -24,9 +25,13 @@ from functions.domain.cases import (
 )
 from functions.domain.errors import Conflict, NotFound, invalid_field
 from functions.domain.lifecycle import Role
+from functions.domain.photos import Photo
 from functions.settings import settings
 from functions.storage import cases_repo, config_repo
 from functions.storage.models import IdempotencyModel
+
+# An item, its update actions and the condition it must meet, in a unit of work.
+Update = tuple[Model, list[Action], Condition]
 
 
 def deadline_rules() -> DeadlineRules:
@@ -44,10 +49,21 @@ def _department(department_id: str, field: str) -> DepartmentRef:
     return DepartmentRef(found.id, found.name)
 
 
-def context(now: datetime) -> Context:
+def context(now: datetime, attached: list[Any] | None = None) -> Context:
     """What an action module's function may consult: the time, the deadline rules in force,
-    and the directory (departments, categories), read only if the action asks."""
+    and the directory (departments, categories), read only if the action asks; with
+    ``attached``, the upload slots its body's ``photos`` names (read when asked, and kept in
+    ``attached`` for the transaction to attach)."""
     from functions.storage import directory
+
+    def attach_photos(upload_ids: list[str]) -> list[Photo]:
+        from functions.services import photos
+
+        if attached is None:
+            raise invalid_field("photos", "此处不能添加照片", "photos cannot be attached here")
+        slots = photos.attachable(upload_ids)
+        attached.extend(slots)
+        return photos.as_photos(slots)
 
     return Context(
         now=now,
@@ -55,16 +71,25 @@ def context(now: datetime) -> Context:
         department=_department,
         known_category=lambda code: code in dict(directory.taxonomy().categories),
         known_district=lambda code: code in dict(directory.taxonomy().districts),
+        attach_photos=attach_photos,
     )
 
 
 def take(
     action: ActionDef, case: Case, actor: Actor, body: Mapping[str, Any], now: datetime
 ) -> Case:
-    """Take ``action`` on ``case`` with the request's ``body`` and commit its result."""
+    """Take ``action`` on ``case`` with the request's ``body`` and commit its result, with
+    the upload slots it attached (a reply's photos) in the same transaction."""
     if action.run is None:
         raise NotFound("没有这个操作", f"{action.name} is not taken over HTTP", "no_such_action")
-    return commit(action.run(case, actor, body, context(now)), now)
+    attached: list[Any] = []
+    result = action.run(case, actor, body, context(now, attached))
+    if not attached:
+        return commit(result, now)
+    from functions.storage import uploads_repo
+
+    updates = [uploads_repo.attach_update(slot, case.case_id) for slot in attached]
+    return commit(result, now, updates=updates)
 
 
 def load(case_id: str) -> Case:
@@ -273,6 +298,7 @@ def commit_all(
     results: Sequence[TransitionResult],
     now: datetime,
     idempotency: tuple[IdempotencyModel, Condition] | None = None,
+    updates: Sequence[Update] = (),
 ) -> list[Case]:
     """Commit the transitions of one or more cases as one unit of work (one transaction): each
     case with its deadlines reconciled, its links and messages, its ranking tallies."""
@@ -292,7 +318,9 @@ def commit_all(
             # settings read).
             tallies[case.case_id] = rankings.deltas(result, deadline_rules().calendar)
         extra += materialise(case, result.notices, now)
-    case_commit.commit_all(results, extra=extra, idempotency=idempotency, tallies=tallies)
+    case_commit.commit_all(
+        results, extra=extra, idempotency=idempotency, tallies=tallies, updates=updates
+    )
     return [result.case for result in results]
 
 
@@ -300,8 +328,11 @@ def commit(
     result: TransitionResult,
     now: datetime,
     idempotency: tuple[IdempotencyModel, Condition] | None = None,
+    updates: Sequence[Update] = (),
 ) -> Case:
-    return commit_all([result], now, idempotency)[0]
+    """``updates``: conditional updates of other items that belong to the change (the upload
+    slots a submission attaches), in its transaction."""
+    return commit_all([result], now, idempotency, updates)[0]
 
 
 Answer = dict[str, Any]

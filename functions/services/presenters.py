@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.domain import geo, sla
+from functions.domain import photos as photos_rules
 from functions.domain.actions import EVENT_LABELS, is_public
 from functions.domain.cases import (
     Assignment,
@@ -28,6 +29,7 @@ from functions.domain.lifecycle import (
     STATES,
     State,
 )
+from functions.domain.photos import Photo, PhotoState, display_key, media_url, thumb_key
 from functions.domain.policy import SlaPolicy, policy_to_dict
 from functions.domain.privacy import mask_email, mask_name, mask_phone, scrub
 from functions.domain.taxonomy import (
@@ -47,6 +49,11 @@ from functions.storage.showcase_repo import Featured
 
 EXCERPT = 120
 CARD_LABELS = {"yellow": "黄牌", "red": "红牌"}
+PHOTO_STATE_LABELS = {
+    PhotoState.PENDING: "处理中",
+    PhotoState.PROCESSED: "已处理",
+    PhotoState.REJECTED: "不是图片，已拒收",
+}
 
 Clean = Callable[[str], str]
 
@@ -212,6 +219,50 @@ def _reply(r: Reply, *, clean: Clean = _as_written) -> dict[str, Any]:
     }
 
 
+def _photo(photo: Photo, alt: str) -> dict[str, Any]:
+    return {
+        "id": photo.upload_id,
+        "url": media_url(display_key(photo.upload_id)),
+        "thumb_url": media_url(thumb_key(photo.upload_id)),
+        "alt": alt,
+    }
+
+
+def public_photos(case: Case, reply: int | None = None) -> list[dict[str, Any]]:
+    """The photos the public sees (of the citizen, or of reply number ``reply``): processed,
+    not hidden, and only while the case is public (accepted and published); alt text is the
+    case's public title."""
+    if not case.is_public:
+        return []
+    alt = public_title(case)
+    return [
+        _photo(p, alt) for p in case.photos if p.reply == reply and photos_rules.publicly_shown(p)
+    ]
+
+
+def all_photos(case: Case, reply: int | None = None) -> list[dict[str, Any]]:
+    """Every photo, with its state, for staff and the department: a processed one has its
+    URLs at once, public or not."""
+    alt = case.title
+    found = []
+    for p in case.photos:
+        if p.reply != reply:
+            continue
+        shown: dict[str, Any] = (
+            _photo(p, alt) if p.state == PhotoState.PROCESSED else {"id": p.upload_id}
+        )
+        shown.update(
+            {
+                "state": p.state.value,
+                "state_label": PHOTO_STATE_LABELS[p.state],
+                "hidden": p.hidden,
+                "hidden_note": p.hidden_note,
+            }
+        )
+        found.append(shown)
+    return found
+
+
 def public_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) -> dict[str, Any]:
     clean = _masked(case)
     return {
@@ -221,7 +272,11 @@ def public_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) -
         "urgency_label": URGENCY_LABELS[case.urgency] if case.urgency else None,
         "timeline": [event(e, internal=False, clean=clean) for e in events if is_public(e)],
         "clock_paused": paused(case),
-        "replies": [_reply(r, clean=clean) for r in case.replies],
+        "replies": [
+            {**_reply(r, clean=clean), "photos": public_photos(case, i)}
+            for i, r in enumerate(case.replies)
+        ],
+        "photos": public_photos(case),
         "location": _public_location(case),
     }
 
@@ -257,6 +312,7 @@ def private_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) 
         "content": case.content,
         "replies": [_reply(r) for r in case.replies],  # their own case: as written to them
         "location": _own_location(case),
+        "photos": all_photos(case),
         "contact": {
             "name": case.contact.name,
             "phone": case.contact.phone,
@@ -332,7 +388,10 @@ def staff_case(
             "district_claimed": _claimed(case, tax),
             "media_link": case.media_link,
             "events": [event(e, internal=True) for e in events],
-            "replies": [_reply(r) for r in case.replies],
+            "replies": [
+                {**_reply(r), "photos": all_photos(case, i)} for i, r in enumerate(case.replies)
+            ],
+            "photos": all_photos(case),
             "public_version": {
                 "title": public_title(case),
                 "content": public_content(case),

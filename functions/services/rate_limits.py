@@ -1,8 +1,9 @@
 """The rate-limit checks the routes make (limits in ``functions.domain.rate_limits``).
 
-When the counters' table cannot be reached, a limit marked ``fail_open`` (citizen submissions)
-lets the request through with a warning: the petition channel staying open matters more than a
-short unmetered spell, and a submission still needs the cases table to succeed. Every other
+When the counters' table cannot be reached, a limit marked ``fail_open`` (citizen submissions
+and their photo slots) lets the request through with a warning: the petition channel staying
+open matters more than a short unmetered spell, and a submission still needs the cases table
+to succeed. Every other
 limit (tracking codes, sign-in, link refresh) refuses with 503: they guard secrets, and each of
 those requests needs DynamoDB anyway."""
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -139,14 +140,17 @@ def commit_all(
     extra: Sequence[Model] = (),
     idempotency: tuple[IdempotencyModel, Condition] | None = None,
     tallies: Mapping[str, Tallies] | None = None,
+    updates: Sequence[tuple[Model, list[Action], Condition]] = (),
 ) -> None:
     """Persist the transitions of several cases (a merge, a county's dispatch) as ONE
-    transaction: every case on the version and state it was read at, their sealed events,
-    ``extra`` (messages, link tokens), the idempotency record, the state counters and the
-    ranking counters (``tallies`` by case id). A stale case cancels all of them (409
-    ``stale_case``); a change too big for one transaction is refused before anything is
-    written. Without an explicit ``idempotency`` record, the one an open
-    ``idempotency.joining`` holds (a staff or department action's) joins the first commit."""
+        transaction: every case on the version and state it was read at, their sealed events,
+        ``extra`` (messages, link tokens), the idempotency record, the state counters and the
+        ranking counters (``tallies`` by case id). A stale case cancels all of them (409
+        ``stale_case``); a change too big for one transaction is refused before anything is
+        written. ``updates`` are conditional updates of other items that belong to the change (a
+    submission's upload slots); one failing cancels everything (409 ``stale_case``). Without an
+    explicit ``idempotency`` record, the one an open
+        ``idempotency.joining`` holds (a staff or department action's) joins the first commit."""
     if not results or len({r.case.case_id for r in results}) != len(results):
         raise ValueError("a unit of work holds one or more cases, each once")
     joining = joining_now() if idempotency is None else None
@@ -161,6 +165,7 @@ def commit_all(
         + (record is not None)
         + len(counts)
         + len(tally_items)
+        + len(updates)
     )
     if size > MAX_ITEMS:
         raise InvalidRequest(
@@ -190,6 +195,8 @@ def commit_all(
             for item, adds in tally_items:
                 actions = [getattr(type(item), name).add(n) for name, n in adds.items()]
                 tx.update(item, actions=actions)
+            for item, actions, condition in updates:
+                tx.update(item, actions=actions, condition=condition)
     except PynamoDBException as error:
         # An attempt may have been applied with its answer lost (a read timeout), and then
         # either failed its retry's conditions or run out of retries: our own last event of

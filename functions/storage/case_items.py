@@ -41,6 +41,7 @@ _NESTED = (
     "public_version",
     "info_requests",
     "location",
+    "photos",
 )
 
 

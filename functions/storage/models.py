@@ -228,6 +228,7 @@ class CaseModel(Model):
     district_source = UnicodeAttribute(null=True)  # point | address | citizen
     district_claimed = UnicodeAttribute(null=True)  # the citizen's choice the place contradicts
     media_link = UnicodeAttribute(null=True)  # Open311 media_url, shown to staff, never fetched
+    photos: ListAttribute[Any] = ListAttribute(default=list)  # functions/domain/photos.py
     extensions_used = NumberAttribute(default=0)
     reopen_count = NumberAttribute(default=0)
     escalated = BooleanAttribute(default=False)
@@ -596,6 +597,29 @@ class ShowcaseModel(Model):
     on_the_wall = OnTheWall()
 
 
+class UploadModel(Model):
+    """One upload slot (§13): a presigned POST handed to a browser for one photo, until it is
+    processed (or rejected) and attached to a case. A slot never attached expires by TTL (and
+    its object by the bucket's lifecycle rule)."""
+
+    Meta = _meta("uploads")
+
+    upload_id = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute()  # uploads/<upload_id>
+    content_type = UnicodeAttribute()  # as the browser claimed it: never trusted
+    size = NumberAttribute()  # bytes, as claimed; the POST's content-length-range holds it
+    created_at = UTCDateTimeAttribute()
+    state = UnicodeAttribute()  # pending | processed | rejected
+    case_id = UnicodeAttribute(null=True)  # once attached
+    display_key = UnicodeAttribute(null=True)
+    thumb_key = UnicodeAttribute(null=True)
+    width = NumberAttribute(null=True)  # of the display version
+    height = NumberAttribute(null=True)
+    processed_at = UTCDateTimeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)  # why it was rejected
+    expires_at = TTLAttribute(null=True)  # removed once attached
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     CaseModel,
     EventModel,
@@ -614,6 +638,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SupportShardModel,
     SupportMarkModel,
     RateLimitModel,
+    UploadModel,
 )
 
 

@@ -90,6 +90,12 @@ def probes(seeded: dict[str, Any]) -> dict[str, list[Probe]]:
         "submission": [
             Probe("POST", "/api/cases", body=_json_body(submission), headers=JSON_TYPE),
             Probe("POST", "/api/cases/{case_id}/support", case, body="{}", headers=JSON_TYPE),
+            Probe(
+                "POST",
+                "/api/uploads",
+                body=_json_body({"files": [{"content_type": "image/jpeg", "size": 2048}]}),
+                headers=JSON_TYPE,
+            ),
         ],
         "tracking/rating": [
             Probe(

@@ -67,6 +67,7 @@ LAZY = (
     "functions.services.open311",
     "aws_lambda_powertools",  # the JSON log formatter: imported by the first log line
     "functions.schema_check",
+    "PIL",  # photo processing only (functions/services/photos.py), never a request
 )
 
 # What each family's first requests must still not load: never boto3 (SES, SNS and S3 belong
@@ -76,6 +77,7 @@ LAZY = (
 # where nothing is sent, no body check without a body, and for the API document no storage.
 NEVER = (
     "boto3",
+    "PIL",  # photos are decoded by the S3-event function, never on a request path
     "tqdm",
     "functions.services.exports",
     "jsonschema",

@@ -120,6 +120,57 @@ def test_a_support_is_one_read_one_transaction_and_one_count_query(
     assert dict(dynamo_calls.calls) == {"GetItem": 1, "TransactWriteItems": 1, "Query": 1}
 
 
+def _photo(client: Client) -> str:
+    """One upload slot, its object posted and processed as S3's event would have it."""
+    import boto3
+
+    from functions.settings import settings
+    from tests.photo_files import camera_jpeg
+
+    data = camera_jpeg()
+    files = {"files": [{"content_type": "image/jpeg", "size": len(data)}]}
+    answer = client.http.post("/api/uploads", headers=JSON, body=json.dumps(files))
+    assert answer.status_code == 200, answer.body
+    upload_id: str = json.loads(answer.body)["uploads"][0]["upload_id"]
+    key = f"uploads/{upload_id}"
+    s3 = boto3.client("s3", region_name=settings().region)
+    s3.put_object(Bucket=settings().uploads_bucket, Key=key, Body=data)
+    event = client.events.generate_s3_event(bucket=settings().uploads_bucket, key=key)
+    assert client.lambda_.invoke("process_upload", event).payload == ["processed"]
+    return upload_id
+
+
+def test_submit_with_photos_reads_the_slots_once_and_writes_one_transaction(
+    client: Client, dynamo_calls: DynamoCalls
+) -> None:
+    """The slots are read together (one BatchGetItem) and attached in the case's own
+    TransactWriteItems."""
+    photos = [_photo(client), _photo(client)]
+    _warm(client)
+    dynamo_calls.reset()
+    answer = client.http.post(
+        "/api/cases", headers=JSON, body=json.dumps({**BODY, "photos": photos})
+    )
+    assert answer.status_code == 201, answer.body
+    assert dict(dynamo_calls.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1}
+
+
+def test_case_page_with_photos_costs_no_more_requests(
+    client: Client, dynamo_calls: DynamoCalls
+) -> None:
+    photos = [_photo(client), _photo(client)]
+    answer = client.http.post(
+        "/api/cases", headers=JSON, body=json.dumps({**BODY, "photos": photos})
+    )
+    case_id = json.loads(answer.body)["case_id"]
+    _publish(case_id)
+    _warm(client)
+    dynamo_calls.reset()
+    page = client.http.get(f"/api/cases/{case_id}")
+    assert page.status_code == 200 and len(json.loads(page.body)["photos"]) == 2
+    assert dict(dynamo_calls.calls) == {"BatchGetItem": 1, "Query": 1}
+
+
 def test_case_page_cost_against_a_bare_get_item(client: Client) -> None:
     """Printed, not asserted: the handler's median time over a bare GetItem of the same item."""
     from functions.storage.models import CaseModel

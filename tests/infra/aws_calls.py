@@ -44,9 +44,12 @@ class Recorder:
     configuration_set: str
     export_bucket_test: str
     export_bucket_stage: str
+    uploads_bucket_test: str = ""
+    uploads_bucket_stage: str = ""
     calls: list[Call] = field(default_factory=list)
     last_function: str = ""  # the function whose process cache the test's process holds
     function: str = "test"  # calls the test itself makes (setup, checks) belong to no function
+    signing: bool = False  # a presigned POST is being signed: botocore models no call for it
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def table_arn(self, table: str, index: str | None = None) -> str:
@@ -120,6 +123,8 @@ class Recorder:
         bucket = str(params.get("Bucket", ""))
         if bucket == self.export_bucket_test:
             bucket = self.export_bucket_stage
+        elif bucket and bucket == self.uploads_bucket_test:
+            bucket = self.uploads_bucket_stage
         key = params.get("Key")
         resource = f"arn:{PARTITION}:s3:::{bucket}" + (f"/{key}" if key else "")
         self.add(f"s3:{operation}", resource, operation)
@@ -140,32 +145,49 @@ def recording(recorder: Recorder) -> Iterator[Recorder]:
     from botocore.client import BaseClient
 
     from functions.notify import adapter
-    from functions.storage import export_store
+    from functions.settings import settings
+    from functions.storage import export_store, media_store
     from functions.storage.models import ALL_MODELS
 
     original_init = BaseClient.__init__
+    original_post = media_store.presigned_post
+
+    def recorded_post(key: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Signing a presigned POST calls nothing (botocore builds it on CreateBucket's model);
+        the browser's POST with it is authorised as the signer's s3:PutObject on the key."""
+        recorder.signing = True
+        try:
+            answer = original_post(key, *args, **kwargs)
+        finally:
+            recorder.signing = False
+        recorder.on_call("s3", "PutObject", {"Bucket": settings().uploads_bucket, "Key": key})
+        return answer
 
     def hooked_init(self: BaseClient, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
         service = self.meta.service_model.service_name
 
         def before(params: dict[str, Any], model: Any, **_: Any) -> None:
-            recorder.on_call(service, model.name, params)
+            if not recorder.signing:
+                recorder.on_call(service, model.name, params)
 
         self.meta.events.register(f"before-parameter-build.{service}", before)
 
     def reset() -> None:
         adapter.reset_clients()
         export_store.reset_client()
+        media_store.reset_client()
         for model in ALL_MODELS:
             model._connection = None
 
     BaseClient.__init__ = hooked_init  # type: ignore[method-assign]
+    media_store.presigned_post = recorded_post  # type: ignore[assignment]
     reset()
     try:
         yield recorder
     finally:
         BaseClient.__init__ = original_init  # type: ignore[method-assign]
+        media_store.presigned_post = original_post  # type: ignore[assignment]
         reset()
 
 

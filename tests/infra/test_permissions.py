@@ -45,6 +45,7 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_jobs,
         test_api_lifecycle,
         test_api_outbox,
+        test_api_photos,
         test_api_rankings,
         test_api_showcase,
         test_api_sla,
@@ -62,6 +63,8 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_jobs.test_auto_close_closes_unrated_cases_and_follows_up_each_promise_once,
         test_api_jobs.test_digest_emails_each_department_with_open_cases_once_a_day,
         test_api_sla.test_the_ladder_on_both_clocks_each_rung_once,
+        test_api_photos.test_photo_processed_after_submission_is_recorded_on_the_case,
+        test_api_photos.test_department_reply_photos_show_with_the_reply,
         _citizen_extras,
     ]
 
@@ -131,6 +134,8 @@ def recorded(_moto: None) -> list[Call]:  # noqa: F811
         configuration_set=f"wenzheng-{STAGE}",
         export_bucket_test=s.export_bucket,
         export_bucket_stage=f"wenzheng-{STAGE}-audit-exports",
+        uploads_bucket_test=s.uploads_bucket,
+        uploads_bucket_stage=f"wenzheng-{STAGE}-uploads",
     )
     from app import app
 

@@ -205,7 +205,9 @@ def test_the_api_paths_go_uncached_to_the_api_stage_with_the_origin_secret(
     assert "${RestAPI}.execute-api." in api["DomainName"]["Fn::Sub"]
     assert [h["HeaderName"] for h in api["OriginCustomHeaders"]] == ["X-Origin-Verify"]
     assert "OriginSecret" in api["OriginCustomHeaders"][0]["HeaderValue"]["Fn::Sub"]
-    behaviours = {b["PathPattern"]: b for b in distribution["CacheBehaviors"]}
+    behaviours = {
+        b["PathPattern"]: b for b in distribution["CacheBehaviors"] if b["TargetOriginId"] == "api"
+    }
     assert set(behaviours) == {"/api/*", "/open311/*"}
     # Every route of the app is under one of them.
     from app import app
@@ -238,7 +240,7 @@ def test_the_api_paths_go_uncached_to_the_api_stage_with_the_origin_secret(
 
 def test_buckets_are_private_encrypted_and_exports_versioned(built: dict[str, Any]) -> None:
     buckets = _resources(built, "AWS::S3::Bucket")
-    assert set(buckets) == {"FrontendBucket", "ExportBucket"}
+    assert set(buckets) == {"FrontendBucket", "ExportBucket", "UploadsBucket"}
     for bucket in buckets.values():
         props = bucket["Properties"]
         assert all(props["PublicAccessBlockConfiguration"].values())
@@ -249,6 +251,8 @@ def test_buckets_are_private_encrypted_and_exports_versioned(built: dict[str, An
     source = (ROOT / "functions" / "settings.py").read_text(encoding="utf-8")
     assert '"WZ_EXPORT_BUCKET", f"wenzheng-{stage}-audit-exports"' in source
     assert exports["BucketName"] == f"wenzheng-{STAGE}-audit-exports"
+    assert '"WZ_UPLOADS_BUCKET", f"wenzheng-{stage}-uploads"' in source
+    assert buckets["UploadsBucket"]["Properties"]["BucketName"] == f"wenzheng-{STAGE}-uploads"
 
 
 # -- functions' environment, mail, alarms ----------------------------------------------------
@@ -373,3 +377,54 @@ def test_the_schedules_and_the_local_timer_run_the_jobs_of_the_one_table(
     assert [name for name, _ in ran] == list(JOBS)
     request_ids = [request_id for _, request_id in ran]
     assert all(request_ids) and len(set(request_ids)) == len(JOBS)  # one per run, as Lambda
+
+
+def test_processed_photos_are_served_from_the_private_uploads_bucket_through_media(
+    built: dict[str, Any],
+) -> None:
+    resources = built["Resources"]
+    bucket = resources["UploadsBucket"]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"] is True
+    [orphans] = bucket["LifecycleConfiguration"]["Rules"]
+    assert (orphans["Prefix"], orphans["ExpirationInDays"]) == ("uploads/", 1)
+    [notification] = bucket["NotificationConfiguration"]["LambdaConfigurations"]
+    assert notification["Function"] == {"Fn::GetAtt": ["ProcessUpload", "Arn"]}
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "uploads/"}]
+    permission = resources["UploadsInvokePermission"]["Properties"]
+    assert permission["Principal"] == "s3.amazonaws.com"
+    assert permission["SourceArn"]["Fn::Sub"].endswith(f":::wenzheng-{STAGE}-uploads")
+    assert "UploadsInvokePermission" in resources["UploadsBucket"]["DependsOn"]
+    # CloudFront may read processed/ and nothing else of the bucket.
+    [reads, _tls] = resources["UploadsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert reads["Resource"] == {"Fn::Sub": "${UploadsBucket.Arn}/processed/*"}
+    distribution = resources["Distribution"]["Properties"]["DistributionConfig"]
+    [media] = [b for b in distribution["CacheBehaviors"] if b["PathPattern"] == "/media/*"]
+    assert media["TargetOriginId"] == "media" and media["AllowedMethods"] == ["GET", "HEAD"]
+    [rewrite] = media["FunctionAssociations"]
+    assert rewrite["EventType"] == "viewer-request"
+    code = resources["MediaRewrite"]["Properties"]["FunctionCode"]
+    assert "'/processed/'" in code and "/media" in code
+    # Browsers post to the site's own origin (connect-src 'self'): /uploads → the bucket's root.
+    [upload] = [b for b in distribution["CacheBehaviors"] if b["PathPattern"] == "/uploads"]
+    assert upload["TargetOriginId"] == "uploads" and "POST" in upload["AllowedMethods"]
+    origins = {o["Id"]: o for o in distribution["Origins"]}
+    assert "OriginAccessControlId" not in origins["uploads"]  # the POST's policy is its auth
+    assert "request.uri = '/'" in resources["UploadsRewrite"]["Properties"]["FunctionCode"]
+    api = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert api["WZ_UPLOADS_POST_URL"] == "/uploads"
+    # The API signs browsers' POSTs to uploads/; processing reads there and writes processed/.
+    api_role = resources["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    [api_media] = [s for s in api_role["Statement"] if s["Sid"].startswith("Media")]
+    assert api_media["Action"] == ["s3:PutObject"]
+    bucket_arn = f"arn:${{AWS::Partition}}:s3:::wenzheng-{STAGE}-uploads"
+    assert api_media["Resource"] == {"Fn::Sub": f"{bucket_arn}/uploads/*"}
+    role = resources["ProcessUploadRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    granted = {
+        s["Resource"]["Fn::Sub"]: s["Action"]
+        for s in role["Statement"]
+        if s["Sid"].startswith("Media")
+    }
+    assert granted == {
+        f"{bucket_arn}/uploads/*": ["s3:GetObject", "s3:DeleteObject"],
+        f"{bucket_arn}/processed/*": ["s3:PutObject"],
+    }

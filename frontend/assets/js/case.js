@@ -3,7 +3,7 @@ import { h, $, replace } from './dom.js';
 import { get, post } from './api.js';
 import { loading, errorBox, alertBox } from './ui.js';
 import { setPageTitle } from './shell.js';
-import { caseHeading, caseFacts, caseContent, repliesSection, timelineSection, provisionalNote, pausedNote } from './caseview.js';
+import { caseHeading, caseFacts, caseContent, photosSection, repliesSection, timelineSection, provisionalNote, pausedNote } from './caseview.js';
 import { lifecycle } from './lifecycle.js';
 
 const app = $('#app');
@@ -43,6 +43,7 @@ async function load() {
         caseHeading(c),
         h('section', { class: 'panel' }, h('h2', { class: 'visually-hidden' }, '基本信息'), caseFacts(c), pausedNote(c), provisionalNote(c)),
         caseContent(c),
+        photosSection(c),
         support(c),
         repliesSection(c.replies),
         timelineSection(c.timeline),

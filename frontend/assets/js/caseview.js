@@ -3,6 +3,7 @@ import { h } from './dom.js';
 import { formatDateTime, formatDate } from './format.js';
 import { badge, stateBadge, deadlineBadge, ratingBadge, cardBadge, facts, telLink, mailLink } from './ui.js';
 import { withDepartment, eventLabel } from './lifecycle.js';
+import { photoGallery } from './photos.js';
 
 export function caseHeading(c, level = 'h1') {
   return h('header', { class: 'case-heading' },
@@ -101,6 +102,12 @@ export function rejectionBlock(r) {
     r.duplicate_of ? h('p', null, '与以下留言重复：', h('a', { href: `case.html?id=${encodeURIComponent(r.duplicate_of)}` }, r.duplicate_of)) : null);
 }
 
+/** The citizen's photos: thumbnails that open full size (staff lists: state, 隐藏). */
+export function photosSection(c, { actions = null } = {}) {
+  const gallery = photoGallery(c.photos, { actions });
+  return gallery ? h('section', { class: 'panel' }, h('h2', null, '现场照片'), gallery) : null;
+}
+
 export function caseContent(c) {
   return h('section', { class: 'panel' },
     h('h2', null, '留言内容'),
@@ -126,7 +133,7 @@ export function ratingBlock(rating) {
     rating.comment ? h('p', { class: 'rating-comment' }, rating.comment) : null);
 }
 
-export function repliesSection(replies, { emptyText = '部门尚未答复。' } = {}) {
+export function repliesSection(replies, { emptyText = '部门尚未答复。', photoActions = null } = {}) {
   const list = replies || [];
   return h('section', { class: 'panel' },
     h('h2', null, '答复'),
@@ -138,6 +145,7 @@ export function repliesSection(replies, { emptyText = '部门尚未答复。' } 
           h('time', { datetime: r.at, class: 'muted' }, formatDateTime(r.at))),
         h('div', { class: 'reply-text' }, r.text),
         r.planned_date ? h('p', { class: 'planned' }, `承诺完成日期：${formatDate(r.planned_date)}`) : null,
+        photoGallery(r.photos, { title: '办理照片', actions: photoActions }),
         ratingBlock(r.rating)))
       : h('p', { class: 'muted' }, emptyText));
 }

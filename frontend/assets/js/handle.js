@@ -8,10 +8,11 @@ import {
   deadlineBadge, facts, truncate, FALLBACK, confirmDialog, setBusy,
 } from './ui.js';
 import {
-  caseHeading, caseFacts, caseContent, contactSection, repliesSection, timelineSection, provisionalNote, infoRequestsSection, pausedBadge,
+  caseHeading, caseFacts, caseContent, photosSection, contactSection, repliesSection, timelineSection, provisionalNote, infoRequestsSection, pausedBadge,
 } from './caseview.js';
 import { actionForm } from './actions.js';
 import { lifecycle, withDepartment, actionLabel, actionPath, bodyLimits } from './lifecycle.js';
+import { photoPicker } from './photos.js';
 
 const app = $('#app');
 const token = new URLSearchParams(location.hash.slice(1)).get('t') || '';
@@ -108,6 +109,7 @@ function render(view, message) {
       caseHeading(c, 'h1'),
       h('section', { class: 'panel' }, caseFacts(c, { showName: false, deadlines: false })),
       caseContent(c),
+      photosSection(c),
       infoRequestsSection(c.info_requests),
       contactSection(c.contact, h('p', { class: 'muted' }, '留言人联系方式仅用于办理本件，请勿外传。')),
       assignment && assignment.co_handlers && assignment.co_handlers.length
@@ -235,6 +237,7 @@ const FORMS = {
     const plannedField = field({ label: '承诺完成日期', control: planned, path: 'planned_date', hint: '列入计划的，须承诺完成日期，该日期将告知留言人并公开。' });
     plannedField.hidden = true;
     outcome.addEventListener('change', () => { plannedField.hidden = outcome.value !== 'scheduled'; });
+    const photos = photoPicker({ label: '办理照片（选填）', hint: '可附办理前后的现场照片，最多 6 张；公开的留言会随答复展示。' });
     return actionForm({
       title: '答复留言人',
       intro: '答复将发送给留言人；公开的留言还会在留言板上展示。请使用规范、易懂的语言，写明办理情况和结果。',
@@ -242,10 +245,14 @@ const FORMS = {
         field({ label: '答复类型', control: outcome, path: 'outcome', hint: '已解决：问题已办结；已解释说明：因政策等原因无法办理，说明理由；列入计划：需要时间办理，承诺完成日期。' }),
         field({ label: '答复内容', control: text, path: 'text', extra: counter(text, 5000) }),
         plannedField,
+        photos.element,
       ],
       collect() {
         const body = { outcome: outcome.value, text: text.value.trim() };
         const errors = [];
+        if (photos.busy()) errors.push({ field: 'photos', message: '照片仍在上传，请稍候再提交' });
+        else if (photos.failed()) errors.push({ field: 'photos', message: '有照片未能上传，请删除或重新添加后再提交' });
+        if (photos.ids().length) body.photos = photos.ids();
         if (!body.outcome) errors.push({ field: 'outcome', message: '请选择答复类型' });
         if (!body.text) errors.push({ field: 'text', message: '请填写答复内容' });
         if (body.outcome === 'scheduled') {
@@ -261,6 +268,7 @@ const FORMS = {
           ['答复类型', outcome.selectedOptions[0] ? outcome.selectedOptions[0].textContent : body.outcome],
           ['承诺完成日期', body.planned_date || null],
           ['答复内容', truncate(body.text, 120)],
+          ['办理照片', body.photos ? `${body.photos.length} 张` : null],
         ],
         confirmLabel: '确认答复',
       }),

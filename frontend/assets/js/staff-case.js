@@ -5,7 +5,7 @@ import { formatDateTime } from './format.js';
 import { alertBox, facts } from './ui.js';
 import {
   caseHeading, caseFacts, caseContent, contactSection, repliesSection, timelineSection, rejectionBlock,
-  infoRequestsSection, pausedNote,
+  infoRequestsSection, pausedNote, photosSection,
 } from './caseview.js';
 import { actionLabel, actionPath, withDepartment } from './lifecycle.js';
 import { staffPost, PROVISIONAL } from './staff-common.js';
@@ -54,12 +54,56 @@ export function showCase(panel, c, message, env) {
         : null,
       showcaseSection(c, env),
       caseContent(c),
+      photosSection(c, { actions: hidePhoto(c, env) }),
       infoRequestsSection(c.info_requests),
       contactSection(c.contact),
       assignmentBox(a),
-      repliesSection(c.replies),
+      repliesSection(c.replies, { photoActions: hidePhoto(c, env) }),
       timelineSection(c.events || c.timeline, { title: '全部事件记录' })));
   panel.focus({ preventScroll: true });
+}
+
+/** 隐藏: a coordinator hides a photo from the public with a note (an internal event). */
+function hidePhoto(c, env) {
+  const path = (c.actions || []).includes('hide-photo') ? actionPath('hide-photo', c.case_id) : null;
+  if (!path) return null;
+  return (p) => {
+    if (p.hidden) return null;
+    const slot = h('div', { class: 'photo-hide' });
+    const open = h('button', { type: 'button', class: 'btn btn-secondary btn-small' }, '隐藏');
+    open.setAttribute('aria-label', '对公众隐藏这张照片');
+    open.addEventListener('click', () => {
+      const note = h('textarea', { name: 'note', rows: '2', 'aria-label': '隐藏理由', placeholder: '隐藏理由，如：含人脸、车牌' });
+      const error = h('p', { class: 'field-error', role: 'alert', hidden: true });
+      const confirm = h('button', { type: 'submit', class: 'btn btn-danger btn-small' }, '确认隐藏');
+      const cancel = h('button', { type: 'button', class: 'btn btn-link btn-small', onclick: () => replace(slot, open) }, '取消');
+      const form = h('form', { class: 'form photo-hide-form', novalidate: true }, note, error, h('div', { class: 'form-actions' }, confirm, cancel));
+      form.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const text = note.value.trim();
+        if (text.length < 2) {
+          error.textContent = '请写明隐藏理由（至少 2 个字）';
+          error.hidden = false;
+          note.focus();
+          return;
+        }
+        confirm.disabled = true;
+        try {
+          const view = await staffPost(path, { photo: p.id, note: text });
+          env.done(view, '照片已对公众隐藏。');
+        } catch (err) {
+          confirm.disabled = false;
+          if (!(env.failed && env.failed(err))) {
+            error.textContent = err.message;
+            error.hidden = false;
+          }
+        }
+      });
+      replace(slot, form);
+      note.focus();
+    });
+    return replace(slot, open);
+  };
 }
 
 function publicText(c) {

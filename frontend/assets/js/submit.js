@@ -4,6 +4,7 @@ import { post, newKey } from './api.js';
 import { taxonomy, loading, errorBox, errorSummary, clearFieldErrors, showFieldErrors, setBusy, facts } from './ui.js';
 import { caseFields, submissionLimits } from './caseform.js';
 import { platformName } from './shell.js';
+import { photoPicker } from './photos.js';
 
 const app = $('#app');
 
@@ -19,11 +20,13 @@ async function init() {
   }
   const limits = await submissionLimits();
   const fields = caseFields(tax, limits);
+  const photos = photoPicker({ label: '现场照片（选填）' });
   const summary = h('div', { 'aria-live': 'assertive' });
   const button = h('button', { type: 'submit', class: 'btn btn-primary btn-large' }, '提交留言');
   const form = h('form', { class: 'form panel form-page', novalidate: true },
     summary,
     fields.element,
+    photos.element,
     h('div', { class: 'form-actions' }, button,
       h('p', { class: 'muted' }, '提交后将显示留言编号和查询码，请务必保存。')));
 
@@ -60,11 +63,15 @@ async function init() {
     summary.replaceChildren();
     const body = fields.collect();
     const problems = fields.validate(body);
+    if (photos.busy()) problems.push({ field: 'photos', message: '照片仍在上传，请稍候再提交' });
+    else if (photos.failed()) problems.push({ field: 'photos', message: '有照片未能上传，请删除或重新添加后再提交' });
     if (problems.length) {
       showFieldErrors(form, problems);
       replace(summary, errorSummary({ message: '请检查以下内容后再提交' }, problems.map((p) => p.message)));
       return;
     }
+    const uploaded = photos.ids();
+    if (uploaded.length) body.photos = uploaded;
     const json = JSON.stringify(body);
     if (idem.body !== null && idem.body !== json) idem = { key: newKey(), body: json };
     idem.body = json;

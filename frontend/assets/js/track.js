@@ -7,7 +7,7 @@ import {
   taxonomy, optionsOf, field, fieldset, counter, loading, errorSummary,
   clearFieldErrors, showFieldErrors, setBusy, facts, telLink, mailLink, truncate,
 } from './ui.js';
-import { caseHeading, caseFacts, caseContent, repliesSection, timelineSection, provisionalNote, rejectionBlock } from './caseview.js';
+import { caseHeading, caseFacts, caseContent, photosSection, repliesSection, timelineSection, provisionalNote, rejectionBlock } from './caseview.js';
 import { actionForm } from './actions.js';
 import { lifecycle, actionPath, bodyLimits } from './lifecycle.js';
 
@@ -91,6 +91,7 @@ function render(c, done, forms) {
       repliesSection(c.replies, { emptyText: '承办单位尚未答复，答复后会通知您。' }),
       forms.rate,
       caseContent(c),
+      photosSection(c),
       h('section', { class: 'panel' },
         h('h2', null, '您的联系方式'),
         facts([

@@ -16,6 +16,14 @@ from functions.domain.lifecycle import STATE_LABELS, Role, State
 
 if TYPE_CHECKING:
     from functions.domain.cases import Actor, Case, DeadlineRules, DepartmentRef, TransitionResult
+    from functions.domain.photos import Photo
+
+
+def _no_photos(upload_ids: list[str]) -> list[Photo]:
+    from functions.domain.errors import invalid_field
+
+    raise invalid_field("photos", "此处不能添加照片", "photos cannot be attached here")
+
 
 # Who reaches an action's route: staff behind a session, a department behind its magic link,
 # the citizen with the tracking code; "system" actions run only in scheduled jobs.
@@ -49,14 +57,18 @@ class Route:
 @dataclass(frozen=True)
 class Context:
     """What an action's function may consult besides the case: the time, the deadline rules,
-    and the directory's answer for a department id (a 400 naming ``field`` when unknown). The
-    service layer builds it; the domain never reaches storage."""
+    and the directory's answer for a department id (a 400 naming ``field`` when unknown), and
+    the upload slots a body's ``photos`` names. The service layer builds it; the domain never
+    reaches storage."""
 
     now: datetime
     rules: DeadlineRules
     department: Callable[[str, str], DepartmentRef] = field(repr=False)
     known_category: Callable[[str], bool] = field(repr=False, default=lambda _: True)
     known_district: Callable[[str], bool] = field(repr=False, default=lambda _: True)
+    # The uploads ``photos`` names, as photos to attach (a 400 naming ``photos`` for an
+    # unknown, used or refused upload); the service attaches them in the change's transaction.
+    attach_photos: Callable[[list[str]], list[Photo]] = field(repr=False, default=_no_photos)
 
 
 Runner = Callable[["Case", "Actor", Mapping[str, Any], Context], "TransitionResult"]

@@ -88,7 +88,7 @@ def planned(raw: str | None) -> date | None:
 
 
 def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> TransitionResult:
-    return reply(
+    result = reply(
         case,
         actor,
         outcome=Outcome(body["outcome"]),
@@ -97,6 +97,12 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
         now=ctx.now,
         rules=ctx.rules,
     )
+    if body.get("photos"):  # 办理前后: shown with this reply
+        index = len(result.case.replies) - 1
+        for photo in ctx.attach_photos(list(body["photos"])):
+            photo.reply = index
+            result.case.photos.append(photo)
+    return result
 
 
 ACTION = ActionDef(

@@ -4,6 +4,7 @@ check the contact, the consent and the idempotency key before this runs."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from functions.domain.actions.base import ActionDef, EventKind, states
@@ -12,6 +13,7 @@ from functions.domain.errors import Forbidden, invalid_field
 from functions.domain.geo import Location
 from functions.domain.hashes import case_text_digest, contact_reference
 from functions.domain.lifecycle import EventType, Role, State
+from functions.domain.photos import MAX_PER_CASE, Photo
 from functions.domain.taxonomy import Channel, Kind
 
 SUBMITTED = EventKind(EventType.SUBMITTED, "提交诉求", public=True)
@@ -38,6 +40,7 @@ def new_case(
     district_source: str | None = None,
     district_claimed: str | None = None,
     media_link: str | None = None,
+    photos: Sequence[Photo] = (),
 ) -> TransitionResult:
     """A new case, its first event and the citizen's receipt. The event holds digests, never
     the contact data: the text's SHA-256 and the contact's salted reference (``contact_salt``
@@ -50,6 +53,10 @@ def new_case(
     if not (contact.phone or contact.email):
         raise invalid_field(
             "contact", "请至少填写手机号或电子邮箱之一", "phone or email is required"
+        )
+    if len(photos) > MAX_PER_CASE:
+        raise invalid_field(
+            "photos", f"最多 {MAX_PER_CASE} 张照片", f"at most {MAX_PER_CASE} photos"
         )
     case = Case(
         case_id=case_id,
@@ -72,6 +79,7 @@ def new_case(
         district_source=district_source,
         district_claimed=district_claimed,
         media_link=media_link,
+        photos=list(photos),
     )
     c = case.contact
     digests = {

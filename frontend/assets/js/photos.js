@@ -1,0 +1,179 @@
+// Photos (§13): the picker that sends each chosen photo straight to storage (a slot from
+// POST /api/uploads, then the browser's own POST of the file), and the thumbnails a case or a
+// reply shows, each opening its full-size version.
+import { h, replace } from './dom.js';
+import { post } from './api.js';
+
+export const MAX_PHOTOS = 6;
+const MAX_BYTES = 10 * 1024 * 1024;
+const TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+const PREVIEW_PX = 240;
+
+const megabytes = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+/** A small preview as a data: URL (the CSP allows no blob: images); null when the browser
+ * cannot decode the file, which is then no picture whatever its name says. */
+async function preview(file) {
+  try {
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(1, PREVIEW_PX / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+    canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+    canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    return canvas.toDataURL('image/jpeg', 0.8);
+  } catch {
+    return null;
+  }
+}
+
+/** The browser's POST of one file to its slot, reporting progress (0..1). */
+function send(slot, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(slot.fields)) form.append(name, value);
+    form.append('file', file);
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', slot.url);
+    xhr.upload.addEventListener('progress', (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
+    xhr.addEventListener('load', () => (xhr.status >= 200 && xhr.status < 300
+      ? resolve() : reject(new Error(`上传被拒绝（${xhr.status}），请重新选择这张照片`))));
+    xhr.addEventListener('error', () => reject(new Error('网络异常，照片未能上传，请重试')));
+    xhr.addEventListener('timeout', () => reject(new Error('上传超时，请重试')));
+    xhr.timeout = 5 * 60 * 1000;
+    xhr.send(form);
+  });
+}
+
+/**
+ * The photo field: choose up to MAX_PHOTOS photos; each shows its thumbnail, progress and
+ * any error in place, and can be removed. ``ids()`` are the uploaded ones, ``busy()`` says
+ * whether any is still on its way.
+ */
+export function photoPicker({ label = '照片（选填）', hint = '' } = {}) {
+  const items = [];
+  const input = h('input', {
+    type: 'file', id: 'photo-input', class: 'visually-hidden', multiple: true,
+    accept: TYPES.join(','), 'aria-describedby': 'photo-hint photo-error',
+  });
+  const list = h('ul', { class: 'photo-list', 'aria-live': 'polite' });
+  const message = h('p', { class: 'field-error', id: 'photo-error', role: 'alert', hidden: true });
+  const chooser = h('label', { for: 'photo-input', class: 'btn btn-secondary photo-add' }, '添加照片');
+  const status = h('span', { class: 'muted' });
+
+  const refresh = () => {
+    const left = MAX_PHOTOS - items.length;
+    chooser.hidden = left <= 0;
+    input.disabled = left <= 0;
+    status.textContent = `已选 ${items.length} / ${MAX_PHOTOS} 张`;
+  };
+  const say = (text) => { message.textContent = text; message.hidden = !text; };
+
+  function remove(item) {
+    items.splice(items.indexOf(item), 1);
+    item.element.remove();
+    item.cancelled = true;
+    refresh();
+    chooser.focus();
+  }
+
+  async function add(file) {
+    const item = { file, id: null, state: 'checking', cancelled: false };
+    const progress = h('progress', { max: '1', value: '0', 'aria-label': `${file.name} 上传进度` });
+    const note = h('span', { class: 'photo-note' }, '检查中…');
+    const thumb = h('span', { class: 'photo-thumb', 'aria-hidden': 'true' });
+    const removeButton = h('button', { type: 'button', class: 'btn btn-link photo-remove', onclick: () => remove(item) }, `删除`);
+    removeButton.setAttribute('aria-label', `删除照片 ${file.name}`);
+    item.element = h('li', { class: 'photo-item', dataset: { state: 'checking' } }, thumb,
+      h('span', { class: 'photo-meta' }, h('span', { class: 'photo-name' }, file.name), progress, note), removeButton);
+    items.push(item);
+    list.append(item.element);
+    refresh();
+    const fail = (text) => {
+      item.state = 'error';
+      item.element.dataset.state = 'error';
+      progress.hidden = true;
+      note.textContent = text;
+      note.className = 'photo-note field-error';
+    };
+    if (!TYPES.includes(file.type)) return fail('只能上传 JPEG、PNG 或 WebP 格式的照片');
+    if (file.size < 1 || file.size > MAX_BYTES) return fail(`每张照片不能超过 10 MB（这张 ${megabytes(file.size)}）`);
+    const src = await preview(file);
+    if (!src) return fail('这不是可识别的图片，请换一张照片');
+    replace(thumb, h('img', { src, alt: '' }));
+    item.state = 'uploading';
+    item.element.dataset.state = 'uploading';
+    note.textContent = '上传中…';
+    try {
+      const { uploads: [slot] } = await post('/api/uploads', { files: [{ content_type: file.type, size: file.size }] });
+      if (item.cancelled) return undefined;
+      await send(slot, file, (share) => { progress.value = share; });
+      if (item.cancelled) return undefined;
+      item.id = slot.upload_id;
+      item.state = 'done';
+      item.element.dataset.state = 'done';
+      progress.value = 1;
+      note.textContent = '已上传';
+    } catch (err) {
+      if (!item.cancelled) fail(err.message || '照片未能上传，请重试');
+    }
+    return undefined;
+  }
+
+  input.addEventListener('change', () => {
+    say('');
+    const files = Array.from(input.files || []);
+    input.value = '';
+    const room = MAX_PHOTOS - items.length;
+    if (files.length > room) say(`最多 ${MAX_PHOTOS} 张照片，多选的 ${files.length - room} 张未添加`);
+    files.slice(0, room).forEach(add);
+  });
+  refresh();
+
+  const element = h('div', { class: 'field photo-field', dataset: { field: 'photos' } },
+    h('p', { class: 'photo-title' }, h('strong', null, label)),
+    h('p', { class: 'hint', id: 'photo-hint' },
+      hint || `最多 ${MAX_PHOTOS} 张，JPEG、PNG 或 WebP，每张不超过 10 MB。照片公开前会去除拍摄地点等全部附加信息。`),
+    input, h('div', { class: 'photo-actions' }, chooser, ' ', status), list, message);
+  return {
+    element,
+    ids: () => items.filter((i) => i.state === 'done').map((i) => i.id),
+    busy: () => items.some((i) => i.state === 'checking' || i.state === 'uploading'),
+    failed: () => items.some((i) => i.state === 'error'),
+  };
+}
+
+let viewer = null;
+
+function open(photo) {
+  if (!viewer) {
+    const image = h('img', { class: 'photo-full', alt: '' });
+    const close = h('button', { type: 'button', class: 'btn btn-secondary photo-close' }, '关闭');
+    viewer = h('dialog', { class: 'photo-viewer', 'aria-label': '查看大图' }, image, close);
+    close.addEventListener('click', () => viewer.close());
+    viewer.addEventListener('click', (e) => { if (e.target === viewer) viewer.close(); });
+    document.body.append(viewer);
+  }
+  const image = viewer.querySelector('img');
+  image.src = photo.url;
+  image.alt = photo.alt || '';
+  viewer.showModal();
+}
+
+/** Thumbnails, each a link to its full-size version that opens in place. Staff lists carry
+ * the photo's state and, for a coordinator, ``actions(photo)`` (隐藏). */
+export function photoGallery(photos, { title = null, actions = null } = {}) {
+  const list = photos || [];
+  if (!list.length) return null;
+  return h('div', { class: 'photos' },
+    title ? h('h3', null, title) : null,
+    h('ul', { class: 'photo-gallery' }, list.map((p) => h('li', null,
+      p.thumb_url
+        ? h('a', { href: p.url, class: 'photo-link', onclick: (e) => { e.preventDefault(); open(p); } },
+          h('img', { src: p.thumb_url, alt: p.alt || '', loading: 'lazy', width: '160', height: '120' }))
+        : h('span', { class: 'photo-pending' }, p.state_label || '处理中'),
+      p.state && p.state !== 'processed' ? h('span', { class: 'muted' }, p.state_label) : null,
+      p.hidden ? h('span', { class: 'badge' }, `已对公众隐藏${p.hidden_note ? `：${p.hidden_note}` : ''}`) : null,
+      actions ? actions(p) : null))));
+}

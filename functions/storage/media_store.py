@@ -1,0 +1,88 @@
+"""The uploads bucket (§13; moto locally): presigned POSTs for browsers, reading an upload and
+writing its processed versions. The only code that talks to that bucket."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from functions.settings import settings
+from functions.storage import deadline
+
+
+@lru_cache(maxsize=1)
+def _session() -> Any:
+    from botocore.session import get_session
+
+    return get_session()
+
+
+@lru_cache(maxsize=1)
+def _s3() -> Any:
+    # botocore alone (the presigned POST is botocore's own): boto3 stays off request paths.
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=deadline.CONNECT_TIMEOUT_SECONDS,
+        read_timeout=settings().request_timeout_seconds,
+        retries={"total_max_attempts": 3, "mode": "standard"},
+        signature_version="s3v4",
+    )
+    client = _session().create_client("s3", region_name=settings().region, config=config)
+    client.meta.events.register("before-send.s3", deadline.refuse_late_attempt)
+    return client
+
+
+def reset_client() -> None:
+    _s3.cache_clear()
+
+
+def presigned_post(key: str, content_type: str, size: int, seconds: int) -> dict[str, Any]:
+    """``{url, fields}`` for one browser POST of exactly ``size`` bytes of the claimed
+    ``content_type`` to ``key`` within ``seconds``."""
+    found: dict[str, Any] = _s3().generate_presigned_post(
+        Bucket=settings().uploads_bucket,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[
+            {"Content-Type": content_type},
+            ["content-length-range", size, size],
+        ],
+        ExpiresIn=seconds,
+    )
+    return found
+
+
+def get(key: str) -> bytes | None:
+    """The object's bytes, or None when there is no such object."""
+    client = _s3()
+    try:
+        answer = client.get_object(Bucket=settings().uploads_bucket, Key=key)
+    except client.exceptions.NoSuchKey:
+        return None
+    return answer["Body"].read()  # type: ignore[no-any-return]
+
+
+def put(key: str, body: bytes, content_type: str) -> None:
+    _s3().put_object(
+        Bucket=settings().uploads_bucket,
+        Key=key,
+        Body=body,
+        ContentType=content_type,
+        CacheControl="public, max-age=31536000, immutable",
+        ServerSideEncryption="AES256",
+    )
+
+
+def delete(key: str) -> None:
+    _s3().delete_object(Bucket=settings().uploads_bucket, Key=key)
+
+
+def create_bucket() -> None:
+    """The uploads bucket (local stack and tests; CloudFormation creates it in AWS)."""
+    client = _s3()
+    name = settings().uploads_bucket
+    existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
+    if name not in existing:
+        location = {"LocationConstraint": settings().region}
+        client.create_bucket(Bucket=name, CreateBucketConfiguration=location)

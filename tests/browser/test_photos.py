@@ -1,0 +1,232 @@
+"""Photos through the pages on a 360 px phone against the local stack (§13): two photos (one
+a camera JPEG with GPS EXIF) picked on the submit page go straight to storage on the site's
+own origin, a renamed text file is refused in place, the case is submitted with the two;
+once processed and the case accepted, its public page shows both thumbnails, a tap opens the
+full size, and the bytes served carry no EXIF."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PageProblems
+from tests.browser.test_pages import assert_clean
+from tests.localstack import Stack
+from tests.photo_files import camera_jpeg, has_metadata, picture
+
+pytestmark = [pytest.mark.browser, pytest.mark.stack]
+
+COORDINATOR = "coordinator@wenzheng.example"
+TITLE = "翠湖街井盖破损有塌陷危险（附照片）"
+
+
+def test_two_photos_reach_the_public_page_without_exif_and_a_renamed_file_is_refused(
+    stack: Stack, phone: tuple[Any, PageProblems], tmp_path: Path
+) -> None:
+    page, problems = phone
+    camera = tmp_path / "IMG_20261118_0930.jpg"
+    camera.write_bytes(camera_jpeg(2000, 1500))
+    street = tmp_path / "街景.png"
+    street.write_bytes(picture(900, 600, "PNG"))
+    renamed = tmp_path / "不是照片.jpg"
+    renamed.write_bytes("这只是一个改了扩展名的文本文件。\n".encode() * 200)
+
+    page.goto(stack.url("/submit.html"))
+    page.get_by_label("投诉", exact=False).first.check()
+    page.get_by_label("问题分类").select_option("urban")
+    page.get_by_label("所在区域").select_option("city")
+    page.get_by_label("标题").fill(TITLE)
+    page.get_by_label("留言内容").fill(
+        "翠湖街 12 号门前的井盖破了一个大洞，晚上看不清，已经有电动车差点摔倒，请尽快更换。"
+    )
+    page.get_by_label("手机号码").fill("13800004321")
+    page.get_by_label("我同意在公开留言板上展示这条留言").check()
+
+    page.locator("#photo-input").set_input_files([str(camera), str(street), str(renamed)])
+    items = page.locator(".photo-item")
+    expect(items).to_have_count(3)
+    refused = items.filter(has_text="不是照片.jpg")
+    expect(refused.locator(".photo-note")).to_have_text("这不是可识别的图片，请换一张照片")
+    expect(page.locator('.photo-item[data-state="done"]')).to_have_count(2)
+    expect(page.locator('.photo-item[data-state="done"] img')).to_have_count(2)  # previews
+    # The refused one blocks submitting until it is removed.
+    page.get_by_role("button", name="提交留言").click()
+    expect(page.locator('[data-field="photos"] > .field-error')).to_contain_text("有照片未能上传")
+    refused.get_by_role("button", name="删除照片 不是照片.jpg").click()
+    expect(items).to_have_count(2)
+    expect(page.get_by_text("已选 2 / 6 张")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the submit page scrolls sideways on a 360 px phone: {width}"
+
+    page.get_by_role("button", name="提交留言").click()
+    expect(page.get_by_role("heading", name="留言已提交")).to_be_visible()
+    case_id = page.locator("#case-id").inner_text().strip()
+
+    token = stack.staff_session(COORDINATOR)
+    bearer = {"Authorization": f"Bearer {token}"}
+    status, staff = stack.call("GET", f"/api/staff/cases/{case_id}", headers=bearer)
+    assert status == 200, staff
+    assert [p["state"] for p in staff["photos"]] == ["processed", "processed"]
+    status, answer = stack.call(
+        "POST", f"/api/staff/cases/{case_id}/accept", {"urgency": "general", "public": True}, bearer
+    )
+    assert status == 200, answer
+
+    page.goto(stack.url(f"/case.html?id={case_id}"))
+    gallery = page.locator(".photo-gallery img")
+    expect(gallery).to_have_count(2)
+    expect(gallery.first).to_have_attribute("alt", TITLE)
+    page.locator(".photo-link").first.click()
+    full = page.locator("dialog[open] img.photo-full")
+    expect(full).to_be_visible()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth", full.element_handle()) > 0
+    page.get_by_role("button", name="关闭").click()
+    expect(page.locator("dialog[open]")).to_have_count(0)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the page scrolls sideways on a 360 px phone: {width}"
+
+    status, public = stack.call("GET", f"/api/cases/{case_id}")
+    assert status == 200, public
+    for photo in public["photos"]:
+        for path in (photo["url"], photo["thumb_url"]):
+            with urllib.request.urlopen(stack.url(path), timeout=30) as served:
+                data = served.read()
+                assert served.headers["Content-Type"] == "image/jpeg"
+            assert not has_metadata(data), path
+            assert b"TestPhone" not in data
+    assert_clean(problems, stack)
+
+
+def slot(stack: Stack, size: int) -> dict[str, Any]:
+    status, answer = stack.call(
+        "POST", "/api/uploads", {"files": [{"content_type": "image/jpeg", "size": size}]}
+    )
+    assert status == 200, answer
+    [found] = answer["uploads"]
+    assert found["url"] == "/uploads"
+    return dict(found)
+
+
+def post_form(stack: Stack, fields: dict[str, str], data: bytes, kind: str = "image/jpeg") -> int:
+    """The browser's multipart POST of ``fields`` and the file to the stack's /uploads."""
+    boundary = "----photo-test-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n".encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        stack.url("/uploads"),
+        data=b"".join(parts),
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def uploaded(stack: Stack, data: bytes) -> str:
+    """A photo uploaded and processed as the submit page does it, through the API and the
+    stack's same-origin POST."""
+    found = slot(stack, len(data))
+    assert post_form(stack, found["fields"], data) == 204
+    return str(found["upload_id"])
+
+
+def test_the_local_upload_endpoint_holds_a_post_to_its_policy(stack: Stack) -> None:
+    data = camera_jpeg()
+    given = slot(stack, len(data))
+    assert post_form(stack, given["fields"], data + b"extra") == 403  # not the claimed size
+    changed = {**given["fields"], "Content-Type": "image/png"}
+    assert post_form(stack, changed, data) == 403  # not the signed type
+    moved = {**given["fields"], "key": "processed/" + given["upload_id"] + "/display.jpg"}
+    assert post_form(stack, moved, data) == 403  # not the signed key
+    upload_id = given["upload_id"]
+    for path in (f"/media/{upload_id}/display.jpg", f"/media/../uploads/{upload_id}"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(stack.url(path), timeout=30)
+        assert refused.value.code == 404  # nothing before processing, never an upload
+    assert post_form(stack, given["fields"], data) == 204
+    with urllib.request.urlopen(stack.url(f"/media/{upload_id}/thumb.jpg"), timeout=30) as got:
+        assert got.headers["Content-Type"] == "image/jpeg"
+
+
+def test_department_reply_photo_shows_with_the_reply_and_a_coordinator_hides_one(
+    stack: Stack, phone: tuple[Any, PageProblems], desktop: tuple[Any, PageProblems], tmp_path: Path
+) -> None:
+    import json
+    import re
+
+    token = stack.staff_session(COORDINATOR)
+    bearer = {"Authorization": f"Bearer {token}"}
+    face = uploaded(stack, camera_jpeg(800, 600, orientation=1))
+    created = stack.submit("路口违停车辆堵住盲道（附照片）", photos=[face])
+    case_id = created["case_id"]
+    for action, body in (
+        ("accept", {"urgency": "general", "public": True}),
+        ("assign", {"lead": "city-housing", "co_handlers": []}),
+    ):
+        status, answer = stack.call("POST", f"/api/staff/cases/{case_id}/{action}", body, bearer)
+        assert status == 200, answer
+    message = stack.wait_for_message(
+        lambda m: m["case_id"] == case_id and "handle.html#t=" in m["body"]
+    )
+    link = re.search(r"handle\.html#t=[A-Za-z0-9_-]+", message["body"])
+    assert link, message["body"]
+
+    # The department, on a phone: sign, then reply with an after photo.
+    page, problems = phone
+    after = tmp_path / "整改后.jpg"
+    after.write_bytes(camera_jpeg(1600, 1200, orientation=1))
+    page.goto(stack.url("/" + link.group(0)))
+    expect(page.locator(".photo-gallery img")).to_have_count(1)  # the citizen's photo
+    page.get_by_role("button", name="签收", exact=True).click()
+    page.locator("dialog[open]").get_by_role("button", name="确认签收").click()
+    expect(page.get_by_text("已签收。请在答复时限内答复留言人。")).to_be_visible()
+    page.get_by_role("button", name="答复", exact=True).click()
+    form = page.locator("form.action-form")
+    form.get_by_label("答复类型").select_option("resolved")
+    form.get_by_label("答复内容").fill(
+        "已联系交警部门清理违停车辆，并加装了隔离桩，盲道已恢复通行。"
+    )
+    form.locator("#photo-input").set_input_files(str(after))
+    expect(form.locator('.photo-item[data-state="done"]')).to_have_count(1)
+    form.get_by_role("button", name="提交答复").click()
+    page.locator("dialog[open]").get_by_role("button", name="确认答复").click()
+    expect(page.get_by_text("答复已提交，已通知留言人。")).to_be_visible()
+    assert_clean(problems, stack)
+
+    # The coordinator hides the citizen's photo with a note; the public page keeps the reply's.
+    staff, staff_problems = desktop
+    session = json.dumps({"session_token": token})
+    staff.add_init_script(f"sessionStorage.setItem('wenzheng.staff', {json.dumps(session)})")
+    staff.goto(stack.url(f"/staff.html?case={case_id}"))
+    staff.get_by_role("button", name="对公众隐藏这张照片").first.click()
+    staff.get_by_label("隐藏理由").fill("照片中可见路人面部")
+    staff.get_by_role("button", name="确认隐藏").click()
+    expect(staff.get_by_text("照片已对公众隐藏。")).to_be_visible()
+    expect(staff.get_by_text("已对公众隐藏：照片中可见路人面部")).to_be_visible()
+    assert_clean(staff_problems, stack)
+
+    status, public = stack.call("GET", f"/api/cases/{case_id}")
+    assert status == 200, public
+    assert public["photos"] == []
+    [reply] = public["replies"]
+    assert len(reply["photos"]) == 1
+    page.goto(stack.url(f"/case.html?id={case_id}"))
+    replies = page.locator("article.reply .photo-gallery img")
+    expect(replies).to_have_count(1)
+    expect(page.get_by_role("heading", name="现场照片")).to_have_count(0)

@@ -1,0 +1,56 @@
+"""Pictures made in the tests with Pillow (no binary file is committed): a camera's JPEG with
+GPS and an orientation tag, and plain ones of any size and format."""
+
+from __future__ import annotations
+
+import io
+
+# EXIF tags (ExifTags.Base): Orientation, GPSInfo, Make, the GPS sub-IFD's latitude.
+ORIENTATION = 0x0112
+GPS_IFD = 0x8825
+MAKE = 0x010F
+GPS_LATITUDE_REF, GPS_LATITUDE, GPS_LONGITUDE_REF, GPS_LONGITUDE = 1, 2, 3, 4
+
+
+def camera_jpeg(width: int = 400, height: int = 300, orientation: int = 6) -> bytes:
+    """A JPEG as a phone writes it: landscape pixels, an Orientation tag (6: turn 90°
+    clockwise to view), the maker and a GPS position (the citizen's home)."""
+    from PIL import Image
+
+    picture = Image.new("RGB", (width, height), (200, 30, 30))
+    # A marker in the top-left corner of the stored pixels, to see where it ends up.
+    picture.paste((10, 200, 10), (0, 0, width // 4, height // 4))
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    exif[MAKE] = "TestPhone"
+    exif.get_ifd(GPS_IFD).update(
+        {
+            GPS_LATITUDE_REF: "N",
+            GPS_LATITUDE: (30.0, 35.0, 12.5),
+            GPS_LONGITUDE_REF: "E",
+            GPS_LONGITUDE: (114.0, 18.0, 3.2),
+        }
+    )
+    out = io.BytesIO()
+    picture.save(out, format="JPEG", exif=exif, quality=90)
+    return out.getvalue()
+
+
+def picture(width: int, height: int, fmt: str = "PNG") -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    mode = "RGBA" if fmt == "PNG" else "RGB"
+    Image.new(mode, (width, height), (20, 90, 160, 255)[: len(mode)]).save(out, format=fmt)
+    return out.getvalue()
+
+
+def has_metadata(data: bytes) -> bool:
+    """Whether a file carries any EXIF (JPEG APP1 ``Exif``), XMP, ICC profile or comment."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as opened:
+        found = bool(opened.getexif()) or any(
+            k in opened.info for k in ("exif", "icc_profile", "xmp", "comment", "XML:com.adobe.xmp")
+        )
+    return found or b"Exif\x00\x00" in data or b"http://ns.adobe.com/xap" in data

@@ -3,6 +3,7 @@ import { h, $, $$, replace } from './dom.js';
 import { post, newKey } from './api.js';
 import { taxonomy, loading, errorBox, errorSummary, clearFieldErrors, showFieldErrors, setBusy, facts } from './ui.js';
 import { caseFields, submissionLimits } from './caseform.js';
+import { pointPicker } from './place.js';
 import { platformName } from './shell.js';
 
 const app = $('#app');
@@ -18,7 +19,7 @@ async function init() {
     return;
   }
   const limits = await submissionLimits();
-  const fields = caseFields(tax, limits);
+  const fields = caseFields(tax, limits, { pointPicker });
   const summary = h('div', { 'aria-live': 'assertive' });
   const button = h('button', { type: 'submit', class: 'btn btn-primary btn-large' }, '提交留言');
   const form = h('form', { class: 'form panel form-page', novalidate: true },

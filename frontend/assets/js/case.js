@@ -45,6 +45,7 @@ function placeSection(c) {
       const map = drawMap(canvas, fc, {
         title: '问题位置地图',
         description: `红色标记为留言人标出的位置${place.address ? `：${place.address}` : ''}。`,
+        selected: c.district,
         pins: [{ lat: place.lat, lng: place.lng, label: `问题位置${place.address ? `：${place.address}` : ''}` }],
       });
       map.show(place.lat, place.lng, 2);

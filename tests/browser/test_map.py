@@ -161,6 +161,7 @@ def test_a_tap_on_the_map_puts_the_pin_fills_the_district_and_is_posted(
     svg = page.locator(".map-svg")
     expect(svg).to_be_visible()
     expect(page.locator(".map-district")).to_have_count(8)
+    expect(page.locator('[data-field="district"] .hint')).to_contain_text("标出位置后自动填写")
     box = svg.bounding_box()
     middle = {"x": box["width"] / 2, "y": box["height"] / 2}  # the city's centre, in 江城区
     if device == "phone":
@@ -345,6 +346,7 @@ def test_without_boundaries_the_map_hides_and_the_address_is_posted(
     expect(page.get_by_role("group", name="问题发生位置")).to_be_visible()
     expect(page.locator(".place-picker")).to_be_hidden()
     expect(page.locator(".map-svg")).to_have_count(0)
+    expect(page.locator('[data-field="district"] .hint')).to_have_text("问题发生地所在的区县")
     body = submitted(page, posted)
     assert body["location"] == {"address": "翠湖街与滨河路交叉口"}, body
     assert "district" not in body  # the server works it out from the address

@@ -64,10 +64,7 @@ export function caseFields(tax, limits, { staff = false, pointPicker = null } = 
     fieldset({ legend: '留言类型', path: 'kind', cls: 'choices', children: kindRadios, hint: staff ? null : '请选择最符合您情况的一项。' }),
     h('div', { class: 'grid-2' },
       field({ label: '问题分类', control: category, path: 'category', hint: '选择最接近的一项' }),
-      field({
-        label: '所在区域', control: district, path: 'district',
-        hint: picker ? '问题发生地所在的区县；在地图上标出位置后自动填写，以受理时核定的为准' : '问题发生地所在的区县',
-      })),
+      field({ label: '所在区域', control: district, path: 'district', hint: '问题发生地所在的区县' })),
     fieldset({
       legend: '问题发生位置', path: 'location', cls: 'place',
       children: [

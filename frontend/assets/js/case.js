@@ -41,7 +41,10 @@ function placeSection(c) {
     canvas);
   if (point) {
     loadDistricts().then((fc) => {
-      if (!fc) return;
+      if (!fc) {
+        if (!place.address) section.remove(); // a point with no map to show it on
+        return;
+      }
       const map = drawMap(canvas, fc, {
         title: '问题位置地图',
         description: `红色标记为留言人标出的位置${place.address ? `：${place.address}` : ''}。`,

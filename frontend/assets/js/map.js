@@ -99,10 +99,10 @@ export function projection(fc) {
   };
 }
 
-const fixed = (n) => Math.round(n * 10) / 10;
+const fixed = (n, places = 1) => Math.round(n * 10 ** places) / 10 ** places;
 
 function pathOf(polygons, project) {
-  return polygons.map((rings) => rings.map((ring) => `M${ring.map(([lng, lat]) => project(lng, lat).map(fixed).join(',')).join('L')}Z`).join('')).join('');
+  return polygons.map((rings) => rings.map((ring) => `M${ring.map(([lng, lat]) => project(lng, lat).map((n) => fixed(n)).join(',')).join('L')}Z`).join('')).join('');
 }
 
 /** Where a district's name goes: the area centroid of its largest outline. */
@@ -226,7 +226,7 @@ export function drawMap(container, fc, options = {}) {
     view.y = Math.min(proj.height, Math.max(0, view.y));
   }
 
-  const place = (g, x, y, unit) => g.setAttribute('transform', `translate(${fixed(x * 100) / 100} ${fixed(y * 100) / 100}) scale(${unit})`);
+  const place = (g, x, y, unit) => g.setAttribute('transform', `translate(${fixed(x, 3)} ${fixed(y, 3)}) scale(${fixed(unit, 5)})`);
 
   function render() {
     clamp();
@@ -376,7 +376,7 @@ export function drawMap(container, fc, options = {}) {
 
   function onKey(event) {
     if (event.target !== svg) return;
-    const step = (box().w / 8);
+    const step = box().w / 8;
     const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
     if (moves[event.key]) {
       view.x += moves[event.key][0];

@@ -433,3 +433,58 @@ def test_the_case_page_shows_the_address_and_the_pin(
     expect(place.locator(".map-pin")).to_have_count(1)
     shot(page, "case-map")
     assert_clean(problems, stack)
+
+
+def test_a_drag_pans_the_wheel_zooms_and_neither_puts_a_pin(stack: Stack, open_page: Any) -> None:
+    page, problems = open_page("desktop")
+    serve_districts(page)
+    page.goto(stack.url("/submit.html"))
+    svg = page.locator(".map-svg")
+    svg.scroll_into_view_if_needed()
+    box = svg.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    home = view_box(page)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 60, y - 30, steps=5)
+    page.mouse.up()
+    dragged = view_box(page)
+    # The city follows the pointer: the view moved 60 px east and 30 px south.
+    per_px = home[2] / box["width"]
+    assert dragged[0] == pytest.approx(home[0] + 60 * per_px, rel=1e-3)
+    assert dragged[1] == pytest.approx(home[1] + 30 * per_px, rel=1e-3)
+    page.mouse.wheel(0, -100)
+    expect(svg).to_have_attribute("data-zoom", "1.25")
+    expect(page.locator(".map-pin")).to_have_count(0)
+    expect(page.locator(".place-status")).to_have_text("")
+    assert_clean(problems, stack)
+
+
+def test_a_pinch_zooms_in_around_the_fingers(stack: Stack, open_page: Any) -> None:
+    page, problems = open_page("phone")
+    serve_districts(page)
+    page.goto(stack.url("/submit.html"))
+    svg = page.locator(".map-svg")
+    svg.scroll_into_view_if_needed()
+    box = svg.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind: str, spread: float) -> None:
+        points = (
+            []
+            if kind == "touchEnd"
+            else [
+                {"x": x - spread, "y": y, "id": 1},
+                {"x": x + spread, "y": y, "id": 2},
+            ]
+        )
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", 40)
+    for spread in (50, 60, 70, 80):
+        touch("touchMove", spread)
+    touch("touchEnd", 0)
+    assert float(svg.get_attribute("data-zoom") or 0) == pytest.approx(2, rel=0.05)
+    expect(page.locator(".map-pin")).to_have_count(0)  # a pinch is no tap
+    assert_clean(problems, stack)

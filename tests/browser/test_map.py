@@ -406,9 +406,19 @@ def test_the_board_map_clusters_near_cases_and_zooming_splits_them(
     assert pins_close >= pins + len(DENSE), (pins, counts, pins_close, counts_close)
     shot(page, "index-map-zoomed")
 
+    # The view is in the URL: a reload (or a shared link) opens the map again.
+    expect(page).to_have_url(re.compile(r"[?&]view=map"))
+    page.reload()
+    expect(page.locator(".board-map .map-svg")).to_be_visible()
+    expect(page.locator(".board-map")).to_contain_text("标有位置的 8 条")
     toggle.get_by_role("button", name="列表").click()
     expect(page.locator("article.card").first).to_be_visible()
     expect(page.locator(".board-map")).to_be_hidden()
+    expect(page).not_to_have_url(re.compile(r"view=map"))
+    with page.expect_response(re.compile(r"/api/cases(\?.*)?$")):
+        page.go_back()  # the same document: popstate shows the map and reloads the list
+    expect(page.locator(".board-map .map-svg")).to_be_visible()
+    expect(page.locator(".list-status")).to_have_text(re.compile(r"(已显示|共) \d+ 条"))
     assert_clean(problems, stack)
 
 

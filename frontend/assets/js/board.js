@@ -53,13 +53,13 @@ function filterForm(tax, depts) {
     field({ label: '办理状态', control: controls.state }),
     h('div', { class: 'filters-actions' }, reset));
   form.addEventListener('change', () => {
-    writeQuery(currentFilters());
+    writeQuery({ ...currentFilters(), view: onMap() ? 'map' : '' });
     load(true);
   });
   form.addEventListener('submit', (e) => e.preventDefault());
   form.addEventListener('reset', () => {
     setTimeout(() => {
-      writeQuery({});
+      writeQuery({ view: onMap() ? 'map' : '' });
       load(true);
     });
   });
@@ -81,6 +81,9 @@ function applyQuery() {
     if (el.value !== q[k]) el.value = ''; // unknown code in the URL
   }
 }
+
+const onMap = () => !mapBox.hidden;
+let chooseView = () => {}; // set once the city's boundaries are known
 
 const located = (c) => c.location && Number.isFinite(c.location.lat) && Number.isFinite(c.location.lng);
 
@@ -105,12 +108,12 @@ function showCluster(pins) {
 function viewToggle(fc) {
   const asList = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-pressed': 'true' }, '列表');
   const asMap = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-pressed': 'false' }, '地图');
-  const choose = (onMap) => {
-    asList.setAttribute('aria-pressed', String(!onMap));
-    asMap.setAttribute('aria-pressed', String(onMap));
-    list.hidden = onMap;
-    mapBox.hidden = !onMap;
-    if (onMap && !map) {
+  const choose = (showMap) => {
+    asList.setAttribute('aria-pressed', String(!showMap));
+    asMap.setAttribute('aria-pressed', String(showMap));
+    list.hidden = showMap;
+    mapBox.hidden = !showMap;
+    if (showMap && !map) {
       map = drawMap(mapBox, fc, {
         title: '留言分布地图',
         description: '本市各区县边界图，红色标记为已加载的公开留言所在位置，蓝色圆点为相近的多条留言。',
@@ -119,10 +122,16 @@ function viewToggle(fc) {
       });
       mapBox.append(mapNote, mapList);
     }
-    if (onMap) drawPins();
+    if (showMap) drawPins();
   };
-  asList.addEventListener('click', () => choose(false));
-  asMap.addEventListener('click', () => choose(true));
+  // The view is in the URL (?view=map): a link or the back button opens the same view.
+  const click = (showMap) => () => {
+    choose(showMap);
+    writeQuery({ ...currentFilters(), view: showMap ? 'map' : '' });
+  };
+  asList.addEventListener('click', click(false));
+  asMap.addEventListener('click', click(true));
+  chooseView = choose;
   return h('div', { class: 'view-toggle', role: 'group', 'aria-label': '显示方式' }, asList, asMap);
 }
 
@@ -154,7 +163,7 @@ async function load(reset) {
       if (items.length || !cursor) break;
     }
     more.hidden = !cursor;
-    if (!mapBox.hidden) drawPins();
+    if (onMap()) drawPins();
     replace(status, shown
       ? h('p', { class: 'muted' }, cursor ? `已显示 ${shown} 条` : `共 ${shown} 条`)
       : alertBox('暂无符合条件的公开留言。', 'info'));
@@ -176,8 +185,10 @@ async function init() {
     list, mapBox, status, h('div', { class: 'more' }, more));
   applyQuery();
   more.addEventListener('click', () => load(false));
+  chooseView(readQuery(['view']).view === 'map');
   window.addEventListener('popstate', () => {
     applyQuery();
+    chooseView(readQuery(['view']).view === 'map');
     load(true);
   });
   load(true);

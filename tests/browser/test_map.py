@@ -396,6 +396,9 @@ def test_the_board_map_clusters_near_cases_and_zooming_splits_them(
     page.keyboard.press("Enter")
     listed = page.locator(".board-map-list a")
     expect(listed).to_have_count(max(counts))
+    expect(page.locator(".board-map-list h2")).to_be_focused()  # the cluster itself is gone
+    page.keyboard.press("Tab")
+    expect(listed.first).to_be_focused()
     assert all((a.get_attribute("href") or "").startswith("case.html?id=") for a in listed.all())
 
     page.locator(".map-svg").focus()
@@ -497,4 +500,29 @@ def test_a_pinch_zooms_in_around_the_fingers(stack: Stack, open_page: Any) -> No
     touch("touchEnd", 0)
     assert float(svg.get_attribute("data-zoom") or 0) == pytest.approx(2, rel=0.05)
     expect(page.locator(".map-pin")).to_have_count(0)  # a pinch is no tap
+    assert_clean(problems, stack)
+
+
+def test_district_at_knows_multipolygons_holes_and_the_outside(
+    stack: Stack, open_page: Any
+) -> None:
+    """map.js ``districtAt`` (which fills the district select) over the fixture: 桃源县's
+    island is a second polygon, 南湖县's lake a hole, the corners of the box nobody's."""
+    page, problems = open_page("desktop")
+    serve_districts(page)
+    page.goto(stack.url("/submit.html"))
+    expect(page.locator(".map-svg")).to_be_visible()
+    found = page.evaluate(
+        """async () => {
+             const { districtAt, loadDistricts } = await import('./assets/js/map.js');
+             const fc = await loadDistricts();
+             const at = (lng, lat) => {
+               const feature = districtAt(fc, lng, lat);
+               return feature ? feature.properties.code : null;
+             };
+             return [at(114.33, 29.74), at(114.3, 30.0), at(114.0, 29.86), at(114.0, 29.82),
+                     at(113.63, 30.28), at(114.0, 30.0), at(116.4, 39.9)];
+           }"""
+    )
+    assert found == ["taoyuan", "taoyuan", None, "nanhu", None, "jiangcheng", None]
     assert_clean(problems, stack)

@@ -98,10 +98,10 @@ function drawPins() {
 }
 
 /** The cases of a cluster, listed under the map as links. */
-function showCluster(pins) {
-  replace(mapList,
-    h('h2', null, `此处的 ${pins.length} 条留言`),
-    h('ul', null, pins.map((p) => h('li', null, h('a', { href: p.href }, p.label)))));
+function showCluster(pins, { byKeyboard }) {
+  const heading = h('h2', { tabindex: '-1' }, `此处的 ${pins.length} 条留言`);
+  replace(mapList, heading, h('ul', null, pins.map((p) => h('li', null, h('a', { href: p.href }, p.label)))));
+  if (byKeyboard) heading.focus();
 }
 
 /** 列表 / 地图: two toggle buttons; the map needs the city's boundaries. */

@@ -146,6 +146,8 @@ const PIN_SHAPE = 'M0,0C-3,-7 -9,-11 -9,-17A9,9 0 1 1 9,-17C9,-11 3,-7 0,0Z';
  * drawMap(container, fc, {title, description, pins, onPick, onCluster, selected, cluster})
  * pins: [{lat, lng, label, href}]; with `href` a pin is a link. onPick({lng, lat}) is called
  * on a tap or click that did not drag, and on Enter with the map focused (its centre).
+ * onCluster(pins, {byKeyboard}) follows a cluster's activation, which zooms in on it (the
+ * cluster's own element is gone then: a keyboard user's focus belongs to what it shows).
  * cluster: group near pins (the board). Returns {setPin, setPins, select, centre,
  * pointToLngLat, zoomBy, reset, destroy, svg}.
  */
@@ -267,19 +269,19 @@ export function drawMap(container, fc, options = {}) {
     el.dataset.x = c.x;
     el.dataset.y = c.y;
     el.dataset.count = n;
-    const open = () => {
+    const open = (byKeyboard) => {
       view.x = c.x;
       view.y = c.y;
       view.zoom *= 2;
       render();
-      if (onCluster) onCluster(c.pins.map((p) => p.source));
+      if (onCluster) onCluster(c.pins.map((p) => p.source), { byKeyboard });
     };
-    el.addEventListener('click', open);
+    el.addEventListener('click', () => open(false));
     el.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' || event.key === ' ') {
         event.preventDefault();
         event.stopPropagation();
-        open();
+        open(true);
       }
     });
     place(el, c.x, c.y, unit);

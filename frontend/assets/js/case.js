@@ -34,13 +34,15 @@ function placeSection(c) {
   if (!place) return null;
   const point = Number.isFinite(place.lat) && Number.isFinite(place.lng);
   if (!place.address && !point) return null;
-  const canvas = h('div');
+  // The map's room is kept while the boundaries load, so the sections below stay put.
+  const canvas = h('div', { class: point ? 'map-slot' : null });
   const section = h('section', { class: 'panel case-place' },
     h('h2', null, '问题位置'),
     h('p', null, place.address || '留言人在地图上标出了位置。'),
     canvas);
   if (point) {
     loadDistricts().then((fc) => {
+      canvas.classList.remove('map-slot');
       if (!fc) {
         if (!place.address) section.remove(); // a point with no map to show it on
         return;

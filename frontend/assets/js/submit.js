@@ -4,6 +4,7 @@ import { post, newKey } from './api.js';
 import { taxonomy, loading, errorBox, errorSummary, clearFieldErrors, showFieldErrors, setBusy, facts } from './ui.js';
 import { caseFields, submissionLimits } from './caseform.js';
 import { pointPicker } from './place.js';
+import { loadDistricts } from './map.js';
 import { platformName } from './shell.js';
 
 const app = $('#app');
@@ -13,7 +14,9 @@ async function init() {
   replace(app, loading());
   let tax;
   try {
-    tax = await taxonomy();
+    // The boundaries come with the taxonomy, so the map is there when the form first shows
+    // (nothing below it moves when it arrives).
+    [tax] = await Promise.all([taxonomy(), loadDistricts()]);
   } catch (err) {
     replace(app, errorBox(err, init));
     return;

@@ -232,6 +232,10 @@ def test_the_keyboard_pans_zooms_and_puts_the_pin_at_the_centre(
     page.get_by_role("button", name="清除标记").click()
     expect(page.locator(".map-pin")).to_have_count(0)
     expect(page.locator(".place-status")).to_have_text("已清除标记。")
+    page.locator(".map-svg").focus()
+    page.keyboard.press("Enter")  # on the map itself: the pin at its centre, the city's middle
+    expect(page.locator(".map-pin")).to_have_count(1)
+    expect(page.get_by_label("所在区域")).to_have_value("jiangcheng")
     assert_clean(problems, stack)
 
 

@@ -148,8 +148,8 @@ const PIN_SHAPE = 'M0,0C-3,-7 -9,-11 -9,-17A9,9 0 1 1 9,-17C9,-11 3,-7 0,0Z';
  * on a tap or click that did not drag, and on Enter with the map focused (its centre).
  * onCluster(pins, {byKeyboard}) follows a cluster's activation, which zooms in on it (the
  * cluster's own element is gone then: a keyboard user's focus belongs to what it shows).
- * cluster: group near pins (the board). Returns {setPin, setPins, select, centre,
- * pointToLngLat, zoomBy, reset, destroy, svg}.
+ * cluster: group near pins (the board). selected: a district code to highlight. Returns
+ * {setPin, setPins, show, select, centre, pointToLngLat, zoomBy, reset, destroy, svg}.
  */
 export function drawMap(container, fc, options = {}) {
   const { title = '地图', description = '', onPick = null, onCluster = null, cluster = false } = options;
@@ -157,7 +157,7 @@ export function drawMap(container, fc, options = {}) {
   const titleId = uid('map-title');
   const descId = uid('map-desc');
   const keys = onPick
-    ? '方向键平移地图，加号和减号缩放，回车键在地图中心放置标记。'
+    ? '方向键平移地图，加号和减号缩放，0 键复位，回车键在地图中心放置标记。'
     : '方向键平移地图，加号和减号缩放，0 键复位。';
   const districtsLayer = s('g', { class: 'map-districts' });
   const labelsLayer = s('g', { class: 'map-labels', 'aria-hidden': 'true' });

@@ -181,6 +181,7 @@ def test_a_tap_on_the_map_puts_the_pin_fills_the_district_and_is_posted(
     assert abs(place["lat"] - 30.0) < 0.01 and abs(place["lng"] - 114.01) < 0.01, place
     assert six_decimals(place["lat"]) and six_decimals(place["lng"]), place
     assert body["district"] == "jiangcheng", body
+    assert not problems.off_origin(stack.base), problems.off_origin(stack.base)
     if not ACCEPTS_LOCATION:
         pytest.xfail(NOT_YET)
     expect(page.get_by_role("heading", name="留言已提交")).to_be_visible()
@@ -258,6 +259,7 @@ def test_my_location_with_permission_puts_the_pin_there(
     body = submitted(page, posted)
     assert body["location"] == {"address": "翠湖街与滨河路交叉口", "lat": 30.01, "lng": 114.1}
     assert body["district"] == "binhe"
+    assert not problems.off_origin(stack.base), problems.off_origin(stack.base)
     if not ACCEPTS_LOCATION:
         pytest.xfail(NOT_YET)
     expect(page.get_by_role("heading", name="留言已提交")).to_be_visible()
@@ -358,6 +360,7 @@ def test_without_boundaries_the_map_hides_and_the_address_is_posted(
     refused = [e for e in problems.console_errors if "status of 404" in e]
     assert len(refused) == 1, problems.console_errors
     problems.console_errors = [e for e in problems.console_errors if e not in refused]
+    assert not problems.off_origin(stack.base), problems.off_origin(stack.base)
     if not ACCEPTS_LOCATION:
         pytest.xfail(NOT_YET)
     expect(page.get_by_role("heading", name="留言已提交")).to_be_visible()

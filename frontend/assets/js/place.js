@@ -95,7 +95,7 @@ export function pointPicker({ district }) {
     fc = collection;
     element.hidden = false;
     const hint = document.getElementById(`${district.id}-hint`);
-    if (hint) hint.textContent = '问题发生地所在的区县；在地图上标出位置后自动填写，以受理时核定的为准';
+    if (hint) hint.textContent = '在地图上标出位置后自动填写，以受理时核定的为准';
     map = drawMap(canvas, fc, {
       title: '选择问题发生位置的地图',
       description: '本市各区县的边界图。点一下地图即可在该处放置标记。',

@@ -371,7 +371,10 @@ export function drawMap(container, fc, options = {}) {
     gesture = pointers.size ? { start: [...pointers.values()].map((p) => ({ ...p })), view: { ...view }, moved: true } : null;
   }
 
+  // The wheel zooms a map that has focus (a click or Tab gave it) or with Ctrl (a touchpad's
+  // pinch): a page scrolled past the map keeps scrolling.
   function onWheel(event) {
+    if (!event.ctrlKey && !event.metaKey && document.activeElement !== svg) return;
     event.preventDefault();
     zoomAt(event.deltaY < 0 ? 1.25 : 0.8, ...toUser(event.clientX, event.clientY));
   }

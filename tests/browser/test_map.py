@@ -497,13 +497,13 @@ def test_a_pinch_zooms_in_around_the_fingers(stack: Stack, open_page: Any) -> No
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     cdp = page.context.new_cdp_session(page)
 
-    def touch(kind: str, spread: float) -> None:
+    def touch(kind: str, spread: float, shift: float = 0) -> None:
         points = (
             []
             if kind == "touchEnd"
             else [
-                {"x": x - spread, "y": y, "id": 1},
-                {"x": x + spread, "y": y, "id": 2},
+                {"x": x - spread + shift, "y": y, "id": 1},
+                {"x": x + spread + shift, "y": y, "id": 2},
             ]
         )
         cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
@@ -513,6 +513,15 @@ def test_a_pinch_zooms_in_around_the_fingers(stack: Stack, open_page: Any) -> No
         touch("touchMove", spread)
     touch("touchEnd", 0)
     assert float(svg.get_attribute("data-zoom") or 0) == pytest.approx(2, rel=0.05)
+    # Two fingers moving together carry the map with them.
+    before = view_box(page)
+    touch("touchStart", 40)
+    for shift in (10, 20, 30, 40):
+        touch("touchMove", 40, shift)
+    touch("touchEnd", 0)
+    after = view_box(page)
+    assert after[2] == pytest.approx(before[2])
+    assert after[0] == pytest.approx(before[0] - 40 * before[2] / box["width"], rel=1e-3)
     expect(page.locator(".map-pin")).to_have_count(0)  # a pinch is no tap
     assert_clean(problems, stack)
 

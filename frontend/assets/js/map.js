@@ -326,39 +326,49 @@ export function drawMap(container, fc, options = {}) {
     return { lng, lat };
   }
 
-  // ---- pointer: drag to pan, two fingers to pinch, a tap picks --------------------------
+  // ---- pointer: drag to pan, two fingers to pinch (and move), a tap picks ----------------
   const pointers = new Map();
   let gesture = null;
+
+  /** A gesture starts (again) from the pointers down now; two of them anchor the user-space
+   * point under their middle, which stays under their middle as they move. */
+  function begin(moved) {
+    const start = [...pointers.values()].map((p) => ({ ...p }));
+    const anchor = start.length === 2 ? toUser((start[0].x + start[1].x) / 2, (start[0].y + start[1].y) / 2) : null;
+    gesture = start.length ? { start, view: { ...view }, moved, anchor } : null;
+  }
 
   function onDown(event) {
     if (event.button !== undefined && event.button !== 0) return;
     if (event.target.closest && event.target.closest('.map-pin[href], .map-cluster')) return;
     pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
     svg.setPointerCapture(event.pointerId);
-    gesture = { start: [...pointers.values()].map((p) => ({ ...p })), view: { ...view }, moved: pointers.size > 1 };
+    begin(pointers.size > 1);
   }
 
   function onMove(event) {
     if (!pointers.has(event.pointerId) || !gesture) return;
     pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
     const now = [...pointers.values()];
-    const unit = 1 / pxPerUnit();
     if (now.length === 1) {
       const dx = now[0].x - gesture.start[0].x;
       const dy = now[0].y - gesture.start[0].y;
       if (Math.hypot(dx, dy) > CLICK_SLOP_PX) gesture.moved = true;
       if (!gesture.moved) return;
-      view.x = gesture.view.x - dx * unit * (view.zoom / gesture.view.zoom);
-      view.y = gesture.view.y - dy * unit * (view.zoom / gesture.view.zoom);
+      const unit = box().w / (svg.clientWidth || 1);
+      view.x = gesture.view.x - dx * unit;
+      view.y = gesture.view.y - dy * unit;
       render();
-    } else if (now.length === 2 && gesture.start.length === 2) {
+    } else if (now.length === 2 && gesture.anchor) {
       const span = (a, b) => Math.hypot(a.x - b.x, a.y - b.y) || 1;
-      const factor = span(now[0], now[1]) / span(gesture.start[0], gesture.start[1]);
-      const mid = toUser((now[0].x + now[1].x) / 2, (now[0].y + now[1].y) / 2);
-      view.zoom = gesture.view.zoom;
-      view.x = gesture.view.x;
-      view.y = gesture.view.y;
-      zoomAt(factor, ...mid);
+      view.zoom = Math.min(MAX_ZOOM, Math.max(1, gesture.view.zoom * (span(now[0], now[1]) / span(gesture.start[0], gesture.start[1]))));
+      const rect = svg.getBoundingClientRect();
+      const size = homeSize();
+      const w = size.w / view.zoom;
+      const hgt = size.h / view.zoom;
+      view.x = gesture.anchor[0] - (((now[0].x + now[1].x) / 2 - rect.left) / rect.width - 0.5) * w;
+      view.y = gesture.anchor[1] - (((now[0].y + now[1].y) / 2 - rect.top) / rect.height - 0.5) * hgt;
+      render();
     }
   }
 
@@ -367,8 +377,7 @@ export function drawMap(container, fc, options = {}) {
     const tapped = gesture && !gesture.moved && pointers.size === 1 && event.type === 'pointerup';
     pointers.delete(event.pointerId);
     if (tapped && onPick) onPick(pointToLngLat(event.clientX, event.clientY));
-    // The finger left on the glass carries on panning from where it is.
-    gesture = pointers.size ? { start: [...pointers.values()].map((p) => ({ ...p })), view: { ...view }, moved: true } : null;
+    begin(true); // the finger left on the glass carries on from where it is
   }
 
   // The wheel zooms a map that has focus (a click or Tab gave it) or with Ctrl (a touchpad's

@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, new_context
+from tests.browser.test_map import locate_board, locate_case, serve_districts
 from tests.localstack import ROOT, Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
@@ -267,6 +268,38 @@ def _overdue_none(page: Any, stack: Stack, demo: Demo) -> None:
     expect(page.get_by_text("该单位目前没有超期红牌件。")).to_be_visible()
 
 
+def _submit_map(page: Any, stack: Stack, demo: Demo) -> None:
+    """我要留言 with the district map and a pin put by a click (its status message shown)."""
+    serve_districts(page)
+    page.goto(stack.url("/submit.html"))
+    page.get_by_role("button", name="在地图中心放置标记").click()
+    expect(page.locator(".map-pin")).to_have_count(1)
+
+
+def _submit_no_map(page: Any, stack: Stack, demo: Demo) -> None:
+    """A city without district boundaries: the address field alone."""
+    serve_districts(page, 404)
+    page.goto(stack.url("/submit.html"))
+    expect(page.get_by_label("地址")).to_be_visible()
+
+
+def _board_map(page: Any, stack: Stack, demo: Demo) -> None:
+    """The board's map view: pins and clusters, one cluster opened (its list of cases)."""
+    serve_districts(page)
+    locate_board(page)
+    page.goto(stack.url("/index.html"))
+    page.get_by_role("button", name="地图").click()
+    page.locator(".map-cluster").first.click()
+    expect(page.locator(".board-map-list a").first).to_be_visible()
+
+
+def _case_map(page: Any, stack: Stack, demo: Demo) -> None:
+    serve_districts(page)
+    locate_case(page)
+    page.goto(stack.url(f"/case.html?id={demo.public_case}"))
+    expect(page.locator(".case-place .map-pin")).to_have_count(1)
+
+
 def _visit(path: str | Callable[[Demo], str]) -> Callable[[Any, Stack, Demo], None]:
     def go(page: Any, stack: Stack, demo: Demo) -> None:
         page.goto(stack.url(path(demo) if callable(path) else path))
@@ -281,6 +314,10 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "case-no-id": _visit("/case.html"),
     "case-unknown-id": _visit("/case.html?id=WZ20000101-AAAAAA"),
     "case-paused": _visit(lambda d: f"/case.html?id={d.waiting[0]}"),
+    "case-map": _case_map,
+    "index-map": _board_map,
+    "submit-map": _submit_map,
+    "submit-no-map": _submit_no_map,
     "submit": _visit("/submit.html"),
     "submit-errors": _submit_errors,
     "track": _visit("/track.html"),
@@ -393,10 +430,11 @@ def test_page_has_no_axe_violations(stack: Stack, demo: Demo, page_at: Any, name
         "\n".join(unlabelled)
     )
 
-    # Nothing pushes the page sideways (wide tables scroll inside their own box).
+    # Nothing pushes the page sideways (wide tables scroll inside their own box; what a map
+    # draws beyond its edge is clipped by its <svg>, which is measured itself).
     overflow = page.evaluate(
         """() => [...document.querySelectorAll('body *')]
-             .filter((el) => !el.closest('.table-scroll, .tabs'))
+             .filter((el) => !el.closest('.table-scroll, .tabs') && !el.ownerSVGElement)
              .filter((el) => el.getBoundingClientRect().right > innerWidth + 1)
              .slice(0, 5).map((el) => el.outerHTML.slice(0, 120))"""
     )

@@ -7,6 +7,7 @@ import {
   readQuery, writeQuery,
 } from './ui.js';
 import { lifecycle, stateOptions } from './lifecycle.js';
+import { loadDistricts, drawMap } from './map.js';
 
 const KEYS = ['kind', 'category', 'district', 'department', 'state'];
 
@@ -18,6 +19,11 @@ const more = h('button', { type: 'button', class: 'btn btn-secondary', hidden: t
 let cursor = null;
 let sequence = 0;
 let shown = 0;
+let loaded = []; // the cases on the list so far, which the map view shows
+let map = null;
+const mapBox = h('section', { class: 'board-map', hidden: true, 'aria-label': '留言地图' });
+const mapNote = h('p', { class: 'muted', 'aria-live': 'polite' });
+const mapList = h('div', { class: 'board-map-list', 'aria-live': 'polite' });
 
 function departmentSelect(items) {
   const el = h('select', { name: 'department' }, h('option', { value: '' }, '全部单位'));
@@ -47,13 +53,13 @@ function filterForm(tax, depts) {
     field({ label: '办理状态', control: controls.state }),
     h('div', { class: 'filters-actions' }, reset));
   form.addEventListener('change', () => {
-    writeQuery(currentFilters());
+    writeQuery({ ...currentFilters(), view: onMap() ? 'map' : '' });
     load(true);
   });
   form.addEventListener('submit', (e) => e.preventDefault());
   form.addEventListener('reset', () => {
     setTimeout(() => {
-      writeQuery({});
+      writeQuery({ view: onMap() ? 'map' : '' });
       load(true);
     });
   });
@@ -76,11 +82,65 @@ function applyQuery() {
   }
 }
 
+const onMap = () => !mapBox.hidden;
+let chooseView = () => {}; // set once the city's boundaries are known
+
+const located = (c) => c.location && Number.isFinite(c.location.lat) && Number.isFinite(c.location.lng);
+
+function drawPins() {
+  if (!map) return;
+  const pins = loaded.filter(located).map((c) => ({
+    lat: c.location.lat, lng: c.location.lng, label: c.title, href: `case.html?id=${encodeURIComponent(c.case_id)}`,
+  }));
+  map.setPins(pins);
+  mapNote.textContent = `地图上显示已加载的 ${shown} 条留言中标有位置的 ${pins.length} 条。相近的留言合为一个圆点，点击圆点放大并列出其中的留言。`;
+  mapList.replaceChildren();
+}
+
+/** The cases of a cluster, listed under the map as links. */
+function showCluster(pins, { byKeyboard }) {
+  const heading = h('h2', { tabindex: '-1' }, `此处的 ${pins.length} 条留言`);
+  replace(mapList, heading, h('ul', null, pins.map((p) => h('li', null, h('a', { href: p.href }, p.label)))));
+  if (byKeyboard) heading.focus();
+}
+
+/** 列表 / 地图: two toggle buttons; the map needs the city's boundaries. */
+function viewToggle(fc) {
+  const asList = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-pressed': 'true' }, '列表');
+  const asMap = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-pressed': 'false' }, '地图');
+  const choose = (showMap) => {
+    asList.setAttribute('aria-pressed', String(!showMap));
+    asMap.setAttribute('aria-pressed', String(showMap));
+    list.hidden = showMap;
+    mapBox.hidden = !showMap;
+    if (showMap && !map) {
+      map = drawMap(mapBox, fc, {
+        title: '留言分布地图',
+        description: '本市各区县边界图，红色标记为已加载的公开留言所在位置，蓝色圆点为相近的多条留言。',
+        cluster: true,
+        onCluster: showCluster,
+      });
+      mapBox.append(mapNote, mapList);
+    }
+    if (showMap) drawPins();
+  };
+  // The view is in the URL (?view=map): a link or the back button opens the same view.
+  const click = (showMap) => () => {
+    choose(showMap);
+    writeQuery({ ...currentFilters(), view: showMap ? 'map' : '' });
+  };
+  asList.addEventListener('click', click(false));
+  asMap.addEventListener('click', click(true));
+  chooseView = choose;
+  return h('div', { class: 'view-toggle', role: 'group', 'aria-label': '显示方式' }, asList, asMap);
+}
+
 async function load(reset) {
   const mine = ++sequence;
   if (reset) {
     cursor = null;
     shown = 0;
+    loaded = [];
     more.hidden = true;
     // The spinner stands where the cards will be, so nothing below it moves when they come.
     replace(list, loading());
@@ -98,10 +158,12 @@ async function load(reset) {
       const items = (data && data.items) || [];
       for (const c of items) list.append(caseCard(c));
       shown += items.length;
+      loaded = loaded.concat(items);
       cursor = data.next_cursor || null;
       if (items.length || !cursor) break;
     }
     more.hidden = !cursor;
+    if (onMap()) drawPins();
     replace(status, shown
       ? h('p', { class: 'muted' }, cursor ? `已显示 ${shown} 条` : `共 ${shown} 条`)
       : alertBox('暂无符合条件的公开留言。', 'info'));
@@ -116,14 +178,17 @@ async function load(reset) {
 
 async function init() {
   replace(app, loading());
-  const [tax, depts] = await Promise.allSettled([taxonomy(), departments(), lifecycle()]);
+  const [tax, depts, , fc] = await Promise.allSettled([taxonomy(), departments(), lifecycle(), loadDistricts()]);
   replace(app,
     filterForm(tax.value || null, depts.value || []),
-    list, status, h('div', { class: 'more' }, more));
+    fc.value ? viewToggle(fc.value) : null,
+    list, mapBox, status, h('div', { class: 'more' }, more));
   applyQuery();
   more.addEventListener('click', () => load(false));
+  chooseView(readQuery(['view']).view === 'map');
   window.addEventListener('popstate', () => {
     applyQuery();
+    chooseView(readQuery(['view']).view === 'map');
     load(true);
   });
   load(true);

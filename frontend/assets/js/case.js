@@ -5,6 +5,7 @@ import { loading, errorBox, alertBox } from './ui.js';
 import { setPageTitle } from './shell.js';
 import { caseHeading, caseFacts, caseContent, photosSection, repliesSection, timelineSection, provisionalNote, pausedNote } from './caseview.js';
 import { lifecycle } from './lifecycle.js';
+import { loadDistricts, drawMap } from './map.js';
 
 const app = $('#app');
 const id = new URLSearchParams(location.search).get('id');
@@ -26,6 +27,38 @@ function support(c) {
   return c.state === 'archived' ? h('p', null, n) : h('p', { class: 'support' }, b, ' ', n);
 }
 
+/** 问题位置: the address as published (cut at the building) and, with a point and the city's
+ * boundaries, the pin on the district map (zoomable, nothing to pick). */
+function placeSection(c) {
+  const place = c.location;
+  if (!place) return null;
+  const point = Number.isFinite(place.lat) && Number.isFinite(place.lng);
+  if (!place.address && !point) return null;
+  // The map's room is kept while the boundaries load, so the sections below stay put.
+  const canvas = h('div', { class: point ? 'map-slot' : null });
+  const section = h('section', { class: 'panel case-place' },
+    h('h2', null, '问题位置'),
+    h('p', null, place.address || '留言人在地图上标出了位置。'),
+    canvas);
+  if (point) {
+    loadDistricts().then((fc) => {
+      canvas.classList.remove('map-slot');
+      if (!fc) {
+        if (!place.address) section.remove(); // a point with no map to show it on
+        return;
+      }
+      const map = drawMap(canvas, fc, {
+        title: '问题位置地图',
+        description: `红色标记为留言人标出的位置${place.address ? `：${place.address}` : ''}。`,
+        selected: c.district,
+        pins: [{ lat: place.lat, lng: place.lng, label: `问题位置${place.address ? `：${place.address}` : ''}` }],
+      });
+      map.show(place.lat, place.lng, 2);
+    });
+  }
+  return section;
+}
+
 // Whatever went wrong, the page keeps its h1.
 const unavailable = (box) => replace(app, h('section', { class: 'panel' }, h('h1', null, '无法显示这条留言'), box));
 
@@ -43,6 +76,7 @@ async function load() {
         caseHeading(c),
         h('section', { class: 'panel' }, h('h2', { class: 'visually-hidden' }, '基本信息'), caseFacts(c), pausedNote(c), provisionalNote(c)),
         caseContent(c),
+        placeSection(c),
         photosSection(c),
         support(c),
         repliesSection(c.replies),

@@ -4,7 +4,7 @@ import { h, uid } from './dom.js';
 import { get } from './api.js';
 import { field, fieldset, select, counter, optionsOf } from './ui.js';
 
-const DEFAULT_LIMITS = { title: 60, content: 5000, name: 40, phone: 20, email: 254 };
+const DEFAULT_LIMITS = { title: 60, content: 5000, name: 40, phone: 20, email: 254, address: 100 };
 
 /** Limits from GET /api/schemas/case-submission, falling back to the documented ones. */
 export async function submissionLimits() {
@@ -12,6 +12,7 @@ export async function submissionLimits() {
     const schema = await get('/api/schemas/case-submission');
     const props = (schema && schema.properties) || {};
     const contact = (props.contact && props.contact.properties) || {};
+    const place = (props.location && props.location.properties) || {};
     return {
       titleMin: (props.title && props.title.minLength) || 0,
       contentMin: (props.content && props.content.minLength) || 0,
@@ -20,6 +21,7 @@ export async function submissionLimits() {
       name: (contact.name && contact.name.maxLength) || DEFAULT_LIMITS.name,
       phone: (contact.phone && contact.phone.maxLength) || DEFAULT_LIMITS.phone,
       email: (contact.email && contact.email.maxLength) || DEFAULT_LIMITS.email,
+      address: (place.address && place.address.maxLength) || DEFAULT_LIMITS.address,
     };
   } catch {
     return { ...DEFAULT_LIMITS };
@@ -29,8 +31,10 @@ export async function submissionLimits() {
 /**
  * Builds the fields; returns {element, collect(), validate(body)}.
  * options.staff adds the channel select and words the consent for a caller.
+ * options.pointPicker({district}) → {element, value()} adds a map to the place (place.js);
+ * without it the place is the address alone.
  */
-export function caseFields(tax, limits, { staff = false } = {}) {
+export function caseFields(tax, limits, { staff = false, pointPicker = null } = {}) {
   const kinds = optionsOf(tax, 'kinds');
   const kindName = uid('kind');
   // Each kind's hint comes with it from GET /api/taxonomy (kinds[].hint).
@@ -44,6 +48,9 @@ export function caseFields(tax, limits, { staff = false } = {}) {
 
   const category = select('category', optionsOf(tax, 'categories'), { placeholder: '请选择分类' });
   const district = select('district', optionsOf(tax, 'districts'), { placeholder: '请选择所在区域' });
+  // Where the problem is, not where the citizen lives: never autofilled with a home address.
+  const address = h('input', { type: 'text', name: 'address', autocomplete: 'off' });
+  const picker = pointPicker ? pointPicker({ district }) : null;
   const title = h('input', { type: 'text', name: 'title', autocomplete: 'off' });
   const content = h('textarea', { name: 'content', rows: '8' });
   const name = h('input', { type: 'text', name: 'name', autocomplete: staff ? 'off' : 'name', maxlength: String(limits.name) });
@@ -58,6 +65,17 @@ export function caseFields(tax, limits, { staff = false } = {}) {
     h('div', { class: 'grid-2' },
       field({ label: '问题分类', control: category, path: 'category', hint: '选择最接近的一项' }),
       field({ label: '所在区域', control: district, path: 'district', hint: '问题发生地所在的区县' })),
+    fieldset({
+      legend: '问题发生位置', path: 'location', cls: 'place',
+      children: [
+        field({
+          label: '地址', control: address, path: 'location.address',
+          hint: '街道、小区或附近的标志性地点，如“翠湖街与滨河路交叉口”。公开时只显示到楼栋，门牌号以下不公开。',
+          extra: counter(address, limits.address),
+        }),
+        picker ? picker.element : null,
+      ],
+    }),
     field({ label: '标题', control: title, path: 'title', hint: `用一句话概括您的问题${limits.titleMin ? `（${limits.titleMin}～${limits.title} 个字）` : ''}`, extra: counter(title, limits.title) }),
     field({
       label: '留言内容', control: content, path: 'content',
@@ -98,6 +116,12 @@ export function caseFields(tax, limits, { staff = false } = {}) {
       public: consent.checked,
     };
     if (channel) body.channel = channel.value;
+    if (!body.district) delete body.district;
+    const location = {};
+    if (address.value.trim()) location.address = address.value.trim();
+    const point = picker && picker.value();
+    if (point) Object.assign(location, point);
+    if (Object.keys(location).length) body.location = location;
     return body;
   }
 
@@ -106,7 +130,8 @@ export function caseFields(tax, limits, { staff = false } = {}) {
     const errors = [];
     if (!body.kind) errors.push({ field: 'kind', message: '请选择留言类型' });
     if (!body.category) errors.push({ field: 'category', message: '请选择问题分类' });
-    if (!body.district) errors.push({ field: 'district', message: '请选择所在区域' });
+    // With a place the server works the district out (from the point, else the address).
+    if (!body.district && !body.location) errors.push({ field: 'district', message: '请选择所在区域' });
     if (!body.title) errors.push({ field: 'title', message: '请填写标题' });
     else if (limits.titleMin && [...body.title].length < limits.titleMin) errors.push({ field: 'title', message: `标题至少 ${limits.titleMin} 个字` });
     if (!body.content) errors.push({ field: 'content', message: '请填写留言内容' });

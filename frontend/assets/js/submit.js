@@ -3,6 +3,8 @@ import { h, $, $$, replace } from './dom.js';
 import { post, newKey } from './api.js';
 import { taxonomy, loading, errorBox, errorSummary, clearFieldErrors, showFieldErrors, setBusy, facts } from './ui.js';
 import { caseFields, submissionLimits } from './caseform.js';
+import { pointPicker } from './place.js';
+import { loadDistricts } from './map.js';
 import { platformName } from './shell.js';
 import { photoPicker } from './photos.js';
 
@@ -13,13 +15,15 @@ async function init() {
   replace(app, loading());
   let tax;
   try {
-    tax = await taxonomy();
+    // The boundaries come with the taxonomy, so the map is there when the form first shows
+    // (nothing below it moves when it arrives).
+    [tax] = await Promise.all([taxonomy(), loadDistricts()]);
   } catch (err) {
     replace(app, errorBox(err, init));
     return;
   }
   const limits = await submissionLimits();
-  const fields = caseFields(tax, limits);
+  const fields = caseFields(tax, limits, { pointPicker });
   const photos = photoPicker({ label: '现场照片（选填）' });
   const summary = h('div', { 'aria-live': 'assertive' });
   const button = h('button', { type: 'submit', class: 'btn btn-primary btn-large' }, '提交留言');

@@ -278,7 +278,7 @@ def _submit_map(page: Any, stack: Stack, demo: Demo) -> None:
 
 def _submit_no_map(page: Any, stack: Stack, demo: Demo) -> None:
     """A city without district boundaries: the address field alone."""
-    serve_districts(page, 404)
+    serve_districts(page, empty=True)
     page.goto(stack.url("/submit.html"))
     expect(page.get_by_label("地址")).to_be_visible()
 

@@ -27,6 +27,7 @@ def submit_case(page: Any, stack: Stack, title: str, *, public: bool = True) -> 
     page.get_by_label("投诉", exact=False).first.check()
     page.get_by_label("问题分类").select_option("urban")
     page.get_by_label("所在区域").select_option("city")
+    page.get_by_label("地址").fill("翠湖街与解放路交叉口")  # 城乡建设 投诉 need a place
     page.get_by_label("标题").fill(title)
     page.get_by_label("留言内容").fill(
         "滨河路与翠湖街交叉口的路灯已经一周不亮，夜里行人和骑车的人都很不安全，请尽快修复。"

@@ -40,6 +40,7 @@ def test_two_photos_reach_the_public_page_without_exif_and_a_renamed_file_is_ref
     page.get_by_label("投诉", exact=False).first.check()
     page.get_by_label("问题分类").select_option("urban")
     page.get_by_label("所在区域").select_option("city")
+    page.get_by_label("地址").fill("翠湖街12号门前")  # 城乡建设 投诉 need a place
     page.get_by_label("标题").fill(TITLE)
     page.get_by_label("留言内容").fill(
         "翠湖街 12 号门前的井盖破了一个大洞，晚上看不清，已经有电动车差点摔倒，请尽快更换。"

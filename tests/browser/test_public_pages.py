@@ -27,6 +27,11 @@ SHOTS = ROOT / "build" / "screenshots"
 # What one page makes a browser download before it can work: its stylesheet and the ES
 # modules its <script> reaches through static and dynamic imports, gzipped together.
 PAGE_BUDGET = 40 * 1024
+# Raised for one page, with the reason: the staff console carries every coordinator form
+# (受理 with the district to settle, 交办, the decisions, 公开版本, the hotline form with its
+# address), photo review with 隐藏 and the 督办 lists. It is opened on office desktops, once a
+# day, and stays open; the public pages keep 40 KiB (docs/PERFORMANCE.md, "Page weight").
+BUDGETS = {"staff.html": 44 * 1024}
 MODULE_IMPORT = re.compile(
     r"""(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]"""
     r"""|import\(\s*['"](\.[^'"]+)['"]\s*\)|import\s*['"](\.[^'"]+)['"]"""
@@ -97,9 +102,12 @@ def page_weight(page: Path) -> tuple[int, int]:
 def test_each_page_loads_js_and_css_within_the_budget() -> None:
     weights = {page.name: page_weight(page) for page in sorted(FRONTEND.glob("*.html"))}
     for name, (files, size) in weights.items():
-        print(f"{name}: {files} files, {size} bytes gzipped (budget {PAGE_BUDGET})")
+        budget = BUDGETS.get(name, PAGE_BUDGET)
+        print(f"{name}: {files} files, {size} bytes gzipped (budget {budget})")
     assert weights["index.html"][0] >= 3  # the walk follows imports (board.js → ui.js → …)
-    over = {name: size for name, (_, size) in weights.items() if size > PAGE_BUDGET}
+    over = {
+        name: size for name, (_, size) in weights.items() if size > BUDGETS.get(name, PAGE_BUDGET)
+    }
     assert not over, over
 
 

@@ -72,6 +72,7 @@ def seed(published: int, replied: int) -> dict[str, Any]:
             "kind": "complaint",
             "category": category,
             "district": district,
+            "location": {"address": f"翠湖街{n + 1}号"},  # some categories need a place
             "title": f"{TITLES[n % len(TITLES)]}（压测 {n}）",
             "content": "压测数据：这条留言由负载测试生成，用来检验留言板在并发访问下的表现。",
             "contact": {"name": "压测市民", "phone": f"1370000{n:04d}"},

@@ -24,7 +24,8 @@ Field mapping (GET requests):
   planned date of a 列入计划 reply, or the deadline in Beijing time, as the e-mails write it).
 - Location: ``address`` is the case's address as the public sees it (cut at the building),
   else the district label; ``lat`` and ``long`` the point rounded to ~10 m (null without
-  one); ``address_id``, ``zipcode`` and ``media_url`` are empty (null).
+  one); ``media_url`` the first photo the public sees (absolute); ``address_id`` and
+  ``zipcode`` are empty (null).
 
 Extensions, in an ``extended_attributes`` object sent only when the client asks with
 ``extensions=true`` (as the Chicago endpoint does; the spec leaves extensions to implementers):
@@ -227,6 +228,16 @@ def _address(case: Case, tax: Taxonomy) -> str:
     return public_text(case, given) if given else tax.district_label(case.district)
 
 
+def _media_url(case: Case) -> str | None:
+    """The first photo the public sees of the citizen's, as an absolute URL (clients link it
+    from elsewhere); None without one."""
+    from functions.services.presenters import public_photos
+    from functions.settings import settings
+
+    shown = public_photos(case)
+    return settings().public_base_url + shown[0]["url"] if shown else None
+
+
 def request_view(
     case: Case, tax: Taxonomy, *, extensions: bool = False, own: bool = False
 ) -> dict[str, Any]:
@@ -255,7 +266,7 @@ def request_view(
         "zipcode": None,
         "lat": point[0] if point and not own else None,
         "long": point[1] if point and not own else None,
-        "media_url": None,
+        "media_url": None if own else _media_url(case),
     }
     if extensions:
         view["extended_attributes"] = {

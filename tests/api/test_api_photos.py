@@ -241,6 +241,9 @@ def test_coordinator_hides_a_photo_from_the_public_with_a_note(api: Api, client:
     case_id = created["case_id"]
     api.accept(case_id)
     assert "hide-photo" in api.staff_case(case_id)["actions"]
+    open311 = f"/open311/v2/requests/{case_id}.json"
+    [request] = api.ok(api.get(open311))  # Open311's media_url: the first public photo
+    assert request["media_url"] == f"http://wenzheng.test/media/{face}/display.jpg"
 
     note = "照片中有路人面部"
     hidden = api.ok(api.act(case_id, "hide-photo", {"photo": face, "note": note}))
@@ -251,6 +254,8 @@ def test_coordinator_hides_a_photo_from_the_public_with_a_note(api: Api, client:
 
     page = api.ok(api.public(case_id))
     assert [p["id"] for p in page["photos"]] == [street]
+    [request] = api.ok(api.get(open311))
+    assert request["media_url"] == f"http://wenzheng.test/media/{street}/display.jpg"
     assert all(e["type"] != "photo_hidden" for e in page["timeline"])
 
     again = api.act(case_id, "hide-photo", {"photo": face, "note": note})

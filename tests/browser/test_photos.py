@@ -1,8 +1,9 @@
-"""Photos through the pages on a 360 px phone against the local stack (§13): two photos (one
-a camera JPEG with GPS EXIF) picked on the submit page go straight to storage on the site's
-own origin, a renamed text file is refused in place, the case is submitted with the two;
-once processed and the case accepted, its public page shows both thumbnails, a tap opens the
-full size, and the bytes served carry no EXIF."""
+"""Photos through the pages on a 360 px phone against the local stack (§13): a pin put on the
+demo city's map by keyboard alone, two photos (one a camera JPEG with GPS EXIF) picked on the
+submit page go straight to storage on the site's own origin, a renamed text file is refused
+in place, the case is submitted with the two; once processed and the case accepted, its
+public page shows the pin and both thumbnails, a tap opens the full size, and the bytes
+served carry no EXIF."""
 
 from __future__ import annotations
 
@@ -48,6 +49,22 @@ def test_two_photos_reach_the_public_page_without_exif_and_a_renamed_file_is_ref
     page.get_by_label("手机号码").fill("13800004321")
     page.get_by_label("我同意在公开留言板上展示这条留言").check()
 
+    # The pin, by keyboard: Tab to the map, zoom in twice, a step west and a step north of
+    # the city's middle (江城区 in infra/demo/districts.geojson), put the pin at the centre.
+    page.get_by_label("地址").focus()
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('.map-svg')"):
+            break
+    assert page.evaluate("document.activeElement.matches('.map-svg')")
+    for key in ("+", "+", "ArrowLeft", "ArrowUp"):
+        page.keyboard.press(key)
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator(".map-pin")).to_have_count(1)
+    expect(page.locator(".place-status")).to_contain_text("位于江城区")
+    expect(page.get_by_label("所在区域")).to_have_value("jiangcheng")
+
     page.locator("#photo-input").set_input_files([str(camera), str(street), str(renamed)])
     items = page.locator(".photo-item")
     expect(items).to_have_count(3)
@@ -78,7 +95,9 @@ def test_two_photos_reach_the_public_page_without_exif_and_a_renamed_file_is_ref
     )
     assert status == 200, answer
 
+    assert staff["district"] == "jiangcheng" and staff["district_source"] == "point"
     page.goto(stack.url(f"/case.html?id={case_id}"))
+    expect(page.locator(".case-place .map-pin")).to_have_count(1)
     gallery = page.locator(".photo-gallery img")
     expect(gallery).to_have_count(2)
     expect(gallery.first).to_have_attribute("alt", TITLE)

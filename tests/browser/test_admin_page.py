@@ -72,3 +72,43 @@ def test_an_admin_edits_the_calendar_and_a_coordinator_reads_it(
     expect(page.get_by_role("button", name="保存工作日历")).to_have_count(0)
     expect(page.get_by_label("可延期次数")).to_be_disabled()
     assert_clean(problems)
+
+
+def test_an_admin_uploads_the_districts_boundaries_and_a_wrong_one_is_refused(
+    stack: Stack, desktop: tuple[Any, PageProblems], tmp_path: Any
+) -> None:
+    """区县边界: a file that is no JSON, and one naming a district the city does not have, are
+    refused with the reason; the demo city's own file is taken (the settings stay as found)."""
+    import json
+
+    from tests.localstack import ROOT
+
+    page, problems = desktop
+    demo = ROOT / "infra" / "demo" / "districts.geojson"
+    wrong = json.loads(demo.read_text(encoding="utf-8"))
+    wrong["features"][0]["properties"]["code"] = "atlantis"
+    (tmp_path / "wrong.geojson").write_text(json.dumps(wrong), encoding="utf-8")
+    (tmp_path / "notes.geojson").write_text("区县边界稍后补充", encoding="utf-8")
+
+    sign_in(page, stack, "admin@wenzheng.example")
+    page.goto(stack.url("/admin.html"))
+    section = page.locator("form", has=page.get_by_role("heading", name="区县边界"))
+    expect(section).to_contain_text("已设置边界的区县（8）")
+    upload = section.get_by_role("button", name="上传区县边界")
+    expect(upload).to_be_disabled()
+
+    section.get_by_label("GeoJSON 文件").set_input_files(str(tmp_path / "notes.geojson"))
+    expect(section).to_contain_text("文件不是有效的 GeoJSON")
+    expect(upload).to_be_disabled()
+
+    section.get_by_label("GeoJSON 文件").set_input_files(str(tmp_path / "wrong.geojson"))
+    expect(section).to_contain_text("8 个区县边界")
+    upload.click()
+    expect(section).to_contain_text("features[0].properties.code：区县代码 atlantis 不在区县列表中")
+
+    section.get_by_label("GeoJSON 文件").set_input_files(str(demo))
+    section.get_by_role("button", name="上传区县边界").click()
+    expect(page.get_by_text("区县边界已更新（8 个区县）")).to_be_visible()
+    status, served = stack.call("GET", "/api/geo/districts")
+    assert status == 200 and len(served["features"]) == 8
+    assert_clean(problems)  # the refused upload's 400 is a console line of its own

@@ -4,6 +4,7 @@
 import { h, $, replace, uid } from './dom.js';
 import { get, request, staffSession, clearStaffSession } from './api.js';
 import { formatDateTime } from './format.js';
+import { boundariesSection } from './admin-geo.js';
 import {
   taxonomy, optionsOf, field, loading, alertBox, errorBox, errorSummary, clearFieldErrors,
   showFieldErrors, setBusy, badge, facts, FALLBACK,
@@ -277,12 +278,14 @@ async function start() {
   let calendar;
   let policy;
   let tax;
+  let shapes;
   try {
     me = await adminGet('/api/staff/me');
-    [calendar, policy, tax] = await Promise.all([
+    [calendar, policy, tax, shapes] = await Promise.all([
       adminGet('/api/admin/calendar'),
       adminGet('/api/admin/policy'),
       taxonomy().catch(() => null),
+      get('/api/geo/districts').catch(() => ({ type: 'FeatureCollection', features: [] })),
     ]);
   } catch (err) {
     if (sessionLost(err)) return;
@@ -308,7 +311,8 @@ async function start() {
       ['调休数据截至', calendar.official && calendar.official.make_up_workdays_through ? `${calendar.official.make_up_workdays_through} 年` : null],
     ], 'facts facts-compact'),
     calendarSection(calendar, editable),
-    policySection(tax, policy, editable));
+    policySection(tax, policy, editable),
+    boundariesSection(shapes, tax, editable));
 }
 
 start();

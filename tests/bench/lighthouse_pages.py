@@ -1,6 +1,7 @@
 """Lighthouse (pinned in tests/bench/lighthouse/package-lock.json) against the local stack with
 the demo city, driving Debian's chromium: performance and accessibility of the board, a case
-page and the submission form, with Lighthouse's default mobile emulation and simulated slow
+page, a case page with its pin on the district map and two photos, and the submission form
+(with the map), with Lighthouse's default mobile emulation and simulated slow
 4G. Prints a Markdown table for docs/PERFORMANCE.md. Run by `make bench`; not a test: the
 scores are recorded, not asserted.
 
@@ -32,6 +33,30 @@ METRICS = {
 }
 
 
+def _placed_with_photos(stack: Stack) -> str:
+    """A public case with a pin on the demo map and two processed photos, as a citizen files
+    it through the pages (upload slots, the same-origin POST, the submission)."""
+    from tests.browser.test_photos import uploaded
+    from tests.photo_files import camera_jpeg
+
+    photos = [uploaded(stack, camera_jpeg(2000, 1500)) for _ in range(2)]
+    created = stack.submit(
+        "翠湖街井盖破损有塌陷危险（附照片）",
+        district="jiangcheng",
+        location={"address": "翠湖街12号门前", "lat": 30.052731, "lng": 113.951846},
+        photos=photos,
+    )
+    token = stack.staff_session("coordinator@wenzheng.example")
+    status, answer = stack.call(
+        "POST",
+        f"/api/staff/cases/{created['case_id']}/accept",
+        {"urgency": "general", "public": True},
+        {"Authorization": f"Bearer {token}"},
+    )
+    assert status == 200, answer
+    return str(created["case_id"])
+
+
 def _pages(stack: Stack) -> dict[str, str]:
     status, listing = stack.call("GET", "/api/cases")
     assert status == 200 and listing["items"], listing
@@ -39,7 +64,8 @@ def _pages(stack: Stack) -> dict[str, str]:
     return {
         "留言板 index.html": "/index.html",
         "案件页 case.html": f"/case.html?id={case_id}",
-        "我要留言 submit.html": "/submit.html",
+        "案件页（地图 + 2 张照片）": f"/case.html?id={_placed_with_photos(stack)}",
+        "我要留言 submit.html（含地图）": "/submit.html",
     }
 
 

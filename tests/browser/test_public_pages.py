@@ -30,7 +30,7 @@ PAGE_BUDGET = 40 * 1024
 # Raised for one page, with the reason: the staff console carries every coordinator form
 # (受理 with the district to settle, 交办, the decisions, 公开版本, the hotline form with its
 # address), photo review with 隐藏 and the 督办 lists. It is opened on office desktops, once a
-# day, and stays open; the public pages keep 40 KiB (docs/PERFORMANCE.md, "Page weight").
+# day, and stays open; the public pages keep 40 KiB (docs/PERFORMANCE.md, "The site in Lighthouse").
 BUDGETS = {"staff.html": 44 * 1024}
 MODULE_IMPORT = re.compile(
     r"""(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]"""

@@ -104,6 +104,24 @@ class Stack:
         assert status == 200, session
         return str(session["session_token"])
 
+    def accept_and_assign(
+        self, case_id: str, bearer: dict[str, str], lead: str = "city-housing"
+    ) -> str:
+        """受理 (public) and 交办 to ``lead`` through the API as the coordinator ``bearer``;
+        answers the department's link from the dev outbox as a path, ``/handle.html#t=…``."""
+        for action, body in (
+            ("accept", {"urgency": "general", "public": True}),
+            ("assign", {"lead": lead, "co_handlers": []}),
+        ):
+            status, answer = self.call("POST", f"/api/staff/cases/{case_id}/{action}", body, bearer)
+            assert status == 200, answer
+        message = self.wait_for_message(
+            lambda m: m["case_id"] == case_id and "handle.html#t=" in m["body"]
+        )
+        link = re.search(r"handle\.html#t=[A-Za-z0-9_-]+", message["body"])
+        assert link, message["body"]
+        return "/" + link.group(0)
+
     def wait_for_message(
         self, match: Callable[[dict[str, Any]], bool], timeout: float = 30
     ) -> dict[str, Any]:

@@ -78,17 +78,8 @@ def _assigned(stack: Stack, bearer: dict[str, str], title: str) -> tuple[str, st
     """A public case accepted and assigned to 市住房和城乡建设局: (case id, tracking code, the
     department's link token from the dev outbox)."""
     created = stack.submit(title)
-    case_id = created["case_id"]
-    for action, body in (
-        ("accept", {"urgency": "general", "public": True}),
-        ("assign", {"lead": "city-housing", "co_handlers": []}),
-    ):
-        status, case = stack.call("POST", f"/api/staff/cases/{case_id}/{action}", body, bearer)
-        assert status == 200, case
-    message = stack.wait_for_message(
-        lambda m: m["case_id"] == case_id and "handle.html#t=" in m["body"]
-    )
-    return case_id, created["tracking_code"], _token(message["body"], "handle.html")
+    link = stack.accept_and_assign(created["case_id"], bearer)
+    return created["case_id"], created["tracking_code"], link.split("#t=", 1)[1]
 
 
 @pytest.fixture(scope="module")

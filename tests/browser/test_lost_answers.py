@@ -5,7 +5,6 @@ one 签收 and one 答复, not a refusal as a stale case and not two."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -42,18 +41,7 @@ def _assigned(stack: Stack) -> tuple[str, str, dict[str, str]]:
     """A case accepted and assigned to 市住房和城乡建设局: (case id, handling link, bearer)."""
     bearer = {"Authorization": f"Bearer {stack.staff_session(COORDINATOR)}"}
     case_id = stack.submit("翠湖路路灯连续一周不亮（网络中断）")["case_id"]
-    for action, body in (
-        ("accept", {"urgency": "general", "public": True}),
-        ("assign", {"lead": "city-housing", "co_handlers": []}),
-    ):
-        status, answer = stack.call("POST", f"/api/staff/cases/{case_id}/{action}", body, bearer)
-        assert status == 200, answer
-    message = stack.wait_for_message(
-        lambda m: m["case_id"] == case_id and "handle.html#t=" in m["body"]
-    )
-    link = re.search(r"handle\.html#t=[A-Za-z0-9_-]+", message["body"])
-    assert link, message["body"]
-    return case_id, "/" + link.group(0), bearer
+    return case_id, stack.accept_and_assign(case_id, bearer), bearer
 
 
 def test_a_retry_after_a_lost_answer_replays_it_instead_of_failing_or_acting_twice(

@@ -188,30 +188,19 @@ def test_department_reply_photo_shows_with_the_reply_and_a_coordinator_hides_one
     stack: Stack, phone: tuple[Any, PageProblems], desktop: tuple[Any, PageProblems], tmp_path: Path
 ) -> None:
     import json
-    import re
 
     token = stack.staff_session(COORDINATOR)
     bearer = {"Authorization": f"Bearer {token}"}
     face = uploaded(stack, camera_jpeg(800, 600, orientation=1))
     created = stack.submit("路口违停车辆堵住盲道（附照片）", photos=[face])
     case_id = created["case_id"]
-    for action, body in (
-        ("accept", {"urgency": "general", "public": True}),
-        ("assign", {"lead": "city-housing", "co_handlers": []}),
-    ):
-        status, answer = stack.call("POST", f"/api/staff/cases/{case_id}/{action}", body, bearer)
-        assert status == 200, answer
-    message = stack.wait_for_message(
-        lambda m: m["case_id"] == case_id and "handle.html#t=" in m["body"]
-    )
-    link = re.search(r"handle\.html#t=[A-Za-z0-9_-]+", message["body"])
-    assert link, message["body"]
+    link = stack.accept_and_assign(case_id, bearer)
 
     # The department, on a phone: sign, then reply with an after photo.
     page, problems = phone
     after = tmp_path / "整改后.jpg"
     after.write_bytes(camera_jpeg(1600, 1200, orientation=1))
-    page.goto(stack.url("/" + link.group(0)))
+    page.goto(stack.url(link))
     expect(page.locator(".photo-gallery img")).to_have_count(1)  # the citizen's photo
     page.get_by_role("button", name="签收", exact=True).click()
     page.locator("dialog[open]").get_by_role("button", name="确认签收").click()

@@ -38,19 +38,8 @@ def assigned(stack: Stack, bearer: dict[str, str]) -> tuple[str, str, str]:
     """A public case accepted and assigned to 市住房和城乡建设局 through the API: (case id,
     tracking code, the department's link from the dev outbox)."""
     created = stack.submit("地下车库入口顶棚漏水（补充材料）")
-    case_id = created["case_id"]
-    for action, body in (
-        ("accept", {"urgency": "general", "public": True}),
-        ("assign", {"lead": "city-housing", "co_handlers": []}),
-    ):
-        status, answer = stack.call("POST", f"/api/staff/cases/{case_id}/{action}", body, bearer)
-        assert status == 200, answer
-    message = stack.wait_for_message(
-        lambda m: m["case_id"] == case_id and "handle.html#t=" in m["body"]
-    )
-    link = re.search(r"handle\.html#t=[A-Za-z0-9_-]+", message["body"])
-    assert link, message["body"]
-    return case_id, created["tracking_code"], "/" + link.group(0)
+    link = stack.accept_and_assign(created["case_id"], bearer)
+    return created["case_id"], created["tracking_code"], link
 
 
 def test_the_department_asks_the_citizen_answers_and_the_clock_runs_again(

@@ -123,26 +123,10 @@ def submit(
     ``limits`` counts the request against the rate limits: only once it is known to be a new
     request, so a retry (or a request racing with the same ``Idempotency-Key``) replays the
     first answer without being counted or refused."""
-    location, placed = _place(body)
+    place = _place(body)
     request_hash = idempotency.request_hash(body)
-    if not idempotency_key:
-        limits()
-        return _create(
-            body,
-            None,
-            request_hash,
-            now=now,
-            actor=actor,
-            channel=channel,
-            client=open311_client,
-            place=(location, placed),
-            media_link=media_link,
-        )
-    key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest()
-    held = idempotency.claim(key_hash, request_hash, now)
-    if held is not None:
-        return _replay(key_hash, request_hash, held)
-    try:
+
+    def create(key_hash: str | None) -> dict[str, Any]:
         limits()
         return _create(
             body,
@@ -152,9 +136,18 @@ def submit(
             actor=actor,
             channel=channel,
             client=open311_client,
-            place=(location, placed),
+            place=place,
             media_link=media_link,
         )
+
+    if not idempotency_key:
+        return create(None)
+    key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest()
+    held = idempotency.claim(key_hash, request_hash, now)
+    if held is not None:
+        return _replay(key_hash, request_hash, held)
+    try:
+        return create(key_hash)
     except BaseException:
         idempotency.release(key_hash, request_hash)
         raise

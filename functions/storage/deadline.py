@@ -12,7 +12,7 @@ Pure and cheap to import (the handler imports it): no botocore here until ``watc
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -63,3 +63,20 @@ def watch(service: str) -> None:
     entry = (f"before-send.{service}", refuse_late_attempt)
     if entry not in handlers.BUILTIN_HANDLERS:
         handlers.BUILTIN_HANDLERS.append(entry)
+
+
+def s3_client(make: Callable[[Any], Any], **options: Any) -> Any:
+    """An S3 client for request paths: attempts as short as DynamoDB's and checked against the
+    request's deadline. ``make`` builds it from the botocore ``Config`` (boto3 or botocore
+    alone, whichever its caller may import); ``options`` add to the config."""
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=settings().request_timeout_seconds,
+        retries={"total_max_attempts": 3, "mode": "standard"},
+        **options,
+    )
+    client = make(config)
+    client.meta.events.register("before-send.s3", refuse_late_attempt)
+    return client

@@ -16,18 +16,11 @@ URL_SECONDS = 15 * 60  # a download link lives a quarter of an hour
 @lru_cache(maxsize=1)
 def _s3() -> Any:
     import boto3  # only exports pay for this import
-    from botocore.config import Config
 
-    # Exports are written and read on request paths: attempts as short as DynamoDB's, and
-    # checked against the request's deadline (functions/storage/deadline.py).
-    config = Config(
-        connect_timeout=deadline.CONNECT_TIMEOUT_SECONDS,
-        read_timeout=settings().request_timeout_seconds,
-        retries={"total_max_attempts": 3, "mode": "standard"},
+    # Exports are written and read on request paths (functions/storage/deadline.py).
+    return deadline.s3_client(
+        lambda config: boto3.client("s3", region_name=settings().region, config=config)
     )
-    client = boto3.client("s3", region_name=settings().region, config=config)
-    client.meta.events.register("before-send.s3", deadline.refuse_late_attempt)
-    return client
 
 
 def reset_client() -> None:

@@ -20,17 +20,10 @@ def _session() -> Any:
 @lru_cache(maxsize=1)
 def _s3() -> Any:
     # botocore alone (the presigned POST is botocore's own): boto3 stays off request paths.
-    from botocore.config import Config
-
-    config = Config(
-        connect_timeout=deadline.CONNECT_TIMEOUT_SECONDS,
-        read_timeout=settings().request_timeout_seconds,
-        retries={"total_max_attempts": 3, "mode": "standard"},
+    return deadline.s3_client(
+        lambda config: _session().create_client("s3", region_name=settings().region, config=config),
         signature_version="s3v4",
     )
-    client = _session().create_client("s3", region_name=settings().region, config=config)
-    client.meta.events.register("before-send.s3", deadline.refuse_late_attempt)
-    return client
 
 
 def reset_client() -> None:

@@ -1,5 +1,6 @@
 """Pictures made in the tests with Pillow (no binary file is committed): a camera's JPEG with
-GPS and an orientation tag, and plain ones of any size and format."""
+GPS and an orientation tag, the same as an iPhone's HEIC, and plain ones of any size and
+format."""
 
 from __future__ import annotations
 
@@ -15,6 +16,18 @@ GPS_LATITUDE_REF, GPS_LATITUDE, GPS_LONGITUDE_REF, GPS_LONGITUDE = 1, 2, 3, 4
 def camera_jpeg(width: int = 400, height: int = 300, orientation: int = 6) -> bytes:
     """A JPEG as a phone writes it: landscape pixels, an Orientation tag (6: turn 90°
     clockwise to view), the maker and a GPS position (the citizen's home)."""
+    return _camera(width, height, orientation, "JPEG")
+
+
+def camera_heic(width: int = 400, height: int = 300, orientation: int = 6) -> bytes:
+    """The same picture as an iPhone writes it: HEIC (HEVC in HEIF), with its EXIF."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    return _camera(width, height, orientation, "HEIF")
+
+
+def _camera(width: int, height: int, orientation: int, fmt: str) -> bytes:
     from PIL import Image
 
     picture = Image.new("RGB", (width, height), (200, 30, 30))
@@ -32,7 +45,7 @@ def camera_jpeg(width: int = 400, height: int = 300, orientation: int = 6) -> by
         }
     )
     out = io.BytesIO()
-    picture.save(out, format="JPEG", exif=exif, quality=90)
+    picture.save(out, format=fmt, exif=exif.tobytes(), quality=90)
     return out.getvalue()
 
 

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 MAX_PER_CASE = 6  # photos a submission (or a reply) may carry
+# All a case may hold, the citizen's and every reply's (a reopened case is replied again): the
+# photo references live on the case item, which DynamoDB caps at 400 KB.
+MAX_ON_CASE = 24
 MAX_BYTES = 10 * 1024 * 1024
 SLOT_SECONDS = 15 * 60  # a presigned POST lives a quarter of an hour
 ORPHAN_DAYS = 1  # an upload never attached is deleted (S3 lifecycle rule, slot TTL)
@@ -15,8 +18,9 @@ DISPLAY_PX = 1600  # the longer side of the display version, at most
 THUMB_PX = 400  # … of the thumbnail
 # What a browser may claim to post. Nothing is trusted: processing decodes the bytes and
 # refuses anything Pillow does not read as one of these formats, whatever the claim.
-CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
-FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+# HEIC is what an iPhone's camera writes (decoded by pillow-heif, registered in processing only).
+CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif")
+FORMATS = frozenset({"JPEG", "PNG", "WEBP", "HEIF"})
 
 UPLOAD_PREFIX = "uploads/"
 PROCESSED_PREFIX = "processed/"

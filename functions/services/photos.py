@@ -5,6 +5,7 @@ browser posts them to S3 with a presigned POST, and the S3-event function
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import secrets
@@ -88,7 +89,7 @@ def as_photos(slots_: list[uploads_repo.Slot], reply: int | None = None) -> list
 
 
 class NotAnImage(Exception):
-    """The bytes do not decode as a JPEG, PNG or WebP picture."""
+    """The bytes do not decode as a JPEG, PNG, WebP or HEIF picture."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def render(data: bytes) -> Rendered:
     flattening work on the display-sized copy, never on the camera's full frame."""
     from PIL import Image  # the processing function's only: never on a request path
 
+    _open_heif()
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with warnings.catch_warnings():
@@ -136,6 +138,15 @@ def render(data: bytes) -> Rendered:
     thumb = picture.copy()
     thumb.thumbnail((rules.THUMB_PX, rules.THUMB_PX), Image.Resampling.LANCZOS)
     return Rendered(_jpeg(picture), _jpeg(thumb), picture.size)
+
+
+@functools.cache
+def _open_heif() -> None:
+    """Let ``Image.open`` read HEIC/HEIF (pillow-heif, which applies the file's orientation
+    itself as it decodes and leaves the orientation tag at 1, so nothing turns twice)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
 
 
 def _flattened(picture: Any) -> Any:

@@ -12,7 +12,7 @@ import pytest
 from chalice.test import Client
 
 from tests.api.helpers import Answer, Api
-from tests.photo_files import camera_jpeg, has_metadata
+from tests.photo_files import camera_heic, camera_jpeg, has_metadata
 
 JPEG = {"content_type": "image/jpeg", "size": 2048}
 
@@ -46,8 +46,8 @@ def posted(client: Client, upload_id: str, data: bytes) -> str:
     return str(outcome)
 
 
-def uploaded(api: Api, client: Client, data: bytes) -> str:
-    [upload] = api.ok(slots(api, {"content_type": "image/jpeg", "size": len(data)}))["uploads"]
+def uploaded(api: Api, client: Client, data: bytes, content_type: str = "image/jpeg") -> str:
+    [upload] = api.ok(slots(api, {"content_type": content_type, "size": len(data)}))["uploads"]
     posted(client, upload["upload_id"], data)
     return str(upload["upload_id"])
 
@@ -80,13 +80,13 @@ def test_slot_is_a_presigned_post_bound_to_the_claimed_type_and_exact_size(api: 
     [
         [{"content_type": "image/gif", "size": 100}],
         [{"content_type": "application/pdf", "size": 100}],
-        [{"content_type": "image/heic", "size": 100}],
+        [{"content_type": "image/tiff", "size": 100}],
         [{"content_type": "image/jpeg", "size": 10 * 1024 * 1024 + 1}],
         [{"content_type": "image/jpeg", "size": 0}],
         [JPEG] * 7,
         [],
     ],
-    ids=["gif", "pdf", "heic", "over-10MB", "empty", "seven", "none"],
+    ids=["gif", "pdf", "tiff", "over-10MB", "empty", "seven", "none"],
 )
 def test_slot_refused_for_type_size_or_count_naming_files(
     api: Api, files: list[dict[str, Any]]
@@ -143,6 +143,18 @@ def test_published_case_shows_processed_photos_without_metadata(api: Api, client
     # The originals, GPS and all, are gone once processed.
     left = s3().list_objects_v2(Bucket=settings().uploads_bucket, Prefix="uploads/")
     assert left.get("KeyCount", 0) == 0
+
+
+def test_iphone_heic_is_served_as_a_jpeg_without_metadata(api: Api, client: Client) -> None:
+    upload_id = uploaded(api, client, camera_heic(), content_type="image/heic")
+    created = api.submit(photos=[upload_id])
+    api.accept(created["case_id"])
+
+    [photo] = api.ok(api.public(created["case_id"]))["photos"]
+    assert photo["url"] == f"/media/{upload_id}/display.jpg"
+    served = stored_object(f"processed/{upload_id}/display.jpg")
+    assert served[:3] == b"\xff\xd8\xff"  # a JPEG: every browser shows it
+    assert not has_metadata(served) and b"TestPhone" not in served
 
 
 def test_photo_processed_after_submission_is_recorded_on_the_case(api: Api, client: Client) -> None:
@@ -223,6 +235,25 @@ def test_department_reply_photos_show_with_the_reply(api: Api, client: Client) -
     assert [p["id"] for p in reply["photos"]] == [after]
     handled = api.ok(api.handle(link))
     assert [p["state"] for p in handled["case"]["replies"][0]["photos"]] == ["processed"]
+
+
+def test_a_reply_cannot_take_a_case_past_its_photo_limit(
+    api: Api, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.domain import photos as rules
+    from tests.api.helpers import reply_body
+
+    monkeypatch.setattr(rules, "MAX_ON_CASE", 3)
+    citizen = [uploaded(api, client, camera_jpeg(60, 40)) for _ in range(2)]
+    _created, link = api.assigned_case(photos=citizen)
+    api.ok(api.handle_act(link, "sign"))
+    two = [uploaded(api, client, camera_jpeg(60, 40)) for _ in range(2)]
+
+    refused = api.handle_act(link, "reply", reply_body(photos=two))
+    assert refused.status == 400 and "photos" in refused.fields
+    assert "还能添加 1 张" in refused.fields["photos"]["message"]
+    handled = api.ok(api.handle_act(link, "reply", reply_body(photos=two[:1])))
+    assert [p["id"] for p in handled["case"]["replies"][0]["photos"]] == two[:1]
 
 
 def test_reply_with_a_used_photo_is_refused_naming_photos(api: Api, client: Client) -> None:

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import PageProblems
 from tests.browser.test_pages import assert_clean
 from tests.localstack import Stack
-from tests.photo_files import camera_jpeg, has_metadata, picture
+from tests.photo_files import camera_heic, camera_jpeg, has_metadata, picture
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
@@ -119,6 +119,43 @@ def test_two_photos_reach_the_public_page_without_exif_and_a_renamed_file_is_ref
                 assert served.headers["Content-Type"] == "image/jpeg"
             assert not has_metadata(data), path
             assert b"TestPhone" not in data
+    assert_clean(problems, stack)
+
+
+def test_an_iphone_heic_is_sent_though_the_browser_cannot_show_it(
+    stack: Stack, phone: tuple[Any, PageProblems]
+) -> None:
+    """Chromium decodes no HEIC and names no type for it: the picker claims HEIC by the file's
+    name, shows a placeholder for the preview, and the server turns it into a JPEG."""
+    page, problems = phone
+    page.goto(stack.url("/submit.html"))
+    page.get_by_label("建议", exact=False).first.check()
+    page.get_by_label("问题分类").select_option("urban")
+    page.get_by_label("所在区域").select_option("city")
+    page.get_by_label("标题").fill("建议在翠湖公园东门增设自行车停放点")
+    page.get_by_label("留言内容").fill(
+        "翠湖公园东门外自行车乱停，行人只能走机动车道，建议划出停放区域（照片为手机拍摄）。"
+    )
+    page.get_by_label("手机号码").fill("13800004322")
+    page.locator("#photo-input").set_input_files(
+        [{"name": "IMG_4021.HEIC", "mimeType": "", "buffer": camera_heic(800, 600)}]
+    )
+    item = page.locator(".photo-item")
+    expect(item.locator(".photo-format")).to_have_text("HEIC")
+    expect(item).to_have_attribute("data-state", "done")
+    page.get_by_role("button", name="提交留言").click()
+    expect(page.get_by_role("heading", name="留言已提交")).to_be_visible()
+    case_id = page.locator("#case-id").inner_text().strip()
+
+    bearer = {"Authorization": f"Bearer {stack.staff_session(COORDINATOR)}"}
+    status, staff = stack.call("GET", f"/api/staff/cases/{case_id}", headers=bearer)
+    assert status == 200, staff
+    [photo] = staff["photos"]
+    assert photo["state"] == "processed"
+    with urllib.request.urlopen(stack.url(photo["url"]), timeout=30) as served:
+        data = served.read()
+        assert served.headers["Content-Type"] == "image/jpeg"
+    assert not has_metadata(data) and b"TestPhone" not in data
     assert_clean(problems, stack)
 
 

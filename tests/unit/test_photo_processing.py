@@ -9,7 +9,7 @@ import pytest
 
 from functions.domain import photos as rules
 from functions.services.photos import NotAnImage, render
-from tests.photo_files import GPS_IFD, camera_jpeg, has_metadata, picture
+from tests.photo_files import GPS_IFD, camera_heic, camera_jpeg, has_metadata, picture
 
 
 def opened(data: bytes) -> object:
@@ -38,6 +38,26 @@ def test_camera_jpeg_with_gps_and_orientation_6_comes_out_upright_without_any_ex
         assert green > 150 and red < 80
         red, green, _ = display.getpixel((10, display.height - 10))
         assert red > 150 and green < 80
+
+
+def test_iphone_heic_with_gps_comes_out_as_an_upright_jpeg_without_any_exif() -> None:
+    source = camera_heic(400, 300, orientation=6)
+    from PIL import Image
+
+    assert source[4:12] == b"ftypheic"  # an HEIC file, as an iPhone's camera writes it
+    with Image.open(io.BytesIO(source)) as original:
+        assert original.getexif().get_ifd(GPS_IFD) and original.getexif()[0x010F] == "TestPhone"
+
+    rendered = render(source)
+
+    for data in (rendered.display, rendered.thumb):
+        assert not has_metadata(data)
+        assert b"TestPhone" not in data
+    with Image.open(io.BytesIO(rendered.display)) as display:
+        assert display.format == "JPEG"
+        assert display.size == (300, 400)  # turned once (by the file's own transform), not twice
+        red, green, _ = display.getpixel((display.width - 10, 10))
+        assert green > 150 and red < 80
 
 
 def test_text_file_named_jpg_is_rejected() -> None:

@@ -6,7 +6,12 @@ import { post } from './api.js';
 
 export const MAX_PHOTOS = 6;
 const MAX_BYTES = 10 * 1024 * 1024;
-const TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+const TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif'];
+const HEIF = /\.(heic|heif)$/i;
+/** The type to claim: the browser's, or HEIC by the file's name when the browser knows none
+ * (most do not know HEIC, which iPhones write). */
+const typeOf = (file) => file.type || (HEIF.test(file.name) ? 'image/heic' : '');
+const isHeif = (type) => type === 'image/heic' || type === 'image/heif';
 const PREVIEW_PX = 240;
 
 const megabytes = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
@@ -55,7 +60,7 @@ export function photoPicker({ label = '照片（选填）', hint = '' } = {}) {
   const items = [];
   const input = h('input', {
     type: 'file', id: 'photo-input', class: 'visually-hidden', multiple: true,
-    accept: TYPES.join(','), 'aria-describedby': 'photo-hint photo-error',
+    accept: [...TYPES, '.heic', '.heif'].join(','), 'aria-describedby': 'photo-hint photo-error',
   });
   const list = h('ul', { class: 'photo-list', 'aria-live': 'polite' });
   const message = h('p', { class: 'field-error', id: 'photo-error', role: 'alert', hidden: true });
@@ -97,16 +102,18 @@ export function photoPicker({ label = '照片（选填）', hint = '' } = {}) {
       note.textContent = text;
       note.className = 'photo-note field-error';
     };
-    if (!TYPES.includes(file.type)) return fail('只能上传 JPEG、PNG 或 WebP 格式的照片');
+    const type = typeOf(file);
+    if (!TYPES.includes(type)) return fail('只能上传 JPEG、PNG、WebP 或 HEIC 格式的照片');
     if (file.size < 1 || file.size > MAX_BYTES) return fail(`每张照片不能超过 10 MB（这张 ${megabytes(file.size)}）`);
     const src = await preview(file);
-    if (!src) return fail('这不是可识别的图片，请换一张照片');
-    replace(thumb, h('img', { src, alt: '' }));
+    // A browser that cannot show HEIC still sends it: the server decodes it (or refuses it).
+    if (!src && !isHeif(type)) return fail('这不是可识别的图片，请换一张照片');
+    replace(thumb, src ? h('img', { src, alt: '' }) : h('span', { class: 'photo-format' }, 'HEIC'));
     item.state = 'uploading';
     item.element.dataset.state = 'uploading';
     note.textContent = '上传中…';
     try {
-      const { uploads: [slot] } = await post('/api/uploads', { files: [{ content_type: file.type, size: file.size }] });
+      const { uploads: [slot] } = await post('/api/uploads', { files: [{ content_type: type, size: file.size }] });
       if (item.cancelled) return undefined;
       await send(slot, file, (share) => { progress.value = share; });
       if (item.cancelled) return undefined;

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from functions.domain import photos as photo_rules
 from functions.domain.actions.base import ActionDef, Context, EventKind, Route, states
 from functions.domain.calendar import local_date
 from functions.domain.cases import (
@@ -98,6 +99,14 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
         rules=ctx.rules,
     )
     if body.get("photos"):  # 办理前后: shown with this reply
+        held, limit = len(case.photos), photo_rules.MAX_ON_CASE
+        if held + len(body["photos"]) > limit:
+            room = max(0, limit - held)
+            raise invalid_field(
+                "photos",
+                f"本件已有 {held} 张照片，每件最多 {limit} 张，本次最多还能添加 {room} 张",
+                f"the case holds {held} photos of at most {limit}",
+            )
         index = len(result.case.replies) - 1
         for photo in ctx.attach_photos(list(body["photos"])):
             photo.reply = index

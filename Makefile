@@ -85,12 +85,15 @@ package: venv
 
 ## make deploy STAGE=prod REGION=ap-southeast-1 DOMAIN=wenzheng.example.gov.cn SENDER=noreply@example.gov.cn
 ##   [CERTIFICATE_ARN=arn:aws:acm:us-east-1:…] [ALARM_EMAIL=ops@…] [SMS_SPEND_LIMIT=100] [DRY_RUN=1]
+##   [MAP_TILES='https://tiles.example.gov.cn/{z}/{x}/{y}.png' MAP_TILES_ATTRIBUTION='审图号：…']
 deploy: package
 	$(PY) -m infra.deploy --stage $(STAGE) --region $(REGION) --package-dir $(PACKAGE_DIR) \
 		--domain "$(DOMAIN)" --sender "$(SENDER)" \
 		$(if $(CERTIFICATE_ARN),--certificate-arn "$(CERTIFICATE_ARN)",) \
 		$(if $(ALARM_EMAIL),--alarm-email "$(ALARM_EMAIL)",) \
 		$(if $(SMS_SPEND_LIMIT),--sms-spend-limit "$(SMS_SPEND_LIMIT)",) \
+		$(if $(MAP_TILES),--map-tiles '$(MAP_TILES)',) \
+		$(if $(MAP_TILES_ATTRIBUTION),--map-tiles-attribution "$(MAP_TILES_ATTRIBUTION)",) \
 		$(if $(DRY_RUN),--dry-run,)
 
 clean:

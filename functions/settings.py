@@ -62,6 +62,13 @@ class Settings:
     # The SMS signature (短信签名) every text starts with: in China the one registered with the
     # SMS provider for the platform, e.g. 【临江问政】.
     sms_signature: str = "【网络问政】"
+    # The city's own tile server under the district map (§13), off when empty: a URL template
+    # with {z}, {x} and {y} for Web-Mercator tiles in WGS-84 (天地图 is; GCJ-02 tiles would
+    # put every pin some hundreds of metres off). Its origin joins the CSP's img-src
+    # (infra/security_headers.py); the attribution (e.g. the 审图号) is shown on the map.
+    map_tiles: str = ""
+    map_tiles_attribution: str = ""
+    map_tiles_max_zoom: int = 18
     # Local stage only (the stacks the tests start): real time stands still at this instant
     # (functions/clock.py), ``WZ_CLOCK_FROZEN_AT`` in ISO 8601. Ignored on any other stage.
     clock_frozen_at: datetime | None = None
@@ -112,6 +119,9 @@ def settings() -> Settings:
         open311_api_keys=tuple(
             key.strip() for key in env.get("WZ_OPEN311_API_KEYS", "").split(",") if key.strip()
         ),
+        map_tiles=env.get("WZ_MAP_TILES", "").strip(),
+        map_tiles_attribution=env.get("WZ_MAP_TILES_ATTRIBUTION", "").strip(),
+        map_tiles_max_zoom=int(env.get("WZ_MAP_TILES_MAX_ZOOM", "18")),
         clock_frozen_at=_instant(env.get("WZ_CLOCK_FROZEN_AT", "")) if stage == "local" else None,
     )
 

@@ -47,6 +47,8 @@ OPTION_PARAMETERS = {
     "certificate_arn": "CertificateArn",
     "alarm_email": "AlarmEmail",
     "sms_spend_limit": "SmsMonthlySpendLimit",
+    "map_tiles": "MapTiles",
+    "map_tiles_attribution": "MapTilesAttribution",
 }
 SMS_SPEND_PARAMETER = "SmsMonthlySpendLimit"
 # Outputs naming the site bucket and the distribution; without them, the stack's resources.
@@ -517,6 +519,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--certificate-arn", default="", help="ACM certificate in us-east-1")
     parser.add_argument("--alarm-email", default="")
     parser.add_argument("--sms-spend-limit", default="", help="USD per month")
+    parser.add_argument(
+        "--map-tiles", default="", help="the city's tile server: https://…/{z}/{x}/{y}.png"
+    )
+    parser.add_argument("--map-tiles-attribution", default="", help="shown on the map (审图号)")
     parser.add_argument(
         "--param", action="append", default=[], metavar="KEY=VALUE", help="any other parameter"
     )

@@ -38,7 +38,7 @@ from typing import Any
 from chalice.local import ChaliceRequestHandler, ForbiddenError, LocalGateway
 
 from infra.local_gateway import route_greedily
-from infra.security_headers import SECURITY_HEADERS
+from infra.security_headers import deployment_security_headers
 
 log = logging.getLogger("wenzheng.local")
 
@@ -229,7 +229,7 @@ class GuardedRequestHandler(ChaliceRequestHandler):
             }
         else:
             body = f"{zh} {en}".encode()
-            headers = {"Content-Type": "text/plain; charset=utf-8", **SECURITY_HEADERS}
+            headers = {"Content-Type": "text/plain; charset=utf-8", **deployment_security_headers()}
         self.send_response(code)
         self.send_header("Connection", "close")
         for header, value in headers.items():

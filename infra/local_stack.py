@@ -27,7 +27,7 @@ from typing import Any
 
 from infra import local_media
 from infra.local_data import Gate, InUse, Keeper, SnapshotError
-from infra.security_headers import SECURITY_HEADERS
+from infra.security_headers import deployment_security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = ROOT / "frontend"
@@ -117,7 +117,7 @@ def handler_class(app: Any, config: Any) -> type:
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(length if length is not None else len(body)))
             self.send_header("Cache-Control", "no-cache")
-            for name, value in SECURITY_HEADERS.items():
+            for name, value in deployment_security_headers().items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)

@@ -25,29 +25,52 @@ REFERRER_POLICY = "no-referrer"
 FRAME_OPTION = "DENY"
 
 
-def content_security_policy() -> str:
-    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in CSP_DIRECTIVES.items())
+def content_security_policy(tile_origin: str | None = None) -> str:
+    """The policy; ``tile_origin``, the city's own tile server (functions/domain/geo.py
+    ``tile_origin``), joins ``img-src`` and nothing else: the map draws its tiles as images."""
+    directives = dict(CSP_DIRECTIVES)
+    if tile_origin:
+        directives["img-src"] = (*directives["img-src"], tile_origin)
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+# Where CloudFormation puts the tile server's origin into the policy (infra/template.py).
+TILE_ORIGIN_MARK = "{{tile-origin}}"
 
 
 def strict_transport_security() -> str:
     return f"max-age={HSTS_MAX_AGE_SECONDS}; includeSubDomains"
 
 
-SECURITY_HEADERS: dict[str, str] = {
-    "Content-Security-Policy": content_security_policy(),
-    "Strict-Transport-Security": strict_transport_security(),
-    "Referrer-Policy": REFERRER_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": FRAME_OPTION,
-}
+def security_headers(tile_origin: str | None = None) -> dict[str, str]:
+    return {
+        "Content-Security-Policy": content_security_policy(tile_origin),
+        "Strict-Transport-Security": strict_transport_security(),
+        "Referrer-Policy": REFERRER_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": FRAME_OPTION,
+    }
 
 
-def cloudfront_security_headers_config() -> dict[str, object]:
+SECURITY_HEADERS: dict[str, str] = security_headers()
+
+
+def deployment_security_headers() -> dict[str, str]:
+    """What the local stack sends: the headers with this deployment's tile server, if
+    ``WZ_MAP_TILES`` names a usable one."""
+    from functions.domain.geo import tile_origin
+    from functions.settings import settings
+
+    return security_headers(tile_origin(settings().map_tiles))
+
+
+def cloudfront_security_headers_config(csp: object | None = None) -> dict[str, object]:
     """The same headers as CloudFront's ``SecurityHeadersConfig`` (overriding whatever the
-    origin sent, so S3 and the API answer alike)."""
+    origin sent, so S3 and the API answer alike); ``csp`` a CloudFormation expression for
+    the policy where the template works the tile server's origin in."""
     return {
         "ContentSecurityPolicy": {
-            "ContentSecurityPolicy": content_security_policy(),
+            "ContentSecurityPolicy": content_security_policy() if csp is None else csp,
             "Override": True,
         },
         "StrictTransportSecurity": {

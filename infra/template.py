@@ -24,7 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from infra import permissions
-from infra.security_headers import cloudfront_security_headers_config
+from infra.security_headers import (
+    TILE_ORIGIN_MARK,
+    cloudfront_security_headers_config,
+    content_security_policy,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -302,6 +306,9 @@ def environment(name: str, stage: str) -> dict[str, Any]:
     if name == "api_handler":
         # Browsers post photos to the site's own origin; CloudFront passes them to the bucket.
         variables["WZ_UPLOADS_POST_URL"] = "/uploads"
+        # The district map's tiles, if the city has a tile server (GET /api/geo/districts).
+        variables["WZ_MAP_TILES"] = {"Ref": "MapTiles"}
+        variables["WZ_MAP_TILES_ATTRIBUTION"] = {"Ref": "MapTilesAttribution"}
         variables["WZ_ORIGIN_SECRET"] = sub(
             "{{resolve:secretsmanager:${OriginSecret}:SecretString}}"
         )
@@ -476,6 +483,23 @@ def api_origin_request_policy(stage: str) -> dict[str, Any]:
     }
 
 
+def content_security_policy_expression() -> dict[str, Any]:
+    """The CSP, with the origin of the city's tile server (the ``MapTiles`` parameter, e.g.
+    ``https://tiles.example.gov.cn/{z}/{x}/{y}.png`` → ``https://tiles.example.gov.cn``) in
+    ``img-src`` when one is given: the parameter's pattern makes its first and third
+    ``/``-separated parts the scheme and the host."""
+    before, after = content_security_policy(TILE_ORIGIN_MARK).split(TILE_ORIGIN_MARK)
+    parts = {"Fn::Split": ["/", {"Ref": "MapTiles"}]}
+    origin = {"Fn::Join": ["", [{"Fn::Select": [0, parts]}, "//", {"Fn::Select": [2, parts]}]]}
+    return {
+        "Fn::If": [
+            "HasMapTiles",
+            {"Fn::Join": ["", [before, origin, after]]},
+            content_security_policy(),
+        ]
+    }
+
+
 def security_headers_policy(stage: str) -> dict[str, Any]:
     return {
         "Type": "AWS::CloudFront::ResponseHeadersPolicy",
@@ -483,7 +507,9 @@ def security_headers_policy(stage: str) -> dict[str, Any]:
             "ResponseHeadersPolicyConfig": {
                 "Name": sub(f"wenzheng-{stage}-security-${{AWS::Region}}"),
                 "Comment": "infra/security_headers.py (the local stack sends the same)",
-                "SecurityHeadersConfig": cloudfront_security_headers_config(),
+                "SecurityHeadersConfig": cloudfront_security_headers_config(
+                    content_security_policy_expression()
+                ),
             }
         },
     }
@@ -1020,6 +1046,19 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "Default": "",
         "Description": "Who gets the alarms (subscription to confirm); empty: none",
     },
+    "MapTiles": {
+        "Type": "String",
+        "Default": "",
+        "Description": "The city's own tile server under the district map: an https URL template "
+        "with {z}, {x} and {y} (Web Mercator, WGS-84); its origin joins the CSP's img-src. "
+        "Empty: the map draws the districts only",
+        "AllowedPattern": r"^$|^https://[A-Za-z0-9.-]+(:[0-9]+)?/[^\s]*$",
+    },
+    "MapTilesAttribution": {
+        "Type": "String",
+        "Default": "",
+        "Description": "Shown on the map under the tiles, e.g. the map's source and 审图号",
+    },
     "SmsMonthlySpendLimit": {
         "Type": "Number",
         "Default": 50,
@@ -1042,6 +1081,7 @@ def build(stage: str) -> dict[str, Any]:
         "Conditions": {
             "HasCertificate": {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]},
             "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
+            "HasMapTiles": {"Fn::Not": [{"Fn::Equals": [{"Ref": "MapTiles"}, ""]}]},
         },
         "Resources": resources,
         "Outputs": {

@@ -34,6 +34,7 @@ from functions.domain.taxonomy import (
     URGENCY_LABELS,
     pairs,
 )
+from functions.settings import settings
 
 public = Blueprint(__name__)
 
@@ -97,16 +98,26 @@ def taxonomy() -> dict[str, Any]:
             "The districts' boundaries as a GeoJSON FeatureCollection in WGS-84, each "
             "feature's `properties` naming the district's `code` and `name`: what the pages "
             "draw the map from and what a submission's point is placed in. Empty where the "
-            "deployment has none. Admins replace it (`PUT /api/admin/geo/districts`)."
+            "deployment has none. Admins replace it (`PUT /api/admin/geo/districts`). Where "
+            "the deployment names the city's own tile server, the collection also carries "
+            "`tiles` (`url` template with `{z}`/`{x}`/`{y}`, `attribution`, `max_zoom`), which "
+            "the map draws under the districts."
         ),
         responses={200: answer("DistrictBoundaries")},
         errors=(503,),
     ),
 )
 def district_boundaries() -> Response:
+    from functions.domain import geo
     from functions.storage import boundaries
 
     _, text = boundaries.current()
+    config = settings()
+    tiles = geo.tile_layer(
+        config.map_tiles, config.map_tiles_attribution, config.map_tiles_max_zoom
+    )
+    if tiles is not None:
+        text = geo.with_member(text, "tiles", tiles)
     headers = {**json_headers(), "Cache-Control": "public, max-age=300"}
     return Response(body=text, status_code=200, headers=headers)
 

@@ -12,10 +12,12 @@ an odd number of times (a hole's ring counts like any other). Pure: no storage, 
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 Ring = tuple[tuple[float, float], ...]  # closed or not; (lng, lat) pairs
 Polygon = tuple[Ring, ...]  # the outer ring, then its holes
@@ -185,3 +187,46 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+# -- the city's own tiles under the map (off unless the deployment names a tile server) ------
+
+TILE_PLACEHOLDERS = ("{z}", "{x}", "{y}")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def tile_origin(template: str) -> str | None:
+    """The origin a tile URL template loads from (``https://tiles.example.gov.cn``), which the
+    CSP's ``img-src`` must name; None when the template is unusable, and the layer stays off:
+    no ``{z}``/``{x}``/``{y}``, a placeholder in the host (one origin, one CSP entry), or not
+    HTTPS (plain HTTP only on this machine's loopback, for the local stack)."""
+    if not template or not all(p in template for p in TILE_PLACEHOLDERS):
+        return None
+    try:
+        parts = urlsplit(template)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if not host or "{" in parts.netloc or "@" in parts.netloc:
+        return None
+    if parts.scheme != "https" and not (parts.scheme == "http" and host in LOOPBACK_HOSTS):
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def tile_layer(template: str, attribution: str, max_zoom: int) -> dict[str, Any] | None:
+    """What the map needs to draw the tiles (``url``, ``attribution``, ``max_zoom``), or None
+    when the deployment has no usable tile server."""
+    if tile_origin(template) is None:
+        return None
+    return {"url": template, "attribution": attribution, "max_zoom": max(0, min(22, max_zoom))}
+
+
+def with_member(collection_text: str, name: str, value: Any) -> str:
+    """A GeoJSON object's text with one more top-level member (RFC 7946 §6.1, a foreign
+    member), written before the others so the stored text is not parsed again."""
+    head = collection_text.lstrip()
+    assert head.startswith("{"), "a GeoJSON object"
+    rest = head[1:].lstrip()
+    member = f"{json.dumps(name)}:{json.dumps(value, ensure_ascii=False, separators=(',', ':'))}"
+    return "{" + member + ("," + rest if not rest.startswith("}") else rest)

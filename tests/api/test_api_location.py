@@ -158,6 +158,35 @@ def test_the_boundaries_are_served_as_geojson_named_after_the_taxonomy(api: Api)
     assert feature["geometry"] == EAST["geometry"]
 
 
+def test_a_city_tile_server_is_named_in_the_boundaries_when_configured(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.settings import settings
+
+    api.ok(_boundaries(api, EAST))
+    assert "tiles" not in api.ok(api.get("/api/geo/districts"))  # off by default
+    template = "https://tiles.city.example/base/{z}/{x}/{y}.png"
+    monkeypatch.setenv("WZ_MAP_TILES", template)
+    monkeypatch.setenv(
+        "WZ_MAP_TILES_ATTRIBUTION", "底图 © 市自然资源和规划局 审图号：某S(2026)001号"
+    )
+    settings.cache_clear()
+    try:
+        served = api.ok(api.get("/api/geo/districts"))
+        assert served["tiles"] == {
+            "url": template,
+            "attribution": "底图 © 市自然资源和规划局 审图号：某S(2026)001号",
+            "max_zoom": 18,
+        }
+        assert served["type"] == "FeatureCollection" and len(served["features"]) == 1
+        # A template the CSP could not name as one origin (or not HTTPS) leaves the map bare.
+        monkeypatch.setenv("WZ_MAP_TILES", "http://tiles.city.example/{z}/{x}/{y}.png")
+        settings.cache_clear()
+        assert "tiles" not in api.ok(api.get("/api/geo/districts"))
+    finally:
+        settings.cache_clear()
+
+
 def test_boundaries_of_unknown_districts_or_broken_rings_are_refused(api: Api) -> None:
     unknown = copy.deepcopy(EAST)
     unknown["properties"]["code"] = "west"

@@ -251,6 +251,14 @@ def resolve(value: Any, template: dict[str, Any], parameters: dict[str, str]) ->
             return parameters[name]
         return physical(template, name)[0]
 
+    def holds(condition: Any) -> bool:
+        if "Fn::Not" in condition:
+            return not holds(condition["Fn::Not"][0])
+        if "Fn::Equals" in condition:
+            left, right = condition["Fn::Equals"]
+            return bool(go(left) == go(right))
+        raise KeyError(f"no evaluation for condition {condition}")
+
     def go(v: Any) -> Any:
         if isinstance(v, list):
             return [go(x) for x in v]
@@ -265,6 +273,12 @@ def resolve(value: Any, template: dict[str, Any], parameters: dict[str, str]) ->
         if "Fn::Select" in v:
             index, items = v["Fn::Select"]
             return go(items)[int(index)]
+        if "Fn::Join" in v:
+            separator, items = v["Fn::Join"]
+            return separator.join(str(x) for x in go(items))
+        if "Fn::If" in v:
+            condition, then, otherwise = v["Fn::If"]
+            return go(then if holds(template["Conditions"][condition]) else otherwise)
         if "Fn::Split" in v:
             separator, text = v["Fn::Split"]
             return go(text).split(separator)

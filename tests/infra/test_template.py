@@ -169,15 +169,29 @@ def test_the_csp_allows_nothing_inline_and_nothing_from_elsewhere() -> None:
     assert not re.search(r"https?:|\*", csp)
 
 
+@pytest.mark.parametrize(
+    ("tiles", "origin"),
+    [
+        ("", None),
+        ("https://tiles.city.example:8443/base/{z}/{x}/{y}.png", "https://tiles.city.example:8443"),
+    ],
+    ids=["no-tiles", "city-tiles"],
+)
 def test_cloudfront_sends_the_same_security_headers_as_the_local_stack(
-    built: dict[str, Any],
+    built: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tiles: str, origin: str | None
 ) -> None:
-    from infra import local_stack
+    from functions.settings import settings
+    from infra.security_headers import deployment_security_headers
+    from tests.infra.aws_calls import resolve
 
-    assert local_stack.SECURITY_HEADERS is SECURITY_HEADERS
-    config = built["Resources"]["SecurityHeadersPolicy"]["Properties"][
-        "ResponseHeadersPolicyConfig"
-    ]["SecurityHeadersConfig"]
+    parameters = {"MapTiles": tiles, "DomainName": "wenzheng.example.gov.cn"}
+    config = resolve(
+        built["Resources"]["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"][
+            "SecurityHeadersConfig"
+        ],
+        built,
+        parameters,
+    )
     hsts = config["StrictTransportSecurity"]
     sent = {
         "Content-Security-Policy": config["ContentSecurityPolicy"]["ContentSecurityPolicy"],
@@ -187,10 +201,47 @@ def test_cloudfront_sends_the_same_security_headers_as_the_local_stack(
         "X-Content-Type-Options": "nosniff" if "ContentTypeOptions" in config else "",
         "X-Frame-Options": config["FrameOptions"]["FrameOption"],
     }
-    assert sent == SECURITY_HEADERS
+    monkeypatch.setenv("WZ_MAP_TILES", tiles)
+    settings.cache_clear()
+    try:
+        assert sent == deployment_security_headers()  # what the local stack sends
+    finally:
+        settings.cache_clear()
+    assert sent["Content-Security-Policy"] == content_security_policy(origin)
+    assert (sent == SECURITY_HEADERS) == (not tiles)
     assert all(part["Override"] for part in config.values())
     assert SECURITY_HEADERS["Referrer-Policy"] == "no-referrer"
     assert SECURITY_HEADERS["X-Frame-Options"] == "DENY"
+    api = built["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert resolve(api["WZ_MAP_TILES"], built, parameters) == tiles
+
+
+def test_a_tile_server_adds_its_origin_to_img_src_only() -> None:
+    plain = dict(d.strip().split(" ", 1) for d in content_security_policy().split(";"))
+    tiled = dict(
+        d.strip().split(" ", 1)
+        for d in content_security_policy("https://tiles.city.example").split(";")
+    )
+    assert tiled.pop("img-src") == plain.pop("img-src") + " https://tiles.city.example"
+    assert tiled == plain
+
+
+@pytest.mark.parametrize(
+    ("value", "allowed"),
+    [
+        ("", True),
+        ("https://tiles.city.example/{z}/{x}/{y}.png", True),
+        ("https://gis.city.example:8443/wmts?z={z}&x={x}&y={y}", True),
+        ("http://tiles.city.example/{z}/{x}/{y}.png", False),
+        ("https://tiles.city.example", False),
+        ("https://t{s}.city.example/{z}/{x}/{y}.png", False),
+    ],
+)
+def test_the_map_tiles_parameter_takes_one_https_origin(
+    built: dict[str, Any], value: str, allowed: bool
+) -> None:
+    pattern = built["Parameters"]["MapTiles"]["AllowedPattern"]
+    assert bool(re.fullmatch(pattern, value)) == allowed
 
 
 def test_the_api_paths_go_uncached_to_the_api_stage_with_the_origin_secret(

@@ -108,3 +108,37 @@ def test_the_demo_boundaries_tile_the_city_without_overlaps_and_hold_its_cases()
         given = spec.get("location", {})
         if "lat" in given:  # a point the demo gives lies in a district (c64: not the chosen one)
             assert geo.district_at(bounds, given["lat"], given["lng"]) is not None
+
+
+# -- the city's own tiles --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "origin"),
+    [
+        ("https://tiles.city.example/{z}/{x}/{y}.png", "https://tiles.city.example"),
+        ("https://gis.city.example:8443/wmts?z={z}&x={x}&y={y}", "https://gis.city.example:8443"),
+        ("http://127.0.0.1:9001/t/{z}/{x}/{y}.png", "http://127.0.0.1:9001"),  # the local stack
+        ("http://tiles.city.example/{z}/{x}/{y}.png", None),  # not HTTPS
+        ("https://t{s}.city.example/{z}/{x}/{y}.png", None),  # many origins
+        ("https://tiles.city.example/{z}/{x}.png", None),  # no {y}
+        ("https://user@tiles.city.example/{z}/{x}/{y}.png", None),
+        ("javascript:alert(1)//{z}{x}{y}", None),
+        ("", None),
+    ],
+)
+def test_the_tile_servers_origin_is_what_the_csp_names(template: str, origin: str | None) -> None:
+    assert geo.tile_origin(template) == origin
+    assert (geo.tile_layer(template, "", 18) is None) == (origin is None)
+
+
+def test_the_tile_layer_is_written_into_the_stored_collection_as_a_foreign_member() -> None:
+    stored = json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature"}]})
+    layer = geo.tile_layer(
+        "https://tiles.city.example/{z}/{x}/{y}.png", "审图号：某S(2026)001号", 30
+    )
+    assert layer is not None and layer["max_zoom"] == 22
+    answer = json.loads(geo.with_member(stored, "tiles", layer))
+    assert answer == {**json.loads(stored), "tiles": layer}
+    empty = json.loads(geo.with_member("{}", "tiles", layer))
+    assert empty == {"tiles": layer}

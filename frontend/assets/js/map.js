@@ -1,6 +1,8 @@
 // The offline map (DESIGN §13): the city's districts from GET /api/geo/districts drawn as
-// SVG, with pins. No tiles, no third-party script, nothing off-origin. Pan and zoom by drag,
-// pinch, wheel, the arrow keys, + and -, and the 放大 / 缩小 / 复位 buttons.
+// SVG, with pins. No third-party tiles or script: only where the deployment names the city's
+// own tile server (the collection's `tiles`, whose origin the CSP then allows) are its
+// Web-Mercator tiles drawn under the districts. Pan and zoom by drag, pinch, wheel, the arrow
+// keys, + and -, and the 放大 / 缩小 / 复位 buttons.
 import { h, uid } from './dom.js';
 import { get } from './api.js';
 
@@ -10,6 +12,9 @@ const MAX_ZOOM = 32;
 const CLICK_SLOP_PX = 6; // a pointer that moved less than this tapped, it did not drag
 const CLUSTER_PX = 44;
 const LABEL_PX = 13; // the names' font size (site.css .map-label) // pins closer than this on screen share a grid cell, so a cluster
+
+const TILE_PX = 256; // a tile is drawn at about its own size on screen
+const MAX_TILES = 48; // at most this many in view: a coarser level beyond it
 
 function s(tag, attrs, ...children) {
   const el = document.createElementNS(SVG, tag);
@@ -38,6 +43,33 @@ export function loadDistricts() {
       .catch(() => null);
   }
   return districtsPromise;
+}
+
+// Web-Mercator tile numbers (the scheme every tile server uses) ↔ WGS-84 degrees.
+const tileLng = (x, n) => (x / n) * 360 - 180;
+const tileLat = (y, n) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))) * 180) / Math.PI;
+const tileX = (lng, n) => Math.floor(((lng + 180) / 360) * n);
+function tileY(lat, n) {
+  const r = (Math.max(-85, Math.min(85, lat)) * Math.PI) / 180;
+  return Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
+}
+
+/** The tiles covering [west, east] × [south, north] at the level where one is about TILE_PX
+ * wide for ``pxPerDegree``, coarser while more than MAX_TILES would be needed. */
+export function tilesFor({ west, east, south, north }, pxPerDegree, maxZoom = 18) {
+  let z = Math.max(0, Math.min(maxZoom, Math.round(Math.log2((360 * pxPerDegree) / TILE_PX))));
+  for (;;) {
+    const n = 2 ** z;
+    const within = (v) => Math.max(0, Math.min(n - 1, v));
+    const [x0, x1] = [within(tileX(west, n)), within(tileX(east, n))];
+    const [y0, y1] = [within(tileY(north, n)), within(tileY(south, n))];
+    if (z === 0 || (x1 - x0 + 1) * (y1 - y0 + 1) <= MAX_TILES) {
+      const found = [];
+      for (let x = x0; x <= x1; x += 1) for (let y = y0; y <= y1; y += 1) found.push({ z, x, y });
+      return found;
+    }
+    z -= 1;
+  }
 }
 
 /** [[ring, …], …]: each polygon's rings ([lng, lat] pairs; the first is the outline). */
@@ -159,6 +191,9 @@ export function drawMap(container, fc, options = {}) {
   const keys = onPick
     ? '方向键平移地图，加号和减号缩放，0 键复位，回车键在地图中心放置标记。'
     : '方向键平移地图，加号和减号缩放，0 键复位。';
+  const tiles = fc.tiles && typeof fc.tiles.url === 'string' ? fc.tiles : null;
+  const tilesLayer = s('g', { class: 'map-tiles', 'aria-hidden': 'true' });
+  const tileImages = new Map(); // 'z/x/y' → <image>
   const districtsLayer = s('g', { class: 'map-districts' });
   const labelsLayer = s('g', { class: 'map-labels', 'aria-hidden': 'true' });
   const pinsLayer = s('g', { class: 'map-pins' });
@@ -170,7 +205,8 @@ export function drawMap(container, fc, options = {}) {
   },
   s('title', { id: titleId }, title),
   s('desc', { id: descId }, `${description}${keys}`),
-  districtsLayer, labelsLayer, pinsLayer, crosshair);
+  tilesLayer, districtsLayer, labelsLayer, pinsLayer, crosshair);
+  if (tiles) svg.classList.add('map-has-tiles');
 
   const labels = [];
   for (const feature of fc.features) {
@@ -193,7 +229,8 @@ export function drawMap(container, fc, options = {}) {
   const zoomOut = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': '缩小地图' }, '−');
   const home = h('button', { type: 'button', class: 'btn btn-secondary btn-small', 'aria-label': '复位地图' }, '复位');
   const tools = h('div', { class: 'map-tools', role: 'group', 'aria-label': '地图缩放' }, zoomIn, zoomOut, home);
-  const frame = h('div', { class: 'map-frame' }, svg, tools);
+  const attribution = tiles && tiles.attribution ? h('p', { class: 'map-attribution' }, tiles.attribution) : null;
+  const frame = h('div', { class: 'map-frame' }, svg, tools, attribution);
   container.append(frame);
 
   // The view: its centre (user units) and zoom; the viewBox has the frame's aspect ratio, so
@@ -230,10 +267,38 @@ export function drawMap(container, fc, options = {}) {
 
   const place = (g, x, y, unit) => g.setAttribute('transform', `translate(${fixed(x, 3)} ${fixed(y, 3)}) scale(${fixed(unit, 5)})`);
 
+  /** The city's tiles under the view: those newly in view added, those out of it dropped. */
+  function drawTiles(b) {
+    if (!tiles || !svg.clientWidth) return;
+    const [west, north] = proj.invert(b.x, b.y);
+    const [east, south] = proj.invert(b.x + b.w, b.y + b.h);
+    const wanted = tilesFor({ west, east, south, north }, svg.clientWidth / (east - west), tiles.max_zoom);
+    const keep = new Set();
+    for (const { z, x, y } of wanted) {
+      const key = `${z}/${x}/${y}`;
+      keep.add(key);
+      if (tileImages.has(key)) continue;
+      const n = 2 ** z;
+      const [x0, y0] = proj.project(tileLng(x, n), tileLat(y, n));
+      const [x1, y1] = proj.project(tileLng(x + 1, n), tileLat(y + 1, n));
+      const href = tiles.url.replace('{z}', z).replace('{x}', x).replace('{y}', y);
+      const image = s('image', { href, x: fixed(x0, 3), y: fixed(y0, 3), width: fixed(x1 - x0, 3), height: fixed(y1 - y0, 3), preserveAspectRatio: 'none' });
+      tileImages.set(key, image);
+      tilesLayer.append(image);
+    }
+    for (const [key, image] of tileImages) {
+      if (!keep.has(key)) {
+        image.remove();
+        tileImages.delete(key);
+      }
+    }
+  }
+
   function render() {
     clamp();
     const b = box();
     svg.setAttribute('viewBox', `${b.x} ${b.y} ${b.w} ${b.h}`);
+    drawTiles(b);
     // Pins, names and the crosshair keep their size on screen: drawn in pixels, scaled back.
     const unit = 1 / pxPerUnit();
     for (const l of labels) {

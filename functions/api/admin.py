@@ -1,5 +1,6 @@
 """Admin routes: the deployment settings deadlines follow (the working-day calendar's overrides
-and the SLA policy), and the districts' boundaries submissions are placed in. Admins write
+and the SLA policy), the districts' boundaries submissions are placed in, and the categories
+whose 投诉 and 求助 need a place. Admins write
 them; coordinators, who answer for the deadlines, may read the deadline settings (the
 boundaries are public: GET /api/geo/districts). Every route names its roles in
 ``ROUTE_ROLES`` (walked by the authorisation test with the staff routes)."""
@@ -25,6 +26,7 @@ ADMINS = frozenset({Role.ADMIN})
 CALENDAR = "/api/admin/calendar"
 POLICY = "/api/admin/policy"
 DISTRICTS = "/api/admin/geo/districts"
+PLACE_CATEGORIES = "/api/admin/place-categories"
 BOUNDARIES_MAX_BYTES = 1024 * 1024  # a city's boundaries, before they are stored compactly
 
 # (method, path) → roles; the route table the authorisation test walks.
@@ -34,6 +36,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", POLICY): READERS,
     ("PUT", POLICY): ADMINS,
     ("PUT", DISTRICTS): ADMINS,
+    ("GET", PLACE_CATEGORIES): READERS,
+    ("PUT", PLACE_CATEGORIES): ADMINS,
 }
 
 
@@ -168,3 +172,53 @@ def put_districts() -> dict[str, Any]:
     session = _session("PUT", DISTRICTS)
     collection = body(admin, "admin-districts", limit=BOUNDARIES_MAX_BYTES)
     return configuration.update_boundaries(collection, session, now())
+
+
+@route(
+    admin,
+    PLACE_CATEGORIES,
+    spec=Spec(
+        summary="需要地点的分类",
+        operation_id="adminPlaceCategories",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Every category, each saying whether its 投诉 and 求助 must carry a place (an "
+            "address or a point; 咨询 and 建议 never must), and who last changed the marks."
+        ),
+        responses={200: answer("PlaceCategories")},
+        errors=(401, 403, 503),
+    ),
+)
+def place_categories() -> dict[str, Any]:
+    from functions.services import configuration
+
+    _session("GET", PLACE_CATEGORIES)
+    return configuration.place_categories_view()
+
+
+@route(
+    admin,
+    PLACE_CATEGORIES,
+    methods=("PUT",),
+    spec=Spec(
+        summary="设置需要地点的分类（整份替换）",
+        operation_id="adminPutPlaceCategories",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "The whole list of categories whose 投诉 and 求助 need a place; the others no "
+            "longer do. New submissions (web and Open311) follow within a minute; cases "
+            "already filed are not touched. 400 names each unknown code."
+        ),
+        request="admin-place-categories",
+        responses={200: answer("PlaceCategories")},
+        errors=(400, 401, 403, 413, 415, 503),
+    ),
+)
+def put_place_categories() -> dict[str, Any]:
+    from functions.services import configuration
+
+    session = _session("PUT", PLACE_CATEGORIES)
+    body_ = body(admin, "admin-place-categories")
+    return configuration.update_place_categories(body_, session, now())

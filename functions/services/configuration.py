@@ -151,3 +151,47 @@ def update_boundaries(
         )
     boundaries.put(collection, by=session.email, now=now)
     return collection
+
+
+def _place_categories(record: dict[str, Any]) -> dict[str, Any]:
+    from functions.storage import directory
+
+    tax = directory.taxonomy()
+    return {
+        "categories": [
+            {"code": code, "label": label, "needs_place": code in tax.place_categories}
+            for code, label in tax.categories
+        ],
+        "updated_by": record.get("by"),
+        "updated_at": record.get("at"),
+    }
+
+
+def place_categories_view() -> dict[str, Any]:
+    from functions.storage import directory
+
+    return _place_categories(directory.place_categories_record())
+
+
+def update_place_categories(
+    body: dict[str, Any], session: StaffSession, now: datetime
+) -> dict[str, Any]:
+    """Which categories' 投诉 and 求助 need a place (an address or a point): the whole list,
+    replacing the marks; each a category of the taxonomy."""
+    from functions.storage import directory
+    from functions.storage.codec import iso
+
+    known = {code for code, _ in directory.taxonomy().categories}
+    problems = [
+        FieldError(
+            f"categories[{n}]", f"分类代码 {code} 不在分类列表中", f"unknown category {code}"
+        )
+        for n, code in enumerate(body["categories"])
+        if code not in known
+    ]
+    if problems:
+        raise _refuse(problems)
+    stored = directory.put_place_categories(
+        frozenset(body["categories"]), by=session.email, at=iso(now)
+    )
+    return _place_categories(stored["place_categories_updated"])

@@ -238,3 +238,31 @@ def put_taxonomy(city: dict[str, Any]) -> None:
         value={k: city[k] for k in ("city", "districts", "categories")},
     ).save()
     _cache.pop("taxonomy", None)
+
+
+def put_place_categories(codes: frozenset[str], by: str, at: str) -> dict[str, Any]:
+    """Mark the categories whose 投诉 and 求助 need a place (``codes``, each a category of the
+    taxonomy; the caller checks) and record who did it when; the rest of the taxonomy is
+    left as it is. Answers the stored document."""
+    try:
+        value = SettingModel.get("taxonomy").value.as_dict()  # type: ignore[no-untyped-call]
+    except SettingModel.DoesNotExist:
+        value = {"city": {}, "districts": [], "categories": []}
+    value["categories"] = [
+        {**c, "needs_place": c["code"] in codes} for c in value.get("categories", [])
+    ]
+    value["place_categories_updated"] = {"by": by, "at": at}
+    SettingModel("taxonomy", value=value).save()
+    _cache.pop("taxonomy", None)
+    stored: dict[str, Any] = value
+    return stored
+
+
+def place_categories_record() -> dict[str, Any]:
+    """Who last marked the categories that need a place, and when (empty when never)."""
+    try:
+        value = SettingModel.get("taxonomy").value.as_dict()  # type: ignore[no-untyped-call]
+    except SettingModel.DoesNotExist:
+        return {}
+    record: dict[str, Any] = value.get("place_categories_updated") or {}
+    return record

@@ -118,6 +118,35 @@ def test_a_category_that_needs_a_place_refuses_a_complaint_without_one(placed: A
     assert [c["needs_place"] for c in categories] == [True, False]
 
 
+def test_the_admin_marks_which_categories_need_a_place(placed: Api) -> None:
+    path = "/api/admin/place-categories"
+    shown = placed.ok(placed.call("GET", path, None, placed.as_role("coordinator")))
+    assert [(c["code"], c["needs_place"]) for c in shown["categories"]] == [
+        ("urban", True),
+        ("transport", False),
+    ]
+    assert shown["updated_by"] is None  # as the city was set up
+    body = {"categories": ["transport"]}
+    assert placed.call("PUT", path, body, placed.as_role("coordinator")).status == 403
+    assert placed.call("PUT", path, body, None).status == 401
+    refused = placed.call(
+        "PUT", path, {"categories": ["transport", "parks"]}, placed.as_role("admin")
+    )
+    assert refused.status == 400 and set(refused.fields) == {"categories[1]"}
+    assert placed.ok(placed.get("/api/taxonomy"))["categories"][0]["needs_place"]  # unchanged
+
+    changed = placed.ok(placed.call("PUT", path, body, placed.as_role("admin")))
+    assert [c["needs_place"] for c in changed["categories"]] == [False, True]
+    assert changed["updated_by"] and changed["updated_at"]
+    # New submissions follow: 交通出行 complaints now need a place, 城乡建设 ones no longer.
+    refused = placed.post("/api/cases", submission(kind="complaint", category="transport"))
+    assert refused.status == 400 and set(refused.fields) == {"location"}
+    placed.submit(kind="complaint", category="urban")
+    categories = placed.ok(placed.get("/api/taxonomy"))["categories"]
+    assert [c["needs_place"] for c in categories] == [False, True]
+    assert placed.ok(placed.call("GET", path, None, placed.as_role("admin"))) == changed
+
+
 def test_half_a_point_is_refused_naming_the_location(placed: Api) -> None:
     refused = placed.post("/api/cases", submission(location={"lat": 31.21}))
     assert refused.status == 400 and set(refused.fields) == {"location"}

@@ -112,3 +112,40 @@ def test_an_admin_uploads_the_districts_boundaries_and_a_wrong_one_is_refused(
     status, served = stack.call("GET", "/api/geo/districts")
     assert status == 200 and len(served["features"]) == 8
     assert_clean(problems)  # the refused upload's 400 is a console line of its own
+
+
+def test_an_admin_marks_which_categories_need_a_place(
+    stack: Stack, desktop: tuple[Any, PageProblems]
+) -> None:
+    """需要地点的分类: unticking 公共安全 lets its complaints through without a place; ticking it
+    again puts the rule back (the settings stay as found)."""
+    page, problems = desktop
+    sign_in(page, stack, "admin@wenzheng.example")
+    page.goto(stack.url("/admin.html"))
+    section = page.locator("form", has=page.get_by_role("heading", name="需要地点的分类"))
+    safety = section.get_by_label("公共安全")
+    expect(safety).to_be_checked()
+    expect(section.get_by_label("教育")).not_to_be_checked()
+
+    safety.uncheck()
+    section.get_by_role("button", name="保存").click()
+    expect(
+        page.get_by_text("已保存：城乡建设、交通出行、生态环境、水电气暖的投诉和求助需要地点")
+    ).to_be_visible()
+    status, tax = stack.call("GET", "/api/taxonomy")
+    assert status == 200
+    assert {c["code"] for c in tax["categories"] if c["needs_place"]} == {
+        "urban",
+        "transport",
+        "environment",
+        "utilities",
+    }
+    section = page.locator("form", has=page.get_by_role("heading", name="需要地点的分类"))
+    expect(section).to_contain_text("最近修改：admin@wenzheng.example")
+
+    section.get_by_label("公共安全").check()
+    section.get_by_role("button", name="保存").click()
+    expect(
+        page.get_by_text("已保存：城乡建设、交通出行、生态环境、水电气暖、公共安全")
+    ).to_be_visible()
+    assert_clean(problems, stack)

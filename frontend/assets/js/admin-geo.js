@@ -1,9 +1,11 @@
 // 区县边界: the districts' boundaries submissions are placed in and the maps are drawn from
 // (GET /api/geo/districts, PUT /api/admin/geo/districts). Admins upload a GeoJSON file;
-// coordinators see which districts have one.
+// coordinators see which districts have one. 需要地点的分类: the categories whose 投诉 and
+// 求助 must carry an address or a point (GET/PUT /api/admin/place-categories).
 import { h, replace, uid } from './dom.js';
 import { request } from './api.js';
 import { optionsOf, alertBox, errorSummary, setBusy } from './ui.js';
+import { formatDateTime } from './format.js';
 
 const MAX_BYTES = 1024 * 1024; // what the route takes; 350 KB once stored compactly
 
@@ -64,6 +66,44 @@ export function boundariesSection(collection, tax, editable, message = null) {
     try {
       const stored = await request('/api/admin/geo/districts', { method: 'PUT', body: parsed, staff: true });
       form.replaceWith(boundariesSection(stored, tax, editable, alertBox(`区县边界已更新（${stored.features.length} 个区县），新提交的留言按此确定所属区县。`, 'success')));
+    } catch (err) {
+      setBusy(button, false);
+      replace(summary, errorSummary(err, (err.fields || []).map((f) => `${f.field}：${f.message}`)));
+    }
+  });
+  return form;
+}
+
+/** The categories whose 投诉 and 求助 need a place: a checkbox each (admins save them). */
+export function placeCategoriesSection(view, editable, message = null) {
+  const summary = h('div', { 'aria-live': 'assertive' });
+  const button = h('button', { type: 'submit', class: 'btn btn-primary' }, '保存');
+  const boxes = view.categories.map((c) => {
+    const input = h('input', { type: 'checkbox', id: uid('place-cat'), value: c.code, checked: c.needs_place, disabled: !editable });
+    return { input, row: h('div', { class: 'choice' }, input, h('label', { for: input.id }, c.label)) };
+  });
+  const record = view.updated_by ? h('p', { class: 'hint' }, `最近修改：${view.updated_by}，${formatDateTime(view.updated_at)}`) : null;
+  const form = h('form', { class: 'form panel', novalidate: true },
+    h('h2', null, '需要地点的分类'),
+    h('p', { class: 'hint' }, '勾选的分类中，投诉和求助必须填写地址或在地图上标出位置（咨询、建议不要求）；Open311 接口同样要求。新提交的留言一分钟内按新设置执行，已提交的不受影响。'),
+    message,
+    h('fieldset', { class: 'field', dataset: { field: 'categories' } },
+      h('legend', null, '分类'),
+      h('div', { class: 'choices choices-grid' }, ...boxes.map((b) => b.row))),
+    record,
+    summary,
+    editable ? h('div', { class: 'form-actions' }, button) : null);
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!editable) return;
+    summary.replaceChildren();
+    setBusy(button, true, '正在保存…');
+    const categories = boxes.filter((b) => b.input.checked).map((b) => b.input.value);
+    try {
+      const saved = await request('/api/admin/place-categories', { method: 'PUT', body: { categories }, staff: true });
+      const names = saved.categories.filter((c) => c.needs_place).map((c) => c.label);
+      form.replaceWith(placeCategoriesSection(saved, editable, alertBox(names.length ? `已保存：${names.join('、')}的投诉和求助需要地点。` : '已保存：所有分类都不要求地点。', 'success')));
     } catch (err) {
       setBusy(button, false);
       replace(summary, errorSummary(err, (err.fields || []).map((f) => `${f.field}：${f.message}`)));

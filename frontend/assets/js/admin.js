@@ -4,7 +4,7 @@
 import { h, $, replace, uid } from './dom.js';
 import { get, request, staffSession, clearStaffSession } from './api.js';
 import { formatDateTime } from './format.js';
-import { boundariesSection } from './admin-geo.js';
+import { boundariesSection, placeCategoriesSection } from './admin-geo.js';
 import {
   taxonomy, optionsOf, field, loading, alertBox, errorBox, errorSummary, clearFieldErrors,
   showFieldErrors, setBusy, badge, facts, FALLBACK,
@@ -279,13 +279,15 @@ async function start() {
   let policy;
   let tax;
   let shapes;
+  let places;
   try {
     me = await adminGet('/api/staff/me');
-    [calendar, policy, tax, shapes] = await Promise.all([
+    [calendar, policy, tax, shapes, places] = await Promise.all([
       adminGet('/api/admin/calendar'),
       adminGet('/api/admin/policy'),
       taxonomy().catch(() => null),
       get('/api/geo/districts').catch(() => ({ type: 'FeatureCollection', features: [] })),
+      adminGet('/api/admin/place-categories'),
     ]);
   } catch (err) {
     if (sessionLost(err)) return;
@@ -312,7 +314,8 @@ async function start() {
     ], 'facts facts-compact'),
     calendarSection(calendar, editable),
     policySection(tax, policy, editable),
-    boundariesSection(shapes, tax, editable));
+    boundariesSection(shapes, tax, editable),
+    placeCategoriesSection(places, editable));
 }
 
 start();

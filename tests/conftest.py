@@ -122,3 +122,24 @@ def aws() -> Iterator[None]:
         clock.reset()
         adapter.reset_clients()
         directory.clear_cache()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium through Playwright, one per test process: Playwright's sync API
+    allows one instance a thread, so every browser test of a worker (tests/browser/ and the
+    stack tests that drive a page) shares it."""
+    import shutil
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not shutil.which(CHROMIUM):
+        pytest.fail("Debian's chromium is missing: run `make browser-deps` (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()

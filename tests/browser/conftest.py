@@ -4,7 +4,6 @@ driven through Debian's chromium by Playwright."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,20 +34,6 @@ def stack() -> Iterator[Stack]:
     finally:
         if running.process.poll() is None:
             stop(running)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: run `make browser-deps` (make test does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 @dataclass

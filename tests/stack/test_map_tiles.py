@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, _watch, new_context
+from tests.browser.conftest import DESKTOP, _watch, new_context
 from tests.localstack import Stack, start, stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
@@ -103,21 +102,14 @@ def tiled_stack(tiles: TileServer) -> Iterator[Stack]:
             stop(running)
 
 
-@pytest.fixture(scope="module")
-def page_and_problems() -> Iterator[tuple[Any, Any]]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: run `make browser-deps` (make test does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = new_context(browser, DESKTOP)
-        page = context.new_page()
-        try:
-            yield page, _watch(page)
-        finally:
-            context.close()
-            browser.close()
+@pytest.fixture
+def page_and_problems(browser: Any) -> Iterator[tuple[Any, Any]]:
+    context = new_context(browser, DESKTOP)
+    page = context.new_page()
+    try:
+        yield page, _watch(page)
+    finally:
+        context.close()
 
 
 def test_the_csp_names_the_tile_servers_origin_in_img_src_only(

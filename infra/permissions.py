@@ -87,6 +87,7 @@ FUNCTIONS: dict[str, Access] = {
             supports=Table(READ + WRITE),
             support_marks=Table(READ + WRITE),
             uploads=Table(READ + WRITE),
+            similar=Table(READ + WRITE),
         ),
         send_email=False,
         exports=("s3:PutObject", "s3:GetObject"),

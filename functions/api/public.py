@@ -311,6 +311,42 @@ def uploads() -> dict[str, Any]:
 
 @route(
     public,
+    "/api/cases/similar",
+    cache_seconds=60,
+    spec=Spec(
+        summary="相似诉求（提交前查重）",
+        operation_id="similarCases",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "Up to five public cases like the report being typed, most similar first: the "
+            "same district (named, or the one the point lies in) and filed within 90 days, "
+            "open or closed, their text similar by character n-grams (MinHash with LSH bands; "
+            'docs/ARCHITECTURE.md, "Similar cases") and, when both have a point, within '
+            "1 km. The submit page offers to support one (附议) instead of filing again. "
+            "Without a district or a point the list is empty."
+        ),
+        parameters=(
+            query_param("title", "the title typed so far", {"type": "string"}, required=True),
+            query_param("content", "the content typed so far (its first 200 characters count)"),
+            query_param("district", "district code"),
+            query_param("category", "category code (accepted; not a filter)"),
+            query_param("lat", "latitude (WGS-84), with lng", {"type": "number"}),
+            query_param("lng", "longitude (WGS-84), with lat", {"type": "number"}),
+        ),
+        responses={200: answer("SimilarCases")},
+        errors=(400, 429, 503),
+    ),
+)
+def similar_cases() -> dict[str, Any]:
+    from functions.services import rate_limits, similar
+
+    rate_limits.hit("similar_ip", ip(public), now(), route="/api/cases/similar")
+    return similar.public(query(public, *similar.QUERY_FIELDS), now())
+
+
+@route(
+    public,
     "/api/cases",
     spec=Spec(
         summary="留言板：公开诉求列表（新→旧，每页最多 20 件）",

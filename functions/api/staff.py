@@ -372,6 +372,34 @@ def case(case_id: str) -> dict[str, Any]:
     return coordination.case_view(case_id, now())
 
 
+_guarded("GET", "/api/staff/cases/{case_id}/similar", COORDINATORS)
+
+
+@route(
+    staff,
+    "/api/staff/cases/{case_id}/similar",
+    spec=Spec(
+        summary="工作台：可能重复的诉求（并件候选）",
+        operation_id="staffSimilarCases",
+        tags=("staff",),
+        security=STAFF,
+        description=(
+            "Up to five open cases (public or not) in the case's district, filed within 90 "
+            "days, most like it: the duplicates a coordinator may merge it into (并件). "
+            "404 when there is no such case."
+        ),
+        responses={200: answer("StaffSimilarCases")},
+        errors=(401, 403, 404, 503),
+    ),
+)
+def similar_cases(case_id: str) -> dict[str, Any]:
+    from functions.services import similar
+    from functions.services.common import load
+
+    _session(COORDINATORS)
+    return {"items": similar.for_case(load(case_id), now())}
+
+
 _guarded("POST", "/api/staff/cases", INTAKE)
 
 

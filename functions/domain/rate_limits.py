@@ -46,6 +46,8 @@ SIGNIN = "登录请求过于频繁，请 {wait}后再试"
 SIGNIN_EN = "too many sign-in requests: try again in {wait_en}"
 UPLOAD = "上传照片过于频繁，请 {wait}后再试"
 UPLOAD_EN = "too many photo uploads: try again in {wait_en}"
+SIMILAR = "相似诉求查询过于频繁，请 {wait}后再试"
+SIMILAR_EN = "too many similar-case lookups: try again in {wait_en}"
 REFRESH = "链接重发请求过于频繁，请 {wait}后再试"
 REFRESH_EN = "too many link requests: try again in {wait_en}"
 
@@ -71,6 +73,8 @@ DEFAULTS: tuple[Limit, ...] = (
     ),
     # Counted per photo: six photos for each of ten cases an hour from one address.
     Limit("upload_ip", Subject.IP, 60, HOUR, True, message=UPLOAD, message_en=UPLOAD_EN),
+    # The submit page asks as the citizen types (debounced): some tens of lookups a report.
+    Limit("similar_ip", Subject.IP, 600, HOUR, True, message=SIMILAR, message_en=SIMILAR_EN),
     Limit("signin_ip", Subject.IP, 30, HOUR, False, message=SIGNIN, message_en=SIGNIN_EN),
     Limit("signin_address", Subject.ADDRESS, 5, 900, False, message=SIGNIN, message_en=SIGNIN_EN),
     Limit("refresh_ip", Subject.IP, 30, HOUR, False, message=REFRESH, message_en=REFRESH_EN),

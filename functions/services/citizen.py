@@ -18,7 +18,7 @@ from functions.domain.errors import Conflict, FieldError, NotFound, invalid_fiel
 from functions.domain.geo import Location, PlacedDistrict
 from functions.domain.lifecycle import STATE_LABELS, State
 from functions.domain.taxonomy import Channel, Kind
-from functions.services import photos, presenters
+from functions.services import photos, presenters, similar
 from functions.services.common import commit, context, load, take
 from functions.storage import boundaries, cases_repo, directory, idempotency, uploads_repo
 
@@ -251,6 +251,7 @@ def _create(
                 now,
                 idempotency=record,
                 updates=[uploads_repo.attach_update(slot, case_id) for slot in slots],
+                items=similar.index_items(result.case),
             )
         except Conflict:
             # A case id collision (the claim is ours until we release it), or a slot that

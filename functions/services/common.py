@@ -299,13 +299,15 @@ def commit_all(
     now: datetime,
     idempotency: tuple[IdempotencyModel, Condition] | None = None,
     updates: Sequence[Update] = (),
+    items: Sequence[Model] = (),
 ) -> list[Case]:
     """Commit the transitions of one or more cases as one unit of work (one transaction): each
-    case with its deadlines reconciled, its links and messages, its ranking tallies."""
+    case with its deadlines reconciled, its links and messages, its ranking tallies, and
+    ``items`` that belong to the change (a new case's similar-case index)."""
     from functions.domain import rankings, sla
     from functions.storage import case_commit
 
-    extra: list[Model] = []
+    extra: list[Model] = list(items)
     tallies: dict[str, dict[rankings.Cohort, dict[str, int]]] = {}
     for result in results:
         case = result.case
@@ -329,10 +331,12 @@ def commit(
     now: datetime,
     idempotency: tuple[IdempotencyModel, Condition] | None = None,
     updates: Sequence[Update] = (),
+    items: Sequence[Model] = (),
 ) -> Case:
     """``updates``: conditional updates of other items that belong to the change (the upload
-    slots a submission attaches), in its transaction."""
-    return commit_all([result], now, idempotency, updates)[0]
+    slots a submission attaches); ``items``: new items that do (its similar-case index); both
+    in its transaction."""
+    return commit_all([result], now, idempotency, updates, items)[0]
 
 
 Answer = dict[str, Any]

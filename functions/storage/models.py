@@ -620,6 +620,20 @@ class UploadModel(Model):
     expires_at = TTLAttribute(null=True)  # removed once attached
 
 
+class SimilarModel(Model):
+    """The similar-case index (§14, functions/domain/similarity.py): one item per LSH band
+    key of a case's MinHash signature, written in the submission's own transaction. A
+    lookup Queries its own band keys within one district and the window, newest first, so
+    it reads the cases that share a band with it, never the table. Expires by TTL once
+    past the window."""
+
+    Meta = _meta("similar")
+
+    key = UnicodeAttribute(hash_key=True)  # <district>|<band key>
+    at_case = UnicodeAttribute(range_key=True)  # <created_at ISO>#<case_id>
+    expires_at = TTLAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     CaseModel,
     EventModel,
@@ -639,6 +653,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SupportMarkModel,
     RateLimitModel,
     UploadModel,
+    SimilarModel,
 )
 
 

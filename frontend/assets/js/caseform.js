@@ -32,9 +32,11 @@ export async function submissionLimits() {
  * Builds the fields; returns {element, collect(), validate(body)}.
  * options.staff adds the channel select and words the consent for a caller.
  * options.pointPicker({district}) → {element, value()} adds a map to the place (place.js);
- * without it the place is the address alone.
+ * without it the place is the address alone. options.afterTitle({read, watch}) → a node
+ * placed under the title (the submit page's similar cases): ``read()`` collects the form,
+ * ``watch`` are the controls whose edits change what it shows.
  */
-export function caseFields(tax, limits, { staff = false, pointPicker = null } = {}) {
+export function caseFields(tax, limits, { staff = false, pointPicker = null, afterTitle = null } = {}) {
   const kinds = optionsOf(tax, 'kinds');
   const kindName = uid('kind');
   // Each kind's hint comes with it from GET /api/taxonomy (kinds[].hint).
@@ -77,6 +79,7 @@ export function caseFields(tax, limits, { staff = false, pointPicker = null } = 
       ],
     }),
     field({ label: '标题', control: title, path: 'title', hint: `用一句话概括您的问题${limits.titleMin ? `（${limits.titleMin}～${limits.title} 个字）` : ''}`, extra: counter(title, limits.title) }),
+    afterTitle ? afterTitle({ read: () => collect(), watch: [title, content, district, ...(picker ? [picker.element] : [])] }) : null,
     field({
       label: '留言内容', control: content, path: 'content',
       hint: '请写明时间、地点、事情经过和您的具体诉求。请不要在内容中填写身份证号等个人信息。',

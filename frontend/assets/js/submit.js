@@ -7,6 +7,7 @@ import { pointPicker } from './place.js';
 import { loadDistricts } from './map.js';
 import { platformName } from './shell.js';
 import { photoPicker } from './photos.js';
+import { similarPanel } from './similar.js';
 
 const app = $('#app');
 
@@ -23,7 +24,9 @@ async function init() {
     return;
   }
   const limits = await submissionLimits();
-  const fields = caseFields(tax, limits, { pointPicker });
+  // Cases like this one, shown under the title as the citizen types (support one instead).
+  const afterTitle = ({ read, watch }) => similarPanel(read, watch).element;
+  const fields = caseFields(tax, limits, { pointPicker, afterTitle });
   const photos = photoPicker({ label: '现场照片（选填）' });
   const summary = h('div', { 'aria-live': 'assertive' });
   const button = h('button', { type: 'submit', class: 'btn btn-primary btn-large' }, '提交留言');

@@ -1,0 +1,71 @@
+"""相似诉求 on the submit page (§14, issue 16 §1), on a 360 px phone against the demo city: a
+citizen typing a report of the streetlights on 人民路 in 江城区 is shown the demo's public case
+about them (c24) under the title, supports it instead of filing again, and can still go on;
+"不是同一件事" puts the suggestion away."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PageProblems
+from tests.browser.test_pages import assert_clean
+from tests.localstack import Stack
+
+pytestmark = [pytest.mark.browser, pytest.mark.stack]
+
+DEMO_TITLE = "人民路中段十几盏路灯不亮近一个月"
+
+
+def type_report(page: Any) -> None:
+    page.get_by_label("问题分类").select_option("urban")
+    page.get_by_label("所在区域").select_option("jiangcheng")
+    page.get_by_label("标题").press_sequentially("人民路路灯坏了快一个月", delay=20)
+    page.get_by_label("留言内容").fill(
+        "人民路新华书店到东门菜市场那一段的路灯坏了快一个月了，晚上整段路黑漆漆的，"
+        "去菜市场的老人很容易摔倒，请尽快修一下。"
+    )
+
+
+def test_a_citizen_is_shown_the_same_report_and_supports_it_instead(
+    stack: Stack, phone: tuple[Any, PageProblems]
+) -> None:
+    page, problems = phone
+    page.goto(stack.url("/submit.html"))
+    type_report(page)
+    panel = page.locator(".similar")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_role("heading")).to_have_text("以下留言可能与您反映的是同一件事")
+    item = panel.locator(".similar-item").filter(has_text=DEMO_TITLE)
+    expect(item).to_have_count(1)
+    href = item.get_by_role("link", name=DEMO_TITLE).get_attribute("href") or ""
+    assert href.startswith("/case.html?id=WZ"), href
+    expect(item).to_contain_text("人附议")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the submit page scrolls sideways on a 360 px phone: {width}"
+
+    item.get_by_role("button", name="这是同一件事：我要附议").click()
+    expect(item.locator(".similar-done")).to_contain_text("人附议")
+    expect(item.get_by_role("button", name="已附议")).to_be_disabled()
+    expect(item.get_by_role("link", name="查看办理进展")).to_be_visible()
+    assert_clean(problems, stack)
+
+
+def test_not_the_same_puts_the_suggestion_away(
+    stack: Stack, phone: tuple[Any, PageProblems]
+) -> None:
+    page, problems = phone
+    page.goto(stack.url("/submit.html"))
+    type_report(page)
+    panel = page.locator(".similar")
+    item = panel.locator(".similar-item").filter(has_text=DEMO_TITLE)
+    expect(item).to_have_count(1)
+    item.get_by_role("button", name="不是同一件事，继续提交").click()
+    expect(panel.locator(".similar-item").filter(has_text=DEMO_TITLE)).to_have_count(0)
+    # Typing on does not bring back what the citizen put away.
+    with page.expect_response(lambda r: "/api/cases/similar" in r.url):
+        page.get_by_label("标题").press_sequentially("，晚上很危险", delay=20)
+    expect(panel.locator(".similar-item").filter(has_text=DEMO_TITLE)).to_have_count(0)
+    assert_clean(problems, stack)

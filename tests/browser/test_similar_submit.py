@@ -69,3 +69,24 @@ def test_not_the_same_puts_the_suggestion_away(
         page.get_by_label("标题").press_sequentially("，晚上很危险", delay=20)
     expect(panel.locator(".similar-item").filter(has_text=DEMO_TITLE)).to_have_count(0)
     assert_clean(problems, stack)
+
+
+def test_the_coordinator_sees_the_likely_duplicate_of_a_new_case(
+    stack: Stack, desktop: tuple[Any, PageProblems]
+) -> None:
+    from tests.browser.test_admin_page import sign_in
+
+    page, problems = desktop
+    created = stack.submit(
+        "人民路新华书店门口那段路灯一直不亮",
+        "人民路从新华书店到东门菜市场这段路灯坏了，晚上整条路黑漆漆的，老人去菜市场很不安全。",
+        district="jiangcheng",
+        location={"address": "人民路新华书店门口"},
+    )
+    sign_in(page, stack, "coordinator@wenzheng.example")
+    page.goto(stack.url(f"/staff.html?case={created['case_id']}"))
+    section = page.locator("section.similar-staff")
+    expect(section.get_by_role("heading", name="可能重复的诉求")).to_be_visible()
+    expect(section.get_by_role("link", name=DEMO_TITLE)).to_be_visible()
+    expect(section).to_contain_text("文字相似度")
+    assert_clean(problems, stack)

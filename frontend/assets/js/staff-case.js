@@ -8,7 +8,7 @@ import {
   infoRequestsSection, pausedNote, photosSection,
 } from './caseview.js';
 import { actionLabel, actionPath, withDepartment } from './lifecycle.js';
-import { staffPost, PROVISIONAL } from './staff-common.js';
+import { staffGet, staffPost, PROVISIONAL } from './staff-common.js';
 import { unreachableNote } from './staff-outbox.js';
 import { publicVersionSection } from './staff-public.js';
 import { showcaseSection } from './staff-showcase.js';
@@ -47,6 +47,7 @@ export function showCase(panel, c, message, env) {
         ['回音壁', c.featured ? `已精选 · ${formatDateTime(c.featured.featured_at)}` : null],
       ])),
       unreachableNote(c),
+      similarSection(c),
       pendingBox(c.pending),
       actionsSection(c, env),
       c.state !== 'submitted'
@@ -61,6 +62,26 @@ export function showCase(panel, c, message, env) {
       repliesSection(c.replies, { photoActions: hidePhoto(c, env) }),
       timelineSection(c.events || c.timeline, { title: '全部事件记录' })));
   panel.focus({ preventScroll: true });
+}
+
+const TRIAGE = new Set(['submitted', 'accepted']);
+const similarMeta = (i) => [i.case_id, i.state_label, i.lead, i.distance_m !== null ? `相距约 ${i.distance_m} 米` : null,
+  `文字相似度 ${Math.round(i.similarity * 100)}%`].filter(Boolean).join(' · ');
+
+/** 可能重复: at triage, the open cases (public or not) most like this one, found after the
+ * panel shows (GET /api/staff/cases/{id}/similar). */
+function similarSection(c) {
+  if (!TRIAGE.has(c.state)) return null;
+  const body = h('div', { 'aria-live': 'polite' }, h('p', { class: 'muted' }, '正在查找相似的在办诉求…'));
+  staffGet(`/api/staff/cases/${encodeURIComponent(c.case_id)}/similar`).then(({ items }) => {
+    if (!items.length) return replace(body, h('p', { class: 'muted' }, '未发现相似的在办诉求。'));
+    return replace(body,
+      h('ul', { class: 'similar-list' }, items.map((i) => h('li', { class: 'similar-item' },
+        h('a', { href: `staff.html?case=${encodeURIComponent(i.case_id)}` }, i.title),
+        h('p', { class: 'muted similar-meta' }, similarMeta(i))))),
+      h('p', { class: 'hint' }, '确属同一问题的，可以“不予受理”并选择“重复诉求”，注明原诉求编号。'));
+  }).catch(() => replace(body, h('p', { class: 'muted' }, '相似诉求暂时无法查询，不影响受理。')));
+  return h('section', { class: 'panel similar-staff' }, h('h2', null, '可能重复的诉求'), body);
 }
 
 /** 隐藏: a coordinator hides a photo from the public with a note (an internal event). */

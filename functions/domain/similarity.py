@@ -59,7 +59,9 @@ MIN_SIMILARITY = 0.22
 # … and, when both have a point, they are at most this far apart: the same words about a
 # place a kilometre away are another streetlight.
 MAX_DISTANCE_M = 1000.0
-MAX_CANDIDATES = 60  # read at most this many cases per lookup, the most key hits first
+# The index items carry each case's characters and point, so every candidate is scored
+# before any case is read; then the best this many are read (public or open ones kept).
+MAX_CANDIDATES = 20
 CELL_DEGREES = 0.006  # the place key's grid: ~670 m north–south, ~580 m east–west at 30°N
 
 _PRIME = (1 << 61) - 1  # a Mersenne prime: (a·x + b) mod p is a universal hash family
@@ -153,25 +155,41 @@ class Report:
     def point(self) -> tuple[float, float] | None:
         return (self.lat, self.lng) if self.lat is not None and self.lng is not None else None
 
+    def sketch(self) -> Sketch:
+        return Sketch(shingles(self.title, self.content), self.point)
+
+
+@dataclass(frozen=True)
+class Sketch:
+    """What a comparison needs of a report (and what the index keeps of each case): its
+    characters and its point."""
+
+    chars: frozenset[str]
+    point: tuple[float, float] | None = None
+
+    @property
+    def text(self) -> str:
+        """The characters as stored: sorted, one string."""
+        return "".join(sorted(self.chars))
+
 
 @dataclass(frozen=True)
 class Match:
-    similarity: float  # the Jaccard index of the two shingle sets
+    similarity: float  # the Jaccard index of the two character sets
     distance_m: float | None  # when both have a point
 
 
-def compare(report: Report, other: Report) -> Match | None:
+def compare(report: Report | Sketch, other: Report | Sketch) -> Match | None:
     """The match when ``other`` is likely the same problem as ``report``, else None: similar
     enough in words, and not too far apart when both have a point."""
     from functions.domain.geo import distance_m
 
-    similarity = jaccard(
-        shingles(report.title, report.content), shingles(other.title, other.content)
-    )
+    a = report.sketch() if isinstance(report, Report) else report
+    b = other.sketch() if isinstance(other, Report) else other
+    similarity = jaccard(a.chars, b.chars)
     if similarity < MIN_SIMILARITY:
         return None
-    a, b = report.point, other.point
-    distance = distance_m(a, b) if a is not None and b is not None else None
+    distance = distance_m(a.point, b.point) if a.point and b.point else None
     if distance is not None and distance > MAX_DISTANCE_M:
         return None
     return Match(similarity, distance)

@@ -28,7 +28,7 @@ def index_items(case: Case) -> list[Any]:
     report = _report_of(case)
     if report.point is not None:
         keys.append(similarity.place_key(*report.point))
-    return similar_repo.items(case.case_id, case.district, case.created_at, keys)
+    return similar_repo.items(case.case_id, case.district, case.created_at, keys, report.sketch())
 
 
 def _report_of(case: Case) -> Report:
@@ -52,16 +52,20 @@ def _matches(
     if report.point is not None:
         keys += similarity.place_keys_around(*report.point)
     since = now - timedelta(days=similarity.WINDOW_DAYS)
-    hits = similar_repo.candidates(district, keys, since)
-    ranked = [case_id for case_id, _ in hits.most_common(similarity.MAX_CANDIDATES)]
-    found: list[tuple[Case, Match]] = []
-    for case in cases_repo.get_many(ranked).values():
-        if not keep(case):
-            continue
-        match = similarity.compare(report, _report_of(case))
+    mine = report.sketch()
+    scored = []
+    for case_id, sketch in similar_repo.candidates(district, keys, since).items():
+        match = similarity.compare(mine, sketch)
         if match is not None:
-            found.append((case, match))
-    found.sort(key=lambda pair: (similarity.rank_key(pair[1]), pair[0].case_id))
+            scored.append((similarity.rank_key(match), case_id, match))
+    scored.sort()
+    best = scored[: similarity.MAX_CANDIDATES]
+    cases = cases_repo.get_many([case_id for _, case_id, _ in best])
+    found = [
+        (cases[case_id], match)
+        for _, case_id, match in best
+        if case_id in cases and keep(cases[case_id])
+    ]
     return found[: similarity.MAX_SUGGESTIONS]
 
 

@@ -623,14 +623,19 @@ class UploadModel(Model):
 class SimilarModel(Model):
     """The similar-case index (§14, functions/domain/similarity.py): one item per LSH band
     key of a case's MinHash signature, written in the submission's own transaction. A
-    lookup Queries its own band keys within one district and the window, newest first, so
-    it reads the cases that share a band with it, never the table. Expires by TTL once
-    past the window."""
+    lookup Queries its own keys within one district and the window, newest first, so it
+    reads the cases that share a key with it, never the table. Expires by TTL once past the
+    window."""
 
     Meta = _meta("similar")
 
     key = UnicodeAttribute(hash_key=True)  # <district>|<band key>
     at_case = UnicodeAttribute(range_key=True)  # <created_at ISO>#<case_id>
+    # What a comparison needs (similarity.Sketch): the case's characters, sorted, and its
+    # point: a lookup scores every candidate without reading a case.
+    chars = UnicodeAttribute()
+    lat = NumberAttribute(null=True)
+    lng = NumberAttribute(null=True)
     expires_at = TTLAttribute()
 
 

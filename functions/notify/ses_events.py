@@ -114,7 +114,9 @@ def handle(message: str | dict[str, Any], now: datetime) -> dict[str, Any]:
         address: directory.mark_unreachable(address, iso(now)) for address in feedback.recipients
     }
     alerts = []
-    if original is None or original.template != templates.UNREACHABLE_TEMPLATE:
+    # A follower's address (关注) is shown to no one and hides no case: no alert for it.
+    follower = original is not None and original.template.startswith("follow")
+    if not follower and (original is None or original.template != templates.UNREACHABLE_TEMPLATE):
         console = f"{settings().public_base_url}/staff.html" + (
             f"?case={case_id}" if case_id else ""
         )

@@ -18,11 +18,24 @@ def _masked_phone(phone: str) -> str:
     return f"{digits[:-8]}****{digits[-4:]}"
 
 
+FOLLOWER = "（关注者，地址不显示）"
+
+
+def _shown(m: outbox_repo.Message) -> str:
+    """Whom a message went to, as a coordinator may see it: an SMS number masked, and never
+    a follower's address (§14: a follower's address is shown to no one)."""
+    if m.channel == "sms":
+        return _masked_phone(m.recipient)
+    if m.channel == outbox_repo.FANOUT or m.template.startswith("follow"):
+        return FOLLOWER
+    return m.recipient
+
+
 def item(m: outbox_repo.Message) -> dict[str, Any]:
     return {
         "message_id": m.message_id,
         "channel": m.channel,
-        "to": _masked_phone(m.recipient) if m.channel == "sms" else m.recipient,
+        "to": _shown(m),
         "subject": m.subject,
         "case_id": m.case_id,
         "template": m.template,

@@ -124,6 +124,8 @@ FUNCTIONS: dict[str, Access] = {
             "outbox": Table(READ + WRITE),
             "departments": Table(READ + WRITE + SCAN),
             "staff": _REFERENCE,
+            # A follower whose address bounces for good or complains is removed (关注).
+            "followers": Table(("DeleteItem",)),
         }
     ),
     "sla-sweep": Access(

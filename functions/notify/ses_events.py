@@ -148,6 +148,15 @@ def handle(message: str | dict[str, Any], now: datetime) -> dict[str, Any]:
     recorded = outbox_repo.record_feedback(
         original.message_id if original else None, status, feedback.detail, alerts
     )
+    unfollowed = 0
+    if follower and case_id:
+        # An address that bounces for good, or whose reader calls our mail spam, follows the
+        # case no longer: nothing more is sent to it.
+        from functions.domain.following import follower_key
+        from functions.storage import followers_repo
+
+        for address in feedback.recipients:
+            unfollowed += followers_repo.drop(case_id, follower_key(case_id, address))
     log.warning(
         "ses_feedback",
         extra={
@@ -165,4 +174,5 @@ def handle(message: str | dict[str, Any], now: datetime) -> dict[str, Any]:
         "case_id": case_id,
         "departments": sorted({d.id for ds in concerned.values() for d in ds}),
         "alerts": len(alerts) if recorded else 0,
+        "unfollowed": unfollowed,
     }

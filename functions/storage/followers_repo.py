@@ -249,6 +249,20 @@ def unsubscribe(grant: Grant, now: datetime) -> None:
     _run(grant, now, [("delete", FollowerModel(grant.case_id, grant.follower), [])])
 
 
+def drop(case_id: str, key: str) -> int:
+    """Remove one follower, if it is there (SES reported its address bounced or complained):
+    1 if it was."""
+    from pynamodb.exceptions import DeleteError
+
+    try:
+        FollowerModel(case_id, key).delete(condition=FollowerModel.follower.exists())
+    except DeleteError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return 0
+        raise
+    return 1
+
+
 def remove_all(case_id: str) -> int:
     """Delete every follower of the case (archiving, retention): one Query of its keys, then
     batched deletes. Returns how many there were."""

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from chalice.test import Client
 
 from tests.api.helpers import EMAIL, NAME, PHONE, Answer, Api, reply_body
 
@@ -539,3 +540,31 @@ def test_archiving_removes_the_followers_and_retention_any_left(api: Api) -> Non
     api.advance(timedelta(days=365 * 3 + 1))
     assert api.ok(api.post("/api/dev/jobs/retention"))["result"]["anonymised"] == 1
     assert followers_of(case_id) == []
+
+
+def test_a_complaint_about_a_follower_mail_ends_the_follow_and_alerts_no_one(
+    api: Api, client: Client
+) -> None:
+    """SES says the follower called the mail spam: the address follows no longer, and no
+    coordinator is sent (any part of) it: a follower's address hides no case."""
+    from functions.storage import outbox_repo
+    from tests.unit.test_notify import ses_complaint
+
+    created, link = public_case(api)
+    case_id = created["case_id"]
+    followed(api, case_id)
+    api.ok(api.handle_act(link, "sign"))
+    api.ok(api.handle_act(link, "reply", reply_body()))
+    fan_out(api)
+    [mail] = [
+        m for m in outbox_repo.recent() if m.template == "follower_replied" and m.channel == "email"
+    ]
+    assert mail.recipient == FOLLOWER
+    event = client.events.generate_sns_event(
+        message=ses_complaint(FOLLOWER, message_id=mail.message_id, case_id=case_id),
+        subject="Amazon SES Notification",
+    )
+    result = client.lambda_.invoke("ses_events", event).payload
+    assert result["handled"] and result["unfollowed"] == 1 and result["alerts"] == 0
+    assert followers_of(case_id) == []
+    assert api.messages(template="contact_unreachable") == []

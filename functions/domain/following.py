@@ -27,6 +27,22 @@ class Via(StrEnum):
 
 # The citizen notices followers hear of too (functions/notify/templates.py ``to_followers``).
 FOLLOWED = ("replied", "reopened", "closed")
+# The outbox templates of what goes to a follower's address: the confirmation, and each
+# followed notice as ``follower_<notice>``.
+CONFIRM_TEMPLATE = "follow_confirm"
+
+
+def follower_template(notice: str) -> str:
+    return f"follower_{notice}"
+
+
+def to_a_follower(template: str) -> bool:
+    """Whether an outbox message of ``template`` goes to a follower's address (which no one
+    may see, and whose bounce hides no case)."""
+    return template == CONFIRM_TEMPLATE or any(
+        template == follower_template(name) for name in FOLLOWED
+    )
+
 
 CONFIRM_DAYS = 7  # a confirmation link's life
 UNSUBSCRIBE_DAYS = 365  # an unsubscribe link's life (every follower message brings a fresh one)

@@ -24,6 +24,7 @@ from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
+from functions.domain.following import to_a_follower
 from functions.logs import case_id_shown
 from functions.notify import templates
 from functions.notify.adapter import redact
@@ -115,7 +116,7 @@ def handle(message: str | dict[str, Any], now: datetime) -> dict[str, Any]:
     }
     alerts = []
     # A follower's address (关注) is shown to no one and hides no case: no alert for it.
-    follower = original is not None and original.template.startswith("follow")
+    follower = original is not None and to_a_follower(original.template)
     if not follower and (original is None or original.template != templates.UNREACHABLE_TEMPLATE):
         console = f"{settings().public_base_url}/staff.html" + (
             f"?case={case_id}" if case_id else ""
@@ -153,7 +154,7 @@ def handle(message: str | dict[str, Any], now: datetime) -> dict[str, Any]:
         # An address that bounces for good, or whose reader calls our mail spam, follows the
         # case no longer: nothing more is sent to it.
         from functions.domain.following import follower_key
-        from functions.storage import followers_repo
+        from functions.storage import followers_repo  # only for a follower's address
 
         for address in feedback.recipients:
             unfollowed += followers_repo.drop(case_id, follower_key(case_id, address))

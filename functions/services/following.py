@@ -18,12 +18,11 @@ from pynamodb.models import Model
 
 from functions.domain import following
 from functions.domain.cases import Case
-from functions.domain.following import FANOUT_BATCH, Via
+from functions.domain.following import CONFIRM_TEMPLATE, FANOUT_BATCH, Via, follower_template
 from functions.settings import settings
 from functions.storage import cases_repo, followers_repo, outbox_repo, tokens
 from functions.storage.outbox_repo import FANOUT
 
-CONFIRM_TEMPLATE = "follow_confirm"
 ONE_CLICK = ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 # What a follower message's fan-out is addressed to: everyone, or those following their own.
 AUDIENCES = {"all": "followers", Via.OWN.value: "followers:own"}
@@ -154,7 +153,7 @@ def fanout(case: Case, template: str, now: datetime) -> list[Model]:
             subject=text.subject,
             body=text.body,
             case_id=case.case_id,
-            template=f"follower_{template}",
+            template=follower_template(template),
             now=now,
             links=text.links,
         )

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.domain.errors import invalid_field
+from functions.domain.following import to_a_follower
 from functions.storage import outbox_repo
 from functions.storage.codec import iso
 
@@ -26,7 +27,7 @@ def _shown(m: outbox_repo.Message) -> str:
     a follower's address (§14: a follower's address is shown to no one)."""
     if m.channel == "sms":
         return _masked_phone(m.recipient)
-    if m.channel == outbox_repo.FANOUT or m.template.startswith("follow"):
+    if m.channel == outbox_repo.FANOUT or to_a_follower(m.template):
         return FOLLOWER
     return m.recipient
 

@@ -106,3 +106,11 @@ def test_list_unsubscribe_goes_out_whole_on_one_line_and_reads_back_as_written()
 def test_a_header_that_is_not_one_printable_ascii_line_refuses_the_message(value: str) -> None:
     with pytest.raises(adapter.Refused):
         _sent((("List-Unsubscribe", value),))
+
+
+def test_only_follower_messages_count_as_going_to_a_follower() -> None:
+    assert following.to_a_follower("follow_confirm")
+    assert all(following.to_a_follower(f"follower_{n}") for n in following.FOLLOWED)
+    # 列入计划's follow-up goes to a department: its address is shown and its bounce alerts.
+    for other in ("followup_requested", "replied", "closed", "follower_", "staff_sign_in"):
+        assert not following.to_a_follower(other), other

@@ -9,6 +9,7 @@ from functions.api.audit import audit
 from functions.api.deadline import request_deadline
 from functions.api.department import department
 from functions.api.docs import docs
+from functions.api.follows import follows
 from functions.api.open311 import open311
 from functions.api.public import public
 from functions.api.staff import staff
@@ -30,6 +31,7 @@ app.register_middleware(logs.request_context, "http")
 # Every HTTP request's storage calls end before its deadline, well inside API Gateway's 29 s.
 app.register_middleware(request_deadline, "http")
 app.register_blueprint(public)
+app.register_blueprint(follows)
 app.register_blueprint(department)
 app.register_blueprint(staff)
 app.register_blueprint(admin)

@@ -63,8 +63,9 @@ ERRORS: dict[int, tuple[str, str, str]] = {
 }
 
 
-# A secret a client may send in a query string (Open311's api_key): never in the request log.
-_SECRET_QUERY = re.compile(r"((?:^|[?&])api_key=)[^&\s]*", re.IGNORECASE)
+# A secret a client may send in a query string (Open311's api_key, the one-click unsubscribe
+# link's token): never in the request log.
+_SECRET_QUERY = re.compile(r"((?:^|[?&])(?:api_key|token)=)[^&\s]*", re.IGNORECASE)
 
 
 def read_timeout() -> float:
@@ -266,5 +267,5 @@ class GuardedRequestHandler(ChaliceRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         if self._is_api():
-            line = _SECRET_QUERY.sub(r"\1-", format % args)  # Open311's api_key: never logged
+            line = _SECRET_QUERY.sub(r"\1-", format % args)  # api_key, token: never logged
             log.info("%s %s", self.command or "-", line)

@@ -88,6 +88,9 @@ FUNCTIONS: dict[str, Access] = {
             support_marks=Table(READ + WRITE),
             uploads=Table(READ + WRITE),
             similar=Table(READ + WRITE),
+            # 关注: follow requests, confirmations, unsubscribes; a transition asks whether the
+            # case has followers (one Query) before it writes their fan-out message.
+            followers=Table(READ + WRITE + ("DeleteItem",)),
         ),
         send_email=False,
         exports=("s3:PutObject", "s3:GetObject"),
@@ -106,8 +109,14 @@ FUNCTIONS: dict[str, Access] = {
             ("processed/", ("s3:PutObject",)),
         ),
     ),
+    # Delivery, and the expansion of a fan-out into its followers' e-mails (each with its
+    # unsubscribe link).
     "outbox": Access(
-        tables={"outbox": Table(READ + WRITE, ("due",))},
+        tables={
+            "outbox": Table(READ + WRITE, ("due",)),
+            "followers": Table(("Query",)),
+            "tokens": Table(("PutItem",)),
+        },
         send_email=True,
         send_sms=True,
     ),
@@ -116,6 +125,8 @@ FUNCTIONS: dict[str, Access] = {
             "outbox": Table(READ + WRITE),
             "departments": Table(READ + WRITE + SCAN),
             "staff": _REFERENCE,
+            # A follower whose address bounces for good or complains is removed (关注).
+            "followers": Table(("DeleteItem",)),
         }
     ),
     "sla-sweep": Access(
@@ -134,6 +145,7 @@ FUNCTIONS: dict[str, Access] = {
             **{k: v for k, v in _COMMIT.items() if k != "staff"},
             "cases": Table(READ + WRITE, ("rating-due", "followup-due")),
             "events": Table(WRITE),
+            "followers": Table(("Query",)),  # a closing tells the case's followers
         }
     ),
     "digest": Access(
@@ -155,12 +167,14 @@ FUNCTIONS: dict[str, Access] = {
         }
     ),
     # Archiving is a transition (state counters move); anonymising only appends an event.
+    # Both remove the case's followers (关注): archiving as the rule, retention as the net.
     "archive": Access(
         tables={
             "cases": Table(READ + WRITE, ("retire-due",)),
             "events": Table(WRITE),
             "counters": Table(WRITE),
             "settings": _SETTINGS,
+            "followers": Table(("Query", *DELETE)),
         }
     ),
     "retention": Access(
@@ -168,6 +182,7 @@ FUNCTIONS: dict[str, Access] = {
             "cases": Table(READ + WRITE, ("retire-due",)),
             "events": Table(WRITE),
             "settings": _SETTINGS,
+            "followers": Table(("Query", *DELETE)),
         }
     ),
 }

@@ -54,6 +54,7 @@ PAGES = {
     "case.html": Page("留言详情", "case.js"),
     "overdue.html": Page("超期红牌件", "overdue.js"),
     "handle.html": Page("部门办理", "handle.js"),
+    "follow.html": Page("关注诉求", "follow.js"),
     "staff.html": Page("工作人员", "staff.js", "staff.html"),
     "admin.html": Page("时限与工作日历设置", "admin.js", "staff.html"),
     "audit.html": Page("审计查询", "audit.js", "staff.html"),

@@ -346,28 +346,24 @@ def operation(method: str, path: str, spec: Spec, roles: list[str] | None) -> Js
     parameters = _parameters(path, spec)
     if parameters:
         found["parameters"] = parameters
-    if spec.request is not None and spec.form is not None:
-        raise ValueError(f"{method} {path}: a JSON body or a form, not both")
     if spec.request == "empty":  # ``{}`` or nothing: the body may be left out
+        if spec.form is not None:
+            raise ValueError(f"{method} {path}: an empty body or a form, not both")
         found["requestBody"] = {
             "required": False,
             "content": {"application/json": {"schema": {"$ref": "empty.json"}}},
             "description": "`{}` or no body at all",
         }
-    elif spec.request is not None:
-        found["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"{spec.request}.json"}}},
-        }
-    elif spec.form is not None:
-        found["requestBody"] = {
-            "required": True,
-            "content": {
-                "application/x-www-form-urlencoded": {
-                    "schema": {"$ref": f"#/components/schemas/{spec.form}"}
-                }
-            },
-        }
+    elif spec.request is not None or spec.form is not None:
+        # A JSON body, a form, or either (RFC 8058's one-click POST beside the page's JSON).
+        content: Json = {}
+        if spec.request is not None:
+            content["application/json"] = {"schema": {"$ref": f"{spec.request}.json"}}
+        if spec.form is not None:
+            content["application/x-www-form-urlencoded"] = {
+                "schema": {"$ref": f"#/components/schemas/{spec.form}"}
+            }
+        found["requestBody"] = {"required": True, "content": content}
     found["security"] = [dict(entry) for entry in spec.security]
     if roles is not None:
         found["x-roles"] = roles

@@ -24,7 +24,8 @@ class Spec:
     """One operation of the API document.
 
     ``request`` names the JSON body's schema file (``"empty"``: ``{}`` or no body at all);
-    ``form`` the component of a form-encoded body instead (Open311). ``responses`` are the
+    ``form`` the component of a form-encoded body instead (Open311), or as well (a route that
+    takes either: the one-click unsubscribe). ``responses`` are the
     operation's own answers (its success, an error it words itself,
     ``default``), status → OpenAPI response object; ``errors`` the statuses it answers with
     the shared error responses (the ``/api`` envelope, or GeoReport's error list for the

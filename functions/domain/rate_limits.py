@@ -50,6 +50,8 @@ SIMILAR = "相似诉求查询过于频繁，请 {wait}后再试"
 SIMILAR_EN = "too many similar-case lookups: try again in {wait_en}"
 REFRESH = "链接重发请求过于频繁，请 {wait}后再试"
 REFRESH_EN = "too many link requests: try again in {wait_en}"
+FOLLOW = "关注请求过于频繁，请 {wait}后再试"
+FOLLOW_EN = "too many follow requests: try again in {wait_en}"
 
 HOUR = 3600
 DAY = 24 * HOUR
@@ -81,6 +83,11 @@ DEFAULTS: tuple[Limit, ...] = (
     Limit(
         "refresh_address", Subject.ADDRESS, 20, HOUR, False, message=REFRESH, message_en=REFRESH_EN
     ),
+    # 关注: each request may mail a confirmation link, so an address gets at most a few a day
+    # whoever asks (the platform must not become a way to flood someone's mailbox), and one
+    # client cannot sign up a list of addresses.
+    Limit("follow_ip", Subject.IP, 20, HOUR, False, message=FOLLOW, message_en=FOLLOW_EN),
+    Limit("follow_email", Subject.ADDRESS, 5, DAY, False, message=FOLLOW, message_en=FOLLOW_EN),
 )
 
 _SPEC = re.compile(r"^\s*([a-z_]+)\s*=\s*(\d+)\s*/\s*(\d+)\s*([smhd]?)\s*$")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, EmailPolicy
 from functools import cache
 from html import escape
 from typing import Any, Literal
@@ -191,19 +191,58 @@ def html_body(text: str, title: str = "", links: Sequence[str] = ()) -> str:
     )
 
 
-def mime_message(sender: str, to: str, subject: str, body: str, links: Sequence[str] = ()) -> bytes:
-    """multipart/alternative: the text part first, the HTML part derived from it second."""
+# Headers whose value is one or more URLs in angle brackets (RFC 2369, RFC 8058): written as
+# they are, on one line. Folded the usual way, a URL longer than a line would be cut into
+# RFC 2047 encoded words, which no mail client reads back as a URL.
+WHOLE_HEADERS = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
+MAX_HEADER_LINE = 998  # RFC 5322's hard limit, CRLF excluded
+
+
+class _Policy(EmailPolicy):
+    """SMTP's policy, but the ``WHOLE_HEADERS`` go out unfolded and unencoded."""
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() in WHOLE_HEADERS:
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_SMTP_WHOLE = _Policy(linesep="\r\n")  # email.policy.SMTP is the default with CRLF
+
+
+def _checked_header(name: str, value: str) -> str:
+    """An extra header as the platform wrote it: printable ASCII on one line within the line
+    limit, or the message is refused (never sent with a header a reader would misread)."""
+    if not _HEADER_VALUE.fullmatch(value) or len(name) + 2 + len(value) > MAX_HEADER_LINE:
+        raise Refused(f"email: header {name} is not one line of printable ASCII")
+    return value
+
+
+def mime_message(
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    links: Sequence[str] = (),
+    headers: Sequence[tuple[str, str]] = (),
+) -> bytes:
+    """multipart/alternative: the text part first, the HTML part derived from it second.
+    ``headers``: extra headers (a follower message's ``List-Unsubscribe`` and
+    ``List-Unsubscribe-Post``), each printable ASCII, written on one line."""
     message = EmailMessage(policy=SMTP)
     message["From"] = sender
     message["To"] = to
     # A header may not hold a line break or a control character (a case title can).
     message["Subject"] = one_line(subject)
+    for name, value in headers:
+        message[name] = _checked_header(name, value)
     # base64 keeps the message 7-bit clean for every relay on the way.
     message.set_content(body, charset="utf-8", cte="base64")
     message.add_alternative(
         html_body(body, one_line(subject), links), subtype="html", charset="utf-8", cte="base64"
     )
-    return message.as_bytes()
+    return message.as_bytes(policy=_SMTP_WHOLE) if headers else message.as_bytes()
 
 
 def _tag_value(value: str) -> str:
@@ -231,10 +270,12 @@ def send_email(
     message_id: str,
     case_id: str | None = None,
     links: Sequence[str] = (),
+    headers: Sequence[tuple[str, str]] = (),
 ) -> str:
     """Send one email; the outbox ``message_id`` and the ``case_id`` travel as SES message
     tags, so a bounce or complaint notification leads back to the message and the case.
-    ``links``: the platform's links in ``body``, the only ones the HTML part makes live."""
+    ``links``: the platform's links in ``body``, the only ones the HTML part makes live;
+    ``headers``: extra headers, as ``mime_message`` takes them."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     to = ascii_domain(to)
@@ -245,7 +286,9 @@ def send_email(
     request: dict[str, Any] = {
         "FromEmailAddress": s.mail_sender,
         "Destination": {"ToAddresses": [to]},
-        "Content": {"Raw": {"Data": mime_message(s.mail_sender, to, subject, body, links)}},
+        "Content": {
+            "Raw": {"Data": mime_message(s.mail_sender, to, subject, body, links, headers)}
+        },
         "EmailTags": tags,
     }
     if s.ses_configuration_set:

@@ -8,6 +8,10 @@
   after ``max_attempts``;
 - an outcome DynamoDB cannot record → logged at ERROR, the run goes on, and the message is
   taken again once its lease (2 min) ends: a send not recorded is sent again (at least once).
+
+A fan-out (channel ``fanout``: one notice to a case's followers) is not sent but expanded into
+one e-mail per follower (``functions/services/following.py`` ``expand``), a batch per
+transaction; those e-mails are due at once and go out on the next run.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class DeliveryReport:
     deferred: int = 0
     dead: int = 0
     unrecorded: int = 0  # handled but the outcome not written: retried after the lease
+    expanded: int = 0  # follower e-mails made from fan-outs (sent by a later run)
 
 
 def _send(message: outbox_repo.Message) -> str:
@@ -57,6 +62,7 @@ def _send(message: outbox_repo.Message) -> str:
         message_id=message.message_id,
         case_id=message.case_id,
         links=message.links,
+        headers=message.headers,
     )
 
 
@@ -79,13 +85,44 @@ def deliver_due(
             report.skipped += 1  # another worker has it, or it was delivered meanwhile
             continue
         try:
-            _deliver(message, now, report, throttled, rng=rng, max_attempts=limit)
+            if message.channel == outbox_repo.FANOUT:
+                _expand(message, now, report, rng=rng, max_attempts=limit)
+            else:
+                _deliver(message, now, report, throttled, rng=rng, max_attempts=limit)
         except Unavailable:
             # The outcome could not be written: the message keeps its lease and is taken
             # again when the lease ends (a sent one is sent again: at least once).
             log.error("outbox_result_not_recorded", extra=_keys(message))  # retried later
             report.unrecorded += 1
     return report
+
+
+def _expand(
+    message: outbox_repo.Message,
+    now: datetime,
+    report: DeliveryReport,
+    *,
+    rng: random.Random | None,
+    max_attempts: int,
+) -> None:
+    """Expand a leased fan-out into its followers' e-mails (``Unavailable`` if its outcome
+    cannot be recorded; a batch another run wrote first ends this run's turn at it)."""
+    from functions.domain.errors import Conflict
+    from functions.services import following
+
+    try:
+        report.expanded += following.expand(message, now)
+    except Conflict:
+        report.skipped += 1  # another run is expanding it
+    except Unavailable:
+        raise
+    except Exception as error:
+        log.error("fanout_not_expanded", extra={**_keys(message), **logs.failure(error)})
+        reason = f"fanout: {type(error).__name__}"
+        if outbox_repo.mark_failed(message, reason, now, rng=rng, max_attempts=max_attempts):
+            log.error("message_dead_lettered", extra=_keys(message))
+            report.dead += 1
+        report.failed += 1
 
 
 def _deliver(

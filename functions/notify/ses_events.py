@@ -24,6 +24,7 @@ from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
+from functions.domain.following import to_a_follower
 from functions.logs import case_id_shown
 from functions.notify import templates
 from functions.notify.adapter import redact
@@ -114,7 +115,9 @@ def handle(message: str | dict[str, Any], now: datetime) -> dict[str, Any]:
         address: directory.mark_unreachable(address, iso(now)) for address in feedback.recipients
     }
     alerts = []
-    if original is None or original.template != templates.UNREACHABLE_TEMPLATE:
+    # A follower's address (关注) is shown to no one and hides no case: no alert for it.
+    follower = original is not None and to_a_follower(original.template)
+    if not follower and (original is None or original.template != templates.UNREACHABLE_TEMPLATE):
         console = f"{settings().public_base_url}/staff.html" + (
             f"?case={case_id}" if case_id else ""
         )
@@ -146,6 +149,15 @@ def handle(message: str | dict[str, Any], now: datetime) -> dict[str, Any]:
     recorded = outbox_repo.record_feedback(
         original.message_id if original else None, status, feedback.detail, alerts
     )
+    unfollowed = 0
+    if follower and case_id:
+        # An address that bounces for good, or whose reader calls our mail spam, follows the
+        # case no longer: nothing more is sent to it.
+        from functions.domain.following import follower_key
+        from functions.storage import followers_repo  # only for a follower's address
+
+        for address in feedback.recipients:
+            unfollowed += followers_repo.drop(case_id, follower_key(case_id, address))
     log.warning(
         "ses_feedback",
         extra={
@@ -163,4 +175,5 @@ def handle(message: str | dict[str, Any], now: datetime) -> dict[str, Any]:
         "case_id": case_id,
         "departments": sorted({d.id for ds in concerned.values() for d in ds}),
         "alerts": len(alerts) if recorded else 0,
+        "unfollowed": unfollowed,
     }

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from functions.domain.calendar import SHANGHAI
-from functions.domain.cases import Assignment, Case
+from functions.domain.cases import Assignment, Case, public_text, public_title
 from functions.domain.digest import DigestItem
 from functions.domain.lifecycle import STATE_LABELS
 from functions.domain.policy import Rung
@@ -749,3 +749,107 @@ def _supplement_expired(case: Case, to: To) -> Text:
             *quoted("贵单位的问题", request.question),
         ],
     )
+
+
+# --- 关注 (following a case) ---------------------------------------------------------------
+
+FollowerTemplate = Callable[[Case, str, bool], Text]
+_FOLLOWER: dict[str, FollowerTemplate] = {}
+
+
+def to_followers(name: str) -> Callable[[FollowerTemplate], FollowerTemplate]:
+    """Register what a case's followers hear of the citizen notice ``name``: a function of
+    the case, the page to read it on and whether the case is public (when it is not, only
+    those following their own case hear, and the text says no more than the case id)."""
+
+    def register(fn: FollowerTemplate) -> FollowerTemplate:
+        _FOLLOWER[name] = fn
+        return fn
+
+    return register
+
+
+def follower(template: str, case: Case, *, url: str, public: bool) -> Text:
+    """A notice to the case's followers, without its unsubscribe line (``follower_footer``:
+    each follower's own, added when the notice is fanned out)."""
+    return _FOLLOWER[template](case, url, public)
+
+
+def followed(template: str) -> bool:
+    return template in _FOLLOWER
+
+
+def _to_follower(case: Case, url: str, public: bool, what: str, lines: Sequence[str]) -> Text:
+    """您关注的诉求 …: the public text of a public case (never what only the citizen or staff
+    read), or only the case id and the tracking page for one that is not public."""
+    cid = case.case_id
+    body = [f"您好！您关注的诉求（编号 {cid}）{what}。"]
+    if public:
+        body += [*lines, "", *quoted("诉求标题", public_title(case)), f"查看详情：{url}"]
+    else:
+        body += ["", f"请凭查询码查看：{url}"]
+    return Text(f"您关注的诉求 {cid} {what}", _body(body), links=(url,))
+
+
+@to_followers("replied")
+def _follower_replied(case: Case, url: str, public: bool) -> Text:
+    reply = case.last_reply
+    assert reply is not None
+    planned = [f"计划完成日期：{reply.planned_date:%Y年%m月%d日}"] if reply.planned_date else []
+    lines = [
+        "",
+        f"答复单位：{one_line(reply.department.name)}",
+        f"办理结果：{OUTCOME_LABELS[reply.outcome]}",
+        *planned,
+        "",
+        *quoted("答复内容", public_text(case, reply.text))[:-1],
+    ]
+    return _to_follower(case, url, public, "已答复", lines)
+
+
+@to_followers("reopened")
+def _follower_reopened(case: Case, url: str, public: bool) -> Text:
+    a = case.assignment
+    lines = [
+        "",
+        f"留言人对答复不满意，诉求已退回{one_line(a.lead.name) if a else '承办单位'}重新办理，"
+        f"新的答复时限为 {local(a.reply_due_at if a else None)}。",
+    ]
+    return _to_follower(case, url, public, "已安排重办", lines)
+
+
+@to_followers("closed")
+def _follower_closed(case: Case, url: str, public: bool) -> Text:
+    return _to_follower(case, url, public, "已办结", ["", "此后不再发送本诉求的通知。"])
+
+
+def follower_footer(unsubscribe_url: str) -> list[str]:
+    """The last lines of every follower message: why it came, and its one-click way out."""
+    return [
+        "",
+        "——",
+        "您收到这封邮件，是因为您关注了这条诉求。",
+        f"不想再收到？点此取消关注：{unsubscribe_url}",
+    ]
+
+
+def follow_confirmation(case_id: str, *, title: str | None, link: str, days: int) -> Text:
+    """Double opt-in: the link that makes an address a follower. ``title``: the case's public
+    title (None when the case is not public: the text then says only its id)."""
+    lines = [
+        "您好！有人（希望是您本人）用这个邮箱申请关注网络问政平台上的一条诉求：",
+        "",
+        f"诉求编号：{case_id}",
+    ]
+    if title is not None:
+        lines += ["", *quoted("诉求标题", title)]
+    else:
+        lines.append("")
+    lines += [
+        "确认关注后，这条诉求答复、重办和办结时，我们会发邮件通知您；每封通知都附有取消关注的链接。",
+        f"请在 {days} 天内打开以下链接，并在页面上点击“确认关注”：",
+        link,
+        "",
+        "如非本人操作，请忽略本邮件：不确认，就不会收到任何通知。",
+    ]
+    return Text(f"请确认关注诉求 {case_id}", _body(lines), links=(link,))

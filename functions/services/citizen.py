@@ -358,3 +358,16 @@ def support(case_id: str, client: str, now: datetime) -> dict[str, Any]:
         expires_at=now + timedelta(days=2),
     )
     return {"case_id": case_id, "supports": added.count, "already": added.already}
+
+
+def follow(case_id: str, body: dict[str, Any], client: str, now: datetime) -> dict[str, Any]:
+    """关注: anyone asks to follow a public case by e-mail; with the tracking code
+    (``tracking_code``), the citizen follows their own case, public or not."""
+    from functions.services import following
+
+    code = body.get("tracking_code")
+    if code is not None:
+        case: Case | None = _authorised(case_id, code)
+    else:
+        case = cases_repo.get(case_id) if len(case_id) <= 40 else None
+    return following.follow(case, body["email"], own=code is not None, client=client, now=now)

@@ -282,11 +282,19 @@ def _ladder_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
 
 
 def materialise(case: Case, notices: list[Notice], now: datetime) -> list[Model]:
-    """The link tokens and outbox messages the notices of a transition call for."""
+    """The link tokens and outbox messages the notices of a transition call for: a citizen
+    notice that followers hear of too (the reply, reopening, closing) adds one fan-out message
+    if the case has followers (functions/services/following.py)."""
+    from functions.domain.following import FOLLOWED
+
     items: list[Model] = []
     for notice in notices:
         if notice.audience == "citizen":
             items += _citizen_messages(case, notice, now)
+            if notice.template in FOLLOWED:
+                from functions.services import following
+
+                items += following.fanout(case, notice.template, now)
         elif notice.audience == "ladder":
             items += _ladder_messages(case, notice, now)
         else:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.domain.errors import invalid_field
+from functions.domain.following import to_a_follower
 from functions.storage import outbox_repo
 from functions.storage.codec import iso
 
@@ -18,11 +19,24 @@ def _masked_phone(phone: str) -> str:
     return f"{digits[:-8]}****{digits[-4:]}"
 
 
+FOLLOWER = "（关注者，地址不显示）"
+
+
+def _shown(m: outbox_repo.Message) -> str:
+    """Whom a message went to, as a coordinator may see it: an SMS number masked, and never
+    a follower's address (§14: a follower's address is shown to no one)."""
+    if m.channel == "sms":
+        return _masked_phone(m.recipient)
+    if m.channel == outbox_repo.FANOUT or to_a_follower(m.template):
+        return FOLLOWER
+    return m.recipient
+
+
 def item(m: outbox_repo.Message) -> dict[str, Any]:
     return {
         "message_id": m.message_id,
         "channel": m.channel,
-        "to": _masked_phone(m.recipient) if m.channel == "sms" else m.recipient,
+        "to": _shown(m),
         "subject": m.subject,
         "case_id": m.case_id,
         "template": m.template,

@@ -99,12 +99,27 @@ def auto_close(now: datetime) -> dict[str, int]:
     return {**close_unrated(now), **request_followups(now)}
 
 
+def _forgetting_followers(result: TransitionResult) -> TransitionResult:
+    """关注: a case that is archived (or anonymised) sends no notice again, so its followers'
+    addresses go, before the case's own write: should that write fail, the case stays due and
+    the next run tries both again (the deletion is idempotent)."""
+    from functions.services import following
+
+    following.forget(result.case.case_id)
+    return result
+
+
 def archive(now: datetime) -> dict[str, int]:
     """The ``archive`` job: cases closed ``archive_after_days`` ago (and whose 列入计划 promise,
-    if any, has been followed up) become read-only, one conditional transaction each."""
+    if any, has been followed up) become read-only, one conditional transaction each; their
+    followers are removed."""
     until = now - timedelta(days=settings().archive_after_days)
     due = cases_repo.retire_due("archive", until)
-    return _counts("archived", each_due(due, lambda case: archiving.archive(case, now=now), now))
+
+    def step(case: Case) -> TransitionResult:
+        return _forgetting_followers(archiving.archive(case, now=now))
+
+    return _counts("archived", each_due(due, step, now))
 
 
 def _years_before(instant: datetime, years: int) -> datetime:
@@ -117,7 +132,8 @@ def _years_before(instant: datetime, years: int) -> datetime:
 def anonymise(now: datetime) -> dict[str, int]:
     """The ``retention`` job: archived ``retention_years`` ago, a case loses the citizen's
     name, phone and email (and the salt of their reference) and keeps its text only as
-    scrubbed for the public; statistics and the hash chain stay."""
+    scrubbed for the public, and any follower still recorded; statistics and the hash chain
+    stay."""
     until = _years_before(now, settings().retention_years)
 
     def step(case: Case) -> TransitionResult:
@@ -125,6 +141,7 @@ def anonymise(now: datetime) -> dict[str, int]:
             public_text(case, case.title),
             public_text(case, case.content),
         )
-        return anonymising.anonymise(case, now=now, title=title, content=content)
+        result = anonymising.anonymise(case, now=now, title=title, content=content)
+        return _forgetting_followers(result)  # any left since archiving (a race, a failure)
 
     return _counts("anonymised", each_due(cases_repo.retire_due("anonymise", until), step, now))

@@ -348,6 +348,11 @@ class TokenModel(Model):
     used_by = UnicodeAttribute(null=True)  # the nonce of the use that consumed it
     last_seen_at = UTCDateTimeAttribute(null=True)
     revoked = BooleanAttribute(default=False)
+    # 关注 (functions/domain/following.py): the follower a confirmation or unsubscribe link is
+    # for (its key in the followers table), and how the follow came (public | own). A
+    # confirmation link also holds the address it confirms (``email``) until it expires.
+    follower = UnicodeAttribute(null=True)
+    via = UnicodeAttribute(null=True)
 
 
 class IdempotencyModel(Model):
@@ -453,9 +458,30 @@ class OutboxModel(Model):
     last_error = UnicodeAttribute(null=True)
     dead_shard = UnicodeAttribute(null=True)  # "dead" while dead-lettered, else absent
     dead_key = UnicodeAttribute(null=True)  # created ISO: newest dead letters first
+    # Extra mail headers (a follower message's List-Unsubscribe and List-Unsubscribe-Post).
+    headers: MapAttribute[str, Any] = MapAttribute(null=True)
+    # A fan-out (channel "fanout": one notice to a case's followers, expanded by the outbox
+    # job): the key of the last follower a message was made for, and how many were made.
+    cursor = UnicodeAttribute(null=True)
+    fanned = NumberAttribute(null=True)
 
     due = DueMessages()
     dead = DeadMessages()
+
+
+class FollowerModel(Model):
+    """关注: one confirmed follower of a case, keyed by the case and the SHA-256 of the case
+    and the address (functions/domain/following.py ``follower_key``). A case's followers are
+    one Query; the address is personal data, read only to send the case's notices, never
+    shown, and removed with the case's archiving (and, as a net, by retention)."""
+
+    Meta = _meta("followers")
+
+    case_id = UnicodeAttribute(hash_key=True)
+    follower = UnicodeAttribute(range_key=True)
+    email = UnicodeAttribute()
+    via = UnicodeAttribute()  # public | own
+    confirmed_at = UTCDateTimeAttribute()
 
 
 class DepartmentModel(Model):
@@ -659,6 +685,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     RateLimitModel,
     UploadModel,
     SimilarModel,
+    FollowerModel,
 )
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 import random
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from functions.domain.errors import Conflict, NotFound, Unavailable
@@ -30,6 +31,9 @@ from functions.storage.codec import iso
 from functions.storage.models import OutboxModel
 
 SHARDS = 4
+# A message of this channel is not sent: it stands for one notice to a case's followers, and
+# the outbox job expands it into their e-mails (functions/services/following.py ``expand``).
+FANOUT = "fanout"
 MAX_ATTEMPTS = settings().outbox_max_attempts  # WZ_OUTBOX_MAX_ATTEMPTS, default 6
 LEASE = timedelta(minutes=2)
 DEAD = "dead"  # the one partition of the sparse dead index: dead letters are few
@@ -63,6 +67,9 @@ class Message:
     provider_id: str | None = None
     links: tuple[str, ...] = ()  # the platform's links in ``body`` (an email's live links)
     sent_machine_at: datetime | None = None
+    headers: tuple[tuple[str, str], ...] = ()  # extra mail headers (List-Unsubscribe…)
+    cursor: str | None = None  # a fan-out's progress: the last follower written
+    fanned: int = 0  # … and how many messages it made so far
 
 
 def backoff_window(attempts: int) -> timedelta:
@@ -76,6 +83,11 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
     window = backoff_window(attempts).total_seconds()
     drawn = timedelta(seconds=(rng or _random).uniform(0, window))
     return max(BACKOFF_FLOOR, drawn)
+
+
+def _headers(m: OutboxModel) -> tuple[tuple[str, str], ...]:
+    found: dict[str, Any] = m.headers.attribute_values if m.headers is not None else {}
+    return tuple(sorted((str(name), str(value)) for name, value in found.items()))
 
 
 def _message(m: OutboxModel) -> Message:
@@ -96,6 +108,9 @@ def _message(m: OutboxModel) -> Message:
         m.provider_id,
         tuple(m.links or ()),
         m.sent_machine_at,
+        _headers(m),
+        m.cursor,
+        int(m.fanned or 0),
     )
 
 
@@ -109,10 +124,12 @@ def new_message(
     template: str,
     now: datetime,
     links: Sequence[str] = (),
+    headers: Mapping[str, str] | None = None,
 ) -> OutboxModel:
     """A message to write with the change it reports. ``links``: the links the platform made
     and put in ``body`` (magic links, the tracking page, the console), the only ones an
-    email's HTML part makes clickable: an address in someone's text stays text."""
+    email's HTML part makes clickable: an address in someone's text stays text. ``headers``:
+    an email's extra headers (a follower message's List-Unsubscribe)."""
     message_id = uuid.uuid4().hex
     return OutboxModel(
         message_id,
@@ -120,7 +137,8 @@ def new_message(
         recipient=recipient,
         subject=subject,
         body=body,
-        links=list(links) if channel == "email" and links else None,
+        links=list(links) if channel in ("email", FANOUT) and links else None,
+        headers=dict(headers) if channel == "email" and headers else None,
         case_id=case_id,
         template=template,
         status="pending",
@@ -261,6 +279,65 @@ def mark_refused(message: Message, error: str) -> None:
         )
     except PynamoDBException as failure:
         raise _unrecorded(failure) from failure
+
+
+def advance_fanout(message: Message, items: Sequence[Model], *, cursor: str, fanned: int) -> None:
+    """Write one batch of a fan-out's messages (and their links) with its progress, in one
+    transaction, on the condition that the progress is still the one this run read: a batch
+    is written once, even by overlapping runs. ``Conflict`` if another run moved it."""
+    read = (
+        OutboxModel.cursor == message.cursor
+        if message.cursor is not None
+        else OutboxModel.cursor.does_not_exist()
+    )
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            for item in items:
+                tx.save(item)
+            tx.update(
+                OutboxModel(message.message_id),
+                actions=[OutboxModel.cursor.set(cursor), OutboxModel.fanned.set(fanned)],
+                condition=read & (OutboxModel.status == "pending"),
+            )
+    except TransactWriteError as error:
+        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+        if "ConditionalCheckFailed" in reasons:
+            raise Conflict(
+                "该通知已由另一次运行展开", "another run expanded this batch", "stale_fanout"
+            ) from error
+        raise _unrecorded(error) from error
+    except PynamoDBException as error:
+        raise _unrecorded(error) from error
+
+
+def finish_fanout(message: Message, fanned: int, now: datetime) -> None:
+    """A fan-out fully expanded: it leaves the ``due`` index as ``expanded`` (never listed as
+    sent: its messages are)."""
+    try:
+        OutboxModel(message.message_id).update(
+            actions=[
+                OutboxModel.status.set("expanded"),
+                OutboxModel.sent_at.set(now),
+                OutboxModel.fanned.set(fanned),
+                OutboxModel.attempts.set(message.attempts + 1),
+                OutboxModel.due_shard.remove(),
+                OutboxModel.next_attempt_at.remove(),
+                OutboxModel.lease_until.remove(),
+            ]
+        )
+    except PynamoDBException as error:
+        raise _unrecorded(error) from error
+
+
+def release_fanout(message: Message, now: datetime) -> None:
+    """A fan-out this run could not finish: due again at once, for the next run to go on
+    from its cursor (no attempt counted: nothing failed)."""
+    try:
+        OutboxModel(message.message_id).update(
+            actions=[OutboxModel.next_attempt_at.set(iso(now)), OutboxModel.lease_until.remove()]
+        )
+    except PynamoDBException as error:
+        raise _unrecorded(error) from error
 
 
 def dead_letters(cursor: str | None, limit: int = PAGE_SIZE) -> tuple[list[Message], str | None]:

@@ -341,6 +341,9 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "handle-no-link": _visit("/handle.html"),
     "handle-forged-link": _visit("/handle.html#t=forged-link-token"),
     "handle-ended-link": _visit(lambda d: d.ended_link),
+    "follow-confirm": _visit("/follow.html?do=confirm#t=forged-follow-token"),
+    "follow-unsubscribe": _visit("/follow.html?do=unsubscribe#t=forged-follow-token"),
+    "follow-no-link": _visit("/follow.html"),
 }
 
 # Every visible form control must have an accessible name (label, aria-label(ledby), title).

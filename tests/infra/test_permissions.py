@@ -42,6 +42,7 @@ def _drivers() -> list[Callable[..., Any]]:
     from tests.api import (
         test_api_admin,
         test_api_audit,
+        test_api_follow,
         test_api_jobs,
         test_api_lifecycle,
         test_api_outbox,
@@ -65,6 +66,9 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_sla.test_the_ladder_on_both_clocks_each_rung_once,
         test_api_photos.test_photo_processed_after_submission_is_recorded_on_the_case,
         test_api_photos.test_department_reply_photos_show_with_the_reply,
+        test_api_follow.test_a_follower_confirms_hears_of_the_reply_and_one_click_ends_it,
+        test_api_follow.test_archiving_removes_the_followers_and_retention_any_left,
+        test_api_follow.test_a_complaint_about_a_follower_mail_ends_the_follow_and_alerts_no_one,
         _citizen_extras,
     ]
 

@@ -6,6 +6,7 @@ import { setPageTitle } from './shell.js';
 import { caseHeading, caseFacts, caseContent, photosSection, repliesSection, timelineSection, provisionalNote, pausedNote } from './caseview.js';
 import { lifecycle } from './lifecycle.js';
 import { loadDistricts, drawMap } from './map.js';
+import { followForm } from './followform.js';
 
 const app = $('#app');
 const id = new URLSearchParams(location.search).get('id');
@@ -79,6 +80,7 @@ async function load() {
         placeSection(c),
         photosSection(c),
         support(c),
+        followForm(c),
         repliesSection(c.replies),
         timelineSection(c.timeline),
         h('p', { class: 'aside-note' },

@@ -43,6 +43,12 @@ export function withDepartment(code) {
   return Boolean(s && s.with_department);
 }
 
+/** Whether a case in this state is done with (办结, 归档, 不予受理): nothing will follow. */
+export function isTerminal(code) {
+  const s = states.get(code);
+  return Boolean(s && s.terminal);
+}
+
 /** An action's title (受理, 请留言人补充材料 …), or its code. */
 export function actionLabel(code) {
   const a = actions.get(code);

@@ -45,6 +45,7 @@ export function showCase(panel, c, message, env) {
         ['可申请退回至', a && a.return_window_ends_at && withDepartment(c.state) ? formatDateTime(a.return_window_ends_at) : null],
         ['已延期', c.extensions_used ? `${c.extensions_used} 次` : null],
         ['回音壁', c.featured ? `已精选 · ${formatDateTime(c.featured.featured_at)}` : null],
+        ['关注人数', c.followers ? `${c.followers} 人（邮箱不显示）` : null],
       ])),
       unreachableNote(c),
       similarSection(c),

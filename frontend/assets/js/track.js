@@ -10,6 +10,7 @@ import {
 import { caseHeading, caseFacts, caseContent, photosSection, repliesSection, timelineSection, provisionalNote, rejectionBlock } from './caseview.js';
 import { actionForm } from './actions.js';
 import { lifecycle, actionPath, bodyLimits } from './lifecycle.js';
+import { followForm } from './followform.js';
 
 const app = $('#app');
 const result = h('div', { class: 'track-result' });
@@ -101,6 +102,11 @@ function render(c, done, forms) {
           ['公开展示', c.public ? '已同意公开（经总平台审核后展示，不显示联系方式和完整姓名）' : '不公开'],
         ]),
         h('p', { class: 'muted' }, '联系方式仅承办单位和总平台可见。')),
+      followForm(c, {
+        trackingCode,
+        title: '用邮箱关注办理进展',
+        intro: '可另填一个邮箱（如提交时未留邮箱），本诉求答复、重办和办结时我们会发邮件告诉您。邮箱需先确认。',
+      }),
       timelineSection(c.timeline)));
   if (nextStep && done) nextStep.focus();
 }

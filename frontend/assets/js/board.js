@@ -46,7 +46,7 @@ function filterForm(tax, depts) {
   // Only the states a public case can be in, by the names the public reads.
   controls.state = select('state', stateOptions({ shown: true, keep: (s) => s.publishable }), { placeholder: '全部状态' });
   // 热议: the most supported first (only cases with 附议); the default is the newest first.
-  controls.sort = select('sort', [{ code: 'supports', label: '热议（附议最多在前）' }], { placeholder: '最新留言在前' });
+  controls.sort = select('sort', [{ code: 'supports', label: '附议最多' }], { placeholder: '最新留言' });
   const reset = h('button', { type: 'reset', class: 'btn btn-link' }, '清除筛选');
   const form = h('form', { class: 'filters', role: 'search', 'aria-label': '筛选留言' },
     field({ label: '类型', control: controls.kind }),

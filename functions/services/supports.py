@@ -19,6 +19,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.exceptions import PynamoDBException
+
 from functions.domain.actions.attention import raise_attention
 from functions.domain.calendar import local_date
 from functions.domain.cases import Case, latest_rating, require_writable
@@ -68,8 +70,11 @@ def counted(case: Case, added: supports_repo.Added, now: datetime) -> None:
         if step(added.count) > added.tally:
             supports_repo.raise_tally(case.case_id, added.count)
         cross(case, added, now)
-    except Unavailable:
-        log.warning("support_followup_failed", extra={"case_id": case.case_id})
+    except (Unavailable, PynamoDBException) as error:
+        log.warning(
+            "support_followup_failed",
+            extra={"case_id": case.case_id, "error": type(error).__name__},
+        )
 
 
 def cross(case: Case, added: supports_repo.Added, now: datetime) -> bool:

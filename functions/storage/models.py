@@ -573,7 +573,8 @@ class RankingModel(Model):
 
 
 class SettingModel(Model):
-    """Deployment settings as JSON documents: ``taxonomy``, ``calendar``, ``sla-policy``."""
+    """Deployment settings as JSON documents: ``taxonomy``, ``calendar``, ``sla-policy``,
+    ``support-thresholds`` …"""
 
     Meta = _meta("settings")
 

@@ -278,7 +278,6 @@ def test_a_crossing_that_loses_its_conditional_write_reads_the_case_again(
 ) -> None:
     """The support decided on a case read before another support's crossing was written:
     its write fails on the case's version, and the fresh read shows the level reached."""
-    from functions.services import supports
     from functions.storage import cases_repo
 
     low_thresholds(api)
@@ -296,8 +295,34 @@ def test_a_crossing_that_loses_its_conditional_write_reads_the_case_again(
     monkeypatch.setattr(cases_repo, "get", first_stale)
     assert api.ok(support(api, case_id))["supports"] == 4
     assert len(reads) == 2, "the stale read, then the fresh one after the failed write"
-    monkeypatch.undo()
-    assert supports.CROSSING_ATTEMPTS > 1
+    assert mails(api, case_id, "attention") == [COORDINATOR]
+
+
+def test_a_crossing_storage_refused_is_written_by_the_next_support(
+    api: Api, many_clients: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The support is counted whatever happens after it: a crossing DynamoDB refused (here
+    the commit answers 503) is logged, the support answers 200, the next one writes it."""
+    from functions.domain.errors import Unavailable
+    from functions.services import supports
+
+    low_thresholds(api)
+    case_id = assigned(api)
+    supported(api, case_id, 2)
+
+    real_commit, refusals = supports.commit, [1]
+
+    def refused_once(*args: Any, **kwargs: Any) -> Any:
+        if refusals:
+            refusals.pop()
+            raise Unavailable("服务暂时繁忙，请稍后重试", "storage unavailable", "unavailable")
+        return real_commit(*args, **kwargs)
+
+    monkeypatch.setattr(supports, "commit", refused_once)
+    assert api.ok(support(api, case_id))["supports"] == 3
+    assert api.ok(api.public(case_id))["attention"] is None and not refusals
+    assert api.ok(support(api, case_id))["supports"] == 4
+    assert api.ok(api.public(case_id))["attention"]["supports"] == 4
     assert mails(api, case_id, "attention") == [COORDINATOR]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from tests.api.helpers import Api, reply_body
 
 UNSATISFIED = "/api/cases?rating=unsatisfied"
-COMMENT = "问题根本没有解决，电梯昨天又停了。"
+COMMENT = "问题根本没有解决，电梯昨天又停了。有事请打 13698765432。"
 
 
 def listed(api: Api, query: str = "") -> list[dict[str, Any]]:
@@ -42,7 +42,10 @@ def test_a_reopened_case_is_listed_with_its_redo_deadline_and_a_satisfied_one_is
     assert (
         first["n"] == 1 and first["rating"] == "unsatisfied" and first["rating_label"] == "不满意"
     )
-    assert first["rating_comment"] == COMMENT and first["outcome_label"]
+    # The comment as the public reads it: scrubbed (tests/api/conftest.py checks every public
+    # answer for what the scrubber would still remove).
+    assert first["rating_comment"].startswith("问题根本没有解决") and first["outcome_label"]
+    assert "13698765432" not in first["rating_comment"]
     assert first["department"]["id"] == "dept-1"
     board = api.ok(api.get("/api/cases"))["items"]
     assert satisfied in [c["case_id"] for c in board]  # on the board, not in the 专区

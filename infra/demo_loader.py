@@ -5,7 +5,8 @@ same state machine, same deadlines, same events, links and messages.
 A script's ``after_hours`` count on a working-day timeline: weekends and holidays of the
 official calendar are skipped, so a step written "60 hours after signing" stands in the same
 relation to its working-day deadlines whichever day the demo is loaded on. Dates a reply
-promises (``planned_in_days``) are counted from the reply, so they never fall in the past."""
+promises (``planned_in_days``) are counted from the reply, so they never fall in the past.
+A case's ``supports`` are given by that many clients in the minutes before now."""
 
 from __future__ import annotations
 
@@ -164,6 +165,18 @@ def _registered(case_id: str, case: Case, step: dict[str, Any], at: datetime) ->
     return action.run(case, actor, body, context(at))
 
 
+def _supported(case_id: str, spec: dict[str, Any], now: datetime) -> None:
+    """附议: ``supports`` neighbours (one client each) in the last minutes before ``now``,
+    through the real use case, so a case past the 群众关注 threshold is flagged, its event on
+    the timeline and the coordinators' e-mail in the outbox, and 热议 has counts to sort."""
+    from functions.services import supports
+
+    n = int(spec.get("supports", 0))
+    for i in range(n):
+        at = now - timedelta(seconds=10 * (n - i))
+        supports.support(case_id, f"demo-{spec['key']}-{i}", at)
+
+
 def _climb_until(case_id: str, until: datetime) -> None:
     """The SLA ladder as the sweep would have climbed it, each rung at its own time, up to
     ``until`` (the next step of the script, or now)."""
@@ -269,6 +282,7 @@ def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str,
             _climb_until(answer["case_id"], at)
             _step(answer["case_id"], step, at)
         _climb_until(answer["case_id"], now)
+        _supported(answer["case_id"], spec, now)
         created.append(
             {
                 "case_id": answer["case_id"],

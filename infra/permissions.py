@@ -69,7 +69,16 @@ FUNCTIONS: dict[str, Access] = {
         tables=_with(
             _COMMIT,
             cases=Table(
-                READ + WRITE, (*_BOARD, "queue-created", "queue-due", "by-lead", "cards", *_AUDIT)
+                READ + WRITE,
+                (
+                    *_BOARD,
+                    "queue-created",
+                    "queue-due",
+                    "by-lead",
+                    "cards",
+                    "unsatisfied",
+                    *_AUDIT,
+                ),
             ),
             tokens=Table(READ + WRITE + DELETE),
             outbox=Table(READ + WRITE, ("dead",)),
@@ -84,7 +93,7 @@ FUNCTIONS: dict[str, Access] = {
             showcase=Table(READ + WRITE + DELETE, ("on-the-wall",)),
             access_log=Table(READ + WRITE),
             rate_limits=Table(READ + WRITE),
-            supports=Table(READ + WRITE),
+            supports=Table(READ + WRITE, ("hot",)),
             support_marks=Table(READ + WRITE),
             uploads=Table(READ + WRITE),
             similar=Table(READ + WRITE),

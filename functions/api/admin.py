@@ -1,6 +1,6 @@
 """Admin routes: the deployment settings deadlines follow (the working-day calendar's overrides
-and the SLA policy), the districts' boundaries submissions are placed in, and the categories
-whose 投诉 and 求助 need a place. Admins write
+and the SLA policy), the districts' boundaries submissions are placed in, the categories
+whose 投诉 and 求助 need a place, and the 附议 thresholds (群众关注). Admins write
 them; coordinators, who answer for the deadlines, may read the deadline settings (the
 boundaries are public: GET /api/geo/districts). Every route names its roles in
 ``ROUTE_ROLES`` (walked by the authorisation test with the staff routes)."""
@@ -27,6 +27,7 @@ CALENDAR = "/api/admin/calendar"
 POLICY = "/api/admin/policy"
 DISTRICTS = "/api/admin/geo/districts"
 PLACE_CATEGORIES = "/api/admin/place-categories"
+SUPPORT_THRESHOLDS = "/api/admin/support-thresholds"
 BOUNDARIES_MAX_BYTES = 1024 * 1024  # a city's boundaries, before they are stored compactly
 
 # (method, path) → roles; the route table the authorisation test walks.
@@ -38,6 +39,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("PUT", DISTRICTS): ADMINS,
     ("GET", PLACE_CATEGORIES): READERS,
     ("PUT", PLACE_CATEGORIES): ADMINS,
+    ("GET", SUPPORT_THRESHOLDS): READERS,
+    ("PUT", SUPPORT_THRESHOLDS): ADMINS,
 }
 
 
@@ -222,3 +225,55 @@ def put_place_categories() -> dict[str, Any]:
     session = _session("PUT", PLACE_CATEGORIES)
     body_ = body(admin, "admin-place-categories")
     return configuration.update_place_categories(body_, session, now())
+
+
+@route(
+    admin,
+    SUPPORT_THRESHOLDS,
+    spec=Spec(
+        summary="附议阈值设置（群众关注、提请单位负责人关注）",
+        operation_id="adminSupportThresholds",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "The 附议 thresholds in force: `attention` flags a case 群众关注 and tells the "
+            "coordinators once; `leader` tells the lead department's leader once; each is "
+            "`supports` within `days` days, with per-category overrides. `PUT` (admins) "
+            "replaces them."
+        ),
+        responses={200: answer("SupportThresholds")},
+        errors=(401, 403, 503),
+    ),
+)
+def support_thresholds() -> dict[str, Any]:
+    from functions.services import configuration
+
+    _session("GET", SUPPORT_THRESHOLDS)
+    return configuration.support_thresholds_view()
+
+
+@route(
+    admin,
+    SUPPORT_THRESHOLDS,
+    methods=("PUT",),
+    spec=Spec(
+        summary="修改附议阈值（整份替换）",
+        operation_id="adminPutSupportThresholds",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Replaces the whole document (a part left out returns to its default); checked "
+            "against the schema, then the rules (each category known, the leader's threshold "
+            "above the 群众关注 one): 400 naming each field. Applies to the next support."
+        ),
+        request="admin-support-thresholds",
+        responses={200: answer("SupportThresholds")},
+        errors=(400, 401, 403, 413, 415, 503),
+    ),
+)
+def put_support_thresholds() -> dict[str, Any]:
+    from functions.services import configuration
+
+    session = _session("PUT", SUPPORT_THRESHOLDS)
+    body_ = body(admin, "admin-support-thresholds")
+    return configuration.update_support_thresholds(body_, session, now())

@@ -349,15 +349,24 @@ def similar_cases() -> dict[str, Any]:
     public,
     "/api/cases",
     spec=Spec(
-        summary="留言板：公开诉求列表（新→旧，每页最多 20 件）",
+        summary="留言板：公开诉求列表（最新或热议，每页最多 20 件；不满意专区）",
         operation_id="board",
         tags=("public",),
         security=PUBLIC,
         description=(
-            "Public cases (the citizen consented and a coordinator approved), newest first; the "
-            "filters combine."
+            "Public cases (the citizen consented and a coordinator approved), newest first or "
+            "most supported first (`sort=supports`, 热议: only cases with 附议); the filters "
+            "combine. `rating=unsatisfied` keeps the cases whose latest rating is 不满意 (the "
+            "不满意专区), each with `unsatisfied`: what happened next. Every card carries its 附议 "
+            "count and its category's 群众关注 threshold; 400 naming `sort` or `rating` for a "
+            "value not listed."
         ),
-        parameters=(*CASE_FILTERS, CURSOR),
+        parameters=(
+            *CASE_FILTERS,
+            query_param("sort", "order (default `newest`)", {"enum": ["newest", "supports"]}),
+            query_param("rating", "latest rating", {"enum": ["unsatisfied"]}),
+            CURSOR,
+        ),
         responses={200: answer(page("PublicCaseSummary"))},
         errors=(400, 503),
     ),
@@ -365,7 +374,7 @@ def similar_cases() -> dict[str, Any]:
 def board() -> dict[str, Any]:
     from functions.services import citizen
 
-    filters = query(public, *BOARD_FILTERS, "cursor")
+    filters = query(public, *BOARD_FILTERS, "sort", "rating", "cursor")
     cursor = filters.pop("cursor", None)
     return citizen.board(filters, cursor, now())
 
@@ -589,7 +598,8 @@ def rankings_csv() -> Response:
             "address CloudFront names, else the source IP), case and Shanghai day. A repeat "
             "answers 200 with the unchanged count and `already: true`. 404 when the case does "
             "not exist or is not public; 410 `case_archived` once archived. The count is a "
-            "sharded counter; the case itself is not changed."
+            "sharded counter; the case itself is written only by the support that crosses a "
+            "附议 threshold (群众关注, `GET /api/admin/support-thresholds`), once per level."
         ),
         request="empty",
         responses={

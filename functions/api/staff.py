@@ -183,13 +183,16 @@ _guarded("GET", "/api/staff/queue", COORDINATORS)
         security=STAFF,
         description=(
             "The coordinator's queue: open cases (or, for `state` rejected, closed or archived, "
-            "finished ones), newest first or by deadline (`sort`), filtered by any of the codes "
-            "and by a pending return or extension request; `counts` gives the number of cases "
-            "in each state."
+            "finished ones), newest first or by deadline (`sort`), filtered by any of the codes, "
+            "by a pending return or extension request and to 群众关注 cases (`attention=1`); "
+            "`counts` gives the number of cases in each state."
         ),
         parameters=(
             *CASE_FILTERS,
             query_param("pending", "pending request", {"enum": ["return", "extension"]}),
+            query_param(
+                "attention", "`1`: only 群众关注 cases (附议 over a threshold)", {"enum": ["1"]}
+            ),
             query_param("sort", "order", {"enum": ["newest", "deadline"]}),
             CURSOR,
         ),
@@ -213,7 +216,9 @@ def queue() -> dict[str, Any]:
 
     _session(COORDINATORS)
     filters = query(
-        staff, "state", "kind", "category", "district", "department", "pending", "sort", "cursor"
+        staff,
+        *("state", "kind", "category", "district", "department", "pending", "attention"),
+        *("sort", "cursor"),
     )
     return coordination.queue(filters, now())
 

@@ -154,6 +154,24 @@ class Rejection:
 
 
 @dataclass
+class Attention:
+    """附议 that counts (§14, functions/domain/support.py): the level the case's supports have
+    reached (1 群众关注, 2 the lead's leader told too); when each was reached, with the count
+    in its window and the threshold it crossed. Written only by the crossing itself, on the
+    case's version, so each level is reached once."""
+
+    level: int
+    at: datetime  # flagged 群众关注
+    supports: int  # … with this many supports within ``days`` days
+    threshold: int
+    days: int
+    leader_at: datetime | None = None  # the lead department's leader told
+    leader_supports: int | None = None
+    leader_threshold: int | None = None
+    leader_days: int | None = None
+
+
+@dataclass
 class Case:
     case_id: str
     created_at: datetime
@@ -204,6 +222,11 @@ class Case:
     # The citizen's and the replies' photos, in the order attached (functions/domain/photos.py):
     # on the case item, so a case page with photos costs no further read.
     photos: list[Photo] = field(default_factory=list)
+    attention: Attention | None = None  # 群众关注: the supports crossed a threshold
+
+    @property
+    def attention_level(self) -> int:
+        return self.attention.level if self.attention else 0
 
     @property
     def open_info_request(self) -> InfoRequest | None:
@@ -254,8 +277,10 @@ class Event:
 
 @dataclass(frozen=True)
 class Notice:
-    """A message to send. ``audience`` is "citizen" or "department"; a department notice with
-    ``link_role`` carries a fresh magic link for that department in that role."""
+    """A message to send. ``audience`` is "citizen" or "department" (a department notice with
+    ``link_role`` carries a fresh magic link for that department in that role), "ladder" (a
+    rung of the reminder ladder), "coordinators" (every coordinator) or "leader" (the leader
+    of ``department``)."""
 
     template: str
     audience: str
@@ -285,6 +310,12 @@ class DeadlineRules:
 
     calendar: WorkCalendar
     policy: SlaPolicy
+
+
+def latest_rating(case: Case) -> Reply | None:
+    """The last reply the citizen rated: what "the case's rating" means on the board and in
+    the 不满意专区 (a second reply still awaiting its rating leaves the first one standing)."""
+    return next((r for r in reversed(case.replies) if r.rating), None)
 
 
 def month_key(instant: datetime) -> str:

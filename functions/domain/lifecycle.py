@@ -161,3 +161,5 @@ class EventType(StrEnum):
     ANONYMISED = "anonymised"  # retention: contact data removed from an archived case; internal
     PUBLIC_VERSION_EDITED = "public_version_edited"  # 编辑公开版本; internal
     PHOTO_HIDDEN = "photo_hidden"  # 隐藏照片 (faces, licence plates); internal
+    ATTENTION = "attention"  # 群众关注: the supports crossed the first threshold
+    ATTENTION_LEADER = "attention_leader"  # … the second: the lead's leader is told

@@ -122,8 +122,24 @@ class To:
 
 
 DepartmentTemplate = Callable[[Case, To], Text]
+
+
+@dataclass(frozen=True)
+class Office:
+    """Who a notice to the platform's own people goes to: ``recipient`` is ``coordinator``
+    (every coordinator account) or ``leader`` (the lead department's leader, ``name`` its
+    department); the links are the console's and the public page's."""
+
+    recipient: str
+    name: str
+    console_url: str
+    case_url: str
+
+
+StaffTemplate = Callable[[Case, Office], Text]
 _CITIZEN: dict[str, CitizenTemplate] = {}
 _DEPARTMENT: dict[str, DepartmentTemplate] = {}
+_STAFF: dict[str, StaffTemplate] = {}
 
 
 def to_citizen(name: str) -> Callable[[CitizenTemplate], CitizenTemplate]:
@@ -146,6 +162,22 @@ def to_department(name: str) -> Callable[[DepartmentTemplate], DepartmentTemplat
         return fn
 
     return register
+
+
+def to_staff(name: str) -> Callable[[StaffTemplate], StaffTemplate]:
+    """Register the notice ``name`` to the coordinators or a department's leader: a function
+    of the case and who it goes to."""
+
+    def register(fn: StaffTemplate) -> StaffTemplate:
+        _STAFF[name] = fn
+        return fn
+
+    return register
+
+
+def staff(template: str, case: Case, office: Office) -> Text:
+    """An e-mail to a coordinator or a department's leader."""
+    return _STAFF[template](case, office)
 
 
 def citizen(template: str, case: Case, *, track_url: str, tracking_code: str | None = None) -> Text:
@@ -853,3 +885,59 @@ def follow_confirmation(case_id: str, *, title: str | None, link: str, days: int
         "如非本人操作，请忽略本邮件：不确认，就不会收到任何通知。",
     ]
     return Text(f"请确认关注诉求 {case_id}", _body(lines), links=(link,))
+
+
+# --- 附议 that counts (§14): 群众关注 --------------------------------------------------------
+
+
+def _office_text(case: Case, to: Office, tag: str, sentence: str, ask: str) -> Text:
+    cid = case.case_id
+    lead = case.lead
+    coordinator = to.recipient == "coordinator"
+    lines = [
+        "总平台：" if coordinator else f"{one_line(to.name)}负责人：",
+        sentence,
+        ask,
+        "",
+        f"编号：{cid}",
+        f"当前状态：{STATE_LABELS[case.state]}",
+        f"承办单位：{one_line(lead.name) if lead else '尚未交办'}",
+        *_deadlines(case),
+        "",
+        *quoted("诉求标题（留言人填写）", case.title),
+        f"公开页面：{to.case_url}",
+    ]
+    links = [to.case_url]
+    if coordinator:
+        lines.append(f"总平台工作台：{to.console_url}")
+        links.append(to.console_url)
+    return Text(f"【{tag}】{_subject_title(case)}（{cid}）", _body(lines), links=tuple(links))
+
+
+@to_staff("attention")
+def _attention(case: Case, to: Office) -> Text:
+    a = case.attention
+    assert a is not None
+    return _office_text(
+        case,
+        to,
+        "群众关注",
+        f"诉求（编号 {case.case_id}）{a.days} 日内已有 {a.supports} 人附议，达到群众关注阈值"
+        f"（{a.threshold} 人），已列为群众关注件。",
+        "请关注办理进度，必要时调整紧急程度或督办。",
+    )
+
+
+@to_staff("attention_leader")
+def _attention_leader(case: Case, to: Office) -> Text:
+    a = case.attention
+    assert a is not None and a.leader_supports is not None
+    crossed = (
+        f"诉求（编号 {case.case_id}）{a.leader_days} 日内已有 {a.leader_supports} 人附议，"
+        f"超过提请单位负责人关注的阈值（{a.leader_threshold} 人）。"
+    )
+    if to.recipient == "leader":
+        ask = "贵单位为牵头单位，请督促本单位尽快办理并答复。"
+    else:
+        ask = "该诉求尚未交办承办单位，请尽快交办。"
+    return _office_text(case, to, "附议较多", crossed, ask)

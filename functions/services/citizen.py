@@ -7,7 +7,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from functions.domain import geo
@@ -279,17 +279,16 @@ def _created(
 
 
 def board(filters: dict[str, str], cursor: str | None, now: datetime) -> dict[str, Any]:
-    page = cases_repo.board(filters, cursor)
-    tax = directory.taxonomy()
-    return {
-        "items": [presenters.summary(c, tax, now) for c in page.cases],
-        "next_cursor": page.next_cursor,
-    }
+    """The board: newest or 热议, optionally the 不满意专区 (functions/services/supports.py)."""
+    from functions.services import supports
+
+    return supports.listing(filters, cursor, now)
 
 
 def public_case(case_id: str, now: datetime) -> dict[str, Any]:
     """Two DynamoDB requests: the case with its 附议 shards (one BatchGetItem), then its public
     timeline (one Query)."""
+    from functions.services.supports import threshold_of
     from functions.settings import settings
     from functions.storage import supports_repo
 
@@ -303,6 +302,7 @@ def public_case(case_id: str, now: datetime) -> dict[str, Any]:
     events = cases_repo.timeline(case_id, public_only=True)
     view = presenters.public_case(case, events, directory.taxonomy(), now)
     view["supports"] = supports
+    view["support_threshold"] = threshold_of(case)  # 附议 N / 阈值 T
     return view
 
 
@@ -340,24 +340,10 @@ def act(suffix: str, case_id: str, body: dict[str, Any], now: datetime) -> dict[
 
 
 def support(case_id: str, client: str, now: datetime) -> dict[str, Any]:
-    """附议 ("我也遇到"): one per client, case and (Shanghai) day on a public case that is not
-    archived. A repeat is not an error: it answers the unchanged count with ``already``."""
-    from functions.domain.cases import require_writable
-    from functions.settings import settings
-    from functions.storage import supports_repo
+    """附议 ("我也遇到"), and the thresholds it may cross (functions/services/supports.py)."""
+    from functions.services import supports
 
-    case = cases_repo.get(case_id) if len(case_id) <= 40 else None
-    if case is None or not case.is_public:
-        raise NotFound("未找到该诉求，或该诉求未公开", "no such public case", "case_not_found")
-    require_writable(case)  # archived: the auditors' record (410)
-    added = supports_repo.add(
-        case_id,
-        client,
-        local_date(now),
-        shards=settings().support_shards,
-        expires_at=now + timedelta(days=2),
-    )
-    return {"case_id": case_id, "supports": added.count, "already": added.already}
+    return supports.support(case_id, client, now)
 
 
 def follow(case_id: str, body: dict[str, Any], client: str, now: datetime) -> dict[str, Any]:

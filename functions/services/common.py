@@ -281,6 +281,43 @@ def _ladder_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
     return found
 
 
+def public_case_url(case_id: str) -> str:
+    return f"{settings().public_base_url}/case.html?id={case_id}"
+
+
+def _office_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
+    """A notice to the platform's own people by e-mail: every coordinator (audience
+    ``coordinators``), or the leader of ``notice.department`` (``leader``: the 黄牌 contact the
+    reminder ladder writes to)."""
+    from functions.notify import templates
+    from functions.storage import directory, outbox_repo
+
+    if notice.audience == "leader":
+        dept = directory.department(notice.department.id) if notice.department else None
+        to = [("leader", dept.name, dept.leader.email)] if dept and dept.leader.email else []
+    else:
+        to = [("coordinator", "", email) for email in directory.coordinator_emails()]
+    found: list[Model] = []
+    for recipient, name, email in to:
+        office = templates.Office(
+            recipient, name, staff_case_url(case.case_id), public_case_url(case.case_id)
+        )
+        text = templates.staff(notice.template, case, office)
+        found.append(
+            outbox_repo.new_message(
+                channel="email",
+                recipient=email,
+                subject=text.subject,
+                body=text.body,
+                case_id=case.case_id,
+                template=notice.template,
+                now=now,
+                links=text.links,
+            )
+        )
+    return found
+
+
 def materialise(case: Case, notices: list[Notice], now: datetime) -> list[Model]:
     """The link tokens and outbox messages the notices of a transition call for: a citizen
     notice that followers hear of too (the reply, reopening, closing) adds one fan-out message
@@ -297,6 +334,8 @@ def materialise(case: Case, notices: list[Notice], now: datetime) -> list[Model]
                 items += following.fanout(case, notice.template, now)
         elif notice.audience == "ladder":
             items += _ladder_messages(case, notice, now)
+        elif notice.audience in ("coordinators", "leader"):
+            items += _office_messages(case, notice, now)
         else:
             items += _department_messages(case, notice, now)
     return items

@@ -12,6 +12,13 @@ from typing import Any
 from functions.domain.calendar_settings import CalendarSettings, parse_calendar
 from functions.domain.errors import FieldError, InvalidRequest
 from functions.domain.policy import DEFAULT_POLICY, SlaPolicy, parse_policy, policy_to_dict
+from functions.domain.support import (
+    DEFAULT_THRESHOLDS,
+    MAX_WINDOW_DAYS,
+    SupportThresholds,
+    parse_thresholds,
+    thresholds_to_dict,
+)
 from functions.services.staff_auth import StaffSession
 from functions.settings import settings
 from functions.storage import config_repo
@@ -97,6 +104,34 @@ def update_policy(body: dict[str, Any], session: StaffSession, now: datetime) ->
     if problems:
         raise _refuse(problems)
     return _policy(policy, config_repo.put_policy(policy, by=session.email, now=now))
+
+
+def _thresholds(thresholds: SupportThresholds, doc: Document) -> dict[str, Any]:
+    return {
+        **thresholds_to_dict(thresholds),
+        "defaults": thresholds_to_dict(DEFAULT_THRESHOLDS),
+        "max_window_days": MAX_WINDOW_DAYS,
+        **_record(doc),
+    }
+
+
+def support_thresholds_view() -> dict[str, Any]:
+    return _thresholds(*config_repo.support_thresholds_document())
+
+
+def update_support_thresholds(
+    body: dict[str, Any], session: StaffSession, now: datetime
+) -> dict[str, Any]:
+    """附议 thresholds: the whole document, checked (each category one of the taxonomy, the
+    leader's threshold above the 群众关注 one); 400 naming each field that is wrong."""
+    from functions.storage import directory
+
+    known = {code for code, _ in directory.taxonomy().categories}
+    thresholds, problems = parse_thresholds(body, known)
+    if problems:
+        raise _refuse(problems)
+    doc = config_repo.put_support_thresholds(thresholds, by=session.email, now=now)
+    return _thresholds(thresholds, doc)
 
 
 BOUNDARIES_STORED_MAX = 350 * 1024  # a settings item must stay under DynamoDB's 400 KB

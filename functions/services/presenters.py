@@ -32,6 +32,7 @@ from functions.domain.lifecycle import (
 from functions.domain.photos import Photo, PhotoState, display_key, media_url, thumb_key
 from functions.domain.policy import SlaPolicy, policy_to_dict
 from functions.domain.privacy import mask_email, mask_name, mask_phone, scrub
+from functions.domain.support import ATTENTION, LEVEL_LABELS
 from functions.domain.taxonomy import (
     CHANNEL_LABELS,
     KIND_LABELS,
@@ -183,6 +184,57 @@ def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
         "rating": _rating(last_rated, with_comment=False),
         "reopen_count": case.reopen_count,
         "location": _point(case),
+        "attention": attention(case),
+    }
+
+
+def attention(case: Case) -> dict[str, Any] | None:
+    """群众关注: the level the case's 附议 reached, when, and the count and threshold it
+    crossed (functions/domain/support.py); None below the first threshold."""
+    a = case.attention
+    if a is None:
+        return None
+    return {
+        "level": a.level,
+        "label": LEVEL_LABELS[ATTENTION],
+        "at": iso(a.at),
+        "supports": a.supports,
+        "threshold": a.threshold,
+        "days": a.days,
+        "leader_at": _iso(a.leader_at),
+    }
+
+
+def _short(text: str, limit: int = EXCERPT) -> str:
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def unsatisfied(case: Case) -> dict[str, Any]:
+    """不满意专区: what happened to the case since the citizen was not satisfied, as the public
+    reads it: every reply with its rating (the text and comment scrubbed and cut), the running
+    重办 deadline while the lead works on it again, and whether it went to the coordinator."""
+    clean = _masked(case)
+    a = case.assignment
+    redoing = case.state == State.REOPENED and not case.escalated and a is not None
+    return {
+        "rounds": [
+            {
+                "n": n,
+                "at": iso(r.at),
+                "department": _ref(r.department),
+                "outcome": r.outcome.value,
+                "outcome_label": OUTCOME_LABELS[r.outcome],
+                "text": _short(clean(r.text)),
+                "rating": r.rating.value if r.rating else None,
+                "rating_label": RATING_LABELS[r.rating] if r.rating else None,
+                "rating_comment": _short(clean(r.rating_comment or "")) or None,
+                "rated_at": _iso(r.rated_at),
+            }
+            for n, r in enumerate(case.replies, start=1)
+        ],
+        "reopen_count": case.reopen_count,
+        "redo_due_at": _iso(a.reply_due_at) if redoing and a else None,
+        "escalated": case.escalated,
     }
 
 

@@ -12,6 +12,7 @@ from functions.domain.cases import (
     Case,
     Event,
     archivable,
+    latest_rating,
     month_key,
     promise_awaiting_followup,
 )
@@ -23,6 +24,7 @@ from functions.domain.lifecycle import (
     State,
 )
 from functions.domain.sla import active_card
+from functions.domain.taxonomy import Rating
 from functions.storage.codec import decode, encode, iso
 from functions.storage.models import (
     CaseModel,
@@ -42,6 +44,7 @@ _NESTED = (
     "info_requests",
     "location",
     "photos",
+    "attention",
 )
 
 
@@ -124,6 +127,10 @@ def to_model(case: Case) -> CaseModel:
         model.pub_category = case.category
         model.pub_district = case.district
         model.pub_department = case.lead.id if case.lead else None
+        rated = latest_rating(case)
+        if rated is not None and rated.rating == Rating.UNSATISFIED and rated.rated_at:
+            model.pub_unsatisfied = "1"  # 不满意专区
+            model.unsatisfied_key = f"{iso(rated.rated_at)}#{case.case_id}"
     return model
 
 

@@ -177,6 +177,27 @@ def board(filters: dict[str, str], cursor: str | None) -> Page:
     return one_page(index, hash_value, keys, cursor=cursor, filter_condition=condition)
 
 
+def _board_condition(filters: dict[str, str]) -> Condition | None:
+    condition: Condition | None = None
+    for name, (_, attribute) in _BOARD.items():
+        if filters.get(name):
+            clause = attribute == filters[name]
+            condition = clause if condition is None else condition & clause
+    return condition
+
+
+def unsatisfied(filters: dict[str, str], cursor: str | None) -> Page:
+    """不满意专区: public cases whose latest rating is 不满意, the latest rated first; the board's
+    filters narrow it. One Query of a sparse index per page (a few when filtered)."""
+    return one_page(
+        CaseModel.unsatisfied,
+        "1",
+        ["case_id", "pub_unsatisfied", "unsatisfied_key"],
+        cursor=cursor,
+        filter_condition=_board_condition(filters),
+    )
+
+
 def queue(filters: dict[str, str], *, sort: str, bucket: str, cursor: str | None) -> Page:
     """The coordinator's queue: open (or done) cases, newest first or by deadline."""
     condition: Condition | None = None
@@ -194,6 +215,9 @@ def queue(filters: dict[str, str], *, sort: str, bucket: str, cursor: str | None
     if filters.get("pending"):
         clause = CaseModel.pending["type"] == filters["pending"]
         condition = clause if condition is None else condition & clause
+    if filters.get("attention"):  # 群众关注: the supports crossed a threshold
+        flagged: Condition = CaseModel.attention.exists()
+        condition = flagged if condition is None else condition & flagged
     if sort == "deadline":
         return one_page(
             CaseModel.queue_due,

@@ -18,6 +18,7 @@ from functions.domain.errors import FieldError
 from functions.domain.policy import SlaPolicy, parse_policy, policy_to_dict
 from functions.domain.rankings import RankingPolicy
 from functions.domain.rankings import parse_policy as parse_ranking_policy
+from functions.domain.support import SupportThresholds, parse_thresholds, thresholds_to_dict
 from functions.settings import settings
 from functions.storage import directory
 from functions.storage.codec import iso
@@ -28,6 +29,7 @@ log = logging.getLogger("wenzheng.settings")
 CALENDAR = "calendar"
 POLICY = "sla-policy"
 RANKINGS = "rankings"  # 亮晒比 weights and minimum sample
+SUPPORT_THRESHOLDS = "support-thresholds"  # 附议 that counts: 群众关注 and the leader's
 _RULES = "deadline-rules"  # the cache key of the parsed pair
 _TTL_SECONDS = 60
 _META = ("updated_by", "updated_at")
@@ -129,4 +131,30 @@ def put_rankings(value: dict[str, Any], *, by: str, now: datetime) -> Document:
         raise ValueError("; ".join(problems))
     document = _put(RANKINGS, value, by, now)
     directory.forget(RANKINGS)
+    return document
+
+
+def _support_thresholds() -> SupportThresholds:
+    thresholds, problems = parse_thresholds(_read(SUPPORT_THRESHOLDS)[SUPPORT_THRESHOLDS].value)
+    _warn(SUPPORT_THRESHOLDS, problems)
+    return thresholds
+
+
+def support_thresholds() -> SupportThresholds:
+    """The 附议 thresholds in force (defaults where no document), kept for a minute per
+    process: a support that may have crossed one, and the board's cards, read them."""
+    return directory.cached(SUPPORT_THRESHOLDS, _support_thresholds, ttl=_TTL_SECONDS)
+
+
+def support_thresholds_document() -> tuple[SupportThresholds, Document]:
+    doc = _read(SUPPORT_THRESHOLDS)[SUPPORT_THRESHOLDS]
+    thresholds, problems = parse_thresholds(doc.value)
+    _warn(SUPPORT_THRESHOLDS, problems)
+    return thresholds, doc
+
+
+def put_support_thresholds(thresholds: SupportThresholds, *, by: str, now: datetime) -> Document:
+    """Replace the thresholds document (a checked value) and record who wrote it when."""
+    document = _put(SUPPORT_THRESHOLDS, thresholds_to_dict(thresholds), by, now)
+    directory.forget(SUPPORT_THRESHOLDS)
     return document

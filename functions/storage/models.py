@@ -167,6 +167,15 @@ class Cards(GlobalSecondaryIndex["CaseModel"]):
     card_key = UnicodeAttribute(range_key=True)
 
 
+class Unsatisfied(GlobalSecondaryIndex["CaseModel"]):
+    """Sparse: public cases whose latest rating is 不满意 (the 不满意专区), by when that rating
+    was given, newest first."""
+
+    Meta = _index_meta("unsatisfied", AllProjection())
+    pub_unsatisfied = UnicodeAttribute(hash_key=True)
+    unsatisfied_key = UnicodeAttribute(range_key=True)
+
+
 class RetireDue(GlobalSecondaryIndex["CaseModel"]):
     """Sparse: closed cases waiting to be archived (``archive#<shard>``, by closed time) and
     archived cases whose contact data still exists (``anonymise#<shard>``, by archived time);
@@ -229,6 +238,7 @@ class CaseModel(Model):
     district_claimed = UnicodeAttribute(null=True)  # the citizen's choice the place contradicts
     media_link = UnicodeAttribute(null=True)  # Open311 media_url, shown to staff, never fetched
     photos: ListAttribute[Any] = ListAttribute(default=list)  # functions/domain/photos.py
+    attention: MapAttribute[str, Any] = MapAttribute(null=True)  # 群众关注 (domain.support)
     extensions_used = NumberAttribute(default=0)
     reopen_count = NumberAttribute(default=0)
     escalated = BooleanAttribute(default=False)
@@ -269,6 +279,8 @@ class CaseModel(Model):
     audit_month = UnicodeAttribute(null=True)
     audit_department = UnicodeAttribute(null=True)
     audit_district = UnicodeAttribute(null=True)
+    pub_unsatisfied = UnicodeAttribute(null=True)
+    unsatisfied_key = UnicodeAttribute(null=True)  # "<rated ISO>#<case_id>"
 
     board_all = BoardAll()
     board_state = BoardState()
@@ -287,6 +299,7 @@ class CaseModel(Model):
     by_audit_month = AuditMonth()
     by_audit_department = AuditDepartment()
     by_audit_district = AuditDistrict()
+    unsatisfied = Unsatisfied()
 
 
 class EventModel(Model):
@@ -387,18 +400,38 @@ class RateLimitModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class HotCases(GlobalSecondaryIndex["SupportShardModel"]):
+    """Sparse: 热议, the cases with supports by their count as of its last step, most first.
+    Only the tally items (shard ``TALLY``) carry ``hot``."""
+
+    Meta = _index_meta("hot", AllProjection())
+    hot = UnicodeAttribute(hash_key=True)
+    hot_key = UnicodeAttribute(range_key=True)
+
+
 class SupportShardModel(Model):
     """附议 ("me too") counts: one case's count is the sum of its shard items (0..N-1), each
     bumped by atomic ADD on a shard drawn at random, so a viral case's writes spread over N
     items instead of queueing on one (§5). The case item itself is never written by a
     support. The count is one Query of the case's shards; the public case page reads shards
-    0..N-1 in the BatchGetItem that reads the case (``supports_repo.case_and_count``)."""
+    0..N-1 in the BatchGetItem that reads the case (``supports_repo.case_and_count``).
+
+    A shard also counts per Shanghai day, in one attribute per day (``d<YYYYMMDD>``, added in
+    the same update): the supports of the last days are the sum over the N shards read back,
+    with no mark ever read. One more item per case, the tally (shard ``-1``), holds the count
+    as of its last step (``functions/domain/support.py`` ``step``) and, through ``hot`` and
+    ``hot_key``, the case's place in the 热议 index."""
 
     Meta = _meta("supports")
 
     case_id = UnicodeAttribute(hash_key=True)
     shard = NumberAttribute(range_key=True)
     n = NumberAttribute(default=0)
+    total = NumberAttribute(null=True)  # the tally only: the count at its last step
+    hot = UnicodeAttribute(null=True)  # the tally only: "1"
+    hot_key = UnicodeAttribute(null=True)  # the tally only: "<total, 10 digits>#<case_id>"
+
+    hot_cases = HotCases()
 
 
 class SupportMarkModel(Model):
@@ -566,7 +599,8 @@ class RankingModel(Model):
 
 
 class SettingModel(Model):
-    """Deployment settings as JSON documents: ``taxonomy``, ``calendar``, ``sla-policy``."""
+    """Deployment settings as JSON documents: ``taxonomy``, ``calendar``, ``sla-policy``,
+    ``support-thresholds`` …"""
 
     Meta = _meta("settings")
 

@@ -319,6 +319,8 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "overdue": _visit("/overdue.html"),
     "overdue-none": _overdue_none,
     "showcase": _visit("/showcase.html"),
+    "unsatisfied": _visit("/unsatisfied.html"),
+    "index-hot": _visit("/index.html?sort=supports"),
     "rankings": _visit("/rankings.html"),
     "rankings-empty-month": _visit("/rankings.html?month=2026-03"),
     "rankings-month-not-begun": _visit("/rankings.html?month=2099-01"),

@@ -149,3 +149,40 @@ def test_an_admin_marks_which_categories_need_a_place(
         page.get_by_text("已保存：城乡建设、交通出行、生态环境、水电气暖、公共安全")
     ).to_be_visible()
     assert_clean(problems, stack)
+
+
+def test_an_admin_sets_a_categorys_support_threshold_and_a_wrong_one_is_named(
+    stack: Stack, desktop: tuple[Any, PageProblems]
+) -> None:
+    """附议阈值: 教育 gets its own 群众关注 threshold; a leader's threshold below 群众关注 is
+    refused beside its field; the category's row emptied again (the settings stay as found)."""
+    page, problems = desktop
+    sign_in(page, stack, "admin@wenzheng.example")
+    page.goto(stack.url("/admin.html"))
+
+    def section() -> Any:
+        return page.locator("form", has=page.get_by_role("heading", name="附议阈值"))
+
+    expect(section().get_by_label("群众关注：附议人数", exact=True)).to_have_value("30")
+    section().get_by_label("教育 · 群众关注：附议人数").fill("10")
+    section().get_by_label("教育 · 群众关注：统计天数").fill("3")
+    section().get_by_role("button", name="保存附议阈值").click()
+    expect(page.get_by_text("附议阈值已保存")).to_be_visible()
+    expect(section().get_by_label("教育 · 群众关注：附议人数")).to_have_value("10")
+    expect(section()).to_contain_text("最近修改：admin@wenzheng.example")
+
+    leader = section().get_by_label("提请单位负责人关注：附议人数", exact=True)
+    leader.fill("20")
+    section().get_by_role("button", name="保存附议阈值").click()
+    expect(section().locator('[data-field="leader.supports"] .field-error')).to_contain_text(
+        "须多于群众关注的附议人数"
+    )
+    expect(leader).to_have_attribute("aria-invalid", "true")
+
+    leader.fill("100")
+    section().get_by_label("教育 · 群众关注：附议人数").fill("")
+    section().get_by_label("教育 · 群众关注：统计天数").fill("")
+    section().get_by_role("button", name="保存附议阈值").click()
+    expect(page.get_by_text("附议阈值已保存")).to_be_visible()
+    expect(section().get_by_label("教育 · 群众关注：附议人数")).to_have_value("")
+    assert_clean(problems)  # the refused PUT's 400 is in the console, on purpose

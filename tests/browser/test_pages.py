@@ -335,15 +335,16 @@ def test_a_visitor_supports_a_case_from_the_keyboard_once_a_day(
 
     page.goto(stack.url(f"/case.html?id={case_id}"))
     button = page.get_by_role("button", name="我也遇到（附议）")
-    expect(page.get_by_text(f"{count} 人附议")).to_be_visible()
+    shown = page.locator(".support-count")  # 附议 N / 阈值 T: against the 群众关注 threshold
+    expect(shown).to_have_text(f"附议 {count} 人 / 阈值 30 人（7 日内）")
     button.focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="已附议")).to_be_disabled()
-    expect(page.get_by_text(f"{count + 1} 人附议")).to_be_visible()
+    expect(shown).to_have_text(f"附议 {count + 1} 人 / 阈值 30 人（7 日内）")
 
     page.reload()
     page.get_by_role("button", name="我也遇到（附议）").click()
-    expect(page.get_by_text(f"{count + 1} 人附议（您今天已附议）")).to_be_visible()
+    expect(shown).to_have_text(f"附议 {count + 1} 人 / 阈值 30 人（7 日内）（您今天已附议）")
     assert stack.call("GET", f"/api/cases/{case_id}")[1]["supports"] == count + 1
     assert_clean(problems)
 

@@ -42,6 +42,19 @@ def test_demo_cases_replay_into_every_state_whatever_the_day(aws: None, now: dat
         assert cases_repo.carded(card, {}, None, public=False).cases, card
     assert not _dated_after(now)
     assert not _misplaced()
+    _supported_and_unsatisfied(now)
+
+
+def _supported_and_unsatisfied(now: datetime) -> None:
+    """热议 has counts to sort, one case is past the 群众关注 threshold, and the 不满意专区
+    lists a reopened case."""
+    from functions.services import supports
+
+    hot = supports.listing({"sort": "supports"}, None, now)["items"]
+    assert [c["supports"] for c in hot] == sorted((c["supports"] for c in hot), reverse=True)
+    assert hot[0]["supports"] >= 30 and hot[0]["attention"]["label"] == "群众关注"
+    unsatisfied = supports.listing({"rating": "unsatisfied"}, None, now)["items"]
+    assert "reopened" in {c["state"] for c in unsatisfied}
 
 
 def _misplaced() -> list[str]:

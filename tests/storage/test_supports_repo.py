@@ -154,3 +154,66 @@ def test_keys_still_unprocessed_after_the_retries_answer_unavailable(
     with pytest.raises(Unavailable):
         supports_repo.case_and_count("WZ1", shards=10)
     assert len(requests) == len(supports_repo.UNPROCESSED_BACKOFF) + 1
+
+
+# -- per-day counts, the tally and the 热议 index ------------------------------------------------
+
+
+def test_a_support_counts_its_day_and_the_read_back_holds_the_days(aws: None) -> None:
+    from functions.domain.support import MAX_WINDOW_DAYS
+    from functions.storage import supports_repo
+    from functions.storage.models import SupportShardModel
+
+    old = DAY - timedelta(days=MAX_WINDOW_DAYS + 3)
+    for n in range(3):
+        supports_repo.add("WZ1", f"198.51.100.{n}", old, shards=1, expires_at=LATER)
+    yesterday = DAY - timedelta(days=1)
+    supports_repo.add("WZ1", "198.51.100.9", yesterday, shards=1, expires_at=LATER)
+    added = supports_repo.add("WZ1", "198.51.100.9", DAY, shards=1, expires_at=LATER)
+    assert added.count == 5 and added.already is False
+    # The day past the longest window was removed by the support of today.
+    assert added.days == {yesterday: 1, DAY: 1}
+    again = supports_repo.add("WZ1", "198.51.100.9", DAY, shards=1, expires_at=LATER)
+    assert again.already and again.days == added.days and again.count == 5
+    [shard] = SupportShardModel.query("WZ1")
+    assert int(shard.n) == 5  # the total keeps every support
+
+
+def test_the_tally_moves_up_by_steps_and_never_down(aws: None) -> None:
+    from functions.storage import supports_repo
+
+    assert supports_repo.raise_tally("WZ1", 0) is False
+    assert supports_repo.raise_tally("WZ1", 3) is True
+    assert supports_repo.raise_tally("WZ1", 2) is False  # a slower support read back less
+    assert supports_repo.raise_tally("WZ1", 3) is False
+    assert supports_repo.raise_tally("WZ1", 117) is True  # stored as its step, 110
+    assert supports_repo.tallies(["WZ1", "WZ2"]) == {"WZ1": 110}
+    assert supports_repo.raise_tally("WZ1", 119) is False  # the same step
+    added = supports_repo.add("WZ1", "198.51.100.1", DAY, shards=4, expires_at=LATER)
+    assert added.tally == 110 and added.count == 1  # the tally is not a shard
+    assert supports_repo.count("WZ1") == 1 and set(supports_repo.shard_counts("WZ1")) <= {
+        0,
+        1,
+        2,
+        3,
+    }
+
+
+def test_the_hot_index_lists_by_tally_most_first_and_pages_with_its_own_cursor(
+    aws: None,
+) -> None:
+    from functions.domain.errors import InvalidRequest
+    from functions.storage import supports_repo
+
+    for case_id, total in (("WZA", 5), ("WZB", 250), ("WZC", 40), ("WZD", 40)):
+        supports_repo.raise_tally(case_id, total)
+    first, cursor = supports_repo.hot_page(None, 3)
+    assert first == [("WZB", 250), ("WZD", 40), ("WZC", 40)]
+    assert cursor is not None
+    rest, cursor = supports_repo.hot_page(cursor, 3)
+    assert rest == [("WZA", 5)] and cursor is None
+    resumed, _ = supports_repo.hot_page(supports_repo.hot_cursor("WZD", 40), 3)
+    assert resumed == [("WZC", 40), ("WZA", 5)]
+    for bad in ("not-base64!", "e30=", supports_repo.hot_cursor("WZD", 40)[:-4] + "AAAA"):
+        with pytest.raises(InvalidRequest):
+            supports_repo.hot_page(bad, 3)

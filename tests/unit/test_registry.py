@@ -11,7 +11,7 @@ from functions.notify import templates
 
 
 def test_every_notice_an_action_declares_has_a_template() -> None:
-    registered = set(templates._CITIZEN) | set(templates._DEPARTMENT)
+    registered = set(templates._CITIZEN) | set(templates._DEPARTMENT) | set(templates._STAFF)
     declared = {n for a in actions.REGISTRY.values() for n in a.notices}
     assert declared <= registered, declared - registered
 

@@ -1,10 +1,11 @@
 // 时限与工作日历设置: the deployment's working-day calendar overrides and SLA policy
-// (GET/PUT /api/admin/calendar, /api/admin/policy). Admins edit; coordinators may read.
+// (GET/PUT /api/admin/calendar, /api/admin/policy), and the 附议 thresholds. Admins edit; coordinators may read.
 // Uses the staff session staff.js keeps in sessionStorage; every value goes in as text.
 import { h, $, replace, uid } from './dom.js';
 import { get, request, staffSession, clearStaffSession } from './api.js';
 import { formatDateTime } from './format.js';
 import { boundariesSection, placeCategoriesSection } from './admin-geo.js';
+import { supportThresholdsSection } from './admin-support.js';
 import {
   taxonomy, optionsOf, field, loading, alertBox, errorBox, errorSummary, clearFieldErrors,
   showFieldErrors, setBusy, badge, facts, FALLBACK,
@@ -280,14 +281,16 @@ async function start() {
   let tax;
   let shapes;
   let places;
+  let thresholds;
   try {
     me = await adminGet('/api/staff/me');
-    [calendar, policy, tax, shapes, places] = await Promise.all([
+    [calendar, policy, tax, shapes, places, thresholds] = await Promise.all([
       adminGet('/api/admin/calendar'),
       adminGet('/api/admin/policy'),
       taxonomy().catch(() => null),
       get('/api/geo/districts').catch(() => ({ type: 'FeatureCollection', features: [] })),
       adminGet('/api/admin/place-categories'),
+      adminGet('/api/admin/support-thresholds'),
     ]);
   } catch (err) {
     if (sessionLost(err)) return;
@@ -315,7 +318,8 @@ async function start() {
     calendarSection(calendar, editable),
     policySection(tax, policy, editable),
     boundariesSection(shapes, tax, editable),
-    placeCategoriesSection(places, editable));
+    placeCategoriesSection(places, editable),
+    supportThresholdsSection(tax, thresholds, editable));
 }
 
 start();

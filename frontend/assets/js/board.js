@@ -1,4 +1,5 @@
-// 公开留言板: filters reflected in the URL, cards, "加载更多" via next_cursor.
+// 公开留言板: filters and the order (最新 / 热议) reflected in the URL, cards with their 附议
+// count, "加载更多" via next_cursor.
 import { h, $, replace } from './dom.js';
 import { get } from './api.js';
 import { caseCard } from './caseview.js';
@@ -9,7 +10,7 @@ import {
 import { lifecycle, stateOptions } from './lifecycle.js';
 import { loadDistricts, drawMap } from './map.js';
 
-const KEYS = ['kind', 'category', 'district', 'department', 'state'];
+const KEYS = ['kind', 'category', 'district', 'department', 'state', 'sort'];
 
 const app = $('#app');
 const controls = {};
@@ -44,6 +45,8 @@ function filterForm(tax, depts) {
   controls.department = departmentSelect(depts);
   // Only the states a public case can be in, by the names the public reads.
   controls.state = select('state', stateOptions({ shown: true, keep: (s) => s.publishable }), { placeholder: '全部状态' });
+  // 热议: the most supported first (only cases with 附议); the default is the newest first.
+  controls.sort = select('sort', [{ code: 'supports', label: '附议最多' }], { placeholder: '最新留言' });
   const reset = h('button', { type: 'reset', class: 'btn btn-link' }, '清除筛选');
   const form = h('form', { class: 'filters', role: 'search', 'aria-label': '筛选留言' },
     field({ label: '类型', control: controls.kind }),
@@ -51,6 +54,7 @@ function filterForm(tax, depts) {
     field({ label: '区域', control: controls.district }),
     field({ label: '承办单位', control: controls.department }),
     field({ label: '办理状态', control: controls.state }),
+    field({ label: '排序', control: controls.sort }),
     h('div', { class: 'filters-actions' }, reset));
   form.addEventListener('change', () => {
     writeQuery({ ...currentFilters(), view: onMap() ? 'map' : '' });
@@ -166,7 +170,7 @@ async function load(reset) {
     if (onMap()) drawPins();
     replace(status, shown
       ? h('p', { class: 'muted' }, cursor ? `已显示 ${shown} 条` : `共 ${shown} 条`)
-      : alertBox('暂无符合条件的公开留言。', 'info'));
+      : alertBox(controls.sort.value ? '暂无符合条件、有人附议的公开留言。' : '暂无符合条件的公开留言。', 'info'));
   } catch (err) {
     if (mine !== sequence) return;
     if (!shown) list.replaceChildren();

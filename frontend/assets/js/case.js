@@ -3,7 +3,10 @@ import { h, $, replace } from './dom.js';
 import { get, post } from './api.js';
 import { loading, errorBox, alertBox } from './ui.js';
 import { setPageTitle } from './shell.js';
-import { caseHeading, caseFacts, caseContent, photosSection, repliesSection, timelineSection, provisionalNote, pausedNote } from './caseview.js';
+import {
+  caseHeading, caseFacts, caseContent, photosSection, repliesSection, timelineSection, provisionalNote, pausedNote,
+  supportsText,
+} from './caseview.js';
 import { lifecycle } from './lifecycle.js';
 import { loadDistricts, drawMap } from './map.js';
 import { followForm } from './followform.js';
@@ -11,14 +14,15 @@ import { followForm } from './followform.js';
 const app = $('#app');
 const id = new URLSearchParams(location.search).get('id');
 
-// 附议 (我也遇到): one per visitor and day; the button is off once used.
+// 附议 (我也遇到): one per visitor and day; the button is off once used. The count stands
+// against the 群众关注 threshold of the case's category (附议 N / 阈值 T).
 function support(c) {
-  const n = h('span', { 'aria-live': 'polite' }, `${c.supports} 人附议`);
+  const n = h('span', { 'aria-live': 'polite', class: 'support-count' }, supportsText(c));
   const b = h('button', { type: 'button', class: 'btn btn-secondary', async onclick() {
     b.disabled = true;
     try {
       const r = await post(`/api/cases/${encodeURIComponent(c.case_id)}/support`);
-      n.textContent = `${r.supports} 人附议${r.already ? '（您今天已附议）' : ''}`;
+      n.textContent = `${supportsText({ ...c, supports: r.supports })}${r.already ? '（您今天已附议）' : ''}`;
       b.textContent = '已附议';
     } catch (err) {
       b.disabled = false;

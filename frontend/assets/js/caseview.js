@@ -13,8 +13,23 @@ export function caseHeading(c, level = 'h1') {
       c.urgency_label ? badge(`${c.urgency_label}件`, `urgency urgency-${c.urgency}`) : null,
       c.reopen_count > 0 ? badge(`重办 ${c.reopen_count} 次`, 'reopen') : null,
       c.overdue ? badge('已超期', 'overdue') : null,
-      cardBadge(c)),
+      cardBadge(c),
+      attentionBadge(c)),
     h(level, { class: 'case-title' }, c.title));
+}
+
+/** 群众关注: the case's 附议 crossed the threshold of its category. */
+export function attentionBadge(c) {
+  return c && c.attention ? badge(c.attention.label || '群众关注', 'attention') : null;
+}
+
+/** 附议 N / 阈值 T: the count (on the board "N+" when rounded down) against the 群众关注
+ * threshold of the case's category; null without a count. */
+export function supportsText(c) {
+  if (typeof c.supports !== 'number') return null;
+  const n = `${c.supports}${c.supports_rounded ? '+' : ''}`;
+  const t = c.support_threshold;
+  return t ? `附议 ${n} 人 / 阈值 ${t.supports} 人（${t.days} 日内）` : `附议 ${n} 人`;
 }
 
 function names(list) {
@@ -178,6 +193,7 @@ export function caseCard(c, { page = 'case.html', param = 'id' } = {}) {
         c.kind_label ? badge(c.kind_label, 'kind') : null,
         running && c.reply_due_at ? deadlineBadge(c.reply_due_at, { apiOverdue: c.overdue }) : (c.overdue ? badge('已超期', 'overdue') : null),
         cardBadge(c),
+        attentionBadge(c),
         ratingBadge(c.rating),
         c.reopen_count > 0 ? badge(`重办 ${c.reopen_count} 次`, 'reopen') : null),
       h('time', { datetime: c.created_at, class: 'muted' }, formatDateTime(c.created_at))),
@@ -187,5 +203,6 @@ export function caseCard(c, { page = 'case.html', param = 'id' } = {}) {
       h('span', null, `留言人：${c.name_masked || '匿名'}`),
       h('span', null, [c.category_label, c.district_label].filter(Boolean).join(' · ')),
       h('span', null, `牵头单位：${c.lead ? c.lead.name : '待交办'}`),
-      c.co_handlers && c.co_handlers.length ? h('span', null, `协办：${c.co_handlers.map((d) => d.name).join('、')}`) : null));
+      c.co_handlers && c.co_handlers.length ? h('span', null, `协办：${c.co_handlers.map((d) => d.name).join('、')}`) : null,
+      c.supports > 0 || c.attention ? h('span', { class: 'card-supports' }, supportsText(c)) : null));
 }

@@ -171,6 +171,15 @@ class Attention:
     leader_days: int | None = None
 
 
+@dataclass(frozen=True)
+class Merged:
+    """并件: the case follows ``into`` since ``at``, having left state ``left``."""
+
+    into: str
+    left: State
+    at: datetime
+
+
 @dataclass
 class Case:
     case_id: str
@@ -222,6 +231,10 @@ class Case:
     # The citizen's and the replies' photos, in the order attached (functions/domain/photos.py):
     # on the case item, so a case page with photos costs no further read.
     photos: list[Photo] = field(default_factory=list)
+    # 并件 (§14): a duplicate follows its primary (``merged``); the primary lists the cases
+    # that follow it, in the order merged.
+    merged: Merged | None = None
+    merged_cases: list[str] = field(default_factory=list)
     attention: Attention | None = None  # 群众关注: the supports crossed a threshold
 
     @property
@@ -302,6 +315,9 @@ class TransitionResult:
     expected_version: int
     events: list[Event]
     notices: list[Notice] = field(default_factory=list)
+    # Other cases' transitions that belong to this one (a merge writes the duplicate and its
+    # primary): committed with it as one unit of work, one transaction.
+    companions: list[TransitionResult] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

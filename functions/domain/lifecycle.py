@@ -17,6 +17,7 @@ class State(StrEnum):
     AWAITING_CITIZEN = "awaiting_citizen"  # 待补充材料: the reply deadline waits for the citizen
     REPLIED = "replied"  # 已答复
     REOPENED = "reopened"  # 重办中
+    MERGED = "merged"  # 已并件: follows its primary (``merged_into``), no clock of its own
     CLOSED = "closed"  # 已办结
     ARCHIVED = "archived"  # 已归档
 
@@ -80,6 +81,12 @@ STATES: dict[State, StateInfo] = {
         "重办中",
         with_department=True,
         next_step="您对答复不满意，诉求已退回承办单位重新办理，请留意新的答复。",
+    ),
+    State.MERGED: StateInfo(
+        "已并件",
+        terminal=True,
+        public_label="已并件办理",
+        next_step="您的诉求与反映同一问题的诉求合并办理（并件），主件答复后将同时通知您，您可以在本页查看答复。",
     ),
     State.CLOSED: StateInfo(
         "已办结",
@@ -161,5 +168,9 @@ class EventType(StrEnum):
     ANONYMISED = "anonymised"  # retention: contact data removed from an archived case; internal
     PUBLIC_VERSION_EDITED = "public_version_edited"  # 编辑公开版本; internal
     PHOTO_HIDDEN = "photo_hidden"  # 隐藏照片 (faces, licence plates); internal
+    MERGED = "merged"  # 并件: this case follows a primary
+    MERGED_IN = "merged_in"  # … and the primary's side: a duplicate now follows it
+    UNMERGED = "unmerged"  # 撤销并件: the case is handled on its own again
+    UNMERGED_OUT = "unmerged_out"  # … and the primary's side
     ATTENTION = "attention"  # 群众关注: the supports crossed the first threshold
     ATTENTION_LEADER = "attention_leader"  # … the second: the lead's leader is told

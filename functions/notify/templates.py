@@ -306,6 +306,68 @@ def _citizen_rejected(case: Case, track_url: str, tracking_code: str | None) -> 
     )
 
 
+@to_citizen("merged")
+def _citizen_merged(case: Case, track_url: str, tracking_code: str | None) -> Text:
+    cid, links, track, _a, _lead = _citizen_common(case, track_url)
+    assert case.merged is not None
+    primary = case.merged.into
+    page = f"{track_url.split('/track.html', 1)[0]}/case.html?id={primary}"
+    return Text(
+        f"您的诉求 {cid} 已与同类诉求合并办理",
+        _body(
+            [
+                f"您好！您提交的诉求（编号 {cid}）与反映同一问题的诉求（编号 {primary}）"
+                "合并办理（并件），由承办单位统一办理、统一答复。",
+                "主件答复后，我们会同时把答复发给您，您可以在本件的查询页面阅读答复。",
+                "",
+                *_title_block(case),
+                f"主件公开后可在留言板查看：{page}",
+                *track,
+            ]
+        ),
+        _sms(f"您的诉求{cid}已与同类诉求{primary}合并办理，答复后将同时通知您。"),
+        (*links, page),
+    )
+
+
+@to_citizen("unmerged")
+def _citizen_unmerged(case: Case, track_url: str, tracking_code: str | None) -> Text:
+    cid, links, track, _a, _lead = _citizen_common(case, track_url)
+    return Text(
+        f"您的诉求 {cid} 已撤销并件，单独办理",
+        _body(
+            [
+                f"您好！您提交的诉求（编号 {cid}）经核实与原并件的诉求不是同一问题，"
+                "已撤销并件，将单独受理办理。",
+                "",
+                *_title_block(case),
+                *track,
+            ]
+        ),
+        _sms(f"您的诉求{cid}已撤销并件，将单独办理，详情请凭查询码查看。"),
+        links,
+    )
+
+
+@to_citizen("unmerged_primary")
+def _citizen_unmerged_primary(case: Case, track_url: str, tracking_code: str | None) -> Text:
+    cid, links, track, _a, _lead = _citizen_common(case, track_url)
+    return Text(
+        f"与您的诉求 {cid} 合并办理的一件诉求已撤销并件",
+        _body(
+            [
+                f"您好！此前与您的诉求（编号 {cid}）合并办理的一件诉求，经核实不是同一问题，"
+                "已撤销并件、单独办理。您的诉求照常办理。",
+                "",
+                *_title_block(case),
+                *track,
+            ]
+        ),
+        None,
+        links,
+    )
+
+
 @to_citizen("replied")
 def _citizen_replied(case: Case, track_url: str, tracking_code: str | None) -> Text:
     cid, links, _track, _a, _lead = _citizen_common(case, track_url)

@@ -65,9 +65,18 @@ def context(now: datetime, attached: list[Any] | None = None) -> Context:
         attached.extend(slots)
         return photos.as_photos(slots)
 
+    def case_of(case_id: str, field_name: str) -> Case:
+        from functions.storage import cases_repo
+
+        other = cases_repo.get(case_id) if len(case_id) <= 40 else None
+        if other is None:
+            raise invalid_field(field_name, f"没有编号为 {case_id} 的诉求", "no such case")
+        return other
+
     return Context(
         now=now,
         rules=deadline_rules(),
+        case_of=case_of,
         department=_department,
         known_category=lambda code: code in dict(directory.taxonomy().categories),
         known_district=lambda code: code in dict(directory.taxonomy().districts),
@@ -84,12 +93,13 @@ def take(
         raise NotFound("没有这个操作", f"{action.name} is not taken over HTTP", "no_such_action")
     attached: list[Any] = []
     result = action.run(case, actor, body, context(now, attached))
-    if not attached:
-        return commit(result, now)
-    from functions.storage import uploads_repo
+    updates: list[Update] = []
+    if attached:
+        from functions.storage import uploads_repo
 
-    updates = [uploads_repo.attach_update(slot, case.case_id) for slot in attached]
-    return commit(result, now, updates=updates)
+        updates = [uploads_repo.attach_update(slot, case.case_id) for slot in attached]
+    # A merge writes its primary too: one unit of work, one transaction.
+    return commit_all([result, *result.companions], now, updates=updates)[0]
 
 
 def load(case_id: str) -> Case:

@@ -184,6 +184,9 @@ def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
         "rating": _rating(last_rated, with_comment=False),
         "reopen_count": case.reopen_count,
         "location": _point(case),
+        # 并件: the primary a duplicate follows, and how many follow a primary.
+        "merged_into": case.merged.into if case.merged else None,
+        "merged_count": len(case.merged_cases),
         "attention": attention(case),
     }
 
@@ -482,6 +485,14 @@ def staff_case(
             "actions": actions,
             "state_label": STATE_LABELS[case.state],
             "info_requests": [_info_request(r) for r in case.info_requests],
+            "merged": {
+                "into": case.merged.into,
+                "left": case.merged.left.value,
+                "at": iso(case.merged.at),
+            }
+            if case.merged
+            else None,
+            "merged_cases": list(case.merged_cases),
         }
     )
     return view

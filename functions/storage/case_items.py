@@ -45,6 +45,8 @@ _NESTED = (
     "location",
     "photos",
     "attention",
+    "merged",
+    "merged_cases",
 )
 
 

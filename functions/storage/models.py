@@ -239,6 +239,8 @@ class CaseModel(Model):
     media_link = UnicodeAttribute(null=True)  # Open311 media_url, shown to staff, never fetched
     photos: ListAttribute[Any] = ListAttribute(default=list)  # functions/domain/photos.py
     attention: MapAttribute[str, Any] = MapAttribute(null=True)  # 群众关注 (domain.support)
+    merged: MapAttribute[str, Any] = MapAttribute(null=True)  # 并件: {into, left, at}
+    merged_cases: ListAttribute[Any] = ListAttribute(default=list)  # the primary's duplicates
     extensions_used = NumberAttribute(default=0)
     reopen_count = NumberAttribute(default=0)
     escalated = BooleanAttribute(default=False)

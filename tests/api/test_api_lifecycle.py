@@ -45,7 +45,7 @@ def test_one_case_walks_through_every_state_to_closure(api: Api) -> None:
     # 受理.
     case = api.accept(case_id, "general", public=True)
     assert case["state"] == "accepted" and case["urgency"] == "general"
-    assert case["actions"] == ["assign", "public-version"]
+    assert case["actions"] == ["assign", "merge", "public-version"]
     assert case["reply_due_at"] is None  # no clock runs before assignment
     _citizen_got(api, case_id, "accepted")
 
@@ -495,6 +495,7 @@ def test_the_queue_counts_states_and_sorts_by_deadline(api: Api) -> None:
         "awaiting_citizen": 0,
         "replied": 0,
         "reopened": 0,
+        "merged": 0,
         "closed": 0,
         "archived": 0,
     }

@@ -67,7 +67,9 @@ def test_route_table_covers_every_guarded_staff_route() -> None:
     expanded = (registered - {("POST", "/api/staff/cases/{case_id}/{action}")}) | actions
     assert expanded == set(ROUTE_ROLES)
     assert ("GET", "/api/staff/me") in ROUTE_ROLES
-    assert len(actions) == 10  # six workflow actions, public version, hide-photo, 回音壁 on, off
+    # Eight workflow actions (并件 and 撤销并件 among them), public version, hide-photo, 回音壁
+    # on and off.
+    assert len(actions) == 12
 
 
 def test_every_staff_route_checks_the_session_and_the_role(api: Api) -> None:

@@ -25,6 +25,12 @@ def _no_photos(upload_ids: list[str]) -> list[Photo]:
     raise invalid_field("photos", "此处不能添加照片", "photos cannot be attached here")
 
 
+def _no_other_case(case_id: str, field_name: str) -> Case:
+    from functions.domain.errors import invalid_field
+
+    raise invalid_field(field_name, "此处不能引用其他诉求", "no other case here")
+
+
 # Who reaches an action's route: staff behind a session, a department behind its magic link,
 # the citizen with the tracking code; "system" actions run only in scheduled jobs.
 Audience = Literal["staff", "department", "citizen", "system"]
@@ -69,6 +75,9 @@ class Context:
     # The uploads ``photos`` names, as photos to attach (a 400 naming ``photos`` for an
     # unknown, used or refused upload); the service attaches them in the change's transaction.
     attach_photos: Callable[[list[str]], list[Photo]] = field(repr=False, default=_no_photos)
+    # Another case by id, for an action that changes two (并件): a 400 naming ``field`` when
+    # there is no such case.
+    case_of: Callable[[str, str], Case] = field(repr=False, default=_no_other_case)
 
 
 Runner = Callable[["Case", "Actor", Mapping[str, Any], Context], "TransitionResult"]

@@ -90,3 +90,56 @@ def test_the_coordinator_sees_the_likely_duplicate_of_a_new_case(
     expect(section.get_by_role("link", name=DEMO_TITLE)).to_be_visible()
     expect(section).to_contain_text("文字相似度")
     assert_clean(problems, stack)
+
+
+def test_the_coordinator_merges_a_duplicate_from_the_list_and_the_pages_say_so(
+    stack: Stack, desktop: tuple[Any, PageProblems]
+) -> None:
+    """并件 in the console: 并入此件 on the likely duplicate fills the form; once merged, the
+    duplicate's citizen reads where it went and the primary's page counts it."""
+    from tests.browser.test_admin_page import sign_in
+    from tests.browser.test_pages import confirm
+
+    page, problems = desktop
+    bearer = {"Authorization": f"Bearer {stack.staff_session('coordinator@wenzheng.example')}"}
+    place = {"address": "滨河路菜市场门口"}
+    primary = stack.submit(
+        "滨河路菜市场门口积水严重",
+        "滨河路菜市场门口一下雨就积水，深的地方没过脚踝，老人买菜很不方便。",
+        district="binhe",
+        location=place,
+    )
+    status, _ = stack.call(
+        "POST",
+        f"/api/staff/cases/{primary['case_id']}/accept",
+        {"urgency": "general", "public": True},
+        bearer,
+    )
+    assert status == 200
+    duplicate = stack.submit(
+        "滨河路菜市场门口下雨积水",
+        "一下雨滨河路菜市场门口就积水，买菜要蹚水，老人孩子很不方便。",
+        district="binhe",
+        location=place,
+    )
+    sign_in(page, stack, "coordinator@wenzheng.example")
+    page.goto(stack.url(f"/staff.html?case={duplicate['case_id']}"))
+    item = page.locator("section.similar-staff .similar-item").filter(
+        has=page.get_by_role("link", name="滨河路菜市场门口积水严重")
+    )
+    item.get_by_role("button", name="并入此件").click()
+    form = page.locator("details.action", has_text="并件").first
+    expect(form.get_by_label("主件编号")).to_have_value(primary["case_id"])
+    form.get_by_label("并件说明").fill("与主件是同一处积水")
+    form.get_by_role("button", name="并件").click()
+    confirm(page, "确认并件")
+    expect(page.get_by_role("status").filter(has_text="已并入")).to_be_visible()
+    expect(page.locator(".merge-note")).to_contain_text(primary["case_id"])
+
+    page.goto(stack.url(f"/case.html?id={primary['case_id']}"))
+    expect(page.locator(".merge-note")).to_have_text("1 件同类诉求已合并办理。")
+    page.goto(stack.url(f"/track.html?id={duplicate['case_id']}"))
+    page.get_by_label("查询码").fill(duplicate["tracking_code"])
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator(".merge-note")).to_contain_text("合并办理")
+    assert_clean(problems, stack)

@@ -5,7 +5,7 @@ import { loading, errorBox, alertBox } from './ui.js';
 import { setPageTitle } from './shell.js';
 import {
   caseHeading, caseFacts, caseContent, photosSection, repliesSection, timelineSection, provisionalNote, pausedNote,
-  supportsText,
+  supportsText, mergeNote,
 } from './caseview.js';
 import { lifecycle } from './lifecycle.js';
 import { loadDistricts, drawMap } from './map.js';
@@ -79,6 +79,7 @@ async function load() {
     replace(app,
       h('article', { class: 'case' },
         caseHeading(c),
+        mergeNote(c),
         h('section', { class: 'panel' }, h('h2', { class: 'visually-hidden' }, '基本信息'), caseFacts(c), pausedNote(c), provisionalNote(c)),
         caseContent(c),
         placeSection(c),

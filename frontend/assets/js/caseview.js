@@ -108,6 +108,17 @@ export function provisionalNote(c) {
     : null;
 }
 
+/** 并件: where a merged case went, or how many cases a primary answers for. */
+export function mergeNote(c, { staff = false } = {}) {
+  const page = (id) => (staff ? `staff.html?case=${encodeURIComponent(id)}` : `case.html?id=${encodeURIComponent(id)}`);
+  if (c.merged_into) {
+    return h('p', { class: 'alert alert-info merge-note' }, '本件已与反映同一问题的诉求 ',
+      h('a', { href: page(c.merged_into) }, c.merged_into), ' 合并办理（并件），答复以该件为准。');
+  }
+  if (c.merged_count) return h('p', { class: 'alert alert-info merge-note' }, `${c.merged_count} 件同类诉求已合并办理。`);
+  return null;
+}
+
 /** 不予受理 reason (PrivateCase / StaffCase `rejection`). */
 export function rejectionBlock(r) {
   if (!r) return null;

@@ -5,7 +5,7 @@ import { formatDateTime } from './format.js';
 import { alertBox, facts } from './ui.js';
 import {
   caseHeading, caseFacts, caseContent, contactSection, repliesSection, timelineSection, rejectionBlock,
-  infoRequestsSection, pausedNote, photosSection,
+  infoRequestsSection, pausedNote, photosSection, mergeNote,
 } from './caseview.js';
 import { actionLabel, actionPath, withDepartment } from './lifecycle.js';
 import { staffGet, staffPost, PROVISIONAL } from './staff-common.js';
@@ -32,6 +32,7 @@ export function showCase(panel, c, message, env) {
       message ? h('div', { class: 'alert alert-success', role: 'status' }, h('p', null, message)) : null,
       caseHeading(c, 'h2'),
       rejectionBlock(c.rejection),
+      mergeNote({ merged_into: c.merged && c.merged.into, merged_count: (c.merged_cases || []).length }, { staff: true }),
       c.escalated ? alertBox('本件经两次重办留言人仍不满意，已转总平台处理。', 'warning') : null,
       c.district_claimed ? alertBox(`留言人选择的区县是「${c.district_claimed.label}」，但所填地点位于「${c.district_label}」。受理时请确定该诉求所属区县。`, 'warning') : null,
       c.deadline_provisional ? alertBox(`${PROVISIONAL}：时限所在年份的法定节假日安排尚未确认，公布并由管理员更新工作日历后，请核对本件时限。`, 'warning') : null,
@@ -76,13 +77,23 @@ function similarSection(c) {
   const body = h('div', { 'aria-live': 'polite' }, h('p', { class: 'muted' }, '正在查找相似的在办诉求…'));
   staffGet(`/api/staff/cases/${encodeURIComponent(c.case_id)}/similar`).then(({ items }) => {
     if (!items.length) return replace(body, h('p', { class: 'muted' }, '未发现相似的在办诉求。'));
+    const into = (i) => {
+      const input = section.closest('.case-panel-inner')?.querySelector('input[name="into"]');
+      if (!input) return;
+      const details = input.closest('details');
+      if (details) details.open = true;
+      input.value = i.case_id;
+      input.focus();
+    };
     return replace(body,
       h('ul', { class: 'similar-list' }, items.map((i) => h('li', { class: 'similar-item' },
         h('a', { href: `staff.html?case=${encodeURIComponent(i.case_id)}` }, i.title),
-        h('p', { class: 'muted similar-meta' }, similarMeta(i))))),
-      h('p', { class: 'hint' }, '确属同一问题的，可以“不予受理”并选择“重复诉求”，注明原诉求编号。'));
+        h('p', { class: 'muted similar-meta' }, similarMeta(i)),
+        h('button', { type: 'button', class: 'btn btn-secondary btn-small', onclick: () => into(i) }, '并入此件')))),
+      h('p', { class: 'hint' }, '确属同一问题的，点“并入此件”后在下方“并件”中确认：主件答复后会同时告知本件留言人。'));
   }).catch(() => replace(body, h('p', { class: 'muted' }, '相似诉求暂时无法查询，不影响受理。')));
-  return h('section', { class: 'panel similar-staff' }, h('h2', null, '可能重复的诉求'), body);
+  const section = h('section', { class: 'panel similar-staff' }, h('h2', null, '可能重复的诉求'), body);
+  return section;
 }
 
 /** 隐藏: a coordinator hides a photo from the public with a note (an internal event). */

@@ -327,9 +327,56 @@ function closeForm(c, { send, done, failed }) {
   });
 }
 
+const CASE_ID = /^WZ[0-9]{8}-[A-Z0-9]{6}$/;
+
+/** 并件: this case follows the primary named (the 可能重复 list fills it in). */
+function mergeForm(c, { send, done, failed }) {
+  const into = h('input', { type: 'text', name: 'into', autocomplete: 'off', spellcheck: 'false', placeholder: 'WZ20261118-ABC123' });
+  const note = h('textarea', { name: 'note', rows: '2' });
+  return actionForm({
+    intro: '把本件并入反映同一问题的主件：本件不再单独计时和考核，主件答复后同时告知本件留言人。5 个工作日内可撤销。',
+    children: [
+      field({ label: '主件编号', control: into, path: 'into', hint: '可在上方“可能重复的诉求”中点“并入此件”填入' }),
+      field({ label: '并件说明', control: note, path: 'note', extra: counter(note, 1000) }),
+    ],
+    collect() {
+      const body = { into: into.value.trim().toUpperCase(), note: note.value.trim() };
+      const errors = [];
+      if (!CASE_ID.test(body.into)) errors.push({ field: 'into', message: '请填写主件编号（如 WZ20261118-ABC123）' });
+      if (body.into === c.case_id) errors.push({ field: 'into', message: '不能并入本件自身' });
+      if (!body.note) errors.push({ field: 'note', message: '请填写并件说明' });
+      return { body, errors };
+    },
+    confirm: (body) => ({ title: '确认并件', message: `本件将并入 ${body.into} 合并办理，留言人会收到通知。`, details: [['主件', body.into], ['说明', truncate(body.note, 120)]], confirmLabel: '确认并件' }),
+    submit: send,
+    done: (v) => done(v, `已并入 ${v.merged ? v.merged.into : ''}，并已告知留言人。`),
+    failed,
+    submitLabel: '并件',
+  });
+}
+
+/** 撤销并件: within 5 working days, the case is handled on its own again. */
+function unmergeForm(c, { send, done, failed }) {
+  const note = h('textarea', { name: 'note', rows: '2' });
+  return actionForm({
+    intro: `本件已并入 ${c.merged ? c.merged.into : ''}。核实不是同一问题的，可在并件后 5 个工作日内撤销，本件回到并件前的状态单独办理，两件的留言人都会收到通知。`,
+    children: [field({ label: '撤销说明', control: note, path: 'note', extra: counter(note, 1000) })],
+    collect() {
+      const body = { note: note.value.trim() };
+      return { body, errors: body.note ? [] : [{ field: 'note', message: '请填写撤销说明' }] };
+    },
+    submit: send,
+    done: (v) => done(v, '已撤销并件，本件单独办理。'),
+    failed,
+    submitLabel: '撤销并件',
+  });
+}
+
 export const FORMS = {
   accept: acceptForm,
   reject: rejectForm,
+  merge: mergeForm,
+  unmerge: unmergeForm,
   assign: assignForm,
   'return-decision': returnDecisionForm,
   'extension-decision': extensionDecisionForm,

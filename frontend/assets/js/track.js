@@ -7,7 +7,7 @@ import {
   taxonomy, optionsOf, field, fieldset, counter, loading, errorSummary,
   clearFieldErrors, showFieldErrors, setBusy, facts, telLink, mailLink, truncate,
 } from './ui.js';
-import { caseHeading, caseFacts, caseContent, photosSection, repliesSection, timelineSection, provisionalNote, rejectionBlock } from './caseview.js';
+import { caseHeading, caseFacts, caseContent, photosSection, repliesSection, timelineSection, provisionalNote, rejectionBlock, mergeNote } from './caseview.js';
 import { actionForm } from './actions.js';
 import { lifecycle, actionPath, bodyLimits } from './lifecycle.js';
 import { followForm } from './followform.js';
@@ -86,6 +86,7 @@ function render(c, done, forms) {
     h('article', { class: 'case' },
       nextStep,
       caseHeading(c, 'h2'),
+      mergeNote(c),
       rejectionBlock(c.rejection),
       h('section', { class: 'panel' }, caseFacts(c, { showName: false }), provisionalNote(c)),
       supplementPanel(c, forms.supplement, done && done.supplement),

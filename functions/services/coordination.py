@@ -8,7 +8,7 @@ from typing import Any
 from functions.domain import actions, showcase
 from functions.domain.cases import Actor, Case
 from functions.domain.lifecycle import TERMINAL, Role, State
-from functions.services import following, presenters
+from functions.services import presenters
 from functions.services.common import context, load, take
 from functions.services.staff_auth import StaffSession
 from functions.storage import cases_repo, directory, showcase_repo
@@ -36,6 +36,8 @@ def view(case: Case, now: datetime) -> dict[str, Any]:
     )
     out["can_feature"] = featurable
     out["featured"] = presenters.featured(on_wall)
+    from functions.services import following  # the staff view's only: not on public reads
+
     out["followers"] = following.followers(case.case_id)  # how many, never who (§14)
     return out
 

@@ -62,6 +62,7 @@ class Reads:
         self.returned = 0
         self.in_dynamodb = 0.0
         self._started = 0.0
+        self.hooked = False  # whether ``measuring`` hooked it onto the client
 
     def reset(self) -> None:
         self.requests.clear()
@@ -105,9 +106,13 @@ def reads(aws: None) -> Iterator[Reads]:
 
 
 def measuring(hooks: Reads, *, on: bool = True) -> None:
+    """Hook ``hooks`` onto the cases table's client, or off it if it was hooked: botocore's
+    ``unregister`` of a handler never registered can fail in its event trie."""
     events = _client().meta.events
-    events.unregister("before-call.dynamodb", hooks.before)
-    events.unregister("after-call.dynamodb", hooks.after)
+    if hooks.hooked:
+        events.unregister("before-call.dynamodb", hooks.before)
+        events.unregister("after-call.dynamodb", hooks.after)
+    hooks.hooked = on
     if on:
         events.register("before-call.dynamodb", hooks.before)
         events.register("after-call.dynamodb", hooks.after)

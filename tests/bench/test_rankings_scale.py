@@ -58,6 +58,7 @@ class Reads:
 
     def __init__(self) -> None:
         self.requests: Counter[tuple[str, str]] = Counter()
+        self.hooked: list[Any] = []  # the clients ``measuring`` hooked it onto
         self.items_read = 0
         self.in_dynamodb = 0.0
         self._started = 0.0
@@ -114,12 +115,15 @@ def reads(aws: None) -> Iterator[Reads]:
 
 
 def measuring(hooks: Reads, *, on: bool = True) -> None:
-    for client in _clients():
+    """Hook ``hooks`` onto every model's client (``on``), or off the clients it was hooked
+    onto: botocore's ``unregister`` of a handler never registered can fail in its event trie."""
+    for client in hooks.hooked:
         client.meta.events.unregister("before-call.dynamodb", hooks.before)
         client.meta.events.unregister("after-call.dynamodb", hooks.after)
-        if on:
-            client.meta.events.register("before-call.dynamodb", hooks.before)
-            client.meta.events.register("after-call.dynamodb", hooks.after)
+    hooks.hooked = _clients() if on else []
+    for client in hooks.hooked:
+        client.meta.events.register("before-call.dynamodb", hooks.before)
+        client.meta.events.register("after-call.dynamodb", hooks.after)
 
 
 # --- the city and its month -----------------------------------------------------------------

@@ -108,10 +108,11 @@ def _expand(
     """Expand a leased fan-out into its followers' e-mails (``Unavailable`` if its outcome
     cannot be recorded; a batch another run wrote first ends this run's turn at it)."""
     from functions.domain.errors import Conflict
-    from functions.services import following
+    from functions.services import following, merging
 
+    expand = merging.expand if message.recipient == merging.AUDIENCE else following.expand
     try:
-        report.expanded += following.expand(message, now)
+        report.expanded += expand(message, now)
     except Conflict:
         report.skipped += 1  # another run is expanding it
     except Unavailable:

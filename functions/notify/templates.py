@@ -330,6 +330,33 @@ def _citizen_merged(case: Case, track_url: str, tracking_code: str | None) -> Te
     )
 
 
+def merged_reply(case: Case, primary: Case, *, track_url: str) -> Text:
+    """To the citizen of a case merged into ``primary``: the primary's reply (its last)."""
+    cid = case.case_id
+    reply = primary.last_reply
+    assert reply is not None
+    planned = [f"计划完成日期：{reply.planned_date:%Y年%m月%d日}"] if reply.planned_date else []
+    return Text(
+        f"您的诉求 {cid} 已答复（并件办理）",
+        _body(
+            [
+                f"您好！您提交的诉求（编号 {cid}）与诉求 {primary.case_id} 合并办理，"
+                "承办单位已统一答复：",
+                "",
+                f"答复单位：{one_line(reply.department.name)}",
+                f"办理结果：{OUTCOME_LABELS[reply.outcome]}",
+                *planned,
+                "",
+                *quoted("答复内容", reply.text),
+                *_title_block(case),
+                f"查看答复：{track_url}",
+            ]
+        ),
+        _sms(f"您的诉求{cid}已随同类诉求{primary.case_id}统一答复，请凭查询码查看。"),
+        (track_url,),
+    )
+
+
 @to_citizen("unmerged")
 def _citizen_unmerged(case: Case, track_url: str, tracking_code: str | None) -> Text:
     cid, links, track, _a, _lead = _citizen_common(case, track_url)

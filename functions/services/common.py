@@ -342,6 +342,10 @@ def materialise(case: Case, notices: list[Notice], now: datetime) -> list[Model]
                 from functions.services import following
 
                 items += following.fanout(case, notice.template, now)
+            if case.merged_cases:  # 并件: the citizens of the cases that follow this one
+                from functions.services import merging
+
+                items += merging.fanout(case, notice.template, now)
         elif notice.audience == "ladder":
             items += _ladder_messages(case, notice, now)
         elif notice.audience in ("coordinators", "leader"):

@@ -27,6 +27,8 @@ def _shown(m: outbox_repo.Message) -> str:
     a follower's address (§14: a follower's address is shown to no one)."""
     if m.channel == "sms":
         return _masked_phone(m.recipient)
+    if m.channel == outbox_repo.FANOUT and m.recipient == "merged":
+        return "（并件各留言人）"
     if m.channel == outbox_repo.FANOUT or to_a_follower(m.template):
         return FOLLOWER
     return m.recipient

@@ -125,3 +125,36 @@ def test_after_five_working_days_the_merge_stands(api: Api) -> None:
     assert "unmerge" not in api.staff_case(dup)["actions"]
     late = api.act(dup, "unmerge", {"note": "核实后不是同一处"})
     assert late.status == 409 and late.error["code"] == "unmerge_window_closed"
+
+
+def test_the_primarys_reply_reaches_every_merged_citizen_once(api: Api) -> None:
+    from tests.api.helpers import reply_body
+
+    primary, link = api.assigned_case()
+    prim = primary["case_id"]
+    followers = []
+    for n, phone in enumerate(("13900000001", "13900000002")):
+        dup = api.submit(
+            title=f"小区电梯又坏了{n}",
+            content="翠湖小区 3 号楼电梯又停运了，老人上下楼很困难。",
+            contact={"phone": phone, "email": f"dup{n}@example.com"},
+        )
+        api.ok(merge(api, dup["case_id"], prim))
+        followers.append(dup)
+    api.ok(api.handle_act(link, "sign"))
+    api.ok(api.handle_act(link, "reply", reply_body()))
+    api.deliver()  # the fan-out is expanded; its messages go out on the next run
+
+    for dup in followers:
+        mails = [
+            m for m in api.messages(case_id=dup["case_id"]) if "已答复（并件办理）" in m["subject"]
+        ]
+        assert len(mails) == 1 and prim in mails[0]["body"]
+        texts = [m for m in api.messages(case_id=dup["case_id"]) if m["channel"] == "sms"]
+        assert any("统一答复" in m["body"] for m in texts)
+    api.deliver()  # a later run sends nothing twice
+    for dup in followers:
+        mails = [
+            m for m in api.messages(case_id=dup["case_id"]) if "已答复（并件办理）" in m["subject"]
+        ]
+        assert len(mails) == 1

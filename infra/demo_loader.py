@@ -36,7 +36,7 @@ from functions.domain.geo import Boundary
 from functions.domain.lifecycle import Role
 from functions.domain.taxonomy import Outcome, Rating, RejectReason, Urgency
 from functions.services import citizen
-from functions.services.common import commit, context, deadline_rules, load
+from functions.services.common import commit, commit_all, context, deadline_rules, load
 from functions.storage import boundaries, config_repo, directory
 
 CASES = Path(__file__).parent / "demo" / "cases.json"
@@ -149,7 +149,7 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
         result = close(case, COORDINATOR, note=step["note"], now=at)
     else:
         result = _registered(case_id, case, step, at)
-    commit(result, at)
+    commit_all([result, *result.companions], at)  # a merge writes its primary too
 
 
 def _registered(case_id: str, case: Case, step: dict[str, Any], at: datetime) -> TransitionResult:
@@ -159,7 +159,13 @@ def _registered(case_id: str, case: Case, step: dict[str, Any], at: datetime) ->
         raise ValueError(f"unknown demo step {step['do']!r}")
     action = actions.get(step["do"])
     audience = action.route.audience if action.route else "system"
-    actor = {"department": _lead(case_id), "citizen": CITIZEN}.get(audience, COORDINATOR)
+    actor = (
+        _lead(case_id)
+        if audience == "department"
+        else CITIZEN
+        if audience == "citizen"
+        else COORDINATOR
+    )
     body = {k: v for k, v in step.items() if k not in ("do", "after_hours")}
     assert action.run is not None
     return action.run(case, actor, body, context(at))
@@ -279,6 +285,8 @@ def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str,
             at = min(_shift(at, step.get("after_hours", 1), calendar), now - timedelta(minutes=1))
             if step["do"] == "reject" and step.get("reason_code") == "duplicate":
                 step = {**step, "duplicate_of": _original(step, spec, created)}
+            if step["do"] == "merge":  # 并件: into the demo case its key names
+                step = {**step, "into": {c["key"]: c["case_id"] for c in created}[step["into"]]}
             _climb_until(answer["case_id"], at)
             _step(answer["case_id"], step, at)
         _climb_until(answer["case_id"], now)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -32,6 +32,9 @@ from functions.storage.models import IdempotencyModel
 
 # An item, its update actions and the condition it must meet, in a unit of work.
 Update = tuple[Model, list[Action], Condition]
+
+if TYPE_CHECKING:
+    from functions.notify.templates import Text
 
 
 def deadline_rules() -> DeadlineRules:
@@ -119,7 +122,6 @@ def handle_url(token: str) -> str:
 
 def _citizen_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
     from functions.notify import templates
-    from functions.storage import outbox_repo
 
     text = templates.citizen(
         notice.template,
@@ -127,6 +129,14 @@ def _citizen_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
         track_url=track_url(case.case_id),
         tracking_code=notice.tracking_code,  # the receipt: only to the case's own contact
     )
+    return to_citizen(case, text, notice.template, now)
+
+
+def to_citizen(case: Case, text: Text, template: str, now: datetime) -> list[Model]:
+    """The outbox messages of a citizen notice: an e-mail and, with an SMS text, an SMS, to
+    whichever of the two the case's contact gave."""
+    from functions.storage import outbox_repo
+
     found: list[Model] = []
     if case.contact.email:
         found.append(
@@ -136,7 +146,7 @@ def _citizen_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
                 subject=text.subject,
                 body=text.body,
                 case_id=case.case_id,
-                template=notice.template,
+                template=template,
                 now=now,
                 links=text.links,
             )
@@ -149,7 +159,7 @@ def _citizen_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
                 subject="",
                 body=text.sms,
                 case_id=case.case_id,
-                template=notice.template,
+                template=template,
                 now=now,
             )
         )

@@ -43,36 +43,10 @@ def fanout(primary: Case, template: str, now: datetime) -> list[Model]:
 
 def _messages(primary: Case, case: Case, now: datetime) -> list[Model]:
     from functions.notify import templates
-    from functions.services.common import track_url
+    from functions.services.common import to_citizen, track_url
 
     text = templates.merged_reply(case, primary, track_url=track_url(case.case_id))
-    found: list[Model] = []
-    if case.contact.email:
-        found.append(
-            outbox_repo.new_message(
-                channel="email",
-                recipient=case.contact.email,
-                subject=text.subject,
-                body=text.body,
-                case_id=case.case_id,
-                template=TEMPLATE,
-                now=now,
-                links=text.links,
-            )
-        )
-    if case.contact.phone and text.sms:
-        found.append(
-            outbox_repo.new_message(
-                channel="sms",
-                recipient=case.contact.phone,
-                subject="",
-                body=text.sms,
-                case_id=case.case_id,
-                template=TEMPLATE,
-                now=now,
-            )
-        )
-    return found
+    return to_citizen(case, text, TEMPLATE, now)
 
 
 def expand(message: outbox_repo.Message, now: datetime, batches: int | None = None) -> int:

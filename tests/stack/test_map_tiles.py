@@ -90,10 +90,11 @@ def tiles() -> Iterator[TileServer]:
 @pytest.fixture(scope="module")
 def tiled_stack(tiles: TileServer) -> Iterator[Stack]:
     running = start(
+        "--empty",  # the demo city's districts, staff and taxonomy, none of its cases
         env={
             "WZ_MAP_TILES": f"{tiles.origin}/tiles/{{z}}/{{x}}/{{y}}.png",
             "WZ_MAP_TILES_ATTRIBUTION": ATTRIBUTION,
-        }
+        },
     )
     try:
         yield running

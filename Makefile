@@ -45,9 +45,9 @@ $(OPENAPI_LINTERS): tests/openapi/package-lock.json
 ## Install what the tests need, then run the whole suite.
 ## One worker per core and one more (pytest-xdist; TEST_WORKERS=0 runs in one process): a
 ## browser test's worker mostly waits on its stack and chromium, so a third worker on two cores
-## fills the gaps (9 min 49 s against 10 min 44 s with two). Each test file stays on one worker;
-## the browser tests share one stack (the axe checks have their own), the infra tests one package
-## (tests/conftest.py).
+## fills the gaps (9 min 49 s against 10 min 44 s with two; giving the axe checks a worker and a
+## stack of their own made it 10 min 58 s). Each test file stays on one worker; the browser
+## tests share one stack, the infra tests one package (tests/conftest.py).
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: venv browser-deps openapi-deps
 	$(PY) -m pytest -q -n $(TEST_WORKERS)

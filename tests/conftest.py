@@ -79,8 +79,7 @@ TEST_CITY: dict[str, Any] = {
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Under ``pytest -n`` (make test runs one worker per core): each test file runs whole on
     one worker, so its module fixtures (a city loaded, a stack started) are made once; the
-    browser tests share one worker and its one stack (tests/browser/conftest.py; the axe checks
-    go to another, with a stack of their own: the browser tests are the longest group), the infra
+    browser tests share one worker and its one stack (tests/browser/conftest.py), the infra
     tests one ``make package`` (tests/infra/conftest.py), which rebuilds ``vendor/``. The largest
     groups go out first, so the browser tests start at once. (xdist's own ``loadgroup`` marks
     tests through a node attribute pytest 9 no longer reads.)"""
@@ -89,8 +88,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class ByFile(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
-            if path == "tests/browser/test_accessibility.py":
-                return path  # the axe checks: a third of the browser time, beside the rest
             for shared in ("tests/browser/", "tests/infra/"):
                 if path.startswith(shared):
                     return shared  # one stack; one `make package` (it rebuilds vendor/)

@@ -9,9 +9,10 @@
 - an outcome DynamoDB cannot record → logged at ERROR, the run goes on, and the message is
   taken again once its lease (2 min) ends: a send not recorded is sent again (at least once).
 
-A fan-out (channel ``fanout``: one notice to a case's followers) is not sent but expanded into
-one e-mail per follower (``functions/services/following.py`` ``expand``), a batch per
-transaction; those e-mails are due at once and go out on the next run.
+A fan-out (channel ``fanout``: one notice to a case's followers, or to the citizens of the
+cases merged into it) is not sent but expanded into one message per recipient
+(``functions/services/fanout.py``), a batch per transaction; those messages are due at once
+and go out on the next run.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class DeliveryReport:
     deferred: int = 0
     dead: int = 0
     unrecorded: int = 0  # handled but the outcome not written: retried after the lease
-    expanded: int = 0  # follower e-mails made from fan-outs (sent by a later run)
+    expanded: int = 0  # recipients fan-outs reached (their messages sent by a later run)
 
 
 def _send(message: outbox_repo.Message) -> str:
@@ -108,11 +109,11 @@ def _expand(
     """Expand a leased fan-out into its followers' e-mails (``Unavailable`` if its outcome
     cannot be recorded; a batch another run wrote first ends this run's turn at it)."""
     from functions.domain.errors import Conflict
-    from functions.services import following, merging
+    from functions.services import fanout, following, merging
 
-    expand = merging.expand if message.recipient == merging.AUDIENCE else following.expand
+    source = merging if message.recipient == merging.AUDIENCE else following
     try:
-        report.expanded += expand(message, now)
+        report.expanded += fanout.expand(message, now, source.batches(message, now))
     except Conflict:
         report.skipped += 1  # another run is expanding it
     except Unavailable:

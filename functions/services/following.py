@@ -5,9 +5,8 @@ A case's notices reach its followers in two steps. The transition that makes a f
 notice (``FOLLOWED``) writes, in its own transaction, ONE fan-out message to the outbox, and
 only when the case has a follower (one Query of its partition, stopping at the first): the
 case's transaction grows by one item however many follow it, so it stays within DynamoDB's
-100 items. The outbox job then expands the fan-out (``expand``) into one e-mail per follower,
-each with its own unsubscribe link, ``FANOUT_BATCH`` followers per transaction, the batch
-written together with the fan-out's progress (so a rerun neither skips nor repeats one)."""
+100 items. The outbox job then expands the fan-out (functions/services/fanout.py, with
+``batches``) into one e-mail per follower, each with its own unsubscribe link."""
 
 from __future__ import annotations
 
@@ -19,6 +18,7 @@ from pynamodb.models import Model
 from functions.domain import following
 from functions.domain.cases import Case
 from functions.domain.following import CONFIRM_TEMPLATE, FANOUT_BATCH, Via, follower_template
+from functions.services.fanout import Batch, NextBatch
 from functions.settings import settings
 from functions.storage import cases_repo, followers_repo, outbox_repo, tokens
 from functions.storage.outbox_repo import FANOUT
@@ -26,9 +26,6 @@ from functions.storage.outbox_repo import FANOUT
 ONE_CLICK = ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 # What a follower message's fan-out is addressed to: everyone, or those following their own.
 AUDIENCES = {"all": "followers", Via.OWN.value: "followers:own"}
-# Batches one outbox run expands of one fan-out before leaving the rest to the next run (so
-# a run stays well inside its lease): 25 × 40 = 1,000 followers a run.
-BATCHES_PER_RUN = 25
 
 
 def confirm_url(token: str) -> str:
@@ -188,36 +185,21 @@ def _follower_message(
     ]
 
 
-def expand(message: outbox_repo.Message, now: datetime, batches: int | None = None) -> int:
-    """Expand a leased fan-out from where it stands: ``FANOUT_BATCH`` followers per
-    transaction (their messages, their links and the fan-out's progress), at most ``batches``
-    of them; then the fan-out is done (``expanded``) or due again for the next run. Returns how
-    many messages this call made."""
+def batches(message: outbox_repo.Message, now: datetime) -> NextBatch:
+    """A followers' fan-out's batches (functions/services/fanout.py): the next
+    ``FANOUT_BATCH`` followers by key, each with their e-mail and unsubscribe link."""
     assert message.case_id is not None
-    batches = BATCHES_PER_RUN if batches is None else batches
+    case_id = message.case_id
     via = Via.OWN.value if message.recipient == AUDIENCES[Via.OWN.value] else None
-    cursor, fanned, made = message.cursor, message.fanned, 0
-    for _ in range(batches):
-        found = followers_repo.page(message.case_id, after=cursor, limit=FANOUT_BATCH, via=via)
+
+    def next_batch(cursor: str | None) -> Batch | None:
+        found = followers_repo.page(case_id, after=cursor, limit=FANOUT_BATCH, via=via)
         if not found:
-            break
+            return None
         items = [item for f in found for item in _follower_message(message, f, now)]
-        outbox_repo.advance_fanout(message, items, cursor=found[-1].key, fanned=fanned + len(found))
-        message = _moved(message, found[-1].key, fanned + len(found))
-        cursor, fanned, made = found[-1].key, fanned + len(found), made + len(found)
-        if len(found) < FANOUT_BATCH:
-            break
-    else:
-        outbox_repo.release_fanout(message, now)
-        return made
-    outbox_repo.finish_fanout(message, fanned, now)
-    return made
+        return Batch(len(found), items, found[-1].key)
 
-
-def _moved(message: outbox_repo.Message, cursor: str, fanned: int) -> outbox_repo.Message:
-    from dataclasses import replace
-
-    return replace(message, cursor=cursor, fanned=fanned)
+    return next_batch
 
 
 def followers(case_id: str) -> int:

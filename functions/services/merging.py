@@ -2,10 +2,8 @@
 
 As for followers (functions/services/following.py), the primary's reply writes ONE fan-out
 message in its own transaction when cases follow it, whatever their number; the outbox job
-expands it (``expand``), ``FANOUT_BATCH`` merged cases per transaction, each citizen's
-e-mail and SMS rendered for their own case (its id, its tracking page), the batch written
-with the fan-out's progress (an index into the primary's ``merged_cases``), so a rerun
-neither skips nor repeats one."""
+expands it (functions/services/fanout.py, with ``batches``), each citizen's e-mail and SMS
+rendered for their own case (its id, its tracking page)."""
 
 from __future__ import annotations
 
@@ -15,13 +13,13 @@ from pynamodb.models import Model
 
 from functions.domain.cases import Case
 from functions.domain.following import FANOUT_BATCH
+from functions.services.fanout import Batch, NextBatch
 from functions.storage import cases_repo, outbox_repo
 from functions.storage.outbox_repo import FANOUT
 
 AUDIENCE = "merged"  # a fan-out's recipient: the citizens of the cases merged into the case
 TEMPLATE = "merged_replied"
 TOLD = frozenset({"replied"})  # the primary's notices its merged citizens hear of
-BATCHES_PER_RUN = 25
 
 
 def fanout(primary: Case, template: str, now: datetime) -> list[Model]:
@@ -49,18 +47,18 @@ def _messages(primary: Case, case: Case, now: datetime) -> list[Model]:
     return to_citizen(case, text, TEMPLATE, now)
 
 
-def expand(message: outbox_repo.Message, now: datetime, batches: int | None = None) -> int:
-    """Expand a leased merged-citizens fan-out from where it stands (see the module)."""
-    from dataclasses import replace
-
+def batches(message: outbox_repo.Message, now: datetime) -> NextBatch:
+    """A merged citizens' fan-out's batches (functions/services/fanout.py): the next
+    ``FANOUT_BATCH`` of the primary's merged cases, in the order merged (the cursor is an
+    index into ``merged_cases``); a case since taken back out (撤销并件) hears nothing."""
     assert message.case_id is not None
     primary = cases_repo.get(message.case_id)
-    merged = primary.merged_cases if primary is not None else []
-    start, fanned, made = int(message.cursor or 0), message.fanned, 0
-    for _ in range(BATCHES_PER_RUN if batches is None else batches):
-        ids = merged[start : start + FANOUT_BATCH]
-        if not ids or primary is None:
-            break
+
+    def next_batch(cursor: str | None) -> Batch | None:
+        start = int(cursor or 0)
+        ids = primary.merged_cases[start : start + FANOUT_BATCH] if primary else []
+        if primary is None or not ids:
+            return None
         found = cases_repo.get_many(ids)
         items = [
             item
@@ -70,14 +68,6 @@ def expand(message: outbox_repo.Message, now: datetime, batches: int | None = No
             and case.merged.into == primary.case_id
             for item in _messages(primary, case, now)
         ]
-        start += len(ids)
-        outbox_repo.advance_fanout(message, items, cursor=str(start), fanned=fanned + len(ids))
-        message = replace(message, cursor=str(start), fanned=fanned + len(ids))
-        fanned, made = fanned + len(ids), made + len(items)
-        if len(ids) < FANOUT_BATCH:
-            break
-    else:
-        outbox_repo.release_fanout(message, now)
-        return made
-    outbox_repo.finish_fanout(message, fanned, now)
-    return made
+        return Batch(len(ids), items, str(start + len(ids)))
+
+    return next_batch

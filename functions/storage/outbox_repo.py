@@ -68,8 +68,8 @@ class Message:
     links: tuple[str, ...] = ()  # the platform's links in ``body`` (an email's live links)
     sent_machine_at: datetime | None = None
     headers: tuple[tuple[str, str], ...] = ()  # extra mail headers (List-Unsubscribe…)
-    cursor: str | None = None  # a fan-out's progress: the last follower written
-    fanned: int = 0  # … and how many messages it made so far
+    cursor: str | None = None  # a fan-out's progress: where its next batch starts
+    fanned: int = 0  # … and how many recipients it reached so far
 
 
 def backoff_window(attempts: int) -> timedelta:

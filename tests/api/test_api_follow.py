@@ -465,7 +465,7 @@ def test_a_reply_to_a_case_with_many_followers_stays_one_small_transaction(
     batch per transaction, and each follower gets exactly one e-mail, even when a run is cut
     short and the next goes on from where it stopped."""
     from functions.domain.following import FANOUT_BATCH
-    from functions.services import following
+    from functions.services import fanout
     from functions.storage import case_commit
 
     created, link = public_case(api)
@@ -483,7 +483,7 @@ def test_a_reply_to_a_case_with_many_followers_stays_one_small_transaction(
     api.ok(api.handle_act(link, "reply", reply_body()))
     assert sizes[-1] <= 3, "the reply's own messages and one fan-out, not one per follower"
 
-    monkeypatch.setattr(following, "BATCHES_PER_RUN", 1)
+    monkeypatch.setattr(fanout, "BATCHES_PER_RUN", 1)
     made = [api.deliver()["expanded"] for _ in range(4)]
     assert made == [FANOUT_BATCH, FANOUT_BATCH, 7, 0]
     api.deliver()

@@ -22,19 +22,20 @@ def test_function_characters_say_nothing_about_a_report() -> None:
 
 
 def test_signatures_estimate_the_jaccard_index() -> None:
+    """With 32 hashes one estimate is off by up to ~0.25 (2.8 standard deviations); over 20
+    pairs the estimates are unbiased and close on average."""
     rng = random.Random(3)
     pool = [f"{a}{b}" for a in "一二三四五六七八九十" for b in "甲乙丙丁戊己庚辛壬癸"]
+    errors = []
     for _ in range(20):
         a = frozenset(rng.sample(pool, 60))
-        b = frozenset(list(a)[:40] + rng.sample(pool, 20))
-        estimate = (
-            sum(
-                x == y
-                for x, y in zip(similarity.signature(a), similarity.signature(b), strict=True)
-            )
-            / similarity.NUM_HASHES
-        )
-        assert abs(estimate - similarity.jaccard(a, b)) < 0.25
+        b = frozenset(sorted(a)[:40] + rng.sample(pool, 20))
+        agree = zip(similarity.signature(a), similarity.signature(b), strict=True)
+        estimate = sum(x == y for x, y in agree) / similarity.NUM_HASHES
+        errors.append(estimate - similarity.jaccard(a, b))
+    assert max(map(abs, errors)) < 0.35
+    assert sum(map(abs, errors)) / len(errors) < 0.12
+    assert abs(sum(errors) / len(errors)) < 0.1
 
 
 def test_band_keys_are_stable_and_shared_by_identical_texts_only() -> None:

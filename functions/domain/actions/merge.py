@@ -21,26 +21,42 @@ from functions.domain.cases import (
     TransitionResult,
     begin,
     finish,
-    require_writable,
 )
-from functions.domain.errors import Conflict, invalid_field
-from functions.domain.lifecycle import OPEN, EventType, State
+from functions.domain.errors import Conflict
+from functions.domain.lifecycle import OPEN, READ_ONLY, STATE_LABELS, EventType, State
 
 MERGED = EventKind(EventType.MERGED, "并件办理", public=True)
 MERGED_IN = EventKind(EventType.MERGED_IN, "同类诉求并入", public=True)
 
 
-def merge(case: Case, primary: Case, actor: Actor, *, note: str, now: datetime) -> TransitionResult:
-    new, before = begin(case, ACTION, actor)
-    if primary.case_id == case.case_id:
-        raise invalid_field("into", "不能并入本件自身", "a case cannot be merged into itself")
-    require_writable(primary)
+def _refusal(case: Case, primary: Case) -> tuple[str, str, str] | None:
+    """Why ``primary`` cannot take ``case`` (message, detail, code), or None."""
+    pid = primary.case_id
+    if pid == case.case_id:
+        return "不能并入本件自身", "a case cannot be merged into itself", "same_case"
+    if primary.state in READ_ONLY:
+        return f"主件 {pid} 已归档，不能并入", "the primary is archived", "primary_archived"
+    if primary.state == State.MERGED:
+        into = primary.merged.into if primary.merged else ""
+        return (
+            f"主件 {pid} 本身已并入 {into}，请并入 {into}",
+            "the primary is itself merged",
+            "primary_merged",
+        )
     if primary.state not in OPEN:
-        raise Conflict(
-            f"主件 {primary.case_id} 已办结或已并件，不能并入",
+        return (
+            f"主件 {pid} 已{STATE_LABELS[primary.state].removeprefix('已')}，不能并入",
             "the primary is no longer open",
             "primary_not_open",
         )
+    return None
+
+
+def merge(case: Case, primary: Case, actor: Actor, *, note: str, now: datetime) -> TransitionResult:
+    new, before = begin(case, ACTION, actor)
+    refused = _refusal(case, primary)
+    if refused is not None:
+        raise Conflict(*refused)
     if case.merged_cases:
         raise Conflict(
             "已有其他诉求并入本件，本件不能再并入其他诉求",

@@ -184,7 +184,8 @@ _guarded("GET", "/api/staff/queue", COORDINATORS)
         description=(
             "The coordinator's queue: open cases (or, for `state` rejected, closed or archived, "
             "finished ones), newest first or by deadline (`sort`), filtered by any of the codes, "
-            "by a pending return or extension request and to 群众关注 cases (`attention=1`); "
+            "by a pending return or extension request, to 群众关注 cases (`attention=1`) and to "
+            "primaries a merged case's citizen is not satisfied with (`merged_unsatisfied=1`); "
             "`counts` gives the number of cases in each state."
         ),
         parameters=(
@@ -192,6 +193,11 @@ _guarded("GET", "/api/staff/queue", COORDINATORS)
             query_param("pending", "pending request", {"enum": ["return", "extension"]}),
             query_param(
                 "attention", "`1`: only 群众关注 cases (附议 over a threshold)", {"enum": ["1"]}
+            ),
+            query_param(
+                "merged_unsatisfied",
+                "`1`: only primaries flagged 并件不满意 (a merged case's citizen is not satisfied)",
+                {"enum": ["1"]},
             ),
             query_param("sort", "order", {"enum": ["newest", "deadline"]}),
             CURSOR,
@@ -218,7 +224,7 @@ def queue() -> dict[str, Any]:
     filters = query(
         staff,
         *("state", "kind", "category", "district", "department", "pending", "attention"),
-        *("sort", "cursor"),
+        *("merged_unsatisfied", "sort", "cursor"),
     )
     return coordination.queue(filters, now())
 

@@ -172,12 +172,39 @@ class Attention:
 
 
 @dataclass(frozen=True)
+class MergedRating:
+    """The citizen of a merged case rates the primary's reply number ``reply`` (1 the first):
+    on their own case, once per reply; it neither closes nor reopens the primary."""
+
+    reply: int
+    rating: Rating
+    at: datetime
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
 class Merged:
-    """并件: the case follows ``into`` since ``at``, having left state ``left``."""
+    """并件: the case follows ``into`` since ``at``, having left state ``left``; its citizen's
+    ratings of the primary's replies."""
 
     into: str
     left: State
     at: datetime
+    ratings: list[MergedRating] = field(default_factory=list)
+
+    def rated(self, reply: int) -> MergedRating | None:
+        return next((r for r in self.ratings if r.reply == reply), None)
+
+
+@dataclass(frozen=True)
+class MergedComplaint:
+    """A flag on a primary for the coordinator: the citizen of merged case ``case_id`` is not
+    satisfied with its reply number ``reply`` (reopening stays with the primary's citizen)."""
+
+    case_id: str
+    reply: int
+    at: datetime
+    comment: str | None = None
 
 
 @dataclass
@@ -235,6 +262,7 @@ class Case:
     # that follow it, in the order merged.
     merged: Merged | None = None
     merged_cases: list[str] = field(default_factory=list)
+    merged_complaints: list[MergedComplaint] = field(default_factory=list)  # 并件不满意
     attention: Attention | None = None  # 群众关注: the supports crossed a threshold
 
     @property

@@ -172,5 +172,7 @@ class EventType(StrEnum):
     MERGED_IN = "merged_in"  # … and the primary's side: a duplicate now follows it
     UNMERGED = "unmerged"  # 撤销并件: the case is handled on its own again
     UNMERGED_OUT = "unmerged_out"  # … and the primary's side
+    MERGED_RATED = "merged_rated"  # a merged case's citizen rated the primary's reply
+    MERGED_UNSATISFIED = "merged_unsatisfied"  # … not satisfied: a flag on the primary
     ATTENTION = "attention"  # 群众关注: the supports crossed the first threshold
     ATTENTION_LEADER = "attention_leader"  # … the second: the lead's leader is told

@@ -979,7 +979,10 @@ def follow_confirmation(case_id: str, *, title: str | None, link: str, days: int
 # --- 附议 that counts (§14): 群众关注 --------------------------------------------------------
 
 
-def _office_text(case: Case, to: Office, tag: str, sentence: str, ask: str) -> Text:
+def _office_text(
+    case: Case, to: Office, tag: str, sentence: str, ask: str, said: Sequence[str] = ()
+) -> Text:
+    """``said``: what someone wrote about it (quoted), after the ask."""
     cid = case.case_id
     lead = case.lead
     coordinator = to.recipient == "coordinator"
@@ -987,6 +990,7 @@ def _office_text(case: Case, to: Office, tag: str, sentence: str, ask: str) -> T
         "总平台：" if coordinator else f"{one_line(to.name)}负责人：",
         sentence,
         ask,
+        *(["", *said] if said else []),
         "",
         f"编号：{cid}",
         f"当前状态：{STATE_LABELS[case.state]}",
@@ -1030,3 +1034,18 @@ def _attention_leader(case: Case, to: Office) -> Text:
     else:
         ask = "该诉求尚未交办承办单位，请尽快交办。"
     return _office_text(case, to, "附议较多", crossed, ask)
+
+
+@to_staff("merged_unsatisfied")
+def _merged_unsatisfied(case: Case, to: Office) -> Text:
+    """并件: the citizen of a case merged into ``case`` is not satisfied with its reply."""
+    complaint = case.merged_complaints[-1]
+    return _office_text(
+        case,
+        to,
+        "并件不满意",
+        f"并入本件的诉求（编号 {complaint.case_id}）的留言人对本件第 {complaint.reply} 次答复"
+        "表示不满意。",
+        "是否重办仍由本件留言人的评价决定；请研判是否需要督办、补充答复或联系该留言人。",
+        quoted("评价意见", complaint.comment) if complaint.comment else (),
+    )

@@ -321,7 +321,17 @@ def _private(case: Case, now: datetime) -> dict[str, Any]:
 
     events = cases_repo.timeline(case.case_id, public_only=True)
     view = presenters.private_case(case, events, directory.taxonomy(), now)
-    view["actions"] = actions.offered(case, CITIZEN, context(now), "citizen")
+    ctx = context(now)
+    view["actions"] = actions.offered(case, CITIZEN, ctx, "citizen")
+    if case.merged is not None:  # 并件: the primary's reply, which this citizen may rate
+        primary = presenters.merged_primary(case, ctx.case_of(case.merged.into, "into"))
+        view["primary"] = primary
+        if primary["reply"] is not None:
+            view["next_step"] = (
+                "您已评价主件的答复，感谢您的参与。"
+                if primary["reply"]["rating"]
+                else "主件已答复，该答复即是对您诉求的答复，请在本页查看并评价。"
+            )
     return view
 
 

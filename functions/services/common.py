@@ -68,12 +68,15 @@ def context(now: datetime, attached: list[Any] | None = None) -> Context:
         attached.extend(slots)
         return photos.as_photos(slots)
 
+    read: dict[str, Case] = {}  # what an action's checks and its view both ask for: read once
+
     def case_of(case_id: str, field_name: str) -> Case:
         from functions.storage import cases_repo
 
-        other = cases_repo.get(case_id) if len(case_id) <= 40 else None
+        other = read.get(case_id) or (cases_repo.get(case_id) if len(case_id) <= 40 else None)
         if other is None:
             raise invalid_field(field_name, f"没有编号为 {case_id} 的诉求", "no such case")
+        read[case_id] = other
         return other
 
     return Context(

@@ -15,6 +15,7 @@ from functions.domain.cases import (
     Case,
     Event,
     InfoRequest,
+    MergedRating,
     Reply,
     content_to_publish,
     public_content,
@@ -489,13 +490,60 @@ def staff_case(
                 "into": case.merged.into,
                 "left": case.merged.left.value,
                 "at": iso(case.merged.at),
+                "ratings": [_merged_rating(r) for r in case.merged.ratings],
             }
             if case.merged
             else None,
             "merged_cases": list(case.merged_cases),
+            # 并件不满意: the merged cases' citizens not satisfied with this case's replies
+            "merged_complaints": [
+                {
+                    "case_id": c.case_id,
+                    "reply": c.reply,
+                    "at": iso(c.at),
+                    "comment": c.comment,
+                    "current": c.reply == len(case.replies),  # about the latest reply
+                }
+                for c in case.merged_complaints
+            ],
         }
     )
     return view
+
+
+def _merged_rating(r: MergedRating) -> dict[str, Any]:
+    return {
+        "reply": r.reply,
+        "rating": r.rating.value,
+        "rating_label": RATING_LABELS[r.rating],
+        "comment": r.comment,
+        "at": iso(r.at),
+    }
+
+
+def merged_primary(case: Case, primary: Case) -> dict[str, Any]:
+    """并件: what the citizen of a merged case reads of its primary on their own tracking page:
+    its state, its latest reply (scrubbed of the primary citizen's contact data, without their
+    rating) and their own rating of it. The photos of the reply only while the primary is
+    public."""
+    assert case.merged is not None
+    last = primary.last_reply
+    n = len(primary.replies)
+    mine = case.merged.rated(n) if n else None
+    return {
+        "case_id": primary.case_id,
+        "state": primary.state.value,
+        "state_label": PUBLIC_STATE_LABELS[primary.state],
+        "published": primary.is_public,
+        "reply": {
+            **_reply(last, clean=_masked(primary)),
+            "n": n,
+            "rating": _merged_rating(mine) if mine else None,
+            "photos": public_photos(primary, n - 1),
+        }
+        if last
+        else None,
+    }
 
 
 def _info_request(r: InfoRequest) -> dict[str, Any]:
@@ -530,6 +578,7 @@ def staff_summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
             "escalated": case.escalated,
             "next_deadline": _iso(case.running_deadline()),
             "district_claimed": _claimed(case, tax),
+            "merged_complaints": len(case.merged_complaints),  # 并件不满意 flags
         }
     )
     return out

@@ -47,7 +47,10 @@ _NESTED = (
     "attention",
     "merged",
     "merged_cases",
+    "merged_complaints",
 )
+# Nested lists left out of the item while empty, so that a filter can ask whether they exist.
+_SPARSE = frozenset({"merged_complaints"})
 
 
 def _shard(case_id: str) -> str:
@@ -96,7 +99,7 @@ def to_model(case: Case) -> CaseModel:
         lead_id=case.lead.id if case.lead else None,
     )
     for name in _NESTED:
-        setattr(model, name, data.get(name))
+        setattr(model, name, data.get(name) or None if name in _SPARSE else data.get(name))
     a = case.assignment
     if a is not None and a.next_check_at is not None:
         model.sla_shard = _shard(case.case_id)
@@ -175,6 +178,8 @@ def from_model(model: CaseModel) -> Case:
         data[name] = iso(value) if value else None
     for name in _NESTED:
         value = getattr(model, name)
+        if value is None and name in _SPARSE:
+            continue  # the field's default
         data[name] = value.as_dict() if hasattr(value, "as_dict") else value  # type: ignore[no-untyped-call]
     return decode(Case, data)
 

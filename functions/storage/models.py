@@ -241,6 +241,8 @@ class CaseModel(Model):
     attention: MapAttribute[str, Any] = MapAttribute(null=True)  # 群众关注 (domain.support)
     merged: MapAttribute[str, Any] = MapAttribute(null=True)  # 并件: {into, left, at}
     merged_cases: ListAttribute[Any] = ListAttribute(default=list)  # the primary's duplicates
+    # 并件不满意: flags for the coordinator; absent while there are none (the queue's filter)
+    merged_complaints: ListAttribute[Any] = ListAttribute(null=True)
     extensions_used = NumberAttribute(default=0)
     reopen_count = NumberAttribute(default=0)
     escalated = BooleanAttribute(default=False)

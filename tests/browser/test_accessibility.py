@@ -49,6 +49,7 @@ class Demo:
     ended_link: str
     sessions: dict[str, dict[str, Any]]  # staff email → its session (POST /api/staff/session)
     waiting: tuple[str, str, str]
+    merged: tuple[str, str]  # 并件: a case merged into a replied primary (id, tracking code)
 
 
 def _token(body: str, page: str) -> str:
@@ -121,6 +122,21 @@ def demo(stack: Stack) -> Demo:
     for path, body in (("/api/handle/sign", {}), ("/api/handle/request-info", question)):
         status, answer = stack.call("POST", path, body, {"X-Link-Token": asking})
         assert status == 200, answer
+
+    # 并件: a duplicate merged into a case, which is then replied.
+    primary, _, answering = _assigned(stack, bearer, "北门路口信号灯故障（无障碍检查）")
+    merged = stack.submit("北门路口红绿灯坏了（无障碍检查）", "北门路口的红绿灯一直闪黄灯。")
+    status, answer = stack.call(
+        "POST",
+        f"/api/staff/cases/{merged['case_id']}/merge",
+        {"into": primary, "note": "同一个路口的信号灯"},
+        bearer,
+    )
+    assert status == 200, answer
+    reply = {"outcome": "resolved", "text": "您好！北门路口信号灯控制器已更换，恢复正常运行。"}
+    for path, body in (("/api/handle/sign", {}), ("/api/handle/reply", reply)):
+        status, answer = stack.call("POST", path, body, {"X-Link-Token": answering})
+        assert status == 200, answer
     return Demo(
         public_case,
         pending_case,
@@ -128,6 +144,7 @@ def demo(stack: Stack) -> Demo:
         f"/handle.html#t={ended}",
         sessions,
         (waiting, waiting_code, f"/handle.html#t={asking}"),
+        (merged["case_id"], merged["tracking_code"]),
     )
 
 
@@ -185,6 +202,15 @@ def _track_supplement(page: Any, stack: Stack, demo: Demo) -> None:
     page.get_by_label("查询码").fill(code)
     page.get_by_role("button", name="查询").click()
     expect(page.get_by_role("heading", name="请您补充材料")).to_be_visible()
+
+
+def _track_merged(page: Any, stack: Stack, demo: Demo) -> None:
+    """并件: the merged citizen's view of the primary's reply, with the form to rate it."""
+    case_id, code = demo.merged
+    page.goto(stack.url(f"/track.html?id={case_id}"))
+    page.get_by_label("查询码").fill(code)
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_role("heading", name="评价主件答复")).to_be_visible()
 
 
 def _track_wrong_code(page: Any, stack: Stack, demo: Demo) -> None:
@@ -317,6 +343,7 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "track-replied": _track_replied,
     "track-rating-unchosen": _track_rating_unchosen,
     "track-supplement": _track_supplement,
+    "track-merged": _track_merged,
     "overdue": _visit("/overdue.html"),
     "overdue-none": _overdue_none,
     "showcase": _visit("/showcase.html"),

@@ -143,3 +143,64 @@ def test_the_coordinator_merges_a_duplicate_from_the_list_and_the_pages_say_so(
     page.get_by_role("button", name="查询").click()
     expect(page.locator(".merge-note")).to_contain_text("合并办理")
     assert_clean(problems, stack)
+
+
+def test_a_merged_citizen_reads_the_primarys_reply_and_rates_it_on_a_phone(
+    stack: Stack, phone: tuple[Any, PageProblems], desktop: tuple[Any, PageProblems]
+) -> None:
+    """并件, after the reply: the merged citizen's tracking page shows the primary's reply
+    (主件答复) and a form to rate it; 不满意 with a reason is taken, shown back, and the
+    coordinator's console flags the primary (并件不满意) in the queue and on the case."""
+    from tests.browser.test_admin_page import sign_in
+
+    page, problems = phone
+    bearer = {"Authorization": f"Bearer {stack.staff_session('coordinator@wenzheng.example')}"}
+    place = {"address": "翠湖街 12 号门口"}
+    primary = stack.submit(
+        "翠湖街12号门口井盖松动",
+        "翠湖街 12 号门口的井盖松动，车一压就响，晚上很吵。",
+        location=place,
+    )
+    link = stack.accept_and_assign(primary["case_id"], bearer)
+    duplicate = stack.submit(
+        "翠湖街井盖一压就响",
+        "翠湖街 12 号门口那个井盖松了，车压过去哐当响，吵得睡不着。",
+        location=place,
+    )
+    merged = {"into": primary["case_id"], "note": "同一个井盖"}
+    status, answer = stack.call(
+        "POST", f"/api/staff/cases/{duplicate['case_id']}/merge", merged, bearer
+    )
+    assert status == 200, answer
+    token = {"X-Link-Token": link.split("#t=", 1)[1]}
+    reply = {"outcome": "resolved", "text": "您好！松动的井盖已于今日更换加固，感谢您的反映。"}
+    for path, body in (("/api/handle/sign", {}), ("/api/handle/reply", reply)):
+        status, answer = stack.call("POST", path, body, token)
+        assert status == 200, answer
+
+    page.goto(stack.url(f"/track.html?id={duplicate['case_id']}"))
+    page.get_by_label("查询码").fill(duplicate["tracking_code"])
+    page.get_by_role("button", name="查询").click()
+    section = page.locator("section", has=page.get_by_role("heading", name="主件答复"))
+    expect(section).to_contain_text("井盖已于今日更换加固")
+    form = page.locator("form.rating-form")
+    expect(form.get_by_role("heading", name="评价主件答复")).to_be_visible()
+    form.get_by_label("不满意", exact=True).check()
+    form.get_by_label("评价意见（选填）").fill("换了以后还是会响")
+    form.get_by_role("button", name="提交评价").click()
+    expect(page.get_by_role("status").filter(has_text="评价已提交")).to_be_visible()
+    expect(page.locator("form.rating-form")).to_have_count(0)
+    expect(section.locator(".reply")).to_contain_text("不满意")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+    assert_clean(problems, stack)
+
+    console, console_problems = desktop
+    sign_in(console, stack, "coordinator@wenzheng.example")
+    console.goto(stack.url("/staff.html?merged_unsatisfied=1&state=replied"))
+    item = console.locator(".queue-item", has_text=primary["case_id"])
+    expect(item.locator(".badge", has_text="并件不满意 1")).to_be_visible()
+    item.click()
+    flag = console.locator(".merged-complaints")
+    expect(flag).to_contain_text(duplicate["case_id"])
+    expect(flag).to_contain_text("换了以后还是会响")
+    assert_clean(console_problems, stack)

@@ -108,12 +108,16 @@ export function provisionalNote(c) {
     : null;
 }
 
-/** 并件: where a merged case went, or how many cases a primary answers for. */
-export function mergeNote(c, { staff = false } = {}) {
+/**
+ * 并件: where a merged case went, or how many cases a primary answers for. `linked`: whether
+ * the primary has a page to link to (a citizen's primary may not be public).
+ */
+export function mergeNote(c, { staff = false, linked = true } = {}) {
   const page = (id) => (staff ? `staff.html?case=${encodeURIComponent(id)}` : `case.html?id=${encodeURIComponent(id)}`);
   if (c.merged_into) {
     return h('p', { class: 'alert alert-info merge-note' }, '本件已与反映同一问题的诉求 ',
-      h('a', { href: page(c.merged_into) }, c.merged_into), ' 合并办理（并件），答复以该件为准。');
+      linked ? h('a', { href: page(c.merged_into) }, c.merged_into) : h('strong', null, c.merged_into),
+      ' 合并办理（并件），答复以该件为准。');
   }
   if (c.merged_count) return h('p', { class: 'alert alert-info merge-note' }, `${c.merged_count} 件同类诉求已合并办理。`);
   return null;
@@ -159,10 +163,11 @@ export function ratingBlock(rating) {
     rating.comment ? h('p', { class: 'rating-comment' }, rating.comment) : null);
 }
 
-export function repliesSection(replies, { emptyText = '部门尚未答复。', photoActions = null } = {}) {
+export function repliesSection(replies, { emptyText = '部门尚未答复。', photoActions = null, title = '答复', intro = null } = {}) {
   const list = replies || [];
   return h('section', { class: 'panel' },
-    h('h2', null, '答复'),
+    h('h2', null, title),
+    intro,
     list.length
       ? list.map((r) => h('article', { class: 'reply' },
         h('header', { class: 'reply-head' },

@@ -33,6 +33,7 @@ export function showCase(panel, c, message, env) {
       caseHeading(c, 'h2'),
       rejectionBlock(c.rejection),
       mergeNote({ merged_into: c.merged && c.merged.into, merged_count: (c.merged_cases || []).length }, { staff: true }),
+      complaintsBox(c),
       c.escalated ? alertBox('本件经两次重办留言人仍不满意，已转总平台处理。', 'warning') : null,
       c.district_claimed ? alertBox(`留言人选择的区县是「${c.district_claimed.label}」，但所填地点位于「${c.district_label}」。受理时请确定该诉求所属区县。`, 'warning') : null,
       c.deadline_provisional ? alertBox(`${PROVISIONAL}：时限所在年份的法定节假日安排尚未确认，公布并由管理员更新工作日历后，请核对本件时限。`, 'warning') : null,
@@ -64,6 +65,18 @@ export function showCase(panel, c, message, env) {
       repliesSection(c.replies, { photoActions: hidePhoto(c, env) }),
       timelineSection(c.events || c.timeline, { title: '全部事件记录' })));
   panel.focus({ preventScroll: true });
+}
+
+/** 并件不满意: the citizens of merged cases not satisfied with this case's latest reply. */
+function complaintsBox(c) {
+  const current = (c.merged_complaints || []).filter((m) => m.current);
+  if (!current.length) return null;
+  return h('div', { class: 'alert alert-warning merged-complaints', role: 'note' },
+    h('p', { class: 'alert-title' }, `并件不满意：并入本件的 ${current.length} 件诉求的留言人对最新答复不满意`),
+    h('ul', null, current.map((m) => h('li', null,
+      h('a', { href: `staff.html?case=${encodeURIComponent(m.case_id)}` }, m.case_id),
+      ` · ${formatDateTime(m.at)}`, m.comment ? `：${m.comment}` : ''))),
+    h('p', null, '是否重办由本件留言人的评价决定；请研判是否需要督办、补充答复或联系这些留言人。'));
 }
 
 const TRIAGE = new Set(['submitted', 'accepted']);

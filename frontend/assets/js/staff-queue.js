@@ -12,7 +12,7 @@ import { showCase, emptyPanel } from './staff-case.js';
 import { hotlineView } from './staff-hotline.js';
 import { deadLettersButton } from './staff-outbox.js';
 
-const QUERY_KEYS = ['state', 'card', 'kind', 'district', 'department', 'pending', 'attention', 'sort', 'case'];
+const QUERY_KEYS = ['state', 'card', 'kind', 'district', 'department', 'pending', 'attention', 'merged_unsatisfied', 'sort', 'case'];
 // The 督办 lists beside the state tabs: cases holding a card on a clock still running.
 const CARDS = [['yellow', '黄牌督办'], ['red', '红牌督办']];
 
@@ -27,6 +27,7 @@ export function consoleView(container, { tax, depts }) {
   const department = select('department', depts.map((d) => ({ code: d.id, label: d.name })), { placeholder: '全部单位', value: state.filters.department });
   const pending = select('pending', [{ code: 'return', label: '待审退回申请' }, { code: 'extension', label: '待审延期申请' }], { placeholder: '全部', value: state.filters.pending });
   const attention = select('attention', [{ code: '1', label: '仅群众关注件' }], { placeholder: '全部', value: state.filters.attention });
+  const complained = select('merged_unsatisfied', [{ code: '1', label: '仅并件不满意' }], { placeholder: '全部', value: state.filters.merged_unsatisfied });
   const sort = select('sort', [{ code: 'newest', label: '最新提交在前' }, { code: 'deadline', label: '时限最近在前' }], { value: state.filters.sort });
   const filters = h('form', { class: 'filters filters-staff', 'aria-label': '筛选' },
     field({ label: '类型', control: kind }),
@@ -34,17 +35,18 @@ export function consoleView(container, { tax, depts }) {
     field({ label: '承办单位', control: department }),
     field({ label: '待审申请', control: pending }),
     field({ label: '群众关注', control: attention }),
+    field({ label: '并件评价', control: complained }),
     field({ label: '排序', control: sort }));
   filters.addEventListener('submit', (e) => e.preventDefault());
   filters.addEventListener('change', () => {
-    Object.assign(state.filters, { kind: kind.value, district: district.value, department: department.value, pending: pending.value, attention: attention.value, sort: sort.value });
+    Object.assign(state.filters, { kind: kind.value, district: district.value, department: department.value, pending: pending.value, attention: attention.value, merged_unsatisfied: complained.value, sort: sort.value });
     loadQueue(true);
   });
   const cardNote = h('p', { class: 'hint card-note', hidden: true }, '督办牌列表按超期时间从长到短排列，只按承办单位筛选。');
   function syncFilters() {
     // A card list is ordered by how overdue it is and filtered by department only.
     const carded = Boolean(state.filters.card);
-    for (const control of [kind, district, pending, attention, sort]) control.disabled = carded;
+    for (const control of [kind, district, pending, attention, complained, sort]) control.disabled = carded;
     cardNote.hidden = !carded;
   }
 
@@ -109,6 +111,7 @@ export function consoleView(container, { tax, depts }) {
         pendingType ? badge(pendingType === 'extension' ? '待审延期' : '待审退回', 'pending') : null,
         c.escalated ? badge('已转总平台', 'reopen') : null,
         c.attention ? badge(c.attention.level > 1 ? '群众关注 · 已提请单位负责人' : '群众关注', 'attention') : null,
+        c.merged_complaints ? badge(`并件不满意 ${c.merged_complaints}`, 'reopen') : null,
         c.district_claimed ? badge('区县待核', 'pending') : null,
         c.deadline_provisional ? h('span', { class: 'badge provisional', title: PROVISIONAL }, '时限按规则推算') : null,
         running && due ? deadlineBadge(due, { apiOverdue: c.overdue }) : null,

@@ -86,12 +86,19 @@ function render(c, done, forms) {
     h('article', { class: 'case' },
       nextStep,
       caseHeading(c, 'h2'),
-      mergeNote(c),
+      mergeNote(c, { linked: c.primary ? c.primary.published : true }),
       rejectionBlock(c.rejection),
       h('section', { class: 'panel' }, caseFacts(c, { showName: false }), provisionalNote(c)),
       supplementPanel(c, forms.supplement, done && done.supplement),
-      repliesSection(c.replies, { emptyText: '承办单位尚未答复，答复后会通知您。' }),
+      c.primary
+        ? repliesSection(c.primary.reply ? [c.primary.reply] : [], {
+          title: '主件答复',
+          intro: h('p', { class: 'muted' }, `主件 ${c.primary.case_id} 当前状态：${c.primary.state_label}。主件的答复即是对您诉求的答复。`),
+          emptyText: '主件尚未答复，答复后会通知您。',
+        })
+        : repliesSection(c.replies, { emptyText: '承办单位尚未答复，答复后会通知您。' }),
       forms.rate,
+      forms.rate_primary,
       caseContent(c),
       photosSection(c),
       h('section', { class: 'panel' },
@@ -144,6 +151,12 @@ function supplementPanel(c, form, answered) {
 // One form per action the tracking page offers: (case, the body's limits) → the form.
 const FORMS = {
   rate: ratingForm,
+  rate_primary: (c, limits) => ratingForm(c, limits, {
+    action: 'rate_primary',
+    title: '评价主件答复',
+    intro: '您的诉求已与同类诉求合并办理，请对主件的答复和办理结果作出评价。选择“不满意”的，总平台将关注主件的办理情况；是否重办由主件留言人的评价决定。',
+    windowNote: false,
+  }),
   supplement: supplementForm,
 };
 
@@ -176,7 +189,16 @@ function supplementForm(c, limits) {
   });
 }
 
-function ratingForm(c, limits) {
+/**
+ * 评价: the citizen's rating of their own case's reply (`rate`), or of the primary's when
+ * their case was merged into it (`rate_primary`).
+ */
+function ratingForm(c, limits, {
+  action = 'rate',
+  title = '评价办理结果',
+  intro = '请对承办单位的答复和办理结果作出评价。选择“不满意”的，留言将退回承办单位重新办理。',
+  windowNote = true,
+} = {}) {
   const name = uid('rating');
   const options = optionsOf(ratingTaxonomy, 'ratings');
   const radios = options.map((o) => {
@@ -189,9 +211,9 @@ function ratingForm(c, limits) {
   const summary = h('div', { 'aria-live': 'assertive' });
   const button = h('button', { type: 'submit', class: 'btn btn-primary' }, '提交评价');
   const form = h('form', { class: 'form panel rating-form', novalidate: true },
-    h('h2', null, '评价办理结果'),
-    h('p', null, '请对承办单位的答复和办理结果作出评价。选择“不满意”的，留言将退回承办单位重新办理。',
-      c.rating_window_ends_at ? `请在 ${formatDateTime(c.rating_window_ends_at)} 前评价，逾期未评价的将自动办结。` : ''),
+    h('h2', null, title),
+    h('p', null, intro,
+      windowNote && c.rating_window_ends_at ? `请在 ${formatDateTime(c.rating_window_ends_at)} 前评价，逾期未评价的将自动办结。` : ''),
     summary,
     fieldset({ legend: '满意度', path: 'rating', cls: 'choices choices-inline', children: radios }),
     field({ label: '评价意见（选填）', control: comment, path: 'comment', hint: '不满意时，请写明原因，便于承办单位重新办理。', extra: counter(comment, (limits.comment || {}).max) }),
@@ -210,7 +232,7 @@ function ratingForm(c, limits) {
     if (comment.value.trim()) body.comment = comment.value.trim();
     setBusy(button, true);
     try {
-      const updated = await post(actionPath('rate', caseId), body);
+      const updated = await post(actionPath(action, caseId), body);
       await show(updated, { title: '评价已提交', text: '评价已提交，感谢您的反馈。' });
     } catch (err) {
       const unplaced = showFieldErrors(form, err.fields);

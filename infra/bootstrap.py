@@ -55,6 +55,13 @@ def load_city(data: dict[str, Any] | None = None) -> None:
     directory.put_taxonomy(data)
     for department in data["departments"]:
         directory.put_department(department)
+    # 1+8+N (§15): the county platforms, each with its own coordinators.
+    for county in data.get("platforms", []):
+        directory.put_department({**county, "level": "county", "district": county["districts"][0]})
+        for person in county.get("coordinators", []):
+            directory.put_staff(
+                person["email"], "county_coordinator", person["name"], county=county["id"]
+            )
     for email, role, name in STAFF:
         directory.put_staff(email, role, name)
     directory.clear_cache()

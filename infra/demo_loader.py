@@ -19,7 +19,7 @@ from typing import Any
 from functions import clock as platform_clock
 from functions.domain import actions, sla
 from functions.domain.actions.accept import accept
-from functions.domain.actions.assign import assign
+from functions.domain.actions.assign import assign, hand_down
 from functions.domain.actions.close import close
 from functions.domain.actions.co_input import co_input
 from functions.domain.actions.extension_decision import decide_extension
@@ -34,6 +34,7 @@ from functions.domain.calendar import SHANGHAI, WorkCalendar
 from functions.domain.cases import CITIZEN, Actor, Case, DepartmentRef, TransitionResult
 from functions.domain.geo import Boundary
 from functions.domain.lifecycle import Role
+from functions.domain.platforms import CITY
 from functions.domain.taxonomy import Outcome, Rating, RejectReason, Urgency
 from functions.services import citizen
 from functions.services.common import commit, commit_all, context, deadline_rules, load
@@ -50,6 +51,23 @@ def _dept(department_id: str) -> DepartmentRef:
     return DepartmentRef(found.id, found.name)
 
 
+def _coordinator(case: Case, units: list[str]) -> Actor:
+    """Who takes a coordinator's step (§15): the county platform holding the case when every
+    unit the step names is the county's own, else the city's coordinator (who may act on
+    any case)."""
+    if case.holder == CITY:
+        return COORDINATOR
+    own = all(
+        (unit := directory.department(u)) is not None and unit.platform == case.holder
+        for u in units
+    )
+    county = directory.platform(case.holder)
+    if not own or county is None:
+        return COORDINATOR
+    code = county.districts[0]
+    return Actor(Role.COUNTY_COORDINATOR, f"{code}-coordinator@wenzheng.example", "", county.id)
+
+
 def _lead(case_id: str) -> Actor:
     lead = load(case_id).lead
     assert lead is not None
@@ -58,10 +76,12 @@ def _lead(case_id: str) -> Actor:
 
 def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
     case, c, do = load(case_id), deadline_rules(), step["do"]
+    named = [step[k] for k in ("lead",) if step.get(k)] + list(step.get("co_handlers", []))
+    by = _coordinator(case, named)
     if do == "accept":
         result = accept(
             case,
-            COORDINATOR,
+            by,
             urgency=Urgency(step.get("urgency", "general")),
             category=step.get("category"),
             approve_public=step.get("public", True),
@@ -70,16 +90,21 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
     elif do == "reject":
         result = reject(
             case,
-            COORDINATOR,
+            by,
             reason_code=RejectReason(step["reason_code"]),
             reason=step["reason"],
             duplicate_of=step.get("duplicate_of"),
             now=at,
         )
+    elif do == "hand_down":  # 市级交办: the city hands the case to a county platform
+        county = directory.platform(step["county"])
+        assert county is not None, step["county"]
+        ref = DepartmentRef(county.id, county.name)
+        result = hand_down(case, COORDINATOR, county=ref, now=at, rules=c)
     elif do == "assign":
         result = assign(
             case,
-            COORDINATOR,
+            by,
             lead=_dept(step["lead"]),
             co_handlers=[_dept(d) for d in step.get("co_handlers", [])],
             now=at,
@@ -104,7 +129,7 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
     elif do == "extension_decision":
         result = decide_extension(
             case,
-            COORDINATOR,
+            by,
             approve=step["decision"] == "approve",
             working_days=step.get("working_days"),
             note=step.get("note", ""),
@@ -117,7 +142,7 @@ def _step(case_id: str, step: dict[str, Any], at: datetime) -> None:
         reassign = step["decision"] == "reassign"
         result = decide_return(
             case,
-            COORDINATOR,
+            by,
             reassign=reassign,
             lead=_dept(step["lead"]) if reassign else None,
             co_handlers=[_dept(d) for d in step.get("co_handlers", [])],
@@ -164,7 +189,7 @@ def _registered(case_id: str, case: Case, step: dict[str, Any], at: datetime) ->
         if audience == "department"
         else CITIZEN
         if audience == "citizen"
-        else COORDINATOR
+        else _coordinator(case, [])
     )
     body = {k: v for k, v in step.items() if k not in ("do", "after_hours")}
     assert action.run is not None

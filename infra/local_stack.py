@@ -235,7 +235,7 @@ def _stand_still() -> None:
 
 
 def _banner(port: int, moto_url: str, keeper: Keeper, story: str) -> str:
-    from infra.bootstrap import STAFF
+    from infra.bootstrap import STAFF, city
 
     base = f"http://127.0.0.1:{port}"
     lines = [
@@ -252,6 +252,9 @@ def _banner(port: int, moto_url: str, keeper: Keeper, story: str) -> str:
         "",
         "Staff accounts (sign in with the email; the link arrives in the dev outbox):",
         *[f"  {email:<32} {role}" for email, role, _ in STAFF],
+        "  <county>-coordinator@wenzheng.example  county_coordinator 分平台 (one per county: "
+        + ", ".join(p["districts"][0] for p in city()["platforms"])
+        + ")",
     ]
     if keeper.samples:
         lines += ["", "Demo cases to track and rate (case id / tracking code):"]

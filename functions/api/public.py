@@ -159,8 +159,10 @@ def lifecycle() -> dict[str, Any]:
         tags=("public",),
         security=PUBLIC,
         description=(
-            "Every handling unit of the directory: id, name, its district (code and label) and "
-            "the categories it handles."
+            "Every handling unit of the directory: id, name, its district (code and label), the "
+            "categories it handles, its kind (department, town, enterprise) and the platform it "
+            "belongs to (`city` or a county platform's id); and the county platforms (分平台, "
+            "§15) with the districts each covers."
         ),
         responses={
             200: answer(
@@ -170,9 +172,21 @@ def lifecycle() -> dict[str, Any]:
                         "items": {
                             "type": "array",
                             "items": {"$ref": "#/components/schemas/Department"},
-                        }
+                        },
+                        "platforms": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["id", "name", "districts"],
+                                "properties": {
+                                    "id": {"type": "string"},
+                                    "name": {"type": "string"},
+                                    "districts": {"type": "array", "items": {"type": "string"}},
+                                },
+                            },
+                        },
                     },
-                    "required": ["items"],
+                    "required": ["items", "platforms"],
                 }
             )
         },
@@ -191,9 +205,15 @@ def departments() -> dict[str, Any]:
                 "district": d.district,
                 "district_label": tax.district_label(d.district),
                 "categories": list(d.categories),
+                "kind": d.kind,
+                "platform": d.platform,
             }
             for d in directory.departments().values()
-        ]
+        ],
+        "platforms": [
+            {"id": p.id, "name": p.name, "districts": list(p.districts)}
+            for p in directory.platforms()
+        ],
     }
 
 

@@ -31,8 +31,13 @@ if TYPE_CHECKING:
 staff = Blueprint(__name__)
 
 COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
+# The case routes admit the county platforms' coordinators too, each scoped to the cases
+# their platform holds (§15: another county's case answers 404).
+CASE_STAFF = COORDINATORS | {Role.COUNTY_COORDINATOR}
 INTAKE = frozenset({Role.OPERATOR, Role.COORDINATOR, Role.ADMIN})
-ANY_STAFF = frozenset({Role.OPERATOR, Role.COORDINATOR, Role.ADMIN, Role.AUDITOR})
+ANY_STAFF = frozenset(
+    {Role.OPERATOR, Role.COORDINATOR, Role.COUNTY_COORDINATOR, Role.ADMIN, Role.AUDITOR}
+)
 
 # (method, path) → roles; the route table the authorisation test walks.
 ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {}
@@ -157,6 +162,20 @@ _guarded("GET", "/api/staff/me", ANY_STAFF)
                         "email": {"type": "string"},
                         "role": {"$ref": "#/components/schemas/Role"},
                         "name": {"type": "string"},
+                        "county": {
+                            "description": "a county coordinator's platform (§15)",
+                            "oneOf": [
+                                {"type": "null"},
+                                {
+                                    "type": "object",
+                                    "required": ["id", "name"],
+                                    "properties": {
+                                        "id": {"type": "string"},
+                                        "name": {"type": "string"},
+                                    },
+                                },
+                            ],
+                        },
                     },
                     "required": ["email", "role", "name"],
                 }
@@ -166,11 +185,19 @@ _guarded("GET", "/api/staff/me", ANY_STAFF)
     ),
 )
 def me() -> dict[str, Any]:
+    from functions.storage import directory
+
     s = _session(ANY_STAFF)
-    return {"email": s.email, "role": s.role.value, "name": s.name}
+    county = directory.platform(s.county) if s.county else None
+    return {
+        "email": s.email,
+        "role": s.role.value,
+        "name": s.name,
+        "county": {"id": county.id, "name": county.name} if county else None,
+    }
 
 
-_guarded("GET", "/api/staff/queue", COORDINATORS)
+_guarded("GET", "/api/staff/queue", CASE_STAFF)
 
 
 @route(
@@ -220,13 +247,13 @@ _guarded("GET", "/api/staff/queue", COORDINATORS)
 def queue() -> dict[str, Any]:
     from functions.services import coordination
 
-    _session(COORDINATORS)
+    s = _session(CASE_STAFF)
     filters = query(
         staff,
         *("state", "kind", "category", "district", "department", "pending", "attention"),
         *("merged_unsatisfied", "sort", "cursor"),
     )
-    return coordination.queue(filters, now())
+    return coordination.queue(filters, now(), scope=s.county)
 
 
 _guarded("GET", "/api/staff/overdue", COORDINATORS)
@@ -357,7 +384,7 @@ def retry_message(message_id: str) -> dict[str, Any]:
     return outbox.retry(message_id, now())
 
 
-_guarded("GET", "/api/staff/cases/{case_id}", COORDINATORS)
+_guarded("GET", "/api/staff/cases/{case_id}", CASE_STAFF)
 
 
 @route(
@@ -379,11 +406,11 @@ _guarded("GET", "/api/staff/cases/{case_id}", COORDINATORS)
 def case(case_id: str) -> dict[str, Any]:
     from functions.services import coordination
 
-    _session(COORDINATORS)
-    return coordination.case_view(case_id, now())
+    s = _session(CASE_STAFF)
+    return coordination.case_view(case_id, now(), scope=s.county)
 
 
-_guarded("GET", "/api/staff/cases/{case_id}/similar", COORDINATORS)
+_guarded("GET", "/api/staff/cases/{case_id}/similar", CASE_STAFF)
 
 
 @route(
@@ -404,11 +431,11 @@ _guarded("GET", "/api/staff/cases/{case_id}/similar", COORDINATORS)
     ),
 )
 def similar_cases(case_id: str) -> dict[str, Any]:
-    from functions.services import similar
-    from functions.services.common import load
+    from functions.services import coordination, similar
 
-    _session(COORDINATORS)
-    return {"items": similar.for_case(load(case_id), now())}
+    s = _session(CASE_STAFF)
+    case = coordination.load_scoped(case_id, s.county)
+    return {"items": similar.for_case(case, now(), scope=s.county)}
 
 
 _guarded("POST", "/api/staff/cases", INTAKE)
@@ -458,7 +485,12 @@ def route_roles() -> dict[tuple[str, str], frozenset[Role]]:
     suffixes = [a.route.suffix for a in actions.routed("staff") if a.route] + list(_SHOWCASE)
     return {
         **ROUTE_ROLES,
-        **{("POST", f"/api/staff/cases/{{case_id}}/{suffix}"): COORDINATORS for suffix in suffixes},
+        **{
+            ("POST", f"/api/staff/cases/{{case_id}}/{suffix}"): (
+                COORDINATORS if suffix in _SHOWCASE else CASE_STAFF
+            )
+            for suffix in suffixes
+        },
     }
 
 
@@ -474,7 +506,7 @@ def act(case_id: str, action: str) -> dict[str, Any]:
     from functions.services import coordination
     from functions.services.common import run_once
 
-    s = _session(COORDINATORS)
+    s = _session(COORDINATORS if action in _SHOWCASE else CASE_STAFF)
     if action in _SHOWCASE:
         from functions.services import showcase
 

@@ -24,6 +24,7 @@ from functions.domain.lifecycle import (
     State,
 )
 from functions.domain.photos import Photo
+from functions.domain.platforms import CITY
 from functions.domain.policy import Rung, SlaPolicy
 from functions.domain.privacy import scrub
 from functions.domain.taxonomy import (
@@ -47,10 +48,16 @@ class Actor:
     role: Role
     id: str  # staff email, department id, or "citizen"/"system"
     name: str = ""
+    scope: str | None = None  # a county coordinator's platform (§15); None: the whole city
 
     @property
     def is_coordinator(self) -> bool:
-        return self.role in (Role.COORDINATOR, Role.ADMIN)
+        return self.role in (Role.COORDINATOR, Role.COUNTY_COORDINATOR, Role.ADMIN)
+
+    @property
+    def platform(self) -> str:
+        """The platform the actor acts for: their county's, or the city's."""
+        return self.scope or CITY
 
 
 CITIZEN = Actor(Role.CITIZEN, "citizen", "留言人")
@@ -172,6 +179,19 @@ class Attention:
 
 
 @dataclass(frozen=True)
+class Handoff:
+    """市级交办 (§15): the city handed the case to county platform ``to`` at ``at``; the county
+    must pass it on to one of its units by ``due_at`` (its own allowance), and the citizen's
+    reply deadline, one clock across the levels, is ``reply_due_at``."""
+
+    to: str
+    at: datetime
+    due_at: datetime
+    reply_due_at: datetime
+    provisional: bool = False
+
+
+@dataclass(frozen=True)
 class MergedRating:
     """The citizen of a merged case rates the primary's reply number ``reply`` (1 the first):
     on their own case, once per reply; it neither closes nor reopens the primary."""
@@ -264,6 +284,10 @@ class Case:
     merged_cases: list[str] = field(default_factory=list)
     merged_complaints: list[MergedComplaint] = field(default_factory=list)  # 并件不满意
     attention: Attention | None = None  # 群众关注: the supports crossed a threshold
+    # 1+8+N (§15): the platform holding the case (functions/domain/platforms.py), and the
+    # city's hand-off to a county platform while the county has yet to pass it on.
+    holder: str = CITY
+    handoff: Handoff | None = None
 
     @property
     def attention_level(self) -> int:

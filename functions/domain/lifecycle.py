@@ -121,6 +121,7 @@ class Role(StrEnum):
     CITIZEN = "citizen"
     OPERATOR = "operator"  # enters hotline/mailbox cases for callers
     COORDINATOR = "coordinator"  # 总平台
+    COUNTY_COORDINATOR = "county_coordinator"  # 分平台: scoped to one county platform (§15)
     ADMIN = "admin"
     AUDITOR = "auditor"
     LEAD = "lead"  # 牵头单位
@@ -132,6 +133,7 @@ ROLE_LABELS = {
     Role.CITIZEN: "留言人",
     Role.OPERATOR: "话务员",
     Role.COORDINATOR: "总平台",
+    Role.COUNTY_COORDINATOR: "分平台",
     Role.ADMIN: "管理员",
     Role.AUDITOR: "审计员",
     Role.LEAD: "牵头单位",
@@ -172,6 +174,9 @@ class EventType(StrEnum):
     MERGED_IN = "merged_in"  # … and the primary's side: a duplicate now follows it
     UNMERGED = "unmerged"  # 撤销并件: the case is handled on its own again
     UNMERGED_OUT = "unmerged_out"  # … and the primary's side
+    HANDED_DOWN = "handed_down"  # 市级交办: the city hands a case to a county platform
+    COUNTY_ASSIGNED = "county_assigned"  # 县级交办: a county platform assigns it to its unit
+    RETURNED_TO_CITY = "returned_to_city"  # a county platform gives a case back to the city
     MERGED_RATED = "merged_rated"  # a merged case's citizen rated the primary's reply
     MERGED_UNSATISFIED = "merged_unsatisfied"  # … not satisfied: a flag on the primary
     ATTENTION = "attention"  # 群众关注: the supports crossed the first threshold

@@ -987,7 +987,9 @@ def _office_text(
     lead = case.lead
     coordinator = to.recipient == "coordinator"
     lines = [
-        "总平台：" if coordinator else f"{one_line(to.name)}负责人：",
+        (f"{one_line(to.name)}：" if to.name else "总平台：")
+        if coordinator
+        else f"{one_line(to.name)}负责人：",
         sentence,
         ask,
         *(["", *said] if said else []),
@@ -1048,4 +1050,34 @@ def _merged_unsatisfied(case: Case, to: Office) -> Text:
         "表示不满意。",
         "是否重办仍由本件留言人的评价决定；请研判是否需要督办、补充答复或联系该留言人。",
         quoted("评价意见", complaint.comment) if complaint.comment else (),
+    )
+
+
+# --- 1+8+N (§15): hand-offs between the platforms --------------------------------------------
+
+
+@to_staff("handed_down")
+def _handed_down(case: Case, to: Office) -> Text:
+    """市级交办: to the coordinators of the county platform now holding the case."""
+    h = case.handoff
+    assert h is not None
+    return _office_text(
+        case,
+        to,
+        "市级交办",
+        f"市级平台已将诉求（编号 {case.case_id}）转交本县（区）平台办理。",
+        f"请于 {local(h.due_at)} 前交办本级承办单位；留言人的答复时限为 {local(h.reply_due_at)}。"
+        "如不属于本县（区）办理，请退回市级平台并说明理由。",
+    )
+
+
+@to_staff("returned_to_city")
+def _returned_to_city(case: Case, to: Office) -> Text:
+    """A county platform gives a case back to the city: to the city's coordinators."""
+    return _office_text(
+        case,
+        to,
+        "县级退回",
+        f"县（区）平台已将诉求（编号 {case.case_id}）退回市级平台。",
+        "请研判后重新交办或转交其他县（区）平台。",
     )

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from functions.domain import geo
+from functions.domain import geo, platforms
 from functions.domain.actions.submit import new_case
 from functions.domain.calendar import local_date
 from functions.domain.cases import CITIZEN, Actor, Case, Contact
@@ -237,6 +237,7 @@ def _create(
             district_claimed=placed.conflict[0] if placed.conflict else None,
             media_link=media_link,
             photos=photos.as_photos(slots),
+            holder=platforms.route(directory.platforms(), placed.district, body["category"]),
         )
         record = (
             idempotency.completed(

@@ -26,6 +26,7 @@ from functions.domain.cases import (
 from functions.domain.errors import Conflict, NotFound, invalid_field
 from functions.domain.lifecycle import Role
 from functions.domain.photos import Photo
+from functions.domain.platforms import CITY
 from functions.settings import settings
 from functions.storage import cases_repo, config_repo
 from functions.storage.models import IdempotencyModel
@@ -52,7 +53,7 @@ def _department(department_id: str, field: str) -> DepartmentRef:
     return DepartmentRef(found.id, found.name)
 
 
-def context(now: datetime, attached: list[Any] | None = None) -> Context:
+def context(now: datetime, attached: list[Any] | None = None, scope: str | None = None) -> Context:
     """What an action module's function may consult: the time, the deadline rules in force,
     and the directory (departments, categories), read only if the action asks; with
     ``attached``, the upload slots its body's ``photos`` names (read when asked, and kept in
@@ -74,15 +75,25 @@ def context(now: datetime, attached: list[Any] | None = None) -> Context:
         from functions.storage import cases_repo
 
         other = read.get(case_id) or (cases_repo.get(case_id) if len(case_id) <= 40 else None)
-        if other is None:
+        if other is None or (scope is not None and other.holder != scope):
             raise invalid_field(field_name, f"没有编号为 {case_id} 的诉求", "no such case")
         read[case_id] = other
         return other
+
+    def platform(unit_id: str) -> DepartmentRef | None:
+        county = directory.platform(unit_id)
+        return DepartmentRef(county.id, county.name) if county else None
+
+    def unit_platform(unit_id: str) -> str:
+        unit = directory.department(unit_id)
+        return unit.platform if unit else CITY
 
     return Context(
         now=now,
         rules=deadline_rules(),
         case_of=case_of,
+        platform=platform,
+        unit_platform=unit_platform,
         department=_department,
         known_category=lambda code: code in dict(directory.taxonomy().categories),
         known_district=lambda code: code in dict(directory.taxonomy().districts),
@@ -91,14 +102,20 @@ def context(now: datetime, attached: list[Any] | None = None) -> Context:
 
 
 def take(
-    action: ActionDef, case: Case, actor: Actor, body: Mapping[str, Any], now: datetime
+    action: ActionDef,
+    case: Case,
+    actor: Actor,
+    body: Mapping[str, Any],
+    now: datetime,
+    scope: str | None = None,
 ) -> Case:
     """Take ``action`` on ``case`` with the request's ``body`` and commit its result, with
-    the upload slots it attached (a reply's photos) in the same transaction."""
+    the upload slots it attached (a reply's photos) in the same transaction. ``scope``: a
+    county coordinator's platform, beyond which no other case is found (并件)."""
     if action.run is None:
         raise NotFound("没有这个操作", f"{action.name} is not taken over HTTP", "no_such_action")
     attached: list[Any] = []
-    result = action.run(case, actor, body, context(now, attached))
+    result = action.run(case, actor, body, context(now, attached, scope))
     updates: list[Update] = []
     if attached:
         from functions.storage import uploads_repo
@@ -309,9 +326,10 @@ def public_case_url(case_id: str) -> str:
 
 
 def _office_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
-    """A notice to the platform's own people by e-mail: every coordinator (audience
-    ``coordinators``), or the leader of ``notice.department`` (``leader``: the 黄牌 contact the
-    reminder ladder writes to)."""
+    """A notice to the platform's own people by e-mail: every coordinator of the platform
+    holding the case (audience ``coordinators``: the city's, or a county platform's, §15), or
+    the leader of ``notice.department`` (``leader``: the 黄牌 contact the reminder ladder
+    writes to)."""
     from functions.notify import templates
     from functions.storage import directory, outbox_repo
 
@@ -319,7 +337,11 @@ def _office_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
         dept = directory.department(notice.department.id) if notice.department else None
         to = [("leader", dept.name, dept.leader.email)] if dept and dept.leader.email else []
     else:
-        to = [("coordinator", "", email) for email in directory.coordinator_emails()]
+        county = directory.platform(case.holder) if case.holder != CITY else None
+        to = [
+            ("coordinator", county.name if county else "", email)
+            for email in directory.platform_coordinator_emails(case.holder)
+        ]
     found: list[Model] = []
     for recipient, name, email in to:
         office = templates.Office(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from functions.domain import actions, showcase
+from functions.domain import actions, platforms, showcase
 from functions.domain.cases import Actor, Case
+from functions.domain.errors import NotFound
 from functions.domain.lifecycle import TERMINAL, Role, State
 from functions.services import presenters
 from functions.services.common import context, load, take
@@ -18,10 +19,10 @@ CONSOLE = Actor(Role.COORDINATOR, "console")
 
 
 def actor(session: StaffSession) -> Actor:
-    return Actor(session.role, session.email, session.name)
+    return Actor(session.role, session.email, session.name, session.county)
 
 
-def view(case: Case, now: datetime) -> dict[str, Any]:
+def view(case: Case, now: datetime, viewer: Actor = CONSOLE) -> dict[str, Any]:
     events = cases_repo.timeline(case.case_id, public_only=False)
     # Only a closed public case can be on the 回音壁: the others cost no extra read.
     featurable = showcase.can_feature(case)
@@ -31,7 +32,7 @@ def view(case: Case, now: datetime) -> dict[str, Any]:
         events,
         directory.taxonomy(),
         now,
-        actions.offered(case, CONSOLE, context(now), "staff"),
+        actions.offered(case, viewer, context(now), "staff"),
         unreachable={d.id: d.unreachable_contacts() for d in directory.departments().values()},
     )
     out["can_feature"] = featurable
@@ -42,21 +43,41 @@ def view(case: Case, now: datetime) -> dict[str, Any]:
     return out
 
 
-def case_view(case_id: str, now: datetime) -> dict[str, Any]:
-    return view(load(case_id), now)
+def load_scoped(case_id: str, scope: str | None) -> Case:
+    """The case, if someone scoped to ``scope`` (a county platform; None: the city) may see
+    it: another county's case is a 404, as if it did not exist, so ids cannot be probed."""
+    case = load(case_id)
+    if not platforms.in_scope(case.holder, scope):
+        raise NotFound("未找到该诉求", "no such case", "case_not_found")
+    return case
 
 
-def queue(filters: dict[str, str], now: datetime) -> dict[str, Any]:
+def case_view(case_id: str, now: datetime, scope: str | None = None) -> dict[str, Any]:
+    return view(load_scoped(case_id, scope), now, _viewer(scope))
+
+
+def _viewer(scope: str | None) -> Actor:
+    """Whose forms the console shows: any coordinator's, or a county platform's."""
+    return CONSOLE if scope is None else Actor(Role.COUNTY_COORDINATOR, "console", "", scope)
+
+
+def queue(filters: dict[str, str], now: datetime, scope: str | None = None) -> dict[str, Any]:
+    """The queue; a county coordinator's holds only what their platform holds, and its
+    ``counts`` are the city's only for the city (the counters are kept city-wide)."""
     state = filters.get("state")
     bucket = "done" if state in {s.value for s in TERMINAL} else "open"
     sort = filters.get("sort") or "newest"
+    if scope is not None:
+        filters = {**filters, "holder": scope}
     page = cases_repo.queue(filters, sort=sort, bucket=bucket, cursor=filters.get("cursor"))
     tax = directory.taxonomy()
-    counts = cases_repo.state_counts()
+    counts = cases_repo.state_counts() if scope is None else {}
     return {
         "items": [presenters.staff_summary(c, tax, now) for c in page.cases],
         "next_cursor": page.next_cursor,
-        "counts": {s.value: counts.get(s.value, 0) for s in State},
+        "counts": {s.value: counts[s.value] for s in State if s.value in counts}
+        if scope is not None
+        else {s.value: counts.get(s.value, 0) for s in State},
     }
 
 
@@ -66,4 +87,6 @@ def act(
     """A coordinator's lifecycle action (``POST /api/staff/cases/{case_id}/<suffix>``), as its
     module declares it; the answer is the console's view of the case after it."""
     action = actions.by_suffix("staff", suffix)
-    return view(take(action, load(case_id), actor(session), body, now), now)
+    case = load_scoped(case_id, session.county)
+    taken = take(action, case, actor(session), body, now, scope=session.county)
+    return view(taken, now, _viewer(session.county))

@@ -31,6 +31,7 @@ from functions.domain.lifecycle import (
     State,
 )
 from functions.domain.photos import Photo, PhotoState, display_key, media_url, thumb_key
+from functions.domain.platforms import CITY, CITY_LABEL
 from functions.domain.policy import SlaPolicy, policy_to_dict
 from functions.domain.privacy import mask_email, mask_name, mask_phone, scrub
 from functions.domain.support import ATTENTION, LEVEL_LABELS
@@ -495,6 +496,16 @@ def staff_case(
             if case.merged
             else None,
             "merged_cases": list(case.merged_cases),
+            "holder": holder(case),
+            # 市级交办: the county must pass it on by ``due_at``; the citizen's clock
+            "handoff": {
+                "to": case.handoff.to,
+                "at": iso(case.handoff.at),
+                "due_at": iso(case.handoff.due_at),
+                "reply_due_at": iso(case.handoff.reply_due_at),
+            }
+            if case.handoff
+            else None,
             # 并件不满意: the merged cases' citizens not satisfied with this case's replies
             "merged_complaints": [
                 {
@@ -579,9 +590,19 @@ def staff_summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
             "next_deadline": _iso(case.running_deadline()),
             "district_claimed": _claimed(case, tax),
             "merged_complaints": len(case.merged_complaints),  # 并件不满意 flags
+            "holder": holder(case),
+            "handoff_due_at": _iso(case.handoff.due_at) if case.handoff else None,
         }
     )
     return out
+
+
+def holder(case: Case) -> dict[str, str]:
+    """The platform holding the case (§15): the city's, or a county platform."""
+    from functions.storage import directory
+
+    county = directory.platform(case.holder) if case.holder != CITY else None
+    return {"id": case.holder, "name": county.name if county else CITY_LABEL}
 
 
 def _claimed(case: Case, tax: Taxonomy) -> dict[str, str] | None:

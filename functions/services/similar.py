@@ -14,6 +14,7 @@ from functions.domain import similarity
 from functions.domain.cases import Case
 from functions.domain.errors import FieldError, invalid_fields
 from functions.domain.lifecycle import OPEN, PUBLIC_STATE_LABELS, STATE_LABELS
+from functions.domain.platforms import in_scope
 from functions.domain.similarity import Match, Report
 from functions.storage import cases_repo, directory, similar_repo
 from functions.storage.codec import iso
@@ -156,14 +157,14 @@ def _supports(case_ids: list[str]) -> dict[str, int]:
     return {case_id: supports_repo.count(case_id) for case_id in case_ids}
 
 
-def for_case(case: Case, now: datetime) -> list[dict[str, Any]]:
+def for_case(case: Case, now: datetime, scope: str | None = None) -> list[dict[str, Any]]:
     """The open cases most like ``case`` in its district (public or not): the duplicates a
-    coordinator may merge it into."""
+    coordinator may merge it into; a county coordinator's (``scope``) among their own."""
     found = _matches(
         _report_of(case),
         case.district,
         now,
-        keep=lambda c: c.case_id != case.case_id and c.state in OPEN,
+        keep=lambda c: c.case_id != case.case_id and c.state in OPEN and in_scope(c.holder, scope),
     )
     return [
         {

@@ -21,6 +21,7 @@ class StaffSession:
     email: str
     role: Role
     name: str
+    county: str | None = None  # a county coordinator's platform: all they see (§15)
 
 
 def _unauthorized() -> Unauthorized:
@@ -75,12 +76,14 @@ def open_session(token: str, now: datetime) -> dict[str, Any]:
             max_age=timedelta(hours=settings().session_max_hours),
         )
     )
+    county = directory.platform(account.county) if account.county else None
     return {
         "session_token": session,
         "role": account.role,
         "role_label": ROLE_LABELS[Role(account.role)],
         "email": account.email,
         "name": account.name,
+        "county": {"id": county.id, "name": county.name} if county else None,
         "expires_at": iso(expires),
     }
 
@@ -104,7 +107,10 @@ def authenticate(header: str | None, now: datetime, roles: frozenset[Role]) -> S
     if now - seen > TOUCH_EVERY:
         tokens.touch(token, now)
     account = directory.staff_account(grant.email)
-    return StaffSession(grant.email, role, account.name if account else "")
+    county = account.county if account else None
+    if role == Role.COUNTY_COORDINATOR and not county:
+        raise _unauthorized()  # a county coordinator without a county sees nothing
+    return StaffSession(grant.email, role, account.name if account else "", county)
 
 
 def sign_out(header: str | None) -> None:

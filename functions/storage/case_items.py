@@ -48,6 +48,7 @@ _NESTED = (
     "merged",
     "merged_cases",
     "merged_complaints",
+    "handoff",
 )
 # Nested lists left out of the item while empty, so that a filter can ask whether they exist.
 _SPARSE = frozenset({"merged_complaints"})
@@ -97,6 +98,7 @@ def to_model(case: Case) -> CaseModel:
         queue="open" if case.state in OPEN else "done",
         due_key=iso(d) if (d := case.running_deadline()) else "~",
         lead_id=case.lead.id if case.lead else None,
+        holder=case.holder,
     )
     for name in _NESTED:
         setattr(model, name, data.get(name) or None if name in _SPARSE else data.get(name))
@@ -166,6 +168,7 @@ def from_model(model: CaseModel) -> Case:
         "district_source": model.district_source,
         "district_claimed": model.district_claimed,
         "media_link": model.media_link,
+        "holder": model.holder or "city",
     }
     for name in (
         "rating_window_ends_at",

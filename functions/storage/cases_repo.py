@@ -218,6 +218,9 @@ def queue(filters: dict[str, str], *, sort: str, bucket: str, cursor: str | None
     if filters.get("attention"):  # 群众关注: the supports crossed a threshold
         flagged: Condition = CaseModel.attention.exists()
         condition = flagged if condition is None else condition & flagged
+    if filters.get("holder"):  # a county coordinator's queue: the cases their platform holds
+        held: Condition = CaseModel.holder == filters["holder"]
+        condition = held if condition is None else condition & held
     if filters.get("merged_unsatisfied"):  # 并件不满意: a merged case's citizen is not satisfied
         complained: Condition = CaseModel.merged_complaints.exists()
         condition = complained if condition is None else condition & complained

@@ -1,5 +1,6 @@
-"""Reference data: departments, staff accounts and the deployment's taxonomy (districts,
-categories). Small, read often, changed rarely: cached in the process for a few minutes."""
+"""Reference data: the units (handling units and county platforms, §15), staff accounts and
+the deployment's taxonomy (districts, categories). Small, read often, changed rarely: cached
+in the process for a few minutes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from functions.domain.platforms import CITY, Platform, Triage, platform_of_district
 from functions.storage.models import DepartmentModel, SettingModel, StaffModel
 
 _TTL_SECONDS = 300
@@ -32,6 +34,8 @@ class Department:
     leader: Contact = field(default_factory=Contact)
     # (email, ISO instant) for contact addresses SES reported as bounced or complained.
     unreachable: tuple[tuple[str, str], ...] = ()
+    kind: str = "department"  # department | town (乡镇/街道) | enterprise
+    platform: str = CITY  # the platform the unit belongs to (§15): the city's or a county's
 
     def contacts(self) -> dict[str, Contact]:
         return {"handler": self.handler, "spokesperson": self.spokesperson, "leader": self.leader}
@@ -93,7 +97,8 @@ def _contact(raw: Any) -> Contact:
     return Contact(data.get("name", ""), data.get("email", ""), data.get("phone", ""))
 
 
-def _department(m: DepartmentModel) -> Department:
+def _department(m: DepartmentModel, counties: list[Platform]) -> Department:
+    county = platform_of_district(counties, m.district)
     return Department(
         m.id,
         m.name,
@@ -103,7 +108,25 @@ def _department(m: DepartmentModel) -> Department:
         _contact(m.spokesperson),
         _contact(m.leader),
         tuple(sorted(_map(m.unreachable).items())),
+        m.kind or "department",
+        m.parent or (county.id if county else CITY),
     )
+
+
+def _platform(m: DepartmentModel) -> Platform:
+    return Platform(
+        m.id,
+        m.name,
+        tuple(m.districts or (m.district,)),
+        Triage(m.triage or Triage.COUNTY),
+        frozenset(m.city_categories or ()),
+    )
+
+
+def _units() -> tuple[list[DepartmentModel], list[Platform]]:
+    """Every active item of the units table, and the county platforms among them."""
+    found = [m for m in DepartmentModel.scan() if m.active]
+    return found, [_platform(m) for m in found if m.level == "county"]
 
 
 def _map(raw: Any) -> dict[str, str]:
@@ -137,22 +160,25 @@ def mark_unreachable(email: str, at: str) -> list[Department]:
     contact. The first report's time is kept. Returns the departments concerned."""
     address = email.strip().lower()
     concerned: list[Department] = []
+    counties = platforms()
     for m in DepartmentModel.scan():  # tens of items; a bounce is rare
         emails = {_contact(c).email.strip().lower() for c in (m.handler, m.spokesperson, m.leader)}
         if address not in emails:
             continue
         if address not in _map(m.unreachable):
             _mark(m, address, at)
-        concerned.append(_department(m))
+        concerned.append(_department(m, counties))
     _cache.pop("departments", None)
     return concerned
 
 
 def departments() -> dict[str, Department]:
-    """Every active department by id. The table holds tens of items: one scan, cached."""
+    """Every active handling unit (department, town, enterprise) by id, the city's first.
+    The table holds tens to hundreds of items: one scan, cached."""
 
     def load() -> dict[str, Department]:
-        found = [_department(m) for m in DepartmentModel.scan() if m.active]
+        items, counties = _units()
+        found = [_department(m, counties) for m in items if m.level != "county"]
         return {d.id: d for d in sorted(found, key=lambda d: (d.district != "city", d.id))}
 
     return dict(_cached("departments", load))
@@ -160,6 +186,19 @@ def departments() -> dict[str, Department]:
 
 def department(department_id: str) -> Department | None:
     return departments().get(department_id)
+
+
+def platforms() -> list[Platform]:
+    """The county platforms (分平台), by id; cached like the departments."""
+
+    def load() -> list[Platform]:
+        return sorted(_units()[1], key=lambda p: p.id)
+
+    return list(_cached("platforms", load))
+
+
+def platform(platform_id: str) -> Platform | None:
+    return next((p for p in platforms() if p.id == platform_id), None)
 
 
 def put_department(data: dict[str, Any]) -> None:
@@ -179,8 +218,15 @@ def put_department(data: dict[str, Any]) -> None:
         leader=data.get("leader", {}),
         # A broken address stays marked while in use; a corrected one starts clean.
         unreachable={e: at for e, at in marks.items() if e in in_use},
+        level=data.get("level", "unit"),
+        kind=data.get("kind", "platform" if data.get("level") == "county" else "department"),
+        parent=data.get("parent"),
+        districts=list(data.get("districts", [])),
+        triage=data.get("triage"),
+        city_categories=list(data.get("city_categories", [])),
     ).save()
     _cache.pop("departments", None)
+    _cache.pop("platforms", None)
 
 
 @dataclass(frozen=True)
@@ -188,6 +234,7 @@ class StaffAccount:
     email: str
     role: str
     name: str
+    county: str | None = None  # a county coordinator's platform (§15)
 
 
 def staff_account(email: str) -> StaffAccount | None:
@@ -195,7 +242,7 @@ def staff_account(email: str) -> StaffAccount | None:
         m = StaffModel.get(email.strip().lower())
     except StaffModel.DoesNotExist:
         return None
-    return StaffAccount(m.email, m.role, m.name) if m.active else None
+    return StaffAccount(m.email, m.role, m.name, m.county) if m.active else None
 
 
 def coordinator_emails() -> list[str]:
@@ -208,8 +255,24 @@ def coordinator_emails() -> list[str]:
     return list(_cached("coordinators", load))
 
 
-def put_staff(email: str, role: str, name: str) -> None:
-    StaffModel(email.strip().lower(), role=role, name=name).save()
+def platform_coordinator_emails(platform_id: str) -> list[str]:
+    """The coordinators of the platform ``platform_id`` holds cases for: the city's
+    (``coordinator_emails``) or one county platform's."""
+    if platform_id == CITY:
+        return coordinator_emails()
+
+    def load() -> list[str]:
+        return sorted(
+            m.email
+            for m in StaffModel.scan()
+            if m.active and m.role == "county_coordinator" and m.county == platform_id
+        )
+
+    return list(_cached(f"coordinators:{platform_id}", load))
+
+
+def put_staff(email: str, role: str, name: str, county: str | None = None) -> None:
+    StaffModel(email.strip().lower(), role=role, name=name, county=county).save()
 
 
 def taxonomy() -> Taxonomy:

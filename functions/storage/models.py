@@ -241,6 +241,11 @@ class CaseModel(Model):
     attention: MapAttribute[str, Any] = MapAttribute(null=True)  # 群众关注 (domain.support)
     merged: MapAttribute[str, Any] = MapAttribute(null=True)  # 并件: {into, left, at}
     merged_cases: ListAttribute[Any] = ListAttribute(default=list)  # the primary's duplicates
+    # 1+8+N (§15): the platform holding the case, and the city's hand-off to a county. The
+    # county's queue is the coordinator's queue filtered by ``holder`` (no index of its own:
+    # the table's 20 secondary indexes are nearly all taken).
+    holder = UnicodeAttribute(default="city")
+    handoff: MapAttribute[str, Any] = MapAttribute(null=True)
     # 并件不满意: flags for the coordinator; absent while there are none (the queue's filter)
     merged_complaints: ListAttribute[Any] = ListAttribute(null=True)
     extensions_used = NumberAttribute(default=0)
@@ -534,6 +539,15 @@ class DepartmentModel(Model):
     active = BooleanAttribute(default=True)
     # Contact addresses SES reported as bounced or complained: {email: ISO instant}.
     unreachable: MapAttribute[str, Any] = MapAttribute(default=dict)
+    # 1+8+N (§15): a handling unit (``unit``) or a county platform (``county``: 分平台, with
+    # the districts it covers and who triages their new cases); a unit's platform (``parent``,
+    # absent: the county platform covering its district, else the city's).
+    level = UnicodeAttribute(default="unit")
+    kind = UnicodeAttribute(default="department")  # department | town (乡镇/街道) | enterprise
+    parent = UnicodeAttribute(null=True)
+    districts: ListAttribute[str] = ListAttribute(default=list)
+    triage = UnicodeAttribute(null=True)  # a county platform's: county_triage | city_triage
+    city_categories: ListAttribute[str] = ListAttribute(default=list)
 
 
 class StaffModel(Model):
@@ -543,6 +557,7 @@ class StaffModel(Model):
     role = UnicodeAttribute()
     name = UnicodeAttribute(default="")
     active = BooleanAttribute(default=True)
+    county = UnicodeAttribute(null=True)  # a county coordinator's platform (§15)
 
 
 class CounterModel(Model):

@@ -67,9 +67,9 @@ def test_route_table_covers_every_guarded_staff_route() -> None:
     expanded = (registered - {("POST", "/api/staff/cases/{case_id}/{action}")}) | actions
     assert expanded == set(ROUTE_ROLES)
     assert ("GET", "/api/staff/me") in ROUTE_ROLES
-    # Eight workflow actions (并件 and 撤销并件 among them), public version, hide-photo, 回音壁
-    # on and off.
-    assert len(actions) == 12
+    # Nine workflow actions (并件, 撤销并件 and 退回市级平台 among them), public version,
+    # hide-photo, 回音壁 on and off.
+    assert len(actions) == 13
 
 
 def test_every_staff_route_checks_the_session_and_the_role(api: Api) -> None:
@@ -113,7 +113,9 @@ def test_the_roles_the_design_names(api: Api) -> None:
     entered = api.ok(api.post("/api/staff/cases", submission(), api.as_role("admin")), 201)
     assert api.staff_case(entered["case_id"], role="admin")["channel"] == "hotline"
     me = api.ok(api.get("/api/staff/me", api.as_role("auditor")))
-    assert me == {"email": STAFF["auditor"], "role": "auditor", "name": "审计员 陈立"}
+    assert me == {"email": STAFF["auditor"], "role": "auditor", "name": "审计员 陈立"} | {
+        "county": None
+    }
 
 
 def test_every_staff_route_refuses_a_session_after_the_idle_timeout(api: Api) -> None:

@@ -43,6 +43,25 @@ def test_demo_cases_replay_into_every_state_whatever_the_day(aws: None, now: dat
     assert not _dated_after(now)
     assert not _misplaced()
     _supported_and_unsatisfied(now)
+    _at_every_level()
+
+
+def _at_every_level() -> None:
+    """1+8+N: a case handed city → county → town, on the clock the city's hand-off started;
+    南湖县 holds the new cases of its own district (it triages them)."""
+    from functions.storage import cases_repo
+
+    levels = []
+    for case in cases_repo.queue({}, sort="newest", bucket="open", cursor=None).cases:
+        events = [e.type for e in cases_repo.timeline(case.case_id, public_only=True)]
+        if "handed_down" in events:
+            levels.append((case, events))
+    [(case, events)] = levels
+    assert events.index("handed_down") < events.index("county_assigned")
+    assert case.lead is not None and case.lead.id == "jiangcheng-cuihu"
+    assert case.holder == "jiangcheng-platform" and case.handoff is None
+    held = cases_repo.queue({"holder": "nanhu-platform"}, sort="newest", bucket="open", cursor=None)
+    assert held.cases and all(c.district == "nanhu" for c in held.cases)
 
 
 def _supported_and_unsatisfied(now: datetime) -> None:

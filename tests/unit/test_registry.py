@@ -41,7 +41,7 @@ def test_every_state_is_reached_and_has_its_properties() -> None:
 
 def test_routed_actions_belong_to_the_audience_that_can_take_them() -> None:
     audiences = {
-        "staff": {Role.COORDINATOR, Role.ADMIN, Role.OPERATOR},
+        "staff": {Role.COORDINATOR, Role.COUNTY_COORDINATOR, Role.ADMIN, Role.OPERATOR},
         "department": {Role.LEAD, Role.CO_HANDLER},
         "citizen": {Role.CITIZEN},
     }

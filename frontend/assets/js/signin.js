@@ -63,6 +63,7 @@ export function signOutButton(done) {
 export function staffBar(me, ...actions) {
   return h('div', { class: 'staff-bar' },
     h('p', null, '已登录：', me.name ? `${me.name} ` : '', h('strong', { class: 'staff-email' }, me.email || ''), ' ',
-      badge(me.role_label || FALLBACK.roles[me.role] || me.role || '', 'role')),
+      badge(me.role_label || FALLBACK.roles[me.role] || me.role || '', 'role'),
+      me.county && me.county.name ? badge(me.county.name, 'role') : null),
     h('div', { class: 'bar-actions' }, actions));
 }

@@ -147,7 +147,8 @@ function departmentPicker(c, depts, exclude = []) {
   const excluded = new Set(exclude);
   const fits = (d) => Array.isArray(d.categories) && d.categories.includes(c.category)
     && (d.district === c.district || d.district === 'city');
-  const all = depts.filter((d) => !excluded.has(d.id));
+  const all = depts.filter((d) => !excluded.has(d.id) && !d.county);
+  const counties = exclude.length ? [] : depts.filter((d) => d.county);  // 市级交办: at 交办 only
   const suggested = new Set(all.filter(fits).map((d) => d.id));
   const choices = [...all.filter((d) => suggested.has(d.id)), ...all.filter((d) => !suggested.has(d.id))];
   const matches = (d, q) => !q || d.name.includes(q) || (d.district_label || '').includes(q);
@@ -155,6 +156,7 @@ function departmentPicker(c, depts, exclude = []) {
   const lead = h('select', { name: 'lead', size: '6', class: 'listbox' });
   const coFilter = h('input', { type: 'search', placeholder: '输入单位名称或区域筛选', autocomplete: 'off' });
   const chosen = h('p', { class: 'hint', 'aria-live': 'polite' });
+  const leadChoices = [...choices, ...counties];
   const rows = choices.map((d) => {
     const id = uid('co');
     const box = h('input', { type: 'checkbox', id, value: d.id });
@@ -167,12 +169,14 @@ function departmentPicker(c, depts, exclude = []) {
     const current = lead.value;
     const q = leadFilter.value.trim();
     const option = (d) => h('option', { value: d.id, selected: d.id === current }, d.district_label ? `${d.name}（${d.district_label}）` : d.name);
-    const shown = choices.filter((d) => matches(d, q) || d.id === current);
+    const shown = leadChoices.filter((d) => matches(d, q) || d.id === current);
     const top = shown.filter((d) => suggested.has(d.id));
-    const rest = shown.filter((d) => !suggested.has(d.id));
+    const rest = shown.filter((d) => !suggested.has(d.id) && !d.county);
+    const down = shown.filter((d) => d.county);
     replace(lead,
       top.length ? h('optgroup', { label: '建议单位（分类、区域相符）' }, top.map(option)) : null,
-      rest.length ? h('optgroup', { label: top.length ? '其他单位' : '全部单位' }, rest.map(option)) : null);
+      rest.length ? h('optgroup', { label: top.length ? '其他单位' : '全部单位' }, rest.map(option)) : null,
+      down.length ? h('optgroup', { label: '县级平台（市级交办，由县级平台再交办）' }, down.map(option)) : null);
   };
   const renderCo = () => {
     const q = coFilter.value.trim();
@@ -180,6 +184,11 @@ function departmentPicker(c, depts, exclude = []) {
       r.rowEl.hidden = !(matches(r.d, q) || r.box.checked);
       r.box.disabled = r.d.id === lead.value;
       if (r.box.disabled) r.box.checked = false;
+    }
+    const toCounty = counties.some((d) => d.id === lead.value);  // no co-handlers for a county
+    for (const r of rows) {
+      r.box.disabled = r.box.disabled || toCounty;
+      if (toCounty) r.box.checked = false;
     }
     const names = rows.filter((r) => r.box.checked).map((r) => r.d.name);
     chosen.textContent = names.length ? `已选协办单位：${names.join('、')}` : '未选协办单位（可不选）';
@@ -210,7 +219,7 @@ function departmentPicker(c, depts, exclude = []) {
       return { lead: lead.value, co_handlers: rows.filter((r) => r.box.checked && r.d.id !== lead.value).map((r) => r.d.id) };
     },
     names(ids) {
-      return ids.map((id) => (depts.find((d) => d.id === id) || { name: id }).name).join('、');
+      return ids.map((id) => (leadChoices.find((d) => d.id === id) || { name: id }).name).join('、');
     },
   };
 }
@@ -372,8 +381,26 @@ function unmergeForm(c, { send, done, failed }) {
   });
 }
 
+/** 退回市级平台 (§15): a county platform gives a case it holds back to the city. */
+function returnToCityForm(c, { send, done, failed }) {
+  const reason = h('textarea', { name: 'reason', rows: '3' });
+  return actionForm({
+    intro: '不属于本县（区）办理的诉求，可退回市级平台并说明理由，由市级平台重新交办。退回后本平台不再看到本件。',
+    children: [field({ label: '退回理由', control: reason, path: 'reason', extra: counter(reason, 1000) })],
+    collect() {
+      const body = { reason: reason.value.trim() };
+      return { body, errors: body.reason ? [] : [{ field: 'reason', message: '请填写退回理由' }] };
+    },
+    submit: send,
+    done: (v) => done(v, '已退回市级平台。'),
+    failed,
+    submitLabel: '退回市级平台',
+  });
+}
+
 export const FORMS = {
   accept: acceptForm,
+  return_to_city: returnToCityForm,
   reject: rejectForm,
   merge: mergeForm,
   unmerge: unmergeForm,

@@ -16,7 +16,7 @@ const QUERY_KEYS = ['state', 'card', 'kind', 'district', 'department', 'pending'
 // The 督办 lists beside the state tabs: cases holding a card on a clock still running.
 const CARDS = [['yellow', '黄牌督办'], ['red', '红牌督办']];
 
-export function consoleView(container, { tax, depts }) {
+export function consoleView(container, { tax, depts, scoped = false }) {
   const q = readQuery(QUERY_KEYS);
   const state = { filters: { ...q, sort: q.sort || 'newest' }, selected: q.case || '', cursor: null, seq: 0 };
   delete state.filters.case;
@@ -75,7 +75,9 @@ export function consoleView(container, { tax, depts }) {
     writeQuery({ ...state.filters, sort: state.filters.sort === 'newest' ? '' : state.filters.sort, case: state.selected }, { push: false });
   }
 
-  function renderTabs(counts) {
+  function renderTabs(known) {
+    // A county platform's queue has no city-wide counts (and no 督办 lists, which are the city's).
+    const counts = known && Object.keys(known).length ? known : null;
     const states = stateOptions();
     const total = counts ? Object.values(counts).reduce((a, b) => a + (Number(b) || 0), 0) : null;
     const carded = state.filters.card || '';
@@ -97,7 +99,7 @@ export function consoleView(container, { tax, depts }) {
       return b;
     };
     replace(tabs, tab('', '全部', total), states.map((s) => tab(s.code, s.label, counts ? (counts[s.code] || 0) : null)),
-      CARDS.map(cardTab));
+      scoped ? null : CARDS.map(cardTab));
   }
 
   function row(c) {

@@ -2,14 +2,14 @@
 // panel), the operator's hotline entry form (staff-hotline.js), or the auditor's note.
 import { h, replace } from './dom.js';
 import { post, staffSession, saveStaffSession } from './api.js';
-import { taxonomy, departments, loading, alertBox, errorBox } from './ui.js';
+import { taxonomy, departments, platforms, loading, alertBox, errorBox } from './ui.js';
 import { lifecycle } from './lifecycle.js';
 import { signOutButton, staffBar } from './signin.js';
 import { app, staffGet, sessionLost, signIn } from './staff-common.js';
 import { consoleView } from './staff-queue.js';
 import { hotlineView } from './staff-hotline.js';
 
-const COORDINATING = new Set(['coordinator', 'admin']);
+const COORDINATING = new Set(['coordinator', 'county_coordinator', 'admin']);
 
 async function exchange(token) {
   replace(app, loading('正在登录…'));
@@ -34,7 +34,13 @@ async function start() {
       session = { ...session, ...me };
       saveStaffSession(session);
     }
-    [tax, depts] = await Promise.all([taxonomy().catch(() => null), departments().catch(() => []), lifecycle().catch(() => null)]);
+    let counties = [];
+    [tax, depts, counties] = await Promise.all([taxonomy().catch(() => null), departments().catch(() => []), platforms().catch(() => []), lifecycle().catch(() => null)]);
+    // 1+8+N: a county platform assigns to its own units; the city to any unit, or hands a
+    // case to a county platform as a whole (市级交办).
+    depts = session.county
+      ? depts.filter((d) => d.platform === session.county.id)
+      : [...depts, ...counties.map((p) => ({ id: p.id, name: p.name, county: true, categories: [] }))];
   } catch (err) {
     if (!sessionLost(err)) replace(app, errorBox(err, start));
     return;
@@ -51,7 +57,7 @@ async function start() {
     signOutButton(() => signIn('您已退出登录。')));
   const body = h('div');
   replace(app, bar, body);
-  if (COORDINATING.has(role)) consoleView(body, { tax, depts });
+  if (COORDINATING.has(role)) consoleView(body, { tax, depts, scoped: Boolean(session.county) });
   else if (role === 'operator') hotlineView(body, tax, null);
   else {
     replace(body, alertBox('当前账号没有可用的功能，请联系管理员。', 'info'));

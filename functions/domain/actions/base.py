@@ -78,6 +78,10 @@ class Context:
     # Another case by id, for an action that changes two (并件): a 400 naming ``field`` when
     # there is no such case.
     case_of: Callable[[str, str], Case] = field(repr=False, default=_no_other_case)
+    # 1+8+N (§15): a county platform by unit id (None: not a platform), and the platform a
+    # handling unit belongs to (the city's or a county's).
+    platform: Callable[[str], DepartmentRef | None] = field(repr=False, default=lambda _: None)
+    unit_platform: Callable[[str], str] = field(repr=False, default=lambda _: "city")
 
 
 Runner = Callable[["Case", "Actor", Mapping[str, Any], Context], "TransitionResult"]
@@ -124,4 +128,6 @@ def states(*names: State) -> frozenset[State]:
     return frozenset(names)
 
 
-COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
+# The city's coordinators and, scoped to their platform's cases by the service (§15), the
+# county platforms'.
+COORDINATORS = frozenset({Role.COORDINATOR, Role.COUNTY_COORDINATOR, Role.ADMIN})

@@ -24,6 +24,7 @@ from functions.domain.lifecycle import EventType, Role, State
 
 EXTENSION_APPROVED = EventKind(EventType.EXTENSION_APPROVED, "同意延期", public=True)
 EXTENSION_REFUSED = EventKind(EventType.EXTENSION_REFUSED, "不同意延期")
+COUNTY_EXTENSIONS = 1  # extensions a county platform may grant its units (§15)
 
 
 def decide_extension(
@@ -39,6 +40,12 @@ def decide_extension(
     new, before = begin(case, ACTION, actor)
     if case.pending is None or case.pending.type != "extension" or new.assignment is None:
         raise Conflict("没有待审核的延期申请", "no extension request pending", "no_request")
+    if not within_county_authority(case, actor):
+        raise Conflict(
+            f"县（区）平台可审核第 {COUNTY_EXTENSIONS} 次延期申请，之后的延期由市级平台审核",
+            "a further extension is the city's to decide",
+            "beyond_county_authority",
+        )
     days = working_days or case.pending.working_days or 0
     if approve:
         if not 1 <= days <= rules.policy.extension_max_working_days:
@@ -90,8 +97,14 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
     )
 
 
+def within_county_authority(case: Case, actor: Actor) -> bool:
+    """A county platform decides its units' first extension; the city every later one."""
+    return actor.scope is None or case.extensions_used < COUNTY_EXTENSIONS
+
+
 def available(case: Case, actor: Actor, ctx: Context) -> bool:
-    return case.pending is not None and case.pending.type == "extension"
+    pending = case.pending is not None and case.pending.type == "extension"
+    return pending and within_county_authority(case, actor)
 
 
 _HANDLING = states(State.IN_PROGRESS, State.REOPENED)

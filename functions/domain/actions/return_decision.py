@@ -74,12 +74,19 @@ def decide_return(
 
 def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> TransitionResult:
     reassign = body["decision"] == "reassign"
+    lead = ctx.department(body["lead"], "lead") if reassign and body.get("lead") else None
+    co_handlers = [ctx.department(i, "co_handlers") for i in body.get("co_handlers", [])]
+    if actor.scope is not None:  # a county reassigns among its own units only (§15)
+        named = [("lead", lead)] if lead else []
+        for name, unit in [*named, *(("co_handlers", c) for c in co_handlers)]:
+            if ctx.unit_platform(unit.id) != actor.scope:
+                raise invalid_field(name, f"{unit.name}不属于本县（区）平台", "not a county unit")
     return decide_return(
         case,
         actor,
         reassign=reassign,
-        lead=ctx.department(body["lead"], "lead") if reassign and body.get("lead") else None,
-        co_handlers=[ctx.department(i, "co_handlers") for i in body.get("co_handlers", [])],
+        lead=lead,
+        co_handlers=co_handlers,
         note=body.get("note", ""),
         now=ctx.now,
         rules=ctx.rules,

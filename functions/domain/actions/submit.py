@@ -14,6 +14,7 @@ from functions.domain.geo import Location
 from functions.domain.hashes import case_text_digest, contact_reference
 from functions.domain.lifecycle import EventType, Role, State
 from functions.domain.photos import MAX_PER_CASE, Photo
+from functions.domain.platforms import CITY
 from functions.domain.taxonomy import Channel, Kind
 
 SUBMITTED = EventKind(EventType.SUBMITTED, "提交诉求", public=True)
@@ -41,13 +42,15 @@ def new_case(
     district_claimed: str | None = None,
     media_link: str | None = None,
     photos: Sequence[Photo] = (),
+    holder: str = CITY,
 ) -> TransitionResult:
     """A new case, its first event and the citizen's receipt. The event holds digests, never
     the contact data: the text's SHA-256 and the contact's salted reference (``contact_salt``
     is random, per case). The receipt carries ``tracking_code``, whose hash the case keeps:
     it can only be sent now, in the transaction that creates the case. ``district`` is the
     one the place settled (functions/domain/geo.py ``place``), ``district_claimed`` the
-    citizen's choice when the place contradicts it."""
+    citizen's choice when the place contradicts it. ``holder``: the platform whose queue it
+    goes to first (functions/domain/platforms.py ``route``)."""
     if actor.role not in ACTION.actors:
         raise Forbidden("无权提交诉求", "may not submit", "forbidden")
     if not (contact.phone or contact.email):
@@ -80,6 +83,7 @@ def new_case(
         district_claimed=district_claimed,
         media_link=media_link,
         photos=list(photos),
+        holder=holder,
     )
     c = case.contact
     digests = {

@@ -239,7 +239,7 @@ function assignForm(c, { depts, send, done, failed }) {
       confirmLabel: '确认交办',
     }),
     submit: send,
-    done: (v) => done(v, '已交办，办理链接已发送给承办单位。'),
+    done: (v) => done(v, v.handoff ? `已转交${picker.names([v.handoff.to])}，由县级平台再交办承办单位。` : '已交办，办理链接已发送给承办单位。'),
     failed,
     submitLabel: '交办',
   });

@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, new_context
+from tests.browser.test_desk import desk_link, weekly_desk_mail
 from tests.browser.test_map import locate_board, locate_case, serve_districts
 from tests.localstack import ROOT, Stack
 
@@ -318,6 +319,16 @@ def _case_map(page: Any, stack: Stack, demo: Demo) -> None:
     expect(page.locator(".case-place .map-pin")).to_have_count(1)
 
 
+def _desk(page: Any, stack: Stack, demo: Demo) -> None:
+    """A unit's desk (单位工作台) with its open cases, opened from its newest desk link (each
+    new one replaces the ones before)."""
+    address = weekly_desk_mail(stack)["to"]
+    _, outbox = stack.call("GET", "/api/dev/outbox")
+    mine = [m for m in outbox["messages"] if m["to"] == address and "desk.html#t=" in m["body"]]
+    page.goto(desk_link(mine[-1]))
+    expect(page.locator(".desk-list .desk-card").first).to_be_visible()
+
+
 def _visit(path: str | Callable[[Demo], str]) -> Callable[[Any, Stack, Demo], None]:
     def go(page: Any, stack: Stack, demo: Demo) -> None:
         page.goto(stack.url(path(demo) if callable(path) else path))
@@ -371,6 +382,9 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "handle-no-link": _visit("/handle.html"),
     "handle-forged-link": _visit("/handle.html#t=forged-link-token"),
     "handle-ended-link": _visit(lambda d: d.ended_link),
+    "desk": _desk,
+    "desk-no-link": _visit("/desk.html"),
+    "desk-forged-link": _visit("/desk.html#t=forged-desk-token"),
     "follow-confirm": _visit("/follow.html?do=confirm#t=forged-follow-token"),
     "follow-unsubscribe": _visit("/follow.html?do=unsubscribe#t=forged-follow-token"),
     "follow-no-link": _visit("/follow.html"),

@@ -1,6 +1,6 @@
 """单位工作台 on a 360 px phone: a unit asks for its desk link on the desk page, opens it from
 the e-mail in the dev outbox, sees its open cases most urgent first, and opens one into the
-handling view; the weekly link it had before now says it was replaced."""
+handling view; once it asks again, the link it opened says it was replaced."""
 
 from __future__ import annotations
 
@@ -16,52 +16,54 @@ from tests.localstack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
-OPEN_CASES = re.compile(r"牵头在办诉求 (\d+) 件")
+# A demo unit with several open cases as lead (infra/demo): other browser tests hand their
+# cases to other units, and the accessibility proof opens another unit's desk.
+UNIT = "binhe-gov@linjiang.example"
 
 
-def weekly_desk_mail(stack: Stack) -> dict[str, Any]:
-    """The weekly desk mail (sent on the stack's first tick) of the unit with the most open
-    cases."""
-    status, outbox = stack.call("GET", "/api/dev/outbox")
-    assert status == 200
-    weekly = [m for m in outbox["messages"] if m["template"] == "desk_weekly"]
-    assert weekly, "the weekly desk mail went out on the first tick"
-
-    def open_cases(message: dict[str, Any]) -> int:
-        found = OPEN_CASES.search(message["subject"])
-        return int(found.group(1)) if found else 0
-
-    return max(weekly, key=open_cases)
+def desk_links(messages: list[dict[str, Any]], address: str) -> set[str]:
+    return {
+        u
+        for m in messages
+        if m["to"] == address
+        for u in URL.findall(m["body"])
+        if "desk.html#t=" in u
+    }
 
 
-def desk_link(message: dict[str, Any]) -> str:
-    return next(u for u in URL.findall(message["body"]) if "desk.html#t=" in u)
+def fresh_desk_link(stack: Stack, address: str) -> str:
+    """Ask for ``address``'s unit's desk link (as the desk page does) and take the link from
+    the e-mail that comes: it replaces the unit's link before."""
+    _, outbox = stack.call("GET", "/api/dev/outbox")
+    before = desk_links(outbox["messages"], address)
+    status, _ = stack.call("POST", "/api/desk/request", {"email": address})
+    assert status == 202
+    message = stack.wait_for_message(lambda m: bool(desk_links([m], address) - before))
+    return (desk_links([message], address) - before).pop()
 
 
 def test_a_unit_opens_its_desk_from_the_e_mailed_link_and_a_case_from_the_desk(
     stack: Stack, phone: tuple[Any, PageProblems]
 ) -> None:
     page, problems = phone
-    weekly = weekly_desk_mail(stack)
-    address, old_link = weekly["to"], desk_link(weekly)
-    listed = int(OPEN_CASES.search(weekly["subject"]).group(1))  # type: ignore[union-attr]
-    assert listed >= 2
 
     # Without a link the page asks for one; it is e-mailed to the unit's registered address.
     before = outbox_hrefs(page, stack, "desk.html")
     page.goto(stack.url("/desk.html"))
     expect(page.get_by_role("heading", name="单位工作台", exact=True)).to_be_visible()
-    page.get_by_label("单位登记邮箱").fill(address)
+    page.get_by_label("单位登记邮箱").fill(UNIT)
     page.get_by_role("button", name="发送工作台链接").click()
     expect(page.get_by_role("status").filter(has_text="工作台链接已发送")).to_be_visible()
-    link = outbox_link(page, stack, page_name="desk.html", must_contain=address, before=before)
+    link = outbox_link(page, stack, page_name="desk.html", must_contain=UNIT, before=before)
 
     page.goto(link)
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_contain_text("在办诉求")
     unit = heading.inner_text().split(" · ")[0]
     cards = page.locator(".desk-list .desk-card")
-    expect(cards).to_have_count(listed)
+    expect(cards.first).to_be_visible()
+    listed = cards.count()
+    assert listed >= 2
     expect(page.locator(".desk-counts")).to_contain_text(f"在办 {listed} 件")
     # Most urgent first: every carded case before every other, 红牌 before 黄牌.
     classes = [cards.nth(i).get_attribute("class") or "" for i in range(listed)]
@@ -79,9 +81,10 @@ def test_a_unit_opens_its_desk_from_the_e_mailed_link_and_a_case_from_the_desk(
     expect(page.get_by_role("heading", level=1)).to_contain_text(title)
     assert_clean(problems, stack)
 
-    # The weekly link the unit had was replaced by the one it asked for: the page says so in
-    # Chinese and offers the form again.
-    page.goto(old_link)
+    # Asked for again (another of the unit's handlers): the link opened above was replaced,
+    # and the page says so in Chinese and offers the form again.
+    fresh_desk_link(stack, UNIT)
+    page.goto(link)
     expect(page.get_by_role("heading", name="工作台链接无效或已失效")).to_be_visible()
     expect(page.get_by_text("此工作台链接已被更新的链接取代")).to_be_visible()
     expect(page.get_by_label("单位登记邮箱")).to_be_visible()

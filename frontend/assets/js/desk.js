@@ -131,7 +131,14 @@ function deskCard(c, status) {
       h('span', null, [c.kind_label, c.category_label].filter(Boolean).join(' · ')),
       c.deadline
         ? h('span', { class: 'deadline' }, `${c.deadline_label || '时限'}：${formatDateTime(c.deadline)} `, c.overdue ? null : deadlineBadge(c.deadline))
-        : h('span', null, c.clock_paused ? '等待留言人补充材料，答复时限暂停' : c.escalated ? '已转总平台处理' : '当前无进行中的时限')));
+        : h('span', null, noDeadline(c))));
+}
+
+function noDeadline(c) {
+  if (c.clock_paused) return '等待留言人补充材料，答复时限暂停';
+  if (c.escalated) return '已转总平台处理';
+  if (c.state === 'replied') return '已答复，等待留言人评价';
+  return '当前无进行中的时限';
 }
 
 async function openCase(c, button, status) {

@@ -8,6 +8,7 @@ from functions.api.admin import admin
 from functions.api.audit import audit
 from functions.api.deadline import request_deadline
 from functions.api.department import department
+from functions.api.desk import desk
 from functions.api.docs import docs
 from functions.api.follows import follows
 from functions.api.open311 import open311
@@ -33,6 +34,7 @@ app.register_middleware(request_deadline, "http")
 app.register_blueprint(public)
 app.register_blueprint(follows)
 app.register_blueprint(department)
+app.register_blueprint(desk)
 app.register_blueprint(staff)
 app.register_blueprint(admin)
 app.register_blueprint(audit)

@@ -72,6 +72,9 @@ class Settings:
     # Local stage only (the stacks the tests start): real time stands still at this instant
     # (functions/clock.py), ``WZ_CLOCK_FROZEN_AT`` in ISO 8601. Ignored on any other stage.
     clock_frozen_at: datetime | None = None
+    # 单位工作台 (§15): how long a unit's desk link (desk.html#t=…) stays valid; a fresh one
+    # (asked for, or the weekly mail) replaces the one before it at once.
+    desk_link_days: int = 30
 
     @property
     def is_local(self) -> bool:
@@ -97,6 +100,7 @@ def settings() -> Settings:
         session_max_hours=int(env.get("WZ_SESSION_MAX_HOURS", "12")),
         signin_link_minutes=int(env.get("WZ_SIGNIN_LINK_MINUTES", "15")),
         link_max_days=int(env.get("WZ_LINK_MAX_DAYS", "60")),
+        desk_link_days=int(env.get("WZ_DESK_LINK_DAYS", "30")),
         max_body_bytes=int(env.get("WZ_MAX_BODY_BYTES", str(64 * 1024))),
         request_timeout_seconds=float(env.get("WZ_REQUEST_TIMEOUT_SECONDS", "5")),
         request_budget_seconds=float(env.get("WZ_REQUEST_BUDGET_SECONDS", "25")),

@@ -75,6 +75,7 @@ FUNCTIONS: dict[str, Access] = {
                     "queue-created",
                     "queue-due",
                     "by-lead",
+                    "desk",
                     "cards",
                     "unsatisfied",
                     *_AUDIT,
@@ -162,6 +163,18 @@ FUNCTIONS: dict[str, Access] = {
             "cases": Table(READ, ("queue-due",)),
             "counters": Table(("GetItem", *WRITE)),
             "tokens": Table(WRITE),
+            "outbox": Table(WRITE),
+            "departments": _REFERENCE,
+            "settings": _SETTINGS,
+        }
+    ),
+    # 每周工作台: each unit's open cases (one Query of the desk index per unit), its desk
+    # record read and written with the new link, the e-mail and the week's markers.
+    "desk-weekly": Access(
+        tables={
+            "cases": Table(("Query",), ("desk",)),
+            "counters": Table(("GetItem", *WRITE)),
+            "tokens": Table(("GetItem", *WRITE)),
             "outbox": Table(WRITE),
             "departments": _REFERENCE,
             "settings": _SETTINGS,

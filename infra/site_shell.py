@@ -56,6 +56,7 @@ PAGES = {
     "case.html": Page("留言详情", "case.js"),
     "overdue.html": Page("超期红牌件", "overdue.js"),
     "handle.html": Page("部门办理", "handle.js"),
+    "desk.html": Page("单位工作台", "desk.js"),
     "follow.html": Page("关注诉求", "follow.js"),
     "staff.html": Page("工作人员", "staff.js", "staff.html"),
     "admin.html": Page("时限与工作日历设置", "admin.js", "staff.html"),

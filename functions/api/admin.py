@@ -1,6 +1,7 @@
 """Admin routes: the deployment settings deadlines follow (the working-day calendar's overrides
 and the SLA policy), the districts' boundaries submissions are placed in, the categories
-whose 投诉 and 求助 need a place, and the 附议 thresholds (群众关注). Admins write
+whose 投诉 and 求助 need a place, and the 附议 thresholds (群众关注); and the revocation of
+a unit's desk links (单位工作台). Admins write
 them; coordinators, who answer for the deadlines, may read the deadline settings (the
 boundaries are public: GET /api/geo/districts). Every route names its roles in
 ``ROUTE_ROLES`` (walked by the authorisation test with the staff routes)."""
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint
 
 from functions.api.http import body, header, now, route
-from functions.api.spec import STAFF, Spec, answer
+from functions.api.spec import STAFF, Spec, answer, path_param
 from functions.domain.lifecycle import Role
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ POLICY = "/api/admin/policy"
 DISTRICTS = "/api/admin/geo/districts"
 PLACE_CATEGORIES = "/api/admin/place-categories"
 SUPPORT_THRESHOLDS = "/api/admin/support-thresholds"
+DESK_REVOKE = "/api/admin/units/{unit_id}/desk/revoke"
 BOUNDARIES_MAX_BYTES = 1024 * 1024  # a city's boundaries, before they are stored compactly
 
 # (method, path) → roles; the route table the authorisation test walks.
@@ -41,6 +43,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("PUT", PLACE_CATEGORIES): ADMINS,
     ("GET", SUPPORT_THRESHOLDS): READERS,
     ("PUT", SUPPORT_THRESHOLDS): ADMINS,
+    ("POST", DESK_REVOKE): ADMINS,
 }
 
 
@@ -277,3 +280,32 @@ def put_support_thresholds() -> dict[str, Any]:
     session = _session("PUT", SUPPORT_THRESHOLDS)
     body_ = body(admin, "admin-support-thresholds")
     return configuration.update_support_thresholds(body_, session, now())
+
+
+@route(
+    admin,
+    DESK_REVOKE,
+    methods=("POST",),
+    spec=Spec(
+        summary="停用单位工作台链接",
+        operation_id="adminRevokeDesk",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Revokes the unit's desk links (单位工作台): from now on none opens its desk (410 "
+            "`desk_link_revoked`) until the unit asks for a fresh one or the weekly mail sends "
+            "one. Handling links already made for its cases are not touched. Who and when are "
+            "kept on the unit's desk record and answered. 404 `no_such_unit`."
+        ),
+        parameters=(path_param("unit_id", "unit (department) id", example="dept-1"),),
+        request="empty",
+        responses={200: answer("DeskRevoked")},
+        errors=(400, 401, 403, 404, 413, 415, 503),
+    ),
+)
+def revoke_desk(unit_id: str) -> dict[str, Any]:
+    from functions.services import desk
+
+    session = _session("POST", DESK_REVOKE)
+    body(admin, "empty")
+    return desk.revoke(unit_id, session, now())

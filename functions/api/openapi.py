@@ -81,6 +81,15 @@ SECURITY_SCHEMES: Json = {
         "name": "X-Link-Token",
         "description": "The department's magic-link token (`…/handle.html#t=<token>`).",
     },
+    "deskLink": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Link-Token",
+        "description": (
+            "A unit's desk-link token (`…/desk.html#t=<token>`, 单位工作台): the same header as "
+            "a handling link, another kind of token."
+        ),
+    },
     "open311ApiKey": {
         "type": "apiKey",
         "in": "query",

@@ -31,7 +31,7 @@ class Spec:
     the shared error responses (the ``/api`` envelope, or GeoReport's error list for the
     ``open311`` tag). ``parameters`` need not repeat a path parameter the document knows
     (``case_id``, ``message_id``, ``export_id``). ``security`` is OpenAPI's list of
-    alternatives (``PUBLIC``, ``STAFF``, ``LINK``, ``OPEN311_KEY``); the roles of a staff
+    alternatives (``PUBLIC``, ``STAFF``, ``LINK``, ``DESK``, ``OPEN311_KEY``); the roles of a staff
     route come from its module's ``ROUTE_ROLES``. ``cache_seconds`` is the success answer's
     ``Cache-Control: public, max-age`` (``route(cache_seconds=…)`` sets it). ``local_only``:
     a route of the local stage only (``x-local-only``, left out elsewhere)."""
@@ -60,6 +60,7 @@ SPECS: dict[tuple[str, str], Declared] = {}
 PUBLIC: tuple[Json, ...] = ()
 STAFF: tuple[Json, ...] = ({"staffSession": []},)
 LINK: tuple[Json, ...] = ({"linkToken": []},)
+DESK: tuple[Json, ...] = ({"deskLink": []},)
 OPEN311_KEY: tuple[Json, ...] = ({"open311ApiKey": []}, {})  # optional: with a key or without
 
 IDEMPOTENCY_KEY: Json = {"$ref": "#/components/parameters/IdempotencyKey"}

@@ -19,7 +19,7 @@ class Subject(StrEnum):
     IP = "ip"
     CONTACT = "contact"  # a citizen's normalised phone or email
     CASE = "case"  # a case id: failed tracking-code attempts against it
-    ADDRESS = "address"  # a staff email, or the department a link refresh would mail
+    ADDRESS = "address"  # a staff or unit email, or the department a link refresh would mail
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,8 @@ SIMILAR = "相似诉求查询过于频繁，请 {wait}后再试"
 SIMILAR_EN = "too many similar-case lookups: try again in {wait_en}"
 REFRESH = "链接重发请求过于频繁，请 {wait}后再试"
 REFRESH_EN = "too many link requests: try again in {wait_en}"
+DESK = "工作台链接申请过于频繁，请 {wait}后再试"
+DESK_EN = "too many desk link requests: try again in {wait_en}"
 FOLLOW = "关注请求过于频繁，请 {wait}后再试"
 FOLLOW_EN = "too many follow requests: try again in {wait_en}"
 
@@ -83,6 +85,10 @@ DEFAULTS: tuple[Limit, ...] = (
     Limit(
         "refresh_address", Subject.ADDRESS, 20, HOUR, False, message=REFRESH, message_en=REFRESH_EN
     ),
+    # 单位工作台: each request to a unit's address mails a fresh desk link (and ends the one
+    # before), so an address gets a few an hour whoever asks; counted like a staff sign-in.
+    Limit("desk_ip", Subject.IP, 30, HOUR, False, message=DESK, message_en=DESK_EN),
+    Limit("desk_address", Subject.ADDRESS, 5, HOUR, False, message=DESK, message_en=DESK_EN),
     # 关注: each request may mail a confirmation link, so an address gets at most a few a day
     # whoever asks (the platform must not become a way to flood someone's mailbox), and one
     # client cannot sign up a list of addresses.

@@ -68,6 +68,15 @@ def _digest(now: datetime) -> Report:
     return send_digests(now)
 
 
+def _desk_weekly(now: datetime) -> Report:
+    """每周工作台: once a week each unit with open cases gets a fresh desk link (replacing the
+    one before) and its figures. The rule fires daily; the first working day of the ISO week
+    is decided in code, on the deployment's calendar, like the digest's."""
+    from functions.services.desk import send_weekly
+
+    return send_weekly(now)
+
+
 def _rankings(now: datetime) -> Report:
     """Freeze last month's 亮晒比 ranking; the first freeze stands."""
     from functions.services.rankings import freeze_last_month
@@ -97,6 +106,7 @@ JOBS: dict[str, Job] = {
         Job("outbox", Rate(1, unit=Rate.MINUTES), _outbox, metrics.OUTBOX_DEAD_LETTERED),
         Job("auto-close", Rate(15, unit=Rate.MINUTES), _auto_close),
         Job("digest", Cron(30, 0, "*", "*", "?", "*"), _digest),  # 08:30 daily
+        Job("desk-weekly", Cron(0, 0, "*", "*", "?", "*"), _desk_weekly),  # 08:00 daily
         # 00:30 on the 1st: 16:30 UTC on the last day of the month before.
         Job("rankings", Cron(30, 16, "L", "*", "?", "*"), _rankings),
         Job("archive", Cron(10, 18, "*", "*", "?", "*"), _archive),  # 02:10 daily

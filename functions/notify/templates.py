@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from functions.domain.calendar import SHANGHAI
 from functions.domain.cases import Assignment, Case, public_text, public_title
@@ -21,6 +22,9 @@ from functions.domain.digest import DigestItem
 from functions.domain.lifecycle import STATE_LABELS
 from functions.domain.policy import Rung
 from functions.domain.taxonomy import OUTCOME_LABELS, REJECT_REASON_LABELS
+
+if TYPE_CHECKING:
+    from functions.domain.desk import Tally
 
 SMS_LIMIT = 70
 QUOTE = "> "  # the start of every line of a quoted block (the mail convention)
@@ -606,6 +610,55 @@ def staff_sign_in(link: str, minutes: int) -> Text:
         f"{link}\n\n如非本人操作，请忽略本邮件。\n",
         links=(link,),
     )
+
+
+DESK_REQUESTED = "desk_link"  # a unit's address asked for its desk link
+DESK_WEEKLY = "desk_weekly"  # the weekly job's desk link with the unit's figures
+
+
+def desk_link(
+    unit_name: str,
+    link: str,
+    *,
+    days: int,
+    expires_at: datetime,
+    now: datetime,
+    tally: Tally | None = None,
+) -> Text:
+    """单位工作台: a unit's desk link, asked for by one of its addresses or (with ``tally``,
+    its open cases' figures) sent by the weekly job. Either replaces the link sent before."""
+    lines = [f"{one_line(unit_name)}：", ""]
+    if tally is not None:
+        lines += [
+            f"截至 {local(now)}，贵单位牵头在办诉求 {tally.open} 件"
+            + (f"，其中已超期 {tally.overdue} 件" if tally.overdue else "")
+            + (f"，黄牌督办 {tally.yellow} 件" if tally.yellow else "")
+            + (f"，红牌督办 {tally.red} 件" if tally.red else "")
+            + "。",
+            "",
+        ]
+    lines += [
+        f"贵单位的工作台链接（{days} 天内有效，至 {local(expires_at)}；请勿转发）：",
+        link,
+        "",
+        "打开后可查看贵单位牵头办理的全部在办诉求及其办理时限、超期和黄牌/红牌督办情况，"
+        "按紧急程度排列，点击即可进入该诉求的办理页面。",
+        "新的工作台链接发出后，此前发送的工作台链接即失效。",
+    ]
+    if tally is None:
+        lines.append("本链接应贵单位登记邮箱的申请发送；如非贵单位申请，请忽略本邮件或联系总平台。")
+    else:
+        lines.append("本邮件每周第一个工作日上午自动发送。")
+    if tally is None:
+        subject = "【单位工作台】贵单位的工作台链接"
+    else:
+        subject = f"【每周工作台】牵头在办诉求 {tally.open} 件" + (
+            f"，超期 {tally.overdue} 件" if tally.overdue else ""
+        )
+        counted = (("黄牌", tally.yellow), ("红牌", tally.red))
+        cards = [f"{label} {n} 件" for label, n in counted if n]
+        subject += f"（{'，'.join(cards)}）" if cards else ""
+    return Text(subject, _body(lines), links=(link,))
 
 
 _DEADLINE_LABELS = {"response": "签收", "reply": "答复"}

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from functions.domain import geo, sla
+from functions.domain import desk, geo, sla
 from functions.domain import photos as photos_rules
 from functions.domain.actions import EVENT_LABELS, is_public
 from functions.domain.cases import (
@@ -603,6 +603,32 @@ def holder(case: Case) -> dict[str, str]:
 
     county = directory.platform(case.holder) if case.holder != CITY else None
     return {"id": case.holder, "name": county.name if county else CITY_LABEL}
+
+
+def desk_case(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
+    """One line of a unit's desk (单位工作台): what the case is, where it stands, and how
+    urgent it is (the shape ``DeskCase`` documents)."""
+    a = case.assignment
+    s = desk.standing(case, now)
+    return {
+        "case_id": case.case_id,
+        "title": case.title,
+        **_coded(case, tax),
+        "state": case.state.value,
+        "state_label": STATE_LABELS[case.state],
+        "urgency": case.urgency.value if case.urgency else None,
+        "urgency_label": URGENCY_LABELS[case.urgency] if case.urgency else None,
+        "assigned_at": _iso(a.assigned_at) if a else None,
+        "deadline": _iso(s.due_at),
+        "deadline_label": s.due_label,
+        "overdue": s.overdue,
+        "overdue_working_days": _overdue_working_days(s.due_at, now),
+        "card": s.card,
+        "card_label": CARD_LABELS.get(s.card or ""),
+        "pending": case.pending.type if case.pending else None,
+        "clock_paused": paused(case),
+        "escalated": case.escalated,
+    }
 
 
 def _claimed(case: Case, tax: Taxonomy) -> dict[str, str] | None:

@@ -16,6 +16,7 @@ from functions.domain.cases import (
     month_key,
     promise_awaiting_followup,
 )
+from functions.domain.desk import desk_lead
 from functions.domain.lifecycle import (
     AUDITED,
     OPEN,
@@ -99,6 +100,7 @@ def to_model(case: Case) -> CaseModel:
         due_key=iso(d) if (d := case.running_deadline()) else "~",
         lead_id=case.lead.id if case.lead else None,
         holder=case.holder,
+        desk_lead=desk_lead(case),
     )
     for name in _NESTED:
         setattr(model, name, data.get(name) or None if name in _SPARSE else data.get(name))

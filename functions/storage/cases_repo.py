@@ -105,6 +105,20 @@ def with_departments() -> list[Case]:
     ]
 
 
+def on_desk(unit_id: str, limit: int) -> tuple[list[Case], bool]:
+    """A unit's open cases as lead (单位工作台), the nearest running deadline first, at most
+    ``limit``, and whether there were more: one Query of the sparse ``desk`` index (ALL
+    projection), which holds open cases only, so it reads the unit's current work and none of
+    its history. The overdue (and so every carded) case comes first, within any limit."""
+    found = [
+        from_model(m)
+        for m in CaseModel.desk.query(
+            unit_id, scan_index_forward=True, limit=limit + 1, page_size=min(limit + 1, 200)
+        )
+    ]
+    return found[:limit], len(found) > limit
+
+
 def sla_due(now: datetime) -> list[str]:
     """Ids of cases whose next SLA rung is due by ``now``: one query per shard of a sparse
     index that holds only running deadlines, so the cost follows what is due, not the table."""

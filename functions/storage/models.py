@@ -135,6 +135,16 @@ class ByLead(GlobalSecondaryIndex["CaseModel"]):
     created_key = UnicodeAttribute(range_key=True)
 
 
+class Desk(GlobalSecondaryIndex["CaseModel"]):
+    """Sparse: open cases with an assignment, by their lead unit (单位工作台), the nearest
+    running deadline first (``~`` when none runs). A unit's desk is one Query of its open
+    cases, whatever its history holds."""
+
+    Meta = _index_meta("desk", AllProjection())
+    desk_lead = UnicodeAttribute(hash_key=True)
+    due_key = UnicodeAttribute(range_key=True)
+
+
 class RatingDue(GlobalSecondaryIndex["CaseModel"]):
     """Sparse: only replied cases awaiting a rating, by when their rating window ends."""
 
@@ -275,6 +285,7 @@ class CaseModel(Model):
     queue = UnicodeAttribute()
     due_key = UnicodeAttribute()
     lead_id = UnicodeAttribute(null=True)
+    desk_lead = UnicodeAttribute(null=True)  # the lead of an open case (functions/domain/desk.py)
     rating_shard = UnicodeAttribute(null=True)
     rating_window_key = UnicodeAttribute(null=True)
     followup_shard = UnicodeAttribute(null=True)
@@ -300,6 +311,7 @@ class CaseModel(Model):
     queue_created = QueueByCreated()
     queue_due = QueueByDue()
     by_lead = ByLead()
+    desk = Desk()
     rating_due = RatingDue()
     followup_due = FollowupDue()
     sla_due = SlaDue()
@@ -358,7 +370,7 @@ class TokenModel(Model):
     Meta = _meta("tokens")
 
     token_hash = UnicodeAttribute(hash_key=True)
-    purpose = UnicodeAttribute()  # "link" | "signin" | "session"
+    purpose = UnicodeAttribute()  # "link" | "signin" | "session" | "desk" | "desk-unit" | …
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
     case_id = UnicodeAttribute(null=True)
@@ -375,6 +387,12 @@ class TokenModel(Model):
     # confirmation link also holds the address it confirms (``email``) until it expires.
     follower = UnicodeAttribute(null=True)
     via = UnicodeAttribute(null=True)
+    # 单位工作台 (functions/storage/desks.py): a unit's desk record (key ``desk#<unit id>``,
+    # purpose ``desk-unit``) names the digest of its one live desk link, and who revoked the
+    # unit's desk links last, when.
+    current = UnicodeAttribute(null=True)
+    revoked_at = UTCDateTimeAttribute(null=True)
+    revoked_by = UnicodeAttribute(null=True)
 
 
 class IdempotencyModel(Model):

@@ -271,6 +271,25 @@ class Api:
     def handle_act(self, link: Link, action: str, body: Any = None) -> Answer:
         return self.post(f"/api/handle/{action}", {} if body is None else body, link.headers)
 
+    # --- a unit's desk (单位工作台) -------------------------------------------------------------
+
+    def desk_token(self, email: str) -> str:
+        """Ask for a unit's desk link as ``email`` (one of the unit's addresses); the token of
+        the one e-mail that came."""
+
+        def tokens() -> list[str]:
+            return [
+                _token(m["body"], "desk.html")
+                for m in self.outbox()
+                if m["to"] == email and "desk.html#t=" in m["body"]
+            ]
+
+        before = set(tokens())
+        self.ok(self.post("/api/desk/request", {"email": email}), 202)
+        fresh = [t for t in tokens() if t not in before]
+        assert len(fresh) == 1, f"expected one new desk link for {email}"
+        return fresh[0]
+
     # --- journeys ----------------------------------------------------------------------------
 
     def assigned_case(

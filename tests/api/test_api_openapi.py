@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.helpers import Api
+from tests.api.helpers import Api, dept_email
 
 ROOT = Path(__file__).resolve().parents[2]
 HAND_WRITTEN = ROOT / "tests" / "openapi" / "operations.json"
@@ -226,6 +226,7 @@ def test_each_request_body_is_the_schema_its_handler_validates(
 
     case_id = api.submit()["case_id"]
     link = api.assigned_case("dept-1")[1]
+    desk = {"X-Link-Token": api.desk_token(dept_email("dept-1"))}
     checked: list[str] = []
     original = http.check
 
@@ -244,6 +245,8 @@ def test_each_request_body_is_the_schema_its_handler_validates(
             headers.update(api.as_role(op["x-roles"][0]))
         if "linkToken" in schemes:
             headers.update(link.headers)
+        if "deskLink" in schemes:
+            headers.update(desk)
         checked.clear()
         answer = api.call(method, _path(template, case_id), headers=headers, raw="{}")
         assert answer.status != 401, (method, template, answer.body)
@@ -269,6 +272,8 @@ def test_roles_and_security_match_the_route_tables() -> None:
             assert security == [{"staffSession": []}], (method, path)
         if path.startswith("/api/handle") and path != "/api/handle/refresh":
             assert security == [{"linkToken": []}], (method, path)
+        if path.startswith("/api/desk") and path != "/api/desk/request":
+            assert security == [{"deskLink": []}], (method, path)
 
 
 def test_the_document_is_served(api: Api) -> None:

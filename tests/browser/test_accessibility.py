@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, new_context
+from tests.browser.test_desk import fresh_desk_link
 from tests.browser.test_map import locate_board, locate_case, serve_districts
 from tests.localstack import ROOT, Stack
 
@@ -41,7 +42,8 @@ class Demo:
     """What the pages are opened with: a public case, a case waiting for the coordinator, a
     department's magic link (from the dev outbox) for a case assigned to it, a link whose
     task has ended (the department replied, the citizen was satisfied, the case closed), and
-    a case waiting for the citizen's 补充材料 (its id, tracking code and the lead's link)."""
+    a case waiting for the citizen's 补充材料 (its id, tracking code and the lead's link), and a
+    demo unit's desk link."""
 
     public_case: str
     pending_case: str
@@ -50,6 +52,7 @@ class Demo:
     sessions: dict[str, dict[str, Any]]  # staff email → its session (POST /api/staff/session)
     waiting: tuple[str, str, str]
     merged: tuple[str, str]  # 并件: a case merged into a replied primary (id, tracking code)
+    desk_link: str  # 单位工作台: a demo unit's desk link (another unit than test_desk.py's)
 
 
 def _token(body: str, page: str) -> str:
@@ -145,6 +148,7 @@ def demo(stack: Stack) -> Demo:
         sessions,
         (waiting, waiting_code, f"/handle.html#t={asking}"),
         (merged["case_id"], merged["tracking_code"]),
+        fresh_desk_link(stack, "qingshui-gov@linjiang.example"),
     )
 
 
@@ -318,6 +322,12 @@ def _case_map(page: Any, stack: Stack, demo: Demo) -> None:
     expect(page.locator(".case-place .map-pin")).to_have_count(1)
 
 
+def _desk(page: Any, stack: Stack, demo: Demo) -> None:
+    """A unit's desk (单位工作台) with its open cases."""
+    page.goto(demo.desk_link)
+    expect(page.locator(".desk-list .desk-card").first).to_be_visible()
+
+
 def _visit(path: str | Callable[[Demo], str]) -> Callable[[Any, Stack, Demo], None]:
     def go(page: Any, stack: Stack, demo: Demo) -> None:
         page.goto(stack.url(path(demo) if callable(path) else path))
@@ -371,6 +381,9 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "handle-no-link": _visit("/handle.html"),
     "handle-forged-link": _visit("/handle.html#t=forged-link-token"),
     "handle-ended-link": _visit(lambda d: d.ended_link),
+    "desk": _desk,
+    "desk-no-link": _visit("/desk.html"),
+    "desk-forged-link": _visit("/desk.html#t=forged-desk-token"),
     "follow-confirm": _visit("/follow.html?do=confirm#t=forged-follow-token"),
     "follow-unsubscribe": _visit("/follow.html?do=unsubscribe#t=forged-follow-token"),
     "follow-no-link": _visit("/follow.html"),

@@ -42,6 +42,7 @@ def _drivers() -> list[Callable[..., Any]]:
     from tests.api import (
         test_api_admin,
         test_api_audit,
+        test_api_desk,
         test_api_follow,
         test_api_jobs,
         test_api_lifecycle,
@@ -63,6 +64,9 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_outbox.test_a_permanent_bounce_marks_the_message_the_department_and_alerts_coordinators,
         test_api_jobs.test_auto_close_closes_unrated_cases_and_follows_up_each_promise_once,
         test_api_jobs.test_digest_emails_each_department_with_open_cases_once_a_day,
+        test_api_desk.test_the_weekly_mail_sends_each_unit_with_open_cases_a_fresh_desk_link_once_a_week,
+        test_api_desk.test_the_admin_revokes_a_units_desk_links_and_the_unit_can_ask_again,
+        test_api_desk.test_the_desk_opens_only_the_units_own_open_cases,
         test_api_sla.test_the_ladder_on_both_clocks_each_rung_once,
         test_api_photos.test_photo_processed_after_submission_is_recorded_on_the_case,
         test_api_photos.test_department_reply_photos_show_with_the_reply,

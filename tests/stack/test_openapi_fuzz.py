@@ -2,9 +2,10 @@
 of `make run`, on a free port): every operation, public, staff, audit, admin, department link
 and Open311, gets generated requests, valid and invalid, and every answer must be no 5xx, a
 documented status, a documented content type, a body that matches the documented schema and
-the documented headers. Staff, audit and admin routes are called with real sessions and the
-department routes with a real magic link, all taken from the dev outbox the way a person takes
-them, so the generated requests reach the handlers behind the 401.
+the documented headers. Staff, audit and admin routes are called with real sessions, the
+department routes with a real magic link and the desk routes with a real desk link, all taken
+from the dev outbox the way a person takes them, so the generated requests reach the handlers
+behind the 401.
 
 Bounded and derandomized for `make test` (``FUZZ_EXAMPLES`` examples per operation and
 generation mode, valid and invalid, default below); `make bench` runs a bigger one with
@@ -71,12 +72,13 @@ class Credentials:
     auditor: str
     admin: str
     link: str
+    desk: str
 
     def headers_for(self, method: str, path: str) -> dict[str, str]:
         """The credential a real caller of this route holds: the auditor's session for the
-        archive, the admin's for settings, the coordinator's for the desk, the department's
-        link for handling. Sign-out goes unauthenticated so it does not end the session the
-        rest of the run uses."""
+        archive, the admin's for settings, the coordinator's for the console, the department's
+        link for handling, the unit's desk link for its 单位工作台. Sign-out goes
+        unauthenticated so it does not end the session the rest of the run uses."""
         if path.startswith("/api/audit/"):
             return {"Authorization": f"Bearer {self.auditor}"}
         if path.startswith("/api/admin/"):
@@ -85,6 +87,8 @@ class Credentials:
             return {"Authorization": f"Bearer {self.coordinator}"}
         if path.startswith("/api/handle") and path != "/api/handle/refresh":
             return {"X-Link-Token": self.link}
+        if path.startswith("/api/desk") and path != "/api/desk/request":
+            return {"X-Link-Token": self.desk}
         return {}
 
 
@@ -122,11 +126,18 @@ def credentials(stack: Stack) -> Credentials:
     assignment = stack.wait_for_message(
         lambda m: m["case_id"] == case_id and "handle.html#t=" in m["body"]
     )
+    # The lead's desk link, asked for at the address its assignment went to.
+    status, _ = stack.call("POST", "/api/desk/request", {"email": assignment["to"]})
+    assert status == 202
+    desk = stack.wait_for_message(
+        lambda m: m["to"] == assignment["to"] and "desk.html#t=" in m["body"]
+    )
     return Credentials(
         coordinator=coordinator,
         auditor=stack.staff_session("auditor@wenzheng.example"),
         admin=stack.staff_session("admin@wenzheng.example"),
         link=_link(assignment, "handle.html"),
+        desk=_link(desk, "desk.html"),
     )
 
 

@@ -343,6 +343,7 @@ def time_limits(policy: SlaPolicy) -> dict[str, Any]:
     a row) and urgency, the windows, and how far overdue a case is carded 红牌."""
     red = [r.amount for r in policy.ladder if r.card == "red" and r.trigger == "overdue"]
     return {
+        "triage_working_hours": policy.triage_working_hours,
         "response_working_hours": policy.response_working_hours,
         "reply_working_days": policy_to_dict(policy)["reply_working_days"],
         "return_window_working_days": policy.return_window_working_days,

@@ -21,6 +21,7 @@ from functions.domain.cases import (
     public_content,
     public_text,
     public_title,
+    running_triage,
 )
 from functions.domain.integrity import Link, Verification
 from functions.domain.lifecycle import (
@@ -438,6 +439,7 @@ def staff_case(
         {
             "channel": case.channel.value,
             "channel_label": CHANNEL_LABELS[case.channel],
+            **triage_view(case, now),
             "approved_public": case.approved_public,
             "escalated": case.escalated,
             "extensions_used": case.extensions_used,
@@ -567,6 +569,23 @@ def paused(case: Case) -> dict[str, Any] | None:
     return {"since": iso(r.asked_at), "until": iso(r.due_at)} if r else None
 
 
+def triage_view(case: Case, now: datetime) -> dict[str, Any]:
+    """受理时限: the platform's own deadline on the case (None once it no longer waits for 受理),
+    whether it has passed, and by how many working hours."""
+    running = running_triage(case)
+    overdue = running is not None and now > running.due_at
+    hours = 0.0
+    if overdue:
+        from functions.services.common import deadline_rules
+
+        hours = sla.triage_overdue_hours(case, now, deadline_rules().calendar)
+    return {
+        "triage_due_at": _iso(running.due_at) if running else None,
+        "triage_overdue": overdue,
+        "triage_overdue_working_hours": round(hours, 1),
+    }
+
+
 def staff_summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
     out = summary(case, tax, now)
     out.update(
@@ -577,9 +596,10 @@ def staff_summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
             "channel": case.channel.value,
             "pending": case.pending.type if case.pending else None,
             "escalated": case.escalated,
-            "next_deadline": _iso(case.running_deadline()),
+            "next_deadline": _iso(case.queue_deadline()),  # what the queue sorts by
             "district_claimed": _claimed(case, tax),
             "merged_complaints": len(case.merged_complaints),  # 并件不满意 flags
+            **triage_view(case, now),
         }
     )
     return out
@@ -689,7 +709,7 @@ def featured(entry: Featured | None) -> dict[str, Any] | None:
 
 # --- the archive (auditors) -------------------------------------------------------------------
 
-BREACH_LABELS = {"response": "签收超时", "reply": "答复超时"}
+BREACH_LABELS = {"triage": "受理超时", "response": "签收超时", "reply": "答复超时"}
 
 
 def audit_row(case: Case, tax: Taxonomy) -> dict[str, Any]:

@@ -200,12 +200,27 @@ def staff_account(email: str) -> StaffAccount | None:
 
 def coordinator_emails() -> list[str]:
     """Every active coordinator's address (the central office's inbox for 黄牌/红牌 and
-    alerts). The staff table holds a handful of accounts: a cached scan is the right tool."""
+    alerts)."""
+    return staff_emails("coordinator")
 
-    def load() -> list[str]:
-        return sorted(m.email for m in StaffModel.scan() if m.active and m.role == "coordinator")
 
-    return list(_cached("coordinators", load))
+def admin_emails() -> list[str]:
+    """Every active admin's address (the platform's own 受理 ladder tells them at its top)."""
+    return staff_emails("admin")
+
+
+def staff_emails(role: str) -> list[str]:
+    """Every active account's address in ``role``. The staff table holds a handful of
+    accounts: a cached scan is the right tool."""
+
+    def load() -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for m in StaffModel.scan():
+            if m.active:
+                found.setdefault(m.role, []).append(m.email)
+        return {r: sorted(emails) for r, emails in found.items()}
+
+    return list(_cached("staff-emails", load).get(role, []))
 
 
 def put_staff(email: str, role: str, name: str) -> None:

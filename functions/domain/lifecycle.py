@@ -48,7 +48,7 @@ STATES: dict[State, StateInfo] = {
         "待受理",
         triage=True,
         publishable=False,
-        next_step="您的诉求正在等待总平台受理，一般在 1 个工作日内处理。",
+        next_step="您的诉求正在等待总平台受理。",  # + its 受理 deadline (services/presenters.py)
     ),
     State.ACCEPTED: StateInfo(
         "已受理",

@@ -10,6 +10,7 @@ from typing import Any
 from functions.domain import geo, sla
 from functions.domain import photos as photos_rules
 from functions.domain.actions import EVENT_LABELS, is_public
+from functions.domain.calendar import SHANGHAI
 from functions.domain.cases import (
     Assignment,
     Case,
@@ -364,6 +365,9 @@ def private_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) 
     request = case.open_info_request
     if case.state == State.REOPENED and case.escalated:
         next_step = "多次重办您仍不满意，诉求已转总平台研究处理。"
+    if (triage := running_triage(case)) is not None:
+        due = triage.due_at.astimezone(SHANGHAI)
+        next_step += f"受理时限为 {due.month}月{due.day}日 {due:%H:%M}（按工作日计算）。"
     return {
         **public_case(case, events, tax, now),
         "title": case.title,

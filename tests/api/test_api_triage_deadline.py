@@ -80,6 +80,7 @@ def test_a_case_left_waiting_gets_each_rung_once_however_often_the_sweep_runs(
     rungs = [(e["data"]["rung"], e["public"]) for e in events if e["type"] == "triage_reminder"]
     assert rungs == [("due", True), ("urge", True)]
     tracked = api.track(case_id, created["tracking_code"])
+    assert tracked["next_step"].endswith("受理时限为 11月3日 10:00（按工作日计算）。")
     notes = [e["note"] for e in tracked["timeline"] if e["type"] == "triage_reminder"]
     assert notes == [
         "受理时限已到，尚未受理，已提醒总平台",

@@ -209,11 +209,12 @@ def _supported(case_id: str, spec: dict[str, Any], now: datetime) -> None:
 
 
 def _climb_until(case_id: str, until: datetime) -> None:
-    """The SLA ladder as the sweep would have climbed it, each rung at its own time, up to
-    ``until`` (the next step of the script, or now)."""
+    """The SLA ladders (a department's, or the platform's own 受理 ladder) as the sweep would
+    have climbed them, each rung at its own time, up to ``until`` (the next step of the
+    script, or now)."""
     while True:
         case = load(case_id)
-        due = case.assignment.next_check_at if case.assignment else None
+        due = sla.next_look(case)
         if due is None or due > until:
             return
         result = sla.climb(case, due, deadline_rules())

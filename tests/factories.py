@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from functions.domain.calendar import WorkCalendar
 from functions.domain.cases import (
     CITIZEN,
     Actor,
@@ -17,8 +18,11 @@ from functions.domain.cases import (
     DepartmentRef,
     TransitionResult,
 )
+from functions.domain.policy import DEFAULT_POLICY
 from functions.domain.taxonomy import Channel, Kind, Urgency
 from tests import transitions as domain
+
+RULES = DeadlineRules(WorkCalendar(), DEFAULT_POLICY)  # the official calendar, default policy
 
 
 def new_case(
@@ -30,6 +34,7 @@ def new_case(
     content: str = "小区 3 号楼电梯停运两个月。",
     contact: Contact | None = None,
     consent_public: bool = True,
+    rules: DeadlineRules = RULES,
 ) -> TransitionResult:
     """A citizen's web submission in category ``urban``, district ``city``; ``contact``
     defaults to 张三丰 with a mobile number (a fresh ``Contact`` each call)."""
@@ -47,6 +52,7 @@ def new_case(
         channel=Channel.WEB,
         actor=CITIZEN,
         now=now,
+        rules=rules,
         contact_salt="test-salt",
     )
 

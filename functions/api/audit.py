@@ -71,8 +71,8 @@ def _params() -> dict[str, str]:
             query_param("state", "状态", {"enum": ["closed", "archived"]}),
             query_param(
                 "breached",
-                "曾超时：任意 / 未超时 / 签收超时 / 答复超时",
-                {"enum": ["any", "none", "response", "reply"]},
+                "曾超时：任意 / 未超时 / 受理超时 / 签收超时 / 答复超时",
+                {"enum": ["any", "none", "triage", "response", "reply"]},
             ),
             query_param("extension", "是否延期", {"enum": ["yes", "no"]}),
             query_param(

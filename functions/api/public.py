@@ -23,6 +23,7 @@ from functions.api.spec import (
     page,
     path_param,
     query_param,
+    schema_of,
 )
 from functions.domain.errors import NotFound
 from functions.domain.lifecycle import STATE_LABELS
@@ -409,24 +410,32 @@ def board() -> dict[str, Any]:
         security=PUBLIC,
         description=(
             "红牌: public cases 5 working days past a deadline and still not answered, "
-            "optionally of one `department`."
+            "optionally of one `department`; and `platforms`: each platform's own delays "
+            "(平台受理超时: how many cases wait for 受理 past its deadline, and how long the "
+            "oldest has waited past it; no case's text or id)."
         ),
         parameters=(DEPARTMENT, CURSOR),
         responses={
             200: answer(
-                page("PublicCaseSummary", card={"const": "red"}, card_label={"type": "string"})
+                page(
+                    "PublicCaseSummary",
+                    card={"const": "red"},
+                    card_label={"type": "string"},
+                    platforms={"type": "array", "items": schema_of("PlatformDelay")},
+                )
             )
         },
         errors=(400, 503),
     ),
 )
 def overdue() -> dict[str, Any]:
-    """红牌: public cases past a deadline by the policy's red rung and still not answered."""
+    """红牌: public cases past a deadline by the policy's red rung and still not answered; and
+    the platforms' own delays."""
     from functions.services import sla
 
     filters = query(public, "department", "cursor")
     cursor = filters.pop("cursor", None)
-    return sla.carded("red", filters, cursor, now(), public=True)
+    return sla.overdue("red", filters, cursor, now(), public=True)
 
 
 @route(

@@ -22,6 +22,7 @@ from functions.api.spec import (
     answer,
     page,
     query_param,
+    schema_of,
 )
 from functions.domain.lifecycle import Role
 
@@ -263,17 +264,22 @@ _guarded("GET", "/api/staff/overdue", COORDINATORS)
     staff,
     "/api/staff/overdue",
     spec=Spec(
-        summary="黄牌 / 红牌督办件",
+        summary="黄牌 / 红牌督办件与平台受理超时件",
         operation_id="staffOverdue",
         tags=("staff",),
         security=STAFF,
         description=(
-            "督办: the 黄牌 list (`card=yellow`, the default: 1 working day past a deadline) or "
-            "the 红牌 list (`card=red`: 5 working days), optionally of one `department`."
+            "督办: the 黄牌 list (`card=yellow`, the default: 1 working day past a deadline), "
+            "the 红牌 list (`card=red`: 5 working days), optionally of one `department`; or "
+            "平台受理超时 (`card=triage`: cases waiting for 受理 past the platform's own 受理 "
+            "deadline, the most overdue first; no `department`). `platforms`: each platform's "
+            "own delays, as on the public overdue page."
         ),
         parameters=(
             query_param(
-                "card", "default `yellow`; any other value is 400", {"enum": ["yellow", "red"]}
+                "card",
+                "default `yellow`; any other value is 400",
+                {"enum": ["yellow", "red", "triage"]},
             ),
             DEPARTMENT,
             CURSOR,
@@ -282,8 +288,9 @@ _guarded("GET", "/api/staff/overdue", COORDINATORS)
             200: answer(
                 page(
                     "StaffCaseSummary",
-                    card={"enum": ["yellow", "red"]},
+                    card={"enum": ["yellow", "red", "triage"]},
                     card_label={"type": "string"},
+                    platforms={"type": "array", "items": schema_of("PlatformDelay")},
                 )
             )
         },
@@ -291,13 +298,13 @@ _guarded("GET", "/api/staff/overdue", COORDINATORS)
     ),
 )
 def overdue() -> dict[str, Any]:
-    """The 黄牌 / 红牌 lists: ``card=yellow|red`` (default yellow), ``department``, ``cursor``."""
+    """The 督办 lists: ``card=yellow|red|triage`` (default yellow), ``department``, ``cursor``."""
     from functions.services import sla
 
     _session(COORDINATORS)
     filters = query(staff, "card", "department", "cursor")
     card, cursor = filters.pop("card", "yellow"), filters.pop("cursor", None)
-    return sla.carded(card, filters, cursor, now(), public=False)
+    return sla.overdue(card, filters, cursor, now(), public=False)
 
 
 _guarded("GET", "/api/staff/rankings/cases", COORDINATORS)

@@ -22,7 +22,7 @@ DEFAULT_MONTHS = 12
 _CHOICES: dict[str, tuple[str, ...]] = {
     "kind": tuple(k.value for k in Kind),
     "state": tuple(s.value for s in AUDITED),
-    "breached": ("any", "none", "response", "reply"),
+    "breached": ("any", "none", "triage", "response", "reply"),
     "extension": ("yes", "no"),
     "rating": (*(r.value for r in Rating), "none"),
     "reopened": ("yes", "no"),
@@ -148,7 +148,7 @@ def matches(case: Case, f: AuditFilter) -> bool:
         return False
     if f.breached == "none" and case.breaches:
         return False
-    if f.breached in ("response", "reply") and f.breached not in case.breaches:
+    if f.breached in ("triage", "response", "reply") and f.breached not in case.breaches:
         return False
     if f.extension is not None and (case.extensions_used > 0) != (f.extension == "yes"):
         return False

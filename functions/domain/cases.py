@@ -17,6 +17,7 @@ from functions.domain.errors import Conflict, Forbidden, Gone, invalid_field
 from functions.domain.geo import Location
 from functions.domain.hashes import GENESIS
 from functions.domain.lifecycle import (
+    AWAITING_TRIAGE,
     PUBLISHABLE,
     READ_ONLY,
     WITH_DEPARTMENT,
@@ -99,6 +100,20 @@ class Assignment:
 
     def co_handler(self, department_id: str) -> CoHandler | None:
         return next((c for c in self.co_handlers if c.department.id == department_id), None)
+
+
+@dataclass
+class Triage:
+    """受理时限: the deadline of the platform holding a new case to accept, reject or merge it
+    (a policy value of working hours), set at submission. It runs while the case waits for 受理
+    (the state says so); the platform's own ladder records the rungs it reached, and when the
+    sweep must look at the case next (None: no rung ahead, or the case has left 待受理)."""
+
+    started_at: datetime
+    due_at: datetime
+    provisional: bool = False  # the deadline lies in a year whose calendar is not confirmed
+    rungs: list[str] = field(default_factory=list)
+    next_check_at: datetime | None = None
 
 
 @dataclass
@@ -288,6 +303,7 @@ class Case:
     # city's hand-off to a county platform while the county has yet to pass it on.
     holder: str = CITY
     handoff: Handoff | None = None
+    triage: Triage | None = None  # 受理时限: the platform's own deadline on the new case
 
     @property
     def attention_level(self) -> int:
@@ -316,8 +332,14 @@ class Case:
     def last_reply(self) -> Reply | None:
         return self.replies[-1] if self.replies else None
 
+    def queue_deadline(self) -> datetime | None:
+        """What the coordinator's queue sorts by: the earliest deadline running, and while the
+        case waits for 受理, the platform's own 受理 deadline."""
+        triage = running_triage(self)
+        return self.running_deadline() or (triage.due_at if triage else None)
+
     def running_deadline(self) -> datetime | None:
-        """The earliest deadline still running: the one a coordinator sorts the queue by."""
+        """The earliest deadline of a department still running."""
         if self.assignment is None or self.state not in WITH_DEPARTMENT:
             return None
         if self.state == State.ASSIGNED and self.assignment.response_due_at is not None:
@@ -344,15 +366,16 @@ class Event:
 class Notice:
     """A message to send. ``audience`` is "citizen" or "department" (a department notice with
     ``link_role`` carries a fresh magic link for that department in that role), "ladder" (a
-    rung of the reminder ladder), "coordinators" (every coordinator) or "leader" (the leader
-    of ``department``)."""
+    rung of the reminder ladder), "platform" (a rung of the platform's own 受理 ladder, to the
+    people of the platform holding the case), "coordinators" (every coordinator) or "leader"
+    (the leader of ``department``)."""
 
     template: str
     audience: str
     department: DepartmentRef | None = None
     link_role: Role | None = None
     rung: Rung | None = None  # audience "ladder": the reminder rung reached
-    deadline: str | None = None  # … on which deadline ("response" | "reply")
+    deadline: str | None = None  # … on which deadline ("response" | "reply" | "triage")
     # The receipt only: the tracking code in hand at submission (the case keeps its hash),
     # for the citizen's own phone and e-mail. Never shown in a repr.
     tracking_code: str | None = field(default=None, repr=False)
@@ -417,6 +440,7 @@ def begin(case: Case, action: Checked, actor: Actor) -> tuple[Case, State]:
 
 RESPONSE = "response"  # the deadline from assignment to 签收
 REPLY = "reply"  # the deadline from assignment (or reopen) to 答复
+TRIAGE = "triage"  # the platform's own deadline from submission to 受理
 
 
 @dataclass(frozen=True)
@@ -440,9 +464,27 @@ def running_deadlines(case: Case) -> list[RunningDeadline]:
     return clocks
 
 
+def new_triage(now: datetime, rules: DeadlineRules) -> Triage:
+    """The 受理 deadline of a case that starts waiting for 受理 at ``now``: the policy's
+    working hours on the official calendar, in office hours."""
+    due = rules.calendar.add_working_hours(now, rules.policy.triage_working_hours)
+    return Triage(started_at=now, due_at=due.at, provisional=due.provisional)
+
+
+def running_triage(case: Case) -> RunningDeadline | None:
+    """The platform's 受理 deadline, while the case waits for 受理; None once it has left
+    (accepted, rejected or merged) or if it never had one."""
+    t = case.triage
+    if t is None or case.state not in AWAITING_TRIAGE:
+        return None
+    return RunningDeadline(TRIAGE, t.started_at, t.due_at)
+
+
 def _overrun(case: Case, now: datetime) -> set[str]:
-    """The clocks of ``case`` (as it was before a transition) running past their deadline."""
-    return {c.name for c in running_deadlines(case) if now > c.due_at}
+    """The clocks of ``case`` (as it was before a transition) running past their deadline,
+    the platform's own 受理 deadline among them."""
+    clocks = [*running_deadlines(case), *filter(None, [running_triage(case)])]
+    return {c.name for c in clocks if now > c.due_at}
 
 
 def finish(

@@ -31,6 +31,7 @@ class StateInfo:
     label: str
     terminal: bool = False  # nothing more happens to the case's own handling
     with_department: bool = False  # a department holds it: its deadlines may run
+    triage: bool = False  # waiting for 受理: the platform's own 受理 deadline runs
     publishable: bool = True  # may be on the public board (when both sides agreed)
     audited: bool = False  # in the auditors' archive indexes
     read_only: bool = False  # the auditors' record: takes nothing but anonymisation
@@ -45,8 +46,9 @@ class StateInfo:
 STATES: dict[State, StateInfo] = {
     State.SUBMITTED: StateInfo(
         "待受理",
+        triage=True,
         publishable=False,
-        next_step="您的诉求正在等待总平台受理，一般在 1 个工作日内处理。",
+        next_step="您的诉求正在等待总平台受理。",  # + its 受理 deadline (services/presenters.py)
     ),
     State.ACCEPTED: StateInfo(
         "已受理",
@@ -109,6 +111,7 @@ PUBLIC_STATE_LABELS = {state: info.shown for state, info in STATES.items()}
 # Named subsets, derived from the properties.
 TERMINAL = frozenset(s for s, i in STATES.items() if i.terminal)
 WITH_DEPARTMENT = frozenset(s for s, i in STATES.items() if i.with_department)
+AWAITING_TRIAGE = frozenset(s for s, i in STATES.items() if i.triage)
 OPEN = frozenset(State) - TERMINAL
 # A case is on the public board once a coordinator has accepted it (and both the citizen and
 # the coordinator agreed to publish it).
@@ -164,6 +167,7 @@ class EventType(StrEnum):
     CLOSED = "closed"
     ARCHIVED = "archived"
     REMINDER = "reminder"  # a rung of the SLA ladder: 提醒, 催办, 黄牌, 红牌
+    TRIAGE_REMINDER = "triage_reminder"  # a rung of the platform's own 受理 ladder
     FOLLOWUP_REQUESTED = "followup_requested"  # the planned date passed: 催报计划落实情况
     FEATURED = "featured"  # 精选到回音壁 (or its summary edited); internal
     UNFEATURED = "unfeatured"  # 撤下回音壁; internal

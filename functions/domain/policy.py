@@ -17,6 +17,10 @@ SPOKESPERSON = "spokesperson"  # the department's spokesperson (发言人), emai
 LEADER = "leader"  # the department's leader (分管负责人), email
 COORDINATOR = "coordinator"  # the central office (总平台): every coordinator account, email
 RECIPIENTS = (HANDLER, SPOKESPERSON, LEADER, COORDINATOR)
+# Who a rung of the platform's own 受理 ladder writes to: the coordinators of the platform that
+# holds the case (functions/services/platforms.py ``holder_coordinators``), and the admins.
+ADMIN = "admin"
+TRIAGE_RECIPIENTS = (COORDINATOR, ADMIN)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,14 @@ DEFAULT_LADDER: tuple[Rung, ...] = (
 )
 
 
+# The platform's own ladder on its 受理 deadline (functions/domain/actions/triage_overdue.py):
+# reminded when it is due, 催办 (the admins told too) a working day later.
+DEFAULT_TRIAGE_LADDER: tuple[Rung, ...] = (
+    Rung("due", "受理超时提醒", "due", 0, (COORDINATOR,)),
+    Rung("urge", "受理超时催办", "overdue", 1, (COORDINATOR, ADMIN)),
+)
+
+
 def _default_reply_days() -> dict[Kind | None, dict[Urgency, int]]:
     return {
         None: {Urgency.URGENT: 2, Urgency.GENERAL: 5, Urgency.COMPLEX: 15},
@@ -57,6 +69,8 @@ def _default_reply_days() -> dict[Kind | None, dict[Urgency, int]]:
 
 @dataclass(frozen=True)
 class SlaPolicy:
+    # 受理时限: working hours the platform holding a new case has to accept, reject or merge it
+    triage_working_hours: float = 8
     response_working_hours: float = 8  # 8小时响应（签收）
     # Reply deadline per kind × urgency in working days; the ``None`` row applies to every kind
     # without a row of its own.
@@ -72,6 +86,7 @@ class SlaPolicy:
     info_requests_allowed: int = 2  # 补充材料: how often a lead may ask the citizen
     supplement_working_days: int = 5  # … and how long the citizen has to answer
     ladder: tuple[Rung, ...] = DEFAULT_LADDER
+    triage_ladder: tuple[Rung, ...] = DEFAULT_TRIAGE_LADDER  # the platform's own, on 受理
 
     def reply_days(self, urgency: Urgency, kind: Kind | None = None) -> int:
         row = self.reply_working_days.get(kind) or self.reply_working_days[None]
@@ -97,6 +112,7 @@ CARDS = ("yellow", "red")
 
 # Bounds (inclusive) an admin may set; schemas/admin-policy.json states the same numbers.
 LIMITS: dict[str, tuple[int, int]] = {
+    "triage_working_hours": (1, 80),
     "response_working_hours": (1, 80),
     "reply_cap_working_days": (1, 120),
     "return_window_working_days": (0, 10),
@@ -111,6 +127,7 @@ REPLY_DAYS_LIMITS = (1, 120)  # each entry, and never above ``reply_cap_working_
 OVERDUE_LIMITS = (0, 60)  # working days past the deadline (exclusive lower bound)
 MAX_RUNGS = 12
 _LABELS = {
+    "triage_working_hours": "受理时限（工作小时）",
     "response_working_hours": "签收时限（工作小时）",
     "reply_cap_working_days": "答复时限上限（工作日）",
     "return_window_working_days": "退回时限（工作日）",
@@ -127,9 +144,25 @@ def _row_key(kind: Kind | None) -> str:
     return DEFAULT_ROW if kind is None else kind.value
 
 
+def _rungs(ladder: tuple[Rung, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": r.code,
+            "label": r.label,
+            "trigger": r.trigger,
+            "amount": r.amount,
+            "recipients": list(r.recipients),
+            "sms": r.sms,
+            "card": r.card,
+        }
+        for r in ladder
+    ]
+
+
 def policy_to_dict(policy: SlaPolicy) -> dict[str, Any]:
     """The policy as the JSON document admins read and write."""
     return {
+        "triage_working_hours": policy.triage_working_hours,
         "response_working_hours": policy.response_working_hours,
         "reply_working_days": {
             _row_key(kind): {u.value: days for u, days in row.items()}
@@ -143,18 +176,8 @@ def policy_to_dict(policy: SlaPolicy) -> dict[str, Any]:
         "reopens_before_escalation": policy.reopens_before_escalation,
         "info_requests_allowed": policy.info_requests_allowed,
         "supplement_working_days": policy.supplement_working_days,
-        "ladder": [
-            {
-                "code": r.code,
-                "label": r.label,
-                "trigger": r.trigger,
-                "amount": r.amount,
-                "recipients": list(r.recipients),
-                "sms": r.sms,
-                "card": r.card,
-            }
-            for r in policy.ladder
-        ],
+        "ladder": _rungs(policy.ladder),
+        "triage_ladder": _rungs(policy.triage_ladder),
     }
 
 
@@ -185,7 +208,7 @@ def _limits(data: Mapping[str, Any], problems: _Problems) -> dict[str, Any]:
     for name, (lo, hi) in LIMITS.items():
         if name not in data:
             continue
-        hours = name == "response_working_hours"
+        hours = name.endswith("_working_hours")
         number = _number(data[name], whole=not hours)
         if number is None or not lo <= number <= hi:
             if hours:
@@ -248,7 +271,21 @@ def _reply_table(
     return table if len(problems.found) == before else None
 
 
-def _rung(raw: Any, path: str, problems: _Problems) -> Rung | None:
+@dataclass(frozen=True)
+class _LadderKind:
+    """What a ladder's rungs may say: a department's may card and text; the platform's own
+    受理 ladder writes e-mails to its coordinators and the admins, and cards nobody."""
+
+    field: str
+    recipients: tuple[str, ...]
+    cards: bool
+
+
+_DEPARTMENT_LADDER = _LadderKind("ladder", RECIPIENTS, cards=True)
+_TRIAGE_LADDER = _LadderKind("triage_ladder", TRIAGE_RECIPIENTS, cards=False)
+
+
+def _rung(raw: Any, path: str, problems: _Problems, kind: _LadderKind) -> Rung | None:
     before = len(problems.found)
     if not isinstance(raw, Mapping):
         problems.add(path, "提醒规则格式不正确", "must be an object")
@@ -277,17 +314,21 @@ def _rung(raw: Any, path: str, problems: _Problems) -> Rung | None:
     if (
         not isinstance(recipients, list)
         or not recipients
-        or any(r not in RECIPIENTS for r in recipients)
+        or any(r not in kind.recipients for r in recipients)
         or len(set(recipients)) != len(recipients)
     ):
         problems.add(
             f"{path}.recipients",
-            f"接收人应为 {'、'.join(RECIPIENTS)} 中的一个或多个",
-            f"recipients must be distinct values of {RECIPIENTS}",
+            f"接收人应为 {'、'.join(kind.recipients)} 中的一个或多个",
+            f"recipients must be distinct values of {kind.recipients}",
         )
     if not isinstance(sms, bool):
         problems.add(f"{path}.sms", "是否发短信应为是/否", "sms must be a boolean")
-    if card is not None and card not in CARDS:
+    elif sms and not kind.cards:
+        problems.add(f"{path}.sms", "受理督办只发电子邮件", "the 受理 ladder sends e-mail only")
+    if card is not None and not kind.cards:
+        problems.add(f"{path}.card", "受理督办不设督办牌", "the 受理 ladder has no cards")
+    elif card is not None and card not in CARDS:
         problems.add(
             f"{path}.card", "督办牌应为 yellow、red 或空", "card must be yellow, red or null"
         )
@@ -298,16 +339,17 @@ def _rung(raw: Any, path: str, problems: _Problems) -> Rung | None:
     return Rung(code, label.strip(), trigger, amount, tuple(recipients), bool(sms), card)
 
 
-def _ladder(raw: Any, problems: _Problems) -> tuple[Rung, ...] | None:
+def _ladder(raw: Any, problems: _Problems, kind: _LadderKind) -> tuple[Rung, ...] | None:
+    name = kind.field
     if not isinstance(raw, list) or len(raw) > MAX_RUNGS:
-        problems.add("ladder", f"提醒规则应为不超过 {MAX_RUNGS} 条的列表", "must be a short list")
+        problems.add(name, f"提醒规则应为不超过 {MAX_RUNGS} 条的列表", "must be a short list")
         return None
     before = len(problems.found)
-    rungs = [_rung(item, f"ladder.{i}", problems) for i, item in enumerate(raw)]
+    rungs = [_rung(item, f"{name}.{i}", problems, kind) for i, item in enumerate(raw)]
     seen: set[str] = set()
     for i, rung in enumerate(rungs):
         if rung is not None and rung.code in seen:
-            problems.add(f"ladder.{i}.code", "规则代码重复", "duplicate rung code")
+            problems.add(f"{name}.{i}.code", "规则代码重复", "duplicate rung code")
         seen.add(rung.code if rung else "")
     if len(problems.found) != before:
         return None
@@ -336,8 +378,9 @@ def parse_policy(data: Mapping[str, Any]) -> tuple[SlaPolicy, list[FieldError]]:
                 f"must be at least the longest reply deadline ({longest} working days)",
             )
         values.pop("reply_cap_working_days", None)
-    if "ladder" in data:
-        ladder = _ladder(data["ladder"], problems)
-        if ladder is not None:
-            values["ladder"] = ladder
+    for kind in (_DEPARTMENT_LADDER, _TRIAGE_LADDER):
+        if kind.field in data:
+            ladder = _ladder(data[kind.field], problems, kind)
+            if ladder is not None:
+                values[kind.field] = ladder
     return SlaPolicy(**values), problems.found

@@ -1,10 +1,12 @@
-"""The two SLA deadlines and the reminder ladder (§4–§6), as pure rules.
+"""The SLA deadlines and their reminder ladders (§4–§6, §15), as pure rules.
 
 A case with a department runs up to two deadlines: the response deadline (assignment → 签收) and the
 reply deadline (assignment or reopen → 答复). Each deadline climbs the policy's ladder: reminders at
-a share of the working time used, 催办 when due, 黄牌 and 红牌 working days after. The case
-remembers how many rungs each deadline has done and when it must be looked at next; the sweep
-asks for the cases whose time has come and calls :func:`climb`.
+a share of the working time used, 催办 when due, 黄牌 and 红牌 working days after. A case waiting
+for 受理 runs the platform's own deadline instead (submission → 受理), which climbs the policy's
+``triage_ladder`` (functions/domain/actions/triage_overdue.py). The case remembers the rungs each
+deadline has done and when it must be looked at next; the sweep asks for the cases whose time
+has come and calls :func:`climb`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import copy
 from datetime import datetime, timedelta
 
+from functions.domain.actions import triage_overdue
 from functions.domain.actions.supplement_expired import supplement_expired
 from functions.domain.calendar import WorkCalendar
 from functions.domain.cases import (
@@ -26,6 +29,7 @@ from functions.domain.cases import (
     TransitionResult,
     finish,
     running_deadlines,
+    running_triage,
 )
 from functions.domain.lifecycle import EventType, Role
 from functions.domain.policy import Rung
@@ -39,7 +43,8 @@ def ordered(ladder: tuple[Rung, ...]) -> tuple[Rung, ...]:
     return tuple(sorted(ladder, key=lambda r: (_TRIGGER_ORDER[r.trigger], r.amount)))
 
 
-def _office_day_hours(calendar: WorkCalendar) -> float:
+def office_day_hours(calendar: WorkCalendar) -> float:
+    """The working hours of one office day: what "a working day" overdue counts."""
     hours = calendar.office_hours
     span = datetime.combine(datetime.min, hours.closes) - datetime.combine(
         datetime.min, hours.opens
@@ -59,7 +64,7 @@ def rung_time(rung: Rung, deadline: RunningDeadline, calendar: WorkCalendar) -> 
         return min(at, deadline.due_at)
     if rung.trigger == "due":
         return deadline.due_at
-    hours = rung.amount * _office_day_hours(calendar)
+    hours = rung.amount * office_day_hours(calendar)
     return calendar.add_working_hours(deadline.due_at, hours).at
 
 
@@ -84,6 +89,38 @@ def next_check(case: Case, rules: DeadlineRules) -> datetime | None:
         ahead = _remaining(ladder, a.rungs.get(running.name, []))
         if ahead:
             times.append(rung_time(ladder[ahead[0]], running, rules.calendar))
+    return min(times) if times else None
+
+
+def triage_next_check(case: Case, rules: DeadlineRules) -> datetime | None:
+    """When the platform's 受理 deadline reaches its next rung; None once the case has left 待受理
+    or every rung is done."""
+    running = running_triage(case)
+    if running is None or case.triage is None:
+        return None
+    ladder = ordered(rules.policy.triage_ladder)
+    ahead = _remaining(ladder, case.triage.rungs)
+    return rung_time(ladder[ahead[0]], running, rules.calendar) if ahead else None
+
+
+def triage_overdue_hours(case: Case, now: datetime, calendar: WorkCalendar) -> float:
+    """Working hours (office hours on working days) ``case`` has waited for 受理 past its 受理
+    deadline by ``now``; 0 when it is not past it or no longer waits."""
+    running = running_triage(case)
+    if running is None or now <= running.due_at:
+        return 0.0
+    return calendar.working_seconds_between(running.due_at, now) / 3600
+
+
+def next_look(case: Case) -> datetime | None:
+    """When the sweep must look at the case next, whichever ladder it climbs (the key of the
+    sweep's index), as the last commit derived it."""
+    a, t = case.assignment, case.triage
+    times = [
+        at
+        for at in (a.next_check_at if a else None, t.next_check_at if t else None)
+        if at is not None
+    ]
     return min(times) if times else None
 
 
@@ -137,6 +174,8 @@ def climb(case: Case, now: datetime, rules: DeadlineRules) -> TransitionResult |
     the messages of the highest rung per deadline (a sweep that fell behind does not send stale
     reminders below it). None when nothing is due: running the sweep twice changes nothing.
     The caller commits the result, which derives the case's next check afresh."""
+    if running_triage(case) is not None:
+        return _climb_triage(case, now, rules)
     a = case.assignment
     if a is None:
         return None
@@ -191,3 +230,23 @@ def climb(case: Case, now: datetime, rules: DeadlineRules) -> TransitionResult |
             return finish(case, new, now, [], [])
         return None
     return finish(case, new, now, events, notices)
+
+
+def _climb_triage(case: Case, now: datetime, rules: DeadlineRules) -> TransitionResult | None:
+    """The platform's own ladder on a case waiting for 受理: every rung due by ``now`` as one
+    transition (functions/domain/actions/triage_overdue.py), None when none is."""
+    running, t = running_triage(case), case.triage
+    assert running is not None and t is not None
+    ladder = ordered(rules.policy.triage_ladder)
+    crossed = [
+        ladder[i]
+        for i in _remaining(ladder, t.rungs)
+        if rung_time(ladder[i], running, rules.calendar) <= now
+    ]
+    if crossed:
+        return triage_overdue.remind(case, crossed, now=now)
+    if t.next_check_at is not None and t.next_check_at <= now:
+        # Listed as due though no rung is (the policy or calendar changed since): written
+        # back, its next check derived afresh.
+        return finish(case, copy.deepcopy(case), now, [], [])
+    return None

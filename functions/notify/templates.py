@@ -723,6 +723,52 @@ def ladder(
     )
 
 
+def platform_ladder(
+    rung: Rung,
+    case: Case,
+    *,
+    recipient: str,
+    platform_name: str,
+    triage_hours: float,
+    console_url: str,
+) -> Text:
+    """A rung of the platform's own 受理 ladder (受理超时提醒 / 受理超时催办) to one of its
+    coordinators (``coordinator``) or an admin (``admin``): the case waits for 受理 past the
+    platform's deadline. The case is not public yet: the console is the only link."""
+    cid = case.case_id
+    platform = one_line(platform_name)
+    t = case.triage
+    due_at = t.due_at if t else None
+    limit = f"受理时限（{triage_hours:g} 个工作小时）"
+    if rung.trigger == "used":
+        state = f"{limit}已用去 {round(rung.amount * 100)}%"
+    elif rung.trigger == "due":
+        state = f"已到{limit}，仍未受理"
+    else:
+        state = f"已超过{limit} {rung.amount:g} 个工作日，仍未受理"
+    ask = {
+        "coordinator": "请尽快受理（或不予受理、并件）。",
+        "admin": f"请督促{platform}尽快受理，并关注超时原因。",
+    }.get(recipient, "")
+    lines = [
+        f"{platform}：" if recipient == "coordinator" else "管理员：",
+        f"待受理诉求（编号 {cid}）{state}。{ask}",
+        "",
+        f"编号：{cid}",
+        f"提交时间：{local(case.created_at)}",
+        f"受理时限：{local(due_at)}",
+        f"当前状态：{STATE_LABELS[case.state]}",
+        "",
+        *quoted("诉求标题（留言人填写）", case.title),
+        f"总平台工作台：{console_url}",
+    ]
+    return Text(
+        f"【{one_line(rung.label)}】{_subject_title(case)}（{cid}）",
+        _body(lines),
+        links=(console_url,),
+    )
+
+
 UNREACHABLE_TEMPLATE = "contact_unreachable"
 _ROLE_NAMES = {"handler": "经办人", "spokesperson": "新闻发言人", "leader": "负责人"}
 

@@ -19,7 +19,7 @@ from functions.domain.geo import Location, PlacedDistrict
 from functions.domain.lifecycle import STATE_LABELS, State
 from functions.domain.taxonomy import Channel, Kind
 from functions.services import photos, presenters, similar
-from functions.services.common import commit, context, load, take
+from functions.services.common import commit, context, deadline_rules, load, take
 from functions.storage import boundaries, cases_repo, directory, idempotency, uploads_repo
 
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
@@ -230,6 +230,7 @@ def _create(
             channel=channel,
             actor=actor,
             now=now,
+            rules=deadline_rules(),
             contact_salt=secrets.token_hex(16),
             open311_client=client,
             location=location,

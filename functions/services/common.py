@@ -385,6 +385,10 @@ def materialise(case: Case, notices: list[Notice], now: datetime) -> list[Model]
             items += _ladder_messages(case, notice, now)
         elif notice.audience in ("coordinators", "leader"):
             items += _office_messages(case, notice, now)
+        elif notice.audience == "platform":
+            from functions.services import platforms
+
+            items += platforms.ladder_messages(case, notice, now)
         else:
             items += _department_messages(case, notice, now)
     return items
@@ -415,6 +419,10 @@ def commit_all(
             # Only a case with a department has a ranking cohort (a new case costs no
             # settings read).
             tallies[case.case_id] = rankings.deltas(result, deadline_rules().calendar)
+        if case.triage is not None:
+            # The platform's own 受理 deadline: its next rung while the case waits for 受理,
+            # none once it has left (accepted, rejected, merged).
+            case.triage.next_check_at = sla.triage_next_check(case, deadline_rules())
         extra += materialise(case, result.notices, now)
     case_commit.commit_all(
         results, extra=extra, idempotency=idempotency, tallies=tallies, updates=updates

@@ -10,6 +10,7 @@ from typing import Any
 from functions.domain import desk, geo, sla
 from functions.domain import photos as photos_rules
 from functions.domain.actions import EVENT_LABELS, is_public
+from functions.domain.calendar import SHANGHAI
 from functions.domain.cases import (
     Assignment,
     Case,
@@ -21,6 +22,7 @@ from functions.domain.cases import (
     public_content,
     public_text,
     public_title,
+    running_triage,
 )
 from functions.domain.integrity import Link, Verification
 from functions.domain.lifecycle import (
@@ -344,6 +346,7 @@ def time_limits(policy: SlaPolicy) -> dict[str, Any]:
     a row) and urgency, the windows, and how far overdue a case is carded 红牌."""
     red = [r.amount for r in policy.ladder if r.card == "red" and r.trigger == "overdue"]
     return {
+        "triage_working_hours": policy.triage_working_hours,
         "response_working_hours": policy.response_working_hours,
         "reply_working_days": policy_to_dict(policy)["reply_working_days"],
         "return_window_working_days": policy.return_window_working_days,
@@ -363,6 +366,9 @@ def private_case(case: Case, events: list[Event], tax: Taxonomy, now: datetime) 
     request = case.open_info_request
     if case.state == State.REOPENED and case.escalated:
         next_step = "多次重办您仍不满意，诉求已转总平台研究处理。"
+    if (triage := running_triage(case)) is not None:
+        due = triage.due_at.astimezone(SHANGHAI)
+        next_step += f"受理时限为 {due.month}月{due.day}日 {due:%H:%M}（按工作日计算）。"
     return {
         **public_case(case, events, tax, now),
         "title": case.title,
@@ -438,6 +444,7 @@ def staff_case(
         {
             "channel": case.channel.value,
             "channel_label": CHANNEL_LABELS[case.channel],
+            **triage_view(case, now),
             "approved_public": case.approved_public,
             "escalated": case.escalated,
             "extensions_used": case.extensions_used,
@@ -577,6 +584,23 @@ def paused(case: Case) -> dict[str, Any] | None:
     return {"since": iso(r.asked_at), "until": iso(r.due_at)} if r else None
 
 
+def triage_view(case: Case, now: datetime) -> dict[str, Any]:
+    """受理时限: the platform's own deadline on the case (None once it no longer waits for 受理),
+    whether it has passed, and by how many working hours."""
+    running = running_triage(case)
+    overdue = running is not None and now > running.due_at
+    hours = 0.0
+    if overdue:
+        from functions.services.common import deadline_rules
+
+        hours = sla.triage_overdue_hours(case, now, deadline_rules().calendar)
+    return {
+        "triage_due_at": _iso(running.due_at) if running else None,
+        "triage_overdue": overdue,
+        "triage_overdue_working_hours": round(hours, 1),
+    }
+
+
 def staff_summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
     out = summary(case, tax, now)
     out.update(
@@ -587,11 +611,12 @@ def staff_summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
             "channel": case.channel.value,
             "pending": case.pending.type if case.pending else None,
             "escalated": case.escalated,
-            "next_deadline": _iso(case.running_deadline()),
+            "next_deadline": _iso(case.queue_deadline()),  # what the queue sorts by
             "district_claimed": _claimed(case, tax),
             "merged_complaints": len(case.merged_complaints),  # 并件不满意 flags
             "holder": holder(case),
             "handoff_due_at": _iso(case.handoff.due_at) if case.handoff else None,
+            **triage_view(case, now),
         }
     )
     return out
@@ -735,7 +760,7 @@ def featured(entry: Featured | None) -> dict[str, Any] | None:
 
 # --- the archive (auditors) -------------------------------------------------------------------
 
-BREACH_LABELS = {"response": "签收超时", "reply": "答复超时"}
+BREACH_LABELS = {"triage": "受理超时", "response": "签收超时", "reply": "答复超时"}
 
 
 def audit_row(case: Case, tax: Taxonomy) -> dict[str, Any]:

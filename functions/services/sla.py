@@ -54,13 +54,30 @@ def lag_seconds(now: datetime) -> float:
 CARDS = ("yellow", "red")
 
 
+def overdue(
+    card: str, filters: dict[str, str], cursor: str | None, now: datetime, *, public: bool
+) -> dict[str, Any]:
+    """The overdue lists: the 黄牌/红牌 list of ``card`` (the public sees red only), or for staff
+    the platform's own list (``triage``: 平台受理超时); and beside it each platform's own
+    delays, how many and how long (functions/services/platforms.py)."""
+    from functions.services import platforms
+
+    if card == platforms.TRIAGE_CARD and not public:
+        listing = platforms.overdue_cases(filters, cursor, now)
+    else:
+        listing = carded(card, filters, cursor, now, public=public)
+    return {**listing, "platforms": platforms.delays(now)}
+
+
 def carded(
     card: str, filters: dict[str, str], cursor: str | None, now: datetime, *, public: bool
 ) -> dict[str, Any]:
     """The 黄牌/红牌 list: cases holding ``card`` on a deadline still running, most overdue
     first. The public sees red cards on public cases; staff see both cards on every case."""
     if card not in CARDS:
-        raise invalid_field("card", "请选择黄牌或红牌", "card must be yellow or red")
+        raise invalid_field(
+            "card", "请选择黄牌、红牌或平台受理超时", "card must be yellow, red or triage"
+        )
     page = cases_repo.carded(card, filters, cursor, public=public)
     tax = directory.taxonomy()
     shape = presenters.summary if public else presenters.staff_summary

@@ -15,6 +15,7 @@ from functions.domain.cases import (
     latest_rating,
     month_key,
     promise_awaiting_followup,
+    running_triage,
 )
 from functions.domain.desk import desk_lead
 from functions.domain.lifecycle import (
@@ -24,7 +25,8 @@ from functions.domain.lifecycle import (
     Role,
     State,
 )
-from functions.domain.sla import active_card
+from functions.domain.platforms import holding_platform
+from functions.domain.sla import active_card, next_look
 from functions.domain.taxonomy import Rating
 from functions.storage.codec import decode, encode, iso
 from functions.storage.models import (
@@ -33,6 +35,12 @@ from functions.storage.models import (
 )
 
 SHARDS = 4  # partitions of the sparse due-time indexes
+
+
+def triage_partition(platform: str) -> str:
+    """The ``cards`` index partition of the cases waiting for 受理 at ``platform``, by their 受理
+    deadline (the 督办 lists' third list: 平台受理超时)."""
+    return f"triage#{platform}"
 
 
 _NESTED = (
@@ -50,6 +58,7 @@ _NESTED = (
     "merged_cases",
     "merged_complaints",
     "handoff",
+    "triage",
 )
 # Nested lists left out of the item while empty, so that a filter can ask whether they exist.
 _SPARSE = frozenset({"merged_complaints"})
@@ -97,20 +106,22 @@ def to_model(case: Case) -> CaseModel:
             case.last_reply.rating.value if case.last_reply and case.last_reply.rating else None
         ),
         queue="open" if case.state in OPEN else "done",
-        due_key=iso(d) if (d := case.running_deadline()) else "~",
+        due_key=iso(d) if (d := case.queue_deadline()) else "~",
         lead_id=case.lead.id if case.lead else None,
         holder=case.holder,
         desk_lead=desk_lead(case),
     )
     for name in _NESTED:
         setattr(model, name, data.get(name) or None if name in _SPARSE else data.get(name))
-    a = case.assignment
-    if a is not None and a.next_check_at is not None:
+    if (check := next_look(case)) is not None:
         model.sla_shard = _shard(case.case_id)
-        model.next_check_key = iso(a.next_check_at)
+        model.next_check_key = iso(check)
     if (card := active_card(case)) is not None:
         model.card = card
         model.card_key = f"{model.due_key}#{case.case_id}"
+    elif (triage := running_triage(case)) is not None:
+        model.card = triage_partition(holding_platform(case))
+        model.card_key = f"{iso(triage.due_at)}#{case.case_id}"
     if case.state == State.REPLIED and case.rating_window_ends_at is not None:
         model.rating_shard = _shard(case.case_id)
         model.rating_window_key = iso(case.rating_window_ends_at)

@@ -18,7 +18,7 @@ from functions.domain.lifecycle import (
     WITH_DEPARTMENT,
     State,
 )
-from functions.storage.case_items import SHARDS, event_from_item, from_model
+from functions.storage.case_items import SHARDS, event_from_item, from_model, triage_partition
 from functions.storage.codec import iso, parse_iso
 from functions.storage.models import (
     CaseModel,
@@ -157,6 +157,47 @@ def carded(card: str, filters: dict[str, str], cursor: str | None, *, public: bo
         filter_condition=condition,
         newest_first=False,
     )
+
+
+# 平台受理超时: the cases waiting for 受理 past their deadline, in the ``cards`` index under
+# ``triage#<platform>`` by "<受理 deadline>#<case id>", the oldest deadline first.
+
+TRIAGE_COUNT_CAP = 1000  # a count reads at most this many index items (the public page asks)
+
+
+def _past(now: datetime) -> Condition:
+    # "<deadline>#<case id>" < "<now>": every deadline before now (at now it is not yet past).
+    return CaseModel.card_key < iso(now)
+
+
+def triage_overdue(platform: str, now: datetime, cursor: str | None) -> Page:
+    """A page of the cases waiting for 受理 at ``platform`` past their 受理 deadline, the most
+    overdue first: one Query of the sparse ``cards`` index."""
+    return one_page(
+        CaseModel.cards,
+        triage_partition(platform),
+        ["case_id", "card", "card_key"],
+        cursor=cursor,
+        filter_condition=None,
+        newest_first=False,
+        range_key_condition=_past(now),
+    )
+
+
+def triage_overdue_count(platform: str, now: datetime) -> tuple[int, bool]:
+    """How many cases wait for 受理 at ``platform`` past their deadline, counted up to
+    ``TRIAGE_COUNT_CAP``; and whether the count stopped there."""
+    n = CaseModel.cards.count(triage_partition(platform), _past(now), limit=TRIAGE_COUNT_CAP)
+    return n, n >= TRIAGE_COUNT_CAP
+
+
+def triage_oldest_overdue(platform: str, now: datetime) -> Case | None:
+    """The case that has waited longest past its 受理 deadline at ``platform``: one item."""
+    for m in CaseModel.cards.query(
+        triage_partition(platform), _past(now), scan_index_forward=True, limit=1
+    ):
+        return from_model(m)
+    return None
 
 
 def state_counts() -> dict[str, int]:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from functions.domain.platforms import CITY, Platform, Triage, platform_of_district
+from functions.domain.platforms import CITY, Platform, TriageMode, platform_of_district
 from functions.storage.models import DepartmentModel, SettingModel, StaffModel
 
 _TTL_SECONDS = 300
@@ -118,7 +118,7 @@ def _platform(m: DepartmentModel) -> Platform:
         m.id,
         m.name,
         tuple(m.districts or (m.district,)),
-        Triage(m.triage or Triage.COUNTY),
+        TriageMode(m.triage or TriageMode.COUNTY),
         frozenset(m.city_categories or ()),
     )
 
@@ -247,12 +247,27 @@ def staff_account(email: str) -> StaffAccount | None:
 
 def coordinator_emails() -> list[str]:
     """Every active coordinator's address (the central office's inbox for 黄牌/红牌 and
-    alerts). The staff table holds a handful of accounts: a cached scan is the right tool."""
+    alerts)."""
+    return staff_emails("coordinator")
 
-    def load() -> list[str]:
-        return sorted(m.email for m in StaffModel.scan() if m.active and m.role == "coordinator")
 
-    return list(_cached("coordinators", load))
+def admin_emails() -> list[str]:
+    """Every active admin's address (the platform's own 受理 ladder tells them at its top)."""
+    return staff_emails("admin")
+
+
+def staff_emails(role: str) -> list[str]:
+    """Every active account's address in ``role``. The staff table holds a handful of
+    accounts: a cached scan is the right tool."""
+
+    def load() -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for m in StaffModel.scan():
+            if m.active:
+                found.setdefault(m.role, []).append(m.email)
+        return {r: sorted(emails) for r, emails in found.items()}
+
+    return list(_cached("staff-emails", load).get(role, []))
 
 
 def platform_coordinator_emails(platform_id: str) -> list[str]:

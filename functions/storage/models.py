@@ -162,7 +162,8 @@ class FollowupDue(GlobalSecondaryIndex["CaseModel"]):
 
 
 class SlaDue(GlobalSecondaryIndex["CaseModel"]):
-    """Sparse: only cases with a running SLA deadline, by when the sweep must look at them next."""
+    """Sparse: only cases with a running SLA deadline (a department's, or the platform's own 受理
+    deadline), by when the sweep must look at them next."""
 
     Meta = _index_meta("sla-due", KeysOnlyProjection())
     sla_shard = UnicodeAttribute(hash_key=True)
@@ -170,7 +171,9 @@ class SlaDue(GlobalSecondaryIndex["CaseModel"]):
 
 
 class Cards(GlobalSecondaryIndex["CaseModel"]):
-    """Sparse: cases holding a 黄牌 or 红牌 on a deadline still running, most overdue first."""
+    """Sparse: the 督办 lists, most overdue first: cases holding a 黄牌 or 红牌 on a deadline still
+    running (``yellow`` | ``red``, by that deadline), and cases waiting for 受理 (``triage#<the
+    platform holding them>``, by their 受理 deadline: past it, the platform's own delays)."""
 
     Meta = _index_meta("cards", AllProjection())
     card = UnicodeAttribute(hash_key=True)
@@ -249,6 +252,7 @@ class CaseModel(Model):
     media_link = UnicodeAttribute(null=True)  # Open311 media_url, shown to staff, never fetched
     photos: ListAttribute[Any] = ListAttribute(default=list)  # functions/domain/photos.py
     attention: MapAttribute[str, Any] = MapAttribute(null=True)  # 群众关注 (domain.support)
+    triage: MapAttribute[str, Any] = MapAttribute(null=True)  # 受理时限 (domain.cases.Triage)
     merged: MapAttribute[str, Any] = MapAttribute(null=True)  # 并件: {into, left, at}
     merged_cases: ListAttribute[Any] = ListAttribute(default=list)  # the primary's duplicates
     # 1+8+N (§15): the platform holding the case, and the city's hand-off to a county. The

@@ -70,6 +70,7 @@ def one_page(
     cursor: str | None,
     filter_condition: Condition | None,
     newest_first: bool = True,
+    range_key_condition: Condition | None = None,
 ) -> Page:
     """One page of up to PAGE_SIZE cases.
 
@@ -90,6 +91,7 @@ def one_page(
     for _ in range(MAX_QUERIES_PER_PAGE):
         results = index.query(
             hash_value,
+            range_key_condition=range_key_condition,
             scan_index_forward=not newest_first,
             filter_condition=filter_condition,
             last_evaluated_key=last_key,

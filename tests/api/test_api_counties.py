@@ -195,3 +195,20 @@ def test_a_county_decides_its_units_first_extension_and_the_city_the_next(
     assert beyond.status == 409 and beyond.error["code"] == "beyond_county_authority"
     assert "extension-decision" in api.staff_case(case_id)["actions"]
     api.ok(api.act(case_id, "extension-decision", decision))  # the city decides it
+
+
+def test_a_countys_waiting_case_reminds_the_countys_coordinators(
+    counties: Api, client: Any
+) -> None:
+    """The platform's own 受理 ladder runs against the platform holding the case."""
+    from tests.api.helpers import sh, sweep
+
+    api = counties
+    case_id = api.submit(district="east")["case_id"]
+    sweep(api, client, sh(11, 3, 10))  # the 受理 deadline: 8 working hours after T0
+    told = [m["to"] for m in api.messages(case_id=case_id, template="triage_overdue")]
+    assert told == [EAST_COORDINATOR]
+    api.advance(timedelta(minutes=1))
+    delays = api.ok(api.get("/api/overdue"))["platforms"]
+    east = next(p for p in delays if p["platform"] == EAST)
+    assert east["count"] == 1 and east["platform_label"] == "东区网络问政平台"

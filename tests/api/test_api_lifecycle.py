@@ -483,7 +483,8 @@ def test_the_queue_counts_states_and_sorts_by_deadline(api: Api) -> None:
     api.ok(api.handle_act(urgent_link, "sign"))  # reply by Wed 11-04
     general, general_link = api.assigned_case("dept-3")
     api.ok(api.handle_act(general_link, "sign"))  # reply by Mon 11-09
-    waiting = api.submit()  # no clock runs
+    api.advance(timedelta(minutes=1))
+    waiting = api.submit()  # 受理 by Tue 11-03 10:01, just after the unsigned case's 签收
     rejected = api.submit()
     api.ok(api.act(rejected["case_id"], "reject", {"reason_code": "spam", "reason": "广告信息"}))
     assert api.counts() == {
@@ -502,18 +503,19 @@ def test_the_queue_counts_states_and_sorts_by_deadline(api: Api) -> None:
     by_deadline = api.queue(sort="deadline")["items"]
     assert [c["case_id"] for c in by_deadline] == [
         unsigned["case_id"],
+        waiting["case_id"],
         urgent["case_id"],
         general["case_id"],
-        waiting["case_id"],
     ]
     # To the minute: the platform clock keeps running while the test walks the cases, so an
     # assignment made a second after T0 is due a second after 10:00.
     assert [(c["next_deadline"] or "")[:16] for c in by_deadline] == [
         "2026-11-03T02:00",
+        "2026-11-03T02:01",
         "2026-11-04T15:59",
         "2026-11-09T15:59",
-        "",
     ]
+    assert by_deadline[1]["triage_due_at"] == by_deadline[1]["next_deadline"]
     newest = [c["case_id"] for c in api.queue()["items"]]
     assert set(newest) == {c["case_id"] for c in by_deadline}
     done = api.queue(state="rejected")["items"]

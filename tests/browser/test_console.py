@@ -1,6 +1,7 @@
 """The coordinator console's 督办 lists against the local stack with the demo city: the 黄牌 and
-红牌 tabs list exactly the cases the overdue API names, each with its card, and the state tabs
-bring the ordinary queue back."""
+红牌 tabs list exactly the cases the overdue API names, each with its card, the 受理超时 tab the
+cases waiting for 受理 past the platform's own deadline, and the state tabs bring the ordinary
+queue back; the public overdue page states the platform's delay."""
 
 from __future__ import annotations
 
@@ -48,6 +49,36 @@ def test_the_console_lists_yellow_and_red_cards(
     expect(page).to_have_url(f"{stack.base}/staff.html")
     expect(page.get_by_label("类型")).to_be_enabled()
     expect(items.first).to_be_visible()
+    assert_clean(problems, stack)
+
+
+def test_the_platforms_own_delay_on_the_console_and_the_overdue_page(
+    stack: Stack, desktop: tuple[Any, PageProblems]
+) -> None:
+    """平台受理超时: the demo keeps a case waiting for 受理 three working days; the console's
+    受理超时 tab lists it with its badge, and the public page counts it without naming it."""
+    page, problems = desktop
+    status, public = stack.call("GET", "/api/overdue")
+    assert status == 200
+    (city,) = public["platforms"]
+    assert city["count"] >= 1 and city["longest_overdue_working_days"] >= 1, city
+    page.goto(stack.url("/overdue.html"))
+    delays = page.locator(".platform-delays")
+    expect(delays.get_by_role("heading", name="平台受理超时")).to_be_visible()
+    expect(delays).to_contain_text(f"总平台：{city['count']} 件留言超过受理时限")
+
+    sign_in(page, stack, "coordinator@wenzheng.example")
+    tabs = page.locator(".tabs")
+    tabs.get_by_role("button", name="受理超时").click()
+    expect(page).to_have_url(f"{stack.base}/staff.html?card=triage")
+    expect(page.locator(".queue .loading")).to_have_count(0)
+    expect(page.get_by_label("承办单位")).to_be_disabled()
+    items = page.locator(".queue-item")
+    expect(items.filter(has_text="西山工业园一到晚上就有刺鼻气味")).to_have_count(1)
+    for i in range(items.count()):
+        expect(items.nth(i).locator(".triage-overdue")).to_have_count(1)
+    items.filter(has_text="西山工业园").click()
+    expect(page.locator(".case-panel dt", has_text="受理时限")).to_be_visible()
     assert_clean(problems, stack)
 
 

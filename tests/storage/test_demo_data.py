@@ -40,6 +40,7 @@ def test_demo_cases_replay_into_every_state_whatever_the_day(aws: None, now: dat
     assert samples and all(s["tracking_code"] for s in samples)
     for card in ("yellow", "red"):  # the 督办 lists have something to show
         assert cases_repo.carded(card, {}, None, public=False).cases, card
+    _waits_for_triage_past_its_deadline(now)
     assert not _dated_after(now)
     assert not _misplaced()
     _supported_and_unsatisfied(now)
@@ -62,6 +63,20 @@ def _at_every_level() -> None:
     assert case.holder == "jiangcheng-platform" and case.handoff is None
     held = cases_repo.queue({"holder": "nanhu-platform"}, sort="newest", bucket="open", cursor=None)
     assert held.cases and all(c.district == "nanhu" for c in held.cases)
+
+
+def _waits_for_triage_past_its_deadline(now: datetime) -> None:
+    """平台受理超时: a case submitted three working days ago still waits for 受理; its 受理
+    deadline passed and the platform's ladder climbed to 催办, each rung once."""
+    from functions.domain.platforms import CITY
+    from functions.storage import cases_repo
+
+    late = cases_repo.triage_overdue(CITY, now, None).cases
+    assert "西山工业园一到晚上就有刺鼻气味" in [c.title for c in late]
+    case = next(c for c in late if c.title.startswith("西山工业园"))
+    assert case.triage is not None and case.triage.rungs == ["due", "urge"]
+    assert "triage" in case.breaches
+    assert cases_repo.triage_overdue_count(CITY, now) == (len(late), False)
 
 
 def _supported_and_unsatisfied(now: datetime) -> None:

@@ -203,6 +203,7 @@ def _citizen_cases() -> dict[str, domain.Case]:
             channel=base.channel,
             actor=domain.CITIZEN,
             now=T0,
+            rules=RULES,
             contact_salt="salt",
         ).case,
         COORD,

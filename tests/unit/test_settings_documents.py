@@ -134,6 +134,32 @@ def test_duplicate_rung_codes_are_refused() -> None:
     assert _fields(problems) == {"ladder.1.code"}
 
 
+def test_the_platforms_own_triage_limit_and_ladder_are_policy_values() -> None:
+    """受理时限: 8 working hours by default, fractions allowed; its ladder writes e-mail to the
+    coordinators and the admins, never a card or an SMS, and never to a department."""
+    assert DEFAULT_POLICY.triage_working_hours == 8
+    assert [r.code for r in DEFAULT_POLICY.triage_ladder] == ["due", "urge"]
+    policy, problems = parse_policy({"triage_working_hours": 4.5})
+    assert problems == [] and policy.triage_working_hours == 4.5
+    bad = {"code": "x", "label": "催办", "trigger": "overdue", "amount": 1}
+    policy, problems = parse_policy(
+        {
+            "triage_working_hours": 0,
+            "triage_ladder": [
+                {**bad, "recipients": ["handler"]},
+                {**bad, "code": "y", "recipients": ["admin"], "sms": True, "card": "red"},
+            ],
+        }
+    )
+    assert _fields(problems) == {
+        "triage_working_hours",
+        "triage_ladder.0.recipients",
+        "triage_ladder.1.sms",
+        "triage_ladder.1.card",
+    }
+    assert policy == DEFAULT_POLICY
+
+
 def test_the_request_schema_states_the_domain_bounds() -> None:
     """schemas/admin-policy.json and functions/domain/policy.py LIMITS say the same."""
     properties = schemas.load("admin-policy")["properties"]

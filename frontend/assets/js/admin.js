@@ -13,10 +13,11 @@ import {
 
 const app = $('#app');
 const WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六'];
-const RECIPIENTS = { handler: '经办人', spokesperson: '新闻发言人', leader: '负责人', coordinator: '总平台' };
+const RECIPIENTS = { handler: '经办人', spokesperson: '新闻发言人', leader: '负责人', coordinator: '总平台', admin: '管理员' };
 const TRIGGERS = { used: '时限已用', due: '到期', overdue: '超期' };
 const LIMITS = [
   // [field, label, hint, min, max, step]
+  ['triage_working_hours', '受理时限（工作小时）', '新留言提交后，总平台须在多少个工作小时内受理（或不予受理、并件）。', 1, 80, 0.5],
   ['response_working_hours', '签收时限（工作小时）', '交办后须在多少个工作小时内签收。', 1, 80, 0.5],
   ['reply_cap_working_days', '答复时限上限（工作日）', '含延期在内，答复时限从交办起最长不超过多少个工作日。', 1, 120, 1],
   ['return_window_working_days', '退回时限（工作日）', '交办后多少个工作日内可申请退回。', 0, 10, 1],
@@ -236,7 +237,10 @@ function policySection(tax, doc, editable, message = null) {
     h('div', { class: 'grid-2' }, limits.map((l) => field({ label: l.label, control: l.input, path: l.name, hint: l.hint }))),
     h('section', null, h('h3', null, '提醒与督办'),
       h('p', { class: 'hint' }, '提醒规则可通过 PUT /api/admin/policy 的 ladder 字段修改，保存本页时保持不变。'),
-      ladderList(doc.ladder || [])),
+      ladderList(doc.ladder || []),
+      h('h3', null, '受理督办'),
+      h('p', { class: 'hint' }, '待受理留言超过受理时限时提醒总平台，可通过 PUT /api/admin/policy 的 triage_ladder 字段修改。'),
+      ladderList(doc.triage_ladder || [])),
     editable ? h('div', { class: 'form-actions' }, button, defaults, saved) : null);
   defaults.addEventListener('click', () => {
     const filled = { ...doc.defaults, defaults: doc.defaults, updated_by: doc.updated_by, updated_at: doc.updated_at };
@@ -248,7 +252,7 @@ function policySection(tax, doc, editable, message = null) {
     clearFieldErrors(form);
     summary.replaceChildren();
     saved.replaceChildren();
-    const body = { reply_working_days: table.collect(), ladder: doc.ladder };
+    const body = { reply_working_days: table.collect(), ladder: doc.ladder, triage_ladder: doc.triage_ladder };
     for (const l of limits) {
       if (l.input.value !== '') body[l.name] = Number(l.input.value);
     }

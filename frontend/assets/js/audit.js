@@ -20,7 +20,7 @@ const YES_NO = pairs([['yes', '是'], ['no', '否']]);
 const CHOICES = {
   // The states of the auditors' archive: those the lifecycle marks audited, once it is read.
   get state() { return ['状态', '全部', stateOptions({ keep: (s) => s.audited })]; },
-  breached: ['超时', '不限', pairs([['any', '任意超时'], ['none', '未超时'], ['response', '签收超时'], ['reply', '答复超时']])],
+  breached: ['超时', '不限', pairs([['any', '任意超时'], ['none', '未超时'], ['triage', '受理超时'], ['response', '签收超时'], ['reply', '答复超时']])],
   extension: ['延期', '不限', YES_NO],
   rating: ['评价', '不限', pairs([['satisfied', '满意'], ['basically_satisfied', '基本满意'], ['unsatisfied', '不满意'], ['none', '未评价']])],
   reopened: ['重办', '不限', YES_NO],

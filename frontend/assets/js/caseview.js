@@ -62,6 +62,8 @@ export function caseFacts(c, { showName = true, deadlines = true } = {}) {
     ['所属区域', c.district_label],
     ['地点', placeText(c.location)],
     ['提交时间', formatDateTime(c.created_at)],
+    // Staff only: the platform's own 受理 deadline while the case waits for 受理.
+    ['受理时限', deadlines ? deadlineValue(c.triage_due_at, true, c.triage_overdue) : null],
     ['留言人', showName ? c.name_masked : null],
     ['紧急程度', c.urgency_label],
     ['牵头单位', c.lead ? c.lead.name : null],

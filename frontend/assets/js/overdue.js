@@ -1,5 +1,7 @@
 // 超期红牌件: public cases past a deadline by the policy's red-card rung, grouped by
-// department. How many working days that is comes from the taxonomy's time limits.
+// department; and above them the platforms' own delays (平台受理超时: how many new cases wait
+// for 受理 past the platform's deadline, how long the oldest). How many working days a red card
+// is comes from the taxonomy's time limits.
 import { h, $, replace } from './dom.js';
 import { get } from './api.js';
 import { caseCard } from './caseview.js';
@@ -7,6 +9,7 @@ import { taxonomy, departments, field, loading, errorBox, alertBox, readQuery, w
 import { lifecycle } from './lifecycle.js';
 
 const app = $('#app');
+const platforms = h('section', { class: 'panel platform-delays', 'aria-labelledby': 'platform-delays-title', hidden: true });
 const list = h('div');
 const status = h('div', { class: 'list-status', 'aria-live': 'polite' });
 const more = h('button', { type: 'button', class: 'btn btn-secondary', hidden: true }, '加载更多');
@@ -40,6 +43,7 @@ async function load(reset) {
   try {
     const data = await get('/api/overdue', { query: { department: department.value, cursor } });
     if (mine !== sequence) return;
+    if (reset) showPlatforms(data.platforms || []);
     for (const c of data.items || []) {
       const g = groupFor(c);
       g.cards.append(caseCard(c));
@@ -58,6 +62,25 @@ async function load(reset) {
   } finally {
     more.disabled = false;
   }
+}
+
+/** "9.5 个工作小时" below a working day, else "1 个工作日（9.5 个工作小时）". */
+function overdueText(p) {
+  const hours = `${p.longest_overdue_working_hours} 个工作小时`;
+  return p.longest_overdue_working_days ? `${p.longest_overdue_working_days} 个工作日（${hours}）` : hours;
+}
+
+function showPlatforms(items) {
+  platforms.hidden = !items.length;
+  replace(platforms,
+    h('h2', { id: 'platform-delays-title' }, '平台受理超时'),
+    h('ul', { class: 'plain-list' }, items.map((p) => {
+      const limit = `受理时限 ${p.triage_working_hours} 个工作小时`;
+      return h('li', null, h('strong', null, p.platform_label), p.count
+        ? `：${p.count}${p.count_capped ? '+' : ''} 件留言超过${limit}仍未受理，其中最久的已超时 ${overdueText(p)}。`
+        : `：目前没有超过${limit}未受理的留言。`);
+    })),
+    h('p', { class: 'hint' }, '新留言提交后，平台须在受理时限内受理、不予受理或并件；超时后系统提醒并催办平台工作人员。尚未受理的留言不公开，此处只公布件数和时长。'));
 }
 
 async function statePolicy() {
@@ -87,7 +110,7 @@ async function init() {
   });
   form.addEventListener('submit', (e) => e.preventDefault());
   more.addEventListener('click', () => load(false));
-  replace(app, form, list, status, h('div', { class: 'more' }, more));
+  replace(app, platforms, form, list, status, h('div', { class: 'more' }, more));
   load(true);
 }
 

@@ -13,8 +13,19 @@ import { hotlineView } from './staff-hotline.js';
 import { deadLettersButton } from './staff-outbox.js';
 
 const QUERY_KEYS = ['state', 'card', 'kind', 'district', 'department', 'pending', 'attention', 'merged_unsatisfied', 'sort', 'case'];
-// The 督办 lists beside the state tabs: cases holding a card on a clock still running.
-const CARDS = [['yellow', '黄牌督办'], ['red', '红牌督办']];
+// The 督办 lists beside the state tabs: cases holding a card on a clock still running, and
+// the platform's own: cases waiting for 受理 past its 受理 deadline (平台受理超时).
+const CARDS = [['yellow', '黄牌督办'], ['red', '红牌督办'], ['triage', '受理超时']];
+const NONE = { yellow: '目前没有黄牌督办的留言。', red: '目前没有红牌督办的留言。', triage: '目前没有超过受理时限未受理的留言。' };
+
+/** 受理超时 (the platform's own delay) or the 受理 countdown, while the case waits for 受理. */
+function triageBadge(c) {
+  if (c.triage_overdue) {
+    const hours = c.triage_overdue_working_hours;
+    return badge(hours ? `受理超时 ${hours} 工作小时` : '受理超时', 'overdue triage-overdue');
+  }
+  return c.triage_due_at ? deadlineBadge(c.triage_due_at, { prefix: '受理' }) : null;
+}
 
 export function consoleView(container, { tax, depts, scoped = false }) {
   const q = readQuery(QUERY_KEYS);
@@ -42,12 +53,17 @@ export function consoleView(container, { tax, depts, scoped = false }) {
     Object.assign(state.filters, { kind: kind.value, district: district.value, department: department.value, pending: pending.value, attention: attention.value, merged_unsatisfied: complained.value, sort: sort.value });
     loadQueue(true);
   });
-  const cardNote = h('p', { class: 'hint card-note', hidden: true }, '督办牌列表按超期时间从长到短排列，只按承办单位筛选。');
+  const cardNote = h('p', { class: 'hint card-note', hidden: true });
   function syncFilters() {
-    // A card list is ordered by how overdue it is and filtered by department only.
-    const carded = Boolean(state.filters.card);
-    for (const control of [kind, district, pending, attention, complained, sort]) control.disabled = carded;
-    cardNote.hidden = !carded;
+    // A card list is ordered by how overdue it is and filtered by department only; the
+    // platform's own list (受理超时) not even by that.
+    const { card } = state.filters;
+    for (const control of [kind, district, pending, attention, complained, sort]) control.disabled = Boolean(card);
+    department.disabled = card === 'triage';
+    cardNote.hidden = !card;
+    cardNote.textContent = card === 'triage'
+      ? '受理超时列表：超过受理时限仍未受理的留言，按超时长短排列，不按条件筛选。'
+      : '督办牌列表按超期时间从长到短排列，只按承办单位筛选。';
   }
 
   const list = h('ul', { class: 'queue-list' });
@@ -117,6 +133,7 @@ export function consoleView(container, { tax, depts, scoped = false }) {
         c.district_claimed ? badge('区县待核', 'pending') : null,
         c.deadline_provisional ? h('span', { class: 'badge provisional', title: PROVISIONAL }, '时限按规则推算') : null,
         running && due ? deadlineBadge(due, { apiOverdue: c.overdue }) : null,
+        triageBadge(c),
         cardBadge(c),
         h('span', { class: 'mono muted' }, c.case_id)),
       h('span', { class: 'queue-title' }, c.title),
@@ -147,7 +164,7 @@ export function consoleView(container, { tax, depts, scoped = false }) {
       syncFilters();
       for (let pages = 0; pages < 10; pages += 1) {
         data = card
-          ? await staffGet('/api/staff/overdue', { card, department: state.filters.department, cursor: state.cursor })
+          ? await staffGet('/api/staff/overdue', { card, department: card === 'triage' ? '' : state.filters.department, cursor: state.cursor })
           : await staffGet('/api/staff/queue', { ...state.filters, cursor: state.cursor });
         if (mine !== state.seq) return;
         if (reset && pages === 0) {
@@ -160,7 +177,7 @@ export function consoleView(container, { tax, depts, scoped = false }) {
         if (added || !state.cursor) break;
       }
       more.hidden = !state.cursor;
-      const none = card ? `目前没有${card === 'red' ? '红牌' : '黄牌'}督办的留言。` : '没有符合条件的留言。';
+      const none = card ? NONE[card] || NONE.yellow : '没有符合条件的留言。';
       listStatus.replaceChildren(list.children.length ? '' : alertBox(none, 'info'));
     } catch (err) {
       if (mine !== state.seq || sessionLost(err)) return;

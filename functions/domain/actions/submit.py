@@ -8,7 +8,16 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from functions.domain.actions.base import ActionDef, EventKind, states
-from functions.domain.cases import Actor, Case, Contact, Event, Notice, TransitionResult
+from functions.domain.cases import (
+    Actor,
+    Case,
+    Contact,
+    DeadlineRules,
+    Event,
+    Notice,
+    TransitionResult,
+    new_triage,
+)
 from functions.domain.errors import Forbidden, invalid_field
 from functions.domain.geo import Location
 from functions.domain.hashes import case_text_digest, contact_reference
@@ -35,6 +44,7 @@ def new_case(
     channel: Channel,
     actor: Actor,
     now: datetime,
+    rules: DeadlineRules,
     contact_salt: str,
     open311_client: str | None = None,
     location: Location | None = None,
@@ -47,7 +57,8 @@ def new_case(
     """A new case, its first event and the citizen's receipt. The event holds digests, never
     the contact data: the text's SHA-256 and the contact's salted reference (``contact_salt``
     is random, per case). The receipt carries ``tracking_code``, whose hash the case keeps:
-    it can only be sent now, in the transaction that creates the case. ``district`` is the
+    it can only be sent now, in the transaction that creates the case. The case waits for 受理
+    from ``now``: the platform's own 受理 deadline starts (``rules``). ``district`` is the
     one the place settled (functions/domain/geo.py ``place``), ``district_claimed`` the
     citizen's choice when the place contradicts it. ``holder``: the platform whose queue it
     goes to first (functions/domain/platforms.py ``route``)."""
@@ -84,6 +95,7 @@ def new_case(
         media_link=media_link,
         photos=list(photos),
         holder=holder,
+        triage=new_triage(now, rules),
     )
     c = case.contact
     digests = {

@@ -1,6 +1,7 @@
 """撤销并件: within 5 working days of a merge, the coordinator takes the duplicate back out of
-its primary: it returns to the state it left and is handled on its own again (at triage:
-no clock was running); both citizens are told. Both cases change in one transaction."""
+its primary: it returns to the state it left and is handled on its own again (back at 待受理,
+the platform's 受理 deadline starts afresh: the merge was its decision); both citizens are
+told. Both cases change in one transaction."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from functions.domain.cases import (
     TransitionResult,
     begin,
     finish,
+    new_triage,
     require_writable,
 )
 from functions.domain.errors import Conflict
-from functions.domain.lifecycle import EventType, State
+from functions.domain.lifecycle import AWAITING_TRIAGE, EventType, State
 
 UNMERGE_WORKING_DAYS = 5
 
@@ -53,6 +55,8 @@ def unmerge(
     note = note.strip()
     new.state = case.merged.left
     new.merged = None
+    if new.state in AWAITING_TRIAGE:
+        new.triage = new_triage(now, rules)
     event = Event(
         EventType.UNMERGED, now, actor, before, new.state, note, {"from": primary.case_id}
     )

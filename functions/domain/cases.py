@@ -471,11 +471,19 @@ def new_triage(now: datetime, rules: DeadlineRules) -> Triage:
     return Triage(started_at=now, due_at=due.at, provisional=due.provisional)
 
 
+def platform_must_act(case: Case) -> bool:
+    """Whether the platform holding the case owes it a step on its own clock: 受理 of a new
+    case, or a county's passing on of a case the city handed down to it (§15)."""
+    handed_down = case.handoff is not None and case.state == State.ACCEPTED
+    return case.state in AWAITING_TRIAGE or handed_down
+
+
 def running_triage(case: Case) -> RunningDeadline | None:
-    """The platform's 受理 deadline, while the case waits for 受理; None once it has left
-    (accepted, rejected or merged) or if it never had one."""
+    """The platform's own deadline (受理, or a county's passing on of a handed-down case),
+    while it owes that step; None once taken (accepted, rejected, merged, assigned) or if it
+    never had one."""
     t = case.triage
-    if t is None or case.state not in AWAITING_TRIAGE:
+    if t is None or not platform_must_act(case):
         return None
     return RunningDeadline(TRIAGE, t.started_at, t.due_at)
 

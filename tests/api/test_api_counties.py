@@ -212,3 +212,26 @@ def test_a_countys_waiting_case_reminds_the_countys_coordinators(
     delays = api.ok(api.get("/api/overdue"))["platforms"]
     east = next(p for p in delays if p["platform"] == EAST)
     assert east["count"] == 1 and east["platform_label"] == "东区网络问政平台"
+
+
+def test_a_county_that_does_not_pass_a_handed_down_case_on_is_reminded(
+    counties: Api, client: Any
+) -> None:
+    """The county's allowance to pass on the city's hand-down runs on the platform's ladder,
+    reminding the county's coordinators; passing it on stops it."""
+    from tests.api.helpers import sh, sweep
+
+    api = counties
+    east = county_headers(api, EAST_COORDINATOR)
+    case_id = api.submit(district="east", category="transport")["case_id"]  # city triage
+    api.accept(case_id)
+    handed = api.ok(api.act(case_id, "assign", {"lead": EAST, "co_handlers": []}))
+    assert handed["triage_due_at"] == handed["handoff"]["due_at"]
+    sweep(api, client, sh(11, 3, 10))  # 8 working hours after the hand-down at T0
+    told = [m["to"] for m in api.messages(case_id=case_id, template="triage_overdue")]
+    assert told == [EAST_COORDINATOR]
+    reminder = next(e for e in api.staff_case(case_id)["events"] if e["type"] == "triage_reminder")
+    assert "交办时限已到" in reminder["note"]
+    east = county_headers(api, EAST_COORDINATOR)  # the first session went idle
+    placed = api.ok(act(api, east, case_id, "assign", {"lead": "east-town", "co_handlers": []}))
+    assert placed["triage_due_at"] is None

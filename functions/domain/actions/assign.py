@@ -23,6 +23,7 @@ from functions.domain.cases import (
     Handoff,
     Notice,
     TransitionResult,
+    Triage,
     assignment_notices,
     begin,
     finish,
@@ -97,6 +98,9 @@ def hand_down(
     new.handoff = Handoff(
         county.id, now, passing.at, reply.at, passing.provisional or reply.provisional
     )
+    # The county's own clock: the platform's ladder (受理督办) runs on it until it passes the
+    # case on (or gives it back).
+    new.triage = Triage(started_at=now, due_at=passing.at, provisional=passing.provisional)
     event = Event(
         EventType.HANDED_DOWN,
         now,

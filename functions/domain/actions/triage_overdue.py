@@ -25,7 +25,7 @@ from functions.domain.cases import (
     running_triage,
 )
 from functions.domain.errors import Conflict
-from functions.domain.lifecycle import AWAITING_TRIAGE, EventType, Role
+from functions.domain.lifecycle import AWAITING_TRIAGE, EventType, Role, State
 from functions.domain.platforms import holding_platform, platform_label
 from functions.domain.policy import ADMIN, Rung
 
@@ -33,14 +33,15 @@ TRIAGE_REMINDER = EventKind(EventType.TRIAGE_REMINDER, "受理督办", public=Tr
 NOTICE = "triage_overdue"  # the template of every rung (functions/notify/templates.py)
 
 
-def note(rung: Rung, platform: str) -> str:
-    """What the timeline says of a rung: no one's name or address, the public reads it."""
+def note(rung: Rung, platform: str, step: str = "受理") -> str:
+    """What the timeline says of a rung: no one's name or address, the public reads it.
+    ``step``: what the platform owes (受理, or 交办 of a case the city handed down)."""
     told = f"{platform}及管理员" if ADMIN in rung.recipients else platform
     if rung.trigger == "used":
-        return f"受理时限已用去 {round(rung.amount * 100)}%，已提醒{told}"
+        return f"{step}时限已用去 {round(rung.amount * 100)}%，已提醒{told}"
     if rung.trigger == "due":
-        return f"受理时限已到，尚未受理，已提醒{told}"
-    return f"受理超时 {rung.amount:g} 个工作日，{rung.label}（{told}）"
+        return f"{step}时限已到，尚未{step}，已提醒{told}"
+    return f"{step}超时 {rung.amount:g} 个工作日，{rung.label}（{told}）"
 
 
 def remind(case: Case, rungs: Sequence[Rung], *, now: datetime) -> TransitionResult:
@@ -59,7 +60,7 @@ def remind(case: Case, rungs: Sequence[Rung], *, now: datetime) -> TransitionRes
             SYSTEM,
             before,
             before,
-            note(rung, platform),
+            note(rung, platform, "交办" if case.handoff is not None else "受理"),
             {
                 "clock": TRIAGE,
                 "rung": rung.code,
@@ -78,8 +79,9 @@ def remind(case: Case, rungs: Sequence[Rung], *, now: datetime) -> TransitionRes
 ACTION = ActionDef(
     name="triage_overdue",
     label="受理督办",
-    sources=AWAITING_TRIAGE,
-    targets=AWAITING_TRIAGE,
+    # 待受理, and 已受理 while a county owes the city's hand-down its passing on (§15).
+    sources=AWAITING_TRIAGE | {State.ACCEPTED},
+    targets=AWAITING_TRIAGE | {State.ACCEPTED},
     actors=frozenset({Role.SYSTEM}),
     events=(TRIAGE_REMINDER,),
     # Its e-mails are the rung's, rendered by ``templates.platform_ladder`` for each recipient

@@ -257,7 +257,7 @@ def queue() -> dict[str, Any]:
     return coordination.queue(filters, now(), scope=s.county)
 
 
-_guarded("GET", "/api/staff/overdue", COORDINATORS)
+_guarded("GET", "/api/staff/overdue", CASE_STAFF)
 
 
 @route(
@@ -301,10 +301,10 @@ def overdue() -> dict[str, Any]:
     """The 督办 lists: ``card=yellow|red|triage`` (default yellow), ``department``, ``cursor``."""
     from functions.services import sla
 
-    _session(COORDINATORS)
+    s = _session(CASE_STAFF)
     filters = query(staff, "card", "department", "cursor")
     card, cursor = filters.pop("card", "yellow"), filters.pop("cursor", None)
-    return sla.overdue(card, filters, cursor, now(), public=False)
+    return sla.overdue(card, filters, cursor, now(), public=False, scope=s.county)
 
 
 _guarded("GET", "/api/staff/rankings/cases", COORDINATORS)

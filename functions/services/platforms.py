@@ -130,7 +130,9 @@ def delays(now: datetime) -> list[dict[str, Any]]:
     return out
 
 
-def overdue_cases(filters: dict[str, str], cursor: str | None, now: datetime) -> dict[str, Any]:
+def overdue_cases(
+    filters: dict[str, str], cursor: str | None, now: datetime, platform: str = CITY
+) -> dict[str, Any]:
     """The coordinators' list of cases waiting for 受理 past their deadline, most overdue first
     (``GET /api/staff/overdue?card=triage``): one Query of the ``cards`` index per page."""
     if filters.get("department"):
@@ -141,7 +143,7 @@ def overdue_cases(filters: dict[str, str], cursor: str | None, now: datetime) ->
         )
     # The city platform's own list (county platforms' cases are listed under their own
     # partitions of the index, and counted in ``delays``).
-    page = cases_repo.triage_overdue(CITY, now, cursor)
+    page = cases_repo.triage_overdue(platform, now, cursor)
     tax = directory.taxonomy()
     return {
         "card": TRIAGE_CARD,

@@ -12,6 +12,7 @@ from typing import Any
 
 from functions.domain import sla
 from functions.domain.errors import invalid_field
+from functions.domain.platforms import CITY
 from functions.services import presenters
 from functions.services.common import deadline_rules
 from functions.services.sweeps import each_due
@@ -55,16 +56,25 @@ CARDS = ("yellow", "red")
 
 
 def overdue(
-    card: str, filters: dict[str, str], cursor: str | None, now: datetime, *, public: bool
+    card: str,
+    filters: dict[str, str],
+    cursor: str | None,
+    now: datetime,
+    *,
+    public: bool,
+    scope: str | None = None,
 ) -> dict[str, Any]:
     """The overdue lists: the 黄牌/红牌 list of ``card`` (the public sees red only), or for staff
     the platform's own list (``triage``: 平台受理超时); and beside it each platform's own
-    delays, how many and how long (functions/services/platforms.py)."""
+    delays, how many and how long (functions/services/platforms.py). A county coordinator's
+    (``scope``) lists hold only their platform's cases."""
     from functions.services import platforms
 
     if card == platforms.TRIAGE_CARD and not public:
-        listing = platforms.overdue_cases(filters, cursor, now)
+        listing = platforms.overdue_cases(filters, cursor, now, platform=scope or CITY)
     else:
+        if scope is not None:
+            filters = {**filters, "holder": scope}
         listing = carded(card, filters, cursor, now, public=public)
     return {**listing, "platforms": platforms.delays(now)}
 

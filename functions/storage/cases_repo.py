@@ -149,6 +149,9 @@ def carded(card: str, filters: dict[str, str], cursor: str | None, *, public: bo
     if filters.get("department"):
         clause = CaseModel.lead_id == filters["department"]
         condition = clause if condition is None else condition & clause
+    if filters.get("holder"):  # a county coordinator's lists: their platform's cases (§15)
+        held: Condition = CaseModel.holder == filters["holder"]
+        condition = held if condition is None else condition & held
     return one_page(
         CaseModel.cards,
         card,

@@ -212,6 +212,13 @@ def test_a_countys_waiting_case_reminds_the_countys_coordinators(
     delays = api.ok(api.get("/api/overdue"))["platforms"]
     east = next(p for p in delays if p["platform"] == EAST)
     assert east["count"] == 1 and east["platform_label"] == "东区网络问政平台"
+    # The county's own 督办 list holds its case; the city's holds the city's own.
+    headers = county_headers(api, EAST_COORDINATOR)
+    listed = api.ok(api.get("/api/staff/overdue?card=triage", headers))["items"]
+    assert [c["case_id"] for c in listed] == [case_id]
+    city = api.ok(api.get("/api/staff/overdue?card=triage", api.as_role("coordinator")))
+    assert case_id not in [c["case_id"] for c in city["items"]]
+    assert api.ok(api.get("/api/staff/overdue?card=yellow", headers))["items"] == []
 
 
 def test_a_county_that_does_not_pass_a_handed_down_case_on_is_reminded(

@@ -27,7 +27,7 @@ function triageBadge(c) {
   return c.triage_due_at ? deadlineBadge(c.triage_due_at, { prefix: '受理' }) : null;
 }
 
-export function consoleView(container, { tax, depts, scoped = false }) {
+export function consoleView(container, { tax, depts }) {
   const q = readQuery(QUERY_KEYS);
   const state = { filters: { ...q, sort: q.sort || 'newest' }, selected: q.case || '', cursor: null, seq: 0 };
   delete state.filters.case;
@@ -92,7 +92,7 @@ export function consoleView(container, { tax, depts, scoped = false }) {
   }
 
   function renderTabs(known) {
-    // A county platform's queue has no city-wide counts (and no 督办 lists, which are the city's).
+    // A county platform's queue has no city-wide counts (its 督办 lists hold its own cases).
     const counts = known && Object.keys(known).length ? known : null;
     const states = stateOptions();
     const total = counts ? Object.values(counts).reduce((a, b) => a + (Number(b) || 0), 0) : null;
@@ -115,7 +115,7 @@ export function consoleView(container, { tax, depts, scoped = false }) {
       return b;
     };
     replace(tabs, tab('', '全部', total), states.map((s) => tab(s.code, s.label, counts ? (counts[s.code] || 0) : null)),
-      scoped ? null : CARDS.map(cardTab));
+      CARDS.map(cardTab));
   }
 
   function row(c) {

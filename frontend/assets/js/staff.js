@@ -57,7 +57,7 @@ async function start() {
     signOutButton(() => signIn('您已退出登录。')));
   const body = h('div');
   replace(app, bar, body);
-  if (COORDINATING.has(role)) consoleView(body, { tax, depts, scoped: Boolean(session.county) });
+  if (COORDINATING.has(role)) consoleView(body, { tax, depts });
   else if (role === 'operator') hotlineView(body, tax, null);
   else {
     replace(body, alertBox('当前账号没有可用的功能，请联系管理员。', 'info'));

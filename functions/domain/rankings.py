@@ -94,8 +94,8 @@ def deltas(result: TransitionResult, calendar: WorkCalendar) -> dict[Cohort, dic
         if assignment is None:
             break
         here = cohort(assignment)
-        if event.type == EventType.ASSIGNED:
-            bump(here, assigned=1)
+        if event.type in (EventType.ASSIGNED, EventType.COUNTY_ASSIGNED):
+            bump(here, assigned=1)  # by the city, or by a county platform to its unit (县级交办)
         elif event.type == EventType.REASSIGNED:
             bump(here, assigned=1)
             previous, month = event.data.get("previous"), event.data.get("previous_month")

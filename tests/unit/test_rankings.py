@@ -91,6 +91,16 @@ def test_each_transition_adds_to_the_cohort_of_its_assignment() -> None:
     assert deltas(closed, CALENDAR) == {OCT: {"rated": 1, "satisfied": 1, "closed": 1}}
 
 
+def test_a_county_platforms_assignment_to_its_unit_starts_the_units_cohort() -> None:
+    """县级交办 (a county coordinator assigning to its own unit) counts as the unit's case,
+    like the city's 交办: without it a county's units would rank on nothing assigned."""
+    county = Actor(Role.COUNTY_COORDINATOR, "e@x", "东区值班员", scope="east-platform")
+    town = DepartmentRef("east-town", "东区翠湖街道办事处")
+    assigned = accept_and_assign(new_case(now=T0).case, county, lead=town, now=T0, rules=RULES)
+    assert [e.type for e in assigned.events][-1] == "county_assigned"
+    assert deltas(assigned, CALENDAR) == {("east-town", "2026-10"): {"assigned": 1}}
+
+
 def test_a_return_counts_in_the_old_cohort_and_starts_a_new_one() -> None:
     assigned = accept_and_assign(new_case(now=T0).case, COORD, lead=HOUSING, now=T0, rules=RULES)
     asked = domain.request_return(

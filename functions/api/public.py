@@ -41,6 +41,11 @@ public = Blueprint(__name__)
 
 BOARD_FILTERS = ("state", "kind", "category", "district", "department")
 MONTH = query_param("month", "`YYYY-MM`; default last month", MONTH_PATTERN)
+COUNTY = query_param(
+    "county",
+    "a county platform's id (`GET /api/departments` lists them): that county's own ranking of "
+    "its units instead of the city's",
+)
 
 
 @route(
@@ -529,24 +534,38 @@ def act(case_id: str, action: str) -> dict[str, Any]:
     "/api/rankings",
     cache_seconds=60,
     spec=Spec(
-        summary="亮晒比：月度单位排名",
+        summary="亮晒比：月度单位排名（全市或某区县）",
         operation_id="rankings",
         tags=("public",),
         security=PUBLIC,
         description=(
-            "404 `month_not_started` for a future month; the current month is computed month "
-            "to date."
+            "The city's ranking (`Ranking`: city departments one by one, each county as the "
+            "sum of its units) or, with `county`, that county platform's own ranking of its "
+            "units (`CountyRanking`). A month the `rankings` job has frozen is served as "
+            "published; the current month is computed month to date. 404 "
+            "`month_not_started` for a future month; 400 naming `county` for an unknown one."
         ),
-        parameters=(MONTH,),
-        responses={200: answer("Ranking")},
+        parameters=(MONTH, COUNTY),
+        responses={
+            200: answer(
+                {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/Ranking"},
+                        {"$ref": "#/components/schemas/CountyRanking"},
+                    ]
+                }
+            )
+        },
         errors=(400, 404, 503),
     ),
 )
 def rankings() -> dict[str, Any]:
-    """亮晒比: ``month=YYYY-MM`` (default: last month), departments and counties ranked."""
+    """亮晒比: ``month=YYYY-MM`` (default: last month), departments and counties ranked, or
+    with ``county`` that county's units."""
     from functions.services import rankings as service
 
-    return service.ranking(query(public, "month").get("month"), now())
+    q = query(public, "month", "county")
+    return service.ranking(q.get("month"), now(), q.get("county"))
 
 
 @route(
@@ -585,16 +604,21 @@ def ranking_cases() -> dict[str, Any]:
         tags=("public",),
         security=PUBLIC,
         description=(
-            "The ranking `GET /api/rankings` answers for `month`, as a CSV file to download. "
-            "404 `month_not_started` for a future month."
+            "The ranking `GET /api/rankings` answers for `month` (and `county`), as a CSV file "
+            "to download. 404 `month_not_started` for a future month."
         ),
-        parameters=(MONTH,),
+        parameters=(MONTH, COUNTY),
         responses={
             200: answer(
                 {"type": "string"},
                 "UTF-8 CSV with a BOM, one row per unit (分组, 名次, 单位…)",
                 media="text/csv",
-                headers={"Content-Disposition": '`attachment; filename="rankings-YYYY-MM.csv"`'},
+                headers={
+                    "Content-Disposition": (
+                        '`attachment; filename="rankings-YYYY-MM.csv"` '
+                        "(`rankings-YYYY-MM-<county>.csv` for a county)"
+                    )
+                },
             )
         },
         errors=(400, 404, 503),
@@ -603,14 +627,16 @@ def ranking_cases() -> dict[str, Any]:
 def rankings_csv() -> Response:
     from functions.services import rankings as service
 
-    month = query(public, "month").get("month")
-    document = service.ranking(month, now())
+    q = query(public, "month", "county")
+    document = service.ranking(q.get("month"), now(), q.get("county"))
+    county = document["county"]["id"] if "county" in document else None
+    name = f"rankings-{document['month']}{f'-{county}' if county else ''}.csv"
     return Response(
         body=service.as_csv(document),
         status_code=200,
         headers={
             "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="rankings-{document["month"]}.csv"',
+            "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "public, max-age=60",
         },
     )

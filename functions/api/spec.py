@@ -127,7 +127,12 @@ CASE_FILTERS: tuple[Json, ...] = (
 # The figure of a ranking whose cases are asked for.
 RANKING_FIGURE: tuple[Json, ...] = (
     query_param("month", "`YYYY-MM`", MONTH_PATTERN, required=True),
-    query_param("unit", "department id or county (district) code", required=True),
+    query_param(
+        "unit",
+        "a unit's id (a city department or a county's unit), or a county: a county "
+        "platform's id or a district code",
+        required=True,
+    ),
     query_param(
         "metric",
         "the figure, e.g. `assigned`, `replied_late`, `unsatisfied`, `reopened`, `returned`",

@@ -18,12 +18,16 @@ Method (what ``docs/OPERATIONS.md`` and the methodology page publish):
 - Units with fewer than ``min_sample`` cases assigned are listed as 样本不足 and not ranked.
   Equal scores share a rank. Top 5 / bottom 5 departments and top 3 / bottom 3 counties are
   named; a unit in the bottom 3 two months running is flagged for a 约谈. City departments
-  (市本级) rank one by one; a county ranks as the sum of every department located there.
+  (市本级) rank one by one; a county ranks as the sum of its units: those of its county
+  platform (§15) where the county has one, else every unit located in its district.
+- Each county platform's own ranking (:func:`county_ranking`) ranks its units (departments,
+  乡镇/街道, enterprises) one by one with the same method: top 3 / bottom 3 named, the same
+  minimum sample and 约谈 rule against the county's own previous month.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -31,6 +35,7 @@ from typing import Any
 from functions.domain.calendar import WorkCalendar, local_date
 from functions.domain.cases import Assignment, TransitionResult, month_key
 from functions.domain.lifecycle import EventType, State
+from functions.domain.platforms import CITY, Platform
 from functions.domain.taxonomy import Rating
 
 CITY_LEVEL = "city"  # the district code of 市本级 departments; every other district is a county
@@ -89,8 +94,8 @@ def deltas(result: TransitionResult, calendar: WorkCalendar) -> dict[Cohort, dic
         if assignment is None:
             break
         here = cohort(assignment)
-        if event.type == EventType.ASSIGNED:
-            bump(here, assigned=1)
+        if event.type in (EventType.ASSIGNED, EventType.COUNTY_ASSIGNED):
+            bump(here, assigned=1)  # by the city, or by a county platform to its unit (县级交办)
         elif event.type == EventType.REASSIGNED:
             bump(here, assigned=1)
             previous, month = event.data.get("previous"), event.data.get("previous_month")
@@ -126,8 +131,8 @@ class RankingPolicy:
     weights: tuple[float, float, float] = (30, 35, 35)  # 响应, 解决, 满意
     min_sample: int = 10
     named: Mapping[str, int] = field(
-        default_factory=lambda: {"departments": 5, "counties": 3}
-    )  # top n and bottom n named per group
+        default_factory=lambda: {"departments": 5, "counties": 3, "units": 3}
+    )  # top n and bottom n named per group (``units``: a county's own ranking)
     talk_bottom: int = 3  # in the bottom this many two months running → 约谈
 
 
@@ -160,9 +165,29 @@ def parse_policy(data: Mapping[str, Any]) -> tuple[RankingPolicy, list[str]]:
 
 @dataclass(frozen=True)
 class Unit:
+    """A handling unit as the ranking sees it. ``platform``: ``CITY`` or the county platform it
+    belongs to; None where no county platform covers its district (then a unit outside
+    市本级 counts in its district's county, as before county platforms existed)."""
+
     id: str
     name: str
     district: str
+    platform: str | None = None
+
+
+def county_of(unit: Unit) -> str | None:
+    """The county a unit counts in (a county platform's id, or a district code where no
+    platform covers it), or None for a city department."""
+    if unit.platform is None:
+        return None if unit.district == CITY_LEVEL else unit.district
+    return None if unit.platform == CITY else unit.platform
+
+
+def county_label(platform: Platform, district_labels: Mapping[str, str]) -> str:
+    """A county platform's name in the city ranking: its districts' names (江城区), as the
+    county row was named before it had a platform; the platform's own name without them."""
+    names = [district_labels.get(d, d) for d in platform.districts]
+    return "、".join(names) if names else platform.name
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -253,33 +278,7 @@ def _group_rows(
     return ranked + unranked
 
 
-def ranking(
-    month: str,
-    tallies: Mapping[str, Tally],
-    units: Iterable[Unit],
-    district_labels: Mapping[str, str],
-    *,
-    policy: RankingPolicy,
-    previous: Mapping[str, Any] | None = None,
-    frozen_at: datetime | None = None,
-) -> dict[str, Any]:
-    """The month's ranking document from its department tallies: city departments (市直部门)
-    one by one, and each county as the sum of the departments located there. ``previous`` is
-    last month's document (month-on-month change and the second month of a 约谈)."""
-    known = {u.id: u for u in units}
-    departments: dict[str, Tally] = {}
-    counties: dict[str, Tally] = {}
-    for unit_id in {*known, *tallies}:
-        t = tallies.get(unit_id, Tally())
-        unit = known.get(unit_id)
-        if unit is not None and unit.district != CITY_LEVEL:
-            counties.setdefault(unit.district, Tally()).add(t)  # a county ranks as a whole
-        else:
-            departments[unit_id] = t  # 市直部门 (and any unit no longer in the directory)
-    for district in district_labels:
-        if district != CITY_LEVEL:
-            counties.setdefault(district, Tally())
-    names = {u.id: u.name for u in known.values()}
+def _head(month: str, policy: RankingPolicy, frozen_at: datetime | None) -> dict[str, Any]:
     return {
         "month": month,
         "frozen": frozen_at is not None,
@@ -294,8 +293,77 @@ def ranking(
             "named": dict(policy.named),
             "talk_bottom": policy.talk_bottom,
         },
+    }
+
+
+def ranking(
+    month: str,
+    tallies: Mapping[str, Tally],
+    units: Iterable[Unit],
+    district_labels: Mapping[str, str],
+    *,
+    policy: RankingPolicy,
+    previous: Mapping[str, Any] | None = None,
+    frozen_at: datetime | None = None,
+    platforms: Sequence[Platform] = (),
+) -> dict[str, Any]:
+    """The month's ranking document from its unit tallies: city departments (市直部门) one by
+    one, and each county as the sum of its units (:func:`county_of`): a county platform's
+    units, or where no platform covers a district, the units located there. ``previous`` is
+    last month's document (month-on-month change and the second month of a 约谈)."""
+    known = {u.id: u for u in units}
+    departments: dict[str, Tally] = {}
+    counties: dict[str, Tally] = {}
+    for unit_id in {*known, *tallies}:
+        t = tallies.get(unit_id, Tally())
+        unit = known.get(unit_id)
+        county = county_of(unit) if unit is not None else None
+        if county is not None:
+            counties.setdefault(county, Tally()).add(t)  # a county ranks as a whole
+        else:
+            departments[unit_id] = t  # 市直部门 (and any unit no longer in the directory)
+    covered = {d: p.id for p in platforms for d in p.districts}
+    labels = {p.id: county_label(p, district_labels) for p in platforms}
+    for district, label in district_labels.items():
+        if district != CITY_LEVEL and district not in covered:
+            labels[district] = label
+    for county in labels:
+        counties.setdefault(county, Tally())
+    if previous is not None:
+        # A county ranked by its district before its platform existed is the same county.
+        single = {p.districts[0]: p.id for p in platforms if len(p.districts) == 1}
+        earlier = [
+            {**row, "id": single.get(row["id"], row["id"])} for row in previous.get("counties", [])
+        ]
+        previous = {**previous, "counties": earlier}
+    names = {u.id: u.name for u in known.values()}
+    return {
+        **_head(month, policy, frozen_at),
         "departments": _group_rows("departments", departments, names, policy, previous),
-        "counties": _group_rows("counties", counties, district_labels, policy, previous),
+        "counties": _group_rows("counties", counties, labels, policy, previous),
+    }
+
+
+def county_ranking(
+    month: str,
+    tallies: Mapping[str, Tally],
+    units: Iterable[Unit],
+    county: Platform,
+    *,
+    policy: RankingPolicy,
+    previous: Mapping[str, Any] | None = None,
+    frozen_at: datetime | None = None,
+) -> dict[str, Any]:
+    """A county platform's own ranking for the month: its units (departments, 乡镇/街道,
+    enterprises) one by one, by the city's method, top 3 / bottom 3 named; ``previous`` is the
+    county's own document of last month (change and 约谈)."""
+    mine = {u.id: u for u in units if u.platform == county.id}
+    groups = {unit_id: tallies.get(unit_id, Tally()) for unit_id in mine}
+    names = {u.id: u.name for u in mine.values()}
+    return {
+        **_head(month, policy, frozen_at),
+        "county": {"id": county.id, "name": county.name},
+        "units": _group_rows("units", groups, names, policy, previous),
     }
 
 

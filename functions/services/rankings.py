@@ -11,6 +11,7 @@ from typing import Any
 from functions.domain import rankings
 from functions.domain.cases import month_key
 from functions.domain.errors import FieldError, NotFound, invalid_fields
+from functions.domain.platforms import CITY, Platform
 from functions.services import presenters
 from functions.storage import cases_repo, config_repo, directory, rankings_repo
 
@@ -22,50 +23,110 @@ def _refuse(problems: list[FieldError]) -> None:
         raise invalid_fields(problems)
 
 
+def _units(platforms: list[Platform]) -> list[rankings.Unit]:
+    """The directory's handling units with the platform each counts under: a county
+    platform's, the city's, or None (a unit in a district no platform covers counts in that
+    district's county, as before county platforms)."""
+    covered = {d for p in platforms for d in p.districts}
+    return [
+        rankings.Unit(
+            d.id,
+            d.name,
+            d.district,
+            d.platform
+            if d.platform != CITY or d.district in covered or d.district == rankings.CITY_LEVEL
+            else None,
+        )
+        for d in directory.departments().values()
+    ]
+
+
 def _computed(
-    month: str, previous: dict[str, Any] | None, frozen_at: datetime | None = None
+    month: str,
+    previous: dict[str, Any] | None,
+    frozen_at: datetime | None = None,
+    county: Platform | None = None,
 ) -> dict[str, Any]:
-    tax = directory.taxonomy()
-    units = [rankings.Unit(d.id, d.name, d.district) for d in directory.departments().values()]
+    """The month's ranking from its counters: one query of the month's tallies (one item per
+    unit of the city) whichever ranking is asked for."""
+    platforms = directory.platforms()
+    policy = config_repo.ranking_policy()
+    tallies = rankings_repo.month_tallies(month)
+    if county is not None:
+        return rankings.county_ranking(
+            month,
+            tallies,
+            _units(platforms),
+            county,
+            policy=policy,
+            previous=previous,
+            frozen_at=frozen_at,
+        )
     return rankings.ranking(
         month,
-        rankings_repo.month_tallies(month),
-        units,
-        dict(tax.districts),
-        policy=config_repo.ranking_policy(),
+        tallies,
+        _units(platforms),
+        dict(directory.taxonomy().districts),
+        policy=policy,
         previous=previous,
         frozen_at=frozen_at,
+        platforms=platforms,
     )
 
 
-def _previous(month: str) -> dict[str, Any] | None:
+def _previous(month: str, county: Platform | None = None) -> dict[str, Any] | None:
     before = rankings.previous_month(month)
-    return rankings_repo.frozen(before) or _computed(before, None)
+    key = county.id if county else None
+    return rankings_repo.frozen(before, key) or _computed(before, None, county=county)
 
 
-def ranking(month: str | None, now: datetime) -> dict[str, Any]:
-    """``month`` (YYYY-MM) or, by default, last month. A frozen month is served as it was
-    published; the current month (and a past month not yet frozen) is computed from the
-    counters, month to date."""
+def _county(county: str | None) -> Platform | None:
+    if county is None:
+        return None
+    found = directory.platform(county)
+    _refuse(
+        []
+        if found is not None
+        else [FieldError("county", "没有这个区县平台", "county: a county platform's id")]
+    )
+    return found
+
+
+def ranking(month: str | None, now: datetime, county: str | None = None) -> dict[str, Any]:
+    """``month`` (YYYY-MM) or, by default, last month; the city's ranking, or with ``county``
+    (a county platform's id) that county's own ranking of its units. A frozen month is served
+    as it was published; the current month (and a past month not yet frozen) is computed
+    from the counters, month to date."""
     current = month_key(now)
     wanted = month or rankings.previous_month(current)
     _refuse([] if rankings.is_month(wanted) else [BAD_MONTH])
+    platform = _county(county)
     if wanted > current:
         raise NotFound("该月份尚未开始", "that month has not begun", "month_not_started")
-    document = rankings_repo.frozen(wanted)
+    document = rankings_repo.frozen(wanted, county)
     if document is None:
-        document = _computed(wanted, _previous(wanted))
+        document = _computed(wanted, _previous(wanted, platform), county=platform)
     document["month_to_date"] = wanted == current
+    # The county pages there are today (a frozen month's document names none).
+    document["platforms"] = [{"id": p.id, "name": p.name} for p in directory.platforms()]
     return document
 
 
 def freeze_last_month(now: datetime) -> dict[str, Any]:
-    """The ``rankings`` job: publish last month's ranking once (re-runs change nothing)."""
+    """The ``rankings`` job: publish last month's ranking once, the city's and each county
+    platform's own (re-runs change nothing; a run cut short is finished by the next)."""
     month = rankings.previous_month(month_key(now))
+    counties = []
+    for platform in directory.platforms():
+        if rankings_repo.frozen(month, platform.id) is None:
+            document = _computed(month, _previous(month, platform), now, platform)
+            if rankings_repo.freeze(month, document, now, platform.id):
+                counties.append(platform.id)
+    more = {"counties": counties} if counties else {}
     if rankings_repo.frozen(month) is not None:
-        return {"month": month, "frozen": False, "already": True}
+        return {"month": month, "frozen": False, "already": True, **more}
     document = _computed(month, _previous(month), frozen_at=now)
-    return {"month": month, "frozen": rankings_repo.freeze(month, document, now)}
+    return {"month": month, "frozen": rankings_repo.freeze(month, document, now), **more}
 
 
 CSV_COLUMNS = (
@@ -92,8 +153,8 @@ def as_csv(document: dict[str, Any]) -> str:
     out.write("\ufeff")  # spreadsheet programs read the BOM as "this is UTF-8"
     writer = csv.writer(out)
     writer.writerow([label for _, label in CSV_COLUMNS])
-    for group, label in (("departments", "部门"), ("counties", "区县")):
-        for row in document[group]:
+    for group, label in (("departments", "部门"), ("counties", "区县"), ("units", "单位")):
+        for row in document.get(group, []):
             values = {**row, "group": label}
             writer.writerow(
                 [
@@ -127,11 +188,14 @@ DRILL_LIMIT = 200
 def cases_behind(
     month: str | None, unit: str | None, metric: str | None, now: datetime, *, public: bool
 ) -> dict[str, Any]:
-    """The cases a unit-month figure counts: a department's cohort, or a county's (its
-    departments' cohorts). The public sees the public cases among them; staff see all."""
+    """The cases a unit-month figure counts: a unit's cohort (a city department, or a unit of
+    a county's own ranking), or a county's (its units' cohorts: a county platform's units, or
+    a district's as before platforms). The public sees the public cases among them; staff
+    see all."""
     departments = directory.departments()
     tax = directory.taxonomy()
-    counties = {code for code, _ in tax.districts if code != rankings.CITY_LEVEL}
+    platforms = {p.id: p for p in directory.platforms()}
+    counties = {code for code, _ in tax.districts if code != rankings.CITY_LEVEL} | {*platforms}
     _refuse(
         ([] if rankings.is_month(month) else [BAD_MONTH])
         + (
@@ -147,11 +211,14 @@ def cases_behind(
     )
     assert month is not None and unit is not None and metric is not None
     label, counts = METRICS[metric]
-    members = (
-        [unit]
-        if unit in departments
-        else [d.id for d in departments.values() if d.district == unit]
-    )
+    if unit in departments:
+        members, name = [unit], departments[unit].name
+    elif unit in platforms:
+        members = [d.id for d in departments.values() if d.platform == unit]
+        name = rankings.county_label(platforms[unit], dict(tax.districts))
+    else:
+        members = [d.id for d in departments.values() if d.district == unit]
+        name = tax.district_label(unit)
     chosen: list[str] = []
     for member in members:
         shares = rankings_repo.cohort_cases(member, month)
@@ -160,7 +227,6 @@ def cases_behind(
     shown = [c for c in found.values() if c.is_public] if public else list(found.values())
     shown.sort(key=lambda c: c.created_at, reverse=True)
     shape = presenters.summary if public else presenters.staff_summary
-    name = departments[unit].name if unit in departments else tax.district_label(unit)
     return {
         "month": month,
         "unit": {"id": unit, "name": name},

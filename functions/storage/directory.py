@@ -124,9 +124,16 @@ def _platform(m: DepartmentModel) -> Platform:
 
 
 def _units() -> tuple[list[DepartmentModel], list[Platform]]:
-    """Every active item of the units table, and the county platforms among them."""
-    found = [m for m in DepartmentModel.scan() if m.active]
-    return found, [_platform(m) for m in found if m.level == "county"]
+    """Every active item of the units table, and the county platforms among them: one scan,
+    cached, that ``departments()`` and ``platforms()`` share (a read needing both, like the
+    ranking, scans once)."""
+
+    def load() -> tuple[list[DepartmentModel], list[Platform]]:
+        found = [m for m in DepartmentModel.scan() if m.active]
+        return found, [_platform(m) for m in found if m.level == "county"]
+
+    units: tuple[list[DepartmentModel], list[Platform]] = _cached("units", load)
+    return units
 
 
 def _map(raw: Any) -> dict[str, str]:
@@ -169,6 +176,7 @@ def mark_unreachable(email: str, at: str) -> list[Department]:
             _mark(m, address, at)
         concerned.append(_department(m, counties))
     _cache.pop("departments", None)
+    _cache.pop("units", None)
     return concerned
 
 
@@ -227,6 +235,7 @@ def put_department(data: dict[str, Any]) -> None:
     ).save()
     _cache.pop("departments", None)
     _cache.pop("platforms", None)
+    _cache.pop("units", None)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """亮晒比 storage: the per unit-month counters (added by ``case_commit.commit``) and the frozen
-monthly rankings."""
+monthly rankings: the city's under its month (``2026-11``), each county platform's own under
+the month and the platform (``2026-11#jiangcheng-platform``), one item each."""
 
 from __future__ import annotations
 
@@ -22,22 +23,30 @@ def month_tallies(month: str) -> dict[str, Tally]:
     }
 
 
-def frozen(month: str) -> dict[str, Any] | None:
-    """The month's published ranking, if the ``rankings`` job has frozen it."""
+def _key(month: str, county: str | None) -> str:
+    return f"{month}#{county}" if county else month
+
+
+def frozen(month: str, county: str | None = None) -> dict[str, Any] | None:
+    """The month's published ranking (the city's, or county platform ``county``'s own), if
+    the ``rankings`` job has frozen it."""
     try:
-        item = RankingModel.get(month)
+        item = RankingModel.get(_key(month, county))
     except RankingModel.DoesNotExist:
         return None
     document: dict[str, Any] = json.loads(item.document)
     return document
 
 
-def freeze(month: str, document: dict[str, Any], now: datetime) -> bool:
-    """Publish the month's ranking once; False when it was already frozen (the first
-    freeze stands, so a re-run of the job never rewrites what was published)."""
+def freeze(month: str, document: dict[str, Any], now: datetime, county: str | None = None) -> bool:
+    """Publish the month's ranking (the city's, or ``county``'s own) once; False when it was
+    already frozen (the first freeze stands, so a re-run of the job never rewrites what was
+    published)."""
     try:
         RankingModel(
-            month, frozen_at=iso(now), document=json.dumps(document, ensure_ascii=False)
+            _key(month, county),
+            frozen_at=iso(now),
+            document=json.dumps(document, ensure_ascii=False),
         ).save(condition=RankingModel.month.does_not_exist())
     except PutError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":

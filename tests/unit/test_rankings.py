@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 from functions.domain.calendar import WorkCalendar
 from functions.domain.cases import Actor, DeadlineRules, DepartmentRef
 from functions.domain.lifecycle import Role, State
+from functions.domain.platforms import Platform
 from functions.domain.policy import DEFAULT_POLICY
 from functions.domain.rankings import (
     RankingPolicy,
     Tally,
     Unit,
+    county_ranking,
     deltas,
     ranking,
     rates,
@@ -87,6 +89,16 @@ def test_each_transition_adds_to_the_cohort_of_its_assignment() -> None:
     )
     assert closed.case.state == State.CLOSED
     assert deltas(closed, CALENDAR) == {OCT: {"rated": 1, "satisfied": 1, "closed": 1}}
+
+
+def test_a_county_platforms_assignment_to_its_unit_starts_the_units_cohort() -> None:
+    """县级交办 (a county coordinator assigning to its own unit) counts as the unit's case,
+    like the city's 交办: without it a county's units would rank on nothing assigned."""
+    county = Actor(Role.COUNTY_COORDINATOR, "e@x", "东区值班员", scope="east-platform")
+    town = DepartmentRef("east-town", "东区翠湖街道办事处")
+    assigned = accept_and_assign(new_case(now=T0).case, county, lead=town, now=T0, rules=RULES)
+    assert [e.type for e in assigned.events][-1] == "county_assigned"
+    assert deltas(assigned, CALENDAR) == {("east-town", "2026-10"): {"assigned": 1}}
 
 
 def test_a_return_counts_in_the_old_cohort_and_starts_a_new_one() -> None:
@@ -249,3 +261,114 @@ def test_a_reply_within_an_approved_extension_counts_as_on_time() -> None:
         rules=RULES,
     )
     assert deltas(replied, CALENDAR)[OCT]["replied_on_time"] == 1
+
+
+# --- a county platform's own ranking (§15) ---------------------------------------------------
+
+EAST = Platform("east-platform", "东区网络问政平台", ("east",))
+COUNTY_UNITS = [
+    Unit("d0", "市住建局", "city", "city"),
+    Unit("east-gov", "东区人民政府", "east", EAST.id),
+    Unit("east-water", "东区水务局", "east", EAST.id),
+    Unit("east-cuihu", "东区翠湖街道", "east", EAST.id),
+    Unit("east-baisha", "东区白沙镇", "east", EAST.id),
+    Unit("east-market", "东区市场监管局", "east", EAST.id),
+    Unit("east-power", "东区供电所", "east", EAST.id),
+    Unit("east-new", "东区新设单位", "east", EAST.id),  # nothing assigned this month
+    Unit("west-gov", "西区人民政府", "west", None),  # no platform: its district's county
+]
+
+
+def _county_month() -> dict[str, Tally]:
+    return {
+        "d0": _tally(20, 20, 20, 10, 10),
+        "east-gov": _tally(12, 12, 12, 10, 10),  # 100.0
+        "east-water": _tally(12, 11, 11, 9, 10),
+        "east-cuihu": _tally(12, 10, 10, 8, 10),
+        "east-baisha": _tally(12, 9, 9, 7, 10),
+        "east-market": _tally(12, 8, 8, 6, 10),
+        "east-power": _tally(9, 1, 1, 1, 9),  # one short of the minimum sample
+        "west-gov": _tally(10, 10, 10, 10, 10),
+    }
+
+
+def test_a_county_ranks_its_own_units_with_the_citys_method() -> None:
+    doc = county_ranking("2026-10", _county_month(), COUNTY_UNITS, EAST, policy=RankingPolicy())
+    assert doc["county"] == {"id": "east-platform", "name": "东区网络问政平台"}
+    rows = {row["id"]: row for row in doc["units"]}
+    assert set(rows) == {
+        "east-gov",
+        "east-water",
+        "east-cuihu",
+        "east-baisha",
+        "east-market",
+        "east-power",
+        "east-new",
+    }  # only the county's units: neither the city's nor another county's
+    ranked = [row["id"] for row in doc["units"] if row["rank"] is not None]
+    assert ranked == ["east-gov", "east-water", "east-cuihu", "east-baisha", "east-market"]
+    assert [rows[i]["rank"] for i in ranked] == [1, 2, 3, 4, 5]
+    # Top 3 and bottom 3 named; with five ranked the bottom is what the top leaves.
+    assert [i for i in ranked if rows[i]["position"] == "top"] == ranked[:3]
+    assert [i for i in ranked if rows[i]["position"] == "bottom"] == ranked[3:]
+    assert rows["east-power"]["sample_too_small"] and rows["east-power"]["rank"] is None
+    assert rows["east-new"]["assigned"] == 0 and rows["east-new"]["sample_too_small"]
+    # The same figures as the city's method gives the unit.
+    r = rates(_county_month()["east-water"])
+    assert rows["east-water"]["score"] == score(r, RankingPolicy())
+    assert rows["east-water"]["closed_rate"] == r["closed_rate"]
+    assert doc["method"]["named"]["units"] == 3 and doc["frozen"] is False
+
+
+def test_two_months_in_a_countys_bottom_three_flag_a_talk() -> None:
+    october = county_ranking("2026-10", _county_month(), COUNTY_UNITS, EAST, policy=RankingPolicy())
+    assert not any(row["talk"] for row in october["units"])
+    tallies = _county_month()
+    tallies["east-gov"], tallies["east-market"] = tallies["east-market"], tallies["east-gov"]
+    november = county_ranking(
+        "2026-11", tallies, COUNTY_UNITS, EAST, policy=RankingPolicy(), previous=october
+    )
+    rows = {row["id"]: row for row in november["units"]}
+    # October's bottom 3: cuihu, baisha, market. Market climbed to the top in November.
+    assert {i for i, row in rows.items() if row["talk"]} == {"east-cuihu", "east-baisha"}
+    assert rows["east-market"]["rank_change"] == 4 and rows["east-gov"]["rank_change"] == -4
+
+
+def test_a_county_with_too_few_cases_lists_its_units_unranked() -> None:
+    quiet = {"east-gov": _tally(1, 1, 1, 1, 1), "east-water": _tally(2, 2, 2, 2, 2)}
+    doc = county_ranking("2026-10", quiet, COUNTY_UNITS, EAST, policy=RankingPolicy(min_sample=3))
+    assert all(row["rank"] is None and row["sample_too_small"] for row in doc["units"])
+    assert not any(row["position"] or row["talk"] for row in doc["units"])
+    ranked = county_ranking(
+        "2026-10", quiet, COUNTY_UNITS, EAST, policy=RankingPolicy(min_sample=2)
+    )
+    assert [row["id"] for row in ranked["units"] if row["rank"]] == ["east-water"]
+
+
+def test_the_city_ranks_a_county_platform_as_the_sum_of_its_units() -> None:
+    tallies = _county_month()
+    districts = {"city": "市本级", "east": "东区", "west": "西区"}
+    doc = ranking(
+        "2026-10", tallies, COUNTY_UNITS, districts, policy=RankingPolicy(), platforms=[EAST]
+    )
+    counties = {row["id"]: row for row in doc["counties"]}
+    assert set(counties) == {"east-platform", "west"}  # a platform, and a district without one
+    assert counties["east-platform"]["name"] == "东区"
+    assert counties["east-platform"]["assigned"] == 12 * 5 + 9
+    assert counties["west"]["assigned"] == 10
+    assert {row["id"] for row in doc["departments"]} == {"d0"}
+    # Last month the county was ranked by its district: the same county, month on month.
+    by_district = [Unit(u.id, u.name, u.district) for u in COUNTY_UNITS]
+    before = ranking("2026-09", tallies, by_district, districts, policy=RankingPolicy())
+    assert {row["id"] for row in before["counties"]} == {"east", "west"}
+    after = ranking(
+        "2026-10",
+        tallies,
+        COUNTY_UNITS,
+        districts,
+        policy=RankingPolicy(),
+        platforms=[EAST],
+        previous=before,
+    )
+    east = next(row for row in after["counties"] if row["id"] == "east-platform")
+    assert east["rank_change"] == 0 and east["score_change"] == 0.0

@@ -6,7 +6,9 @@
 //                     closed_rate, satisfied_rate, reopened_rate, returned_rate (0–1 or null),
 //                     average_reply_days, score, rank (null: 样本不足), sample_too_small,
 //                     position: 'top'|'bottom'|null, talk (约谈), rank_change, score_change }],
-//     counties: [ …same shape… ] }
+//     counties: [ …same shape… ], platforms: [{ id, name }] }
+// With ?county=<platform id> (GET /api/rankings?county=…): that county platform's own ranking,
+//   { …the same head…, county: { id, name }, units: [ …rows of its units… ], platforms }
 import { h, $, replace } from './dom.js';
 import { get, staffSession } from './api.js';
 import { caseCard } from './caseview.js';
@@ -43,6 +45,8 @@ const app = $('#app');
 const result = h('div', { 'aria-live': 'polite' });
 const drillPanel = h('section', { class: 'panel drill', tabindex: '-1', hidden: true, 'aria-label': '数据对应的诉求' });
 let input = null;
+let countyInput = null;
+let countiesFilled = false;
 let sequence = 0;
 
 function pct(v) {
@@ -112,7 +116,14 @@ function chart(title, ranked, tag) {
   return root;
 }
 
-function table(title, ranked, unranked, tag) {
+/** A link to a county's own page (its units ranked), for a county row that has a platform. */
+function countyLink(r, platforms, month) {
+  if (!platforms.has(r.id)) return null;
+  const q = new URLSearchParams({ month, county: r.id });
+  return h('a', { class: 'rank-county-link', href: `rankings.html?${q}`, 'aria-label': `查看${r.name}各单位排名` }, '各单位排名');
+}
+
+function table(title, ranked, unranked, tag, platforms = new Map(), month = '') {
   const head = h('tr', null, h('th', { scope: 'col' }, '名次'), h('th', { scope: 'col' }, '单位'),
     COLUMNS.map(([, label]) => h('th', { scope: 'col', class: 'num' }, label)),
     h('th', { scope: 'col', class: 'num' }, '综合得分'),
@@ -121,7 +132,8 @@ function table(title, ranked, unranked, tag) {
     const kind = tag.get(r);
     return h('tr', { class: kind ? `rank-row-${kind}` : null },
       h('td', null, r.sample_too_small || typeof r.rank !== 'number' ? h('span', { class: 'badge' }, '样本不足') : String(r.rank)),
-      h('th', { scope: 'row' }, r.name, r.talk ? h('span', { class: 'badge badge-talk' }, '约谈') : null),
+      h('th', { scope: 'row' }, r.name, r.talk ? h('span', { class: 'badge badge-talk' }, '约谈') : null,
+        countyLink(r, platforms, month)),
       COLUMNS.map(([key, label, fmt, metric, what]) => h('td', { class: 'num', 'data-label': label },
         metric && r.assigned > 0 && r[key] !== null && r[key] !== undefined
           ? h('button', { type: 'button', class: 'btn-link drill-link', 'aria-label': `${fmt(r[key])}，查看${r.name}${what}`, onclick: () => drill(r, metric, what) }, fmt(r[key]))
@@ -134,7 +146,7 @@ function table(title, ranked, unranked, tag) {
       h('thead', null, head), h('tbody', null, body)));
 }
 
-function groupSection(key, title, rows, named) {
+function groupSection(key, title, rows, named, platforms = new Map(), month = '') {
   const { ranked, unranked, tag } = ordered(rows || []);
   if (!(rows || []).some((r) => r.assigned > 0)) {
     return h('section', { class: 'panel' }, h('h2', null, title), h('p', { class: 'muted' }, '本月没有交办数据。'));
@@ -145,19 +157,21 @@ function groupSection(key, title, rows, named) {
     ranked.length ? h('p', { class: 'rank-legend muted' },
       h('span', { class: 'swatch swatch-top', 'aria-hidden': 'true' }), `前 ${named} 名  `,
       h('span', { class: 'swatch swatch-bottom', 'aria-hidden': 'true' }), `后 ${named} 名`) : null,
-    table(title, ranked, unranked, tag),
+    table(title, ranked, unranked, tag, platforms, month),
     unranked.length ? h('p', { class: 'hint' }, '“样本不足”：当月办理量过少，列出数据但不参与排名。') : null,
-    ranked.some((r) => r.talk) ? h('p', { class: 'hint' }, '“约谈”：连续两个月排在后 3 名，由总平台约谈。') : null);
+    ranked.some((r) => r.talk) ? h('p', { class: 'hint' }, `“约谈”：连续两个月排在后 3 名，由${key === 'units' ? '区县平台' : '总平台'}约谈。`) : null);
 }
 
-function method(m) {
+function method(m, county) {
   const { weights: w, min_sample: sample } = m;
   return h('section', { class: 'panel' },
     h('h2', null, '排名方法'),
     h('p', null, '每个单位当月的数据，是当月交办给该单位的诉求在此后的全部办理情况（签收、答复、评价、重办、办结、退回）。'),
     h('dl', { class: 'facts' }, METHOD.map(([term, text]) => h('div', { class: 'fact' }, h('dt', null, term), h('dd', null, text)))),
     h('p', null, `综合得分（满分 100）= 响应 ${w.response}%（按时签收率与按时答复率的平均）+ 解决 ${w.resolution}%（办结率 ×（1 − 重办率））+ 满意 ${w.satisfaction}%（满意率）；某项暂无数据时按其余各项折算。`),
-    h('p', { class: 'hint' }, `市直部门公布前 5 名和后 5 名，区县（辖区内各单位合计）公布前 3 名和后 3 名；当月交办不足 ${sample} 件的单位标注“样本不足”，列出数据但不参与排名；连续两个月排在后 3 名的单位由总平台约谈。每月 1 日发布上月排名，本月数据为截至目前的实时数据。`));
+    h('p', { class: 'hint' }, county
+      ? `${county.name}所属各承办单位（部门、乡镇街道、企业）按同一方法排名，公布前 3 名和后 3 名；当月交办不足 ${sample} 件的单位标注“样本不足”，列出数据但不参与排名；连续两个月排在后 3 名的单位由区县平台约谈。每月 1 日与全市排名一同发布上月排名，本月数据为截至目前的实时数据。`
+      : `市直部门公布前 5 名和后 5 名，区县（辖区内各单位合计）公布前 3 名和后 3 名；当月交办不足 ${sample} 件的单位标注“样本不足”，列出数据但不参与排名；连续两个月排在后 3 名的单位由总平台约谈。每月 1 日发布上月排名，本月数据为截至目前的实时数据。`));
 }
 
 /** The cases behind one figure, listed above the tables. */
@@ -193,8 +207,19 @@ function status(data, month) {
   return `${monthLabel(month)}排名尚未发布，以下为按当前数据的计算结果`;
 }
 
+/** The county choices, from the platforms a ranking names (kept once filled). */
+function fillCounties(platforms) {
+  if (!platforms || countiesFilled) return;
+  countiesFilled = true;
+  const wanted = countyInput.value;
+  replace(countyInput, h('option', { value: '' }, '全市（市直部门和各区县）'),
+    platforms.map((p) => h('option', { value: p.id, selected: p.id === wanted }, p.name)));
+  countyInput.value = wanted;
+}
+
 async function load() {
   const month = input.value;
+  const county = countyInput.value;
   const mine = ++sequence;
   if (!MONTH.test(month)) {
     replace(result, alertBox('请选择月份（格式：2026-10）。', 'error'));
@@ -203,19 +228,27 @@ async function load() {
   drillPanel.hidden = true;
   replace(result, loading());
   try {
-    const data = await get('/api/rankings', { query: { month } });
+    const data = await get('/api/rankings', { query: county ? { month, county } : { month } });
     if (mine !== sequence) return;
-    const q = `month=${encodeURIComponent(data.month || month)}`;
+    fillCounties(data.platforms);
+    const params = new URLSearchParams({ month: data.month || month });
+    if (data.county) params.set('county', data.county.id);
+    const q = params.toString();
+    const platforms = new Map((data.platforms || []).map((p) => [p.id, p]));
+    const groups = data.county
+      ? [groupSection('units', `${data.county.name} · 承办单位排名`, data.units, data.method.named.units ?? 3)]
+      : GROUPS.map(([key, title]) => groupSection(key, title, data[key], data.method.named[key], key === 'counties' ? platforms : undefined, data.month || month));
     replace(result,
-      h('h2', { class: 'rank-month' }, `${monthLabel(data.month || month)}排名`),
+      h('h2', { class: 'rank-month' }, `${data.county ? `${data.county.name} · ` : ''}${monthLabel(data.month || month)}排名`),
+      data.county ? h('p', null, h('a', { href: `rankings.html?month=${encodeURIComponent(data.month || month)}` }, '← 返回全市排名')) : null,
       h('p', { class: 'muted' }, status(data, month)),
       h('p', { class: 'downloads' }, '下载数据：',
         h('a', { href: `/api/rankings.csv?${q}`, download: '' }, 'CSV'), ' · ',
         h('a', { href: `/api/rankings?${q}` }, 'JSON')),
       h('p', { class: 'hint' }, '点击表中的数字，可查看该数字对应的公开诉求。'),
       drillPanel,
-      GROUPS.map(([key, title]) => groupSection(key, title, data[key], data.method.named[key])),
-      method(data.method));
+      groups,
+      method(data.method, data.county));
   } catch (err) {
     if (mine !== sequence) return;
     replace(result, errorBox(err, load));
@@ -224,14 +257,18 @@ async function load() {
 
 function init() {
   const fallback = lastMonth();
-  const wanted = readQuery(['month']).month;
+  const { month: wanted, county } = readQuery(['month', 'county']);
   const [y, m] = todayInShanghai().split('-');
   input = h('input', { type: 'month', name: 'month', max: `${y}-${m}`, required: true, pattern: '\\d{4}-\\d{2}', placeholder: 'YYYY-MM' });
   input.value = MONTH.test(wanted) ? wanted : fallback;
-  const form = h('form', { class: 'toolbar', role: 'search', 'aria-label': '选择月份' },
-    field({ label: '月份', control: input, hint: '默认显示上个月的排名' }));
+  // Filled with the county platforms once a ranking names them; the asked one meanwhile.
+  countyInput = h('select', { name: 'county' }, h('option', { value: '' }, '全市（市直部门和各区县）'),
+    county ? h('option', { value: county, selected: true }, county) : null);
+  const form = h('form', { class: 'toolbar', role: 'search', 'aria-label': '选择月份和区县' },
+    field({ label: '月份', control: input, hint: '默认显示上个月的排名' }),
+    field({ label: '排名范围', control: countyInput, hint: '选择区县，查看其所属各单位的排名' }));
   form.addEventListener('change', () => {
-    writeQuery({ month: input.value === fallback ? '' : input.value });
+    writeQuery({ month: input.value === fallback ? '' : input.value, county: countyInput.value });
     load();
   });
   form.addEventListener('submit', (e) => {
@@ -239,8 +276,9 @@ function init() {
     load();
   });
   window.addEventListener('popstate', () => {
-    const q = readQuery(['month']).month;
+    const { month: q, county: c } = readQuery(['month', 'county']);
     input.value = MONTH.test(q) ? q : fallback;
+    countyInput.value = c;
     load();
   });
   replace(app, form, result);

@@ -44,7 +44,7 @@ def test_a_county_coordinator_approves_a_units_reply_in_the_console(
 
     sign_in(page, stack, COUNTY)
     page.goto(stack.url(f"/staff.html?case={case_id}"))
-    draft = page.locator("section", has=page.get_by_role("heading", name="待审核的答复"))
+    draft = page.locator("section.panel", has=page.get_by_role("heading", name="待审核的答复"))
     expect(draft).to_contain_text(TEXT)
     form = page.locator("details.action", has_text="审核答复").first
     form.evaluate("details => { details.open = true; }")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -297,6 +298,11 @@ def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str,
     now = now or platform_clock.utcnow()
     cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
     created: list[dict[str, str]] = []
+    # 答复审核 (§15): the demo city's county platforms review their units' replies, so the path
+    # is seen (the policy's default is off everywhere).
+    policy, _ = config_repo.policy_document()
+    review = {"city": False, "county": True}
+    config_repo.put_policy(replace(policy, reply_review=review), by="demo", now=now)
     calendar = deadline_rules().calendar
     bounds, _ = boundaries.current()
     for index, spec in enumerate(cases):

@@ -157,6 +157,23 @@ class Reply:
 
 
 @dataclass
+class ReplyReview:
+    """答复审核 (§15): the lead's reply waiting for the review of the platform holding the case
+    (``draft``: not yet the citizen's to read), or, once the platform returned it, why
+    (``returned_note``), until the lead replies again. ``resume_state`` is where a returned
+    reply sends the case back to (办理中, or 重办中 for a reply after a reopen); ``late`` whether
+    the draft came after the reply deadline (the deadline that counts: review takes the
+    platform's time, not the department's)."""
+
+    resume_state: State
+    draft: Reply | None = None
+    late: bool = False
+    returned_at: datetime | None = None
+    returned_note: str = ""
+    rounds: int = 0  # how often the platform returned a reply of this assignment
+
+
+@dataclass
 class PublicVersion:
     """公开版本: the title and text the public reads, as a coordinator edited them (12345
     offices publish an edited text, not the citizen's raw words). Stored already scrubbed;
@@ -304,6 +321,7 @@ class Case:
     holder: str = CITY
     handoff: Handoff | None = None
     triage: Triage | None = None  # 受理时限: the platform's own deadline on the new case
+    reply_review: ReplyReview | None = None  # 答复审核: a draft reply, or the note returning it
 
     @property
     def attention_level(self) -> int:

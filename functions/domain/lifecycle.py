@@ -15,6 +15,7 @@ class State(StrEnum):
     ASSIGNED = "assigned"  # 已交办
     IN_PROGRESS = "in_progress"  # 办理中（已签收）
     AWAITING_CITIZEN = "awaiting_citizen"  # 待补充材料: the reply deadline waits for the citizen
+    REPLY_REVIEW = "reply_review"  # 答复待审核: the lead's reply waits for its platform's review
     REPLIED = "replied"  # 已答复
     REOPENED = "reopened"  # 重办中
     MERGED = "merged"  # 已并件: follows its primary (``merged_into``), no clock of its own
@@ -37,6 +38,7 @@ class StateInfo:
     read_only: bool = False  # the auditors' record: takes nothing but anonymisation
     public_label: str | None = None  # what the public pages call it, when not ``label``
     next_step: str = ""  # what the citizen's tracking page says comes next
+    public_as: State | None = None  # the state the public and the citizen see, when not this
 
     @property
     def shown(self) -> str:
@@ -75,6 +77,15 @@ STATES: dict[State, StateInfo] = {
         public_label="待补充",
         next_step="承办单位请您补充材料，请在下方期限内补充；补充前答复时限暂停计时，逾期未补充的，承办单位将依现有材料办理。",
     ),
+    # 答复审核 (§15): the lead has replied (its reply deadline no longer runs) and the platform
+    # holding the case reviews the reply before the citizen reads it; the public still sees the
+    # case being handled.
+    State.REPLY_REVIEW: StateInfo(
+        "答复待审核",
+        public_label="办理中",
+        public_as=State.IN_PROGRESS,
+        next_step="承办单位正在办理，将在答复时限前答复您。",
+    ),
     State.REPLIED: StateInfo(
         "已答复",
         next_step="承办单位已答复，请阅读答复并在评价期内评价。",
@@ -107,6 +118,9 @@ STATES: dict[State, StateInfo] = {
 
 STATE_LABELS = {state: info.label for state, info in STATES.items()}
 PUBLIC_STATE_LABELS = {state: info.shown for state, info in STATES.items()}
+# What the public pages and the citizen's tracking page call each state (and the board files it
+# under): a state of the platform's own (答复待审核) shows as the state it stands for.
+PUBLIC_STATES = {state: info.public_as or state for state, info in STATES.items()}
 
 # Named subsets, derived from the properties.
 TERMINAL = frozenset(s for s, i in STATES.items() if i.terminal)
@@ -161,6 +175,9 @@ class EventType(StrEnum):
     REASSIGNED = "reassigned"
     RETURN_REFUSED = "return_refused"
     REPLIED = "replied"
+    REPLY_SUBMITTED = "reply_submitted"  # 答复审核: the lead's reply goes up for review
+    REPLY_APPROVED = "reply_approved"  # … the platform approves it (and it is published)
+    REPLY_RETURNED = "reply_returned"  # … or returns it to the lead with a note
     RATED = "rated"
     REOPENED = "reopened"
     ESCALATED = "escalated"

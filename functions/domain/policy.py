@@ -59,6 +59,11 @@ DEFAULT_TRIAGE_LADDER: tuple[Rung, ...] = (
 )
 
 
+CITY_LEVEL = "city"  # functions/domain/platforms.py CITY: the city's own platform
+COUNTY_LEVEL = "county"
+NO_REPLY_REVIEW: Mapping[str, bool] = {CITY_LEVEL: False, COUNTY_LEVEL: False}
+
+
 def _default_reply_days() -> dict[Kind | None, dict[Urgency, int]]:
     return {
         None: {Urgency.URGENT: 2, Urgency.GENERAL: 5, Urgency.COMPLEX: 15},
@@ -87,6 +92,14 @@ class SlaPolicy:
     supplement_working_days: int = 5  # … and how long the citizen has to answer
     ladder: tuple[Rung, ...] = DEFAULT_LADDER
     triage_ladder: tuple[Rung, ...] = DEFAULT_TRIAGE_LADDER  # the platform's own, on 受理
+    # 答复审核 (§15): per level of the platform holding a case ("city", "county"), whether its
+    # units' replies go up for the platform's review before the citizen reads them.
+    reply_review: Mapping[str, bool] = field(default_factory=lambda: dict(NO_REPLY_REVIEW))
+
+    def reviews_replies(self, holder: str) -> bool:
+        """Whether a lead's reply on a case held by ``holder`` (the city or a county platform
+        id) waits for that platform's review."""
+        return bool(self.reply_review.get(CITY_LEVEL if holder == CITY_LEVEL else COUNTY_LEVEL))
 
     def reply_days(self, urgency: Urgency, kind: Kind | None = None) -> int:
         row = self.reply_working_days.get(kind) or self.reply_working_days[None]
@@ -178,6 +191,9 @@ def policy_to_dict(policy: SlaPolicy) -> dict[str, Any]:
         "supplement_working_days": policy.supplement_working_days,
         "ladder": _rungs(policy.ladder),
         "triage_ladder": _rungs(policy.triage_ladder),
+        "reply_review": {
+            level: bool(policy.reply_review.get(level)) for level in (CITY_LEVEL, COUNTY_LEVEL)
+        },
     }
 
 
@@ -356,6 +372,23 @@ def _ladder(raw: Any, problems: _Problems, kind: _LadderKind) -> tuple[Rung, ...
     return tuple(r for r in rungs if r is not None)
 
 
+def _reply_review(raw: Any, problems: _Problems) -> dict[str, bool] | None:
+    """答复审核 per level: an object of booleans; a level left out keeps review off."""
+    levels = (CITY_LEVEL, COUNTY_LEVEL)
+    if not isinstance(raw, Mapping):
+        problems.add("reply_review", "答复审核设置格式不正确", "must be an object")
+        return None
+    before = len(problems.found)
+    for key, value in raw.items():
+        if key not in levels:
+            problems.add(f"reply_review.{key}", f"未知的平台层级：{key}", f"unknown level {key}")
+        elif not isinstance(value, bool):
+            problems.add(f"reply_review.{key}", "是否审核答复应为是/否", "must be a boolean")
+    if len(problems.found) != before:
+        return None
+    return {level: bool(raw.get(level, False)) for level in levels}
+
+
 def parse_policy(data: Mapping[str, Any]) -> tuple[SlaPolicy, list[FieldError]]:
     """The policy a document describes, and every problem found in it.
 
@@ -378,6 +411,10 @@ def parse_policy(data: Mapping[str, Any]) -> tuple[SlaPolicy, list[FieldError]]:
                 f"must be at least the longest reply deadline ({longest} working days)",
             )
         values.pop("reply_cap_working_days", None)
+    if "reply_review" in data:
+        review = _reply_review(data["reply_review"], problems)
+        if review is not None:
+            values["reply_review"] = review
     for kind in (_DEPARTMENT_LADDER, _TRIAGE_LADDER):
         if kind.field in data:
             ladder = _ladder(data[kind.field], problems, kind)

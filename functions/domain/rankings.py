@@ -106,8 +106,12 @@ def deltas(result: TransitionResult, calendar: WorkCalendar) -> dict[Cohort, dic
             bump(here, signed=1, signed_on_time=int(due is None or event.at <= due))
         elif event.type == EventType.REPLIED:
             started = assignment.reply_started_at or assignment.assigned_at
-            days = calendar.working_days_between(local_date(started), local_date(event.at))
-            on_time = int(event.at <= assignment.reply_due_at)
+            # 答复审核: a reviewed reply counts when the department wrote it, not when the
+            # platform approved it (the review is the platform's time).
+            submitted = event.data.get("submitted_at")
+            at = datetime.fromisoformat(submitted) if submitted else event.at
+            days = calendar.working_days_between(local_date(started), local_date(at))
+            on_time = int(at <= assignment.reply_due_at)
             bump(here, replied=1, replied_on_time=on_time, reply_days=max(days, 0))
         elif event.type == EventType.RATED:
             good = event.data.get("rating") in (Rating.SATISFIED, Rating.BASICALLY_SATISFIED)

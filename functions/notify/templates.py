@@ -603,6 +603,15 @@ def _return_refused(case: Case, to: To) -> Text:
     return _told(case, to, "退回申请未同意", "总平台维持原交办，请继续办理。", [])
 
 
+@to_department("reply_returned")
+def _reply_returned(case: Case, to: To) -> Text:
+    """答复审核: the platform returned the lead's reply; the note says why."""
+    review = case.reply_review
+    note = review.returned_note if review else ""
+    sentence = "平台审核后退回了贵单位的答复，请根据审核意见修改后重新答复（答复时限不变）。"
+    return _told(case, to, "答复退回修改", sentence, quoted("审核意见", note) if note else [])
+
+
 def staff_sign_in(link: str, minutes: int) -> Text:
     return Text(
         "问政平台工作人员登录链接",
@@ -1167,6 +1176,23 @@ def _handed_down(case: Case, to: Office) -> Text:
         f"市级平台已将诉求（编号 {case.case_id}）转交本县（区）平台办理。",
         f"请于 {local(h.due_at)} 前交办本级承办单位；留言人的答复时限为 {local(h.reply_due_at)}。"
         "如不属于本县（区）办理，请退回市级平台并说明理由。",
+    )
+
+
+@to_staff("reply_review")
+def _reply_review(case: Case, to: Office) -> Text:
+    """答复审核: a unit's reply waits for the review of the platform holding the case."""
+    review = case.reply_review
+    draft = review.draft if review else None
+    said = quoted("答复内容（待审核）", draft.text) if draft else []
+    unit = one_line(draft.department.name) if draft else "承办单位"
+    return _office_text(
+        case,
+        to,
+        "答复待审核",
+        f"{unit}已答复诉求（编号 {case.case_id}），答复须经本平台审核后才告知留言人。",
+        "请在工作台审核：通过后告知留言人；如需修改，请退回承办单位并说明理由。",
+        said,
     )
 
 

@@ -27,6 +27,7 @@ from functions.domain.cases import (
 from functions.domain.integrity import Link, Verification
 from functions.domain.lifecycle import (
     PUBLIC_STATE_LABELS,
+    PUBLIC_STATES,
     ROLE_LABELS,
     STATE_LABELS,
     STATES,
@@ -175,7 +176,7 @@ def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
         "title": public_title(case),
         "excerpt": _excerpt(case),
         "name_masked": mask_name(case.contact.name),
-        "state": case.state.value,
+        "state": PUBLIC_STATES[case.state].value,
         "state_label": PUBLIC_STATE_LABELS[case.state],
         "created_at": iso(case.created_at),
         "lead": _ref(a.lead) if a else None,
@@ -356,6 +357,7 @@ def time_limits(policy: SlaPolicy) -> dict[str, Any]:
         "info_requests_allowed": policy.info_requests_allowed,
         "supplement_working_days": policy.supplement_working_days,
         "red_card_overdue_working_days": min(red) if red else None,
+        "reply_review": policy_to_dict(policy)["reply_review"],
     }
 
 
@@ -492,6 +494,8 @@ def staff_case(
             if case.pending
             else None,
             "actions": actions,
+            "reply_review": reply_review(case),
+            "state": case.state.value,  # staff and the department see the platform's own states
             "state_label": STATE_LABELS[case.state],
             "info_requests": [_info_request(r) for r in case.info_requests],
             "merged": {
@@ -529,6 +533,26 @@ def staff_case(
     return view
 
 
+def reply_review(case: Case) -> dict[str, Any] | None:
+    """答复审核: the lead's reply awaiting the platform's review (``draft``, with its photos), or
+    the platform's note returning the last one (``returned_note``) while the lead has yet to
+    reply again; None when neither."""
+    r = case.reply_review
+    if r is None or (r.draft is None and r.returned_at is None):
+        return None
+    waiting = case.state == State.REPLY_REVIEW and r.draft is not None
+    return {
+        "waiting": waiting,
+        "draft": {**_reply(r.draft), "photos": all_photos(case, len(case.replies))}
+        if waiting and r.draft
+        else None,
+        "late": r.late if waiting else None,
+        "returned_at": _iso(r.returned_at),
+        "returned_note": r.returned_note or None,
+        "rounds": r.rounds,
+    }
+
+
 def _merged_rating(r: MergedRating) -> dict[str, Any]:
     return {
         "reply": r.reply,
@@ -550,7 +574,7 @@ def merged_primary(case: Case, primary: Case) -> dict[str, Any]:
     mine = case.merged.rated(n) if n else None
     return {
         "case_id": primary.case_id,
-        "state": primary.state.value,
+        "state": PUBLIC_STATES[primary.state].value,
         "state_label": PUBLIC_STATE_LABELS[primary.state],
         "published": primary.is_public,
         "reply": {

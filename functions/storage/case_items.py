@@ -21,6 +21,7 @@ from functions.domain.desk import desk_lead
 from functions.domain.lifecycle import (
     AUDITED,
     OPEN,
+    PUBLIC_STATES,
     READ_ONLY,
     Role,
     State,
@@ -59,6 +60,7 @@ _NESTED = (
     "merged_complaints",
     "handoff",
     "triage",
+    "reply_review",
 )
 # Nested lists left out of the item while empty, so that a filter can ask whether they exist.
 _SPARSE = frozenset({"merged_complaints"})
@@ -142,7 +144,7 @@ def to_model(case: Case) -> CaseModel:
             model.audit_department = f"{case.lead.id}#{month}"
     if case.is_public:
         model.pub_all = "1"
-        model.pub_state = case.state.value
+        model.pub_state = PUBLIC_STATES[case.state].value
         model.pub_kind = case.kind.value
         model.pub_category = case.category
         model.pub_district = case.district

@@ -260,6 +260,8 @@ class CaseModel(Model):
     # the table's 20 secondary indexes are nearly all taken).
     holder = UnicodeAttribute(default="city")
     handoff: MapAttribute[str, Any] = MapAttribute(null=True)
+    # 答复审核: the lead's draft reply under the platform's review, or the note returning it
+    reply_review: MapAttribute[str, Any] = MapAttribute(null=True)
     # 并件不满意: flags for the coordinator; absent while there are none (the queue's filter)
     merged_complaints: ListAttribute[Any] = ListAttribute(null=True)
     extensions_used = NumberAttribute(default=0)

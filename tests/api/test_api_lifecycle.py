@@ -494,6 +494,7 @@ def test_the_queue_counts_states_and_sorts_by_deadline(api: Api) -> None:
         "assigned": 1,
         "in_progress": 2,
         "awaiting_citizen": 0,
+        "reply_review": 0,
         "replied": 0,
         "reopened": 0,
         "merged": 0,

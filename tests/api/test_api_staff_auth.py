@@ -20,6 +20,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/staff/cases/{case_id}/assign"): {"lead": "dept-1"},
     ("POST", "/api/staff/cases/{case_id}/return-decision"): {"decision": "insist"},
     ("POST", "/api/staff/cases/{case_id}/extension-decision"): {"decision": "refuse"},
+    ("POST", "/api/staff/cases/{case_id}/reply-review"): {"decision": "approve"},
     ("POST", "/api/staff/cases/{case_id}/close"): {"note": "经研究办结"},
     ("POST", "/api/staff/cases/{case_id}/feature"): {"summary": "一周内修好了电梯"},
     ("PUT", "/api/admin/calendar"): {"extra_holidays": [], "confirmed_through": 2026},
@@ -67,9 +68,9 @@ def test_route_table_covers_every_guarded_staff_route() -> None:
     expanded = (registered - {("POST", "/api/staff/cases/{case_id}/{action}")}) | actions
     assert expanded == set(ROUTE_ROLES)
     assert ("GET", "/api/staff/me") in ROUTE_ROLES
-    # Nine workflow actions (并件, 撤销并件 and 退回市级平台 among them), public version,
-    # hide-photo, 回音壁 on and off.
-    assert len(actions) == 13
+    # Ten workflow actions (并件, 撤销并件, 退回市级平台 and 审核答复 among them), public
+    # version, hide-photo, 回音壁 on and off.
+    assert len(actions) == 14
 
 
 def test_every_staff_route_checks_the_session_and_the_role(api: Api) -> None:

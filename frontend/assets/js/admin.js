@@ -219,8 +219,31 @@ function ladderList(ladder) {
   }));
 }
 
+// 答复审核 (§15): per level, whether the platform reviews its units' replies before the citizen reads them.
+const REVIEW_LEVELS = [
+  ['city', '市级平台审核市直单位的答复'],
+  ['county', '县（区）平台审核本级单位的答复'],
+];
+
+function reviewBoxes(doc, editable) {
+  const current = doc.reply_review || {};
+  const boxes = REVIEW_LEVELS.map(([level, label]) => {
+    const id = uid('review');
+    const box = h('input', { type: 'checkbox', id, name: `reply_review.${level}`, disabled: !editable });
+    box.checked = Boolean(current[level]);
+    return { level, box, row: h('div', { class: 'choice' }, box, h('label', { for: id }, label)) };
+  });
+  const element = h('fieldset', { class: 'choices' },
+    h('legend', null, '答复审核'),
+    h('p', { class: 'hint' }, '开启后，承办单位的答复先由办理该件的平台审核，审核通过才告知留言人；退回的，原答复时限不变。'),
+    boxes.map((b) => b.row));
+  const collect = () => Object.fromEntries(boxes.map((b) => [b.level, b.box.checked]));
+  return { element, collect };
+}
+
 function policySection(tax, doc, editable, message = null) {
   const table = replyTable(tax, doc.reply_working_days, editable);
+  const review = reviewBoxes(doc, editable);
   const limits = LIMITS.map(([name, label, hint, min, max, step]) => ({
     name, input: numberInput(name, doc[name], min, max, step, editable, label), label, hint,
   }));
@@ -235,6 +258,7 @@ function policySection(tax, doc, editable, message = null) {
     summary,
     table.element,
     h('div', { class: 'grid-2' }, limits.map((l) => field({ label: l.label, control: l.input, path: l.name, hint: l.hint }))),
+    review.element,
     h('section', null, h('h3', null, '提醒与督办'),
       h('p', { class: 'hint' }, '提醒规则可通过 PUT /api/admin/policy 的 ladder 字段修改，保存本页时保持不变。'),
       ladderList(doc.ladder || []),
@@ -252,7 +276,9 @@ function policySection(tax, doc, editable, message = null) {
     clearFieldErrors(form);
     summary.replaceChildren();
     saved.replaceChildren();
-    const body = { reply_working_days: table.collect(), ladder: doc.ladder, triage_ladder: doc.triage_ladder };
+    const body = {
+      reply_working_days: table.collect(), ladder: doc.ladder, triage_ladder: doc.triage_ladder, reply_review: review.collect(),
+    };
     for (const l of limits) {
       if (l.input.value !== '') body[l.name] = Number(l.input.value);
     }

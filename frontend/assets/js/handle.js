@@ -103,6 +103,7 @@ function render(view, message) {
           : '贵单位是本件的牵头单位：请及时签收，并在答复时限内答复留言人。')),
       deadlines.length ? h('section', { class: 'panel' }, h('h2', null, '办理时限'), facts(deadlines, 'facts facts-deadlines'), provisionalNote(c)) : null,
       pendingNotice(c.pending),
+      reviewNotice(c.reply_review),
       waitingNotice(c.info_request),
       followupNotice(view.followup),
       c.info_request && !actions.length ? null : actionsPanel(actions, view),
@@ -115,10 +116,25 @@ function render(view, message) {
       assignment && assignment.co_handlers && assignment.co_handlers.length
         ? coHandlerInputs(role === 'lead' ? assignment.co_handlers : assignment.co_handlers.filter((d) => view.department && d.id === view.department.id))
         : null,
+      c.reply_review && c.reply_review.draft
+        ? repliesSection([c.reply_review.draft], { title: '待审核的答复', intro: h('p', { class: 'muted' }, '平台审核通过后告知留言人。') })
+        : null,
       repliesSection(c.replies, { emptyText: '尚未答复。' }),
       timelineSection(c.events || c.timeline)));
   const first = app.querySelector('.alert[tabindex]');
   if (first) first.focus();
+}
+
+/** 答复审核: the reply waits for the platform's review, or the platform returned it with a note. */
+function reviewNotice(review) {
+  if (!review) return null;
+  if (review.waiting) {
+    return alertBox('贵单位的答复已提交，正在等待平台审核；审核通过后告知留言人，如被退回将通过邮件通知贵单位。', 'info');
+  }
+  if (!review.returned_note) return null;
+  return alertBox('平台退回了贵单位的答复，请根据审核意见修改后重新答复（答复时限不变）。', 'warning',
+    h('p', null, `审核意见：${review.returned_note}`),
+    review.returned_at ? h('p', { class: 'muted' }, `退回时间：${formatDateTime(review.returned_at)}`) : null);
 }
 
 function pendingNotice(pending) {

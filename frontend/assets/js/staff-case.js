@@ -52,6 +52,7 @@ export function showCase(panel, c, message, env) {
       unreachableNote(c),
       similarSection(c),
       pendingBox(c.pending),
+      reviewBox(c.reply_review),
       actionsSection(c, env),
       c.state !== 'submitted'
         ? publicVersionSection(c, env.done, { submit: versionPath ? (body, options) => staffPost(versionPath, body, options) : null, failed: env.failed })
@@ -166,6 +167,20 @@ function pendingBox(p) {
     h('p', { class: 'alert-title' }, `待审申请：${p.department ? p.department.name : ''}${what}`),
     p.reason ? h('p', null, `理由：${p.reason}`) : null,
     p.at ? h('p', { class: 'muted' }, `申请时间：${formatDateTime(p.at)}`) : null);
+}
+
+/** 答复审核: the lead's reply awaiting this platform's review, or the note it was returned with. */
+function reviewBox(r) {
+  if (!r) return null;
+  if (r.waiting && r.draft) {
+    return repliesSection([r.draft], {
+      title: '待审核的答复',
+      intro: alertBox(`承办单位已答复，须经本平台审核通过后才告知留言人${r.late ? '（答复时已超过答复时限）' : ''}。`, 'warning'),
+    });
+  }
+  if (!r.returned_note) return null;
+  return alertBox(`答复已退回承办单位修改${r.returned_at ? `（${formatDateTime(r.returned_at)}）` : ''}`, 'info',
+    h('p', null, `审核意见：${r.returned_note}`));
 }
 
 function assignmentBox(a) {

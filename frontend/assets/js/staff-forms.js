@@ -319,6 +319,34 @@ function extensionDecisionForm(c, { send, done, failed }) {
   });
 }
 
+/** 答复审核: approve the lead's reply (the citizen is told) or return it with a note. */
+function replyReviewForm(c, { send, done, failed }) {
+  const decision = fieldset({
+    legend: '审核决定', path: 'decision', cls: 'choices',
+    children: radios('decision', [{ code: 'approve', label: '审核通过，告知留言人' }, { code: 'return', label: '退回承办单位修改' }], ''),
+  });
+  const note = h('textarea', { name: 'note', rows: '3' });
+  return actionForm({
+    children: [decision, field({ label: '审核意见', control: note, path: 'note', hint: '退回时必填，承办单位将收到此意见。', extra: counter(note, 1000) })],
+    collect() {
+      const body = { decision: checkedValue(decision), note: note.value.trim() };
+      const errors = [];
+      if (!body.decision) errors.push({ field: 'decision', message: '请选择审核决定' });
+      if (body.decision === 'return' && !body.note) errors.push({ field: 'note', message: '退回答复须填写审核意见' });
+      return { body, errors };
+    },
+    confirm: (body) => ({
+      title: '确认审核决定',
+      message: body.decision === 'approve' ? '通过后答复将告知留言人，评价期开始。' : '答复将退回承办单位修改，原答复时限不变。',
+      details: [['决定', body.decision === 'approve' ? '审核通过' : '退回修改'], ['审核意见', body.note ? truncate(body.note, 120) : '（无）']],
+    }),
+    submit: send,
+    done: (v) => done(v, '已审核答复。'),
+    failed,
+    submitLabel: '提交审核决定',
+  });
+}
+
 function closeForm(c, { send, done, failed }) {
   const note = h('textarea', { name: 'note', rows: '3' });
   return actionForm({
@@ -407,5 +435,6 @@ export const FORMS = {
   assign: assignForm,
   'return-decision': returnDecisionForm,
   'extension-decision': extensionDecisionForm,
+  'reply-review': replyReviewForm,
   close: closeForm,
 };

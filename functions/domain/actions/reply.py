@@ -1,4 +1,7 @@
-"""答复: the lead answers the citizen; the reply deadline stops and the rating window opens."""
+"""答复: the lead answers the citizen; the reply deadline stops and the rating window opens.
+Where the policy has the platform holding the case review its units' replies (答复审核, §15),
+the reply waits as a draft for that review (functions/domain/actions/reply_review.py), and
+:func:`publish` is what the approval then does."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from functions.domain.cases import (
     Event,
     Notice,
     Reply,
+    ReplyReview,
     TransitionResult,
     begin,
     finish,
@@ -28,6 +32,7 @@ from functions.domain.lifecycle import EventType, Role, State
 from functions.domain.taxonomy import Outcome
 
 REPLIED = EventKind(EventType.REPLIED, "答复", public=True)
+REPLY_SUBMITTED = EventKind(EventType.REPLY_SUBMITTED, "答复提交审核")
 
 
 def reply(
@@ -57,10 +62,31 @@ def reply(
         planned_date = None
     if case.pending is not None:
         new.pending = None  # a reply settles any open request
-    new.replies.append(Reply(now, assignment.lead, outcome, text.strip(), planned_date))
+    draft = Reply(now, assignment.lead, outcome, text.strip(), planned_date)
+    late = now > assignment.reply_due_at
+    if rules.policy.reviews_replies(case.holder):
+        return _for_review(case, new, before, actor, draft, late, now)
+    event = publish(new, before, actor, draft, late, now, rules)
+    return finish(case, new, now, [event], [Notice("replied", "citizen")])
+
+
+def publish(
+    new: Case,
+    before: State,
+    actor: Actor,
+    reply: Reply,
+    late: bool,
+    now: datetime,
+    rules: DeadlineRules,
+    data: Mapping[str, str] | None = None,
+) -> Event:
+    """The reply reaches the citizen (the caller adds the ``replied`` citizen notice, which the
+    followers and merged cases' citizens hear of too): the case is 已答复 and may be rated."""
+    new.replies.append(reply)
     new.state = State.REPLIED
     new.rating_window_ends_at = now + timedelta(days=rules.policy.rating_window_days)
-    event = Event(
+    new.reply_review = None
+    return Event(
         EventType.REPLIED,
         now,
         actor,
@@ -68,12 +94,36 @@ def reply(
         new.state,
         "",
         {
-            "outcome": outcome,
-            "late": str(now > assignment.reply_due_at).lower(),
-            "text_sha256": text_digest(new.replies[-1].text),
+            "outcome": reply.outcome,
+            "late": str(late).lower(),
+            "text_sha256": text_digest(reply.text),
+            **(data or {}),
         },
     )
-    return finish(case, new, now, [event], [Notice("replied", "citizen")])
+
+
+def _for_review(
+    case: Case, new: Case, before: State, actor: Actor, draft: Reply, late: bool, now: datetime
+) -> TransitionResult:
+    """答复审核: the reply waits for the platform holding the case; its coordinators are told.
+    The department's reply deadline stops here as on any reply."""
+    rounds = case.reply_review.rounds if case.reply_review else 0
+    new.reply_review = ReplyReview(before, draft, late, rounds=rounds)
+    new.state = State.REPLY_REVIEW
+    event = Event(
+        EventType.REPLY_SUBMITTED,
+        now,
+        actor,
+        before,
+        new.state,
+        "",
+        {
+            "outcome": draft.outcome,
+            "late": str(late).lower(),
+            "text_sha256": text_digest(draft.text),
+        },
+    )
+    return finish(case, new, now, [event], [Notice("reply_review", "coordinators")])
 
 
 def planned(raw: str | None) -> date | None:
@@ -107,7 +157,8 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
                 f"本件已有 {held} 张照片，每件最多 {limit} 张，本次最多还能添加 {room} 张",
                 f"the case holds {held} photos of at most {limit}",
             )
-        index = len(result.case.replies) - 1
+        # the reply's number once published (a draft under review is the next one)
+        index = len(case.replies)
         for photo in ctx.attach_photos(list(body["photos"])):
             photo.reply = index
             result.case.photos.append(photo)
@@ -118,12 +169,17 @@ ACTION = ActionDef(
     name="reply",
     label="答复",
     sources=states(State.IN_PROGRESS, State.REOPENED),
-    targets=states(State.REPLIED),
+    targets=states(State.REPLIED, State.REPLY_REVIEW),
     actors=frozenset({Role.LEAD}),
-    events=(REPLIED,),
-    notices=("replied",),
+    events=(REPLIED, REPLY_SUBMITTED),
+    notices=("replied", "reply_review"),
     route=Route(
-        "department", "reply", "handle-reply", "答复", "答复留言人；答复时限停止计时，评价期开始。"
+        "department",
+        "reply",
+        "handle-reply",
+        "答复",
+        "答复留言人；答复时限停止计时，评价期开始。平台审核答复时（答复审核），答复先交办理该件的"
+        "平台审核，审核通过后才告知留言人。",
     ),
     run=run,
     available=lead_acts,

@@ -1,7 +1,8 @@
 """单位与账号目录 on admin.html against the local stack (§15): an admin creates a town under
 a county platform, edits it and finds it in the list filtered by platform; a CSV import with a
-bad row shows the row-numbered report and writes nothing. The town is disabled at the end
-(no hard delete), so the other tests' assign lists are as they were."""
+bad row shows the row-numbered report and writes nothing; an auditor reads the changes. The
+town is disabled at the end (no hard delete), so the other tests' assign lists are as they
+were."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PageProblems
 from tests.browser.test_admin_page import sign_in
+from tests.browser.test_audit_page import sign_in_on_the_audit_page
 from tests.browser.test_pages import assert_clean
 from tests.localstack import Stack
 
@@ -70,4 +72,12 @@ def test_an_admin_creates_and_edits_a_town_and_a_bad_import_is_reported(
     page.get_by_label("按平台筛选").select_option("jiangcheng-platform")
     row.get_by_role("button", name="停用 江城区测试街道").click()
     expect(page.get_by_text(f"{TOWN} 已停用")).to_be_visible()
+
+    # The auditor reads who changed what.
+    page.evaluate("sessionStorage.clear()")
+    sign_in_on_the_audit_page(page, stack)
+    page.get_by_role("button", name="查看目录变更记录").click()
+    changes = page.get_by_role("region", name="目录变更记录列表")
+    expect(changes.locator("tr", has_text="停用单位").first).to_contain_text(TOWN)
+    expect(changes).to_contain_text("name: 江城区测试街道办事处 → 江城区测试街道")
     assert_clean(problems)

@@ -88,6 +88,8 @@ FUNCTIONS: dict[str, Access] = {
             counters=Table(READ + WRITE),
             departments=Table(READ + WRITE + SCAN),
             staff=Table(READ + WRITE + SCAN),
+            # The directory's change records (§15): written with each change, read by auditors.
+            directory_changes=Table(READ + WRITE),
             settings=Table(READ + WRITE),
             idempotency=Table(READ + WRITE),
             rankings=Table(READ),

@@ -1,7 +1,8 @@
 """Admin routes: the deployment settings deadlines follow (the working-day calendar's overrides
 and the SLA policy), the districts' boundaries submissions are placed in, the categories
-whose 投诉 and 求助 need a place, and the 附议 thresholds (群众关注); and the revocation of
-a unit's desk links (单位工作台). Admins write
+whose 投诉 and 求助 need a place, and the 附议 thresholds (群众关注); the revocation of
+a unit's desk links (单位工作台); and the directory (§15: units, county platforms, staff
+accounts, CSV import and export; admins only, every change recorded). Admins write
 them; coordinators, who answer for the deadlines, may read the deadline settings (the
 boundaries are public: GET /api/geo/districts). Every route names its roles in
 ``ROUTE_ROLES`` (walked by the authorisation test with the staff routes)."""
@@ -9,8 +10,9 @@ boundaries are public: GET /api/geo/districts). Every route names its roles in
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
 from functions.api.http import body, header, now, route
 from functions.api.spec import STAFF, Spec, answer, path_param
@@ -30,6 +32,17 @@ DISTRICTS = "/api/admin/geo/districts"
 PLACE_CATEGORIES = "/api/admin/place-categories"
 SUPPORT_THRESHOLDS = "/api/admin/support-thresholds"
 DESK_REVOKE = "/api/admin/units/{unit_id}/desk/revoke"
+UNITS = "/api/admin/units"
+UNIT = "/api/admin/units/{unit_id}"
+UNIT_DISABLE = "/api/admin/units/{unit_id}/disable"
+UNIT_ENABLE = "/api/admin/units/{unit_id}/enable"
+UNITS_EXPORT = "/api/admin/units/export"
+UNITS_IMPORT = "/api/admin/units/import"
+STAFF_ACCOUNTS = "/api/admin/staff"
+STAFF_ACCOUNT = "/api/admin/staff/{email}"
+STAFF_DISABLE = "/api/admin/staff/{email}/disable"
+STAFF_ENABLE = "/api/admin/staff/{email}/enable"
+IMPORT_MAX_BYTES = 1024 * 1024  # a CSV of a thousand units and more, carried in JSON
 BOUNDARIES_MAX_BYTES = 1024 * 1024  # a city's boundaries, before they are stored compactly
 
 # (method, path) → roles; the route table the authorisation test walks.
@@ -44,6 +57,19 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", SUPPORT_THRESHOLDS): READERS,
     ("PUT", SUPPORT_THRESHOLDS): ADMINS,
     ("POST", DESK_REVOKE): ADMINS,
+    # The directory (§15): admins only, every change recorded.
+    ("GET", UNITS): ADMINS,
+    ("POST", UNITS): ADMINS,
+    ("PUT", UNIT): ADMINS,
+    ("POST", UNIT_DISABLE): ADMINS,
+    ("POST", UNIT_ENABLE): ADMINS,
+    ("GET", UNITS_EXPORT): ADMINS,
+    ("POST", UNITS_IMPORT): ADMINS,
+    ("GET", STAFF_ACCOUNTS): ADMINS,
+    ("POST", STAFF_ACCOUNTS): ADMINS,
+    ("PUT", STAFF_ACCOUNT): ADMINS,
+    ("POST", STAFF_DISABLE): ADMINS,
+    ("POST", STAFF_ENABLE): ADMINS,
 }
 
 
@@ -309,3 +335,359 @@ def revoke_desk(unit_id: str) -> dict[str, Any]:
     session = _session("POST", DESK_REVOKE)
     body(admin, "empty")
     return desk.revoke(unit_id, session, now())
+
+
+# --- the directory (§15) ------------------------------------------------------------------
+
+UNIT_ID = path_param("unit_id", "unit or county platform id", example="city-housing")
+EMAIL = path_param("email", "the account's e-mail (URL-encoded)", example="ops%40example.org")
+UNIT_LIST: dict[str, Any] = {
+    "type": "object",
+    "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Unit"}}},
+    "required": ["items"],
+}
+STAFF_LIST: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/StaffAccount"}}
+    },
+    "required": ["items"],
+}
+
+
+def _email(raw: str) -> str:
+    return unquote(raw).strip().lower()
+
+
+@route(
+    admin,
+    UNITS,
+    spec=Spec(
+        summary="单位与分平台目录",
+        operation_id="adminUnits",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Every handling unit and county platform, active or disabled, county platforms "
+            "first: level, kind, parent (as stored) and the platform a unit belongs to, "
+            "districts, categories and contacts (handler; spokesperson, texted for urgent "
+            "cases; leader)."
+        ),
+        responses={200: answer(UNIT_LIST)},
+        errors=(401, 403, 503),
+    ),
+)
+def units() -> dict[str, Any]:
+    from functions.services import directory_admin
+
+    _session("GET", UNITS)
+    return directory_admin.list_units()
+
+
+@route(
+    admin,
+    UNITS,
+    methods=("POST",),
+    status=201,
+    spec=Spec(
+        summary="新增单位或分平台",
+        operation_id="adminCreateUnit",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Creates a unit (`level` unit: department, town, enterprise; `parent` city or a "
+            "county platform, absent: the platform of its district) or a county platform "
+            "(`level` county, with `districts` and `triage`). Checked against the schema, "
+            "then the directory's rules (districts and categories known, the parent an "
+            "active county platform or city): 400 naming each field. 409 `unit_exists`. The "
+            "change is recorded."
+        ),
+        request="admin-unit",
+        responses={201: answer("Unit")},
+        errors=(400, 401, 403, 409, 413, 415, 503),
+    ),
+)
+def create_unit() -> dict[str, Any]:
+    from functions.services import directory_admin
+
+    session = _session("POST", UNITS)
+    return directory_admin.create_unit(body(admin, "admin-unit"), session, now())
+
+
+@route(
+    admin,
+    UNIT,
+    methods=("PUT",),
+    spec=Spec(
+        summary="修改单位或分平台（整份替换）",
+        operation_id="adminPutUnit",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Replaces the unit's data (its id and level stay; disable and enable have their "
+            "own routes); the same checks as creating. The change is recorded (before and "
+            "after). 404 `no_such_unit`."
+        ),
+        parameters=(UNIT_ID,),
+        request="admin-unit",
+        responses={200: answer("Unit")},
+        errors=(400, 401, 403, 404, 409, 413, 415, 503),
+    ),
+)
+def put_unit(unit_id: str) -> dict[str, Any]:
+    from functions.services import directory_admin
+
+    session = _session("PUT", UNIT)
+    return directory_admin.update_unit(unit_id, body(admin, "admin-unit"), session, now())
+
+
+@route(
+    admin,
+    UNIT_DISABLE,
+    methods=("POST",),
+    spec=Spec(
+        summary="停用单位或分平台",
+        operation_id="adminDisableUnit",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Disables the unit: it no longer receives cases nor appears in the assign lists; "
+            "its history stays. 409 `unit_has_open_cases` with `cases` (the open cases it "
+            "leads, and for a county platform those it holds, up to 50) until they are "
+            "reassigned; 409 `platform_has_units` for a county platform with active units. "
+            "No hard delete. Recorded."
+        ),
+        parameters=(UNIT_ID,),
+        request="empty",
+        responses={200: answer("Unit")},
+        errors=(400, 401, 403, 404, 409, 413, 415, 503),
+    ),
+)
+def disable_unit(unit_id: str) -> dict[str, Any]:
+    from functions.services import directory_admin
+
+    session = _session("POST", UNIT_DISABLE)
+    body(admin, "empty")
+    return directory_admin.disable_unit(unit_id, session, now())
+
+
+@route(
+    admin,
+    UNIT_ENABLE,
+    methods=("POST",),
+    spec=Spec(
+        summary="启用单位或分平台",
+        operation_id="adminEnableUnit",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Enables a disabled unit again (409 `platform_disabled` while its county "
+            "platform is disabled). Recorded."
+        ),
+        parameters=(UNIT_ID,),
+        request="empty",
+        responses={200: answer("Unit")},
+        errors=(400, 401, 403, 404, 409, 413, 415, 503),
+    ),
+)
+def enable_unit(unit_id: str) -> dict[str, Any]:
+    from functions.services import directory_admin
+
+    session = _session("POST", UNIT_ENABLE)
+    body(admin, "empty")
+    return directory_admin.enable_unit(unit_id, session, now())
+
+
+@route(
+    admin,
+    UNITS_EXPORT,
+    spec=Spec(
+        summary="导出单位目录（CSV）",
+        operation_id="adminExportUnits",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Every unit and county platform as CSV (UTF-8 with a BOM, one row per unit; the "
+            "columns are listed in docs/OPERATIONS.md, lists joined with `|`). The import "
+            "reads the same columns."
+        ),
+        responses={
+            200: answer(
+                {"type": "string"},
+                "UTF-8 CSV with a BOM, one row per unit",
+                media="text/csv",
+                headers={"Content-Disposition": '`attachment; filename="units.csv"`'},
+            )
+        },
+        errors=(401, 403, 503),
+    ),
+)
+def export_units() -> Response:
+    from functions.services import directory_admin
+
+    _session("GET", UNITS_EXPORT)
+    return Response(
+        body=directory_admin.export_csv(),
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="units.csv"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@route(
+    admin,
+    UNITS_IMPORT,
+    methods=("POST",),
+    max_body_bytes=IMPORT_MAX_BYTES,
+    spec=Spec(
+        summary="批量导入单位（CSV）",
+        operation_id="adminImportUnits",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Creates or updates units from CSV text (the export's columns; UTF-8 with or "
+            "without a BOM) sent as JSON `{csv}`. Every row is checked like a single unit; "
+            "400 `import_invalid` names each bad row and column (`rows.<row>.<column>`, the "
+            "header being row 1) and nothing is written. Otherwise each new or changed unit "
+            "is written with its record, 50 to a transaction. Up to 1 MB."
+        ),
+        request="admin-units-import",
+        responses={200: answer("UnitsImported")},
+        errors=(400, 401, 403, 409, 413, 415, 503),
+    ),
+)
+def import_units() -> dict[str, Any]:
+    from functions.services import directory_admin
+
+    session = _session("POST", UNITS_IMPORT)
+    sent = body(admin, "admin-units-import", limit=IMPORT_MAX_BYTES)
+    return directory_admin.import_csv(sent["csv"], session, now())
+
+
+@route(
+    admin,
+    STAFF_ACCOUNTS,
+    spec=Spec(
+        summary="工作人员账号",
+        operation_id="adminStaff",
+        tags=("admin",),
+        security=STAFF,
+        description="Every staff account, active or disabled: role, name, scope (county).",
+        responses={200: answer(STAFF_LIST)},
+        errors=(401, 403, 503),
+    ),
+)
+def staff_accounts() -> dict[str, Any]:
+    from functions.services import directory_admin
+
+    _session("GET", STAFF_ACCOUNTS)
+    return directory_admin.list_staff()
+
+
+@route(
+    admin,
+    STAFF_ACCOUNTS,
+    methods=("POST",),
+    status=201,
+    spec=Spec(
+        summary="新增工作人员账号",
+        operation_id="adminCreateStaff",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Creates an account (signs in by e-mailed link). `county` (an active county "
+            "platform) is required for `county_coordinator` and refused for other roles. 409 "
+            "`account_exists`. Recorded."
+        ),
+        request="admin-staff",
+        responses={201: answer("StaffAccount")},
+        errors=(400, 401, 403, 409, 413, 415, 503),
+    ),
+)
+def create_staff() -> dict[str, Any]:
+    from functions.services import directory_admin
+
+    session = _session("POST", STAFF_ACCOUNTS)
+    return directory_admin.create_staff(body(admin, "admin-staff"), session, now())
+
+
+@route(
+    admin,
+    STAFF_ACCOUNT,
+    methods=("PUT",),
+    spec=Spec(
+        summary="修改工作人员账号",
+        operation_id="adminPutStaff",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Replaces the account's role, name and scope; an admin cannot change their own "
+            "role (409 `own_account`). 404 `no_such_account`. Recorded."
+        ),
+        parameters=(EMAIL,),
+        request="admin-staff",
+        responses={200: answer("StaffAccount")},
+        errors=(400, 401, 403, 404, 409, 413, 415, 503),
+    ),
+)
+def put_staff(email: str) -> dict[str, Any]:
+    from functions.services import directory_admin
+
+    session = _session("PUT", STAFF_ACCOUNT)
+    sent = body(admin, "admin-staff")
+    return directory_admin.update_staff(_email(email), sent, session, now())
+
+
+@route(
+    admin,
+    STAFF_DISABLE,
+    methods=("POST",),
+    spec=Spec(
+        summary="停用工作人员账号",
+        operation_id="adminDisableStaff",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Disables the account: its sessions stop working at their next request. An admin "
+            "cannot disable themself (409 `own_account`). Recorded."
+        ),
+        parameters=(EMAIL,),
+        request="empty",
+        responses={200: answer("StaffAccount")},
+        errors=(400, 401, 403, 404, 409, 413, 415, 503),
+    ),
+)
+def disable_staff(email: str) -> dict[str, Any]:
+    from functions.services import directory_admin
+
+    session = _session("POST", STAFF_DISABLE)
+    body(admin, "empty")
+    return directory_admin.set_staff_active(_email(email), False, session, now())
+
+
+@route(
+    admin,
+    STAFF_ENABLE,
+    methods=("POST",),
+    spec=Spec(
+        summary="启用工作人员账号",
+        operation_id="adminEnableStaff",
+        tags=("admin",),
+        security=STAFF,
+        description="Enables a disabled account again. Recorded.",
+        parameters=(EMAIL,),
+        request="empty",
+        responses={200: answer("StaffAccount")},
+        errors=(400, 401, 403, 404, 409, 413, 415, 503),
+    ),
+)
+def enable_staff(email: str) -> dict[str, Any]:
+    from functions.services import directory_admin
+
+    session = _session("POST", STAFF_ENABLE)
+    body(admin, "empty")
+    return directory_admin.set_staff_active(_email(email), True, session, now())

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint
 
 from functions.api.http import body, header, now, query, route
-from functions.api.spec import CURSOR, MONTH_PATTERN, STAFF, Spec, answer, query_param
+from functions.api.spec import CURSOR, MONTH_PATTERN, STAFF, Spec, answer, page, query_param
 from functions.domain.lifecycle import Role
 
 if TYPE_CHECKING:
@@ -26,6 +26,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/audit/exports/{export_id}"): AUDITORS,
     ("GET", "/api/audit/exports/{export_id}/verify"): AUDITORS,
     ("GET", "/api/audit/log"): AUDITORS,
+    # The directory's change records (§15): auditors, and the admins who make the changes.
+    ("GET", "/api/audit/directory-changes"): frozenset({Role.AUDITOR, Role.ADMIN}),
 }
 
 
@@ -285,3 +287,31 @@ def access_log() -> dict[str, Any]:
 
     session = _session()
     return service.access_log(query(audit, "month").get("month"), session, now())
+
+
+@route(
+    audit,
+    "/api/audit/directory-changes",
+    spec=Spec(
+        summary="目录变更记录",
+        operation_id="auditDirectoryChanges",
+        tags=("audit",),
+        security=STAFF,
+        description=(
+            "谁在何时如何修改了单位目录与工作人员账号（修改前、修改后），最新在前，每页 50 条。"
+            "审计员与管理员可读。"
+        ),
+        parameters=(CURSOR,),
+        responses={200: answer(page("DirectoryChange"))},
+        errors=(400, 401, 403, 503),
+    ),
+)
+def directory_changes() -> dict[str, Any]:
+    from functions.services import directory_admin, staff_auth
+
+    staff_auth.authenticate(
+        header(audit, "authorization"),
+        now(),
+        ROUTE_ROLES[("GET", "/api/audit/directory-changes")],
+    )
+    return directory_admin.changes(query(audit, "cursor").get("cursor"))

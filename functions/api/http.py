@@ -73,6 +73,8 @@ def error_response(error: errors.DomainError) -> Response:
             {"field": f.field, "message": f.message, "message_en": f.message_en}
             for f in error.fields
         ]
+    if error.cases:
+        body["cases"] = list(error.cases)
     if status >= 500:
         log.error("request_failed", extra={"code": error.code, "status": status})
     headers = json_headers()

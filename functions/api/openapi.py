@@ -143,6 +143,13 @@ ENVELOPES: Json = {
                         "items": {"$ref": "#/components/schemas/FieldError"},
                         "description": "validation errors only",
                     },
+                    "cases": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": (
+                            "a 409 `unit_has_open_cases`: the open cases to reassign first"
+                        ),
+                    },
                 },
                 "required": ["code", "message", "message_en"],
             }

@@ -19,6 +19,9 @@ class DomainError(Exception):
     message_en: str
     code: str = "error"
     fields: list[FieldError] = field(default_factory=list)
+    # A 409 that something else blocks: the cases standing in the way (e.g. a unit's open
+    # cases, which are reassigned before it is disabled).
+    cases: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message_en}"

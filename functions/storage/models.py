@@ -584,6 +584,24 @@ class StaffModel(Model):
     county = UnicodeAttribute(null=True)  # a county coordinator's platform (§15)
 
 
+class DirectoryChangeModel(Model):
+    """Every change to the directory (units and staff accounts, §15): who, when, what it was
+    and what it became. Written in the same transaction as the change; never updated or
+    deleted by the app. One partition (``log`` = "directory"): changes are rare (an admin's
+    hand), read newest first by auditors."""
+
+    Meta = _meta("directory-changes")
+
+    log = UnicodeAttribute(hash_key=True)  # "directory"
+    entry_key = UnicodeAttribute(range_key=True)  # "<ISO instant>#<random>": in time order
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()  # the admin's email
+    action = UnicodeAttribute()  # unit.create | unit.update | unit.disable | staff.create …
+    target = UnicodeAttribute()  # the unit id or the staff email
+    before = UnicodeAttribute(default="null")  # JSON: the item before (null: created)
+    after = UnicodeAttribute(default="null")  # JSON: the item after
+
+
 class CounterModel(Model):
     """Counters kept with each transition by atomic ADD, one item per counter
     (``state#<state>``: cases in that state)."""
@@ -750,6 +768,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     OutboxModel,
     DepartmentModel,
     StaffModel,
+    DirectoryChangeModel,
     CounterModel,
     SettingModel,
     TallyModel,

@@ -43,6 +43,7 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_admin,
         test_api_audit,
         test_api_desk,
+        test_api_directory_admin,
         test_api_follow,
         test_api_jobs,
         test_api_lifecycle,
@@ -67,6 +68,10 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_desk.test_the_weekly_mail_sends_each_unit_with_open_cases_a_fresh_desk_link_once_a_week,
         test_api_desk.test_the_admin_revokes_a_units_desk_links_and_the_unit_can_ask_again,
         test_api_desk.test_the_desk_opens_only_the_units_own_open_cases,
+        # The directory (§15): writes with their records, the auditors' read, and the
+        # open-case check through the desk index before a unit is disabled.
+        test_api_directory_admin.test_a_hundred_units_import_in_one_go,
+        test_api_directory_admin.test_a_unit_with_open_cases_is_disabled_only_after_they_are_reassigned,
         test_api_sla.test_the_ladder_on_both_clocks_each_rung_once,
         test_api_photos.test_photo_processed_after_submission_is_recorded_on_the_case,
         test_api_photos.test_department_reply_photos_show_with_the_reply,

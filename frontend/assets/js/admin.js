@@ -1,11 +1,13 @@
 // 时限与工作日历设置: the deployment's working-day calendar overrides and SLA policy
-// (GET/PUT /api/admin/calendar, /api/admin/policy), and the 附议 thresholds. Admins edit; coordinators may read.
+// (GET/PUT /api/admin/calendar, /api/admin/policy), the 附议 thresholds, and for admins the
+// directory (单位与账号目录, admin-directory.js). Admins edit; coordinators may read.
 // Uses the staff session staff.js keeps in sessionStorage; every value goes in as text.
 import { h, $, replace, uid } from './dom.js';
 import { get, request, staffSession, clearStaffSession } from './api.js';
 import { formatDateTime } from './format.js';
 import { boundariesSection, placeCategoriesSection } from './admin-geo.js';
 import { supportThresholdsSection } from './admin-support.js';
+import { directorySection } from './admin-directory.js';
 import {
   taxonomy, optionsOf, field, loading, alertBox, errorBox, errorSummary, clearFieldErrors,
   showFieldErrors, setBusy, badge, facts, FALLBACK,
@@ -349,7 +351,8 @@ async function start() {
     policySection(tax, policy, editable),
     boundariesSection(shapes, tax, editable),
     placeCategoriesSection(places, editable),
-    supportThresholdsSection(tax, thresholds, editable));
+    supportThresholdsSection(tax, thresholds, editable),
+    editable ? directorySection(tax) : null);
 }
 
 start();

@@ -5,13 +5,14 @@ const TIMEOUT_MS = 20000;
 export const NETWORK_MESSAGE = '网络异常，请稍后重试';
 
 export class ApiError extends Error {
-  constructor(status, code, message, fields = [], messageEn = '') {
+  constructor(status, code, message, fields = [], messageEn = '', cases = []) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.fields = Array.isArray(fields) ? fields : [];
     this.messageEn = messageEn;
+    this.cases = Array.isArray(cases) ? cases : []; // a 409 blocked by open cases
   }
 }
 
@@ -118,6 +119,7 @@ export async function request(path, options = {}) {
       (envelope && envelope.message) || fallbackMessage(response.status, Boolean(envelope)),
       envelope && envelope.fields,
       envelope && envelope.message_en,
+      envelope && envelope.cases,
     );
   }
   if (data === undefined) throw new ApiError(response.status, 'bad_response', '服务器返回了无法识别的内容，请稍后重试');

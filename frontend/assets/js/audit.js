@@ -316,6 +316,55 @@ function logSection() {
     form, list)];
 }
 
+// ---- the directory's change records (§15) -----------------------------------------------------
+
+const DIR_ACTIONS = { 'unit.create': '新增单位', 'unit.update': '修改单位', 'unit.disable': '停用单位', 'unit.enable': '启用单位', 'unit.import': '导入单位', 'staff.create': '新增账号', 'staff.update': '修改账号', 'staff.disable': '停用账号', 'staff.enable': '启用账号' };
+
+/** Which fields a change touched: "name: 旧 → 新; …" (a new item: its fields). */
+function changed(before, after) {
+  const keys = [...new Set([...Object.keys(before || {}), ...Object.keys(after || {})])];
+  const text = (v) => (v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return keys.filter((k) => text((before || {})[k]) !== text((after || {})[k]))
+    .map((k) => (before ? `${k}: ${text(before[k])} → ${text(after[k])}` : `${k}: ${text(after[k])}`)).join('；');
+}
+
+function directoryChangesSection() {
+  const list = h('div', { 'aria-live': 'polite' });
+  const button = h('button', { type: 'button', class: 'btn btn-secondary' }, '查看目录变更记录');
+  let cursor = null;
+  const load = async () => {
+    setBusy(button, true, '正在读取…');
+    try {
+      const d = await auditGet('/api/audit/directory-changes', cursor ? { cursor } : undefined);
+      cursor = d.next_cursor;
+      const rows = d.items.map((e) => h('tr', null,
+        h('td', { class: 'nowrap' }, formatDateTime(e.at)), h('td', null, e.by),
+        h('td', null, DIR_ACTIONS[e.action] || e.action), h('td', null, h('span', { class: 'mono' }, e.target)),
+        h('td', { class: 'title-cell' }, changed(e.before, e.after))));
+      const body = list.querySelector('tbody');
+      if (body) body.append(...rows);
+      else {
+        replace(list, rows.length ? h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': '目录变更记录列表' },
+          h('table', { class: 'data-table audit-table' },
+            h('thead', null, h('tr', null, ['时间', '账号', '操作', '对象', '修改内容（修改前 → 修改后）'].map((t) => h('th', { scope: 'col' }, t)))),
+            h('tbody', null, rows))) : h('p', { class: 'muted' }, '暂无目录变更记录。'));
+      }
+      button.hidden = !cursor;
+    } catch (err) {
+      if (refused(err)) return;
+      replace(list, errorBox(err));
+    } finally {
+      setBusy(button, false);
+      if (cursor) button.textContent = '更多';
+    }
+  };
+  button.addEventListener('click', load);
+  return h('section', { class: 'panel', 'aria-labelledby': 'dir-changes-title' },
+    h('h2', { id: 'dir-changes-title' }, '目录变更记录'),
+    h('p', { class: 'hint' }, '管理员对单位、分平台和工作人员账号的每次修改：谁、何时、修改前后，最新的在前。'),
+    list, h('div', { class: 'form-actions' }, button));
+}
+
 // ---- the page -------------------------------------------------------------------------------
 
 function page(me) {
@@ -424,7 +473,8 @@ function page(me) {
       h('p', { class: 'hint' }, '按当前查询条件导出全部结果：JSON Lines 和 CSV，附 SHA-256 清单，不含联系方式。'),
       h('div', { class: 'form-actions' }, exportButton),
       exported),
-    log);
+    log,
+    directoryChangesSection());
   form.requestSubmit();
 }
 

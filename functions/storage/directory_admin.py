@@ -195,7 +195,9 @@ def forget_cached() -> None:
     """This process's cached directory (units, platforms, staff addresses) is stale now;
     other processes see the change within the cache's five minutes."""
     for key in list(directory._cache):
-        if key in {"departments", "platforms", "staff-emails"} or key.startswith("coordinators:"):
+        if key in {"units", "departments", "platforms", "staff-emails"} or key.startswith(
+            "coordinators:"
+        ):
             directory.forget(key)
 
 

@@ -68,6 +68,7 @@ def _median_ms(action: Callable[[], Any]) -> float:
 
 def _warm(client: Client) -> None:
     client.http.get("/api/taxonomy")  # reference data is cached per process
+    client.http.get("/api/departments")  # … the units and county platforms a case is routed by
     client.http.get("/api/cases")  # … the 附议 thresholds the cards state too
 
 

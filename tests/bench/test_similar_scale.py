@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 
 from tests.bench.test_rankings_scale import Reads, measuring
+from tests.factories import RULES
 
 CASES = [int(n) for n in os.environ.get("BENCH_SIMILAR_CASES", "300,1200").split(",")]
 PROBES = int(os.environ.get("BENCH_SIMILAR_PROBES", "20"))
@@ -77,6 +78,7 @@ def _case(n: int, report: dict[str, Any], at: datetime) -> Any:
         now=at,
         contact_salt="bench",
         location=Location(None, report["lat"], report["lng"]) if point else None,
+        rules=RULES,
     ).case
     case.state, case.approved_public = State.ACCEPTED, True
     return case

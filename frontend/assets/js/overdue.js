@@ -70,7 +70,10 @@ function overdueText(p) {
   return p.longest_overdue_working_days ? `${p.longest_overdue_working_days} 个工作日（${hours}）` : hours;
 }
 
-function showPlatforms(items) {
+function showPlatforms(all) {
+  // The city platform always; a county platform only while it has a delay (nine lines of
+  // "none" would bury the ones that matter).
+  const items = all.filter((p, i) => i === 0 || p.count);
   platforms.hidden = !items.length;
   replace(platforms,
     h('h2', { id: 'platform-delays-title' }, '平台受理超时'),

@@ -51,6 +51,7 @@ class Requests:
         self.items_written = 0
         self.in_dynamodb = 0.0
         self.scanned: list[str] = []  # tables scanned: reference data only, never cases
+        self.measured: list[Any] = []  # the clients the hooks are on
         self._started = 0.0
         self._table = ""
 
@@ -81,14 +82,10 @@ class Requests:
 
 @pytest.fixture
 def requests(aws: None) -> Iterator[Requests]:
-    from functions.storage.models import ALL_MODELS
 
     hooks = Requests()
-    clients = {id(c): c for c in (m._get_connection().connection.client for m in ALL_MODELS)}
     yield hooks  # populate first, then measure with ``measuring``
-    for client in clients.values():
-        client.meta.events.unregister("before-call.dynamodb", hooks.before)
-        client.meta.events.unregister("after-call.dynamodb", hooks.after)
+    unmeasuring(hooks)
 
 
 def measuring(hooks: Requests) -> None:
@@ -98,15 +95,16 @@ def measuring(hooks: Requests) -> None:
     for client in clients.values():
         client.meta.events.register("before-call.dynamodb", hooks.before)
         client.meta.events.register("after-call.dynamodb", hooks.after)
+    hooks.measured = list(clients.values())
 
 
 def unmeasuring(hooks: Requests) -> None:
-    from functions.storage.models import ALL_MODELS
-
-    clients = {id(c): c for c in (m._get_connection().connection.client for m in ALL_MODELS)}
-    for client in clients.values():
+    """Take the hooks off the clients ``measuring`` put them on, once (botocore fails on
+    taking a handler off a client a second time)."""
+    for client in hooks.measured:
         client.meta.events.unregister("before-call.dynamodb", hooks.before)
         client.meta.events.unregister("after-call.dynamodb", hooks.after)
+    hooks.measured = []
 
 
 def _template() -> Any:

@@ -13,7 +13,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from functions.domain.actions.base import COORDINATORS, ActionDef, Context, EventKind, Route, states
+from functions.domain.actions.base import (
+    COORDINATORS,
+    ActionDef,
+    Context,
+    EventKind,
+    Route,
+    require_own_units,
+    states,
+)
 from functions.domain.cases import (
     Actor,
     Case,
@@ -123,10 +131,7 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
         return hand_down(case, actor, county=county, now=ctx.now, rules=ctx.rules)
     lead = ctx.department(body["lead"], "lead")
     co_handlers = [ctx.department(i, "co_handlers") for i in body.get("co_handlers", [])]
-    if actor.scope is not None:  # a county assigns to its own units only
-        for name, unit in [("lead", lead), *(("co_handlers", c) for c in co_handlers)]:
-            if ctx.unit_platform(unit.id) != actor.scope:
-                raise invalid_field(name, f"{unit.name}不属于本县（区）平台", "not a county unit")
+    require_own_units(ctx, actor, lead, co_handlers)
     return assign(case, actor, lead=lead, co_handlers=co_handlers, now=ctx.now, rules=ctx.rules)
 
 

@@ -124,6 +124,21 @@ class ActionDef:
         )
 
 
+def require_own_units(
+    ctx: Context, actor: Actor, lead: DepartmentRef | None, co_handlers: list[DepartmentRef]
+) -> None:
+    """A county coordinator (``actor.scope``) assigns and reassigns only to units of their
+    own platform (§15): a 400 naming the field of a unit that is not."""
+    if actor.scope is None:
+        return
+    from functions.domain.errors import invalid_field
+
+    named = [("lead", lead)] if lead else []
+    for name, unit in [*named, *(("co_handlers", c) for c in co_handlers)]:
+        if ctx.unit_platform(unit.id) != actor.scope:
+            raise invalid_field(name, f"{unit.name}不属于本县（区）平台", "not a county unit")
+
+
 def states(*names: State) -> frozenset[State]:
     return frozenset(names)
 

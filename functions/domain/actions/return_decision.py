@@ -7,7 +7,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from functions.domain.actions.base import COORDINATORS, ActionDef, Context, EventKind, Route, states
+from functions.domain.actions.base import (
+    COORDINATORS,
+    ActionDef,
+    Context,
+    EventKind,
+    Route,
+    require_own_units,
+    states,
+)
 from functions.domain.cases import (
     Actor,
     Case,
@@ -76,11 +84,7 @@ def run(case: Case, actor: Actor, body: Mapping[str, Any], ctx: Context) -> Tran
     reassign = body["decision"] == "reassign"
     lead = ctx.department(body["lead"], "lead") if reassign and body.get("lead") else None
     co_handlers = [ctx.department(i, "co_handlers") for i in body.get("co_handlers", [])]
-    if actor.scope is not None:  # a county reassigns among its own units only (§15)
-        named = [("lead", lead)] if lead else []
-        for name, unit in [*named, *(("co_handlers", c) for c in co_handlers)]:
-            if ctx.unit_platform(unit.id) != actor.scope:
-                raise invalid_field(name, f"{unit.name}不属于本县（区）平台", "not a county unit")
+    require_own_units(ctx, actor, lead, co_handlers)
     return decide_return(
         case,
         actor,

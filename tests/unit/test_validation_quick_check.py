@@ -54,6 +54,11 @@ def _strings(schema: dict[str, Any], clean: bool) -> st.SearchStrategy[str]:
         matching = st.from_regex(schema["pattern"], fullmatch=True)
         if schema.get("format") == "email":  # addresses mail can be sent to, and near misses
             matching |= st.sampled_from(["ouyang@example.com", "王小明@例子.中国", "a@b..cn"])
+        repeated = re.fullmatch(r"\^(\[[^\]]+\])\+\$", schema["pattern"])
+        if repeated:  # e.g. a link's token: one class repeated, at lengths around the bounds
+            char = st.from_regex(f"^{repeated[1]}$", fullmatch=True)
+            sized = st.integers(max(low, 1), min(high, low + 12))
+            matching = sized.flatmap(lambda n: st.text(char, min_size=n, max_size=n))
         if clean and schema["pattern"].startswith("^"):  # a whole match of a fitting length
             return matching.filter(lambda s: low <= len(s) <= high)
         if clean:  # text of a fitting length that holds a match ("\\S": not blank)

@@ -12,7 +12,12 @@ For the whole test process, and for the stacks the tests start (tests/localstack
   must parse the same (``plain_answers``);
 - every TransactWriteItems first deep-copies each table it writes to, whole, to put back if
   an operation fails: with the demo city's few thousand items a quarter of a second per case
-  transition. Only the items the transaction names are copied (``lean_transactions``).
+  transition. Only the items the transaction names are copied (``lean_transactions``);
+- an item's 400 KB limit is checked on every attribute set by re-summing the size of every
+  attribute already there, recursively: writing a ~40-attribute case item sizes its nested
+  values some forty times over, a fifth of the demo city's load. The item's size is kept as
+  it is set and summed afresh only when attributes went missing or came in another way: the
+  same limit, the same error (``sized_once``).
 
 For tests that read thousands of case items (tests/storage/test_archive_queries.py,
 tests/bench/test_audit_scale.py), also by ``quicker_moto()``:
@@ -43,9 +48,41 @@ ANSWERS = ("Items", "Item", "Responses", "Attributes")
 
 
 def lighter_moto(checked: int = 3) -> None:
-    """``plain_answers`` and ``lean_transactions``, for the rest of this process."""
+    """``plain_answers``, ``lean_transactions`` and ``sized_once``, for the rest of this
+    process."""
     plain_answers(checked)
     lean_transactions(checked)
+    sized_once()
+
+
+def sized_once() -> None:
+    """moto's item size limit (``LimitedSizeDict``), each attribute sized once as it is set.
+    Idempotent."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict, bytesize
+
+    if getattr(LimitedSizeDict.__setitem__, "sized_once", False):
+        return
+    limit = 405_000  # moto's (DynamoDB's 400 KB, measured between 409 and 410 KB)
+
+    def size_of(key: str, value: Any) -> int:
+        return bytesize(key) + (value.size() if type(value) is DynamoType else bytesize(str(value)))
+
+    def set_sized(self: Any, key: str, value: Any) -> None:
+        kept = self.__dict__
+        total = kept.get("_size")
+        if total is None or kept.get("_count") != len(self):  # deleted, or set by update()
+            total = sum(size_of(k, v) for k, v in self.items())
+        if key in self:
+            total -= size_of(key, self[key])
+        total += size_of(key, value)
+        if total > limit:
+            raise ItemSizeTooLarge
+        dict.__setitem__(self, key, value)
+        kept["_size"], kept["_count"] = total, len(self)
+
+    set_sized.sized_once = True  # type: ignore[attr-defined]
+    LimitedSizeDict.__setitem__ = set_sized  # type: ignore[method-assign]
 
 
 def _blob(value: Any) -> str:

@@ -36,7 +36,7 @@ from functions.domain.cases import CITIZEN, Actor, Case, DepartmentRef, Transiti
 from functions.domain.geo import Boundary
 from functions.domain.lifecycle import Role
 from functions.domain.platforms import CITY
-from functions.domain.taxonomy import Outcome, Rating, RejectReason, Urgency
+from functions.domain.taxonomy import Kind, Outcome, Rating, RejectReason, Urgency
 from functions.services import citizen
 from functions.services.common import commit, commit_all, context, deadline_rules, load
 from functions.storage import boundaries, config_repo, directory
@@ -298,10 +298,12 @@ def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str,
     now = now or platform_clock.utcnow()
     cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
     created: list[dict[str, str]] = []
-    # 答复审核 (§15): the demo city's county platforms review their units' replies, so the path
+    # 答复审核 (§15): the demo city's county platforms review their units' replies to
+    # complaints, requests for help and suggestions (not to questions or thanks), so the path
     # is seen (the policy's default is off everywhere).
     policy, _ = config_repo.policy_document()
-    review = {"city": False, "county": True}
+    reviewed = frozenset({Kind.COMPLAINT, Kind.HELP, Kind.SUGGESTION})
+    review = {"city": frozenset[Kind](), "county": reviewed}
     config_repo.put_policy(replace(policy, reply_review=review), by="demo", now=now)
     calendar = deadline_rules().calendar
     bounds, _ = boundaries.current()

@@ -61,7 +61,10 @@ DEFAULT_TRIAGE_LADDER: tuple[Rung, ...] = (
 
 CITY_LEVEL = "city"  # functions/domain/platforms.py CITY: the city's own platform
 COUNTY_LEVEL = "county"
-NO_REPLY_REVIEW: Mapping[str, bool] = {CITY_LEVEL: False, COUNTY_LEVEL: False}
+NO_REPLY_REVIEW: Mapping[str, frozenset[Kind]] = {
+    CITY_LEVEL: frozenset(),
+    COUNTY_LEVEL: frozenset(),
+}
 
 
 def _default_reply_days() -> dict[Kind | None, dict[Urgency, int]]:
@@ -92,14 +95,17 @@ class SlaPolicy:
     supplement_working_days: int = 5  # … and how long the citizen has to answer
     ladder: tuple[Rung, ...] = DEFAULT_LADDER
     triage_ladder: tuple[Rung, ...] = DEFAULT_TRIAGE_LADDER  # the platform's own, on 受理
-    # 答复审核 (§15): per level of the platform holding a case ("city", "county"), whether its
-    # units' replies go up for the platform's review before the citizen reads them.
-    reply_review: Mapping[str, bool] = field(default_factory=lambda: dict(NO_REPLY_REVIEW))
+    # 答复审核 (§15): per level of the platform holding a case ("city", "county"), the kinds
+    # of case whose replies go up for the platform's review before the citizen reads them.
+    reply_review: Mapping[str, frozenset[Kind]] = field(
+        default_factory=lambda: dict(NO_REPLY_REVIEW)
+    )
 
-    def reviews_replies(self, holder: str) -> bool:
-        """Whether a lead's reply on a case held by ``holder`` (the city or a county platform
-        id) waits for that platform's review."""
-        return bool(self.reply_review.get(CITY_LEVEL if holder == CITY_LEVEL else COUNTY_LEVEL))
+    def reviews_replies(self, holder: str, kind: Kind) -> bool:
+        """Whether a lead's reply to a case of ``kind`` held by ``holder`` (the city or a
+        county platform id) waits for that platform's review."""
+        level = CITY_LEVEL if holder == CITY_LEVEL else COUNTY_LEVEL
+        return kind in self.reply_review.get(level, frozenset())
 
     def reply_days(self, urgency: Urgency, kind: Kind | None = None) -> int:
         row = self.reply_working_days.get(kind) or self.reply_working_days[None]
@@ -192,7 +198,8 @@ def policy_to_dict(policy: SlaPolicy) -> dict[str, Any]:
         "ladder": _rungs(policy.ladder),
         "triage_ladder": _rungs(policy.triage_ladder),
         "reply_review": {
-            level: bool(policy.reply_review.get(level)) for level in (CITY_LEVEL, COUNTY_LEVEL)
+            level: [k.value for k in Kind if k in policy.reply_review.get(level, ())]
+            for level in (CITY_LEVEL, COUNTY_LEVEL)
         },
     }
 
@@ -372,21 +379,32 @@ def _ladder(raw: Any, problems: _Problems, kind: _LadderKind) -> tuple[Rung, ...
     return tuple(r for r in rungs if r is not None)
 
 
-def _reply_review(raw: Any, problems: _Problems) -> dict[str, bool] | None:
-    """答复审核 per level: an object of booleans; a level left out keeps review off."""
+def _reply_review(raw: Any, problems: _Problems) -> dict[str, frozenset[Kind]] | None:
+    """答复审核 per level: the kinds reviewed, a list of kind codes; a level left out reviews
+    none. ``true`` or ``false`` (every kind or none) is what a document saved before the
+    policy went per kind holds, and still reads."""
     levels = (CITY_LEVEL, COUNTY_LEVEL)
     if not isinstance(raw, Mapping):
         problems.add("reply_review", "答复审核设置格式不正确", "must be an object")
         return None
     before = len(problems.found)
+    found: dict[str, frozenset[Kind]] = {level: frozenset() for level in levels}
+    codes = {k.value for k in Kind}
     for key, value in raw.items():
+        where = f"reply_review.{key}"
         if key not in levels:
-            problems.add(f"reply_review.{key}", f"未知的平台层级：{key}", f"unknown level {key}")
-        elif not isinstance(value, bool):
-            problems.add(f"reply_review.{key}", "是否审核答复应为是/否", "must be a boolean")
+            problems.add(where, f"未知的平台层级：{key}", f"unknown level {key}")
+        elif isinstance(value, bool):
+            found[key] = frozenset(Kind) if value else frozenset()
+        elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            problems.add(where, "审核的诉求类型应为类型列表", "must be a list of kinds")
+        elif unknown := [v for v in value if v not in codes]:
+            problems.add(where, f"未知的诉求类型：{'、'.join(unknown)}", "unknown kind")
+        else:
+            found[key] = frozenset(Kind(v) for v in value)
     if len(problems.found) != before:
         return None
-    return {level: bool(raw.get(level, False)) for level in levels}
+    return found
 
 
 def parse_policy(data: Mapping[str, Any]) -> tuple[SlaPolicy, list[FieldError]]:

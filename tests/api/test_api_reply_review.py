@@ -1,8 +1,9 @@
-"""答复审核 (issue 17 §6, DESIGN §15): a policy per level has the platform holding a case review
-its units' replies before the citizen reads them. Off (the default) nothing changes; on, the
-lead's reply waits as a draft (答复待审核; the public and the citizen still see 办理中) and the
-platform's coordinators are told; approving publishes it as an unreviewed reply is published,
-returning sends it back to the lead with the note on its old reply deadline."""
+"""答复审核 (issue 17 §6, DESIGN §15): a policy per level and kind has the platform holding a
+case review its units' replies to cases of those kinds before the citizen reads them. Off (the
+default) nothing changes; on, the lead's reply waits as a draft (答复待审核; the public and the
+citizen still see 办理中) and the platform's coordinators are told; approving publishes it as an
+unreviewed reply is published, returning sends it back to the lead with the note on its old
+reply deadline."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from tests.api.helpers import Api, reply_body
 from tests.api.test_api_counties import EAST_COORDINATOR, WEST_COORDINATOR, act, county_headers
 
 counties = test_api_counties.counties  # two county platforms with a town and a coordinator each
+
+
+EVERY_KIND = ["consultation", "suggestion", "complaint", "help", "praise"]
 
 
 def put_policy(api: Api, body: dict[str, Any]) -> Any:
@@ -33,23 +37,46 @@ def county_case(api: Api, east: dict[str, str]) -> tuple[dict[str, Any], Any]:
 
 def test_with_review_off_a_reply_reaches_the_citizen_at_once(api: Api) -> None:
     policy = api.ok(api.get("/api/admin/policy", api.as_role("admin")))
-    assert policy["reply_review"] == {"city": False, "county": False}
+    assert policy["reply_review"] == {"city": [], "county": []}
     created, _ = api.replied_case()
     case = api.staff_case(created["case_id"])
     assert case["state"] == "replied" and case["reply_review"] is None
     assert "reply-review" not in case["actions"]
 
 
-def test_a_policy_with_an_unknown_level_or_a_non_boolean_is_refused(api: Api) -> None:
-    wrong = put_policy(api, {"reply_review": {"town": True, "county": "yes"}})
+def test_a_policy_with_an_unknown_level_or_kind_is_refused_field_by_field(api: Api) -> None:
+    wrong = put_policy(api, {"reply_review": {"town": [], "county": ["complaint", "rumour"]}})
     assert wrong.status == 400
+    fields = set(wrong.fields)
+    assert {"reply_review.town", "reply_review.county.1"} <= fields, sorted(fields)
+    assert put_policy(api, {"reply_review": {"county": True}}).status == 400  # a list, now
+
+
+def test_a_county_reviews_only_the_kinds_the_policy_names(counties: Api) -> None:
+    api = counties
+    api.ok(put_policy(api, {"reply_review": {"county": ["complaint"]}}))
+    policy = api.ok(api.get("/api/admin/policy", api.as_role("admin")))
+    assert policy["reply_review"] == {"city": [], "county": ["complaint"]}
+    east = county_headers(api, EAST_COORDINATOR)
+    asked = api.submit(district="east", kind="consultation")
+    case_id = asked["case_id"]
+    api.ok(act(api, east, case_id, "accept", {"urgency": "general", "public": True}))
+    api.ok(act(api, east, case_id, "assign", {"lead": "east-town", "co_handlers": []}))
+    link = api.link("east-town", case_id)
+    api.ok(api.handle_act(link, "sign"))
+    answered = api.ok(api.handle_act(link, "reply", reply_body()))["case"]
+    assert answered["state"] == "replied" and answered["reply_review"] is None
+    assert not api.messages(case_id=case_id, template="reply_review")
+    _, link = county_case(api, east)  # a complaint: reviewed
+    waiting = api.ok(api.handle_act(link, "reply", reply_body()))["case"]
+    assert waiting["state"] == "reply_review"
 
 
 def test_a_countys_reviewed_reply_waits_then_reaches_the_citizen_on_approval(
     counties: Api,
 ) -> None:
     api = counties
-    api.ok(put_policy(api, {"reply_review": {"county": True}}))
+    api.ok(put_policy(api, {"reply_review": {"county": EVERY_KIND}}))
     east = county_headers(api, EAST_COORDINATOR)
     west = county_headers(api, WEST_COORDINATOR)
     created, link = county_case(api, east)
@@ -95,7 +122,7 @@ def test_a_returned_reply_goes_back_to_the_lead_with_the_note_on_its_old_deadlin
     counties: Api,
 ) -> None:
     api = counties
-    api.ok(put_policy(api, {"reply_review": {"county": True}}))
+    api.ok(put_policy(api, {"reply_review": {"county": EVERY_KIND}}))
     east = county_headers(api, EAST_COORDINATOR)
     created, link = county_case(api, east)
     case_id = created["case_id"]
@@ -130,14 +157,14 @@ def test_a_returned_reply_goes_back_to_the_lead_with_the_note_on_its_old_deadlin
 
 def test_only_county_review_leaves_a_city_units_reply_unreviewed(counties: Api) -> None:
     api = counties
-    api.ok(put_policy(api, {"reply_review": {"county": True}}))
+    api.ok(put_policy(api, {"reply_review": {"county": EVERY_KIND}}))
     created, _ = api.replied_case()  # dept-1, a city unit on a case the city holds
     case = api.staff_case(created["case_id"])
     assert case["state"] == "replied" and case["holder"]["id"] == "city"
 
 
 def test_the_city_reviews_its_units_replies_when_its_level_is_on(api: Api) -> None:
-    api.ok(put_policy(api, {"reply_review": {"city": True}}))
+    api.ok(put_policy(api, {"reply_review": {"city": EVERY_KIND}}))
     created, link = api.assigned_case()
     api.ok(api.handle_act(link, "sign"))
     api.ok(api.handle_act(link, "reply", reply_body()))

@@ -17,14 +17,14 @@ from functions.domain.cases import Actor, Case, DeadlineRules, DepartmentRef
 from functions.domain.errors import Conflict, InvalidRequest
 from functions.domain.lifecycle import PUBLIC_STATES, STATES, EventType, Role, State
 from functions.domain.policy import DEFAULT_POLICY, parse_policy, policy_to_dict
-from functions.domain.taxonomy import Outcome
+from functions.domain.taxonomy import Kind, Outcome
 from tests import factories
 from tests import transitions as domain
 
 COUNTY = "east-platform"
-ON = DeadlineRules(
-    WorkCalendar(), replace(DEFAULT_POLICY, reply_review={"city": False, "county": True})
-)
+# The county reviews its units' replies to complaints (the factory's kind), not to questions.
+REVIEWED = {"city": frozenset[Kind](), "county": frozenset({Kind.COMPLAINT, Kind.HELP})}
+ON = DeadlineRules(WorkCalendar(), replace(DEFAULT_POLICY, reply_review=REVIEWED))
 TOWN = DepartmentRef("east-town", "东区翠湖街道办事处")
 LEAD = Actor(Role.LEAD, TOWN.id, TOWN.name)
 REVIEWER = Actor(Role.COUNTY_COORDINATOR, "east@x", "东区值班员", COUNTY)
@@ -53,15 +53,31 @@ def drafted(case: Case | None = None, at: datetime = T0 + timedelta(hours=3)) ->
 
 
 def test_the_policy_reviews_nothing_by_default_and_reads_back_what_it_wrote() -> None:
-    assert not DEFAULT_POLICY.reviews_replies("city")
-    assert not DEFAULT_POLICY.reviews_replies(COUNTY)
-    assert ON.policy.reviews_replies(COUNTY) and not ON.policy.reviews_replies("city")
+    assert not any(DEFAULT_POLICY.reviews_replies(h, k) for h in ("city", COUNTY) for k in Kind)
+    assert ON.policy.reviews_replies(COUNTY, Kind.COMPLAINT)
+    assert not ON.policy.reviews_replies(COUNTY, Kind.CONSULTATION)
+    assert not ON.policy.reviews_replies("city", Kind.COMPLAINT)
     stored = policy_to_dict(ON.policy)
-    assert stored["reply_review"] == {"city": False, "county": True}
+    assert stored["reply_review"] == {"city": [], "county": ["complaint", "help"]}
     again, problems = parse_policy(stored)
-    assert not problems and again.reply_review == {"city": False, "county": True}
-    _, problems = parse_policy({"reply_review": {"town": True, "city": "yes"}})
-    assert {p.field for p in problems} == {"reply_review.town", "reply_review.city"}
+    assert not problems and again.reply_review == REVIEWED
+    _, problems = parse_policy({"reply_review": {"town": [], "city": "yes", "county": ["x"]}})
+    fields = {p.field for p in problems}
+    assert fields == {"reply_review.town", "reply_review.city", "reply_review.county"}
+
+
+def test_a_policy_saved_per_level_before_it_went_per_kind_still_reads() -> None:
+    """``{"county": true}`` (every kind) is what the policy held before it went per kind."""
+    old, problems = parse_policy({"reply_review": {"city": False, "county": True}})
+    assert not problems
+    assert old.reply_review == {"city": frozenset(), "county": frozenset(Kind)}
+
+
+def test_a_reply_to_a_kind_the_platform_does_not_review_reaches_the_citizen() -> None:
+    case = signed()
+    case.kind = Kind.CONSULTATION
+    answered = drafted(case)
+    assert answered.state == State.REPLIED and answered.reply_review is None
 
 
 def test_review_state_shows_as_in_progress_and_runs_no_department_clock() -> None:

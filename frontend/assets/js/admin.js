@@ -221,31 +221,43 @@ function ladderList(ladder) {
   }));
 }
 
-// 答复审核 (§15): per level, whether the platform reviews its units' replies before the citizen reads them.
+// 答复审核 (§15): per level, the kinds of case whose replies the platform reviews before the citizen reads them.
 const REVIEW_LEVELS = [
-  ['city', '市级平台审核市直单位的答复'],
-  ['county', '县（区）平台审核本级单位的答复'],
+  ['city', '市级平台审核市直单位'],
+  ['county', '县（区）平台审核本级单位'],
 ];
 
-function reviewBoxes(doc, editable) {
+function reviewTable(tax, doc, editable) {
   const current = doc.reply_review || {};
-  const boxes = REVIEW_LEVELS.map(([level, label]) => {
-    const id = uid('review');
-    const box = h('input', { type: 'checkbox', id, name: `reply_review.${level}`, disabled: !editable });
-    box.checked = Boolean(current[level]);
-    return { level, box, row: h('div', { class: 'choice' }, box, h('label', { for: id }, label)) };
-  });
-  const element = h('fieldset', { class: 'choices' },
+  const kinds = optionsOf(tax, 'kinds');
+  const boxes = [];
+  const body = kinds.map((kind) => h('tr', null,
+    h('th', { scope: 'row' }, kind.label),
+    REVIEW_LEVELS.map(([level, label]) => {
+      const box = h('input', {
+        type: 'checkbox', name: `reply_review.${level}`, value: kind.code, disabled: !editable,
+        'aria-label': `${label}对“${kind.label}”的答复`,
+      });
+      box.checked = (current[level] || []).includes(kind.code);
+      boxes.push({ level, kind: kind.code, box });
+      return h('td', null, box);
+    })));
+  const element = h('fieldset', { class: 'field', dataset: { field: 'reply_review' } },
     h('legend', null, '答复审核'),
-    h('p', { class: 'hint' }, '开启后，承办单位的答复先由办理该件的平台审核，审核通过才告知留言人；退回的，原答复时限不变。'),
-    boxes.map((b) => b.row));
-  const collect = () => Object.fromEntries(boxes.map((b) => [b.level, b.box.checked]));
+    h('p', { class: 'hint' }, '勾选的诉求类型，承办单位的答复先由办理该件的平台审核，审核通过才告知留言人；退回的，原答复时限不变。'),
+    h('div', { class: 'table-scroll' }, h('table', { class: 'data-table review-table' },
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, '类型'),
+        REVIEW_LEVELS.map(([, label]) => h('th', { scope: 'col' }, label)))),
+      h('tbody', null, body))),
+    h('p', { class: 'field-error', hidden: true }));
+  const collect = () => Object.fromEntries(REVIEW_LEVELS.map(([level]) => [
+    level, boxes.filter((b) => b.level === level && b.box.checked).map((b) => b.kind)]));
   return { element, collect };
 }
 
 function policySection(tax, doc, editable, message = null) {
   const table = replyTable(tax, doc.reply_working_days, editable);
-  const review = reviewBoxes(doc, editable);
+  const review = reviewTable(tax, doc, editable);
   const limits = LIMITS.map(([name, label, hint, min, max, step]) => ({
     name, input: numberInput(name, doc[name], min, max, step, editable, label), label, hint,
   }));

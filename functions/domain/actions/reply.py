@@ -64,7 +64,7 @@ def reply(
         new.pending = None  # a reply settles any open request
     draft = Reply(now, assignment.lead, outcome, text.strip(), planned_date)
     late = now > assignment.reply_due_at
-    if rules.policy.reviews_replies(case.holder):
+    if rules.policy.reviews_replies(case.holder, case.kind):
         return _for_review(case, new, before, actor, draft, late, now)
     event = publish(new, before, actor, draft, late, now, rules)
     return finish(case, new, now, [event], [Notice("replied", "citizen")])

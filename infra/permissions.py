@@ -50,6 +50,8 @@ _COMMIT = {
     "counters": Table(("GetItem", *WRITE)),
     "tallies": Table(WRITE),
     "cohort-cases": Table(WRITE),
+    # 单位工作台: the desk entries of a case's co-handlers, added and removed with the case.
+    "co-handling": Table((*WRITE, "DeleteItem")),
     "departments": _REFERENCE,
     "staff": _REFERENCE,
     "settings": _SETTINGS,
@@ -85,6 +87,7 @@ FUNCTIONS: dict[str, Access] = {
             outbox=Table(READ + WRITE, ("dead",)),
             tallies=Table(READ + WRITE),
             cohort_cases=Table(READ + WRITE),
+            co_handling=Table((*READ, *WRITE, "DeleteItem")),  # + a desk reads its entries
             counters=Table(READ + WRITE),
             departments=Table(READ + WRITE + SCAN),
             staff=Table(READ + WRITE + SCAN),
@@ -170,11 +173,13 @@ FUNCTIONS: dict[str, Access] = {
             "settings": _SETTINGS,
         }
     ),
-    # 每周工作台: each unit's open cases (one Query of the desk index per unit), its desk
-    # record read and written with the new link, the e-mail and the week's markers.
+    # 每周工作台: each unit's open cases (one Query of the desk index per unit, one of its
+    # co-handling entries and a BatchGetItem of those cases), its desk record read and written
+    # with the new link, the e-mail and the week's markers.
     "desk-weekly": Access(
         tables={
-            "cases": Table(("Query",), ("desk",)),
+            "cases": Table(("Query", "BatchGetItem"), ("desk",)),
+            "co-handling": Table(("Query",)),
             "counters": Table(("GetItem", *WRITE)),
             "tokens": Table(("GetItem", *WRITE)),
             "outbox": Table(WRITE),

@@ -20,6 +20,7 @@ from functions.domain.lifecycle import (
     AWAITING_TRIAGE,
     PUBLISHABLE,
     READ_ONLY,
+    TERMINAL,
     WITH_DEPARTMENT,
     Role,
     State,
@@ -411,6 +412,9 @@ class TransitionResult:
     # Other cases' transitions that belong to this one (a merge writes the duplicate and its
     # primary): committed with it as one unit of work, one transaction.
     companions: list[TransitionResult] = field(default_factory=list)
+    # The units co-handling the case before the transition (``co_handling``), so storage can
+    # add and remove their desk entries; None: a transition that never changes them.
+    co_handling_was: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -522,7 +526,17 @@ def finish(
     new.updated_at = now
     new.version = old.version + 1
     new.event_count = old.event_count + len(events)
-    return TransitionResult(new, old.state, old.version, events, notices or [])
+    return TransitionResult(
+        new, old.state, old.version, events, notices or [], co_handling_was=co_handling(old)
+    )
+
+
+def co_handling(case: Case) -> frozenset[str]:
+    """The units co-handling an open case (协办单位), by id: each has it on its desk beside the
+    cases it leads. None once the case is closed, merged or back with the platform."""
+    if case.state in TERMINAL or case.assignment is None:
+        return frozenset()
+    return frozenset(c.department.id for c in case.assignment.co_handlers)
 
 
 def public_text(case: Case, text: str) -> str:

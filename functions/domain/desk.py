@@ -63,6 +63,42 @@ def standing(case: Case, now: datetime) -> Standing:
     )
 
 
+def co_standing(case: Case, unit_id: str, now: datetime) -> Standing:
+    """Where a co-handled case stands for the co-handler (协办单位): its own deadline is the
+    input it owes the lead (协办意见), while the case is with the departments and the input
+    has not been given; the cards are the lead's and stay off the co-handler's line."""
+    a = case.assignment
+    mine = a.co_handler(unit_id) if a is not None else None
+    running = (
+        mine is not None and mine.input_at is None and bool(running_deadlines(case))
+    )  # no clock runs while the case waits for the citizen, the coordinator or the rating
+    due = mine.input_due_at if running and mine is not None else None
+    return Standing(
+        due_at=due,
+        due_label="协办意见时限" if due else None,
+        overdue=bool(due and due < now),
+        card=None,
+    )
+
+
+def co_urgency_key(case: Case, unit_id: str, now: datetime) -> tuple[int, int, float, str]:
+    """Overdue input first, then the nearest input deadline; input given (or no clock) last."""
+    s = co_standing(case, unit_id, now)
+    return (
+        0 if s.overdue else 1,
+        0 if s.due_at else 1,
+        s.due_at.timestamp() if s.due_at else 0.0,
+        case.case_id,
+    )
+
+
+def co_handled_by_urgency(cases: Iterable[Case], unit_id: str, now: datetime) -> list[Case]:
+    """The cases the unit co-handles now (an entry read before a reassignment is dropped),
+    most urgent first."""
+    mine = [c for c in cases if role_on(c, unit_id) == Role.CO_HANDLER]
+    return sorted(mine, key=lambda c: co_urgency_key(c, unit_id, now))
+
+
 def urgency_key(case: Case, now: datetime) -> tuple[int, int, int, float, str]:
     """Most urgent first: 红牌, 黄牌, then overdue, then the nearest deadline; a case with no
     deadline running (waiting for the citizen, replied, with the coordinator) last."""
@@ -82,21 +118,30 @@ def by_urgency(cases: Iterable[Case], now: datetime) -> list[Case]:
 
 @dataclass(frozen=True)
 class Tally:
-    """The weekly mail's figures: open cases, those overdue, those carded 黄牌 and 红牌."""
+    """The weekly mail's figures: open cases as lead, those overdue, those carded 黄牌 and
+    红牌; and the cases co-handled, those whose input is overdue."""
 
     open: int = 0
     overdue: int = 0
     yellow: int = 0
     red: int = 0
+    co_open: int = 0
+    co_overdue: int = 0
 
 
-def tally(cases: Iterable[Case], now: datetime) -> Tally:
+def tally(
+    cases: Iterable[Case], now: datetime, co_handled: Iterable[Case] = (), unit_id: str = ""
+) -> Tally:
+    """``cases`` the unit leads, ``co_handled`` those it co-handles (``co_handled_by_urgency``)."""
     found = [standing(c, now) for c in cases]
+    co = [co_standing(c, unit_id, now) for c in co_handled]
     return Tally(
         open=len(found),
         overdue=sum(1 for s in found if s.overdue),
         yellow=sum(1 for s in found if s.card == "yellow"),
         red=sum(1 for s in found if s.card == "red"),
+        co_open=len(co),
+        co_overdue=sum(1 for s in co if s.overdue),
     )
 
 

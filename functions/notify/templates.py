@@ -638,19 +638,23 @@ def desk_link(
     its open cases' figures) sent by the weekly job. Either replaces the link sent before."""
     lines = [f"{one_line(unit_name)}：", ""]
     if tally is not None:
-        lines += [
-            f"截至 {local(now)}，贵单位牵头在办诉求 {tally.open} 件"
+        led = (
+            f"贵单位牵头在办诉求 {tally.open} 件"
             + (f"，其中已超期 {tally.overdue} 件" if tally.overdue else "")
             + (f"，黄牌督办 {tally.yellow} 件" if tally.yellow else "")
             + (f"，红牌督办 {tally.red} 件" if tally.red else "")
-            + "。",
-            "",
-        ]
+        )
+        helped = f"协办在办诉求 {tally.co_open} 件" + (
+            f"，其中协办意见已超期 {tally.co_overdue} 件" if tally.co_overdue else ""
+        )
+        said = [led] if tally.open or not tally.co_open else []
+        said += [helped if said else f"贵单位{helped}"] if tally.co_open else []
+        lines += [f"截至 {local(now)}，" + "；".join(said) + "。", ""]
     lines += [
         f"贵单位的工作台链接（{days} 天内有效，至 {local(expires_at)}；请勿转发）：",
         link,
         "",
-        "打开后可查看贵单位牵头办理的全部在办诉求及其办理时限、超期和黄牌/红牌督办情况，"
+        "打开后可查看贵单位牵头和协办的全部在办诉求及其办理时限、超期和黄牌/红牌督办情况，"
         "按紧急程度排列，点击即可进入该诉求的办理页面。",
         "新的工作台链接发出后，此前发送的工作台链接即失效。",
     ]
@@ -661,9 +665,13 @@ def desk_link(
     if tally is None:
         subject = "【单位工作台】贵单位的工作台链接"
     else:
-        subject = f"【每周工作台】牵头在办诉求 {tally.open} 件" + (
-            f"，超期 {tally.overdue} 件" if tally.overdue else ""
-        )
+        if tally.open or not tally.co_open:
+            subject = f"【每周工作台】牵头在办诉求 {tally.open} 件" + (
+                f"，超期 {tally.overdue} 件" if tally.overdue else ""
+            )
+            subject += f"，协办 {tally.co_open} 件" if tally.co_open else ""
+        else:
+            subject = f"【每周工作台】协办在办诉求 {tally.co_open} 件"
         counted = (("黄牌", tally.yellow), ("红牌", tally.red))
         cards = [f"{label} {n} 件" for label, n in counted if n]
         subject += f"（{'，'.join(cards)}）" if cards else ""

@@ -25,6 +25,7 @@ from functions.storage.codec import iso
 from functions.storage.directory import Department
 
 if TYPE_CHECKING:
+    from functions.domain.cases import Case
     from functions.services.staff_auth import StaffSession
 
 log = logging.getLogger("wenzheng.desk")
@@ -132,19 +133,38 @@ def _resolve(token: str | None, now: datetime) -> tuple[Department, rules.Issued
     return unit, found.link
 
 
+def _work(unit_id: str, limit: int) -> tuple[list[Case], list[Case], bool]:
+    """A unit's open cases as lead and as co-handler (each at most ``limit``), and whether
+    either list was cut: one Query of the desk index, one of the unit's co-handling entries
+    and one BatchGetItem of those cases."""
+    lead, more = cases_repo.on_desk(unit_id, limit)
+    co, more_co = cases_repo.co_handled(unit_id, limit)
+    return lead, co, more or more_co
+
+
 def show(token: str | None, now: datetime) -> dict[str, Any]:
-    """The unit's desk: its open cases as lead, most urgent first, with the figures the weekly
-    mail gives. Reads only (the link, the unit's record, one Query)."""
+    """The unit's desk: its open cases as lead, then those it co-handles, each most urgent
+    first, with the figures the weekly mail gives. Reads only (the link, the unit's record,
+    two Queries and a BatchGetItem)."""
     unit, link = _resolve(token, now)
-    cases, more = cases_repo.on_desk(unit.id, DESK_LIMIT)
+    lead, co, more = _work(unit.id, DESK_LIMIT)
+    co = rules.co_handled_by_urgency(co, unit.id, now)
     tax = directory.taxonomy()
-    t = rules.tally(cases, now)
+    t = rules.tally(lead, now, co, unit.id)
     return {
         "unit": _unit(unit),
         "expires_at": iso(link.expires_at),
         "as_of": iso(now),
-        "counts": {"open": t.open, "overdue": t.overdue, "yellow": t.yellow, "red": t.red},
-        "lead": [presenters.desk_case(c, tax, now) for c in rules.by_urgency(cases, now)],
+        "counts": {
+            "open": t.open,
+            "overdue": t.overdue,
+            "yellow": t.yellow,
+            "red": t.red,
+            "co_open": t.co_open,
+            "co_overdue": t.co_overdue,
+        },
+        "lead": [presenters.desk_case(c, tax, now) for c in rules.by_urgency(lead, now)],
+        "co_handling": [presenters.co_desk_case(c, unit.id, tax, now) for c in co],
         "truncated": more,
     }
 
@@ -200,10 +220,10 @@ def revoke(unit_id: str, session: StaffSession, now: datetime) -> dict[str, Any]
 
 def send_weekly(now: datetime) -> dict[str, Any]:
     """每周工作台: once per ISO week, on its first working day from 08:00 (Shanghai), every
-    unit with open cases as lead gets a fresh desk link (replacing the one before) and its
-    figures: open, overdue, 黄牌, 红牌. Each unit's mail is written with its marker
-    ``desk#<week>#<unit>`` in one conditional transaction, so a rerun sends nothing; once
-    every unit is done the week's marker makes later runs a single read."""
+    unit with open cases as lead or co-handler gets a fresh desk link (replacing the one
+    before) and its figures: open, overdue, 黄牌, 红牌, co-handled. Each unit's mail is written
+    with its marker ``desk#<week>#<unit>`` in one conditional transaction, so a rerun sends
+    nothing; once every unit is done the week's marker makes later runs a single read."""
     local = now.astimezone(SHANGHAI)
     day = local.date()
     year, week, _ = day.isocalendar()
@@ -217,14 +237,15 @@ def send_weekly(now: datetime) -> dict[str, Any]:
         return {**result, "skipped": "done_this_week"}
     no_address: list[str] = []
     for unit in sorted(directory.departments().values(), key=lambda u: u.id):
-        cases, _ = cases_repo.on_desk(unit.id, WEEKLY_LIMIT)
-        if not cases:
+        lead, co, _ = _work(unit.id, WEEKLY_LIMIT)
+        co = rules.co_handled_by_urgency(co, unit.id, now)
+        if not lead and not co:
             continue
         if not unit.handler.email.strip():
             no_address.append(unit.id)
             continue
-        t = rules.tally(cases, now)
-        marker = (f"{week_key}#{unit.id}", t.open)
+        t = rules.tally(lead, now, co, unit.id)
+        marker = (f"{week_key}#{unit.id}", t.open + t.co_open)
         sent = _send(unit, unit.handler.email.strip(), now, tally=t, marker=marker)
         result["sent" if sent else "already_sent"] += 1
     job_markers.mark(week_key, result["sent"] + result["already_sent"])

@@ -138,13 +138,19 @@ def _same(before: dict[str, Any], after: dict[str, Any]) -> bool:
 
 
 def open_cases(unit_id: str, level: str) -> tuple[list[str], bool]:
-    """Ids of the unit's open cases (as lead: one Query of the sparse ``desk`` index) and,
-    for a county platform, the open cases it holds (its coordinator queue, filtered by
-    holder); at most ``OPEN_CASES_LISTED``, and whether there were more."""
+    """Ids of the unit's open cases (as lead: one Query of the sparse ``desk`` index; as
+    co-handler: one of its co-handling entries) and, for a county platform, the open cases it
+    holds (its coordinator queue, filtered by holder); at most ``OPEN_CASES_LISTED``, and
+    whether there were more."""
+    from functions.domain.desk import role_on
+    from functions.domain.lifecycle import Role
     from functions.storage import cases_repo
 
     found, more = cases_repo.on_desk(unit_id, OPEN_CASES_LISTED)
+    co, more_co = cases_repo.co_handled(unit_id, OPEN_CASES_LISTED)
     ids = [c.case_id for c in found]
+    ids += [c.case_id for c in co if role_on(c, unit_id) == Role.CO_HANDLER]
+    more = more or more_co
     if level == "county":
         cursor: str | None = None
         for _ in range(5):  # a page is 50 cases: enough to say "these, and more"

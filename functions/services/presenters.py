@@ -680,6 +680,25 @@ def desk_case(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
     }
 
 
+def co_desk_case(case: Case, unit_id: str, tax: Taxonomy, now: datetime) -> dict[str, Any]:
+    """A line of the desk's 协办 list: the case as ``desk_case`` shows it, the deadline the
+    co-handler's own (its input to the lead), the lead named, and whether the input is in."""
+    a = case.assignment
+    mine = a.co_handler(unit_id) if a is not None else None
+    s = desk.co_standing(case, unit_id, now)
+    return {
+        **desk_case(case, tax, now),
+        "deadline": _iso(s.due_at),
+        "deadline_label": s.due_label,
+        "overdue": s.overdue,
+        "overdue_working_days": _overdue_working_days(s.due_at, now),
+        "card": None,
+        "card_label": None,
+        "lead": {"id": a.lead.id, "name": a.lead.name} if a else None,
+        "input_given_at": _iso(mine.input_at) if mine else None,
+    }
+
+
 def _claimed(case: Case, tax: Taxonomy) -> dict[str, str] | None:
     """The citizen's choice of district where the place says otherwise: the coordinator
     decides at 受理 (§13)."""

@@ -20,6 +20,7 @@ from pynamodb.transactions import TransactWrite
 from functions.domain import integrity
 from functions.domain.cases import (
     TransitionResult,
+    co_handling,
 )
 from functions.domain.errors import Conflict, Gone, InvalidRequest, Unavailable
 from functions.domain.lifecycle import (
@@ -31,6 +32,7 @@ from functions.storage.case_items import event_item, to_model
 from functions.storage.idempotency import joining_now
 from functions.storage.models import (
     CaseModel,
+    CoHandlingModel,
     CohortCaseModel,
     CounterModel,
     EventModel,
@@ -81,6 +83,20 @@ def _tally_items(tallies: Mapping[str, Tallies]) -> list[tuple[Model, dict[str, 
         if adds:
             items.append((TallyModel(month, unit), adds))
     return items
+
+
+def _co_handling(results: Sequence[TransitionResult]) -> tuple[list[Model], list[Model]]:
+    """The desk entries of the co-handlers a transition adds (to put) and drops (to delete):
+    a case assigned with co-handlers, reassigned to others, closed or merged."""
+    added: list[Model] = []
+    dropped: list[Model] = []
+    for result in results:
+        if result.co_handling_was is None:
+            continue
+        case_id, now = result.case.case_id, co_handling(result.case)
+        added += [CoHandlingModel(unit, case_id) for unit in sorted(now - result.co_handling_was)]
+        dropped += [CoHandlingModel(unit, case_id) for unit in sorted(result.co_handling_was - now)]
+    return added, dropped
 
 
 @dataclass(frozen=True)
@@ -158,8 +174,11 @@ def commit_all(
     parts = [_sealed(r) for r in results]
     counts = _state_counts(results)
     tally_items = _tally_items(tallies or {})
+    desk_added, desk_dropped = _co_handling(results)
     size = (
         len(parts)
+        + len(desk_added)
+        + len(desk_dropped)
         + sum(len(p.links) for p in parts)
         + len(extra)
         + (record is not None)
@@ -187,6 +206,10 @@ def commit_all(
                     tx.save(event_item(case_id, link), condition=EventModel.seq.does_not_exist())
             for item in extra:
                 tx.save(item)
+            for item in desk_added:
+                tx.save(item)
+            for item in desk_dropped:
+                tx.delete(item)
             if record is not None:
                 kept, claimed = record  # functions/storage/idempotency.py
                 tx.save(kept, condition=claimed)

@@ -22,6 +22,7 @@ from functions.storage.case_items import SHARDS, event_from_item, from_model, tr
 from functions.storage.codec import iso, parse_iso
 from functions.storage.models import (
     CaseModel,
+    CoHandlingModel,
     CounterModel,
     EventModel,
 )
@@ -117,6 +118,16 @@ def on_desk(unit_id: str, limit: int) -> tuple[list[Case], bool]:
         )
     ]
     return found[:limit], len(found) > limit
+
+
+def co_handled(unit_id: str, limit: int) -> tuple[list[Case], bool]:
+    """A unit's open cases as co-handler (协办), at most ``limit``, and whether there were more:
+    one Query of the unit's desk entries (``CoHandlingModel``, kept by the transactions that
+    change a case's co-handlers) and one BatchGetItem of those cases. An entry whose case has
+    moved on since it was read is left out here (the caller checks the unit's role)."""
+    ids = [m.case_id for m in CoHandlingModel.query(unit_id, limit=limit + 1)]
+    found = get_many(ids[:limit])
+    return [found[i] for i in ids[:limit] if i in found], len(ids) > limit
 
 
 def sla_due(now: datetime) -> list[str]:

@@ -649,6 +649,18 @@ class CohortCaseModel(_TallyCounts, Model):
     case_id = UnicodeAttribute(range_key=True)
 
 
+class CoHandlingModel(Model):
+    """单位工作台: an open case a unit co-handles (协办), one item per unit and case, written and
+    removed in the transaction that changes the case's co-handlers (functions/storage/
+    case_commit.py); a unit's desk reads its co-handled cases with one Query of its key. (The
+    cases it leads are the sparse ``desk`` index: an item has one lead, but any co-handlers.)"""
+
+    Meta = _meta("co-handling")
+
+    unit_id = UnicodeAttribute(hash_key=True)
+    case_id = UnicodeAttribute(range_key=True)
+
+
 class RankingModel(Model):
     """A month's ranking as published: frozen by the ``rankings`` job on the 1st."""
 
@@ -773,6 +785,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SettingModel,
     TallyModel,
     CohortCaseModel,
+    CoHandlingModel,
     RankingModel,
     ShowcaseModel,
     AccessLogModel,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.helpers import T0, Answer, Api, Link, dept_email, sh
+from tests.api.helpers import T0, Answer, Api, Link, dept_email, reply_body, sh
 
 DESK = "/api/desk"
 REQUEST = "/api/desk/request"
@@ -73,7 +73,8 @@ def test_a_unit_asks_for_its_desk_and_sees_its_open_cases_most_urgent_first(api:
     assert view["unit"] == {"id": "dept-1", "name": "市住房和城乡建设局"}
     lines = view["lead"]
     assert [c["case_id"] for c in lines] == [red, yellow, late, nearest, farther]
-    assert others not in str(view) and co_handled not in str(view)
+    assert others not in str(view) and co_handled not in str(lines)
+    assert [c["case_id"] for c in view["co_handling"]] == [co_handled]  # 协办, listed apart
     assert done["case_id"] not in str(view)
     first = lines[0]
     assert first["card"] == "red" and first["card_label"] == "红牌"
@@ -84,7 +85,8 @@ def test_a_unit_asks_for_its_desk_and_sees_its_open_cases_most_urgent_first(api:
     assert lines[2]["card"] is None and lines[2]["overdue"] is True
     assert lines[3]["overdue"] is False and lines[3]["deadline_label"] == "签收时限"
     assert lines[4]["state_label"] == "办理中" and lines[4]["deadline_label"] == "答复时限"
-    assert view["counts"] == {"open": 5, "overdue": 3, "yellow": 1, "red": 1}
+    counts = {"open": 5, "overdue": 3, "yellow": 1, "red": 1, "co_open": 1, "co_overdue": 0}
+    assert view["counts"] == counts
     assert view["truncated"] is False
     assert view["expires_at"] == "2026-12-11T03:00:00Z"  # 30 days (WZ_DESK_LINK_DAYS)
 
@@ -252,6 +254,66 @@ def test_the_desk_opens_only_the_units_own_open_cases(api: Api) -> None:
     assert open_case(co["case_id"]).code == "desk_link_replaced"
 
 
+def co_entries(unit_id: str) -> list[str]:
+    """The unit's desk entries as stored (the cases it co-handles)."""
+    from functions.storage.models import CoHandlingModel
+
+    return [m.case_id for m in CoHandlingModel.query(unit_id)]
+
+
+def test_a_co_handler_has_its_cases_on_its_desk_until_they_leave_it(api: Api) -> None:
+    """协办: a case is on each co-handler's desk with the co-handler's own deadline (its input
+    to the lead), from assignment until a reassignment drops the unit or the case closes; the
+    entries are written in the case's own transaction, so none outlives its case's change."""
+    api.set_clock(sh(11, 11, 10))
+    created, lead_link = api.assigned_case("dept-1", co_handlers=["dept-2", "dept-3"])
+    case_id = created["case_id"]
+    assert co_entries("dept-2") == [case_id] and co_entries("dept-3") == [case_id]
+    assert co_entries("dept-1") == []  # the lead is the desk index's
+
+    token = desk_token(api, dept_email("dept-2"))
+    view = api.ok(api.get(DESK, at_desk(token)))
+    assert view["lead"] == [] and view["counts"]["co_open"] == 1
+    line = view["co_handling"][0]
+    assert line["case_id"] == case_id and line["deadline_label"] == "协办意见时限"
+    assert line["lead"] == {"id": "dept-1", "name": "市住房和城乡建设局"}
+    assert line["card"] is None and line["input_given_at"] is None
+    assert not line["overdue"]
+    # The input given: no deadline runs for the co-handler any more; the case stays listed.
+    api.ok(api.handle_act(api.link("dept-2", case_id), "input", {"text": "已安排巡查。"}))
+    given = api.ok(api.get(DESK, at_desk(token)))["co_handling"][0]
+    assert given["input_given_at"] and given["deadline"] is None and not given["overdue"]
+
+    # A reassignment with other co-handlers moves the entries with it.
+    api.ok(api.handle_act(lead_link, "return", {"reason": "不属于本单位职责"}))
+    reassign = {"decision": "reassign", "lead": "dept-2", "co_handlers": ["dept-4"]}
+    api.ok(api.act(case_id, "return-decision", reassign))
+    assert co_entries("dept-2") == [] and co_entries("dept-3") == []
+    assert co_entries("dept-4") == [case_id]
+    moved = api.ok(api.get(DESK, at_desk(desk_token(api, dept_email("dept-2")))))
+    assert [c["case_id"] for c in moved["lead"]] == [case_id] and moved["co_handling"] == []
+    # Past its input deadline, the co-handler's line is overdue (its own count too).
+    fourth = desk_token(api, dept_email("dept-4"))
+    due = api.ok(api.get(DESK, at_desk(fourth)))["co_handling"][0]["deadline"]
+    api.set_clock(datetime.fromisoformat(due) + timedelta(hours=1))
+    late = api.ok(api.get(DESK, at_desk(fourth)))
+    assert late["co_handling"][0]["overdue"] and late["counts"]["co_overdue"] == 1
+
+    # Replied, rated, closed: off every desk.
+    link = api.link("dept-2", case_id)
+    api.ok(api.handle_act(link, "sign"))
+    api.ok(api.handle_act(link, "reply", reply_body()))
+    assert api.rate(case_id, created["tracking_code"], "satisfied").status == 200
+    assert co_entries("dept-4") == []
+
+
+def test_a_unit_co_handling_an_open_case_cannot_be_disabled(api: Api) -> None:
+    created, _ = api.assigned_case("dept-1", co_handlers=["dept-3"])
+    refused = api.post("/api/admin/units/dept-3/disable", {}, api.as_role("admin"))
+    assert refused.status == 409 and refused.code == "unit_has_open_cases", refused.body
+    assert refused.body["error"]["cases"] == [created["case_id"]]
+
+
 def _table(model: Any) -> list[dict[str, Any]]:
     return sorted((m.serialize() for m in model.scan()), key=repr)
 
@@ -295,17 +357,21 @@ def test_the_weekly_mail_sends_each_unit_with_open_cases_a_fresh_desk_link_once_
     sent = weekly(api)
     assert sent == {
         "week": "2026-W45",
-        "sent": 3,
+        "sent": 4,
         "already_sent": 0,
         "no_address": [],
         "skipped": None,
     }
     mails = api.messages(template="desk_weekly")
-    # A co-handler only (dept-3) has nothing on its desk: it gets no mail.
-    assert sorted(m["to"] for m in mails) == [dept_email(d) for d in ("dept-1", "dept-2", "dept-4")]
+    # A co-handler only (dept-3) has a case on its desk too: it gets its mail.
+    units = ("dept-1", "dept-2", "dept-3", "dept-4")
+    assert sorted(m["to"] for m in mails) == [dept_email(d) for d in units]
     one = next(m for m in mails if m["to"] == dept_email("dept-1"))
     assert one["subject"] == "【每周工作台】牵头在办诉求 2 件"
     assert "贵单位牵头在办诉求 2 件。" in one["body"]
+    co = next(m for m in mails if m["to"] == dept_email("dept-3"))
+    assert co["subject"] == "【每周工作台】协办在办诉求 1 件"
+    assert "贵单位协办在办诉求 1 件。" in co["body"]
     fresh = token_in(one)
     view = api.ok(api.get(DESK, at_desk(fresh)))
     assert lead_one["case_id"] in str(view) and view["counts"]["open"] == 2
@@ -315,13 +381,16 @@ def test_the_weekly_mail_sends_each_unit_with_open_cases_a_fresh_desk_link_once_
     # Later runs this week send nothing (the local timer runs it every few seconds).
     api.set_clock(sh(11, 4, 9))
     assert weekly(api)["skipped"] == "done_this_week"
-    assert len(api.messages(template="desk_weekly")) == 3
+    assert len(api.messages(template="desk_weekly")) == 4
     api.ok(api.get(DESK, at_desk(fresh)))
 
     # The next week's first working day: the figures as they stand then.
     api.set_clock(sh(11, 9, 8, 30))
     api.ok(api.post("/api/dev/jobs/sla-sweep"))  # the ladder has carded what is late
-    assert weekly(api)["sent"] == 3
+    before = len(api.messages(template="desk_weekly"))
+    assert weekly(api)["sent"] == 4
+    again = api.messages(template="desk_weekly")[before:]
+    assert sorted(m["to"] for m in again) == [dept_email(d) for d in units]  # dept-3 co-handles
     latest = api.messages(template="desk_weekly", to=dept_email("dept-1"))[-1]
     assert latest["subject"] == "【每周工作台】牵头在办诉求 2 件，超期 2 件（黄牌 2 件）"
     assert "其中已超期 2 件，黄牌督办 2 件。" in latest["body"]

@@ -1,5 +1,6 @@
 // 单位工作台 (desk link): the token comes from location.hash (#t=…) and travels only in the
-// X-Link-Token header. GET lists the unit's open cases as lead, most urgent first; opening one
+// X-Link-Token header. GET lists the unit's open cases as lead, most urgent first, then those it
+// co-handles (协办), the nearest input deadline first; opening one
 // is a POST that makes its handling link, and the page goes on to handle.html#t=….
 // Without a usable link the page offers the form that e-mails a fresh one to the unit.
 import { h, $, replace } from './dom.js';
@@ -46,7 +47,7 @@ function noLink() {
   replace(app,
     h('section', { class: 'panel desk-intro' },
       h('h1', null, '单位工作台'),
-      h('p', null, '承办单位可在工作台查看本单位牵头办理的全部在办诉求、办理时限和黄牌/红牌督办情况，并直接进入每件诉求的办理页面。'),
+      h('p', null, '承办单位可在工作台查看本单位牵头和协办的全部在办诉求、办理时限和黄牌/红牌督办情况，并直接进入每件诉求的办理页面。'),
       h('p', null, '工作台链接每周第一个工作日自动发送到单位登记的邮箱；也可以在下面申请，链接只发送到平台登记的单位联系邮箱。')),
     requestForm());
 }
@@ -92,11 +93,14 @@ function counts(c) {
     badge(`在办 ${c.open} 件`, 'countdown'),
     c.overdue ? badge(`超期 ${c.overdue} 件`, 'overdue') : null,
     c.yellow ? badge(`黄牌 ${c.yellow} 件`, 'sla-card sla-card-yellow') : null,
-    c.red ? badge(`红牌 ${c.red} 件`, 'sla-card sla-card-red') : null);
+    c.red ? badge(`红牌 ${c.red} 件`, 'sla-card sla-card-red') : null,
+    c.co_open ? badge(`协办 ${c.co_open} 件`, 'countdown') : null,
+    c.co_overdue ? badge(`协办意见超期 ${c.co_overdue} 件`, 'overdue') : null);
 }
 
 function render(view) {
   const lines = Array.isArray(view.lead) ? view.lead : [];
+  const coLines = Array.isArray(view.co_handling) ? view.co_handling : [];
   const status = h('div', { 'aria-live': 'assertive' });
   replace(app,
     h('div', { class: 'desk' },
@@ -107,11 +111,18 @@ function render(view) {
         h('p', { class: 'muted' }, `按紧急程度排列：红牌、黄牌、已超期，其余按时限先后。统计时间 ${formatDateTime(view.as_of)}；本链接有效至 ${formatDateTime(view.expires_at)}，请勿转发。`),
         h('div', { class: 'form-actions' }, h('button', { type: 'button', class: 'btn btn-secondary btn-small', onclick: () => load() }, '刷新'))),
       status,
-      lines.length
-        ? h('ol', { class: 'cards desk-list' }, lines.map((c) => h('li', null, deskCard(c, status))))
-        : h('section', { class: 'panel panel-empty' }, h('p', null, '贵单位目前没有牵头在办的诉求。')),
-      view.truncated ? alertBox('贵单位在办诉求较多，这里只列出时限最近的一部分。', 'warning') : null,
-      h('p', { class: 'muted' }, '本页只列出贵单位牵头办理的诉求；协办的诉求请使用交办邮件或每日待办邮件中的办理链接。')));
+      h('section', { class: 'desk-section', 'aria-labelledby': 'desk-lead' },
+        h('h2', { id: 'desk-lead' }, `牵头办理（${lines.length} 件）`),
+        lines.length
+          ? h('ol', { class: 'cards desk-list' }, lines.map((c) => h('li', null, deskCard(c, status))))
+          : h('p', { class: 'panel panel-empty' }, '贵单位目前没有牵头在办的诉求。')),
+      h('section', { class: 'desk-section', 'aria-labelledby': 'desk-co' },
+        h('h2', { id: 'desk-co' }, `协办（${coLines.length} 件）`),
+        h('p', { class: 'muted' }, '协办单位在协办意见时限内向牵头单位提交意见；诉求由牵头单位统一答复。'),
+        coLines.length
+          ? h('ol', { class: 'cards desk-list desk-co-list' }, coLines.map((c) => h('li', null, deskCard(c, status))))
+          : h('p', { class: 'panel panel-empty' }, '贵单位目前没有协办的在办诉求。')),
+      view.truncated ? alertBox('贵单位在办诉求较多，这里只列出时限最近的一部分。', 'warning') : null));
 }
 
 function deskCard(c, status) {
@@ -125,9 +136,11 @@ function deskCard(c, status) {
       c.urgency === 'urgent' ? badge(c.urgency_label || '紧急', 'urgency-urgent') : null,
       c.pending ? badge(c.pending === 'extension' ? '延期待审核' : '退回待审核', 'pending') : null,
       c.clock_paused ? badge('暂停计时', 'paused') : null),
-    h('h2', { class: 'card-title' }, open),
+    h('h3', { class: 'card-title' }, open),
     h('p', { class: 'card-meta' },
       h('span', null, `编号：${c.case_id}`),
+      c.lead ? h('span', null, `牵头单位：${c.lead.name}`) : null,
+      c.input_given_at ? h('span', null, `已于 ${formatDateTime(c.input_given_at)} 提交协办意见`) : null,
       h('span', null, [c.kind_label, c.category_label].filter(Boolean).join(' · ')),
       c.deadline
         ? h('span', { class: 'deadline' }, `${c.deadline_label || '时限'}：${formatDateTime(c.deadline)} `, c.overdue ? null : deadlineBadge(c.deadline))
@@ -135,6 +148,7 @@ function deskCard(c, status) {
 }
 
 function noDeadline(c) {
+  if (c.input_given_at) return '协办意见已提交，等待牵头单位答复';
   if (c.clock_paused) return '等待留言人补充材料，答复时限暂停';
   if (c.escalated) return '已转总平台处理';
   if (c.state === 'replied') return '已答复，等待留言人评价';

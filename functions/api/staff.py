@@ -307,7 +307,7 @@ def overdue() -> dict[str, Any]:
     return sla.overdue(card, filters, cursor, now(), public=False, scope=s.county)
 
 
-_guarded("GET", "/api/staff/rankings/cases", COORDINATORS)
+_guarded("GET", "/api/staff/rankings/cases", CASE_STAFF)
 
 
 @route(
@@ -318,20 +318,24 @@ _guarded("GET", "/api/staff/rankings/cases", COORDINATORS)
         operation_id="staffRankingCases",
         tags=("staff",),
         security=STAFF,
-        description="As `GET /api/rankings/cases`, public or not; items are `StaffCaseSummary`.",
+        description=(
+            "As `GET /api/rankings/cases`, public or not; items are `StaffCaseSummary`. A county"
+            " platform's coordinator sees its platform's figures and its units' (another unit:"
+            " 404)."
+        ),
         parameters=RANKING_FIGURE,
         responses={200: answer("RankingCases")},
-        errors=(400, 401, 403, 503),
+        errors=(400, 401, 403, 404, 503),
     ),
 )
 def ranking_cases() -> dict[str, Any]:
     """Every case behind a ranking figure (public or not): ``month``, ``unit``, ``metric``."""
     from functions.services import rankings
 
-    _session(COORDINATORS)
+    session = _session(CASE_STAFF)
     q = query(staff, "month", "unit", "metric")
     return rankings.cases_behind(
-        q.get("month"), q.get("unit"), q.get("metric"), now(), public=False
+        q.get("month"), q.get("unit"), q.get("metric"), now(), public=False, county=session.county
     )
 
 

@@ -186,13 +186,24 @@ DRILL_LIMIT = 200
 
 
 def cases_behind(
-    month: str | None, unit: str | None, metric: str | None, now: datetime, *, public: bool
+    month: str | None,
+    unit: str | None,
+    metric: str | None,
+    now: datetime,
+    *,
+    public: bool,
+    county: str | None = None,
 ) -> dict[str, Any]:
     """The cases a unit-month figure counts: a unit's cohort (a city department, or a unit of
     a county's own ranking), or a county's (its units' cohorts: a county platform's units, or
     a district's as before platforms). The public sees the public cases among them; staff
-    see all."""
+    see all; a county platform's coordinator (``county``) only its platform's and its units'
+    figures (any other: 404, as for its cases)."""
     departments = directory.departments()
+    if county is not None and unit != county:
+        member = departments.get(unit or "")
+        if member is None or member.platform != county:
+            raise NotFound("没有这个单位", "no such unit on this platform", "unit_not_found")
     tax = directory.taxonomy()
     platforms = {p.id: p for p in directory.platforms()}
     counties = {code for code, _ in tax.districts if code != rankings.CITY_LEVEL} | {*platforms}

@@ -130,6 +130,14 @@ def test_a_county_units_figures_drill_down_to_their_cases(api: Api) -> None:
         )
     )
     assert [c["case_id"] for c in staff["items"]] == [made["late"]["case_id"]]
+    # The county's coordinator drills into its platform's and its units' figures, no other.
+    east = county_headers(api, EAST_COORDINATOR)
+    figure = "/api/staff/rankings/cases?month=2026-11&metric=assigned&unit="
+    assert api.ok(api.get(figure + "east-town", east))["total"] == 2
+    assert api.ok(api.get(figure + EAST, east))["total"] == 3
+    for elsewhere in ("west-town", WEST, "dept-1"):
+        refused = api.get(figure + elsewhere, east)
+        assert refused.status == 404 and refused.code == "unit_not_found", elsewhere
 
 
 def test_the_job_freezes_each_countys_month_beside_the_citys(api: Api) -> None:

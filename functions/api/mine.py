@@ -104,12 +104,12 @@ def my_cases() -> dict[str, Any]:
         description=(
             "Issues the case a new tracking code, sent by SMS (and e-mail, if the case gave "
             "one) to the case's contact; the old code stops working at once. An internal event "
-            "records it. 404 for a case of another number; 409 `case_archived` for an archived "
+            "records it. 404 for a case of another number; 410 `case_archived` for an archived "
             "case (read-only); 401 `citizen_session` without a live session."
         ),
         request="empty",
         responses={200: answer("TrackingCodeReissued")},
-        errors=(400, 401, 404, 409, 413, 415, 503),
+        errors=(400, 401, 404, 410, 413, 415, 503),
     ),
 )
 def reissue_tracking_code(case_id: str) -> dict[str, Any]:

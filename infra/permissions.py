@@ -78,6 +78,7 @@ FUNCTIONS: dict[str, Access] = {
                     "queue-due",
                     "by-lead",
                     "desk",
+                    "by-phone",
                     "cards",
                     "unsatisfied",
                     *_AUDIT,

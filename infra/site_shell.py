@@ -53,6 +53,7 @@ PAGES = {
     "unsatisfied.html": Page("不满意专区", "unsatisfied.js", "unsatisfied.html"),
     "submit.html": Page("我要留言", "submit.js", "submit.html"),
     "track.html": Page("查询与评价", "track.js", "track.html"),
+    "mine.html": Page("我的诉求", "mine.js", "track.html"),
     "case.html": Page("留言详情", "case.js"),
     "overdue.html": Page("超期红牌件", "overdue.js"),
     "handle.html": Page("部门办理", "handle.js"),

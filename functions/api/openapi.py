@@ -75,6 +75,14 @@ SECURITY_SCHEMES: Json = {
         "scheme": "bearer",
         "description": "The `session_token` from `POST /api/staff/session`.",
     },
+    "citizenSession": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": (
+            "我的诉求: the `session_token` from `POST /api/citizen/session` (30 minutes, opened "
+            "by a code sent by SMS to the case's phone number)."
+        ),
+    },
     "linkToken": {
         "type": "apiKey",
         "in": "header",

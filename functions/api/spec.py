@@ -60,6 +60,7 @@ SPECS: dict[tuple[str, str], Declared] = {}
 PUBLIC: tuple[Json, ...] = ()
 STAFF: tuple[Json, ...] = ({"staffSession": []},)
 LINK: tuple[Json, ...] = ({"linkToken": []},)
+CITIZEN_SESSION: tuple[Json, ...] = ({"citizenSession": []},)
 DESK: tuple[Json, ...] = ({"deskLink": []},)
 OPEN311_KEY: tuple[Json, ...] = ({"open311ApiKey": []}, {})  # optional: with a key or without
 

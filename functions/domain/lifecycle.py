@@ -202,3 +202,4 @@ class EventType(StrEnum):
     MERGED_UNSATISFIED = "merged_unsatisfied"  # … not satisfied: a flag on the primary
     ATTENTION = "attention"  # 群众关注: the supports crossed the first threshold
     ATTENTION_LEADER = "attention_leader"  # … the second: the lead's leader is told
+    TRACKING_CODE_REISSUED = "tracking_code_reissued"  # 我的诉求: a new code; internal

@@ -52,6 +52,8 @@ REFRESH = "链接重发请求过于频繁，请 {wait}后再试"
 REFRESH_EN = "too many link requests: try again in {wait_en}"
 DESK = "工作台链接申请过于频繁，请 {wait}后再试"
 DESK_EN = "too many desk link requests: try again in {wait_en}"
+OTP = "验证码请求过于频繁，请 {wait}后再试"
+OTP_EN = "too many code requests: try again in {wait_en}"
 FOLLOW = "关注请求过于频繁，请 {wait}后再试"
 FOLLOW_EN = "too many follow requests: try again in {wait_en}"
 
@@ -94,6 +96,12 @@ DEFAULTS: tuple[Limit, ...] = (
     # client cannot sign up a list of addresses.
     Limit("follow_ip", Subject.IP, 20, HOUR, False, message=FOLLOW, message_en=FOLLOW_EN),
     Limit("follow_email", Subject.ADDRESS, 5, DAY, False, message=FOLLOW, message_en=FOLLOW_EN),
+    # 我的诉求: each code request may send an SMS (paid, and someone's phone), so a number gets a
+    # few an hour whoever asks; each sign-in attempt is counted per client, on top of the 5
+    # wrong answers a code takes.
+    Limit("otp_ip", Subject.IP, 10, HOUR, False, message=OTP, message_en=OTP_EN),
+    Limit("otp_phone", Subject.CONTACT, 5, HOUR, False, message=OTP, message_en=OTP_EN),
+    Limit("otp_check_ip", Subject.IP, 30, HOUR, False, message=OTP, message_en=OTP_EN),
 )
 
 _SPEC = re.compile(r"^\s*([a-z_]+)\s*=\s*(\d+)\s*/\s*(\d+)\s*([smhd]?)\s*$")

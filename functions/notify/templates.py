@@ -229,6 +229,35 @@ def _citizen_received(case: Case, track_url: str, tracking_code: str | None) -> 
     )
 
 
+@to_citizen("tracking_code_reissued")
+def _citizen_tracking_reissued(case: Case, track_url: str, tracking_code: str | None) -> Text:
+    """我的诉求: the new tracking code, after the citizen proved the phone number by SMS."""
+    cid, links, track, _a, _lead = _citizen_common(case, track_url)
+    assert tracking_code is not None
+    return Text(
+        f"您的诉求查询码已重新发放（编号 {cid}）",
+        _body(
+            [
+                "您好！您通过手机验证重新获取了诉求的查询码，原查询码已失效。",
+                "",
+                f"诉求编号：{cid}",
+                f"新查询码：{tracking_code}",
+                "查询码只发给您本人，工作人员不会向您索要。",
+                "",
+                *track,
+                "如非本人操作，请尽快通过“我的诉求”再次重新获取查询码。",
+            ]
+        ),
+        _sms(f"您的诉求{cid}新查询码{tracking_code}，原查询码已失效。如非本人操作请留意。"),
+        links,
+    )
+
+
+def otp_sms(code: str) -> str:
+    """我的诉求: the sign-in code, by SMS only."""
+    return _sms(f"您的验证码为{code}，5分钟内有效，用于查看“我的诉求”。请勿告诉他人。")
+
+
 @to_citizen("accepted")
 def _citizen_accepted(case: Case, track_url: str, tracking_code: str | None) -> Text:
     cid, links, track, _a, _lead = _citizen_common(case, track_url)

@@ -40,11 +40,21 @@ def _tracking_hash(case_id: str, code: str) -> str:
     return hashlib.sha256(f"{case_id}:{code}".encode()).hexdigest()
 
 
+def new_tracking_code() -> str:
+    """A tracking code: 8 characters of an alphabet without look-alikes."""
+    return _random(8)
+
+
+def tracking_digest(case_id: str, code: str) -> str:
+    """What a case keeps of its tracking code."""
+    return _tracking_hash(case_id, _normalise_code(code))
+
+
 def _normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def _normalise_phone(phone: str | None) -> str | None:
+def normalise_phone(phone: str | None) -> str | None:
     if not phone:
         return None
     digits = phone.removeprefix("+").removeprefix("86") if len(phone) > 11 else phone
@@ -223,7 +233,7 @@ def _create(
             content=body["content"],
             contact=Contact(
                 (contact.get("name") or "").strip() or None,
-                _normalise_phone(contact.get("phone")),
+                normalise_phone(contact.get("phone")),
                 contact.get("email"),
             ),
             consent_public=body["public"],

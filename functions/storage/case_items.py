@@ -17,6 +17,7 @@ from functions.domain.cases import (
     promise_awaiting_followup,
     running_triage,
 )
+from functions.domain.citizen_access import phone_key
 from functions.domain.desk import desk_lead
 from functions.domain.lifecycle import (
     AUDITED,
@@ -112,6 +113,7 @@ def to_model(case: Case) -> CaseModel:
         lead_id=case.lead.id if case.lead else None,
         holder=case.holder,
         desk_lead=desk_lead(case),
+        phone_key=phone_key(case.contact.phone) if case.contact.phone else None,
     )
     for name in _NESTED:
         setattr(model, name, data.get(name) or None if name in _SPARSE else data.get(name))

@@ -145,6 +145,16 @@ class Desk(GlobalSecondaryIndex["CaseModel"]):
     due_key = UnicodeAttribute(range_key=True)
 
 
+class ByPhone(GlobalSecondaryIndex["CaseModel"]):
+    """Sparse: the cases a phone number gave (我的诉求, §17), by the number's digest
+    (``citizen_access.phone_key``), newest first. An anonymised case has no number, and so
+    no entry."""
+
+    Meta = _index_meta("by-phone", KeysOnlyProjection())
+    phone_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
 class RatingDue(GlobalSecondaryIndex["CaseModel"]):
     """Sparse: only replied cases awaiting a rating, by when their rating window ends."""
 
@@ -292,6 +302,7 @@ class CaseModel(Model):
     due_key = UnicodeAttribute()
     lead_id = UnicodeAttribute(null=True)
     desk_lead = UnicodeAttribute(null=True)  # the lead of an open case (functions/domain/desk.py)
+    phone_key = UnicodeAttribute(null=True)  # the contact number's digest (我的诉求)
     rating_shard = UnicodeAttribute(null=True)
     rating_window_key = UnicodeAttribute(null=True)
     followup_shard = UnicodeAttribute(null=True)
@@ -318,6 +329,7 @@ class CaseModel(Model):
     queue_due = QueueByDue()
     by_lead = ByLead()
     desk = Desk()
+    by_phone = ByPhone()
     rating_due = RatingDue()
     followup_due = FollowupDue()
     sla_due = SlaDue()
@@ -399,6 +411,11 @@ class TokenModel(Model):
     current = UnicodeAttribute(null=True)
     revoked_at = UTCDateTimeAttribute(null=True)
     revoked_by = UnicodeAttribute(null=True)
+    # 我的诉求 (functions/storage/citizen_access.py): a sign-in code's record (key
+    # ``otp#<phone key>``, its digest in ``current``, the wrong answers it still takes in
+    # ``tries``) and a citizen session (the phone key it was opened for).
+    tries = NumberAttribute(null=True)
+    phone_key = UnicodeAttribute(null=True)
 
 
 class IdempotencyModel(Model):

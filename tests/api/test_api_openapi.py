@@ -228,6 +228,7 @@ def test_each_request_body_is_the_schema_its_handler_validates(
     case_id = api.submit()["case_id"]
     link = api.assigned_case("dept-1")[1]
     desk = {"X-Link-Token": api.desk_token(dept_email("dept-1"))}
+    citizen = api.citizen_session()
     checked: list[str] = []
     original = http.check
 
@@ -248,6 +249,8 @@ def test_each_request_body_is_the_schema_its_handler_validates(
             headers.update(link.headers)
         if "deskLink" in schemes:
             headers.update(desk)
+        if "citizenSession" in schemes:
+            headers.update(citizen)
         checked.clear()
         answer = api.call(method, _path(template, case_id), headers=headers, raw="{}")
         assert answer.status != 401, (method, template, answer.body)

@@ -329,6 +329,24 @@ def _desk(page: Any, stack: Stack, demo: Demo) -> None:
     expect(page.locator(".desk-list .desk-card").first).to_be_visible()
 
 
+def _mine_cases(page: Any, stack: Stack, demo: Demo) -> None:
+    """我的诉求 signed in with a code to a demo citizen's number: the number's cases."""
+    number = "+8613800000142"  # a demo citizen with two cases
+    status, _ = stack.call("POST", "/api/citizen/otp", {"phone": number})
+    assert status == 202
+    sms = stack.wait_for_message(lambda m: m["to"] == number and "验证码为" in m["body"])
+    found = re.search(r"验证码为(\d{6})", sms["body"])
+    assert found
+    status, session = stack.call(
+        "POST", "/api/citizen/session", {"phone": number, "code": found.group(1)}
+    )
+    assert status == 200, session
+    stored = json.dumps(json.dumps(session))
+    page.add_init_script(f"sessionStorage.setItem('wenzheng.mine', {stored})")
+    page.goto(stack.url("/mine.html"))
+    expect(page.locator(".mine-card").first).to_be_visible()
+
+
 def _visit(path: str | Callable[[Demo], str]) -> Callable[[Any, Stack, Demo], None]:
     def go(page: Any, stack: Stack, demo: Demo) -> None:
         page.goto(stack.url(path(demo) if callable(path) else path))
@@ -355,6 +373,8 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "track-rating-unchosen": _track_rating_unchosen,
     "track-supplement": _track_supplement,
     "track-merged": _track_merged,
+    "mine": _visit("/mine.html"),
+    "mine-cases": _mine_cases,
     "overdue": _visit("/overdue.html"),
     "overdue-none": _overdue_none,
     "showcase": _visit("/showcase.html"),

@@ -70,16 +70,18 @@ export function newKey() {
 
 /**
  * request('/api/cases', {method: 'POST', body, staff: true, linkToken, idempotencyKey, query})
+ * (``bearer``: a citizen session's token, 我的诉求)
  * Resolves to the parsed JSON (or null for an empty body); rejects with ApiError.
  */
 export async function request(path, options = {}) {
-  const { method = 'GET', body, query, staff, linkToken, idempotencyKey } = options;
+  const { method = 'GET', body, query, staff, linkToken, idempotencyKey, bearer } = options;
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (staff) {
     const session = staffSession();
     if (session && session.session_token) headers.Authorization = `Bearer ${session.session_token}`;
   }
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
   if (linkToken) headers['X-Link-Token'] = linkToken;
   if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
 

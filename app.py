@@ -11,6 +11,7 @@ from functions.api.department import department
 from functions.api.desk import desk
 from functions.api.docs import docs
 from functions.api.follows import follows
+from functions.api.http import BINARY_TYPES
 from functions.api.mine import mine
 from functions.api.open311 import open311
 from functions.api.public import public
@@ -26,6 +27,7 @@ if not settings().stage:
     raise RuntimeError("WZ_STAGE is not set: refusing to start (set local, dev or prod)")
 
 app = Chalice(app_name="wenzheng")
+app.api.binary_types.extend(BINARY_TYPES)  # the 通报's .docx (functions/api/public.py)
 # Chalice's app logger is every "wenzheng.*" logger's parent: JSON lines from INFO up, each
 # with the request's keys (request id, route, case id).
 logs.configure(app.log)

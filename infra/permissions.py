@@ -97,6 +97,8 @@ FUNCTIONS: dict[str, Access] = {
             settings=Table(READ + WRITE),
             idempotency=Table(READ + WRITE),
             rankings=Table(READ),
+            # 约谈 records: coordinators record them, units report through their desk.
+            talks=Table(READ + WRITE, ("by-unit",)),
             showcase=Table(READ + WRITE + DELETE, ("on-the-wall",)),
             access_log=Table(READ + WRITE),
             rate_limits=Table(READ + WRITE),
@@ -188,13 +190,19 @@ FUNCTIONS: dict[str, Access] = {
             "settings": _SETTINGS,
         }
     ),
+    # Freezing the month, then its 通报: the cases received (a COUNT Query), the 约谈 records,
+    # the 回音壁, and the Word file into the export bucket.
     "rankings": Access(
         tables={
             "tallies": Table(READ),
             "rankings": Table(READ + WRITE),
             "departments": _REFERENCE,
             "settings": _SETTINGS,
-        }
+            "cases": Table(("Query",), ("queue-created",)),
+            "talks": Table(("Query",)),
+            "showcase": Table(("Query",), ("on-the-wall",)),
+        },
+        exports=("s3:PutObject",),
     ),
     # Archiving is a transition (state counters move); anonymising only appends an event.
     # Both remove the case's followers (关注): archiving as the rule, retention as the net.

@@ -50,6 +50,7 @@ PAGES = {
     "index.html": Page("公开留言板", "board.js", "index.html"),
     "showcase.html": Page("回音壁", "showcase.js", "showcase.html"),
     "rankings.html": Page("亮晒比", "rankings.js", "rankings.html"),
+    "bulletin.html": Page("月度通报", "bulletin.js", "rankings.html"),
     "unsatisfied.html": Page("不满意专区", "unsatisfied.js", "unsatisfied.html"),
     "submit.html": Page("我要留言", "submit.js", "submit.html"),
     "track.html": Page("查询与评价", "track.js", "track.html"),

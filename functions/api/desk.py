@@ -8,7 +8,7 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from functions.api.http import body, header, ip, json_headers, now, route
-from functions.api.spec import DESK, PUBLIC, Spec, answer
+from functions.api.spec import DESK, PUBLIC, Spec, answer, path_param
 
 desk = Blueprint(__name__)
 
@@ -110,3 +110,35 @@ def case_link(case_id: str) -> dict[str, Any]:
 
     body(desk, "empty")
     return desks.open_case(_token(), case_id, now())
+
+
+@route(
+    desk,
+    "/api/desk/talks/{talk_id}/rectification",
+    methods=("POST",),
+    spec=Spec(
+        summary="报送约谈整改情况",
+        operation_id="deskTalkRectification",
+        tags=("department",),
+        security=DESK,
+        description=(
+            "The unit reports its rectification after a 约谈 (`GET /api/desk` lists its "
+            "records), once: the record then reads 已报整改 on the rankings page and in the next "
+            "通报 (late when after its due date). 404 `talk_not_found` for a record that is not "
+            "the unit's; 409 `rectification_reported` for a second report; 401/410 as `GET "
+            "/api/desk`."
+        ),
+        parameters=(
+            path_param(
+                "talk_id", "a 约谈 record's id, `<YYYY-MM>-<unit>`", example="2026-11-dept-1"
+            ),
+        ),
+        request="talk-rectification",
+        responses={200: answer("Talk")},
+        errors=(400, 401, 404, 409, 410, 413, 415, 503),
+    ),
+)
+def talk_rectification(talk_id: str) -> dict[str, Any]:
+    from functions.services import talks
+
+    return talks.report(_token(), talk_id, body(desk, "talk-rectification"), now())

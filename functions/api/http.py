@@ -46,6 +46,11 @@ CONTENT_TYPES = [
     "application/octet-stream",
 ]
 
+# Answers sent as bytes (base64 to API Gateway, which lists them as its binary media types):
+# the monthly 通报's Word file. app.py adds them to Chalice's defaults.
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+BINARY_TYPES = (DOCX_TYPE,)
+
 JSON_HEADERS = {
     "Content-Type": "application/json; charset=utf-8",
     "Cache-Control": "no-store",

@@ -8,7 +8,16 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from functions.api.action_specs import lifecycle_specs
-from functions.api.http import body, header, ip, json_headers, now, query, route
+from functions.api.http import (
+    DOCX_TYPE,
+    body,
+    header,
+    ip,
+    json_headers,
+    now,
+    query,
+    route,
+)
 from functions.api.spec import (
     CASE_FILTERS,
     CURSOR,
@@ -638,6 +647,95 @@ def rankings_csv() -> Response:
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "public, max-age=60",
+        },
+    )
+
+
+BULLETIN_MONTH = path_param(
+    "month", "`YYYY-MM`: a month the `rankings` job has frozen", MONTH_PATTERN
+)
+
+
+@route(
+    public,
+    "/api/rankings/{month}/bulletin",
+    cache_seconds=300,
+    spec=Spec(
+        summary="月度通报（打印页内容）",
+        operation_id="bulletin",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "The month's 通报 as the `rankings` job made it when it froze the month: headline "
+            "figures and their month-on-month change, the top and bottom units at each level "
+            "(city departments, counties, each county platform's units), the 约谈 flags and "
+            "records, the month's hotspots and a few 回音壁 cases. `bulletin.html?month=` prints "
+            "it. 404 `bulletin_not_found` for a month not frozen (or frozen before 通报 were "
+            "made); 400 naming `month` for a malformed one."
+        ),
+        parameters=(BULLETIN_MONTH,),
+        responses={200: answer("Bulletin")},
+        errors=(400, 404, 503),
+    ),
+)
+def bulletin(month: str) -> dict[str, Any]:
+    from functions.services import bulletin as service
+
+    return service.content(month)
+
+
+@route(
+    public,
+    "/api/rankings/{month}/bulletin.docx",
+    cache_seconds=300,
+    spec=Spec(
+        summary="月度通报 Word 文档下载",
+        operation_id="bulletinDocx",
+        tags=("public",),
+        security=PUBLIC,
+        description=(
+            "The month's 通报 as a Word document (.docx), made by the `rankings` job when it "
+            "froze the month; A4, East Asian font names in its styles (仿宋, 黑体, 宋体: the "
+            "reader's machine supplies the fonts). The file name is Chinese, sent as "
+            "`filename*=UTF-8''…` with an ASCII `filename=` beside it. 404 "
+            "`bulletin_not_found` as `GET /api/rankings/{month}/bulletin`."
+        ),
+        parameters=(BULLETIN_MONTH,),
+        responses={
+            200: answer(
+                {"type": "string", "format": "binary"},
+                "The .docx file",
+                media=DOCX_TYPE,
+                headers={
+                    "Content-Disposition": (
+                        "`attachment; filename*=UTF-8''%E7%BD%91…-YYYY-MM.docx; "
+                        'filename="bulletin-YYYY-MM.docx"` (网络问政月度通报-YYYY-MM.docx)'
+                    )
+                },
+            )
+        },
+        errors=(400, 404, 503),
+    ),
+)
+def bulletin_docx(month: str) -> Response:
+    from urllib.parse import quote
+
+    from functions.services import bulletin as service
+
+    data, name = service.docx(month)
+    ascii_name = f"bulletin-{month}.docx"
+    return Response(
+        body=data,
+        status_code=200,
+        headers={
+            "Content-Type": DOCX_TYPE,
+            "Content-Disposition": (
+                # filename* first: RFC 6266 readers prefer it wherever it stands, and
+                # readers that take the first filename (Python's email) get it too.
+                f"attachment; filename*=UTF-8''{quote(name)}; filename=\"{ascii_name}\""
+            ),
+            "Cache-Control": "public, max-age=300",
+            "X-Content-Type-Options": "nosniff",
         },
     )
 

@@ -15,6 +15,7 @@ from functions.api.spec import (
     CURSOR,
     DEPARTMENT,
     IDEMPOTENCY_KEY,
+    MONTH_PATTERN,
     PUBLIC,
     RANKING_FIGURE,
     STAFF,
@@ -337,6 +338,76 @@ def ranking_cases() -> dict[str, Any]:
     return rankings.cases_behind(
         q.get("month"), q.get("unit"), q.get("metric"), now(), public=False, county=session.county
     )
+
+
+_guarded("POST", "/api/staff/talks", CASE_STAFF)
+_guarded("GET", "/api/staff/talks", CASE_STAFF)
+
+
+@route(
+    staff,
+    "/api/staff/talks",
+    methods=("POST",),
+    status=201,
+    spec=Spec(
+        summary="记录约谈（排名连续两月后三位的单位）",
+        operation_id="staffTalkRecord",
+        tags=("staff",),
+        security=STAFF,
+        description=(
+            "Records the 约谈 of a unit the frozen ranking of `month` flags (bottom three two "
+            "months running): date, attendees, reasons, rectification due date. The city's "
+            "coordinators record for any flagged unit or county, a county platform's "
+            "coordinators for their own units only (another: 404 `unit_not_found`). 404 "
+            "`ranking_not_frozen`; 409 `not_flagged` (the ranking does not flag the unit), "
+            "`talk_exists` (recorded already). The unit then reports its rectification "
+            "through its desk link; who recorded and who reported, and when, are kept."
+        ),
+        request="talk",
+        responses={201: answer("StaffTalk", "Recorded")},
+        errors=(400, 401, 403, 404, 409, 413, 415, 503),
+    ),
+)
+def record_talk() -> dict[str, Any]:
+    from functions.services import talks
+
+    session = _session(CASE_STAFF)
+    return talks.record(body(staff, "talk"), session, now())
+
+
+@route(
+    staff,
+    "/api/staff/talks",
+    spec=Spec(
+        summary="约谈记录（按排名月份）",
+        operation_id="staffTalks",
+        tags=("staff",),
+        security=STAFF,
+        description=(
+            "The 约谈 records of a flag month (default last month) with their outcome and every "
+            "change (who, when); a county platform's coordinator sees its own units' only."
+        ),
+        parameters=(query_param("month", "`YYYY-MM`; default last month", MONTH_PATTERN),),
+        responses={
+            200: answer(
+                {
+                    "type": "object",
+                    "properties": {
+                        "month": {"type": "string"},
+                        "items": {"type": "array", "items": schema_of("StaffTalk")},
+                    },
+                    "required": ["month", "items"],
+                }
+            )
+        },
+        errors=(400, 401, 403, 503),
+    ),
+)
+def list_talks() -> dict[str, Any]:
+    from functions.services import talks
+
+    session = _session(CASE_STAFF)
+    return talks.listing(query(staff, "month").get("month"), session, now())
 
 
 _guarded("GET", "/api/staff/outbox", COORDINATORS)

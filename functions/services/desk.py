@@ -17,7 +17,7 @@ from functions.domain.errors import Conflict, Gone, NotFound, Unauthorized
 from functions.domain.lifecycle import ROLE_LABELS
 from functions.domain.rate_limits import normalise_email
 from functions.notify import templates
-from functions.services import presenters
+from functions.services import presenters, talks
 from functions.services.common import deadline_rules, fresh_link
 from functions.settings import settings
 from functions.storage import cases_repo, desks, directory, job_markers, outbox_repo, tokens
@@ -133,6 +133,12 @@ def _resolve(token: str | None, now: datetime) -> tuple[Department, rules.Issued
     return unit, found.link
 
 
+def unit_behind(token: str | None, now: datetime) -> Department:
+    """The unit a live desk link opens (401/410 as the desk itself): what the unit's other
+    desk actions (a 约谈's rectification, functions/services/talks.py) act as."""
+    return _resolve(token, now)[0]
+
+
 def _work(unit_id: str, limit: int) -> tuple[list[Case], list[Case], bool]:
     """A unit's open cases as lead and as co-handler (each at most ``limit``), and whether
     either list was cut: one Query of the desk index, one of the unit's co-handling entries
@@ -166,6 +172,8 @@ def show(token: str | None, now: datetime) -> dict[str, Any]:
         "lead": [presenters.desk_case(c, tax, now) for c in rules.by_urgency(lead, now)],
         "co_handling": [presenters.co_desk_case(c, unit.id, tax, now) for c in co],
         "truncated": more,
+        # 约谈 records of the unit (functions/services/talks.py): the open one shows a form.
+        "talks": talks.for_desk(unit.id, now),
     }
 
 

@@ -12,7 +12,7 @@ from functions.domain import rankings
 from functions.domain.cases import month_key
 from functions.domain.errors import FieldError, NotFound, invalid_fields
 from functions.domain.platforms import CITY, Platform
-from functions.services import presenters
+from functions.services import bulletin, presenters, talks
 from functions.storage import cases_repo, config_repo, directory, rankings_repo
 
 BAD_MONTH = FieldError("month", "月份格式应为 YYYY-MM", "month must be YYYY-MM")
@@ -107,6 +107,12 @@ def ranking(month: str | None, now: datetime, county: str | None = None) -> dict
     if document is None:
         document = _computed(wanted, _previous(wanted, platform), county=platform)
     document["month_to_date"] = wanted == current
+    # The 约谈 records of the month's flags, with their outcome as of now.
+    document["talks"] = talks.for_ranking(wanted, county, now)
+    # The month's 通报 (the city's, which lists each county's units too), once it is made.
+    document["bulletin"] = bool(document.get("frozen")) and (
+        rankings_repo.bulletin(wanted) is not None
+    )
     # The county pages there are today (a frozen month's document names none).
     document["platforms"] = [{"id": p.id, "name": p.name} for p in directory.platforms()]
     return document
@@ -114,7 +120,8 @@ def ranking(month: str | None, now: datetime, county: str | None = None) -> dict
 
 def freeze_last_month(now: datetime) -> dict[str, Any]:
     """The ``rankings`` job: publish last month's ranking once, the city's and each county
-    platform's own (re-runs change nothing; a run cut short is finished by the next)."""
+    platform's own, and the month's 通报 (functions/services/bulletin.py); re-runs change
+    nothing, a run cut short is finished by the next."""
     month = rankings.previous_month(month_key(now))
     counties = []
     for platform in directory.platforms():
@@ -122,11 +129,15 @@ def freeze_last_month(now: datetime) -> dict[str, Any]:
             document = _computed(month, _previous(month, platform), now, platform)
             if rankings_repo.freeze(month, document, now, platform.id):
                 counties.append(platform.id)
-    more = {"counties": counties} if counties else {}
+    more: dict[str, Any] = {"counties": counties} if counties else {}
     if rankings_repo.frozen(month) is not None:
-        return {"month": month, "frozen": False, "already": True, **more}
+        already = {"month": month, "frozen": False, "already": True, **more}
+        # A run cut short after the freeze makes the 通报 now.
+        return {**already, "bulletin": True} if bulletin.produce(month, now) else already
     document = _computed(month, _previous(month), frozen_at=now)
-    return {"month": month, "frozen": rankings_repo.freeze(month, document, now), **more}
+    frozen = rankings_repo.freeze(month, document, now)
+    # The month's 通报 (print page content and Word file) is made from what was just frozen.
+    return {"month": month, "frozen": frozen, **more, "bulletin": bulletin.produce(month, now)}
 
 
 CSV_COLUMNS = (

@@ -688,6 +688,29 @@ class RankingModel(Model):
     document = UnicodeAttribute()  # the ranking document as JSON
 
 
+class TalksByUnit(GlobalSecondaryIndex["TalkModel"]):
+    """A unit's 约谈 records, newest flag month first: its desk reads them with one Query."""
+
+    Meta = _index_meta("by-unit", AllProjection())
+    unit = UnicodeAttribute(hash_key=True)
+    month = UnicodeAttribute(range_key=True)
+
+
+class TalkModel(Model):
+    """约谈 records (§16): one per unit and the ranking month whose flag (bottom three two
+    months running) called for it; the record, its rectification and every change to it
+    (who, when) are one JSON document (functions/domain/talks.py), written on its version."""
+
+    Meta = _meta("talks")
+
+    month = UnicodeAttribute(hash_key=True)  # YYYY-MM: the frozen ranking that flagged the unit
+    unit = UnicodeAttribute(range_key=True)  # a unit's id, or a county's in the city ranking
+    version = NumberAttribute()
+    document = UnicodeAttribute()  # the record as JSON
+
+    by_unit = TalksByUnit()
+
+
 class SettingModel(Model):
     """Deployment settings as JSON documents: ``taxonomy``, ``calendar``, ``sla-policy``,
     ``support-thresholds`` …"""
@@ -804,6 +827,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     CohortCaseModel,
     CoHandlingModel,
     RankingModel,
+    TalkModel,
     ShowcaseModel,
     AccessLogModel,
     SupportShardModel,

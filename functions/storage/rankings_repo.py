@@ -1,6 +1,7 @@
 """亮晒比 storage: the per unit-month counters (added by ``case_commit.commit``) and the frozen
 monthly rankings: the city's under its month (``2026-11``), each county platform's own under
-the month and the platform (``2026-11#jiangcheng-platform``), one item each."""
+the month and the platform (``2026-11#jiangcheng-platform``), one item each; the month's 通报
+content under ``bulletin#2026-11``."""
 
 from __future__ import annotations
 
@@ -53,6 +54,17 @@ def freeze(month: str, document: dict[str, Any], now: datetime, county: str | No
             return False
         raise
     return True
+
+
+def bulletin(month: str) -> dict[str, Any] | None:
+    """The month's 通报 content as published (functions/services/bulletin.py), kept beside
+    its frozen ranking under ``bulletin#YYYY-MM``."""
+    return frozen(f"bulletin#{month}")
+
+
+def keep_bulletin(month: str, content: dict[str, Any], now: datetime) -> bool:
+    """Keep the month's 通报 content once (False: it was kept already)."""
+    return freeze(f"bulletin#{month}", content, now)
 
 
 def cohort_cases(unit: str, month: str) -> dict[str, Tally]:

@@ -81,7 +81,7 @@ def test_the_job_freezes_last_month_once_and_the_frozen_month_stands(api: Api) -
     cases = _seed_november(api)
     api.set_clock(datetime(2026, 11, 30, 16, 30, tzinfo=UTC))  # 1 Dec 00:30 in Shanghai
     first = api.ok(api.post("/api/dev/jobs/rankings"))
-    assert first["result"] == {"month": "2026-11", "frozen": True}
+    assert first["result"] == {"month": "2026-11", "frozen": True, "bulletin": True}
     published = api.ok(api.get("/api/rankings"))  # default: last month
     assert published["month"] == "2026-11" and published["frozen"] is True
     assert published["month_to_date"] is False

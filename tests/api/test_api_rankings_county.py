@@ -145,7 +145,7 @@ def test_the_job_freezes_each_countys_month_beside_the_citys(api: Api) -> None:
     made = _seed_east(api)
     api.set_clock(datetime(2026, 11, 30, 16, 30, tzinfo=UTC))  # 1 Dec 00:30 in Shanghai
     first = api.ok(api.post("/api/dev/jobs/rankings"))["result"]
-    assert first == {"month": "2026-11", "frozen": True, "counties": [EAST, WEST]}
+    assert first == {"month": "2026-11", "frozen": True, "counties": [EAST, WEST], "bulletin": True}
     published = api.ok(api.get(f"/api/rankings?county={EAST}"))  # default: last month
     assert published["month"] == "2026-11" and published["frozen"] is True
     assert published["month_to_date"] is False

@@ -347,6 +347,80 @@ def _mine_cases(page: Any, stack: Stack, demo: Demo) -> None:
     expect(page.locator(".mine-card").first).to_be_visible()
 
 
+# A month's 通报 as GET /api/rankings/{month}/bulletin answers it (functions/domain/bulletin.py).
+BULLETIN = {
+    "month": "2026-10",
+    "title": "江城市网络问政工作月度通报（2026年10月）",
+    "produced_at": "2026-10-31T16:30:00Z",
+    "ranking_frozen_at": "2026-10-31T16:30:00Z",
+    "headline": {
+        "received": 412,
+        "assigned": 380,
+        "replied": 351,
+        "closed": 322,
+        "replied_on_time_rate": 0.9345,
+        "satisfied_rate": 0.8712,
+    },
+    "change": {
+        "received": 23,
+        "assigned": -4,
+        "replied": 0,
+        "closed": 12,
+        "replied_on_time_rate": 0.012,
+        "satisfied_rate": -0.03,
+    },
+    "levels": [
+        {
+            "level": "departments",
+            "label": "市直部门",
+            "ranked": 12,
+            "top": [{"id": "d1", "name": "市住房和城乡建设局", "rank": 1, "score": 95.2}],
+            "bottom": [{"id": "d9", "name": "市城市管理局", "rank": 12, "score": 61.0}],
+        },
+        {"level": "counties", "label": "区县", "ranked": 0, "top": [], "bottom": []},
+    ],
+    "talk_flags": [{"id": "d9", "name": "市城市管理局", "level": "市直部门", "talk": True}],
+    "talks": [
+        {
+            "id": "2026-09-d9",
+            "month": "2026-09",
+            "unit": {"id": "d9", "name": "市城市管理局"},
+            "ranking": "city",
+            "held_on": "2026-10-08",
+            "reasons": "连续两个月排名后三位，按时答复率偏低",
+            "rectify_by": "2026-10-31",
+            "status": "reported",
+            "status_label": "已报整改",
+            "rectification": {
+                "text": "已建立答复时限台账，逐件督办。",
+                "reported_at": "2026-10-20T02:00:00Z",
+                "late": False,
+            },
+        }
+    ],
+    "hotspots": [],
+    "showcase": [
+        {
+            "case_id": "WZ20261001-ABC123",
+            "title": "小区电梯停运三天无人维修",
+            "department": {"id": "d1", "name": "市住房和城乡建设局"},
+            "excerpt": "电梯三天内修复，居民满意。",
+        }
+    ],
+}
+
+
+def _bulletin(page: Any, stack: Stack, demo: Demo) -> None:
+    """The print page of a month's 通报 (its content served as the API answers it)."""
+
+    def answer(route: Any) -> None:
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(BULLETIN))
+
+    page.route("**/api/rankings/2026-10/bulletin", answer)
+    page.goto(stack.url("/bulletin.html?month=2026-10"))
+    expect(page.get_by_role("heading", name=BULLETIN["title"])).to_be_visible()
+
+
 def _visit(path: str | Callable[[Demo], str]) -> Callable[[Any, Stack, Demo], None]:
     def go(page: Any, stack: Stack, demo: Demo) -> None:
         page.goto(stack.url(path(demo) if callable(path) else path))
@@ -383,6 +457,8 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "rankings": _visit("/rankings.html"),
     "rankings-empty-month": _visit("/rankings.html?month=2026-03"),
     "rankings-month-not-begun": _visit("/rankings.html?month=2099-01"),
+    "bulletin": _bulletin,
+    "bulletin-no-month": _visit("/bulletin.html"),
     "api": _visit("/api.html"),
     "outbox": _visit("/outbox.html"),
     "staff-signed-out": _visit("/staff.html"),

@@ -5,7 +5,7 @@
 // Without a usable link the page offers the form that e-mails a fresh one to the unit.
 import { h, $, replace } from './dom.js';
 import { get, post } from './api.js';
-import { formatDateTime } from './format.js';
+import { formatDate, formatDateTime } from './format.js';
 import {
   loading, alertBox, errorBox, errorText, badge, stateBadge, deadlineBadge, cardBadge, field,
   clearFieldErrors, showFieldErrors, errorSummary, setBusy,
@@ -111,6 +111,7 @@ function render(view) {
         h('p', { class: 'muted' }, `按紧急程度排列：红牌、黄牌、已超期，其余按时限先后。统计时间 ${formatDateTime(view.as_of)}；本链接有效至 ${formatDateTime(view.expires_at)}，请勿转发。`),
         h('div', { class: 'form-actions' }, h('button', { type: 'button', class: 'btn btn-secondary btn-small', onclick: () => load() }, '刷新'))),
       status,
+      talkSection(view.talks),
       h('section', { class: 'desk-section', 'aria-labelledby': 'desk-lead' },
         h('h2', { id: 'desk-lead' }, `牵头办理（${lines.length} 件）`),
         lines.length
@@ -123,6 +124,49 @@ function render(view) {
           ? h('ol', { class: 'cards desk-list desk-co-list' }, coLines.map((c) => h('li', null, deskCard(c, status))))
           : h('p', { class: 'panel panel-empty' }, '贵单位目前没有协办的在办诉求。')),
       view.truncated ? alertBox('贵单位在办诉求较多，这里只列出时限最近的一部分。', 'warning') : null));
+}
+
+/** 约谈 records of the unit; an unreported one carries the form to report its rectification. */
+function talkSection(talks) {
+  if (!Array.isArray(talks) || !talks.length) return null;
+  return h('section', { class: 'desk-section', 'aria-labelledby': 'desk-talks' },
+    h('h2', { id: 'desk-talks' }, '约谈与整改'),
+    h('ol', { class: 'cards desk-list' }, talks.map((t) => h('li', { class: 'panel' },
+      h('p', null, h('strong', null, `${formatDate(t.held_on)} 约谈`), ` · 排名月份 ${t.month} · 整改期限 ${formatDate(t.rectify_by)} `,
+        badge(t.status_label, { open: 'soon', overdue: 'overdue', reported: 'done' }[t.status] || '')),
+      h('p', { class: 'muted' }, `约谈事由：${t.reasons}`),
+      t.rectification
+        ? h('p', null, `已于 ${formatDateTime(t.rectification.reported_at)} 报送整改情况：${t.rectification.text}`)
+        : rectificationForm(t)))));
+}
+
+function rectificationForm(t) {
+  const id = `rectify-${t.id}`;
+  const text = h('textarea', { name: 'text', id, rows: 4, required: true, minlength: 10, maxlength: 2000 });
+  const summary = h('div', { 'aria-live': 'assertive' });
+  const button = h('button', { type: 'submit', class: 'btn btn-primary' }, '报送整改情况');
+  const form = h('form', { class: 'form', novalidate: true },
+    summary,
+    field({ label: '整改情况', control: text, path: 'text', hint: '10–2000 字：已采取的整改措施和成效' }),
+    h('div', { class: 'form-actions' }, button));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearFieldErrors(form);
+    summary.replaceChildren();
+    if (text.value.trim().length < 10) {
+      showFieldErrors(form, [{ field: 'text', message: '请填写整改情况（至少 10 个字）' }]);
+      return;
+    }
+    setBusy(button, true);
+    try {
+      await post(`/api/desk/talks/${encodeURIComponent(t.id)}/rectification`, { text: text.value.trim() }, { linkToken: token });
+      load();
+    } catch (err) {
+      setBusy(button, false);
+      replace(summary, errorSummary(err, showFieldErrors(form, err.fields)));
+    }
+  });
+  return form;
 }
 
 function deskCard(c, status) {

@@ -6,7 +6,10 @@
 //                     closed_rate, satisfied_rate, reopened_rate, returned_rate (0–1 or null),
 //                     average_reply_days, score, rank (null: 样本不足), sample_too_small,
 //                     position: 'top'|'bottom'|null, talk (约谈), rank_change, score_change }],
-//     counties: [ …same shape… ], platforms: [{ id, name }] }
+//     counties: [ …same shape… ], platforms: [{ id, name }],
+//     talks: [{ id, unit: {id, name}, held_on, reasons, rectify_by, status, status_label,
+//               rectification: {text, reported_at, late} | null }]  (约谈 records, §16),
+//     bulletin: true once the month's 通报 exists (bulletin.html, …/bulletin.docx) }
 // With ?county=<platform id> (GET /api/rankings?county=…): that county platform's own ranking,
 //   { …the same head…, county: { id, name }, units: [ …rows of its units… ], platforms }
 import { h, $, replace } from './dom.js';
@@ -201,6 +204,21 @@ async function drill(row, metric, what) {
   }
 }
 
+/** 约谈 records of the month's flags and their outcome (整改中 / 逾期未报整改 / 已报整改). */
+function talks(records) {
+  if (!records || !records.length) return null;
+  const cls = { open: 'soon', overdue: 'overdue', reported: 'done' };
+  return h('section', { class: 'panel talks', 'aria-labelledby': 'talks-title' },
+    h('h2', { id: 'talks-title' }, '约谈记录'),
+    h('ul', { class: 'plain-list' }, records.map((t) => h('li', null,
+      h('p', null, h('strong', null, t.unit.name), ' · ', `${formatDate(t.held_on)} 约谈 · 整改期限 ${formatDate(t.rectify_by)} `,
+        h('span', { class: `badge ${cls[t.status] || ''}` }, t.status_label)),
+      h('p', { class: 'muted' }, `约谈事由：${t.reasons}`),
+      t.rectification
+        ? h('p', null, `整改情况（${formatDate(t.rectification.reported_at)} 报送${t.rectification.late ? '，逾期' : ''}）：${t.rectification.text}`)
+        : null))));
+}
+
 function status(data, month) {
   if (data.frozen) return `已于 ${formatDate(data.frozen_at)} 发布`;
   if (data.month_to_date) return '本月截至目前的实时数据，每月 1 日发布上月排名';
@@ -245,6 +263,10 @@ async function load() {
       h('p', { class: 'downloads' }, '下载数据：',
         h('a', { href: `/api/rankings.csv?${q}`, download: '' }, 'CSV'), ' · ',
         h('a', { href: `/api/rankings?${q}` }, 'JSON')),
+      data.bulletin ? h('p', { class: 'downloads' }, '月度通报：',
+        h('a', { href: `bulletin.html?month=${encodeURIComponent(data.month)}` }, '打印版'), ' · ',
+        h('a', { href: `/api/rankings/${encodeURIComponent(data.month)}/bulletin.docx`, download: '' }, 'Word 文档')) : null,
+      talks(data.talks),
       h('p', { class: 'hint' }, '点击表中的数字，可查看该数字对应的公开诉求。'),
       drillPanel,
       groups,

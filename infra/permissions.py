@@ -96,6 +96,7 @@ FUNCTIONS: dict[str, Access] = {
             settings=Table(READ + WRITE),
             idempotency=Table(READ + WRITE),
             rankings=Table(READ),
+            hotspot_warnings=Table(("Query",)),  # 舆情预警: the console's list
             showcase=Table(READ + WRITE + DELETE, ("on-the-wall",)),
             access_log=Table(READ + WRITE),
             rate_limits=Table(READ + WRITE),
@@ -192,6 +193,20 @@ FUNCTIONS: dict[str, Access] = {
             "tallies": Table(READ),
             "rankings": Table(READ + WRITE),
             "departments": _REFERENCE,
+            "settings": _SETTINGS,
+        }
+    ),
+    # 舆情: the cases new since its cursor (a range of queue-created, both buckets; the cases
+    # behind a burst: the day's, of its district), the day × place term tallies and the
+    # cursor, the warnings with their e-mails (one transaction), the coordinators' addresses.
+    "hotspots": Access(
+        tables={
+            "cases": Table(("Query",), ("queue-created",)),
+            "term-tallies": Table(("GetItem", "BatchGetItem", "PutItem")),
+            "hotspot-warnings": Table(("Query", "PutItem")),
+            "outbox": Table(("PutItem",)),
+            "departments": _REFERENCE,
+            "staff": _REFERENCE,
             "settings": _SETTINGS,
         }
     ),

@@ -260,7 +260,7 @@ def _messages(record: WarningRecord, now: datetime) -> list[Model]:
         count=record.count,
         baseline=record.baseline,
         titles=[c["title"] for c in record.cases],
-        console_url=f"{settings().public_base_url}/staff.html#hotspots",
+        console_url=f"{settings().public_base_url}/staff.html?card=hotspots",
     )
     return [
         outbox_repo.new_message(

@@ -48,7 +48,7 @@ def test_the_job_raises_a_warning_once_and_the_console_lists_it(api: Api) -> Non
     assert run_job(api)["raised"] == 0  # a rerun: nothing new
     mails = [m for m in api.outbox() if "舆情预警" in m["subject"]]
     assert [m["to"] for m in mails] == ["coordinator@wenzheng.example"]
-    assert "停水" in mails[0]["body"] and "/staff.html#hotspots" in mails[0]["body"]
+    assert "停水" in mails[0]["body"] and "/staff.html?card=hotspots" in mails[0]["body"]
 
     found = api.ok(hotspots(api, api.as_role("coordinator")))
     (warning,) = found["items"]

@@ -99,6 +99,7 @@ FUNCTIONS: dict[str, Access] = {
             rankings=Table(READ),
             # 约谈 records: coordinators record them, units report through their desk.
             talks=Table(READ + WRITE, ("by-unit",)),
+            hotspot_warnings=Table(("Query",)),  # 舆情预警: the console's list
             showcase=Table(READ + WRITE + DELETE, ("on-the-wall",)),
             access_log=Table(READ + WRITE),
             rate_limits=Table(READ + WRITE),
@@ -201,8 +202,23 @@ FUNCTIONS: dict[str, Access] = {
             "cases": Table(("Query",), ("queue-created",)),
             "talks": Table(("Query",)),
             "showcase": Table(("Query",), ("on-the-wall",)),
+            "hotspot-warnings": Table(("Query",)),  # the 通报's hotspots of the month
         },
         exports=("s3:PutObject",),
+    ),
+    # 舆情: the cases new since its cursor (a range of queue-created, both buckets; the cases
+    # behind a burst: the day's, of its district), the day × place term tallies and the
+    # cursor, the warnings with their e-mails (one transaction), the coordinators' addresses.
+    "hotspots": Access(
+        tables={
+            "cases": Table(("Query",), ("queue-created",)),
+            "term-tallies": Table(("GetItem", "BatchGetItem", "PutItem")),
+            "hotspot-warnings": Table(("Query", "PutItem")),
+            "outbox": Table(("PutItem",)),
+            "departments": _REFERENCE,
+            "staff": _REFERENCE,
+            "settings": _SETTINGS,
+        }
     ),
     # Archiving is a transition (state counters move); anonymising only appends an event.
     # Both remove the case's followers (关注): archiving as the rule, retention as the net.

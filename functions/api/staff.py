@@ -343,6 +343,10 @@ def ranking_cases() -> dict[str, Any]:
 _guarded("POST", "/api/staff/talks", CASE_STAFF)
 _guarded("GET", "/api/staff/talks", CASE_STAFF)
 
+_guarded("GET", "/api/staff/hotspots", CASE_STAFF)
+
+_DAY: dict[str, Any] = {"type": "string", "format": "date", "example": "2026-10-29"}
+
 
 @route(
     staff,
@@ -408,6 +412,41 @@ def list_talks() -> dict[str, Any]:
 
     session = _session(CASE_STAFF)
     return talks.listing(query(staff, "month").get("month"), session, now())
+
+
+@route(
+    staff,
+    "/api/staff/hotspots",
+    spec=Spec(
+        summary="舆情预警：某段时间内的热点突增",
+        operation_id="staffHotspots",
+        tags=("staff",),
+        security=STAFF,
+        description=(
+            "舆情预警 raised by the `hotspots` job between `from` and `to` (Shanghai days, "
+            "inclusive; default the 7 days to today; at most 93 days; a bad date or `from` after "
+            "`to` is 400), newest first, optionally of one `district` and `category` (`*`: a "
+            "burst over several categories). Each names its terms, place, the daily trend of "
+            "its series over the baseline days and the day, and the cases behind it, clustered. "
+            "A county platform's coordinator sees its platform's districts only."
+        ),
+        parameters=(
+            query_param("from", "first day, `YYYY-MM-DD`", _DAY),
+            query_param("to", "last day, `YYYY-MM-DD` (default today)", _DAY),
+            query_param("district", "district code"),
+            query_param("category", "category code, or `*`"),
+        ),
+        responses={200: answer("HotspotWarnings")},
+        errors=(400, 401, 403, 503),
+    ),
+)
+def hotspot_warnings() -> dict[str, Any]:
+    """舆情预警 of ``from``..``to``, of one ``district`` / ``category``."""
+    from functions.services import hotspot_warnings
+
+    session = _session(CASE_STAFF)
+    filters = query(staff, "from", "to", "district", "category")
+    return hotspot_warnings.warnings_between(filters, now(), scope=session.county)
 
 
 _guarded("GET", "/api/staff/outbox", COORDINATORS)

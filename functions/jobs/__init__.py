@@ -98,6 +98,14 @@ def _retention(now: datetime) -> Report:
     return anonymise(now)
 
 
+def _hotspots(now: datetime) -> Report:
+    """舆情: count the terms of the cases new since the last run, and raise a warning once
+    for each burst (functions/services/hotspots.py)."""
+    from functions.services.hotspots import run as count_and_warn
+
+    return count_and_warn(now)
+
+
 # Crons are in UTC; the comments say when they fire in Asia/Shanghai.
 JOBS: dict[str, Job] = {
     job.name: job
@@ -111,6 +119,7 @@ JOBS: dict[str, Job] = {
         Job("rankings", Cron(30, 16, "L", "*", "?", "*"), _rankings),
         Job("archive", Cron(10, 18, "*", "*", "?", "*"), _archive),  # 02:10 daily
         Job("retention", Cron(40, 18, "*", "*", "?", "*"), _retention),  # 02:40, after archive
+        Job("hotspots", Rate(1, unit=Rate.HOURS), _hotspots),
     )
 }
 

@@ -1243,3 +1243,41 @@ def _returned_to_city(case: Case, to: Office) -> Text:
         f"县（区）平台已将诉求（编号 {case.case_id}）退回市级平台。",
         "请研判后重新交办或转交其他县（区）平台。",
     )
+
+
+# --- 舆情预警 (§16) -------------------------------------------------------------------------
+
+HOTSPOT_WARNING = "hotspot_warning"
+HOTSPOT_TITLES = 5  # reports' titles an e-mail quotes
+
+
+def hotspot_warning(
+    *,
+    district: str,
+    category: str,
+    day: str,
+    terms: Sequence[str],
+    count: int,
+    baseline: float,
+    titles: Sequence[str],
+    console_url: str,
+) -> Text:
+    """舆情预警: many reports of one district say the same thing on one day, far above what
+    that place usually says. The terms are the platform's (n-grams of citizens' words: still
+    one line each); the titles are citizens' words, quoted."""
+    named = "、".join(one_line(t) for t in terms)
+    lines = [
+        "各位协调员：",
+        f"{day} {one_line(district)}（{one_line(category)}）诉求中"
+        f"“{named}”等词集中出现：当日已有 {count} 件，"
+        f"过去 28 日平均每日 {baseline:.1f} 件。",
+        "请研判是否为突发事件或群体性诉求，必要时统筹交办、督办。",
+        "",
+    ]
+    for n, title in enumerate(titles[:HOTSPOT_TITLES], start=1):
+        lines += quoted(f"相关诉求 {n}（留言人填写）", title)
+    if len(titles) > HOTSPOT_TITLES:
+        lines.append(f"……共 {len(titles)} 件，详见工作台“预警”。")
+    lines += ["", f"总平台工作台（预警）：{console_url}"]
+    subject = f"【舆情预警】{one_line(district)}：{one_line(terms[0] if terms else '')}（{day}）"
+    return Text(subject, _body(lines), links=(console_url,))

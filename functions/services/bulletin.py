@@ -27,10 +27,20 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 def month_hotspots(month: str) -> list[dict[str, Any]]:
-    """SEAM, filled by the hotspots part of issue 18 (§1): the month's 舆情 hotspots as the
-    通报 lists them, each ``{"label": …, "summary": …}`` (e.g. a burst's terms and place, and
-    how many cases). Until that part lands there are none, and the 通报 says so."""
-    return []
+    """The month's 舆情 hotspots as the 通报 lists them (the warnings the ``hotspots`` job
+    raised, one Query of the month's partition), each ``{"label", "summary"}``: its terms and
+    place, its day and how many reports, the largest first."""
+    from functions.storage import directory, hotspots_repo
+
+    tax = directory.taxonomy()
+    found = sorted(hotspots_repo.warnings(month), key=lambda w: (-w.count, w.day))
+    return [
+        {
+            "label": f"{tax.district_label(w.district)} · {'、'.join(w.terms[:3])}",
+            "summary": f"{w.day} 当日 {w.count} 件相关诉求（此前 28 日日均 {w.baseline:.1f} 件）",
+        }
+        for w in found
+    ]
 
 
 def _month_bounds(month: str) -> tuple[datetime, datetime]:

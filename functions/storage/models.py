@@ -812,6 +812,49 @@ class SimilarModel(Model):
     expires_at = TTLAttribute()
 
 
+class TermTallyModel(Model):
+    """舆情 (§16, functions/domain/hotspots.py): one place's terms of one Shanghai day, added by
+    the ``hotspots`` job from the cases new since its last run. A place is ``<district>#<category>``
+    or ``<district>#*`` (every category); its terms are one JSON object ``{term: reports}``,
+    pruned to the most counted (``hotspots.MAX_TERMS_PER_ITEM``), so an item stays small and a
+    series' baseline is one BatchGetItem of its place's last 28 days. ``through`` is the last
+    case counted (its ``created_key``): a rerun adds no case twice. The job's own position is
+    the item (``cursor``, ``hotspots``). Expires by TTL once no baseline needs it."""
+
+    Meta = _meta("term-tallies")
+
+    day = UnicodeAttribute(hash_key=True)  # YYYY-MM-DD (Shanghai), or "cursor"
+    place = UnicodeAttribute(range_key=True)  # <district>#<category> | <district>#*
+    terms = UnicodeAttribute(default="{}")  # JSON {term: reports saying it}
+    reports = NumberAttribute(default=0)  # reports of the place that day
+    through = UnicodeAttribute(default="")  # created_key of the last case counted
+    expires_at = TTLAttribute(null=True)
+
+
+class HotspotWarningModel(Model):
+    """舆情预警: one burst (functions/domain/hotspots.py), raised once (the put is conditional,
+    and a burst that overlaps a warning of its district's day or the day before updates that
+    one instead), kept current by later runs of the same day. Few a month: one partition per
+    month, by day and district."""
+
+    Meta = _meta("hotspot-warnings")
+
+    month = UnicodeAttribute(hash_key=True)  # YYYY-MM of ``day``
+    warning_key = UnicodeAttribute(range_key=True)  # <day>#<district>#<category>#<lead term>
+    day = UnicodeAttribute()  # YYYY-MM-DD (Shanghai)
+    district = UnicodeAttribute()
+    category = UnicodeAttribute()  # a category code, or "*" (several categories)
+    terms: ListAttribute[str] = ListAttribute(of=UnicodeAttribute)  # type: ignore[arg-type]
+    count = NumberAttribute()  # reports of the day saying the lead term
+    baseline = NumberAttribute()  # its daily mean over the baseline days
+    p_value = NumberAttribute()
+    trend = UnicodeAttribute()  # JSON {"from": day, "counts": [...]} through ``day``
+    cases = UnicodeAttribute()  # JSON [{"case_id", "title", "cluster"}] behind it
+    raised_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    notified = NumberAttribute(default=0)  # e-mails written when it was raised
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     CaseModel,
     EventModel,
@@ -836,6 +879,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     UploadModel,
     SimilarModel,
     FollowerModel,
+    TermTallyModel,
+    HotspotWarningModel,
 )
 
 

@@ -68,6 +68,8 @@ LAZY = (
     "aws_lambda_powertools",  # the JSON log formatter: imported by the first log line
     "functions.schema_check",
     "PIL",  # photo processing only (functions/services/photos.py), never a request
+    "functions.domain.hotspots",  # 舆情 segmentation: the hotspots job's, never the API's
+    "functions.services.hotspots",
 )
 
 # What each family's first requests must still not load: never boto3 (SES, SNS and S3 belong
@@ -83,6 +85,7 @@ NEVER = (
     "jsonschema",
     "referencing",
     "holidays",
+    "functions.domain.hotspots",  # the warnings list reads stored warnings, never segments
 )
 SENDS_NOTHING = ("functions.notify.templates", "functions.storage.outbox_repo")
 UNLOADED: dict[str, tuple[str, ...]] = {

@@ -50,6 +50,7 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_desk,
         test_api_directory_admin,
         test_api_follow,
+        test_api_hotspots,
         test_api_jobs,
         test_api_lifecycle,
         test_api_outbox,
@@ -83,6 +84,8 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_follow.test_a_follower_confirms_hears_of_the_reply_and_one_click_ends_it,
         test_api_follow.test_archiving_removes_the_followers_and_retention_any_left,
         test_api_follow.test_a_complaint_about_a_follower_mail_ends_the_follow_and_alerts_no_one,
+        # 舆情: the job counts, raises a warning with its e-mails; the console lists it.
+        test_api_hotspots.test_the_job_raises_a_warning_once_and_the_console_lists_it,
         _citizen_extras,
     ]
 

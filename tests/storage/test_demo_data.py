@@ -45,6 +45,18 @@ def test_demo_cases_replay_into_every_state_whatever_the_day(aws: None, now: dat
     assert not _misplaced()
     _supported_and_unsatisfied(now)
     _at_every_level()
+    _a_hotspot_warning()
+
+
+def _a_hotspot_warning() -> None:
+    """舆情预警: the demo's morning of water-outage reports in 滨河区 raised one warning."""
+    from functions.storage import hotspots_repo
+    from functions.storage.models import HotspotWarningModel
+
+    months = {m.month for m in HotspotWarningModel.scan()}
+    warnings = [w for month in months for w in hotspots_repo.warnings(month)]
+    assert [w.district for w in warnings] == ["binhe"], warnings
+    assert "停水" in warnings[0].terms and len(warnings[0].cases) >= 8
 
 
 def _at_every_level() -> None:
@@ -52,8 +64,13 @@ def _at_every_level() -> None:
     南湖县 holds the new cases of its own district (it triages them)."""
     from functions.storage import cases_repo
 
-    levels = []
-    for case in cases_repo.queue({}, sort="newest", bucket="open", cursor=None).cases:
+    levels, open_cases, cursor = [], [], None
+    while True:  # every page: the demo's newest cases (the 舆情 outage) fill the first
+        page = cases_repo.queue({}, sort="newest", bucket="open", cursor=cursor)
+        open_cases += page.cases
+        if not (cursor := page.next_cursor):
+            break
+    for case in open_cases:
         events = [e.type for e in cases_repo.timeline(case.case_id, public_only=True)]
         if "handed_down" in events:
             levels.append((case, events))

@@ -16,7 +16,9 @@ const QUERY_KEYS = ['state', 'card', 'kind', 'district', 'department', 'pending'
 // The 督办 lists beside the state tabs: cases holding a card on a clock still running, and
 // the platform's own: cases waiting for 受理 past its 受理 deadline (平台受理超时).
 const CARDS = [['yellow', '黄牌督办'], ['red', '红牌督办'], ['triage', '受理超时']];
-const NONE = { yellow: '目前没有黄牌督办的留言。', red: '目前没有红牌督办的留言。', triage: '目前没有超过受理时限未受理的留言。' };
+const NONE = { yellow: '目前没有黄牌督办的留言。', red: '目前没有红牌督办的留言。', triage: '目前没有超过受理时限未受理的留言。', hotspots: '近 30 日没有舆情预警。' };
+// 预警: the 舆情 warnings (their module is loaded when the tab is chosen).
+const HOTSPOTS = ['hotspots', '预警'];
 
 /** 受理超时 (the platform's own delay) or the 受理 countdown, while the case waits for 受理. */
 function triageBadge(c) {
@@ -59,9 +61,11 @@ export function consoleView(container, { tax, depts }) {
     // platform's own list (受理超时) not even by that.
     const { card } = state.filters;
     for (const control of [kind, district, pending, attention, complained, sort]) control.disabled = Boolean(card);
-    department.disabled = card === 'triage';
+    department.disabled = card === 'triage' || card === 'hotspots';
     cardNote.hidden = !card;
-    cardNote.textContent = card === 'triage'
+    cardNote.textContent = card === 'hotspots'
+      ? '预警：近 30 日某区域同类诉求远超平日水平的词语，附每日趋势与相关诉求。'
+      : card === 'triage'
       ? '受理超时列表：超过受理时限仍未受理的留言，按超时长短排列，不按条件筛选。'
       : '督办牌列表按超期时间从长到短排列，只按承办单位筛选。';
   }
@@ -115,7 +119,7 @@ export function consoleView(container, { tax, depts }) {
       return b;
     };
     replace(tabs, tab('', '全部', total), states.map((s) => tab(s.code, s.label, counts ? (counts[s.code] || 0) : null)),
-      CARDS.map(cardTab));
+      CARDS.map(cardTab), cardTab(HOTSPOTS));
   }
 
   function row(c) {
@@ -162,6 +166,15 @@ export function consoleView(container, { tax, depts }) {
       let added = 0;
       const { card } = state.filters;
       syncFilters();
+      if (card === 'hotspots') {
+        const { hotspotItems } = await import('./staff-hotspots.js');
+        const items = await hotspotItems({ openCase: (id) => { select_(id); openCase(id); } });
+        if (mine !== state.seq) return;
+        if (reset) renderTabs(state.counts || null);
+        list.append(...items);
+        listStatus.replaceChildren(items.length ? '' : alertBox(NONE.hotspots, 'info'));
+        return;
+      }
       for (let pages = 0; pages < 10; pages += 1) {
         data = card
           ? await staffGet('/api/staff/overdue', { card, department: card === 'triage' ? '' : state.filters.department, cursor: state.cursor })

@@ -11,6 +11,7 @@ from functions.api.department import department
 from functions.api.desk import desk
 from functions.api.docs import docs
 from functions.api.follows import follows
+from functions.api.knowledge import knowledge
 from functions.api.open311 import open311
 from functions.api.public import public
 from functions.api.staff import staff
@@ -35,6 +36,7 @@ app.register_blueprint(public)
 app.register_blueprint(follows)
 app.register_blueprint(department)
 app.register_blueprint(desk)
+app.register_blueprint(knowledge)
 app.register_blueprint(staff)
 app.register_blueprint(admin)
 app.register_blueprint(audit)

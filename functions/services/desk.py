@@ -133,6 +133,11 @@ def _resolve(token: str | None, now: datetime) -> tuple[Department, rules.Issued
     return unit, found.link
 
 
+def unit_of(token: str | None, now: datetime) -> Department:
+    """The unit a live desk link stands for (the errors of ``show`` otherwise)."""
+    return _resolve(token, now)[0]
+
+
 def _work(unit_id: str, limit: int) -> tuple[list[Case], list[Case], bool]:
     """A unit's open cases as lead and as co-handler (each at most ``limit``), and whether
     either list was cut: one Query of the desk index, one of the unit's co-handling entries

@@ -201,8 +201,8 @@ def cases_behind(
     figures (any other: 404, as for its cases)."""
     departments = directory.departments()
     if county is not None and unit != county:
-        member = departments.get(unit or "")
-        if member is None or member.platform != county:
+        own = departments.get(unit or "")
+        if own is None or own.platform != county:
             raise NotFound("没有这个单位", "no such unit on this platform", "unit_not_found")
     tax = directory.taxonomy()
     platforms = {p.id: p for p in directory.platforms()}

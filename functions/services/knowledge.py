@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from functions.domain import knowledge as kb
+from functions.domain.calendar import local_date
 from functions.domain.errors import Conflict, NotFound, invalid_field
 from functions.storage import directory, knowledge_repo
 from functions.storage.codec import iso
@@ -77,7 +78,8 @@ def public_search(q: str, category: str | None, now: datetime) -> dict[str, Any]
     labels = _labels()
     if category and category not in labels:
         raise invalid_field("category", "请选择有效的问题分类", "unknown category")
-    hits = _index().search(q, category=category or None, keep=lambda e: e.shown_publicly(now))
+    today = local_date(now)
+    hits = _index().search(q, category=category or None, keep=lambda e: e.shown_on(today))
     return {
         "items": [
             {
@@ -101,10 +103,12 @@ def staff_list(filters: dict[str, str], now: datetime) -> dict[str, Any]:
     labels = _labels()
     with_retired = filters.get("retired") == "true"
     live_only = filters.get("live") == "true"
+    today = local_date(now)
     hits = _index().search(
         filters.get("q") or "",
         category=filters.get("category") or None,
-        keep=lambda e: (with_retired or not e.retired) and (not live_only or e.live(now)),
+        keep=lambda e: (with_retired or not e.retired)
+        and (not live_only or (not e.retired and e.valid_on(today))),
         limit=500,
     )
     return {"items": [staff_view(h.entry, now, labels) for h in hits]}

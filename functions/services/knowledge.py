@@ -107,8 +107,10 @@ def staff_list(filters: dict[str, str], now: datetime) -> dict[str, Any]:
     hits = _index().search(
         filters.get("q") or "",
         category=filters.get("category") or None,
-        keep=lambda e: (with_retired or not e.retired)
-        and (not live_only or (not e.retired and e.valid_on(today))),
+        keep=lambda e: (
+            (with_retired or not e.retired)
+            and (not live_only or (not e.retired and e.valid_on(today)))
+        ),
         limit=500,
     )
     return {"items": [staff_view(h.entry, now, labels) for h in hits]}

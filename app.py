@@ -12,6 +12,7 @@ from functions.api.desk import desk
 from functions.api.docs import docs
 from functions.api.follows import follows
 from functions.api.http import BINARY_TYPES
+from functions.api.knowledge import knowledge
 from functions.api.mine import mine
 from functions.api.open311 import open311
 from functions.api.public import public
@@ -39,6 +40,7 @@ app.register_blueprint(follows)
 app.register_blueprint(mine)
 app.register_blueprint(department)
 app.register_blueprint(desk)
+app.register_blueprint(knowledge)
 app.register_blueprint(staff)
 app.register_blueprint(admin)
 app.register_blueprint(audit)

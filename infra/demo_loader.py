@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -341,6 +341,38 @@ def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str,
     hotspots.run(now)
     # A demo city of sixty cases has a few per department a month: rank from two, not ten.
     config_repo.put_rankings({"min_sample": 2}, by="demo", now=now)
+    load_knowledge(now)
     replied = [c for c in created if c["state"] == "replied"][:2]
     others = [c for c in created if c["state"] in ("in_progress", "closed")][:1]
     return replied + others
+
+
+KNOWLEDGE = Path(__file__).parent / "demo" / "knowledge.json"
+
+
+def load_knowledge(now: datetime, path: Path = KNOWLEDGE) -> int:
+    """The demo 知识库 (§16): real-sounding questions and answers of 临江市, one internal."""
+    from functions.domain.knowledge import Entry
+    from functions.services import knowledge
+    from functions.storage import knowledge_repo
+
+    entries = json.loads(path.read_text(encoding="utf-8"))["entries"]
+    for n, spec in enumerate(entries, start=1):
+        until = spec.get("valid_until")
+        entry = Entry(
+            kb_id=f"kb-demo{n:03d}",
+            question=spec["question"],
+            answer=spec["answer"],
+            category=spec["category"],
+            source_unit=spec["source_unit"],
+            public=spec["public"],
+            created_at=now - timedelta(days=30 - n),
+            created_by="demo",
+            updated_at=now - timedelta(days=30 - n),
+            updated_by="demo",
+            valid_until=date.fromisoformat(until) if until else None,
+        )
+        if knowledge_repo.get(entry.kb_id) is None:
+            knowledge_repo.save(entry, None, by="demo", at=now)
+    knowledge.forget()
+    return len(entries)

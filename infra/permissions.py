@@ -110,6 +110,8 @@ FUNCTIONS: dict[str, Access] = {
             # 关注: follow requests, confirmations, unsubscribes; a transition asks whether the
             # case has followers (one Query) before it writes their fan-out message.
             followers=Table(READ + WRITE + ("DeleteItem",)),
+            # 知识库 (§16): entries and their change records (one transaction), templates.
+            knowledge=Table(READ + WRITE),
         ),
         send_email=False,
         exports=("s3:PutObject", "s3:GetObject"),

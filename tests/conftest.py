@@ -112,6 +112,7 @@ def aws() -> Iterator[None]:
     (tests/moto_account.py: the tables are made once and emptied between tests)."""
     from functions import clock
     from functions.notify import adapter
+    from functions.services import knowledge
     from functions.storage import directory
     from infra import bootstrap
     from tests.moto_account import account
@@ -122,6 +123,7 @@ def aws() -> Iterator[None]:
         clock.reset()
         adapter.reset_clients()
         directory.clear_cache()
+        knowledge.forget()  # the 知识库's in-process search set
 
 
 @pytest.fixture(scope="session")

@@ -601,18 +601,33 @@ _SHOWCASE = {"feature": "feature", "unfeature": "empty"}
 def route_roles() -> dict[tuple[str, str], frozenset[Role]]:
     """Every guarded staff route with the roles it admits: the table above, plus the
     coordinator's lifecycle actions of the registry (read on first use, not at import)."""
+    from functions.api.knowledge import ROUTE_ROLES as KNOWLEDGE_ROLES
     from functions.domain import actions
 
     suffixes = [a.route.suffix for a in actions.routed("staff") if a.route] + list(_SHOWCASE)
     return {
         **ROUTE_ROLES,
+        **KNOWLEDGE_ROLES,
         **{
-            ("POST", f"/api/staff/cases/{{case_id}}/{suffix}"): (
-                COORDINATORS if suffix in _SHOWCASE else CASE_STAFF
-            )
+            ("POST", f"/api/staff/cases/{{case_id}}/{suffix}"): _action_roles(suffix)
             for suffix in suffixes
         },
     }
+
+
+def _action_roles(suffix: str) -> frozenset[Role]:
+    """Who reaches a case action's route: coordinators (回音壁: the city's), and operators
+    where the action admits them (直接答复, §16); the action's own table decides the rest."""
+    if suffix in _SHOWCASE:
+        return COORDINATORS
+    from functions.domain import actions
+    from functions.domain.errors import NotFound
+
+    try:
+        declared = actions.by_suffix("staff", suffix)
+    except NotFound:  # an unknown action: the dispatcher answers 404 once signed in
+        return CASE_STAFF
+    return CASE_STAFF | (declared.actors & {Role.OPERATOR})
 
 
 @route(
@@ -627,7 +642,7 @@ def act(case_id: str, action: str) -> dict[str, Any]:
     from functions.services import coordination
     from functions.services.common import run_once
 
-    s = _session(COORDINATORS if action in _SHOWCASE else CASE_STAFF)
+    s = _session(_action_roles(action))
     if action in _SHOWCASE:
         from functions.services import showcase
 

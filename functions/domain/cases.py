@@ -155,6 +155,10 @@ class Reply:
     rating_comment: str | None = None
     rated_at: datetime | None = None
     followup_requested_at: datetime | None = None  # 列入计划: the lead was asked how it went
+    # 直接答复 (§16): the platform holding the case answered it itself (``department`` is the
+    # platform), from a 知识库 entry (``kb_id``) or in its own words; None: a unit's reply.
+    direct: bool | None = None
+    kb_id: str | None = None
 
 
 @dataclass

@@ -20,6 +20,9 @@ Method (what ``docs/OPERATIONS.md`` and the methodology page publish):
   named; a unit in the bottom 3 two months running is flagged for a 约谈. City departments
   (市本级) rank one by one; a county ranks as the sum of its units: those of its county
   platform (§15) where the county has one, else every unit located in its district.
+- 直接答复 (§16): the consultations a platform answers itself count in the platform's own
+  line (its cohort: the month of the answer; its rating, reopening and close there), listed
+  apart (``direct_answers``, each row marked ``platform``) and never ranked against units.
 - Each county platform's own ranking (:func:`county_ranking`) ranks its units (departments,
   乡镇/街道, enterprises) one by one with the same method: top 3 / bottom 3 named, the same
   minimum sample and 约谈 rule against the county's own previous month.
@@ -90,9 +93,26 @@ def deltas(result: TransitionResult, calendar: WorkCalendar) -> dict[Cohort, dic
 
     case = result.case
     assignment = case.assignment
+    last = case.last_reply
+    # 直接答复 (§16): a platform's own answer counts in the platform's line, its cohort the
+    # month of the answer; the rating, a reopening and the close of that answer count there.
+    answered = (last.department.id, month_key(last.at)) if last and last.direct else None
     for event in result.events:
+        if event.type == EventType.REPLIED and event.data.get("direct") == "true":
+            where = (event.data["platform"], month_key(event.at))
+            days = calendar.working_days_between(local_date(case.created_at), local_date(event.at))
+            on_time = int(event.data.get("late") != "true")
+            bump(where, assigned=1, replied=1, replied_on_time=on_time, reply_days=max(days, 0))
+            continue
+        if answered is not None and event.type == EventType.RATED:
+            good = event.data.get("rating") in (Rating.SATISFIED, Rating.BASICALLY_SATISFIED)
+            bump(answered, rated=1, satisfied=int(good))
+            continue
+        if answered is not None and event.type == EventType.REOPENED:
+            bump(answered, reopened=1)
+            continue
         if assignment is None:
-            break
+            continue
         here = cohort(assignment)
         if event.type in (EventType.ASSIGNED, EventType.COUNTY_ASSIGNED):
             bump(here, assigned=1)  # by the city, or by a county platform to its unit (县级交办)
@@ -118,12 +138,11 @@ def deltas(result: TransitionResult, calendar: WorkCalendar) -> dict[Cohort, dic
             bump(here, rated=1, satisfied=int(good))
         elif event.type == EventType.REOPENED:
             bump(here, reopened=1)
-    if (
-        assignment is not None
-        and case.state == State.CLOSED
-        and result.expected_state not in (State.CLOSED, None)
-    ):
-        bump(cohort(assignment), closed=1)
+    if case.state == State.CLOSED and result.expected_state not in (State.CLOSED, None):
+        if answered is not None:
+            bump(answered, closed=1)
+        elif assignment is not None:
+            bump(cohort(assignment), closed=1)
     return {where: counts for where, counts in out.items() if counts}
 
 
@@ -318,7 +337,8 @@ def ranking(
     known = {u.id: u for u in units}
     departments: dict[str, Tally] = {}
     counties: dict[str, Tally] = {}
-    for unit_id in {*known, *tallies}:
+    answering = {CITY, *(p.id for p in platforms)}
+    for unit_id in {*known, *tallies} - answering:
         t = tallies.get(unit_id, Tally())
         unit = known.get(unit_id)
         county = county_of(unit) if unit is not None else None
@@ -341,11 +361,30 @@ def ranking(
         ]
         previous = {**previous, "counties": earlier}
     names = {u.id: u.name for u in known.values()}
+    own = {p.id: p.name for p in platforms}
     return {
         **_head(month, policy, frozen_at),
         "departments": _group_rows("departments", departments, names, policy, previous),
         "counties": _group_rows("counties", counties, labels, policy, previous),
+        "direct_answers": platform_lines(tallies, {CITY: CITY_PLATFORM_NAME, **own}, policy),
     }
+
+
+CITY_PLATFORM_NAME = "总平台"
+
+
+def platform_lines(
+    tallies: Mapping[str, Tally], names: Mapping[str, str], policy: RankingPolicy
+) -> list[dict[str, Any]]:
+    """直接答复 (§16): each platform's own line, for the consultations it answered itself
+    (its tally is kept under the platform's id): the same figures as a unit's, marked
+    ``platform``, never ranked against the units (a platform answering from the 知识库 is
+    not a unit handling a case)."""
+    mine = {pid: tallies[pid] for pid in names if pid in tallies}
+    rows = _group_rows("platforms", mine, dict(names), policy, None)
+    for row in rows:
+        row.update(rank=None, position=None, talk=False, in_talk_zone=False, platform=True)
+    return sorted(rows, key=lambda row: (row["id"] != CITY, row["name"]))
 
 
 def county_ranking(
@@ -368,6 +407,7 @@ def county_ranking(
         **_head(month, policy, frozen_at),
         "county": {"id": county.id, "name": county.name},
         "units": _group_rows("units", groups, names, policy, previous),
+        "direct_answers": platform_lines(tallies, {county.id: county.name}, policy),
     }
 
 

@@ -490,6 +490,27 @@ def _citizen_escalated(case: Case, track_url: str, tracking_code: str | None) ->
     )
 
 
+@to_citizen("reopened_platform")
+def _citizen_reopened_platform(case: Case, track_url: str, tracking_code: str | None) -> Text:
+    cid, links, track, _a, _lead = _citizen_common(case, track_url)
+    last = case.last_reply
+    platform = one_line(last.department.name) if last else "平台"
+    return Text(
+        f"您的诉求 {cid} 已退回平台重新处理",
+        _body(
+            [
+                f"您好！根据您的评价，诉求（编号 {cid}）已退回{platform}重新处理，"
+                "平台将重新答复或交承办单位办理。",
+                "",
+                *_title_block(case),
+                *track,
+            ]
+        ),
+        _sms(f"您的诉求{cid}已退回平台重新处理。"),
+        links,
+    )
+
+
 @to_citizen("closed")
 def _citizen_closed(case: Case, track_url: str, tracking_code: str | None) -> Text:
     cid, links, track, _a, _lead = _citizen_common(case, track_url)

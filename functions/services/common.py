@@ -98,7 +98,14 @@ def context(now: datetime, attached: list[Any] | None = None, scope: str | None 
         known_category=lambda code: code in dict(directory.taxonomy().categories),
         known_district=lambda code: code in dict(directory.taxonomy().districts),
         attach_photos=attach_photos,
+        known_kb=_known_kb,
     )
+
+
+def _known_kb(kb_id: str) -> bool:
+    from functions.services import knowledge
+
+    return knowledge.usable(kb_id)
 
 
 def take(
@@ -417,7 +424,10 @@ def commit_all(
             sla.reconcile(case, now, deadline_rules())
             case.assignment.next_check_at = sla.next_check(case, deadline_rules())
             # Only a case with a department has a ranking cohort (a new case costs no
-            # settings read).
+            # settings read) …
+            tallies[case.case_id] = rankings.deltas(result, deadline_rules().calendar)
+        elif case.replies and case.replies[-1].direct:
+            # … or one a platform answered itself (直接答复, §16): the platform's own line.
             tallies[case.case_id] = rankings.deltas(result, deadline_rules().calendar)
         if case.triage is not None:
             # The platform's own 受理 deadline: its next rung while the case waits for 受理,

@@ -133,9 +133,8 @@ def _resolve(token: str | None, now: datetime) -> tuple[Department, rules.Issued
     return unit, found.link
 
 
-def unit_behind(token: str | None, now: datetime) -> Department:
-    """The unit a live desk link opens (401/410 as the desk itself): what the unit's other
-    desk actions (a 约谈's rectification, functions/services/talks.py) act as."""
+def unit_of(token: str | None, now: datetime) -> Department:
+    """The unit a live desk link stands for (the errors of ``show`` otherwise)."""
     return _resolve(token, now)[0]
 
 

@@ -73,12 +73,13 @@ def _view(bearer: Bearer, now: datetime) -> dict[str, Any]:
     view.pop("actions")
     ctx = context(now)
     policy = ctx.rules.policy
+    offered = actions.offered(case, actor, ctx, "department")
     return {
         "role": actor.role.value,
         "role_label": ROLE_LABELS[actor.role],
         "department": {"id": actor.id, "name": actor.name},
         "case": view,
-        "actions": actions.offered(case, actor, ctx, "department"),
+        "actions": offered,
         # What the page's forms state and offer, from the policy in force.
         "limits": {
             "extension_max_working_days": policy.extension_max_working_days,
@@ -86,7 +87,18 @@ def _view(bearer: Bearer, now: datetime) -> dict[str, Any]:
             "info_requests_left": max(0, policy.info_requests_allowed - len(case.info_requests)),
         },
         "followup": _followup(case, actor),
+        "templates": _templates(case, actor, "reply" in offered, now),
     }
+
+
+def _templates(case: Case, actor: Actor, replying: bool, now: datetime) -> list[dict[str, str]]:
+    """答复模板 (§16): the lead's templates with this case's placeholders filled, while it
+    may reply (one GetItem; nothing otherwise). Only a draft: the reply is checked as any."""
+    if actor.role != Role.LEAD or not replying:
+        return []
+    from functions.services import knowledge
+
+    return knowledge.filled_templates(case, actor.id, now)
 
 
 def _followup(case: Case, actor: Actor) -> dict[str, Any] | None:

@@ -113,7 +113,7 @@ def report(token: str | None, talk_id: str, body: dict[str, Any], now: datetime)
     for a second report."""
     from functions.services import desk
 
-    unit = desk.unit_behind(token, now)
+    unit = desk.unit_of(token, now)
     key = rules.parse_id(talk_id)
     talk = talks_repo.get(*key) if key is not None else None
     if talk is None or talk.unit != unit.id:

@@ -855,6 +855,30 @@ class HotspotWarningModel(Model):
     notified = NumberAttribute(default=0)  # e-mails written when it was raised
 
 
+class KnowledgeModel(Model):
+    """知识库 and reply templates (§16), one table:
+
+    - an entry: ``pk`` "entry", ``sk`` its id, the entry's fields in ``body`` (a map) and its
+      ``version`` (the condition of every write). One partition: the whole set (hundreds to a
+      few thousand entries) is read by one paged Query, which the service keeps for a minute.
+    - a change to an entry: ``pk`` "change#<id>", ``sk`` "<ISO instant>#<version>": who, when,
+      the entry before and after (JSON). Written in the change's own transaction, never
+      updated or deleted.
+    - a unit's reply templates: ``pk`` "templates", ``sk`` the unit id, the list in ``body``.
+    """
+
+    Meta = _meta("knowledge")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    body: MapAttribute[str, Any] = MapAttribute(default=dict)
+    version = NumberAttribute(default=1)
+    at = UTCDateTimeAttribute(null=True)
+    actor = UnicodeAttribute(null=True)
+    before = UnicodeAttribute(null=True)  # a change's JSON
+    after = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     CaseModel,
     EventModel,
@@ -881,6 +905,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     FollowerModel,
     TermTallyModel,
     HotspotWarningModel,
+    KnowledgeModel,
 )
 
 

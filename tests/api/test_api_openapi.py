@@ -189,9 +189,9 @@ def test_dispatching_routes_are_documented_once_per_concrete_path() -> None:
     staff = {
         p for m, p in documented if m == "POST" and p.startswith("/api/staff/cases/{case_id}/")
     }
-    # twelve lifecycle actions (隐藏照片, 并件, 撤销并件, 退回市级平台, 审核答复 among them),
-    # 回音壁 on, off
-    assert len(staff) == 14
+    # thirteen lifecycle actions (隐藏照片, 并件, 撤销并件, 退回市级平台, 审核答复, 直接答复
+    # among them), 回音壁 on, off
+    assert len(staff) == 15
     for folder, name in (("services", "service_code"), ("requests", "service_request_id")):
         files = {p for m, p in documented if p.startswith(f"/open311/v2/{folder}/")}
         assert files == {f"/open311/v2/{folder}/{{{name}}}.{fmt}" for fmt in ("json", "xml")}

@@ -25,6 +25,14 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/staff/cases/{case_id}/feature"): {"summary": "一周内修好了电梯"},
     ("PUT", "/api/admin/calendar"): {"extra_holidays": [], "confirmed_through": 2026},
     ("PUT", "/api/admin/policy"): {"extensions_allowed": 1},
+    ("POST", "/api/staff/cases/{case_id}/answer"): {"text": "您好，可以申请，请携身份证办理。"},
+    ("POST", "/api/staff/kb"): {
+        "question": "公租房如何申请？",
+        "answer": "携身份证到街道政务服务中心申请。",
+        "category": "urban",
+        "source_unit": "市住房和城乡建设局",
+        "public": True,
+    },
 }
 
 
@@ -68,9 +76,9 @@ def test_route_table_covers_every_guarded_staff_route() -> None:
     expanded = (registered - {("POST", "/api/staff/cases/{case_id}/{action}")}) | actions
     assert expanded == set(ROUTE_ROLES)
     assert ("GET", "/api/staff/me") in ROUTE_ROLES
-    # Ten workflow actions (并件, 撤销并件, 退回市级平台 and 审核答复 among them), public
-    # version, hide-photo, 回音壁 on and off.
-    assert len(actions) == 14
+    # Eleven workflow actions (并件, 撤销并件, 退回市级平台, 审核答复 and 直接答复 among them),
+    # public version, hide-photo, 回音壁 on and off.
+    assert len(actions) == 15
 
 
 def test_every_staff_route_checks_the_session_and_the_role(api: Api) -> None:

@@ -421,6 +421,13 @@ def _bulletin(page: Any, stack: Stack, demo: Demo) -> None:
     expect(page.get_by_role("heading", name=BULLETIN["title"])).to_be_visible()
 
 
+def _faq_search(page: Any, stack: Stack, demo: Demo) -> None:
+    """常见问题 searched, one answer opened."""
+    page.goto(stack.url("/faq.html?q=公积金贷款"))
+    page.locator(".faq-item summary").first.click()
+    page.locator(".faq-item details[open]").first.wait_for()
+
+
 def _visit(path: str | Callable[[Demo], str]) -> Callable[[Any, Stack, Demo], None]:
     def go(page: Any, stack: Stack, demo: Demo) -> None:
         page.goto(stack.url(path(demo) if callable(path) else path))
@@ -452,6 +459,9 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "overdue": _visit("/overdue.html"),
     "overdue-none": _overdue_none,
     "showcase": _visit("/showcase.html"),
+    "faq": _visit("/faq.html"),
+    "faq-search": _faq_search,
+    "faq-no-results": _visit("/faq.html?q=火星移民签证"),
     "unsatisfied": _visit("/unsatisfied.html"),
     "index-hot": _visit("/index.html?sort=supports"),
     "rankings": _visit("/rankings.html"),

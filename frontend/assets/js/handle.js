@@ -254,11 +254,34 @@ const FORMS = {
     plannedField.hidden = true;
     outcome.addEventListener('change', () => { plannedField.hidden = outcome.value !== 'scheduled'; });
     const photos = photoPicker({ label: '办理照片（选填）', hint: '可附办理前后的现场照片，最多 6 张；公开的留言会随答复展示。' });
+    // 答复模板 (§16): the unit's templates, this case's placeholders already filled by the
+    // server; picking one puts it in the textarea to edit. Only a draft: the reply's own
+    // checks (minimum length, 答复审核) apply as to any reply.
+    const templates = view.templates || [];
+    let templateField = null;
+    if (templates.length) {
+      const pick = h('select', { name: 'template' },
+        h('option', { value: '' }, '不使用模板'),
+        ...templates.map((t, i) => h('option', { value: String(i) }, t.name)));
+      pick.addEventListener('change', () => {
+        const chosen = templates[Number(pick.value)];
+        if (!pick.value || !chosen) return;
+        if (text.value.trim() && text.value.trim() !== chosen.text && !window.confirm('用模板替换已填写的答复内容？')) {
+          pick.value = '';
+          return;
+        }
+        text.value = chosen.text;
+        text.dispatchEvent(new Event('input', { bubbles: true }));
+        text.focus();
+      });
+      templateField = field({ label: '答复模板（选填）', control: pick, path: 'template', hint: '选择本单位的答复模板，编号、标题、日期已自动填入，请按实际情况修改后提交。' });
+    }
     return actionForm({
       title: '答复留言人',
       intro: '答复将发送给留言人；公开的留言还会在留言板上展示。请使用规范、易懂的语言，写明办理情况和结果。',
       children: [
         field({ label: '答复类型', control: outcome, path: 'outcome', hint: '已解决：问题已办结；已解释说明：因政策等原因无法办理，说明理由；列入计划：需要时间办理，承诺完成日期。' }),
+        templateField,
         field({ label: '答复内容', control: text, path: 'text', extra: counter(text, 5000) }),
         plannedField,
         photos.element,

@@ -100,3 +100,53 @@ export function similarPanel(read, watch) {
   }
   return { element: panel, look };
 }
+
+/**
+ * 知识库 (DESIGN §16): while the citizen types a 咨询, the public answers like it
+ * (GET /api/kb?q=…), each with its full answer behind a disclosure: the question may already
+ * be answered. ``read`` and ``watch`` as for similarPanel; the kind's radios are watched too.
+ */
+export function knowledgePanel(read, watch) {
+  const list = h('ul', { class: 'kb-list' });
+  const panel = h('section', { class: 'kb-suggest', 'aria-live': 'polite', hidden: true },
+    h('h2', { class: 'kb-heading' }, '以下常见问题可能已解答您的咨询'),
+    h('p', { class: 'hint' }, '答案由职能部门提供。仍需咨询请继续填写，', h('a', { href: 'faq.html', target: '_blank', rel: 'noopener' }, '查看全部常见问题'), '。'),
+    list);
+  let timer = null;
+  let asked = '';
+
+  async function look() {
+    const now = read();
+    const words = `${now.title || ''}${[...(now.content || '')].slice(0, 60).join('')}`;
+    if (now.kind !== 'consultation' || [...(now.title || '')].length < 2) {
+      panel.hidden = true;
+      asked = '';
+      return;
+    }
+    if (words === asked) return;
+    asked = words;
+    let found;
+    try {
+      found = await get(`/api/kb?q=${encodeURIComponent(words)}`);
+    } catch {
+      return; // a help, never in the way
+    }
+    if (words !== asked) return;
+    const items = (found.items || []).slice(0, 3);
+    replace(list, items.map((e) => h('li', { class: 'kb-item' },
+      h('details', null,
+        h('summary', null, e.question),
+        h('p', { class: 'reply-text' }, e.answer),
+        h('p', { class: 'muted' }, `来源：${e.source_unit}`)),
+      h('p', { class: 'muted kb-snippet' }, e.snippet))));
+    panel.hidden = !items.length;
+  }
+
+  const soon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(look, WAIT_MS);
+  };
+  for (const control of watch) control.addEventListener('input', soon);
+  document.addEventListener('change', soon); // the kind's radios, the district…
+  return { element: panel, look };
+}

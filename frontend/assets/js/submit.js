@@ -7,7 +7,7 @@ import { pointPicker } from './place.js';
 import { loadDistricts } from './map.js';
 import { platformName } from './shell.js';
 import { photoPicker } from './photos.js';
-import { similarPanel } from './similar.js';
+import { similarPanel, knowledgePanel } from './similar.js';
 
 const app = $('#app');
 
@@ -25,7 +25,9 @@ async function init() {
   }
   const limits = await submissionLimits();
   // Cases like this one, shown under the title as the citizen types (support one instead).
-  const afterTitle = ({ read, watch }) => similarPanel(read, watch).element;
+  // … and, for a 咨询, the 知识库's public answers like it (§16).
+  const afterTitle = ({ read, watch }) => h('div', null,
+    knowledgePanel(read, watch).element, similarPanel(read, watch).element);
   const fields = caseFields(tax, limits, { pointPicker, afterTitle });
   const photos = photoPicker({ label: '现场照片（选填）' });
   const summary = h('div', { 'aria-live': 'assertive' });

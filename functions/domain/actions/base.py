@@ -82,6 +82,8 @@ class Context:
     # handling unit belongs to (the city's or a county's).
     platform: Callable[[str], DepartmentRef | None] = field(repr=False, default=lambda _: None)
     unit_platform: Callable[[str], str] = field(repr=False, default=lambda _: "city")
+    # 直接答复 (§16): whether a 知识库 entry exists and is not retired.
+    known_kb: Callable[[str], bool] = field(repr=False, default=lambda _: False)
 
 
 Runner = Callable[["Case", "Actor", Mapping[str, Any], Context], "TransitionResult"]

@@ -1,6 +1,7 @@
 """评价: the citizen rates the reply. Satisfied (or basically) closes the case; unsatisfied
 reopens it with the lead (重办), or after the last allowed reopen hands it to the coordinator
-(转总平台)."""
+(转总平台); unsatisfied with a platform's 直接答复 (§16), it goes back to that platform
+(已受理: answer again or assign it to a unit)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,23 @@ def rate(
         new.closed_at = now
         events.append(Event(CLOSED.type, now, SYSTEM, before, new.state, "留言人已评价"))
         notices.append(Notice("closed", "citizen"))
+    elif last.direct:
+        # 直接答复: no unit to send it back to; the platform holding it answers again or
+        # assigns it (已受理), and no deadline of a unit starts.
+        new.state = State.ACCEPTED
+        new.reopen_count += 1
+        events.append(
+            Event(
+                EventType.REOPENED,
+                now,
+                SYSTEM,
+                before,
+                new.state,
+                f"留言人对直接答复不满意，退回{last.department.name}重新处理",
+                {"direct": "true"},
+            )
+        )
+        notices.append(Notice("reopened_platform", "citizen"))
     elif case.reopen_count >= rules.policy.reopens_before_escalation:
         new.state = State.REOPENED
         new.escalated = True
@@ -118,10 +136,10 @@ ACTION = ActionDef(
     name="rate",
     label="评价",
     sources=states(State.REPLIED),
-    targets=states(State.CLOSED, State.REOPENED),
+    targets=states(State.CLOSED, State.REOPENED, State.ACCEPTED),
     actors=frozenset({Role.CITIZEN}),
     events=(RATED, REOPENED, ESCALATED),
-    notices=("closed", "reopened", "reopened_lead", "escalated"),
+    notices=("closed", "reopened", "reopened_lead", "escalated", "reopened_platform"),
     route=Route("citizen", "rating", "rating", "评价答复", "凭查询码评价；不满意则重办。"),
     run=run,
     available=available,

@@ -13,6 +13,7 @@ from functions.api.docs import docs
 from functions.api.follows import follows
 from functions.api.open311 import open311
 from functions.api.public import public
+from functions.api.reviews import reviews
 from functions.api.staff import staff
 from functions.jobs.schedules import jobs
 from functions.jobs.ses_events import ses_events
@@ -36,6 +37,7 @@ app.register_blueprint(follows)
 app.register_blueprint(department)
 app.register_blueprint(desk)
 app.register_blueprint(staff)
+app.register_blueprint(reviews)
 app.register_blueprint(admin)
 app.register_blueprint(audit)
 app.register_blueprint(open311)

@@ -97,6 +97,8 @@ FUNCTIONS: dict[str, Access] = {
             idempotency=Table(READ + WRITE),
             rankings=Table(READ),
             showcase=Table(READ + WRITE + DELETE, ("on-the-wall",)),
+            # 监督评议 (§16): written by supervisors, moderated by coordinators, read by case pages.
+            reviews=Table(READ + WRITE, ("by-author", "by-state")),
             access_log=Table(READ + WRITE),
             rate_limits=Table(READ + WRITE),
             supports=Table(READ + WRITE, ("hot",)),

@@ -57,6 +57,7 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_rankings,
         test_api_showcase,
         test_api_sla,
+        test_api_supervisor_reviews,
     )
 
     return [
@@ -83,6 +84,8 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_follow.test_a_follower_confirms_hears_of_the_reply_and_one_click_ends_it,
         test_api_follow.test_archiving_removes_the_followers_and_retention_any_left,
         test_api_follow.test_a_complaint_about_a_follower_mail_ends_the_follow_and_alerts_no_one,
+        # 监督评议 (§16): written, listed by author and by state, moderated, read by the case page.
+        test_api_supervisor_reviews.test_an_approved_review_is_public_with_the_title_apart_from_the_rating,
         _citizen_extras,
     ]
 

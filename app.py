@@ -16,6 +16,7 @@ from functions.api.knowledge import knowledge
 from functions.api.mine import mine
 from functions.api.open311 import open311
 from functions.api.public import public
+from functions.api.reviews import reviews
 from functions.api.staff import staff
 from functions.jobs.schedules import jobs
 from functions.jobs.ses_events import ses_events
@@ -42,6 +43,7 @@ app.register_blueprint(department)
 app.register_blueprint(desk)
 app.register_blueprint(knowledge)
 app.register_blueprint(staff)
+app.register_blueprint(reviews)
 app.register_blueprint(admin)
 app.register_blueprint(audit)
 app.register_blueprint(open311)

@@ -14,7 +14,10 @@ STAFF = [
     ("operator@wenzheng.example", "operator", "热线话务员 周敏"),
     ("auditor@wenzheng.example", "auditor", "审计员 陈立"),
     ("admin@wenzheng.example", "admin", "平台管理员 何平"),
+    ("supervisor@wenzheng.example", "supervisor", "张建国"),
 ]
+# A supervisor's public title and kind (§16): what the public reads beside their 评议.
+SUPERVISORS = {"supervisor@wenzheng.example": ("市人大代表 张建国", "npc_deputy")}
 
 
 def city() -> dict[str, Any]:
@@ -63,7 +66,8 @@ def load_city(data: dict[str, Any] | None = None) -> None:
                 person["email"], "county_coordinator", person["name"], county=county["id"]
             )
     for email, role, name in STAFF:
-        directory.put_staff(email, role, name)
+        title, kind = SUPERVISORS.get(email, (None, None))
+        directory.put_staff(email, role, name, title=title, supervisor_kind=kind)
     directory.clear_cache()
 
 

@@ -209,6 +209,23 @@ def _supported(case_id: str, spec: dict[str, Any], now: datetime) -> None:
         supports.support(case_id, f"demo-{spec['key']}-{i}", at)
 
 
+def _reviewed(case_id: str, spec: dict[str, Any], after: datetime, now: datetime) -> None:
+    """监督评议 (§16): each review the script gives, written by its supervisor ``after_hours``
+    after the case's last step and, when ``approved``, approved by the city's coordinator an
+    hour later, through the real use cases."""
+    from functions.services import reviews
+    from functions.services.staff_auth import StaffSession
+
+    moderator = StaffSession(COORDINATOR.id, Role.COORDINATOR, COORDINATOR.name)
+    for given in spec.get("reviews", []):
+        at = min(after + timedelta(hours=given.get("after_hours", 1)), now - timedelta(minutes=2))
+        author = StaffSession(given["by"], Role.SUPERVISOR, "")
+        written = reviews.write(case_id, {"text": given["text"]}, author, at)
+        if given.get("approved"):
+            decided = min(at + timedelta(hours=1), now - timedelta(minutes=1))
+            reviews.moderate(written["review_id"], {"decision": "approve"}, moderator, decided)
+
+
 def _climb_until(case_id: str, until: datetime) -> None:
     """The SLA ladders (a department's, or the platform's own 受理 ladder) as the sweep would
     have climbed them, each rung at its own time, up to ``until`` (the next step of the
@@ -325,6 +342,7 @@ def load_demo(now: datetime | None = None, path: Path = CASES) -> list[dict[str,
             _step(answer["case_id"], step, at)
         _climb_until(answer["case_id"], now)
         _supported(answer["case_id"], spec, now)
+        _reviewed(answer["case_id"], spec, at, now)
         created.append(
             {
                 "case_id": answer["case_id"],

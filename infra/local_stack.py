@@ -235,7 +235,7 @@ def _stand_still() -> None:
 
 
 def _banner(port: int, moto_url: str, keeper: Keeper, story: str) -> str:
-    from infra.bootstrap import STAFF, city
+    from infra.bootstrap import STAFF, SUPERVISORS, city
 
     base = f"http://127.0.0.1:{port}"
     lines = [
@@ -244,6 +244,7 @@ def _banner(port: int, moto_url: str, keeper: Keeper, story: str) -> str:
         f"  公开留言板 board        {base}/",
         f"  我要留言 submit         {base}/submit.html",
         f"  总平台 coordinator       {base}/staff.html",
+        f"  监督评议 supervisors     {base}/review.html",
         f"  开发发件箱 dev outbox    {base}/outbox.html",
         f"  embedded AWS (moto)     {moto_url}",
         f"  data                    {_shown(keeper.data.folder)} ({story})"
@@ -251,7 +252,11 @@ def _banner(port: int, moto_url: str, keeper: Keeper, story: str) -> str:
         else "  data                    kept only while this runs (--ephemeral)",
         "",
         "Staff accounts (sign in with the email; the link arrives in the dev outbox):",
-        *[f"  {email:<32} {role}" for email, role, _ in STAFF],
+        *[f"  {email:<32} {role}" for email, role, _ in STAFF if email not in SUPERVISORS],
+        *[
+            f"  {email:<32} supervisor 监督员 {title} (监督评议: {base}/review.html)"
+            for email, (title, _) in SUPERVISORS.items()
+        ],
         "  <county>-coordinator@wenzheng.example  county_coordinator 分平台 (one per county: "
         + ", ".join(p["districts"][0] for p in city()["platforms"])
         + ")",

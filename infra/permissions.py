@@ -101,6 +101,8 @@ FUNCTIONS: dict[str, Access] = {
             talks=Table(READ + WRITE, ("by-unit",)),
             hotspot_warnings=Table(("Query",)),  # 舆情预警: the console's list
             showcase=Table(READ + WRITE + DELETE, ("on-the-wall",)),
+            # 监督评议 (§16): written by supervisors, moderated by coordinators, read by case pages.
+            reviews=Table(READ + WRITE, ("by-author", "by-state")),
             access_log=Table(READ + WRITE),
             rate_limits=Table(READ + WRITE),
             supports=Table(READ + WRITE, ("hot",)),

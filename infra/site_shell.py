@@ -65,6 +65,7 @@ PAGES = {
     "staff.html": Page("工作人员", "staff.js", "staff.html"),
     "admin.html": Page("时限与工作日历设置", "admin.js", "staff.html"),
     "audit.html": Page("审计查询", "audit.js", "staff.html"),
+    "review.html": Page("监督评议", "review.js", "staff.html"),
     "outbox.html": Page("开发邮箱", "outbox.js"),
     "api.html": Page("接口文档", "api-doc.js"),
 }

@@ -313,12 +313,13 @@ def route_roles() -> dict[tuple[str, str], list[str]]:
     test walks, in the order of ``Role``."""
     from functions.api.admin import ROUTE_ROLES as ADMIN
     from functions.api.audit import ROUTE_ROLES as AUDIT
+    from functions.api.reviews import ROUTE_ROLES as REVIEWS
     from functions.api.staff import route_roles as staff_route_roles
     from functions.domain.lifecycle import Role
 
     return {
         key: [role.value for role in Role if role in roles]
-        for key, roles in {**staff_route_roles(), **ADMIN, **AUDIT}.items()
+        for key, roles in {**staff_route_roles(), **REVIEWS, **ADMIN, **AUDIT}.items()
     }
 
 

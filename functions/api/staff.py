@@ -38,7 +38,14 @@ COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
 CASE_STAFF = COORDINATORS | {Role.COUNTY_COORDINATOR}
 INTAKE = frozenset({Role.OPERATOR, Role.COORDINATOR, Role.ADMIN})
 ANY_STAFF = frozenset(
-    {Role.OPERATOR, Role.COORDINATOR, Role.COUNTY_COORDINATOR, Role.ADMIN, Role.AUDITOR}
+    {
+        Role.OPERATOR,
+        Role.COORDINATOR,
+        Role.COUNTY_COORDINATOR,
+        Role.ADMIN,
+        Role.AUDITOR,
+        Role.SUPERVISOR,  # 监督员: /api/staff/me, and their own routes (functions/api/reviews.py)
+    }
 )
 
 # (method, path) → roles; the route table the authorisation test walks.
@@ -155,7 +162,10 @@ _guarded("GET", "/api/staff/me", ANY_STAFF)
         operation_id="staffMe",
         tags=("staff",),
         security=STAFF,
-        description="The staff member the session belongs to: e-mail, role and name.",
+        description=(
+            "The staff member the session belongs to: e-mail, role and name; a supervisor's "
+            "public `title` too (§16)."
+        ),
         responses={
             200: answer(
                 {
@@ -164,6 +174,10 @@ _guarded("GET", "/api/staff/me", ANY_STAFF)
                         "email": {"type": "string"},
                         "role": {"$ref": "#/components/schemas/Role"},
                         "name": {"type": "string"},
+                        "title": {
+                            "type": "string",
+                            "description": "a supervisor's public title (only for supervisors)",
+                        },
                         "county": {
                             "description": "a county coordinator's platform (§15)",
                             "oneOf": [
@@ -191,12 +205,16 @@ def me() -> dict[str, Any]:
 
     s = _session(ANY_STAFF)
     county = directory.platform(s.county) if s.county else None
-    return {
+    found: dict[str, Any] = {
         "email": s.email,
         "role": s.role.value,
         "name": s.name,
         "county": {"id": county.id, "name": county.name} if county else None,
     }
+    if s.role == Role.SUPERVISOR:
+        account = directory.staff_account(s.email)
+        found["title"] = account.title if account and account.title else s.name
+    return found
 
 
 _guarded("GET", "/api/staff/queue", CASE_STAFF)

@@ -14,7 +14,7 @@ from typing import Any
 from functions.domain.errors import FieldError
 from functions.domain.platforms import CITY
 
-ROLES = ("operator", "coordinator", "county_coordinator", "admin", "auditor")
+ROLES = ("operator", "coordinator", "county_coordinator", "admin", "auditor", "supervisor")
 CONTACTS = ("handler", "spokesperson", "leader")
 CONTACT_FIELDS = ("name", "email", "phone")
 
@@ -104,18 +104,37 @@ def unit_problems(data: Mapping[str, Any], known: Known) -> list[FieldError]:
 
 def staff_problems(data: Mapping[str, Any], platforms: Iterable[str]) -> list[FieldError]:
     """A county coordinator needs its county (an active county platform); no other role
-    has one."""
+    has one. A supervisor needs its public title and its kind (§16); no other role has
+    them."""
+    found = _supervisor_problems(data)
     county = data.get("county")
     if data.get("role") == "county_coordinator":
         if not county:
-            return [_problem("county", "县级协调员须指定分平台", "county is required")]
-        if county not in set(platforms):
-            return [_problem("county", f"分平台 {county} 不存在或已停用", f"unknown {county}")]
+            found.append(_problem("county", "县级协调员须指定分平台", "county is required"))
+        elif county not in set(platforms):
+            found.append(_problem("county", f"分平台 {county} 不存在或已停用", f"unknown {county}"))
     elif county:
-        return [
+        found.append(
             _problem("county", "只有县级协调员有分平台范围", "county only for county_coordinator")
+        )
+    return found
+
+
+def _supervisor_problems(data: Mapping[str, Any]) -> list[FieldError]:
+    if data.get("role") == "supervisor":
+        return [
+            _problem(name, message, f"{name} is required for a supervisor")
+            for name, message in (
+                ("title", "请填写监督员的公开称谓，如“市人大代表 张某某”"),
+                ("supervisor_kind", "请选择监督员类别"),
+            )
+            if not str(data.get(name) or "").strip()
         ]
-    return []
+    return [
+        _problem(name, "只有监督员有此项", f"{name} only for supervisor")
+        for name in ("title", "supervisor_kind")
+        if data.get(name)
+    ]
 
 
 # --- CSV -----------------------------------------------------------------------------------

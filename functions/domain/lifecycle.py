@@ -143,6 +143,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     LEAD = "lead"  # 牵头单位
     CO_HANDLER = "co_handler"  # 协办单位
+    SUPERVISOR = "supervisor"  # 人大代表, 政协委员, 特约监督员, media: 评议 closed cases (§16)
     SYSTEM = "system"
 
 
@@ -155,6 +156,7 @@ ROLE_LABELS = {
     Role.AUDITOR: "审计员",
     Role.LEAD: "牵头单位",
     Role.CO_HANDLER: "协办单位",
+    Role.SUPERVISOR: "监督员",
     Role.SYSTEM: "系统",
 }
 

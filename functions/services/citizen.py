@@ -299,7 +299,8 @@ def board(filters: dict[str, str], cursor: str | None, now: datetime) -> dict[st
 
 def public_case(case_id: str, now: datetime) -> dict[str, Any]:
     """Two DynamoDB requests: the case with its 附议 shards (one BatchGetItem), then its public
-    timeline (one Query)."""
+    timeline (one Query); a closed case a third, its approved 监督评议 (one Query)."""
+    from functions.services import reviews
     from functions.services.supports import threshold_of
     from functions.settings import settings
     from functions.storage import supports_repo
@@ -315,6 +316,7 @@ def public_case(case_id: str, now: datetime) -> dict[str, Any]:
     view = presenters.public_case(case, events, directory.taxonomy(), now)
     view["supports"] = supports
     view["support_threshold"] = threshold_of(case)  # 附议 N / 阈值 T
+    view["reviews"] = reviews.for_public_case(case)
     return view
 
 

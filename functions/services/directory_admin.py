@@ -339,8 +339,9 @@ def _checked_staff(body: dict[str, Any], email: str) -> dict[str, Any]:
         "role": body["role"],
         "name": str(body.get("name", "")).strip(),
     }
-    if body.get("county"):
-        data["county"] = body["county"]
+    for optional in ("county", "title", "supervisor_kind"):
+        if str(body.get(optional) or "").strip():
+            data[optional] = str(body[optional]).strip()
     problems = rules.staff_problems(data, (p.id for p in directory.platforms()))
     if problems:
         raise _refuse(problems)

@@ -244,6 +244,8 @@ class StaffAccount:
     role: str
     name: str
     county: str | None = None  # a county coordinator's platform (§15)
+    title: str | None = None  # a supervisor's public title (§16)
+    supervisor_kind: str | None = None
 
 
 def staff_account(email: str) -> StaffAccount | None:
@@ -251,7 +253,9 @@ def staff_account(email: str) -> StaffAccount | None:
         m = StaffModel.get(email.strip().lower())
     except StaffModel.DoesNotExist:
         return None
-    return StaffAccount(m.email, m.role, m.name, m.county) if m.active else None
+    if not m.active:
+        return None
+    return StaffAccount(m.email, m.role, m.name, m.county, m.title, m.supervisor_kind)
 
 
 def coordinator_emails() -> list[str]:
@@ -295,8 +299,23 @@ def platform_coordinator_emails(platform_id: str) -> list[str]:
     return list(_cached(f"coordinators:{platform_id}", load))
 
 
-def put_staff(email: str, role: str, name: str, county: str | None = None) -> None:
-    StaffModel(email.strip().lower(), role=role, name=name, county=county).save()
+def put_staff(
+    email: str,
+    role: str,
+    name: str,
+    county: str | None = None,
+    *,
+    title: str | None = None,
+    supervisor_kind: str | None = None,
+) -> None:
+    StaffModel(
+        email.strip().lower(),
+        role=role,
+        name=name,
+        county=county,
+        title=title,
+        supervisor_kind=supervisor_kind,
+    ).save()
 
 
 def taxonomy() -> Taxonomy:

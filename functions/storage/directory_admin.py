@@ -76,6 +76,10 @@ def staff_dict(m: StaffModel) -> dict[str, Any]:
     }
     if m.county:
         found["county"] = m.county
+    if m.title:
+        found["title"] = m.title
+    if m.supervisor_kind:
+        found["supervisor_kind"] = m.supervisor_kind
     return found
 
 
@@ -132,6 +136,8 @@ def _staff_model(data: dict[str, Any]) -> StaffModel:
         name=data.get("name", ""),
         active=bool(data.get("active", True)),
         county=data.get("county") or None,
+        title=data.get("title") or None,
+        supervisor_kind=data.get("supervisor_kind") or None,
     )
 
 

@@ -599,6 +599,9 @@ class StaffModel(Model):
     name = UnicodeAttribute(default="")
     active = BooleanAttribute(default=True)
     county = UnicodeAttribute(null=True)  # a county coordinator's platform (§15)
+    # A supervisor's public title (e.g. "市人大代表 张建国") and kind (§16); no other role's.
+    title = UnicodeAttribute(null=True)
+    supervisor_kind = UnicodeAttribute(null=True)
 
 
 class DirectoryChangeModel(Model):
@@ -879,6 +882,53 @@ class KnowledgeModel(Model):
     after = UnicodeAttribute(null=True)
 
 
+class ReviewsByAuthor(GlobalSecondaryIndex["ReviewModel"]):
+    """A supervisor's own reviews, newest first: one Query per page."""
+
+    Meta = _index_meta("by-author", AllProjection())
+    author = UnicodeAttribute(hash_key=True)
+    written_key = UnicodeAttribute(range_key=True)  # "<written ISO>#<case_id>"
+
+
+class ReviewsByState(GlobalSecondaryIndex["ReviewModel"]):
+    """The moderation lists: reviews in one state (pending first of all) in the order they
+    reached it: one Query per page. A handful of reviews a day: one partition per state is
+    plenty."""
+
+    Meta = _index_meta("by-state", AllProjection())
+    state = UnicodeAttribute(hash_key=True)
+    state_key = UnicodeAttribute(range_key=True)  # "<ISO of the last change>#<review_id>"
+
+
+class ReviewModel(Model):
+    """监督评议 (§16, functions/domain/reviews.py): one item per supervisor per case, keyed by
+    the case (the public case page reads a case's reviews with one Query) and the review id
+    (derived from the case and the author: a second review is the same item). Never written
+    with the case: a review is a record beside a finished case, which it does not change."""
+
+    Meta = _meta("reviews")
+
+    case_id = UnicodeAttribute(hash_key=True)
+    review_id = UnicodeAttribute(range_key=True)  # "<case_id>-<8 hex>"
+    author = UnicodeAttribute()  # the supervisor's e-mail: never public
+    title = UnicodeAttribute()  # public, as the account had it when written
+    supervisor_kind = UnicodeAttribute()
+    case_title = UnicodeAttribute()  # the case's public title when written
+    text = UnicodeAttribute()  # as written
+    public_text = UnicodeAttribute()  # scrubbed with the case's contact names (§8)
+    state = UnicodeAttribute()  # pending | approved | rejected
+    state_key = UnicodeAttribute()
+    written_key = UnicodeAttribute()
+    written_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    moderated_at = UTCDateTimeAttribute(null=True)
+    moderated_by = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+
+    by_author = ReviewsByAuthor()
+    by_state = ReviewsByState()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     CaseModel,
     EventModel,
@@ -906,6 +956,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     TermTallyModel,
     HotspotWarningModel,
     KnowledgeModel,
+    ReviewModel,
 )
 
 

@@ -190,8 +190,8 @@ def test_dispatching_routes_are_documented_once_per_concrete_path() -> None:
         p for m, p in documented if m == "POST" and p.startswith("/api/staff/cases/{case_id}/")
     }
     # thirteen lifecycle actions (隐藏照片, 并件, 撤销并件, 退回市级平台, 审核答复, 直接答复
-    # among them), 回音壁 on, off
-    assert len(staff) == 15
+    # among them), 回音壁 on, off, and a supervisor's 评议 (§16)
+    assert len(staff) == 16
     for folder, name in (("services", "service_code"), ("requests", "service_request_id")):
         files = {p for m, p in documented if p.startswith(f"/open311/v2/{folder}/")}
         assert files == {f"/open311/v2/{folder}/{{{name}}}.{fmt}" for fmt in ("json", "xml")}
@@ -262,10 +262,11 @@ def test_each_request_body_is_the_schema_its_handler_validates(
 def test_roles_and_security_match_the_route_tables() -> None:
     from functions.api.admin import ROUTE_ROLES as ADMIN_ROLES
     from functions.api.audit import ROUTE_ROLES as AUDIT_ROLES
+    from functions.api.reviews import ROUTE_ROLES as REVIEW_ROLES
     from functions.api.staff import route_roles
 
     doc = document()
-    tables = {**route_roles(), **ADMIN_ROLES, **AUDIT_ROLES}
+    tables = {**route_roles(), **REVIEW_ROLES, **ADMIN_ROLES, **AUDIT_ROLES}
     documented = {(m, p): set(op["x-roles"]) for m, p, op in operations(doc) if "x-roles" in op}
     expected = {key: {role.value for role in roles} for key, roles in tables.items()}
     assert documented == expected, "x-roles differ from the ROUTE_ROLES tables"

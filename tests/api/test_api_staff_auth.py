@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.api.helpers import STAFF, T0, Api, iso, submission
 
-ROLES = ("coordinator", "operator", "auditor", "admin")
+ROLES = ("coordinator", "operator", "auditor", "admin", "supervisor")
 
 # A plausible body for each guarded route (the role check comes first anyway).
 BODIES: dict[tuple[str, str], Any] = {
@@ -23,6 +23,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/staff/cases/{case_id}/reply-review"): {"decision": "approve"},
     ("POST", "/api/staff/cases/{case_id}/close"): {"note": "经研究办结"},
     ("POST", "/api/staff/cases/{case_id}/feature"): {"summary": "一周内修好了电梯"},
+    ("POST", "/api/staff/cases/{case_id}/reviews"): {"text": "答复及时，整改到位，值得肯定。"},
+    ("POST", "/api/staff/reviews/{review_id}/moderation"): {"decision": "approve"},
     ("PUT", "/api/admin/calendar"): {"extra_holidays": [], "confirmed_through": 2026},
     ("PUT", "/api/admin/policy"): {"extensions_allowed": 1},
     ("POST", "/api/staff/cases/{case_id}/answer"): {"text": "您好，可以申请，请携身份证办理。"},
@@ -38,14 +40,15 @@ BODIES: dict[tuple[str, str], Any] = {
 
 def _routes() -> dict[tuple[str, str], frozenset[Any]]:
     from functions.api.admin import ROUTE_ROLES as ADMIN_ROUTE_ROLES
+    from functions.api.reviews import ROUTE_ROLES as REVIEW_ROUTE_ROLES
     from functions.api.staff import route_roles
 
-    return {**route_roles(), **ADMIN_ROUTE_ROLES}
+    return {**route_roles(), **REVIEW_ROUTE_ROLES, **ADMIN_ROUTE_ROLES}
 
 
 def _call(api: Api, route: tuple[str, str], case_id: str, headers: dict[str, str]) -> Any:
     method, template = route
-    path = template.replace("{case_id}", case_id)
+    path = template.replace("{case_id}", case_id).replace("{review_id}", f"{case_id}-00000000")
     if method == "GET":
         return api.get(path, headers)
     return api.call(method, path, BODIES.get(route, {}), headers)
@@ -77,8 +80,8 @@ def test_route_table_covers_every_guarded_staff_route() -> None:
     assert expanded == set(ROUTE_ROLES)
     assert ("GET", "/api/staff/me") in ROUTE_ROLES
     # Eleven workflow actions (并件, 撤销并件, 退回市级平台, 审核答复 and 直接答复 among them),
-    # public version, hide-photo, 回音壁 on and off.
-    assert len(actions) == 15
+    # public version, hide-photo, 回音壁 on and off, and a supervisor's 评议 (§16).
+    assert len(actions) == 16
 
 
 def test_every_staff_route_checks_the_session_and_the_role(api: Api) -> None:
@@ -117,6 +120,12 @@ def test_the_roles_the_design_names(api: Api) -> None:
     assert Role.OPERATOR not in routes[("GET", "/api/staff/queue")]
     assert Role.OPERATOR in routes[("POST", "/api/staff/cases")]
     assert all(Role.ADMIN in routes[r] for r in routes if Role.COORDINATOR in routes[r])
+    # A supervisor (§16) reads what the public reads; the staff routes it may use are its own.
+    assert {r for r in routes if Role.SUPERVISOR in routes[r]} == {
+        ("GET", "/api/staff/me"),
+        ("POST", "/api/staff/cases/{case_id}/reviews"),
+        ("GET", "/api/staff/reviews/mine"),
+    }
     queue = api.get("/api/staff/queue", api.as_role("operator"))
     assert queue.status == 403 and queue.error["message"] == "当前账号无权访问此功能"
     entered = api.ok(api.post("/api/staff/cases", submission(), api.as_role("admin")), 201)

@@ -36,6 +36,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 COORDINATOR = "coordinator@wenzheng.example"
 ADMIN = "admin@wenzheng.example"
 AUDITOR = "auditor@wenzheng.example"
+SUPERVISOR = "supervisor@wenzheng.example"
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,66 @@ def _audit_no_results(page: Any, stack: Stack, demo: Demo) -> None:
     expect(page.locator(".audit-results .alert-info")).to_contain_text("没有符合条件的诉求")
 
 
+# 监督评议 (§16): the demo supervisor's session, opened once for the states that need it.
+_SUPERVISOR: dict[str, Any] = {}
+
+
+def _as_supervisor(page: Any, stack: Stack) -> dict[str, str]:
+    """The tab holds the supervisor's session; returns its ``Authorization`` header."""
+    if not _SUPERVISOR:
+        token = _sign_in_token(stack, SUPERVISOR)
+        status, session = stack.call("POST", "/api/staff/session", {"token": token})
+        assert status == 200, session
+        _SUPERVISOR.update(session)
+    stored = json.dumps(json.dumps(_SUPERVISOR))
+    page.add_init_script(f"sessionStorage.setItem('wenzheng.staff', {stored})")
+    return {"Authorization": f"Bearer {_SUPERVISOR['session_token']}"}
+
+
+def _review(page: Any, stack: Stack, demo: Demo) -> None:
+    """The supervisor's page with the review form open and its empty-text error shown."""
+    _as_supervisor(page, stack)
+    page.goto(stack.url("/review.html"))
+    card = page.locator("li.card", has=page.get_by_role("button", name="写评议")).first
+    href = card.locator("h3 a").get_attribute("href")
+    card.get_by_role("button", name="写评议").click()
+    form = page.locator("li.card", has=page.locator(f'h3 a[href="{href}"]')).locator("form")
+    form.get_by_role("button", name="提交评议").click()
+    expect(form.locator(".field-error")).to_be_visible()
+
+
+def _review_wrong_role(page: Any, stack: Stack, demo: Demo) -> None:
+    _signed_in(page, demo, COORDINATOR)
+    page.goto(stack.url("/review.html"))
+    expect(page.get_by_text("当前账号无权查看此页面")).to_be_visible()
+
+
+def _staff_reviews(page: Any, stack: Stack, demo: Demo) -> None:
+    """The console's 监督评议审核 list holding a pending review (written here)."""
+    bearer = _as_supervisor(page, stack)
+    _, mine = stack.call("GET", "/api/staff/reviews/mine", headers=bearer)
+    status, closed = stack.call("GET", "/api/cases?state=closed")
+    assert status == 200, closed
+    done = {r["case_id"] for r in mine["items"]}
+    case_id = next(c["case_id"] for c in closed["items"] if c["case_id"] not in done)
+    body = {"text": "答复及时，说明清楚，建议把办理经验总结推广。"}
+    status, answer = stack.call("POST", f"/api/staff/cases/{case_id}/reviews", body, bearer)
+    assert status == 200, answer
+    _signed_in(page, demo, COORDINATOR)
+    page.goto(stack.url("/staff.html"))
+    page.get_by_role("button", name="监督评议审核").click()
+    expect(page.locator(".case-panel .review-item").first).to_be_visible()
+
+
+def _case_reviewed(page: Any, stack: Stack, demo: Demo) -> None:
+    """A closed demo case with the demo supervisor's approved 评议."""
+    bearer = {"Authorization": f"Bearer {demo.sessions[COORDINATOR]['session_token']}"}
+    status, approved = stack.call("GET", "/api/staff/reviews?state=approved", headers=bearer)
+    assert status == 200 and approved["items"], approved
+    page.goto(stack.url(f"/case.html?id={approved['items'][-1]['case_id']}"))
+    expect(page.locator("section.reviews article.review").first).to_be_visible()
+
+
 def _board_no_results(page: Any, stack: Stack, demo: Demo) -> None:
     query = "kind=praise&state=reopened"  # nobody reopens a thank-you
     status, listing = stack.call("GET", f"/api/cases?{query}")
@@ -483,6 +544,11 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "audit-wrong-role": _audit_wrong_role,
     "audit-no-results": _audit_no_results,
     "audit": _audit,
+    "review-signed-out": _visit("/review.html"),
+    "review-wrong-role": _review_wrong_role,
+    "review": _review,
+    "staff-reviews": _staff_reviews,
+    "case-reviewed": _case_reviewed,
     "handle": _visit(lambda d: d.handle_link),
     "handle-waiting": _visit(lambda d: d.waiting[2]),
     "handle-no-link": _visit("/handle.html"),

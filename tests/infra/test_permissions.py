@@ -58,6 +58,7 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_rankings,
         test_api_showcase,
         test_api_sla,
+        test_api_supervisor_reviews,
     )
 
     return [
@@ -86,6 +87,8 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_follow.test_a_complaint_about_a_follower_mail_ends_the_follow_and_alerts_no_one,
         # 舆情: the job counts, raises a warning with its e-mails; the console lists it.
         test_api_hotspots.test_the_job_raises_a_warning_once_and_the_console_lists_it,
+        # 监督评议 (§16): written, listed by author and by state, moderated, read by the case page.
+        test_api_supervisor_reviews.test_an_approved_review_is_public_with_the_title_apart_from_the_rating,
         _citizen_extras,
     ]
 

@@ -46,6 +46,7 @@ def test_demo_cases_replay_into_every_state_whatever_the_day(aws: None, now: dat
     _supported_and_unsatisfied(now)
     _at_every_level()
     _a_hotspot_warning()
+    _reviewed_by_a_supervisor(now)
 
 
 def _a_hotspot_warning() -> None:
@@ -57,6 +58,20 @@ def _a_hotspot_warning() -> None:
     warnings = [w for month in months for w in hotspots_repo.warnings(month)]
     assert [w.district for w in warnings] == ["binhe"], warnings
     assert "停水" in warnings[0].terms and len(warnings[0].cases) >= 8
+
+
+def _reviewed_by_a_supervisor(now: datetime) -> None:
+    """监督评议 (§16): one closed public case carries the demo supervisor's approved review,
+    and none waits for moderation."""
+    from functions.domain.reviews import ReviewState
+    from functions.services import citizen
+    from functions.storage import reviews_repo
+
+    (approved,), _ = reviews_repo.by_state(ReviewState.APPROVED, None)
+    assert reviews_repo.by_state(ReviewState.PENDING, None) == ([], None)
+    assert approved.title == "市人大代表 张建国" and approved.written_at < now
+    page = citizen.public_case(approved.case_id, now)
+    assert page["state"] == "closed" and [r["title"] for r in page["reviews"]] == [approved.title]
 
 
 def _at_every_level() -> None:

@@ -10,6 +10,11 @@ const LEVELS = [{ code: 'unit', label: '承办单位' }, { code: 'county', label
 const ROLES = [
   { code: 'operator', label: '话务员' }, { code: 'coordinator', label: '总平台协调员' },
   { code: 'county_coordinator', label: '分平台协调员' }, { code: 'admin', label: '管理员' }, { code: 'auditor', label: '审计员' },
+  { code: 'supervisor', label: '监督员' },
+];
+const SUPERVISOR_KINDS = [
+  { code: 'npc_deputy', label: '人大代表' }, { code: 'cppcc_member', label: '政协委员' },
+  { code: 'special_supervisor', label: '特约监督员' }, { code: 'media', label: '媒体' },
 ];
 const CONTACTS = [['handler', '承办联系人'], ['spokesperson', '紧急联系人（短信）'], ['leader', '分管领导']];
 const call = (method, path, body) => request(path, { method, body, staff: true });
@@ -226,19 +231,26 @@ export function directorySection(tax) {
     const name = input('name', s.name);
     const role = select('role', ROLES, { value: s.role });
     const county = select('county', platformOptions().filter((p) => p.code !== 'city'), { placeholder: '（无）', value: s.county });
+    // 监督员 (§16): the public title shown with their 评议, and their kind.
+    const title = input('title', s.title);
+    const kind = select('supervisor_kind', SUPERVISOR_KINDS, { placeholder: '（无）', value: s.supervisor_kind });
     const summary = h('div', { 'aria-live': 'assertive' });
     const button = h('button', { type: 'submit', class: 'btn btn-primary' }, account ? '保存修改' : '新增');
     const form = h('form', { class: 'form panel', novalidate: true, 'aria-label': account ? `编辑 ${s.email}` : '新增账号' },
       h('h3', null, account ? `编辑账号：${s.email}` : '新增工作人员账号'), summary,
       h('div', { class: 'grid-2' },
         field({ label: '电子邮箱（登录用）', control: email, path: 'email' }), field({ label: '姓名', control: name, path: 'name' }),
-        field({ label: '角色', control: role, path: 'role' }), field({ label: '分平台（仅分平台协调员）', control: county, path: 'county' })),
+        field({ label: '角色', control: role, path: 'role' }), field({ label: '分平台（仅分平台协调员）', control: county, path: 'county' }),
+        field({ label: '公开称谓（仅监督员，如“市人大代表 张某某”）', control: title, path: 'title' }),
+        field({ label: '监督员类别（仅监督员）', control: kind, path: 'supervisor_kind' })),
       h('div', { class: 'form-actions' }, button, h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => replace(formBox) }, '取消')));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       clearFieldErrors(form);
       summary.replaceChildren();
       const body = { role: role.value, name: name.value.trim(), ...(county.value ? { county: county.value } : {}) };
+      if (title.value.trim()) body.title = title.value.trim();
+      if (kind.value) body.supervisor_kind = kind.value;
       if (!account) body.email = email.value.trim();
       setBusy(button, true, '正在保存…');
       try {

@@ -1,11 +1,11 @@
-// 留言详情 (public): facts, content, replies, public timeline.
+// 留言详情 (public): facts, content, replies, 监督评议, public timeline.
 import { h, $, replace } from './dom.js';
 import { get, post } from './api.js';
 import { loading, errorBox, alertBox } from './ui.js';
 import { setPageTitle } from './shell.js';
 import {
   caseHeading, caseFacts, caseContent, photosSection, repliesSection, timelineSection, provisionalNote, pausedNote,
-  supportsText, mergeNote,
+  supportsText, mergeNote, reviewsSection,
 } from './caseview.js';
 import { lifecycle } from './lifecycle.js';
 import { loadDistricts, drawMap } from './map.js';
@@ -87,6 +87,7 @@ async function load() {
         support(c),
         followForm(c),
         repliesSection(c.replies),
+        reviewsSection(c.reviews),
         timelineSection(c.timeline),
         h('p', { class: 'aside-note' },
           '您是这条留言的留言人？',

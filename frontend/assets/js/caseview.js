@@ -183,6 +183,22 @@ export function repliesSection(replies, { emptyText = '部门尚未答复。', p
       : h('p', { class: 'muted' }, emptyText));
 }
 
+/** 监督评议: supervisors' approved reviews of a closed case, apart from the citizen's rating
+ * (which sits with the reply it rates). Nothing when there are none. */
+export function reviewsSection(reviews) {
+  const list = reviews || [];
+  if (!list.length) return null;
+  return h('section', { class: 'panel reviews', 'aria-labelledby': 'reviews-title' },
+    h('h2', { id: 'reviews-title' }, '监督评议'),
+    h('p', { class: 'muted' }, '人大代表、政协委员、特约监督员和媒体对已办结留言的评议，经总平台审核后公开。'),
+    list.map((r) => h('article', { class: 'review' },
+      h('header', { class: 'reply-head' },
+        h('strong', null, r.title),
+        r.supervisor_kind_label ? badge(r.supervisor_kind_label, 'role') : null,
+        h('time', { datetime: r.written_at, class: 'muted' }, formatDateTime(r.written_at))),
+      h('p', { class: 'review-text' }, r.text))));
+}
+
 /** Timeline of events; staff views mark internal events (public === false) 内部. */
 export function timelineSection(events, { title = '办理过程' } = {}) {
   const list = events || [];

@@ -11,6 +11,7 @@ import { staffGet, sessionLost, PROVISIONAL } from './staff-common.js';
 import { showCase, emptyPanel } from './staff-case.js';
 import { hotlineView } from './staff-hotline.js';
 import { deadLettersButton } from './staff-outbox.js';
+import { reviewsButton } from './staff-reviews.js';
 
 const QUERY_KEYS = ['state', 'card', 'kind', 'district', 'department', 'pending', 'attention', 'merged_unsatisfied', 'sort', 'case'];
 // The 督办 lists beside the state tabs: cases holding a card on a clock still running, and
@@ -29,7 +30,7 @@ function triageBadge(c) {
   return c.triage_due_at ? deadlineBadge(c.triage_due_at, { prefix: '受理' }) : null;
 }
 
-export function consoleView(container, { tax, depts }) {
+export function consoleView(container, { tax, depts, role = 'coordinator' }) {
   const q = readQuery(QUERY_KEYS);
   const state = { filters: { ...q, sort: q.sort || 'newest' }, selected: q.case || '', cursor: null, seq: 0 };
   delete state.filters.case;
@@ -85,7 +86,10 @@ export function consoleView(container, { tax, depts }) {
   replace(container,
     h('div', { class: 'console-head' }, h('h1', null, '总平台工作台'),
       h('div', { class: 'bar-actions' }, newCase,
-        deadLettersButton(panel, { onOpen: () => select_(''), sessionLost, openCase: (id) => { select_(id); openCase(id); } }))),
+        deadLettersButton(panel, { onOpen: () => select_(''), sessionLost, openCase: (id) => { select_(id); openCase(id); } }),
+        // 监督评议审核 (§16): the city's coordinators moderate supervisors' reviews.
+        role === 'county_coordinator' ? null
+          : reviewsButton(panel, { onOpen: () => select_(''), sessionLost, openCase: (id) => { select_(id); openCase(id); } }))),
     tabs, filters, cardNote,
     h('div', { class: 'console' },
       h('div', { class: 'queue' }, list, listStatus, h('div', { class: 'more' }, more)),

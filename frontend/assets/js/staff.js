@@ -1,5 +1,6 @@
 // 工作人员: sign-in by emailed link, then the coordinator console (staff-queue.js: queue + case
-// panel), the operator's hotline entry form (staff-hotline.js), or the auditor's note.
+// panel), the operator's hotline entry form (staff-hotline.js), or the auditor's and the
+// supervisor's own pages (audit.html, review.html).
 import { h, replace } from './dom.js';
 import { post, staffSession, saveStaffSession } from './api.js';
 import { taxonomy, departments, platforms, loading, alertBox, errorBox } from './ui.js';
@@ -51,13 +52,19 @@ async function start() {
     location.replace('audit.html');
     return;
   }
+  if (session.role === 'supervisor') {
+    // 监督员: their page is 监督评议 (review.js); the console is not theirs.
+    replace(app, h('p', { class: 'panel narrow' }, h('a', { href: 'review.html', class: 'btn btn-primary' }, '打开监督评议')));
+    location.replace('review.html');
+    return;
+  }
   const role = session.role;
   const bar = staffBar(session,
     role === 'admin' ? h('a', { href: 'admin.html', class: 'btn btn-secondary btn-small' }, '时限与工作日历设置') : null,
     signOutButton(() => signIn('您已退出登录。')));
   const body = h('div');
   replace(app, bar, body);
-  if (COORDINATING.has(role)) consoleView(body, { tax, depts });
+  if (COORDINATING.has(role)) consoleView(body, { tax, depts, role });
   else if (role === 'operator') hotlineView(body, tax, null);
   else {
     replace(body, alertBox('当前账号没有可用的功能，请联系管理员。', 'info'));

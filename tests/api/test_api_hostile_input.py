@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import schemas
-from tests.api.helpers import Answer, Api, Link, submission
+from tests.api.helpers import Answer, Api, Link, dept_email, submission
 from tests.api.test_api_openapi import document
 
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -89,6 +89,8 @@ class Caller:
         self.api = api
         self.case_id = api.submit()["case_id"]
         self.link: Link = api.assigned_case("dept-1")[1]
+        self.desk = {"X-Link-Token": api.desk_token(dept_email("dept-1"))}
+        self.citizen = api.citizen_session()
 
     def headers(self, operation: dict[str, Any]) -> dict[str, str]:
         schemes = {name for entry in operation.get("security", []) for name in entry}
@@ -97,6 +99,10 @@ class Caller:
             headers.update(self.api.as_role(operation["x-roles"][0]))
         if "linkToken" in schemes:
             headers.update(self.link.headers)
+        if "deskLink" in schemes:
+            headers.update(self.desk)
+        if "citizenSession" in schemes:
+            headers.update(self.citizen)
         return headers
 
     def path(self, template: str, **values: str) -> str:

@@ -14,6 +14,7 @@ STAFF = [
     ("operator@wenzheng.example", "operator", "热线话务员 周敏"),
     ("auditor@wenzheng.example", "auditor", "审计员 陈立"),
     ("admin@wenzheng.example", "admin", "平台管理员 何平"),
+    ("leader@wenzheng.example", "leader", "分管副市长 王建国"),
 ]
 
 

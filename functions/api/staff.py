@@ -37,8 +37,20 @@ COORDINATORS = frozenset({Role.COORDINATOR, Role.ADMIN})
 CASE_STAFF = COORDINATORS | {Role.COUNTY_COORDINATOR}
 INTAKE = frozenset({Role.OPERATOR, Role.COORDINATOR, Role.ADMIN})
 ANY_STAFF = frozenset(
-    {Role.OPERATOR, Role.COORDINATOR, Role.COUNTY_COORDINATOR, Role.ADMIN, Role.AUDITOR}
+    {
+        Role.OPERATOR,
+        Role.COORDINATOR,
+        Role.COUNTY_COORDINATOR,
+        Role.ADMIN,
+        Role.AUDITOR,
+        Role.LEADER,
+    }
 )
+# Who reads the city's figures (§16): the leaders' dashboard, the cases behind its figures,
+# the 督办 lists and the 舆情 hotspots. ``leader`` (市领导/分管领导) is read-only: it reads these
+# and case summaries (never a case's contact data or timeline: not the queue, not a case),
+# and changes nothing. A county coordinator reads its own platform's figures.
+READERS = CASE_STAFF | {Role.LEADER}
 
 # (method, path) → roles; the route table the authorisation test walks.
 ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {}
@@ -257,7 +269,7 @@ def queue() -> dict[str, Any]:
     return coordination.queue(filters, now(), scope=s.county)
 
 
-_guarded("GET", "/api/staff/overdue", CASE_STAFF)
+_guarded("GET", "/api/staff/overdue", READERS)
 
 
 @route(
@@ -301,7 +313,7 @@ def overdue() -> dict[str, Any]:
     """The 督办 lists: ``card=yellow|red|triage`` (default yellow), ``department``, ``cursor``."""
     from functions.services import sla
 
-    s = _session(CASE_STAFF)
+    s = _session(READERS)
     filters = query(staff, "card", "department", "cursor")
     card, cursor = filters.pop("card", "yellow"), filters.pop("cursor", None)
     return sla.overdue(card, filters, cursor, now(), public=False, scope=s.county)

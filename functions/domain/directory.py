@@ -14,7 +14,7 @@ from typing import Any
 from functions.domain.errors import FieldError
 from functions.domain.platforms import CITY
 
-ROLES = ("operator", "coordinator", "county_coordinator", "admin", "auditor")
+ROLES = ("operator", "coordinator", "county_coordinator", "admin", "auditor", "leader")
 CONTACTS = ("handler", "spokesperson", "leader")
 CONTACT_FIELDS = ("name", "email", "phone")
 

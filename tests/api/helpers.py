@@ -22,6 +22,7 @@ STAFF = {
     "operator": "operator@wenzheng.example",
     "auditor": "auditor@wenzheng.example",
     "admin": "admin@wenzheng.example",
+    "leader": "leader@wenzheng.example",
 }
 
 # Distinctive contact data: none of it may ever appear in a public response.

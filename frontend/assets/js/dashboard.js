@@ -54,7 +54,8 @@ function figureSection(id, title, chart, table, note = null) {
 }
 
 function table(caption, head, rows) {
-  return h('div', { class: 'table-scroll' },
+  // A wide table scrolls inside its own box, which the keyboard can reach and scroll.
+  return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': caption },
     h('table', { class: 'data-table chart-table' },
       h('caption', null, caption),
       h('thead', null, h('tr', null, head.map((c) => h('th', { scope: 'col' }, c)))),
@@ -299,7 +300,7 @@ async function start() {
     return;
   }
   if (!READERS.has(me.role)) {
-    replace(app, alertBox('当前账号无权查看领导驾驶舱。', 'info', h('a', { href: 'staff.html' }, '返回工作台')));
+    replace(app, h('h1', null, '领导驾驶舱'), alertBox('当前账号无权查看领导驾驶舱。', 'info', h('a', { href: 'staff.html' }, '返回工作台')));
     return;
   }
   page();

@@ -15,6 +15,7 @@ STAFF = [
     ("auditor@wenzheng.example", "auditor", "审计员 陈立"),
     ("admin@wenzheng.example", "admin", "平台管理员 何平"),
     ("supervisor@wenzheng.example", "supervisor", "张建国"),
+    ("leader@wenzheng.example", "leader", "分管副市长 王建国"),
 ]
 # A supervisor's public title and kind (§16): what the public reads beside their 评议.
 SUPERVISORS = {"supervisor@wenzheng.example": ("市人大代表 张建国", "npc_deputy")}

@@ -52,6 +52,9 @@ _COMMIT = {
     "cohort-cases": Table(WRITE),
     # 单位工作台: the desk entries of a case's co-handlers, added and removed with the case.
     "co-handling": Table((*WRITE, "DeleteItem")),
+    # 领导驾驶舱 (§16): the daily series' tallies and the entries of the cases behind them.
+    "daily-tallies": Table(WRITE),
+    "daily-cases": Table(WRITE),
     "departments": _REFERENCE,
     "staff": _REFERENCE,
     "settings": _SETTINGS,
@@ -89,6 +92,8 @@ FUNCTIONS: dict[str, Access] = {
             tallies=Table(READ + WRITE),
             cohort_cases=Table(READ + WRITE),
             co_handling=Table((*READ, *WRITE, "DeleteItem")),  # + a desk reads its entries
+            daily_tallies=Table(READ + WRITE),  # + the dashboard reads a window's days
+            daily_cases=Table(READ + WRITE),  # + … and the cases behind a figure
             counters=Table(READ + WRITE),
             departments=Table(READ + WRITE + SCAN),
             staff=Table(READ + WRITE + SCAN),

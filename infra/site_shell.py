@@ -45,6 +45,7 @@ class Page:
     title: str  # "<title> - <platform name>"
     script: str  # its module under assets/js/
     section: str = ""  # the NAV page marked as the current one, if any
+    styles: tuple[str, ...] = ()  # its own stylesheets under assets/, after site.css
 
 
 PAGES = {
@@ -66,6 +67,7 @@ PAGES = {
     "admin.html": Page("时限与工作日历设置", "admin.js", "staff.html"),
     "audit.html": Page("审计查询", "audit.js", "staff.html"),
     "review.html": Page("监督评议", "review.js", "staff.html"),
+    "dashboard.html": Page("领导驾驶舱", "dashboard.js", "staff.html", ("dashboard.css",)),
     "outbox.html": Page("开发邮箱", "outbox.js"),
     "api.html": Page("接口文档", "api-doc.js"),
 }
@@ -105,7 +107,8 @@ def before_main(page: Page) -> str:
         f"<title>{escape(page.title)} - {NEUTRAL_PLATFORM_NAME}</title>\n"
         '<link rel="icon" href="assets/favicon.svg" type="image/svg+xml">\n'
         '<link rel="stylesheet" href="assets/site.css">\n'
-        '<script type="module" src="assets/js/shell.js"></script>\n'
+        + "".join(f'<link rel="stylesheet" href="assets/{name}">\n' for name in page.styles)
+        + '<script type="module" src="assets/js/shell.js"></script>\n'
         f'<script type="module" src="assets/js/{page.script}"></script>\n'
         "</head>\n"
         "<body>\n"

@@ -45,8 +45,14 @@ ANY_STAFF = frozenset(
         Role.ADMIN,
         Role.AUDITOR,
         Role.SUPERVISOR,  # 监督员: /api/staff/me, and their own routes (functions/api/reviews.py)
+        Role.LEADER,
     }
 )
+# Who reads the city's figures (§16): the leaders' dashboard, the cases behind its figures,
+# the 督办 lists and the 舆情 hotspots. ``leader`` (市领导/分管领导) is read-only: it reads these
+# and case summaries (never a case's contact data or timeline: not the queue, not a case),
+# and changes nothing. A county coordinator reads its own platform's figures.
+READERS = CASE_STAFF | {Role.LEADER}
 
 # (method, path) → roles; the route table the authorisation test walks.
 ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {}
@@ -276,7 +282,7 @@ def queue() -> dict[str, Any]:
     return coordination.queue(filters, now(), scope=s.county)
 
 
-_guarded("GET", "/api/staff/overdue", CASE_STAFF)
+_guarded("GET", "/api/staff/overdue", READERS)
 
 
 @route(
@@ -320,10 +326,91 @@ def overdue() -> dict[str, Any]:
     """The 督办 lists: ``card=yellow|red|triage`` (default yellow), ``department``, ``cursor``."""
     from functions.services import sla
 
-    s = _session(CASE_STAFF)
+    s = _session(READERS)
     filters = query(staff, "card", "department", "cursor")
     card, cursor = filters.pop("card", "yellow"), filters.pop("cursor", None)
     return sla.overdue(card, filters, cursor, now(), public=False, scope=s.county)
+
+
+_guarded("GET", "/api/staff/dashboard", READERS)
+
+_WINDOW = (
+    query_param("from", "first day, `YYYY-MM-DD` (Shanghai); default 29 days before `to`"),
+    query_param("to", "last day, `YYYY-MM-DD` (Shanghai), inclusive; default today"),
+    query_param("district", "one district code; default every district the caller may see"),
+)
+
+
+@route(
+    staff,
+    "/api/staff/dashboard",
+    spec=Spec(
+        summary="领导驾驶舱：受理、答复、办结的日序列与比率",
+        operation_id="staffDashboard",
+        tags=("staff",),
+        security=STAFF,
+        description=(
+            "The daily series of a window of at most 366 days, read from tallies kept with "
+            "every transition (never from the cases): intake by channel, kind, category and "
+            "district; replies on time and late; closings resolved, satisfied, unsatisfied; "
+            "reopenings; the on-time, resolution and satisfaction rates per day and per week; "
+            "overdue cases (黄牌/红牌) by unit; the current 舆情 hotspots. Every figure carries "
+            "`cases`, the endpoint of the cases behind it. Coordinators, admins and leaders "
+            "see the city; a county coordinator its platform's districts (another: 404)."
+        ),
+        parameters=_WINDOW,
+        responses={200: answer("Dashboard")},
+        errors=(400, 401, 403, 404, 503),
+    ),
+)
+def dashboard() -> dict[str, Any]:
+    from functions.services import dashboard as service
+
+    s = _session(READERS)
+    q = query(staff, "from", "to", "district")
+    return service.figures(q.get("from"), q.get("to"), q.get("district"), now(), scope=s.county)
+
+
+_guarded("GET", "/api/staff/dashboard/cases", READERS)
+
+
+@route(
+    staff,
+    "/api/staff/dashboard/cases",
+    spec=Spec(
+        summary="领导驾驶舱：某项数字背后的诉求",
+        operation_id="staffDashboardCases",
+        tags=("staff",),
+        security=STAFF,
+        description=(
+            "The cases counted in one `series` of the dashboard (`intake`, `channel:web`, "
+            "`kind:complaint`, `category:<code>`, `replied_late`, `closed_unsatisfied`, "
+            "`reopened` …) on the window's days, oldest day first: one Query per day of the "
+            "entries written with the tallies. Summaries only (no contact data)."
+        ),
+        parameters=(
+            *_WINDOW,
+            query_param("series", "the figure's series", required=True),
+            CURSOR,
+        ),
+        responses={200: answer(page("StaffCaseSummary", series={"type": "string"}))},
+        errors=(400, 401, 403, 404, 503),
+    ),
+)
+def dashboard_cases() -> dict[str, Any]:
+    from functions.services import dashboard as service
+
+    s = _session(READERS)
+    q = query(staff, "from", "to", "district", "series", "cursor")
+    return service.cases(
+        q.get("from"),
+        q.get("to"),
+        q.get("district"),
+        q.get("series"),
+        q.get("cursor"),
+        now(),
+        scope=s.county,
+    )
 
 
 _guarded("GET", "/api/staff/rankings/cases", CASE_STAFF)

@@ -14,7 +14,15 @@ from typing import Any
 from functions.domain.errors import FieldError
 from functions.domain.platforms import CITY
 
-ROLES = ("operator", "coordinator", "county_coordinator", "admin", "auditor", "supervisor")
+ROLES = (
+    "operator",
+    "coordinator",
+    "county_coordinator",
+    "admin",
+    "auditor",
+    "supervisor",
+    "leader",
+)
 CONTACTS = ("handler", "spokesperson", "leader")
 CONTACT_FIELDS = ("name", "email", "phone")
 

@@ -141,6 +141,7 @@ class Role(StrEnum):
     COUNTY_COORDINATOR = "county_coordinator"  # 分平台: scoped to one county platform (§15)
     ADMIN = "admin"
     AUDITOR = "auditor"
+    LEADER = "leader"  # 市领导/分管领导: reads the dashboard (§16), changes nothing
     LEAD = "lead"  # 牵头单位
     CO_HANDLER = "co_handler"  # 协办单位
     SUPERVISOR = "supervisor"  # 人大代表, 政协委员, 特约监督员, media: 评议 closed cases (§16)
@@ -154,13 +155,14 @@ ROLE_LABELS = {
     Role.COUNTY_COORDINATOR: "分平台",
     Role.ADMIN: "管理员",
     Role.AUDITOR: "审计员",
+    Role.LEADER: "领导",
     Role.LEAD: "牵头单位",
     Role.CO_HANDLER: "协办单位",
     Role.SUPERVISOR: "监督员",
     Role.SYSTEM: "系统",
 }
 
-STAFF_ROLES = frozenset({Role.OPERATOR, Role.COORDINATOR, Role.ADMIN, Role.AUDITOR})
+STAFF_ROLES = frozenset({Role.OPERATOR, Role.COORDINATOR, Role.ADMIN, Role.AUDITOR, Role.LEADER})
 
 
 class EventType(StrEnum):

@@ -5,6 +5,7 @@ segmentation."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -67,6 +68,13 @@ def warnings_between(
             items.append(_view(w, taxonomy))
     items.sort(key=lambda w: (w["day"], w["raised_at"]), reverse=True)
     return {"from": start.isoformat(), "to": end.isoformat(), "items": items}
+
+
+def current(now: datetime, *, districts: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The 舆情预警 of the last 7 days (the dashboard's current hotspots), of ``districts``
+    when given (a county coordinator's), newest first."""
+    found = warnings_between({}, now, scope=None)["items"]
+    return [w for w in found if districts is None or w["district"] in districts]
 
 
 def _view(w: WarningRecord, taxonomy: directory.Taxonomy) -> dict[str, Any]:

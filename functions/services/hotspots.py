@@ -228,9 +228,9 @@ def _folded(
 
 
 def leader_recipients(district: str) -> list[str]:
-    """SEAM for the leaders' dashboard part of issue 18 (§2): the addresses of the ``leader``
-    accounts a 舆情预警 of ``district`` also goes to. Empty until that part adds the role."""
-    return []
+    """The ``leader`` accounts (市领导/分管领导, §16) a 舆情预警 goes to, whatever its district:
+    they watch the whole city."""
+    return directory.staff_emails("leader")
 
 
 def recipients(district: str) -> list[str]:

@@ -1,8 +1,9 @@
 """A unit of work in DynamoDB: one or several cases' transitions persisted as ONE
 ``TransactWriteItems``: each case conditional on the version and state it was read at, its
-sealed events, link tokens, outbox messages, the idempotency record and the counters. A failed
-condition means someone else changed a case first: the caller gets ``Conflict`` and nothing
-was written; an answer lost in transit is recognised by the last event's hash."""
+sealed events, link tokens, outbox messages, the idempotency record and the counters (the
+states', the 亮晒比 cohorts', the dashboard's daily series). A failed condition means someone
+else changed a case first: the caller gets ``Conflict`` and nothing was written; an answer lost
+in transit is recognised by the last event's hash."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from dataclasses import dataclass
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from functions.domain import integrity
+from functions.domain import dashboard, integrity
 from functions.domain.cases import (
     TransitionResult,
     co_handling,
@@ -35,6 +37,8 @@ from functions.storage.models import (
     CoHandlingModel,
     CohortCaseModel,
     CounterModel,
+    DailyCaseModel,
+    DailyTallyModel,
     EventModel,
     IdempotencyModel,
     TallyModel,
@@ -97,6 +101,36 @@ def _co_handling(results: Sequence[TransitionResult]) -> tuple[list[Model], list
         added += [CoHandlingModel(unit, case_id) for unit in sorted(now - result.co_handling_was)]
         dropped += [CoHandlingModel(unit, case_id) for unit in sorted(result.co_handling_was - now)]
     return added, dropped
+
+
+def _daily(
+    results: Sequence[TransitionResult],
+) -> tuple[list[Model], list[tuple[Model, list[Action]]]]:
+    """The dashboard's daily series (functions/domain/dashboard.py): each case's entries
+    (what a figure drills down to) and the (day, district) tallies, summed over the cases
+    (a transaction touches an item once), each attribute added by name."""
+    found: list[Model] = []
+    totals: dict[dashboard.Place, dict[str, int]] = {}
+    for result in results:
+        for entry in dashboard.entries(result):
+            found.append(
+                DailyCaseModel(
+                    f"{entry.day}#{entry.family}",
+                    entry.case_id,
+                    district=entry.district,
+                    series=set(entry.series),
+                )
+            )
+        for place, counts in dashboard.deltas(result).items():
+            dashboard.add_into(totals.setdefault(place, {}), counts)
+    updates: list[tuple[Model, list[Action]]] = [
+        (
+            DailyTallyModel(day[:7], f"{day}#{district}"),
+            [Path([name]).add(n) for name, n in sorted(counts.items())],
+        )
+        for (day, district), counts in sorted(totals.items())
+    ]
+    return found, updates
 
 
 @dataclass(frozen=True)
@@ -175,6 +209,7 @@ def commit_all(
     counts = _state_counts(results)
     tally_items = _tally_items(tallies or {})
     desk_added, desk_dropped = _co_handling(results)
+    daily_entries, daily_tallies = _daily(results)
     size = (
         len(parts)
         + len(desk_added)
@@ -184,6 +219,8 @@ def commit_all(
         + (record is not None)
         + len(counts)
         + len(tally_items)
+        + len(daily_entries)
+        + len(daily_tallies)
         + len(updates)
     )
     if size > MAX_ITEMS:
@@ -217,6 +254,10 @@ def commit_all(
                 tx.update(CounterModel(f"state#{state}"), actions=[CounterModel.n.add(n)])
             for item, adds in tally_items:
                 actions = [getattr(type(item), name).add(n) for name, n in adds.items()]
+                tx.update(item, actions=actions)
+            for item in daily_entries:
+                tx.save(item)
+            for item, actions in daily_tallies:
                 tx.update(item, actions=actions)
             for item, actions, condition in updates:
                 tx.update(item, actions=actions, condition=condition)

@@ -14,6 +14,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
@@ -681,6 +682,32 @@ class CoHandlingModel(Model):
     case_id = UnicodeAttribute(range_key=True)
 
 
+class DailyTallyModel(Model):
+    """领导驾驶舱 (§16): one (Shanghai day, district)'s counts of the daily series
+    (functions/domain/dashboard.py: ``intake``, ``channel:web``, ``replied_on_time`` …; the
+    attribute names are the series', added by ADD in each transition's own transaction). A
+    month is one partition: a year of the city's series is 12 Queries, whatever the number
+    of cases. Read raw (the series are open-ended: the deployment's categories)."""
+
+    Meta = _meta("daily-tallies")
+
+    month = UnicodeAttribute(hash_key=True)  # YYYY-MM
+    day_district = UnicodeAttribute(range_key=True)  # YYYY-MM-DD#<district>
+
+
+class DailyCaseModel(Model):
+    """A case counted in one family of the daily series on one day (``<day>#<family>``:
+    intake, replied, closed, reopened), written with the tallies: what a dashboard figure
+    drills down to. ``series``: the series of the family it adds to."""
+
+    Meta = _meta("daily-cases")
+
+    day_family = UnicodeAttribute(hash_key=True)  # YYYY-MM-DD#<family>
+    case_id = UnicodeAttribute(range_key=True)
+    district = UnicodeAttribute()
+    series = UnicodeSetAttribute()
+
+
 class RankingModel(Model):
     """A month's ranking as published: frozen by the ``rankings`` job on the 1st."""
 
@@ -943,6 +970,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     TallyModel,
     CohortCaseModel,
     CoHandlingModel,
+    DailyTallyModel,
+    DailyCaseModel,
     RankingModel,
     TalkModel,
     ShowcaseModel,

@@ -23,6 +23,7 @@ STAFF = {
     "auditor": "auditor@wenzheng.example",
     "admin": "admin@wenzheng.example",
     "supervisor": "supervisor@wenzheng.example",
+    "leader": "leader@wenzheng.example",
 }
 
 # Distinctive contact data: none of it may ever appear in a public response.

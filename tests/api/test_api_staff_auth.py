@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.api.helpers import STAFF, T0, Api, iso, submission
 
-ROLES = ("coordinator", "operator", "auditor", "admin", "supervisor")
+ROLES = ("coordinator", "operator", "auditor", "admin", "supervisor", "leader")
 
 # A plausible body for each guarded route (the role check comes first anyway).
 BODIES: dict[tuple[str, str], Any] = {

@@ -37,6 +37,7 @@ COORDINATOR = "coordinator@wenzheng.example"
 ADMIN = "admin@wenzheng.example"
 AUDITOR = "auditor@wenzheng.example"
 SUPERVISOR = "supervisor@wenzheng.example"
+LEADER = "leader@wenzheng.example"
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def demo(stack: Stack) -> Demo:
     # Sign-ins are rate-limited per address and per IP: the states that only need someone
     # signed in share one session per role.
     sessions = {}
-    for email in (COORDINATOR, AUDITOR):
+    for email in (COORDINATOR, AUDITOR, LEADER):
         status, sessions[email] = stack.call(
             "POST", "/api/staff/session", {"token": _sign_in_token(stack, email)}
         )
@@ -265,6 +266,29 @@ def _audit_wrong_role(page: Any, stack: Stack, demo: Demo) -> None:
     _signed_in(page, demo, COORDINATOR)
     page.goto(stack.url("/audit.html"))
     expect(page.get_by_text("当前账号无权查看此页面")).to_be_visible()
+
+
+def _dashboard(page: Any, stack: Stack, demo: Demo) -> None:
+    """领导驾驶舱 as a leader: the charts, their tables, and the cases behind a figure."""
+    _signed_in(page, demo, LEADER)
+    page.goto(stack.url("/dashboard.html"))
+    expect(page.locator(".chart-table").first).to_be_visible()
+    page.locator(".dash-figure .figure-link").first.click()
+    expect(page.locator(".dash-cases li").first).to_be_visible()
+
+
+def _dashboard_wrong_role(page: Any, stack: Stack, demo: Demo) -> None:
+    """An auditor reads no figures."""
+    _signed_in(page, demo, AUDITOR)
+    page.goto(stack.url("/dashboard.html"))
+    expect(page.get_by_text("当前账号无权查看领导驾驶舱")).to_be_visible()
+
+
+def _dashboard_empty(page: Any, stack: Stack, demo: Demo) -> None:
+    """A window with no cases: zeros, empty charts, the tables still there."""
+    _signed_in(page, demo, LEADER)
+    page.goto(stack.url("/dashboard.html?from=2020-01-01&to=2020-01-31"))
+    expect(page.locator(".chart-table").first).to_be_visible()
 
 
 def _audit_no_results(page: Any, stack: Stack, demo: Demo) -> None:
@@ -549,6 +573,10 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "review": _review,
     "staff-reviews": _staff_reviews,
     "case-reviewed": _case_reviewed,
+    "dashboard-signed-out": _visit("/dashboard.html"),
+    "dashboard-wrong-role": _dashboard_wrong_role,
+    "dashboard-empty": _dashboard_empty,
+    "dashboard": _dashboard,
     "handle": _visit(lambda d: d.handle_link),
     "handle-waiting": _visit(lambda d: d.waiting[2]),
     "handle-no-link": _visit("/handle.html"),

@@ -131,14 +131,15 @@ def test_a_unit_of_work_over_the_transaction_limit_is_refused_before_writing(aws
     def two_new(prefix: str) -> list[TransitionResult]:
         return [factories.new_case(case_id=f"WZ20261102-{prefix}{n:05d}", now=T0) for n in (1, 2)]
 
-    # 2 cases + 2 events + 1 counter + the messages
-    case_commit.commit_all(two_new("F"), extra=_messages(case_commit.MAX_ITEMS - 5))
+    # 2 cases + 2 events + 1 counter + the dashboard's 2 intake entries and 1 (day, district)
+    # tally + the messages
+    case_commit.commit_all(two_new("F"), extra=_messages(case_commit.MAX_ITEMS - 8))
     with pytest.raises(InvalidRequest) as refused:
-        case_commit.commit_all(two_new("G"), extra=_messages(case_commit.MAX_ITEMS - 4))
+        case_commit.commit_all(two_new("G"), extra=_messages(case_commit.MAX_ITEMS - 7))
     assert refused.value.code == "too_many_changes"
     assert "101" in refused.value.message and "100" in refused.value.message
     assert set(cases_repo.get_many(["WZ20261102-G00001", "WZ20261102-G00002"])) == set()
-    assert len(outbox_repo.recent(limit=1000)) == case_commit.MAX_ITEMS - 5
+    assert len(outbox_repo.recent(limit=1000)) == case_commit.MAX_ITEMS - 8
     assert cases_repo.state_counts()["submitted"] == 2
 
 

@@ -9,7 +9,7 @@ const KINDS = [{ code: 'department', label: '部门' }, { code: 'town', label: '
 const LEVELS = [{ code: 'unit', label: '承办单位' }, { code: 'county', label: '分平台' }];
 const ROLES = [
   { code: 'operator', label: '话务员' }, { code: 'coordinator', label: '总平台协调员' },
-  { code: 'county_coordinator', label: '分平台协调员' }, { code: 'admin', label: '管理员' }, { code: 'auditor', label: '审计员' },
+  { code: 'county_coordinator', label: '分平台协调员' }, { code: 'admin', label: '管理员' }, { code: 'auditor', label: '审计员' }, { code: 'leader', label: '领导' },
   { code: 'supervisor', label: '监督员' },
 ];
 const SUPERVISOR_KINDS = [

@@ -73,7 +73,7 @@ export function tilesFor({ west, east, south, north }, pxPerDegree, maxZoom = 18
 }
 
 /** [[ring, …], …]: each polygon's rings ([lng, lat] pairs; the first is the outline). */
-function polygonsOf(feature) {
+export function polygonsOf(feature) {
   const g = feature && feature.geometry;
   if (!g || !Array.isArray(g.coordinates)) return null;
   if (g.type === 'Polygon') return [g.coordinates];

@@ -58,6 +58,12 @@ async function start() {
     location.replace('review.html');
     return;
   }
+  if (session.role === 'leader') {
+    // A leader (市领导) reads figures, not cases: the page is 领导驾驶舱 (dashboard.html).
+    replace(app, h('p', { class: 'panel narrow' }, h('a', { href: 'dashboard.html', class: 'btn btn-primary' }, '打开领导驾驶舱')));
+    location.replace('dashboard.html');
+    return;
+  }
   const role = session.role;
   const bar = staffBar(session,
     role === 'admin' ? h('a', { href: 'admin.html', class: 'btn btn-secondary btn-small' }, '时限与工作日历设置') : null,

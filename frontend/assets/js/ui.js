@@ -12,7 +12,7 @@ export const FALLBACK = {
   ratings: { satisfied: '满意', basically_satisfied: '基本满意', unsatisfied: '不满意' },
   urgencies: { urgent: '紧急', general: '一般', complex: '复杂' },
   reject_reasons: { out_of_scope: '不属于受理范围', duplicate: '重复诉求', abusive: '含辱骂等不当内容', spam: '垃圾信息', insufficient: '诉求内容不清' },
-  roles: { lead: '牵头单位', co_handler: '协办单位', coordinator: '总平台', county_coordinator: '分平台', admin: '管理员', operator: '话务员', auditor: '审计员', supervisor: '监督员' },
+  roles: { lead: '牵头单位', co_handler: '协办单位', coordinator: '总平台', county_coordinator: '分平台', admin: '管理员', operator: '话务员', auditor: '审计员', supervisor: '监督员', leader: '领导' },
 };
 
 let taxonomyPromise = null;

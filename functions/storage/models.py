@@ -14,6 +14,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
@@ -599,6 +600,19 @@ class StaffModel(Model):
     name = UnicodeAttribute(default="")
     active = BooleanAttribute(default=True)
     county = UnicodeAttribute(null=True)  # a county coordinator's platform (§15)
+    # The second factor (functions/storage/second_factor.py, §17): the TOTP secret once a
+    # first code confirmed it (stored as it is, readable by whoever reads this table; never
+    # answered by any route), the one shown for enrolment until then, the digests of the
+    # unused recovery codes, the last time step a code was accepted for (a code is good
+    # once), wrong answers in a row and the lock they set. The directory's own writes
+    # (functions/storage/directory_admin.py) update the account's fields and leave these.
+    totp_secret = UnicodeAttribute(null=True)
+    totp_pending = UnicodeAttribute(null=True)
+    totp_recovery = UnicodeSetAttribute(null=True)
+    totp_last_step = NumberAttribute(null=True)
+    totp_failures = NumberAttribute(null=True)
+    totp_locked_until = UTCDateTimeAttribute(null=True)
+    totp_enrolled_at = UTCDateTimeAttribute(null=True)
 
 
 class DirectoryChangeModel(Model):

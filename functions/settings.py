@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+DEFAULT_TOTP_ROLES = ("coordinator", "county_coordinator", "admin", "auditor")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -75,6 +77,11 @@ class Settings:
     # 单位工作台 (§15): how long a unit's desk link (desk.html#t=…) stays valid; a fresh one
     # (asked for, or the weekly mail) replaces the one before it at once.
     desk_link_days: int = 30
+    # Staff second factor (§17): the roles that sign in with a TOTP code after the e-mailed
+    # link. ``WZ_STAFF_TOTP_ROLES``: a comma list of roles; unset, the default below; empty
+    # (the local stage's .chalice/config.json, for ``make run``'s demo accounts) or ``none``
+    # turns the second factor off.
+    staff_totp_roles: frozenset[str] = frozenset(DEFAULT_TOTP_ROLES)
 
     @property
     def is_local(self) -> bool:
@@ -126,6 +133,7 @@ def settings() -> Settings:
         map_tiles=env.get("WZ_MAP_TILES", "").strip(),
         map_tiles_attribution=env.get("WZ_MAP_TILES_ATTRIBUTION", "").strip(),
         map_tiles_max_zoom=int(env.get("WZ_MAP_TILES_MAX_ZOOM", "18")),
+        staff_totp_roles=_roles(env.get("WZ_STAFF_TOTP_ROLES")),
         clock_frozen_at=_instant(env.get("WZ_CLOCK_FROZEN_AT", "")) if stage == "local" else None,
     )
 
@@ -136,3 +144,11 @@ def _instant(text: str) -> datetime | None:
         return None
     at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _roles(text: str | None) -> frozenset[str]:
+    """The second factor's roles: unset → the default; empty or ``none`` → none."""
+    if text is None:
+        return frozenset(DEFAULT_TOTP_ROLES)
+    found = {role.strip() for role in text.split(",") if role.strip()}
+    return frozenset() if found <= {"none"} else frozenset(found - {"none"})

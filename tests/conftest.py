@@ -22,6 +22,9 @@ os.environ.update(
 # update costs tens of milliseconds: rate limits are off here, and on (with small limits of
 # their own) in tests/api/test_api_rate_limits.py.
 os.environ.setdefault("WZ_RATE_LIMITS_ENABLED", "0")
+# The staff second factor is off, as on the local stage (.chalice/config.json): the suite signs
+# in by e-mailed link alone; tests/api/test_api_second_factor.py turns it on.
+os.environ.setdefault("WZ_STAFF_TOTP_ROLES", "")
 for _name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 

@@ -42,6 +42,7 @@ STAFF_ACCOUNTS = "/api/admin/staff"
 STAFF_ACCOUNT = "/api/admin/staff/{email}"
 STAFF_DISABLE = "/api/admin/staff/{email}/disable"
 STAFF_ENABLE = "/api/admin/staff/{email}/enable"
+STAFF_RESET_TOTP = "/api/admin/staff/{email}/reset-totp"
 IMPORT_MAX_BYTES = 1024 * 1024  # a CSV of a thousand units and more, carried in JSON
 BOUNDARIES_MAX_BYTES = 1024 * 1024  # a city's boundaries, before they are stored compactly
 
@@ -70,6 +71,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("PUT", STAFF_ACCOUNT): ADMINS,
     ("POST", STAFF_DISABLE): ADMINS,
     ("POST", STAFF_ENABLE): ADMINS,
+    ("POST", STAFF_RESET_TOTP): ADMINS,
 }
 
 
@@ -691,3 +693,32 @@ def enable_staff(email: str) -> dict[str, Any]:
     session = _session("POST", STAFF_ENABLE)
     body(admin, "empty")
     return directory_admin.set_staff_active(_email(email), True, session, now())
+
+
+@route(
+    admin,
+    STAFF_RESET_TOTP,
+    methods=("POST",),
+    spec=Spec(
+        summary="重置工作人员的动态验证码",
+        operation_id="adminResetStaffTotp",
+        tags=("admin",),
+        security=STAFF,
+        description=(
+            "Removes the account's second factor (TOTP secret, recovery codes) and ends a "
+            "lock-out: its next sign-in enrols afresh (a lost or replaced phone). Recorded in "
+            "the directory changes as `staff.reset-totp` (who, when; never a secret). 404 "
+            "`no_such_account`."
+        ),
+        parameters=(EMAIL,),
+        request="empty",
+        responses={200: answer("StaffAccount")},
+        errors=(400, 401, 403, 404, 413, 415, 503),
+    ),
+)
+def reset_staff_totp(email: str) -> dict[str, Any]:
+    from functions.services import directory_admin
+
+    session = _session("POST", STAFF_RESET_TOTP)
+    body(admin, "empty")
+    return directory_admin.reset_second_factor(_email(email), session, now())

@@ -112,18 +112,57 @@ def sign_in() -> Response:
         security=PUBLIC,
         description=(
             "Exchanges the single-use, short-lived token of an e-mailed sign-in link "
-            "(`staff.html#t=…`) for a session token, sent afterwards as `Authorization: Bearer "
-            "…`. 401 for an unknown, used or expired token."
+            "(`staff.html#t=…`) for a session token (`step: session`), sent afterwards as "
+            "`Authorization: Bearer …`; or, for a role the deployment's second-factor policy "
+            "names (`WZ_STAFF_TOTP_ROLES`), for a second step (`step: enrol` on a first "
+            "sign-in, with the new TOTP secret, its QR code and 10 recovery codes shown once; "
+            "else `step: verify`) whose token goes to `POST /api/staff/session/verify` with "
+            "the code. 401 for an unknown, used or expired token; 429 "
+            "`second_factor_locked` while the account is locked (the link stays unused)."
         ),
         request="staff-session",
-        responses={200: answer("StaffSession")},
-        errors=(400, 401, 413, 415, 503),
+        responses={
+            200: answer(
+                {"oneOf": [schema_of("StaffSession"), schema_of("StaffSecondStep")]},
+                "A session, or the second step",
+            )
+        },
+        errors=(400, 401, 413, 415, 429, 503),
     ),
 )
 def open_session() -> dict[str, Any]:
     from functions.services import staff_auth
 
     return staff_auth.open_session(body(staff, "staff-session")["token"], now())
+
+
+@route(
+    staff,
+    "/api/staff/session/verify",
+    methods=("POST",),
+    spec=Spec(
+        summary="输入动态验证码完成登录（第二步）",
+        operation_id="staffSessionVerify",
+        tags=("staff",),
+        security=PUBLIC,
+        description=(
+            "The second step of a staff sign-in: the step token and the 6-digit TOTP code "
+            "(±30 s of drift; a code is good once), or one of the recovery codes (each works "
+            "once). The first code of an enrolment confirms it. A session (as "
+            "`POST /api/staff/session`; with `recovery_codes_left` after a recovery code). "
+            "401 `step_expired` (unknown, used or expired step token), `code_rejected`, "
+            "`recovery_code_rejected`; the fifth wrong answer in a row locks the account for "
+            "15 minutes and tells the admins: 429 `second_factor_locked`."
+        ),
+        request="staff-session-verify",
+        responses={200: answer("StaffSession")},
+        errors=(400, 401, 413, 415, 429, 503),
+    ),
+)
+def verify_session() -> dict[str, Any]:
+    from functions.services import staff_auth
+
+    return staff_auth.verify_second_factor(body(staff, "staff-session-verify"), now())
 
 
 @route(

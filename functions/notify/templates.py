@@ -671,6 +671,18 @@ def staff_sign_in(link: str, minutes: int) -> Text:
     )
 
 
+def staff_factor_locked(account: str, until: datetime, failures: int) -> Text:
+    """To the admins: an account's second factor took ``failures`` wrong codes in a row and
+    is locked (someone may have its e-mailed links, or its owner lost the phone)."""
+    return Text(
+        "问政平台：工作人员账号因验证码错误次数过多已锁定",
+        f"工作人员账号 {account} 连续 {failures} 次输入错误的动态验证码，已锁定至 "
+        f"{local(until)}（北京时间）。\n\n"
+        "如非本人操作，可能有人取得了该账号的登录邮件，请尽快与本人核实；"
+        "如本人丢失了验证器，管理员可在“目录管理”中为其重置动态验证码。\n",
+    )
+
+
 DESK_REQUESTED = "desk_link"  # a unit's address asked for its desk link
 DESK_WEEKLY = "desk_weekly"  # the weekly job's desk link with the unit's figures
 

@@ -359,6 +359,12 @@ def _account(email: str) -> dict[str, Any]:
     return directory_admin.staff_dict(found)
 
 
+def _fields(account: dict[str, Any]) -> dict[str, Any]:
+    """The account's own fields, as its change records keep them (not its second factor's
+    state, which ``reset_second_factor`` records on its own)."""
+    return {k: v for k, v in account.items() if not k.startswith("second_factor")}
+
+
 def create_staff(body: dict[str, Any], session: StaffSession, now: datetime) -> dict[str, Any]:
     if not body.get("email"):
         raise _refuse([FieldError("email", "请填写电子邮箱", "email is required")])
@@ -373,7 +379,7 @@ def create_staff(body: dict[str, Any], session: StaffSession, now: datetime) -> 
 def update_staff(
     email: str, body: dict[str, Any], session: StaffSession, now: datetime
 ) -> dict[str, Any]:
-    before = _account(email)
+    before = _fields(_account(email))
     email = before["email"]
     if body.get("email") and str(body["email"]).strip().lower() != email:
         raise _refuse([FieldError("email", "电子邮箱不能修改", "the email is the path's")])
@@ -381,7 +387,7 @@ def update_staff(
     if email == session.email and data["role"] != before["role"]:
         raise Conflict("不能修改自己的角色", "you cannot change your own role", "own_account")
     if _same(before, data):
-        return before
+        return _account(email)
     directory_admin.write(
         [Change("staff", "staff.update", email, before, data)], session.email, now
     )
@@ -397,9 +403,25 @@ def set_staff_active(
     if before["active"] == active:
         return before
     action = "staff.enable" if active else "staff.disable"
-    after = {**before, "active": active}
+    fields = _fields(before)
+    after = {**fields, "active": active}
     directory_admin.write(
-        [Change("staff", action, before["email"], before, after)], session.email, now
+        [Change("staff", action, before["email"], fields, after)], session.email, now
+    )
+    return _account(before["email"])
+
+
+def reset_second_factor(email: str, session: StaffSession, now: datetime) -> dict[str, Any]:
+    """重置动态验证码: the account's TOTP secret, recovery codes and any lock are removed (its
+    next sign-in enrols afresh); recorded as ``staff.reset-totp`` with who and when. The
+    record keeps the factor's state before and after, never a secret."""
+    before = _account(email)
+    state = {k: v for k, v in before.items() if k == "email" or k.startswith("second_factor")}
+    after = {"email": before["email"], "second_factor": "none"}
+    directory_admin.write(
+        [Change("staff-factor", "staff.reset-totp", before["email"], state, after)],
+        session.email,
+        now,
     )
     return _account(before["email"])
 

@@ -57,14 +57,40 @@ def request_sign_in(email: str, now: datetime) -> None:
 
 
 def open_session(token: str, now: datetime) -> dict[str, Any]:
+    """The e-mailed link's token, once: a session, or, for a role the second-factor policy
+    names, the second step (functions/services/second_factor.py) that leads to one."""
+    from functions.services import second_factor
+
     grant = tokens.find(token, "signin", now)
-    if grant is None or grant.email is None or not tokens.consume(token, now):
-        raise Unauthorized(
-            "登录链接无效或已过期，请重新获取", "sign-in link invalid or used", "invalid_link"
-        )
+    if grant is None or grant.email is None:
+        raise _invalid_link()
     account = directory.staff_account(grant.email)
+    factor = account is not None and second_factor.required(account)
+    if account is not None and factor:
+        # A locked account is told so before its link is spent: it works again afterwards.
+        second_factor.refuse_if_locked(account.email, now)
+    if not tokens.consume(token, now):
+        raise _invalid_link()
     if account is None:
         raise _unauthorized()
+    if factor:
+        return second_factor.begin(account, now)
+    return session_for(account, now)
+
+
+def verify_second_factor(body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    from functions.services import second_factor
+
+    return second_factor.verify(body, now, lambda account: session_for(account, now))
+
+
+def _invalid_link() -> Unauthorized:
+    return Unauthorized(
+        "登录链接无效或已过期，请重新获取", "sign-in link invalid or used", "invalid_link"
+    )
+
+
+def session_for(account: directory.StaffAccount, now: datetime) -> dict[str, Any]:
     session = tokens.new_session_token()
     expires = now + timedelta(hours=settings().session_max_hours)
     tokens.save(
@@ -78,6 +104,7 @@ def open_session(token: str, now: datetime) -> dict[str, Any]:
     )
     county = directory.platform(account.county) if account.county else None
     return {
+        "step": "session",
         "session_token": session,
         "role": account.role,
         "role_label": ROLE_LABELS[Role(account.role)],

@@ -18,7 +18,7 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from functions.domain.errors import Conflict
-from functions.storage import directory
+from functions.storage import directory, second_factor
 from functions.storage.models import DepartmentModel, DirectoryChangeModel, StaffModel
 from functions.storage.paging import decode_cursor, encode_cursor
 
@@ -33,7 +33,7 @@ class Change:
     """One write of the directory: the item after (``after``; a unit's or an account's dict
     as ``unit_dict`` / ``staff_dict`` answer it), what it was (``before``: None when new)."""
 
-    kind: str  # "unit" | "staff"
+    kind: str  # "unit" | "staff" | "staff-factor" (an admin's reset of the second factor)
     action: str  # e.g. "unit.create", "staff.disable"
     target: str
     before: dict[str, Any] | None
@@ -68,12 +68,16 @@ def unit_dict(m: DepartmentModel) -> dict[str, Any]:
 
 
 def staff_dict(m: StaffModel) -> dict[str, Any]:
+    """An account as the admin API answers it: its second factor's state, never its secret."""
     found: dict[str, Any] = {
         "email": m.email,
         "role": m.role,
         "name": m.name or "",
         "active": bool(m.active),
+        "second_factor": "enrolled" if m.totp_secret else "none",
     }
+    if m.totp_locked_until is not None:
+        found["second_factor_locked_until"] = m.totp_locked_until.strftime("%Y-%m-%dT%H:%M:%SZ")
     if m.county:
         found["county"] = m.county
     if m.title:
@@ -141,6 +145,16 @@ def _staff_model(data: dict[str, Any]) -> StaffModel:
     )
 
 
+def _staff_actions(data: dict[str, Any]) -> list[Any]:
+    county = data.get("county") or None
+    return [
+        StaffModel.role.set(data["role"]),
+        StaffModel.name.set(data.get("name", "")),
+        StaffModel.active.set(bool(data.get("active", True))),
+        StaffModel.county.set(county) if county else StaffModel.county.remove(),
+    ]
+
+
 def _record(change: Change, by: str, at: datetime) -> DirectoryChangeModel:
     stamp = at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return DirectoryChangeModel(
@@ -175,12 +189,23 @@ def write(changes: Sequence[Change], by: str, at: datetime) -> None:
                             if change.before is not None
                             else DepartmentModel.id.does_not_exist(),
                         )
-                    else:
+                    elif change.kind == "staff-factor":
+                        tx.update(
+                            StaffModel(change.target),
+                            actions=second_factor.reset_actions(),
+                            condition=StaffModel.email.exists(),
+                        )
+                    elif change.before is None:
                         tx.save(
                             _staff_model(change.after),
-                            condition=StaffModel.email.exists()
-                            if change.before is not None
-                            else StaffModel.email.does_not_exist(),
+                            condition=StaffModel.email.does_not_exist(),
+                        )
+                    else:
+                        # The account's own fields only: its second factor stays as it is.
+                        tx.update(
+                            StaffModel(change.target),
+                            actions=_staff_actions(change.after),
+                            condition=StaffModel.email.exists(),
                         )
                     tx.save(_record(change, by, at))
     except PynamoDBException as error:

@@ -603,6 +603,19 @@ class StaffModel(Model):
     # A supervisor's public title (e.g. "市人大代表 张建国") and kind (§16); no other role's.
     title = UnicodeAttribute(null=True)
     supervisor_kind = UnicodeAttribute(null=True)
+    # The second factor (functions/storage/second_factor.py, §17): the TOTP secret once a
+    # first code confirmed it (stored as it is, readable by whoever reads this table; never
+    # answered by any route), the one shown for enrolment until then, the digests of the
+    # unused recovery codes, the last time step a code was accepted for (a code is good
+    # once), wrong answers in a row and the lock they set. The directory's own writes
+    # (functions/storage/directory_admin.py) update the account's fields and leave these.
+    totp_secret = UnicodeAttribute(null=True)
+    totp_pending = UnicodeAttribute(null=True)
+    totp_recovery = UnicodeSetAttribute(null=True)
+    totp_last_step = NumberAttribute(null=True)
+    totp_failures = NumberAttribute(null=True)
+    totp_locked_until = UTCDateTimeAttribute(null=True)
+    totp_enrolled_at = UTCDateTimeAttribute(null=True)
 
 
 class DirectoryChangeModel(Model):

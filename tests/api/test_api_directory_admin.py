@@ -115,7 +115,7 @@ def test_staff_accounts_and_the_county_scope(counties: Api) -> None:
     wrong = {**bare, "county": "nowhere"}
     assert "county" in api.post(STAFF_URL, wrong, admin(api)).fields
     made = api.ok(api.post(STAFF_URL, {**bare, "county": EAST}, admin(api)), 201)
-    assert made == {**bare, "county": EAST, "active": True}
+    assert made == {**bare, "county": EAST, "active": True, "second_factor": "none"}
     assert api.post(STAFF_URL, {**bare, "county": EAST}, admin(api)).code == "account_exists"
     scoped_operator = {"email": "op2@wenzheng.example", "role": "operator", "county": EAST}
     assert "county" in api.post(STAFF_URL, scoped_operator, admin(api)).fields

@@ -513,6 +513,54 @@ def _faq_search(page: Any, stack: Stack, demo: Demo) -> None:
     page.locator(".faq-item details[open]").first.wait_for()
 
 
+def _second_step(step: str) -> dict[str, Any]:
+    """``POST /api/staff/session``'s answer for a role the second-factor policy names (the
+    local stack has the policy off): the enrolment, or the code prompt."""
+    answer: dict[str, Any] = {
+        "step": step,
+        "step_token": "s" * 43,
+        "email": "coordinator@wenzheng.example",
+        "name": "协调员 王敏",
+        "expires_at": "2026-11-02T02:10:00Z",
+    }
+    if step == "enrol":
+        import segno
+
+        uri = "otpauth://totp/%E7%BD%91%E7%BB%9C%E9%97%AE%E6%94%BF:coordinator%40wenzheng.example?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=%E7%BD%91%E7%BB%9C%E9%97%AE%E6%94%BF"
+        answer["enrolment"] = {
+            "secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+            "otpauth_uri": uri,
+            "qr_svg": segno.make(uri, error="m").svg_data_uri(scale=5, border=2),
+            "recovery_codes": [f"k7mqx-3pa9f-zt2b{c}" for c in "abcdefghjk"],
+        }
+    return answer
+
+
+def _staff_totp(step: str) -> Callable[[Any, Stack, Demo], None]:
+    def go(page: Any, stack: Stack, demo: Demo) -> None:
+        def session(route: Any) -> None:
+            body = json.dumps(_second_step(step), ensure_ascii=False)
+            route.fulfill(status=200, content_type="application/json", body=body)
+
+        def wrong(route: Any) -> None:
+            error = {"error": {"code": "code_rejected", "message": "动态验证码不正确"}}
+            body = json.dumps(error, ensure_ascii=False)
+            route.fulfill(status=401, content_type="application/json", body=body)
+
+        page.route("**/api/staff/session", session)
+        page.route("**/api/staff/session/verify", wrong)
+        page.goto(stack.url("/staff.html#t=" + "t" * 43))
+        if step == "enrol":
+            expect(page.get_by_role("heading", name="设置动态验证码", level=1)).to_be_visible()
+            expect(page.locator(".totp-recovery li")).to_have_count(10)
+        else:
+            page.get_by_label("6 位动态验证码").fill("123456")
+            page.get_by_role("button", name="登录").click()
+            expect(page.locator(".field-error:not([hidden])")).to_be_visible()
+
+    return go
+
+
 def _visit(path: str | Callable[[Demo], str]) -> Callable[[Any, Stack, Demo], None]:
     def go(page: Any, stack: Stack, demo: Demo) -> None:
         page.goto(stack.url(path(demo) if callable(path) else path))
@@ -560,6 +608,8 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "staff-forged-link": _visit("/staff.html#t=forged-sign-in-token"),
     "staff-sign-in-error": _staff_sign_in_error,
     "staff-sign-in-sent": _staff_sign_in_sent,
+    "staff-totp-enrol": _staff_totp("enrol"),
+    "staff-totp-wrong-code": _staff_totp("verify"),
     "staff-case": _staff_case,
     "admin-signed-out": _visit("/admin.html"),
     "admin-wrong-role": _admin_wrong_role,

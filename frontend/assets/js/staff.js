@@ -1,6 +1,7 @@
-// 工作人员: sign-in by emailed link, then the coordinator console (staff-queue.js: queue + case
-// panel), the operator's hotline entry form (staff-hotline.js), or the auditor's and the
-// supervisor's own pages (audit.html, review.html).
+// 工作人员: sign-in by emailed link (and, for the roles the policy names, 动态验证码:
+// second-factor.js), then the coordinator console (staff-queue.js: queue + case
+// panel), the operator's hotline entry form (staff-hotline.js), or the auditor's, the
+// supervisor's and the leader's own pages (audit.html, review.html, dashboard.html).
 import { h, replace } from './dom.js';
 import { post, staffSession, saveStaffSession } from './api.js';
 import { taxonomy, departments, platforms, loading, alertBox, errorBox } from './ui.js';
@@ -9,19 +10,30 @@ import { signOutButton, staffBar } from './signin.js';
 import { app, staffGet, sessionLost, signIn } from './staff-common.js';
 import { consoleView } from './staff-queue.js';
 import { hotlineView } from './staff-hotline.js';
+import { secondStep } from './second-factor.js';
 
 const COORDINATING = new Set(['coordinator', 'county_coordinator', 'admin']);
 
 async function exchange(token) {
   replace(app, loading('正在登录…'));
   try {
-    const session = await post('/api/staff/session', { token });
-    saveStaffSession(session);
-    start();
+    const answer = await post('/api/staff/session', { token });
+    if (answer.step === 'enrol' || answer.step === 'verify') {
+      // 动态验证码: the e-mailed link is spent; the second step opens the session.
+      secondStep(app, answer, signedIn, signIn);
+      return;
+    }
+    signedIn(answer);
   } catch (err) {
     if (err.status === 0 || err.status >= 500) replace(app, errorBox(err));
+    else if (err.status === 429) signIn(err.message);
     else signIn('登录链接无效或已过期：登录链接只能使用一次，且 15 分钟内有效。请重新获取。');
   }
+}
+
+function signedIn(session) {
+  saveStaffSession(session);
+  start();
 }
 
 async function start() {

@@ -75,6 +75,18 @@ class Settings:
     # 单位工作台 (§15): how long a unit's desk link (desk.html#t=…) stays valid; a fresh one
     # (asked for, or the weekly mail) replaces the one before it at once.
     desk_link_days: int = 30
+    # 市长信箱 by e-mail (§17): the address citizens write to (SES receipt rule → the uploads
+    # bucket's ``inbound/``), set as Reply-To of the platform's mails about a case so that a
+    # reply joins it; empty: no Reply-To (the intake still reads what the rule stores). Where
+    # SES is absent, an IMAP mailbox polled by the ``poll_mailbox`` job (off when no host):
+    # its password in Secrets Manager (``imap_password_secret``, a secret id), or, locally
+    # only, ``WZ_IMAP_PASSWORD``.
+    mailbox_address: str = ""
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_user: str = ""
+    imap_password_secret: str = ""
+    imap_password: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -101,6 +113,12 @@ def settings() -> Settings:
         signin_link_minutes=int(env.get("WZ_SIGNIN_LINK_MINUTES", "15")),
         link_max_days=int(env.get("WZ_LINK_MAX_DAYS", "60")),
         desk_link_days=int(env.get("WZ_DESK_LINK_DAYS", "30")),
+        mailbox_address=env.get("WZ_MAILBOX_ADDRESS", "").strip(),
+        imap_host=env.get("WZ_IMAP_HOST", "").strip(),
+        imap_port=int(env.get("WZ_IMAP_PORT", "993")),
+        imap_user=env.get("WZ_IMAP_USER", "").strip(),
+        imap_password_secret=env.get("WZ_IMAP_PASSWORD_SECRET", "").strip(),
+        imap_password=env.get("WZ_IMAP_PASSWORD", "") if stage == "local" else "",
         max_body_bytes=int(env.get("WZ_MAX_BODY_BYTES", str(64 * 1024))),
         request_timeout_seconds=float(env.get("WZ_REQUEST_TIMEOUT_SECONDS", "5")),
         request_budget_seconds=float(env.get("WZ_REQUEST_BUDGET_SECONDS", "25")),

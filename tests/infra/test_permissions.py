@@ -52,6 +52,7 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_follow,
         test_api_jobs,
         test_api_lifecycle,
+        test_api_mailbox,
         test_api_outbox,
         test_api_photos,
         test_api_rankings,
@@ -83,6 +84,10 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_follow.test_a_follower_confirms_hears_of_the_reply_and_one_click_ends_it,
         test_api_follow.test_archiving_removes_the_followers_and_retention_any_left,
         test_api_follow.test_a_complaint_about_a_follower_mail_ends_the_follow_and_alerts_no_one,
+        # 市长信箱: a mail with a photo, a reply joining its case, one answering a question.
+        test_api_mailbox.test_a_mail_with_a_photo_becomes_a_case_with_the_processed_photo_and_one_auto_reply,
+        test_api_mailbox.test_a_reply_to_the_platforms_mail_joins_its_case_as_a_note_for_staff,
+        test_api_mailbox.test_a_reply_answers_the_question_of_a_case_awaiting_the_citizen,
         _citizen_extras,
     ]
 

@@ -18,6 +18,7 @@ from functions.api.open311 import open311
 from functions.api.public import public
 from functions.api.reviews import reviews
 from functions.api.staff import staff
+from functions.jobs.inbound_mail import inbound_mail
 from functions.jobs.schedules import jobs
 from functions.jobs.ses_events import ses_events
 from functions.jobs.uploads import uploads
@@ -51,6 +52,7 @@ app.register_blueprint(docs)
 app.register_blueprint(jobs)
 app.register_blueprint(ses_events)
 app.register_blueprint(uploads)
+app.register_blueprint(inbound_mail)
 
 if settings().is_local:
     from functions.api.dev import dev

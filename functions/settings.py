@@ -82,6 +82,18 @@ class Settings:
     # (the local stage's .chalice/config.json, for ``make run``'s demo accounts) or ``none``
     # turns the second factor off.
     staff_totp_roles: frozenset[str] = frozenset(DEFAULT_TOTP_ROLES)
+    # 市长信箱 by e-mail (§17): the address citizens write to (SES receipt rule → the uploads
+    # bucket's ``inbound/``), set as Reply-To of the platform's mails about a case so that a
+    # reply joins it; empty: no Reply-To (the intake still reads what the rule stores). Where
+    # SES is absent, an IMAP mailbox (its poller job is not built yet; docs/OPERATIONS.md):
+    # its password in Secrets Manager (``imap_password_secret``, a secret id), or, locally
+    # only, ``WZ_IMAP_PASSWORD``.
+    mailbox_address: str = ""
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_user: str = ""
+    imap_password_secret: str = ""
+    imap_password: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -108,6 +120,12 @@ def settings() -> Settings:
         signin_link_minutes=int(env.get("WZ_SIGNIN_LINK_MINUTES", "15")),
         link_max_days=int(env.get("WZ_LINK_MAX_DAYS", "60")),
         desk_link_days=int(env.get("WZ_DESK_LINK_DAYS", "30")),
+        mailbox_address=env.get("WZ_MAILBOX_ADDRESS", "").strip(),
+        imap_host=env.get("WZ_IMAP_HOST", "").strip(),
+        imap_port=int(env.get("WZ_IMAP_PORT", "993")),
+        imap_user=env.get("WZ_IMAP_USER", "").strip(),
+        imap_password_secret=env.get("WZ_IMAP_PASSWORD_SECRET", "").strip(),
+        imap_password=env.get("WZ_IMAP_PASSWORD", "") if stage == "local" else "",
         max_body_bytes=int(env.get("WZ_MAX_BODY_BYTES", str(64 * 1024))),
         request_timeout_seconds=float(env.get("WZ_REQUEST_TIMEOUT_SECONDS", "5")),
         request_budget_seconds=float(env.get("WZ_REQUEST_BUDGET_SECONDS", "25")),

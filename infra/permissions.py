@@ -137,6 +137,30 @@ FUNCTIONS: dict[str, Access] = {
             ("processed/", ("s3:PutObject",)),
         ),
     ),
+    # 市长信箱 by e-mail (S3 event on inbound/): a message becomes a case in the submission's
+    # transaction (its photos through the same processing as an upload, its other files kept
+    # under files/), or joins the case it answers (补充材料, or a staff note).
+    "receive_mail": Access(
+        tables={
+            "cases": Table(READ + WRITE),
+            "events": Table(READ + WRITE),
+            "outbox": Table(WRITE),
+            "tokens": Table(WRITE),  # 补充材料 sends the lead unit a fresh link
+            "counters": Table(("GetItem", *WRITE)),
+            "departments": _REFERENCE,
+            "settings": _SETTINGS,
+            "idempotency": Table(READ + WRITE + ("DeleteItem",)),
+            "uploads": Table(READ + WRITE),
+            "similar": Table(WRITE),
+            "rate-limits": Table(READ + WRITE),
+        },
+        media=(
+            ("inbound/", ("s3:GetObject",)),
+            ("uploads/", ("s3:PutObject", "s3:GetObject", "s3:DeleteObject")),
+            ("processed/", ("s3:PutObject",)),
+            ("files/", ("s3:PutObject",)),
+        ),
+    ),
     # Delivery, and the expansion of a fan-out into its followers' e-mails (each with its
     # unsubscribe link).
     "outbox": Access(

@@ -302,6 +302,8 @@ def environment(name: str, stage: str) -> dict[str, Any]:
         "WZ_EXPORT_BUCKET": {"Ref": "ExportBucket"},
         "WZ_UPLOADS_BUCKET": uploads_bucket_name(stage),
         "WZ_TABLE_PREFIX": f"wenzheng-{stage}-",
+        # 市长信箱: Reply-To of the mails about a case, so that a reply joins it.
+        "WZ_MAILBOX_ADDRESS": {"Ref": "MailboxAddress"},
     }
     if name == "api_handler":
         # Browsers post photos to the site's own origin; CloudFront passes them to the bucket.
@@ -709,6 +711,8 @@ def exports(stage: str) -> dict[str, dict[str, Any]]:
 # -- photos: the private uploads bucket, its S3 event, CloudFront's /media/* ------------------
 
 UPLOADS_FUNCTION = "process_upload"
+INBOUND_FUNCTION = "receive_mail"  # 市长信箱: SES stores each message under inbound/
+INBOUND_KEEP_DAYS = 30  # a received message (personal data) is kept this long for a person
 
 
 def uploads_bucket_name(stage: str) -> str:
@@ -733,7 +737,13 @@ def uploads_bucket(stage: str) -> dict[str, Any]:
                         "Prefix": "uploads/",
                         "ExpirationInDays": 1,
                         "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
-                    }
+                    },
+                    {
+                        "Id": "ReceivedMail",
+                        "Status": "Enabled",
+                        "Prefix": "inbound/",
+                        "ExpirationInDays": INBOUND_KEEP_DAYS,
+                    },
                 ]
             },
             "NotificationConfiguration": {
@@ -742,12 +752,17 @@ def uploads_bucket(stage: str) -> dict[str, Any]:
                         "Event": "s3:ObjectCreated:*",
                         "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "uploads/"}]}},
                         "Function": {"Fn::GetAtt": [function, "Arn"]},
-                    }
+                    },
+                    {
+                        "Event": "s3:ObjectCreated:*",
+                        "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "inbound/"}]}},
+                        "Function": {"Fn::GetAtt": [function_logical_id(INBOUND_FUNCTION), "Arn"]},
+                    },
                 ]
             },
         }
     )
-    bucket["DependsOn"] = ["UploadsInvokePermission"]
+    bucket["DependsOn"] = ["UploadsInvokePermission", "InboundMailInvokePermission"]
     return bucket
 
 
@@ -768,7 +783,17 @@ def uploads_bucket_policy() -> dict[str, Any]:
             }
         },
     }
-    return _bucket_policy("UploadsBucket", [cloudfront_reads, _tls_only("UploadsBucket")])
+    ses_stores_mail = {
+        "Sid": "SesStoresInboundMail",
+        "Effect": "Allow",
+        "Principal": {"Service": "ses.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": sub("${UploadsBucket.Arn}/inbound/*"),
+        "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}},
+    }
+    return _bucket_policy(
+        "UploadsBucket", [cloudfront_reads, ses_stores_mail, _tls_only("UploadsBucket")]
+    )
 
 
 def _viewer_function(name: str, comment: str, body: str) -> dict[str, Any]:
@@ -819,6 +844,46 @@ def photos(stage: str) -> dict[str, dict[str, Any]]:
                 "Principal": "s3.amazonaws.com",
                 "SourceAccount": {"Ref": "AWS::AccountId"},
                 "SourceArn": sub(f"arn:${{AWS::Partition}}:s3:::{uploads_bucket_name(stage)}"),
+            },
+        },
+        "InboundMailInvokePermission": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Ref": function_logical_id(INBOUND_FUNCTION)},
+                "Principal": "s3.amazonaws.com",
+                "SourceAccount": {"Ref": "AWS::AccountId"},
+                "SourceArn": sub(f"arn:${{AWS::Partition}}:s3:::{uploads_bucket_name(stage)}"),
+            },
+        },
+        # 市长信箱: mail to MailboxAddress is stored under inbound/ (the rule set must be made
+        # the active one once, and the domain's MX must point at SES: docs/OPERATIONS.md).
+        "MailboxRuleSet": {
+            "Type": "AWS::SES::ReceiptRuleSet",
+            "Condition": "HasMailbox",
+            "Properties": {"RuleSetName": f"wenzheng-{stage}-mailbox"},
+        },
+        "MailboxRule": {
+            "Type": "AWS::SES::ReceiptRule",
+            "Condition": "HasMailbox",
+            "DependsOn": ["UploadsBucketPolicy"],
+            "Properties": {
+                "RuleSetName": {"Ref": "MailboxRuleSet"},
+                "Rule": {
+                    "Name": f"wenzheng-{stage}-mailbox-to-s3",
+                    "Enabled": True,
+                    "ScanEnabled": True,
+                    "TlsPolicy": "Optional",
+                    "Recipients": [{"Ref": "MailboxAddress"}],
+                    "Actions": [
+                        {
+                            "S3Action": {
+                                "BucketName": uploads_bucket_name(stage),
+                                "ObjectKeyPrefix": "inbound/",
+                            }
+                        }
+                    ],
+                },
             },
         },
         "MediaOriginAccessControl": {
@@ -1041,6 +1106,13 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "Description": "The From address of every email; its domain becomes the SES identity",
         "AllowedPattern": r"[^@\s]+@[^@\s]+\.[^@\s]+",
     },
+    "MailboxAddress": {
+        "Type": "String",
+        "Default": "",
+        "Description": "市长信箱: the address citizens write to (SES receives it into the uploads "
+        "bucket's inbound/); empty: no mail intake through SES",
+        "AllowedPattern": r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    },
     "AlarmEmail": {
         "Type": "String",
         "Default": "",
@@ -1082,6 +1154,7 @@ def build(stage: str) -> dict[str, Any]:
             "HasCertificate": {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]},
             "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
             "HasMapTiles": {"Fn::Not": [{"Fn::Equals": [{"Ref": "MapTiles"}, ""]}]},
+            "HasMailbox": {"Fn::Not": [{"Fn::Equals": [{"Ref": "MailboxAddress"}, ""]}]},
         },
         "Resources": resources,
         "Outputs": {

@@ -16,7 +16,7 @@ from chalice.app import Blueprint
 from functions import clock
 from functions.api.http import body, client_ip, now, route
 from functions.api.spec import PUBLIC, Json, Spec, answer, path_param
-from functions.domain.errors import NotFound, invalid_field
+from functions.domain.errors import NotFound, UnsupportedMediaType, invalid_field
 from functions.jobs import JOBS, run
 from functions.settings import settings
 from functions.storage import outbox_repo
@@ -170,3 +170,60 @@ def run_job(name: str) -> dict[str, Any]:
         raise NotFound("没有这个定时任务", f"no job {name}", "no_such_job")
     at = now()
     return {"job": name, "at": iso(at), "result": run(name, at)}
+
+
+INBOUND_MAIL_BYTES = 10 * 1024 * 1024  # API Gateway's own limit on a request
+
+
+@route(
+    dev,
+    "/api/dev/inbound-mail",
+    methods=("POST",),
+    max_body_bytes=INBOUND_MAIL_BYTES,
+    spec=_spec(
+        "模拟市长信箱收到一封邮件",
+        "devInboundMail",
+        {
+            200: answer(
+                {
+                    "type": "object",
+                    "properties": {
+                        "key": {"type": "string", "description": "where it was stored"},
+                        "outcome": {
+                            "enum": ["created", "joined", "duplicate", "bounce"],
+                            "description": "what the intake made of it",
+                        },
+                        "case_id": {
+                            "type": ["string", "null"],
+                            "description": "the case it made or joined",
+                        },
+                    },
+                    "required": ["key", "outcome", "case_id"],
+                }
+            )
+        },
+        description=(
+            "The body is a raw RFC 822 message as `text/plain` (or "
+            "`application/octet-stream`). It is stored under `inbound/` of the local uploads "
+            "bucket and handed to the `receive_mail` function as the S3 event would, the "
+            "path SES-received mail takes (functions/services/mailbox.py)."
+        ),
+        errors=(413, 415),
+    ),
+)
+def inbound_mail() -> dict[str, Any]:
+    _local_caller()
+    from functions.services import mailbox
+
+    request = dev.current_request
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type not in ("text/plain", "application/octet-stream"):
+        raise UnsupportedMediaType(
+            "请以 text/plain 提交原始邮件",
+            "send the raw message as text/plain",
+            "unsupported_media_type",
+        )
+    raw = request.raw_body
+    raw = raw.encode() if isinstance(raw, str) else bytes(raw or b"")
+    key, outcome, case_id = mailbox.deliver_locally(raw, now())
+    return {"key": key, "outcome": outcome, "case_id": case_id}

@@ -67,6 +67,18 @@ SYSTEM = Actor(Role.SYSTEM, "system", "系统")
 
 
 @dataclass
+class CaseFile:
+    """A file that came with a mailed case (市长信箱, §17) and is not a photo: kept for staff
+    only, in the private uploads bucket at ``key`` (None: over the size cap, not kept), never
+    served to the public."""
+
+    name: str
+    content_type: str
+    size: int
+    key: str | None = None
+
+
+@dataclass
 class Contact:
     name: str | None = None
     phone: str | None = None
@@ -315,6 +327,7 @@ class Case:
     # The citizen's and the replies' photos, in the order attached (functions/domain/photos.py):
     # on the case item, so a case page with photos costs no further read.
     photos: list[Photo] = field(default_factory=list)
+    files: list[CaseFile] = field(default_factory=list)  # a mailed case's other attachments
     # 并件 (§14): a duplicate follows its primary (``merged``); the primary lists the cases
     # that follow it, in the order merged.
     merged: Merged | None = None

@@ -102,6 +102,10 @@ DEFAULTS: tuple[Limit, ...] = (
     Limit("otp_ip", Subject.IP, 10, HOUR, False, message=OTP, message_en=OTP_EN),
     Limit("otp_phone", Subject.CONTACT, 5, HOUR, False, message=OTP, message_en=OTP_EN),
     Limit("otp_check_ip", Subject.IP, 30, HOUR, False, message=OTP, message_en=OTP_EN),
+    # 市长信箱 by e-mail: the auto-replies (receipts) one sender gets a day. Past it the mail
+    # still becomes a case (a letter is never dropped), without a receipt: no mail loop, no
+    # flooding an address someone forged as the sender.
+    Limit("mail_sender", Subject.CONTACT, 5, DAY, True),
 )
 
 _SPEC = re.compile(r"^\s*([a-z_]+)\s*=\s*(\d+)\s*/\s*(\d+)\s*([smhd]?)\s*$")

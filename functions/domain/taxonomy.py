@@ -89,6 +89,7 @@ class Channel(StrEnum):
     HOTLINE = "hotline"
     MAILBOX = "mailbox"
     OPEN311 = "open311"
+    MAIL = "mail"  # 市长信箱 by e-mail (functions/services/mailbox.py)
 
 
 CHANNEL_LABELS = {
@@ -96,6 +97,7 @@ CHANNEL_LABELS = {
     Channel.HOTLINE: "热线电话",
     Channel.MAILBOX: "信箱来信",
     Channel.OPEN311: "开放接口",
+    Channel.MAIL: "市长信箱（邮件）",
 }
 
 

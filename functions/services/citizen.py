@@ -6,14 +6,14 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from functions.domain import geo, platforms
 from functions.domain.actions.submit import new_case
 from functions.domain.calendar import local_date
-from functions.domain.cases import CITIZEN, Actor, Case, Contact
+from functions.domain.cases import CITIZEN, Actor, Case, CaseFile, Contact
 from functions.domain.errors import Conflict, FieldError, NotFound, invalid_fields
 from functions.domain.geo import Location, PlacedDistrict
 from functions.domain.lifecycle import STATE_LABELS, State
@@ -125,6 +125,8 @@ def submit(
     limits: Callable[[], None] = _no_limits,
     open311_client: str | None = None,
     media_link: str | None = None,
+    files: Sequence[CaseFile] = (),
+    receipt: Callable[[], bool] = lambda: True,
 ) -> dict[str, Any]:
     """Create a case with its first event (and idempotency record) in one transaction.
     ``channel`` names a citizen's own way in other than the web form (Open311);
@@ -132,12 +134,15 @@ def submit(
     ``media_link`` the ``media_url`` it sent (a link staff may open, never fetched).
     ``limits`` counts the request against the rate limits: only once it is known to be a new
     request, so a retry (or a request racing with the same ``Idempotency-Key``) replays the
-    first answer without being counted or refused."""
+    first answer without being counted or refused. ``receipt``, asked after ``limits`` for a
+    new case only, says whether the receipt goes out (a mailed case: not to an automatic
+    message, nor past the sender's limit); ``files`` are a mailed case's other attachments."""
     place = _place(body)
     request_hash = idempotency.request_hash(body)
 
     def create(key_hash: str | None) -> dict[str, Any]:
         limits()
+        quiet = not receipt()
         return _create(
             body,
             key_hash,
@@ -148,6 +153,8 @@ def submit(
             client=open311_client,
             place=place,
             media_link=media_link,
+            files=files,
+            quiet=quiet,
         )
 
     if not idempotency_key:
@@ -211,6 +218,8 @@ def _create(
     client: str | None,
     place: tuple[Location | None, PlacedDistrict],
     media_link: str | None = None,
+    files: Sequence[CaseFile] = (),
+    quiet: bool = False,
 ) -> dict[str, Any]:
     contact = body["contact"]
     location, placed = place
@@ -249,7 +258,10 @@ def _create(
             media_link=media_link,
             photos=photos.as_photos(slots),
             holder=platforms.route(directory.platforms(), placed.district, body["category"]),
+            files=files,
         )
+        if quiet:
+            result.notices.clear()
         record = (
             idempotency.completed(
                 key_hash, request_hash, case_id=case_id, tracking_code=code, now=now

@@ -159,6 +159,27 @@ def _citizen_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
     return to_citizen(case, text, notice.template, now)
 
 
+def case_mail_headers(case: Case, template: str) -> dict[str, str]:
+    """The headers of an e-mail to the citizen about ``case`` (市长信箱, §17): the case's thread
+    id, which a reply carries in ``References``, so that it joins the case as 补充; the
+    mailbox as ``Reply-To`` when one is set; and, on the receipt of a mailed case (the
+    auto-reply), ``Auto-Submitted: auto-replied`` (RFC 3834), so no responder answers it."""
+    from functions.domain import mail
+    from functions.domain.taxonomy import Channel
+
+    s = settings()
+    headers: dict[str, str] = {}
+    if case.contact_salt:  # every case since the salt came; an older one has no thread
+        domain = mail.domain_of(s.mailbox_address or s.mail_sender)
+        thread = mail.thread_id(case.case_id, case.contact_salt, domain)
+        headers.update({"References": thread, "In-Reply-To": thread})
+    if s.mailbox_address:
+        headers["Reply-To"] = s.mailbox_address
+    if case.channel == Channel.MAIL and template == "received":
+        headers["Auto-Submitted"] = "auto-replied"
+    return headers
+
+
 def to_citizen(case: Case, text: Text, template: str, now: datetime) -> list[Model]:
     """The outbox messages of a citizen notice: an e-mail and, with an SMS text, an SMS, to
     whichever of the two the case's contact gave."""
@@ -176,6 +197,7 @@ def to_citizen(case: Case, text: Text, template: str, now: datetime) -> list[Mod
                 template=template,
                 now=now,
                 links=text.links,
+                headers=case_mail_headers(case, template),
             )
         )
     if case.contact.phone and text.sms:

@@ -453,6 +453,15 @@ def staff_case(
             "district_source": case.district_source,
             "district_claimed": _claimed(case, tax),
             "media_link": case.media_link,
+            "files": [
+                {
+                    "name": f.name,
+                    "content_type": f.content_type,
+                    "size": f.size,
+                    "kept": bool(f.key),
+                }
+                for f in case.files
+            ],
             "events": [event(e, internal=True) for e in events],
             "replies": [
                 {**_reply(r), "photos": all_photos(case, i)} for i, r in enumerate(case.replies)

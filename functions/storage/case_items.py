@@ -55,6 +55,7 @@ _NESTED = (
     "info_requests",
     "location",
     "photos",
+    "files",
     "attention",
     "merged",
     "merged_cases",
@@ -64,7 +65,7 @@ _NESTED = (
     "reply_review",
 )
 # Nested lists left out of the item while empty, so that a filter can ask whether they exist.
-_SPARSE = frozenset({"merged_complaints"})
+_SPARSE = frozenset({"merged_complaints", "files"})
 
 
 def _shard(case_id: str) -> str:

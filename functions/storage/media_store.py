@@ -67,6 +67,18 @@ def put(key: str, body: bytes, content_type: str) -> None:
     )
 
 
+def put_private(key: str, body: bytes, content_type: str) -> None:
+    """An object never served (a mailed case's staff-only file, an inbound message): no
+    public caching, read back only through the platform."""
+    _s3().put_object(
+        Bucket=settings().uploads_bucket,
+        Key=key,
+        Body=body,
+        ContentType=content_type,
+        ServerSideEncryption="AES256",
+    )
+
+
 def delete(key: str) -> None:
     _s3().delete_object(Bucket=settings().uploads_bucket, Key=key)
 

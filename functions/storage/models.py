@@ -262,6 +262,7 @@ class CaseModel(Model):
     district_claimed = UnicodeAttribute(null=True)  # the citizen's choice the place contradicts
     media_link = UnicodeAttribute(null=True)  # Open311 media_url, shown to staff, never fetched
     photos: ListAttribute[Any] = ListAttribute(default=list)  # functions/domain/photos.py
+    files: ListAttribute[Any] = ListAttribute(null=True)  # a mailed case's files, staff only
     attention: MapAttribute[str, Any] = MapAttribute(null=True)  # 群众关注 (domain.support)
     triage: MapAttribute[str, Any] = MapAttribute(null=True)  # 受理时限 (domain.cases.Triage)
     merged: MapAttribute[str, Any] = MapAttribute(null=True)  # 并件: {into, left, at}

@@ -53,6 +53,7 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_hotspots,
         test_api_jobs,
         test_api_lifecycle,
+        test_api_mailbox,
         test_api_outbox,
         test_api_photos,
         test_api_rankings,
@@ -89,6 +90,10 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_hotspots.test_the_job_raises_a_warning_once_and_the_console_lists_it,
         # 监督评议 (§16): written, listed by author and by state, moderated, read by the case page.
         test_api_supervisor_reviews.test_an_approved_review_is_public_with_the_title_apart_from_the_rating,
+        # 市长信箱: a mail with a photo, a reply joining its case, one answering a question.
+        test_api_mailbox.test_a_mail_with_a_photo_becomes_a_case_with_the_processed_photo_and_one_auto_reply,
+        test_api_mailbox.test_a_reply_to_the_platforms_mail_joins_its_case_as_a_note_for_staff,
+        test_api_mailbox.test_a_reply_answers_the_question_of_a_case_awaiting_the_citizen,
         _citizen_extras,
     ]
 

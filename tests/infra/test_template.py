@@ -438,9 +438,9 @@ def test_processed_photos_are_served_from_the_private_uploads_bucket_through_med
     resources = built["Resources"]
     bucket = resources["UploadsBucket"]["Properties"]
     assert bucket["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"] is True
-    [orphans] = bucket["LifecycleConfiguration"]["Rules"]
+    [orphans, _mail] = bucket["LifecycleConfiguration"]["Rules"]
     assert (orphans["Prefix"], orphans["ExpirationInDays"]) == ("uploads/", 1)
-    [notification] = bucket["NotificationConfiguration"]["LambdaConfigurations"]
+    [notification, _inbound] = bucket["NotificationConfiguration"]["LambdaConfigurations"]
     assert notification["Function"] == {"Fn::GetAtt": ["ProcessUpload", "Arn"]}
     assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "uploads/"}]
     permission = resources["UploadsInvokePermission"]["Properties"]
@@ -448,7 +448,9 @@ def test_processed_photos_are_served_from_the_private_uploads_bucket_through_med
     assert permission["SourceArn"]["Fn::Sub"].endswith(f":::wenzheng-{STAGE}-uploads")
     assert "UploadsInvokePermission" in resources["UploadsBucket"]["DependsOn"]
     # CloudFront may read processed/ and nothing else of the bucket.
-    [reads, _tls] = resources["UploadsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    [reads, _ses, _tls] = resources["UploadsBucketPolicy"]["Properties"]["PolicyDocument"][
+        "Statement"
+    ]
     assert reads["Resource"] == {"Fn::Sub": "${UploadsBucket.Arn}/processed/*"}
     distribution = resources["Distribution"]["Properties"]["DistributionConfig"]
     [media] = [b for b in distribution["CacheBehaviors"] if b["PathPattern"] == "/media/*"]
@@ -481,3 +483,32 @@ def test_processed_photos_are_served_from_the_private_uploads_bucket_through_med
         f"{bucket_arn}/uploads/*": ["s3:GetObject", "s3:DeleteObject"],
         f"{bucket_arn}/processed/*": ["s3:PutObject"],
     }
+
+
+def test_mail_to_the_mailbox_is_stored_under_inbound_and_invokes_the_intake(
+    built: dict[str, Any],
+) -> None:
+    """市长信箱 (issue 19 §1): SES's receipt rule (only with a MailboxAddress) stores each
+    message under inbound/ of the uploads bucket, which invokes receive_mail; a stored
+    message expires after a month; SES may write inbound/ only, for this account."""
+    resources = built["Resources"]
+    bucket = resources["UploadsBucket"]["Properties"]
+    [_uploads, mail] = bucket["LifecycleConfiguration"]["Rules"]
+    assert (mail["Prefix"], mail["ExpirationInDays"]) == ("inbound/", 30)
+    [_photos, inbound] = bucket["NotificationConfiguration"]["LambdaConfigurations"]
+    assert inbound["Function"] == {"Fn::GetAtt": ["ReceiveMail", "Arn"]}
+    assert inbound["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "inbound/"}]
+    assert "InboundMailInvokePermission" in resources["UploadsBucket"]["DependsOn"]
+    permission = resources["InboundMailInvokePermission"]["Properties"]
+    assert permission["FunctionName"] == {"Ref": "ReceiveMail"}
+    statements = resources["UploadsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    [ses] = [s for s in statements if s.get("Principal") == {"Service": "ses.amazonaws.com"}]
+    assert ses["Action"] == "s3:PutObject"
+    assert ses["Resource"] == {"Fn::Sub": "${UploadsBucket.Arn}/inbound/*"}
+    rule = resources["MailboxRule"]
+    assert rule["Condition"] == resources["MailboxRuleSet"]["Condition"] == "HasMailbox"
+    [action] = rule["Properties"]["Rule"]["Actions"]
+    assert action["S3Action"]["ObjectKeyPrefix"] == "inbound/"
+    assert rule["Properties"]["Rule"]["Recipients"] == [{"Ref": "MailboxAddress"}]
+    env = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert env["WZ_MAILBOX_ADDRESS"] == {"Ref": "MailboxAddress"}

@@ -22,9 +22,10 @@ def test_defaults_leave_room_for_a_household_and_stop_a_script() -> None:
     assert table["track_case"].failures_only and table["track_case"].max <= 10
     assert table["signin_address"].window == 900
     # Only citizen submissions (their photos, and the similar cases shown while typing) fail
-    # open; every check guarding a secret fails closed.
+    # open, and the mailbox's receipts (past the limit a letter still becomes a case, only its
+    # auto-reply is withheld); every check guarding a secret fails closed.
     fail_open = {n for n, limit in table.items() if limit.fail_open}
-    assert fail_open == {"submit_ip", "submit_contact", "upload_ip", "similar_ip"}
+    assert fail_open == {"submit_ip", "submit_contact", "upload_ip", "similar_ip", "mail_sender"}
 
 
 def test_overrides_replace_max_and_window_and_reject_typos() -> None:

@@ -27,7 +27,7 @@ const CHOICES = {
 };
 const LABELS = { from: '起始月份', to: '截止月份', department: '牵头单位', district: '区县', kind: '类型', category: '分类', month: '月份' };
 for (const [k, [label]] of Object.entries(CHOICES)) LABELS[k] = label;
-const CHANNELS = { web: '网站留言', hotline: '热线电话', mailbox: '信箱来信', open311: '开放接口' };
+const CHANNELS = { web: '网站留言', hotline: '热线电话', mailbox: '信箱来信', open311: '开放接口', mail: '市长信箱（邮件）' };
 const FACTS = { text: '留言内容', contact: '联系方式', replies: '答复', public_version: '公开版本' };
 const ACTIONS = { search: '查询', case: '查看事件记录', verify: '重新校验', export: '导出', 'export-manifest': '查看导出清单', 'export-verify': '核对导出', 'access-log': '查看访问记录' };
 const LOG_ROWS = 100;

@@ -11,6 +11,7 @@ from functions.domain.actions.base import ActionDef, EventKind, states
 from functions.domain.cases import (
     Actor,
     Case,
+    CaseFile,
     Contact,
     DeadlineRules,
     Event,
@@ -53,6 +54,7 @@ def new_case(
     media_link: str | None = None,
     photos: Sequence[Photo] = (),
     holder: str = CITY,
+    files: Sequence[CaseFile] = (),
 ) -> TransitionResult:
     """A new case, its first event and the citizen's receipt. The event holds digests, never
     the contact data: the text's SHA-256 and the contact's salted reference (``contact_salt``
@@ -61,7 +63,8 @@ def new_case(
     from ``now``: the platform's own 受理 deadline starts (``rules``). ``district`` is the
     one the place settled (functions/domain/geo.py ``place``), ``district_claimed`` the
     citizen's choice when the place contradicts it. ``holder``: the platform whose queue it
-    goes to first (functions/domain/platforms.py ``route``)."""
+    goes to first (functions/domain/platforms.py ``route``). ``files``: a mailed case's
+    attachments other than photos, for staff only."""
     if actor.role not in ACTION.actors:
         raise Forbidden("无权提交诉求", "may not submit", "forbidden")
     if not (contact.phone or contact.email):
@@ -94,6 +97,7 @@ def new_case(
         district_claimed=district_claimed,
         media_link=media_link,
         photos=list(photos),
+        files=list(files),
         holder=holder,
         triage=new_triage(now, rules),
     )

@@ -232,7 +232,7 @@ FUNCTIONS: dict[str, Access] = {
             "rankings": Table(READ + WRITE),
             "departments": _REFERENCE,
             "settings": _SETTINGS,
-            "cases": Table(("Query",), ("queue-created",)),
+            "daily-tallies": Table(("Query",)),  # the 通报's cases received: the month's intake
             "talks": Table(("Query",)),
             "showcase": Table(("Query",), ("on-the-wall",)),
             "hotspot-warnings": Table(("Query",)),  # the 通报's hotspots of the month

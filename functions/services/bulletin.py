@@ -14,13 +14,12 @@ published (a 约谈's outcome reported later appears in the next month's)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from functions.domain import bulletin as rules
 from functions.domain import rankings
 from functions.domain import talks as talk_rules
-from functions.domain.calendar import SHANGHAI
 from functions.domain.errors import FieldError, NotFound, invalid_fields
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -43,18 +42,13 @@ def month_hotspots(month: str) -> list[dict[str, Any]]:
     ]
 
 
-def _month_bounds(month: str) -> tuple[datetime, datetime]:
-    """The month's first instant and the next month's, in Shanghai."""
-    start = datetime(int(month[:4]), int(month[5:7]), 1, tzinfo=SHANGHAI)
-    after = (start + timedelta(days=32)).replace(day=1)
-    return start, after
-
-
 def received(month: str) -> int:
-    """The cases submitted in the month (Shanghai): a COUNT Query of the queue index."""
-    from functions.storage import cases_repo
+    """The cases submitted in the month (Shanghai): the sum of the dashboard's daily intake
+    tallies (functions/domain/dashboard.py), one Query of the month, never a read of cases."""
+    from functions.storage import dashboard_repo
 
-    return cases_repo.count_created(*_month_bounds(month))
+    days = dashboard_repo.tallies([month], f"{month}-01", f"{month}-31")
+    return sum(t.get("intake", 0) for t in days.values())
 
 
 def _showcase() -> list[dict[str, Any]]:

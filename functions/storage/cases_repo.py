@@ -25,7 +25,6 @@ from functions.storage.models import (
     CoHandlingModel,
     CounterModel,
     EventModel,
-    QueueByCreated,
 )
 from functions.storage.paging import Page, one_page
 
@@ -359,15 +358,3 @@ def get_many(case_ids: Sequence[str]) -> dict[str, Case]:
     """Cases by id (absent ids are left out): BatchGetItem in chunks of 100."""
     keys = list(dict.fromkeys(case_ids))
     return {m.case_id: from_model(m) for m in CaseModel.batch_get(keys)} if keys else {}
-
-
-def count_created(start: datetime, end: datetime) -> int:
-    """How many cases were submitted in ``[start, end)``: a COUNT Query of each bucket of the
-    queue index (open, done) over the range. For the monthly 通报's job, never a request."""
-    low, high = iso(start), iso(end)
-    return sum(
-        CaseModel.queue_created.count(
-            bucket, range_key_condition=QueueByCreated.created_key.between(low, high)
-        )
-        for bucket in ("open", "done")
-    )

@@ -47,7 +47,11 @@ def test_the_job_raises_a_warning_once_and_the_console_lists_it(api: Api) -> Non
     assert run_job(api)["raised"] == 1
     assert run_job(api)["raised"] == 0  # a rerun: nothing new
     mails = [m for m in api.outbox() if "舆情预警" in m["subject"]]
-    assert [m["to"] for m in mails] == ["coordinator@wenzheng.example"]
+    # The city's coordinators and the leaders (who watch the whole city).
+    assert sorted(m["to"] for m in mails) == [
+        "coordinator@wenzheng.example",
+        "leader@wenzheng.example",
+    ]
     assert "停水" in mails[0]["body"] and "/staff.html?card=hotspots" in mails[0]["body"]
 
     found = api.ok(hotspots(api, api.as_role("coordinator")))
@@ -88,7 +92,7 @@ def test_a_county_coordinator_sees_its_districts_warnings_only(api: Api) -> None
     burst(api, "east")
     assert run_job(api)["raised"] == 1
     mails = sorted(m["to"] for m in api.outbox() if "舆情预警" in m["subject"])
-    assert mails == ["coordinator@wenzheng.example", EAST_COORDINATOR]
+    assert mails == ["coordinator@wenzheng.example", EAST_COORDINATOR, "leader@wenzheng.example"]
     east = county_headers(api, EAST_COORDINATOR)
     assert len(api.ok(hotspots(api, east))["items"]) == 1
 

@@ -250,9 +250,15 @@ def serve() -> int:
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
-    # The local stage (its dev outbox holds the links) and no rate limits (one address
-    # seeds every case); tests.conftest sets the suite's own environment on import.
-    wanted = {**environment(url, stage="local"), "WZ_RATE_LIMITS_ENABLED": "0"}
+    # The local stage (its dev outbox holds the links), no rate limits (one address seeds
+    # every case) and no second factor (the seed's sessions open from the e-mailed link alone;
+    # the probes then use them as any session); tests.conftest sets the suite's own
+    # environment on import.
+    wanted = {
+        **environment(url, stage="local"),
+        "WZ_RATE_LIMITS_ENABLED": "0",
+        "WZ_STAFF_TOTP_ROLES": "",
+    }
     from tests.conftest import TEST_CITY
 
     os.environ.clear()

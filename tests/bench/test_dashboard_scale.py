@@ -178,11 +178,14 @@ def test_a_year_of_the_dashboard_reads_the_same_whatever_the_number_of_cases(
     from functions.settings import settings
 
     prefix = settings().table_prefix
-    assert {table.removeprefix(prefix) for _, table in requests} == {"daily-tallies", "cases"}
+    # (and the week's 舆情预警: one Query of the month's warnings)
+    tables = {table.removeprefix(prefix) for _, table in requests}
+    assert tables == {"daily-tallies", "cases", "hotspot-warnings"}
     assert requests[("Query", f"{prefix}cases")] == 2  # the cards index, not a scan
     # A year: 12 Queries of daily-tallies (one per month), 2 of the cards index (黄牌, 红牌:
-    # no case is overdue here), nothing else once the reference data is cached.
-    assert ops == {"Query": 14}, ops
+    # no case is overdue here), 1 of the week's 舆情预警 (one month here), nothing else once
+    # the reference data is cached.
+    assert ops == {"Query": 15}, ops
     assert items == DAYS * len(DISTRICTS), items
 
     print(f"\n领导驾驶舱: a year ({DAYS} days × {len(DISTRICTS)} districts), {ROUNDS} rounds")

@@ -199,9 +199,10 @@ def test_a_water_outage_in_one_district_fires_one_warning_over_a_quiet_month(
     assert sorted(m.recipient for m in mails) == [
         "binhe-coordinator@wenzheng.example",
         "coordinator@wenzheng.example",
+        "leader@wenzheng.example",
     ]
     assert "停水" in mails[0].subject and "滨河" in mails[0].subject
 
     # The next day's runs: the burst fades; nothing new is raised, the first stands.
     assert _run(OUTAGE_DAY + timedelta(days=1, hours=9))["raised"] == 0
-    assert len(_warnings()) == 1 and len(_warning_mails()) == 2
+    assert len(_warnings()) == 1 and len(_warning_mails()) == 3

@@ -153,6 +153,9 @@ FUNCTIONS: dict[str, Access] = {
             "uploads": Table(READ + WRITE),
             "similar": Table(WRITE),
             "rate-limits": Table(READ + WRITE),
+            # A new case counts in the dashboard's day (functions/domain/dashboard.py).
+            "daily-tallies": Table(WRITE),
+            "daily-cases": Table(WRITE),
         },
         media=(
             ("inbound/", ("s3:GetObject",)),

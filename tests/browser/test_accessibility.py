@@ -165,6 +165,15 @@ def _staff_case(page: Any, stack: Stack, demo: Demo) -> None:
     expect(page.locator(".case-panel .case-title")).to_be_visible()
 
 
+def _staff_hotspots(page: Any, stack: Stack, demo: Demo) -> None:
+    """The console's 预警 tab with the demo's 停水 warning and its cases unfolded."""
+    _open_staff(page, stack, COORDINATOR, "?card=hotspots")
+    warning = page.locator(".hotspot").filter(has_text="停水").first
+    expect(warning).to_be_visible()
+    warning.locator("summary").click()
+    expect(warning.locator(".hotspot-cases a").first).to_be_visible()
+
+
 def _admin(page: Any, stack: Stack, demo: Demo) -> None:
     _open_staff(page, stack, ADMIN)
     page.goto(stack.url("/admin.html"))
@@ -611,6 +620,7 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "staff-totp-enrol": _staff_totp("enrol"),
     "staff-totp-wrong-code": _staff_totp("verify"),
     "staff-case": _staff_case,
+    "staff-hotspots": _staff_hotspots,
     "admin-signed-out": _visit("/admin.html"),
     "admin-wrong-role": _admin_wrong_role,
     "admin": _admin,

@@ -174,6 +174,23 @@ def _staff_hotspots(page: Any, stack: Stack, demo: Demo) -> None:
     expect(warning.locator(".hotspot-cases a").first).to_be_visible()
 
 
+def _staff_answer(page: Any, stack: Stack, demo: Demo) -> None:
+    """直接答复 open on a 咨询, with the 知识库 hits found and one entry taken."""
+    created = stack.submit(
+        "电动自行车上牌要带什么材料（无障碍检查）",
+        "请问新买的电动自行车去哪里上牌？",
+        kind="consultation",
+        category="transport",
+    )
+    _open_staff(page, stack, COORDINATOR, f"?case={created['case_id']}")
+    form = page.locator("details.action", has_text="直接答复").first
+    form.evaluate("details => { details.open = true; }")
+    form.get_by_label("检索知识库").fill("电动自行车上牌")
+    form.get_by_role("button", name="检索").click()
+    form.locator(".kb-hits li").first.get_by_role("button", name="采用此条").click()
+    expect(form.locator(".kb-chosen")).to_be_visible()
+
+
 def _admin(page: Any, stack: Stack, demo: Demo) -> None:
     _open_staff(page, stack, ADMIN)
     page.goto(stack.url("/admin.html"))
@@ -621,6 +638,7 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "staff-totp-wrong-code": _staff_totp("verify"),
     "staff-case": _staff_case,
     "staff-hotspots": _staff_hotspots,
+    "staff-answer": _staff_answer,
     "admin-signed-out": _visit("/admin.html"),
     "admin-wrong-role": _admin_wrong_role,
     "admin": _admin,

@@ -25,6 +25,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import DESKTOP, PHONE, new_context
 from tests.browser.test_desk import fresh_desk_link
 from tests.browser.test_map import locate_board, locate_case, serve_districts
+from tests.browser.test_talk_record import freeze_flagged
 from tests.localstack import ROOT, Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
@@ -189,6 +190,16 @@ def _staff_answer(page: Any, stack: Stack, demo: Demo) -> None:
     form.get_by_role("button", name="检索").click()
     form.locator(".kb-hits li").first.get_by_role("button", name="采用此条").click()
     expect(form.locator(".kb-chosen")).to_be_visible()
+
+
+def _rankings_talk_form(page: Any, stack: Stack, demo: Demo) -> None:
+    """记录约谈 beside a flag, for a signed-in coordinator, after an empty submit."""
+    freeze_flagged(stack, "2025-05")
+    _open_staff(page, stack, COORDINATOR)
+    page.goto(stack.url("/rankings.html?month=2025-05"))
+    form = page.locator("#talk-form")
+    form.get_by_role("button", name="保存约谈记录").click()
+    expect(form.locator(".field-error:not([hidden])").first).to_be_visible()
 
 
 def _admin(page: Any, stack: Stack, demo: Demo) -> None:
@@ -626,6 +637,7 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "rankings": _visit("/rankings.html"),
     "rankings-empty-month": _visit("/rankings.html?month=2026-03"),
     "rankings-month-not-begun": _visit("/rankings.html?month=2099-01"),
+    "rankings-talk-form": _rankings_talk_form,
     "bulletin": _bulletin,
     "bulletin-no-month": _visit("/bulletin.html"),
     "api": _visit("/api.html"),

@@ -202,6 +202,23 @@ def _rankings_talk_form(page: Any, stack: Stack, demo: Demo) -> None:
     expect(form.locator(".field-error:not([hidden])").first).to_be_visible()
 
 
+def _kb(page: Any, stack: Stack, demo: Demo) -> None:
+    """知识库管理: the list and the edit form of an entry."""
+    _open_staff(page, stack, COORDINATOR)
+    page.goto(stack.url("/kb.html"))
+    page.locator(".kb-item").first.get_by_role("button", name="编辑").click()
+    expect(page.locator(".kb-form")).to_be_visible()
+
+
+def _kb_errors(page: Any, stack: Stack, demo: Demo) -> None:
+    """新增条目 sent empty: the form's own error messages."""
+    _open_staff(page, stack, COORDINATOR)
+    page.goto(stack.url("/kb.html"))
+    page.get_by_role("button", name="新增条目").click()
+    page.get_by_role("button", name="添加条目").click()
+    expect(page.locator(".kb-form .field-error:not([hidden])").first).to_be_visible()
+
+
 def _admin(page: Any, stack: Stack, demo: Demo) -> None:
     _open_staff(page, stack, ADMIN)
     page.goto(stack.url("/admin.html"))
@@ -654,6 +671,9 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "admin-signed-out": _visit("/admin.html"),
     "admin-wrong-role": _admin_wrong_role,
     "admin": _admin,
+    "kb-signed-out": _visit("/kb.html"),
+    "kb": _kb,
+    "kb-errors": _kb_errors,
     "audit-signed-out": _visit("/audit.html"),
     "audit-wrong-role": _audit_wrong_role,
     "audit-no-results": _audit_no_results,

@@ -66,6 +66,7 @@ PAGES = {
     "staff.html": Page("工作人员", "staff.js", "staff.html"),
     "admin.html": Page("时限与工作日历设置", "admin.js", "staff.html"),
     "audit.html": Page("审计查询", "audit.js", "staff.html"),
+    "kb.html": Page("知识库管理", "kb.js", "staff.html"),
     "review.html": Page("监督评议", "review.js", "staff.html"),
     "dashboard.html": Page("领导驾驶舱", "dashboard.js", "staff.html", ("dashboard.css",)),
     "outbox.html": Page("开发邮箱", "outbox.js"),

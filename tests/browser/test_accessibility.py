@@ -25,6 +25,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import DESKTOP, PHONE, new_context
 from tests.browser.test_desk import fresh_desk_link
 from tests.browser.test_map import locate_board, locate_case, serve_districts
+from tests.browser.test_talk_record import freeze_flagged
 from tests.localstack import ROOT, Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
@@ -163,6 +164,59 @@ def _open_staff(page: Any, stack: Stack, email: str, query: str = "") -> None:
 def _staff_case(page: Any, stack: Stack, demo: Demo) -> None:
     _open_staff(page, stack, COORDINATOR, f"?case={demo.pending_case}")
     expect(page.locator(".case-panel .case-title")).to_be_visible()
+
+
+def _staff_hotspots(page: Any, stack: Stack, demo: Demo) -> None:
+    """The console's 预警 tab with the demo's 停水 warning and its cases unfolded."""
+    _open_staff(page, stack, COORDINATOR, "?card=hotspots")
+    warning = page.locator(".hotspot").filter(has_text="停水").first
+    expect(warning).to_be_visible()
+    warning.locator("summary").click()
+    expect(warning.locator(".hotspot-cases a").first).to_be_visible()
+
+
+def _staff_answer(page: Any, stack: Stack, demo: Demo) -> None:
+    """直接答复 open on a 咨询, with the 知识库 hits found and one entry taken."""
+    created = stack.submit(
+        "电动自行车上牌要带什么材料（无障碍检查）",
+        "请问新买的电动自行车去哪里上牌？",
+        kind="consultation",
+        category="transport",
+    )
+    _open_staff(page, stack, COORDINATOR, f"?case={created['case_id']}")
+    form = page.locator("details.action", has_text="直接答复").first
+    form.evaluate("details => { details.open = true; }")
+    form.get_by_label("检索知识库").fill("电动自行车上牌")
+    form.get_by_role("button", name="检索").click()
+    form.locator(".kb-hits li").first.get_by_role("button", name="采用此条").click()
+    expect(form.locator(".kb-chosen")).to_be_visible()
+
+
+def _rankings_talk_form(page: Any, stack: Stack, demo: Demo) -> None:
+    """记录约谈 beside a flag, for a signed-in coordinator, after an empty submit."""
+    freeze_flagged(stack, "2025-05")
+    _open_staff(page, stack, COORDINATOR)
+    page.goto(stack.url("/rankings.html?month=2025-05"))
+    form = page.locator("#talk-form")
+    form.get_by_role("button", name="保存约谈记录").click()
+    expect(form.locator(".field-error:not([hidden])").first).to_be_visible()
+
+
+def _kb(page: Any, stack: Stack, demo: Demo) -> None:
+    """知识库管理: the list and the edit form of an entry."""
+    _open_staff(page, stack, COORDINATOR)
+    page.goto(stack.url("/kb.html"))
+    page.locator(".kb-item").first.get_by_role("button", name="编辑").click()
+    expect(page.locator(".kb-form")).to_be_visible()
+
+
+def _kb_errors(page: Any, stack: Stack, demo: Demo) -> None:
+    """新增条目 sent empty: the form's own error messages."""
+    _open_staff(page, stack, COORDINATOR)
+    page.goto(stack.url("/kb.html"))
+    page.get_by_role("button", name="新增条目").click()
+    page.get_by_role("button", name="添加条目").click()
+    expect(page.locator(".kb-form .field-error:not([hidden])").first).to_be_visible()
 
 
 def _admin(page: Any, stack: Stack, demo: Demo) -> None:
@@ -600,6 +654,7 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "rankings": _visit("/rankings.html"),
     "rankings-empty-month": _visit("/rankings.html?month=2026-03"),
     "rankings-month-not-begun": _visit("/rankings.html?month=2099-01"),
+    "rankings-talk-form": _rankings_talk_form,
     "bulletin": _bulletin,
     "bulletin-no-month": _visit("/bulletin.html"),
     "api": _visit("/api.html"),
@@ -611,9 +666,14 @@ PAGES: dict[str, Callable[[Any, Stack, Demo], None]] = {
     "staff-totp-enrol": _staff_totp("enrol"),
     "staff-totp-wrong-code": _staff_totp("verify"),
     "staff-case": _staff_case,
+    "staff-hotspots": _staff_hotspots,
+    "staff-answer": _staff_answer,
     "admin-signed-out": _visit("/admin.html"),
     "admin-wrong-role": _admin_wrong_role,
     "admin": _admin,
+    "kb-signed-out": _visit("/kb.html"),
+    "kb": _kb,
+    "kb-errors": _kb_errors,
     "audit-signed-out": _visit("/audit.html"),
     "audit-wrong-role": _audit_wrong_role,
     "audit-no-results": _audit_no_results,

@@ -51,6 +51,13 @@ let input = null;
 let countyInput = null;
 let countiesFilled = false;
 let sequence = 0;
+let recordable = new Set(); // flagged units a signed-in coordinator may record a 约谈 for
+
+/** A coordinator's (or admin's) staff session in this tab: the 记录约谈 form is theirs. */
+function recorder() {
+  const session = staffSession();
+  return session && ['coordinator', 'admin'].includes(session.role);
+}
 
 function pct(v) {
   return typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : '—';
@@ -136,6 +143,7 @@ function table(title, ranked, unranked, tag, platforms = new Map(), month = '') 
     return h('tr', { class: kind ? `rank-row-${kind}` : null },
       h('td', null, r.sample_too_small || typeof r.rank !== 'number' ? h('span', { class: 'badge' }, '样本不足') : String(r.rank)),
       h('th', { scope: 'row' }, r.name, r.talk ? h('span', { class: 'badge badge-talk' }, '约谈') : null,
+        r.talk && recordable.has(r.id) ? h('a', { class: 'rank-county-link', href: '#talk-form', 'aria-label': `记录约谈：${r.name}` }, '记录约谈') : null,
         countyLink(r, platforms, month)),
       COLUMNS.map(([key, label, fmt, metric, what]) => h('td', { class: 'num', 'data-label': label },
         metric && r.assigned > 0 && r[key] !== null && r[key] !== undefined
@@ -253,6 +261,13 @@ async function load() {
     if (data.county) params.set('county', data.county.id);
     const q = params.toString();
     const platforms = new Map((data.platforms || []).map((p) => [p.id, p]));
+    const held = new Set((data.talks || []).map((t) => t.unit.id));
+    const flagged = data.frozen && recorder()
+      ? [...(data.departments || []), ...(data.counties || []), ...(data.units || [])].filter((r) => r.talk && !held.has(r.id))
+      : [];
+    recordable = new Set(flagged.map((r) => r.id));
+    const recordForm = flagged.length ? (await import('./rankings-talk.js')).talkForm(data.month || month, flagged, load) : null;
+    if (mine !== sequence) return;
     const groups = data.county
       ? [groupSection('units', `${data.county.name} · 承办单位排名`, data.units, data.method.named.units ?? 3)]
       : GROUPS.map(([key, title]) => groupSection(key, title, data[key], data.method.named[key], key === 'counties' ? platforms : undefined, data.month || month));
@@ -267,6 +282,7 @@ async function load() {
         h('a', { href: `bulletin.html?month=${encodeURIComponent(data.month)}` }, '打印版'), ' · ',
         h('a', { href: `/api/rankings/${encodeURIComponent(data.month)}/bulletin.docx`, download: '' }, 'Word 文档')) : null,
       talks(data.talks),
+      recordForm,
       h('p', { class: 'hint' }, '点击表中的数字，可查看该数字对应的公开诉求。'),
       drillPanel,
       groups,

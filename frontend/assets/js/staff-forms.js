@@ -1,10 +1,11 @@
-// The coordinator's action forms, one per lifecycle action the console offers (受理, 不予受理,
+// The coordinator's action forms, one per lifecycle action the console offers (受理, 不予受理, 直接答复,
 // 交办, 审核退回申请, 审核延期申请, 办结). Each is (case, {tax, depts, send, done, failed}):
 // send(body) posts to where the lifecycle says, done(view, message) shows the answer.
 import { h, replace, uid } from './dom.js';
 import { optionsOf, labelOf, field, fieldset, select, counter, truncate } from './ui.js';
 import { actionForm } from './actions.js';
 import { publicVersionFields } from './staff-public.js';
+import { staffGet } from './staff-common.js';
 
 function radios(name, options, value) {
   const group = uid(name);
@@ -426,7 +427,60 @@ function returnToCityForm(c, { send, done, failed }) {
   });
 }
 
+/** 直接答复 (§16): a 咨询 answered by the platform itself, from a 知识库 entry (it fills the
+ * text, which may then be edited) or in the coordinator's own words. */
+function answerForm(c, { send, done, failed }) {
+  let kbId = '';
+  const q = h('input', { type: 'search', name: 'q', value: c.title || '', autocomplete: 'off' });
+  const find = h('button', { type: 'button', class: 'btn btn-secondary btn-small' }, '检索');
+  const hits = h('ul', { class: 'kb-hits', 'aria-live': 'polite' });
+  const chosen = h('p', { class: 'hint kb-chosen', hidden: true });
+  const text = h('textarea', { name: 'text', rows: '6' });
+  const pick = (e) => {
+    kbId = e.id;
+    text.value = e.answer;
+    text.dispatchEvent(new Event('input'));
+    chosen.hidden = false;
+    chosen.textContent = `已采用知识库条目：${e.question}（可修改答复内容）`;
+    text.focus();
+  };
+  const search = async () => {
+    replace(hits, h('li', null, '正在检索…'));
+    try {
+      const { items } = await staffGet('/api/staff/kb', { q: q.value.trim(), live: 'true' });
+      replace(hits, items.length ? items.slice(0, 5).map((e) => {
+        const use = h('button', { type: 'button', class: 'btn btn-secondary btn-small' }, '采用此条');
+        use.addEventListener('click', () => pick(e));
+        return h('li', null, h('strong', null, e.question), e.public ? '' : '（内部口径）', ' ', h('span', { class: 'hint' }, truncate(e.answer, 60)), ' ', use);
+      }) : h('li', null, '知识库中没有找到相关条目，可直接填写答复。'));
+    } catch {
+      replace(hits, h('li', null, '检索失败，请稍后重试或直接填写答复。'));
+    }
+  };
+  find.addEventListener('click', search);
+  q.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); search(); } });
+  return actionForm({
+    intro: '咨询类诉求可由平台直接答复，不再交办：答复后本件为已答复，留言人收到答复并评价。',
+    children: [
+      h('div', { class: 'kb-search' }, field({ label: '检索知识库', control: q }), find, hits),
+      chosen,
+      field({ label: '答复内容', control: text, path: 'text', extra: counter(text, 5000) }),
+    ],
+    collect() {
+      const body = { text: text.value.trim() };
+      if (kbId) body.kb_id = kbId;
+      return { body, errors: body.text.length >= 10 ? [] : [{ field: 'text', message: '答复内容至少 10 字' }] };
+    },
+    confirm: (body) => ({ title: '确认直接答复', message: '答复将告知留言人，本件不再交办。', details: [['答复内容', truncate(body.text, 120)]], confirmLabel: '确认答复' }),
+    submit: send,
+    done: (v) => done(v, '已直接答复，并已告知留言人。'),
+    failed,
+    submitLabel: '直接答复',
+  });
+}
+
 export const FORMS = {
+  answer: answerForm,
   accept: acceptForm,
   return_to_city: returnToCityForm,
   reject: rejectForm,

@@ -79,6 +79,7 @@ async function start() {
   const role = session.role;
   const bar = staffBar(session,
     role === 'admin' ? h('a', { href: 'admin.html', class: 'btn btn-secondary btn-small' }, '时限与工作日历设置') : null,
+    role === 'admin' || role === 'coordinator' ? h('a', { href: 'kb.html', class: 'btn btn-secondary btn-small' }, '知识库管理') : null,
     signOutButton(() => signIn('您已退出登录。')));
   const body = h('div');
   replace(app, bar, body);

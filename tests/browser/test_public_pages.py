@@ -34,10 +34,12 @@ PAGE_BUDGET = 40 * 1024
 # county platforms' console (市级交办 in the 交办 form, 退回市级平台), 答复审核 and the 并件不满意
 # flags (46.4 KiB → 47 KiB), since issue 18 the 监督评议审核 list (47.8 KiB → 48 KiB), and since
 # issue 19 the second factor's enrolment and code prompt (second-factor.js: → 49.5 KiB, 50 KiB);
-# with issue 18's 预警 tab (loaded when chosen, counted all the same) 51.9 KiB → 52 KiB.
+# with issue 18's 预警 tab (loaded when chosen, counted all the same) 51.9 KiB, and its 直接答复
+# form and 知识库管理 link 52.6 KiB → 54 KiB. Splitting the console's forms into modules loaded
+# when a case is opened is the next step when it grows again.
 # It is opened on office desktops, once a day, and stays open; the public pages keep 40 KiB
 # (docs/PERFORMANCE.md, "The site in Lighthouse").
-BUDGETS = {"staff.html": 52 * 1024}
+BUDGETS = {"staff.html": 54 * 1024}
 MODULE_IMPORT = re.compile(
     r"""(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]"""
     r"""|import\(\s*['"](\.[^'"]+)['"]\s*\)|import\s*['"](\.[^'"]+)['"]"""

@@ -56,3 +56,10 @@ def test_a_coordinator_answers_a_consultation_from_the_knowledge_base(
     expect(page.locator("main")).to_contain_text("总平台")
     expect(page.get_by_role("heading", name="评价办理结果")).to_be_visible()
     assert_clean(problems, stack)
+
+    # 亮晒比 of this month: the platform's own line for its direct answers, apart, unranked.
+    page.goto(stack.url(f"/rankings.html?month={stack.now():%Y-%m}"))
+    direct = page.locator("section.panel", has=page.get_by_role("heading", name="平台直接答复"))
+    expect(direct.get_by_role("rowheader", name="总平台")).to_be_visible()
+    expect(direct.locator("tbody tr").first).to_contain_text("不排名")
+    assert_clean(problems, stack)

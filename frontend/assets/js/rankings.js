@@ -141,12 +141,13 @@ function table(title, ranked, unranked, tag, platforms = new Map(), month = '') 
   const body = [...ranked, ...unranked].map((r) => {
     const kind = tag.get(r);
     return h('tr', { class: kind ? `rank-row-${kind}` : null },
-      h('td', null, r.sample_too_small || typeof r.rank !== 'number' ? h('span', { class: 'badge' }, '样本不足') : String(r.rank)),
+      h('td', null, r.platform ? h('span', { class: 'badge' }, '不排名')
+        : r.sample_too_small || typeof r.rank !== 'number' ? h('span', { class: 'badge' }, '样本不足') : String(r.rank)),
       h('th', { scope: 'row' }, r.name, r.talk ? h('span', { class: 'badge badge-talk' }, '约谈') : null,
         r.talk && recordable.has(r.id) ? h('a', { class: 'rank-county-link', href: '#talk-form', 'aria-label': `记录约谈：${r.name}` }, '记录约谈') : null,
         countyLink(r, platforms, month)),
       COLUMNS.map(([key, label, fmt, metric, what]) => h('td', { class: 'num', 'data-label': label },
-        metric && r.assigned > 0 && r[key] !== null && r[key] !== undefined
+        metric && !r.platform && r.assigned > 0 && r[key] !== null && r[key] !== undefined
           ? h('button', { type: 'button', class: 'btn-link drill-link', 'aria-label': `${fmt(r[key])}，查看${r.name}${what}`, onclick: () => drill(r, metric, what) }, fmt(r[key]))
           : fmt(r[key]))),
       h('td', { class: 'num rank-score', 'data-label': '综合得分' }, r.sample_too_small ? '—' : score(r.score)),
@@ -171,6 +172,16 @@ function groupSection(key, title, rows, named, platforms = new Map(), month = ''
     table(title, ranked, unranked, tag, platforms, month),
     unranked.length ? h('p', { class: 'hint' }, '“样本不足”：当月办理量过少，列出数据但不参与排名。') : null,
     ranked.some((r) => r.talk) ? h('p', { class: 'hint' }, `“约谈”：连续两个月排在后 3 名，由${key === 'units' ? '区县平台' : '总平台'}约谈。`) : null);
+}
+
+// 直接答复 (§16): each platform's own line for the 咨询 it answered from the 知识库, apart from
+// the units and never ranked against them.
+function directSection(rows) {
+  if (!rows || !rows.length) return null;
+  return h('section', { class: 'panel' },
+    h('h2', null, '平台直接答复'),
+    h('p', { class: 'hint' }, '平台依据知识库直接答复、未交办承办单位的咨询件，单独列出，不参与排名。'),
+    table('平台直接答复', [], rows, new Map()));
 }
 
 function method(m, county) {
@@ -286,6 +297,7 @@ async function load() {
       h('p', { class: 'hint' }, '点击表中的数字，可查看该数字对应的公开诉求。'),
       drillPanel,
       groups,
+      directSection(data.direct_answers),
       method(data.method, data.county));
   } catch (err) {
     if (mine !== sequence) return;

@@ -99,13 +99,8 @@ def open_session(token: str, phone_key: str, *, now: datetime, expires_at: datet
 
 def session_phone(token: str, now: datetime) -> tuple[str, datetime] | None:
     """The phone key a live session was opened for, and when it ends."""
-    if not token or len(token) > 200:
-        return None
-    try:
-        m = TokenModel.get(tokens.digest(token))
-    except TokenModel.DoesNotExist:
-        return None
-    if m.purpose != SESSION or m.revoked or m.expires_at <= now or m.phone_key is None:
+    m = tokens.live(token, SESSION, now)
+    if m is None or m.phone_key is None:
         return None
     return m.phone_key, m.expires_at
 

@@ -62,15 +62,8 @@ def step_item(
 
 def step_of(token: str, now: datetime) -> tuple[str, Step] | None:
     """The account and step a live, unused step token is for."""
-    if not token or len(token) > 200:
-        return None
-    try:
-        m = TokenModel.get(tokens.digest(token))
-    except TokenModel.DoesNotExist:
-        return None
-    if m.purpose != STEP or m.revoked or m.expires_at <= now or m.used_at is not None:
-        return None
-    if m.email is None or m.via not in (Step.ENROL, Step.VERIFY):
+    m = tokens.live(token, STEP, now)
+    if m is None or m.email is None or m.via not in (Step.ENROL, Step.VERIFY):
         return None
     return m.email, Step(m.via)
 

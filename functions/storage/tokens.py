@@ -84,8 +84,9 @@ def session_item(
     )
 
 
-def find(token: str, purpose: str, now: datetime) -> Grant | None:
-    """The grant behind a token, if it exists, has this purpose, is not revoked or expired."""
+def live(token: str, purpose: str, now: datetime) -> TokenModel | None:
+    """A token's item, if it exists, has this purpose, and is not revoked, expired or used:
+    the one check every kind of link, session and step token is read through."""
     if not token or len(token) > 200:
         return None
     try:
@@ -93,6 +94,14 @@ def find(token: str, purpose: str, now: datetime) -> Grant | None:
     except TokenModel.DoesNotExist:
         return None
     if m.purpose != purpose or m.revoked or m.expires_at <= now or m.used_at is not None:
+        return None
+    return m
+
+
+def find(token: str, purpose: str, now: datetime) -> Grant | None:
+    """The grant behind a live token of ``purpose`` (``live``)."""
+    m = live(token, purpose, now)
+    if m is None:
         return None
     return Grant(
         m.purpose,

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PutError, PynamoDBException
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from functions.domain.errors import Unavailable
 from functions.storage.codec import iso
+from functions.storage.job_markers import put_once
 from functions.storage.models import CaseModel, HotspotWarningModel, TermTallyModel
 
 BUCKETS = ("open", "done")  # the queue-created index's partitions: every case is in one
@@ -207,19 +207,8 @@ def warnings(month: str, start: str = "0", end: str = "~") -> list[WarningRecord
 def raise_once(warning: WarningRecord, messages: Sequence[Model]) -> bool:
     """Put the warning and its e-mails in ONE transaction, only if the warning is new
     (False, and nothing written, when it exists)."""
-    try:
-        with TransactWrite(connection=HotspotWarningModel._get_connection().connection) as tx:
-            tx.save(_model(warning), condition=HotspotWarningModel.warning_key.does_not_exist())
-            for message in messages:
-                tx.save(message)
-    except TransactWriteError as error:
-        reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
-        if "ConditionalCheckFailed" in reasons:
-            return False
-        raise _unavailable() from error
-    except PynamoDBException as error:
-        raise _unavailable() from error
-    return True
+    new = HotspotWarningModel.warning_key.does_not_exist()
+    return put_once(_model(warning), new, messages)
 
 
 def update(warning: WarningRecord) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -37,12 +38,19 @@ def done(key: str) -> bool:
 def send_once(key: str, n: int, message: Model, extra: Sequence[Model] = ()) -> bool:
     """Write the marker, the message and what goes with it (its links' tokens) together;
     False (and nothing written) when the marker exists already."""
+    marker = CounterModel(key, n=n)
+    return put_once(marker, CounterModel.key.does_not_exist(), [message, *extra])
+
+
+def put_once(item: Model, new: Condition, messages: Sequence[Model]) -> bool:
+    """Put ``item`` on the condition that it is ``new``, with the messages (and anything else)
+    that go with it, in ONE transaction; False, and nothing written, when it exists already
+    (a job's marker, a 舆情预警)."""
     try:
         with TransactWrite(connection=CounterModel._get_connection().connection) as tx:
-            tx.save(CounterModel(key, n=n), condition=CounterModel.key.does_not_exist())
-            tx.save(message)
-            for item in extra:
-                tx.save(item)
+            tx.save(item, condition=new)
+            for message in messages:
+                tx.save(message)
     except TransactWriteError as error:
         reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
         if "ConditionalCheckFailed" in reasons:

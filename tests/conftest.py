@@ -116,7 +116,7 @@ def aws() -> Iterator[None]:
     from functions import clock
     from functions.notify import adapter
     from functions.services import knowledge
-    from functions.storage import directory
+    from functions.storage import directory, secrets
     from infra import bootstrap
     from tests.moto_account import account
 
@@ -126,6 +126,7 @@ def aws() -> Iterator[None]:
         clock.reset()
         adapter.reset_clients()
         directory.clear_cache()
+        secrets.reset()
         knowledge.forget()  # the 知识库's in-process search set
 
 

@@ -84,18 +84,39 @@ package: venv
 	$(PY) -m infra.site_shell
 	rm -f $(PACKAGE_DIR)/merge.json $(PACKAGE_DIR)/sam.json $(PACKAGE_DIR)/deployment.zip
 	$(PY) -m infra.package vendor
-	WZ_STAGE=$(STAGE) $(PY) -m infra.template --stage $(STAGE) --out $(PACKAGE_DIR)/merge.json
+	WZ_STAGE=$(STAGE) $(PY) -m infra.template --stage $(STAGE) --region $(REGION) --out $(PACKAGE_DIR)/merge.json
 	WZ_STAGE=$(STAGE) AWS_DEFAULT_REGION=$(REGION) $(VENV)/bin/chalice package --stage $(STAGE) --merge-template $(PACKAGE_DIR)/merge.json $(PACKAGE_DIR)/
+	$(PY) -m infra.template --region $(REGION) --finish $(PACKAGE_DIR)/sam.json
 	$(PY) -m infra.package prune $(PACKAGE_DIR)/deployment.zip
 	$(PY) -m infra.package compile $(PACKAGE_DIR)/deployment.zip
 
 ## make deploy STAGE=prod REGION=ap-southeast-1 DOMAIN=wenzheng.example.gov.cn SENDER=noreply@example.gov.cn
 ##   [CERTIFICATE_ARN=arn:aws:acm:us-east-1:…] [ALARM_EMAIL=ops@…] [SMS_SPEND_LIMIT=100] [DRY_RUN=1]
 ##   [MAP_TILES='https://tiles.example.gov.cn/{z}/{x}/{y}.png' MAP_TILES_ATTRIBUTION='审图号：…']
+## China regions (REGION=cn-northwest-1 or cn-north-1; docs/OPERATIONS.md, "China regions"):
+##   IAM_CERTIFICATE_ID=ASCA… SMS_PROVIDER=aliyun|tencent SMS_SECRET=<secret name>
+##   SMS_TEMPLATES='{"otp": "SMS_123", …}' [SMS_SIGNATURE=【临江问政】]
+##   SMTP_HOST=smtp.example.gov.cn SMTP_USER=… SMTP_SECRET=<secret name> [SMTP_PORT=465 SMTP_TLS=implicit]
+##   [IMAP_HOST=… IMAP_USER=… IMAP_SECRET=<secret name> IMAP_PORT=993 MAILBOX=szxx@example.gov.cn]
 deploy: package
 	$(PY) -m infra.deploy --stage $(STAGE) --region $(REGION) --package-dir $(PACKAGE_DIR) \
 		--domain "$(DOMAIN)" --sender "$(SENDER)" \
 		$(if $(CERTIFICATE_ARN),--certificate-arn "$(CERTIFICATE_ARN)",) \
+		$(if $(IAM_CERTIFICATE_ID),--iam-certificate-id "$(IAM_CERTIFICATE_ID)",) \
+		$(if $(SMS_PROVIDER),--sms-provider "$(SMS_PROVIDER)",) \
+		$(if $(SMS_SECRET),--sms-secret "$(SMS_SECRET)",) \
+		$(if $(SMS_TEMPLATES),--sms-templates '$(SMS_TEMPLATES)',) \
+		$(if $(SMS_SIGNATURE),--sms-signature "$(SMS_SIGNATURE)",) \
+		$(if $(SMTP_HOST),--smtp-host "$(SMTP_HOST)",) \
+		$(if $(SMTP_PORT),--smtp-port "$(SMTP_PORT)",) \
+		$(if $(SMTP_TLS),--smtp-tls "$(SMTP_TLS)",) \
+		$(if $(SMTP_USER),--smtp-user "$(SMTP_USER)",) \
+		$(if $(SMTP_SECRET),--smtp-secret "$(SMTP_SECRET)",) \
+		$(if $(IMAP_HOST),--imap-host "$(IMAP_HOST)",) \
+		$(if $(IMAP_PORT),--imap-port "$(IMAP_PORT)",) \
+		$(if $(IMAP_USER),--imap-user "$(IMAP_USER)",) \
+		$(if $(IMAP_SECRET),--imap-secret "$(IMAP_SECRET)",) \
+		$(if $(MAILBOX),--mailbox "$(MAILBOX)",) \
 		$(if $(ALARM_EMAIL),--alarm-email "$(ALARM_EMAIL)",) \
 		$(if $(SMS_SPEND_LIMIT),--sms-spend-limit "$(SMS_SPEND_LIMIT)",) \
 		$(if $(MAP_TILES),--map-tiles '$(MAP_TILES)',) \

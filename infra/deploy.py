@@ -9,7 +9,8 @@
    (unless ``--dry-run``) executed and waited for;
 4. ``frontend/`` is synced to the site bucket of the stack with its Content-Types and cache
    headers, and CloudFront is invalidated;
-5. SNS's account SMS attributes are set (transactional, monthly spend limit);
+5. SNS's account SMS attributes are set (transactional, monthly spend limit), except in a
+   China region, which has no SNS SMS (the domestic provider sends);
 6. the site URL is printed.
 
 Parameter values are printed; those the template marks ``NoEcho`` never are.
@@ -49,6 +50,22 @@ OPTION_PARAMETERS = {
     "sms_spend_limit": "SmsMonthlySpendLimit",
     "map_tiles": "MapTiles",
     "map_tiles_attribution": "MapTilesAttribution",
+    "mailbox": "MailboxAddress",
+    # China regions (infra/template.py CHINA_PARAMETERS)
+    "iam_certificate_id": "IamCertificateId",
+    "sms_provider": "SmsProvider",
+    "sms_secret": "SmsSecretName",
+    "sms_templates": "SmsTemplates",
+    "sms_signature": "SmsSignature",
+    "smtp_host": "SmtpHost",
+    "smtp_port": "SmtpPort",
+    "smtp_tls": "SmtpTls",
+    "smtp_user": "SmtpUser",
+    "smtp_secret": "SmtpSecretName",
+    "imap_host": "ImapHost",
+    "imap_port": "ImapPort",
+    "imap_user": "ImapUser",
+    "imap_secret": "ImapPasswordSecretName",
 }
 SMS_SPEND_PARAMETER = "SmsMonthlySpendLimit"
 # Outputs naming the site bucket and the distribution; without them, the stack's resources.
@@ -192,8 +209,13 @@ def upload_template(s3: Any, bucket: str, stage: str, template: Mapping[str, Any
     return key
 
 
+def url_suffix(region: str) -> str:
+    """The partition's domain: China's endpoints end in ``amazonaws.com.cn``."""
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+
+
 def template_url(bucket: str, key: str, region: str) -> str:
-    return f"https://{bucket}.s3.{region}.amazonaws.com/{key}"
+    return f"https://{bucket}.s3.{region}.{url_suffix(region)}/{key}"
 
 
 # --- parameters ----------------------------------------------------------------------------
@@ -309,14 +331,17 @@ def site_targets(cfn: Any, stack: str, outputs: Mapping[str, str]) -> tuple[str,
     distribution = next((outputs[k] for k in DISTRIBUTION_OUTPUTS if outputs.get(k)), None)
     if bucket and distribution:
         return bucket, distribution
+    # (moto leaves ResourceType out for some resources: read it with .get.)
     resources = cfn.describe_stack_resources(StackName=stack)["StackResources"]
     buckets = [
         r
         for r in resources
-        if r["ResourceType"] == "AWS::S3::Bucket"
+        if r.get("ResourceType") == "AWS::S3::Bucket"
         and any(word in r["LogicalResourceId"].lower() for word in ("site", "frontend"))
     ]
-    distributions = [r for r in resources if r["ResourceType"] == "AWS::CloudFront::Distribution"]
+    distributions = [
+        r for r in resources if r.get("ResourceType") == "AWS::CloudFront::Distribution"
+    ]
     if not bucket:
         if len(buckets) != 1:
             raise DeployError(
@@ -388,6 +413,7 @@ class Options:
 def deploy(session: Any, options: Options, say: Say = print) -> dict[str, Any]:
     """Run the deploy; returns what it did (for tests and the summary)."""
     stage, region = options.stage, options.region
+    china = region.startswith("cn-")
     stack = f"wenzheng-{stage}"
     template_file = options.package_dir / "sam.json"
     if not template_file.is_file():
@@ -492,13 +518,19 @@ def deploy(session: Any, options: Options, say: Say = print) -> dict[str, Any]:
     uploaded, deleted = sync_frontend(s3, site_bucket, options.frontend)
     say(f"frontend -> s3://{site_bucket}: {uploaded} file(s) uploaded, {deleted} deleted")
     if distribution:
-        invalidation = invalidate(session.client("cloudfront"), distribution)
+        # China's CloudFront answers in its region (cloudfront.cn-….amazonaws.com.cn).
+        client = session.client("cloudfront", **({"region_name": region} if china else {}))
+        invalidation = invalidate(client, distribution)
         say(f"CloudFront {distribution}: invalidation {invalidation} of /*")
-    limit = options.given.get(SMS_SPEND_PARAMETER) or str(
-        template.get("Parameters", {}).get(SMS_SPEND_PARAMETER, {}).get("Default", "1")
-    )
-    sms = set_sms_attributes(session.client("sns", region_name=region), limit)
-    say(f"SNS SMS: {sms}")
+    sms: dict[str, str] | None = None
+    if china:
+        say("SNS SMS: none in this region (the SMS provider sends; cap its spend there)")
+    else:
+        limit = options.given.get(SMS_SPEND_PARAMETER) or str(
+            template.get("Parameters", {}).get(SMS_SPEND_PARAMETER, {}).get("Default", "1")
+        )
+        sms = set_sms_attributes(session.client("sns", region_name=region), limit)
+        say(f"SNS SMS: {sms}")
     url = next((outputs[k] for k in SITE_URL_OUTPUTS if outputs.get(k)), None)
     if not url and options.given.get("DomainName"):
         url = f"https://{options.given['DomainName']}/"
@@ -523,6 +555,22 @@ def main(argv: list[str] | None = None) -> int:
         "--map-tiles", default="", help="the city's tile server: https://…/{z}/{x}/{y}.png"
     )
     parser.add_argument("--map-tiles-attribution", default="", help="shown on the map (审图号)")
+    parser.add_argument("--mailbox", default="", help="市长信箱: the address citizens write to")
+    china = parser.add_argument_group('China regions (docs/OPERATIONS.md, "China regions")')
+    china.add_argument("--iam-certificate-id", default="", help="IAM server certificate ID")
+    china.add_argument("--sms-provider", default="", choices=["", "aliyun", "tencent"])
+    china.add_argument("--sms-secret", default="", help="secret name: SMS credentials")
+    china.add_argument("--sms-templates", default="", help="JSON: SMS kind -> template code")
+    china.add_argument("--sms-signature", default="", help="the approved 签名")
+    china.add_argument("--smtp-host", default="")
+    china.add_argument("--smtp-port", default="")
+    china.add_argument("--smtp-tls", default="", choices=["", "implicit", "starttls"])
+    china.add_argument("--smtp-user", default="")
+    china.add_argument("--smtp-secret", default="", help="secret name: the SMTP password")
+    china.add_argument("--imap-host", default="")
+    china.add_argument("--imap-port", default="")
+    china.add_argument("--imap-user", default="")
+    china.add_argument("--imap-secret", default="", help="secret name: the IMAP password")
     parser.add_argument(
         "--param", action="append", default=[], metavar="KEY=VALUE", help="any other parameter"
     )

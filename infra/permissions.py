@@ -32,6 +32,11 @@ class Access:
     exports: tuple[str, ...] = ()  # s3 actions on the export bucket's objects
     # s3 actions on the uploads bucket's objects, by key prefix (uploads/, processed/)
     media: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The provider secrets it reads (secretsmanager:GetSecretValue), on stages whose template
+    # has them (China regions: infra/template.py PROVIDER_SECRETS): "sms" (WZ_SMS_SECRET),
+    # "smtp" (WZ_SMTP_SECRET), "imap" (WZ_IMAP_PASSWORD_SECRET). A function that sends (the
+    # outbox; a delivery-receipts job) names the ones it needs here.
+    secrets: tuple[str, ...] = ()
 
 
 _BOARD = tuple(
@@ -174,6 +179,9 @@ FUNCTIONS: dict[str, Access] = {
         },
         send_email=True,
         send_sms=True,
+        # Where SES and SNS SMS are absent (China regions): the SMS provider's and the SMTP
+        # server's credentials.
+        secrets=("sms", "smtp"),
     ),
     "ses_events": Access(
         tables={

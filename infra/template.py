@@ -12,6 +12,20 @@ policy is rendered from infra/permissions.py with this template's own ARNs.
 A deep merge replaces lists, adds keys to maps: the roles' ``Policies`` list replaces
 Chalice's (``.chalice/policy-<stage>.json`` only satisfies ``chalice package``), the functions'
 ``Environment.Variables`` gain the stage's settings.
+
+A stage in a China region (``--region cn-…``, partition ``aws-cn``) gets the template of that
+partition (docs/OPERATIONS.md, "China regions"): every ARN is built with ``${AWS::Partition}``
+(``arn:aws-cn:``) and every endpoint with ``${AWS::URLSuffix}`` (``amazonaws.com.cn``); there
+is no SES and no SNS SMS there, so no configuration set, identity, receipt rule, SES event
+topic or ``ses_events`` function, no ``ses:``/SMS statement and no SMS spend alarm; instead
+stack parameters name the domestic SMS provider and the SMTP server (the providers' settings,
+WZ_SMS_* and WZ_SMTP_*), the IMAP mailbox (WZ_IMAP_*), and the Secrets Manager secrets the
+sending functions may read. CloudFront there has neither functions nor origin access control:
+the buckets are read through an origin access identity, browsers post uploads to the bucket's
+path-style endpoint through the site's own origin, processed photos are served under their
+own keys (``/processed/*``); the site needs an ICP-filed domain and an IAM server certificate.
+Chalice generates the ``ses_events`` function whatever the region: ``--finish`` removes it
+from the packaged template (``make package`` runs it).
 """
 
 from __future__ import annotations
@@ -67,6 +81,29 @@ TABLE_OPERATIONS = (
     "TransactWriteItems",
 )
 LOG_RETENTION_DAYS = 365
+
+# -- partitions -------------------------------------------------------------------------------
+# Functions that exist only where SES does (Chalice generates them regardless: ``finish``).
+SES_FUNCTIONS = ("ses_events",)
+# The provider secrets a function may read on a China stage (permissions.Access.secrets): the
+# parameter naming each one, and the setting that carries that name to the functions.
+PROVIDER_SECRETS = {
+    "sms": ("SmsSecretName", "WZ_SMS_SECRET"),
+    "smtp": ("SmtpSecretName", "WZ_SMTP_SECRET"),
+    "imap": ("ImapPasswordSecretName", "WZ_IMAP_PASSWORD_SECRET"),
+}
+# The IMAP poller of the 市长信箱 (functions/jobs, JOBS): whichever of these names it has reads
+# the IMAP password even if its permissions.py entry does not say so.
+IMAP_POLLERS = ("poll_mailbox", "imap_poll")
+
+
+def is_china(region: str | None) -> bool:
+    """A China region (cn-north-1, cn-northwest-1): partition ``aws-cn``."""
+    return bool(region) and str(region).startswith("cn-")
+
+
+def partition(region: str | None) -> str:
+    return "aws-cn" if is_china(region) else "aws"
 
 
 def pascal(name: str) -> str:
@@ -159,14 +196,17 @@ def tables(stage: str) -> dict[str, dict[str, Any]]:
 # -- functions: names, environment, roles ----------------------------------------------------
 
 
-def function_names() -> list[str]:
+def function_names(china: bool = False) -> list[str]:
     """Chalice's function names: ``api_handler``, each scheduled / SNS function and each plain
-    Lambda function (``process_upload``, invoked by the uploads bucket)."""
+    Lambda function (``process_upload``, invoked by the uploads bucket); in China, without
+    those that only SES feeds."""
     from app import app
 
     names = ["api_handler"] if app.routes else []
     names += [source.name for source in app.event_sources]
     names += [function.name for function in app.pure_lambda_functions]
+    if china:
+        names = [name for name in names if name not in SES_FUNCTIONS]
     return names
 
 
@@ -190,9 +230,53 @@ def _sender_domain() -> dict[str, Any]:
     return {"Fn::Select": [1, {"Fn::Split": ["@", {"Ref": "SenderAddress"}]}]}
 
 
-def policy_statements(name: str, stage: str) -> list[dict[str, Any]]:
+def secrets_read(name: str) -> tuple[str, ...]:
+    """The provider secrets (PROVIDER_SECRETS' keys) function ``name`` reads on a China stage."""
+    declared = permissions.FUNCTIONS[name].secrets
+    unknown = set(declared) - set(PROVIDER_SECRETS)
+    if unknown:
+        raise SystemExit(f"infra/permissions.py: {name!r} reads no secret named {sorted(unknown)}")
+    extra = ("imap",) if name in IMAP_POLLERS and "imap" not in declared else ()
+    return (*declared, *extra)
+
+
+def _secret_arn(kind: str) -> dict[str, Any]:
+    """A secret named by its parameter: Secrets Manager appends ``-`` and six characters."""
+    parameter, _setting = PROVIDER_SECRETS[kind]
+    return sub(
+        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
+        f"${{{parameter}}}-??????"
+    )
+
+
+def _secrets_statements(name: str) -> list[Any]:
+    kinds = secrets_read(name)
+    statements: list[Any] = []
+    always = [_secret_arn(kind) for kind in kinds if kind != "imap"]
+    if always:
+        statements.append(
+            {
+                "Sid": "ProviderSecrets",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": always,
+            }
+        )
+    if "imap" in kinds:
+        # Only with an IMAP mailbox (ImapHost): without one there is no secret to name.
+        statement = {
+            "Sid": "ImapPassword",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": [_secret_arn("imap")],
+        }
+        statements.append({"Fn::If": ["HasImap", statement, {"Ref": "AWS::NoValue"}]})
+    return statements
+
+
+def policy_statements(name: str, stage: str, china: bool = False) -> list[Any]:
     access = permissions.FUNCTIONS[name]
-    statements: list[dict[str, Any]] = [
+    statements: list[Any] = [
         {
             "Sid": "Logs",
             "Effect": "Allow",
@@ -237,6 +321,9 @@ def policy_statements(name: str, stage: str) -> list[dict[str, Any]]:
                 ),
             }
         )
+    if china:
+        # No SES and no SNS SMS in China: the providers' credentials instead.
+        return statements + _secrets_statements(name)
     if access.send_email:
         base = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
         statements.append(
@@ -264,7 +351,7 @@ def policy_statements(name: str, stage: str) -> list[dict[str, Any]]:
     return statements
 
 
-def role_resource(name: str, stage: str) -> dict[str, Any]:
+def role_resource(name: str, stage: str, china: bool = False) -> dict[str, Any]:
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
@@ -283,7 +370,7 @@ def role_resource(name: str, stage: str) -> dict[str, Any]:
                     "PolicyName": f"{pascal(name)}Policy",
                     "PolicyDocument": {
                         "Version": "2012-10-17",
-                        "Statement": policy_statements(name, stage),
+                        "Statement": policy_statements(name, stage, china),
                     },
                 }
             ],
@@ -291,23 +378,48 @@ def role_resource(name: str, stage: str) -> dict[str, Any]:
     }
 
 
-def environment(name: str, stage: str) -> dict[str, Any]:
+# China: the providers' settings (functions/settings.py, STATE_19) from the stack's parameters.
+CHINA_ENVIRONMENT = {
+    "WZ_SMS_PROVIDER": "SmsProvider",
+    "WZ_SMS_SECRET": "SmsSecretName",
+    "WZ_SMS_TEMPLATES": "SmsTemplates",
+    "WZ_SMS_SIGNATURE": "SmsSignature",
+    "WZ_MAIL_PROVIDER": "MailProvider",
+    "WZ_SMTP_HOST": "SmtpHost",
+    "WZ_SMTP_PORT": "SmtpPort",
+    "WZ_SMTP_TLS": "SmtpTls",
+    "WZ_SMTP_USER": "SmtpUser",
+    "WZ_SMTP_SECRET": "SmtpSecretName",
+    "WZ_IMAP_HOST": "ImapHost",
+    "WZ_IMAP_PORT": "ImapPort",
+    "WZ_IMAP_USER": "ImapUser",
+    "WZ_IMAP_PASSWORD_SECRET": "ImapPasswordSecretName",
+}
+
+
+def environment(name: str, stage: str, china: bool = False) -> dict[str, Any]:
     """The settings functions/settings.py reads, for this stage (WZ_STAGE comes from
     .chalice/config.json)."""
+    ses: dict[str, Any] = {
+        "WZ_SES_CONFIGURATION_SET": configuration_set_name(stage),
+        "WZ_SES_EVENTS_TOPIC": f"wenzheng-{stage}-ses-events",
+    }
     variables: dict[str, Any] = {
         "WZ_PUBLIC_BASE_URL": sub("https://${DomainName}"),
         "WZ_MAIL_SENDER": {"Ref": "SenderAddress"},
-        "WZ_SES_CONFIGURATION_SET": configuration_set_name(stage),
-        "WZ_SES_EVENTS_TOPIC": f"wenzheng-{stage}-ses-events",
+        **({} if china else ses),
         "WZ_EXPORT_BUCKET": {"Ref": "ExportBucket"},
         "WZ_UPLOADS_BUCKET": uploads_bucket_name(stage),
         "WZ_TABLE_PREFIX": f"wenzheng-{stage}-",
         # 市长信箱: Reply-To of the mails about a case, so that a reply joins it.
         "WZ_MAILBOX_ADDRESS": {"Ref": "MailboxAddress"},
     }
+    if china:
+        variables.update({env: {"Ref": parameter} for env, parameter in CHINA_ENVIRONMENT.items()})
     if name == "api_handler":
-        # Browsers post photos to the site's own origin; CloudFront passes them to the bucket.
-        variables["WZ_UPLOADS_POST_URL"] = "/uploads"
+        # Browsers post photos to the site's own origin; CloudFront passes them to the bucket
+        # (in China, to its path-style endpoint, whose path is the bucket's name).
+        variables["WZ_UPLOADS_POST_URL"] = uploads_post_path(stage) if china else UPLOADS_POST_PATH
         # The district map's tiles, if the city has a tile server (GET /api/geo/districts).
         variables["WZ_MAP_TILES"] = {"Ref": "MapTiles"}
         variables["WZ_MAP_TILES_ATTRIBUTION"] = {"Ref": "MapTilesAttribution"}
@@ -317,9 +429,9 @@ def environment(name: str, stage: str) -> dict[str, Any]:
     return variables
 
 
-def functions(stage: str) -> dict[str, dict[str, Any]]:
+def functions(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
     resources: dict[str, dict[str, Any]] = {}
-    for name in function_names():
+    for name in function_names(china):
         if name not in permissions.FUNCTIONS:
             raise SystemExit(f"infra/permissions.py does not say what {name!r} may do")
         log_group = f"{function_logical_id(name)}LogGroup"
@@ -332,7 +444,7 @@ def functions(stage: str) -> dict[str, dict[str, Any]]:
                 "RetentionInDays": LOG_RETENTION_DAYS,
             },
         }
-        resources[role_logical_id(name)] = role_resource(name, stage)
+        resources[role_logical_id(name)] = role_resource(name, stage, china)
         # Chalice subscribes the SNS function by the topic's ARN, a string: say it needs the
         # topic, or CloudFormation may subscribe before the topic exists.
         depends = [log_group] + (["SesEventsTopic"] if name == "ses_events" else [])
@@ -340,9 +452,13 @@ def functions(stage: str) -> dict[str, dict[str, Any]]:
             "DependsOn": depends,
             "Properties": {
                 "FunctionName": lambda_name(stage, name),
-                "Environment": {"Variables": environment(name, stage)},
+                "Environment": {"Variables": environment(name, stage, china)},
             },
         }
+    if china:
+        # API Gateway has no edge-optimized endpoints in China: a regional one, behind
+        # CloudFront like everywhere.
+        resources["RestAPI"] = {"Properties": {"EndpointConfiguration": "REGIONAL"}}
     return resources
 
 
@@ -407,8 +523,33 @@ def frontend_bucket(stage: str) -> dict[str, Any]:
     return _private_bucket({"BucketName": sub(f"wenzheng-{stage}-site-${{AWS::AccountId}}")})
 
 
-def frontend_bucket_policy() -> dict[str, Any]:
+def _identity_reads(resource: dict[str, Any], sid: str) -> dict[str, Any]:
+    """China: CloudFront reads through the origin access identity (no origin access control)."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {
+            "CanonicalUser": {"Fn::GetAtt": ["OriginAccessIdentity", "S3CanonicalUserId"]}
+        },
+        "Action": "s3:GetObject",
+        "Resource": resource,
+    }
+
+
+def origin_access_identity(stage: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudFront::CloudFrontOriginAccessIdentity",
+        "Properties": {
+            "CloudFrontOriginAccessIdentityConfig": {"Comment": f"wenzheng {stage}: the buckets"}
+        },
+    }
+
+
+def frontend_bucket_policy(china: bool = False) -> dict[str, Any]:
     """Only this stack's distribution reads the site's files, and only over TLS."""
+    if china:
+        reads = _identity_reads(sub("${FrontendBucket.Arn}/*"), "CloudFrontReads")
+        return _bucket_policy("FrontendBucket", [reads, _tls_only("FrontendBucket")])
     cloudfront_reads = {
         "Sid": "CloudFrontReads",
         "Effect": "Allow",
@@ -517,8 +658,20 @@ def security_headers_policy(stage: str) -> dict[str, Any]:
     }
 
 
-def _site_origin() -> dict[str, Any]:
-    """The site's bucket, read through the origin access control."""
+def _identity_config() -> dict[str, Any]:
+    return {
+        "OriginAccessIdentity": sub("origin-access-identity/cloudfront/${OriginAccessIdentity}")
+    }
+
+
+def _site_origin(china: bool = False) -> dict[str, Any]:
+    """The site's bucket, read through the origin access control (China: identity)."""
+    if china:
+        return {
+            "Id": "site",
+            "DomainName": {"Fn::GetAtt": ["FrontendBucket", "RegionalDomainName"]},
+            "S3OriginConfig": _identity_config(),
+        }
     return {
         "Id": "site",
         "DomainName": {"Fn::GetAtt": ["FrontendBucket", "RegionalDomainName"]},
@@ -557,9 +710,15 @@ def _site_behaviour() -> dict[str, Any]:
     }
 
 
-def _media_origin() -> dict[str, Any]:
+def _media_origin(china: bool = False) -> dict[str, Any]:
     """The uploads bucket, read through its own origin access control (``processed/`` only,
-    by the bucket policy)."""
+    by the bucket policy; China: through the identity)."""
+    if china:
+        return {
+            "Id": "media",
+            "DomainName": {"Fn::GetAtt": ["UploadsBucket", "RegionalDomainName"]},
+            "S3OriginConfig": _identity_config(),
+        }
     return {
         "Id": "media",
         "DomainName": {"Fn::GetAtt": ["UploadsBucket", "RegionalDomainName"]},
@@ -585,6 +744,41 @@ def _media_behaviour() -> dict[str, Any]:
             }
         ],
     }
+
+
+def _china_media_behaviour() -> dict[str, Any]:
+    """China has no CloudFront Functions to map ``/media/`` onto ``processed/``: the processed
+    photos are served under their own keys, ``/processed/*`` (docs/OPERATIONS.md)."""
+    return {
+        "PathPattern": "/processed/*",
+        "TargetOriginId": "media",
+        "ViewerProtocolPolicy": "redirect-to-https",
+        "AllowedMethods": ["GET", "HEAD"],
+        "CachePolicyId": CACHING_OPTIMIZED,
+        "ResponseHeadersPolicyId": {"Ref": "SecurityHeadersPolicy"},
+        "Compress": False,
+    }
+
+
+def _china_uploads_origin() -> dict[str, Any]:
+    """China: the uploads bucket's path-style endpoint (``s3.<region>.amazonaws.com.cn``), to
+    which a POST of ``/<bucket>`` is the presigned POST to the bucket's root, no function
+    needed to rewrite the path."""
+    return {
+        "Id": "uploads",
+        "DomainName": sub("s3.${AWS::Region}.${AWS::URLSuffix}"),
+        "CustomOriginConfig": {
+            "OriginProtocolPolicy": "https-only",
+            "OriginSSLProtocols": ["TLSv1.2"],
+        },
+    }
+
+
+def _china_uploads_behaviour(stage: str) -> dict[str, Any]:
+    behaviour = _uploads_behaviour()
+    behaviour["PathPattern"] = uploads_post_path(stage)
+    del behaviour["FunctionAssociations"]
+    return behaviour
 
 
 def _uploads_origin() -> dict[str, Any]:
@@ -633,8 +827,16 @@ def _api_behaviour(pattern: str) -> dict[str, Any]:
     }
 
 
-def _viewer_certificate() -> dict[str, Any]:
-    """The ACM certificate when one is given, else CloudFront's own (*.cloudfront.net)."""
+def _viewer_certificate(china: bool = False) -> dict[str, Any]:
+    """The ACM certificate when one is given, else CloudFront's own (*.cloudfront.net). China:
+    the IAM server certificate of the ICP-filed domain (no ACM for CloudFront there, and the
+    default *.cloudfront.cn name serves nothing)."""
+    if china:
+        return {
+            "IamCertificateId": {"Ref": "IamCertificateId"},
+            "SslSupportMethod": "sni-only",
+            "MinimumProtocolVersion": "TLSv1.2_2021",
+        }
     return {
         "Fn::If": [
             "HasCertificate",
@@ -648,8 +850,34 @@ def _viewer_certificate() -> dict[str, Any]:
     }
 
 
-def distribution(stage: str) -> dict[str, Any]:
+def _china_distribution(stage: str) -> dict[str, Any]:
+    config = {
+        "Enabled": True,
+        "Comment": f"wenzheng {stage}",
+        "DefaultRootObject": "index.html",
+        "HttpVersion": "http2",
+        "Origins": [
+            _site_origin(True),
+            _api_origin(),
+            _media_origin(True),
+            _china_uploads_origin(),
+        ],
+        "DefaultCacheBehavior": _site_behaviour(),
+        "CacheBehaviors": [
+            *(_api_behaviour(pattern) for pattern in API_PATHS),
+            _china_media_behaviour(),
+            _china_uploads_behaviour(stage),
+        ],
+        "Aliases": [{"Ref": "DomainName"}],
+        "ViewerCertificate": _viewer_certificate(True),
+    }
+    return {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": config}}
+
+
+def distribution(stage: str, china: bool = False) -> dict[str, Any]:
     """One origin for the site and the API: the bucket by default, the API under API_PATHS."""
+    if china:
+        return _china_distribution(stage)
     config = {
         "Enabled": True,
         "Comment": f"wenzheng {stage}",
@@ -670,16 +898,21 @@ def distribution(stage: str) -> dict[str, Any]:
     return {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": config}}
 
 
-def site(stage: str) -> dict[str, dict[str, Any]]:
+def site(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
+    access: dict[str, dict[str, Any]] = (
+        {"OriginAccessIdentity": origin_access_identity(stage)}
+        if china
+        else {"FrontendOriginAccessControl": frontend_origin_access_control(stage)}
+    )
     return {
         "OriginSecret": origin_secret(),
         "FrontendBucket": frontend_bucket(stage),
-        "FrontendBucketPolicy": frontend_bucket_policy(),
-        "FrontendOriginAccessControl": frontend_origin_access_control(stage),
+        "FrontendBucketPolicy": frontend_bucket_policy(china),
+        **access,
         "ApiCachePolicy": api_cache_policy(stage),
         "ApiOriginRequestPolicy": api_origin_request_policy(stage),
         "SecurityHeadersPolicy": security_headers_policy(stage),
-        "Distribution": distribution(stage),
+        "Distribution": distribution(stage, china),
     }
 
 
@@ -713,6 +946,14 @@ def exports(stage: str) -> dict[str, dict[str, Any]]:
 UPLOADS_FUNCTION = "process_upload"
 INBOUND_FUNCTION = "receive_mail"  # 市长信箱: SES stores each message under inbound/
 INBOUND_KEEP_DAYS = 30  # a received message (personal data) is kept this long for a person
+
+
+UPLOADS_POST_PATH = "/uploads"  # where browsers post an upload (same origin)
+
+
+def uploads_post_path(stage: str) -> str:
+    """China: the path of the path-style POST to the uploads bucket, through CloudFront."""
+    return f"/{uploads_bucket_name(stage)}"
 
 
 def uploads_bucket_name(stage: str) -> str:
@@ -766,8 +1007,11 @@ def uploads_bucket(stage: str) -> dict[str, Any]:
     return bucket
 
 
-def uploads_bucket_policy() -> dict[str, Any]:
+def uploads_bucket_policy(china: bool = False) -> dict[str, Any]:
     """CloudFront reads ``processed/`` only: an upload is never served."""
+    if china:  # through the identity; no SES to store mail (the IMAP poller writes inbound/)
+        reads = _identity_reads(sub("${UploadsBucket.Arn}/processed/*"), "CloudFrontReadsProcessed")
+        return _bucket_policy("UploadsBucket", [reads, _tls_only("UploadsBucket")])
     cloudfront_reads = {
         "Sid": "CloudFrontReadsProcessed",
         "Effect": "Allow",
@@ -832,7 +1076,20 @@ def uploads_rewrite(stage: str) -> dict[str, Any]:
     )
 
 
-def photos(stage: str) -> dict[str, dict[str, Any]]:
+def photos(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
+    resources = _photos(stage)
+    if china:
+        # No SES receipt rule (the IMAP poller reads the mailbox), no CloudFront Functions,
+        # no origin access control (the site's OriginAccessIdentity reads both buckets).
+        for logical in ("MailboxRuleSet", "MailboxRule", "MediaOriginAccessControl"):
+            del resources[logical]
+        for logical in ("MediaRewrite", "UploadsRewrite"):
+            del resources[logical]
+        resources["UploadsBucketPolicy"] = uploads_bucket_policy(china=True)
+    return resources
+
+
+def _photos(stage: str) -> dict[str, dict[str, Any]]:
     return {
         "UploadsBucket": uploads_bucket(stage),
         "UploadsBucketPolicy": uploads_bucket_policy(),
@@ -905,7 +1162,9 @@ def photos(stage: str) -> dict[str, dict[str, Any]]:
 # -- mail: SES configuration set → SNS → ses_events ------------------------------------------
 
 
-def mail(stage: str) -> dict[str, dict[str, Any]]:
+def mail(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
+    if china:
+        return {}  # no SES: the providers (SMTP, domestic SMS) need no resource
     return {
         "SenderIdentity": {
             "Type": "AWS::SES::EmailIdentity",
@@ -1011,7 +1270,7 @@ def _per_operation(metric: str, table: str) -> list[dict[str, Any]]:
     return queries
 
 
-def alarms(stage: str) -> dict[str, dict[str, Any]]:
+def alarms(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
     from functions import metrics
 
     resources: dict[str, dict[str, Any]] = {
@@ -1065,7 +1324,9 @@ def alarms(stage: str) -> dict[str, dict[str, Any]]:
             TreatMissingData="breaching",
         ),
     }
-    for name in function_names():
+    if china:
+        del resources["SmsSpendAlarm"]  # no SNS SMS (the SMS provider's console caps spend)
+    for name in function_names(china):
         logical = function_logical_id(name)
         for metric in ("Errors", "Throttles"):
             resources[f"{logical}{metric}Alarm"] = _alarm(
@@ -1140,41 +1401,212 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 }
 
 
-def build(stage: str) -> dict[str, Any]:
+_SECRET_NAME = r"[A-Za-z0-9/_+=.@-]+"
+
+# China regions (is_china): what replaces SES, SNS SMS and ACM. Secrets are named, not given:
+# the operator creates them (docs/OPERATIONS.md, "China regions"); the functions read them.
+CHINA_PARAMETERS: dict[str, dict[str, Any]] = {
+    "DomainName": {
+        "Type": "String",
+        "Description": "The site's ICP-filed host name (备案): CloudFront in China serves only an "
+        "alternate domain name with an ICP recordal, over the IamCertificateId certificate",
+        "AllowedPattern": r"[a-z0-9.-]+",
+    },
+    "IamCertificateId": {
+        "Type": "String",
+        "Description": "The IAM server certificate (its ID, e.g. ASCA…) for DomainName, uploaded "
+        "with `aws iam upload-server-certificate --path /cloudfront/` (no ACM for CloudFront "
+        "in China)",
+        "AllowedPattern": r"[A-Z0-9]+",
+    },
+    "SenderAddress": {
+        "Type": "String",
+        "Description": "The From address of every email, an account of the SMTP server",
+        "AllowedPattern": r"[^@\s]+@[^@\s]+\.[^@\s]+",
+    },
+    "MailboxAddress": {
+        "Type": "String",
+        "Default": "",
+        "Description": "市长信箱: the address citizens write to, the IMAP mailbox ImapUser reads "
+        "(Reply-To of the mails about a case); empty: no Reply-To",
+        "AllowedPattern": r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    },
+    "SmsProvider": {
+        "Type": "String",
+        "AllowedValues": ["aliyun", "tencent"],
+        "Description": "The domestic SMS provider (WZ_SMS_PROVIDER): Alibaba or Tencent Cloud",
+    },
+    "SmsSecretName": {
+        "Type": "String",
+        "Description": "Secrets Manager secret (its name) with the SMS provider's credentials, a "
+        "JSON object: aliyun access_key_id, access_key_secret; tencent secret_id, secret_key, "
+        "sdk_app_id",
+        "AllowedPattern": _SECRET_NAME,
+    },
+    "SmsTemplates": {
+        "Type": "String",
+        "Description": "JSON object: each SMS kind → the provider's approved template code/id "
+        '(docs/OPERATIONS.md, "Domestic SMS templates")',
+        "AllowedPattern": r"^\{.*\}$",
+    },
+    "SmsSignature": {
+        "Type": "String",
+        "Default": "",
+        "Description": "The approved SMS signature (签名), e.g. 【临江问政】; empty: 【网络问政】",
+    },
+    "MailProvider": {
+        "Type": "String",
+        "Default": "smtp",
+        "AllowedValues": ["smtp"],
+        "Description": "E-mail goes through the SMTP server (no SES in China)",
+    },
+    "SmtpHost": {
+        "Type": "String",
+        "Description": "The SMTP server (e.g. the government mail system's submission host)",
+        "AllowedPattern": r"[A-Za-z0-9.-]+",
+    },
+    "SmtpPort": {"Type": "Number", "Default": 465, "MinValue": 1, "MaxValue": 65535},
+    "SmtpTls": {
+        "Type": "String",
+        "Default": "implicit",
+        "AllowedValues": ["implicit", "starttls"],
+        "Description": "implicit: TLS from the first byte (port 465); starttls: port 587",
+    },
+    "SmtpUser": {"Type": "String", "Description": "The SMTP account (AUTH user name)"},
+    "SmtpSecretName": {
+        "Type": "String",
+        "Description": "Secrets Manager secret (its name) holding the SMTP account's password",
+        "AllowedPattern": _SECRET_NAME,
+    },
+    "ImapHost": {
+        "Type": "String",
+        "Default": "",
+        "Description": "市长信箱 by IMAP (the poller job): the mailbox's IMAPS host; empty: no "
+        "mail intake",
+        "AllowedPattern": r"^$|^[A-Za-z0-9.-]+$",
+    },
+    "ImapPort": {"Type": "Number", "Default": 993, "MinValue": 1, "MaxValue": 65535},
+    "ImapUser": {"Type": "String", "Default": "", "Description": "The mailbox's IMAP account"},
+    "ImapPasswordSecretName": {
+        "Type": "String",
+        "Default": "",
+        "Description": "Secrets Manager secret (its name) holding the IMAP account's password",
+        "AllowedPattern": r"^$|^" + _SECRET_NAME + "$",
+    },
+}
+
+
+def parameters(china: bool = False) -> dict[str, dict[str, Any]]:
+    if not china:
+        return PARAMETERS
+    merged = {
+        name: spec
+        for name, spec in PARAMETERS.items()
+        if name not in ("CertificateArn", "SmsMonthlySpendLimit")
+    }
+    merged.update(CHINA_PARAMETERS)
+    return merged
+
+
+def conditions(china: bool = False) -> dict[str, Any]:
+    def given(parameter: str) -> dict[str, Any]:
+        return {"Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, ""]}]}
+
+    if china:
+        found = {
+            "HasAlarmEmail": given("AlarmEmail"),
+            "HasMapTiles": given("MapTiles"),
+        }
+        if any("imap" in secrets_read(name) for name in function_names(china)):
+            found["HasImap"] = given("ImapHost")  # the poller's grant (_secrets_statements)
+        return found
+    return {
+        "HasCertificate": given("CertificateArn"),
+        "HasAlarmEmail": given("AlarmEmail"),
+        "HasMapTiles": given("MapTiles"),
+        "HasMailbox": given("MailboxAddress"),
+    }
+
+
+def build(stage: str, region: str | None = None) -> dict[str, Any]:
+    """The merge template of ``stage``; ``region`` decides the partition (is_china)."""
+    china = is_china(region)
     resources: dict[str, Any] = {}
-    parts = (tables, functions, site, exports, photos, mail, alarms)
-    for part in (make(stage) for make in parts):
+    parts = (
+        tables(stage),
+        functions(stage, china),
+        site(stage, china),
+        exports(stage),
+        photos(stage, china),
+        mail(stage, china),
+        alarms(stage, china),
+    )
+    for part in parts:
         clash = resources.keys() & part.keys()
         if clash:
             raise SystemExit(f"two resources named {sorted(clash)}")
         resources.update(part)
-    return {
-        "Parameters": PARAMETERS,
-        "Conditions": {
-            "HasCertificate": {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]},
-            "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
-            "HasMapTiles": {"Fn::Not": [{"Fn::Equals": [{"Ref": "MapTiles"}, ""]}]},
-            "HasMailbox": {"Fn::Not": [{"Fn::Equals": [{"Ref": "MailboxAddress"}, ""]}]},
-        },
-        "Resources": resources,
-        "Outputs": {
-            "SiteUrl": {"Value": sub("https://${DomainName}")},
-            "DistributionDomainName": {"Value": {"Fn::GetAtt": ["Distribution", "DomainName"]}},
-            "DistributionId": {"Value": {"Ref": "Distribution"}},
-            "FrontendBucketName": {"Value": {"Ref": "FrontendBucket"}},
-            "ExportBucketName": {"Value": {"Ref": "ExportBucket"}},
-            "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
-            "SesEventsTopicArn": {"Value": {"Ref": "SesEventsTopic"}},
-        },
+    outputs: dict[str, Any] = {
+        "SiteUrl": {"Value": sub("https://${DomainName}")},
+        "DistributionDomainName": {"Value": {"Fn::GetAtt": ["Distribution", "DomainName"]}},
+        "DistributionId": {"Value": {"Ref": "Distribution"}},
+        "FrontendBucketName": {"Value": {"Ref": "FrontendBucket"}},
+        "ExportBucketName": {"Value": {"Ref": "ExportBucket"}},
+        "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
     }
+    if not china:
+        outputs["SesEventsTopicArn"] = {"Value": {"Ref": "SesEventsTopic"}}
+    return {
+        "Parameters": parameters(china),
+        "Conditions": conditions(china),
+        "Resources": resources,
+        "Outputs": outputs,
+    }
+
+
+def finish(packaged: dict[str, Any], region: str | None) -> list[str]:
+    """After ``chalice package``: remove from ``packaged`` (in place) what Chalice generated
+    for functions the region's partition cannot run (SES_FUNCTIONS in China: the function
+    and its role). Returns the logical ids removed; refuses to leave a reference to one."""
+    if not is_china(region):
+        return []
+    resources = packaged["Resources"]
+    removed = []
+    for name in SES_FUNCTIONS:
+        for logical in (function_logical_id(name), role_logical_id(name)):
+            if resources.pop(logical, None) is not None:
+                removed.append(logical)
+    text = json.dumps(packaged)
+    dangling = [
+        logical
+        for logical in removed
+        if re.search(rf'"(Ref|DependsOn)": "{logical}"|\["{logical}"|\$\{{{logical}[.}}]', text)
+    ]
+    if dangling:
+        raise SystemExit(f"removed {dangling} but the template still refers to them")
+    return removed
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stage", required=True)
-    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--stage", help="the stage whose merge template --out gets")
+    parser.add_argument("--region", default=None, help="cn-…: the China partition's template")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--out", type=Path, help="write the merge template here")
+    what.add_argument(
+        "--finish", type=Path, metavar="SAM_JSON", help="fix the packaged template (in place)"
+    )
     args = parser.parse_args(argv)
-    template = build(args.stage)
+    if args.finish:
+        packaged = json.loads(args.finish.read_text(encoding="utf-8"))
+        removed = finish(packaged, args.region)
+        if removed:
+            args.finish.write_text(json.dumps(packaged, indent=2) + "\n", "utf-8")
+            print(f"{args.finish}: removed {', '.join(removed)}", file=sys.stderr)
+        return 0
+    if not args.stage:
+        parser.error("--out needs --stage")
+    template = build(args.stage, args.region)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(template, indent=1, ensure_ascii=False) + "\n", "utf-8")
     print(f"{args.out}: {len(template['Resources'])} resources", file=sys.stderr)

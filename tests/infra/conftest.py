@@ -26,7 +26,16 @@ def build_env() -> dict[str, str]:
 def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``build/prod`` as ``make package`` makes it: ``sam.json``, ``deployment.zip``,
     ``merge.json``. ``-o .venv/.installed``: the suite's own venv is never reinstalled here."""
-    out = tmp_path_factory.mktemp("package") / "prod"
+    return _package(tmp_path_factory.mktemp("package") / "prod")
+
+
+@pytest.fixture(scope="session")
+def china_package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same for a stage in a China region (``REGION=cn-northwest-1``)."""
+    return _package(tmp_path_factory.mktemp("package-cn") / "prod", "REGION=cn-northwest-1")
+
+
+def _package(out: Path, *variables: str) -> Path:
     started = time.monotonic()
     result = subprocess.run(
         [
@@ -36,6 +45,7 @@ def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ".venv/.installed",
             "package",
             "STAGE=prod",
+            *variables,
             f"PACKAGE_DIR={out}",
         ],
         cwd=ROOT,
@@ -45,5 +55,8 @@ def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=600,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    print(f"\nmake package STAGE=prod: {time.monotonic() - started:.1f} s\n{result.stdout}")
+    print(
+        f"\nmake package STAGE=prod {' '.join(variables)}: {time.monotonic() - started:.1f} s\n"
+        + result.stdout
+    )
     return out

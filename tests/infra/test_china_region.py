@@ -1,0 +1,432 @@
+"""A stage in an AWS China region (issue 19 §4, DESIGN §17): the template of partition
+``aws-cn`` (infra/template.py ``build(stage, region)``), cfn-linted for both partitions, and
+deployed by ``infra/deploy.py`` through moto's CloudFormation in cn-northwest-1.
+
+moto's CloudFormation cannot run SAM (no transform): the packaged template goes through the
+deploy as far as its change set, then the same template with each ``AWS::Serverless::*``
+written out as the plain resources SAM makes of it (``plain``) is deployed to the end. moto
+resolves ``AWS::Partition`` and ``AWS::URLSuffix`` to the global partition's whatever the
+region; ``china_pseudo_parameters`` gives them China's values, as CloudFormation does there."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from infra import deploy as d
+from infra import permissions, template
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
+
+CN_REGION = "cn-northwest-1"
+STAGE = "prod"
+SMS_SECRET = "wenzheng/prod/sms"
+SMTP_SECRET = "wenzheng/prod/smtp"
+GIVEN = {
+    "DomainName": "wenzheng.example.gov.cn",
+    "SenderAddress": "noreply@example.gov.cn",
+    "IamCertificateId": "ASCAEXAMPLE0123456789",
+    "SmsProvider": "aliyun",
+    "SmsSecretName": SMS_SECRET,
+    "SmsTemplates": '{"otp": "SMS_100001", "tracking_code": "SMS_100002"}',
+    "SmsSignature": "临江问政",
+    "SmtpHost": "smtp.example.gov.cn",
+    "SmtpUser": "noreply@example.gov.cn",
+    "SmtpSecretName": SMTP_SECRET,
+}
+# What SES and SNS SMS bring to a global stage: none of it in China.
+SES_TYPES = re.compile(r"^AWS::SES::")
+SES_ACTIONS = re.compile(r'"(ses|sesv2):|"sns:Publish"')
+
+
+@pytest.fixture(scope="module")
+def china() -> dict[str, Any]:
+    return template.build(STAGE, CN_REGION)
+
+
+def _types(built: dict[str, Any]) -> set[str]:
+    return {r["Type"] for r in built["Resources"].values() if "Type" in r}
+
+
+def _statements(built: dict[str, Any], name: str) -> list[Any]:
+    role = built["Resources"][template.role_logical_id(name)]["Properties"]
+    statements: list[Any] = role["Policies"][0]["PolicyDocument"]["Statement"]
+    return statements
+
+
+# -- the template ----------------------------------------------------------------------------
+
+
+def test_a_global_region_keeps_the_template_it_had() -> None:
+    assert template.build(STAGE, "ap-southeast-1") == template.build(STAGE)
+    assert template.partition("ap-east-1") == "aws"
+    assert template.partition("cn-north-1") == template.partition(CN_REGION) == "aws-cn"
+
+
+def test_a_china_stage_has_no_ses_no_sms_alarm_and_no_ses_events_function(
+    china: dict[str, Any],
+) -> None:
+    assert not {t for t in _types(china) if SES_TYPES.match(t)}
+    resources = china["Resources"]
+    assert not {"SesEventsTopic", "SesEventsTopicPolicy", "ConfigurationSet"} & set(resources)
+    assert "SmsSpendAlarm" not in resources and "SmsMonthlySpendLimit" not in china["Parameters"]
+    assert "ses_events" not in template.function_names(china=True)
+    assert "ses_events" in template.function_names()
+    assert "SesEventsTopicArn" not in china["Outputs"]
+    assert not SES_ACTIONS.search(json.dumps(china))
+    for name in template.function_names(china=True):
+        variables = resources[template.function_logical_id(name)]["Properties"]["Environment"]
+        assert not {v for v in variables["Variables"] if v.startswith("WZ_SES_")}
+
+
+def test_every_arn_and_endpoint_of_the_china_template_follows_the_partition(
+    china: dict[str, Any],
+) -> None:
+    text = json.dumps(china)
+    assert "arn:aws:" not in text and "amazonaws.com.cn" not in text
+    arns = re.findall(r"arn:(\$\{[^}]*\}|[^:\"]*):", text)
+    assert arns and set(arns) == {"${AWS::Partition}"}
+    # Service principals are ``<service>.amazonaws.com`` in China too (IAM refuses the
+    # ``.com.cn`` form for these); endpoints are built with ${AWS::URLSuffix}.
+    principals = set(re.findall(r'"(?:Service|Principal)": "([^"]+)"', text))
+    assert principals - {"*"} == {"lambda.amazonaws.com", "s3.amazonaws.com"}  # "*": TlsOnly
+    origins = china["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+    custom = {o["Id"]: o["DomainName"]["Fn::Sub"] for o in origins if "CustomOriginConfig" in o}
+    assert custom == {
+        "api": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}",
+        "uploads": "s3.${AWS::Region}.${AWS::URLSuffix}",
+    }
+    assert china["Resources"]["RestAPI"] == {"Properties": {"EndpointConfiguration": "REGIONAL"}}
+
+
+def test_the_functions_get_the_providers_settings_from_the_stack_parameters(
+    china: dict[str, Any],
+) -> None:
+    from tests.infra.aws_calls import resolve
+
+    expected = {
+        "WZ_SMS_PROVIDER": "aliyun",
+        "WZ_SMS_SECRET": SMS_SECRET,
+        "WZ_SMS_TEMPLATES": GIVEN["SmsTemplates"],
+        "WZ_SMS_SIGNATURE": "临江问政",
+        "WZ_MAIL_PROVIDER": "smtp",
+        "WZ_SMTP_HOST": "smtp.example.gov.cn",
+        "WZ_SMTP_PORT": "465",
+        "WZ_SMTP_TLS": "implicit",
+        "WZ_SMTP_USER": "noreply@example.gov.cn",
+        "WZ_SMTP_SECRET": SMTP_SECRET,
+        "WZ_IMAP_HOST": "",
+        "WZ_IMAP_PORT": "993",
+        "WZ_IMAP_USER": "",
+        "WZ_IMAP_PASSWORD_SECRET": "",
+    }
+    parameters = {
+        name: str(spec.get("Default", "")) for name, spec in china["Parameters"].items()
+    } | GIVEN
+    for name in template.function_names(china=True):
+        variables = china["Resources"][template.function_logical_id(name)]["Properties"][
+            "Environment"
+        ]["Variables"]
+        got = {k: resolve(variables[k], china, parameters) for k in expected}
+        assert got == expected, name
+    # Every other variable is one settings.py reads today; the providers' (STATE_19) are read
+    # once the providers part is merged.
+    from tests.infra.test_template import _settings_variables
+
+    api = china["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert set(api) - set(expected) <= _settings_variables()
+    assert api["WZ_UPLOADS_POST_URL"] == f"/wenzheng-{STAGE}-uploads"
+
+
+def test_only_the_functions_that_send_read_exactly_the_provider_secrets(
+    china: dict[str, Any],
+) -> None:
+    readers = {}
+    for name in template.function_names(china=True):
+        grants = [
+            s for s in _statements(china, name) if "secretsmanager:GetSecretValue" in json.dumps(s)
+        ]
+        if grants:
+            readers[name] = grants
+    assert set(readers) == {"outbox"}
+    [grant] = readers["outbox"]
+    assert grant["Action"] == ["secretsmanager:GetSecretValue"]
+    assert [r["Fn::Sub"].rsplit(":", 1)[1] for r in grant["Resource"]] == [
+        "${SmsSecretName}-??????",
+        "${SmtpSecretName}-??????",
+    ]
+    assert permissions.FUNCTIONS["outbox"].secrets == ("sms", "smtp")
+    # The global template grants SES and SNS instead, and no secret.
+    assert "secretsmanager" not in json.dumps(template.build(STAGE)["Resources"]["OutboxRole"])
+
+
+def test_the_imap_poller_reads_the_imap_password_only_with_a_mailbox(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The poller job (``poll_mailbox``, built apart) needs no permissions.py flag: its name
+    is enough, and the grant holds only when ImapHost is given."""
+    from tests.infra.aws_calls import resolve
+
+    names = template.function_names(china=True)
+    monkeypatch.setattr(template, "function_names", lambda china=False: [*names, "poll_mailbox"])
+    monkeypatch.setitem(permissions.FUNCTIONS, "poll_mailbox", permissions.Access())
+    built = template.build(STAGE, CN_REGION)
+    assert built["Conditions"]["HasImap"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ImapHost"}, ""]}]
+    }
+    [conditional] = [s for s in _statements(built, "poll_mailbox") if "Fn::If" in s]
+    parameters = {"ImapPasswordSecretName": "wenzheng/prod/imap", "ImapHost": "imap.example"}
+    statements = resolve(_statements(built, "poll_mailbox"), built, parameters)
+    [grant] = [s for s in statements if s and s.get("Sid") == "ImapPassword"]
+    assert grant["Resource"] == [
+        "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:wenzheng/prod/imap-??????"
+    ]  # the resolver's own region; CloudFormation's is the stack's
+    assert conditional["Fn::If"][0] == "HasImap"
+    assert "Fn::If" not in json.dumps(_statements(built, "outbox"))
+
+
+def test_cloudfront_in_china_serves_the_icp_filed_domain_over_an_iam_certificate(
+    china: dict[str, Any],
+) -> None:
+    resources = china["Resources"]
+    types = _types(china)
+    assert not {"AWS::CloudFront::Function", "AWS::CloudFront::OriginAccessControl"} & types
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["Aliases"] == [{"Ref": "DomainName"}]
+    assert config["ViewerCertificate"] == {
+        "IamCertificateId": {"Ref": "IamCertificateId"},
+        "SslSupportMethod": "sni-only",
+        "MinimumProtocolVersion": "TLSv1.2_2021",
+    }
+    assert "CertificateArn" not in china["Parameters"]
+    assert "Default" not in china["Parameters"]["IamCertificateId"]
+    assert "ICP" in china["Parameters"]["DomainName"]["Description"]
+    # Both buckets are read through the one origin access identity, the uploads bucket's
+    # processed/ only; uploads go to the bucket's path-style endpoint, same origin.
+    identity = {"Fn::Sub": "origin-access-identity/cloudfront/${OriginAccessIdentity}"}
+    origins = {o["Id"]: o for o in config["Origins"]}
+    assert (
+        origins["site"]["S3OriginConfig"]
+        == origins["media"]["S3OriginConfig"]
+        == {"OriginAccessIdentity": identity}
+    )
+    behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    assert behaviours["/processed/*"]["TargetOriginId"] == "media"
+    post = behaviours[f"/wenzheng-{STAGE}-uploads"]
+    assert post["TargetOriginId"] == "uploads" and "POST" in post["AllowedMethods"]
+    assert not any("FunctionAssociations" in b for b in config["CacheBehaviors"])
+    statements = resources["UploadsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    [reads] = [s for s in statements if s["Effect"] == "Allow"]
+    assert reads["Resource"] == {"Fn::Sub": "${UploadsBucket.Arn}/processed/*"}
+    assert reads["Principal"] == {
+        "CanonicalUser": {"Fn::GetAtt": ["OriginAccessIdentity", "S3CanonicalUserId"]}
+    }
+
+
+# -- cfn-lint, both partitions ---------------------------------------------------------------
+
+
+def _lint(path: Path, *regions: str) -> list[Any]:
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run(
+        [str(cfn_lint), "--format", "json", "--regions", *regions, "--", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    findings: list[Any] = json.loads(result.stdout or "[]")
+    assert findings or result.returncode == 0, result.stderr[-2000:]
+    return findings
+
+
+def test_both_partitions_templates_pass_cfn_lint_in_their_regions(
+    package_dir: Path, china_package_dir: Path
+) -> None:
+    """The global stage in the Makefile's default region and cfn-lint's (SES, which the
+    global template uses, exists in neither ap-east-1 nor China); the China stage in both
+    China regions, whose resource types cfn-lint knows region by region."""
+    assert _lint(package_dir / "sam.json", "ap-southeast-1", "us-east-1") == []
+    assert _lint(china_package_dir / "sam.json", CN_REGION, "cn-north-1") == []
+    # The China template is what lint in China asks for: the global one is refused there.
+    refused = {f["Message"] for f in _lint(package_dir / "sam.json", CN_REGION)}
+    assert any("AWS::SES::ConfigurationSet" in m for m in refused)
+    assert any("AWS::CloudFront::Function" in m for m in refused)
+
+
+def test_the_china_package_has_no_ses_events_function_and_keeps_the_rest(
+    china_package_dir: Path, package_dir: Path
+) -> None:
+    sam = json.loads((china_package_dir / "sam.json").read_text(encoding="utf-8"))
+    functions = {k for k, v in sam["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
+    assert functions == {template.function_logical_id(n) for n in template.function_names(True)}
+    assert "SesEventsRole" not in sam["Resources"]
+    assert "SNS" not in json.dumps(
+        [sam["Resources"][f]["Properties"].get("Events") for f in functions]
+    )
+    global_sam = json.loads((package_dir / "sam.json").read_text(encoding="utf-8"))
+    assert "SesEvents" in global_sam["Resources"]
+    # The global package is not touched by the finishing step.
+    assert template.finish(copy.deepcopy(global_sam), "ap-southeast-1") == []
+
+
+# -- deployed through moto's CloudFormation in cn-northwest-1 --------------------------------
+
+
+@pytest.fixture()
+def china_pseudo_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.cloudformation import parsing
+
+    original = parsing.ResourceMap.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if template.is_china(self._region_name):
+            self._parsed_resources["AWS::Partition"] = "aws-cn"
+            self._parsed_resources["AWS::URLSuffix"] = "amazonaws.com.cn"
+
+    monkeypatch.setattr(parsing.ResourceMap, "__init__", init)
+
+
+@pytest.fixture()
+def session(china_pseudo_parameters: None) -> Iterator[Any]:
+    with mock_aws():
+        yield boto3.Session(region_name=CN_REGION)
+
+
+def plain(sam: dict[str, Any], code: dict[str, str]) -> dict[str, Any]:
+    """``sam`` without the transform: each function an ``AWS::Lambda::Function`` running
+    ``code`` (with an EventBridge rule per schedule), the API an ``AWS::ApiGateway::RestApi``
+    of its OpenAPI body, as SAM would expand them."""
+    out = copy.deepcopy(sam)
+    out.pop("Transform")
+    resources = out["Resources"]
+    for logical, resource in list(resources.items()):
+        props = resource["Properties"]
+        if resource["Type"] == "AWS::Serverless::Function":
+            events = props.pop("Events", {})
+            kept = ("FunctionName", "Handler", "Runtime", "Role", "Timeout", "MemorySize")
+            function = {k: props[k] for k in kept if k in props}
+            function["Environment"] = props["Environment"]
+            function["Code"] = {"S3Bucket": code["Bucket"], "S3Key": code["Key"]}
+            resource.update(Type="AWS::Lambda::Function", Properties=function)
+            for event, spec in events.items():
+                assert spec["Type"] == "Schedule", (logical, spec)
+                resources[f"{event}Rule"] = {
+                    "Type": "AWS::Events::Rule",
+                    "Properties": {
+                        "ScheduleExpression": spec["Properties"]["Schedule"],
+                        "Targets": [{"Id": event, "Arn": {"Fn::GetAtt": [logical, "Arn"]}}],
+                    },
+                }
+        elif resource["Type"] == "AWS::Serverless::Api":
+            resource.update(
+                Type="AWS::ApiGateway::RestApi",
+                Properties={
+                    "Name": "wenzheng",
+                    "Body": props["DefinitionBody"],
+                    "EndpointConfiguration": {"Types": [props["EndpointConfiguration"]]},
+                },
+            )
+    # moto's CloudFormation skips the types it cannot make (CloudFront's, alarms…) but refuses
+    # an output reading an attribute of one.
+    from moto.cloudformation.parsing import resource_class_from_type
+
+    for name, output in list(out.get("Outputs", {}).items()):
+        target = (
+            output["Value"].get("Fn::GetAtt", [None])[0]
+            if isinstance(output["Value"], dict)
+            else None
+        )
+        if target and not resource_class_from_type(resources[target]["Type"]):
+            del out["Outputs"][name]
+    return out
+
+
+def test_make_deploy_in_cn_northwest_1_creates_the_china_stack_on_moto(
+    session: Any, china_package_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The packaged template, with a small stand-in for the Lambda zip, to its change set.
+    sam = json.loads((china_package_dir / "sam.json").read_text(encoding="utf-8"))
+    with zipfile.ZipFile(tmp_path / "deployment.zip", "w") as package:
+        package.writestr("app.py", "app = None\n")
+    (tmp_path / "sam.json").write_text(json.dumps(sam), encoding="utf-8")
+    said: list[str] = []
+    dry = d.deploy(session, d.Options(STAGE, CN_REGION, tmp_path, GIVEN, dry_run=True), said.append)
+    bucket = dry["artifacts_bucket"]
+    assert bucket == f"wenzheng-artifacts-123456789012-{CN_REGION}"
+    assert d.template_url(bucket, "k", CN_REGION).endswith(".s3.cn-northwest-1.amazonaws.com.cn/k")
+    changed = {c["ResourceChange"]["ResourceType"] for c in dry["changes"]}
+    assert "AWS::Serverless::Function" in changed and not {t for t in changed if "SES" in t}
+    sent = {p["ParameterKey"]: p.get("ParameterValue") for p in dry["parameters"]}
+    assert sent["SmsProvider"] == "aliyun" and sent["IamCertificateId"] == GIVEN["IamCertificateId"]
+    code = {"Bucket": bucket, "Key": dry["artifacts"]["./deployment.zip"]}
+    # CloudFormation would create the stack by a second CREATE change set; moto executes only
+    # a stack's first one: the stack under review goes, the artifacts stay.
+    session.client("cloudformation").delete_stack(StackName=f"wenzheng-{STAGE}")
+
+    # The same template as SAM expands it, deployed to the end.
+    (tmp_path / "sam.json").write_text(json.dumps(plain(sam, code)), encoding="utf-8")
+    result = d.deploy(session, d.Options(STAGE, CN_REGION, tmp_path, GIVEN), said.append)
+    assert result["executed"] is True and result["sms"] is None
+    cfn = session.client("cloudformation")
+    [stack] = cfn.describe_stacks(StackName=f"wenzheng-{STAGE}")["Stacks"]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert stack["StackId"].startswith(f"arn:aws-cn:cloudformation:{CN_REGION}:")
+    deployed = cfn.get_template(StackName=f"wenzheng-{STAGE}")["TemplateBody"]
+    deployed = json.loads(deployed) if isinstance(deployed, str) else deployed
+    assert not {t for t in _types(deployed) if SES_TYPES.match(t)}
+    assert session.get_available_regions("sesv2", partition_name="aws-cn") == []  # none there
+    assert any("SNS SMS: none in this region" in line for line in said)
+    assert "MonthlySpendLimit" not in session.client("sns").get_sms_attributes()["attributes"]
+    topics = [t["TopicArn"] for t in session.client("sns").list_topics()["Topics"]]
+    assert topics == [f"arn:aws-cn:sns:{CN_REGION}:123456789012:wenzheng-{STAGE}-alarms"]
+
+    # The functions: arn:aws-cn:, no ses-events one, the providers named in the environment.
+    lambdas = session.client("lambda").list_functions()["Functions"]
+    names = {f["FunctionName"] for f in lambdas}
+    assert names == {template.lambda_name(STAGE, n) for n in template.function_names(True)}
+    for function in lambdas:
+        assert function["FunctionArn"].startswith(f"arn:aws-cn:lambda:{CN_REGION}:")
+        assert function["Role"].startswith("arn:aws-cn:iam::123456789012:role/")
+        variables = function["Environment"]["Variables"]
+        assert variables["WZ_SMS_PROVIDER"] == "aliyun"
+        assert variables["WZ_MAIL_PROVIDER"] == "smtp"
+        assert variables["WZ_SMS_SECRET"] == SMS_SECRET
+        assert variables["WZ_SMTP_SECRET"] == SMTP_SECRET
+        assert variables["WZ_SMTP_HOST"] == "smtp.example.gov.cn"
+        assert json.loads(variables["WZ_SMS_TEMPLATES"])["otp"] == "SMS_100001"
+        assert not {k for k in variables if k.startswith("WZ_SES_")}
+        assert variables["WZ_PUBLIC_BASE_URL"] == "https://wenzheng.example.gov.cn"
+
+    # The roles' policies: every ARN in the China partition, no SES or SMS, the outbox's secrets.
+    iam = session.client("iam")
+    policies: dict[str, str] = {}
+    for role in iam.list_roles()["Roles"]:
+        for policy in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
+            document = iam.get_role_policy(RoleName=role["RoleName"], PolicyName=policy)
+            policies[policy] = json.dumps(document["PolicyDocument"])
+    assert policies, "the stack created no role policy"
+    for name, document in policies.items():
+        assert "arn:aws:" not in document, name
+        assert not SES_ACTIONS.search(document), name
+        assert re.findall(r"arn:[^:\"]*:", document) and set(
+            re.findall(r"arn:[^:\"]*:", document)
+        ) == {"arn:aws-cn:"}, name
+    outbox = policies["OutboxPolicy"]
+    prefix = f"arn:aws-cn:secretsmanager:{CN_REGION}:123456789012:secret:"
+    assert f"{prefix}{SMS_SECRET}-??????" in outbox and f"{prefix}{SMTP_SECRET}-??????" in outbox
+    assert not [n for n, doc in policies.items() if "secretsmanager" in doc and n != "OutboxPolicy"]
+    tables = session.client("dynamodb").list_tables()["TableNames"]
+    arn = session.client("dynamodb").describe_table(TableName=tables[0])["Table"]["TableArn"]
+    assert arn.startswith(f"arn:aws-cn:dynamodb:{CN_REGION}:")

@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from tests.bench.cold_paths import environment, probe_json, probes
+from tests.bench.cold_paths import environment, probes, probes_json
 
 ROUNDS = int(os.environ.get("BENCH_COLD_ROUNDS", "1"))
 ROOT_TOO = ROUNDS >= 10  # the bench also times the sources without bytecode
@@ -198,20 +198,22 @@ def seeded() -> Iterator[tuple[str, dict[str, Any]]]:
 
 @pytest.fixture(scope="module")
 def first_requests(seeded: tuple[str, dict[str, Any]]) -> dict[str, dict[str, list[str]]]:
-    """Family → probe → the modules its first request loaded after ``import app``."""
+    """Family → probe → the modules its request loaded after ``import app`` and the family's
+    earlier requests (one fresh interpreter per family: the union is the family's cold path)."""
     moto, data = seeded
     found: dict[str, dict[str, list[str]]] = {}
     for family, family_probes in probes(data).items():
-        for probe in family_probes:
-            done = subprocess.run(
-                [sys.executable, "-m", "tests.bench.cold_paths", "first", moto, probe_json(probe)],
-                cwd=ROOT,
-                env=environment(moto),
-                capture_output=True,
-                text=True,
-            )
-            assert done.returncode == 0, done.stderr[-3000:]
-            answer = json.loads(done.stdout.splitlines()[-1])
+        command = ["-m", "tests.bench.cold_paths", "first", moto, probes_json(family_probes)]
+        done = subprocess.run(
+            [sys.executable, *command],
+            cwd=ROOT,
+            env=environment(moto),
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        answers = json.loads(done.stdout.splitlines()[-1])
+        for probe, answer in zip(family_probes, answers, strict=True):
             assert answer["status"] < 300, (probe.label, answer)  # the whole path, not a refusal
             found.setdefault(family, {})[probe.label] = answer["modules"]
     return found

@@ -24,12 +24,15 @@ import logging
 import time
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from functions import logs
 from functions.domain import mail
 from functions.domain.errors import Conflict
 from functions.settings import settings
+
+if TYPE_CHECKING:
+    from functions.storage.imap_inbox import Inbox
 
 log = logging.getLogger("wenzheng.mailbox")
 
@@ -72,7 +75,7 @@ def poll(now: datetime) -> dict[str, Any]:
     return dict(outcomes)
 
 
-def _take(inbox: Any, uid: str, now: datetime) -> str:
+def _take(inbox: Inbox, uid: str, now: datetime) -> str:
     """One message: fetched, stored, processed, then marked (read, or read and flagged when
     processing failed). A failure to fetch or store it ends the run (raised): the mailbox or
     the bucket is in trouble, not the message."""

@@ -85,15 +85,20 @@ class Settings:
     # 市长信箱 by e-mail (§17): the address citizens write to (SES receipt rule → the uploads
     # bucket's ``inbound/``), set as Reply-To of the platform's mails about a case so that a
     # reply joins it; empty: no Reply-To (the intake still reads what the rule stores). Where
-    # SES is absent, an IMAP mailbox (its poller job is not built yet; docs/OPERATIONS.md):
+    # SES is absent, an IMAP mailbox read over TLS by the ``poll_mailbox`` job
+    # (functions/services/mail_poll.py, docs/OPERATIONS.md; off while ``imap_host`` is empty):
     # its password in Secrets Manager (``imap_password_secret``, a secret id), or, locally
-    # only, ``WZ_IMAP_PASSWORD``.
+    # only, ``WZ_IMAP_PASSWORD``; the folder it reads (``imap_folder``); and, locally only (the
+    # tests' loopback server), a CA file to trust besides the system's (``WZ_IMAP_CA_FILE``):
+    # the server's certificate is always verified.
     mailbox_address: str = ""
     imap_host: str = ""
     imap_port: int = 993
     imap_user: str = ""
     imap_password_secret: str = ""
     imap_password: str = ""
+    imap_folder: str = "INBOX"
+    imap_ca_file: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -126,6 +131,8 @@ def settings() -> Settings:
         imap_user=env.get("WZ_IMAP_USER", "").strip(),
         imap_password_secret=env.get("WZ_IMAP_PASSWORD_SECRET", "").strip(),
         imap_password=env.get("WZ_IMAP_PASSWORD", "") if stage == "local" else "",
+        imap_folder=env.get("WZ_IMAP_FOLDER", "").strip() or "INBOX",
+        imap_ca_file=env.get("WZ_IMAP_CA_FILE", "").strip() if stage == "local" else "",
         max_body_bytes=int(env.get("WZ_MAX_BODY_BYTES", str(64 * 1024))),
         request_timeout_seconds=float(env.get("WZ_REQUEST_TIMEOUT_SECONDS", "5")),
         request_budget_seconds=float(env.get("WZ_REQUEST_BUDGET_SECONDS", "25")),

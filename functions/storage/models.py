@@ -263,6 +263,7 @@ class CaseModel(Model):
     media_link = UnicodeAttribute(null=True)  # Open311 media_url, shown to staff, never fetched
     photos: ListAttribute[Any] = ListAttribute(default=list)  # functions/domain/photos.py
     files: ListAttribute[Any] = ListAttribute(null=True)  # a mailed case's files, staff only
+    mail_messages: ListAttribute[Any] = ListAttribute(null=True)  # its stored raw messages
     attention: MapAttribute[str, Any] = MapAttribute(null=True)  # 群众关注 (domain.support)
     triage: MapAttribute[str, Any] = MapAttribute(null=True)  # 受理时限 (domain.cases.Triage)
     merged: MapAttribute[str, Any] = MapAttribute(null=True)  # 并件: {into, left, at}

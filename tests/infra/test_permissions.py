@@ -94,8 +94,25 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_mailbox.test_a_mail_with_a_photo_becomes_a_case_with_the_processed_photo_and_one_auto_reply,
         test_api_mailbox.test_a_reply_to_the_platforms_mail_joins_its_case_as_a_note_for_staff,
         test_api_mailbox.test_a_reply_answers_the_question_of_a_case_awaiting_the_citizen,
+        # … a staff member's download link (a presigned GET), retention deleting the files and
+        # the stored message, and the IMAP poller's new case and reply.
+        test_api_mailbox.test_staff_download_a_mailed_file_by_a_short_lived_link_with_its_original_name,
+        test_api_mailbox.test_retention_deletes_a_mailed_cases_files_and_stored_messages,
+        _mail_poll,
         _citizen_extras,
     ]
+
+
+def _mail_poll(api: Api) -> None:
+    """The IMAP poller against the loopback server (tests/imap_fake.py): its own function's
+    calls (the password from the local setting, so no secret is read here)."""
+    from tests.api import test_api_mail_poll
+    from tests.imap_fake import environment, imap_server
+
+    with imap_server() as server, environment(server.environment()):
+        test_api_mail_poll.test_a_photo_and_an_answer_fetched_by_imap_take_the_same_paths_as_from_ses(
+            api, server
+        )
 
 
 def _citizen_extras(api: Api) -> None:

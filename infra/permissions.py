@@ -184,6 +184,14 @@ FUNCTIONS: dict[str, Access] = {
             "followers": Table(("DeleteItem",)),
         }
     ),
+    # 送达回执 of a domestic SMS provider: the sent SMS awaiting one (a Query of the sparse
+    # receipts index), each read and updated as its receipt comes in. The provider's
+    # credentials are a Secrets Manager secret (the template grants it where one is set).
+    "sms-receipts": Access(
+        tables={
+            "outbox": Table(("GetItem", "Query", "UpdateItem"), ("receipts",)),
+        }
+    ),
     "sla-sweep": Access(
         tables={
             "cases": Table(READ + WRITE, ("sla-due",)),

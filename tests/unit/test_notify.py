@@ -247,7 +247,7 @@ def _sms_texts(title: str = LONG_TITLE, lead: str = LONG_NAME) -> dict[str, str]
     for template, case in _citizen_cases().items():
         sms = _citizen_text(template, _dressed(case, title, lead)).sms
         assert sms is not None, template
-        texts[template] = sms
+        texts[template] = sms.text
     for rung in DEFAULT_LADDER:
         for clock_name in ("response", "reply"):
             for recipient in ("handler", "spokesperson", "leader", "coordinator"):
@@ -262,7 +262,7 @@ def _sms_texts(title: str = LONG_TITLE, lead: str = LONG_NAME) -> dict[str, str]
                     console_url="https://wenzheng.example/staff.html",
                 )
                 if text.sms is not None:
-                    texts[f"{rung.code}/{clock_name}/{recipient}"] = text.sms
+                    texts[f"{rung.code}/{clock_name}/{recipient}"] = text.sms.text
     return texts
 
 

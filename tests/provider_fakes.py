@@ -270,3 +270,52 @@ def smtp_server(tls: str, cert: tuple[Path, Path]) -> Iterator[FakeSmtp]:
         yield fake
     finally:
         controller.stop()
+
+
+# --- answers and outbox state the receipt tests share -------------------------------------
+
+PHONE = "+8613800000001"
+
+
+def aliyun_details(status: int, err: str = "DELIVERED") -> dict[str, Any]:
+    """Alibaba's ``QuerySendDetails`` answer for one SMS: ``SendStatus`` 1 on its way, 2
+    failed (``ErrCode`` the carrier's reason), 3 delivered."""
+    return {
+        "Code": "OK",
+        "Message": "OK",
+        "TotalCount": 1,
+        "SmsSendDetailDTOs": {
+            "SmsSendDetailDTO": [
+                {
+                    "SendStatus": status,
+                    "ErrCode": err,
+                    "PhoneNum": PHONE.removeprefix("+86"),
+                    "TemplateCode": "SMS_100000001",
+                    "Content": "【临江问政】您的诉求已办结",
+                    "OutId": "x",
+                }
+            ]
+        },
+    }
+
+
+def sent_sms(provider_id: str, now: datetime.datetime) -> str:
+    """An SMS (kind ``closed``) the provider took at ``now``, awaiting its receipt: its id."""
+    from functions.storage import outbox_repo
+
+    item = outbox_repo.new_message(
+        channel="sms",
+        recipient=PHONE,
+        subject="",
+        body="【临江问政】您的诉求已办结",
+        case_id="WZ20261102-AAAAAA",
+        template="closed",
+        now=now,
+        sms_kind="closed",
+        sms_params=(("case_id", "WZ20261102-AAAAAA"),),
+    )
+    item.save()
+    message = outbox_repo.get(item.message_id)
+    assert message is not None
+    outbox_repo.mark_sent(message, provider_id, now, machine_now=now, await_receipt=True)
+    return str(item.message_id)

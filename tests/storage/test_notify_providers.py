@@ -22,7 +22,7 @@ import pytest
 from tests import provider_fakes as fakes
 
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
-PHONE = "+8613800000001"
+PHONE = fakes.PHONE
 TEMPLATES = {
     "received": "SMS_100000001",
     "closed": "SMS_100000002",
@@ -493,9 +493,9 @@ def test_an_outbox_run_sends_through_aliyun_and_smtp_and_the_receipts_job_record
     assert email_sent is not None and email_sent.provider_id == f"<{mail_id}@linjiang.gov.example>"
 
     # Still on its way: nothing changes. Then the phone has it.
-    api.answer("QuerySendDetails", 200, _details(1))
+    api.answer("QuerySendDetails", 200, fakes.aliyun_details(1))
     assert run("sms-receipts", T0 + timedelta(minutes=10))["delivered"] == 0
-    api.answer("QuerySendDetails", 200, _details(3))
+    api.answer("QuerySendDetails", 200, fakes.aliyun_details(3))
     assert run("sms-receipts", T0 + timedelta(minutes=20))["delivered"] == 1
 
     query = api.seen[-1]
@@ -514,48 +514,6 @@ def test_an_outbox_run_sends_through_aliyun_and_smtp_and_the_receipts_job_record
     assert not outbox_repo.record_receipt(sms_id, False, "sms receipt: aliyun late")
 
 
-def _details(status: int, err: str = "DELIVERED") -> dict[str, Any]:
-    return {
-        "Code": "OK",
-        "Message": "OK",
-        "TotalCount": 1,
-        "SmsSendDetailDTOs": {
-            "SmsSendDetailDTO": [
-                {
-                    "SendStatus": status,
-                    "ErrCode": err,
-                    "PhoneNum": "13800000001",
-                    "TemplateCode": "SMS_100000001",
-                    "Content": "【临江问政】您的诉求已提交",
-                    "OutId": "x",
-                }
-            ]
-        },
-    }
-
-
-def _sent_sms(message_id_of: list[str], provider_id: str, now: datetime) -> str:
-    from functions.storage import outbox_repo
-
-    item = outbox_repo.new_message(
-        channel="sms",
-        recipient=PHONE,
-        subject="",
-        body="【临江问政】您的诉求已办结",
-        case_id="WZ20261102-AAAAAA",
-        template="closed",
-        now=now,
-        sms_kind="closed",
-        sms_params=(("case_id", "WZ20261102-AAAAAA"),),
-    )
-    item.save()
-    message = outbox_repo.get(item.message_id)
-    assert message is not None
-    outbox_repo.mark_sent(message, provider_id, now, machine_now=now, await_receipt=True)
-    message_id_of.append(item.message_id)
-    return item.message_id
-
-
 def test_an_aliyun_failed_receipt_dead_letters_the_sms_for_a_person(
     aws: None, api: fakes.FakeSmsApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -563,9 +521,8 @@ def test_an_aliyun_failed_receipt_dead_letters_the_sms_for_a_person(
     from functions.storage import outbox_repo
 
     _aliyun(monkeypatch, api.endpoint)
-    ids: list[str] = []
-    failed = _sent_sms(ids, "BIZ-2^0", T0)
-    api.answer("QuerySendDetails", 200, _details(2, "MK:0001"))
+    failed = fakes.sent_sms("BIZ-2^0", T0)
+    api.answer("QuerySendDetails", 200, fakes.aliyun_details(2, "MK:0001"))
 
     report = run("sms-receipts", T0 + timedelta(minutes=5))
 
@@ -583,9 +540,8 @@ def test_tencent_receipts_are_pulled_and_name_their_messages(
     from functions.storage import outbox_repo
 
     _tencent(monkeypatch, api.endpoint)
-    ids: list[str] = []
-    delivered = _sent_sms(ids, "5000:1", T0)
-    undelivered = _sent_sms(ids, "5000:2", T0)
+    delivered = fakes.sent_sms("5000:1", T0)
+    undelivered = fakes.sent_sms("5000:2", T0)
     statuses = [
         _pulled(delivered, "SUCCESS", "DELIVRD"),
         _pulled(undelivered, "FAIL", f"MN:0001 {PHONE} 空号"),
@@ -630,9 +586,11 @@ def test_an_sms_without_a_receipt_for_three_days_is_looked_for_no_longer(
     from functions.storage import outbox_repo
 
     _aliyun(monkeypatch, api.endpoint)
-    ids: list[str] = []
-    old = _sent_sms(ids, "BIZ-3^0", T0)
-    api.standing["QuerySendDetails"] = (200, _details(1))  # still on its way, every time
+    old = fakes.sent_sms("BIZ-3^0", T0)
+    api.standing["QuerySendDetails"] = (
+        200,
+        fakes.aliyun_details(1),
+    )  # still on its way, every time
 
     assert run("sms-receipts", T0 + timedelta(days=2))["expired"] == 0
     assert run("sms-receipts", T0 + timedelta(days=3, minutes=1))["expired"] == 1
@@ -661,8 +619,7 @@ def test_the_receipts_job_reports_a_provider_out_of_reach_and_changes_nothing(
     from functions.storage import outbox_repo
 
     _aliyun(monkeypatch, f"http://127.0.0.1:{fakes.closed_port()}")
-    ids: list[str] = []
-    waiting = _sent_sms(ids, "BIZ-4^0", T0)
+    waiting = fakes.sent_sms("BIZ-4^0", T0)
 
     report = run("sms-receipts", T0 + timedelta(minutes=5))
 

@@ -514,6 +514,25 @@ def test_an_outbox_run_sends_through_aliyun_and_smtp_and_the_receipts_job_record
     assert not outbox_repo.record_receipt(sms_id, False, "sms receipt: aliyun late")
 
 
+def test_an_sms_whose_kind_has_no_approved_template_ends_in_the_dead_letters_unsent(
+    aws: None, api: fakes.FakeSmsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.notify.delivery import deliver_due
+    from functions.storage import outbox_repo
+
+    _aliyun(monkeypatch, api.endpoint, WZ_SMS_TEMPLATES=json.dumps({"closed": "SMS_1"}))
+    _mail_id, sms_id = _notices(T0)  # a receipt: "received" has no template on this stage
+
+    report = deliver_due(T0)
+
+    assert (report.sent, report.dead) == (1, 1)  # the e-mail went through SES
+    assert api.seen == []
+    dead, _cursor = outbox_repo.dead_letters(None)
+    assert [(m.message_id, m.last_error) for m in dead] == [
+        (sms_id, "sms: no approved template for kind received in WZ_SMS_TEMPLATES")
+    ]
+
+
 def test_an_aliyun_failed_receipt_dead_letters_the_sms_for_a_person(
     aws: None, api: fakes.FakeSmsApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -552,6 +552,26 @@ def test_an_aliyun_failed_receipt_dead_letters_the_sms_for_a_person(
     ]
 
 
+def test_a_receipt_query_refused_midway_keeps_what_was_read_and_the_rest_waits(
+    aws: None, api: fakes.FakeSmsApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.jobs import run
+    from functions.storage import outbox_repo
+
+    _aliyun(monkeypatch, api.endpoint)
+    first = fakes.sent_sms("BIZ-5^0", T0)
+    second = fakes.sent_sms("BIZ-6^0", T0 + timedelta(seconds=1))
+    api.answer("QuerySendDetails", 200, fakes.aliyun_details(3))
+    api.answer("QuerySendDetails", 400, {"Code": "Throttling.User", "Message": "slow down"})
+
+    report = run("sms-receipts", T0 + timedelta(minutes=5))
+
+    assert report["delivered"] == 1 and "error" not in report
+    got = outbox_repo.get(first)
+    assert got is not None and got.status == "delivered"
+    assert [m.message_id for m in outbox_repo.awaiting_receipt()] == [second]
+
+
 def test_tencent_receipts_are_pulled_and_name_their_messages(
     aws: None, api: fakes.FakeSmsApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:

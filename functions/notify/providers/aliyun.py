@@ -148,41 +148,54 @@ class Aliyun:
 
     def receipts(self, awaiting: Sequence[Message], now: datetime) -> list[Receipt]:
         """Each awaiting message's status (``QuerySendDetails``): 3 delivered, 2 failed, 1
-        still on its way (no receipt yet)."""
-        from alibabacloud_dysmsapi20170525 import models
-
-        from functions.notify.adapter import redact
+        still on its way (no receipt yet). A failed query ends the run's questions: what
+        was answered before it is returned (the rest waits for the next run); a first
+        query that fails raises."""
+        from functions.notify.adapter import DeliveryFailed
 
         found: list[Receipt] = []
-        for message in awaiting:
+        for n, message in enumerate(awaiting):
             if not message.provider_id or message.sent_at is None:
                 continue
-            answer = _call(
-                "query_send_details_with_options",
-                models.QuerySendDetailsRequest(
-                    phone_number=providers.e164(message.recipient).removeprefix("+86"),
-                    biz_id=message.provider_id,
-                    send_date=message.sent_at.astimezone(SHANGHAI).strftime("%Y%m%d"),
-                    page_size=10,
-                    current_page=1,
-                ),
-            )
-            body = answer.body
-            if body is None or body.code != "OK":
-                raise failure(
-                    str(body.code if body else "NoBody"), str(body.message if body else "")
-                )
-            details = (
-                body.sms_send_detail_dtos.sms_send_detail_dto if body.sms_send_detail_dtos else []
-            )
-            for detail in details or []:
-                if detail.send_status == 3:
-                    found.append(Receipt(message.message_id, True, "sms receipt: aliyun DELIVRD"))
-                elif detail.send_status == 2:
-                    code = redact(str(detail.err_code or "FAILED"))
-                    found.append(Receipt(message.message_id, False, f"sms receipt: aliyun {code}"))
+            try:
+                receipt = _receipt(message)
+            except DeliveryFailed as error:
+                if n == 0:
+                    raise
+                log.warning("sms_receipts_stopped", extra={"reason": str(error), "read": n})
                 break
+            if receipt is not None:
+                found.append(receipt)
         return found
+
+
+def _receipt(message: Message) -> Receipt | None:
+    from alibabacloud_dysmsapi20170525 import models
+
+    from functions.notify.adapter import redact
+
+    assert message.provider_id is not None and message.sent_at is not None
+    answer = _call(
+        "query_send_details_with_options",
+        models.QuerySendDetailsRequest(
+            phone_number=providers.e164(message.recipient).removeprefix("+86"),
+            biz_id=message.provider_id,
+            send_date=message.sent_at.astimezone(SHANGHAI).strftime("%Y%m%d"),
+            page_size=10,
+            current_page=1,
+        ),
+    )
+    body = answer.body
+    if body is None or body.code != "OK":
+        raise failure(str(body.code if body else "NoBody"), str(body.message if body else ""))
+    listed = body.sms_send_detail_dtos.sms_send_detail_dto if body.sms_send_detail_dtos else []
+    for detail in listed or []:  # one per BizId and number
+        if detail.send_status == 3:
+            return Receipt(message.message_id, True, "sms receipt: aliyun DELIVRD")
+        if detail.send_status == 2:
+            code = redact(str(detail.err_code or "FAILED"))
+            return Receipt(message.message_id, False, f"sms receipt: aliyun {code}")
+    return None  # 1: still on its way
 
 
 PROVIDER = Aliyun()

@@ -172,7 +172,7 @@ FUNCTIONS: dict[str, Access] = {
     # 市长信箱 by IMAP (where SES receiving is absent): each unread message stored under
     # inbound/imap/ and processed by the same intake in the same function. Its password's
     # secret (WZ_IMAP_PASSWORD_SECRET) is granted by the template with the IMAP parameters.
-    "poll_mailbox": Access(
+    "poll-mailbox": Access(
         tables=_MAIL_INTAKE, media=(("inbound/imap/", ("s3:PutObject",)), *_MAIL_MEDIA)
     ),
     # Delivery, and the expansion of a fan-out into its followers' e-mails (each with its
@@ -193,6 +193,14 @@ FUNCTIONS: dict[str, Access] = {
             "staff": _REFERENCE,
             # A follower whose address bounces for good or complains is removed (关注).
             "followers": Table(("DeleteItem",)),
+        }
+    ),
+    # 送达回执 of a domestic SMS provider: the sent SMS awaiting one (a Query of the sparse
+    # receipts index), each read and updated as its receipt comes in. The provider's
+    # credentials are a Secrets Manager secret (the template grants it where one is set).
+    "sms-receipts": Access(
+        tables={
+            "outbox": Table(("GetItem", "Query", "UpdateItem"), ("receipts",)),
         }
     ),
     "sla-sweep": Access(

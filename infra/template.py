@@ -712,7 +712,7 @@ def exports(stage: str) -> dict[str, dict[str, Any]]:
 
 UPLOADS_FUNCTION = "process_upload"
 INBOUND_FUNCTION = "receive_mail"  # 市长信箱: SES stores each message under inbound/ses/
-# Only SES's messages invoke it: the IMAP poller (``poll_mailbox``) stores what it reads under
+# Only SES's messages invoke it: the IMAP poller (``poll-mailbox``) stores what it reads under
 # inbound/imap/ and processes it itself, and no second run of the intake should race it.
 SES_INBOUND_PREFIX = "inbound/ses/"
 INBOUND_KEEP_DAYS = 30  # a received message (personal data) is kept this long for a person

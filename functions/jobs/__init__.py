@@ -115,6 +115,14 @@ def _poll_mailbox(now: datetime) -> Report:
     return poll(now)
 
 
+def _sms_receipts(now: datetime) -> Report:
+    """送达回执: record the delivery receipts of the SMS a domestic provider sent (delivered,
+    or dead-lettered for a person); nothing on a stage that sends SMS through SNS."""
+    from functions.notify.sms_receipts import collect
+
+    return collect(now)
+
+
 # Crons are in UTC; the comments say when they fire in Asia/Shanghai.
 JOBS: dict[str, Job] = {
     job.name: job
@@ -129,7 +137,8 @@ JOBS: dict[str, Job] = {
         Job("archive", Cron(10, 18, "*", "*", "?", "*"), _archive),  # 02:10 daily
         Job("retention", Cron(40, 18, "*", "*", "?", "*"), _retention),  # 02:40, after archive
         Job("hotspots", Rate(1, unit=Rate.HOURS), _hotspots),
-        Job("poll_mailbox", Rate(2, unit=Rate.MINUTES), _poll_mailbox),
+        Job("poll-mailbox", Rate(2, unit=Rate.MINUTES), _poll_mailbox),
+        Job("sms-receipts", Rate(10, unit=Rate.MINUTES), _sms_receipts),
     )
 }
 

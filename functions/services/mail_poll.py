@@ -1,4 +1,4 @@
-"""市长信箱 by IMAP (§17): the ``poll_mailbox`` job, where SES receiving is absent (the AWS
+"""市长信箱 by IMAP (§17): the ``poll-mailbox`` job, where SES receiving is absent (the AWS
 China regions) or the city keeps its own mail host. Off while ``WZ_IMAP_HOST`` is empty.
 
 Each run takes up to ``BATCH`` unread messages of the folder, oldest first, and for each:

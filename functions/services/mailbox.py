@@ -3,7 +3,7 @@ joins the case whose mail it answers.
 
 One path for every way in: the SES receipt rule stores the raw message under ``inbound/`` of
 the uploads bucket and S3 invokes ``receive_mail`` (functions/jobs/inbound_mail.py); the IMAP
-poller (``poll_mailbox``) stores what it fetches there and calls the same ``receive``; the
+poller (``poll-mailbox``) stores what it fetches there and calls the same ``receive``; the
 local stage's ``POST /api/dev/inbound-mail`` does the same with a message it is given.
 
 - a bounce (a delivery report, a null sender) makes nothing;

@@ -515,6 +515,15 @@ class DeadMessages(GlobalSecondaryIndex["OutboxModel"]):
     dead_key = UnicodeAttribute(range_key=True)
 
 
+class AwaitingReceipt(GlobalSecondaryIndex["OutboxModel"]):
+    """Sparse: only SMS sent through a domestic provider carry ``receipt_shard`` until its
+    delivery receipt (送达回执) is recorded or stops being looked for; oldest first."""
+
+    Meta = _index_meta("receipts", AllProjection())
+    receipt_shard = UnicodeAttribute(hash_key=True)
+    receipt_key = UnicodeAttribute(range_key=True)
+
+
 class OutboxModel(Model):
     """Notifications written in the same transaction as the change they report, then
     delivered (at least once) by the outbox job, with retries and a dead-letter state."""
@@ -530,7 +539,8 @@ class OutboxModel(Model):
     links: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     case_id = UnicodeAttribute(null=True)
     template = UnicodeAttribute()
-    status = UnicodeAttribute()  # "pending" | "sent" | "dead" | "bounced" | "complained"
+    # "pending" | "sent" | "delivered" (a provider's receipt) | "dead" | "bounced" | "complained"
+    status = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     next_attempt_at = UnicodeAttribute(null=True)
@@ -550,9 +560,18 @@ class OutboxModel(Model):
     # job): the key of the last follower a message was made for, and how many were made.
     cursor = UnicodeAttribute(null=True)
     fanned = NumberAttribute(null=True)
+    # An SMS: its kind (templates.SMS_TEMPLATES) and parameters, which a domestic provider
+    # sends as the approved template (国内短信: template + parameters + signature, no free text).
+    sms_kind = UnicodeAttribute(null=True)
+    sms_params: MapAttribute[str, Any] = MapAttribute(null=True)
+    # Sent through a provider that reports delivery later: "sms" until the receipt is in
+    # (the ``receipts`` index), and the sent instant (ISO), oldest looked for first.
+    receipt_shard = UnicodeAttribute(null=True)
+    receipt_key = UnicodeAttribute(null=True)
 
     due = DueMessages()
     dead = DeadMessages()
+    receipts = AwaitingReceipt()
 
 
 class FollowerModel(Model):

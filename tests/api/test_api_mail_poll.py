@@ -1,4 +1,4 @@
-"""市长信箱 by IMAP (issue 19 §1, DESIGN §17): the ``poll_mailbox`` job reads the unread
+"""市长信箱 by IMAP (issue 19 §1, DESIGN §17): the ``poll-mailbox`` job reads the unread
 messages of a real IMAP conversation (``imaplib`` against the loopback TLS server of
 tests/imap_fake.py, its certificate verified), stores each under ``inbound/imap/``, runs the
 S3 event's intake on it, and marks it read only afterwards."""
@@ -16,7 +16,7 @@ from tests.imap_fake import PASSWORD, Running, environment, imap_server
 
 
 def poll(api: Api) -> dict[str, Any]:
-    result: dict[str, Any] = api.ok(api.post("/api/dev/jobs/poll_mailbox"))["result"]
+    result: dict[str, Any] = api.ok(api.post("/api/dev/jobs/poll-mailbox"))["result"]
     return result
 
 

@@ -70,6 +70,10 @@ LAZY = (
     "PIL",  # photo processing only (functions/services/photos.py), never a request
     "functions.domain.hotspots",  # 舆情 segmentation: the hotspots job's, never the API's
     "functions.services.hotspots",
+    # The domestic SMS SDKs (§17): the outbox and receipts jobs' only, inside the send.
+    "functions.notify.providers",
+    "alibabacloud_dysmsapi20170525",
+    "tencentcloud",
 )
 
 # What each family's first requests must still not load: never boto3 (SES, SNS and S3 belong
@@ -86,6 +90,10 @@ NEVER = (
     "referencing",
     "holidays",
     "functions.domain.hotspots",  # the warnings list reads stored warnings, never segments
+    "functions.notify.providers",  # an SDK or smtplib: the outbox job sends, never a request
+    "alibabacloud_dysmsapi20170525",
+    "tencentcloud",
+    "smtplib",
 )
 SENDS_NOTHING = ("functions.notify.templates", "functions.storage.outbox_repo")
 UNLOADED: dict[str, tuple[str, ...]] = {

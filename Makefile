@@ -77,18 +77,20 @@ bench: venv browser-deps
 ## Production (docs/OPERATIONS.md, "Deploying"): build/<stage>/sam.json (Chalice's SAM template
 ## merged with infra/template.py's resources) and deployment.zip (app.py, functions/, schemas/ and
 ## requirements.txt built for Lambda, without what Lambda's Python runtime provides, with the
-## bytecode of every source); the pages of frontend/ (which deploy uploads) get the current
+## bytecode of every source), and providers-layer.zip (the domestic SMS SDKs, a layer only a
+## stage with WZ_SMS_PROVIDER=aliyun|tencent attaches to its SMS senders); the pages of frontend/ (which deploy uploads) get the current
 ## shell (infra/site_shell.py).
 package: venv
 	@mkdir -p $(PACKAGE_DIR)
 	$(PY) -m infra.site_shell
-	rm -f $(PACKAGE_DIR)/merge.json $(PACKAGE_DIR)/sam.json $(PACKAGE_DIR)/deployment.zip
+	rm -f $(PACKAGE_DIR)/merge.json $(PACKAGE_DIR)/sam.json $(PACKAGE_DIR)/deployment.zip $(PACKAGE_DIR)/providers-layer.zip
 	$(PY) -m infra.package vendor
 	WZ_STAGE=$(STAGE) $(PY) -m infra.template --stage $(STAGE) --region $(REGION) --out $(PACKAGE_DIR)/merge.json
 	WZ_STAGE=$(STAGE) AWS_DEFAULT_REGION=$(REGION) $(VENV)/bin/chalice package --stage $(STAGE) --merge-template $(PACKAGE_DIR)/merge.json $(PACKAGE_DIR)/
 	$(PY) -m infra.template --region $(REGION) --finish $(PACKAGE_DIR)/sam.json
 	$(PY) -m infra.package prune $(PACKAGE_DIR)/deployment.zip
 	$(PY) -m infra.package compile $(PACKAGE_DIR)/deployment.zip
+	$(PY) -m infra.package layer $(PACKAGE_DIR)/providers-layer.zip
 
 ## make deploy STAGE=prod REGION=ap-southeast-1 DOMAIN=wenzheng.example.gov.cn SENDER=noreply@example.gov.cn
 ##   [CERTIFICATE_ARN=arn:aws:acm:us-east-1:…] [ALARM_EMAIL=ops@…] [SMS_SPEND_LIMIT=100] [DRY_RUN=1]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
 DEFAULT_TOTP_ROLES = ("coordinator", "county_coordinator", "admin", "auditor")
+SMS_PROVIDERS = ("sns", "aliyun", "tencent")  # the first is the default
+MAIL_PROVIDERS = ("ses", "smtp")
+SMTP_TLS = ("implicit", "starttls")
 
 
 @dataclass(frozen=True)
@@ -85,21 +89,48 @@ class Settings:
     # 市长信箱 by e-mail (§17): the address citizens write to (SES receipt rule → the uploads
     # bucket's ``inbound/``), set as Reply-To of the platform's mails about a case so that a
     # reply joins it; empty: no Reply-To (the intake still reads what the rule stores). Where
-    # SES is absent, an IMAP mailbox (its poller job is not built yet; docs/OPERATIONS.md):
+    # SES is absent, an IMAP mailbox read over TLS by the ``poll-mailbox`` job
+    # (functions/services/mail_poll.py, docs/OPERATIONS.md; off while ``imap_host`` is empty):
     # its password in Secrets Manager (``imap_password_secret``, a secret id), or, locally
-    # only, ``WZ_IMAP_PASSWORD``.
+    # only, ``WZ_IMAP_PASSWORD``; the folder it reads (``imap_folder``); and, locally only (the
+    # tests' loopback server), a CA file to trust besides the system's (``WZ_IMAP_CA_FILE``):
+    # the server's certificate is always verified.
     mailbox_address: str = ""
     imap_host: str = ""
     imap_port: int = 993
     imap_user: str = ""
     imap_password_secret: str = ""
     imap_password: str = ""
+    imap_folder: str = "INBOX"
+    imap_ca_file: str = ""
+    # Message providers (§17), chosen per stage: SMS through SNS (``sns``) or a domestic
+    # provider (``aliyun``: Alibaba Cloud SMS; ``tencent``: Tencent Cloud SMS), which sends an
+    # approved template (``sms_templates``: SMS kind → template code / id) with its
+    # parameters, never free text; e-mail through SES (``ses``) or an SMTP server over TLS
+    # (``smtp``). Credentials live in Secrets Manager: ``sms_secret`` names a JSON secret
+    # (aliyun: access_key_id, access_key_secret; tencent: secret_id, secret_key, sdk_app_id),
+    # ``smtp_secret`` one holding the SMTP password. ``sms_endpoint`` overrides the SMS
+    # provider's endpoint (tests point the SDK at a loopback fake).
+    sms_provider: str = "sns"
+    sms_secret: str = ""
+    sms_templates: tuple[tuple[str, str], ...] = ()
+    sms_endpoint: str = ""
+    mail_provider: str = "ses"
+    smtp_host: str = ""
+    smtp_port: int = 465
+    smtp_tls: str = "implicit"  # implicit (TLS from the first byte, port 465) | starttls
+    smtp_user: str = ""
+    smtp_secret: str = ""
 
     @property
     def is_local(self) -> bool:
         """Only an explicit ``WZ_STAGE=local`` is the local stage (dev routes, the dev
         outbox); a missing stage is never taken for it."""
         return self.stage == "local"
+
+    def sms_template(self, kind: str) -> str | None:
+        """The approved template code of an SMS kind (``WZ_SMS_TEMPLATES``), if any."""
+        return dict(self.sms_templates).get(kind)
 
 
 @lru_cache(maxsize=1)
@@ -126,6 +157,8 @@ def settings() -> Settings:
         imap_user=env.get("WZ_IMAP_USER", "").strip(),
         imap_password_secret=env.get("WZ_IMAP_PASSWORD_SECRET", "").strip(),
         imap_password=env.get("WZ_IMAP_PASSWORD", "") if stage == "local" else "",
+        imap_folder=env.get("WZ_IMAP_FOLDER", "").strip() or "INBOX",
+        imap_ca_file=env.get("WZ_IMAP_CA_FILE", "").strip() if stage == "local" else "",
         max_body_bytes=int(env.get("WZ_MAX_BODY_BYTES", str(64 * 1024))),
         request_timeout_seconds=float(env.get("WZ_REQUEST_TIMEOUT_SECONDS", "5")),
         request_budget_seconds=float(env.get("WZ_REQUEST_BUDGET_SECONDS", "25")),
@@ -153,7 +186,39 @@ def settings() -> Settings:
         map_tiles_max_zoom=int(env.get("WZ_MAP_TILES_MAX_ZOOM", "18")),
         staff_totp_roles=_roles(env.get("WZ_STAFF_TOTP_ROLES")),
         clock_frozen_at=_instant(env.get("WZ_CLOCK_FROZEN_AT", "")) if stage == "local" else None,
+        sms_provider=_choice(env.get("WZ_SMS_PROVIDER"), "WZ_SMS_PROVIDER", SMS_PROVIDERS),
+        sms_secret=env.get("WZ_SMS_SECRET", "").strip(),
+        sms_templates=_templates(env.get("WZ_SMS_TEMPLATES", "")),
+        sms_endpoint=env.get("WZ_SMS_ENDPOINT", "").strip(),
+        mail_provider=_choice(env.get("WZ_MAIL_PROVIDER"), "WZ_MAIL_PROVIDER", MAIL_PROVIDERS),
+        smtp_host=env.get("WZ_SMTP_HOST", "").strip(),
+        smtp_port=int(env.get("WZ_SMTP_PORT", "").strip() or "465"),
+        smtp_tls=_choice(env.get("WZ_SMTP_TLS"), "WZ_SMTP_TLS", SMTP_TLS),
+        smtp_user=env.get("WZ_SMTP_USER", "").strip(),
+        smtp_secret=env.get("WZ_SMTP_SECRET", "").strip(),
     )
+
+
+def _choice(text: str | None, name: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (the first when unset or empty); anything else stops the function
+    at its first use of the settings, naming the variable, rather than sending elsewhere."""
+    value = (text or "").strip().lower() or allowed[0]
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+def _templates(text: str) -> tuple[tuple[str, str], ...]:
+    """``WZ_SMS_TEMPLATES``: a JSON object, SMS kind → the provider's approved template code
+    (Alibaba ``SMS_…``) or id (Tencent, digits)."""
+    if not text.strip():
+        return ()
+    found = json.loads(text)
+    if not isinstance(found, dict) or not all(
+        isinstance(v, str | int) and str(v).strip() for v in found.values()
+    ):
+        raise ValueError("WZ_SMS_TEMPLATES must be a JSON object of kind → template code")
+    return tuple(sorted((str(k), str(v).strip()) for k, v in found.items()))
 
 
 def _instant(text: str) -> datetime | None:

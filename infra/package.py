@@ -21,9 +21,19 @@ the root of the zip, which is Lambda's ``/var/task`` and first on ``sys.path``:
   (PEP 552): loaded without comparing the source's time stamp, which a zip does not keep
   faithfully, and the same bytes for the same source.
 
+- ``layer`` builds the domestic SMS providers' layer (``requirements-providers.txt``: Alibaba
+  Cloud's and Tencent Cloud's SDKs, 11 MB zipped with what they bring: aiohttp, cryptography,
+  requests…). Only a stage whose ``WZ_SMS_PROVIDER`` is ``aliyun`` or ``tencent`` needs them,
+  and there only the functions that send SMS, so they are a Lambda layer attached to those
+  functions, not part of every function's zip (which stays under half of Lambda's 50 MB).
+  The wheels are Lambda's (manylinux2014, this interpreter's Python version), resolved by uv;
+  the layer is pruned and compiled as the zip is, under ``python/`` (where Lambda puts a
+  layer's packages on ``sys.path``).
+
     python -m infra.package vendor
     python -m infra.package prune build/prod/deployment.zip
     python -m infra.package compile build/prod/deployment.zip
+    python -m infra.package layer build/prod/providers-layer.zip
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ import os
 import py_compile
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import zipfile
@@ -181,6 +192,66 @@ def compile_sources(zip_file: Path) -> tuple[int, list[str]]:
     return added, failed
 
 
+PROVIDERS_REQUIREMENTS = ROOT / "requirements-providers.txt"
+LAYER_ROOT = "python"  # a Python layer's packages: /opt/python on Lambda's sys.path
+LAMBDA_PLATFORM = "x86_64-manylinux2014"  # the functions' architecture (template default)
+
+
+def _uv() -> str:
+    beside = Path(sys.executable).parent / "uv"
+    found = str(beside) if beside.exists() else shutil.which("uv")
+    if not found:
+        raise SystemExit("uv is missing: `make venv` installs it")
+    return found
+
+
+def build_layer(
+    out: Path, requirements: Path = PROVIDERS_REQUIREMENTS
+) -> tuple[int, int, list[str]]:
+    """Write ``out``: ``requirements`` installed for Lambda under ``python/``, without what
+    the runtime provides, compiled files or test suites, then with this interpreter's
+    unchecked-hash bytecode of every source (as ``compile`` does for the zip).
+
+    Returns (files, bytes, top-level names)."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    with tempfile.TemporaryDirectory() as scratch:
+        target = Path(scratch) / LAYER_ROOT
+        subprocess.run(
+            [
+                _uv(),
+                "pip",
+                "install",
+                "--quiet",
+                "--target",
+                str(target),
+                "--python-platform",
+                LAMBDA_PLATFORM,
+                "--python-version",
+                version,
+                "-r",
+                str(requirements),
+            ],
+            check=True,
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        names = []
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as layer:
+            for path in sorted(target.rglob("*")):
+                inside = path.relative_to(target).as_posix()
+                if path.is_dir() or inside.startswith("bin/") or inside == ".lock":
+                    continue
+                if is_runtime_provided(inside) or is_compiled(inside):
+                    continue
+                if is_package_test_suite(inside):
+                    continue
+                layer.write(path, f"{LAYER_ROOT}/{inside}")
+                names.append(inside)
+    compile_sources(out)
+    with zipfile.ZipFile(out) as layer:
+        files = len(layer.namelist())
+    return files, out.stat().st_size, top_level(names)
+
+
 def top_level(names: Iterable[str]) -> list[str]:
     return sorted({name.split("/", 1)[0] for name in names})
 
@@ -193,7 +264,14 @@ def main(argv: list[str] | None = None) -> int:
     prune_parser.add_argument("zip", type=Path)
     compile_parser = sub.add_parser("compile", help="add the bytecode of a zip's sources")
     compile_parser.add_argument("zip", type=Path)
+    layer_parser = sub.add_parser("layer", help="build the domestic SMS providers' layer")
+    layer_parser.add_argument("zip", type=Path)
     args = parser.parse_args(argv)
+    if args.command == "layer":
+        files, size, tops = build_layer(args.zip)
+        print(f"layer {args.zip}: {files} files, {size / 1e6:.1f} MB")
+        print("  contents: " + ", ".join(t for t in tops if not t.endswith(".dist-info")))
+        return 0
     if args.command == "vendor":
         for tree in build_vendor():
             print(f"vendored {tree.relative_to(ROOT)}")

@@ -66,6 +66,31 @@ _COMMIT = {
 }
 
 
+# 市长信箱: what the intake of one message writes, whichever way it came in (the S3 event of
+# SES's stored message, or the IMAP poller).
+_MAIL_INTAKE = {
+    "cases": Table(READ + WRITE),
+    "events": Table(READ + WRITE),
+    "outbox": Table(WRITE),
+    "tokens": Table(WRITE),  # 补充材料 sends the lead unit a fresh link
+    "counters": Table(("GetItem", *WRITE)),
+    "departments": _REFERENCE,
+    "settings": _SETTINGS,
+    "idempotency": Table(READ + WRITE + ("DeleteItem",)),
+    "uploads": Table(READ + WRITE),
+    "similar": Table(WRITE),
+    "rate-limits": Table(READ + WRITE),
+    # A new case counts in the dashboard's day (functions/domain/dashboard.py).
+    "daily-tallies": Table(WRITE),
+    "daily-cases": Table(WRITE),
+}
+_MAIL_MEDIA = (
+    ("uploads/", ("s3:PutObject", "s3:GetObject", "s3:DeleteObject")),
+    ("processed/", ("s3:PutObject",)),
+    ("files/", ("s3:PutObject",)),
+)
+
+
 def _with(base: dict[str, Table], **changes: Table) -> dict[str, Table]:
     merged = dict(base)
     merged.update({name.replace("_", "-"): table for name, table in changes.items()})
@@ -127,8 +152,9 @@ FUNCTIONS: dict[str, Access] = {
         ),
         send_email=False,
         exports=("s3:PutObject", "s3:GetObject"),
-        # A presigned POST is authorised as the role that signed it: the browser's upload.
-        media=(("uploads/", ("s3:PutObject",)),),
+        # A presigned POST is authorised as the role that signed it: the browser's upload; so
+        # is a presigned GET: a staff member's download of a mailed case's file.
+        media=(("uploads/", ("s3:PutObject",)), ("files/", ("s3:GetObject",))),
     ),
     # Photo processing (S3 event): read the upload, write its versions, mark the slot and
     # the case it is attached to.
@@ -142,32 +168,17 @@ FUNCTIONS: dict[str, Access] = {
             ("processed/", ("s3:PutObject",)),
         ),
     ),
-    # 市长信箱 by e-mail (S3 event on inbound/): a message becomes a case in the submission's
+    # 市长信箱 by e-mail (S3 event on inbound/ses/): a message becomes a case in the submission's
     # transaction (its photos through the same processing as an upload, its other files kept
     # under files/), or joins the case it answers (补充材料, or a staff note).
     "receive_mail": Access(
-        tables={
-            "cases": Table(READ + WRITE),
-            "events": Table(READ + WRITE),
-            "outbox": Table(WRITE),
-            "tokens": Table(WRITE),  # 补充材料 sends the lead unit a fresh link
-            "counters": Table(("GetItem", *WRITE)),
-            "departments": _REFERENCE,
-            "settings": _SETTINGS,
-            "idempotency": Table(READ + WRITE + ("DeleteItem",)),
-            "uploads": Table(READ + WRITE),
-            "similar": Table(WRITE),
-            "rate-limits": Table(READ + WRITE),
-            # A new case counts in the dashboard's day (functions/domain/dashboard.py).
-            "daily-tallies": Table(WRITE),
-            "daily-cases": Table(WRITE),
-        },
-        media=(
-            ("inbound/", ("s3:GetObject",)),
-            ("uploads/", ("s3:PutObject", "s3:GetObject", "s3:DeleteObject")),
-            ("processed/", ("s3:PutObject",)),
-            ("files/", ("s3:PutObject",)),
-        ),
+        tables=_MAIL_INTAKE, media=(("inbound/", ("s3:GetObject",)), *_MAIL_MEDIA)
+    ),
+    # 市长信箱 by IMAP (where SES receiving is absent): each unread message stored under
+    # inbound/imap/ and processed by the same intake in the same function. Its password's
+    # secret (WZ_IMAP_PASSWORD_SECRET) is granted by the template with the IMAP parameters.
+    "poll-mailbox": Access(
+        tables=_MAIL_INTAKE, media=(("inbound/imap/", ("s3:PutObject",)), *_MAIL_MEDIA)
     ),
     # Delivery, and the expansion of a fan-out into its followers' e-mails (each with its
     # unsubscribe link).
@@ -190,6 +201,14 @@ FUNCTIONS: dict[str, Access] = {
             "staff": _REFERENCE,
             # A follower whose address bounces for good or complains is removed (关注).
             "followers": Table(("DeleteItem",)),
+        }
+    ),
+    # 送达回执 of a domestic SMS provider: the sent SMS awaiting one (a Query of the sparse
+    # receipts index), each read and updated as its receipt comes in. The provider's
+    # credentials are a Secrets Manager secret (the template grants it where one is set).
+    "sms-receipts": Access(
+        tables={
+            "outbox": Table(("GetItem", "Query", "UpdateItem"), ("receipts",)),
         }
     ),
     "sla-sweep": Access(
@@ -275,12 +294,14 @@ FUNCTIONS: dict[str, Access] = {
             "followers": Table(("Query", *DELETE)),
         }
     ),
+    # Retention also deletes a mailed case's files and its stored messages (市长信箱).
     "retention": Access(
         tables={
             "cases": Table(READ + WRITE, ("retire-due",)),
             "events": Table(WRITE),
             "settings": _SETTINGS,
             "followers": Table(("Query", *DELETE)),
-        }
+        },
+        media=(("files/", ("s3:DeleteObject",)), ("inbound/", ("s3:DeleteObject",))),
     ),
 }

@@ -311,7 +311,7 @@ def policy_statements(name: str, stage: str, china: bool = False) -> list[Any]:
     for prefix, actions in access.media:
         statements.append(
             {
-                "Sid": "Media" + pascal(prefix.strip("/")),
+                "Sid": "Media" + pascal(prefix.strip("/").replace("/", "-")),
                 "Effect": "Allow",
                 "Action": list(actions),
                 # By name: the bucket's notification names this function, so a reference to
@@ -944,7 +944,10 @@ def exports(stage: str) -> dict[str, dict[str, Any]]:
 # -- photos: the private uploads bucket, its S3 event, CloudFront's /media/* ------------------
 
 UPLOADS_FUNCTION = "process_upload"
-INBOUND_FUNCTION = "receive_mail"  # 市长信箱: SES stores each message under inbound/
+INBOUND_FUNCTION = "receive_mail"  # 市长信箱: SES stores each message under inbound/ses/
+# Only SES's messages invoke it: the IMAP poller (``poll-mailbox``) stores what it reads under
+# inbound/imap/ and processes it itself, and no second run of the intake should race it.
+SES_INBOUND_PREFIX = "inbound/ses/"
 INBOUND_KEEP_DAYS = 30  # a received message (personal data) is kept this long for a person
 
 
@@ -996,7 +999,9 @@ def uploads_bucket(stage: str) -> dict[str, Any]:
                     },
                     {
                         "Event": "s3:ObjectCreated:*",
-                        "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "inbound/"}]}},
+                        "Filter": {
+                            "S3Key": {"Rules": [{"Name": "prefix", "Value": SES_INBOUND_PREFIX}]}
+                        },
                         "Function": {"Fn::GetAtt": [function_logical_id(INBOUND_FUNCTION), "Arn"]},
                     },
                 ]
@@ -1032,7 +1037,7 @@ def uploads_bucket_policy(china: bool = False) -> dict[str, Any]:
         "Effect": "Allow",
         "Principal": {"Service": "ses.amazonaws.com"},
         "Action": "s3:PutObject",
-        "Resource": sub("${UploadsBucket.Arn}/inbound/*"),
+        "Resource": sub(f"${{UploadsBucket.Arn}}/{SES_INBOUND_PREFIX}*"),
         "Condition": {"StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}},
     }
     return _bucket_policy(
@@ -1113,7 +1118,7 @@ def _photos(stage: str) -> dict[str, dict[str, Any]]:
                 "SourceArn": sub(f"arn:${{AWS::Partition}}:s3:::{uploads_bucket_name(stage)}"),
             },
         },
-        # 市长信箱: mail to MailboxAddress is stored under inbound/ (the rule set must be made
+        # 市长信箱: mail to MailboxAddress is stored under inbound/ses/ (the rule set must be made
         # the active one once, and the domain's MX must point at SES: docs/OPERATIONS.md).
         "MailboxRuleSet": {
             "Type": "AWS::SES::ReceiptRuleSet",
@@ -1136,7 +1141,7 @@ def _photos(stage: str) -> dict[str, dict[str, Any]]:
                         {
                             "S3Action": {
                                 "BucketName": uploads_bucket_name(stage),
-                                "ObjectKeyPrefix": "inbound/",
+                                "ObjectKeyPrefix": SES_INBOUND_PREFIX,
                             }
                         }
                     ],

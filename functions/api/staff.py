@@ -22,6 +22,7 @@ from functions.api.spec import (
     Spec,
     answer,
     page,
+    path_param,
     query_param,
     schema_of,
 )
@@ -701,6 +702,44 @@ def similar_cases(case_id: str) -> dict[str, Any]:
     s = _session(CASE_STAFF)
     case = coordination.load_scoped(case_id, s.county)
     return {"items": similar.for_case(case, now(), scope=s.county)}
+
+
+_guarded("GET", "/api/staff/cases/{case_id}/files/{index}", CASE_STAFF)
+
+
+@route(
+    staff,
+    "/api/staff/cases/{case_id}/files/{index}",
+    spec=Spec(
+        summary="工作台：下载来信附件",
+        operation_id="staffCaseFile",
+        tags=("staff",),
+        security=STAFF,
+        description=(
+            "A mailed case's file that is not a photo (市长信箱), for staff who may see the case: "
+            "a presigned link to the private bucket, good for 60 seconds, that downloads it "
+            "(`Content-Disposition: attachment` with the original name). `index` is the file's "
+            "place in the case view's `files`. Each link handed out is recorded in the access "
+            "log. 404 `file_not_found` (no such file on this case), `file_not_kept` (over the "
+            "size cap: only its name and size were recorded), or when there is no such case."
+        ),
+        parameters=(
+            path_param(
+                "index",
+                "the file's place in `files`, from 0",
+                {"type": "string", "pattern": "^[0-9]+$"},
+                example="0",
+            ),
+        ),
+        responses={200: answer("CaseFileLink")},
+        errors=(401, 403, 404, 503),
+    ),
+)
+def case_file(case_id: str, index: str) -> dict[str, Any]:
+    from functions.services import case_files
+
+    s = _session(CASE_STAFF)
+    return case_files.download(case_id, index, s, now())
 
 
 _guarded("POST", "/api/staff/cases", INTAKE)

@@ -328,6 +328,9 @@ class Case:
     # on the case item, so a case page with photos costs no further read.
     photos: list[Photo] = field(default_factory=list)
     files: list[CaseFile] = field(default_factory=list)  # a mailed case's other attachments
+    # The stored raw messages (``inbound/`` keys) it was made from or joined by: removed with
+    # the files at retention (the bucket's lifecycle removes them sooner).
+    mail_messages: list[str] = field(default_factory=list)
     # 并件 (§14): a duplicate follows its primary (``merged``); the primary lists the cases
     # that follow it, in the order merged.
     merged: Merged | None = None

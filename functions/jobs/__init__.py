@@ -106,6 +106,23 @@ def _hotspots(now: datetime) -> Report:
     return count_and_warn(now)
 
 
+def _poll_mailbox(now: datetime) -> Report:
+    """市长信箱 by IMAP, where SES receiving is absent: the unread messages become cases (or
+    join the cases they answer) through the S3 event's own intake; a no-op while
+    ``WZ_IMAP_HOST`` is empty."""
+    from functions.services.mail_poll import poll
+
+    return poll(now)
+
+
+def _sms_receipts(now: datetime) -> Report:
+    """送达回执: record the delivery receipts of the SMS a domestic provider sent (delivered,
+    or dead-lettered for a person); nothing on a stage that sends SMS through SNS."""
+    from functions.notify.sms_receipts import collect
+
+    return collect(now)
+
+
 # Crons are in UTC; the comments say when they fire in Asia/Shanghai.
 JOBS: dict[str, Job] = {
     job.name: job
@@ -120,6 +137,8 @@ JOBS: dict[str, Job] = {
         Job("archive", Cron(10, 18, "*", "*", "?", "*"), _archive),  # 02:10 daily
         Job("retention", Cron(40, 18, "*", "*", "?", "*"), _retention),  # 02:40, after archive
         Job("hotspots", Rate(1, unit=Rate.HOURS), _hotspots),
+        Job("poll-mailbox", Rate(2, unit=Rate.MINUTES), _poll_mailbox),
+        Job("sms-receipts", Rate(10, unit=Rate.MINUTES), _sms_receipts),
     )
 }
 

@@ -1,5 +1,8 @@
 """The one adapter between the platform and its message providers: email through SES (v2
-API), SMS through SNS. A domestic provider replaces this module and nothing else.
+API) or an SMTP server, SMS through SNS or a domestic provider (Alibaba Cloud, Tencent Cloud),
+chosen per stage by ``WZ_MAIL_PROVIDER`` and ``WZ_SMS_PROVIDER``
+(functions/notify/providers/: one module each). SNS sends an SMS's text; a domestic provider
+sends its approved template with the parameters (国内短信: template + parameters + 签名).
 
 Failures come back as three kinds, because the outbox treats them differently:
 
@@ -275,11 +278,16 @@ def send_email(
     """Send one email; the outbox ``message_id`` and the ``case_id`` travel as SES message
     tags, so a bounce or complaint notification leads back to the message and the case.
     ``links``: the platform's links in ``body``, the only ones the HTML part makes live;
-    ``headers``: extra headers, as ``mime_message`` takes them."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
+    ``headers``: extra headers, as ``mime_message`` takes them. Through SMTP the message
+    id is the mail's ``Message-ID``."""
     to = ascii_domain(to)
     s = settings()
+    if s.mail_provider == "smtp":
+        from functions.notify.providers import smtp
+
+        return smtp.send(to, subject, body, message_id=message_id, links=links, headers=headers)
+    from botocore.exceptions import BotoCoreError, ClientError
+
     tags = [{"Name": "message_id", "Value": _tag_value(message_id)}]
     if case_id:
         tags.append({"Name": "case_id", "Value": _tag_value(case_id)})
@@ -300,9 +308,27 @@ def send_email(
     return str(answer["MessageId"])
 
 
-def send_sms(to: str, body: str) -> str:
+def awaits_receipt(channel: str) -> bool:
+    """Whether a message sent on ``channel`` gets a delivery receipt later (a domestic SMS
+    provider's; the receipts job reads it)."""
+    return channel == "sms" and settings().sms_provider != "sns"
+
+
+def send_sms(
+    to: str,
+    body: str,
+    *,
+    message_id: str = "",
+    kind: str | None = None,
+    params: Sequence[tuple[str, str]] = (),
+) -> str:
     """Send one SMS of one segment. A longer text is refused, never split: a citizen must not
-    get half a message, and a multi-part SMS costs several."""
+    get half a message, and a multi-part SMS costs several. Through a domestic provider the
+    message is the approved template of its ``kind`` (``WZ_SMS_TEMPLATES``) with ``params``;
+    a message without a kind, or a kind without a template, is refused, never sent as text."""
+    provider = settings().sms_provider
+    if provider != "sns":
+        return _send_template(provider, to, message_id=message_id, kind=kind, params=params)
     from botocore.exceptions import BotoCoreError, ClientError
 
     if len(body) > SMS_LIMIT:
@@ -324,3 +350,28 @@ def send_sms(to: str, body: str) -> str:
     except (BotoCoreError, ClientError) as error:
         raise _failure("sms", error) from error
     return str(answer["MessageId"])
+
+
+def _send_template(
+    provider: str,
+    to: str,
+    *,
+    message_id: str,
+    kind: str | None,
+    params: Sequence[tuple[str, str]],
+) -> str:
+    from functions.notify import providers, templates
+
+    if not kind or kind not in templates.SMS_TEMPLATES:
+        raise Refused(f"sms: no template kind on the message ({provider} sends templates only)")
+    template = settings().sms_template(kind)
+    if not template:
+        raise Refused(f"sms: no approved template for kind {kind} in WZ_SMS_TEMPLATES")
+    given = dict(params)
+    names = templates.sms_param_names(kind)
+    if set(given) != set(names):
+        raise Refused(f"sms: parameters of {kind} are not {', '.join(names)}")
+    request = providers.SmsRequest(
+        message_id, to, template, kind, tuple((name, given[name]) for name in names)
+    )
+    return providers.sms_provider(provider).send(request)

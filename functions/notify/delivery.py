@@ -55,7 +55,13 @@ class DeliveryReport:
 
 def _send(message: outbox_repo.Message) -> str:
     if message.channel == "sms":
-        return adapter.send_sms(message.recipient, message.body)
+        return adapter.send_sms(
+            message.recipient,
+            message.body,
+            message_id=message.message_id,
+            kind=message.sms_kind,
+            params=message.sms_params,
+        )
     return adapter.send_email(
         message.recipient,
         message.subject,
@@ -166,5 +172,11 @@ def _deliver(
             report.dead += 1
         report.failed += 1
         return
-    outbox_repo.mark_sent(message, provider_id, now, machine_now=clock.machine_now())
+    outbox_repo.mark_sent(
+        message,
+        provider_id,
+        now,
+        machine_now=clock.machine_now(),
+        await_receipt=adapter.awaits_receipt(message.channel),
+    )
     report.sent += 1

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from string import Template
 from typing import TYPE_CHECKING
 
 from functions.domain.calendar import SHANGHAI
@@ -37,11 +38,55 @@ _HIDDEN = frozenset({"Cc", "Zl", "Zp", "Cs"})
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+# 国内短信须使用审核通过的模板和签名: in China an SMS is an approved template plus its
+# parameters and the approved signature, never free text. Every SMS the platform sends is one
+# of these kinds: the template to file for approval (``${name}`` the parameters; the
+# signature is not part of it), which SNS stages fill in themselves and domestic stages send
+# as ``WZ_SMS_TEMPLATES[kind]`` with the parameters (docs/OPERATIONS.md, "Domestic SMS
+# templates"). The citizen notices' kinds are their notice names.
+OTP_KIND = "citizen_otp"
+MERGED_REPLY_KIND = "merged_replied"
+SMS_TEMPLATES: dict[str, str] = {
+    "received": "您的诉求已提交，编号${case_id}，查询码${code}，请妥善保存，凭此查询进度。",
+    "tracking_code_reissued": "您的诉求${case_id}新查询码${code}，原查询码已失效。"
+    "如非本人操作请留意。",
+    OTP_KIND: "您的验证码为${code}，5分钟内有效，用于查看“我的诉求”。请勿告诉他人。",
+    "accepted": "您的诉求${case_id}已受理，我们将尽快交办，请凭查询码查看进度。",
+    "assigned": "您的诉求${case_id}已交${department}办理，请凭查询码查看进度。",
+    "extended": "您的诉求${case_id}答复时限已延至${due}，请凭查询码查看进度。",
+    "rejected": "您的诉求${case_id}不予受理（${reason}），详情请凭查询码查看。",
+    "merged": "您的诉求${case_id}已与同类诉求${primary}合并办理，答复后将同时通知您。",
+    MERGED_REPLY_KIND: "您的诉求${case_id}已随同类诉求${primary}统一答复，请凭查询码查看。",
+    "unmerged": "您的诉求${case_id}已撤销并件，将单独办理，详情请凭查询码查看。",
+    "replied": "您的诉求${case_id}已答复，请于${due}前凭查询码查看并评价。",
+    "reopened": "您的诉求${case_id}已安排重新办理，请留意后续答复。",
+    "escalated": "您的诉求${case_id}已转总平台研究处理。",
+    "reopened_platform": "您的诉求${case_id}已退回平台重新处理。",
+    "closed": "您的诉求${case_id}已办结，感谢您的参与。",
+    "info_requested": "您的诉求${case_id}需补充材料，请于${due}前凭查询码在查询页面补充。",
+    # The SLA ladder's SMS rungs, to a unit's handler, spokesperson and leader.
+    "ladder_used": "诉求${case_id}${deadline}时限已过${percent}%，请抓紧办理。",
+    "ladder_due": "催办：诉求${case_id}${deadline}时限已到，请立即办理。",
+    "ladder_overdue": "${rung}：诉求${case_id}${deadline}超期${days}个工作日，请立即督办。",
+}
+SMS_PARAM_LIMIT = 20  # characters of one parameter (a unit's name, a date): the providers cap them
+
+
+@dataclass(frozen=True)
+class Sms:
+    """An SMS: its ``kind`` (a key of ``SMS_TEMPLATES``), its parameters in the template's
+    order, and ``text``, the whole message as SNS sends it (signature first, one segment)."""
+
+    kind: str
+    params: tuple[tuple[str, str], ...]
+    text: str
+
+
 @dataclass(frozen=True)
 class Text:
     subject: str
     body: str
-    sms: str | None = None  # citizens get an SMS too when they left a phone number
+    sms: Sms | None = None  # citizens get an SMS too when they left a phone number
     links: tuple[str, ...] = ()  # the platform's links in ``body``, the only ones made live
 
 
@@ -96,9 +141,26 @@ def sms_signature() -> str:
     return settings().sms_signature
 
 
-def _sms(text: str) -> str:
-    text = sms_signature() + one_line(text)
-    return text if len(text) <= SMS_LIMIT else text[: SMS_LIMIT - 1] + "…"
+def sms_param_names(kind: str) -> tuple[str, ...]:
+    """The parameters of an SMS kind, in the order its template names them (a Tencent
+    template numbers them {1}, {2}… in this order)."""
+    return tuple(Template(SMS_TEMPLATES[kind]).get_identifiers())
+
+
+def sms_text(kind: str, params: Mapping[str, str]) -> str:
+    """What an SMS of ``kind`` says with ``params``, after the signature, as a domestic
+    provider composes it from the approved template (whole: never cut)."""
+    return Template(SMS_TEMPLATES[kind]).substitute(params)
+
+
+def _sms(kind: str, **params: object) -> Sms:
+    """An SMS of ``kind``: each parameter on one line, at most ``SMS_PARAM_LIMIT``
+    characters; the SNS text is the signature and the filled template, cut to one segment."""
+    values = {name: one_line(str(value), SMS_PARAM_LIMIT) for name, value in params.items()}
+    assert set(values) == set(sms_param_names(kind)), kind
+    text = sms_signature() + sms_text(kind, values)
+    text = text if len(text) <= SMS_LIMIT else text[: SMS_LIMIT - 1] + "…"
+    return Sms(kind, tuple((name, values[name]) for name in sms_param_names(kind)), text)
 
 
 def _subject_title(case: Case) -> str:
@@ -224,7 +286,7 @@ def _citizen_received(case: Case, track_url: str, tracking_code: str | None) -> 
                 "如非本人提交，请忽略本消息。",
             ]
         ),
-        _sms(f"您的诉求已提交，编号{cid}，查询码{tracking_code}，请妥善保存，凭此查询进度。"),
+        _sms("received", case_id=cid, code=tracking_code),
         links,
     )
 
@@ -248,14 +310,14 @@ def _citizen_tracking_reissued(case: Case, track_url: str, tracking_code: str | 
                 "如非本人操作，请尽快通过“我的诉求”再次重新获取查询码。",
             ]
         ),
-        _sms(f"您的诉求{cid}新查询码{tracking_code}，原查询码已失效。如非本人操作请留意。"),
+        _sms("tracking_code_reissued", case_id=cid, code=tracking_code),
         links,
     )
 
 
-def otp_sms(code: str) -> str:
+def otp_sms(code: str) -> Sms:
     """我的诉求: the sign-in code, by SMS only."""
-    return _sms(f"您的验证码为{code}，5分钟内有效，用于查看“我的诉求”。请勿告诉他人。")
+    return _sms(OTP_KIND, code=code)
 
 
 @to_citizen("accepted")
@@ -272,7 +334,7 @@ def _citizen_accepted(case: Case, track_url: str, tracking_code: str | None) -> 
                 "请使用提交时获得的查询码查看。",
             ]
         ),
-        _sms(f"您的诉求{cid}已受理，我们将尽快交办，请凭查询码查看进度。"),
+        _sms("accepted", case_id=cid),
         links,
     )
 
@@ -292,7 +354,7 @@ def _citizen_assigned(case: Case, track_url: str, tracking_code: str | None) -> 
                 *track,
             ]
         ),
-        _sms(f"您的诉求{cid}已交{lead}办理，请凭查询码查看进度。"),
+        _sms("assigned", case_id=cid, department=lead),
         links,
     )
 
@@ -312,7 +374,7 @@ def _citizen_extended(case: Case, track_url: str, tracking_code: str | None) -> 
                 *track,
             ]
         ),
-        _sms(f"您的诉求{cid}答复时限已延至{local(a.reply_due_at)}，请凭查询码查看进度。"),
+        _sms("extended", case_id=cid, due=local(a.reply_due_at)),
         links,
     )
 
@@ -334,7 +396,7 @@ def _citizen_rejected(case: Case, track_url: str, tracking_code: str | None) -> 
                 *track,
             ]
         ),
-        _sms(f"您的诉求{cid}不予受理（{label}），详情请凭查询码查看。"),
+        _sms("rejected", case_id=cid, reason=label),
         links,
     )
 
@@ -358,7 +420,7 @@ def _citizen_merged(case: Case, track_url: str, tracking_code: str | None) -> Te
                 *track,
             ]
         ),
-        _sms(f"您的诉求{cid}已与同类诉求{primary}合并办理，答复后将同时通知您。"),
+        _sms("merged", case_id=cid, primary=primary),
         (*links, page),
     )
 
@@ -385,7 +447,7 @@ def merged_reply(case: Case, primary: Case, *, track_url: str) -> Text:
                 f"查看答复：{track_url}",
             ]
         ),
-        _sms(f"您的诉求{cid}已随同类诉求{primary.case_id}统一答复，请凭查询码查看。"),
+        _sms(MERGED_REPLY_KIND, case_id=cid, primary=primary.case_id),
         (track_url,),
     )
 
@@ -404,7 +466,7 @@ def _citizen_unmerged(case: Case, track_url: str, tracking_code: str | None) -> 
                 *track,
             ]
         ),
-        _sms(f"您的诉求{cid}已撤销并件，将单独办理，详情请凭查询码查看。"),
+        _sms("unmerged", case_id=cid),
         links,
     )
 
@@ -448,7 +510,7 @@ def _citizen_replied(case: Case, track_url: str, tracking_code: str | None) -> T
                 f"请在 {ends} 前查看答复并评价：{track_url}",
             ]
         ),
-        _sms(f"您的诉求{cid}已答复，请于{ends}前凭查询码查看并评价。"),
+        _sms("replied", case_id=cid, due=ends),
         links,
     )
 
@@ -467,7 +529,7 @@ def _citizen_reopened(case: Case, track_url: str, tracking_code: str | None) -> 
                 *track,
             ]
         ),
-        _sms(f"您的诉求{cid}已安排重新办理，请留意后续答复。"),
+        _sms("reopened", case_id=cid),
         links,
     )
 
@@ -485,7 +547,7 @@ def _citizen_escalated(case: Case, track_url: str, tracking_code: str | None) ->
                 *track,
             ]
         ),
-        _sms(f"您的诉求{cid}已转总平台研究处理。"),
+        _sms("escalated", case_id=cid),
         links,
     )
 
@@ -506,7 +568,7 @@ def _citizen_reopened_platform(case: Case, track_url: str, tracking_code: str | 
                 *track,
             ]
         ),
-        _sms(f"您的诉求{cid}已退回平台重新处理。"),
+        _sms("reopened_platform", case_id=cid),
         links,
     )
 
@@ -524,7 +586,7 @@ def _citizen_closed(case: Case, track_url: str, tracking_code: str | None) -> Te
                 *track,
             ]
         ),
-        _sms(f"您的诉求{cid}已办结，感谢您的参与。"),
+        _sms("closed", case_id=cid),
         links,
     )
 
@@ -763,13 +825,15 @@ def ladder(
     label = one_line(rung.label)
     if rung.trigger == "used":
         state = f"{what}时限已用去 {round(rung.amount * 100)}%"
-        sms = f"诉求{cid}{what}时限已过{round(rung.amount * 100)}%，请抓紧办理。"
+        sms = _sms("ladder_used", case_id=cid, deadline=what, percent=round(rung.amount * 100))
     elif rung.trigger == "due":
         state = f"{what}时限已到"
-        sms = f"催办：诉求{cid}{what}时限已到，请立即办理。"
+        sms = _sms("ladder_due", case_id=cid, deadline=what)
     else:
         state = f"{what}已超期 {rung.amount:g} 个工作日（{label}）"
-        sms = f"{label}：诉求{cid}{what}超期{rung.amount:g}个工作日，请立即督办。"
+        sms = _sms(
+            "ladder_overdue", rung=label, case_id=cid, deadline=what, days=f"{rung.amount:g}"
+        )
     ask = {
         "handler": f"请尽快{what}。",
         "spokesperson": f"请督促本单位经办人尽快{what}。",
@@ -797,7 +861,7 @@ def ladder(
     return Text(
         f"【{tag}】{_subject_title(case)}（{cid}）",
         _body(lines),
-        _sms(sms) if rung.sms else None,
+        sms if rung.sms else None,
         tuple(links),
     )
 
@@ -994,7 +1058,7 @@ def _info_requested(case: Case, track_url: str, tracking_code: str | None) -> Te
                 *_title_block(case),
             ]
         ),
-        _sms(f"您的诉求{cid}需补充材料，请于{due}前凭查询码在查询页面补充。"),
+        _sms("info_requested", case_id=cid, due=due),
         (track_url,),
     )
 

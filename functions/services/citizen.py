@@ -126,6 +126,7 @@ def submit(
     open311_client: str | None = None,
     media_link: str | None = None,
     files: Sequence[CaseFile] = (),
+    mail_message: str | None = None,
     receipt: Callable[[], bool] = lambda: True,
 ) -> dict[str, Any]:
     """Create a case with its first event (and idempotency record) in one transaction.
@@ -136,7 +137,8 @@ def submit(
     request, so a retry (or a request racing with the same ``Idempotency-Key``) replays the
     first answer without being counted or refused. ``receipt``, asked after ``limits`` for a
     new case only, says whether the receipt goes out (a mailed case: not to an automatic
-    message, nor past the sender's limit); ``files`` are a mailed case's other attachments."""
+    message, nor past the sender's limit); ``files`` are a mailed case's other attachments and
+    ``mail_message`` where its message is stored."""
     place = _place(body)
     request_hash = idempotency.request_hash(body)
 
@@ -154,6 +156,7 @@ def submit(
             place=place,
             media_link=media_link,
             files=files,
+            mail_message=mail_message,
             quiet=quiet,
         )
 
@@ -219,6 +222,7 @@ def _create(
     place: tuple[Location | None, PlacedDistrict],
     media_link: str | None = None,
     files: Sequence[CaseFile] = (),
+    mail_message: str | None = None,
     quiet: bool = False,
 ) -> dict[str, Any]:
     contact = body["contact"]
@@ -259,6 +263,7 @@ def _create(
             photos=photos.as_photos(slots),
             holder=platforms.route(directory.platforms(), placed.district, body["category"]),
             files=files,
+            mail_message=mail_message,
         )
         if quiet:
             result.notices.clear()

@@ -59,14 +59,17 @@ def request_code(raw_phone: str, client: str, now: datetime) -> dict[str, Any]:
     key = rules.phone_key(phone)
     if store.has_cases(key):
         code = rules.new_code()
+        sms = templates.otp_sms(code)
         message = outbox_repo.new_message(
             channel="sms",
             recipient=phone,
             subject="",
-            body=templates.otp_sms(code),
+            body=sms.text,
             case_id=None,
-            template="citizen_otp",
+            template=templates.OTP_KIND,
             now=now,
+            sms_kind=sms.kind,
+            sms_params=sms.params,
         )
         store.send_code(
             key,

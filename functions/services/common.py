@@ -206,10 +206,12 @@ def to_citizen(case: Case, text: Text, template: str, now: datetime) -> list[Mod
                 channel="sms",
                 recipient=case.contact.phone,
                 subject="",
-                body=text.sms,
+                body=text.sms.text,
                 case_id=case.case_id,
                 template=template,
                 now=now,
+                sms_kind=text.sms.kind,
+                sms_params=text.sms.params,
             )
         )
     return found
@@ -320,20 +322,33 @@ def _ladder_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
             link=link,
             console_url=staff_case_url(case.case_id),
         )
-        for channel, to, body in (("email", email, text.body), ("sms", phone, text.sms)):
-            if to and body:
-                found.append(
-                    outbox_repo.new_message(
-                        channel=channel,
-                        recipient=to,
-                        subject=text.subject if channel == "email" else "",
-                        body=body,
-                        case_id=case.case_id,
-                        template=notice.template,
-                        now=now,
-                        links=text.links,
-                    )
+        if email:
+            found.append(
+                outbox_repo.new_message(
+                    channel="email",
+                    recipient=email,
+                    subject=text.subject,
+                    body=text.body,
+                    case_id=case.case_id,
+                    template=notice.template,
+                    now=now,
+                    links=text.links,
                 )
+            )
+        if phone and text.sms:
+            found.append(
+                outbox_repo.new_message(
+                    channel="sms",
+                    recipient=phone,
+                    subject="",
+                    body=text.sms.text,
+                    case_id=case.case_id,
+                    template=notice.template,
+                    now=now,
+                    sms_kind=text.sms.kind,
+                    sms_params=text.sms.params,
+                )
+            )
 
     for recipient in rung.recipients:
         if recipient == "coordinator":

@@ -3,7 +3,7 @@ joins the case whose mail it answers.
 
 One path for every way in: the SES receipt rule stores the raw message under ``inbound/`` of
 the uploads bucket and S3 invokes ``receive_mail`` (functions/jobs/inbound_mail.py); the IMAP
-poller (``poll_mailbox``) stores what it fetches there and calls the same ``receive``; the
+poller (``poll-mailbox``) stores what it fetches there and calls the same ``receive``; the
 local stage's ``POST /api/dev/inbound-mail`` does the same with a message it is given.
 
 - a bounce (a delivery report, a null sender) makes nothing;
@@ -86,8 +86,8 @@ def intake(raw: bytes, *, key: str, now: datetime) -> str:
         return "duplicate"
     case = _case_answered(message)
     if case is not None:
-        return _join(case, message, dedupe, now)
-    return _new_case(message, dedupe, now)
+        return _join(case, message, dedupe, key, now)
+    return _new_case(message, dedupe, key, now)
 
 
 # -- a reply to the platform's mail -----------------------------------------------------------
@@ -111,7 +111,7 @@ def _case_answered(message: mail.InboundMail) -> Case | None:
     return None
 
 
-def _join(case: Case, message: mail.InboundMail, dedupe: str, now: datetime) -> str:
+def _join(case: Case, message: mail.InboundMail, dedupe: str, key: str, now: datetime) -> str:
     from functions.domain.actions import mail_note, supplement
     from functions.services.common import commit, context
     from functions.storage import idempotency
@@ -124,6 +124,7 @@ def _join(case: Case, message: mail.InboundMail, dedupe: str, now: datetime) -> 
         result.case.files = [*result.case.files, *files]
     else:
         result = mail_note.run(case, CITIZEN, {"text": text, "files": files}, ctx)
+    result.case.mail_messages = [*result.case.mail_messages, key]
     key_hash = _digest(dedupe)
     record = idempotency.completed(
         key_hash, _digest(text), case_id=case.case_id, tracking_code="", now=now
@@ -209,7 +210,7 @@ def _receipt(message: mail.InboundMail, now: datetime) -> bool:
     return True
 
 
-def _new_case(message: mail.InboundMail, dedupe: str, now: datetime) -> str:
+def _new_case(message: mail.InboundMail, dedupe: str, key: str, now: datetime) -> str:
     from functions.services import citizen
 
     upload_ids, refused = _photos(message.images, now)
@@ -233,6 +234,7 @@ def _new_case(message: mail.InboundMail, dedupe: str, now: datetime) -> str:
             now=now,
             channel=Channel.MAIL,
             files=files,
+            mail_message=key,
             receipt=lambda: _receipt(message, now),
         )
     except Conflict as error:  # the same message being processed at this moment

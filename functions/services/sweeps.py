@@ -109,6 +109,16 @@ def _forgetting_followers(result: TransitionResult) -> TransitionResult:
     return result
 
 
+def _deleting_mailed_objects(case: Case) -> None:
+    """A mailed case's files and stored messages go before the case's own write, as its
+    followers do: should that write fail, the case stays due and the next run deletes again
+    (deleting a missing object succeeds)."""
+    from functions.storage import media_store
+
+    for key in anonymising.mailed_objects(case):
+        media_store.delete(key)
+
+
 def archive(now: datetime) -> dict[str, int]:
     """The ``archive`` job: cases closed ``archive_after_days`` ago (and whose 列入计划 promise,
     if any, has been followed up) become read-only, one conditional transaction each; their
@@ -132,8 +142,8 @@ def _years_before(instant: datetime, years: int) -> datetime:
 def anonymise(now: datetime) -> dict[str, int]:
     """The ``retention`` job: archived ``retention_years`` ago, a case loses the citizen's
     name, phone and email (and the salt of their reference) and keeps its text only as
-    scrubbed for the public, and any follower still recorded; statistics and the hash chain
-    stay."""
+    scrubbed for the public, and any follower still recorded; a mailed case loses its files
+    and stored messages (市长信箱); statistics and the hash chain stay."""
     until = _years_before(now, settings().retention_years)
 
     def step(case: Case) -> TransitionResult:
@@ -142,6 +152,7 @@ def anonymise(now: datetime) -> dict[str, int]:
             public_text(case, case.content),
         )
         result = anonymising.anonymise(case, now=now, title=title, content=content)
+        _deleting_mailed_objects(case)
         return _forgetting_followers(result)  # any left since archiving (a race, a failure)
 
     return _counts("anonymised", each_due(cases_repo.retire_due("anonymise", until), step, now))

@@ -56,6 +56,7 @@ _NESTED = (
     "location",
     "photos",
     "files",
+    "mail_messages",
     "attention",
     "merged",
     "merged_cases",
@@ -65,7 +66,7 @@ _NESTED = (
     "reply_review",
 )
 # Nested lists left out of the item while empty, so that a filter can ask whether they exist.
-_SPARSE = frozenset({"merged_complaints", "files"})
+_SPARSE = frozenset({"merged_complaints", "files", "mail_messages"})
 
 
 def _shard(case_id: str) -> str:

@@ -46,6 +46,23 @@ def presigned_post(key: str, content_type: str, size: int, seconds: int) -> dict
     return found
 
 
+def presigned_get(key: str, *, seconds: int, disposition: str, content_type: str) -> str:
+    """A link that downloads the private object ``key`` within ``seconds``, answered with
+    these ``Content-Disposition`` and ``Content-Type`` (a staff member's download of a mailed
+    case's file): signed, so authorised as the signer's ``s3:GetObject``."""
+    url: str = _s3().generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": settings().uploads_bucket,
+            "Key": key,
+            "ResponseContentDisposition": disposition,
+            "ResponseContentType": content_type,
+        },
+        ExpiresIn=seconds,
+    )
+    return url
+
+
 def get(key: str) -> bytes | None:
     """The object's bytes, or None when there is no such object."""
     client = _s3()

@@ -263,6 +263,7 @@ class CaseModel(Model):
     media_link = UnicodeAttribute(null=True)  # Open311 media_url, shown to staff, never fetched
     photos: ListAttribute[Any] = ListAttribute(default=list)  # functions/domain/photos.py
     files: ListAttribute[Any] = ListAttribute(null=True)  # a mailed case's files, staff only
+    mail_messages: ListAttribute[Any] = ListAttribute(null=True)  # its stored raw messages
     attention: MapAttribute[str, Any] = MapAttribute(null=True)  # 群众关注 (domain.support)
     triage: MapAttribute[str, Any] = MapAttribute(null=True)  # 受理时限 (domain.cases.Triage)
     merged: MapAttribute[str, Any] = MapAttribute(null=True)  # 并件: {into, left, at}
@@ -514,6 +515,15 @@ class DeadMessages(GlobalSecondaryIndex["OutboxModel"]):
     dead_key = UnicodeAttribute(range_key=True)
 
 
+class AwaitingReceipt(GlobalSecondaryIndex["OutboxModel"]):
+    """Sparse: only SMS sent through a domestic provider carry ``receipt_shard`` until its
+    delivery receipt (送达回执) is recorded or stops being looked for; oldest first."""
+
+    Meta = _index_meta("receipts", AllProjection())
+    receipt_shard = UnicodeAttribute(hash_key=True)
+    receipt_key = UnicodeAttribute(range_key=True)
+
+
 class OutboxModel(Model):
     """Notifications written in the same transaction as the change they report, then
     delivered (at least once) by the outbox job, with retries and a dead-letter state."""
@@ -529,7 +539,8 @@ class OutboxModel(Model):
     links: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     case_id = UnicodeAttribute(null=True)
     template = UnicodeAttribute()
-    status = UnicodeAttribute()  # "pending" | "sent" | "dead" | "bounced" | "complained"
+    # "pending" | "sent" | "delivered" (a provider's receipt) | "dead" | "bounced" | "complained"
+    status = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     next_attempt_at = UnicodeAttribute(null=True)
@@ -549,9 +560,18 @@ class OutboxModel(Model):
     # job): the key of the last follower a message was made for, and how many were made.
     cursor = UnicodeAttribute(null=True)
     fanned = NumberAttribute(null=True)
+    # An SMS: its kind (templates.SMS_TEMPLATES) and parameters, which a domestic provider
+    # sends as the approved template (国内短信: template + parameters + signature, no free text).
+    sms_kind = UnicodeAttribute(null=True)
+    sms_params: MapAttribute[str, Any] = MapAttribute(null=True)
+    # Sent through a provider that reports delivery later: "sms" until the receipt is in
+    # (the ``receipts`` index), and the sent instant (ISO), oldest looked for first.
+    receipt_shard = UnicodeAttribute(null=True)
+    receipt_key = UnicodeAttribute(null=True)
 
     due = DueMessages()
     dead = DeadMessages()
+    receipts = AwaitingReceipt()
 
 
 class FollowerModel(Model):

@@ -38,6 +38,7 @@ MAX_ATTEMPTS = settings().outbox_max_attempts  # WZ_OUTBOX_MAX_ATTEMPTS, default
 LEASE = timedelta(minutes=2)
 DEAD = "dead"  # the one partition of the sparse dead index: dead letters are few
 PAGE_SIZE = 20
+RECEIPT_SHARD = "sms"  # the one partition of the sparse receipts index: a day's SMS are few
 
 # Backoff after the n-th failed attempt: a uniform draw in [0, min(CAP, BASE·2ⁿ)] ("full
 # jitter"), never less than FLOOR so the message is not due again within the same run.
@@ -70,6 +71,8 @@ class Message:
     headers: tuple[tuple[str, str], ...] = ()  # extra mail headers (List-Unsubscribe…)
     cursor: str | None = None  # a fan-out's progress: where its next batch starts
     fanned: int = 0  # … and how many recipients it reached so far
+    sms_kind: str | None = None  # an SMS's kind (templates.SMS_TEMPLATES) …
+    sms_params: tuple[tuple[str, str], ...] = ()  # … and its parameters, by name
 
 
 def backoff_window(attempts: int) -> timedelta:
@@ -87,6 +90,11 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
 
 def _headers(m: OutboxModel) -> tuple[tuple[str, str], ...]:
     found: dict[str, Any] = m.headers.attribute_values if m.headers is not None else {}
+    return tuple(sorted((str(name), str(value)) for name, value in found.items()))
+
+
+def _params(m: OutboxModel) -> tuple[tuple[str, str], ...]:
+    found: dict[str, Any] = m.sms_params.attribute_values if m.sms_params is not None else {}
     return tuple(sorted((str(name), str(value)) for name, value in found.items()))
 
 
@@ -111,6 +119,8 @@ def _message(m: OutboxModel) -> Message:
         _headers(m),
         m.cursor,
         int(m.fanned or 0),
+        m.sms_kind,
+        _params(m),
     )
 
 
@@ -125,11 +135,15 @@ def new_message(
     now: datetime,
     links: Sequence[str] = (),
     headers: Mapping[str, str] | None = None,
+    sms_kind: str | None = None,
+    sms_params: Sequence[tuple[str, str]] = (),
 ) -> OutboxModel:
     """A message to write with the change it reports. ``links``: the links the platform made
     and put in ``body`` (magic links, the tracking page, the console), the only ones an
     email's HTML part makes clickable: an address in someone's text stays text. ``headers``:
-    an email's extra headers (a follower message's List-Unsubscribe)."""
+    an email's extra headers (a follower message's List-Unsubscribe). ``sms_kind`` and
+    ``sms_params``: an SMS's template kind and parameters (what a domestic provider sends;
+    ``body`` is the text SNS sends)."""
     message_id = uuid.uuid4().hex
     return OutboxModel(
         message_id,
@@ -139,6 +153,8 @@ def new_message(
         body=body,
         links=list(links) if channel in ("email", FANOUT) and links else None,
         headers=dict(headers) if channel == "email" and headers else None,
+        sms_kind=sms_kind if channel == "sms" else None,
+        sms_params=dict(sms_params) if channel == "sms" and sms_params else None,
         case_id=case_id,
         template=template,
         status="pending",
@@ -184,15 +200,33 @@ def _unrecorded(error: PynamoDBException) -> Unavailable:
     )
 
 
-def mark_sent(message: Message, provider_id: str, now: datetime, *, machine_now: datetime) -> None:
+def mark_sent(
+    message: Message,
+    provider_id: str,
+    now: datetime,
+    *,
+    machine_now: datetime,
+    await_receipt: bool = False,
+) -> None:
     """Record a send, at ``now`` on the platform clock and ``machine_now`` on the machine's
     (the order of sending, ``recent``). Every write here is idempotent (``set``, never
     ``add``), so botocore's retry of an attempt whose answer was lost records the same thing
     again. If it cannot be written at all (``Unavailable``), the message keeps its lease and is
-    sent again once the lease ends: delivery is at least once, and this is its window."""
+    sent again once the lease ends: delivery is at least once, and this is its window.
+    ``await_receipt``: the provider reports delivery later (a domestic SMS provider): the
+    message joins the sparse ``receipts`` index until its receipt is recorded."""
+    receipt = (
+        [
+            OutboxModel.receipt_shard.set(RECEIPT_SHARD),
+            OutboxModel.receipt_key.set(iso(now)),
+        ]
+        if await_receipt
+        else []
+    )
     try:
         OutboxModel(message.message_id).update(
             actions=[
+                *receipt,
                 OutboxModel.status.set("sent"),
                 OutboxModel.sent_at.set(now),
                 OutboxModel.sent_machine_at.set(machine_now),
@@ -425,6 +459,48 @@ def record_feedback(
             return False
         raise
     return True
+
+
+def awaiting_receipt(limit: int = 100) -> list[Message]:
+    """Sent SMS whose delivery receipt is not in yet, oldest first (the ``receipts`` index)."""
+    query = OutboxModel.receipts.query(RECEIPT_SHARD, limit=limit, page_size=limit)
+    return [_message(m) for m in query]
+
+
+def record_receipt(message_id: str, delivered: bool, detail: str) -> bool:
+    """A provider's delivery receipt (送达回执) on a sent SMS: ``delivered``, or the message
+    dead-lettered for a person with the provider's reason. Only a message still ``sent``
+    changes (a receipt read twice changes nothing): False when nothing was written."""
+    if not _MESSAGE_ID.fullmatch(message_id):
+        return False  # not one of ours (another system's SMS on the same account)
+    found = get(message_id)
+    if found is None or found.status != "sent":
+        return False
+    ends = [
+        OutboxModel.receipt_shard.remove(),
+        OutboxModel.receipt_key.remove(),
+        OutboxModel.last_error.set(detail[:500]),
+    ]
+    actions = ends + ([OutboxModel.status.set("delivered")] if delivered else _dead_actions(found))
+    try:
+        OutboxModel(message_id).update(actions=actions, condition=OutboxModel.status == "sent")
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False  # another run recorded it first
+        raise _unrecorded(error) from error
+    except PynamoDBException as error:
+        raise _unrecorded(error) from error
+    return True
+
+
+def stop_awaiting(message_id: str) -> None:
+    """No receipt came within the time a provider keeps one: stop looking (still ``sent``)."""
+    try:
+        OutboxModel(message_id).update(
+            actions=[OutboxModel.receipt_shard.remove(), OutboxModel.receipt_key.remove()]
+        )
+    except PynamoDBException as error:
+        raise _unrecorded(error) from error
 
 
 def get(message_id: str) -> Message | None:

@@ -66,7 +66,7 @@ def test_no_line_holds_the_tracking_code_or_contact_data_where_the_flow_handles_
         ]
     )
 
-    def failing_sms(phone: str, body: str) -> str:
+    def failing_sms(phone: str, body: str, **_: object) -> str:
         raise next(failures)
 
     monkeypatch.setattr(adapter, "send_sms", failing_sms)

@@ -305,3 +305,113 @@ def test_the_dev_route_stores_a_raw_message_and_runs_the_same_intake(api: Api) -
     assert api.ok(again) == {**answer, "outcome": "duplicate"}
     json_body = api.post("/api/dev/inbound-mail", {"raw": raw})
     assert json_body.status == 415
+
+
+# -- staff download of mailed files ---------------------------------------------------------------
+
+
+def test_staff_download_a_mailed_file_by_a_short_lived_link_with_its_original_name(
+    api: Api, client: Client
+) -> None:
+    from urllib.parse import parse_qs, urlparse
+
+    from functions.storage import archive_repo, cases_repo
+
+    pdf = b"%PDF-1.4 \xe6\x83\x85\xe5\x86\xb5"
+    received(client, raw_mail(attachments=[("情况 说明.pdf", "application/pdf", pdf)]))
+    case_id = only_case(api)["case_id"]
+    assert cases_repo.get(case_id).mail_messages == ["inbound/ses-0001"]  # type: ignore[union-attr]
+    link = api.ok(api.get(f"/api/staff/cases/{case_id}/files/0", api.as_role("coordinator")))
+    assert (link["name"], link["content_type"], link["size"]) == (
+        "情况 说明.pdf",
+        "application/pdf",
+        len(pdf),
+    )
+    url = urlparse(link["url"])
+    query = parse_qs(url.query)
+    assert query["X-Amz-Expires"] == ["60"]
+    assert query["response-content-disposition"] == [
+        'attachment; filename="__ __.pdf"; '
+        "filename*=UTF-8''%E6%83%85%E5%86%B5%20%E8%AF%B4%E6%98%8E.pdf"
+    ]
+    assert query["response-content-type"] == ["application/octet-stream"]
+    # The link names the stored file in the uploads bucket, which holds the attachment.
+    import boto3
+
+    from functions.settings import settings
+
+    assert url.hostname == f"{settings().uploads_bucket}.s3.amazonaws.com"
+    key = url.path.lstrip("/")
+    assert key.startswith("files/")
+    s3 = boto3.client("s3", region_name=settings().region)
+    assert s3.get_object(Bucket=settings().uploads_bucket, Key=key)["Body"].read() == pdf
+    [entry] = [
+        e for e in archive_repo.access_log(api.now().strftime("%Y-%m")) if e.action == "case-file"
+    ]
+    assert (entry.role, entry.target) == ("coordinator", case_id)
+    assert entry.actor == "coordinator@wenzheng.example"
+
+
+def test_a_file_link_is_only_for_case_staff_and_only_for_the_cases_own_kept_files(
+    api: Api, client: Client
+) -> None:
+    from functions.domain import mail
+
+    huge = b"x" * (mail.MAX_ATTACHMENT_BYTES + 1)
+    raw = raw_mail(
+        attachments=[("a.pdf", "application/pdf", b"%PDF"), ("b.zip", "application/zip", huge)]
+    )
+    received(client, raw)
+    case_id = only_case(api)["case_id"]
+    other = api.submit()["case_id"]
+    coordinator = api.as_role("coordinator")
+    assert api.get(f"/api/staff/cases/{case_id}/files/0").status == 401
+    assert api.get(f"/api/staff/cases/{case_id}/files/0", api.as_role("operator")).status == 403
+    assert api.get(f"/api/staff/cases/{other}/files/0", coordinator).code == "file_not_found"
+    assert api.get(f"/api/staff/cases/{case_id}/files/2", coordinator).code == "file_not_found"
+    assert api.get(f"/api/staff/cases/{case_id}/files/x", coordinator).code == "file_not_found"
+    assert api.get(f"/api/staff/cases/{case_id}/files/1", coordinator).code == "file_not_kept"
+    assert api.get("/api/staff/cases/WZ20990101-AAAAAA/files/0", coordinator).status == 404
+
+
+# -- retention ------------------------------------------------------------------------------------
+
+
+def test_retention_deletes_a_mailed_cases_files_and_stored_messages(
+    api: Api, client: Client
+) -> None:
+    from datetime import timedelta
+
+    import boto3
+
+    from functions.settings import settings
+    from functions.storage import cases_repo
+
+    s3 = boto3.client("s3", region_name=settings().region)
+
+    def stored(prefix: str) -> list[str]:
+        listed = s3.list_objects_v2(Bucket=settings().uploads_bucket, Prefix=prefix)
+        return [o["Key"] for o in listed.get("Contents", [])]
+
+    created, _link = api.replied_case(contact={"email": SENDER})
+    case_id = created["case_id"]
+    raw = reply_to(case_id, "补充照片说明见附件。", attachments=[
+        ("说明.pdf", "application/pdf", b"%PDF-1.4 note")])  # fmt: skip
+    assert received(client, raw, key="inbound/ses/reply-9") == "joined"
+    case = cases_repo.get(case_id)
+    assert case is not None and case.mail_messages == ["inbound/ses/reply-9"]
+    [kept] = [f.key for f in case.files]
+    assert stored("files/") == [kept] and stored("inbound/") == ["inbound/ses/reply-9"]
+
+    api.ok(api.rate(case_id, created["tracking_code"], "satisfied"))
+    api.advance(timedelta(days=31))
+    assert api.ok(api.post("/api/dev/jobs/archive"))["result"]["archived"] == 1
+    api.advance(timedelta(days=365 * 3 + 5))
+    assert api.ok(api.post("/api/dev/jobs/retention"))["result"]["anonymised"] == 1
+    assert stored("files/") == [] and stored("inbound/") == []
+    case = cases_repo.get(case_id)
+    assert case is not None and case.files == [] and case.mail_messages == []
+    auditor = api.as_role("auditor")
+    record = api.ok(api.get(f"/api/audit/cases/{case_id}", auditor))
+    assert "来信附件" in record["events"][-1]["note"]
+    assert api.ok(api.get(f"/api/audit/cases/{case_id}/verify", auditor))["valid"] is True

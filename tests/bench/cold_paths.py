@@ -8,11 +8,14 @@ tests/bench/test_cold_start.py:
         this process: the probes' interpreters load nothing for it); prints one JSON line
         {"moto": url, "seeded": {...}}, then serves until stdin closes.
 
-    python -m tests.bench.cold_paths first MOTO_URL PROBE_JSON
-        ``import app`` (the Lambda handler module), then ONE request handed to the handler as
-        API Gateway hands it (no test client, whose own imports would hide the route's),
-        against that moto; prints {"status": n, "modules": [...]}: every module the request
-        loaded, in load order.
+    python -m tests.bench.cold_paths first MOTO_URL PROBES_JSON
+        ``import app`` (the Lambda handler module), then one family's requests, one after the
+        other, each handed to the handler as API Gateway hands it (no test client, whose own
+        imports would hide the route's), against that moto; prints one JSON list of
+        {"status": n, "modules": [...]}: every module each request loaded, in load order.
+        A family's probes share one interpreter, as a warm Lambda instance serves them: what
+        the first loaded, the next finds loaded, so each module is reported by the first
+        request that needed it, and the union over the family is its cold path.
 
 The probes are the families' first requests: for each family its heaviest routes, the
 successful path (a refused request stops early and loads less)."""
@@ -304,18 +307,23 @@ def _event(probe: Probe) -> dict[str, Any]:
     }
 
 
-def first(probe: Probe) -> dict[str, Any]:
-    """Import the handler, note what is loaded, answer one request, report what it added."""
+def first(family: list[Probe]) -> list[dict[str, Any]]:
+    """Import the handler, then answer each probe in turn, reporting what each added."""
     import app
 
-    event = _event(probe)
-    before = set(sys.modules)
-    answer = app.app(event, None)
-    return {
-        "status": answer["statusCode"],
-        "body": answer["body"][:300] if answer["statusCode"] >= 300 else "",
-        "modules": [name for name in sys.modules if name not in before],
-    }
+    found = []
+    for probe in family:
+        event = _event(probe)
+        before = set(sys.modules)
+        answer = app.app(event, None)
+        found.append(
+            {
+                "status": answer["statusCode"],
+                "body": answer["body"][:300] if answer["statusCode"] >= 300 else "",
+                "modules": [name for name in sys.modules if name not in before],
+            }
+        )
+    return found
 
 
 def main(argv: list[str]) -> int:
@@ -323,15 +331,15 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["serve"]:
         return serve()
     if argv[:1] == ["first"] and len(argv) == 3:
-        probe = Probe(**json.loads(argv[2]))
-        print(json.dumps(first(probe)), flush=True)
+        family = [Probe(**each) for each in json.loads(argv[2])]
+        print(json.dumps(first(family)), flush=True)
         return 0
     print(__doc__, file=sys.stderr)
     return 2
 
 
-def probe_json(probe: Probe) -> str:
-    return json.dumps(asdict(probe), ensure_ascii=False)
+def probes_json(family: list[Probe]) -> str:
+    return json.dumps([asdict(probe) for probe in family], ensure_ascii=False)
 
 
 if __name__ == "__main__":

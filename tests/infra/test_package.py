@@ -242,6 +242,67 @@ def test_every_handler_imports_from_the_unpacked_zip_in_a_clean_runtime_venv(
     assert report["openapi"].startswith("3.1") and report["dev"] == []
 
 
+def test_the_providers_layer_holds_the_domestic_sms_sdks_the_zip_does_not(
+    package_dir: Path, zip_names: list[str], tmp_path: Path
+) -> None:
+    """Alibaba Cloud's and Tencent Cloud's SDKs (with aiohttp, cryptography, requests…) are a
+    layer a domestic-SMS stage attaches to its SMS senders: unpacked at /opt as Lambda does,
+    after the task root on the path, they import in a clean runtime venv from their bytecode,
+    and the zip every function carries holds none of them."""
+    layer_zip = package_dir / "providers-layer.zip"
+    with zipfile.ZipFile(layer_zip) as layer:
+        names = layer.namelist()
+        layer.extractall(tmp_path / "opt")
+    tops = {name.split("/", 2)[1] for name in names}
+    assert {name.split("/", 1)[0] for name in names} == {"python"}
+    assert {"alibabacloud_dysmsapi20170525", "tencentcloud", "requests"} <= tops
+    assert not tops & {"boto3", "botocore", "urllib3", "s3transfer", "dateutil", "pytest"}
+    in_zip = {name.split("/", 1)[0] for name in zip_names}
+    assert not in_zip & {"alibabacloud_dysmsapi20170525", "tencentcloud", "aiohttp", "requests"}
+
+    task = tmp_path / "task"
+    with zipfile.ZipFile(package_dir / "deployment.zip") as package:
+        package.extractall(task)
+    clean = tmp_path / "venv"
+    venv.create(clean, with_pip=False)
+    runtime = _runtime_dir(tmp_path / "runtime")
+    layer_path = tmp_path / "opt" / "python"
+    probe = textwrap.dedent(
+        """
+        import json, os, sys
+        from alibabacloud_dysmsapi20170525.client import Client
+        from tencentcloud.sms.v20210111 import sms_client
+        from functions.notify.providers import aliyun, tencent
+        modules = [m for m in list(sys.modules.values()) if getattr(m, "__cached__", None)]
+        without = sorted(m.__name__ for m in modules
+                         if m.__file__.startswith(sys.argv[1]) and not os.path.exists(m.__cached__))
+        print(json.dumps({"aliyun": sys.modules[Client.__module__].__file__,
+                          "tencent": sms_client.__file__, "without_bytecode": without}))
+        """
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": f"{task}:{layer_path}:{runtime}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "WZ_STAGE": "prod",
+        "AWS_DEFAULT_REGION": "cn-northwest-1",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    }
+    result = subprocess.run(
+        [str(clean / "bin" / "python"), "-c", probe, str(layer_path)],
+        cwd=task,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["aliyun"].startswith(str(layer_path)), report
+    assert report["tencent"].startswith(str(layer_path)), report
+    assert report["without_bytecode"] == []
+
+
 def test_compile_adds_bytecode_the_interpreter_loads_without_looking_at_the_source(
     tmp_path: Path,
 ) -> None:

@@ -94,8 +94,26 @@ def _drivers() -> list[Callable[..., Any]]:
         test_api_mailbox.test_a_mail_with_a_photo_becomes_a_case_with_the_processed_photo_and_one_auto_reply,
         test_api_mailbox.test_a_reply_to_the_platforms_mail_joins_its_case_as_a_note_for_staff,
         test_api_mailbox.test_a_reply_answers_the_question_of_a_case_awaiting_the_citizen,
+        # … a staff member's download link (a presigned GET), retention deleting the files and
+        # the stored message, and the IMAP poller's new case and reply.
+        test_api_mailbox.test_staff_download_a_mailed_file_by_a_short_lived_link_with_its_original_name,
+        test_api_mailbox.test_retention_deletes_a_mailed_cases_files_and_stored_messages,
+        _mail_poll,
         _citizen_extras,
+        _sms_receipts,
     ]
+
+
+def _mail_poll(api: Api) -> None:
+    """The IMAP poller against the loopback server (tests/imap_fake.py): its own function's
+    calls (the password from the local setting, so no secret is read here)."""
+    from tests.api import test_api_mail_poll
+    from tests.imap_fake import environment, imap_server
+
+    with imap_server() as server, environment(server.environment()):
+        test_api_mail_poll.test_a_photo_and_an_answer_fetched_by_imap_take_the_same_paths_as_from_ses(
+            api, server
+        )
 
 
 def _citizen_extras(api: Api) -> None:
@@ -107,6 +125,36 @@ def _citizen_extras(api: Api) -> None:
     api.accept(first["case_id"], public=True)
     answer = api.post(f"/api/cases/{first['case_id']}/support")
     assert answer.status == 200, answer.body
+
+
+def _sms_receipts(api: Api) -> None:
+    """送达回执 on a stage with a domestic SMS provider (the fake of Alibaba Cloud's API): one
+    sent SMS awaits its receipt, and the job records it. The provider's secret is read first
+    by the test itself (its grant is the template's, wherever WZ_SMS_SECRET is set)."""
+    import json
+
+    from functions.storage import outbox_repo, secrets
+    from tests import provider_fakes as fakes
+
+    with fakes.sms_api() as sms, pytest.MonkeyPatch.context() as patch:
+        fakes.put_secret(fakes.SMS_SECRET, fakes.ALIYUN_KEYS)
+        fakes.stage(
+            patch,
+            WZ_SMS_PROVIDER="aliyun",
+            WZ_SMS_SECRET=fakes.SMS_SECRET,
+            WZ_SMS_TEMPLATES=json.dumps({"closed": "SMS_1"}),
+            WZ_SMS_ENDPOINT=sms.endpoint,
+        )
+        try:
+            secrets.fields(fakes.SMS_SECRET)
+            fakes.sent_sms("BIZ-1^0", api.now())
+            sms.answer("QuerySendDetails", 200, fakes.aliyun_details(3))
+            result = api.ok(api.post("/api/dev/jobs/sms-receipts"))["result"]
+            assert result["delivered"] == 1, result
+            assert outbox_repo.awaiting_receipt() == []
+        finally:
+            patch.undo()
+            fakes.restage()
 
 
 def _cold_caches(calls: Recorder, name: str) -> None:

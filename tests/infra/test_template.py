@@ -467,12 +467,19 @@ def test_processed_photos_are_served_from_the_private_uploads_bucket_through_med
     assert "request.uri = '/'" in resources["UploadsRewrite"]["Properties"]["FunctionCode"]
     api = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert api["WZ_UPLOADS_POST_URL"] == "/uploads"
-    # The API signs browsers' POSTs to uploads/; processing reads there and writes processed/.
+    # The API signs browsers' POSTs to uploads/ (and staff's downloads of a mailed case's
+    # files/); processing reads uploads/ and writes processed/.
     api_role = resources["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]
-    [api_media] = [s for s in api_role["Statement"] if s["Sid"].startswith("Media")]
-    assert api_media["Action"] == ["s3:PutObject"]
     bucket_arn = f"arn:${{AWS::Partition}}:s3:::wenzheng-{STAGE}-uploads"
-    assert api_media["Resource"] == {"Fn::Sub": f"{bucket_arn}/uploads/*"}
+    api_media = {
+        s["Resource"]["Fn::Sub"]: s["Action"]
+        for s in api_role["Statement"]
+        if s["Sid"].startswith("Media")
+    }
+    assert api_media == {
+        f"{bucket_arn}/uploads/*": ["s3:PutObject"],
+        f"{bucket_arn}/files/*": ["s3:GetObject"],
+    }
     role = resources["ProcessUploadRole"]["Properties"]["Policies"][0]["PolicyDocument"]
     granted = {
         s["Resource"]["Fn::Sub"]: s["Action"]
@@ -489,26 +496,27 @@ def test_mail_to_the_mailbox_is_stored_under_inbound_and_invokes_the_intake(
     built: dict[str, Any],
 ) -> None:
     """市长信箱 (issue 19 §1): SES's receipt rule (only with a MailboxAddress) stores each
-    message under inbound/ of the uploads bucket, which invokes receive_mail; a stored
-    message expires after a month; SES may write inbound/ only, for this account."""
+    message under inbound/ses/ of the uploads bucket, which invokes receive_mail (what the
+    IMAP poller stores under inbound/imap/ it processes itself: no S3 event); a stored
+    message expires after a month; SES may write inbound/ses/ only, for this account."""
     resources = built["Resources"]
     bucket = resources["UploadsBucket"]["Properties"]
     [_uploads, mail] = bucket["LifecycleConfiguration"]["Rules"]
     assert (mail["Prefix"], mail["ExpirationInDays"]) == ("inbound/", 30)
     [_photos, inbound] = bucket["NotificationConfiguration"]["LambdaConfigurations"]
     assert inbound["Function"] == {"Fn::GetAtt": ["ReceiveMail", "Arn"]}
-    assert inbound["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "inbound/"}]
+    assert inbound["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "inbound/ses/"}]
     assert "InboundMailInvokePermission" in resources["UploadsBucket"]["DependsOn"]
     permission = resources["InboundMailInvokePermission"]["Properties"]
     assert permission["FunctionName"] == {"Ref": "ReceiveMail"}
     statements = resources["UploadsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     [ses] = [s for s in statements if s.get("Principal") == {"Service": "ses.amazonaws.com"}]
     assert ses["Action"] == "s3:PutObject"
-    assert ses["Resource"] == {"Fn::Sub": "${UploadsBucket.Arn}/inbound/*"}
+    assert ses["Resource"] == {"Fn::Sub": "${UploadsBucket.Arn}/inbound/ses/*"}
     rule = resources["MailboxRule"]
     assert rule["Condition"] == resources["MailboxRuleSet"]["Condition"] == "HasMailbox"
     [action] = rule["Properties"]["Rule"]["Actions"]
-    assert action["S3Action"]["ObjectKeyPrefix"] == "inbound/"
+    assert action["S3Action"]["ObjectKeyPrefix"] == "inbound/ses/"
     assert rule["Properties"]["Rule"]["Recipients"] == [{"Ref": "MailboxAddress"}]
     env = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert env["WZ_MAILBOX_ADDRESS"] == {"Ref": "MailboxAddress"}

@@ -130,7 +130,7 @@ def test_outbox_retries_with_backoff_then_dead_letters(
     )
     message.save()
 
-    def refuse(to: str, body: str) -> str:
+    def refuse(to: str, body: str, **_: object) -> str:
         raise adapter.DeliveryFailed("provider down")
 
     monkeypatch.setattr(adapter, "send_sms", refuse)

@@ -247,7 +247,7 @@ def _sms_texts(title: str = LONG_TITLE, lead: str = LONG_NAME) -> dict[str, str]
     for template, case in _citizen_cases().items():
         sms = _citizen_text(template, _dressed(case, title, lead)).sms
         assert sms is not None, template
-        texts[template] = sms
+        texts[template] = sms.text
     for rung in DEFAULT_LADDER:
         for clock_name in ("response", "reply"):
             for recipient in ("handler", "spokesperson", "leader", "coordinator"):
@@ -262,7 +262,7 @@ def _sms_texts(title: str = LONG_TITLE, lead: str = LONG_NAME) -> dict[str, str]
                     console_url="https://wenzheng.example/staff.html",
                 )
                 if text.sms is not None:
-                    texts[f"{rung.code}/{clock_name}/{recipient}"] = text.sms
+                    texts[f"{rung.code}/{clock_name}/{recipient}"] = text.sms.text
     return texts
 
 
@@ -279,6 +279,57 @@ def test_every_sms_template_fits_one_segment() -> None:
     assert "查询码ABCD2345" in texts["received"]
     extended = _citizen_cases()["extended"].assignment
     assert extended is not None and templates.local(extended.reply_due_at) in texts["extended"]
+
+
+def _sms_messages(title: str = LONG_TITLE, lead: str = LONG_NAME) -> list[templates.Sms]:
+    """Every SMS the templates can produce (as ``_sms_texts``), with kind and parameters."""
+    found = [
+        sms
+        for template, case in _citizen_cases().items()
+        if (sms := _citizen_text(template, _dressed(case, title, lead)).sms) is not None
+    ]
+    for rung in DEFAULT_LADDER:
+        for clock_name in ("response", "reply"):
+            text = templates.ladder(
+                rung,
+                clock_name,
+                _dressed(assigned(), title, lead),
+                recipient="handler",
+                department_name=lead,
+                due_at=T0,
+                link=None,
+                console_url="https://wenzheng.example/staff.html",
+            )
+            found += [text.sms] if text.sms is not None else []
+    return [*found, templates.otp_sms("123456")]
+
+
+def test_a_domestic_provider_sends_the_same_words_as_sns_from_the_approved_template() -> None:
+    """国内短信: the template and its parameters make exactly the text SNS sends, whole (no
+    value so long that the text is cut), and every kind sent has a template to file."""
+    messages = _sms_messages()
+    assert {"received", "ladder_due", "ladder_overdue", "citizen_otp"} <= {m.kind for m in messages}
+    for sms in messages:
+        assert sms.kind in templates.SMS_TEMPLATES
+        assert [name for name, _ in sms.params] == list(templates.sms_param_names(sms.kind))
+        whole = templates.sms_signature() + templates.sms_text(sms.kind, dict(sms.params))
+        assert whole == sms.text, sms.kind
+        assert all(len(value) <= templates.SMS_PARAM_LIMIT for _, value in sms.params)
+
+
+def test_every_sms_template_is_in_the_operations_guide_as_it_must_be_filed() -> None:
+    """docs/OPERATIONS.md lists each kind with the exact text to file for approval."""
+    from pathlib import Path
+
+    guide = (Path(__file__).parents[2] / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
+    section = guide.split("### Domestic SMS templates", 1)[1].split("\n#", 1)[0]
+    rows = {
+        cells[0].strip("` "): cells[1].strip()
+        for line in section.splitlines()
+        if line.startswith("| `")
+        for cells in [line.strip("|").split("|")]
+    }
+    assert rows == templates.SMS_TEMPLATES
 
 
 def test_the_adapter_refuses_an_sms_over_one_segment_without_calling_the_provider() -> None:

@@ -60,12 +60,51 @@ export function showCase(panel, c, message, env) {
       showcaseSection(c, env),
       caseContent(c),
       photosSection(c, { actions: hidePhoto(c, env) }),
+      filesSection(c, env),
       infoRequestsSection(c.info_requests),
       contactSection(c.contact),
       assignmentBox(a),
       repliesSection(c.replies, { photoActions: hidePhoto(c, env) }),
       timelineSection(c.events || c.timeline, { title: '全部事件记录' })));
   panel.focus({ preventScroll: true });
+}
+
+const fileSize = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
+
+/** 来信附件 (市长信箱): a mailed case's files that are not photos, for staff only. 下载 asks for a
+ * link good for a minute (GET /api/staff/cases/{id}/files/{n}) and follows it: the file comes
+ * as a download from the private bucket, never shown on this page. */
+function filesSection(c, env) {
+  const files = c.files || [];
+  if (!files.length) return null;
+  const status = h('p', { class: 'field-error', role: 'alert', hidden: true });
+  const item = (f, n) => {
+    const meta = h('span', { class: 'muted' }, ` · ${fileSize(f.size)}${f.kept ? '' : ' · 超过大小上限，未保存'}`);
+    if (!f.kept) return h('li', null, h('span', null, f.name), meta);
+    const button = h('button', { type: 'button', class: 'btn btn-secondary btn-small file-download' }, '下载');
+    button.setAttribute('aria-label', `下载附件 ${f.name}`);
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      status.hidden = true;
+      try {
+        const link = await staffGet(`/api/staff/cases/${encodeURIComponent(c.case_id)}/files/${n}`);
+        window.location.assign(link.url);
+      } catch (err) {
+        if (!(env.failed && env.failed(err))) {
+          status.textContent = err.message;
+          status.hidden = false;
+        }
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return h('li', null, h('span', null, f.name), meta, ' ', button);
+  };
+  return h('section', { class: 'panel case-files' },
+    h('h2', null, '来信附件（仅工作人员可见）'),
+    h('ul', { class: 'plain-list' }, files.map(item)),
+    status,
+    h('p', { class: 'hint' }, '附件来自留言人的邮件，未经审查：打开前请先查杀病毒。下载链接一分钟内有效。'));
 }
 
 /** 并件不满意: the citizens of merged cases not satisfied with this case's latest reply. */

@@ -55,6 +55,7 @@ def new_case(
     photos: Sequence[Photo] = (),
     holder: str = CITY,
     files: Sequence[CaseFile] = (),
+    mail_message: str | None = None,
 ) -> TransitionResult:
     """A new case, its first event and the citizen's receipt. The event holds digests, never
     the contact data: the text's SHA-256 and the contact's salted reference (``contact_salt``
@@ -64,7 +65,8 @@ def new_case(
     one the place settled (functions/domain/geo.py ``place``), ``district_claimed`` the
     citizen's choice when the place contradicts it. ``holder``: the platform whose queue it
     goes to first (functions/domain/platforms.py ``route``). ``files``: a mailed case's
-    attachments other than photos, for staff only."""
+    attachments other than photos, for staff only; ``mail_message``: where the message it came
+    in is stored."""
     if actor.role not in ACTION.actors:
         raise Forbidden("无权提交诉求", "may not submit", "forbidden")
     if not (contact.phone or contact.email):
@@ -98,6 +100,7 @@ def new_case(
         media_link=media_link,
         photos=list(photos),
         files=list(files),
+        mail_messages=[mail_message] if mail_message else [],
         holder=holder,
         triage=new_triage(now, rules),
     )

@@ -82,6 +82,10 @@ class Settings:
     # (the local stage's .chalice/config.json, for ``make run``'s demo accounts) or ``none``
     # turns the second factor off.
     staff_totp_roles: frozenset[str] = frozenset(DEFAULT_TOTP_ROLES)
+    # The KMS key that seals each enrolled TOTP secret (functions/storage/factor_key.py): its
+    # ARN in a deployment (infra/template.py ``TotpKey``), an alias locally (the local stack
+    # and the tests make it in moto: infra/bootstrap.py ``create_totp_key``).
+    totp_key: str = "alias/wenzheng-local-totp"
     # 市长信箱 by e-mail (§17): the address citizens write to (SES receipt rule → the uploads
     # bucket's ``inbound/``), set as Reply-To of the platform's mails about a case so that a
     # reply joins it; empty: no Reply-To (the intake still reads what the rule stores). Where
@@ -152,6 +156,7 @@ def settings() -> Settings:
         map_tiles_attribution=env.get("WZ_MAP_TILES_ATTRIBUTION", "").strip(),
         map_tiles_max_zoom=int(env.get("WZ_MAP_TILES_MAX_ZOOM", "18")),
         staff_totp_roles=_roles(env.get("WZ_STAFF_TOTP_ROLES")),
+        totp_key=env.get("WZ_TOTP_KEY", "").strip() or f"alias/wenzheng-{stage or 'local'}-totp",
         clock_frozen_at=_instant(env.get("WZ_CLOCK_FROZEN_AT", "")) if stage == "local" else None,
     )
 

@@ -32,6 +32,8 @@ class Access:
     exports: tuple[str, ...] = ()  # s3 actions on the export bucket's objects
     # s3 actions on the uploads bucket's objects, by key prefix (uploads/, processed/)
     media: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # kms actions on the key that seals the staff TOTP secrets (functions/storage/factor_key.py)
+    totp_key: tuple[str, ...] = ()
 
 
 _BOARD = tuple(
@@ -124,6 +126,9 @@ FUNCTIONS: dict[str, Access] = {
         exports=("s3:PutObject", "s3:GetObject"),
         # A presigned POST is authorised as the role that signed it: the browser's upload.
         media=(("uploads/", ("s3:PutObject",)),),
+        # The staff second factor (§17): a secret sealed at enrolment, opened per code. No
+        # other function may use the key.
+        totp_key=("kms:Encrypt", "kms:Decrypt"),
     ),
     # Photo processing (S3 event): read the upload, write its versions, mark the slot and
     # the case it is attached to.

@@ -152,11 +152,14 @@ def open_session() -> dict[str, Any]:
             "`POST /api/staff/session`; with `recovery_codes_left` after a recovery code). "
             "401 `step_expired` (unknown, used or expired step token), `code_rejected`, "
             "`recovery_code_rejected`; the fifth wrong answer in a row locks the account for "
-            "15 minutes and tells the admins: 429 `second_factor_locked`."
+            "15 minutes and tells the admins: 429 `second_factor_locked`. The secret is kept "
+            "sealed by the deployment's KMS key, bound to the account: 409 "
+            "`second_factor_unreadable` when it does not open for this account (an admin "
+            "resets it)."
         ),
         request="staff-session-verify",
         responses={200: answer("StaffSession")},
-        errors=(400, 401, 413, 415, 429, 503),
+        errors=(400, 401, 409, 413, 415, 429, 503),
     ),
 )
 def verify_session() -> dict[str, Any]:

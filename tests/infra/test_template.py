@@ -325,6 +325,31 @@ def test_every_variable_the_template_sets_is_one_settings_reads(built: dict[str,
         assert props["FunctionName"] == template.lambda_name(STAGE, name)
 
 
+def test_the_totp_key_is_the_deployments_own_and_only_the_api_is_told_of_it(
+    built: dict[str, Any],
+) -> None:
+    """§17: the staff TOTP secrets are sealed by a symmetric key of this stack (rotated
+    yearly, kept if the stack goes), named by an alias; the API function reads its ARN."""
+    [(logical, key)] = _resources(built, "AWS::KMS::Key").items()
+    assert key["DeletionPolicy"] == "Retain" and key["Properties"]["EnableKeyRotation"]
+    [alias] = _resources(built, "AWS::KMS::Alias").values()
+    assert alias["Properties"] == {
+        "AliasName": f"alias/wenzheng-{STAGE}-totp",
+        "TargetKeyId": {"Ref": logical},
+    }
+    told = sorted(
+        name
+        for name in template.function_names()
+        if "WZ_TOTP_KEY"
+        in built["Resources"][template.function_logical_id(name)]["Properties"]["Environment"][
+            "Variables"
+        ]
+    )
+    assert told == ["api_handler"]
+    api = built["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert api["WZ_TOTP_KEY"] == {"Fn::GetAtt": [logical, "Arn"]}
+
+
 def test_ses_feedback_reaches_the_topic_the_ses_events_function_listens_to(
     built: dict[str, Any],
 ) -> None:

@@ -34,6 +34,8 @@ class Access:
     media: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # kms actions on the key that seals the staff TOTP secrets (functions/storage/factor_key.py)
     totp_key: tuple[str, ...] = ()
+    # secretsmanager:GetSecretValue on the OIDC client secret the stack parameter names
+    oidc_client_secret: bool = False
 
 
 _BOARD = tuple(
@@ -129,6 +131,8 @@ FUNCTIONS: dict[str, Access] = {
         # The staff second factor (§17): a secret sealed at enrolment, opened per code. No
         # other function may use the key.
         totp_key=("kms:Encrypt", "kms:Decrypt"),
+        # Single sign-on (§17): the client secret the token endpoint authenticates it by.
+        oidc_client_secret=True,
     ),
     # Photo processing (S3 event): read the upload, write its versions, mark the slot and
     # the case it is attached to.

@@ -251,6 +251,20 @@ def policy_statements(name: str, stage: str) -> list[dict[str, Any]]:
                 "Condition": {"StringEquals": {"kms:EncryptionContext:purpose": TOTP_KEY_PURPOSE}},
             }
         )
+    if access.oidc_client_secret:
+        statements.append(
+            {
+                "Sid": "OidcClientSecret",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                # A secret's ARN ends in "-" and six random characters. With no single sign-on
+                # (the parameter empty) this names no secret.
+                "Resource": sub(
+                    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
+                    "secret:${OidcClientSecretName}-??????"
+                ),
+            }
+        )
     if access.send_email:
         base = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
         statements.append(
@@ -330,6 +344,11 @@ def environment(name: str, stage: str) -> dict[str, Any]:
         )
     if permissions.FUNCTIONS[name].totp_key:
         variables["WZ_TOTP_KEY"] = {"Fn::GetAtt": ["TotpKey", "Arn"]}
+    if permissions.FUNCTIONS[name].oidc_client_secret:
+        variables["WZ_OIDC_ISSUER"] = {"Ref": "OidcIssuer"}
+        variables["WZ_OIDC_CLIENT_ID"] = {"Ref": "OidcClientId"}
+        variables["WZ_OIDC_CLIENT_SECRET"] = {"Ref": "OidcClientSecretName"}
+        variables["WZ_OIDC_TRUST_MFA"] = {"Ref": "OidcTrustMfa"}
     return variables
 
 
@@ -1189,6 +1208,32 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "Type": "String",
         "Default": "",
         "Description": "Shown on the map under the tiles, e.g. the map's source and 审图号",
+    },
+    "OidcIssuer": {
+        "Type": "String",
+        "Default": "",
+        "Description": "Staff single sign-on: the government identity provider's OpenID Connect "
+        "issuer (https, as its discovery document names it); empty: the e-mailed link only",
+        "AllowedPattern": r"^$|^https://[^\s]+$",
+    },
+    "OidcClientId": {
+        "Type": "String",
+        "Default": "",
+        "Description": "Staff single sign-on: the client id the IdP registered for the platform",
+    },
+    "OidcClientSecretName": {
+        "Type": "String",
+        "Default": "",
+        "Description": "Staff single sign-on: the name of the Secrets Manager secret holding the "
+        "client secret (a plain string)",
+        "AllowedPattern": r"^[A-Za-z0-9/_+=.@-]*$",
+    },
+    "OidcTrustMfa": {
+        "Type": "String",
+        "Default": "0",
+        "AllowedValues": ["0", "1"],
+        "Description": "1: a sign-in through the IdP whose ID token asserts MFA (amr mfa) skips "
+        "the TOTP step",
     },
     "SmsMonthlySpendLimit": {
         "Type": "Number",

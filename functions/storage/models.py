@@ -418,6 +418,10 @@ class TokenModel(Model):
     # ``tries``) and a citizen session (the phone key it was opened for).
     tries = NumberAttribute(null=True)
     phone_key = UnicodeAttribute(null=True)
+    # Staff single sign-on (functions/services/staff_oidc.py): a sign-in's ``state`` record
+    # (purpose ``oidc-state``, ten minutes, used once) keeps its PKCE verifier and nonce.
+    code_verifier = UnicodeAttribute(null=True)
+    nonce = UnicodeAttribute(null=True)
 
 
 class IdempotencyModel(Model):

@@ -225,7 +225,11 @@ def policies() -> dict[str, list[dict[str, Any]]]:
     from infra import template
 
     built = template.build(STAGE)
-    parameters = {"SenderAddress": settings().mail_sender, "DomainName": "wenzheng.example"}
+    parameters = {
+        "SenderAddress": settings().mail_sender,
+        "DomainName": "wenzheng.example",
+        "OidcClientSecretName": "wenzheng/prod/oidc-client",
+    }
     found: dict[str, list[dict[str, Any]]] = {}
     for name in template.function_names():
         role = built["Resources"][template.role_logical_id(name)]

@@ -5,21 +5,29 @@ link, enrols (QR code, the secret for typing in, 10 recovery codes), gives the c
 authenticator would show (pyotp, from the secret the page shows, at the stack's clock) and
 reaches the console; signs out and in again with a code; a recovery code works once. The
 admin (outside the policy: the link alone) resets the coordinator's second factor from the
-directory on admin.html, the reset is recorded today, and the next sign-in enrols afresh."""
+directory on admin.html, the reset is recorded today, and the next sign-in enrols afresh. With
+the city's identity provider configured (a fake one on a loopback port), the sign-in page
+offers single sign-on: the operator reaches the console through it, the coordinator still
+the second step."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import boto3
 import pyotp
 import pytest
 from playwright.sync_api import expect
 
+from infra.local_stack import REGION
+from tests import fake_idp
 from tests.browser.conftest import PageProblems
 from tests.browser.test_pages import assert_clean, outbox_hrefs, outbox_link
-from tests.localstack import Stack, start, stop
+from tests.fake_idp import FakeIdp
+from tests.localstack import STILL_AT, Stack, start, stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
@@ -29,12 +37,31 @@ AUDITOR = "auditor@wenzheng.example"
 
 
 @pytest.fixture(scope="module")
-def totp_stack() -> Iterator[Stack]:
+def idp() -> Iterator[FakeIdp]:
+    """The city's identity provider (single sign-on), on a loopback port."""
+    with fake_idp.running(lambda: STILL_AT, COORDINATOR) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def totp_stack(idp: FakeIdp) -> Iterator[Stack]:
     running = start(
         "--empty",  # the demo city's staff and taxonomy, none of its cases
-        env={"WZ_STAFF_TOTP_ROLES": "coordinator"},
+        env={
+            "WZ_STAFF_TOTP_ROLES": "coordinator",
+            "WZ_OIDC_ISSUER": idp.issuer,
+            "WZ_OIDC_CLIENT_ID": fake_idp.CLIENT_ID,
+            "WZ_OIDC_CLIENT_SECRET": fake_idp.SECRET_NAME,
+        },
     )
     try:
+        boto3.client(
+            "secretsmanager",
+            endpoint_url=running.moto,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ).create_secret(Name=fake_idp.SECRET_NAME, SecretString=fake_idp.CLIENT_SECRET)
         yield running
     finally:
         if running.process.poll() is None:
@@ -175,3 +202,26 @@ def _enrolled(stack: Stack) -> bool:
     assert status == 200, staff
     [coordinator] = [s for s in staff["items"] if s["email"] == COORDINATOR]
     return bool(coordinator["second_factor"] == "enrolled")
+
+
+def test_single_sign_on_through_the_citys_idp_and_the_second_step_after_it(
+    totp_stack: Stack, idp: FakeIdp, desktop: tuple[Any, PageProblems]
+) -> None:
+    stack = totp_stack
+    page, problems = desktop
+    idp.email = "operator@wenzheng.example"  # outside the policy: the IdP alone
+    page.goto(stack.url("/staff.html"))
+    page.get_by_role("link", name="使用政务服务统一身份认证登录").click()
+    expect(page.locator(".staff-email")).to_have_text("operator@wenzheng.example")
+    assert page.url.startswith(stack.url("/staff.html"))
+    sign_out(page)
+
+    idp.email = COORDINATOR  # the policy names coordinators: the TOTP step follows
+    page.get_by_role("link", name="使用政务服务统一身份认证登录").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^(设置|输入)动态验证码$"))
+    expect(page.locator(".staff-email")).to_have_count(0)
+    # The only requests off the stack's origin were the browser's visits to the IdP.
+    assert {u.split("/realms/")[0] for u in problems.off_origin(stack.base)} == {
+        idp.issuer.split("/realms/")[0]
+    }
+    assert_clean(problems)

@@ -235,20 +235,24 @@ def oidc_options() -> dict[str, Any]:
             "Opened by the browser: a redirect to the identity provider's authorization "
             "endpoint (OpenID Connect authorization code flow with PKCE S256, a `state` kept "
             "10 minutes and used once, a `nonce`; scope `openid email`). 404 "
-            "`oidc_not_configured` where the deployment has no IdP; 503 `idp_unavailable` "
-            "when its discovery document cannot be read."
+            "`oidc_not_configured` where the deployment has no IdP; 429 past the sign-in "
+            "limit per address (`signin_ip`, shared with `POST /api/staff/sign-in`); 503 "
+            "`idp_unavailable` when its discovery document cannot be read."
         ),
         responses={
             302: _found("the IdP's authorization endpoint with the request"),
             "default": error_answer("An error in the `/api` envelope"),
         },
-        errors=(404, 503),
+        errors=(404, 429, 503),
     ),
 )
 def oidc_start() -> Response:
-    from functions.services import staff_oidc
+    from functions.services import rate_limits, staff_oidc
 
-    return _redirect(staff_oidc.start(now()))
+    at = now()
+    # Each start keeps a state for ten minutes: counted as the e-mailed link's requests are.
+    rate_limits.hit("signin_ip", ip(staff), at, route="/api/staff/oidc/start")
+    return _redirect(staff_oidc.start(at))
 
 
 @route(

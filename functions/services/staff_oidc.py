@@ -105,7 +105,10 @@ def callback(params: dict[str, str], now: datetime) -> str:
     if not configured():
         raise _not_configured()
     if params.get("error"):
-        raise _rejected(f"the IdP answered {params['error'][:64]}", "oidc_denied")
+        said = "".join(
+            ch for ch in params["error"][:64] if (ch.isascii() and ch.isalnum()) or ch == "_"
+        )
+        raise _rejected(f"the IdP answered {said}", "oidc_denied")
     for name in ("state", "code"):
         if not params.get(name):
             raise invalid_field(name, "统一身份认证的回调缺少参数", f"{name} is required")

@@ -238,3 +238,21 @@ def test_the_second_step_follows_unless_the_deployment_trusts_the_idps_mfa(
     # The e-mailed link is no IdP sign-in: the second step as ever.
     link = api.sign_in_token(STAFF["operator"])
     assert api.ok(api.post("/api/staff/session", {"token": link}))["step"] == "enrol"
+
+
+def test_starting_sign_ins_counts_against_the_sign_in_limit_per_address(
+    sso: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each start keeps a state for ten minutes: a flood of them from one address is refused
+    like a flood of e-mailed link requests (``signin_ip``, shared with them)."""
+    from functions.settings import settings
+
+    api = sso
+    monkeypatch.setenv("WZ_RATE_LIMITS_ENABLED", "1")  # the suite runs with them off
+    monkeypatch.setenv("WZ_RATE_LIMITS", "signin_ip=2/1h")
+    settings.cache_clear()
+    assert settings().rate_limits_enabled
+    start(api)
+    api.ok(api.post("/api/staff/sign-in", {"email": STAFF["operator"]}), 202)
+    refused = api.get("/api/staff/oidc/start")
+    assert refused.status == 429 and refused.code == "rate_limited"

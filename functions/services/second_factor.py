@@ -22,6 +22,7 @@ from functions.domain.errors import (
     InvalidRequest,
     TooManyRequests,
     Unauthorized,
+    Unavailable,
 )
 from functions.domain.second_factor import Step
 from functions.settings import settings
@@ -99,7 +100,7 @@ def begin(account: StaffAccount, now: datetime) -> dict[str, Any]:
     uri = rules.uri(secret, account.email, directory.taxonomy().platform_name or "网络问政")
     store.start_enrolment(
         account.email,
-        factor_key.seal(secret, account.email),  # stored sealed, shown this once
+        _seal(secret, account.email),  # stored sealed, shown this once
         {rules.recovery_digest(account.email, c) for c in codes},
         store.step_item(token, email=account.email, step=Step.ENROL, now=now, expires_at=expires),
     )
@@ -151,7 +152,7 @@ def verify(
             raise _failure(account, now, recovery=False)
         sealed = found.pending if factor_key.sealed(found.pending) else None
         if not store.confirm_enrolment(
-            email, found.pending, matched, now, sealed or factor_key.seal(pending, email)
+            email, found.pending, matched, now, sealed or _seal(pending, email)
         ):
             raise _step_expired()  # a reset or a newer enrolment replaced this one
     elif recovery is not None:
@@ -168,7 +169,7 @@ def verify(
         # A secret stored in the clear (enrolled before secrets were sealed) is sealed now.
         reseal = None
         if matched is not None and not factor_key.sealed(found.secret):
-            reseal = factor_key.seal(secret, email)
+            reseal = _seal(secret, email)
         if matched is None or not store.accept_step(email, found.secret, matched, reseal):
             raise _failure(account, now, recovery=False)
     if not tokens.consume(body["step_token"], now):
@@ -179,9 +180,27 @@ def verify(
     return opened
 
 
+def _key_unusable(error: factor_key.KeyUnusable) -> Unavailable:
+    logging.getLogger("wenzheng.security").error("totp_key_unusable", extra={"reason": str(error)})
+    return Unavailable(
+        "动态验证码服务暂时不可用，请稍后再试",
+        "the second factor's key cannot be used",
+        "unavailable",
+    )
+
+
+def _seal(secret: str, email: str) -> str:
+    try:
+        return factor_key.seal(secret, email)
+    except factor_key.KeyUnusable as error:
+        raise _key_unusable(error) from error
+
+
 def _unseal(stored: str, email: str) -> str:
     try:
         return factor_key.unseal(stored, email)
+    except factor_key.KeyUnusable as error:
+        raise _key_unusable(error) from error
     except factor_key.Unreadable as error:
         # Someone's stored secret moved to another account, or the key is gone: operators look.
         logging.getLogger("wenzheng.security").warning("second_factor_unreadable")

@@ -29,6 +29,32 @@ class Unreadable(Exception):
     damaged value, or another key's)."""
 
 
+class KeyUnusable(Exception):
+    """The key cannot be used now: disabled, pending deletion, or not granted to this function
+    (an operator's matter, not the account's: the sign-in is answered 503)."""
+
+
+# KMS's answers that say so (a throttled or failing KMS is a transient failure as any AWS
+# dependency's: functions/storage/failures.py).
+_UNUSABLE = frozenset(
+    {
+        "DisabledException",
+        "KMSInvalidStateException",
+        "KeyUnavailableException",
+        "AccessDeniedException",
+        "NotFoundException",  # sealing with a key that no longer exists
+    }
+)
+
+
+def _unusable(error: Exception) -> KeyUnusable | None:
+    from botocore.exceptions import ClientError
+
+    if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in _UNUSABLE:
+        return KeyUnusable(str(error.response["Error"]["Code"]))
+    return None
+
+
 @cache
 def _client() -> Any:
     import boto3  # only the API function seals or opens a secret
@@ -53,11 +79,17 @@ def sealed(stored: str) -> bool:
 
 def seal(secret: str, email: str) -> str:
     """The stored form of ``email``'s TOTP secret."""
-    answer = _client().encrypt(
-        KeyId=settings().totp_key,
-        Plaintext=secret.encode("ascii"),
-        EncryptionContext=_context(email),
-    )
+    try:
+        answer = _client().encrypt(
+            KeyId=settings().totp_key,
+            Plaintext=secret.encode("ascii"),
+            EncryptionContext=_context(email),
+        )
+    except Exception as error:
+        unusable = _unusable(error)
+        if unusable is not None:
+            raise unusable from error
+        raise
     return PREFIX + base64.b64encode(answer["CiphertextBlob"]).decode("ascii")
 
 
@@ -79,4 +111,9 @@ def unseal(stored: str, email: str) -> str:
         client.exceptions.NotFoundException,  # its key deleted (locally: a restarted moto)
     ) as error:
         raise Unreadable(f"the second factor of {email} does not open") from error
+    except Exception as error:
+        unusable = _unusable(error)
+        if unusable is not None:
+            raise unusable from error
+        raise
     return bytes(answer["Plaintext"]).decode("ascii")

@@ -347,3 +347,42 @@ def test_a_sealed_secret_opens_only_for_its_own_account(enforced: Api) -> None:
     assert "重置" in refused.error["message"]
     api.ok(api.post(f"/api/admin/staff/{STAFF['auditor']}/reset-totp", {}, admin))
     assert first_step(api, "auditor")["step"] == "enrol"
+
+
+def test_a_disabled_key_is_an_outage_not_a_wrong_code(
+    enforced: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key disabled (or pending deletion, or not granted): 503 and an ERROR line for the
+    operators, no failure counted against the account; usable again, the code works. (moto
+    does not refuse a disabled key: KMS's answer is played here.)"""
+    import json
+
+    from botocore.exceptions import ClientError
+    from chalice.test import Client
+
+    from app import app
+    from functions.storage import factor_key
+
+    api = enforced
+    secret, _, _ = enrol(api, "coordinator")
+    api.advance(timedelta(minutes=1))
+    step = first_step(api, "coordinator")
+
+    def disabled(**_: Any) -> Any:
+        error = {"Error": {"Code": "DisabledException", "Message": "key is disabled"}}
+        raise ClientError(error, "Decrypt")  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(factor_key._client(), "decrypt", disabled)
+        # The suite's client fails a test on any 5xx: this one goes through a client of its own.
+        with Client(app, stage_name="local") as own:
+            body = {"step_token": step["step_token"], "code": code_at(secret, api.now())}
+            answer = own.http.post(
+                "/api/staff/session/verify",
+                headers={"Content-Type": "application/json"},
+                body=json.dumps(body).encode(),
+            )
+    assert answer.status_code == 503
+    assert json.loads(answer.body)["error"]["code"] == "unavailable"
+    assert stored(STAFF["coordinator"]).totp_failures in (None, 0)
+    api.ok(verify(api, step, code=code_at(secret, api.now())))

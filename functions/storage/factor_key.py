@@ -110,7 +110,7 @@ def unseal(stored: str, email: str) -> str:
         client.exceptions.IncorrectKeyException,
         client.exceptions.NotFoundException,  # its key deleted (locally: a restarted moto)
     ) as error:
-        raise Unreadable(f"the second factor of {email} does not open") from error
+        raise Unreadable("the stored second factor does not open for its account") from error
     except Exception as error:
         unusable = _unusable(error)
         if unusable is not None:

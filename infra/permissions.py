@@ -32,6 +32,10 @@ class Access:
     exports: tuple[str, ...] = ()  # s3 actions on the export bucket's objects
     # s3 actions on the uploads bucket's objects, by key prefix (uploads/, processed/)
     media: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # kms actions on the key that seals the staff TOTP secrets (functions/storage/factor_key.py)
+    totp_key: tuple[str, ...] = ()
+    # secretsmanager:GetSecretValue on the OIDC client secret the stack parameter names
+    oidc_client_secret: bool = False
 
 
 _BOARD = tuple(
@@ -150,6 +154,11 @@ FUNCTIONS: dict[str, Access] = {
         # A presigned POST is authorised as the role that signed it: the browser's upload; so
         # is a presigned GET: a staff member's download of a mailed case's file.
         media=(("uploads/", ("s3:PutObject",)), ("files/", ("s3:GetObject",))),
+        # The staff second factor (§17): a secret sealed at enrolment, opened per code. No
+        # other function may use the key.
+        totp_key=("kms:Encrypt", "kms:Decrypt"),
+        # Single sign-on (§17): the client secret the token endpoint authenticates it by.
+        oidc_client_secret=True,
     ),
     # Photo processing (S3 event): read the upload, write its versions, mark the slot and
     # the case it is attached to.

@@ -86,6 +86,20 @@ class Settings:
     # (the local stage's .chalice/config.json, for ``make run``'s demo accounts) or ``none``
     # turns the second factor off.
     staff_totp_roles: frozenset[str] = frozenset(DEFAULT_TOTP_ROLES)
+    # The KMS key that seals each enrolled TOTP secret (functions/storage/factor_key.py): its
+    # ARN in a deployment (infra/template.py ``TotpKey``), an alias locally (the local stack
+    # and the tests make it in moto: infra/bootstrap.py ``create_totp_key``).
+    totp_key: str = "alias/wenzheng-local-totp"
+    # Single sign-on through the city's government identity provider (OpenID Connect, §17),
+    # off unless an issuer is set: its issuer URL (its discovery document's ``issuer``), the
+    # client id the IdP registered for the platform, the Secrets Manager id of the client
+    # secret, whether the IdP's own multi-factor sign-in (``amr`` ``mfa``) stands in for the
+    # TOTP step, and the button's label on the sign-in page.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_trust_mfa: bool = False
+    oidc_label: str = "政务服务统一身份认证"
     # 市长信箱 by e-mail (§17): the address citizens write to (SES receipt rule → the uploads
     # bucket's ``inbound/``), set as Reply-To of the platform's mails about a case so that a
     # reply joins it; empty: no Reply-To (the intake still reads what the rule stores). Where
@@ -185,6 +199,12 @@ def settings() -> Settings:
         map_tiles_attribution=env.get("WZ_MAP_TILES_ATTRIBUTION", "").strip(),
         map_tiles_max_zoom=int(env.get("WZ_MAP_TILES_MAX_ZOOM", "18")),
         staff_totp_roles=_roles(env.get("WZ_STAFF_TOTP_ROLES")),
+        totp_key=env.get("WZ_TOTP_KEY", "").strip() or f"alias/wenzheng-{stage or 'local'}-totp",
+        oidc_issuer=env.get("WZ_OIDC_ISSUER", "").strip(),
+        oidc_client_id=env.get("WZ_OIDC_CLIENT_ID", "").strip(),
+        oidc_client_secret=env.get("WZ_OIDC_CLIENT_SECRET", "").strip(),
+        oidc_trust_mfa=env.get("WZ_OIDC_TRUST_MFA", "0").strip().lower() in ("1", "true", "yes"),
+        oidc_label=env.get("WZ_OIDC_LABEL", "").strip() or "政务服务统一身份认证",
         clock_frozen_at=_instant(env.get("WZ_CLOCK_FROZEN_AT", "")) if stage == "local" else None,
         sms_provider=_choice(env.get("WZ_SMS_PROVIDER"), "WZ_SMS_PROVIDER", SMS_PROVIDERS),
         sms_secret=env.get("WZ_SMS_SECRET", "").strip(),

@@ -1,5 +1,6 @@
 """Prepare an AWS account (moto locally) for the platform: tables from the model definitions,
-the city's taxonomy and departments, staff accounts, and the SES sender identity."""
+the city's taxonomy and departments, staff accounts, the SES sender identity and the KMS key
+that seals the staff TOTP secrets."""
 
 from __future__ import annotations
 
@@ -82,6 +83,25 @@ def verify_sender() -> None:
     boto3.client("sesv2", region_name=settings().region).create_email_identity(EmailIdentity=domain)
 
 
+def create_totp_key() -> None:
+    """The key ``WZ_TOTP_KEY`` names (an alias locally; a deployment's is infra/template.py
+    ``TotpKey``): made with its alias unless the alias exists."""
+    import boto3
+
+    from functions.settings import settings
+    from functions.storage import factor_key
+
+    alias = settings().totp_key
+    if not alias.startswith("alias/"):
+        return  # a key ARN: a deployment's own key
+    kms = boto3.client("kms", region_name=settings().region)
+    if any(a["AliasName"] == alias for a in kms.list_aliases()["Aliases"]):
+        return
+    key = kms.create_key(Description="wenzheng: staff TOTP secrets (local)")
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyMetadata"]["KeyId"])
+    factor_key.reset()
+
+
 def prepare(city: bool = True) -> None:
     """Tables, bucket and sender identity; and the city unless ``city`` is False (the local
     stack restoring a snapshot, which holds the city as it was last edited)."""
@@ -91,3 +111,4 @@ def prepare(city: bool = True) -> None:
     if city:
         load_city()
     verify_sender()
+    create_totp_key()

@@ -37,6 +37,10 @@ class Access:
     # "smtp" (WZ_SMTP_SECRET), "imap" (WZ_IMAP_PASSWORD_SECRET). A function that sends (the
     # outbox; a delivery-receipts job) names the ones it needs here.
     secrets: tuple[str, ...] = ()
+    # kms actions on the key that seals the staff TOTP secrets (functions/storage/factor_key.py)
+    totp_key: tuple[str, ...] = ()
+    # secretsmanager:GetSecretValue on the OIDC client secret the stack parameter names
+    oidc_client_secret: bool = False
 
 
 _BOARD = tuple(
@@ -155,6 +159,11 @@ FUNCTIONS: dict[str, Access] = {
         # A presigned POST is authorised as the role that signed it: the browser's upload; so
         # is a presigned GET: a staff member's download of a mailed case's file.
         media=(("uploads/", ("s3:PutObject",)), ("files/", ("s3:GetObject",))),
+        # The staff second factor (§17): a secret sealed at enrolment, opened per code. No
+        # other function may use the key.
+        totp_key=("kms:Encrypt", "kms:Decrypt"),
+        # Single sign-on (§17): the client secret the token endpoint authenticates it by.
+        oidc_client_secret=True,
     ),
     # Photo processing (S3 event): read the upload, write its versions, mark the slot and
     # the case it is attached to.

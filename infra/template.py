@@ -6,7 +6,8 @@
 (``make package`` runs both.) Chalice generates the functions, the REST API, the schedules
 and the SNS subscription; this adds what they run on: the DynamoDB tables (generated from the
 PynamoDB models, so a new model is a new table), the site's bucket and CloudFront, the export
-bucket, SES's configuration set and its SNS topic, the alarms, and, per function, a role whose
+bucket, SES's configuration set and its SNS topic, the KMS key of the staff TOTP secrets, the
+alarms, and, per function, a role whose
 policy is rendered from infra/permissions.py with this template's own ARNs.
 
 A deep merge replaces lists, adds keys to maps: the roles' ``Policies`` list replaces
@@ -81,6 +82,8 @@ TABLE_OPERATIONS = (
     "TransactWriteItems",
 )
 LOG_RETENTION_DAYS = 365
+# The encryption context every sealed TOTP secret carries (functions/storage/factor_key.py).
+TOTP_KEY_PURPOSE = "staff-totp"
 
 # -- partitions -------------------------------------------------------------------------------
 # Functions that exist only where SES does (Chalice generates them regardless: ``finish``).
@@ -321,6 +324,31 @@ def policy_statements(name: str, stage: str, china: bool = False) -> list[Any]:
                 ),
             }
         )
+    if access.totp_key:
+        statements.append(
+            {
+                "Sid": "TotpKey",
+                "Effect": "Allow",
+                "Action": list(access.totp_key),
+                "Resource": {"Fn::GetAtt": ["TotpKey", "Arn"]},
+                # Only under the context factor_key.py binds each secret to its account with.
+                "Condition": {"StringEquals": {"kms:EncryptionContext:purpose": TOTP_KEY_PURPOSE}},
+            }
+        )
+    if access.oidc_client_secret:
+        statements.append(
+            {
+                "Sid": "OidcClientSecret",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                # A secret's ARN ends in "-" and six random characters. With no single sign-on
+                # (the parameter empty) this names no secret.
+                "Resource": sub(
+                    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
+                    "secret:${OidcClientSecretName}-??????"
+                ),
+            }
+        )
     if china:
         # No SES and no SNS SMS in China: the providers' credentials instead.
         return statements + _secrets_statements(name)
@@ -426,6 +454,13 @@ def environment(name: str, stage: str, china: bool = False) -> dict[str, Any]:
         variables["WZ_ORIGIN_SECRET"] = sub(
             "{{resolve:secretsmanager:${OriginSecret}:SecretString}}"
         )
+    if permissions.FUNCTIONS[name].totp_key:
+        variables["WZ_TOTP_KEY"] = {"Fn::GetAtt": ["TotpKey", "Arn"]}
+    if permissions.FUNCTIONS[name].oidc_client_secret:
+        variables["WZ_OIDC_ISSUER"] = {"Ref": "OidcIssuer"}
+        variables["WZ_OIDC_CLIENT_ID"] = {"Ref": "OidcClientId"}
+        variables["WZ_OIDC_CLIENT_SECRET"] = {"Ref": "OidcClientSecretName"}
+        variables["WZ_OIDC_TRUST_MFA"] = {"Ref": "OidcTrustMfa"}
     return variables
 
 
@@ -460,6 +495,49 @@ def functions(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
         # CloudFront like everywhere.
         resources["RestAPI"] = {"Properties": {"EndpointConfiguration": "REGIONAL"}}
     return resources
+
+
+# -- the staff second factor's key -----------------------------------------------------------
+
+
+def totp_key(stage: str) -> dict[str, dict[str, Any]]:
+    """The symmetric KMS key that seals each staff TOTP secret (functions/storage/
+    factor_key.py), this deployment's own (KMS exists in the China regions too). Its policy
+    is the account's (IAM decides), and only the API function's role is granted Encrypt and
+    Decrypt (infra/permissions.py ``totp_key``). Retained on stack deletion: without it, no
+    enrolled secret opens again (every staff member would enrol afresh)."""
+    return {
+        "TotpKey": {
+            "Type": "AWS::KMS::Key",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "Description": f"wenzheng-{stage}: seals the staff TOTP secrets",
+                "EnableKeyRotation": True,
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AccountIam",
+                            "Effect": "Allow",
+                            "Principal": {
+                                "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+                            },
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        }
+                    ],
+                },
+            },
+        },
+        "TotpKeyAlias": {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {
+                "AliasName": f"alias/wenzheng-{stage}-totp",
+                "TargetKeyId": {"Ref": "TotpKey"},
+            },
+        },
+    }
 
 
 # -- site: buckets, CloudFront ---------------------------------------------------------------
@@ -1397,6 +1475,32 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "Default": "",
         "Description": "Shown on the map under the tiles, e.g. the map's source and 审图号",
     },
+    "OidcIssuer": {
+        "Type": "String",
+        "Default": "",
+        "Description": "Staff single sign-on: the government identity provider's OpenID Connect "
+        "issuer (https, as its discovery document names it); empty: the e-mailed link only",
+        "AllowedPattern": r"^$|^https://[^\s]+$",
+    },
+    "OidcClientId": {
+        "Type": "String",
+        "Default": "",
+        "Description": "Staff single sign-on: the client id the IdP registered for the platform",
+    },
+    "OidcClientSecretName": {
+        "Type": "String",
+        "Default": "",
+        "Description": "Staff single sign-on: the name of the Secrets Manager secret holding the "
+        "client secret (a plain string)",
+        "AllowedPattern": r"^[A-Za-z0-9/_+=.@-]*$",
+    },
+    "OidcTrustMfa": {
+        "Type": "String",
+        "Default": "0",
+        "AllowedValues": ["0", "1"],
+        "Description": "1: a sign-in through the IdP whose ID token asserts MFA (amr mfa) skips "
+        "the TOTP step",
+    },
     "SmsMonthlySpendLimit": {
         "Type": "Number",
         "Default": 50,
@@ -1540,6 +1644,7 @@ def build(stage: str, region: str | None = None) -> dict[str, Any]:
     parts = (
         tables(stage),
         functions(stage, china),
+        totp_key(stage),
         site(stage, china),
         exports(stage),
         photos(stage, china),

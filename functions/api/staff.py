@@ -21,6 +21,7 @@ from functions.api.spec import (
     STAFF,
     Spec,
     answer,
+    error_answer,
     page,
     path_param,
     query_param,
@@ -153,17 +154,150 @@ def open_session() -> dict[str, Any]:
             "`POST /api/staff/session`; with `recovery_codes_left` after a recovery code). "
             "401 `step_expired` (unknown, used or expired step token), `code_rejected`, "
             "`recovery_code_rejected`; the fifth wrong answer in a row locks the account for "
-            "15 minutes and tells the admins: 429 `second_factor_locked`."
+            "15 minutes and tells the admins: 429 `second_factor_locked`. The secret is kept "
+            "sealed by the deployment's KMS key, bound to the account: 409 "
+            "`second_factor_unreadable` when it does not open for this account (an admin "
+            "resets it)."
         ),
         request="staff-session-verify",
         responses={200: answer("StaffSession")},
-        errors=(400, 401, 413, 415, 429, 503),
+        errors=(400, 401, 409, 413, 415, 429, 503),
     ),
 )
 def verify_session() -> dict[str, Any]:
     from functions.services import staff_auth
 
     return staff_auth.verify_second_factor(body(staff, "staff-session-verify"), now())
+
+
+def _redirect(location: str) -> Response:
+    headers: dict[str, str | list[str]] = {
+        "Location": location,
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+    }
+    return Response(body="", status_code=302, headers=headers)
+
+
+def _found(description: str) -> dict[str, Any]:
+    return {
+        "description": "Found",
+        "headers": {"Location": {"description": description, "schema": {"type": "string"}}},
+    }
+
+
+@route(
+    staff,
+    "/api/staff/oidc",
+    spec=Spec(
+        summary="统一身份认证登录是否启用",
+        operation_id="staffOidcOptions",
+        tags=("staff",),
+        security=PUBLIC,
+        description=(
+            "Whether this deployment signs staff in through a government identity provider "
+            "(OpenID Connect, `WZ_OIDC_ISSUER`) beside the e-mailed link, and the label of "
+            "its button on the sign-in page."
+        ),
+        responses={
+            200: answer(
+                {
+                    "type": "object",
+                    "properties": {
+                        "enabled": {"type": "boolean"},
+                        "label": {"type": "string"},
+                        "start": {"type": "string", "description": "where the button goes"},
+                    },
+                    "required": ["enabled"],
+                }
+            )
+        },
+        errors=(503,),
+    ),
+)
+def oidc_options() -> dict[str, Any]:
+    from functions.services import staff_oidc
+    from functions.settings import settings
+
+    if not staff_oidc.configured():
+        return {"enabled": False}
+    return {"enabled": True, "label": settings().oidc_label, "start": "/api/staff/oidc/start"}
+
+
+@route(
+    staff,
+    "/api/staff/oidc/start",
+    spec=Spec(
+        summary="统一身份认证登录：跳转到身份认证平台",
+        operation_id="staffOidcStart",
+        tags=("staff",),
+        security=PUBLIC,
+        description=(
+            "Opened by the browser: a redirect to the identity provider's authorization "
+            "endpoint (OpenID Connect authorization code flow with PKCE S256, a `state` kept "
+            "10 minutes and used once, a `nonce`; scope `openid email`). 404 "
+            "`oidc_not_configured` where the deployment has no IdP; 429 past the sign-in "
+            "limit per address (`signin_ip`, shared with `POST /api/staff/sign-in`); 503 "
+            "`idp_unavailable` when its discovery document cannot be read."
+        ),
+        responses={
+            302: _found("the IdP's authorization endpoint with the request"),
+            "default": error_answer("An error in the `/api` envelope"),
+        },
+        errors=(404, 429, 503),
+    ),
+)
+def oidc_start() -> Response:
+    from functions.services import rate_limits, staff_oidc
+
+    at = now()
+    # Each start keeps a state for ten minutes: counted as the e-mailed link's requests are.
+    rate_limits.hit("signin_ip", ip(staff), at, route="/api/staff/oidc/start")
+    return _redirect(staff_oidc.start(at))
+
+
+@route(
+    staff,
+    "/api/staff/oidc/callback",
+    spec=Spec(
+        summary="统一身份认证登录：身份认证平台回调",
+        operation_id="staffOidcCallback",
+        tags=("staff",),
+        security=PUBLIC,
+        description=(
+            "The identity provider sends the browser back here with `code` and `state` (or "
+            "`error`). The state is spent, the code exchanged at the token endpoint over TLS "
+            "(the client secret from Secrets Manager, `client_secret_basic`, the PKCE "
+            "verifier), and the ID token's `iss`, `aud`/`azp`, `exp`, `iat` and `nonce` "
+            "checked (its signature is not: it came from the token endpoint over TLS, OIDC "
+            "Core §3.1.3.7 (6)). Its `email` must be an active staff account: then a redirect "
+            "to `staff.html#t=<single-use sign-in token>`, which goes on as an e-mailed link "
+            "does (`POST /api/staff/session`, the second step included unless "
+            "`WZ_OIDC_TRUST_MFA` is set and the ID token's `amr` holds `mfa`). 400 for a "
+            "missing `code` or `state`; 401 `oidc_denied` (the IdP answered an error), "
+            "`oidc_state_invalid` (unknown, used or expired state), `oidc_rejected` (the "
+            "code refused), `oidc_token_invalid` (a check failed); 403 `not_staff`; 404 "
+            "`oidc_not_configured`; 503 `idp_unavailable`."
+        ),
+        parameters=(
+            query_param("code", "the authorization code"),
+            query_param("state", "the state `start` sent"),
+            query_param("error", "the IdP's error code, instead of `code`"),
+        ),
+        responses={
+            302: _found("`<site>/staff.html#t=<sign-in token>`"),
+            "default": error_answer("An error in the `/api` envelope"),
+        },
+        errors=(400, 401, 403, 404, 503),
+    ),
+)
+def oidc_callback() -> Response:
+    from functions.services import staff_oidc
+
+    raw: dict[str, Any] = dict(staff.current_request.query_params or {})
+    # Not ``query``'s 200 characters: some IdPs' authorization codes are longer.
+    params = {n: str(raw[n])[:2048] for n in ("code", "state", "error") if raw.get(n)}
+    return _redirect(staff_oidc.callback(params, now()))
 
 
 @route(

@@ -33,7 +33,9 @@ class Factor:
     """The factor state of one account as stored (the secret never leaves the server after
     enrolment)."""
 
-    secret: str | None = None  # enrolled secret (base32)
+    # As stored: sealed by KMS (functions/storage/factor_key.py), or, if enrolled before
+    # sealing existed, the base32 secret itself; the service opens it to check a code.
+    secret: str | None = None  # enrolled secret
     pending: str | None = None  # a secret shown for enrolment, not yet confirmed by a code
     last_step: int | None = None  # the last time step a code was accepted for
     failures: int = 0  # wrong answers in a row

@@ -3,21 +3,30 @@ policy names (``WZ_STAFF_TOTP_ROLES``) gets a "second step" instead of a session
 (a fresh secret, its ``otpauth://`` URI and QR code, 10 recovery codes shown once) or a
 request for the 6-digit code. The page sends the step token back with the code
 (``POST /api/staff/session/verify``); the right code opens the session, and the first one
-completes enrolment. ``MAX_FAILURES`` wrong answers lock the account for ``LOCK_MINUTES`` and
-tell the admins. Rules in functions/domain/second_factor.py, storage in
-functions/storage/second_factor.py."""
+completes enrolment. The secret is stored sealed by KMS (functions/storage/factor_key.py:
+one Encrypt at enrolment, one Decrypt per code checked). ``MAX_FAILURES`` wrong answers lock
+the account for ``LOCK_MINUTES`` and tell the admins. Rules in
+functions/domain/second_factor.py, storage in functions/storage/second_factor.py."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from functions.domain import second_factor as rules
-from functions.domain.errors import FieldError, InvalidRequest, TooManyRequests, Unauthorized
+from functions.domain.errors import (
+    Conflict,
+    FieldError,
+    InvalidRequest,
+    TooManyRequests,
+    Unauthorized,
+    Unavailable,
+)
 from functions.domain.second_factor import Step
 from functions.settings import settings
-from functions.storage import directory, tokens
+from functions.storage import directory, factor_key, tokens
 from functions.storage import second_factor as store
 from functions.storage.codec import iso
 from functions.storage.directory import StaffAccount
@@ -91,7 +100,7 @@ def begin(account: StaffAccount, now: datetime) -> dict[str, Any]:
     uri = rules.uri(secret, account.email, directory.taxonomy().platform_name or "网络问政")
     store.start_enrolment(
         account.email,
-        secret,
+        _seal(secret, account.email),  # stored sealed, shown this once
         {rules.recovery_digest(account.email, c) for c in codes},
         store.step_item(token, email=account.email, step=Step.ENROL, now=now, expires_at=expires),
     )
@@ -135,10 +144,16 @@ def verify(
     if kind == Step.ENROL:
         if recovery is not None:
             raise _wrong(True)  # no recovery code works before enrolment completes
-        matched = rules.matching_step(found.pending, code, now, None) if found.pending else None
-        if matched is None or found.pending is None:
+        if found.pending is None:
             raise _failure(account, now, recovery=False)
-        if not store.confirm_enrolment(email, found.pending, matched, now):
+        pending = _unseal(found.pending, email)
+        matched = rules.matching_step(pending, code, now, None)
+        if matched is None:
+            raise _failure(account, now, recovery=False)
+        sealed = found.pending if factor_key.sealed(found.pending) else None
+        if not store.confirm_enrolment(
+            email, found.pending, matched, now, sealed or _seal(pending, email)
+        ):
             raise _step_expired()  # a reset or a newer enrolment replaced this one
     elif recovery is not None:
         if not found.enrolled:
@@ -149,8 +164,13 @@ def verify(
     else:
         if found.secret is None:
             raise _step_expired()  # reset meanwhile: sign in again to enrol
-        matched = rules.matching_step(found.secret, code, now, found.last_step)
-        if matched is None or not store.accept_step(email, found.secret, matched):
+        secret = _unseal(found.secret, email)
+        matched = rules.matching_step(secret, code, now, found.last_step)
+        # A secret stored in the clear (enrolled before secrets were sealed) is sealed now.
+        reseal = None
+        if matched is not None and not factor_key.sealed(found.secret):
+            reseal = _seal(secret, email)
+        if matched is None or not store.accept_step(email, found.secret, matched, reseal):
             raise _failure(account, now, recovery=False)
     if not tokens.consume(body["step_token"], now):
         raise _step_expired()
@@ -158,6 +178,37 @@ def verify(
     if left is not None:
         opened["recovery_codes_left"] = left
     return opened
+
+
+def _key_unusable(error: factor_key.KeyUnusable) -> Unavailable:
+    logging.getLogger("wenzheng.security").error("totp_key_unusable", extra={"reason": str(error)})
+    return Unavailable(
+        "动态验证码服务暂时不可用，请稍后再试",
+        "the second factor's key cannot be used",
+        "unavailable",
+    )
+
+
+def _seal(secret: str, email: str) -> str:
+    try:
+        return factor_key.seal(secret, email)
+    except factor_key.KeyUnusable as error:
+        raise _key_unusable(error) from error
+
+
+def _unseal(stored: str, email: str) -> str:
+    try:
+        return factor_key.unseal(stored, email)
+    except factor_key.KeyUnusable as error:
+        raise _key_unusable(error) from error
+    except factor_key.Unreadable as error:
+        # Someone's stored secret moved to another account, or the key is gone: operators look.
+        logging.getLogger("wenzheng.security").warning("second_factor_unreadable")
+        raise Conflict(
+            "动态验证码设置无法读取，请联系管理员重置二次验证",
+            "the account's second factor does not open: an admin must reset it",
+            "second_factor_unreadable",
+        ) from error
 
 
 def _failure(account: StaffAccount, now: datetime, *, recovery: bool) -> Exception:

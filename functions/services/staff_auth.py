@@ -65,7 +65,10 @@ def open_session(token: str, now: datetime) -> dict[str, Any]:
     if grant is None or grant.email is None:
         raise _invalid_link()
     account = directory.staff_account(grant.email)
-    factor = account is not None and second_factor.required(account)
+    # Signed in through the IdP with its MFA, where the deployment trusts it (staff_oidc.py):
+    # that stands in for the TOTP step.
+    trusted = grant.via == "oidc-mfa" and settings().oidc_trust_mfa
+    factor = account is not None and second_factor.required(account) and not trusted
     if account is not None and factor:
         # A locked account is told so before its link is spent: it works again afterwards.
         second_factor.refuse_if_locked(account.email, now)

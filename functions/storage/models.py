@@ -419,6 +419,10 @@ class TokenModel(Model):
     # ``tries``) and a citizen session (the phone key it was opened for).
     tries = NumberAttribute(null=True)
     phone_key = UnicodeAttribute(null=True)
+    # Staff single sign-on (functions/services/staff_oidc.py): a sign-in's ``state`` record
+    # (purpose ``oidc-state``, ten minutes, used once) keeps its PKCE verifier and nonce.
+    code_verifier = UnicodeAttribute(null=True)
+    nonce = UnicodeAttribute(null=True)
 
 
 class IdempotencyModel(Model):
@@ -625,8 +629,10 @@ class StaffModel(Model):
     title = UnicodeAttribute(null=True)
     supervisor_kind = UnicodeAttribute(null=True)
     # The second factor (functions/storage/second_factor.py, §17): the TOTP secret once a
-    # first code confirmed it (stored as it is, readable by whoever reads this table; never
-    # answered by any route), the one shown for enrolment until then, the digests of the
+    # first code confirmed it (sealed by the deployment's KMS key and bound to this account:
+    # functions/storage/factor_key.py; one stored in the clear before sealing existed is
+    # sealed at its next sign-in; never answered by any route), the one shown for enrolment
+    # until then (sealed too), the digests of the
     # unused recovery codes, the last time step a code was accepted for (a code is good
     # once), wrong answers in a row and the lock they set. The directory's own writes
     # (functions/storage/directory_admin.py) update the account's fields and leave these.

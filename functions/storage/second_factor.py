@@ -1,4 +1,6 @@
-"""The staff second factor's state, on the account's item in the staff table, and the short
+"""The staff second factor's state, on the account's item in the staff table (the secrets as
+functions/storage/factor_key.py seals them: this module stores and compares them as stored),
+and the short
 "second step" token (tokens table, purpose ``staff-step``, its SHA-256 only) between the
 e-mailed link and the code.
 
@@ -87,12 +89,14 @@ def save_step(item: TokenModel) -> None:
     item.save(condition=TokenModel.token_hash.does_not_exist())
 
 
-def confirm_enrolment(email: str, pending: str, step: int, now: datetime) -> bool:
-    """The first code verified: the pending secret becomes the account's, once."""
+def confirm_enrolment(email: str, pending: str, step: int, now: datetime, sealed: str) -> bool:
+    """The first code verified: the pending secret (``pending`` as stored, ``sealed`` as it
+    is to be kept: the same value unless it was stored in the clear) becomes the account's,
+    once."""
     try:
         StaffModel(email).update(
             actions=[
-                StaffModel.totp_secret.set(pending),
+                StaffModel.totp_secret.set(sealed),
                 StaffModel.totp_pending.remove(),
                 StaffModel.totp_last_step.set(step),
                 StaffModel.totp_failures.set(0),
@@ -108,12 +112,16 @@ def confirm_enrolment(email: str, pending: str, step: int, now: datetime) -> boo
     return True
 
 
-def accept_step(email: str, secret: str, step: int) -> bool:
+def accept_step(email: str, secret: str, step: int, reseal: str | None = None) -> bool:
     """A right code: its step becomes the last accepted, if it is after the last one (a code
-    used a moment ago by a racing answer is refused) and the secret is still the account's."""
+    used a moment ago by a racing answer is refused) and the secret (as stored) is still the
+    account's; ``reseal`` replaces a secret stored in the clear by its sealed form."""
+    actions: list[Action] = [StaffModel.totp_last_step.set(step), StaffModel.totp_failures.set(0)]
+    if reseal is not None:
+        actions.append(StaffModel.totp_secret.set(reseal))
     try:
         StaffModel(email).update(
-            actions=[StaffModel.totp_last_step.set(step), StaffModel.totp_failures.set(0)],
+            actions=actions,
             condition=(StaffModel.totp_secret == secret)
             & (StaffModel.totp_last_step.does_not_exist() | (StaffModel.totp_last_step < step)),
         )

@@ -35,6 +35,7 @@ class Grant:
     assignment_no: int | None = None
     email: str | None = None
     last_seen_at: datetime | None = None
+    via: str | None = None  # a staff sign-in's: ``oidc-mfa`` when the IdP's MFA counts
 
 
 def link_item(
@@ -113,6 +114,7 @@ def find(token: str, purpose: str, now: datetime) -> Grant | None:
         int(m.assignment_no) if m.assignment_no is not None else None,
         m.email,
         m.last_seen_at,
+        m.via,
     )
 
 

@@ -9,6 +9,7 @@ clock."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -250,3 +251,138 @@ def test_roles_outside_the_policy_sign_in_as_before(enforced: Api) -> None:
 def test_without_the_policy_every_role_signs_in_by_link_alone(api: Api) -> None:
     for role in ("coordinator", "admin", "auditor"):
         assert api.session(role)["step"] == "session"
+
+
+@contextmanager
+def kms_calls() -> Iterator[list[str]]:
+    """The KMS operations the platform calls inside the block, in order."""
+    from functions.storage import factor_key
+
+    calls: list[str] = []
+
+    def note(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    events = factor_key._client().meta.events
+    events.register("before-call.kms", note)
+    try:
+        yield calls
+    finally:
+        events.unregister("before-call.kms", note)
+
+
+def stored(email: str) -> Any:
+    from functions.storage.models import StaffModel
+
+    return StaffModel.get(email, consistent_read=True)
+
+
+def test_the_secret_is_stored_sealed_and_each_code_costs_one_decrypt(enforced: Api) -> None:
+    api = enforced
+    email = STAFF["coordinator"]
+    with kms_calls() as calls:
+        step = first_step(api, "coordinator")
+    secret, codes = step["enrolment"]["secret"], step["enrolment"]["recovery_codes"]
+    assert calls == ["Encrypt"]
+    pending = stored(email).totp_pending
+    assert pending.startswith("kms:") and secret not in pending
+    with kms_calls() as calls:
+        api.ok(verify(api, step, code=code_at(secret, api.now())))
+    assert calls == ["Decrypt"]  # the pending secret opened; kept as it was sealed
+    item = stored(email)
+    assert item.totp_secret == pending and item.totp_pending is None
+    api.advance(timedelta(minutes=1))
+    step = first_step(api, "coordinator")
+    with kms_calls() as calls:
+        api.ok(verify(api, step, code=code_at(secret, api.now())))
+    assert calls == ["Decrypt"]
+    step = first_step(api, "coordinator")
+    with kms_calls() as calls:
+        wrong = verify(api, step, code=f"{(int(code_at(secret, api.now())) + 1) % 10**6:06d}")
+    assert wrong.code == "code_rejected" and calls == ["Decrypt"]
+    # A recovery code is checked against its digest: no KMS call.
+    with kms_calls() as calls:
+        api.ok(verify(api, step, recovery_code=codes[0]))
+    assert calls == []
+
+
+def test_a_secret_stored_in_the_clear_still_signs_in_and_is_sealed_then(enforced: Api) -> None:
+    """Enrolments from before sealing existed: the base32 secret on the item opens as it is,
+    and the first sign-in with a code seals it (one Encrypt, once)."""
+    from functions.storage.models import StaffModel
+
+    api = enforced
+    email = STAFF["coordinator"]
+    secret = pyotp.random_base32()
+    StaffModel(email).update(actions=[StaffModel.totp_secret.set(secret)])
+    step = first_step(api, "coordinator")
+    assert step["step"] == "verify"
+    with kms_calls() as calls:
+        api.ok(verify(api, step, code=code_at(secret, api.now())))
+    assert calls == ["Encrypt"]
+    sealed = stored(email).totp_secret
+    assert sealed.startswith("kms:") and secret not in sealed
+    api.advance(timedelta(minutes=1))
+    step = first_step(api, "coordinator")
+    with kms_calls() as calls:
+        api.ok(verify(api, step, code=code_at(secret, api.now())))
+    assert calls == ["Decrypt"]
+
+
+def test_a_sealed_secret_opens_only_for_its_own_account(enforced: Api) -> None:
+    """The encryption context names the account: a secret copied onto another account's item
+    (a restored backup gone wrong, a hand in the table) does not open there; the admin's reset
+    is the way back."""
+    from functions.storage.models import StaffModel
+
+    api = enforced
+    secret, _, _ = enrol(api, "coordinator")
+    _, _, admin = enrol(api, "admin")
+    StaffModel(STAFF["auditor"]).update(
+        actions=[StaffModel.totp_secret.set(stored(STAFF["coordinator"]).totp_secret)]
+    )
+    step = first_step(api, "auditor")
+    refused = verify(api, step, code=code_at(secret, api.now()))
+    assert refused.status == 409 and refused.code == "second_factor_unreadable"
+    assert "重置" in refused.error["message"]
+    api.ok(api.post(f"/api/admin/staff/{STAFF['auditor']}/reset-totp", {}, admin))
+    assert first_step(api, "auditor")["step"] == "enrol"
+
+
+def test_a_disabled_key_is_an_outage_not_a_wrong_code(
+    enforced: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key disabled (or pending deletion, or not granted): 503 and an ERROR line for the
+    operators, no failure counted against the account; usable again, the code works. (moto
+    does not refuse a disabled key: KMS's answer is played here.)"""
+    import json
+
+    from botocore.exceptions import ClientError
+    from chalice.test import Client
+
+    from app import app
+    from functions.storage import factor_key
+
+    api = enforced
+    secret, _, _ = enrol(api, "coordinator")
+    api.advance(timedelta(minutes=1))
+    step = first_step(api, "coordinator")
+
+    def disabled(**_: Any) -> Any:
+        error = {"Error": {"Code": "DisabledException", "Message": "key is disabled"}}
+        raise ClientError(error, "Decrypt")  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(factor_key._client(), "decrypt", disabled)
+        # The suite's client fails a test on any 5xx: this one goes through a client of its own.
+        with Client(app, stage_name="local") as own:
+            body = {"step_token": step["step_token"], "code": code_at(secret, api.now())}
+            answer = own.http.post(
+                "/api/staff/session/verify",
+                headers={"Content-Type": "application/json"},
+                body=json.dumps(body).encode(),
+            )
+    assert answer.status_code == 503
+    assert json.loads(answer.body)["error"]["code"] == "unavailable"
+    assert stored(STAFF["coordinator"]).totp_failures in (None, 0)
+    api.ok(verify(api, step, code=code_at(secret, api.now())))

@@ -69,6 +69,10 @@ def test_route_table_covers_every_guarded_staff_route() -> None:
         "/api/staff/session",
         "/api/staff/session/verify",  # the second factor's step (test_api_second_factor.py)
         "/api/staff/sign-out",
+        # Single sign-on through the IdP, ending in a sign-in link (test_api_staff_oidc.py).
+        "/api/staff/oidc",
+        "/api/staff/oidc/start",
+        "/api/staff/oidc/callback",
     }
     registered = {
         (method, path)

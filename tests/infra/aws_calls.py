@@ -25,6 +25,7 @@ from typing import Any
 REGION = "ap-southeast-1"
 ACCOUNT = "123456789012"
 PARTITION = "aws"
+TOTP_KEY_ARN = f"arn:{PARTITION}:kms:{REGION}:{ACCOUNT}:key/TotpKey"  # a key id stands in
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,13 @@ class Recorder:
             return
         target = params.get("TopicArn") or params.get("TargetArn") or "*"
         self.add(f"sns:{operation}", str(target), operation)
+
+    def _kms(self, operation: str, params: dict[str, Any]) -> None:
+        # The one key (the template's TotpKey); a call without the context the key's grant
+        # is conditioned on (purpose: staff-totp) is recorded on a resource nothing allows.
+        context = params.get("EncryptionContext") or {}
+        unconditioned = "" if context.get("purpose") == "staff-totp" else "#without-context"
+        self.add(f"kms:{operation}", f"{TOTP_KEY_ARN}{unconditioned}", operation)
 
     def _s3(self, operation: str, params: dict[str, Any]) -> None:
         bucket = str(params.get("Bucket", ""))
@@ -238,6 +246,8 @@ def physical(template: dict[str, Any], logical: str) -> tuple[str, str]:
     if kind == "AWS::SES::ConfigurationSet":
         name = props["Name"]
         return name, f"arn:{PARTITION}:ses:{REGION}:{ACCOUNT}:configuration-set/{name}"
+    if kind == "AWS::KMS::Key":
+        return logical, TOTP_KEY_ARN.replace("TotpKey", logical)
     raise KeyError(f"no physical name for {logical} ({kind})")
 
 

@@ -101,6 +101,7 @@ def _drivers() -> list[Callable[..., Any]]:
         _mail_poll,
         _citizen_extras,
         _sms_receipts,
+        _second_factor,
     ]
 
 
@@ -155,6 +156,25 @@ def _sms_receipts(api: Api) -> None:
         finally:
             patch.undo()
             fakes.restage()
+
+
+def _second_factor(api: Api) -> None:
+    """The staff second factor, enforced for coordinators (the suite has it off): an
+    enrolment (its secret sealed by KMS) and a later sign-in with a code (opened)."""
+    from datetime import timedelta
+
+    from functions.services import second_factor
+    from functions.settings import settings
+    from tests.api.test_api_second_factor import code_at, enrol, first_step, verify
+
+    enforced = dataclasses.replace(settings(), staff_totp_roles=frozenset({"coordinator"}))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(second_factor, "settings", lambda: enforced)
+        secret, _, _ = enrol(api, "coordinator")
+        api.advance(timedelta(minutes=1))
+        step = first_step(api, "coordinator")
+        assert step["step"] == "verify"
+        api.ok(verify(api, step, code=code_at(secret, api.now())))
 
 
 def _cold_caches(calls: Recorder, name: str) -> None:
@@ -253,7 +273,11 @@ def policies() -> dict[str, list[dict[str, Any]]]:
     from infra import template
 
     built = template.build(STAGE)
-    parameters = {"SenderAddress": settings().mail_sender, "DomainName": "wenzheng.example"}
+    parameters = {
+        "SenderAddress": settings().mail_sender,
+        "DomainName": "wenzheng.example",
+        "OidcClientSecretName": "wenzheng/prod/oidc-client",
+    }
     found: dict[str, list[dict[str, Any]]] = {}
     for name in template.function_names():
         role = built["Resources"][template.role_logical_id(name)]
@@ -330,3 +354,17 @@ def test_no_statement_grants_every_resource_but_sms() -> None:
         if s["Resource"] == "*" or "*" in str(s["Action"])
     )
     assert wildcards == [("outbox", ("sns:Publish",))]
+
+
+def test_only_the_api_seals_and_opens_totp_secrets_and_only_under_their_context(
+    recorded: list[Call], policies: dict[str, list[dict[str, Any]]]
+) -> None:
+    """The key of the staff TOTP secrets (§17): Encrypt at enrolment and Decrypt per code,
+    both recorded from the API function; no other function's policy names KMS, and the
+    API's grant holds only under the ``purpose: staff-totp`` encryption context."""
+    used = {(c.function, c.action) for c in recorded if c.action.startswith("kms:")}
+    assert used == {("api_handler", "kms:Encrypt"), ("api_handler", "kms:Decrypt")}
+    holders = sorted(n for n, s in policies.items() if "kms:" in str([x["Action"] for x in s]))
+    assert holders == ["api_handler"]
+    [grant] = [s for s in policies["api_handler"] if s["Sid"] == "TotpKey"]
+    assert grant["Condition"] == {"StringEquals": {"kms:EncryptionContext:purpose": "staff-totp"}}

@@ -325,6 +325,53 @@ def test_every_variable_the_template_sets_is_one_settings_reads(built: dict[str,
         assert props["FunctionName"] == template.lambda_name(STAGE, name)
 
 
+def test_the_totp_key_is_the_deployments_own_and_only_the_api_is_told_of_it(
+    built: dict[str, Any],
+) -> None:
+    """§17: the staff TOTP secrets are sealed by a symmetric key of this stack (rotated
+    yearly, kept if the stack goes), named by an alias; the API function reads its ARN."""
+    [(logical, key)] = _resources(built, "AWS::KMS::Key").items()
+    assert key["DeletionPolicy"] == "Retain" and key["Properties"]["EnableKeyRotation"]
+    [alias] = _resources(built, "AWS::KMS::Alias").values()
+    assert alias["Properties"] == {
+        "AliasName": f"alias/wenzheng-{STAGE}-totp",
+        "TargetKeyId": {"Ref": logical},
+    }
+    told = sorted(
+        name
+        for name in template.function_names()
+        if "WZ_TOTP_KEY"
+        in built["Resources"][template.function_logical_id(name)]["Properties"]["Environment"][
+            "Variables"
+        ]
+    )
+    assert told == ["api_handler"]
+    api = built["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert api["WZ_TOTP_KEY"] == {"Fn::GetAtt": [logical, "Arn"]}
+
+
+def test_only_the_api_reads_the_oidc_client_secret_the_parameter_names(
+    built: dict[str, Any],
+) -> None:
+    """Single sign-on (§17): the stack parameters become the API function's settings, and
+    its role may read that one secret (a secret's ARN ends in "-" and six characters)."""
+    api = built["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert api["WZ_OIDC_ISSUER"] == {"Ref": "OidcIssuer"}
+    assert api["WZ_OIDC_CLIENT_SECRET"] == {"Ref": "OidcClientSecretName"}
+    readers = {}
+    for name in template.function_names():
+        role = built["Resources"][template.role_logical_id(name)]
+        for statement in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]:
+            if "secretsmanager:GetSecretValue" in statement["Action"]:
+                readers[name] = statement["Resource"]
+    assert readers == {
+        "api_handler": {
+            "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
+            "secret:${OidcClientSecretName}-??????"
+        }
+    }
+
+
 def test_ses_feedback_reaches_the_topic_the_ses_events_function_listens_to(
     built: dict[str, Any],
 ) -> None:

@@ -1,9 +1,11 @@
 // 单位与账号目录 on the settings page (admins only, §15): the units and county platforms
 // (GET/POST /api/admin/units, PUT …/{id}, …/disable, …/enable), the staff accounts
-// (/api/admin/staff) and the CSV export and import. Every change is recorded for auditors.
+// (/api/admin/staff, with 重置二次验证: …/{email}/reset-totp) and the CSV export and import.
+// Every change is recorded for auditors.
 import { h, replace } from './dom.js';
 import { request, staffSession } from './api.js';
-import { optionsOf, field, alertBox, errorSummary, clearFieldErrors, showFieldErrors, setBusy, select, badge } from './ui.js';
+import { optionsOf, field, alertBox, errorSummary, clearFieldErrors, showFieldErrors, setBusy, select, badge, confirmDialog } from './ui.js';
+import { formatDate, formatDateTime } from './format.js';
 
 const KINDS = [{ code: 'department', label: '部门' }, { code: 'town', label: '乡镇/街道' }, { code: 'enterprise', label: '国有企业' }];
 const LEVELS = [{ code: 'unit', label: '承办单位' }, { code: 'county', label: '分平台' }];
@@ -66,6 +68,31 @@ export function directorySection(tax) {
         cases.length ? h('ul', null, cases.map((c) => h('li', null, h('a', { href: `staff.html#case=${encodeURIComponent(c)}` }, c)))) : null,
         cases.length ? h('p', null, '请先在工作台将以上诉求改派给其他单位，再停用。') : null));
       notice.querySelector('[role=alert]').focus?.();
+    }
+  }
+
+  // 二次验证 (§17): an enrolled or locked factor is reset by an admin (a lost phone, a lock-out);
+  // the next sign-in enrols afresh, and the reset is in the directory changes.
+  const locked = (s) => s.second_factor_locked_until && new Date(s.second_factor_locked_until) > new Date();
+  function factorCell(s) {
+    const state = s.second_factor === 'enrolled' ? badge('已设置') : badge('未设置', 'muted');
+    return h('td', null, state, locked(s) ? badge(`锁定至 ${formatDateTime(s.second_factor_locked_until)}`, 'soon') : null);
+  }
+
+  async function resetFactor(s) {
+    const ok = await confirmDialog({
+      title: `重置 ${s.name || s.email} 的二次验证？`,
+      message: '动态验证码的密钥和恢复码将作废，锁定随之解除；该账号下次登录时须重新设置动态验证码。请先与本人核实（如手机丢失或更换）。',
+      details: [['账号', s.email]],
+      confirmLabel: '重置二次验证',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await call('POST', `/api/admin/staff/${encodeURIComponent(s.email)}/reset-totp`, {});
+      await load(alertBox(`已重置 ${s.email} 的二次验证，下次登录时重新设置。此次重置已记入目录变更记录（${formatDate(new Date().toISOString())}）。`, 'success'));
+    } catch (err) {
+      replace(notice, alertBox(err.message));
     }
   }
 
@@ -215,14 +242,18 @@ export function directorySection(tax) {
       h('h3', null, '工作人员账号'),
       h('div', { class: 'form-actions' }, h('button', { type: 'button', class: 'btn btn-primary', onclick: () => staffForm(null) }, '新增账号')),
       h('div', { class: 'table-scroll' }, h('table', { class: 'data-table' },
-        h('thead', null, h('tr', null, ['邮箱', '姓名', '角色', '分平台', '状态', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', null, state.staff.map((s) => h('tr', null,
+        h('thead', null, h('tr', null, ['邮箱', '姓名', '角色', '分平台', '状态', '二次验证', '操作'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', null, state.staff.map((s) => h('tr', { 'data-staff': s.email },
           h('th', { scope: 'row' }, s.email), h('td', null, s.name), h('td', null, label(ROLES, s.role)),
           h('td', null, s.county ? label(platformOptions(), s.county) : ''),
           h('td', null, s.active ? badge('在用') : badge('已停用', 'muted')),
+          factorCell(s),
           h('td', null,
             h('button', { type: 'button', class: 'btn btn-link', 'aria-label': `编辑 ${s.email}`, onclick: () => staffForm(s) }, '编辑'),
-            h('button', { type: 'button', class: 'btn btn-link', 'aria-label': `${s.active ? '停用' : '启用'} ${s.email}`, onclick: () => toggle('staff', s.email, s.active) }, s.active ? '停用' : '启用'))))))));
+            h('button', { type: 'button', class: 'btn btn-link', 'aria-label': `${s.active ? '停用' : '启用'} ${s.email}`, onclick: () => toggle('staff', s.email, s.active) }, s.active ? '停用' : '启用'),
+            s.second_factor === 'enrolled' || locked(s)
+              ? h('button', { type: 'button', class: 'btn btn-link', 'aria-label': `重置二次验证 ${s.email}`, onclick: () => resetFactor(s) }, '重置二次验证')
+              : null)))))));
   }
 
   function staffForm(account) {

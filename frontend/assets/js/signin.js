@@ -1,7 +1,7 @@
 // Staff sign-in (emailed single-use link to staff.html#t=…), the signed-in bar and sign-out,
 // shared by staff.js and the pages that need a staff session (audit.js).
 import { h, replace } from './dom.js';
-import { post, clearStaffSession } from './api.js';
+import { get, post, clearStaffSession } from './api.js';
 import { field, alertBox, errorSummary, clearFieldErrors, showFieldErrors, setBusy, badge, FALLBACK } from './ui.js';
 
 /** Replace `container` with the form; `title` heads it, `notice` sits above it. */
@@ -9,6 +9,7 @@ export function signInForm(container, notice, title = '工作人员登录') {
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'email', required: true });
   const summary = h('div', { 'aria-live': 'assertive' });
   const button = h('button', { type: 'submit', class: 'btn btn-primary' }, '发送登录链接');
+  const sso = h('div', { class: 'sign-in-sso' });
   const form = h('form', { class: 'form panel narrow', novalidate: true },
     h('h1', null, title),
     notice ? alertBox(notice, 'info') : null,
@@ -16,7 +17,14 @@ export function signInForm(container, notice, title = '工作人员登录') {
     summary,
     field({ label: '工作邮箱', control: email, path: 'email' }),
     h('div', { class: 'form-actions' }, button),
+    sso,
     h('p', { class: 'muted sign-in-note' }, '承办部门无需登录：请使用交办通知邮件中的办理链接。'));
+  // 统一身份认证 (OpenID Connect, §17), where the deployment has an IdP: a link beside the form.
+  get('/api/staff/oidc').then((found) => {
+    if (found && found.enabled) {
+      replace(sso, h('p', null, '或', h('a', { href: found.start, class: 'btn btn-secondary' }, `使用${found.label}登录`)));
+    }
+  }).catch(() => {});
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearFieldErrors(form);

@@ -97,7 +97,7 @@ package: venv
 ##   [MAP_TILES='https://tiles.example.gov.cn/{z}/{x}/{y}.png' MAP_TILES_ATTRIBUTION='审图号：…']
 ## China regions (REGION=cn-northwest-1 or cn-north-1; docs/OPERATIONS.md, "China regions"):
 ##   IAM_CERTIFICATE_ID=ASCA… SMS_PROVIDER=aliyun|tencent SMS_SECRET=<secret name>
-##   SMS_TEMPLATES='{"otp": "SMS_123", …}' [SMS_SIGNATURE=【临江问政】]
+##   SMS_TEMPLATES='{"received": "SMS_465210001", …}' [SMS_SIGNATURE=【临江问政】]
 ##   SMTP_HOST=smtp.example.gov.cn SMTP_USER=… SMTP_SECRET=<secret name> [SMTP_PORT=465 SMTP_TLS=implicit]
 ##   [IMAP_HOST=… IMAP_USER=… IMAP_SECRET=<secret name> IMAP_PORT=993 MAILBOX=szxx@example.gov.cn]
 deploy: package

@@ -218,7 +218,8 @@ FUNCTIONS: dict[str, Access] = {
     "sms-receipts": Access(
         tables={
             "outbox": Table(("GetItem", "Query", "UpdateItem"), ("receipts",)),
-        }
+        },
+        secrets=("sms",),
     ),
     "sla-sweep": Access(
         tables={

@@ -97,7 +97,27 @@ PROVIDER_SECRETS = {
 }
 # The IMAP poller of the 市长信箱 (functions/jobs, JOBS): whichever of these names it has reads
 # the IMAP password even if its permissions.py entry does not say so.
-IMAP_POLLERS = ("poll_mailbox", "imap_poll")
+IMAP_POLLERS = ("poll-mailbox", "poll_mailbox", "imap_poll")
+
+
+# The domestic SMS SDKs (``make package``'s providers-layer.zip, infra/package.py ``layer``): a
+# layer of the functions that read the SMS provider's secret, on China stages.
+PROVIDERS_LAYER = "ProvidersLayer"
+PROVIDERS_LAYER_ZIP = "./providers-layer.zip"
+
+
+def providers_layer(stage: str) -> dict[str, Any]:
+    runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"  # as Chalice's
+    return {
+        "Type": "AWS::Serverless::LayerVersion",
+        "Properties": {
+            "LayerName": f"wenzheng-{stage}-providers",
+            "Description": "Alibaba Cloud and Tencent Cloud SMS SDKs (requirements-providers.txt)",
+            "ContentUri": PROVIDERS_LAYER_ZIP,
+            "CompatibleRuntimes": [runtime],
+            "CompatibleArchitectures": ["x86_64"],
+        },
+    }
 
 
 def is_china(region: str | None) -> bool:
@@ -490,7 +510,12 @@ def functions(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
                 "Environment": {"Variables": environment(name, stage, china)},
             },
         }
+        if china and "sms" in secrets_read(name):
+            resources[function_logical_id(name)]["Properties"]["Layers"] = [
+                {"Ref": PROVIDERS_LAYER}
+            ]
     if china:
+        resources[PROVIDERS_LAYER] = providers_layer(stage)
         # API Gateway has no edge-optimized endpoints in China: a regional one, behind
         # CloudFront like everywhere.
         resources["RestAPI"] = {"Properties": {"EndpointConfiguration": "REGIONAL"}}

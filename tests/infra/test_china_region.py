@@ -39,15 +39,23 @@ GIVEN = {
     "IamCertificateId": "ASCAEXAMPLE0123456789",
     "SmsProvider": "aliyun",
     "SmsSecretName": SMS_SECRET,
-    "SmsTemplates": '{"otp": "SMS_100001", "tracking_code": "SMS_100002"}',
-    "SmsSignature": "临江问政",
+    "SmsTemplates": '{"citizen_otp": "SMS_100001", "received": "SMS_100002"}',
+    "SmsSignature": "【临江问政】",
     "SmtpHost": "smtp.example.gov.cn",
     "SmtpUser": "noreply@example.gov.cn",
     "SmtpSecretName": SMTP_SECRET,
 }
+# 市长信箱 by IMAP, for the deploy: the poller's grant is rendered.
+MAILBOX = {
+    "ImapHost": "imap.example.gov.cn",
+    "ImapUser": "szxx@example.gov.cn",
+    "ImapPasswordSecretName": "wenzheng/prod/imap",
+    "MailboxAddress": "szxx@example.gov.cn",
+}
 # What SES and SNS SMS bring to a global stage: none of it in China.
 SES_TYPES = re.compile(r"^AWS::SES::")
 SES_ACTIONS = re.compile(r'"(ses|sesv2):|"sns:Publish"')
+NO_VALUE = "AWS::NoValue"  # (the resolver of tests/infra/aws_calls.py takes it as a parameter)
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +127,7 @@ def test_the_functions_get_the_providers_settings_from_the_stack_parameters(
         "WZ_SMS_PROVIDER": "aliyun",
         "WZ_SMS_SECRET": SMS_SECRET,
         "WZ_SMS_TEMPLATES": GIVEN["SmsTemplates"],
-        "WZ_SMS_SIGNATURE": "临江问政",
+        "WZ_SMS_SIGNATURE": "【临江问政】",
         "WZ_MAIL_PROVIDER": "smtp",
         "WZ_SMTP_HOST": "smtp.example.gov.cn",
         "WZ_SMTP_PORT": "465",
@@ -152,48 +160,85 @@ def test_the_functions_get_the_providers_settings_from_the_stack_parameters(
 def test_only_the_functions_that_send_read_exactly_the_provider_secrets(
     china: dict[str, Any],
 ) -> None:
+    """The outbox reads the SMS provider's and the SMTP server's secrets, the SMS receipts
+    job the SMS provider's (permissions.py ``secrets``); the IMAP poller reads the mailbox's
+    password, and only when there is a mailbox (below); no other function reads a secret."""
+    provider_sids = ("ProviderSecrets", "ImapPassword")
     readers = {}
     for name in template.function_names(china=True):
         grants = [
-            s for s in _statements(china, name) if "secretsmanager:GetSecretValue" in json.dumps(s)
+            s
+            for s in _statements(china, name)
+            if any(sid in json.dumps(s) for sid in provider_sids)
         ]
         if grants:
             readers[name] = grants
-    assert set(readers) == {"outbox"}
-    [grant] = readers["outbox"]
-    assert grant["Action"] == ["secretsmanager:GetSecretValue"]
-    assert [r["Fn::Sub"].rsplit(":", 1)[1] for r in grant["Resource"]] == [
-        "${SmsSecretName}-??????",
-        "${SmtpSecretName}-??????",
-    ]
+    assert set(readers) == {"outbox", "sms-receipts", "poll-mailbox"}
+    named = {
+        name: [r["Fn::Sub"].rsplit(":", 1)[1] for r in grants[0]["Resource"]]
+        for name, grants in readers.items()
+        if name != "poll-mailbox"
+    }
+    assert named == {
+        "outbox": ["${SmsSecretName}-??????", "${SmtpSecretName}-??????"],
+        "sms-receipts": ["${SmsSecretName}-??????"],
+    }
+    for name in named:
+        [grant] = readers[name]
+        assert grant["Action"] == ["secretsmanager:GetSecretValue"]
     assert permissions.FUNCTIONS["outbox"].secrets == ("sms", "smtp")
     # The global template grants SES and SNS instead, and no secret.
-    assert "secretsmanager" not in json.dumps(template.build(STAGE)["Resources"]["OutboxRole"])
+    built = template.build(STAGE)
+    roles = [built["Resources"][template.role_logical_id(n)] for n in template.function_names()]
+    assert not [sid for sid in provider_sids if sid in json.dumps(roles)]
+
+
+def test_the_functions_that_send_sms_carry_the_providers_sdks_as_a_layer(
+    china: dict[str, Any],
+) -> None:
+    resources = china["Resources"]
+    layered = {
+        name
+        for name in template.function_names(china=True)
+        if "Layers" in resources[template.function_logical_id(name)]["Properties"]
+    }
+    assert layered == {"outbox", "sms-receipts"}
+    assert resources["Outbox"]["Properties"]["Layers"] == [{"Ref": "ProvidersLayer"}]
+    layer = resources["ProvidersLayer"]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Properties"]["ContentUri"] == "./providers-layer.zip"  # make package's
+    assert "ProvidersLayer" not in template.build(STAGE)["Resources"]
 
 
 def test_the_imap_poller_reads_the_imap_password_only_with_a_mailbox(
-    monkeypatch: pytest.MonkeyPatch,
+    china: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The poller job (``poll_mailbox``, built apart) needs no permissions.py flag: its name
-    is enough, and the grant holds only when ImapHost is given."""
+    """The poller job (``poll-mailbox``) needs no permissions.py flag: its name is enough,
+    and the grant holds only when ImapHost is given."""
     from tests.infra.aws_calls import resolve
 
-    names = template.function_names(china=True)
-    monkeypatch.setattr(template, "function_names", lambda china=False: [*names, "poll_mailbox"])
-    monkeypatch.setitem(permissions.FUNCTIONS, "poll_mailbox", permissions.Access())
-    built = template.build(STAGE, CN_REGION)
-    assert built["Conditions"]["HasImap"] == {
+    assert china["Conditions"]["HasImap"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "ImapHost"}, ""]}]
     }
-    [conditional] = [s for s in _statements(built, "poll_mailbox") if "Fn::If" in s]
-    parameters = {"ImapPasswordSecretName": "wenzheng/prod/imap", "ImapHost": "imap.example"}
-    statements = resolve(_statements(built, "poll_mailbox"), built, parameters)
-    [grant] = [s for s in statements if s and s.get("Sid") == "ImapPassword"]
-    assert grant["Resource"] == [
-        "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:wenzheng/prod/imap-??????"
-    ]  # the resolver's own region; CloudFormation's is the stack's
+    [conditional] = _statements(china, "poll-mailbox")[-1:]
     assert conditional["Fn::If"][0] == "HasImap"
-    assert "Fn::If" not in json.dumps(_statements(built, "outbox"))
+    mailbox = {"ImapPasswordSecretName": "wenzheng/prod/imap", "ImapHost": "imap.example"}
+    statements = resolve(_statements(china, "poll-mailbox"), china, mailbox)
+    assert statements[-1] == {
+        "Sid": "ImapPassword",
+        "Effect": "Allow",
+        "Action": ["secretsmanager:GetSecretValue"],
+        # (the resolver's region and account; CloudFormation's are the stack's)
+        "Resource": [
+            "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:wenzheng/prod/imap-??????"
+        ],
+    }
+    without = resolve(_statements(china, "poll-mailbox"), china, {"ImapHost": "", NO_VALUE: ""})
+    assert without[-1] == "" and "secretsmanager" not in json.dumps(without)
+    # Without a poller, no condition is left unused (cfn-lint's W8001).
+    names = [n for n in template.function_names(china=True) if n not in template.IMAP_POLLERS]
+    monkeypatch.setattr(template, "function_names", lambda china=False: names)
+    assert "HasImap" not in template.build(STAGE, CN_REGION)["Conditions"]
 
 
 def test_cloudfront_in_china_serves_the_icp_filed_domain_over_an_iam_certificate(
@@ -304,7 +349,7 @@ def session(china_pseudo_parameters: None) -> Iterator[Any]:
         yield boto3.Session(region_name=CN_REGION)
 
 
-def plain(sam: dict[str, Any], code: dict[str, str]) -> dict[str, Any]:
+def plain(sam: dict[str, Any], code: dict[str, str], layer: dict[str, str]) -> dict[str, Any]:
     """``sam`` without the transform: each function an ``AWS::Lambda::Function`` running
     ``code`` (with an EventBridge rule per schedule), the API an ``AWS::ApiGateway::RestApi``
     of its OpenAPI body, as SAM would expand them."""
@@ -318,6 +363,8 @@ def plain(sam: dict[str, Any], code: dict[str, str]) -> dict[str, Any]:
             kept = ("FunctionName", "Handler", "Runtime", "Role", "Timeout", "MemorySize")
             function = {k: props[k] for k in kept if k in props}
             function["Environment"] = props["Environment"]
+            if "Layers" in props:
+                function["Layers"] = props["Layers"]
             function["Code"] = {"S3Bucket": code["Bucket"], "S3Key": code["Key"]}
             resource.update(Type="AWS::Lambda::Function", Properties=function)
             for event, spec in events.items():
@@ -329,6 +376,13 @@ def plain(sam: dict[str, Any], code: dict[str, str]) -> dict[str, Any]:
                         "Targets": [{"Id": event, "Arn": {"Fn::GetAtt": [logical, "Arn"]}}],
                     },
                 }
+        elif resource["Type"] == "AWS::Serverless::LayerVersion":
+            content = {"S3Bucket": layer["Bucket"], "S3Key": layer["Key"]}
+            kept = ("LayerName", "Description", "CompatibleRuntimes", "CompatibleArchitectures")
+            resource.update(
+                Type="AWS::Lambda::LayerVersion",
+                Properties={**{k: props[k] for k in kept}, "Content": content},
+            )
         elif resource["Type"] == "AWS::Serverless::Api":
             resource.update(
                 Type="AWS::ApiGateway::RestApi",
@@ -360,9 +414,13 @@ def test_make_deploy_in_cn_northwest_1_creates_the_china_stack_on_moto(
     sam = json.loads((china_package_dir / "sam.json").read_text(encoding="utf-8"))
     with zipfile.ZipFile(tmp_path / "deployment.zip", "w") as package:
         package.writestr("app.py", "app = None\n")
+    with zipfile.ZipFile(tmp_path / "providers-layer.zip", "w") as layer:
+        layer.writestr("python/providers.py", "")
     (tmp_path / "sam.json").write_text(json.dumps(sam), encoding="utf-8")
     said: list[str] = []
-    dry = d.deploy(session, d.Options(STAGE, CN_REGION, tmp_path, GIVEN, dry_run=True), said.append)
+    dry = d.deploy(
+        session, d.Options(STAGE, CN_REGION, tmp_path, GIVEN | MAILBOX, dry_run=True), said.append
+    )
     bucket = dry["artifacts_bucket"]
     assert bucket == f"wenzheng-artifacts-123456789012-{CN_REGION}"
     assert d.template_url(bucket, "k", CN_REGION).endswith(".s3.cn-northwest-1.amazonaws.com.cn/k")
@@ -370,14 +428,16 @@ def test_make_deploy_in_cn_northwest_1_creates_the_china_stack_on_moto(
     assert "AWS::Serverless::Function" in changed and not {t for t in changed if "SES" in t}
     sent = {p["ParameterKey"]: p.get("ParameterValue") for p in dry["parameters"]}
     assert sent["SmsProvider"] == "aliyun" and sent["IamCertificateId"] == GIVEN["IamCertificateId"]
+    assert set(dry["artifacts"]) == {"./deployment.zip", "./providers-layer.zip"}
     code = {"Bucket": bucket, "Key": dry["artifacts"]["./deployment.zip"]}
+    layer = {"Bucket": bucket, "Key": dry["artifacts"]["./providers-layer.zip"]}
     # CloudFormation would create the stack by a second CREATE change set; moto executes only
     # a stack's first one: the stack under review goes, the artifacts stay.
     session.client("cloudformation").delete_stack(StackName=f"wenzheng-{STAGE}")
 
     # The same template as SAM expands it, deployed to the end.
-    (tmp_path / "sam.json").write_text(json.dumps(plain(sam, code)), encoding="utf-8")
-    result = d.deploy(session, d.Options(STAGE, CN_REGION, tmp_path, GIVEN), said.append)
+    (tmp_path / "sam.json").write_text(json.dumps(plain(sam, code, layer)), encoding="utf-8")
+    result = d.deploy(session, d.Options(STAGE, CN_REGION, tmp_path, GIVEN | MAILBOX), said.append)
     assert result["executed"] is True and result["sms"] is None
     cfn = session.client("cloudformation")
     [stack] = cfn.describe_stacks(StackName=f"wenzheng-{STAGE}")["Stacks"]
@@ -405,9 +465,11 @@ def test_make_deploy_in_cn_northwest_1_creates_the_china_stack_on_moto(
         assert variables["WZ_SMS_SECRET"] == SMS_SECRET
         assert variables["WZ_SMTP_SECRET"] == SMTP_SECRET
         assert variables["WZ_SMTP_HOST"] == "smtp.example.gov.cn"
-        assert json.loads(variables["WZ_SMS_TEMPLATES"])["otp"] == "SMS_100001"
+        assert json.loads(variables["WZ_SMS_TEMPLATES"])["citizen_otp"] == "SMS_100001"
         assert not {k for k in variables if k.startswith("WZ_SES_")}
         assert variables["WZ_PUBLIC_BASE_URL"] == "https://wenzheng.example.gov.cn"
+        assert variables["WZ_IMAP_HOST"] == "imap.example.gov.cn"
+        assert variables["WZ_IMAP_PASSWORD_SECRET"] == "wenzheng/prod/imap"
 
     # The roles' policies: every ARN in the China partition, no SES or SMS, the outbox's secrets.
     iam = session.client("iam")
@@ -415,7 +477,8 @@ def test_make_deploy_in_cn_northwest_1_creates_the_china_stack_on_moto(
     for role in iam.list_roles()["Roles"]:
         for policy in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
             document = iam.get_role_policy(RoleName=role["RoleName"], PolicyName=policy)
-            policies[policy] = json.dumps(document["PolicyDocument"])
+            text = document["PolicyDocument"]  # moto: the JSON text, or its object
+            policies[policy] = text if isinstance(text, str) else json.dumps(text)
     assert policies, "the stack created no role policy"
     for name, document in policies.items():
         assert "arn:aws:" not in document, name
@@ -423,10 +486,45 @@ def test_make_deploy_in_cn_northwest_1_creates_the_china_stack_on_moto(
         assert re.findall(r"arn:[^:\"]*:", document) and set(
             re.findall(r"arn:[^:\"]*:", document)
         ) == {"arn:aws-cn:"}, name
-    outbox = policies["OutboxPolicy"]
     prefix = f"arn:aws-cn:secretsmanager:{CN_REGION}:123456789012:secret:"
-    assert f"{prefix}{SMS_SECRET}-??????" in outbox and f"{prefix}{SMTP_SECRET}-??????" in outbox
-    assert not [n for n, doc in policies.items() if "secretsmanager" in doc and n != "OutboxPolicy"]
+    secrets = {
+        name: sorted(re.findall(re.escape(prefix) + r"([^\"'\\]+)-\?{6}", document))
+        for name, document in policies.items()
+        if re.search(re.escape(prefix) + r"[^\"'\\-]", document)
+    }
+    assert secrets == {
+        "OutboxPolicy": sorted([SMS_SECRET, SMTP_SECRET]),
+        "SmsReceiptsPolicy": [SMS_SECRET],
+        "PollMailboxPolicy": ["wenzheng/prod/imap"],
+    }
     tables = session.client("dynamodb").list_tables()["TableNames"]
     arn = session.client("dynamodb").describe_table(TableName=tables[0])["Table"]["TableArn"]
     assert arn.startswith(f"arn:aws-cn:dynamodb:{CN_REGION}:")
+
+
+def test_make_deploys_china_options_become_the_china_templates_parameters(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[d.Options] = []
+    monkeypatch.setattr(d, "deploy", lambda session, options: seen.append(options) or {})
+    argv = ["--stage", STAGE, "--region", CN_REGION, "--package-dir", str(tmp_path)]
+    options = {
+        "--domain": GIVEN["DomainName"],
+        "--sender": GIVEN["SenderAddress"],
+        "--iam-certificate-id": GIVEN["IamCertificateId"],
+        "--sms-provider": "aliyun",
+        "--sms-secret": SMS_SECRET,
+        "--sms-templates": GIVEN["SmsTemplates"],
+        "--sms-signature": GIVEN["SmsSignature"],
+        "--smtp-host": GIVEN["SmtpHost"],
+        "--smtp-user": GIVEN["SmtpUser"],
+        "--smtp-secret": SMTP_SECRET,
+        "--imap-host": MAILBOX["ImapHost"],
+        "--imap-user": MAILBOX["ImapUser"],
+        "--imap-secret": MAILBOX["ImapPasswordSecretName"],
+        "--mailbox": MAILBOX["MailboxAddress"],
+    }
+    assert d.main([*argv, *(part for pair in options.items() for part in pair)]) == 0
+    [sent] = seen
+    assert sent.region == CN_REGION and sent.given == GIVEN | MAILBOX
+    assert set(sent.given) <= set(template.build(STAGE, CN_REGION)["Parameters"])

@@ -316,6 +316,9 @@ def test_the_china_package_has_no_ses_events_function_and_keeps_the_rest(
     functions = {k for k, v in sam["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
     assert functions == {template.function_logical_id(n) for n in template.function_names(True)}
     assert "SesEventsRole" not in sam["Resources"]
+    assert sam["Resources"]["Outbox"]["Properties"]["Layers"] == [{"Ref": "ProvidersLayer"}]
+    assert sam["Resources"]["ProvidersLayer"]["Type"] == "AWS::Serverless::LayerVersion"
+    assert (china_package_dir / "providers-layer.zip").is_file()
     assert "SNS" not in json.dumps(
         [sam["Resources"][f]["Properties"].get("Events") for f in functions]
     )
@@ -528,3 +531,20 @@ def test_make_deploys_china_options_become_the_china_templates_parameters(
     [sent] = seen
     assert sent.region == CN_REGION and sent.given == GIVEN | MAILBOX
     assert set(sent.given) <= set(template.build(STAGE, CN_REGION)["Parameters"])
+
+
+def test_finishing_refuses_to_leave_a_reference_to_the_removed_function() -> None:
+    function = {"Type": "AWS::Serverless::Function", "Properties": {}}
+    packaged = {
+        "Resources": {
+            "SesEvents": function,
+            "SesEventsRole": {"Type": "AWS::IAM::Role"},
+            "Outbox": function,
+        },
+        "Outputs": {"SesEventsArn": {"Value": {"Fn::GetAtt": ["SesEvents", "Arn"]}}},
+    }
+    with pytest.raises(SystemExit, match="SesEvents"):
+        template.finish(copy.deepcopy(packaged), CN_REGION)
+    del packaged["Outputs"]
+    assert template.finish(packaged, CN_REGION) == ["SesEvents", "SesEventsRole"]
+    assert set(packaged["Resources"]) == {"Outbox"}

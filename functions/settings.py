@@ -75,6 +75,10 @@ class Settings:
     map_tiles: str = ""
     map_tiles_attribution: str = ""
     map_tiles_max_zoom: int = 18
+    # Where the site serves processed photos (the uploads bucket's ``processed/``): ``/media/``
+    # behind CloudFront's path-rewriting function; ``/processed/`` on China regions, whose
+    # CloudFront has no functions and serves the keys as they are (infra/template.py).
+    media_path: str = "/media/"
     # Local stage only (the stacks the tests start): real time stands still at this instant
     # (functions/clock.py), ``WZ_CLOCK_FROZEN_AT`` in ISO 8601. Ignored on any other stage.
     clock_frozen_at: datetime | None = None
@@ -198,6 +202,7 @@ def settings() -> Settings:
         map_tiles=env.get("WZ_MAP_TILES", "").strip(),
         map_tiles_attribution=env.get("WZ_MAP_TILES_ATTRIBUTION", "").strip(),
         map_tiles_max_zoom=int(env.get("WZ_MAP_TILES_MAX_ZOOM", "18")),
+        media_path=_media_path(env.get("WZ_MEDIA_PATH", "/media/")),
         staff_totp_roles=_roles(env.get("WZ_STAFF_TOTP_ROLES")),
         totp_key=env.get("WZ_TOTP_KEY", "").strip() or f"alias/wenzheng-{stage or 'local'}-totp",
         oidc_issuer=env.get("WZ_OIDC_ISSUER", "").strip(),
@@ -247,6 +252,14 @@ def _instant(text: str) -> datetime | None:
         return None
     at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _media_path(value: str) -> str:
+    """``/x/``: one absolute path prefix, ending in a slash."""
+    path = "/" + value.strip().strip("/") + "/"
+    if path == "//":
+        raise ValueError("WZ_MEDIA_PATH must name a path, e.g. /media/")
+    return path
 
 
 def _roles(text: str | None) -> frozenset[str]:

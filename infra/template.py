@@ -464,6 +464,8 @@ def environment(name: str, stage: str, china: bool = False) -> dict[str, Any]:
     }
     if china:
         variables.update({env: {"Ref": parameter} for env, parameter in CHINA_ENVIRONMENT.items()})
+        # No CloudFront function maps /media/ onto processed/ there: the photos' own keys.
+        variables["WZ_MEDIA_PATH"] = "/processed/"
     if name == "api_handler":
         # Browsers post photos to the site's own origin; CloudFront passes them to the bucket
         # (in China, to its path-style endpoint, whose path is the bucket's name).

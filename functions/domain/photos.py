@@ -65,10 +65,12 @@ def upload_id_of(key: str) -> str | None:
     return rest if rest and "/" not in rest else None
 
 
-def media_url(key: str) -> str:
-    """The same-origin URL of a processed object (``processed/x/y`` → ``/media/x/y``)."""
+def media_url(key: str, base: str = MEDIA_PATH) -> str:
+    """The same-origin URL of a processed object (``processed/x/y`` → ``/media/x/y``), under
+    ``base``: where the deployment's CDN serves ``processed/`` (``/media/`` by a CloudFront
+    function; China's CloudFront has none, and serves the keys as they are, ``/processed/``)."""
     assert key.startswith(PROCESSED_PREFIX)
-    return MEDIA_PATH + key[len(PROCESSED_PREFIX) :]
+    return base + key[len(PROCESSED_PREFIX) :]
 
 
 def fit(width: int, height: int, longest: int) -> tuple[int, int]:

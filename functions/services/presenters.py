@@ -49,6 +49,7 @@ from functions.domain.taxonomy import (
     Outcome,
     Rating,
 )
+from functions.settings import settings
 from functions.storage.codec import iso
 from functions.storage.directory import Taxonomy
 from functions.storage.showcase_repo import Featured
@@ -282,8 +283,8 @@ def _reply(r: Reply, *, clean: Clean = _as_written) -> dict[str, Any]:
 def _photo(photo: Photo, alt: str) -> dict[str, Any]:
     return {
         "id": photo.upload_id,
-        "url": media_url(display_key(photo.upload_id)),
-        "thumb_url": media_url(thumb_key(photo.upload_id)),
+        "url": media_url(display_key(photo.upload_id), settings().media_path),
+        "thumb_url": media_url(thumb_key(photo.upload_id), settings().media_path),
         "alt": alt,
     }
 

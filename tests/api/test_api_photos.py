@@ -337,3 +337,29 @@ def test_an_object_outside_uploads_or_without_a_slot_is_left_alone(client: Clien
         s3().put_object(Bucket=bucket, Key=key, Body=b"x")
         event = client.events.generate_s3_event(bucket=bucket, key=key)
         assert client.lambda_.invoke("process_upload", event).payload == [outcome]
+
+
+def test_a_china_stage_links_its_photos_under_the_path_its_cdn_serves_them(
+    api: Api, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """China's CloudFront has no function to map /media/ onto processed/: a stage with
+    WZ_MEDIA_PATH=/processed/ links the photos by their own keys, on the case page and in
+    Open311 alike."""
+    import dataclasses
+
+    from functions import settings as settings_module
+    from functions.services import presenters
+
+    china = dataclasses.replace(
+        settings_module.settings(),
+        media_path=settings_module._media_path("processed"),
+    )
+    monkeypatch.setattr(presenters, "settings", lambda: china)
+    photo = uploaded(api, client, camera_jpeg())
+    case_id = api.submit(photos=[photo])["case_id"]
+    api.accept(case_id)
+    [shown] = api.ok(api.public(case_id))["photos"]
+    assert shown["url"] == f"/processed/{photo}/display.jpg"
+    assert shown["thumb_url"] == f"/processed/{photo}/thumb.jpg"
+    [request] = api.ok(api.get(f"/open311/v2/requests/{case_id}.json"))
+    assert request["media_url"] == f"http://wenzheng.test/processed/{photo}/display.jpg"

@@ -54,6 +54,11 @@ def _environment(port: int, moto_url: str) -> None:
     os.environ.pop("AWS_PROFILE", None)
 
 
+def _given(names: dict[str, str]) -> dict[str, str]:
+    """Those of ``names`` the process environment sets itself (WZ_STAGE is always local)."""
+    return {n: os.environ[n] for n in names if n in os.environ and n != "WZ_STAGE"}
+
+
 def _start_moto() -> tuple[Any, Gate]:
     from moto.server import ThreadedMotoServer
 
@@ -338,6 +343,14 @@ def main(argv: list[str] | None = None) -> int:
     from chalice.cli.factory import CLIFactory
     from chalice.local import ThreadedHTTPServer
 
+    # The local stage's settings (.chalice/config.json, e.g. the second factor off for the demo
+    # accounts) before anything reads them: settings() is read once per process. What the
+    # environment sets already wins (`WZ_STAFF_TOTP_ROLES=coordinator make run`).
+    factory = CLIFactory(project_dir=str(ROOT), environ=os.environ)
+    config = factory.create_config_obj(chalice_stage_name="local")
+    stage_environment = {**config.environment_variables, **_given(config.environment_variables)}
+    os.environ.update(stage_environment)
+
     from functions import metrics
     from infra import bootstrap
 
@@ -358,10 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         keeper.save()
         story = "new, empty" if args.empty else "new, with the demo city"
 
-    factory = CLIFactory(project_dir=str(ROOT), environ=os.environ)
-    config = factory.create_config_obj(chalice_stage_name="local")
-    os.environ.update(config.environment_variables)
-    app = factory.load_chalice_app(config.environment_variables)
+    app = factory.load_chalice_app(stage_environment)
     # What `chalice local` does (chalice.local.create_local_server): a Chalice app keeps the
     # request being handled in ONE attribute (a Lambda handles one request at a time), so
     # under concurrent requests each thread must see its own, or one client's headers and

@@ -153,7 +153,15 @@ def start(
     port = port or free_port()
     keep = ["--data", str(data)] if data is not None else ["--ephemeral"]
     environ = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    for name in ("AWS_ENDPOINT_URL", "WZ_TABLE_PREFIX", "WZ_PUBLIC_BASE_URL", "WZ_STAGE"):
+    # What `make run` has: no test process's settings, so the local stage's own
+    # (.chalice/config.json, e.g. the second factor off) are what a stack runs with.
+    for name in (
+        "AWS_ENDPOINT_URL",
+        "WZ_TABLE_PREFIX",
+        "WZ_PUBLIC_BASE_URL",
+        "WZ_STAGE",
+        "WZ_STAFF_TOTP_ROLES",
+    ):
         environ.pop(name, None)
     environ["WZ_CLOCK_FROZEN_AT"] = STILL_AT.isoformat()
     environ.update(env or {})

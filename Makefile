@@ -63,7 +63,8 @@ lint: venv
 
 ## Request costs, each route family's cold path against import boto3 (tests/bench/
 ## test_cold_start.py), the sweep at 10k vs 100k cases, a ranking read at 30 vs 300 departments and
-## 10k vs 100k cases, an auditor's department-month at 10k vs 100k archived cases, a
+## 10k vs 100k cases, an auditor's department-month at 10k vs 100k archived cases, what a
+## city pays (a 20 vs 60-case replay of the lifecycle, priced: tests/bench/test_city_cost.py), a
 ## 50-user mixed load for 60 s (locust, tests/bench/test_load.py) on the local stack, a
 ## bigger schemathesis run with its coverage phase (tests/stack/test_openapi_fuzz.py), and
 ## Lighthouse on the board, a case page and

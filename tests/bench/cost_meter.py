@@ -38,6 +38,7 @@ from typing import Any
 KB = 1024
 READ_BLOCK = 4 * KB
 ITEM_OVERHEAD = 100  # bytes DynamoDB adds per stored item and per index entry (storage)
+EXPIRES = "expires_at"  # the platform's TTL attribute (functions/storage/models.py)
 
 _WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 _ITEM_READS = {"GetItem", "BatchGetItem", "TransactGetItems"}
@@ -343,6 +344,8 @@ def stored_by_table() -> Counter[str]:
         if name not in names:
             continue
         for item in table.all_items():
+            if EXPIRES in item.attrs:
+                continue  # gone by TTL within its window: not part of what accumulates
             s = stored_item(table, item)
             found[name] += s.size + ITEM_OVERHEAD
             for index, entry in s.entries.items():
@@ -352,7 +355,9 @@ def stored_by_table() -> Counter[str]:
 
 def stored_bytes() -> tuple[int, int]:
     """(items, bytes) of every platform table and its global indexes as DynamoDB bills storage:
-    each item's and each index entry's size plus 100 bytes."""
+    each item's and each index entry's size plus 100 bytes. Items with a TTL (sessions and
+    links, rate-limit windows, similar-case bands, upload slots) are left out: they expire
+    within their window, so they do not accumulate with the months as the rest does."""
     from functions.storage.models import ALL_MODELS
 
     count = total = 0
@@ -361,6 +366,8 @@ def stored_bytes() -> tuple[int, int]:
         if name not in names:
             continue
         for item in table.all_items():
+            if EXPIRES in item.attrs:
+                continue
             s = stored_item(table, item)
             count += 1
             total += s.size + ITEM_OVERHEAD

@@ -51,6 +51,7 @@ class Sample:
     log_bytes: int
     stored_by: Counter[str]  # bytes per table and "table/index" the sample added
     writes_by: Counter[str]  # WRU per table and "table/index" over the whole sample
+    view_reads: dict[str, Counter[str]]  # RRU of one board page and one case page, by table
 
 
 def _usage_class(sample: Sample) -> Any:
@@ -366,6 +367,10 @@ def report(samples: list[Sample], months: list[dict[str, Any]], prices: dict[str
         out.append(
             f"| {_short(w)} | {wn / sample.size:.1f} | | {_short(b)} | {bn / sample.size:,.0f} |"
         )
+    out += ["", "### One page view's reads by table (RRU)", ""]
+    for view, reads in sample.view_reads.items():
+        parts = ", ".join(f"{_short(t)} {n:.1f}" for t, n in reads.most_common())
+        out.append(f"- {view}: {sum(reads.values()):.1f} ({parts})")
     out += ["", "### Messages by channel and template (bigger sample, per case)", ""]
     out += ["| message | per case |", "| --- | ---: |"]
     for template, n in sorted(sample.templates.items(), key=lambda kv: -kv[1]):

@@ -137,6 +137,7 @@ class Replay:
         self.usage: dict[str, Usage] = {}
         self.mail: list[dict[str, Any]] = []  # every e-mail and SMS sent, as sent
         self.log_bytes = 0
+        self.view_reads: dict[str, Counter[str]] = {"board page": Counter(), "case page": Counter()}
         self.session: tuple[str | None, datetime] = (None, START)
 
     # metering
@@ -420,8 +421,12 @@ def _views(replay: Replay, cases: list[Case], views: int) -> tuple[Usage, Usage]
             model.save()
             copies.append(model)
     for i in range(views):
+        before = Counter(replay.meter.rru)
         replay.api("view:board", "GET", "/api/cases")
+        middle = Counter(replay.meter.rru)
         replay.api("view:case", "GET", f"/api/cases/{cases[i % len(cases)].case_id}")
+        replay.view_reads["board page"].update(_diff(middle, before, views))
+        replay.view_reads["case page"].update(_diff(Counter(replay.meter.rru), middle, views))
     with replay.meter.pause():
         for model in copies:
             model.delete()
@@ -429,6 +434,10 @@ def _views(replay: Replay, cases: list[Case], views: int) -> tuple[Usage, Usage]
     board.add(replay.usage["view:board"])
     page.add(replay.usage["view:case"])
     return board.scaled(1 / views), page.scaled(1 / views)
+
+
+def _diff(after: Counter[str], before: Counter[str], views: int) -> Counter[str]:
+    return Counter({k: (after[k] - before[k]) / views for k in after if after[k] != before[k]})
 
 
 class _LogBytes(logging.Handler):
@@ -557,6 +566,7 @@ def replay_sample(replay: Replay, size: int) -> cost_model.Sample:
         stored_bytes=bytes_after - bytes_before,
         log_bytes=replay.log_bytes,
         stored_by=by_table,
+        view_reads=replay.view_reads,
         writes_by=writes,
     )
 

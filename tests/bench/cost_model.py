@@ -18,6 +18,7 @@ SIGNINS_PER_DAY = 20  # staff sign-ins by e-mailed link (coordinators, reviewers
 MEMORY_GB = {"api": 0.125, "process_upload": 0.5}  # .chalice/config.json; jobs 128 MB
 JOB_MEMORY_GB = 0.125
 LAMBDA_LINES = 330  # bytes of START, END and REPORT lines Lambda logs per invocation
+UPLOAD_BYTES = 4_000_000  # the phone's original, uploaded as it is (frontend/assets/js/photos.js)
 PHOTO_BYTES = 330_000  # a 12-megapixel phone photo processed: ~300 KB display + ~30 KB thumb
 THUMB_BYTES = 30_000
 # The board's and a case page's weight (tests/browser/test_public_pages.py ``page_weight``,
@@ -207,6 +208,7 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
     per_case_bytes = sample.stored_bytes / sample.size
     table_gb = per_case_bytes * CASES * STORAGE_MONTHS / 1e9
     photo_gb = photos * PHOTO_BYTES * STORAGE_MONTHS / 1e9
+    originals_gb = photos * UPLOAD_BYTES / 1e9 / DAYS  # each kept a day at most (lifecycle)
     log_gb = (sample.log_bytes / _sample_invocations(sample) + LAMBDA_LINES) * invocations / 1e9
     s3_puts = sum(usage.calls[f"s3:{op}"] for op in S3_PUTS)
     s3_gets = sum(usage.calls[f"s3:{op}"] for op in S3_GETS)
@@ -225,10 +227,11 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "API Gateway": api * p["api_gateway_rest_per_million"] / 1e6,
             "S3 requests + storage": s3_puts * p["s3_put_per_thousand"] / 1e3
             + s3_gets * p["s3_get_per_thousand"] / 1e3
-            + photo_gb * p["s3_storage_gb_month"],
+            + (photo_gb + originals_gb) * p["s3_storage_gb_month"],
             "CloudFront": cf_requests * p["cloudfront_https_per_10k"] / 1e4
             + cf_bytes / 1e9 * p["cloudfront_transfer_gb"]
-            + (media + photos) * p["cloudfront_function_per_million"] / 1e6,
+            + (media + photos) * p["cloudfront_function_per_million"] / 1e6
+            + photos * UPLOAD_BYTES / 1e9 * p["cloudfront_to_origin_gb"],
             "CloudWatch logs and custom metrics": log_gb * p["logs_ingest_gb"]
             + log_gb * LOG_RETENTION_MONTHS / 2 * p["logs_storage_gb_month"]
             + CUSTOM_METRICS * p["custom_metric_month"],
@@ -263,6 +266,7 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "photo GB after a year": photo_gb,
         "CloudFront requests": cf_requests,
         "CloudFront GB out": cf_bytes / 1e9,
+        "CloudFront GB to the origin (photo uploads)": photos * UPLOAD_BYTES / 1e9,
         "log GB": log_gb,
         "CloudWatch alarms (metrics they evaluate)": alarm_metrics()[1],
         "e-mails": messages["email"],

@@ -21,7 +21,7 @@ meets it.
 Counts, never timings: the Lambda durations are measured (and printed) but only enter the
 price, as the upper bound they are not quite (see docs/PERFORMANCE.md, "What a city pays").
 
-``make test`` runs 10 and 20 cases at a 12-hour tick; ``make bench``
+``make test`` runs 10 and 20 cases at a daily tick; ``make bench``
 (``BENCH_COST_SIZES=20,60 BENCH_COST_TICK_HOURS=1``) a bigger pair and prints the table."""
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from tests.bench import cost_model
 from tests.bench.cost_meter import Meter, metered, stored_by_table, stored_bytes
 
 SIZES = [int(n) for n in os.environ.get("BENCH_COST_SIZES", "10,20").split(",")]
-TICK = timedelta(hours=float(os.environ.get("BENCH_COST_TICK_HOURS", "12")))
+TICK = timedelta(hours=float(os.environ.get("BENCH_COST_TICK_HOURS", "24")))
 CYCLE = 10  # the lifecycle mix repeats every ten cases
 DAYS = 2  # the sample's days of submissions
 START = datetime(2026, 11, 2, 8, 0, tzinfo=SHANGHAI)  # Mon; November has no holidays
@@ -294,12 +294,9 @@ class Sample:
             tick += TICK
         day = START.replace(hour=0)
         while day < end:
-            for name, hour, minute in (
-                ("desk-weekly", 8, 0),
-                ("digest", 8, 30),
-                ("archive", 2, 10),
-                ("retention", 2, 40),
-            ):
+            # archive and retention have nothing to do until a month after closing: they run
+            # once each at the end (their empty runs are charged at their schedule anyway).
+            for name, hour, minute in (("desk-weekly", 8, 0), ("digest", 8, 30)):
                 at = day.replace(hour=hour, minute=minute)
                 self.later(at, lambda t, name=name: self.replay.job(name, t))
             day += timedelta(days=1)
@@ -577,7 +574,7 @@ def _state(case_id: str) -> str:
     return str(load(case_id).state)
 
 
-def test_a_case_costs_the_same_at_two_sample_sizes_and_the_month_meets_the_goal(
+def test_a_case_costs_the_same_at_two_sample_sizes_and_the_month_is_priced(
     client: Client, still_clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.moto_account import fresh

@@ -4,7 +4,7 @@ money (tests/bench/prices.json). Pure: counts in, counts and prices out."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 GOAL_USD = 30.0  # a month for the whole platform at 2,000 cases a day, without SMS and mail
@@ -38,12 +38,51 @@ S3_GETS = ("GetObject", "HeadObject")
 
 
 @dataclass
+class Usage:
+    """What one part of the sample asked of AWS."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    rru: float = 0.0
+    wru: float = 0.0
+    gsi_wru: float = 0.0
+    dynamo_requests: float = 0.0
+    invocations: Counter[str] = field(default_factory=Counter)  # function → count
+    seconds: Counter[str] = field(default_factory=Counter)  # function → measured seconds
+    api_bytes: float = 0.0  # gzipped answer bodies (CloudFront → viewer)
+    runs: float = 0.0
+
+    def add(self, other: Usage) -> None:
+        self.calls.update(other.calls)
+        self.rru += other.rru
+        self.wru += other.wru
+        self.gsi_wru += other.gsi_wru
+        self.dynamo_requests += other.dynamo_requests
+        self.invocations.update(other.invocations)
+        self.seconds.update(other.seconds)
+        self.api_bytes += other.api_bytes
+        self.runs += other.runs
+
+    def scaled(self, factor: float) -> Usage:
+        return Usage(
+            Counter({k: v * factor for k, v in self.calls.items()}),  # type: ignore[misc]
+            self.rru * factor,
+            self.wru * factor,
+            self.gsi_wru * factor,
+            self.dynamo_requests * factor,
+            Counter({k: v * factor for k, v in self.invocations.items()}),  # type: ignore[misc]
+            Counter({k: v * factor for k, v in self.seconds.items()}),  # type: ignore[misc]
+            self.api_bytes * factor,
+            self.runs * factor,
+        )
+
+
+@dataclass
 class Sample:
     size: int
-    usage: dict[str, Any]  # label → Usage
-    empty: dict[str, Any]  # job → Usage of one run with nothing to do
-    board_view: Any
-    case_view: Any
+    usage: dict[str, Usage]  # label → what that part of the sample used
+    empty: dict[str, Usage]  # job → one run with nothing to do
+    board_view: Usage
+    case_view: Usage
     templates: Counter[str]
     mail: Counter[str]
     photos: int
@@ -55,13 +94,9 @@ class Sample:
     view_reads: dict[str, Counter[str]]  # RRU of one board page and one case page, by table
 
 
-def _usage_class(sample: Sample) -> Any:
-    return type(sample.board_view)
-
-
-def job_work(sample: Sample, name: str) -> Any:
+def job_work(sample: Sample, name: str) -> Usage:
     """The job's runs in the sample less their empty cost: the work the cases gave it."""
-    usage = _usage_class(sample)()
+    usage = Usage()
     for label, used in sample.usage.items():
         if label in (f"job:{name}", f"work:{name}"):
             usage.add(used)
@@ -69,14 +104,14 @@ def job_work(sample: Sample, name: str) -> Any:
     # Measured seconds are noisy: an empty run timed once, subtracted many times, can leave
     # less than nothing; the work's time is then taken as none.
     for function, seconds in list(usage.seconds.items()):
-        usage.seconds[function] = max(0.0, seconds)
+        usage.seconds[function] = max(0.0, seconds)  # type: ignore[assignment]
     return usage
 
 
-def case_usage(sample: Sample) -> Any:
+def case_usage(sample: Sample) -> Usage:
     """Everything one case costs, on average: its lifecycle, its photos, its share of the
     jobs' work, its 50 page views."""
-    usage = _usage_class(sample)()
+    usage = Usage()
     usage.add(sample.usage["case"])
     for name in (*RATE_JOBS_MINUTES, "rankings", "archive", "retention"):
         usage.add(job_work(sample, name))
@@ -114,15 +149,15 @@ def per_case(sample: Sample) -> dict[str, float]:
     }
 
 
-def _signin(sample: Sample) -> Any:
+def _signin(sample: Sample) -> Usage:
     """One staff sign-in (ask for the link, open the session)."""
     staff = sample.usage.get("staff")
     if staff is None:
-        return _usage_class(sample)()
+        return Usage()
     return staff.scaled(1 / max(1, staff.invocations["api"] // 2))
 
 
-def month_usage(sample: Sample) -> tuple[Any, dict[str, float]]:
+def month_usage(sample: Sample) -> tuple[Usage, dict[str, float]]:
     """The month at the seeds' scale: the per-case usage × 60,000, every job's empty runs at
     its schedule, the per-unit jobs' work per unit, staff sign-ins; and the month's messages."""
     usage = case_usage(sample).scaled(CASES)
@@ -168,11 +203,11 @@ def _units() -> int:
     return len(bootstrap.city()["departments"])
 
 
-def _invocations(usage: Any) -> float:
+def _invocations(usage: Usage) -> float:
     return float(sum(v for k, v in usage.invocations.items() if k != "browser"))
 
 
-def _gb_seconds(usage: Any) -> float:
+def _gb_seconds(usage: Usage) -> float:
     return sum(
         seconds * MEMORY_GB.get(function, JOB_MEMORY_GB)
         for function, seconds in usage.seconds.items()
@@ -183,7 +218,7 @@ def _gb_seconds(usage: Any) -> float:
 FULL_CORE_MB = 1769  # Lambda gives one vCPU at 1,769 MB, a share in proportion below
 
 
-def _cpu_bound_gb_seconds(usage: Any) -> float:
+def _cpu_bound_gb_seconds(usage: Usage) -> float:
     """The measured seconds (on a full core, moto included) stretched to the CPU share of each
     function's memory, a pessimistic bound for a CPU-bound handler: t × (1,769 MB / memory)
     seconds at ``memory`` GB is t × 1.73 GB-s whatever the memory below a full core."""
@@ -373,8 +408,8 @@ def report(samples: list[Sample], months: list[dict[str, Any]], prices: dict[str
         )
     out += ["", "### One page view's reads by table (RRU)", ""]
     for view, reads in sample.view_reads.items():
-        parts = ", ".join(f"{_short(t)} {n:.1f}" for t, n in reads.most_common())
-        out.append(f"- {view}: {sum(reads.values()):.1f} ({parts})")
+        tables = ", ".join(f"{_short(t)} {n:.1f}" for t, n in reads.most_common())
+        out.append(f"- {view}: {sum(reads.values()):.1f} ({tables})")
     out += ["", "### Messages by channel and template (bigger sample, per case)", ""]
     out += ["| message | per case |", "| --- | ---: |"]
     for template, n in sorted(sample.templates.items(), key=lambda kv: -kv[1]):

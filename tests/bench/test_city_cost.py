@@ -36,7 +36,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ from chalice.test import Client
 from functions.domain.calendar import SHANGHAI
 from tests.bench import cost_model
 from tests.bench.cost_meter import Meter, metered, stored_by_table, stored_bytes
+from tests.bench.cost_model import Usage
 
 SIZES = [int(n) for n in os.environ.get("BENCH_COST_SIZES", "10,20").split(",")]
 TICK = timedelta(hours=float(os.environ.get("BENCH_COST_TICK_HOURS", "24")))
@@ -87,45 +88,6 @@ REPLY = (
 # --- the sample ---------------------------------------------------------------------------------
 
 
-@dataclass
-class Usage:
-    """What one part of the sample asked of AWS."""
-
-    calls: Counter[str] = field(default_factory=Counter)
-    rru: float = 0.0
-    wru: float = 0.0
-    gsi_wru: float = 0.0
-    dynamo_requests: float = 0.0
-    invocations: Counter[str] = field(default_factory=Counter)  # function → count
-    seconds: Counter[str] = field(default_factory=Counter)  # function → measured seconds
-    api_bytes: float = 0.0  # gzipped answer bodies (CloudFront → viewer)
-    runs: float = 0.0
-
-    def add(self, other: Usage) -> None:
-        self.calls.update(other.calls)
-        self.rru += other.rru
-        self.wru += other.wru
-        self.gsi_wru += other.gsi_wru
-        self.dynamo_requests += other.dynamo_requests
-        self.invocations.update(other.invocations)
-        self.seconds.update(other.seconds)
-        self.api_bytes += other.api_bytes
-        self.runs += other.runs
-
-    def scaled(self, factor: float) -> Usage:
-        return Usage(
-            Counter({k: v * factor for k, v in self.calls.items()}),  # type: ignore[misc]
-            self.rru * factor,
-            self.wru * factor,
-            self.gsi_wru * factor,
-            self.dynamo_requests * factor,
-            Counter({k: v * factor for k, v in self.invocations.items()}),  # type: ignore[misc]
-            Counter({k: v * factor for k, v in self.seconds.items()}),  # type: ignore[misc]
-            self.api_bytes * factor,
-            self.runs * factor,
-        )
-
-
 class Replay:
     """The platform as the sample's citizens, coordinators and units use it: every API call,
     job run and photo processing metered under a label."""
@@ -160,7 +122,7 @@ class Replay:
                 (after["dynamo_requests"] - before["dynamo_requests"]).values()
             )
             used.invocations[function] += 1
-            used.seconds[function] += seconds
+            used.seconds[function] += seconds  # type: ignore[assignment]
 
     def at(self, instant: datetime) -> None:
         self.still.set_now(instant.astimezone(UTC))
@@ -283,26 +245,31 @@ class Sample:
     def run(self) -> None:
         per_day = self.size // DAYS
         for i, case in enumerate(self.cases):
-            day, slot = divmod(i, per_day)
-            at = START + timedelta(days=day, hours=1 + 9 * slot / per_day)
+            day_no, slot = divmod(i, per_day)
+            at = START + timedelta(days=day_no, hours=1 + 9 * slot / per_day)
             self.later(at, lambda t, c=case: self.submit(c, t))
         end = START + timedelta(days=DAYS + 12)
         tick = START
         while tick < end:
             for name in RATE_JOBS:
-                self.later(tick, lambda t, name=name: self.replay.job(name, t))
+                self.later(tick, self.job(name))
             tick += TICK
         day = START.replace(hour=0)
         while day < end:
             # archive and retention have nothing to do until a month after closing: they run
             # once each at the end (their empty runs are charged at their schedule anyway).
             for name, hour, minute in (("desk-weekly", 8, 0), ("digest", 8, 30)):
-                at = day.replace(hour=hour, minute=minute)
-                self.later(at, lambda t, name=name: self.replay.job(name, t))
+                self.later(day.replace(hour=hour, minute=minute), self.job(name))
             day += timedelta(days=1)
         while self.queue:
             instant, _, step = heapq.heappop(self.queue)
             step(instant)
+
+    def job(self, name: str) -> Callable[[datetime], None]:
+        def step(t: datetime) -> None:
+            self.replay.job(name, t)
+
+        return step
 
     # the lifecycle
 

@@ -63,14 +63,15 @@ lint: venv
 
 ## Request costs, each route family's cold path against import boto3 (tests/bench/
 ## test_cold_start.py), the sweep at 10k vs 100k cases, a ranking read at 30 vs 300 departments and
-## 10k vs 100k cases, an auditor's department-month at 10k vs 100k archived cases, a
+## 10k vs 100k cases, an auditor's department-month at 10k vs 100k archived cases, what a
+## city pays (a 20 vs 60-case replay of the lifecycle, priced: tests/bench/test_city_cost.py), a
 ## 50-user mixed load for 60 s (locust, tests/bench/test_load.py) on the local stack, a
 ## bigger schemathesis run with its coverage phase (tests/stack/test_openapi_fuzz.py), and
 ## Lighthouse on the board, a case page and
 ## the form (Lighthouse pinned in tests/bench/lighthouse/package-lock.json, Debian's chromium).
 bench: venv browser-deps
 	@test -x tests/bench/lighthouse/node_modules/.bin/lighthouse || npm ci --prefix tests/bench/lighthouse --no-audit --no-fund
-	BENCH_ROUNDS=200 BENCH_SWEEP_SIZES=10000,100000 BENCH_SWEEP_ROUNDS=2 BENCH_RANKING_DEPARTMENTS=30,300 BENCH_RANKING_CASES=10000,100000 BENCH_RANKING_ROUNDS=15 BENCH_AUDIT_CASES=10000,100000 BENCH_AUDIT_ROUNDS=10 BENCH_DASHBOARD_CASES=10000,100000 BENCH_SIMILAR_CASES=10000,100000 BENCH_SIMILAR_PROBES=200 BENCH_COLD_ROUNDS=15 LOAD_USERS=50 LOAD_SECONDS=60 LOAD_PUBLISHED=30 LOAD_REPLIED=60 $(PY) -m pytest -q -s tests/bench
+	BENCH_ROUNDS=200 BENCH_SWEEP_SIZES=10000,100000 BENCH_SWEEP_ROUNDS=2 BENCH_RANKING_DEPARTMENTS=30,300 BENCH_RANKING_CASES=10000,100000 BENCH_RANKING_ROUNDS=15 BENCH_AUDIT_CASES=10000,100000 BENCH_AUDIT_ROUNDS=10 BENCH_DASHBOARD_CASES=10000,100000 BENCH_SIMILAR_CASES=10000,100000 BENCH_SIMILAR_PROBES=200 BENCH_COLD_ROUNDS=15 BENCH_COST_SIZES=20,60 BENCH_COST_TICK_HOURS=1 LOAD_USERS=50 LOAD_SECONDS=60 LOAD_PUBLISHED=30 LOAD_REPLIED=60 $(PY) -m pytest -q -s tests/bench
 	FUZZ_EXAMPLES=100 FUZZ_COVERAGE=1 $(PY) -m pytest -q tests/stack/test_openapi_fuzz.py
 	$(PY) -m tests.bench.lighthouse_pages --runs 3
 

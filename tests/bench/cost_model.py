@@ -1,0 +1,436 @@
+"""From a replayed sample (tests/bench/test_city_cost.py) to a month at the seeds' scale and to
+money (tests/bench/prices.json). Pure: counts in, counts and prices out."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+GOAL_USD = 30.0  # a month for the whole platform at 2,000 cases a day, without SMS and mail
+CASES_PER_DAY = 2000
+DAYS = 30
+CASES = CASES_PER_DAY * DAYS
+VIEWS_PER_CASE = 50  # half board pages, half case pages
+WORKING_DAYS = 22  # the digest goes out on working days
+WEEKS = DAYS / 7
+SIGNINS_PER_DAY = 20  # staff sign-ins by e-mailed link (coordinators, reviewers, admins)
+MEMORY_GB = {"api": 0.125, "process_upload": 0.5}  # .chalice/config.json; jobs 128 MB
+JOB_MEMORY_GB = 0.125
+LAMBDA_LINES = 330  # bytes of START, END and REPORT lines Lambda logs per invocation
+UPLOAD_BYTES = 4_000_000  # the phone's original, uploaded as it is (frontend/assets/js/photos.js)
+PHOTO_BYTES = 330_000  # a 12-megapixel phone photo processed: ~300 KB display + ~30 KB thumb
+THUMB_BYTES = 30_000
+# The board's and a case page's weight (tests/browser/test_public_pages.py ``page_weight``,
+# 2026-12-05): HTML 1.3 KB gzipped; 11-12 files of JS and CSS, 35 KB gzipped together.
+HTML_BYTES = 1_300
+ASSET_BYTES = 36_000
+ASSET_FILES = 12
+FIRST_VISITS = 0.2  # one view in five loads the assets (the rest from the browser's cache)
+LOG_RETENTION_MONTHS = 12  # infra/template.py LOG_RETENTION_DAYS = 365
+STORAGE_MONTHS = 12  # the table shows storage as it stands after a year of cases
+CUSTOM_METRICS = 2  # functions/metrics.py UNITS
+SECRETS = {"ap-southeast-1": 1, "cn-northwest-1": 3}  # origin; + SMS and SMTP credentials
+RATE_JOBS_MINUTES = {"sla-sweep": 5, "outbox": 1, "auto-close": 15, "hotspots": 60}
+DAILY_JOBS = ("digest", "desk-weekly", "archive", "retention")
+S3_PUTS = ("PutObject", "CopyObject", "PostObject", "ListObjects", "ListObjectsV2")
+S3_GETS = ("GetObject", "HeadObject")
+
+
+@dataclass
+class Usage:
+    """What one part of the sample asked of AWS."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    rru: float = 0.0
+    wru: float = 0.0
+    gsi_wru: float = 0.0
+    dynamo_requests: float = 0.0
+    invocations: Counter[str] = field(default_factory=Counter)  # function → count
+    seconds: Counter[str] = field(default_factory=Counter)  # function → measured seconds
+    api_bytes: float = 0.0  # gzipped answer bodies (CloudFront → viewer)
+    runs: float = 0.0
+
+    def add(self, other: Usage) -> None:
+        self.calls.update(other.calls)
+        self.rru += other.rru
+        self.wru += other.wru
+        self.gsi_wru += other.gsi_wru
+        self.dynamo_requests += other.dynamo_requests
+        self.invocations.update(other.invocations)
+        self.seconds.update(other.seconds)
+        self.api_bytes += other.api_bytes
+        self.runs += other.runs
+
+    def scaled(self, factor: float) -> Usage:
+        return Usage(
+            Counter({k: v * factor for k, v in self.calls.items()}),  # type: ignore[misc]
+            self.rru * factor,
+            self.wru * factor,
+            self.gsi_wru * factor,
+            self.dynamo_requests * factor,
+            Counter({k: v * factor for k, v in self.invocations.items()}),  # type: ignore[misc]
+            Counter({k: v * factor for k, v in self.seconds.items()}),  # type: ignore[misc]
+            self.api_bytes * factor,
+            self.runs * factor,
+        )
+
+
+@dataclass
+class Sample:
+    size: int
+    usage: dict[str, Usage]  # label → what that part of the sample used
+    empty: dict[str, Usage]  # job → one run with nothing to do
+    board_view: Usage
+    case_view: Usage
+    templates: Counter[str]
+    mail: Counter[str]
+    photos: int
+    stored_items: int
+    stored_bytes: int
+    log_bytes: int
+    stored_by: Counter[str]  # bytes per table and "table/index" the sample added
+    writes_by: Counter[str]  # WRU per table and "table/index" over the whole sample
+    view_reads: dict[str, Counter[str]]  # RRU of one board page and one case page, by table
+
+
+def job_work(sample: Sample, name: str) -> Usage:
+    """The job's runs in the sample less their empty cost: the work the cases gave it."""
+    usage = Usage()
+    for label, used in sample.usage.items():
+        if label in (f"job:{name}", f"work:{name}"):
+            usage.add(used)
+            usage.add(sample.empty[name].scaled(-used.runs))
+    # Measured seconds are noisy: an empty run timed once, subtracted many times, can leave
+    # less than nothing; the work's time is then taken as none.
+    for function, seconds in list(usage.seconds.items()):
+        usage.seconds[function] = max(0.0, seconds)  # type: ignore[assignment]
+    return usage
+
+
+def case_usage(sample: Sample) -> Usage:
+    """Everything one case costs, on average: its lifecycle, its photos, its share of the
+    jobs' work, its 50 page views."""
+    usage = Usage()
+    usage.add(sample.usage["case"])
+    for name in (*RATE_JOBS_MINUTES, "rankings", "archive", "retention"):
+        usage.add(job_work(sample, name))
+    per_case = usage.scaled(1 / sample.size)
+    per_case.add(sample.board_view.scaled(VIEWS_PER_CASE / 2))
+    per_case.add(sample.case_view.scaled(VIEWS_PER_CASE / 2))
+    per_case.runs = 0
+    return per_case
+
+
+PER_UNIT = {"digest": "email:digest", "desk-weekly": "email:desk_weekly"}
+# Messages that follow units, staff or bursts, not cases: counted apart.
+NOT_PER_CASE = ("digest", "desk_weekly", "staff_sign_in", "hotspot_warning")
+
+
+def per_case(sample: Sample) -> dict[str, float]:
+    """The counts one case costs (what must not change with the sample's size)."""
+    u = case_usage(sample)
+    messages: Counter[str] = Counter()
+    for key, n in sample.templates.items():
+        channel, template = key.split(":", 1)
+        if template not in NOT_PER_CASE:
+            messages[channel] += n
+    return {
+        "API requests": u.invocations["api"],
+        "DynamoDB requests": u.dynamo_requests,
+        "read request units": u.rru,
+        "write request units (items)": u.wru,
+        "write request units (indexes)": u.gsi_wru,
+        "S3 PUT-class requests": sum(u.calls[f"s3:{op}"] for op in S3_PUTS),
+        "S3 GET-class requests": sum(u.calls[f"s3:{op}"] for op in S3_GETS),
+        "photo processing invocations": u.invocations["process_upload"],
+        "e-mails": messages["email"] / sample.size,
+        "SMS": messages["sms"] / sample.size,
+    }
+
+
+def _signin(sample: Sample) -> Usage:
+    """One staff sign-in (ask for the link, open the session)."""
+    staff = sample.usage.get("staff")
+    if staff is None:
+        return Usage()
+    return staff.scaled(1 / max(1, staff.invocations["api"] // 2))
+
+
+def month_usage(sample: Sample) -> tuple[Usage, dict[str, float]]:
+    """The month at the seeds' scale: the per-case usage × 60,000, every job's empty runs at
+    its schedule, the per-unit jobs' work per unit, staff sign-ins; and the month's messages."""
+    usage = case_usage(sample).scaled(CASES)
+    for name, minutes in RATE_JOBS_MINUTES.items():
+        usage.add(sample.empty[name].scaled(DAYS * 24 * 60 / minutes))
+    for name in DAILY_JOBS:
+        usage.add(sample.empty[name].scaled(DAYS))
+    usage.add(sample.empty["rankings"].scaled(1))
+    units = _units()
+    mails_per_unit: dict[str, float] = {}
+    for name, template in PER_UNIT.items():
+        sent = sample.templates[template]
+        per_run_unit = job_work(sample, name).scaled(1 / sent) if sent else None
+        times = WORKING_DAYS if name == "digest" else WEEKS
+        if per_run_unit is not None:
+            usage.add(per_run_unit.scaled(units * times))
+        mails_per_unit[name] = units * times
+    usage.add(_signin(sample).scaled(SIGNINS_PER_DAY * DAYS))
+    pc = per_case(sample)
+    messages = {
+        "email": pc["e-mails"] * CASES + sum(mails_per_unit.values()) + SIGNINS_PER_DAY * DAYS,
+        "sms": pc["SMS"] * CASES,
+    }
+    return usage, messages
+
+
+def alarm_metrics() -> tuple[int, int]:
+    """(alarms, metrics they evaluate) in infra/template.py: CloudWatch bills a standard alarm
+    per metric it evaluates, so an alarm adding up N metrics (metric math) costs N."""
+    from infra.template import alarms
+
+    found = [r for r in alarms("prod").values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    metrics = 0
+    for alarm in found:
+        queries = alarm["Properties"].get("Metrics")
+        metrics += sum(1 for q in queries if "MetricStat" in q) if queries else 1
+    return len(found), metrics
+
+
+def _units() -> int:
+    from infra import bootstrap
+
+    return len(bootstrap.city()["departments"])
+
+
+def _invocations(usage: Usage) -> float:
+    return float(sum(v for k, v in usage.invocations.items() if k != "browser"))
+
+
+def _gb_seconds(usage: Usage) -> float:
+    return sum(
+        seconds * MEMORY_GB.get(function, JOB_MEMORY_GB)
+        for function, seconds in usage.seconds.items()
+        if function != "browser"
+    )
+
+
+FULL_CORE_MB = 1769  # Lambda gives one vCPU at 1,769 MB, a share in proportion below
+
+
+def _cpu_bound_gb_seconds(usage: Usage) -> float:
+    """The measured seconds (on a full core, moto included) stretched to the CPU share of each
+    function's memory, a pessimistic bound for a CPU-bound handler: t × (1,769 MB / memory)
+    seconds at ``memory`` GB is t × 1.73 GB-s whatever the memory below a full core."""
+    return sum(
+        seconds * FULL_CORE_MB / 1024 for f, seconds in usage.seconds.items() if f != "browser"
+    )
+
+
+def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each region's month by service, in its currency and in USD."""
+    usage, messages = month_usage(sample)
+    api = usage.invocations["api"]
+    invocations = _invocations(usage)
+    gb_seconds = _gb_seconds(usage)
+    photos = sample.photos / sample.size * CASES
+    views = VIEWS_PER_CASE * CASES
+    media = views / 2 * (sample.photos / sample.size)  # a case page shows its thumbnail
+    page_requests = views * (1 + FIRST_VISITS * ASSET_FILES)
+    cf_requests = api + page_requests + media + photos  # + the photo POSTs
+    cf_bytes = usage.api_bytes + views * (HTML_BYTES + FIRST_VISITS * ASSET_BYTES)
+    cf_bytes += media * THUMB_BYTES
+    per_case_bytes = sample.stored_bytes / sample.size
+    table_gb = per_case_bytes * CASES * STORAGE_MONTHS / 1e9
+    photo_gb = photos * PHOTO_BYTES * STORAGE_MONTHS / 1e9
+    originals_gb = photos * UPLOAD_BYTES / 1e9 / DAYS  # each kept a day at most (lifecycle)
+    log_gb = (sample.log_bytes / _sample_invocations(sample) + LAMBDA_LINES) * invocations / 1e9
+    s3_puts = sum(usage.calls[f"s3:{op}"] for op in S3_PUTS)
+    s3_gets = sum(usage.calls[f"s3:{op}"] for op in S3_GETS)
+    found: dict[str, dict[str, Any]] = {}
+    for region, p in prices["regions"].items():
+        lines = {
+            "DynamoDB requests": (
+                usage.rru * p["dynamodb_read_per_million"]
+                + (usage.wru + usage.gsi_wru) * p["dynamodb_write_per_million"]
+            )
+            / 1e6,
+            "DynamoDB storage + PITR": table_gb
+            * (p["dynamodb_storage_gb_month"] + p["dynamodb_pitr_gb_month"]),
+            "Lambda": invocations * p["lambda_requests_per_million"] / 1e6
+            + gb_seconds * p["lambda_gb_second"],
+            "API Gateway": api * p["api_gateway_rest_per_million"] / 1e6,
+            "S3 requests + storage": s3_puts * p["s3_put_per_thousand"] / 1e3
+            + s3_gets * p["s3_get_per_thousand"] / 1e3
+            + (photo_gb + originals_gb) * p["s3_storage_gb_month"],
+            "CloudFront": cf_requests * p["cloudfront_https_per_10k"] / 1e4
+            + cf_bytes / 1e9 * p["cloudfront_transfer_gb"]
+            + (media + photos) * p["cloudfront_function_per_million"] / 1e6
+            + photos * UPLOAD_BYTES / 1e9 * p["cloudfront_to_origin_gb"],
+            "CloudWatch logs and custom metrics": log_gb * p["logs_ingest_gb"]
+            + log_gb * LOG_RETENTION_MONTHS / 2 * p["logs_storage_gb_month"]
+            + CUSTOM_METRICS * p["custom_metric_month"],
+            "CloudWatch alarms": alarm_metrics()[1] * p["alarm_month"],
+            "Secrets Manager": SECRETS[region] * p["secret_month"],
+        }
+        fees = {
+            "e-mail": messages["email"] * p["email_per_thousand"] / 1e3,
+            "SMS": messages["sms"] * p["sms_per_message"],
+        }
+        total = sum(lines.values())
+        rate = p["usd_per_unit"]
+        found[region] = {
+            "currency": p["currency"],
+            "lines": lines,
+            "fees": fees,
+            "total": total,
+            "total_without_messages_usd": total * rate,
+            "usd_per_unit": rate,
+        }
+    found["quantities"] = {
+        "DynamoDB RRU": usage.rru,
+        "DynamoDB WRU (items)": usage.wru,
+        "DynamoDB WRU (indexes)": usage.gsi_wru,
+        "DynamoDB GB after a year": table_gb,
+        "Lambda invocations": invocations,
+        "Lambda GB-s (measured)": gb_seconds,
+        "Lambda GB-s if all of it were CPU at the memory's share": _cpu_bound_gb_seconds(usage),
+        "API Gateway requests": api,
+        "S3 PUT-class": s3_puts,
+        "S3 GET-class": s3_gets,
+        "photo GB after a year": photo_gb,
+        "CloudFront requests": cf_requests,
+        "CloudFront GB out": cf_bytes / 1e9,
+        "CloudFront GB to the origin (photo uploads)": photos * UPLOAD_BYTES / 1e9,
+        "log GB": log_gb,
+        "CloudWatch alarms (metrics they evaluate)": alarm_metrics()[1],
+        "e-mails": messages["email"],
+        "SMS": messages["sms"],
+    }
+    return found
+
+
+def _sample_invocations(sample: Sample) -> float:
+    total = 0.0
+    for used in sample.usage.values():
+        total += _invocations(used)
+    return max(total, 1.0)
+
+
+def _short(name: str) -> str:
+    return name.removeprefix("wz-test-")
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def report(samples: list[Sample], months: list[dict[str, Any]], prices: dict[str, Any]) -> str:
+    """The tables docs/PERFORMANCE.md records, from the bigger sample."""
+    sample, m = samples[-1], months[-1]
+    regions = list(prices["regions"])
+    out = [
+        f"### A month at {CASES_PER_DAY:,} cases a day ({CASES:,} cases), prices of "
+        f"{prices['as_of']}",
+        "",
+    ]
+    head = (
+        "| service | "
+        + " | ".join(f"{r} ({m[r]['currency']}) / month | per 1,000 cases" for r in regions)
+        + " |"
+    )
+    out += [head, "| --- |" + " ---: | ---: |" * len(regions)]
+    for line in m[regions[0]]["lines"]:
+        cells = [
+            f"{_money(m[r]['lines'][line])} | {_money(m[r]['lines'][line] / CASES * 1000)}"
+            for r in regions
+        ]
+        out.append(f"| {line} | " + " | ".join(cells) + " |")
+    cells = [
+        f"**{_money(m[r]['total'])}** | **{_money(m[r]['total'] / CASES * 1000)}**" for r in regions
+    ]
+    out.append("| **platform, without SMS and mail** | " + " | ".join(cells) + " |")
+    cells = [
+        f"{_money(m[r]['total_without_messages_usd'])} USD | "
+        f"{_money(m[r]['total_without_messages_usd'] / CASES * 1000)} USD"
+        for r in regions
+    ]
+    out.append("| … in USD | " + " | ".join(cells) + " |")
+    for fee in m[regions[0]]["fees"]:
+        cells = [
+            f"{_money(m[r]['fees'][fee])} | {_money(m[r]['fees'][fee] / CASES * 1000)}"
+            for r in regions
+        ]
+        out.append(f"| {fee} fees (apart) | " + " | ".join(cells) + " |")
+    out += ["", "### The month's quantities", "", "| quantity | a month |", "| --- | ---: |"]
+    out += [f"| {k} | {v:,.1f} |" for k, v in m["quantities"].items()]
+    out += ["", "### Per case at the two sample sizes", ""]
+    rows = [per_case(s) for s in samples]
+    out.append("| per case | " + " | ".join(f"{s.size} cases" for s in samples) + " |")
+    out.append("| --- |" + " ---: |" * len(samples))
+    for key in rows[0]:
+        out.append(f"| {key} | " + " | ".join(f"{r[key]:.2f}" for r in rows) + " |")
+    seconds = [case_usage(s).seconds for s in samples]
+    out.append(
+        "| Lambda seconds, measured on moto (not asserted) | "
+        + " | ".join(f"{sum(v for k, v in x.items() if k != 'browser'):.3f}" for x in seconds)
+        + " |"
+    )
+    out.append(
+        "| stored bytes (DynamoDB, with indexes) | "
+        + " | ".join(f"{s.stored_bytes / s.size:,.0f}" for s in samples)
+        + " |"
+    )
+    out += ["", "### Where a case's DynamoDB units go (bigger sample, per case)", ""]
+    out += [
+        "| part | RRU | WRU items | WRU indexes | requests |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    parts = {"lifecycle (API, photo)": sample.usage["case"].scaled(1 / sample.size)}
+    for name in (*RATE_JOBS_MINUTES, "rankings", "archive", "retention"):
+        parts[f"job {name} (work)"] = job_work(sample, name).scaled(1 / sample.size)
+    parts["25 board pages"] = sample.board_view.scaled(VIEWS_PER_CASE / 2)
+    parts["25 case pages"] = sample.case_view.scaled(VIEWS_PER_CASE / 2)
+    for part, u in parts.items():
+        out.append(
+            f"| {part} | {u.rru:.1f} | {u.wru:.1f} | {u.gsi_wru:.1f} | {u.dynamo_requests:.1f} |"
+        )
+    out += ["", "### Where the writes and the bytes go (bigger sample, per case, top 12)", ""]
+    out += [
+        "| table or index | WRU | | table or index | bytes stored |",
+        "| --- | ---: | --- | --- | ---: |",
+    ]
+    writes = sample.writes_by.most_common(12)
+    stored = sample.stored_by.most_common(12)
+    for (w, wn), (b, bn) in zip(writes, stored, strict=False):
+        out.append(
+            f"| {_short(w)} | {wn / sample.size:.1f} | | {_short(b)} | {bn / sample.size:,.0f} |"
+        )
+    out += ["", "### One page view's reads by table (RRU)", ""]
+    for view, reads in sample.view_reads.items():
+        tables = ", ".join(f"{_short(t)} {n:.1f}" for t, n in reads.most_common())
+        out.append(f"- {view}: {sum(reads.values()):.1f} ({tables})")
+    out += ["", "### Messages by channel and template (bigger sample, per case)", ""]
+    out += ["| message | per case |", "| --- | ---: |"]
+    for template, n in sorted(sample.templates.items(), key=lambda kv: -kv[1]):
+        out.append(f"| {template} | {n / sample.size:.2f} |")
+    out += [
+        "",
+        "### Each job's run with nothing to do",
+        "",
+        "| job | runs a month | RRU | requests | seconds (moto) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, e in sample.empty.items():
+        runs = (
+            DAYS * 24 * 60 / RATE_JOBS_MINUTES[name]
+            if name in RATE_JOBS_MINUTES
+            else DAYS
+            if name in DAILY_JOBS
+            else 1
+        )
+        out.append(
+            f"| {name} | {runs:,.0f} | {e.rru:.1f} | {e.dynamo_requests:.0f} | "
+            f"{sum(e.seconds.values()):.3f} |"
+        )
+    return "\n".join(out)

@@ -247,7 +247,7 @@ def _admin_reset_totp(page: Any, stack: Stack, demo: Demo) -> None:
         route.fulfill(response=answer, json=listed)
 
     page.route("**/api/admin/staff", staff)
-    _open_staff(page, stack, ADMIN)
+    _signed_in(page, demo, ADMIN)
     page.goto(stack.url("/admin.html"))
     expect(page.locator(f'tr[data-staff="{AUDITOR}"]')).to_contain_text("锁定至")
     expect(page.get_by_role("button", name=f"重置二次验证 {COORDINATOR}")).to_be_visible()

@@ -57,6 +57,8 @@ API_PATHS = ("/api/*", "/open311/*")
 # (near-zero TTL) cache key, which also forwards them; the rest travel by the origin request
 # policy. Never Host (API Gateway routes by its own host name).
 API_CACHE_KEY_HEADERS = ("Authorization", "X-Link-Token")
+# The longest ``Cache-Control: max-age`` an API route declares (``route(cache_seconds=…)``).
+API_MAX_CACHE_SECONDS = 300
 API_FORWARDED_HEADERS = (
     "Accept",
     "Accept-Language",
@@ -68,19 +70,12 @@ API_FORWARDED_HEADERS = (
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-# The operations whose ThrottledRequests / SystemErrors the table alarms add up (CloudWatch
-# reports those two per table AND operation; an alarm takes at most 10 metrics).
-TABLE_OPERATIONS = (
-    "GetItem",
-    "BatchGetItem",
-    "Query",
-    "Scan",
-    "PutItem",
-    "UpdateItem",
-    "DeleteItem",
-    "BatchWriteItem",
-    "TransactWriteItems",
-)
+# A table's throttling, as CloudWatch reports it per table without the operation: what its
+# alarm adds up. (``ThrottledRequests`` and ``SystemErrors`` come per table AND operation, 9
+# metrics a table each; CloudWatch bills an alarm per metric it evaluates, and those 522 metrics
+# were a third of the platform's bill, docs/PERFORMANCE.md "What a city pays".) A DynamoDB 500
+# is retried by the SDK and, if it persists, fails the function: its ``Errors`` alarm fires.
+TABLE_THROTTLE_METRICS = ("ReadThrottleEvents", "WriteThrottleEvents")
 LOG_RETENTION_DAYS = 365
 # The encryption context every sealed TOTP secret carries (functions/storage/factor_key.py).
 TOTP_KEY_PURPOSE = "staff-totp"
@@ -692,13 +687,18 @@ def api_cache_policy(stage: str) -> dict[str, Any]:
         "Type": "AWS::CloudFront::CachePolicy",
         "Properties": {
             "CachePolicyConfig": {
-                # Nothing is cached (TTL 0; the credentials are in the key regardless, so no
-                # answer could ever reach another user): a cache policy is the only way to
-                # forward Authorization.
+                # An answer is cached only as long as the API says (``Cache-Control: public,
+                # max-age=60`` on the public reads: the board, a case page, the rankings, up to
+                # 300 s on the API document and Open311's discovery), never longer than the
+                # longest of those; anything without it (every staff answer, every error) is
+                # not cached at all (TTL 0). The credentials are in the key regardless, so no
+                # answer could ever reach another user; a cache policy is also the only way to
+                # forward Authorization. One board page cached for its 60 s is one API request
+                # a minute per edge instead of one per visitor ("What a city pays").
                 "Name": sub(f"wenzheng-{stage}-api-${{AWS::Region}}"),
                 "DefaultTTL": 0,
                 "MinTTL": 0,
-                "MaxTTL": 1,
+                "MaxTTL": API_MAX_CACHE_SECONDS,
                 "ParametersInCacheKeyAndForwardedToOrigin": {
                     "EnableAcceptEncodingGzip": True,
                     "EnableAcceptEncodingBrotli": True,
@@ -1354,7 +1354,7 @@ def _alarm(description: str, **properties: Any) -> dict[str, Any]:
     return {"Type": "AWS::CloudWatch::Alarm", "Properties": base}
 
 
-def _per_operation(metric: str, table: str) -> list[dict[str, Any]]:
+def _table_throttles(table: str) -> list[dict[str, Any]]:
     queries: list[dict[str, Any]] = [
         {
             "Id": f"m{n}",
@@ -1363,19 +1363,16 @@ def _per_operation(metric: str, table: str) -> list[dict[str, Any]]:
                 "Metric": {
                     "Namespace": "AWS/DynamoDB",
                     "MetricName": metric,
-                    "Dimensions": [
-                        {"Name": "TableName", "Value": {"Ref": table}},
-                        {"Name": "Operation", "Value": operation},
-                    ],
+                    "Dimensions": [{"Name": "TableName", "Value": {"Ref": table}}],
                 },
                 "Period": 300,
                 "Stat": "Sum",
             },
         }
-        for n, operation in enumerate(TABLE_OPERATIONS)
+        for n, metric in enumerate(TABLE_THROTTLE_METRICS)
     ]
     queries.append(
-        {"Id": "total", "Expression": "SUM(METRICS())", "Label": metric, "ReturnData": True}
+        {"Id": "total", "Expression": "SUM(METRICS())", "Label": "throttles", "ReturnData": True}
     )
     return queries
 
@@ -1448,12 +1445,11 @@ def alarms(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
                 Threshold=1,
             )
     for logical in tables(stage):
-        for metric in ("ThrottledRequests", "SystemErrors"):
-            resources[f"{logical}{metric}Alarm"] = _alarm(
-                f"DynamoDB {logical}: {metric}",
-                Metrics=_per_operation(metric, logical),
-                Threshold=1,
-            )
+        resources[f"{logical}ThrottlesAlarm"] = _alarm(
+            f"DynamoDB {logical}: read or write requests throttled",
+            Metrics=_table_throttles(logical),
+            Threshold=1,
+        )
     return resources
 
 

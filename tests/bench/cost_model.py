@@ -27,6 +27,13 @@ HTML_BYTES = 1_300
 ASSET_BYTES = 36_000
 ASSET_FILES = 12
 FIRST_VISITS = 0.2  # one view in five loads the assets (the rest from the browser's cache)
+# CloudFront keeps a public answer for its ``max-age`` (infra/template.py API_MAX_CACHE_SECONDS):
+# the board's first page, one URL for every visitor, is half the board views; it reaches the API
+# at most once a minute from each regional edge cache the city's visitors go through (three
+# assumed). Other board pages (filters, later pages) and case pages are counted as misses.
+BOARD_FIRST_PAGE_SHARE = 0.5
+BOARD_CACHE_SECONDS = 60
+REGIONAL_EDGE_CACHES = 3
 LOG_RETENTION_MONTHS = 12  # infra/template.py LOG_RETENTION_DAYS = 365
 STORAGE_MONTHS = 12  # the table shows storage as it stands after a year of cases
 CUSTOM_METRICS = 2  # functions/metrics.py UNITS
@@ -157,10 +164,19 @@ def _signin(sample: Sample) -> Usage:
     return staff.scaled(1 / max(1, staff.invocations["api"] // 2))
 
 
+def cached_board_views() -> float:
+    """The month's board views CloudFront answers from its cache (the API never sees them)."""
+    first_pages = VIEWS_PER_CASE / 2 * CASES * BOARD_FIRST_PAGE_SHARE
+    reaching = DAYS * 24 * 3600 / BOARD_CACHE_SECONDS * REGIONAL_EDGE_CACHES
+    return max(0.0, first_pages - reaching)
+
+
 def month_usage(sample: Sample) -> tuple[Usage, dict[str, float]]:
-    """The month at the seeds' scale: the per-case usage × 60,000, every job's empty runs at
-    its schedule, the per-unit jobs' work per unit, staff sign-ins; and the month's messages."""
+    """The month at the seeds' scale: the per-case usage × 60,000 less the board views CloudFront
+    answers from its cache, every job's empty runs at its schedule, the per-unit jobs' work per
+    unit, staff sign-ins; and the month's messages."""
     usage = case_usage(sample).scaled(CASES)
+    usage.add(sample.board_view.scaled(-cached_board_views()))
     for name, minutes in RATE_JOBS_MINUTES.items():
         usage.add(sample.empty[name].scaled(DAYS * 24 * 60 / minutes))
     for name in DAILY_JOBS:
@@ -237,8 +253,10 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
     views = VIEWS_PER_CASE * CASES
     media = views / 2 * (sample.photos / sample.size)  # a case page shows its thumbnail
     page_requests = views * (1 + FIRST_VISITS * ASSET_FILES)
-    cf_requests = api + page_requests + media + photos  # + the photo POSTs
-    cf_bytes = usage.api_bytes + views * (HTML_BYTES + FIRST_VISITS * ASSET_BYTES)
+    cached = cached_board_views()
+    cf_requests = api + cached + page_requests + media + photos  # + the photo POSTs
+    cf_bytes = usage.api_bytes + cached * sample.board_view.api_bytes
+    cf_bytes += views * (HTML_BYTES + FIRST_VISITS * ASSET_BYTES)
     cf_bytes += media * THUMB_BYTES
     per_case_bytes = sample.stored_bytes / sample.size
     table_gb = per_case_bytes * CASES * STORAGE_MONTHS / 1e9
@@ -296,6 +314,7 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "Lambda GB-s (measured)": gb_seconds,
         "Lambda GB-s if all of it were CPU at the memory's share": _cpu_bound_gb_seconds(usage),
         "API Gateway requests": api,
+        "board views answered from CloudFront's cache": cached,
         "S3 PUT-class": s3_puts,
         "S3 GET-class": s3_gets,
         "photo GB after a year": photo_gb,

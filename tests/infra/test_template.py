@@ -268,6 +268,18 @@ def test_the_api_paths_go_uncached_to_the_api_stage_with_the_origin_secret(
     assert all(path.startswith(("/api/", "/open311/")) for path in app.routes)
     cache = built["Resources"]["ApiCachePolicy"]["Properties"]["CachePolicyConfig"]
     assert cache["DefaultTTL"] == cache["MinTTL"] == 0
+    # Cached for as long as an answer says, and only a public one says so.
+    from functions.api.spec import PUBLIC, SPECS, Spec
+
+    declared = {
+        (method, path): spec
+        for (method, path), kept in SPECS.items()
+        for spec in ([kept] if isinstance(kept, Spec) else [])
+        if spec.cache_seconds
+    }
+    assert declared and all(method == "GET" for method, _ in declared)
+    assert all(spec.security == PUBLIC for spec in declared.values()), declared
+    assert cache["MaxTTL"] == max(s.cache_seconds for s in declared.values()) == 300
     forwarded = built["Resources"]["ApiOriginRequestPolicy"]["Properties"][
         "OriginRequestPolicyConfig"
     ]
@@ -405,9 +417,23 @@ def test_alarms_cover_every_function_table_the_api_sms_and_the_custom_metrics(
         logical = template.function_logical_id(name)
         assert {f"{logical}ErrorsAlarm", f"{logical}ThrottlesAlarm"} <= set(alarms)
     for logical in _resources(built, "AWS::DynamoDB::Table"):
-        for metric in ("ThrottledRequests", "SystemErrors"):
-            queries = alarms[f"{logical}{metric}Alarm"]["Properties"]["Metrics"]
-            assert len(queries) <= 10  # CloudWatch's limit per alarm
+        queries = alarms[f"{logical}ThrottlesAlarm"]["Properties"]["Metrics"]
+        read = [q["MetricStat"]["Metric"] for q in queries if "MetricStat" in q]
+        assert {m["MetricName"] for m in read} == {"ReadThrottleEvents", "WriteThrottleEvents"}
+        assert all(
+            m["Dimensions"] == [{"Name": "TableName", "Value": {"Ref": logical}}] for m in read
+        )
+    # CloudWatch bills each metric an alarm evaluates: two a table, one a single-metric alarm.
+    billed = sum(
+        len([q for q in a["Properties"].get("Metrics", [{"MetricStat": 1}]) if "MetricStat" in q])
+        for a in alarms.values()
+    )
+    assert (
+        billed
+        <= 2 * len(_resources(built, "AWS::DynamoDB::Table"))
+        + 2 * len(template.function_names())
+        + 5
+    ), billed
     assert alarms["Api5xxAlarm"]["Properties"]["MetricName"] == "5XXError"
     sms = alarms["SmsSpendAlarm"]["Properties"]
     assert sms["MetricName"] == "SMSMonthToDateSpentUSD"

@@ -297,17 +297,34 @@ def _lint(path: Path, *regions: str) -> list[Any]:
 
 
 def test_both_partitions_templates_pass_cfn_lint_in_their_regions(
-    package_dir: Path, china_package_dir: Path
+    package_dir: Path, china_package_dir: Path, tmp_path: Path
 ) -> None:
     """The global stage in the Makefile's default region and cfn-lint's (SES, which the
     global template uses, exists in neither ap-east-1 nor China); the China stage in both
-    China regions, whose resource types cfn-lint knows region by region."""
-    assert _lint(package_dir / "sam.json", "ap-southeast-1", "us-east-1") == []
-    assert _lint(china_package_dir / "sam.json", CN_REGION, "cn-north-1") == []
-    # The China template is what lint in China asks for: the global one is refused there.
-    refused = {f["Message"] for f in _lint(package_dir / "sam.json", CN_REGION)}
-    assert any("AWS::SES::ConfigurationSet" in m for m in refused)
-    assert any("AWS::CloudFront::Function" in m for m in refused)
+    China regions, whose resource types cfn-lint knows region by region. (The global lint is
+    the packaged template's only one: tests/infra/test_packaged_template.py checks the rest.)"""
+    findings = _lint(package_dir / "sam.json", "ap-southeast-1", "us-east-1")
+    assert findings == [], json.dumps(findings, indent=1, ensure_ascii=False)[:6000]
+    findings = _lint(china_package_dir / "sam.json", CN_REGION, "cn-north-1")
+    assert findings == [], json.dumps(findings, indent=1, ensure_ascii=False)[:6000]
+    # The China template is what lint in China asks for: what only the global one has (an SES
+    # configuration set, a CloudFront function) is refused there.
+    global_only = {
+        k: v
+        for k, v in json.loads((package_dir / "sam.json").read_text(encoding="utf-8"))[
+            "Resources"
+        ].items()
+        if v["Type"] in ("AWS::SES::ConfigurationSet", "AWS::CloudFront::Function")
+    }
+    assert len({v["Type"] for v in global_only.values()}) == 2
+    sample = tmp_path / "global-only.json"
+    sample.write_text(
+        json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": global_only}),
+        encoding="utf-8",
+    )
+    refused = {f["Message"] for f in _lint(sample, CN_REGION)}
+    assert any("AWS::SES::ConfigurationSet" in m for m in refused), refused
+    assert any("AWS::CloudFront::Function" in m for m in refused), refused
 
 
 def test_the_china_package_has_no_ses_events_function_and_keeps_the_rest(

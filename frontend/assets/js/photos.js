@@ -1,6 +1,7 @@
 // Photos (§13): the picker that sends each chosen photo straight to storage (a slot from
-// POST /api/uploads, then the browser's own POST of the file), and the thumbnails a case or a
-// reply shows, each opening its full-size version.
+// POST /api/uploads, then the browser's own POST of the file, shrunk to the display size when
+// the browser can decode it), and the thumbnails a case or a reply shows, each opening its
+// full-size version.
 import { h, replace } from './dom.js';
 import { post } from './api.js';
 
@@ -13,32 +14,63 @@ const HEIF = /\.(heic|heif)$/i;
 const typeOf = (file) => file.type || (HEIF.test(file.name) ? 'image/heic' : '');
 const isHeif = (type) => type === 'image/heic' || type === 'image/heif';
 const PREVIEW_PX = 240;
+// What the platform keeps of a photo (functions/domain/photos.py DISPLAY_PX): a larger one, or
+// a heavy file, goes up as a JPEG of that size drawn here, a tenth of a camera's original for the
+// phone's data and the CDN's bill; the server still decodes, strips and resizes whatever comes.
+const DISPLAY_PX = 1600;
+const SHRINK_BYTES = 1.5 * 1024 * 1024;
+const QUALITY = 0.85;
 
 const megabytes = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
-/** A small preview as a data: URL (the CSP allows no blob: images); null when the browser
- * cannot decode the file, which is then no picture whatever its name says. */
-async function preview(file) {
+/** The picture on a canvas, its longer side at most ``longest``, transparency over white as
+ * the server flattens it. */
+function draw(bitmap, longest) {
+  const scale = Math.min(1, longest / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+  canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+  const context = canvas.getContext('2d');
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  return canvas;
+}
+
+const jpeg = (canvas) => new Promise((resolve) => { canvas.toBlob(resolve, 'image/jpeg', QUALITY); });
+
+/** A small preview as a data: URL (the CSP allows no blob: images), null when the browser
+ * cannot decode the file, which is then no picture whatever its name says; and what to upload:
+ * the photo upright (its EXIF orientation applied) as a JPEG at the display size when it is
+ * larger than that or heavy, else (or when the browser cannot decode it) the file itself. */
+async function prepare(file) {
+  let bitmap;
   try {
-    const bitmap = await createImageBitmap(file);
-    const scale = Math.min(1, PREVIEW_PX / Math.max(bitmap.width, bitmap.height));
-    const canvas = document.createElement('canvas');
-    canvas.width = Math.max(1, Math.round(bitmap.width * scale));
-    canvas.height = Math.max(1, Math.round(bitmap.height * scale));
-    canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-    bitmap.close();
-    return canvas.toDataURL('image/jpeg', 0.8);
+    bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
   } catch {
-    return null;
+    return { src: null, upload: file };
+  }
+  try {
+    const src = draw(bitmap, PREVIEW_PX).toDataURL('image/jpeg', 0.8);
+    let upload = file;
+    if (Math.max(bitmap.width, bitmap.height) > DISPLAY_PX || file.size > SHRINK_BYTES) {
+      const shrunk = await jpeg(draw(bitmap, DISPLAY_PX));
+      if (shrunk && shrunk.size > 0 && shrunk.size < file.size) upload = shrunk;
+    }
+    return { src, upload };
+  } catch {
+    return { src: null, upload: file };
+  } finally {
+    bitmap.close();
   }
 }
 
 /** The browser's POST of one file to its slot, reporting progress (0..1). */
-function send(slot, file, onProgress) {
+function send(slot, file, name, onProgress) {
   return new Promise((resolve, reject) => {
     const form = new FormData();
-    for (const [name, value] of Object.entries(slot.fields)) form.append(name, value);
-    form.append('file', file);
+    for (const [field, value] of Object.entries(slot.fields)) form.append(field, value);
+    form.append('file', file, name);
     const xhr = new XMLHttpRequest();
     xhr.open('POST', slot.url);
     xhr.upload.addEventListener('progress', (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
@@ -105,17 +137,20 @@ export function photoPicker({ label = '照片（选填）', hint = '' } = {}) {
     const type = typeOf(file);
     if (!TYPES.includes(type)) return fail('只能上传 JPEG、PNG、WebP 或 HEIC 格式的照片');
     if (file.size < 1 || file.size > MAX_BYTES) return fail(`每张照片不能超过 10 MB（这张 ${megabytes(file.size)}）`);
-    const src = await preview(file);
+    const { src, upload } = await prepare(file);
     // A browser that cannot show HEIC still sends it: the server decodes it (or refuses it).
     if (!src && !isHeif(type)) return fail('这不是可识别的图片，请换一张照片');
+    const shrunk = upload !== file;
     replace(thumb, src ? h('img', { src, alt: '' }) : h('span', { class: 'photo-format' }, 'HEIC'));
     item.state = 'uploading';
     item.element.dataset.state = 'uploading';
     note.textContent = '上传中…';
     try {
-      const { uploads: [slot] } = await post('/api/uploads', { files: [{ content_type: type, size: file.size }] });
+      const claim = { content_type: shrunk ? 'image/jpeg' : type, size: upload.size };
+      const { uploads: [slot] } = await post('/api/uploads', { files: [claim] });
       if (item.cancelled) return undefined;
-      await send(slot, file, (share) => { progress.value = share; });
+      const name = shrunk ? `${file.name.replace(/\.[^.]*$/, '')}.jpg` : file.name;
+      await send(slot, upload, name, (share) => { progress.value = share; });
       if (item.cancelled) return undefined;
       item.id = slot.upload_id;
       item.state = 'done';

@@ -1,7 +1,6 @@
 // Photos (§13): the picker that sends each chosen photo straight to storage (a slot from
-// POST /api/uploads, then the browser's own POST of the file, shrunk to the display size when
-// the browser can decode it), and the thumbnails a case or a reply shows, each opening its
-// full-size version.
+// POST /api/uploads, then the browser's own POST of the file, shrunk if it can). The
+// thumbnails a case shows are gallery.js's, so that pages which only show photos load no picker.
 import { h, replace } from './dom.js';
 import { post } from './api.js';
 
@@ -14,17 +13,15 @@ const HEIF = /\.(heic|heif)$/i;
 const typeOf = (file) => file.type || (HEIF.test(file.name) ? 'image/heic' : '');
 const isHeif = (type) => type === 'image/heic' || type === 'image/heif';
 const PREVIEW_PX = 240;
-// What the platform keeps of a photo (functions/domain/photos.py DISPLAY_PX): a larger one, or
-// a heavy file, goes up as a JPEG of that size drawn here, a tenth of a camera's original for the
-// phone's data and the CDN's bill; the server still decodes, strips and resizes whatever comes.
+// What the platform keeps (functions/domain/photos.py): a larger or heavy photo goes up as a
+// JPEG of that size, a tenth of the camera's bytes; the server still strips and resizes it.
 const DISPLAY_PX = 1600;
 const SHRINK_BYTES = 1.5 * 1024 * 1024;
 const QUALITY = 0.85;
 
 const megabytes = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
-/** The picture on a canvas, its longer side at most ``longest``, transparency over white as
- * the server flattens it. */
+/** The picture, its longer side at most ``longest``, over white as the server flattens it. */
 function draw(bitmap, longest) {
   const scale = Math.min(1, longest / Math.max(bitmap.width, bitmap.height));
   const canvas = document.createElement('canvas');
@@ -37,12 +34,19 @@ function draw(bitmap, longest) {
   return canvas;
 }
 
-const jpeg = (canvas) => new Promise((resolve) => { canvas.toBlob(resolve, 'image/jpeg', QUALITY); });
+/** A JPEG of the display size, or ``file`` when that fails or is not smaller. */
+async function shrink(bitmap, file) {
+  try {
+    const canvas = draw(bitmap, DISPLAY_PX);
+    const blob = await new Promise((resolve) => { canvas.toBlob(resolve, 'image/jpeg', QUALITY); });
+    return blob && blob.size > 0 && blob.size < file.size ? blob : file;
+  } catch {
+    return file;
+  }
+}
 
-/** A small preview as a data: URL (the CSP allows no blob: images), null when the browser
- * cannot decode the file, which is then no picture whatever its name says; and what to upload:
- * the photo upright (its EXIF orientation applied) as a JPEG at the display size when it is
- * larger than that or heavy, else (or when the browser cannot decode it) the file itself. */
+/** A preview as a data: URL (the CSP allows no blob: images), null when the browser cannot
+ * decode the file; and what to upload: the photo upright, shrunk when large, else the file. */
 async function prepare(file) {
   let bitmap;
   try {
@@ -52,12 +56,8 @@ async function prepare(file) {
   }
   try {
     const src = draw(bitmap, PREVIEW_PX).toDataURL('image/jpeg', 0.8);
-    let upload = file;
-    if (Math.max(bitmap.width, bitmap.height) > DISPLAY_PX || file.size > SHRINK_BYTES) {
-      const shrunk = await jpeg(draw(bitmap, DISPLAY_PX));
-      if (shrunk && shrunk.size > 0 && shrunk.size < file.size) upload = shrunk;
-    }
-    return { src, upload };
+    const large = Math.max(bitmap.width, bitmap.height) > DISPLAY_PX || file.size > SHRINK_BYTES;
+    return { src, upload: large ? await shrink(bitmap, file) : file };
   } catch {
     return { src: null, upload: file };
   } finally {
@@ -184,38 +184,4 @@ export function photoPicker({ label = '照片（选填）', hint = '' } = {}) {
     busy: () => items.some((i) => i.state === 'checking' || i.state === 'uploading'),
     failed: () => items.some((i) => i.state === 'error'),
   };
-}
-
-let viewer = null;
-
-function open(photo) {
-  if (!viewer) {
-    const image = h('img', { class: 'photo-full', alt: '' });
-    const close = h('button', { type: 'button', class: 'btn btn-secondary photo-close' }, '关闭');
-    viewer = h('dialog', { class: 'photo-viewer', 'aria-label': '查看大图' }, image, close);
-    close.addEventListener('click', () => viewer.close());
-    viewer.addEventListener('click', (e) => { if (e.target === viewer) viewer.close(); });
-    document.body.append(viewer);
-  }
-  const image = viewer.querySelector('img');
-  image.src = photo.url;
-  image.alt = photo.alt || '';
-  viewer.showModal();
-}
-
-/** Thumbnails, each a link to its full-size version that opens in place. Staff lists carry
- * the photo's state and, for a coordinator, ``actions(photo)`` (隐藏). */
-export function photoGallery(photos, { title = null, actions = null } = {}) {
-  const list = photos || [];
-  if (!list.length) return null;
-  return h('div', { class: 'photos' },
-    title ? h('h3', null, title) : null,
-    h('ul', { class: 'photo-gallery' }, list.map((p) => h('li', null,
-      p.thumb_url
-        ? h('a', { href: p.url, class: 'photo-link', onclick: (e) => { e.preventDefault(); open(p); } },
-          h('img', { src: p.thumb_url, alt: p.alt || '', loading: 'lazy', width: '160', height: '120' }))
-        : h('span', { class: 'photo-pending' }, p.state_label || '处理中'),
-      p.state && p.state !== 'processed' ? h('span', { class: 'muted' }, p.state_label) : null,
-      p.hidden ? h('span', { class: 'badge' }, `已对公众隐藏${p.hidden_note ? `：${p.hidden_note}` : ''}`) : null,
-      actions ? actions(p) : null))));
 }

@@ -18,7 +18,16 @@ SIGNINS_PER_DAY = 20  # staff sign-ins by e-mailed link (coordinators, reviewers
 MEMORY_GB = {"api": 0.125, "process_upload": 0.5}  # .chalice/config.json; jobs 128 MB
 JOB_MEMORY_GB = 0.125
 LAMBDA_LINES = 330  # bytes of START, END and REPORT lines Lambda logs per invocation
-UPLOAD_BYTES = 4_000_000  # the phone's original, uploaded as it is (frontend/assets/js/photos.js)
+# What a photo's upload weighs (frontend/assets/js/photos.js): a photo the browser decodes goes
+# up shrunk to the display size, a JPEG of 1600 px at quality 0.85, ~400 KB for a 12-megapixel
+# photo (376 KB measured by tests/browser/test_photos.py on a synthetic one of 4.0 MB); one it
+# cannot decode goes up as the phone took it, ~4 MB. Assumed 1 in 20 cannot: iPhones' HEIC is
+# decoded by Safari and every iOS browser and in-app browser (WebKit, iOS 17 and later), Android
+# phones take JPEGs; what is left is HEIC carried to a desktop Chromium or Firefox, old iOS.
+SHRUNK_BYTES = 400_000
+ORIGINAL_BYTES = 4_000_000
+UNSHRUNK_SHARE = 0.05
+UPLOAD_BYTES = round((1 - UNSHRUNK_SHARE) * SHRUNK_BYTES + UNSHRUNK_SHARE * ORIGINAL_BYTES)
 PHOTO_BYTES = 330_000  # a 12-megapixel phone photo processed: ~300 KB display + ~30 KB thumb
 THUMB_BYTES = 30_000
 # The board's and a case page's weight (tests/browser/test_public_pages.py ``page_weight``,

@@ -1,24 +1,31 @@
 """Photos through the pages on a 360 px phone against the local stack (§13): a pin put on the
-demo city's map by keyboard alone, two photos (one a camera JPEG with GPS EXIF) picked on the
-submit page go straight to storage on the site's own origin, a renamed text file is refused
-in place, the case is submitted with the two; once processed and the case accepted, its
-public page shows the pin and both thumbnails, a tap opens the full size, and the bytes
-served carry no EXIF."""
+demo city's map by keyboard alone, two photos picked on the submit page go straight to storage
+on the site's own origin, a 12-megapixel camera JPEG (GPS EXIF, turned by its orientation tag)
+shrunk by the page to an upright 1600 px JPEG and a small PNG as it is, a renamed text file is
+refused in place, the case is submitted with the two; once processed and the case accepted,
+its public page shows the pin and both thumbnails, a tap opens the full size, and the bytes
+served carry no EXIF. An iPhone's HEIC, which Chromium cannot decode, goes up as it is."""
 
 from __future__ import annotations
 
+import io
+import json
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from playwright.sync_api import expect
 
+from functions.domain.photos import DISPLAY_PX  # what the platform keeps, and the page sends
+from infra.local_stack import REGION
 from tests.browser.conftest import PageProblems
 from tests.browser.test_pages import assert_clean
 from tests.localstack import Stack
-from tests.photo_files import camera_heic, camera_jpeg, has_metadata, picture
+from tests.photo_files import camera_heic, camera_jpeg, camera_photo, has_metadata, picture
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
@@ -26,14 +33,78 @@ COORDINATOR = "coordinator@wenzheng.example"
 TITLE = "翠湖街井盖破损有塌陷危险（附照片）"
 
 
+class Uploads:
+    """What reached the uploads bucket while a test ran: each file the page claimed from
+    ``POST /api/uploads`` and the bytes it then posted to storage. The stack deletes an
+    original once processed, so the bucket keeps versions meanwhile (moto's S3, as AWS's)."""
+
+    def __init__(self, page: Any, stack: Stack) -> None:
+        self.answers: list[Any] = []
+        self.s3 = boto3.client(
+            "s3",
+            endpoint_url=stack.moto,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        [self.bucket] = [
+            b["Name"] for b in self.s3.list_buckets()["Buckets"] if b["Name"].endswith("-uploads")
+        ]
+        self._versioning("Enabled")
+        page.on("response", self._seen)
+
+    def _versioning(self, status: str) -> None:
+        self.s3.put_bucket_versioning(
+            Bucket=self.bucket, VersioningConfiguration={"Status": status}
+        )
+
+    def _seen(self, response: Any) -> None:
+        request = response.request
+        if request.method == "POST" and request.url.split("?", 1)[0].endswith("/api/uploads"):
+            self.answers.append(response)
+
+    def sent(self) -> list[tuple[dict[str, Any], bytes]]:
+        """Each claim the page made and the bytes the bucket took for it, in order."""
+        found = []
+        for response in self.answers:
+            claims = json.loads(response.request.post_data_buffer)["files"]
+            for claim, slot in zip(claims, response.json()["uploads"], strict=True):
+                key = f"uploads/{slot['upload_id']}"
+                listed = self.s3.list_object_versions(Bucket=self.bucket, Prefix=key)
+                [version] = [v for v in listed.get("Versions", []) if v["Key"] == key]
+                got = self.s3.get_object(
+                    Bucket=self.bucket, Key=key, VersionId=version["VersionId"]
+                )
+                found.append((claim, got["Body"].read()))
+        return found
+
+    def close(self) -> None:
+        """The bucket as it was: the kept originals (the citizen's GPS) and markers gone."""
+        listed = self.s3.list_object_versions(Bucket=self.bucket, Prefix="uploads/")
+        for entry in listed.get("Versions", []) + listed.get("DeleteMarkers", []):
+            self.s3.delete_object(
+                Bucket=self.bucket, Key=entry["Key"], VersionId=entry["VersionId"]
+            )
+        self._versioning("Suspended")
+
+
+@pytest.fixture
+def uploads(stack: Stack, phone: tuple[Any, PageProblems]) -> Iterator[Uploads]:
+    kept = Uploads(phone[0], stack)
+    yield kept
+    kept.close()
+
+
 def test_two_photos_reach_the_public_page_without_exif_and_a_renamed_file_is_refused(
-    stack: Stack, phone: tuple[Any, PageProblems], tmp_path: Path
+    stack: Stack, phone: tuple[Any, PageProblems], tmp_path: Path, uploads: Uploads
 ) -> None:
     page, problems = phone
     camera = tmp_path / "IMG_20261118_0930.jpg"
-    camera.write_bytes(camera_jpeg(2000, 1500))
+    original = camera_photo()  # 4000 × 3000 stored, to be turned 90° clockwise: ~4 MB
+    camera.write_bytes(original)
     street = tmp_path / "街景.png"
-    street.write_bytes(picture(900, 600, "PNG"))
+    small = picture(900, 600, "PNG")
+    street.write_bytes(small)
     renamed = tmp_path / "不是照片.jpg"
     renamed.write_bytes("这只是一个改了扩展名的文本文件。\n".encode() * 200)
 
@@ -72,6 +143,25 @@ def test_two_photos_reach_the_public_page_without_exif_and_a_renamed_file_is_ref
     expect(refused.locator(".photo-note")).to_have_text("这不是可识别的图片，请换一张照片")
     expect(page.locator('.photo-item[data-state="done"]')).to_have_count(2)
     expect(page.locator('.photo-item[data-state="done"] img')).to_have_count(2)  # previews
+    # The camera's photo went up shrunk, upright, as a JPEG of the display size and a tenth of
+    # its bytes; the small PNG as it is; the text file not at all.
+    sent = dict((claim["content_type"], (claim["size"], data)) for claim, data in uploads.sent())
+    assert sent.keys() == {"image/jpeg", "image/png"}, sent.keys()
+    assert sent["image/png"] == (len(small), small)
+    size, shrunk = sent["image/jpeg"]
+    assert size == len(shrunk)
+    assert len(shrunk) < len(original) / 5, (len(shrunk), len(original))
+    print(f"\n12-megapixel photo: {len(original):,} bytes taken, {len(shrunk):,} uploaded")
+    from PIL import Image
+
+    with Image.open(io.BytesIO(shrunk)) as got:
+        assert got.format == "JPEG"
+        width = DISPLAY_PX * 3 // 4
+        assert got.size == (width, DISPLAY_PX)  # portrait: the orientation tag was applied
+        red, green, _ = got.convert("RGB").getpixel((width - 20, 20))
+        assert green > 150 and red < 80  # the stored top-left corner, now top-right
+        assert not got.getexif()  # a canvas's pixels: no GPS (Chromium adds an sRGB profile)
+    assert b"Exif\x00\x00" not in shrunk and b"TestPhone" not in shrunk
     # The refused one blocks submitting until it is removed.
     page.get_by_role("button", name="提交留言").click()
     expect(page.locator('[data-field="photos"] > .field-error')).to_contain_text("有照片未能上传")
@@ -123,11 +213,12 @@ def test_two_photos_reach_the_public_page_without_exif_and_a_renamed_file_is_ref
 
 
 def test_an_iphone_heic_is_sent_though_the_browser_cannot_show_it(
-    stack: Stack, phone: tuple[Any, PageProblems]
+    stack: Stack, phone: tuple[Any, PageProblems], uploads: Uploads
 ) -> None:
     """Chromium decodes no HEIC and names no type for it: the picker claims HEIC by the file's
     name, shows a placeholder for the preview, and the server turns it into a JPEG."""
     page, problems = phone
+    heic = camera_heic(800, 600)
     page.goto(stack.url("/submit.html"))
     page.get_by_label("建议", exact=False).first.check()
     page.get_by_label("问题分类").select_option("urban")
@@ -138,11 +229,13 @@ def test_an_iphone_heic_is_sent_though_the_browser_cannot_show_it(
     )
     page.get_by_label("手机号码").fill("13800004322")
     page.locator("#photo-input").set_input_files(
-        [{"name": "IMG_4021.HEIC", "mimeType": "", "buffer": camera_heic(800, 600)}]
+        [{"name": "IMG_4021.HEIC", "mimeType": "", "buffer": heic}]
     )
     item = page.locator(".photo-item")
     expect(item.locator(".photo-format")).to_have_text("HEIC")
     expect(item).to_have_attribute("data-state", "done")
+    # Not decoded here, so not shrunk: the server converts it.
+    assert uploads.sent() == [({"content_type": "image/heic", "size": len(heic)}, heic)]
     page.get_by_role("button", name="提交留言").click()
     expect(page.get_by_role("heading", name="留言已提交")).to_be_visible()
     case_id = page.locator("#case-id").inner_text().strip()

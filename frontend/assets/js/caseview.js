@@ -3,7 +3,7 @@ import { h } from './dom.js';
 import { formatDateTime, formatDate } from './format.js';
 import { badge, stateBadge, deadlineBadge, ratingBadge, cardBadge, facts, telLink, mailLink } from './ui.js';
 import { withDepartment, eventLabel } from './lifecycle.js';
-import { photoGallery } from './photos.js';
+import { photoGallery } from './gallery.js';
 
 export function caseHeading(c, level = 'h1') {
   return h('header', { class: 'case-heading' },

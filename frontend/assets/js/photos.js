@@ -1,6 +1,6 @@
 // Photos (§13): the picker that sends each chosen photo straight to storage (a slot from
-// POST /api/uploads, then the browser's own POST of the file), and the thumbnails a case or a
-// reply shows, each opening its full-size version.
+// POST /api/uploads, then the browser's own POST of the file, shrunk if it can). The
+// thumbnails a case shows are gallery.js's, so that pages which only show photos load no picker.
 import { h, replace } from './dom.js';
 import { post } from './api.js';
 
@@ -13,32 +13,64 @@ const HEIF = /\.(heic|heif)$/i;
 const typeOf = (file) => file.type || (HEIF.test(file.name) ? 'image/heic' : '');
 const isHeif = (type) => type === 'image/heic' || type === 'image/heif';
 const PREVIEW_PX = 240;
+// What the platform keeps (functions/domain/photos.py): a larger or heavy photo goes up as a
+// JPEG of that size, a tenth of the camera's bytes; the server still strips and resizes it.
+const DISPLAY_PX = 1600;
+const SHRINK_BYTES = 1.5 * 1024 * 1024;
+const QUALITY = 0.85;
 
 const megabytes = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
-/** A small preview as a data: URL (the CSP allows no blob: images); null when the browser
- * cannot decode the file, which is then no picture whatever its name says. */
-async function preview(file) {
+/** The picture, its longer side at most ``longest``, over white as the server flattens it. */
+function draw(bitmap, longest) {
+  const scale = Math.min(1, longest / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+  canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+  const context = canvas.getContext('2d');
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  return canvas;
+}
+
+/** A JPEG of the display size, or ``file`` when that fails or is not smaller. */
+async function shrink(bitmap, file) {
   try {
-    const bitmap = await createImageBitmap(file);
-    const scale = Math.min(1, PREVIEW_PX / Math.max(bitmap.width, bitmap.height));
-    const canvas = document.createElement('canvas');
-    canvas.width = Math.max(1, Math.round(bitmap.width * scale));
-    canvas.height = Math.max(1, Math.round(bitmap.height * scale));
-    canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-    bitmap.close();
-    return canvas.toDataURL('image/jpeg', 0.8);
+    const canvas = draw(bitmap, DISPLAY_PX);
+    const blob = await new Promise((resolve) => { canvas.toBlob(resolve, 'image/jpeg', QUALITY); });
+    return blob && blob.size > 0 && blob.size < file.size ? blob : file;
   } catch {
-    return null;
+    return file;
+  }
+}
+
+/** A preview as a data: URL (the CSP allows no blob: images), null when the browser cannot
+ * decode the file; and what to upload: the photo upright, shrunk when large, else the file. */
+async function prepare(file) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  } catch {
+    return { src: null, upload: file };
+  }
+  try {
+    const src = draw(bitmap, PREVIEW_PX).toDataURL('image/jpeg', 0.8);
+    const large = Math.max(bitmap.width, bitmap.height) > DISPLAY_PX || file.size > SHRINK_BYTES;
+    return { src, upload: large ? await shrink(bitmap, file) : file };
+  } catch {
+    return { src: null, upload: file };
+  } finally {
+    bitmap.close();
   }
 }
 
 /** The browser's POST of one file to its slot, reporting progress (0..1). */
-function send(slot, file, onProgress) {
+function send(slot, file, name, onProgress) {
   return new Promise((resolve, reject) => {
     const form = new FormData();
-    for (const [name, value] of Object.entries(slot.fields)) form.append(name, value);
-    form.append('file', file);
+    for (const [field, value] of Object.entries(slot.fields)) form.append(field, value);
+    form.append('file', file, name);
     const xhr = new XMLHttpRequest();
     xhr.open('POST', slot.url);
     xhr.upload.addEventListener('progress', (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); });
@@ -105,17 +137,20 @@ export function photoPicker({ label = '照片（选填）', hint = '' } = {}) {
     const type = typeOf(file);
     if (!TYPES.includes(type)) return fail('只能上传 JPEG、PNG、WebP 或 HEIC 格式的照片');
     if (file.size < 1 || file.size > MAX_BYTES) return fail(`每张照片不能超过 10 MB（这张 ${megabytes(file.size)}）`);
-    const src = await preview(file);
+    const { src, upload } = await prepare(file);
     // A browser that cannot show HEIC still sends it: the server decodes it (or refuses it).
     if (!src && !isHeif(type)) return fail('这不是可识别的图片，请换一张照片');
+    const shrunk = upload !== file;
     replace(thumb, src ? h('img', { src, alt: '' }) : h('span', { class: 'photo-format' }, 'HEIC'));
     item.state = 'uploading';
     item.element.dataset.state = 'uploading';
     note.textContent = '上传中…';
     try {
-      const { uploads: [slot] } = await post('/api/uploads', { files: [{ content_type: type, size: file.size }] });
+      const claim = { content_type: shrunk ? 'image/jpeg' : type, size: upload.size };
+      const { uploads: [slot] } = await post('/api/uploads', { files: [claim] });
       if (item.cancelled) return undefined;
-      await send(slot, file, (share) => { progress.value = share; });
+      const name = shrunk ? `${file.name.replace(/\.[^.]*$/, '')}.jpg` : file.name;
+      await send(slot, upload, name, (share) => { progress.value = share; });
       if (item.cancelled) return undefined;
       item.id = slot.upload_id;
       item.state = 'done';
@@ -149,38 +184,4 @@ export function photoPicker({ label = '照片（选填）', hint = '' } = {}) {
     busy: () => items.some((i) => i.state === 'checking' || i.state === 'uploading'),
     failed: () => items.some((i) => i.state === 'error'),
   };
-}
-
-let viewer = null;
-
-function open(photo) {
-  if (!viewer) {
-    const image = h('img', { class: 'photo-full', alt: '' });
-    const close = h('button', { type: 'button', class: 'btn btn-secondary photo-close' }, '关闭');
-    viewer = h('dialog', { class: 'photo-viewer', 'aria-label': '查看大图' }, image, close);
-    close.addEventListener('click', () => viewer.close());
-    viewer.addEventListener('click', (e) => { if (e.target === viewer) viewer.close(); });
-    document.body.append(viewer);
-  }
-  const image = viewer.querySelector('img');
-  image.src = photo.url;
-  image.alt = photo.alt || '';
-  viewer.showModal();
-}
-
-/** Thumbnails, each a link to its full-size version that opens in place. Staff lists carry
- * the photo's state and, for a coordinator, ``actions(photo)`` (隐藏). */
-export function photoGallery(photos, { title = null, actions = null } = {}) {
-  const list = photos || [];
-  if (!list.length) return null;
-  return h('div', { class: 'photos' },
-    title ? h('h3', null, title) : null,
-    h('ul', { class: 'photo-gallery' }, list.map((p) => h('li', null,
-      p.thumb_url
-        ? h('a', { href: p.url, class: 'photo-link', onclick: (e) => { e.preventDefault(); open(p); } },
-          h('img', { src: p.thumb_url, alt: p.alt || '', loading: 'lazy', width: '160', height: '120' }))
-        : h('span', { class: 'photo-pending' }, p.state_label || '处理中'),
-      p.state && p.state !== 'processed' ? h('span', { class: 'muted' }, p.state_label) : null,
-      p.hidden ? h('span', { class: 'badge' }, `已对公众隐藏${p.hidden_note ? `：${p.hidden_note}` : ''}`) : null,
-      actions ? actions(p) : null))));
 }

@@ -132,15 +132,12 @@ def handle(message: str | dict[str, Any], now: datetime) -> dict[str, Any]:
                 console_url=console,
             )
             alerts += [
-                outbox_repo.new_message(
-                    channel="email",
-                    recipient=coordinator,
-                    subject=text.subject,
-                    body=text.body,
+                outbox_repo.email(
+                    coordinator,
+                    text,
                     case_id=case_id,
                     template=templates.UNREACHABLE_TEMPLATE,
                     now=now,
-                    links=text.links,
                 )
                 for coordinator in directory.coordinator_emails()
                 if coordinator not in feedback.recipients

@@ -188,15 +188,12 @@ def to_citizen(case: Case, text: Text, template: str, now: datetime) -> list[Mod
     found: list[Model] = []
     if case.contact.email:
         found.append(
-            outbox_repo.new_message(
-                channel="email",
-                recipient=case.contact.email,
-                subject=text.subject,
-                body=text.body,
+            outbox_repo.email(
+                case.contact.email,
+                text,
                 case_id=case.case_id,
                 template=template,
                 now=now,
-                links=text.links,
                 headers=case_mail_headers(case, template),
             )
         )
@@ -279,15 +276,12 @@ def _department_messages(case: Case, notice: Notice, now: datetime) -> list[Mode
             link=link,
         )
         found.append(
-            outbox_repo.new_message(
-                channel="email",
-                recipient=address,
-                subject=text.subject,
-                body=text.body,
+            outbox_repo.email(
+                address,
+                text,
                 case_id=case.case_id,
                 template=notice.template,
                 now=now,
-                links=text.links,
             )
         )
     return found
@@ -324,15 +318,12 @@ def _ladder_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
         )
         if email:
             found.append(
-                outbox_repo.new_message(
-                    channel="email",
-                    recipient=email,
-                    subject=text.subject,
-                    body=text.body,
+                outbox_repo.email(
+                    email,
+                    text,
                     case_id=case.case_id,
                     template=notice.template,
                     now=now,
-                    links=text.links,
                 )
             )
         if phone and text.sms:
@@ -393,15 +384,12 @@ def _office_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
         )
         text = templates.staff(notice.template, case, office)
         found.append(
-            outbox_repo.new_message(
-                channel="email",
-                recipient=email,
-                subject=text.subject,
-                body=text.body,
+            outbox_repo.email(
+                email,
+                text,
                 case_id=case.case_id,
                 template=notice.template,
                 now=now,
-                links=text.links,
             )
         )
     return found

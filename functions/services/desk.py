@@ -85,15 +85,12 @@ def _send(
     text = templates.desk_link(
         unit.name, desk_url(token), days=days, expires_at=now + max_age, now=now, tally=tally
     )
-    message = outbox_repo.new_message(
-        channel="email",
-        recipient=recipient,
-        subject=text.subject,
-        body=text.body,
+    message = outbox_repo.email(
+        recipient,
+        text,
         case_id=None,
         template=templates.DESK_WEEKLY if tally is not None else templates.DESK_REQUESTED,
         now=now,
-        links=text.links,
     )
     return desks.issue(unit.id, token, now=now, max_age=max_age, message=message, marker=marker)
 

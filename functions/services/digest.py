@@ -72,15 +72,12 @@ def send_digests(now: datetime) -> dict[str, Any]:
             continue
         tokens_, links = _fresh_links(department_id, items, now)
         text = templates.digest(dept.name, items, now=now, handle_page=handle_page, links=links)
-        message = outbox_repo.new_message(
-            channel="email",
-            recipient=dept.handler.email,
-            subject=text.subject,
-            body=text.body,
+        message = outbox_repo.email(
+            dept.handler.email,
+            text,
             case_id=None,
             template="digest",
             now=now,
-            links=text.links,
         )
         key = f"{day_key}#{department_id}"
         sent = job_markers.send_once(key, len(items), message, tokens_)

@@ -87,15 +87,12 @@ def follow(
         link=confirm_url(token),
         days=following.CONFIRM_DAYS,
     )
-    message = outbox_repo.new_message(
-        channel="email",
-        recipient=address,
-        subject=text.subject,
-        body=text.body,
+    message = outbox_repo.email(
+        address,
+        text,
         case_id=case.case_id,
         template=CONFIRM_TEMPLATE,
         now=now,
-        links=text.links,
     )
     item = followers_repo.confirm_item(
         token, case_id=case.case_id, follower=key, email=address, via=via, now=now

@@ -263,15 +263,12 @@ def _messages(record: WarningRecord, now: datetime) -> list[Model]:
         console_url=f"{settings().public_base_url}/staff.html?card=hotspots",
     )
     return [
-        outbox_repo.new_message(
-            channel="email",
-            recipient=email,
-            subject=text.subject,
-            body=text.body,
+        outbox_repo.email(
+            email,
+            text,
             case_id=None,
             template=templates.HOTSPOT_WARNING,
             now=now,
-            links=text.links,
         )
         for email in recipients(record.district)
     ]

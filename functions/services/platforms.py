@@ -85,15 +85,12 @@ def ladder_messages(case: Case, notice: Notice, now: datetime) -> list[Model]:
         )
         for email in emails:
             found.append(
-                outbox_repo.new_message(
-                    channel="email",
-                    recipient=email,
-                    subject=text.subject,
-                    body=text.body,
+                outbox_repo.email(
+                    email,
+                    text,
                     case_id=case.case_id,
                     template=notice.template,
                     now=now,
-                    links=text.links,
                 )
             )
     return found

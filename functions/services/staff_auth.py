@@ -40,15 +40,12 @@ def request_sign_in(email: str, now: datetime) -> None:
     token = tokens.new_token()
     minutes = settings().signin_link_minutes
     text = templates.staff_sign_in(f"{settings().public_base_url}/staff.html#t={token}", minutes)
-    message = outbox_repo.new_message(
-        channel="email",
-        recipient=account.email,
-        subject=text.subject,
-        body=text.body,
+    message = outbox_repo.email(
+        account.email,
+        text,
         case_id=None,
         template="staff_sign_in",
         now=now,
-        links=text.links,
     )
     item = tokens.signin_item(
         token, email=account.email, now=now, max_age=timedelta(minutes=minutes)

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
@@ -162,6 +162,42 @@ def new_message(
         created_at=now,
         next_attempt_at=iso(now),
         due_shard=str(int(message_id[:8], 16) % SHARDS),
+    )
+
+
+class Mail(Protocol):
+    """A rendered e-mail (functions/notify/templates.py ``Text``)."""
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def body(self) -> str: ...
+
+    @property
+    def links(self) -> Sequence[str]: ...
+
+
+def email(
+    recipient: str,
+    text: Mail,
+    *,
+    case_id: str | None,
+    template: str,
+    now: datetime,
+    headers: Mapping[str, str] | None = None,
+) -> OutboxModel:
+    """``new_message`` of a rendered e-mail to ``recipient``, its links live."""
+    return new_message(
+        channel="email",
+        recipient=recipient,
+        subject=text.subject,
+        body=text.body,
+        case_id=case_id,
+        template=template,
+        now=now,
+        links=text.links,
+        headers=headers,
     )
 
 

@@ -70,13 +70,20 @@ API_FORWARDED_HEADERS = (
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-# A table's throttling, as CloudWatch reports it per table without the operation: what its
-# alarm adds up. (``ThrottledRequests`` and ``SystemErrors`` come per table AND operation, 9
-# metrics a table each; CloudWatch bills an alarm per metric it evaluates, and those 522 metrics
-# were a third of the platform's bill, docs/PERFORMANCE.md "What a city pays".) A DynamoDB 500
-# is retried by the SDK and, if it persists, fails the function: its ``Errors`` alarm fires.
-TABLE_THROTTLE_METRICS = ("ReadThrottleEvents", "WriteThrottleEvents")
+# The alarms watch what users feel: the API's 5xx, each function's errors, the outbox's dead
+# letters, the sweep's lag, the SMS spend; plus one on Lambda's throttles for the whole
+# account. CloudWatch bills an alarm per metric it evaluates (0.10 USD a month), and alarms on
+# causes cost more than the platform's requests did: a throttle alarm per table (two metrics
+# each, 58 for 29 tables) and per function (15) were 73 of 92 billed metrics (docs/PERFORMANCE.md
+# "What a city pays"). DynamoDB throttling that the SDK's retries absorb harms no one; one that
+# persists fails the request (503, ``Api5xxAlarm``) or the job (its ``Errors`` alarm), and the
+# per-table ``ReadThrottleEvents``/``WriteThrottleEvents`` graphs say which table
+# (docs/OPERATIONS.md). Lambda's account-wide ``Throttles`` (no dimension) fires for any
+# function of the account and region: the concurrency every function shares ran out.
 LOG_RETENTION_DAYS = 365
+# Processed display photos move to S3 Standard-IA after this many days (uploads bucket).
+PHOTO_IA_AFTER_DAYS = 30
+PHOTO_IA_MIN_BYTES = "131072"  # Standard-IA bills 128 KB at least: smaller objects stay
 # The encryption context every sealed TOTP secret carries (functions/storage/factor_key.py).
 TOTP_KEY_PURPOSE = "staff-totp"
 
@@ -1093,6 +1100,18 @@ def uploads_bucket(stage: str) -> dict[str, Any]:
                         "Prefix": "inbound/",
                         "ExpirationInDays": INBOUND_KEEP_DAYS,
                     },
+                    {
+                        # A case's photos are looked at while it is new; CloudFront caches
+                        # them. Display photos (not thumbnails, under Standard-IA's 128 KB
+                        # minimum) go to Standard-IA, about half the price a month.
+                        "Id": "OlderPhotos",
+                        "Status": "Enabled",
+                        "Prefix": "processed/",
+                        "ObjectSizeGreaterThan": PHOTO_IA_MIN_BYTES,
+                        "Transitions": [
+                            {"StorageClass": "STANDARD_IA", "TransitionInDays": PHOTO_IA_AFTER_DAYS}
+                        ],
+                    },
                 ]
             },
             "NotificationConfiguration": {
@@ -1354,29 +1373,6 @@ def _alarm(description: str, **properties: Any) -> dict[str, Any]:
     return {"Type": "AWS::CloudWatch::Alarm", "Properties": base}
 
 
-def _table_throttles(table: str) -> list[dict[str, Any]]:
-    queries: list[dict[str, Any]] = [
-        {
-            "Id": f"m{n}",
-            "ReturnData": False,
-            "MetricStat": {
-                "Metric": {
-                    "Namespace": "AWS/DynamoDB",
-                    "MetricName": metric,
-                    "Dimensions": [{"Name": "TableName", "Value": {"Ref": table}}],
-                },
-                "Period": 300,
-                "Stat": "Sum",
-            },
-        }
-        for n, metric in enumerate(TABLE_THROTTLE_METRICS)
-    ]
-    queries.append(
-        {"Id": "total", "Expression": "SUM(METRICS())", "Label": "throttles", "ReturnData": True}
-    )
-    return queries
-
-
 def alarms(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
     from functions import metrics
 
@@ -1435,21 +1431,21 @@ def alarms(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
         del resources["SmsSpendAlarm"]  # no SNS SMS (the SMS provider's console caps spend)
     for name in function_names(china):
         logical = function_logical_id(name)
-        for metric in ("Errors", "Throttles"):
-            resources[f"{logical}{metric}Alarm"] = _alarm(
-                f"Lambda {name}: {metric.lower()}",
-                Namespace="AWS/Lambda",
-                MetricName=metric,
-                Dimensions=[{"Name": "FunctionName", "Value": {"Ref": logical}}],
-                Statistic="Sum",
-                Threshold=1,
-            )
-    for logical in tables(stage):
-        resources[f"{logical}ThrottlesAlarm"] = _alarm(
-            f"DynamoDB {logical}: read or write requests throttled",
-            Metrics=_table_throttles(logical),
+        resources[f"{logical}ErrorsAlarm"] = _alarm(
+            f"Lambda {name}: errors",
+            Namespace="AWS/Lambda",
+            MetricName="Errors",
+            Dimensions=[{"Name": "FunctionName", "Value": {"Ref": logical}}],
+            Statistic="Sum",
             Threshold=1,
         )
+    resources["LambdaThrottlesAlarm"] = _alarm(
+        "Lambda throttled a function of this account and region (its concurrency ran out)",
+        Namespace="AWS/Lambda",
+        MetricName="Throttles",
+        Statistic="Sum",
+        Threshold=1,
+    )
     return resources
 
 

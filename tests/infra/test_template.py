@@ -407,7 +407,7 @@ def test_ses_feedback_reaches_the_topic_the_ses_events_function_listens_to(
     assert policy["Statement"][0]["Principal"] == {"Service": "ses.amazonaws.com"}
 
 
-def test_alarms_cover_every_function_table_the_api_sms_and_the_custom_metrics(
+def test_alarms_cover_every_function_the_api_sms_and_the_custom_metrics(
     built: dict[str, Any],
 ) -> None:
     from functions import metrics
@@ -415,25 +415,20 @@ def test_alarms_cover_every_function_table_the_api_sms_and_the_custom_metrics(
     alarms = _resources(built, "AWS::CloudWatch::Alarm")
     for name in template.function_names():
         logical = template.function_logical_id(name)
-        assert {f"{logical}ErrorsAlarm", f"{logical}ThrottlesAlarm"} <= set(alarms)
-    for logical in _resources(built, "AWS::DynamoDB::Table"):
-        queries = alarms[f"{logical}ThrottlesAlarm"]["Properties"]["Metrics"]
-        read = [q["MetricStat"]["Metric"] for q in queries if "MetricStat" in q]
-        assert {m["MetricName"] for m in read} == {"ReadThrottleEvents", "WriteThrottleEvents"}
-        assert all(
-            m["Dimensions"] == [{"Name": "TableName", "Value": {"Ref": logical}}] for m in read
-        )
-    # CloudWatch bills each metric an alarm evaluates: two a table, one a single-metric alarm.
-    billed = sum(
-        len([q for q in a["Properties"].get("Metrics", [{"MetricStat": 1}]) if "MetricStat" in q])
-        for a in alarms.values()
-    )
-    assert (
-        billed
-        <= 2 * len(_resources(built, "AWS::DynamoDB::Table"))
-        + 2 * len(template.function_names())
-        + 5
-    ), billed
+        errors = alarms[f"{logical}ErrorsAlarm"]["Properties"]
+        assert errors["MetricName"] == "Errors"
+        assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": logical}}]
+    # One throttle alarm for Lambda, on the account's metric (no dimension): not one a function.
+    throttles = [
+        a["Properties"] for a in alarms.values() if a["Properties"]["MetricName"] == "Throttles"
+    ]
+    assert len(throttles) == 1 and "Dimensions" not in throttles[0]
+    assert throttles[0]["Namespace"] == "AWS/Lambda"
+    # No alarm on a table's throttles: persisting ones fail a request or a job, which alarm.
+    assert not [a for a in alarms.values() if a["Properties"].get("Namespace") == "AWS/DynamoDB"]
+    # CloudWatch bills each metric an alarm evaluates: every alarm here evaluates one.
+    assert all("Metrics" not in a["Properties"] for a in alarms.values())
+    assert len(alarms) == len(template.function_names()) + 5, sorted(alarms)
     assert alarms["Api5xxAlarm"]["Properties"]["MetricName"] == "5XXError"
     sms = alarms["SmsSpendAlarm"]["Properties"]
     assert sms["MetricName"] == "SMSMonthToDateSpentUSD"
@@ -511,8 +506,12 @@ def test_processed_photos_are_served_from_the_private_uploads_bucket_through_med
     resources = built["Resources"]
     bucket = resources["UploadsBucket"]["Properties"]
     assert bucket["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"] is True
-    [orphans, _mail] = bucket["LifecycleConfiguration"]["Rules"]
+    [orphans, _mail, older] = bucket["LifecycleConfiguration"]["Rules"]
     assert (orphans["Prefix"], orphans["ExpirationInDays"]) == ("uploads/", 1)
+    # Display photos a month old go to Standard-IA; thumbnails (under its 128 KB minimum) stay.
+    assert older["Prefix"] == "processed/" and older["ObjectSizeGreaterThan"] == "131072"
+    assert older["Transitions"] == [{"StorageClass": "STANDARD_IA", "TransitionInDays": 30}]
+    assert "ExpirationInDays" not in older  # photos stay with their case
     [notification, _inbound] = bucket["NotificationConfiguration"]["LambdaConfigurations"]
     assert notification["Function"] == {"Fn::GetAtt": ["ProcessUpload", "Arn"]}
     assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "uploads/"}]
@@ -574,7 +573,7 @@ def test_mail_to_the_mailbox_is_stored_under_inbound_and_invokes_the_intake(
     message expires after a month; SES may write inbound/ses/ only, for this account."""
     resources = built["Resources"]
     bucket = resources["UploadsBucket"]["Properties"]
-    [_uploads, mail] = bucket["LifecycleConfiguration"]["Rules"]
+    [_uploads, mail, _photos] = bucket["LifecycleConfiguration"]["Rules"]
     assert (mail["Prefix"], mail["ExpirationInDays"]) == ("inbound/", 30)
     [_photos, inbound] = bucket["NotificationConfiguration"]["LambdaConfigurations"]
     assert inbound["Function"] == {"Fn::GetAtt": ["ReceiveMail", "Arn"]}

@@ -572,6 +572,9 @@ class OutboxModel(Model):
     # (the ``receipts`` index), and the sent instant (ISO), oldest looked for first.
     receipt_shard = UnicodeAttribute(null=True)
     receipt_key = UnicodeAttribute(null=True)
+    # Set when the message is done with (sent, expanded): DynamoDB deletes it after
+    # ``outbox_repo.KEPT_AFTER_SENDING``. A dead letter has none: it waits for a person.
+    expires_at = TTLAttribute(null=True)
 
     due = DueMessages()
     dead = DeadMessages()

@@ -38,6 +38,10 @@ MAX_ATTEMPTS = settings().outbox_max_attempts  # WZ_OUTBOX_MAX_ATTEMPTS, default
 LEASE = timedelta(minutes=2)
 DEAD = "dead"  # the one partition of the sparse dead index: dead letters are few
 PAGE_SIZE = 20
+# How long a message is kept once sent: for its delivery receipt, a bounce or complaint about
+# it (SES reports within hours, a complaint sometimes days later), and the coordinator who
+# looks at what a case sent. Then DynamoDB's TTL deletes it, with the address it went to.
+KEPT_AFTER_SENDING = timedelta(days=30)
 RECEIPT_SHARD = "sms"  # the one partition of the sparse receipts index: a day's SMS are few
 
 # Backoff after the n-th failed attempt: a uniform draw in [0, min(CAP, BASE·2ⁿ)] ("full
@@ -265,6 +269,7 @@ def mark_sent(
                 *receipt,
                 OutboxModel.status.set("sent"),
                 OutboxModel.sent_at.set(now),
+                OutboxModel.expires_at.set(now + KEPT_AFTER_SENDING),
                 OutboxModel.sent_machine_at.set(machine_now),
                 OutboxModel.provider_id.set(provider_id),
                 OutboxModel.attempts.set(message.attempts + 1),
@@ -285,6 +290,7 @@ def _dead_actions(message: Message) -> list[Any]:
         OutboxModel.dead_shard.set(DEAD),
         # The creation instant alone: the table key breaks ties, and cursors stay short.
         OutboxModel.dead_key.set(iso(message.created_at)),
+        OutboxModel.expires_at.remove(),  # a sent SMS whose receipt says it failed: kept
     ]
 
 
@@ -388,6 +394,7 @@ def finish_fanout(message: Message, fanned: int, now: datetime) -> None:
             actions=[
                 OutboxModel.status.set("expanded"),
                 OutboxModel.sent_at.set(now),
+                OutboxModel.expires_at.set(now + KEPT_AFTER_SENDING),
                 OutboxModel.fanned.set(fanned),
                 OutboxModel.attempts.set(message.attempts + 1),
                 OutboxModel.due_shard.remove(),

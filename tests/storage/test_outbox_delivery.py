@@ -385,3 +385,31 @@ def test_dead_letters_page_newest_first_and_a_retry_leaves_the_list(aws: None) -
         outbox_repo.retry(ids[0], T0)
     with pytest.raises(NotFound):
         outbox_repo.retry("0" * 32, T0)
+
+
+def test_a_sent_message_expires_thirty_days_after_sending_and_a_dead_letter_never(
+    aws: None,
+) -> None:
+    from functions.notify.delivery import deliver_due
+    from functions.storage import outbox_repo
+    from functions.storage.models import OutboxModel
+
+    sent = _message("email", 1)
+    dead = _message("sms", 2, body="长" * 80)  # over one segment: dead-lettered unsent
+    later = T0 + timedelta(minutes=5)
+    deliver_due(later)
+
+    kept = OutboxModel.get(sent)
+    assert kept.status == "sent"
+    assert kept.expires_at == later + outbox_repo.KEPT_AFTER_SENDING
+    assert kept.expires_at - kept.sent_at == timedelta(days=30)
+    assert OutboxModel.get(dead).status == "dead"
+    assert OutboxModel.get(dead).expires_at is None
+
+    # A sent SMS whose receipt says it failed becomes a dead letter: it is kept for a person.
+    sms = _message("sms", 3)
+    deliver_due(later)
+    assert OutboxModel.get(sms).expires_at is not None
+    assert outbox_repo.record_receipt(sms, False, "sms receipt: failed")
+    failed = OutboxModel.get(sms)
+    assert (failed.status, failed.expires_at) == ("dead", None)

@@ -45,6 +45,10 @@ BOARD_CACHE_SECONDS = 60
 REGIONAL_EDGE_CACHES = 3
 LOG_RETENTION_MONTHS = 12  # infra/template.py LOG_RETENTION_DAYS = 365
 STORAGE_MONTHS = 12  # the table shows storage as it stands after a year of cases
+# The bucket moves a processed display photo (over 128 KB, Standard-IA's minimum) to
+# Standard-IA after 30 days (infra/template.py PHOTO_IA_AFTER_DAYS); thumbnails stay. Of a
+# year of photos, every month's but the last month's display photos are in Standard-IA.
+IA_MONTHS = STORAGE_MONTHS - 1
 CUSTOM_METRICS = 2  # functions/metrics.py UNITS
 SECRETS = {"ap-southeast-1": 1, "cn-northwest-1": 3}  # origin; + SMS and SMTP credentials
 RATE_JOBS_MINUTES = {"sla-sweep": 5, "outbox": 1, "auto-close": 15, "hotspots": 60}
@@ -270,6 +274,8 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
     per_case_bytes = sample.stored_bytes / sample.size
     table_gb = per_case_bytes * CASES * STORAGE_MONTHS / 1e9
     photo_gb = photos * PHOTO_BYTES * STORAGE_MONTHS / 1e9
+    photo_ia_gb = photos * (PHOTO_BYTES - THUMB_BYTES) * IA_MONTHS / 1e9
+    photo_standard_gb = photo_gb - photo_ia_gb
     originals_gb = photos * UPLOAD_BYTES / 1e9 / DAYS  # each kept a day at most (lifecycle)
     log_gb = (sample.log_bytes / _sample_invocations(sample) + LAMBDA_LINES) * invocations / 1e9
     s3_puts = sum(usage.calls[f"s3:{op}"] for op in S3_PUTS)
@@ -289,7 +295,9 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "API Gateway": api * p["api_gateway_rest_per_million"] / 1e6,
             "S3 requests + storage": s3_puts * p["s3_put_per_thousand"] / 1e3
             + s3_gets * p["s3_get_per_thousand"] / 1e3
-            + (photo_gb + originals_gb) * p["s3_storage_gb_month"],
+            + (photo_standard_gb + originals_gb) * p["s3_storage_gb_month"]
+            + photo_ia_gb * p["s3_ia_storage_gb_month"]
+            + photos * p["s3_ia_transition_per_thousand"] / 1e3,
             "CloudFront": cf_requests * p["cloudfront_https_per_10k"] / 1e4
             + cf_bytes / 1e9 * p["cloudfront_transfer_gb"]
             + (media + photos) * p["cloudfront_function_per_million"] / 1e6
@@ -305,6 +313,18 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "SMS": messages["sms"] * p["sms_per_message"],
         }
         total = sum(lines.values())
+        free = p.get("free_tier", {})
+        credit = _free_tier_credit(
+            free,
+            p,
+            invocations=invocations,
+            gb_seconds=gb_seconds,
+            cf_requests=cf_requests,
+            cf_gb=cf_bytes / 1e9,
+            cf_functions=media + photos,
+            table_gb=table_gb,
+            log_gb=log_gb,
+        )
         rate = p["usd_per_unit"]
         found[region] = {
             "currency": p["currency"],
@@ -312,6 +332,8 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "fees": fees,
             "total": total,
             "total_without_messages_usd": total * rate,
+            "free_tier_credit": credit,
+            "after_free_tier_usd": (total - credit) * rate,
             "usd_per_unit": rate,
         }
     found["quantities"] = {
@@ -327,6 +349,7 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "S3 PUT-class": s3_puts,
         "S3 GET-class": s3_gets,
         "photo GB after a year": photo_gb,
+        "… of it in Standard-IA": photo_ia_gb,
         "CloudFront requests": cf_requests,
         "CloudFront GB out": cf_bytes / 1e9,
         "CloudFront GB to the origin (photo uploads)": photos * UPLOAD_BYTES / 1e9,
@@ -336,6 +359,38 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "SMS": messages["sms"],
     }
     return found
+
+
+def _free_tier_credit(
+    free: dict[str, float],
+    p: dict[str, Any],
+    *,
+    invocations: float,
+    gb_seconds: float,
+    cf_requests: float,
+    cf_gb: float,
+    cf_functions: float,
+    table_gb: float,
+    log_gb: float,
+) -> float:
+    """What the always-free tier (prices.json ``free_tier``, each month, per account) takes off
+    the month: the same quantities, each up to its free amount, at the prices above. A region
+    without one (the China regions here) gets nothing off."""
+    if not free:
+        return 0.0
+    return (
+        min(invocations, free["lambda_requests"]) * p["lambda_requests_per_million"] / 1e6
+        + min(gb_seconds, free["lambda_gb_seconds"]) * p["lambda_gb_second"]
+        + min(cf_requests, free["cloudfront_requests"]) * p["cloudfront_https_per_10k"] / 1e4
+        + min(cf_gb, free["cloudfront_transfer_gb"]) * p["cloudfront_transfer_gb"]
+        + min(cf_functions, free["cloudfront_functions"])
+        * p["cloudfront_function_per_million"]
+        / 1e6
+        + min(table_gb, free["dynamodb_storage_gb"]) * p["dynamodb_storage_gb_month"]
+        + min(alarm_metrics()[1], free["alarm_metrics"]) * p["alarm_month"]
+        + min(CUSTOM_METRICS, free["custom_metrics"]) * p["custom_metric_month"]
+        + min(log_gb, free["logs_ingest_gb"]) * p["logs_ingest_gb"]
+    )
 
 
 def _sample_invocations(sample: Sample) -> float:
@@ -384,6 +439,19 @@ def report(samples: list[Sample], months: list[dict[str, Any]], prices: dict[str
         for r in regions
     ]
     out.append("| … in USD | " + " | ".join(cells) + " |")
+    cells = [
+        f"−{_money(m[r]['free_tier_credit'])} | −{_money(m[r]['free_tier_credit'] / CASES * 1000)}"
+        for r in regions
+    ]
+    out.append(
+        "| always-free tier (per account; none in the China regions) | " + " | ".join(cells) + " |"
+    )
+    cells = [
+        f"**{_money(m[r]['after_free_tier_usd'])} USD** | "
+        f"{_money(m[r]['after_free_tier_usd'] / CASES * 1000)} USD"
+        for r in regions
+    ]
+    out.append("| **after the always-free tier, in USD** | " + " | ".join(cells) + " |")
     for fee in m[regions[0]]["fees"]:
         cells = [
             f"{_money(m[r]['fees'][fee])} | {_money(m[r]['fees'][fee] / CASES * 1000)}"

@@ -53,6 +53,10 @@ GSI_QUOTA = 20
 
 API_STAGE = "api"  # .chalice/config.json api_gateway_stage: the API's paths start with /api/
 API_PATHS = ("/api/*", "/open311/*")
+# The one API path that reads a cookie: single sign-on's callback, bound to the browser that
+# started the sign-in (functions/services/staff_oidc.py BROWSER_COOKIE). Listed before
+# ``/api/*``; its origin request policy forwards that cookie and no other.
+SIGN_IN_CALLBACK_PATH = "/api/staff/oidc/callback"
 # Viewer headers the API reads. Authorization and X-Link-Token are credentials: they go in the
 # (near-zero TTL) cache key, which also forwards them; the rest travel by the origin request
 # policy. Never Host (API Gateway routes by its own host name).
@@ -721,18 +725,26 @@ def api_cache_policy(stage: str) -> dict[str, Any]:
     }
 
 
-def api_origin_request_policy(stage: str) -> dict[str, Any]:
+def api_origin_request_policy(stage: str, cookie: str | None = None) -> dict[str, Any]:
+    """What travels to the API besides the cache key: the headers it reads, every query
+    string, and no cookie, except ``cookie`` for the policy of the sign-in callback."""
+    cookies = (
+        {"CookieBehavior": "whitelist", "Cookies": [cookie]}
+        if cookie
+        else {"CookieBehavior": "none"}
+    )
+    name = f"wenzheng-{stage}-{'sign-in' if cookie else 'api'}-${{AWS::Region}}"
     return {
         "Type": "AWS::CloudFront::OriginRequestPolicy",
         "Properties": {
             "OriginRequestPolicyConfig": {
-                "Name": sub(f"wenzheng-{stage}-api-${{AWS::Region}}"),
+                "Name": sub(name),
                 "HeadersConfig": {
                     "HeaderBehavior": "whitelist",
                     "Headers": list(API_FORWARDED_HEADERS),
                 },
                 "QueryStringsConfig": {"QueryStringBehavior": "all"},
-                "CookiesConfig": {"CookieBehavior": "none"},
+                "CookiesConfig": cookies,
             }
         },
     }
@@ -925,7 +937,13 @@ def _uploads_behaviour() -> dict[str, Any]:
     }
 
 
-def _api_behaviour(pattern: str) -> dict[str, Any]:
+def _browser_cookie() -> str:
+    from functions.services.staff_oidc import BROWSER_COOKIE
+
+    return BROWSER_COOKIE
+
+
+def _api_behaviour(pattern: str, policy: str = "ApiOriginRequestPolicy") -> dict[str, Any]:
     return {
         "PathPattern": pattern,
         "TargetOriginId": "api",
@@ -933,7 +951,7 @@ def _api_behaviour(pattern: str) -> dict[str, Any]:
         "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
         "CachedMethods": ["GET", "HEAD"],
         "CachePolicyId": {"Ref": "ApiCachePolicy"},
-        "OriginRequestPolicyId": {"Ref": "ApiOriginRequestPolicy"},
+        "OriginRequestPolicyId": {"Ref": policy},
         "ResponseHeadersPolicyId": {"Ref": "SecurityHeadersPolicy"},
         "Compress": True,
     }
@@ -976,6 +994,7 @@ def _china_distribution(stage: str) -> dict[str, Any]:
         ],
         "DefaultCacheBehavior": _site_behaviour(),
         "CacheBehaviors": [
+            _api_behaviour(SIGN_IN_CALLBACK_PATH, "SignInOriginRequestPolicy"),
             *(_api_behaviour(pattern) for pattern in API_PATHS),
             _china_media_behaviour(),
             _china_uploads_behaviour(stage),
@@ -1000,6 +1019,7 @@ def distribution(stage: str, china: bool = False) -> dict[str, Any]:
         "Origins": [_site_origin(), _api_origin(), _media_origin(), _uploads_origin()],
         "DefaultCacheBehavior": _site_behaviour(),
         "CacheBehaviors": [
+            _api_behaviour(SIGN_IN_CALLBACK_PATH, "SignInOriginRequestPolicy"),
             *(_api_behaviour(pattern) for pattern in API_PATHS),
             _media_behaviour(),
             _uploads_behaviour(),
@@ -1023,6 +1043,7 @@ def site(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
         **access,
         "ApiCachePolicy": api_cache_policy(stage),
         "ApiOriginRequestPolicy": api_origin_request_policy(stage),
+        "SignInOriginRequestPolicy": api_origin_request_policy(stage, _browser_cookie()),
         "SecurityHeadersPolicy": security_headers_policy(stage),
         "Distribution": distribution(stage, china),
     }

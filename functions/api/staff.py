@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from chalice.app import Blueprint, Response
 
@@ -170,13 +171,41 @@ def verify_session() -> dict[str, Any]:
     return staff_auth.verify_second_factor(body(staff, "staff-session-verify"), now())
 
 
-def _redirect(location: str) -> Response:
+def _redirect(location: str, cookie: str | None = None) -> Response:
     headers: dict[str, str | list[str]] = {
         "Location": location,
         "Cache-Control": "no-store",
         "Referrer-Policy": "no-referrer",
     }
+    if cookie is not None:
+        headers["Set-Cookie"] = cookie
     return Response(body="", status_code=302, headers=headers)
+
+
+def _browser_cookie(value: str, max_age: int) -> str:
+    """The cookie binding a single sign-on to its browser: sent back to the callback only
+    (its path; CloudFront forwards it there and nowhere else), never to scripts, on the
+    IdP's top-level redirect back (SameSite=Lax), over HTTPS wherever the site is."""
+    from functions.services.staff_oidc import BROWSER_COOKIE, redirect_uri
+    from functions.settings import settings
+
+    secure = "; Secure" if settings().public_base_url.startswith("https://") else ""
+    path = urlsplit(redirect_uri()).path
+    return (
+        f"{BROWSER_COOKIE}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Lax" + secure
+    )
+
+
+def _cookie(name: str) -> str | None:
+    from http.cookies import CookieError, SimpleCookie
+
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(staff.current_request.headers.get("cookie", ""))
+    except CookieError:
+        return None
+    found = jar.get(name)
+    return found.value[:128] if found is not None and found.value else None
 
 
 def _found(description: str) -> dict[str, Any]:
@@ -235,7 +264,9 @@ def oidc_options() -> dict[str, Any]:
         description=(
             "Opened by the browser: a redirect to the identity provider's authorization "
             "endpoint (OpenID Connect authorization code flow with PKCE S256, a `state` kept "
-            "10 minutes and used once, a `nonce`; scope `openid email`). 404 "
+            "10 minutes and used once, a `nonce`; scope `openid email`), and a cookie "
+            "(`wz_oidc`, HttpOnly, SameSite=Lax, for the callback's path, 10 minutes) binding "
+            "the sign-in to this browser. 404 "
             "`oidc_not_configured` where the deployment has no IdP; 429 past the sign-in "
             "limit per address (`signin_ip`, shared with `POST /api/staff/sign-in`); 503 "
             "`idp_unavailable` when its discovery document cannot be read."
@@ -253,7 +284,8 @@ def oidc_start() -> Response:
     at = now()
     # Each start keeps a state for ten minutes: counted as the e-mailed link's requests are.
     rate_limits.hit("signin_ip", ip(staff), at, route="/api/staff/oidc/start")
-    return _redirect(staff_oidc.start(at))
+    location, browser = staff_oidc.start(at)
+    return _redirect(location, _browser_cookie(browser, staff_oidc.BROWSER_SECONDS))
 
 
 @route(
@@ -275,7 +307,9 @@ def oidc_start() -> Response:
             "does (`POST /api/staff/session`, the second step included unless "
             "`WZ_OIDC_TRUST_MFA` is set and the ID token's `amr` holds `mfa`). 400 for a "
             "missing `code` or `state`; 401 `oidc_denied` (the IdP answered an error), "
-            "`oidc_state_invalid` (unknown, used or expired state), `oidc_rejected` (the "
+            "`oidc_state_invalid` (unknown, used or expired state), `oidc_other_browser` (the "
+            "browser did not bring the `wz_oidc` cookie of the start: login CSRF), "
+            "`oidc_rejected` (the "
             "code refused), `oidc_token_invalid` (a check failed); 403 `not_staff`; 404 "
             "`oidc_not_configured`; 503 `idp_unavailable`."
         ),
@@ -297,7 +331,8 @@ def oidc_callback() -> Response:
     raw: dict[str, Any] = dict(staff.current_request.query_params or {})
     # Not ``query``'s 200 characters: some IdPs' authorization codes are longer.
     params = {n: str(raw[n])[:2048] for n in ("code", "state", "error") if raw.get(n)}
-    return _redirect(staff_oidc.callback(params, now()))
+    location = staff_oidc.callback(params, now(), _cookie(staff_oidc.BROWSER_COOKIE))
+    return _redirect(location, _browser_cookie("", 0))  # spent: the browser forgets it
 
 
 @route(

@@ -8,10 +8,17 @@ endpoint over TLS (client secret from Secrets Manager), the ID token checked
 account is created: the IdP says who, the directory says what they may do), and a single-use
 sign-in token made, as the e-mailed link's: the page opens ``staff.html#t=…`` and goes on as
 from the link, the second step included unless the deployment trusts the IdP's MFA
-(``WZ_OIDC_TRUST_MFA``) and the ID token asserts it."""
+(``WZ_OIDC_TRUST_MFA``) and the ID token asserts it.
+
+The sign-in is bound to the browser that started it (login CSRF, RFC 6749 §10.12): ``start``
+also makes a random value the route sets as a cookie (``BROWSER_COOKIE``, HttpOnly,
+SameSite=Lax, for the callback's path only) and keeps its digest with the state; the callback
+is refused unless the browser brings it back. Without it, someone with accounts at the IdP and
+here could have another person's browser finish their own sign-in."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 from datetime import datetime, timedelta
 
@@ -29,6 +36,8 @@ from functions.storage import identity_provider as idp
 from functions.storage.models import TokenModel
 
 STATE = "oidc-state"
+BROWSER_COOKIE = "wz_oidc"  # infra/template.py forwards it to the callback's path only
+BROWSER_SECONDS = rules.STATE_MINUTES * 60  # the cookie lives as long as the state
 SIGNIN_MINUTES = 5  # the callback's sign-in token: the page exchanges it at once
 
 log = logging.getLogger("wenzheng.security")
@@ -76,12 +85,14 @@ def _discovery() -> dict[str, object]:
         raise _unavailable(str(error)) from error
 
 
-def start(now: datetime) -> str:
-    """The IdP's authorization URL for a new sign-in (its state saved)."""
+def start(now: datetime) -> tuple[str, str]:
+    """The IdP's authorization URL for a new sign-in (its state saved), and the value that
+    binds it to this browser (to be set as ``BROWSER_COOKIE``)."""
     if not configured():
         raise _not_configured()
     endpoint = str(_discovery()["authorization_endpoint"])
     state, nonce, verifier = tokens.new_token(), tokens.new_token(), rules.pkce_verifier()
+    browser = tokens.new_token()
     TokenModel(
         tokens.digest(state),
         purpose=STATE,
@@ -89,6 +100,7 @@ def start(now: datetime) -> str:
         expires_at=now + timedelta(minutes=rules.STATE_MINUTES),
         code_verifier=verifier,
         nonce=nonce,
+        current=tokens.digest(browser),
     ).save(condition=TokenModel.token_hash.does_not_exist())
     return rules.authorization_url(
         endpoint,
@@ -97,11 +109,12 @@ def start(now: datetime) -> str:
         state=state,
         nonce=nonce,
         verifier=verifier,
-    )
+    ), browser
 
 
-def callback(params: dict[str, str], now: datetime) -> str:
-    """Where the browser goes after the IdP: ``staff.html#t=<sign-in token>``."""
+def callback(params: dict[str, str], now: datetime, browser: str | None) -> str:
+    """Where the browser goes after the IdP: ``staff.html#t=<sign-in token>``. ``browser``:
+    the ``BROWSER_COOKIE`` the request brought (None without one)."""
     if not configured():
         raise _not_configured()
     if params.get("error"):
@@ -115,6 +128,13 @@ def callback(params: dict[str, str], now: datetime) -> str:
     found = tokens.live(params["state"], STATE, now)
     if found is None or not found.code_verifier or not found.nonce:
         raise _rejected("unknown, used or expired state", "oidc_state_invalid")
+    if not browser or not hmac.compare_digest(tokens.digest(browser), found.current or ""):
+        log.warning("oidc_other_browser")
+        raise Unauthorized(
+            "这次登录不是从本浏览器发起的，请在本页面重新点击统一身份认证登录",
+            "the sign-in was not started in this browser",
+            "oidc_other_browser",
+        )
     if not tokens.consume(params["state"], now):
         raise _rejected("the state was used", "oidc_state_invalid")
     s = settings()

@@ -51,14 +51,29 @@ def sso(api: Api, idp: FakeIdp, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api
     identity_provider.reset()
 
 
+# The cookie each start set, by the test's client: what that browser sends to the callback.
+_BROWSER: dict[int, str] = {}
+
+
 def start(api: Api) -> str:
     answer = api.get("/api/staff/oidc/start")
     assert answer.status == 302, (answer.status, answer.body)
+    _BROWSER[id(api)] = _browser_cookie(answer)
     return answer.headers["Location"]
 
 
-def callback(api: Api, code: str, state: str) -> Any:
-    return api.get(f"/api/staff/oidc/callback?code={code}&state={state}")
+def _browser_cookie(answer: Any) -> str:
+    name, _, rest = answer.headers["Set-Cookie"].partition("=")
+    assert name == "wz_oidc"
+    return rest.split(";", 1)[0]
+
+
+def callback(api: Api, code: str, state: str, cookie: str | None = None) -> Any:
+    """The browser coming back from the IdP with its ``wz_oidc`` cookie (``cookie`` given:
+    that one, as another browser would send its own)."""
+    sent = _BROWSER.get(id(api), "") if cookie is None else cookie
+    headers = {"Cookie": f"wz_oidc={sent}"} if sent else {}
+    return api.get(f"/api/staff/oidc/callback?code={code}&state={state}", headers)
 
 
 def signed_in_token(answer: Any) -> str:
@@ -256,3 +271,39 @@ def test_starting_sign_ins_counts_against_the_sign_in_limit_per_address(
     api.ok(api.post("/api/staff/sign-in", {"email": STAFF["operator"]}), 202)
     refused = api.get("/api/staff/oidc/start")
     assert refused.status == 429 and refused.code == "rate_limited"
+
+
+def test_a_sign_in_finishes_only_in_the_browser_that_started_it(sso: Api, idp: FakeIdp) -> None:
+    """Login CSRF (RFC 6749 §10.12): someone who starts a sign-in with their own IdP account
+    and hands the callback URL to another person's browser signs no one in there; the start's
+    cookie is HttpOnly, SameSite=Lax, for the callback's path only, and the callback clears it."""
+    api = sso
+    started = api.get("/api/staff/oidc/start")
+    cookie = started.headers["Set-Cookie"]
+    attributes = [part.strip() for part in cookie.split(";")]
+    assert "HttpOnly" in attributes and "SameSite=Lax" in attributes
+    assert "Path=/api/staff/oidc/callback" in attributes and "Max-Age=600" in attributes
+    assert "Secure" not in attributes  # the test deployment's site is http://wenzheng.test
+    mine = _browser_cookie(started)
+    code, state = idp.grant(started.headers["Location"])
+
+    for other in (
+        "",
+        "a-cookie-of-another-sign-in",
+        _browser_cookie(api.get("/api/staff/oidc/start")),
+    ):
+        refused = (
+            callback(api, code, state, cookie=other)
+            if other
+            else api.get(f"/api/staff/oidc/callback?code={code}&state={state}")
+        )
+        assert refused.status == 401 and refused.code == "oidc_other_browser", refused.body
+        assert "本浏览器" in refused.body["error"]["message"]
+
+    # The browser that started it still finishes it (the refusals spent nothing).
+    done = callback(api, code, state, cookie=mine)
+    signed_in_token(done)
+    assert (
+        done.headers["Set-Cookie"].startswith("wz_oidc=;")
+        and "Max-Age=0" in done.headers["Set-Cookie"]
+    )

@@ -261,7 +261,21 @@ def test_the_api_paths_go_uncached_to_the_api_stage_with_the_origin_secret(
     behaviours = {
         b["PathPattern"]: b for b in distribution["CacheBehaviors"] if b["TargetOriginId"] == "api"
     }
-    assert set(behaviours) == {"/api/*", "/open311/*"}
+    assert set(behaviours) == {"/api/*", "/open311/*", "/api/staff/oidc/callback"}
+    # Single sign-on's callback reads one cookie (login CSRF): its behaviour comes before
+    # /api/* (CloudFront takes the first match) and forwards that cookie; no other API path
+    # gets any cookie.
+    order = [b["PathPattern"] for b in distribution["CacheBehaviors"]]
+    assert order.index("/api/staff/oidc/callback") < order.index("/api/*")
+    callback = behaviours["/api/staff/oidc/callback"]
+    assert callback["OriginRequestPolicyId"] == {"Ref": "SignInOriginRequestPolicy"}
+    sign_in = built["Resources"]["SignInOriginRequestPolicy"]["Properties"][
+        "OriginRequestPolicyConfig"
+    ]
+    assert sign_in["CookiesConfig"] == {"CookieBehavior": "whitelist", "Cookies": ["wz_oidc"]}
+    from functions.services.staff_oidc import BROWSER_COOKIE, redirect_uri
+
+    assert BROWSER_COOKIE == "wz_oidc" and redirect_uri().endswith("/api/staff/oidc/callback")
     # Every route of the app is under one of them.
     from app import app
 
@@ -290,6 +304,8 @@ def test_the_api_paths_go_uncached_to_the_api_stage_with_the_origin_secret(
     assert "Host" not in headers and "CloudFront-Viewer-Address" in headers
     assert {"Authorization", "X-Link-Token", "Idempotency-Key", "Content-Type"} <= set(headers)
     assert forwarded["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+    assert forwarded["CookiesConfig"] == {"CookieBehavior": "none"}
+    assert sign_in["HeadersConfig"] == forwarded["HeadersConfig"]
     for behaviour in behaviours.values():
         assert behaviour["TargetOriginId"] == "api"
         assert len(behaviour["AllowedMethods"]) == 7

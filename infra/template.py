@@ -52,6 +52,15 @@ ROOT = Path(__file__).resolve().parent.parent
 GSI_QUOTA = 20
 
 API_STAGE = "api"  # .chalice/config.json api_gateway_stage: the API's paths start with /api/
+# Outside China the API is an HTTP API, not the REST API Chalice generates (``finish``): the
+# same Lambda proxy integration (payload format 1.0, the REST event Chalice reads, with
+# ``requestContext.resourcePath``), one route per Chalice route, the ``$default`` stage behind
+# CloudFront; a third of REST's price per request, the platform's features (no API keys,
+# usage plans, request validation or API caching used: validation is the app's, caching
+# CloudFront's). In the China regions the REST API stays (HTTP APIs there are not verified).
+HTTP_API = "HttpApi"
+HTTP_API_STAGE = "$default"
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 API_PATHS = ("/api/*", "/open311/*")
 # The one API path that reads a cookie: single sign-on's callback, bound to the browser that
 # started the sign-in (functions/services/staff_oidc.py BROWSER_COOKIE). Listed before
@@ -804,12 +813,15 @@ def _site_origin(china: bool = False) -> dict[str, Any]:
     }
 
 
-def _api_origin() -> dict[str, Any]:
-    """API Gateway's stage, with the secret header that tells the API CloudFront sent it."""
+def _api_origin(china: bool = False) -> dict[str, Any]:
+    """API Gateway's stage, with the secret header that tells the API CloudFront sent it: the
+    HTTP API's ``$default`` stage (no path), or in China the REST API's ``api`` stage."""
+    api = "RestAPI" if china else HTTP_API
+    stage = {"OriginPath": f"/{API_STAGE}"} if china else {}
     return {
         "Id": "api",
-        "DomainName": sub("${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"),
-        "OriginPath": f"/{API_STAGE}",
+        "DomainName": sub(f"${{{api}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"),
+        **stage,
         "CustomOriginConfig": {
             "OriginProtocolPolicy": "https-only",
             "OriginSSLProtocols": ["TLSv1.2"],
@@ -988,7 +1000,7 @@ def _china_distribution(stage: str) -> dict[str, Any]:
         "HttpVersion": "http2",
         "Origins": [
             _site_origin(True),
-            _api_origin(),
+            _api_origin(True),
             _media_origin(True),
             _china_uploads_origin(),
         ],
@@ -1394,6 +1406,26 @@ def _alarm(description: str, **properties: Any) -> dict[str, Any]:
     return {"Type": "AWS::CloudWatch::Alarm", "Properties": base}
 
 
+def _api_5xx_metric(china: bool) -> dict[str, Any]:
+    """The API's 5xx count: the REST API's ``5XXError`` by name and stage (China), the HTTP
+    API's ``5xx`` by id and stage."""
+    if china:
+        return {
+            "MetricName": "5XXError",
+            "Dimensions": [
+                {"Name": "ApiName", "Value": "wenzheng"},
+                {"Name": "Stage", "Value": API_STAGE},
+            ],
+        }
+    return {
+        "MetricName": "5xx",
+        "Dimensions": [
+            {"Name": "ApiId", "Value": {"Ref": HTTP_API}},
+            {"Name": "Stage", "Value": HTTP_API_STAGE},
+        ],
+    }
+
+
 def alarms(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
     from functions import metrics
 
@@ -1421,13 +1453,9 @@ def alarms(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
         "Api5xxAlarm": _alarm(
             "The API answered 5xx (5 or more in 5 minutes)",
             Namespace="AWS/ApiGateway",
-            MetricName="5XXError",
-            Dimensions=[
-                {"Name": "ApiName", "Value": "wenzheng"},
-                {"Name": "Stage", "Value": API_STAGE},
-            ],
             Statistic="Sum",
             Threshold=5,
+            **_api_5xx_metric(china),
         ),
         "OutboxDeadLetterAlarm": _alarm(
             "Outbox messages were dead-lettered (coordinators: 发送失败 list)",
@@ -1714,18 +1742,94 @@ def build(stage: str, region: str | None = None) -> dict[str, Any]:
     }
 
 
+def http_api(packaged: dict[str, Any]) -> list[str]:
+    """Replace (in place) the REST API Chalice generated with an HTTP API: one route per
+    method and path of Chalice's definition, each to the same ``APIHandler`` integration the
+    REST API used (the URI as Chalice wrote it), payload format 1.0; the ``$default`` stage,
+    deployed automatically; API Gateway's permission to invoke the handler; the outputs
+    renamed. Returns the logical ids removed."""
+    resources = packaged["Resources"]
+    if "RestAPI" not in resources:
+        return []  # finished already: finishing twice changes nothing
+    rest = resources.pop("RestAPI")
+    resources.pop("APIHandlerInvokePermission")
+    paths: dict[str, dict[str, Any]] = rest["Properties"]["DefinitionBody"]["paths"]
+    routes: dict[str, dict[str, Any]] = {}
+    for path, operations in sorted(paths.items()):
+        for method, operation in sorted(operations.items()):
+            if method not in HTTP_METHODS:
+                raise SystemExit(f"{method.upper()} {path}: not a method the HTTP API routes")
+            chalice = operation["x-amazon-apigateway-integration"]
+            routes.setdefault(path, {})[method] = {
+                "responses": {"default": {"description": "the API's answer"}},
+                "x-amazon-apigateway-integration": {
+                    "type": "aws_proxy",
+                    "httpMethod": "POST",
+                    "uri": chalice["uri"],
+                    "payloadFormatVersion": "1.0",
+                },
+            }
+    resources[HTTP_API] = {
+        "Type": "AWS::ApiGatewayV2::Api",
+        "Properties": {
+            "FailOnWarnings": True,
+            "Body": {
+                "openapi": "3.0.1",
+                "info": {"title": "wenzheng", "version": "1"},
+                "x-amazon-apigateway-importexport-version": "1.0",
+                "paths": routes,
+            },
+        },
+    }
+    resources[f"{HTTP_API}Stage"] = {
+        "Type": "AWS::ApiGatewayV2::Stage",
+        "Properties": {
+            "ApiId": {"Ref": HTTP_API},
+            "StageName": HTTP_API_STAGE,
+            "AutoDeploy": True,
+        },
+    }
+    resources[f"{HTTP_API}InvokesApiHandler"] = {
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "FunctionName": {"Ref": function_logical_id("api_handler")},
+            "Action": "lambda:InvokeFunction",
+            "Principal": "apigateway.amazonaws.com",
+            "SourceArn": sub(
+                f"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}"
+                f":${{{HTTP_API}}}/*"
+            ),
+        },
+    }
+    outputs = packaged.setdefault("Outputs", {})
+    outputs.pop("RestAPIId", None)
+    outputs[f"{HTTP_API}Id"] = {"Value": {"Ref": HTTP_API}}
+    outputs["EndpointURL"] = {
+        "Value": sub(f"https://${{{HTTP_API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/")
+    }
+    return ["RestAPI", "APIHandlerInvokePermission"]
+
+
 def finish(packaged: dict[str, Any], region: str | None) -> list[str]:
-    """After ``chalice package``: remove from ``packaged`` (in place) what Chalice generated
-    for functions the region's partition cannot run (SES_FUNCTIONS in China: the function
-    and its role). Returns the logical ids removed; refuses to leave a reference to one."""
+    """After ``chalice package``: outside China, the HTTP API in place of the REST API
+    (``http_api``); in China, remove from ``packaged`` (in place) what Chalice generated for
+    functions the partition cannot run (SES_FUNCTIONS: the function and its role). Returns
+    the logical ids removed; refuses to leave a reference to one."""
     if not is_china(region):
-        return []
+        removed = http_api(packaged)
+        _refuse_dangling(packaged, removed)
+        return removed
     resources = packaged["Resources"]
     removed = []
     for name in SES_FUNCTIONS:
         for logical in (function_logical_id(name), role_logical_id(name)):
             if resources.pop(logical, None) is not None:
                 removed.append(logical)
+    _refuse_dangling(packaged, removed)
+    return removed
+
+
+def _refuse_dangling(packaged: dict[str, Any], removed: list[str]) -> None:
     text = json.dumps(packaged)
     dangling = [
         logical
@@ -1734,7 +1838,6 @@ def finish(packaged: dict[str, Any], region: str | None) -> list[str]:
     ]
     if dangling:
         raise SystemExit(f"removed {dangling} but the template still refers to them")
-    return removed
 
 
 def main(argv: list[str] | None = None) -> int:

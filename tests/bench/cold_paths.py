@@ -282,7 +282,8 @@ def serve() -> int:
 
 
 def _event(probe: Probe) -> dict[str, Any]:
-    """What API Gateway (REST, proxy integration) hands the Lambda handler."""
+    """What API Gateway hands the Lambda handler (the HTTP API's payload format 1.0, the REST
+    proxy integration's shape)."""
     path = probe.resource
     for name, value in probe.params.items():
         path = path.replace(f"{{{name}}}", value)

@@ -292,7 +292,7 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
             * (p["dynamodb_storage_gb_month"] + p["dynamodb_pitr_gb_month"]),
             "Lambda": invocations * p["lambda_requests_per_million"] / 1e6
             + gb_seconds * p["lambda_gb_second"],
-            "API Gateway": api * p["api_gateway_rest_per_million"] / 1e6,
+            "API Gateway": api * _api_price(region, p) / 1e6,
             "S3 requests + storage": s3_puts * p["s3_put_per_thousand"] / 1e3
             + s3_gets * p["s3_get_per_thousand"] / 1e3
             + (photo_standard_gb + originals_gb) * p["s3_storage_gb_month"]
@@ -359,6 +359,16 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "SMS": messages["sms"],
     }
     return found
+
+
+def _api_price(region: str, p: dict[str, Any]) -> float:
+    """Per million requests: the HTTP API outside China, the REST API in it (infra/template.py
+    ``http_api``, ``finish``)."""
+    from infra.template import is_china
+
+    return float(
+        p["api_gateway_rest_per_million"] if is_china(region) else p["api_gateway_http_per_million"]
+    )
 
 
 def _free_tier_credit(

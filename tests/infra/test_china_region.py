@@ -342,8 +342,12 @@ def test_the_china_package_has_no_ses_events_function_and_keeps_the_rest(
     )
     global_sam = json.loads((package_dir / "sam.json").read_text(encoding="utf-8"))
     assert "SesEvents" in global_sam["Resources"]
-    # The global package is not touched by the finishing step.
+    # The global package has its HTTP API; finishing it again changes nothing. China keeps
+    # the REST API Chalice generates.
+    assert "HttpApi" in global_sam["Resources"] and "RestAPI" not in global_sam["Resources"]
     assert template.finish(copy.deepcopy(global_sam), "ap-southeast-1") == []
+    assert sam["Resources"]["RestAPI"]["Type"] == "AWS::Serverless::Api"
+    assert "HttpApi" not in sam["Resources"]
 
 
 # -- deployed through moto's CloudFormation in cn-northwest-1 --------------------------------

@@ -254,8 +254,9 @@ def test_the_api_paths_go_uncached_to_the_api_stage_with_the_origin_secret(
     distribution = built["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
     origins = {o["Id"]: o for o in distribution["Origins"]}
     api = origins["api"]
-    assert api["OriginPath"] == f"/{stage_name}"
-    assert "${RestAPI}.execute-api." in api["DomainName"]["Fn::Sub"]
+    # The HTTP API's $default stage (infra/template.py ``http_api``): no stage in the path.
+    assert "OriginPath" not in api and stage_name == "api"
+    assert "${HttpApi}.execute-api." in api["DomainName"]["Fn::Sub"]
     assert [h["HeaderName"] for h in api["OriginCustomHeaders"]] == ["X-Origin-Verify"]
     assert "OriginSecret" in api["OriginCustomHeaders"][0]["HeaderValue"]["Fn::Sub"]
     behaviours = {
@@ -445,7 +446,12 @@ def test_alarms_cover_every_function_the_api_sms_and_the_custom_metrics(
     # CloudWatch bills each metric an alarm evaluates: every alarm here evaluates one.
     assert all("Metrics" not in a["Properties"] for a in alarms.values())
     assert len(alarms) == len(template.function_names()) + 5, sorted(alarms)
-    assert alarms["Api5xxAlarm"]["Properties"]["MetricName"] == "5XXError"
+    api_5xx = alarms["Api5xxAlarm"]["Properties"]
+    assert (api_5xx["Namespace"], api_5xx["MetricName"]) == ("AWS/ApiGateway", "5xx")
+    assert api_5xx["Dimensions"] == [
+        {"Name": "ApiId", "Value": {"Ref": "HttpApi"}},
+        {"Name": "Stage", "Value": "$default"},
+    ]
     sms = alarms["SmsSpendAlarm"]["Properties"]
     assert sms["MetricName"] == "SMSMonthToDateSpentUSD"
     assert sms["Threshold"] == {"Ref": "SmsMonthlySpendLimit"}

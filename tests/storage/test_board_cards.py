@@ -323,3 +323,11 @@ def test_a_row_without_a_card_is_read_from_its_case(
     read = {i for r in reads for i in r}
     assert read <= {items[0].case_id, items[1].case_id} and items[0].case_id in read
     assert supports.listing({}, None, NOW)["items"]
+    # infra.recard writes the missing and stale cards (and only those): no case read after.
+    from infra.recard import recard
+
+    assert recard()[0] == 2 and recard()[0] == 0
+    reads.clear()
+    for filters, answer in before:
+        assert json.dumps(_every_page(filters, NOW), ensure_ascii=False) == answer
+    assert not [r for r in reads if r]

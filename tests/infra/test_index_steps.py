@@ -184,3 +184,19 @@ def test_a_table_with_the_old_indexes_gets_the_cards_one_index_at_a_time(dynamod
     assert [sorted(r) for r in rows] == [
         ["case_id", "created_key", "pub_all", "pub_card", "pub_state"]
     ]
+
+
+def test_a_board_query_while_its_index_is_rebuilt_is_unavailable_not_a_bug() -> None:
+    """Between an index's delete and the end of its backfill, a Query of it is refused with a
+    ValidationException: the board answers 503 (try again), not 500."""
+    from botocore.exceptions import ClientError
+
+    from functions.storage import failures
+
+    def refused(message: str) -> ClientError:
+        error = {"Error": {"Code": "ValidationException", "Message": message}}
+        return ClientError(error, "Query")  # type: ignore[arg-type]
+
+    assert failures.unavailable(refused("The table does not have the specified index: board-all"))
+    assert failures.unavailable(refused("Cannot read from backfilling global secondary index: x"))
+    assert failures.unavailable(refused("One or more parameter values were invalid")) is None

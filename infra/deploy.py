@@ -456,6 +456,9 @@ def deploy(session: Any, options: Options, say: Say = print) -> dict[str, Any]:
     for line in params.shown:
         say(f"  {line}")
 
+    if updating:
+        _indexes_first(session, cfn, s3, bucket, stack, template, options, say)
+
     change_set = f"{stack}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
     cfn.create_change_set(
         StackName=stack,
@@ -539,6 +542,50 @@ def deploy(session: Any, options: Options, say: Say = print) -> dict[str, Any]:
     if outputs.get("DistributionDomainName"):
         say(f"DNS: point the site's name (CNAME/alias) at {outputs['DistributionDomainName']}")
     return result
+
+
+def _indexes_first(
+    session: Any,
+    cfn: Any,
+    s3: Any,
+    bucket: str,
+    stack: str,
+    template: Mapping[str, Any],
+    options: Options,
+    say: Say,
+) -> None:
+    """A table whose indexes change by more than one: the stack updates that change them one
+    at a time, before the deploy's change set (infra/index_steps.py)."""
+    from infra import index_steps
+
+    if options.dry_run:
+        original = cfn.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
+        deployed = json.loads(original) if isinstance(original, str) else original
+        for _, change, _step in index_steps.plan(deployed, template):
+            say(f"indexes (not run: dry run): {change}")
+        return
+
+    def put(step: Mapping[str, Any]) -> str:
+        return template_url(
+            bucket, upload_template(s3, bucket, options.stage, step), options.region
+        )
+
+    def wait() -> None:
+        try:
+            _wait(cfn, "stack_update_complete", StackName=stack, delay=15)
+        except WaiterError as exc:
+            reasons = "\n".join(failure_reasons(cfn, stack))
+            raise DeployError(f"{stack}: an index step did not complete: {exc}\n{reasons}") from exc
+
+    index_steps.run(
+        cfn,
+        session.client("dynamodb", region_name=options.region),
+        stack,
+        template,
+        put_template=put,
+        wait_stack=wait,
+        say=say,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from functions.domain import desk, geo, sla
+from functions.domain import board_card, desk, sla
 from functions.domain import photos as photos_rules
 from functions.domain.actions import EVENT_LABELS, is_public
 from functions.domain.calendar import SHANGHAI
@@ -18,7 +18,6 @@ from functions.domain.cases import (
     InfoRequest,
     MergedRating,
     Reply,
-    content_to_publish,
     public_content,
     public_text,
     public_title,
@@ -50,11 +49,11 @@ from functions.domain.taxonomy import (
     Rating,
 )
 from functions.settings import settings
-from functions.storage.codec import iso
+from functions.storage.codec import iso, parse_iso
 from functions.storage.directory import Taxonomy
 from functions.storage.showcase_repo import Featured
 
-EXCERPT = 120
+EXCERPT = board_card.EXCERPT
 CARD_LABELS = {"yellow": "黄牌", "red": "红牌"}
 PHOTO_STATE_LABELS = {
     PhotoState.PENDING: "处理中",
@@ -75,27 +74,12 @@ def _masked(case: Case) -> Clean:
     return lambda text: public_text(case, text)
 
 
-# The board shows 20 excerpts a page, so only the start of a long text is scrubbed for one:
-# EXCERPT + 200 characters. An item the cut splits (a phone number, a long e-mail) lies at
-# its end; the excerpt is taken from the scrubbed start only when at least CUT_ROOM
-# characters follow it there, else the whole text is scrubbed.
-EXCERPT_SOURCE = EXCERPT + 200
-CUT_ROOM = 100
-
-
 def _excerpt(case: Case) -> str:
-    text = content_to_publish(case)
-    masked = public_text(case, text[:EXCERPT_SOURCE])
-    if len(text) > EXCERPT_SOURCE and len(masked) < EXCERPT + CUT_ROOM:
-        masked = public_text(case, text)
-    return masked[:EXCERPT] + ("…" if len(masked) > EXCERPT else "")
+    return board_card.excerpt(case)
 
 
 def _point(case: Case) -> dict[str, float] | None:
-    """The point as the public sees it (rounded to ~10 m), or None."""
-    loc = case.location
-    rounded = geo.public_point(loc.lat, loc.lng) if loc else None
-    return {"lat": rounded[0], "lng": rounded[1]} if rounded else None
+    return board_card.point(case)
 
 
 def _public_location(case: Case) -> dict[str, Any] | None:
@@ -168,32 +152,63 @@ def _overdue_working_days(running: datetime | None, now: datetime) -> int:
 
 
 def summary(case: Case, tax: Taxonomy, now: datetime) -> dict[str, Any]:
-    a = case.assignment
-    running = case.running_deadline()
-    last_rated = next((r for r in reversed(case.replies) if r.rating), None)
+    """A case's card on the public lists: its stored card (``board_card.card``), labelled."""
+    return from_card(case.case_id, board_card.card(case), tax, now)
+
+
+def from_card(
+    case_id: str, card: Mapping[str, Any], tax: Taxonomy, now: datetime
+) -> dict[str, Any]:
+    """The board's answer for one case from its stored card (the public-board indexes hold
+    it): the labels of its codes, and what depends on ``now`` (overdue) from its deadlines."""
+    kind = Kind(card["kind"])
+    state = State(card["state"])
+    running = parse_iso(card["running"]) if card.get("running") else None
+    rating = Rating(card["rating"]) if card.get("rating") else None
+    shown = card.get("card")
+    at = card.get("attention")
     return {
-        "case_id": case.case_id,
-        **_coded(case, tax),
-        "title": public_title(case),
-        "excerpt": _excerpt(case),
-        "name_masked": mask_name(case.contact.name),
-        "state": PUBLIC_STATES[case.state].value,
-        "state_label": PUBLIC_STATE_LABELS[case.state],
-        "created_at": iso(case.created_at),
-        "lead": _ref(a.lead) if a else None,
-        "co_handlers": [_ref(c.department) for c in a.co_handlers] if a else [],
-        **_deadlines(a),
+        "case_id": case_id,
+        "kind": kind.value,
+        "kind_label": KIND_LABELS[kind],
+        "category": card["category"],
+        "category_label": tax.category_label(card["category"]),
+        "district": card["district"],
+        "district_label": tax.district_label(card["district"]),
+        "title": card.get("title", ""),
+        "excerpt": card.get("excerpt", ""),
+        "name_masked": card.get("name_masked", ""),
+        "state": state.value,
+        "state_label": PUBLIC_STATE_LABELS[state],
+        "created_at": card["created_at"],
+        "lead": card.get("lead"),
+        "co_handlers": card.get("co_handlers", []),
+        "response_due_at": card.get("response_due_at"),
+        "reply_due_at": card.get("reply_due_at"),
+        "deadline_provisional": card.get("deadline_provisional", False),
         "overdue": bool(running and running < now),
         "overdue_working_days": _overdue_working_days(running, now),
-        "card": (card := sla.active_card(case)),  # "yellow" 黄牌 | "red" 红牌 | None
-        "card_label": CARD_LABELS.get(card or ""),
-        "rating": _rating(last_rated, with_comment=False),
-        "reopen_count": case.reopen_count,
-        "location": _point(case),
+        "card": shown,  # "yellow" 黄牌 | "red" 红牌 | None
+        "card_label": CARD_LABELS.get(shown or ""),
+        "rating": {"rating": rating.value, "rating_label": RATING_LABELS[rating]}
+        if rating
+        else None,
+        "reopen_count": card.get("reopen_count", 0),
+        "location": card.get("location"),
         # 并件: the primary a duplicate follows, and how many follow a primary.
-        "merged_into": case.merged.into if case.merged else None,
-        "merged_count": len(case.merged_cases),
-        "attention": attention(case),
+        "merged_into": card.get("merged_into"),
+        "merged_count": card.get("merged_count", 0),
+        "attention": {
+            "level": at["level"],
+            "label": LEVEL_LABELS[ATTENTION],
+            "at": at["at"],
+            "supports": at["supports"],
+            "threshold": at["threshold"],
+            "days": at["days"],
+            "leader_at": at.get("leader_at"),
+        }
+        if at
+        else None,
     }
 
 
@@ -214,36 +229,34 @@ def attention(case: Case) -> dict[str, Any] | None:
     }
 
 
-def _short(text: str, limit: int = EXCERPT) -> str:
-    return text[:limit] + ("…" if len(text) > limit else "")
-
-
 def unsatisfied(case: Case) -> dict[str, Any]:
     """不满意专区: what happened to the case since the citizen was not satisfied, as the public
     reads it: every reply with its rating (the text and comment scrubbed and cut), the running
     重办 deadline while the lead works on it again, and whether it went to the coordinator."""
-    clean = _masked(case)
-    a = case.assignment
-    redoing = case.state == State.REOPENED and not case.escalated and a is not None
+    return from_rounds(board_card.rounds(case))
+
+
+def from_rounds(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The 不满意专区's story of a case from its stored rounds (``board_card.rounds``)."""
     return {
         "rounds": [
             {
                 "n": n,
-                "at": iso(r.at),
-                "department": _ref(r.department),
-                "outcome": r.outcome.value,
-                "outcome_label": OUTCOME_LABELS[r.outcome],
-                "text": _short(clean(r.text)),
-                "rating": r.rating.value if r.rating else None,
-                "rating_label": RATING_LABELS[r.rating] if r.rating else None,
-                "rating_comment": _short(clean(r.rating_comment or "")) or None,
-                "rated_at": _iso(r.rated_at),
+                "at": r["at"],
+                "department": r["department"],
+                "outcome": r["outcome"],
+                "outcome_label": OUTCOME_LABELS[Outcome(r["outcome"])],
+                "text": r["text"],
+                "rating": r["rating"],
+                "rating_label": RATING_LABELS[Rating(r["rating"])] if r["rating"] else None,
+                "rating_comment": r["rating_comment"],
+                "rated_at": r["rated_at"],
             }
-            for n, r in enumerate(case.replies, start=1)
+            for n, r in enumerate(stored["rounds"], start=1)
         ],
-        "reopen_count": case.reopen_count,
-        "redo_due_at": _iso(a.reply_due_at) if redoing and a else None,
-        "escalated": case.escalated,
+        "reopen_count": stored["reopen_count"],
+        "redo_due_at": stored["redo_due_at"],
+        "escalated": stored["escalated"],
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.domain import integrity
+from functions.domain import board_card, integrity
 from functions.domain.cases import (
     Actor,
     Case,
@@ -153,10 +153,12 @@ def to_model(case: Case) -> CaseModel:
         model.pub_category = case.category
         model.pub_district = case.district
         model.pub_department = case.lead.id if case.lead else None
+        model.pub_card = board_card.dumps(board_card.card(case))
         rated = latest_rating(case)
         if rated is not None and rated.rating == Rating.UNSATISFIED and rated.rated_at:
             model.pub_unsatisfied = "1"  # 不满意专区
             model.unsatisfied_key = f"{iso(rated.rated_at)}#{case.case_id}"
+            model.pub_rounds = board_card.dumps(board_card.rounds(case))
     return model
 
 

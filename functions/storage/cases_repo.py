@@ -26,7 +26,7 @@ from functions.storage.models import (
     CounterModel,
     EventModel,
 )
-from functions.storage.paging import Page, one_page
+from functions.storage.paging import CardPage, Page, card_page, one_page
 
 
 def get(case_id: str) -> Case | None:
@@ -229,8 +229,9 @@ _BOARD = {
 }
 
 
-def board(filters: dict[str, str], cursor: str | None) -> Page:
-    """Public cases, newest first, one query per page."""
+def board(filters: dict[str, str], cursor: str | None) -> CardPage:
+    """Public cases' board cards, newest first, one query per page (the indexes hold the
+    cards, not the cases)."""
     chosen = next((name for name in _BOARD if filters.get(name)), None)
     condition: Condition | None = None
     for name, (_, attribute) in _BOARD.items():
@@ -243,7 +244,7 @@ def board(filters: dict[str, str], cursor: str | None) -> Page:
         index, attribute = _BOARD[chosen]
         hash_value, hash_name = filters[chosen], attribute.attr_name
     keys = ["case_id", "created_key", hash_name]
-    return one_page(index, hash_value, keys, cursor=cursor, filter_condition=condition)
+    return card_page(index, hash_value, keys, cursor=cursor, filter_condition=condition)
 
 
 def _board_condition(filters: dict[str, str]) -> Condition | None:
@@ -255,10 +256,11 @@ def _board_condition(filters: dict[str, str]) -> Condition | None:
     return condition
 
 
-def unsatisfied(filters: dict[str, str], cursor: str | None) -> Page:
+def unsatisfied(filters: dict[str, str], cursor: str | None) -> CardPage:
     """不满意专区: public cases whose latest rating is 不满意, the latest rated first; the board's
-    filters narrow it. One Query of a sparse index per page (a few when filtered)."""
-    return one_page(
+    filters narrow it. One Query of a sparse index per page (a few when filtered), which holds
+    each case's card and rounds."""
+    return card_page(
         CaseModel.unsatisfied,
         "1",
         ["case_id", "pub_unsatisfied", "unsatisfied_key"],
@@ -340,9 +342,10 @@ def public_requested_between(
         else (CaseModel.board_all, "1")
     )
     # created_key is "<instant>#<case id>": "~" sorts after "#", so ``end`` is inclusive.
+    # The board's indexes hold cards, not cases: the page's ids, then the cases (BatchGetItem).
     window = CaseModel.created_key.between(iso(start), f"{iso(end)}~")
-    return [
-        from_model(m)
+    ids = [
+        m.case_id
         for m in index.query(
             hash_value,
             range_key_condition=window,
@@ -352,6 +355,8 @@ def public_requested_between(
             page_size=min(limit, 200),
         )
     ]
+    found = get_many(ids)
+    return [found[i] for i in ids if i in found]
 
 
 def get_many(case_ids: Sequence[str]) -> dict[str, Case]:

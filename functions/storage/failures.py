@@ -79,6 +79,15 @@ def _code(error: BaseException) -> str:
     return str((response.get("Error") or {}).get("Code") or "")
 
 
+def _index_rebuilding(error: Any, code: str) -> bool:
+    """An index being made again by a deploy (docs/OPERATIONS.md, "Changing an index"): gone
+    between its delete and its create, unreadable while it fills. Try again later."""
+    message = str((error.response.get("Error") or {}).get("Message", ""))
+    return code == "ValidationException" and (
+        "specified index" in message or "backfilling" in message
+    )
+
+
 def _transient(error: BaseException) -> bool:
     from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
     from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
@@ -97,7 +106,12 @@ def _transient(error: BaseException) -> bool:
             code = _code(link)
             metadata: Any = link.response.get("ResponseMetadata") or {}
             status = int(metadata.get("HTTPStatusCode") or 0)
-            return status >= 500 or code in _RETRYABLE_CODES or code.startswith("Throttl")
+            return (
+                status >= 500
+                or code in _RETRYABLE_CODES
+                or code.startswith("Throttl")
+                or _index_rebuilding(link, code)
+            )
         if isinstance(link, BotoCoreError):
             return True  # connection refused, timeouts, endpoint unreachable
     # A PynamoDB failure without an AWS cause is its own give-up after retries (unprocessed

@@ -17,7 +17,12 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+)
 from pynamodb.models import Model
 
 from functions.settings import settings
@@ -91,13 +96,27 @@ class _ByCreated(GlobalSecondaryIndex["CaseModel"]):
     created_key = UnicodeAttribute(range_key=True)
 
 
+# The public board's filters (one of them the index's partition, the others a filter).
+BOARD_FILTERS = ("pub_state", "pub_kind", "pub_category", "pub_district", "pub_department")
+
+
+def _card_projection(*extra: str, keys: tuple[str, ...] = ()) -> IncludeProjection:
+    """What a public-board index holds of a case: its card (functions/domain/board_card.py)
+    and the filters' attributes, not the whole item (a case written rewrites only the indexes
+    whose card or filters changed, at the card's size). DynamoDB allows 100 projected non-key
+    attributes over all of a table's indexes; these take 38."""
+    return IncludeProjection(
+        ["pub_card", *extra, *(name for name in BOARD_FILTERS if name not in keys)]
+    )
+
+
 def _board_index(attribute: str) -> type[_ByCreated]:
     name = f"board-{attribute.removeprefix('pub_')}"
     return type(
         f"Board_{attribute}",
         (_ByCreated,),
         {
-            "Meta": _index_meta(name, AllProjection()),
+            "Meta": _index_meta(name, _card_projection(keys=(attribute,))),
             attribute: UnicodeAttribute(hash_key=True),
             "created_key": UnicodeAttribute(range_key=True),
         },
@@ -195,7 +214,7 @@ class Unsatisfied(GlobalSecondaryIndex["CaseModel"]):
     """Sparse: public cases whose latest rating is 不满意 (the 不满意专区), by when that rating
     was given, newest first."""
 
-    Meta = _index_meta("unsatisfied", AllProjection())
+    Meta = _index_meta("unsatisfied", _card_projection("pub_rounds"))
     pub_unsatisfied = UnicodeAttribute(hash_key=True)
     unsatisfied_key = UnicodeAttribute(range_key=True)
 
@@ -321,6 +340,10 @@ class CaseModel(Model):
     audit_district = UnicodeAttribute(null=True)
     pub_unsatisfied = UnicodeAttribute(null=True)
     unsatisfied_key = UnicodeAttribute(null=True)  # "<rated ISO>#<case_id>"
+    # The board card of a public case (compact JSON, functions/domain/board_card.py), and the
+    # 不满意专区's rounds of a case in it: what the public-board indexes hold of the case.
+    pub_card = UnicodeAttribute(null=True)
+    pub_rounds = UnicodeAttribute(null=True)
 
     board_all = BoardAll()
     board_state = BoardState()

@@ -31,6 +31,23 @@ class Page:
     next_cursor: str | None
 
 
+@dataclass(frozen=True)
+class Card:
+    """One row of a public-board index: the case's id and what the index holds of it, its
+    board card and (不满意专区) rounds as stored JSON (``functions/domain/board_card.py``);
+    None where the item has none yet (written before cards were)."""
+
+    case_id: str
+    card: str | None
+    rounds: str | None
+
+
+@dataclass
+class CardPage:
+    cards: list[Card]
+    next_cursor: str | None
+
+
 def encode_cursor(key: dict[str, Any] | None) -> str | None:
     if not key:
         return None
@@ -72,7 +89,55 @@ def one_page(
     newest_first: bool = True,
     range_key_condition: Condition | None = None,
 ) -> Page:
-    """One page of up to PAGE_SIZE cases.
+    """One page of up to PAGE_SIZE cases (of an index holding whole cases)."""
+    items, cursor = _items(
+        index,
+        hash_value,
+        key_names,
+        cursor=cursor,
+        filter_condition=filter_condition,
+        newest_first=newest_first,
+        range_key_condition=range_key_condition,
+    )
+    return Page([from_model(CaseModel.from_raw_data(item)) for item in items], cursor)
+
+
+def card_page(
+    index: Any,
+    hash_value: str,
+    key_names: list[str],
+    *,
+    cursor: str | None,
+    filter_condition: Condition | None,
+) -> CardPage:
+    """One page of up to PAGE_SIZE board cards, newest first, from an index that holds them."""
+    items, next_cursor = _items(
+        index, hash_value, key_names, cursor=cursor, filter_condition=filter_condition
+    )
+    return CardPage(
+        [
+            Card(
+                item["case_id"]["S"],
+                item.get("pub_card", {}).get("S"),
+                item.get("pub_rounds", {}).get("S"),
+            )
+            for item in items
+        ],
+        next_cursor,
+    )
+
+
+def _items(
+    index: Any,
+    hash_value: str,
+    key_names: list[str],
+    *,
+    cursor: str | None,
+    filter_condition: Condition | None,
+    newest_first: bool = True,
+    range_key_condition: Condition | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The raw items of one page of up to PAGE_SIZE, and the cursor after them.
 
     Unfiltered, that is exactly one Query. A filter is applied after DynamoDB reads, so a
     read can come back short; we read on (at most MAX_QUERIES_PER_PAGE Queries) rather than
@@ -105,5 +170,4 @@ def one_page(
     if len(items) > PAGE_SIZE:
         items = items[:PAGE_SIZE]
         last_key = {name: items[-1][name] for name in key_names}
-    cases = [from_model(CaseModel.from_raw_data(item)) for item in items]
-    return Page(cases, encode_cursor(last_key))
+    return items, encode_cursor(last_key)

@@ -108,8 +108,8 @@ def test_the_board_holds_only_public_cases(aws: None) -> None:
             )
         )
     page = cases_repo.board({}, None)
-    assert [c.case_id for c in page.cases] == ["WZ20260930-PAAAAA"]
-    assert cases_repo.board({"district": "city", "state": "accepted"}, None).cases
+    assert [c.case_id for c in page.cards] == ["WZ20260930-PAAAAA"]
+    assert cases_repo.board({"district": "city", "state": "accepted"}, None).cards
 
 
 def test_outbox_retries_with_backoff_then_dead_letters(
@@ -249,8 +249,8 @@ def test_filtered_board_pages_are_full_and_skip_nothing(
         while True:
             # district picks the index; kind is the filter applied after the read
             page = cases_repo.board({"district": "city", "kind": kind.value}, cursor)
-            sizes.append(len(page.cases))
-            seen += [c.case_id for c in page.cases]
+            sizes.append(len(page.cards))
+            seen += [c.case_id for c in page.cards]
             if (cursor := page.next_cursor) is None:
                 break
         assert seen == wanted, kind
@@ -260,8 +260,8 @@ def test_filtered_board_pages_are_full_and_skip_nothing(
     cursor = None
     while True:
         page = cases_repo.board({}, cursor)
-        assert len(page.cases) <= 3
-        everything += [c.case_id for c in page.cases]
+        assert len(page.cards) <= 3
+        everything += [c.case_id for c in page.cards]
         if (cursor := page.next_cursor) is None:
             break
     assert everything == [f"WZ20260930-F{n:05d}" for n in reversed(range(24))]

@@ -1,0 +1,202 @@
+"""A deployed stack whose cases table has the old public-board indexes (the whole case
+projected) reaches the new ones (the card) through stack updates that each add or delete one
+index, as CloudFormation requires, waiting for each to be ACTIVE; on moto's DynamoDB, with a
+stand-in for CloudFormation that applies a template's index change to the table and refuses
+more than one per update (what CloudFormation does)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from infra import index_steps
+
+REGION = "ap-southeast-1"
+CARDED = {f"board-{n}" for n in ("all", "state", "kind", "category", "district", "department")}
+CARDED.add("unsatisfied")
+
+
+def _templates() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the template as deployed before cards, the template now): the cases table only."""
+    from functions.storage.models import CaseModel
+    from infra.template import table_resource
+
+    new = table_resource(CaseModel, "test")
+    old = copy.deepcopy(new)
+    for index in old["Properties"]["GlobalSecondaryIndexes"]:
+        if index["IndexName"] in CARDED:
+            index["Projection"] = {"ProjectionType": "ALL"}
+    return {"Resources": {"CasesTable": old}}, {"Resources": {"CasesTable": new}}
+
+
+def _gsi_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    def indexes(t: Mapping[str, Any]) -> dict[str, str]:
+        props = t["Resources"]["CasesTable"]["Properties"]
+        return {
+            i["IndexName"]: json.dumps(i, sort_keys=True)
+            for i in props.get("GlobalSecondaryIndexes", [])
+        }
+
+    b, a = indexes(before), indexes(after)
+    return [f"delete {n}" for n in b if n not in a or a[n] != b[n]] + [
+        f"create {n}" for n in a if n not in b or a[n] != b[n]
+    ]
+
+
+class FakeCloudFormation:
+    """CloudFormation as its documentation and roadmap#881 tell: it compares the template with
+    the stack's previous template, applies one index create or delete to the table per update,
+    and fails an update with more."""
+
+    def __init__(self, dynamodb: Any, deployed: dict[str, Any]) -> None:
+        self.dynamodb, self.deployed, self.stored = dynamodb, deployed, {}
+        self.updates: list[str] = []
+
+    def get_template(self, StackName: str, TemplateStage: str) -> dict[str, Any]:
+        return {"TemplateBody": json.dumps(self.deployed)}
+
+    def describe_stacks(self, StackName: str) -> dict[str, Any]:
+        return {"Stacks": [{"Parameters": [{"ParameterKey": "DomainName"}]}]}
+
+    def update_stack(self, **kwargs: Any) -> None:
+        assert kwargs["Parameters"] == [{"ParameterKey": "DomainName", "UsePreviousValue": True}]
+        template = self.stored[kwargs["TemplateURL"]]
+        changes = _gsi_changes(self.deployed, template)
+        if len(changes) > 1:
+            raise AssertionError("Cannot perform more than one GSI creation or deletion")
+        props = template["Resources"]["CasesTable"]["Properties"]
+        for change in changes:
+            verb, name = change.split()
+            if verb == "delete":
+                update: dict[str, Any] = {"Delete": {"IndexName": name}}
+            else:
+                index = next(i for i in props["GlobalSecondaryIndexes"] if i["IndexName"] == name)
+                update = {"Create": index}
+            self.dynamodb.update_table(
+                TableName=props["TableName"],
+                AttributeDefinitions=props["AttributeDefinitions"],
+                GlobalSecondaryIndexUpdates=[update],
+            )
+        self.updates += changes
+        self.deployed = template
+
+
+@pytest.fixture()
+def dynamodb() -> Iterator[Any]:
+    with mock_aws():
+        yield boto3.client("dynamodb", region_name=REGION)
+
+
+def test_each_step_changes_one_index_and_the_last_is_the_template() -> None:
+    old, new = _templates()
+    plan = index_steps.plan(old, new)
+    assert len(plan) == 2 * len(CARDED)  # each index deleted, then made again
+    before = old
+    for _, change, template in plan:
+        assert _gsi_changes(before, template) == [change]
+        before = template
+    assert before == new
+    assert index_steps.plan(new, new) == []
+    # DynamoDB's limit: 100 projected non-key attributes over all of a table's indexes.
+    props = new["Resources"]["CasesTable"]["Properties"]
+    projected = [
+        a
+        for i in props["GlobalSecondaryIndexes"]
+        for a in i["Projection"].get("NonKeyAttributes", [])
+    ]
+    assert 0 < len(projected) <= 100
+
+
+def test_a_table_with_the_old_indexes_gets_the_cards_one_index_at_a_time(dynamodb: Any) -> None:
+    old, new = _templates()
+    props = old["Resources"]["CasesTable"]["Properties"]
+    dynamodb.create_table(
+        TableName=props["TableName"],
+        AttributeDefinitions=props["AttributeDefinitions"],
+        KeySchema=props["KeySchema"],
+        GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    cfn = FakeCloudFormation(dynamodb, old)
+    said: list[str] = []
+
+    def put(template: Mapping[str, Any]) -> str:
+        url = f"https://bucket/{len(cfn.stored)}/template.json"
+        cfn.stored[url] = copy.deepcopy(dict(template))
+        return url
+
+    made = index_steps.run(
+        cfn,
+        dynamodb,
+        "wenzheng-test",
+        new,
+        put_template=put,
+        wait_stack=lambda: None,
+        say=said.append,
+        delay=0,
+    )
+    assert made == 14 and len(cfn.updates) == 14 and "14 stack update(s)" in said[0]
+    table = dynamodb.describe_table(TableName=props["TableName"])["Table"]
+    found = {i["IndexName"]: i["Projection"] for i in table["GlobalSecondaryIndexes"]}
+    assert len(found) == 20
+    assert found["board-all"]["ProjectionType"] == "INCLUDE"
+    assert set(found["board-all"]["NonKeyAttributes"]) == {
+        "pub_card",
+        "pub_state",
+        "pub_kind",
+        "pub_category",
+        "pub_district",
+        "pub_department",
+    }
+    assert set(found["unsatisfied"]["NonKeyAttributes"]) >= {"pub_card", "pub_rounds"}
+    assert found["queue-created"] == {"ProjectionType": "ALL"}  # the staff's: unchanged
+    # Run again: the stack is where the template is; nothing to do.
+    assert (
+        index_steps.run(
+            cfn, dynamodb, "wenzheng-test", new, put_template=put, wait_stack=lambda: None, delay=0
+        )
+        == 0
+    )
+
+    # The board answers from the card: the index holds the card and the filters, not the case.
+    item = {
+        "case_id": {"S": "WZ1"},
+        "created_key": {"S": "2026-12-01T00:00:00Z#WZ1"},
+        "pub_all": {"S": "1"},
+        "pub_state": {"S": "accepted"},
+        "pub_card": {"S": '{"v":1}'},
+        "content": {"S": "the whole text"},
+        "contact": {"M": {"phone": {"S": "13800000000"}}},
+    }
+    dynamodb.put_item(TableName=props["TableName"], Item=item)
+    rows = dynamodb.query(
+        TableName=props["TableName"],
+        IndexName="board-all",
+        KeyConditionExpression="pub_all = :one",
+        ExpressionAttributeValues={":one": {"S": "1"}},
+    )["Items"]
+    assert [sorted(r) for r in rows] == [
+        ["case_id", "created_key", "pub_all", "pub_card", "pub_state"]
+    ]
+
+
+def test_a_board_query_while_its_index_is_rebuilt_is_unavailable_not_a_bug() -> None:
+    """Between an index's delete and the end of its backfill, a Query of it is refused with a
+    ValidationException: the board answers 503 (try again), not 500."""
+    from botocore.exceptions import ClientError
+
+    from functions.storage import failures
+
+    def refused(message: str) -> ClientError:
+        error = {"Error": {"Code": "ValidationException", "Message": message}}
+        return ClientError(error, "Query")  # type: ignore[arg-type]
+
+    assert failures.unavailable(refused("The table does not have the specified index: board-all"))
+    assert failures.unavailable(refused("Cannot read from backfilling global secondary index: x"))
+    assert failures.unavailable(refused("One or more parameter values were invalid")) is None

@@ -168,6 +168,7 @@ def listing(filters: dict[str, str], cursor: str | None, now: datetime) -> dict[
     whose latest rating is 不满意 (the 不满意专区's sparse index when newest first) and tells
     what happened next. Every card carries its 附议 count (the tallies of the page's cases,
     one BatchGetItem) and its category's 群众关注 threshold."""
+    filters = dict(filters)  # the caller's stay as given: sort and rating are taken out here
     sort, rating = _check(filters)
     tax = directory.taxonomy()
     shown: list[tuple[str, str, dict[str, Any]]] = []  # (case id, category, card)

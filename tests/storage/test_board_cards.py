@@ -157,7 +157,7 @@ def _every_page(filters: dict[str, str], now: datetime) -> list[dict[str, Any]]:
     while True:
         _LISTING["on"] = True
         try:
-            answer = supports.listing(dict(filters), cursor, now)  # it takes out sort, rating
+            answer = supports.listing(filters, cursor, now)
         finally:
             _LISTING["on"] = False
         items += answer["items"]
@@ -285,7 +285,9 @@ def test_the_board_from_its_cards_answers_as_it_did_from_whole_cases(
         compared += _same_answers(now)
     # The new way read no case: every row came with its card.
     assert compared > 500 and not [r for r in reads if r], reads
-    assert supports.listing({"rating": "unsatisfied"}, None, NOW)["items"]
+    asked = {"rating": "unsatisfied", "sort": "newest"}
+    assert supports.listing(asked, None, NOW)["items"]
+    assert asked == {"rating": "unsatisfied", "sort": "newest"}  # the caller's filters unchanged
 
     # Archived, then anonymised (the contact data gone, the text kept as scrubbed).
     later = NOW + timedelta(days=60)

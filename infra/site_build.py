@@ -154,10 +154,11 @@ def _gzipped(path: Path) -> int:
 def build(
     frontend: Path = FRONTEND, site: Path = SITE, manifest_path: Path = MANIFEST
 ) -> dict[str, Any]:
-    """Build ``site`` from ``frontend`` (replacing it whole) and write the manifest; returns it."""
+    """Build ``site`` from ``frontend`` (what it held replaced) and write the manifest; returns
+    it."""
     sources_print = fingerprint(frontend)
     # Built beside ``site``, at its depth (the source maps name the sources relatively), then
-    # put in its place at once.
+    # put in its place file by file.
     out, entries_dir = site.parent / f".{site.name}-new", site.parent / f".{site.name}-entries"
     for folder in (out, entries_dir):
         shutil.rmtree(folder, ignore_errors=True)
@@ -214,7 +215,7 @@ def build(
         }
     for path in _sources(frontend):
         relative = path.relative_to(frontend)
-        if path.suffix in (".html", ".js", ".css") or relative.parts[0] == ".":
+        if path.suffix in (".html", ".js", ".css"):
             continue
         (out / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, out / relative)
@@ -226,17 +227,35 @@ def build(
             p.relative_to(out).as_posix() for p in (out / ASSETS).iterdir() if HASHED.search(p.name)
         ),
     }
-    old = site.parent / f".{site.name}-old"
-    shutil.rmtree(old, ignore_errors=True)
-    if site.exists():
-        site.rename(old)
-    out.rename(site)
-    shutil.rmtree(old, ignore_errors=True)
+    _put_in_place(out, site)
+    shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(entries_dir, ignore_errors=True)
     partial = manifest_path.with_suffix(".partial")
     partial.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     partial.replace(manifest_path)
     return manifest
+
+
+def _put_in_place(new: Path, site: Path) -> None:
+    """``site`` made what ``new`` holds, while a local stack may be serving it: each changed
+    file replaced at once (a rename), the assets before the pages that name them, then the
+    files no longer built removed. No moment without the folder or a page."""
+    files = sorted(
+        (p.relative_to(new) for p in new.rglob("*") if p.is_file()),
+        key=lambda name: (name.suffix == ".html", str(name)),
+    )
+    for name in files:
+        target = site / name
+        if target.is_file() and target.read_bytes() == (new / name).read_bytes():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (new / name).replace(target)
+    kept = set(files)
+    for path in sorted(site.rglob("*"), reverse=True):
+        if path.is_file() and path.relative_to(site) not in kept:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
 
 
 def _rewrite(html: str, js: str, css: str) -> str:

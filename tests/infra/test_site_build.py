@@ -107,6 +107,9 @@ def test_an_edit_is_built_on_the_next_request_and_nothing_is_built_without_one(
     assert second["pages"]["index.html"]["js"] == first["pages"]["index.html"]["js"]
     assert "edited" in (site / second["pages"]["faq.html"]["js"]).read_text(encoding="utf-8")
     assert second["pages"]["faq.html"]["js"] in (site / "faq.html").read_text(encoding="utf-8")
+    # Put in place file by file: the unchanged ones stay, the one no longer built goes.
+    assert not (site / first["pages"]["faq.html"]["js"]).exists()
+    assert (site / "index.html").stat().st_mtime_ns == made
 
 
 def test_a_script_that_does_not_parse_fails_the_build_naming_it(tmp_path: Path) -> None:

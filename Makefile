@@ -8,7 +8,7 @@ STAGE ?= dev
 REGION ?= ap-southeast-1
 PACKAGE_DIR ?= build/$(STAGE)
 
-.PHONY: run test lint bench browser-deps openapi-deps venv clean package deploy
+.PHONY: run test lint bench browser-deps openapi-deps site-deps site venv clean package deploy
 
 venv: $(VENV)/.installed
 
@@ -24,8 +24,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 ## Start the whole platform locally (moto, tables, demo data, API + site on one origin). The
 ## data is kept in .data/local/ (DATA=<folder> for another) across runs; FRESH=1 starts clean,
 ## moving the saved data to <folder>/backups/; EMPTY=1 starts a fresh run without the demo.
-## The pages get the current shell first (infra/site_shell.py).
-run: venv
+## The pages get the current shell first (infra/site_shell.py); the stack serves the built site
+## (build/site/, infra/site_build.py: what deploys), built when it starts and again when a page
+## is asked for after frontend/ changed, so an edit shows on the next reload.
+run: venv site-deps
 	$(PY) -m infra.site_shell
 	$(PY) -m infra.local_stack --port $(PORT) $(if $(EMPTY),--empty,) $(if $(FRESH),--fresh,) $(if $(DATA),--data "$(DATA)",)
 
@@ -37,6 +39,20 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 	@test -d tests/browser/node_modules/axe-core || npm ci --prefix tests/browser --no-audit --no-fund
+
+## esbuild (pinned in infra/site/package-lock.json), which builds the site (infra/site_build.py:
+## each page's modules and stylesheets as one JS and one CSS file); installed again whenever the
+## lock changes. Without install scripts: esbuild's only checks its binary, which the platform's
+## package (@esbuild/linux-x64) brings.
+ESBUILD := infra/site/node_modules/.package-lock.json
+site-deps: $(ESBUILD)
+$(ESBUILD): infra/site/package-lock.json
+	npm ci --prefix infra/site --no-audit --no-fund --ignore-scripts
+
+## The deployed site, build/site/, from frontend/ (make package and make run do it too).
+site: venv site-deps
+	$(PY) -m infra.site_shell
+	$(PY) -m infra.site_build
 
 ## Redocly CLI and Spectral CLI (pinned in tests/openapi/package-lock.json) for the lint of the
 ## served OpenAPI document; installed again whenever the lock changes. Without install scripts:
@@ -53,7 +69,7 @@ $(OPENAPI_LINTERS): tests/openapi/package-lock.json
 ## stack of their own made it 10 min 58 s). Each test file stays on one worker; the browser
 ## tests share one stack, the infra tests one package (tests/conftest.py).
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
-test: venv browser-deps openapi-deps
+test: venv browser-deps openapi-deps site-deps
 	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 lint: venv
@@ -69,7 +85,7 @@ lint: venv
 ## bigger schemathesis run with its coverage phase (tests/stack/test_openapi_fuzz.py), and
 ## Lighthouse on the board, a case page and
 ## the form (Lighthouse pinned in tests/bench/lighthouse/package-lock.json, Debian's chromium).
-bench: venv browser-deps
+bench: venv browser-deps site-deps
 	@test -x tests/bench/lighthouse/node_modules/.bin/lighthouse || npm ci --prefix tests/bench/lighthouse --no-audit --no-fund
 	BENCH_ROUNDS=200 BENCH_SWEEP_SIZES=10000,100000 BENCH_SWEEP_ROUNDS=2 BENCH_RANKING_DEPARTMENTS=30,300 BENCH_RANKING_CASES=10000,100000 BENCH_RANKING_ROUNDS=15 BENCH_AUDIT_CASES=10000,100000 BENCH_AUDIT_ROUNDS=10 BENCH_DASHBOARD_CASES=10000,100000 BENCH_SIMILAR_CASES=10000,100000 BENCH_SIMILAR_PROBES=200 BENCH_COLD_ROUNDS=15 BENCH_COST_SIZES=20,60 BENCH_COST_TICK_HOURS=1 LOAD_USERS=50 LOAD_SECONDS=60 LOAD_PUBLISHED=30 LOAD_REPLIED=60 $(PY) -m pytest -q -s tests/bench
 	FUZZ_EXAMPLES=100 FUZZ_COVERAGE=1 $(PY) -m pytest -q tests/stack/test_openapi_fuzz.py
@@ -79,11 +95,13 @@ bench: venv browser-deps
 ## merged with infra/template.py's resources) and deployment.zip (app.py, functions/, schemas/ and
 ## requirements.txt built for Lambda, without what Lambda's Python runtime provides, with the
 ## bytecode of every source), and providers-layer.zip (the domestic SMS SDKs, a layer only a
-## stage with WZ_SMS_PROVIDER=aliyun|tencent attaches to its SMS senders); the pages of frontend/ (which deploy uploads) get the current
-## shell (infra/site_shell.py).
-package: venv
+## stage with WZ_SMS_PROVIDER=aliyun|tencent attaches to its SMS senders); the pages of frontend/ get the current
+## shell (infra/site_shell.py) and the site deploy uploads is built from them (build/site/,
+## infra/site_build.py).
+package: venv site-deps
 	@mkdir -p $(PACKAGE_DIR)
 	$(PY) -m infra.site_shell
+	$(PY) -m infra.site_build
 	rm -f $(PACKAGE_DIR)/merge.json $(PACKAGE_DIR)/sam.json $(PACKAGE_DIR)/deployment.zip $(PACKAGE_DIR)/providers-layer.zip
 	$(PY) -m infra.package vendor
 	WZ_STAGE=$(STAGE) $(PY) -m infra.template --stage $(STAGE) --region $(REGION) --out $(PACKAGE_DIR)/merge.json

@@ -7,8 +7,9 @@
 2. ``sam.json``'s ``CodeUri`` entries are rewritten to that S3 location;
 3. a CloudFormation change set for the stack ``wenzheng-<stage>`` is created and printed, then
    (unless ``--dry-run``) executed and waited for;
-4. ``frontend/`` is synced to the site bucket of the stack with its Content-Types and cache
-   headers, and CloudFront is invalidated;
+4. the built site (``build/site/``, ``infra.site_build``, made by ``make package``) is synced
+   to the site bucket of the stack with its Content-Types and cache headers, and CloudFront is
+   invalidated;
 5. SNS's account SMS attributes are set (transactional, monthly spend limit), except in a
    China region, which has no SNS SMS (the domestic provider sends);
 6. the site URL is printed.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime
 import hashlib
 import json
 import mimetypes
@@ -33,8 +35,10 @@ from typing import Any
 
 from botocore.exceptions import WaiterError
 
+from infra.site_build import HASHED
+from infra.site_build import SITE as BUILT_SITE
+
 ROOT = Path(__file__).resolve().parent.parent
-FRONTEND = ROOT / "frontend"
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 # Local artefacts a template refers to, by resource type and property.
 ARTIFACT_PROPERTIES = {
@@ -93,10 +97,19 @@ CONTENT_TYPES = {
     ".woff2": "font/woff2",
     ".woff": "font/woff",
 }
-# Pages are revalidated by browsers on every load; assets (unversioned names) after 5 minutes.
-# CloudFront keeps both a day (s-maxage): every deploy invalidates it.
+# Pages are revalidated by browsers on every load; assets with unversioned names (the icon)
+# after 5 minutes. CloudFront keeps both a day (s-maxage): every deploy invalidates it. The
+# built scripts and stylesheets are named by their content's hash (infra/site_build.py): a name
+# never gets other content, so browsers and CloudFront keep them a year without asking.
 CACHE_PAGE = "public, max-age=0, must-revalidate, s-maxage=86400"
 CACHE_ASSET = "public, max-age=300, s-maxage=86400"
+CACHE_HASHED = "public, max-age=31536000, immutable"
+# A hashed file the new site no longer has is kept this long after the deploy that dropped it:
+# a page fetched before the deploy (from a browser, or an edge before the invalidation reached
+# it) still finds its script and stylesheet. Marked in its metadata by the deploy that drops it,
+# deleted by the first deploy after the day.
+KEEP_SUPERSEDED = datetime.timedelta(days=1)
+SUPERSEDED = "superseded-at"
 
 Say = Callable[[str], None]
 
@@ -114,7 +127,9 @@ def content_type(path: Path) -> str:
 
 
 def cache_control(path: Path) -> str:
-    return CACHE_PAGE if path.suffix.lower() == ".html" else CACHE_ASSET
+    if path.suffix.lower() == ".html":
+        return CACHE_PAGE
+    return CACHE_HASHED if HASHED.search(path.name) else CACHE_ASSET
 
 
 def sha256_file(path: Path) -> str:
@@ -353,15 +368,24 @@ def site_targets(cfn: Any, stack: str, outputs: Mapping[str, str]) -> tuple[str,
     return str(bucket), distribution
 
 
-def sync_frontend(s3: Any, bucket: str, source: Path = FRONTEND) -> tuple[int, int]:
-    """Upload every file of ``source`` with its Content-Type and Cache-Control, and delete
-    objects no longer in it. Returns (uploaded, deleted)."""
+def sync_frontend(
+    s3: Any, bucket: str, source: Path = BUILT_SITE, now: datetime.datetime | None = None
+) -> tuple[int, int]:
+    """Upload every file of ``source`` (the built site) with its Content-Type and
+    Cache-Control, and delete objects no longer in it; a hashed asset no longer in it is kept
+    for ``KEEP_SUPERSEDED`` after the deploy that dropped it (marked then, deleted by a later
+    deploy). Returns (uploaded, deleted)."""
+    if not (source / "index.html").is_file():
+        raise DeployError(f"{source} holds no built site: run `make package` (infra.site_build)")
+    now = now or datetime.datetime.now(datetime.UTC)
     files = {
         path.relative_to(source).as_posix(): path
         for path in sorted(source.rglob("*"))
         if path.is_file() and not path.name.startswith(".")
     }
-    for key, path in files.items():
+    # The hashed assets first, the pages that name them last: a page is never in the bucket
+    # before what it loads.
+    for key, path in sorted(files.items(), key=lambda item: item[1].suffix == ".html"):
         s3.upload_file(
             str(path),
             bucket,
@@ -370,13 +394,43 @@ def sync_frontend(s3: Any, bucket: str, source: Path = FRONTEND) -> tuple[int, i
         )
     stale: list[str] = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        stale.extend(obj["Key"] for obj in page.get("Contents", []) if obj["Key"] not in files)
+        for obj in page.get("Contents", []):
+            key = obj["Key"]
+            if key in files:
+                continue
+            if HASHED.search(key) and _kept(s3, bucket, key, now):
+                continue
+            stale.append(key)
     for start in range(0, len(stale), 1000):
         batch = stale[start : start + 1000]
         s3.delete_objects(
             Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
         )
     return len(files), len(stale)
+
+
+def _kept(s3: Any, bucket: str, key: str, now: datetime.datetime) -> bool:
+    """Whether the hashed ``key``, which the site no longer has, stays for now: marked
+    superseded at ``now`` if it is not yet (its content and headers unchanged), kept until
+    ``KEEP_SUPERSEDED`` after its mark."""
+    head = s3.head_object(Bucket=bucket, Key=key)
+    marked = head.get("Metadata", {}).get(SUPERSEDED)
+    if marked is None:
+        s3.copy_object(
+            Bucket=bucket,
+            Key=key,
+            CopySource={"Bucket": bucket, "Key": key},
+            MetadataDirective="REPLACE",
+            Metadata={SUPERSEDED: now.isoformat()},
+            ContentType=head.get("ContentType", content_type(Path(key))),
+            CacheControl=head.get("CacheControl", cache_control(Path(key))),
+        )
+        return True
+    try:
+        since = datetime.datetime.fromisoformat(marked)
+    except ValueError:
+        return False
+    return now - since < KEEP_SUPERSEDED
 
 
 def invalidate(cloudfront: Any, distribution: str) -> str:
@@ -406,7 +460,7 @@ class Options:
     package_dir: Path
     given: dict[str, str]
     dry_run: bool = False
-    frontend: Path = FRONTEND
+    frontend: Path = BUILT_SITE
     artifacts_bucket: str | None = None
 
 
@@ -418,6 +472,10 @@ def deploy(session: Any, options: Options, say: Say = print) -> dict[str, Any]:
     template_file = options.package_dir / "sam.json"
     if not template_file.is_file():
         raise DeployError(f"{template_file} is missing: run `make package STAGE={stage}` first")
+    if not (options.frontend / "index.html").is_file():
+        raise DeployError(
+            f"{options.frontend} holds no built site: run `make package STAGE={stage}` first"
+        )
     template: dict[str, Any] = json.loads(template_file.read_text(encoding="utf-8"))
     s3 = session.client("s3", region_name=region)
     cfn = session.client("cloudformation", region_name=region)
@@ -519,7 +577,7 @@ def deploy(session: Any, options: Options, say: Say = print) -> dict[str, Any]:
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described_stack.get("Outputs", [])}
     site_bucket, distribution = site_targets(cfn, stack, outputs)
     uploaded, deleted = sync_frontend(s3, site_bucket, options.frontend)
-    say(f"frontend -> s3://{site_bucket}: {uploaded} file(s) uploaded, {deleted} deleted")
+    say(f"site -> s3://{site_bucket}: {uploaded} file(s) uploaded, {deleted} deleted")
     if distribution:
         # China's CloudFront answers in its region (cloudfront.cn-….amazonaws.com.cn).
         client = session.client("cloudfront", **({"region_name": region} if china else {}))

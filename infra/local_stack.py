@@ -1,5 +1,6 @@
 """The whole platform on one machine: moto in server mode as the embedded AWS, the tables
-created from the model definitions, demo data, the Chalice app and ``frontend/`` on ONE
+created from the model definitions, demo data, the Chalice app and the built site
+(``build/site/``, made from ``frontend/`` by ``infra.site_build``: what deploys) on ONE
 origin, and the scheduled functions on a local timer.
 
     python -m infra.local_stack --port 8000 [--empty] [--fresh] [--data .data/local]
@@ -25,12 +26,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from infra import local_media
+from infra import local_media, site_build
 from infra.local_data import Gate, InUse, Keeper, SnapshotError
 from infra.security_headers import deployment_security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
-FRONTEND = ROOT / "frontend"
+SITE = site_build.SITE
 REGION = "ap-southeast-1"
 
 log = logging.getLogger("wenzheng.local")
@@ -102,9 +103,11 @@ def handler_class(app: Any, config: Any) -> type:
             path = self.path.split("?", 1)[0].split("#", 1)[0]
             if path.endswith("/"):
                 path += "index.html"
+            if path.endswith(".html"):
+                _rebuild_if_changed()
             try:
-                target = (FRONTEND / path.lstrip("/")).resolve()
-                found = FRONTEND.resolve() in target.parents and target.is_file()
+                target = (SITE / path.lstrip("/")).resolve()
+                found = SITE.resolve() in target.parents and target.is_file()
             except (OSError, ValueError):  # a segment over 255 bytes, a NUL: no such file
                 found = False
             if not found:
@@ -175,6 +178,16 @@ def handler_class(app: Any, config: Any) -> type:
             raise AttributeError(name)
 
     return functools.partial(Handler, app_object=app, config=config)  # type: ignore[return-value]
+
+
+def _rebuild_if_changed() -> None:
+    """Before a page is served: the site built again if ``frontend/`` changed since (an edit
+    shows on the next reload, under new hashed names). A build that fails (a syntax error)
+    is logged and the last build served."""
+    try:
+        site_build.ensure_built()
+    except site_build.SiteBuildError as error:
+        log.error("site_build_failed: %s", error)
 
 
 def tick() -> None:
@@ -321,6 +334,13 @@ def main(argv: list[str] | None = None) -> int:
     probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     probe.bind(("127.0.0.1", args.port))
     probe.close()
+
+    # The site this stack serves: build/site/, built from frontend/ as make package builds it.
+    try:
+        site_build.ensure_built()
+    except site_build.SiteBuildError as error:
+        print(f"The site cannot be built: {error}", flush=True)
+        return 1
 
     keeper = Keeper(None if args.ephemeral else args.data.resolve())
     try:

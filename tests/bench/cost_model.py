@@ -1,11 +1,14 @@
 """From a replayed sample (tests/bench/test_city_cost.py) to a month at the seeds' scale and to
-money (tests/bench/prices.json). Pure: counts in, counts and prices out."""
+money (tests/bench/prices.json). Pure: counts in, counts and prices out; what a page view loads
+is read from the site build's manifest (infra/site_build.py)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from infra import site_build
 
 GOAL_USD = 30.0  # a month for the whole platform at 2,000 cases a day, without SMS and mail
 CASES_PER_DAY = 2000
@@ -30,11 +33,11 @@ UNSHRUNK_SHARE = 0.05
 UPLOAD_BYTES = round((1 - UNSHRUNK_SHARE) * SHRUNK_BYTES + UNSHRUNK_SHARE * ORIGINAL_BYTES)
 PHOTO_BYTES = 330_000  # a 12-megapixel phone photo processed: ~300 KB display + ~30 KB thumb
 THUMB_BYTES = 30_000
-# The board's and a case page's weight (tests/browser/test_public_pages.py ``page_weight``,
-# 2026-12-05): HTML 1.3 KB gzipped; 11-12 files of JS and CSS, 35 KB gzipped together.
-HTML_BYTES = 1_300
-ASSET_BYTES = 36_000
-ASSET_FILES = 12
+# What a view loads, from the built site (``site_build.manifest()``, what deploys): the board's
+# and a case page's HTML, and the JS and CSS files each loads (one of each since the build; 12
+# ES modules and stylesheets before it, 36 KB gzipped), averaged over the two (half the views
+# each). ``page_weight()``.
+VIEWED_PAGES = ("index.html", "case.html")
 FIRST_VISITS = 0.2  # one view in five loads the assets (the rest from the browser's cache)
 # CloudFront keeps a public answer for its ``max-age`` (infra/template.py API_MAX_CACHE_SECONDS):
 # the board's first page, one URL for every visitor, is half the board views; it reaches the API
@@ -244,6 +247,23 @@ def _gb_seconds(usage: Usage) -> float:
     )
 
 
+@dataclass(frozen=True)
+class PageWeight:
+    html_bytes: float  # gzipped
+    asset_files: float  # the JS and CSS files a first view asks for
+    asset_bytes: float  # gzipped, together
+
+
+def page_weight() -> PageWeight:
+    """A view's weight on the built site, averaged over ``VIEWED_PAGES``."""
+    pages = [site_build.manifest()["pages"][name] for name in VIEWED_PAGES]
+    return PageWeight(
+        html_bytes=sum(p["html_gzip_bytes"] for p in pages) / len(pages),
+        asset_files=sum(len(p["files"]) for p in pages) / len(pages),
+        asset_bytes=sum(p["gzip_bytes"] for p in pages) / len(pages),
+    )
+
+
 FULL_CORE_MB = 1769  # Lambda gives one vCPU at 1,769 MB, a share in proportion below
 
 
@@ -265,11 +285,12 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
     photos = sample.photos / sample.size * CASES
     views = VIEWS_PER_CASE * CASES
     media = views / 2 * (sample.photos / sample.size)  # a case page shows its thumbnail
-    page_requests = views * (1 + FIRST_VISITS * ASSET_FILES)
+    weight = page_weight()
+    page_requests = views * (1 + FIRST_VISITS * weight.asset_files)
     cached = cached_board_views()
     cf_requests = api + cached + page_requests + media + photos  # + the photo POSTs
     cf_bytes = usage.api_bytes + cached * sample.board_view.api_bytes
-    cf_bytes += views * (HTML_BYTES + FIRST_VISITS * ASSET_BYTES)
+    cf_bytes += views * (weight.html_bytes + FIRST_VISITS * weight.asset_bytes)
     cf_bytes += media * THUMB_BYTES
     per_case_bytes = sample.stored_bytes / sample.size
     table_gb = per_case_bytes * CASES * STORAGE_MONTHS / 1e9
@@ -351,6 +372,8 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "photo GB after a year": photo_gb,
         "… of it in Standard-IA": photo_ia_gb,
         "CloudFront requests": cf_requests,
+        "CloudFront requests for pages (HTML, and JS and CSS on a first view)": page_requests,
+        "JS and CSS files a first view loads": weight.asset_files,
         "CloudFront GB out": cf_bytes / 1e9,
         "CloudFront GB to the origin (photo uploads)": photos * UPLOAD_BYTES / 1e9,
         "log GB": log_gb,

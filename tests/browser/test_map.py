@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import DESKTOP, PHONE, PageProblems, _watch, new_context
 from tests.browser.test_pages import assert_clean
 from tests.browser.test_public_pages import shot
-from tests.localstack import Stack
+from tests.localstack import ROOT, Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
@@ -511,6 +511,22 @@ def test_a_pinch_zooms_in_around_the_fingers(stack: Stack, open_page: Any) -> No
     assert_clean(problems, stack)
 
 
+def serve_source_modules(page: Any) -> None:
+    """The source modules of frontend/assets/js/ at their paths: the built site the stack
+    serves has the page's bundle instead (infra/site_build.py), and a test that imports one
+    module to call its functions imports the source."""
+    sources = ROOT / "frontend" / "assets" / "js"
+
+    def fulfil(route: Any) -> None:
+        found = sources / route.request.url.split("?", 1)[0].rsplit("/", 1)[-1]
+        if found.is_file():
+            route.fulfill(path=str(found), content_type="text/javascript; charset=utf-8")
+        else:
+            route.continue_()
+
+    page.route("**/assets/js/*.js", fulfil)
+
+
 def test_district_at_knows_multipolygons_holes_and_the_outside(
     stack: Stack, open_page: Any
 ) -> None:
@@ -518,6 +534,7 @@ def test_district_at_knows_multipolygons_holes_and_the_outside(
     island is a second polygon, 南湖县's lake a hole, the corners of the box nobody's."""
     page, problems = open_page("desktop")
     serve_districts(page)
+    serve_source_modules(page)
     page.goto(stack.url("/submit.html"))
     expect(page.locator(".map-svg")).to_be_visible()
     found = page.evaluate(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from moto import mock_aws
 
 from infra import deploy as d
+from infra import site_build
 
 REGION = "ap-southeast-1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +37,14 @@ SITE_TEMPLATE: dict[str, Any] = {
         "DistributionId": {"Value": {"Ref": "DistributionIdForTest"}},
     },
 }
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site as make package builds it (infra/site_build.py), in a folder of its own."""
+    folder = tmp_path_factory.mktemp("built")
+    site_build.build(site=folder / "site", manifest_path=folder / "site-manifest.json")
+    return folder / "site"
 
 
 @pytest.fixture()
@@ -88,7 +98,7 @@ def test_every_function_of_the_packaged_template_points_at_the_one_uploaded_zip(
 
 
 def test_a_dry_run_uploads_the_artifacts_and_stops_at_the_change_set(
-    session: Any, tmp_path: Path
+    session: Any, tmp_path: Path, site: Path
 ) -> None:
     with zipfile.ZipFile(tmp_path / "deployment.zip", "w") as package:
         package.writestr("app.py", "app = None\n")
@@ -110,7 +120,7 @@ def test_a_dry_run_uploads_the_artifacts_and_stops_at_the_change_set(
     said: list[str] = []
     given = {"DomainName": "a.example", "SenderAddress": "a@a.example"}
     given["DistributionIdForTest"] = "E2EXAMPLE"
-    options = d.Options("prod", REGION, tmp_path, given, dry_run=True)
+    options = d.Options("prod", REGION, tmp_path, given, dry_run=True, frontend=site)
     result = d.deploy(session, options, said.append)
 
     s3 = session.client("s3")
@@ -141,7 +151,7 @@ def test_a_dry_run_uploads_the_artifacts_and_stops_at_the_change_set(
 
 
 def test_a_deploy_creates_the_stack_syncs_the_site_invalidates_and_sets_sms(
-    session: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    session: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: Path
 ) -> None:
     (tmp_path / "sam.json").write_text(json.dumps(SITE_TEMPLATE))
     distribution = _distribution(session)
@@ -163,7 +173,8 @@ def test_a_deploy_creates_the_stack_syncs_the_site_invalidates_and_sets_sms(
         "DistributionIdForTest": distribution,
     }
     said: list[str] = []
-    first = d.deploy(session, d.Options("prod", REGION, tmp_path, given), said.append)
+    options = d.Options("prod", REGION, tmp_path, given, frontend=site)
+    first = d.deploy(session, options, said.append)
 
     assert first["executed"] is True
     stack = session.client("cloudformation").describe_stacks(StackName="wenzheng-prod")
@@ -175,18 +186,24 @@ def test_a_deploy_creates_the_stack_syncs_the_site_invalidates_and_sets_sms(
     assert "  DomainName = wenzheng.example.gov.cn" in said
 
     s3 = session.client("s3")
-    site = first["site_bucket"]
-    files = [p for p in (ROOT / "frontend").rglob("*") if p.is_file()]
+    built, site = site, first["site_bucket"]
+    files = [p for p in built.rglob("*") if p.is_file()]
     for path in files:
-        head = s3.head_object(Bucket=site, Key=path.relative_to(ROOT / "frontend").as_posix())
+        head = s3.head_object(Bucket=site, Key=path.relative_to(built).as_posix())
         assert head["ContentType"] == d.content_type(path)
         assert head["CacheControl"] == d.cache_control(path)
     pages = {p.name: p for p in files}
     assert d.content_type(pages["index.html"]) == "text/html; charset=utf-8"
     assert d.cache_control(pages["index.html"]).startswith("public, max-age=0, must-revalidate")
-    assert d.content_type(pages["site.css"]) == "text/css; charset=utf-8"
-    assert d.content_type(next(p for p in files if p.suffix == ".js")).startswith("text/javascript")
+    css = next(p for p in files if p.suffix == ".css")
+    script = next(p for p in files if p.suffix == ".js")
+    assert d.content_type(css) == "text/css; charset=utf-8"
+    assert d.content_type(script).startswith("text/javascript")
+    # The built assets are named by their content: kept a year, never asked about again.
+    assert d.cache_control(css) == d.cache_control(script) == d.CACHE_HASHED
+    assert d.CACHE_HASHED == "public, max-age=31536000, immutable"
     assert d.content_type(pages["favicon.svg"]) == "image/svg+xml"
+    assert d.cache_control(pages["favicon.svg"]) == d.CACHE_ASSET
     invalidations = session.client("cloudfront").list_invalidations(DistributionId=distribution)
     assert len(invalidations["InvalidationList"]["Items"]) == 1
     sms = session.client("sns").get_sms_attributes()["attributes"]
@@ -195,7 +212,7 @@ def test_a_deploy_creates_the_stack_syncs_the_site_invalidates_and_sets_sms(
 
     # An update keeps the secret and deletes objects no longer in frontend/.
     s3.put_object(Bucket=site, Key="removed-page.html", Body=b"old")
-    second = d.deploy(session, d.Options("prod", REGION, tmp_path, given), said.append)
+    second = d.deploy(session, options, said.append)
     assert {"ParameterKey": "OriginSecret", "UsePreviousValue": True} in second["parameters"]
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=site)["Contents"]}
     assert "removed-page.html" not in keys and len(keys) == len(files)
@@ -239,13 +256,52 @@ def test_parameters_are_checked_against_the_template_and_no_echo_values_are_mask
     assert {"ParameterKey": "Token", "UsePreviousValue": True} in updated.values
 
 
-def test_every_frontend_file_has_a_known_content_type() -> None:
+def test_every_frontend_and_built_file_has_a_known_content_type(site: Path) -> None:
     unknown = [
         p.name
-        for p in (ROOT / "frontend").rglob("*")
+        for p in [*(ROOT / "frontend").rglob("*"), *site.rglob("*")]
         if p.is_file() and p.suffix.lower() not in d.CONTENT_TYPES
     ]
     assert unknown == []
+
+
+def test_a_deploy_keeps_the_hashed_files_it_drops_for_a_day(session: Any, tmp_path: Path) -> None:
+    """The pages of the last deploy, still in browsers or at an edge the invalidation has not
+    reached, find their script and stylesheet for a day; then they go. Other files that left
+    the site go at once."""
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket="site", CreateBucketConfiguration={"LocationConstraint": REGION})
+    old, new = tmp_path / "old", tmp_path / "new"
+    for folder, digest in ((old, "AAAAAAAA"), (new, "BBBBBBBB")):
+        (folder / "assets").mkdir(parents=True)
+        (folder / "index.html").write_text(f'<script src="assets/index.{digest}.js"></script>')
+        (folder / "assets" / f"index.{digest}.js").write_text(f"// {digest}")
+    (old / "gone.html").write_text("old page")
+    start = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
+
+    def keys() -> set[str]:
+        return {o["Key"] for o in s3.list_objects_v2(Bucket="site")["Contents"]}
+
+    assert d.sync_frontend(s3, "site", old, now=start) == (3, 0)
+    assert d.sync_frontend(s3, "site", new, now=start + timedelta(hours=2)) == (2, 1)
+    assert keys() == {"index.html", "assets/index.AAAAAAAA.js", "assets/index.BBBBBBBB.js"}
+    kept = s3.head_object(Bucket="site", Key="assets/index.AAAAAAAA.js")
+    assert kept["CacheControl"] == d.CACHE_HASHED and kept["ContentType"].startswith("text/java")
+    body = s3.get_object(Bucket="site", Key="assets/index.AAAAAAAA.js")["Body"].read()
+    assert body == b"// AAAAAAAA"
+    # A day after the deploy that dropped it, not a day after it was first uploaded.
+    assert d.sync_frontend(s3, "site", new, now=start + timedelta(hours=25)) == (2, 0)
+    assert d.sync_frontend(s3, "site", new, now=start + timedelta(hours=26, minutes=1)) == (2, 1)
+    assert keys() == {"index.html", "assets/index.BBBBBBBB.js"}
+
+
+def test_a_deploy_without_a_built_site_says_to_run_make_package(
+    session: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "sam.json").write_text(json.dumps(SITE_TEMPLATE))
+    options = d.Options("prod", REGION, tmp_path, {}, frontend=tmp_path / "no-site")
+    with pytest.raises(d.DeployError, match="no built site: run `make package STAGE=prod`"):
+        d.deploy(session, options)
 
 
 def test_deploy_without_a_package_says_to_run_make_package(

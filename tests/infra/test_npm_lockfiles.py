@@ -49,8 +49,11 @@ def copy_of(lock: Path, into: Path) -> Path:
     return into
 
 
-def test_the_repository_tracks_the_locks_of_the_browser_bench_and_openapi_tools() -> None:
+def test_the_repository_tracks_the_locks_of_the_site_build_browser_bench_and_openapi_tools() -> (
+    None
+):
     assert {
+        "infra/site/package-lock.json",
         "tests/browser/package-lock.json",
         "tests/bench/lighthouse/package-lock.json",
         "tests/openapi/package-lock.json",

@@ -233,7 +233,8 @@ class RetireDue(GlobalSecondaryIndex["CaseModel"]):
 # archive_repo.py ``_condition``): an audit index finds WHICH cases, in order; a page's cases
 # are read by id (BatchGetItem). A case written after it is closed (archived, anonymised)
 # rewrites no audit entry unless one of these changed. ``district`` only where it is not in
-# the partition: the department's index (a department and a district together).
+# the partition: the department's index (a department and a district together). The three
+# take 22 of the table's 100 projected non-key attributes.
 AUDIT_FILTERS = (
     "kind",
     "category",

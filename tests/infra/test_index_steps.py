@@ -1,8 +1,8 @@
-"""A deployed stack whose cases table has the old public-board indexes (the whole case
-projected) reaches the new ones (the card) through stack updates that each add or delete one
-index, as CloudFormation requires, waiting for each to be ACTIVE; on moto's DynamoDB, with a
-stand-in for CloudFormation that applies a template's index change to the table and refuses
-more than one per update (what CloudFormation does)."""
+"""A deployed stack whose cases table has the old public-board and audit indexes (the
+whole case projected) reaches the new ones (the card; the auditors' filter) through stack
+updates that each add or delete one index, as CloudFormation requires, waiting for each to be
+ACTIVE; on moto's DynamoDB, with a stand-in for CloudFormation that applies a template's index
+change to the table and refuses more than one per update (what CloudFormation does)."""
 
 from __future__ import annotations
 
@@ -20,17 +20,20 @@ from infra import index_steps
 REGION = "ap-southeast-1"
 CARDED = {f"board-{n}" for n in ("all", "state", "kind", "category", "district", "department")}
 CARDED.add("unsatisfied")
+AUDIT = {"audit-month", "audit-department", "audit-district"}
+CHANGED = CARDED | AUDIT
 
 
 def _templates() -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the template as deployed before cards, the template now): the cases table only."""
+    """(the template as deployed before cards and the audit projections, the template now):
+    the cases table only."""
     from functions.storage.models import CaseModel
     from infra.template import table_resource
 
     new = table_resource(CaseModel, "test")
     old = copy.deepcopy(new)
     for index in old["Properties"]["GlobalSecondaryIndexes"]:
-        if index["IndexName"] in CARDED:
+        if index["IndexName"] in CHANGED:
             index["Projection"] = {"ProjectionType": "ALL"}
     return {"Resources": {"CasesTable": old}}, {"Resources": {"CasesTable": new}}
 
@@ -96,7 +99,7 @@ def dynamodb() -> Iterator[Any]:
 def test_each_step_changes_one_index_and_the_last_is_the_template() -> None:
     old, new = _templates()
     plan = index_steps.plan(old, new)
-    assert len(plan) == 2 * len(CARDED)  # each index deleted, then made again
+    assert len(plan) == 2 * len(CHANGED)  # each index deleted, then made again
     before = old
     for _, change, template in plan:
         assert _gsi_changes(before, template) == [change]
@@ -141,7 +144,7 @@ def test_a_table_with_the_old_indexes_gets_the_cards_one_index_at_a_time(dynamod
         say=said.append,
         delay=0,
     )
-    assert made == 14 and len(cfn.updates) == 14 and "14 stack update(s)" in said[0]
+    assert made == 20 and len(cfn.updates) == 20 and "20 stack update(s)" in said[0]
     table = dynamodb.describe_table(TableName=props["TableName"])["Table"]
     found = {i["IndexName"]: i["Projection"] for i in table["GlobalSecondaryIndexes"]}
     assert len(found) == 20
@@ -155,6 +158,10 @@ def test_a_table_with_the_old_indexes_gets_the_cards_one_index_at_a_time(dynamod
         "pub_department",
     }
     assert set(found["unsatisfied"]["NonKeyAttributes"]) >= {"pub_card", "pub_rounds"}
+    for name in AUDIT:  # the auditors' filter, not the case
+        assert found[name]["ProjectionType"] == "INCLUDE"
+        assert {"state", "breaches", "rating"} <= set(found[name]["NonKeyAttributes"])
+        assert "content" not in found[name]["NonKeyAttributes"]
     assert found["queue-created"] == {"ProjectionType": "ALL"}  # the staff's: unchanged
     # Run again: the stack is where the template is; nothing to do.
     assert (

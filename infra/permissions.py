@@ -279,12 +279,13 @@ FUNCTIONS: dict[str, Access] = {
         },
         exports=("s3:PutObject",),
     ),
-    # 舆情: the cases new since its cursor (a range of queue-created, both buckets; the cases
-    # behind a burst: the day's, of its district), the day × place term tallies and the
-    # cursor, the warnings with their e-mails (one transaction), the coordinators' addresses.
+    # 舆情: the cases new since its cursor (a range of queue-created, both buckets, then their
+    # texts by id; the cases behind a burst: the day's, of its district), the day × place term
+    # tallies and the cursor, the warnings with their e-mails (one transaction), the
+    # coordinators' addresses.
     "hotspots": Access(
         tables={
-            "cases": Table(("Query",), ("queue-created",)),
+            "cases": Table(("Query", "BatchGetItem"), ("queue-created",)),
             "term-tallies": Table(("GetItem", "BatchGetItem", "PutItem")),
             "hotspot-warnings": Table(("Query", "PutItem")),
             "outbox": Table(("PutItem",)),

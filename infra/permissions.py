@@ -250,8 +250,8 @@ FUNCTIONS: dict[str, Access] = {
             "settings": _SETTINGS,
         }
     ),
-    # 每周工作台: each unit's open cases (one Query of the desk index per unit, one of its
-    # co-handling entries and a BatchGetItem of those cases), its desk record read and written
+    # 每周工作台: each unit's open cases (one Query of the desk index per unit and one of its
+    # co-handling entries, then a BatchGetItem of each's cases), its desk record read and written
     # with the new link, the e-mail and the week's markers.
     "desk-weekly": Access(
         tables={

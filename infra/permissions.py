@@ -250,8 +250,8 @@ FUNCTIONS: dict[str, Access] = {
             "settings": _SETTINGS,
         }
     ),
-    # 每周工作台: each unit's open cases (one Query of the desk index per unit, one of its
-    # co-handling entries and a BatchGetItem of those cases), its desk record read and written
+    # 每周工作台: each unit's open cases (one Query of the desk index per unit and one of its
+    # co-handling entries, then a BatchGetItem of each's cases), its desk record read and written
     # with the new link, the e-mail and the week's markers.
     "desk-weekly": Access(
         tables={
@@ -279,12 +279,13 @@ FUNCTIONS: dict[str, Access] = {
         },
         exports=("s3:PutObject",),
     ),
-    # 舆情: the cases new since its cursor (a range of queue-created, both buckets; the cases
-    # behind a burst: the day's, of its district), the day × place term tallies and the
-    # cursor, the warnings with their e-mails (one transaction), the coordinators' addresses.
+    # 舆情: the cases new since its cursor (a range of queue-created, both buckets, then their
+    # texts by id; the cases behind a burst: the day's, of its district), the day × place term
+    # tallies and the cursor, the warnings with their e-mails (one transaction), the
+    # coordinators' addresses.
     "hotspots": Access(
         tables={
-            "cases": Table(("Query",), ("queue-created",)),
+            "cases": Table(("Query", "BatchGetItem"), ("queue-created",)),
             "term-tallies": Table(("GetItem", "BatchGetItem", "PutItem")),
             "hotspot-warnings": Table(("Query", "PutItem")),
             "outbox": Table(("PutItem",)),

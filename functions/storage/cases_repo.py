@@ -26,7 +26,7 @@ from functions.storage.models import (
     CounterModel,
     EventModel,
 )
-from functions.storage.paging import CardPage, Page, card_page, one_page
+from functions.storage.paging import CardPage, Page, card_page, in_order, one_page
 
 
 def get(case_id: str) -> Case | None:
@@ -87,37 +87,40 @@ def with_departments() -> list[Case]:
     """Every case a department must work on now (assigned, in progress, reopened and not
     escalated to the coordinator), by running deadline: the digest's input.
 
-    Read from the coordinator's ``queue-due`` index (partition ``open``, ALL projection),
-    filtered to those states. One paged Query serves every department at once, leads and
-    co-handlers alike, because the co-handlers travel inside the case item; what it reads
-    beyond its answer is only the other open cases (待受理, 待交办, 已答复 within the rating
-    window), a bounded few. The alternatives cost more: ``by-lead`` holds each department's
-    whole history (closed cases included, keys only, so a get per case) and knows no
-    co-handlers, and a per-(department, case) index needs an item per co-handler written with
-    every transition."""
+    Found in the coordinator's ``queue-due`` index (partition ``open``, whose entries hold
+    the state and ``escalated``), filtered to those states, and read by id in its order
+    (BatchGetItem). One paged Query serves every department at once, leads and co-handlers
+    alike, because the co-handlers travel inside the case item; what it reads beyond its
+    answer is only the small entries of the other open cases (待受理, 待交办, 已答复 within the
+    rating window). The alternatives cost more: ``by-lead`` holds each department's whole
+    history (closed cases included) and knows no co-handlers, and a per-(department, case)
+    index needs an item per co-handler written with every transition."""
     condition = CaseModel.state.is_in(*[s.value for s in sorted(WITH_DEPARTMENT)]) & (
         CaseModel.escalated == False  # noqa: E712
     )
-    return [
-        from_model(m)
-        for m in CaseModel.queue_due.query(
-            "open", filter_condition=condition, scan_index_forward=True
-        )
-    ]
+    return in_order(
+        [
+            m.case_id
+            for m in CaseModel.queue_due.query(
+                "open", filter_condition=condition, scan_index_forward=True
+            )
+        ]
+    )
 
 
 def on_desk(unit_id: str, limit: int) -> tuple[list[Case], bool]:
     """A unit's open cases as lead (单位工作台), the nearest running deadline first, at most
-    ``limit``, and whether there were more: one Query of the sparse ``desk`` index (ALL
-    projection), which holds open cases only, so it reads the unit's current work and none of
-    its history. The overdue (and so every carded) case comes first, within any limit."""
-    found = [
-        from_model(m)
+    ``limit``, and whether there were more: one Query of the sparse ``desk`` index (keys
+    only), which holds open cases only, so it finds the unit's current work and none of its
+    history, and a BatchGetItem of those cases. The overdue (and so every carded) case comes
+    first, within any limit."""
+    ids = [
+        m.case_id
         for m in CaseModel.desk.query(
             unit_id, scan_index_forward=True, limit=limit + 1, page_size=min(limit + 1, 200)
         )
     ]
-    return found[:limit], len(found) > limit
+    return in_order(ids[:limit]), len(ids) > limit
 
 
 def co_handled(unit_id: str, limit: int) -> tuple[list[Case], bool]:
@@ -126,8 +129,7 @@ def co_handled(unit_id: str, limit: int) -> tuple[list[Case], bool]:
     change a case's co-handlers) and one BatchGetItem of those cases. An entry whose case has
     moved on since it was read is left out here (the caller checks the unit's role)."""
     ids = [m.case_id for m in CoHandlingModel.query(unit_id, limit=limit + 1)]
-    found = get_many(ids[:limit])
-    return [found[i] for i in ids[:limit] if i in found], len(ids) > limit
+    return in_order(ids[:limit]), len(ids) > limit
 
 
 def sla_due(now: datetime) -> list[str]:
@@ -206,12 +208,15 @@ def triage_overdue_count(platform: str, now: datetime) -> tuple[int, bool]:
 
 
 def triage_oldest_overdue(platform: str, now: datetime) -> Case | None:
-    """The case that has waited longest past its 受理 deadline at ``platform``: one item."""
-    for m in CaseModel.cards.query(
-        triage_partition(platform), _past(now), scan_index_forward=True, limit=1
-    ):
-        return from_model(m)
-    return None
+    """The case that has waited longest past its 受理 deadline at ``platform``: one index
+    entry, then its case."""
+    first = [
+        m.case_id
+        for m in CaseModel.cards.query(
+            triage_partition(platform), _past(now), scan_index_forward=True, limit=1
+        )
+    ]
+    return next(iter(in_order(first)), None)
 
 
 def state_counts() -> dict[str, int]:
@@ -270,7 +275,9 @@ def unsatisfied(filters: dict[str, str], cursor: str | None) -> CardPage:
 
 
 def queue(filters: dict[str, str], *, sort: str, bucket: str, cursor: str | None) -> Page:
-    """The coordinator's queue: open (or done) cases, newest first or by deadline."""
+    """The coordinator's queue: open (or done) cases, newest first or by deadline. The
+    indexes' entries hold what these filters ask about (``models.QUEUE_FILTERS``), not the
+    case: a page's cases are read by id (``paging.one_page``)."""
     condition: Condition | None = None
     attributes = {
         "state": CaseModel.state,

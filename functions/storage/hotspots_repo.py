@@ -1,6 +1,6 @@
 """舆情 storage: the cases new since the ``hotspots`` job's last run (a range of the
-``queue-created`` index, both buckets: never a scan), the day × place term tallies, and the
-warnings."""
+``queue-created`` index, both buckets: never a scan; then those cases by id), the day × place
+term tallies, and the warnings."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from functions.domain.errors import Unavailable
 from functions.storage.codec import iso
 from functions.storage.job_markers import put_once
 from functions.storage.models import CaseModel, HotspotWarningModel, TermTallyModel
+from functions.storage.paging import models_in_order
 
 BUCKETS = ("open", "done")  # the queue-created index's partitions: every case is in one
 CURSOR = ("cursor", "hotspots")
@@ -50,20 +51,22 @@ def _new_case(m: CaseModel) -> NewCase:
 def cases_between(after: str, until: datetime, *, district: str | None = None) -> list[NewCase]:
     """Cases whose ``created_key`` is after ``after`` (exclusive) and created at or before
     ``until``, oldest first: one range Query of each queue bucket (and ``district`` as a
-    filter, for the cases behind a warning)."""
+    filter, for the cases behind a warning), whose entries hold keys and filters, not the
+    text; then those cases' fields the job reads (BatchGetItem)."""
     upper = f"{iso(until)}#~"
     condition = CaseModel.district == district if district else None
-    found: list[NewCase] = []
+    found: list[tuple[str, str]] = []
     for bucket in BUCKETS:
         for m in CaseModel.queue_created.query(
             bucket,
             CaseModel.created_key.between(after or "0", upper),
             filter_condition=condition,
-            attributes_to_get=_CASE_FIELDS,
+            attributes_to_get=["case_id", "created_key"],
         ):
             if m.created_key > after:
-                found.append(_new_case(m))
-    return sorted(found, key=lambda c: c.created_key)
+                found.append((m.created_key, m.case_id))
+    ids = [case_id for _, case_id in sorted(found)]
+    return [_new_case(m) for m in models_in_order(ids, _CASE_FIELDS)]
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,8 @@ def _card_projection(*extra: str, keys: tuple[str, ...] = ()) -> IncludeProjecti
     """What a public-board index holds of a case: its card (functions/domain/board_card.py)
     and the filters' attributes, not the whole item (a case written rewrites only the indexes
     whose card or filters changed, at the card's size). DynamoDB allows 100 projected non-key
-    attributes over all of a table's indexes; these take 38."""
+    attributes over all of a table's indexes; these take 38 (the staff's queue and 督办
+    indexes 23 more)."""
     return IncludeProjection(
         ["pub_card", *extra, *(name for name in BOARD_FILTERS if name not in keys)]
     )
@@ -131,18 +132,37 @@ BoardDistrict = _board_index("pub_district")
 BoardDepartment = _board_index("pub_department")
 
 
+# What the staff's queue indexes hold of a case besides the keys: the attributes the queue's
+# filters ask about (functions/storage/cases_repo.py ``queue``; ``district`` also for the 舆情
+# job's cases behind a warning), not the case. A page's cases are read by id in the index's
+# order (functions/storage/paging.py): a write of a case rewrites an entry only when one of
+# these (or a key) changed, at the entry's size, not the case's.
+QUEUE_FILTERS = (
+    "state",
+    "kind",
+    "category",
+    "district",
+    "lead_id",
+    "pending",
+    "attention",
+    "holder",
+    "merged_complaints",
+)
+
+
 class QueueByCreated(GlobalSecondaryIndex["CaseModel"]):
     """The coordinator's queue: every case, by bucket (open / done), newest first."""
 
-    Meta = _index_meta("queue-created", AllProjection())
+    Meta = _index_meta("queue-created", IncludeProjection(list(QUEUE_FILTERS)))
     queue = UnicodeAttribute(hash_key=True)
     created_key = UnicodeAttribute(range_key=True)
 
 
 class QueueByDue(GlobalSecondaryIndex["CaseModel"]):
-    """The same queue ordered by the earliest running deadline (``~`` when none runs)."""
+    """The same queue ordered by the earliest running deadline (``~`` when none runs); the
+    digest's open work by department (its filter adds ``escalated``)."""
 
-    Meta = _index_meta("queue-due", AllProjection())
+    Meta = _index_meta("queue-due", IncludeProjection([*QUEUE_FILTERS, "escalated"]))
     queue = UnicodeAttribute(hash_key=True)
     due_key = UnicodeAttribute(range_key=True)
 
@@ -158,9 +178,9 @@ class ByLead(GlobalSecondaryIndex["CaseModel"]):
 class Desk(GlobalSecondaryIndex["CaseModel"]):
     """Sparse: open cases with an assignment, by their lead unit (单位工作台), the nearest
     running deadline first (``~`` when none runs). A unit's desk is one Query of its open
-    cases, whatever its history holds."""
+    cases, whatever its history holds. Keys only: the desk reads its cases by id."""
 
-    Meta = _index_meta("desk", AllProjection())
+    Meta = _index_meta("desk", KeysOnlyProjection())
     desk_lead = UnicodeAttribute(hash_key=True)
     due_key = UnicodeAttribute(range_key=True)
 
@@ -203,9 +223,11 @@ class SlaDue(GlobalSecondaryIndex["CaseModel"]):
 class Cards(GlobalSecondaryIndex["CaseModel"]):
     """Sparse: the 督办 lists, most overdue first: cases holding a 黄牌 or 红牌 on a deadline still
     running (``yellow`` | ``red``, by that deadline), and cases waiting for 受理 (``triage#<the
-    platform holding them>``, by their 受理 deadline: past it, the platform's own delays)."""
+    platform holding them>``, by their 受理 deadline: past it, the platform's own delays).
+    It holds what the lists filter on (public, lead, holding platform) and the dashboard
+    counts by (lead, district), not the case: the lists read their cases by id."""
 
-    Meta = _index_meta("cards", AllProjection())
+    Meta = _index_meta("cards", IncludeProjection(["pub_all", "lead_id", "holder", "district"]))
     card = UnicodeAttribute(hash_key=True)
     card_key = UnicodeAttribute(range_key=True)
 

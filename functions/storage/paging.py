@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +89,8 @@ def one_page(
     newest_first: bool = True,
     range_key_condition: Condition | None = None,
 ) -> Page:
-    """One page of up to PAGE_SIZE cases (of an index holding whole cases)."""
+    """One page of up to PAGE_SIZE cases: the index finds which (its entries hold the keys and
+    what the filter asks about, not the case), one BatchGetItem reads them (``in_order``)."""
     items, cursor = _items(
         index,
         hash_value,
@@ -99,7 +100,26 @@ def one_page(
         newest_first=newest_first,
         range_key_condition=range_key_condition,
     )
-    return Page([from_model(CaseModel.from_raw_data(item)) for item in items], cursor)
+    return Page(in_order([item["case_id"]["S"] for item in items]), cursor)
+
+
+def in_order(case_ids: Sequence[str]) -> list[Case]:
+    """The cases of ``case_ids`` in that order (an index's: the readers of the indexes that
+    find cases without holding them), read by BatchGetItem (100 keys a request, eventually
+    consistent, like the index that found them); an id whose case is gone is left out."""
+    return [from_model(m) for m in models_in_order(case_ids)]
+
+
+def models_in_order(
+    case_ids: Sequence[str], attributes: Sequence[str] | None = None
+) -> list[CaseModel]:
+    """``in_order``'s items, unmapped: with ``attributes``, only those (and the id) are read."""
+    keys = list(dict.fromkeys(case_ids))
+    if not keys:
+        return []
+    wanted = list(dict.fromkeys(["case_id", *attributes])) if attributes else None
+    found = {m.case_id: m for m in CaseModel.batch_get(keys, attributes_to_get=wanted)}
+    return [found[i] for i in case_ids if i in found]
 
 
 def card_page(

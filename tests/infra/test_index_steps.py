@@ -21,19 +21,21 @@ REGION = "ap-southeast-1"
 CARDED = {f"board-{n}" for n in ("all", "state", "kind", "category", "district", "department")}
 CARDED.add("unsatisfied")
 AUDIT = {"audit-month", "audit-department", "audit-district"}
-CHANGED = CARDED | AUDIT
+# The staff's indexes that find cases and no longer hold them (the queue, the desk, 督办).
+FINDING = {"queue-created", "queue-due", "desk", "cards"}
+CHANGED = CARDED | AUDIT | FINDING
 
 
-def _templates() -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the template as deployed before cards and the audit projections, the template now):
-    the cases table only."""
+def _templates(slimmed: set[str] = CHANGED) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the template as deployed with the ``slimmed`` indexes holding whole cases, the template
+    now): the cases table only."""
     from functions.storage.models import CaseModel
     from infra.template import table_resource
 
     new = table_resource(CaseModel, "test")
     old = copy.deepcopy(new)
     for index in old["Properties"]["GlobalSecondaryIndexes"]:
-        if index["IndexName"] in CHANGED:
+        if index["IndexName"] in slimmed:
             index["Projection"] = {"ProjectionType": "ALL"}
     return {"Resources": {"CasesTable": old}}, {"Resources": {"CasesTable": new}}
 
@@ -100,6 +102,10 @@ def test_each_step_changes_one_index_and_the_last_is_the_template() -> None:
     old, new = _templates()
     plan = index_steps.plan(old, new)
     assert len(plan) == 2 * len(CHANGED)  # each index deleted, then made again
+    # From a stack that has the cards and the audit projections already: the staff's four.
+    changes = [change for _, change, _ in index_steps.plan(_templates(FINDING)[0], new)]
+    assert sorted(changes[:4]) == [f"delete {n}" for n in sorted(FINDING)]
+    assert sorted(changes[4:]) == [f"create {n}" for n in sorted(FINDING)]
     before = old
     for _, change, template in plan:
         assert _gsi_changes(before, template) == [change]
@@ -144,7 +150,7 @@ def test_a_table_with_the_old_indexes_gets_the_cards_one_index_at_a_time(dynamod
         say=said.append,
         delay=0,
     )
-    assert made == 20 and len(cfn.updates) == 20 and "20 stack update(s)" in said[0]
+    assert made == 28 and len(cfn.updates) == 28 and "28 stack update(s)" in said[0]
     table = dynamodb.describe_table(TableName=props["TableName"])["Table"]
     found = {i["IndexName"]: i["Projection"] for i in table["GlobalSecondaryIndexes"]}
     assert len(found) == 20
@@ -162,7 +168,27 @@ def test_a_table_with_the_old_indexes_gets_the_cards_one_index_at_a_time(dynamod
         assert found[name]["ProjectionType"] == "INCLUDE"
         assert {"state", "breaches", "rating"} <= set(found[name]["NonKeyAttributes"])
         assert "content" not in found[name]["NonKeyAttributes"]
-    assert found["queue-created"] == {"ProjectionType": "ALL"}  # the staff's: unchanged
+    # The staff's indexes find cases: keys and what their queries filter on.
+    assert found["desk"] == {"ProjectionType": "KEYS_ONLY"}
+    assert set(found["queue-created"]["NonKeyAttributes"]) == {
+        "state",
+        "kind",
+        "category",
+        "district",
+        "lead_id",
+        "pending",
+        "attention",
+        "holder",
+        "merged_complaints",
+    }
+    assert set(found["queue-due"]["NonKeyAttributes"]) == {
+        *found["queue-created"]["NonKeyAttributes"],
+        "escalated",
+    }
+    assert set(found["cards"]["NonKeyAttributes"]) == {"pub_all", "lead_id", "holder", "district"}
+    assert all(p["ProjectionType"] != "ALL" for n, p in found.items() if n in CARDED | FINDING), (
+        found
+    )
     # Run again: the stack is where the template is; nothing to do.
     assert (
         index_steps.run(

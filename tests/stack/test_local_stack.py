@@ -135,6 +135,7 @@ def test_the_job_timer_climbs_the_ladder_to_a_public_red_card(stack: Stack) -> N
     status, session = stack.call("POST", "/api/staff/sign-in", {"email": "admin@wenzheng.example"})
     signin = stack.wait_for_message(
         lambda m: m["to"] == "admin@wenzheng.example" and "staff.html#t=" in m["body"],
+        timeout=60,  # a tick or two (tests/localstack.py TICK) on a busy machine
         deliver=False,
     )
     status, session = stack.call(
@@ -179,6 +180,7 @@ def test_the_job_timer_climbs_the_ladder_to_a_public_red_card(stack: Stack) -> N
             lambda m: (
                 m["case_id"] == case_id and m["template"] == "sla_red" and m["channel"] == "sms"
             ),
+            timeout=60,
             deliver=False,
         )
         assert len(red["body"]) <= 70 and case_id in red["body"]

@@ -30,6 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 # day in the middle of a month (what the pages and the demo show never depends on the day the
 # suite runs).
 STILL_AT = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+# Seconds between the job timer's ticks. A tick runs every job: about 0.1 s of CPU on the demo
+# city when none has anything to do, more through the stack's moto server (0.18 s on an empty
+# stack), so at the 0.3 s the stacks once ticked at an idle stack kept a third of a core busy
+# for as long as it ran (the browser stack: the whole browser group), and at `make run`'s 2 s
+# still a tenth. Tests that wait for a message run the outbox themselves
+# (``Stack.wait_for_message``); what only the timer does (the SLA sweep once a test moves the
+# clock) is at most a tick away.
+TICK = 5.0
 
 
 def free_port() -> int:
@@ -123,10 +131,17 @@ class Stack:
         return "/" + link.group(0)
 
     def wait_for_message(
-        self, match: Callable[[dict[str, Any]], bool], timeout: float = 30
+        self, match: Callable[[dict[str, Any]], bool], timeout: float = 30, deliver: bool = True
     ) -> dict[str, Any]:
+        """The newest message of the dev outbox that ``match``es, once sent. ``deliver``: each
+        look runs the outbox job first (``POST /api/dev/jobs/outbox``, as the timer would on
+        its next tick), so a test does not wait for the timer (``TICK``); ``False`` leaves
+        every job to the timer (what tests/stack/test_local_stack.py proves it does)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if deliver:
+                status, ran = self.call("POST", "/api/dev/jobs/outbox")
+                assert status == 200, ran
             _, outbox = self.call("GET", "/api/dev/outbox")
             found = [m for m in outbox["messages"] if match(m)]
             if found:
@@ -173,7 +188,7 @@ def start(
             "--port",
             str(port),
             "--tick",
-            "0.3",
+            str(TICK),
             *keep,
             *extra,
         ],

@@ -73,6 +73,15 @@ def recorder() -> Recorder:
 
 @pytest.fixture
 def client(aws: None, recorder: Recorder) -> Iterator[Client]:
+    with checked_client(recorder) as c:
+        yield c
+
+
+@contextlib.contextmanager
+def checked_client(recorder: Recorder) -> Iterator[Client]:
+    """The ``client`` fixture's: the app's test client, its requests checked as the module
+    docstring says. (Also the permission recording's, tests/infra/test_permissions.py, which
+    runs API tests as its drivers with the same checks.)"""
     from app import app
     from infra.local_gateway import route_greedily
 

@@ -23,9 +23,11 @@ from chalice.test import Client
 from tests import clocks
 from tests.api.conftest import (
     _moto,  # noqa: F401  (one moto account for this module)
+    checked_client,
     fresh_state,
 )
 from tests.api.helpers import T0, Api
+from tests.api.helpers import Recorder as Checks
 from tests.infra.aws_calls import Call, Recorder, allowed, recording, resolve
 
 STAGE = "prod"
@@ -103,6 +105,29 @@ def _drivers() -> list[Callable[..., Any]]:
         _sms_receipts,
         _second_factor,
     ]
+
+
+# What a driver's own file gives it that the recording gives it too: the API tests'
+# ``client`` with its checks (``checked_client``: no 5xx, no contact data in a public answer
+# or a log line), fresh tables, the clock at T0, and for the IMAP poller's test its loopback
+# server (``_mail_poll``).
+RECORDED_FIXTURES = frozenset(
+    {"api", "client", "aws", "_moto", "recorder", "still_clock", "server", "configured"}
+)
+
+
+def driven_tests() -> set[str]:
+    """The node ids of the API tests the recording runs as drivers. When the recording is
+    collected, tests/conftest.py deselects them in their own files: they run once, here,
+    with their assertions and their file's checks, rather than twice (a driver whose file
+    gives it a fixture of its own, as test_api_rankings' ``small_sample``, runs in both)."""
+    from tests.api import test_api_mail_poll
+
+    driven = [
+        *(d for d in _drivers() if d.__name__.startswith("test_")),
+        test_api_mail_poll.test_a_photo_and_an_answer_fetched_by_imap_take_the_same_paths_as_from_ses,
+    ]
+    return {f"{d.__module__.replace('.', '/')}.py::{d.__name__}" for d in driven}
 
 
 def _mail_poll(api: Api) -> None:
@@ -234,8 +259,6 @@ def recorded(_moto: None) -> list[Call]:  # noqa: F811
         uploads_bucket_test=s.uploads_bucket,
         uploads_bucket_stage=f"wenzheng-{STAGE}-uploads",
     )
-    from app import app
-
     with recording(calls), pytest.MonkeyPatch.context() as patch:
         # The drivers assert deadlines to the second: the clock stands still between readings.
         clocks.install(patch)
@@ -257,7 +280,7 @@ def recorded(_moto: None) -> list[Call]:  # noqa: F811
         patch.setattr(rate_limits, "settings", lambda: counting)
         for driver in _drivers():
             fresh_state()
-            with Client(app, stage_name="local") as c, _attributing(c, calls):
+            with checked_client(Checks()) as c, _attributing(c, calls):
                 an_api = Api(c)
                 clock.set_now(T0)
                 wanted = inspect.signature(driver).parameters

@@ -130,10 +130,13 @@ def test_make_run_stack_walks_a_case_from_submission_to_satisfied_rating(stack: 
 
 def test_the_job_timer_climbs_the_ladder_to_a_public_red_card(stack: Stack) -> None:
     """No job is invoked here: the stack's own timer runs sla-sweep and outbox, as EventBridge
-    would, once the platform clock is a month on."""
+    would, once the platform clock is a month on (the waits leave the outbox to the timer:
+    ``deliver=False``)."""
     status, session = stack.call("POST", "/api/staff/sign-in", {"email": "admin@wenzheng.example"})
     signin = stack.wait_for_message(
-        lambda m: m["to"] == "admin@wenzheng.example" and "staff.html#t=" in m["body"]
+        lambda m: m["to"] == "admin@wenzheng.example" and "staff.html#t=" in m["body"],
+        timeout=60,  # a tick or two (tests/localstack.py TICK) on a busy machine
+        deliver=False,
     )
     status, session = stack.call(
         "POST", "/api/staff/session", {"token": _link(signin, "staff.html")}
@@ -176,7 +179,9 @@ def test_the_job_timer_climbs_the_ladder_to_a_public_red_card(stack: Stack) -> N
         red = stack.wait_for_message(
             lambda m: (
                 m["case_id"] == case_id and m["template"] == "sla_red" and m["channel"] == "sms"
-            )
+            ),
+            timeout=60,
+            deliver=False,
         )
         assert len(red["body"]) <= 70 and case_id in red["body"]
         status, overdue = stack.call("GET", f"/api/overdue?department={lead['id']}")

@@ -542,10 +542,19 @@ class SupportMarkModel(Model):
     expires_at = TTLAttribute()
 
 
+# What the ``due`` index holds of a message besides its keys: what the outbox job needs to
+# choose a message and lease it (its channel, for a throttled provider; its attempts, the
+# lease's condition), and what names it in a log line or a dead letter (its template, its
+# creation instant). Not the message: the lease's update answers the whole item
+# (outbox_repo ``lease``), so an entry is a few hundred bytes, written when the message is
+# made and deleted when it is done with, and the lease (``lease_until``) does not touch it.
+DUE_PROJECTION = ("channel", "attempts", "template", "created_at")
+
+
 class DueMessages(GlobalSecondaryIndex["OutboxModel"]):
     """Sparse: only undelivered messages carry ``due_shard``."""
 
-    Meta = _index_meta("due", AllProjection())
+    Meta = _index_meta("due", IncludeProjection(list(DUE_PROJECTION)))
     due_shard = UnicodeAttribute(hash_key=True)
     next_attempt_at = UnicodeAttribute(range_key=True)
 

@@ -561,7 +561,8 @@ class DueMessages(GlobalSecondaryIndex["OutboxModel"]):
 
 class DeadMessages(GlobalSecondaryIndex["OutboxModel"]):
     """Sparse: only dead-lettered messages carry ``dead_shard``, newest first for the
-    coordinator's 发送失败 list."""
+    coordinator's 发送失败 list. Whole messages: the list shows most of one, and an entry is
+    written once per dead letter (rare), so a narrower one would save nothing worth a read."""
 
     Meta = _index_meta("dead", AllProjection())
     dead_shard = UnicodeAttribute(hash_key=True)
@@ -570,7 +571,9 @@ class DeadMessages(GlobalSecondaryIndex["OutboxModel"]):
 
 class AwaitingReceipt(GlobalSecondaryIndex["OutboxModel"]):
     """Sparse: only SMS sent through a domestic provider carry ``receipt_shard`` until its
-    delivery receipt (送达回执) is recorded or stops being looked for; oldest first."""
+    delivery receipt (送达回执) is recorded or stops being looked for; oldest first. Whole
+    messages: an SMS is a small item (its text at most 70 characters), written here once, so
+    a narrower entry would save next to nothing."""
 
     Meta = _index_meta("receipts", AllProjection())
     receipt_shard = UnicodeAttribute(hash_key=True)

@@ -1,5 +1,9 @@
 """Delivering the outbox: lease each due message, hand it to the provider, record the result.
 
+The ``due`` index says which messages are due (their channel and attempts, not their text);
+the lease's conditional update answers the whole message, which is what is sent: nothing else
+is read.
+
 - sent → ``sent``;
 - throttled → rescheduled without counting an attempt, and every other message of that channel
   waits for a later run (they stay due and untouched: the provider is not hammered);
@@ -84,11 +88,12 @@ def deliver_due(
     limit = max_attempts or settings().outbox_max_attempts
     report = DeliveryReport()
     throttled: set[str] = set()  # channels that asked us to slow down during this run
-    for message in outbox_repo.due(now):
-        if message.channel in throttled:
+    for due in outbox_repo.due(now):
+        if due.channel in throttled:
             report.deferred += 1  # still due, untouched: a later run takes it
             continue
-        if not outbox_repo.lease(message, now):
+        message = outbox_repo.lease(due, now)  # the whole message, as the lease left it
+        if message is None:
             report.skipped += 1  # another worker has it, or it was delivered meanwhile
             continue
         try:

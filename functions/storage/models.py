@@ -564,17 +564,27 @@ class SupportMarkModel(Model):
     expires_at = TTLAttribute()
 
 
+# What the ``due`` index holds of a message besides its keys: what the outbox job needs to
+# choose a message and lease it (its channel, for a throttled provider; its attempts, the
+# lease's condition), and what names it in a log line or a dead letter (its template, its
+# creation instant). Not the message: the lease's update answers the whole item
+# (outbox_repo ``lease``), so an entry is a few hundred bytes, written when the message is
+# made and deleted when it is done with, and the lease (``lease_until``) does not touch it.
+DUE_PROJECTION = ("channel", "attempts", "template", "created_at")
+
+
 class DueMessages(GlobalSecondaryIndex["OutboxModel"]):
     """Sparse: only undelivered messages carry ``due_shard``."""
 
-    Meta = _index_meta("due", AllProjection())
+    Meta = _index_meta("due", IncludeProjection(list(DUE_PROJECTION)))
     due_shard = UnicodeAttribute(hash_key=True)
     next_attempt_at = UnicodeAttribute(range_key=True)
 
 
 class DeadMessages(GlobalSecondaryIndex["OutboxModel"]):
     """Sparse: only dead-lettered messages carry ``dead_shard``, newest first for the
-    coordinator's 发送失败 list."""
+    coordinator's 发送失败 list. Whole messages: the list shows most of one, and an entry is
+    written once per dead letter (rare), so a narrower one would save nothing worth a read."""
 
     Meta = _index_meta("dead", AllProjection())
     dead_shard = UnicodeAttribute(hash_key=True)
@@ -583,7 +593,9 @@ class DeadMessages(GlobalSecondaryIndex["OutboxModel"]):
 
 class AwaitingReceipt(GlobalSecondaryIndex["OutboxModel"]):
     """Sparse: only SMS sent through a domestic provider carry ``receipt_shard`` until its
-    delivery receipt (送达回执) is recorded or stops being looked for; oldest first."""
+    delivery receipt (送达回执) is recorded or stops being looked for; oldest first. Whole
+    messages: an SMS is a small item (its text at most 70 characters), written here once, so
+    a narrower entry would save next to nothing."""
 
     Meta = _index_meta("receipts", AllProjection())
     receipt_shard = UnicodeAttribute(hash_key=True)

@@ -205,24 +205,55 @@ def email(
     )
 
 
-def due(now: datetime, limit: int = 100) -> list[Message]:
-    """Undelivered messages whose next attempt is due, from the sparse ``due`` index."""
-    found: list[Message] = []
+@dataclass(frozen=True)
+class Due:
+    """A due message as the ``due`` index holds it (models.DUE_PROJECTION): enough to choose
+    it and lease it, not to send it (``lease`` answers the whole message)."""
+
+    message_id: str
+    channel: str
+    attempts: int
+    template: str
+    created_at: datetime
+
+
+class Attempt(Protocol):
+    """What recording an attempt's outcome needs of a message (a ``Message`` or a ``Due``)."""
+
+    @property
+    def message_id(self) -> str: ...
+
+    @property
+    def attempts(self) -> int: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def due(now: datetime, limit: int = 100) -> list[Due]:
+    """Undelivered messages whose next attempt is due, from the sparse ``due`` index (which
+    holds their keys and ``DUE_PROJECTION``, not the messages)."""
+    found: list[Due] = []
     for shard in range(SHARDS):
         query = OutboxModel.due.query(
             str(shard),
             OutboxModel.next_attempt_at <= iso(now),
             limit=limit,
         )
-        found += [_message(m) for m in query]
+        found += [
+            Due(m.message_id, m.channel, int(m.attempts), m.template, m.created_at) for m in query
+        ]
     return found
 
 
-def lease(message: Message, now: datetime) -> bool:
+def lease(message: Due | Message, now: datetime) -> Message | None:
     """Take a message for delivery unless another worker holds it, delivered it, or failed it
-    since this run read it (its attempts moved, or its next attempt is not due yet)."""
+    since this run read it (its attempts moved, or its next attempt is not due yet): the whole
+    message as the lease left it, or None. The update answers the item (ReturnValues ALL_NEW,
+    no extra read: an update is billed by the item's size either way)."""
+    item = OutboxModel(message.message_id)
     try:
-        OutboxModel(message.message_id).update(
+        item.update(
             actions=[OutboxModel.lease_until.set(now + LEASE)],
             condition=(OutboxModel.status == "pending")
             & (OutboxModel.attempts == message.attempts)
@@ -230,8 +261,8 @@ def lease(message: Message, now: datetime) -> bool:
             & (OutboxModel.lease_until.does_not_exist() | (OutboxModel.lease_until < now)),
         )
     except UpdateError:
-        return False
-    return True
+        return None
+    return _message(item)
 
 
 def _unrecorded(error: PynamoDBException) -> Unavailable:
@@ -282,7 +313,7 @@ def mark_sent(
         raise _unrecorded(error) from error
 
 
-def _dead_actions(message: Message) -> list[Any]:
+def _dead_actions(message: Attempt) -> list[Any]:
     return [
         OutboxModel.status.set("dead"),
         OutboxModel.due_shard.remove(),
@@ -295,7 +326,7 @@ def _dead_actions(message: Message) -> list[Any]:
 
 
 def mark_failed(
-    message: Message,
+    message: Attempt,
     error: str,
     now: datetime,
     *,
@@ -326,7 +357,7 @@ def mark_failed(
 
 
 def mark_throttled(
-    message: Message, error: str, now: datetime, *, rng: random.Random | None = None
+    message: Attempt, error: str, now: datetime, *, rng: random.Random | None = None
 ) -> None:
     """The provider asked us to slow down: try again later, without counting an attempt (an
     outage of the provider delays a message, it never uses up its attempts)."""
@@ -342,7 +373,7 @@ def mark_throttled(
         raise _unrecorded(failure) from failure
 
 
-def mark_refused(message: Message, error: str) -> None:
+def mark_refused(message: Attempt, error: str) -> None:
     """The provider cannot take this message as it is: dead-letter it at once."""
     try:
         OutboxModel(message.message_id).update(

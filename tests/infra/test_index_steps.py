@@ -40,9 +40,11 @@ def _templates(slimmed: set[str] = CHANGED) -> tuple[dict[str, Any], dict[str, A
     return {"Resources": {"CasesTable": old}}, {"Resources": {"CasesTable": new}}
 
 
-def _gsi_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+def _gsi_changes(
+    before: Mapping[str, Any], after: Mapping[str, Any], table: str = "CasesTable"
+) -> list[str]:
     def indexes(t: Mapping[str, Any]) -> dict[str, str]:
-        props = t["Resources"]["CasesTable"]["Properties"]
+        props = t["Resources"][table]["Properties"]
         return {
             i["IndexName"]: json.dumps(i, sort_keys=True)
             for i in props.get("GlobalSecondaryIndexes", [])
@@ -59,8 +61,9 @@ class FakeCloudFormation:
     the stack's previous template, applies one index create or delete to the table per update,
     and fails an update with more."""
 
-    def __init__(self, dynamodb: Any, deployed: dict[str, Any]) -> None:
+    def __init__(self, dynamodb: Any, deployed: dict[str, Any], table: str = "CasesTable") -> None:
         self.dynamodb, self.deployed, self.stored = dynamodb, deployed, {}
+        self.table = table
         self.updates: list[str] = []
 
     def get_template(self, StackName: str, TemplateStage: str) -> dict[str, Any]:
@@ -72,10 +75,10 @@ class FakeCloudFormation:
     def update_stack(self, **kwargs: Any) -> None:
         assert kwargs["Parameters"] == [{"ParameterKey": "DomainName", "UsePreviousValue": True}]
         template = self.stored[kwargs["TemplateURL"]]
-        changes = _gsi_changes(self.deployed, template)
+        changes = _gsi_changes(self.deployed, template, self.table)
         if len(changes) > 1:
             raise AssertionError("Cannot perform more than one GSI creation or deletion")
-        props = template["Resources"]["CasesTable"]["Properties"]
+        props = template["Resources"][self.table]["Properties"]
         for change in changes:
             verb, name = change.split()
             if verb == "delete":
@@ -233,3 +236,75 @@ def test_a_board_query_while_its_index_is_rebuilt_is_unavailable_not_a_bug() -> 
     assert failures.unavailable(refused("The table does not have the specified index: board-all"))
     assert failures.unavailable(refused("Cannot read from backfilling global secondary index: x"))
     assert failures.unavailable(refused("One or more parameter values were invalid")) is None
+
+
+def test_the_outbox_due_index_is_remade_with_what_the_job_needs_in_two_steps(
+    dynamodb: Any,
+) -> None:
+    """The outbox's ``due`` index, deployed projecting the whole message, is deleted and made
+    again holding only what the outbox job needs to choose and lease a message; ``dead`` and
+    ``receipts`` (their readers list or query whole messages) are left as they are."""
+    from functions.storage.models import DUE_PROJECTION, OutboxModel
+    from infra.template import table_resource
+
+    new_table = table_resource(OutboxModel, "test")
+    old_table = copy.deepcopy(new_table)
+    for index in old_table["Properties"]["GlobalSecondaryIndexes"]:
+        if index["IndexName"] == "due":
+            index["Projection"] = {"ProjectionType": "ALL"}
+    old, new = {"Resources": {"OutboxTable": old_table}}, {"Resources": {"OutboxTable": new_table}}
+    plan = index_steps.plan(old, new)
+    assert [(table, change) for table, change, _ in plan] == [
+        ("OutboxTable", "delete due"),
+        ("OutboxTable", "create due"),
+    ]
+    assert plan[-1][2] == new
+
+    props = old_table["Properties"]
+    dynamodb.create_table(
+        TableName=props["TableName"],
+        AttributeDefinitions=props["AttributeDefinitions"],
+        KeySchema=props["KeySchema"],
+        GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    cfn = FakeCloudFormation(dynamodb, old, table="OutboxTable")
+
+    def put(template: Mapping[str, Any]) -> str:
+        url = f"https://bucket/{len(cfn.stored)}/template.json"
+        cfn.stored[url] = copy.deepcopy(dict(template))
+        return url
+
+    made = index_steps.run(
+        cfn, dynamodb, "wenzheng-test", new, put_template=put, wait_stack=lambda: None, delay=0
+    )
+    assert made == 2 and cfn.updates == ["delete due", "create due"]
+    table = dynamodb.describe_table(TableName=props["TableName"])["Table"]
+    found = {i["IndexName"]: i["Projection"] for i in table["GlobalSecondaryIndexes"]}
+    assert found["due"]["ProjectionType"] == "INCLUDE"
+    assert set(found["due"]["NonKeyAttributes"]) == set(DUE_PROJECTION)
+    assert {"body", "recipient", "subject", "lease_until"}.isdisjoint(DUE_PROJECTION)
+    assert found["dead"] == found["receipts"] == {"ProjectionType": "ALL"}
+
+    # A due message's entry: its keys and what the job needs, not its text.
+    item = {
+        "message_id": {"S": "0" * 32},
+        "due_shard": {"S": "0"},
+        "next_attempt_at": {"S": "2026-12-01T00:00:00Z"},
+        "channel": {"S": "email"},
+        "attempts": {"N": "0"},
+        "template": {"S": "accepted"},
+        "created_at": {"S": "2026-12-01T00:00:00.000000+0000"},
+        "recipient": {"S": "citizen@example.org"},
+        "body": {"S": "the whole text"},
+    }
+    dynamodb.put_item(TableName=props["TableName"], Item=item)
+    rows = dynamodb.query(
+        TableName=props["TableName"],
+        IndexName="due",
+        KeyConditionExpression="due_shard = :zero",
+        ExpressionAttributeValues={":zero": {"S": "0"}},
+    )["Items"]
+    assert [sorted(r) for r in rows] == [
+        sorted(["message_id", "due_shard", "next_attempt_at", *DUE_PROJECTION])
+    ]

@@ -122,6 +122,35 @@ def _next_attempt(message_id: str) -> datetime:
 # --- what the providers received --------------------------------------------------------------
 
 
+def test_the_due_index_says_which_messages_and_the_lease_answers_the_whole_message(
+    aws: None,
+) -> None:
+    """The ``due`` index holds what choosing and leasing need, not the text; the lease's
+    update answers the whole message, and a message leased already answers None."""
+    from functions.storage import outbox_repo
+
+    link = "https://wenzheng.test/handle.html#t=tok"
+    message_id = _message(body=f"请签收：{link}", case_id="WZ20261102-ABCDEF", links=(link,))
+    [due] = outbox_repo.due(T0)
+    assert due == outbox_repo.Due(message_id, "email", 0, "assigned_lead", T0)
+    assert not hasattr(due, "body") and not hasattr(due, "recipient")
+
+    leased = outbox_repo.lease(due, T0)
+    assert leased is not None and leased == outbox_repo.get(message_id)
+    assert (leased.recipient, leased.subject, leased.body) == (
+        "dept-1@dept.example",
+        "主题 1",
+        f"请签收：{link}",
+    )
+    assert (leased.links, leased.case_id, leased.status) == (
+        (link,),
+        "WZ20261102-ABCDEF",
+        "pending",
+    )
+    assert outbox_repo.lease(due, T0) is None  # held: another run skips it
+    assert outbox_repo.lease(due, T0 + outbox_repo.LEASE + timedelta(seconds=1)) is not None
+
+
 def test_an_email_reaches_ses_with_text_and_html_parts_and_tracing_tags(
     providers: Callable[[str], Provider], monkeypatch: pytest.MonkeyPatch
 ) -> None:

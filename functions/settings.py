@@ -51,8 +51,11 @@ class Settings:
     # POST (``uploads/``), and the processed versions are written to (``processed/``, served
     # as ``/media/…`` through CloudFront, locally through the same origin).
     uploads_bucket: str = "wenzheng-local-uploads"
-    # Where browsers post an upload, when not the bucket's own endpoint: the local stack's
-    # same-origin ``/uploads`` (infra/local_gateway.py), so the site's CSP holds there too.
+    # Where browsers post an upload. The stack sets it: outside China the bucket's own regional
+    # endpoint (infra/template.py ``uploads_post_url``; its origin is in the CSP's connect-src
+    # and the bucket's CORS rule lets the site post), in China the bucket's path on the site's
+    # origin (CloudFront passes it on); the local stack its same-origin ``/uploads``
+    # (infra/local_media.py). Empty: the URL botocore signs for.
     uploads_post_url: str = ""
     # 附议 ("me too"): each case's count is spread over this many items (partition write
     # throughput adds up per item). The case page reads shards 0..N-1 with the case item, so

@@ -25,12 +25,18 @@ REFERRER_POLICY = "no-referrer"
 FRAME_OPTION = "DENY"
 
 
-def content_security_policy(tile_origin: str | None = None) -> str:
+def content_security_policy(
+    tile_origin: str | None = None, upload_origin: str | None = None
+) -> str:
     """The policy; ``tile_origin``, the city's own tile server (functions/domain/geo.py
-    ``tile_origin``), joins ``img-src`` and nothing else: the map draws its tiles as images."""
+    ``tile_origin``), joins ``img-src`` and nothing else: the map draws its tiles as images;
+    ``upload_origin``, the uploads bucket's own endpoint, where browsers post photos outside
+    China (``post_url_origin``), joins ``connect-src`` and nothing else."""
     directives = dict(CSP_DIRECTIVES)
     if tile_origin:
         directives["img-src"] = (*directives["img-src"], tile_origin)
+    if upload_origin:
+        directives["connect-src"] = (*directives["connect-src"], upload_origin)
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
@@ -38,13 +44,25 @@ def content_security_policy(tile_origin: str | None = None) -> str:
 TILE_ORIGIN_MARK = "{{tile-origin}}"
 
 
+def post_url_origin(post_url: str) -> str | None:
+    """The origin of ``WZ_UPLOADS_POST_URL`` when it names another one (``https://<bucket>.s3.
+    <region>.amazonaws.com/``, the global stack's), None when it is a path on the site's own
+    origin (the local stack's ``/uploads``, China's ``/<bucket>``): ``'self'`` covers those."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(post_url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
 def strict_transport_security() -> str:
     return f"max-age={HSTS_MAX_AGE_SECONDS}; includeSubDomains"
 
 
-def security_headers(tile_origin: str | None = None) -> dict[str, str]:
+def security_headers(
+    tile_origin: str | None = None, upload_origin: str | None = None
+) -> dict[str, str]:
     return {
-        "Content-Security-Policy": content_security_policy(tile_origin),
+        "Content-Security-Policy": content_security_policy(tile_origin, upload_origin),
         "Strict-Transport-Security": strict_transport_security(),
         "Referrer-Policy": REFERRER_POLICY,
         "X-Content-Type-Options": "nosniff",
@@ -57,11 +75,13 @@ SECURITY_HEADERS: dict[str, str] = security_headers()
 
 def deployment_security_headers() -> dict[str, str]:
     """What the local stack sends: the headers with this deployment's tile server, if
-    ``WZ_MAP_TILES`` names a usable one."""
+    ``WZ_MAP_TILES`` names a usable one, and the origin ``WZ_UPLOADS_POST_URL`` names, if any
+    (none locally: the stack takes uploads at its own ``/uploads``)."""
     from functions.domain.geo import tile_origin
     from functions.settings import settings
 
-    return security_headers(tile_origin(settings().map_tiles))
+    found = settings()
+    return security_headers(tile_origin(found.map_tiles), post_url_origin(found.uploads_post_url))
 
 
 def cloudfront_security_headers_config(csp: object | None = None) -> dict[str, object]:

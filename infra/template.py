@@ -23,8 +23,9 @@ stack parameters name the domestic SMS provider and the SMTP server (the provide
 WZ_SMS_* and WZ_SMTP_*), the IMAP mailbox (WZ_IMAP_*), and the Secrets Manager secrets the
 sending functions may read. CloudFront there has neither functions nor origin access control:
 the buckets are read through an origin access identity, browsers post uploads to the bucket's
-path-style endpoint through the site's own origin, processed photos are served under their
-own keys (``/processed/*``); the site needs an ICP-filed domain and an IAM server certificate.
+path-style endpoint through the site's own origin (elsewhere straight to the bucket's own
+endpoint, never through CloudFront), processed photos are served under their own keys
+(``/processed/*``); the site needs an ICP-filed domain and an IAM server certificate.
 Chalice generates the ``ses_events`` function whatever the region: ``--finish`` removes it
 from the packaged template (``make package`` runs it).
 """
@@ -482,9 +483,9 @@ def environment(name: str, stage: str, china: bool = False) -> dict[str, Any]:
         # No CloudFront function maps /media/ onto processed/ there: the photos' own keys.
         variables["WZ_MEDIA_PATH"] = "/processed/"
     if name == "api_handler":
-        # Browsers post photos to the site's own origin; CloudFront passes them to the bucket
-        # (in China, to its path-style endpoint, whose path is the bucket's name).
-        variables["WZ_UPLOADS_POST_URL"] = uploads_post_path(stage) if china else UPLOADS_POST_PATH
+        # Where browsers post photos: the bucket's own endpoint (in China, the site's own
+        # origin, which CloudFront passes to the bucket's path-style endpoint).
+        variables["WZ_UPLOADS_POST_URL"] = uploads_post_url(stage, china)
         # The district map's tiles, if the city has a tile server (GET /api/geo/districts).
         variables["WZ_MAP_TILES"] = {"Ref": "MapTiles"}
         variables["WZ_MAP_TILES_ATTRIBUTION"] = {"Ref": "MapTilesAttribution"}
@@ -759,24 +760,43 @@ def api_origin_request_policy(stage: str, cookie: str | None = None) -> dict[str
     }
 
 
-def content_security_policy_expression() -> dict[str, Any]:
+# Where CloudFormation puts the uploads bucket's origin into the policy.
+UPLOAD_ORIGIN_MARK = "{{upload-origin}}"
+
+
+def _filled(text: str, values: dict[str, Any]) -> Any:
+    """``text`` with each mark of ``values`` replaced by its expression (``Fn::Join``); the
+    text itself when it holds none."""
+    if not values:
+        return text
+    marks = "(" + "|".join(map(re.escape, values)) + ")"
+    return {"Fn::Join": ["", [values.get(p, p) for p in re.split(marks, text) if p]]}
+
+
+def content_security_policy_expression(china: bool = False) -> dict[str, Any]:
     """The CSP, with the origin of the city's tile server (the ``MapTiles`` parameter, e.g.
     ``https://tiles.example.gov.cn/{z}/{x}/{y}.png`` → ``https://tiles.example.gov.cn``) in
     ``img-src`` when one is given: the parameter's pattern makes its first and third
-    ``/``-separated parts the scheme and the host."""
-    before, after = content_security_policy(TILE_ORIGIN_MARK).split(TILE_ORIGIN_MARK)
+    ``/``-separated parts the scheme and the host; and, outside China, the uploads bucket's own
+    endpoint in ``connect-src`` (browsers post photos there, ``uploads_post_url``; in China
+    they post to the site's own origin)."""
     parts = {"Fn::Split": ["/", {"Ref": "MapTiles"}]}
     origin = {"Fn::Join": ["", [{"Fn::Select": [0, parts]}, "//", {"Fn::Select": [2, parts]}]]}
+    upload = None if china else UPLOAD_ORIGIN_MARK
+    values = {} if china else {UPLOAD_ORIGIN_MARK: sub(UPLOADS_ORIGIN)}
     return {
         "Fn::If": [
             "HasMapTiles",
-            {"Fn::Join": ["", [before, origin, after]]},
-            content_security_policy(),
+            _filled(
+                content_security_policy(TILE_ORIGIN_MARK, upload),
+                {TILE_ORIGIN_MARK: origin, **values},
+            ),
+            _filled(content_security_policy(None, upload), values),
         ]
     }
 
 
-def security_headers_policy(stage: str) -> dict[str, Any]:
+def security_headers_policy(stage: str, china: bool = False) -> dict[str, Any]:
     return {
         "Type": "AWS::CloudFront::ResponseHeadersPolicy",
         "Properties": {
@@ -784,7 +804,7 @@ def security_headers_policy(stage: str) -> dict[str, Any]:
                 "Name": sub(f"wenzheng-{stage}-security-${{AWS::Region}}"),
                 "Comment": "infra/security_headers.py (the local stack sends the same)",
                 "SecurityHeadersConfig": cloudfront_security_headers_config(
-                    content_security_policy_expression()
+                    content_security_policy_expression(china)
                 ),
             }
         },
@@ -911,27 +931,12 @@ def _china_uploads_origin() -> dict[str, Any]:
 
 
 def _china_uploads_behaviour(stage: str) -> dict[str, Any]:
-    behaviour = _uploads_behaviour()
-    behaviour["PathPattern"] = uploads_post_path(stage)
-    del behaviour["FunctionAssociations"]
-    return behaviour
-
-
-def _uploads_origin() -> dict[str, Any]:
-    """The uploads bucket for browsers' presigned POSTs: no origin access control (the POST
-    carries its own signed policy, which S3 checks)."""
+    """China: ``POST /<bucket>`` on the site's own origin (the CSP's ``connect-src 'self'``
+    holds there), passed to the path-style endpoint: the presigned POST to the bucket's root.
+    (Elsewhere browsers post to the bucket's own endpoint: nothing of an upload goes through
+    CloudFront, where data sent towards an origin is billed.)"""
     return {
-        "Id": "uploads",
-        "DomainName": {"Fn::GetAtt": ["UploadsBucket", "RegionalDomainName"]},
-        "S3OriginConfig": {"OriginAccessIdentity": ""},
-    }
-
-
-def _uploads_behaviour() -> dict[str, Any]:
-    """``POST /uploads`` on the site's own origin (the CSP's ``connect-src 'self'`` holds): a
-    viewer-request function sends it to the bucket's root, where S3 takes a POST upload."""
-    return {
-        "PathPattern": "/uploads",
+        "PathPattern": uploads_post_path(stage),
         "TargetOriginId": "uploads",
         "ViewerProtocolPolicy": "https-only",
         "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
@@ -940,12 +945,6 @@ def _uploads_behaviour() -> dict[str, Any]:
         "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST_HEADER,
         "ResponseHeadersPolicyId": {"Ref": "SecurityHeadersPolicy"},
         "Compress": False,
-        "FunctionAssociations": [
-            {
-                "EventType": "viewer-request",
-                "FunctionARN": {"Fn::GetAtt": ["UploadsRewrite", "FunctionMetadata.FunctionARN"]},
-            }
-        ],
     }
 
 
@@ -1028,13 +1027,12 @@ def distribution(stage: str, china: bool = False) -> dict[str, Any]:
         "HttpVersion": "http2and3",
         "IPV6Enabled": True,
         "PriceClass": "PriceClass_All",
-        "Origins": [_site_origin(), _api_origin(), _media_origin(), _uploads_origin()],
+        "Origins": [_site_origin(), _api_origin(), _media_origin()],
         "DefaultCacheBehavior": _site_behaviour(),
         "CacheBehaviors": [
             _api_behaviour(SIGN_IN_CALLBACK_PATH, "SignInOriginRequestPolicy"),
             *(_api_behaviour(pattern) for pattern in API_PATHS),
             _media_behaviour(),
-            _uploads_behaviour(),
         ],
         "Aliases": {"Fn::If": ["HasCertificate", [{"Ref": "DomainName"}], {"Ref": "AWS::NoValue"}]},
         "ViewerCertificate": _viewer_certificate(),
@@ -1056,7 +1054,7 @@ def site(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
         "ApiCachePolicy": api_cache_policy(stage),
         "ApiOriginRequestPolicy": api_origin_request_policy(stage),
         "SignInOriginRequestPolicy": api_origin_request_policy(stage, _browser_cookie()),
-        "SecurityHeadersPolicy": security_headers_policy(stage),
+        "SecurityHeadersPolicy": security_headers_policy(stage, china),
         "Distribution": distribution(stage, china),
     }
 
@@ -1096,12 +1094,44 @@ SES_INBOUND_PREFIX = "inbound/ses/"
 INBOUND_KEEP_DAYS = 30  # a received message (personal data) is kept this long for a person
 
 
-UPLOADS_POST_PATH = "/uploads"  # where browsers post an upload (same origin)
+# The uploads bucket's own endpoint (``https://<bucket>.s3.<region>.amazonaws.com``), as
+# ``Fn::Sub`` text: where browsers post photos outside China, so the CSP's connect-src origin.
+UPLOADS_ORIGIN = "https://${UploadsBucket.RegionalDomainName}"
+# The browser's preflight of a POST (photos.js follows its progress) is answered from cache
+# for this long; short, so that a changed site name takes effect soon.
+UPLOADS_CORS_MAX_AGE_SECONDS = 600
 
 
 def uploads_post_path(stage: str) -> str:
     """China: the path of the path-style POST to the uploads bucket, through CloudFront."""
     return f"/{uploads_bucket_name(stage)}"
+
+
+def uploads_post_url(stage: str, china: bool = False) -> Any:
+    """Where browsers post a photo (``WZ_UPLOADS_POST_URL``): the bucket's own regional
+    endpoint, its root, where S3 takes a presigned POST (data sent into S3 is free; through
+    CloudFront it would be billed towards the origin); in China the bucket's path on the
+    site's own origin (``_china_uploads_behaviour``)."""
+    return uploads_post_path(stage) if china else sub(f"{UPLOADS_ORIGIN}/")
+
+
+def uploads_cors() -> dict[str, Any]:
+    """The site's pages may POST to the bucket (the presigned POST; its signed policy is the
+    authorisation): that origin alone, no other method, no header beyond the CORS-safelisted
+    ones (a multipart form sends none), nothing exposed. ``DomainName`` is the site's name, with
+    or without a certificate (without, the distribution's own ``*.cloudfront.net`` name, as the
+    parameter says; the distribution itself cannot be named here: it reads this bucket, a
+    cycle). The browser sends no credentials (``photos.js``: no ``withCredentials``)."""
+    return {
+        "CorsRules": [
+            {
+                "Id": "SitePostsUploads",
+                "AllowedMethods": ["POST"],
+                "AllowedOrigins": [sub("https://${DomainName}")],
+                "MaxAge": UPLOADS_CORS_MAX_AGE_SECONDS,
+            }
+        ]
+    }
 
 
 def uploads_bucket_name(stage: str) -> str:
@@ -1110,10 +1140,11 @@ def uploads_bucket_name(stage: str) -> str:
     return f"wenzheng-{stage}-uploads"
 
 
-def uploads_bucket(stage: str) -> dict[str, Any]:
-    """Browsers post to ``uploads/`` (presigned POST, through CloudFront's ``/uploads``); each
-    new object there invokes the processing function, which writes ``processed/``. Uploads
-    never attached expire after a day; processed versions stay with their case."""
+def uploads_bucket(stage: str, china: bool = False) -> dict[str, Any]:
+    """Browsers post to ``uploads/`` (presigned POST to the bucket's endpoint, the site's
+    origin allowed by CORS; in China through CloudFront, same origin); each new object there
+    invokes the processing function, which writes ``processed/``. Uploads never attached
+    expire after a day; processed versions stay with their case."""
     function = function_logical_id(UPLOADS_FUNCTION)
     bucket = _private_bucket(
         {
@@ -1165,6 +1196,8 @@ def uploads_bucket(stage: str) -> dict[str, Any]:
             },
         }
     )
+    if not china:
+        bucket["Properties"]["CorsConfiguration"] = uploads_cors()
     bucket["DependsOn"] = ["UploadsInvokePermission", "InboundMailInvokePermission"]
     return bucket
 
@@ -1229,31 +1262,25 @@ def media_rewrite(stage: str) -> dict[str, Any]:
     )
 
 
-def uploads_rewrite(stage: str) -> dict[str, Any]:
-    """``POST /uploads`` → ``POST /`` of the bucket: S3 takes a presigned POST at its root."""
-    return _viewer_function(
-        f"wenzheng-{stage}-uploads-rewrite",
-        "/uploads → the bucket's root",
-        "  request.uri = '/';\n",
-    )
-
-
 def photos(stage: str, china: bool = False) -> dict[str, dict[str, Any]]:
-    resources = _photos(stage)
+    resources = _photos(stage, china)
     if china:
         # No SES receipt rule (the IMAP poller reads the mailbox), no CloudFront Functions,
         # no origin access control (the site's OriginAccessIdentity reads both buckets).
-        for logical in ("MailboxRuleSet", "MailboxRule", "MediaOriginAccessControl"):
-            del resources[logical]
-        for logical in ("MediaRewrite", "UploadsRewrite"):
+        for logical in (
+            "MailboxRuleSet",
+            "MailboxRule",
+            "MediaOriginAccessControl",
+            "MediaRewrite",
+        ):
             del resources[logical]
         resources["UploadsBucketPolicy"] = uploads_bucket_policy(china=True)
     return resources
 
 
-def _photos(stage: str) -> dict[str, dict[str, Any]]:
+def _photos(stage: str, china: bool) -> dict[str, dict[str, Any]]:
     return {
-        "UploadsBucket": uploads_bucket(stage),
+        "UploadsBucket": uploads_bucket(stage, china),
         "UploadsBucketPolicy": uploads_bucket_policy(),
         "UploadsInvokePermission": {
             "Type": "AWS::Lambda::Permission",
@@ -1317,7 +1344,6 @@ def _photos(stage: str) -> dict[str, dict[str, Any]]:
             },
         },
         "MediaRewrite": media_rewrite(stage),
-        "UploadsRewrite": uploads_rewrite(stage),
     }
 
 

@@ -75,6 +75,49 @@ def test_slot_is_a_presigned_post_bound_to_the_claimed_type_and_exact_size(api: 
     assert ["content-length-range", 10485760, 10485760] in policy(second)["conditions"]
 
 
+def _post_url(stage: str) -> str:
+    """``WZ_UPLOADS_POST_URL`` as each kind of stack sets it."""
+    from infra import template
+    from tests.infra.aws_calls import resolve
+
+    if stage == "local":
+        return "/uploads"  # infra/local_stack.py: its own origin (infra/local_media.py)
+    built = template.build("prod", "cn-northwest-1" if stage == "china" else None)
+    variables = built["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    return str(resolve(variables["WZ_UPLOADS_POST_URL"], built, {}))
+
+
+@pytest.mark.parametrize(
+    ("stage", "url"),
+    [
+        ("global", "https://wenzheng-prod-uploads.s3.ap-southeast-1.amazonaws.com/"),
+        ("china", "/wenzheng-prod-uploads"),
+        ("local", "/uploads"),
+    ],
+)
+def test_a_slot_names_where_its_stage_takes_the_post_with_the_same_policy(
+    api: Api, monkeypatch: pytest.MonkeyPatch, stage: str, url: str
+) -> None:
+    """Outside China the bucket's own endpoint (straight to S3, not through CloudFront); in
+    China the bucket's path on the site's origin; locally the stack's /uploads. The signed
+    policy is the same whatever the URL: it binds the bucket, key, type, size and expiry."""
+    from functions.settings import settings
+
+    monkeypatch.setenv("WZ_UPLOADS_POST_URL", _post_url(stage))
+    settings.cache_clear()
+    try:
+        [upload] = api.ok(slots(api, JPEG))["uploads"]
+    finally:
+        settings.cache_clear()
+    assert upload["url"] == url
+    conditions = policy(upload)["conditions"]
+    assert {"bucket": settings().uploads_bucket} in conditions
+    assert {"key": f"uploads/{upload['upload_id']}"} in conditions
+    assert {"Content-Type": "image/jpeg"} in conditions
+    assert ["content-length-range", 2048, 2048] in conditions
+    assert policy(upload)["expiration"]  # botocore sets it from the real clock
+
+
 @pytest.mark.parametrize(
     "files",
     [

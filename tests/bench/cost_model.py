@@ -288,7 +288,11 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
     weight = page_weight()
     page_requests = views * (1 + FIRST_VISITS * weight.asset_files)
     cached = cached_board_views()
-    cf_requests = api + cached + page_requests + media + photos  # + the photo POSTs
+    # Outside China the browser posts each photo straight to the bucket's endpoint (data into
+    # S3 is free); in China through CloudFront, same origin (infra/template.py
+    # ``uploads_post_url``): a request, and the bytes sent towards the origin, are CloudFront's.
+    cf_requests = api + cached + page_requests + media
+    upload_gb = photos * UPLOAD_BYTES / 1e9
     cf_bytes = usage.api_bytes + cached * sample.board_view.api_bytes
     cf_bytes += views * (weight.html_bytes + FIRST_VISITS * weight.asset_bytes)
     cf_bytes += media * THUMB_BYTES
@@ -303,6 +307,8 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
     s3_gets = sum(usage.calls[f"s3:{op}"] for op in S3_GETS)
     found: dict[str, dict[str, Any]] = {}
     for region, p in prices["regions"].items():
+        through_cf = photos if _uploads_through_cloudfront(region) else 0.0
+        region_cf_requests = cf_requests + through_cf
         lines = {
             "DynamoDB requests": (
                 usage.rru * p["dynamodb_read_per_million"]
@@ -319,10 +325,10 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
             + (photo_standard_gb + originals_gb) * p["s3_storage_gb_month"]
             + photo_ia_gb * p["s3_ia_storage_gb_month"]
             + photos * p["s3_ia_transition_per_thousand"] / 1e3,
-            "CloudFront": cf_requests * p["cloudfront_https_per_10k"] / 1e4
+            "CloudFront": region_cf_requests * p["cloudfront_https_per_10k"] / 1e4
             + cf_bytes / 1e9 * p["cloudfront_transfer_gb"]
-            + (media + photos) * p["cloudfront_function_per_million"] / 1e6
-            + photos * UPLOAD_BYTES / 1e9 * p["cloudfront_to_origin_gb"],
+            + media * p["cloudfront_function_per_million"] / 1e6  # /media/* → processed/
+            + (upload_gb if through_cf else 0.0) * p["cloudfront_to_origin_gb"],
             "CloudWatch logs and custom metrics": log_gb * p["logs_ingest_gb"]
             + log_gb * LOG_RETENTION_MONTHS / 2 * p["logs_storage_gb_month"]
             + CUSTOM_METRICS * p["custom_metric_month"],
@@ -340,9 +346,9 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
             p,
             invocations=invocations,
             gb_seconds=gb_seconds,
-            cf_requests=cf_requests,
+            cf_requests=region_cf_requests,
             cf_gb=cf_bytes / 1e9,
-            cf_functions=media + photos,
+            cf_functions=media,
             table_gb=table_gb,
             log_gb=log_gb,
         )
@@ -371,17 +377,24 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "S3 GET-class": s3_gets,
         "photo GB after a year": photo_gb,
         "… of it in Standard-IA": photo_ia_gb,
-        "CloudFront requests": cf_requests,
+        "CloudFront requests (outside China; China adds the photo POSTs)": cf_requests,
         "CloudFront requests for pages (HTML, and JS and CSS on a first view)": page_requests,
         "JS and CSS files a first view loads": weight.asset_files,
         "CloudFront GB out": cf_bytes / 1e9,
-        "CloudFront GB to the origin (photo uploads)": photos * UPLOAD_BYTES / 1e9,
+        "photo uploads, GB (into S3; through CloudFront to it in China only)": upload_gb,
         "log GB": log_gb,
         "CloudWatch alarms (metrics they evaluate)": alarm_metrics()[1],
         "e-mails": messages["email"],
         "SMS": messages["sms"],
     }
     return found
+
+
+def _uploads_through_cloudfront(region: str) -> bool:
+    """Whether photos go up through CloudFront there: only in the China regions."""
+    from infra.template import is_china
+
+    return is_china(region)
 
 
 def _api_price(region: str, p: dict[str, Any]) -> float:

@@ -308,7 +308,7 @@ class Sample:
         bucket, key = settings().uploads_bucket, f"uploads/{slot['upload_id']}"
         import boto3
 
-        with r.measured("case", "browser"):  # the browser's POST, through CloudFront to S3
+        with r.measured("case", "browser"):  # the browser's POST to S3 (China: via CloudFront)
             boto3.client("s3", region_name=settings().region).put_object(
                 Bucket=bucket, Key=key, Body=data, ContentType="image/jpeg"
             )

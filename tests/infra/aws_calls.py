@@ -261,6 +261,12 @@ def resolve(value: Any, template: dict[str, Any], parameters: dict[str, str]) ->
             return parameters[name]
         return physical(template, name)[0]
 
+    def attribute_of(logical: str, attribute: str) -> str:
+        if attribute == "RegionalDomainName":  # a bucket's own regional endpoint
+            return f"{physical(template, logical)[0]}.s3.{REGION}.amazonaws.com"
+        assert attribute == "Arn", (logical, attribute)
+        return physical(template, logical)[1]
+
     def holds(condition: Any) -> bool:
         if "Fn::Not" in condition:
             return not holds(condition["Fn::Not"][0])
@@ -278,8 +284,7 @@ def resolve(value: Any, template: dict[str, Any], parameters: dict[str, str]) ->
             return ref(v["Ref"])
         if "Fn::GetAtt" in v:
             logical, attribute = v["Fn::GetAtt"]
-            assert attribute == "Arn", v
-            return physical(template, logical)[1]
+            return attribute_of(logical, attribute)
         if "Fn::Select" in v:
             index, items = v["Fn::Select"]
             return go(items)[int(index)]
@@ -301,8 +306,8 @@ def resolve(value: Any, template: dict[str, Any], parameters: dict[str, str]) ->
                 name = match.group(1)
                 if name in local:
                     return str(local[name])
-                if name.endswith(".Arn"):
-                    return physical(template, name[: -len(".Arn")])[1]
+                if "." in name:
+                    return attribute_of(*name.split(".", 1))
                 return ref(name)
 
             return re.sub(r"\$\{([^}]+)\}", one, text)

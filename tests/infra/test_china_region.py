@@ -272,6 +272,19 @@ def test_cloudfront_in_china_serves_the_icp_filed_domain_over_an_iam_certificate
     post = behaviours[f"/wenzheng-{STAGE}-uploads"]
     assert post["TargetOriginId"] == "uploads" and "POST" in post["AllowedMethods"]
     assert not any("FunctionAssociations" in b for b in config["CacheBehaviors"])
+    from tests.infra.aws_calls import resolve
+
+    # Same origin (elsewhere browsers post to the bucket's own endpoint): no CORS rule, and
+    # the CSP's connect-src is the site's own origin alone.
+    assert "CorsConfiguration" not in resources["UploadsBucket"]["Properties"]
+    headers = resources["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    for tiles in ("", "https://tiles.city.example/{z}/{x}/{y}.png"):
+        csp = resolve(
+            headers["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+            china,
+            {"MapTiles": tiles},
+        )
+        assert "connect-src 'self';" in csp and "s3." not in csp
     statements = resources["UploadsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     [reads] = [s for s in statements if s["Effect"] == "Allow"]
     assert reads["Resource"] == {"Fn::Sub": "${UploadsBucket.Arn}/processed/*"}

@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 
 from infra import template
-from infra.security_headers import SECURITY_HEADERS, content_security_policy
+from infra.security_headers import SECURITY_HEADERS, content_security_policy, post_url_origin
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = "prod"
+# The uploads bucket's own endpoint, where browsers post photos (tests/infra/aws_calls.py REGION).
+BUCKET_ENDPOINT = f"wenzheng-{STAGE}-uploads.s3.ap-southeast-1.amazonaws.com"
 
 
 @pytest.fixture(scope="module")
@@ -203,19 +205,42 @@ def test_cloudfront_sends_the_same_security_headers_as_the_local_stack(
         "X-Content-Type-Options": "nosniff" if "ContentTypeOptions" in config else "",
         "X-Frame-Options": config["FrameOptions"]["FrameOption"],
     }
+    api = built["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    post_url = resolve(api["WZ_UPLOADS_POST_URL"], built, parameters)
+    assert post_url == f"https://{BUCKET_ENDPOINT}/"
+    # A stack of this template: the local stack's headers with its settings are CloudFront's.
     monkeypatch.setenv("WZ_MAP_TILES", tiles)
+    monkeypatch.setenv("WZ_UPLOADS_POST_URL", post_url)
     settings.cache_clear()
     try:
         assert sent == deployment_security_headers()  # what the local stack sends
     finally:
         settings.cache_clear()
-    assert sent["Content-Security-Policy"] == content_security_policy(origin)
-    assert (sent == SECURITY_HEADERS) == (not tiles)
+    bucket = f"https://{BUCKET_ENDPOINT}"
+    assert sent["Content-Security-Policy"] == content_security_policy(origin, bucket)
+    # The local stack itself takes uploads on its own origin: the same headers, but for the
+    # bucket in connect-src (and the tile server it is not given).
+    assert {**sent, "Content-Security-Policy": content_security_policy()} == SECURITY_HEADERS
     assert all(part["Override"] for part in config.values())
     assert SECURITY_HEADERS["Referrer-Policy"] == "no-referrer"
     assert SECURITY_HEADERS["X-Frame-Options"] == "DENY"
-    api = built["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert resolve(api["WZ_MAP_TILES"], built, parameters) == tiles
+
+
+def test_the_uploads_bucket_adds_its_origin_to_connect_src_only() -> None:
+    plain = dict(d.strip().split(" ", 1) for d in content_security_policy().split(";"))
+    posting = dict(
+        d.strip().split(" ", 1)
+        for d in content_security_policy(None, f"https://{BUCKET_ENDPOINT}").split(";")
+    )
+    assert posting.pop("connect-src") == f"'self' https://{BUCKET_ENDPOINT}"
+    plain.pop("connect-src")
+    assert posting == plain
+    # Only an absolute URL names an origin: the local stack's and China's POST URLs are paths
+    # on the site's own origin, which 'self' covers.
+    assert post_url_origin(f"https://{BUCKET_ENDPOINT}/") == f"https://{BUCKET_ENDPOINT}"
+    for same_origin in ("/uploads", "/wenzheng-prod-uploads", ""):
+        assert post_url_origin(same_origin) is None
 
 
 def test_a_tile_server_adds_its_origin_to_img_src_only() -> None:
@@ -553,14 +578,6 @@ def test_processed_photos_are_served_from_the_private_uploads_bucket_through_med
     assert rewrite["EventType"] == "viewer-request"
     code = resources["MediaRewrite"]["Properties"]["FunctionCode"]
     assert "'/processed/'" in code and "/media" in code
-    # Browsers post to the site's own origin (connect-src 'self'): /uploads → the bucket's root.
-    [upload] = [b for b in distribution["CacheBehaviors"] if b["PathPattern"] == "/uploads"]
-    assert upload["TargetOriginId"] == "uploads" and "POST" in upload["AllowedMethods"]
-    origins = {o["Id"]: o for o in distribution["Origins"]}
-    assert "OriginAccessControlId" not in origins["uploads"]  # the POST's policy is its auth
-    assert "request.uri = '/'" in resources["UploadsRewrite"]["Properties"]["FunctionCode"]
-    api = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
-    assert api["WZ_UPLOADS_POST_URL"] == "/uploads"
     # The API signs browsers' POSTs to uploads/ (and staff's downloads of a mailed case's
     # files/); processing reads uploads/ and writes processed/.
     api_role = resources["ApiHandlerRole"]["Properties"]["Policies"][0]["PolicyDocument"]
@@ -584,6 +601,48 @@ def test_processed_photos_are_served_from_the_private_uploads_bucket_through_med
         f"{bucket_arn}/uploads/*": ["s3:GetObject", "s3:DeleteObject"],
         f"{bucket_arn}/processed/*": ["s3:PutObject"],
     }
+
+
+def test_browsers_post_photos_straight_to_the_bucket_allowed_by_cors_and_the_csp(
+    built: dict[str, Any],
+) -> None:
+    """Nothing of an upload goes through CloudFront (data towards an origin is billed there,
+    into S3 it is free): the API hands out the bucket's own endpoint, the bucket lets the
+    site's origin alone POST, and the CSP's connect-src names that endpoint and nothing else."""
+    from tests.infra.aws_calls import resolve
+
+    resources = built["Resources"]
+    parameters = {"DomainName": "wenzheng.example.gov.cn", "MapTiles": ""}
+    api = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert resolve(api["WZ_UPLOADS_POST_URL"], built, parameters) == f"https://{BUCKET_ENDPOINT}/"
+    [rule] = resources["UploadsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert resolve(rule, built, parameters) == {
+        "Id": "SitePostsUploads",
+        "AllowedMethods": ["POST"],
+        "AllowedOrigins": ["https://wenzheng.example.gov.cn"],
+        "MaxAge": 600,
+    }  # no header beyond the safelisted ones, nothing exposed, no wildcard
+    for tiles in ("", "https://tiles.city.example/{z}/{x}/{y}.png"):
+        config = resources["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+        csp = resolve(
+            config["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+            built,
+            {**parameters, "MapTiles": tiles},
+        )
+        directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+        assert directives["connect-src"] == f"'self' https://{BUCKET_ENDPOINT}"
+        assert directives["form-action"] == "'self'"  # the POST is a script's, not a form's
+    # No /uploads behaviour, uploads origin or rewrite function any more.
+    distribution = resources["Distribution"]["Properties"]["DistributionConfig"]
+    assert [
+        b["PathPattern"] for b in distribution["CacheBehaviors"] if "POST" in b["AllowedMethods"]
+    ] == [
+        template.SIGN_IN_CALLBACK_PATH,
+        *template.API_PATHS,
+    ]
+    assert {o["Id"] for o in distribution["Origins"]} == {"site", "api", "media"}
+    functions = _resources(built, "AWS::CloudFront::Function")
+    assert list(functions) == ["MediaRewrite"]
 
 
 def test_mail_to_the_mailbox_is_stored_under_inbound_and_invokes_the_intake(

@@ -65,7 +65,10 @@ async function prepare(file) {
   }
 }
 
-/** The browser's POST of one file to its slot, reporting progress (0..1). */
+/** The browser's POST of one file to its slot, reporting progress (0..1). ``slot.url`` is the
+ * uploads bucket's own endpoint outside China (cross-origin: no credentials are sent, and the
+ * bucket's CORS rule answers the preflight the progress listener brings), a path on the site's
+ * origin in China and locally. */
 function send(slot, file, name, onProgress) {
   return new Promise((resolve, reject) => {
     const form = new FormData();

@@ -298,6 +298,12 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
     cf_bytes += media * THUMB_BYTES
     per_case_bytes = sample.stored_bytes / sample.size
     table_gb = per_case_bytes * CASES * STORAGE_MONTHS / 1e9
+    # Point-in-time recovery is billed on each table's size "including table data and local
+    # secondary indexes" (DynamoDB developer guide, PointInTimeRecovery_Howitworks): the global
+    # secondary indexes' entries ("table/index" in ``stored_by``) are not backed up, and not
+    # billed for it.
+    base_bytes = sum(n for name, n in sample.stored_by.items() if "/" not in name)
+    backed_up_gb = table_gb * (base_bytes / max(sample.stored_bytes, 1))
     photo_gb = photos * PHOTO_BYTES * STORAGE_MONTHS / 1e9
     photo_ia_gb = photos * (PHOTO_BYTES - THUMB_BYTES) * IA_MONTHS / 1e9
     photo_standard_gb = photo_gb - photo_ia_gb
@@ -315,8 +321,8 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 + (usage.wru + usage.gsi_wru) * p["dynamodb_write_per_million"]
             )
             / 1e6,
-            "DynamoDB storage + PITR": table_gb
-            * (p["dynamodb_storage_gb_month"] + p["dynamodb_pitr_gb_month"]),
+            "DynamoDB storage + PITR": table_gb * p["dynamodb_storage_gb_month"]
+            + backed_up_gb * p["dynamodb_pitr_gb_month"],
             "Lambda": invocations * p["lambda_requests_per_million"] / 1e6
             + gb_seconds * p["lambda_gb_second"],
             "API Gateway": api * _api_price(region, p) / 1e6,
@@ -368,6 +374,9 @@ def month(sample: Sample, prices: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "DynamoDB WRU (items)": usage.wru,
         "DynamoDB WRU (indexes)": usage.gsi_wru,
         "DynamoDB GB after a year": table_gb,
+        "… of it in the tables (backed up by PITR; the rest is global secondary indexes)": (
+            backed_up_gb
+        ),
         "Lambda invocations": invocations,
         "Lambda GB-s (measured)": gb_seconds,
         "Lambda GB-s if all of it were CPU at the memory's share": _cpu_bound_gb_seconds(usage),
@@ -420,22 +429,22 @@ def _free_tier_credit(
     log_gb: float,
 ) -> float:
     """What the always-free tier (prices.json ``free_tier``, each month, per account) takes off
-    the month: the same quantities, each up to its free amount, at the prices above. A region
-    without one (the China regions here) gets nothing off."""
+    the month: the same quantities, each up to its free amount, at the prices above. What a
+    region's tier does not name is not free there (the China regions: CloudWatch's only)."""
     if not free:
         return 0.0
     return (
-        min(invocations, free["lambda_requests"]) * p["lambda_requests_per_million"] / 1e6
-        + min(gb_seconds, free["lambda_gb_seconds"]) * p["lambda_gb_second"]
-        + min(cf_requests, free["cloudfront_requests"]) * p["cloudfront_https_per_10k"] / 1e4
-        + min(cf_gb, free["cloudfront_transfer_gb"]) * p["cloudfront_transfer_gb"]
-        + min(cf_functions, free["cloudfront_functions"])
+        min(invocations, free.get("lambda_requests", 0)) * p["lambda_requests_per_million"] / 1e6
+        + min(gb_seconds, free.get("lambda_gb_seconds", 0)) * p["lambda_gb_second"]
+        + min(cf_requests, free.get("cloudfront_requests", 0)) * p["cloudfront_https_per_10k"] / 1e4
+        + min(cf_gb, free.get("cloudfront_transfer_gb", 0)) * p["cloudfront_transfer_gb"]
+        + min(cf_functions, free.get("cloudfront_functions", 0))
         * p["cloudfront_function_per_million"]
         / 1e6
-        + min(table_gb, free["dynamodb_storage_gb"]) * p["dynamodb_storage_gb_month"]
-        + min(alarm_metrics()[1], free["alarm_metrics"]) * p["alarm_month"]
-        + min(CUSTOM_METRICS, free["custom_metrics"]) * p["custom_metric_month"]
-        + min(log_gb, free["logs_ingest_gb"]) * p["logs_ingest_gb"]
+        + min(table_gb, free.get("dynamodb_storage_gb", 0)) * p["dynamodb_storage_gb_month"]
+        + min(alarm_metrics()[1], free.get("alarm_metrics", 0)) * p["alarm_month"]
+        + min(CUSTOM_METRICS, free.get("custom_metrics", 0)) * p["custom_metric_month"]
+        + min(log_gb, free.get("logs_ingest_gb", 0)) * p["logs_ingest_gb"]
     )
 
 
@@ -490,7 +499,7 @@ def report(samples: list[Sample], months: list[dict[str, Any]], prices: dict[str
         for r in regions
     ]
     out.append(
-        "| always-free tier (per account; none in the China regions) | " + " | ".join(cells) + " |"
+        "| always-free tier (per account; in China CloudWatch's only) | " + " | ".join(cells) + " |"
     )
     cells = [
         f"**{_money(m[r]['after_free_tier_usd'])} USD** | "

@@ -17,7 +17,13 @@ For the whole test process, and for the stacks the tests start (tests/localstack
   attribute already there, recursively: writing a ~40-attribute case item sizes its nested
   values some forty times over, a fifth of the demo city's load. The item's size is kept as
   it is set and summed afresh only when attributes went missing or came in another way: the
-  same limit, the same error (``sized_once``).
+  same limit, the same error (``sized_once``);
+- an index that projects some attributes (KEYS_ONLY, INCLUDE) has moto build each item it
+  answers by turning the WHOLE item into plain Python values once per projected name and
+  serializing the kept ones back: ~10 ms per case item for the audit indexes' dozen names,
+  most of an archive page's time. The kept top-level attributes are copied instead (what
+  moto does for a path of one name), and the first ``checked`` projections are also made
+  moto's way and must hold the same values (``lean_projections``).
 
 For tests that read thousands of case items (tests/storage/test_archive_queries.py,
 tests/bench/test_audit_scale.py), also by ``quicker_moto()``:
@@ -37,10 +43,14 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+# A name moto reads as an element of a list ("replies[0]"): left to moto's own projection.
+_INDEXED = re.compile(r"(.+)\[(\d+)\]$")
 
 # Answers made of items: Query and Scan ("Items"), GetItem ("Item"), BatchGetItem ("Responses"),
 # an UpdateItem that returns the item ("Attributes").
@@ -48,11 +58,13 @@ ANSWERS = ("Items", "Item", "Responses", "Attributes")
 
 
 def lighter_moto(checked: int = 3) -> None:
-    """``plain_answers``, ``lean_transactions`` and ``sized_once``, for the rest of this
-    process."""
+    """``plain_answers``, ``lean_transactions``, ``sized_once``, ``lean_projections`` and
+    ``lean_index_queries``, for the rest of this process."""
     plain_answers(checked)
     lean_transactions(checked)
     sized_once()
+    lean_projections(checked)
+    lean_index_queries()
 
 
 def sized_once() -> None:
@@ -83,6 +95,92 @@ def sized_once() -> None:
 
     set_sized.sized_once = True  # type: ignore[attr-defined]
     LimitedSizeDict.__setitem__ = set_sized  # type: ignore[method-assign]
+
+
+def lean_projections(checked: int = 3) -> None:
+    """moto's ``Item.project`` with top-level names only (what an index's KEYS_ONLY or
+    INCLUDE projection asks for, and most ProjectionExpressions), by copying those attributes.
+    Idempotent. The first ``checked`` such projections are also made moto's way and must hold
+    the same values."""
+    import copy
+
+    from moto.dynamodb.models.dynamo_type import Item
+
+    if getattr(Item.project, "lean", False):
+        return
+    generic = Item.project
+    compared = [0]
+
+    def project(self: Any, projection_expressions: list[list[str]]) -> Any:
+        names = [path[0] for path in projection_expressions if len(path) == 1]
+        if len(names) < len(projection_expressions) or any(_INDEXED.match(n) for n in names):
+            return generic(self, projection_expressions)
+        lean = Item(hash_key=self.hash_key, range_key=self.range_key, attrs={})
+        for name in names:
+            if name in self.attrs:
+                lean.attrs[name] = copy.deepcopy(self.attrs[name])
+        if compared[0] < checked:
+            compared[0] += 1
+            slow = generic(self, projection_expressions)
+            assert lean.to_regular_json() == slow.to_regular_json()
+            assert (lean.hash_key, lean.range_key) == (slow.hash_key, slow.range_key)
+        return lean
+
+    project.lean = True  # type: ignore[attr-defined]
+    project.generic = generic  # type: ignore[attr-defined]
+    project.compared = compared  # type: ignore[attr-defined]
+    Item.project = project  # type: ignore[method-assign]
+
+
+class _ProjectedCopy:
+    """Stands in for the ``copy`` module inside ``moto.dynamodb.models.table``. A Query deep-
+    copies every whole item it found, then, on an index that projects some attributes, builds
+    a new item of the kept ones from each copy (``Item.project``: never changes the item it is
+    given, and ``lean_projections`` copies what it keeps). Inside such a Query (``on``, per
+    thread: the stacks' moto server answers on threads) the list of found items is handed on
+    as it is instead; everything else is moto's deep copy."""
+
+    def __init__(self, real: Any) -> None:
+        import threading
+
+        self.real = real
+        self.local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        if getattr(self.local, "on", False) and type(value) is list:
+            self.local.on = False  # the found items only (one deep copy per Query)
+            return list(value)
+        return self.real.deepcopy(value, memo)
+
+
+def lean_index_queries() -> None:
+    """A Query on a KEYS_ONLY or INCLUDE index skips moto's deep copy of the whole items it
+    projects anyway (``_ProjectedCopy``), for the rest of this process. Idempotent."""
+    import inspect
+
+    import moto.dynamodb.models.table as tables
+
+    if isinstance(getattr(tables, "copy"), _ProjectedCopy):  # noqa: B009
+        return
+    shim = _ProjectedCopy(getattr(tables, "copy"))  # noqa: B009
+    query = tables.Table.query
+    signature = inspect.signature(query)
+
+    def projected_query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        name = signature.bind(self, *args, **kwargs).arguments.get("index_name")
+        index = self.get_index(name) if name else None
+        kind = (index.projection or {}).get("ProjectionType") if index is not None else None
+        shim.local.on = kind in ("KEYS_ONLY", "INCLUDE")
+        try:
+            return query(self, *args, **kwargs)
+        finally:
+            shim.local.on = False
+
+    setattr(tables, "copy", shim)  # noqa: B010
+    tables.Table.query = projected_query  # type: ignore[method-assign]
 
 
 def _blob(value: Any) -> str:

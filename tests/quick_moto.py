@@ -58,13 +58,12 @@ ANSWERS = ("Items", "Item", "Responses", "Attributes")
 
 
 def lighter_moto(checked: int = 3) -> None:
-    """``plain_answers``, ``lean_transactions``, ``sized_once``, ``lean_projections`` and
-    ``lean_index_queries``, for the rest of this process."""
+    """``plain_answers``, ``lean_transactions``, ``sized_once`` and ``lean_projections``, for
+    the rest of this process."""
     plain_answers(checked)
     lean_transactions(checked)
     sized_once()
     lean_projections(checked)
-    lean_index_queries()
 
 
 def sized_once() -> None:
@@ -130,57 +129,6 @@ def lean_projections(checked: int = 3) -> None:
     project.generic = generic  # type: ignore[attr-defined]
     project.compared = compared  # type: ignore[attr-defined]
     Item.project = project  # type: ignore[method-assign]
-
-
-class _ProjectedCopy:
-    """Stands in for the ``copy`` module inside ``moto.dynamodb.models.table``. A Query deep-
-    copies every whole item it found, then, on an index that projects some attributes, builds
-    a new item of the kept ones from each copy (``Item.project``: never changes the item it is
-    given, and ``lean_projections`` copies what it keeps). Inside such a Query (``on``, per
-    thread: the stacks' moto server answers on threads) the list of found items is handed on
-    as it is instead; everything else is moto's deep copy."""
-
-    def __init__(self, real: Any) -> None:
-        import threading
-
-        self.real = real
-        self.local = threading.local()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
-
-    def deepcopy(self, value: Any, memo: Any = None) -> Any:
-        if getattr(self.local, "on", False) and type(value) is list:
-            self.local.on = False  # the found items only (one deep copy per Query)
-            return list(value)
-        return self.real.deepcopy(value, memo)
-
-
-def lean_index_queries() -> None:
-    """A Query on a KEYS_ONLY or INCLUDE index skips moto's deep copy of the whole items it
-    projects anyway (``_ProjectedCopy``), for the rest of this process. Idempotent."""
-    import inspect
-
-    import moto.dynamodb.models.table as tables
-
-    if isinstance(getattr(tables, "copy"), _ProjectedCopy):  # noqa: B009
-        return
-    shim = _ProjectedCopy(getattr(tables, "copy"))  # noqa: B009
-    query = tables.Table.query
-    signature = inspect.signature(query)
-
-    def projected_query(self: Any, *args: Any, **kwargs: Any) -> Any:
-        name = signature.bind(self, *args, **kwargs).arguments.get("index_name")
-        index = self.get_index(name) if name else None
-        kind = (index.projection or {}).get("ProjectionType") if index is not None else None
-        shim.local.on = kind in ("KEYS_ONLY", "INCLUDE")
-        try:
-            return query(self, *args, **kwargs)
-        finally:
-            shim.local.on = False
-
-    setattr(tables, "copy", shim)  # noqa: B010
-    tables.Table.query = projected_query  # type: ignore[method-assign]
 
 
 def _blob(value: Any) -> str:

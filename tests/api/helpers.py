@@ -344,8 +344,14 @@ CASE_TEXT = re.compile(
 )
 
 
+# Opaque paging tokens (base64 of a DynamoDB key): not text anyone reads, and a random case id
+# inside one can look like an account name to the scrubber.
+OPAQUE_KEYS = frozenset({"next_cursor", "cursor"})
+
+
 def _strings(text: str) -> list[str]:
-    """Every string value of a JSON answer; an XML or CSV answer as a whole."""
+    """Every string value of a JSON answer but its paging tokens; an XML or CSV answer as a
+    whole."""
     try:
         data = json.loads(text)
     except ValueError:
@@ -357,7 +363,7 @@ def _strings(text: str) -> list[str]:
         if isinstance(item, str):
             found.append(item)
         elif isinstance(item, dict):
-            stack.extend(item.values())
+            stack.extend(v for k, v in item.items() if k not in OPAQUE_KEYS)
         elif isinstance(item, list):
             stack.extend(item)
     return found

@@ -334,44 +334,39 @@ def _without_after_read(params: dict[str, Any]) -> dict[str, Any]:
     return again
 
 
-def stored_by_table() -> Counter[str]:
-    """Bytes stored per table and per "table/index", as ``stored_bytes`` counts them."""
+def _accumulating() -> Iterator[tuple[str, Any]]:
+    """(table name, its sizes) of every item of every platform table that accumulates: items
+    with a TTL (sessions and links, rate-limit windows, similar-case bands, upload slots) are
+    left out, as they expire within their window."""
     from functions.storage.models import ALL_MODELS
 
-    found: Counter[str] = Counter()
     names = {m.Meta.table_name for m in ALL_MODELS}
     for name, table in backend().tables.items():
         if name not in names:
             continue
         for item in table.all_items():
-            if EXPIRES in item.attrs:
-                continue  # gone by TTL within its window: not part of what accumulates
-            s = stored_item(table, item)
-            found[name] += s.size + ITEM_OVERHEAD
-            for index, entry in s.entries.items():
-                found[f"{name}/{index}"] += entry[1] + ITEM_OVERHEAD
+            if EXPIRES not in item.attrs:
+                yield name, stored_item(table, item)
+
+
+def stored_by_table() -> Counter[str]:
+    """Bytes stored per table and per "table/index", as ``stored_bytes`` counts them."""
+    found: Counter[str] = Counter()
+    for name, s in _accumulating():
+        found[name] += s.size + ITEM_OVERHEAD
+        for index, entry in s.entries.items():
+            found[f"{name}/{index}"] += entry[1] + ITEM_OVERHEAD
     return found
 
 
 def stored_bytes() -> tuple[int, int]:
     """(items, bytes) of every platform table and its global indexes as DynamoDB bills storage:
-    each item's and each index entry's size plus 100 bytes. Items with a TTL (sessions and
-    links, rate-limit windows, similar-case bands, upload slots) are left out: they expire
-    within their window, so they do not accumulate with the months as the rest does."""
-    from functions.storage.models import ALL_MODELS
-
+    each item's and each index entry's size plus 100 bytes (``_accumulating``: what accumulates)."""
     count = total = 0
-    names = {m.Meta.table_name for m in ALL_MODELS}
-    for name, table in backend().tables.items():
-        if name not in names:
-            continue
-        for item in table.all_items():
-            if EXPIRES in item.attrs:
-                continue
-            s = stored_item(table, item)
-            count += 1
-            total += s.size + ITEM_OVERHEAD
-            total += sum(entry[1] + ITEM_OVERHEAD for entry in s.entries.values())
+    for _, s in _accumulating():
+        count += 1
+        total += s.size + ITEM_OVERHEAD
+        total += sum(entry[1] + ITEM_OVERHEAD for entry in s.entries.values())
     return count, total
 
 
